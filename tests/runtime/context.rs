@@ -1,0 +1,218 @@
+//! Context creation and drop, bring-your-own device, the validation check itself, device
+//! selection, and acceleration-structure storage (which needs what the context enabled).
+
+use std::sync::Arc;
+
+use vkres::{
+    BufferDesc, Context, ContextOptions, DeviceSelector, EnabledFeatures, Error, MessageLog, Ownership, RawDevice,
+    ResourceAllocator, vk,
+};
+
+use crate::support::{Gpu, list};
+
+#[test]
+fn context_reports_what_it_enabled() {
+    let gpu = Gpu::new();
+    let caps = gpu.ctx().capabilities();
+    println!(
+        "device: {} ({:?}), Vulkan {}, driver {}",
+        caps.device_name,
+        caps.device_type,
+        caps.api_version_string(),
+        caps.driver
+    );
+    println!(
+        "acceleration structures: {}, ray query: {}, ray-tracing pipeline: {}",
+        caps.acceleration_structure, caps.ray_query, caps.ray_tracing_pipeline
+    );
+    assert!(!caps.device_name.is_empty());
+    assert!(caps.api_version >= vk::API_VERSION_1_3);
+    assert!(caps.buffer_device_address && caps.synchronization2);
+    if caps.acceleration_structure {
+        assert!(caps.min_acceleration_structure_scratch_offset_alignment.is_power_of_two());
+    }
+    assert_eq!(gpu.ctx().submission_count(), 0);
+}
+
+#[test]
+fn ray_tracing_off_gives_missing_feature() {
+    let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));
+    let caps = gpu.ctx().capabilities();
+    assert!(!caps.acceleration_structure && !caps.ray_query && !caps.ray_tracing_pipeline);
+    let err = gpu
+        .alloc()
+        .create_acceleration_structure(vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL, 4096, "blas")
+        .expect_err("no acceleration structures without the extension");
+    assert!(
+        matches!(err, Error::MissingFeature { feature: "VK_KHR_acceleration_structure", .. }),
+        "unexpected error: {err}"
+    );
+}
+
+#[test]
+fn acceleration_structure_storage_is_created_and_dropped() {
+    let gpu = Gpu::new();
+    if !gpu.ctx().capabilities().acceleration_structure {
+        println!("skipped: {} has no VK_KHR_acceleration_structure", gpu.ctx().capabilities().device_name);
+        return;
+    }
+    let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
+        .vertex_format(vk::Format::R32G32B32_SFLOAT)
+        .vertex_stride(12)
+        .max_vertex(2)
+        .index_type(vk::IndexType::NONE_KHR);
+    let geometry = vk::AccelerationStructureGeometryKHR::default()
+        .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
+        .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
+        .flags(vk::GeometryFlagsKHR::OPAQUE);
+    let sizes = gpu
+        .alloc()
+        .acceleration_structure_build_sizes(
+            vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+            vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE,
+            &[geometry],
+            &[1],
+        )
+        .expect("build sizes");
+    assert!(sizes.acceleration_structure_size > 0 && sizes.build_scratch_size > 0);
+    let blas = gpu
+        .alloc()
+        .create_acceleration_structure(
+            vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+            sizes.acceleration_structure_size,
+            "test.blas",
+        )
+        .expect("blas storage");
+    assert_ne!(blas.handle(), vk::AccelerationStructureKHR::null());
+    assert_ne!(blas.device_address(), 0);
+    assert_eq!(blas.buffer().size(), sizes.acceleration_structure_size);
+    assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 1);
+    let err = gpu.alloc().acceleration_structure_build_sizes(
+        vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+        vk::BuildAccelerationStructureFlagsKHR::empty(),
+        &[geometry],
+        &[1, 2],
+    );
+    assert!(matches!(err, Err(Error::InvalidDescription { .. })));
+    drop(blas);
+    assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 0);
+}
+
+/// "No messages" only means something if a message would arrive: an invalid call must be seen.
+#[test]
+fn validation_reports_an_invalid_call() {
+    let gpu = Gpu::new();
+    let device = gpu.ctx().device();
+    // Deliberately invalid: a buffer of size zero (VUID-VkBufferCreateInfo-size-00912).
+    let info = vk::BufferCreateInfo::default().size(0).usage(vk::BufferUsageFlags::STORAGE_BUFFER);
+    // SAFETY: invalid usage on purpose, which the validation layer reports; lavapipe and real
+    // drivers create or refuse such a buffer without harm, and it is destroyed at once.
+    unsafe {
+        if let Ok(buffer) = device.create_buffer(&info, None) {
+            device.destroy_buffer(buffer, None);
+        }
+    }
+    let messages = gpu.log().take();
+    assert!(
+        messages.iter().any(|m| m.id_name.contains("VkBufferCreateInfo-size")),
+        "the layer did not report a zero-size buffer; got:\n{}",
+        list(&messages)
+    );
+}
+
+#[test]
+fn device_selection_by_name_and_index() {
+    let err = Context::new(ContextOptions::new().device(DeviceSelector::NameContains("no such device".into())))
+        .expect_err("no device has that name");
+    assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
+    let err = Context::new(ContextOptions::new().device(DeviceSelector::Index(1000))).expect_err("no such index");
+    assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
+    let name = Gpu::new().ctx().capabilities().device_name.clone();
+    let by_name = Gpu::with(ContextOptions::new().device(DeviceSelector::NameContains(name.clone())));
+    assert_eq!(by_name.ctx().capabilities().device_name, name);
+    let custom = Gpu::with(
+        ContextOptions::new()
+            .device(DeviceSelector::Custom(Arc::new(|devices| devices.iter().find(|d| d.suitable).map(|d| d.index)))),
+    );
+    assert!(!custom.ctx().capabilities().device_name.is_empty());
+}
+
+/// A context over an instance and device made by hand with ash, borrowed: vkres creates,
+/// uploads and frees through it, and leaves device and instance to their creator.
+#[test]
+fn bring_your_own_device() {
+    let log = MessageLog::new(true);
+    // SAFETY: this block is what a caller of `Context::from_raw` writes: a Vulkan 1.3 instance
+    // with the validation layer, a device with bufferDeviceAddress and synchronization2 and one
+    // queue of a compute-capable family. Each object is destroyed after its last user, below.
+    unsafe {
+        let entry = vkres::ash::Entry::load().expect("loader");
+        let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+        let layers = [c"VK_LAYER_KHRONOS_validation".as_ptr()];
+        let extensions = [vkres::ash::ext::debug_utils::NAME.as_ptr()];
+        let instance = entry
+            .create_instance(
+                &vk::InstanceCreateInfo::default()
+                    .application_info(&app)
+                    .enabled_layer_names(&layers)
+                    .enabled_extension_names(&extensions),
+                None,
+            )
+            .expect("instance");
+        let debug_utils = vkres::ash::ext::debug_utils::Instance::new(&entry, &instance);
+        let messenger =
+            debug_utils.create_debug_utils_messenger(&log.messenger_create_info(), None).expect("messenger");
+        let physical_device = instance
+            .enumerate_physical_devices()
+            .expect("devices")
+            .into_iter()
+            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
+            .expect("a Vulkan 1.3 device");
+        let family = instance
+            .get_physical_device_queue_family_properties(physical_device)
+            .iter()
+            .position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
+            .expect("compute queue") as u32;
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
+        let priorities = [1.0];
+        let queues = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
+        let device = instance
+            .create_device(
+                physical_device,
+                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
+                None,
+            )
+            .expect("device");
+
+        let raw = RawDevice {
+            entry: entry.clone(),
+            instance: instance.clone(),
+            physical_device,
+            device: device.clone(),
+            queue_family_index: family,
+            queue_index: 0,
+            enabled: EnabledFeatures { debug_utils: true, ..Default::default() },
+            message_log: Some(log.clone()),
+        };
+        let ctx = Context::from_raw(raw, Ownership::Borrowed).expect("context from raw");
+        assert!(!ctx.capabilities().acceleration_structure, "not enabled by the creator");
+        let alloc = ResourceAllocator::new(&ctx).expect("allocator");
+        let data: Vec<u32> = (0..1000).collect();
+        let desc = BufferDesc::elements::<u32>(1000, vk::BufferUsageFlags::STORAGE_BUFFER).name("byo");
+        let buffer = alloc.create_buffer_with_data(&desc, &data).expect("buffer");
+        assert_eq!(ctx.submission_count(), 1);
+        drop(buffer);
+        drop(alloc);
+        assert_eq!(Arc::strong_count(&ctx), 1);
+        drop(ctx); // must not destroy the borrowed device
+
+        // The device is still ours and alive: using it must work and report nothing.
+        device.device_wait_idle().expect("device still alive");
+        device.destroy_device(None);
+        debug_utils.destroy_debug_utils_messenger(messenger, None);
+        instance.destroy_instance(None);
+    }
+    let messages = log.take();
+    assert!(messages.is_empty(), "validation reported:\n{}", list(&messages));
+}

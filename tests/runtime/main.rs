@@ -1,0 +1,12 @@
+//! Every runtime test of vkres, in one binary, on the machine's Vulkan driver (Mesa's lavapipe
+//! in CI, a GPU where there is one) with validation on. See `support.rs` for what each test
+//! checks when it ends.
+
+mod support;
+
+mod bad_input;
+mod buffers;
+mod context;
+mod derive;
+mod images;
+mod samplers;

@@ -1,0 +1,78 @@
+//! The harness every runtime test uses: a context on the machine's Vulkan driver with the
+//! Khronos validation layer and synchronization validation on, and checks that run when the
+//! test's resources are gone: no live allocation, nothing holding the context, and no
+//! validation message, including those the layer reports when the device is destroyed
+//! (objects left alive).
+
+use std::sync::Arc;
+
+use vkres::{Buffer, BufferDesc, Context, ContextOptions, MappingType, MessageLog, ResourceAllocator, vk};
+
+/// A validated context and an allocator on it; checked when dropped.
+pub struct Gpu {
+    /// `None` only while `Drop` tears it down.
+    inner: Option<(ResourceAllocator, Arc<Context>)>,
+    log: Arc<MessageLog>,
+}
+
+impl Gpu {
+    /// Validation and synchronization validation on, ray tracing where the device has it.
+    pub fn new() -> Self {
+        Self::with(ContextOptions::new())
+    }
+
+    /// As [`new`](Self::new) with `options`, validation forced on.
+    pub fn with(options: ContextOptions) -> Self {
+        let ctx = Context::new(options.synchronization_validation(true).application_name("vkres tests"))
+            .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-vulkan.sh): {e}"));
+        let alloc = ResourceAllocator::new(&ctx).expect("allocator");
+        let log = ctx.message_log().clone();
+        Self { inner: Some((alloc, ctx)), log }
+    }
+
+    pub fn alloc(&self) -> &ResourceAllocator {
+        &self.inner.as_ref().expect("live").0
+    }
+
+    pub fn ctx(&self) -> &Arc<Context> {
+        &self.inner.as_ref().expect("live").1
+    }
+
+    pub fn log(&self) -> &Arc<MessageLog> {
+        &self.log
+    }
+
+    /// Copies `buffer` through the device into a mapped buffer and returns its bytes: the data
+    /// as the GPU holds it.
+    pub fn read_back<T>(&self, buffer: &Buffer<T>) -> Vec<u8> {
+        let desc = BufferDesc::new(buffer.size(), vk::BufferUsageFlags::TRANSFER_DST)
+            .mapping(MappingType::HostAccessRandom)
+            .name(format!("{}/readback", buffer.name()));
+        let readback = self.alloc().create_buffer(&desc).expect("readback buffer");
+        let mut batch = self.alloc().batch().expect("batch");
+        batch.copy_buffer(buffer, 0, &readback, 0, buffer.size()).expect("copy");
+        batch.submit_and_wait().expect("submit");
+        readback.read_vec().expect("read")
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return; // the test failed already; its own message says why
+        }
+        let Some((alloc, ctx)) = self.inner.take() else { return };
+        let leaked = alloc.memory_allocator().live_allocation_names();
+        assert!(leaked.is_empty(), "allocations still alive at the end of the test: {leaked:?}");
+        drop(alloc);
+        let ctx =
+            Arc::try_unwrap(ctx).unwrap_or_else(|c| panic!("{} holders of the context remain", Arc::strong_count(&c)));
+        drop(ctx); // destroys the device: the layer reports any object still alive
+        let messages = self.log.take();
+        assert!(messages.is_empty(), "validation reported {} message(s):\n{}", messages.len(), list(&messages));
+    }
+}
+
+pub fn list(messages: &[vkres::DebugMessage]) -> String {
+    messages.iter().map(|m| format!("  {m}\n")).collect()
+}

@@ -1,0 +1,12 @@
+//! The derive's compile-time checks: each case under `tests/ui/<category>/` must fail to
+//! compile with exactly the reviewed `.stderr` beside it; `tests/ui/pass/` must compile and run.
+//! Regenerate with `TRYBUILD=overwrite cargo test --test ui`, then read the diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/pass/*.rs");
+    for category in ["attr", "schema", "types", "shape"] {
+        t.compile_fail(format!("tests/ui/{category}/*.rs"));
+    }
+}

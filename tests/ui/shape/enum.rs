@@ -1,0 +1,8 @@
+use vkres::GpuResources;
+
+#[derive(GpuResources)]
+enum Scene {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use vkres::{Buffer, GpuResources};
+
+#[derive(GpuResources)]
+struct Scene(Buffer<u32>);
+
+fn main() {}

@@ -1,0 +1,6 @@
+use vkres::GpuResources;
+
+#[derive(GpuResources)]
+struct Scene;
+
+fn main() {}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's second command, and exactly what CI runs: installs what is missing, checks
+# formatting, lints and docs, runs every example with validation, then every test (runtime
+# tests on the machine's Vulkan driver with validation, the compile-fail suite, doctests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/ensure-deps.sh
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs), then run this again" >&2; exit 1; }
+for tool in rustfmt clippy; do
+    cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1 || { echo "missing: rustup component add $tool" >&2; exit 1; }
+done
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+echo "== examples (validation on)"
+for example in examples/*.rs; do
+    name=$(basename "$example" .rs)
+    echo "-- $name"
+    VKRES_VALIDATION=1 cargo run --quiet --example "$name"
+done
+echo "== cargo test"
+cargo test --workspace

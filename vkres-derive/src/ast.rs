@@ -1,0 +1,76 @@
+//! The derive input as the macro sees it: a struct of named fields, each with a resource
+//! kind. Borrows the syn nodes so that later errors can point at the original tokens.
+
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::attr::{self, Kind};
+use crate::ctxt::Ctxt;
+
+/// The annotated struct.
+pub struct Container<'a> {
+    /// Its name.
+    pub ident: &'a Ident,
+    /// Its fields, in declaration order.
+    pub fields: Vec<Field<'a>>,
+}
+
+/// One annotated field.
+pub struct Field<'a> {
+    /// Its name.
+    pub ident: &'a Ident,
+    /// Its declared type.
+    pub ty: &'a Type,
+    /// What `#[gpu(...)]` says it is.
+    pub kind: Kind,
+}
+
+impl<'a> Container<'a> {
+    /// Reads `input`; `None` where it is no struct of named fields. Every problem, the
+    /// struct's and each field's, is reported to `cx`.
+    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        if !input.generics.params.is_empty() {
+            cx.error_spanned_by(&input.generics, "`GpuResources` cannot be derived for a generic struct yet");
+        }
+        let named = match &input.data {
+            Data::Struct(s) => match &s.fields {
+                Fields::Named(named) => named,
+                Fields::Unnamed(fields) => {
+                    cx.error_spanned_by(
+                        fields,
+                        "`GpuResources` needs named fields: the names become the resources' debug names",
+                    );
+                    return None;
+                }
+                Fields::Unit => {
+                    cx.error_spanned_by(&input.ident, "`GpuResources` needs a struct with at least one resource field");
+                    return None;
+                }
+            },
+            Data::Enum(e) => {
+                cx.error_spanned_by(e.enum_token, "`GpuResources` can only be derived for structs, not enums");
+                return None;
+            }
+            Data::Union(u) => {
+                cx.error_spanned_by(u.union_token, "`GpuResources` can only be derived for structs, not unions");
+                return None;
+            }
+        };
+        let mut fields = Vec::new();
+        for field in &named.named {
+            let Some(ident) = &field.ident else { continue };
+            let has_attr = field.attrs.iter().any(|a| a.path().is_ident(crate::symbol::GPU));
+            match attr::parse_field(cx, field) {
+                Some(kind) => fields.push(Field { ident, ty: &field.ty, kind }),
+                None if !has_attr => cx.error_spanned_by(
+                    ident,
+                    format!(
+                        "field `{ident}` has no `#[gpu(...)]` attribute; every field of a `GpuResources` struct \
+                         is a resource, e.g. `#[gpu(buffer(usage = STORAGE, len = 16))]`"
+                    ),
+                ),
+                None => {} // its attribute's errors are reported already
+            }
+        }
+        Some(Self { ident: &input.ident, fields })
+    }
+}

@@ -1,0 +1,49 @@
+//! `#[derive(GpuResources)]` for vkres: parse, then check, then expand.
+//!
+//! - `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
+//! - `check` applies the rules that span several keys or fields;
+//! - `expand` generates the impl; `fallback` a stub impl when there are errors.
+//!
+//! Errors are collected in a `ctxt::Ctxt` and reported together, each at its tokens. The
+//! macro never panics: every input gives either an impl or `compile_error!`s plus the stub.
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+mod fallback;
+mod symbol;
+
+use proc_macro::TokenStream;
+use syn::DeriveInput;
+
+/// Derives `vkres::GpuResources` for a struct whose fields are annotated with `#[gpu(...)]`.
+/// The attribute grammar is documented in the vkres README.
+#[proc_macro_derive(GpuResources, attributes(gpu))]
+pub fn derive_gpu_resources(input: TokenStream) -> TokenStream {
+    derive(input.into()).into()
+}
+
+/// The whole derive on `proc_macro2` tokens (callable outside a proc-macro context, for tests).
+fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let cx = ctxt::Ctxt::default();
+    let cont = ast::Container::from_ast(&cx, &input);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont);
+    }
+    match (cx.check(), cont) {
+        (Ok(()), Some(cont)) => expand::expand(&cont),
+        (Err(errors), _) => {
+            let mut out = errors.to_compile_error();
+            out.extend(fallback::expand(&input.ident, &input.generics));
+            out
+        }
+        // No container means an error was reported; unreachable, but never a panic.
+        (Ok(()), None) => fallback::expand(&input.ident, &input.generics),
+    }
+}

@@ -1,0 +1,174 @@
+//! [`ResourceAllocator`], the front door: creates every resource kind through a
+//! [`MemoryAllocator`], pools samplers, and opens [`Batch`]es.
+
+mod batch;
+
+use std::sync::Arc;
+
+use ash::vk;
+use bytemuck::Pod;
+
+pub use batch::Batch;
+
+use crate::Context;
+use crate::error::{Error, Result};
+use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
+use crate::resources::{
+    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
+    SamplerPool, Texture, accel, buffer, image,
+};
+
+/// Creates buffers, images, views, textures, samplers and acceleration-structure storage, and
+/// opens [`Batch`]es that upload and build in one submission.
+///
+/// `Send + Sync`: it holds only shared, thread-safe parts (the memory allocator, the sampler
+/// pool, the context). Resources it makes do not borrow it; they keep what they need alive.
+#[derive(Debug, Clone)]
+pub struct ResourceAllocator {
+    ctx: Arc<Context>,
+    memory: Arc<dyn MemoryAllocator>,
+    samplers: SamplerPool,
+}
+
+impl ResourceAllocator {
+    /// An allocator for `ctx` with the VMA backend.
+    pub fn new(ctx: &Arc<Context>) -> Result<Self> {
+        Ok(Self::with_memory_allocator(Arc::new(VmaAllocator::new(ctx)?)))
+    }
+
+    /// An allocator on another memory backend (or a wrapper around one).
+    pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>) -> Self {
+        let ctx = memory.context().clone();
+        Self { samplers: SamplerPool::new(&ctx), ctx, memory }
+    }
+
+    /// The context.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    /// The memory backend.
+    pub fn memory_allocator(&self) -> &Arc<dyn MemoryAllocator> {
+        &self.memory
+    }
+
+    /// The sampler pool.
+    pub fn sampler_pool(&self) -> &SamplerPool {
+        &self.samplers
+    }
+
+    /// Creates a buffer of raw bytes.
+    pub fn create_buffer(&self, desc: &BufferDesc) -> Result<Buffer> {
+        buffer::create(&*self.memory, desc)
+    }
+
+    /// Creates a buffer of elements of `T`; `desc.size` must be a multiple of `T`'s size.
+    pub fn create_typed_buffer<T: Pod>(&self, desc: &BufferDesc) -> Result<Buffer<T>> {
+        buffer::create(&*self.memory, desc)
+    }
+
+    /// Creates a buffer and fills it with `data` from its start. A mapped buffer (host-access
+    /// [`MappingType`]) is written directly; any other gets a staged upload in one batch
+    /// (`TRANSFER_DST` is added to its usage). Data longer than `desc.size` is
+    /// [`Error::DataTooLarge`], found before anything is created.
+    pub fn create_buffer_with_data<T: Pod>(&self, desc: &BufferDesc, data: &[T]) -> Result<Buffer<T>> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        if bytes.len() as u64 > desc.size {
+            return Err(Error::DataTooLarge {
+                name: desc.name.clone(),
+                offset: 0,
+                given: bytes.len() as u64,
+                capacity: desc.size,
+            });
+        }
+        if desc.mapping != MappingType::None {
+            let buffer: Buffer<T> = self.create_typed_buffer(desc)?;
+            buffer.map()?.write_bytes(0, bytes)?;
+            return Ok(buffer);
+        }
+        let mut desc = desc.clone();
+        desc.usage |= vk::BufferUsageFlags::TRANSFER_DST;
+        let buffer: Buffer<T> = self.create_typed_buffer(&desc)?;
+        let mut batch = self.batch()?;
+        batch.upload(&buffer, 0, data)?;
+        batch.submit_and_wait()?;
+        Ok(buffer)
+    }
+
+    /// Creates an image (format support and limits checked first).
+    pub fn create_image(&self, desc: &ImageDesc) -> Result<Image> {
+        image::create(&*self.memory, desc)
+    }
+
+    /// Creates a view of `image`.
+    pub fn create_image_view(&self, image: &Image, desc: &ImageViewDesc) -> Result<ImageView> {
+        image::create_view(image, desc)
+    }
+
+    /// Creates an image (with `SAMPLED` added to its usage), a full view of it, and takes the
+    /// sampler for `sampler` from the pool.
+    pub fn create_texture(&self, image: &ImageDesc, sampler: &SamplerDesc) -> Result<Texture> {
+        let mut desc = image.clone();
+        desc.usage |= vk::ImageUsageFlags::SAMPLED;
+        let sampler = self.create_sampler(sampler)?;
+        let image = self.create_image(&desc)?;
+        let view = self.create_image_view(&image, &ImageViewDesc::default())?;
+        Ok(Texture { view, sampler })
+    }
+
+    /// The pooled sampler for `desc`.
+    pub fn create_sampler(&self, desc: &SamplerDesc) -> Result<Sampler> {
+        self.samplers.get(desc)
+    }
+
+    /// Creates acceleration-structure storage of `size` bytes (the `accelerationStructureSize`
+    /// of [`acceleration_structure_build_sizes`](Self::acceleration_structure_build_sizes)) and
+    /// the structure in it. [`Error::MissingFeature`] without `VK_KHR_acceleration_structure`.
+    pub fn create_acceleration_structure(
+        &self,
+        ty: vk::AccelerationStructureTypeKHR,
+        size: u64,
+        name: &str,
+    ) -> Result<AccelerationStructure> {
+        if size == 0 {
+            return Err(Error::ZeroSize { name: name.into(), kind: "acceleration structure" });
+        }
+        accel::create(&*self.memory, ty, size, name)
+    }
+
+    /// Storage and scratch sizes for building an acceleration structure of `ty` from
+    /// `geometries`, with `max_primitive_counts[i]` primitives in geometry `i`.
+    pub fn acceleration_structure_build_sizes(
+        &self,
+        ty: vk::AccelerationStructureTypeKHR,
+        flags: vk::BuildAccelerationStructureFlagsKHR,
+        geometries: &[vk::AccelerationStructureGeometryKHR<'_>],
+        max_primitive_counts: &[u32],
+    ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
+        let fns = self.ctx.acceleration_structure_fns("query acceleration-structure build sizes")?;
+        if geometries.len() != max_primitive_counts.len() {
+            return Err(Error::InvalidDescription {
+                name: "build sizes".into(),
+                reason: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
+            });
+        }
+        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default().ty(ty).flags(flags).geometries(geometries);
+        let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
+        // SAFETY: the extension is enabled; one primitive count per geometry, checked above.
+        // Device addresses in the geometries are not read by a size query.
+        unsafe {
+            fns.get_acceleration_structure_build_sizes(
+                vk::AccelerationStructureBuildTypeKHR::DEVICE,
+                &info,
+                max_primitive_counts,
+                &mut sizes,
+            )
+        };
+        Ok(sizes)
+    }
+
+    /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].
+    pub fn batch(&self) -> Result<Batch<'_>> {
+        Batch::new(self)
+    }
+}

@@ -1,0 +1,393 @@
+//! Headless creation: instance, messenger, physical-device choice, device and queue.
+
+use std::ffi::{CStr, CString, c_char};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use ash::vk;
+
+use super::capabilities::{DeviceCapabilities, fixed_cstr};
+use super::options::{ContextOptions, DeviceSelector, DeviceSummary};
+use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue};
+use crate::error::{Error, Result, VkContext};
+
+const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// Destroys a half-built instance (and its messenger) if creation fails after it exists.
+struct InstanceGuard {
+    instance: ash::Instance,
+    /// Cleared once the context owns the instance.
+    armed: bool,
+    messenger: Option<Messenger>,
+    /// Whether `VK_EXT_debug_utils` is enabled on the instance.
+    debug_utils: bool,
+}
+
+impl Drop for InstanceGuard {
+    fn drop(&mut self) {
+        // SAFETY: only reached on an error path, before any device exists; the messenger is a
+        // child of the instance and goes first.
+        if !self.armed {
+            return;
+        }
+        unsafe {
+            if let Some(m) = self.messenger.take() {
+                m.loader.destroy_debug_utils_messenger(m.handle, None);
+            }
+            self.instance.destroy_instance(None);
+        }
+    }
+}
+
+pub(super) fn create(options: ContextOptions) -> Result<Context> {
+    // SAFETY: loading libvulkan runs its initialisers; the loader is a well-behaved library.
+    let entry = unsafe { ash::Entry::load() }.map_err(|e| Error::LoaderMissing(e.to_string()))?;
+    let log = MessageLog::new(options.echo_messages);
+    let mut guard = create_instance(&entry, &options, &log)?;
+    let instance = guard.instance.clone();
+
+    let chosen = choose_device(&instance, &options)?;
+    let (device, extensions, capabilities) = create_device(&instance, &chosen, &options, guard.debug_utils)?;
+
+    // SAFETY: the family and index were requested in VkDeviceCreateInfo.
+    let queue = unsafe { device.get_device_queue(chosen.queue_family, 0) };
+    let messenger = guard.messenger.take();
+    guard.armed = false; // ownership passes to the context
+    Ok(Context {
+        entry,
+        instance,
+        messenger,
+        log,
+        physical_device: chosen.physical_device,
+        device,
+        queue: Queue { handle: queue, lock: Mutex::new(()) },
+        extensions,
+        capabilities,
+        ownership: Ownership::Owned,
+        submissions: AtomicU64::new(0),
+    })
+}
+
+fn create_instance(entry: &ash::Entry, options: &ContextOptions, log: &Arc<MessageLog>) -> Result<InstanceGuard> {
+    // SAFETY: plain enumeration calls on a loaded entry.
+    let layers = unsafe { entry.enumerate_instance_layer_properties() }.op("vkEnumerateInstanceLayerProperties")?;
+    let has_layer = |name: &CStr| layers.iter().any(|l| l.layer_name_as_c_str() == Ok(name));
+    if options.validation && !has_layer(VALIDATION_LAYER) {
+        return Err(Error::LayerMissing { layer: "VK_LAYER_KHRONOS_validation" });
+    }
+    // SAFETY: as above.
+    let extensions =
+        unsafe { entry.enumerate_instance_extension_properties(None) }.op("vkEnumerateInstanceExtensionProperties")?;
+    let has_debug_utils = extensions.iter().any(|e| e.extension_name_as_c_str() == Ok(ash::ext::debug_utils::NAME));
+    let debug_utils = (options.debug_utils || options.validation) && has_debug_utils;
+
+    let mut layer_names: Vec<*const c_char> = Vec::new();
+    let mut extension_names: Vec<*const c_char> = Vec::new();
+    if options.validation {
+        layer_names.push(VALIDATION_LAYER.as_ptr());
+        // VK_EXT_validation_features comes with the layer; it switches synchronization validation on.
+        if options.synchronization_validation {
+            extension_names.push(ash::ext::validation_features::NAME.as_ptr());
+        }
+    }
+    if debug_utils {
+        extension_names.push(ash::ext::debug_utils::NAME.as_ptr());
+    }
+
+    let app_name = CString::new(options.application_name.replace('\0', " ")).unwrap_or_default();
+    let app = vk::ApplicationInfo::default()
+        .application_name(&app_name)
+        .engine_name(c"vkres")
+        .engine_version(vk::make_api_version(0, 0, 1, 0))
+        .api_version(vk::API_VERSION_1_3);
+    let enabled_features = [vk::ValidationFeatureEnableEXT::SYNCHRONIZATION_VALIDATION];
+    let mut validation_features = vk::ValidationFeaturesEXT::default().enabled_validation_features(&enabled_features);
+    // Chained into the instance info, this messenger also catches vkCreateInstance and vkDestroyInstance.
+    let mut messenger_info = log.messenger_create_info();
+    let mut info = vk::InstanceCreateInfo::default()
+        .application_info(&app)
+        .enabled_layer_names(&layer_names)
+        .enabled_extension_names(&extension_names);
+    if debug_utils && options.validation {
+        info = info.push_next(&mut messenger_info);
+    }
+    if options.validation && options.synchronization_validation {
+        info = info.push_next(&mut validation_features);
+    }
+    // SAFETY: every pointer in `info` refers to locals that outlive the call.
+    let instance = unsafe { entry.create_instance(&info, None) }.op("vkCreateInstance")?;
+    let mut guard = InstanceGuard { instance: instance.clone(), armed: true, messenger: None, debug_utils };
+
+    if debug_utils && options.validation {
+        let loader = ash::ext::debug_utils::Instance::new(entry, &instance);
+        let info = log.messenger_create_info();
+        // SAFETY: the messenger's user data is the log, which the context keeps alive in an Arc
+        // for longer than the messenger (it is destroyed in Context::drop before the log).
+        let handle =
+            unsafe { loader.create_debug_utils_messenger(&info, None) }.op("vkCreateDebugUtilsMessengerEXT")?;
+        guard.messenger = Some(Messenger { loader, handle });
+    }
+    Ok(guard)
+}
+
+/// A physical device that vkres can use, with what it offers.
+struct Candidate {
+    physical_device: vk::PhysicalDevice,
+    summary: DeviceSummary,
+    queue_family: u32,
+    extensions: Vec<CString>,
+}
+
+impl Candidate {
+    fn has(&self, name: &CStr) -> bool {
+        self.extensions.iter().any(|e| e.as_c_str() == name)
+    }
+    fn has_acceleration_structures(&self) -> bool {
+        self.has(ash::khr::acceleration_structure::NAME) && self.has(ash::khr::deferred_host_operations::NAME)
+    }
+}
+
+fn describe(instance: &ash::Instance, index: usize, pd: vk::PhysicalDevice) -> Result<Candidate> {
+    // SAFETY: `pd` comes from vkEnumeratePhysicalDevices of this instance.
+    let props = unsafe { instance.get_physical_device_properties(pd) };
+    // SAFETY: as above.
+    let families = unsafe { instance.get_physical_device_queue_family_properties(pd) };
+    // SAFETY: as above.
+    let extensions = unsafe { instance.enumerate_device_extension_properties(pd) }
+        .op("vkEnumerateDeviceExtensionProperties")?
+        .iter()
+        .filter_map(|e| e.extension_name_as_c_str().ok().map(CStr::to_owned))
+        .collect();
+    // A queue that does graphics and compute (and so transfers and blits); else compute alone.
+    let universal = vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE;
+    let family = families
+        .iter()
+        .position(|f| f.queue_flags.contains(universal))
+        .or_else(|| families.iter().position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE)));
+
+    let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut v13 = vk::PhysicalDeviceVulkan13Features::default();
+    let mut features = vk::PhysicalDeviceFeatures2::default().push_next(&mut v12).push_next(&mut v13);
+    let api_ok = props.api_version >= vk::API_VERSION_1_3;
+    if api_ok {
+        // SAFETY: Vulkan 1.3 devices accept the 1.2 and 1.3 feature structs.
+        unsafe { instance.get_physical_device_features2(pd, &mut features) };
+    }
+    let suitable =
+        api_ok && family.is_some() && v12.buffer_device_address == vk::TRUE && v13.synchronization2 == vk::TRUE;
+    Ok(Candidate {
+        physical_device: pd,
+        summary: DeviceSummary {
+            index,
+            name: fixed_cstr(&props.device_name),
+            device_type: props.device_type,
+            api_version: props.api_version,
+            suitable,
+        },
+        queue_family: family.unwrap_or(0) as u32,
+        extensions,
+    })
+}
+
+fn choose_device(instance: &ash::Instance, options: &ContextOptions) -> Result<Candidate> {
+    // SAFETY: plain enumeration on a live instance.
+    let devices = unsafe { instance.enumerate_physical_devices() }.op("vkEnumeratePhysicalDevices")?;
+    let mut candidates =
+        devices.iter().enumerate().map(|(i, &pd)| describe(instance, i, pd)).collect::<Result<Vec<_>>>()?;
+    if candidates.is_empty() {
+        return Err(Error::NoSuitableDevice("the loader reports no Vulkan device; is a driver installed?".into()));
+    }
+    let summaries: Vec<DeviceSummary> = candidates.iter().map(|c| c.summary.clone()).collect();
+    let list =
+        summaries.iter().map(|s| format!("#{} {} (suitable: {})", s.index, s.name, s.suitable)).collect::<Vec<_>>();
+
+    let env = std::env::var("VKRES_DEVICE").ok().filter(|s| !s.is_empty());
+    let selector = match (&options.device, env) {
+        (DeviceSelector::Auto, Some(v)) => match v.parse() {
+            Ok(i) => DeviceSelector::Index(i),
+            Err(_) => DeviceSelector::NameContains(v),
+        },
+        (s, _) => s.clone(),
+    };
+    let index = match &selector {
+        DeviceSelector::Auto => {
+            let rank = |c: &Candidate| {
+                let ty = match c.summary.device_type {
+                    vk::PhysicalDeviceType::DISCRETE_GPU => 4,
+                    vk::PhysicalDeviceType::INTEGRATED_GPU => 3,
+                    vk::PhysicalDeviceType::VIRTUAL_GPU => 2,
+                    vk::PhysicalDeviceType::CPU => 1,
+                    _ => 0,
+                };
+                (ty, c.has_acceleration_structures())
+            };
+            candidates.iter().filter(|c| c.summary.suitable).max_by_key(|c| rank(c)).map(|c| c.summary.index)
+        }
+        DeviceSelector::Index(i) => Some(*i).filter(|i| *i < candidates.len()),
+        DeviceSelector::NameContains(s) => {
+            let s = s.to_lowercase();
+            summaries.iter().find(|d| d.name.to_lowercase().contains(&s)).map(|d| d.index)
+        }
+        DeviceSelector::Custom(f) => f(&summaries).filter(|i| *i < candidates.len()),
+    };
+    let Some(index) = index else {
+        return Err(Error::NoSuitableDevice(format!("{selector:?} matches none of: {}", list.join(", "))));
+    };
+    let chosen = candidates.swap_remove(index);
+    if !chosen.summary.suitable {
+        return Err(Error::NoSuitableDevice(format!(
+            "{} lacks Vulkan 1.3 with bufferDeviceAddress and synchronization2 or a compute queue (devices: {})",
+            chosen.summary.name,
+            list.join(", ")
+        )));
+    }
+    Ok(chosen)
+}
+
+fn create_device(
+    instance: &ash::Instance,
+    chosen: &Candidate,
+    options: &ContextOptions,
+    debug_utils: bool,
+) -> Result<(ash::Device, Extensions, DeviceCapabilities)> {
+    let pd = chosen.physical_device;
+    let want_rt = options.ray_tracing && chosen.has_acceleration_structures();
+    let ray_query = want_rt && chosen.has(ash::khr::ray_query::NAME);
+    let rt_pipeline = want_rt && chosen.has(ash::khr::ray_tracing_pipeline::NAME);
+    let memory_budget = chosen.has(ash::ext::memory_budget::NAME);
+
+    // What the device supports, queried only through structs of extensions it has.
+    let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut v13 = vk::PhysicalDeviceVulkan13Features::default();
+    let mut accel = vk::PhysicalDeviceAccelerationStructureFeaturesKHR::default();
+    let mut rq = vk::PhysicalDeviceRayQueryFeaturesKHR::default();
+    let mut rtp = vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::default();
+    {
+        let mut query = vk::PhysicalDeviceFeatures2::default().push_next(&mut v12).push_next(&mut v13);
+        if want_rt {
+            query = query.push_next(&mut accel);
+        }
+        if ray_query {
+            query = query.push_next(&mut rq);
+        }
+        if rt_pipeline {
+            query = query.push_next(&mut rtp);
+        }
+        // SAFETY: only structs of extensions the device has are chained.
+        unsafe { instance.get_physical_device_features2(pd, &mut query) };
+    }
+    // SAFETY: as above.
+    let supported = unsafe { instance.get_physical_device_features(pd) };
+    let accel_on = want_rt && accel.acceleration_structure == vk::TRUE;
+    let ray_query = ray_query && accel_on && rq.ray_query == vk::TRUE;
+    let rt_pipeline = rt_pipeline && accel_on && rtp.ray_tracing_pipeline == vk::TRUE;
+
+    // What we enable: only what we use, and only where supported.
+    let core = vk::PhysicalDeviceFeatures::default()
+        .sampler_anisotropy(supported.sampler_anisotropy == vk::TRUE)
+        .shader_int64(supported.shader_int64 == vk::TRUE)
+        .fragment_stores_and_atomics(supported.fragment_stores_and_atomics == vk::TRUE)
+        .shader_storage_image_write_without_format(supported.shader_storage_image_write_without_format == vk::TRUE);
+    let mut en12 = vk::PhysicalDeviceVulkan12Features::default()
+        .buffer_device_address(true)
+        .timeline_semaphore(v12.timeline_semaphore == vk::TRUE)
+        .scalar_block_layout(v12.scalar_block_layout == vk::TRUE)
+        .shader_int8(v12.shader_int8 == vk::TRUE)
+        .storage_buffer8_bit_access(v12.storage_buffer8_bit_access == vk::TRUE);
+    let mut en13 =
+        vk::PhysicalDeviceVulkan13Features::default().synchronization2(true).maintenance4(v13.maintenance4 == vk::TRUE);
+    let mut en_accel = vk::PhysicalDeviceAccelerationStructureFeaturesKHR::default().acceleration_structure(true);
+    let mut en_rq = vk::PhysicalDeviceRayQueryFeaturesKHR::default().ray_query(true);
+    let mut en_rtp = vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::default().ray_tracing_pipeline(true);
+    let mut features = vk::PhysicalDeviceFeatures2::default().features(core).push_next(&mut en12).push_next(&mut en13);
+
+    let mut ext_names: Vec<*const c_char> = Vec::new();
+    if accel_on {
+        ext_names.push(ash::khr::acceleration_structure::NAME.as_ptr());
+        ext_names.push(ash::khr::deferred_host_operations::NAME.as_ptr());
+        features = features.push_next(&mut en_accel);
+    }
+    if ray_query {
+        ext_names.push(ash::khr::ray_query::NAME.as_ptr());
+        features = features.push_next(&mut en_rq);
+    }
+    if rt_pipeline {
+        ext_names.push(ash::khr::ray_tracing_pipeline::NAME.as_ptr());
+        features = features.push_next(&mut en_rtp);
+    }
+    if memory_budget {
+        ext_names.push(ash::ext::memory_budget::NAME.as_ptr());
+    }
+
+    let priorities = [1.0f32];
+    let queue_infos =
+        [vk::DeviceQueueCreateInfo::default().queue_family_index(chosen.queue_family).queue_priorities(&priorities)];
+    let info = vk::DeviceCreateInfo::default()
+        .queue_create_infos(&queue_infos)
+        .enabled_extension_names(&ext_names)
+        .push_next(&mut features);
+    // SAFETY: every feature and extension enabled was checked as supported above; pointers
+    // in `info` refer to locals that outlive the call.
+    let device = unsafe { instance.create_device(pd, &info, None) }.op("vkCreateDevice")?;
+
+    let extensions = Extensions {
+        debug_utils: debug_utils.then(|| ash::ext::debug_utils::Device::new(instance, &device)),
+        acceleration_structure: accel_on.then(|| ash::khr::acceleration_structure::Device::new(instance, &device)),
+    };
+    let capabilities = query_capabilities(
+        instance,
+        pd,
+        chosen.queue_family,
+        super::raw::EnabledFeatures {
+            sampler_anisotropy: supported.sampler_anisotropy == vk::TRUE,
+            acceleration_structure: accel_on,
+            ray_query,
+            ray_tracing_pipeline: rt_pipeline,
+            memory_budget,
+            debug_utils,
+        },
+    );
+    Ok((device, extensions, capabilities))
+}
+
+/// Reads properties and limits into [`DeviceCapabilities`].
+pub(super) fn query_capabilities(
+    instance: &ash::Instance,
+    pd: vk::PhysicalDevice,
+    queue_family_index: u32,
+    enabled: super::raw::EnabledFeatures,
+) -> DeviceCapabilities {
+    let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
+    let mut driver = vk::PhysicalDeviceDriverProperties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver);
+    if enabled.acceleration_structure {
+        props2 = props2.push_next(&mut accel_props);
+    }
+    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or of enabled extensions.
+    unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
+    let props = props2.properties;
+    // SAFETY: as above.
+    let memory_properties = unsafe { instance.get_physical_device_memory_properties(pd) };
+    DeviceCapabilities {
+        device_name: fixed_cstr(&props.device_name),
+        device_type: props.device_type,
+        vendor_id: props.vendor_id,
+        driver: format!("{} {}", fixed_cstr(&driver.driver_name), fixed_cstr(&driver.driver_info)),
+        api_version: props.api_version,
+        buffer_device_address: true,
+        synchronization2: true,
+        sampler_anisotropy: enabled.sampler_anisotropy,
+        acceleration_structure: enabled.acceleration_structure,
+        ray_query: enabled.ray_query,
+        ray_tracing_pipeline: enabled.ray_tracing_pipeline,
+        memory_budget: enabled.memory_budget,
+        min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
+            accel_props.min_acceleration_structure_scratch_offset_alignment
+        } else {
+            0
+        },
+        limits: props.limits,
+        memory_properties,
+        queue_family_index,
+    }
+}

@@ -1,0 +1,210 @@
+//! The [`Context`]: instance, debug messenger, physical device, device, queue, extension
+//! loaders and [`DeviceCapabilities`].
+//!
+//! # Drop order
+//! Every allocator and every resource holds an `Arc<Context>`, so a context is dropped only when
+//! nothing made from it is left: VMA's allocator is always gone before the device. `Drop` then
+//! waits for the device to be idle, destroys the device, the debug messenger and the instance,
+//! in that order. A context made with [`Context::from_raw`] and [`Ownership::Borrowed`] destroys
+//! neither device nor instance (their owner does, after the context is gone).
+
+mod capabilities;
+mod create;
+mod debug;
+mod options;
+mod raw;
+
+use std::ffi::CString;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ash::vk;
+
+pub use capabilities::DeviceCapabilities;
+pub use debug::{DebugMessage, MessageLog};
+pub use options::{ContextOptions, DeviceChooser, DeviceSelector, DeviceSummary};
+pub use raw::{EnabledFeatures, Ownership, RawDevice};
+
+use crate::error::{Result, VkContext};
+
+/// The instance-level debug messenger and its loader.
+struct Messenger {
+    loader: ash::ext::debug_utils::Instance,
+    handle: vk::DebugUtilsMessengerEXT,
+}
+
+/// The context's queue; `vkQueueSubmit` needs external synchronisation, so it sits behind a lock.
+struct Queue {
+    handle: vk::Queue,
+    lock: Mutex<()>,
+}
+
+/// Device-level extension function tables, present where the context enabled the extension.
+pub(crate) struct Extensions {
+    pub(crate) debug_utils: Option<ash::ext::debug_utils::Device>,
+    pub(crate) acceleration_structure: Option<ash::khr::acceleration_structure::Device>,
+}
+
+/// A Vulkan instance and device with one queue, shared as `Arc<Context>` by everything made
+/// from it.
+///
+/// `Context` is `Send + Sync`: its queue is behind a lock and everything else is immutable
+/// after creation.
+pub struct Context {
+    entry: ash::Entry,
+    instance: ash::Instance,
+    messenger: Option<Messenger>,
+    log: Arc<MessageLog>,
+    physical_device: vk::PhysicalDevice,
+    device: ash::Device,
+    queue: Queue,
+    extensions: Extensions,
+    capabilities: DeviceCapabilities,
+    ownership: Ownership,
+    submissions: AtomicU64,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("device", &self.capabilities.device_name)
+            .field("api", &self.capabilities.api_version_string())
+            .field("ownership", &self.ownership)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// Creates an instance, a device and a queue, headless.
+    ///
+    /// Needs a device with Vulkan 1.3, `bufferDeviceAddress` and `synchronization2`. Enables
+    /// acceleration structures, ray queries and ray-tracing pipelines where present (unless
+    /// [`ContextOptions::ray_tracing`] is off) and reports them in [`capabilities`](Self::capabilities).
+    pub fn new(options: ContextOptions) -> Result<Arc<Self>> {
+        create::create(options).map(Arc::new)
+    }
+
+    /// The loader entry points.
+    pub fn entry(&self) -> &ash::Entry {
+        &self.entry
+    }
+
+    /// The instance.
+    pub fn instance(&self) -> &ash::Instance {
+        &self.instance
+    }
+
+    /// The physical device.
+    pub fn physical_device(&self) -> vk::PhysicalDevice {
+        self.physical_device
+    }
+
+    /// The device.
+    pub fn device(&self) -> &ash::Device {
+        &self.device
+    }
+
+    /// What the device offers and what this context enabled.
+    pub fn capabilities(&self) -> &DeviceCapabilities {
+        &self.capabilities
+    }
+
+    /// Warnings and errors reported by the validation layer, the loader and the driver (empty
+    /// unless validation or a messenger is on).
+    pub fn message_log(&self) -> &Arc<MessageLog> {
+        &self.log
+    }
+
+    /// The queue family of [`queue`](Self::queue).
+    pub fn queue_family_index(&self) -> u32 {
+        self.capabilities.queue_family_index
+    }
+
+    /// The context's queue. Submit through [`submit`](Self::submit), which holds the queue's
+    /// lock; anything else that uses the queue must hold [`lock_queue`](Self::lock_queue).
+    pub fn queue(&self) -> vk::Queue {
+        self.queue.handle
+    }
+
+    /// Locks the queue for a caller's own `vkQueue*` call.
+    pub fn lock_queue(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.queue.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Submits to the context's queue under its lock, and counts the submission.
+    ///
+    /// # Safety
+    /// Everything `submits` names must be valid and in a state that allows submission
+    /// (recorded command buffers, semaphores of this device), and `fence` must be unsignalled
+    /// and not in use by another submission.
+    pub unsafe fn submit(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
+        let _guard = self.lock_queue();
+        // SAFETY: the caller vouches for the submit infos and the fence; the queue belongs to
+        // this device and is externally synchronised by the lock held above.
+        unsafe { self.device.queue_submit2(self.queue.handle, submits, fence) }.op("vkQueueSubmit2")?;
+        self.submissions.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Queue submissions made through this context so far.
+    pub fn submission_count(&self) -> u64 {
+        self.submissions.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the device is idle.
+    pub fn wait_idle(&self) -> Result<()> {
+        let _guard = self.lock_queue();
+        // SAFETY: the device is alive; vkDeviceWaitIdle needs every queue externally
+        // synchronised, and this context has only the one queue, locked above.
+        unsafe { self.device.device_wait_idle() }.op("vkDeviceWaitIdle")
+    }
+
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The `VK_KHR_acceleration_structure` functions, or [`Error::MissingFeature`](crate::Error::MissingFeature).
+    pub(crate) fn acceleration_structure_fns(
+        &self,
+        operation: &'static str,
+    ) -> Result<&ash::khr::acceleration_structure::Device> {
+        self.extensions
+            .acceleration_structure
+            .as_ref()
+            .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
+    }
+
+    /// Gives `handle` a debug name where debug utils are on; a no-op otherwise.
+    ///
+    /// # Safety
+    /// `handle` must be a valid object of this context's device (or the device itself).
+    pub unsafe fn set_debug_name<H: vk::Handle>(&self, handle: H, name: &str) {
+        let Some(debug_utils) = &self.extensions.debug_utils else { return };
+        // A name with an interior NUL is cut there rather than rejected: it is only a label.
+        let name = CString::new(name.split('\0').next().unwrap_or_default()).unwrap_or_default();
+        let info = vk::DebugUtilsObjectNameInfoEXT::default().object_handle(handle).object_name(&name);
+        // SAFETY: the caller vouches that the handle belongs to this device. Naming can only fail
+        // on host memory exhaustion, and a missing label is harmless, so the result is ignored.
+        let _ = unsafe { debug_utils.set_debug_utils_object_name(&info) };
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        // SAFETY: every object made from this context holds an Arc to it, so none is left;
+        // after the device is idle nothing of ours is in flight. Objects are destroyed
+        // child-first: device, then messenger, then instance, each only if this context owns it.
+        unsafe {
+            let _ = self.device.device_wait_idle();
+            if self.ownership == Ownership::Owned {
+                self.device.destroy_device(None);
+            }
+            if let Some(m) = self.messenger.take() {
+                m.loader.destroy_debug_utils_messenger(m.handle, None);
+            }
+            if self.ownership == Ownership::Owned {
+                self.instance.destroy_instance(None);
+            }
+        }
+    }
+}

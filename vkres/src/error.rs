@@ -1,0 +1,141 @@
+//! The one error type of vkres.
+//!
+//! Every fallible call returns [`Result<T>`]. A failed Vulkan call keeps its [`vk::Result`] and
+//! the name of the operation; bad input gets a variant that names the resource (its debug name)
+//! and the numbers that do not fit, so that the message alone says what to fix.
+
+use ash::vk;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in vkres.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A Vulkan call returned an error code.
+    #[error("{operation} failed: {result}")]
+    Vulkan {
+        /// The Vulkan function or the vkres operation that failed, e.g. `vkCreateBuffer`.
+        operation: &'static str,
+        /// What the driver returned.
+        result: vk::Result,
+    },
+
+    /// The Vulkan loader (`libvulkan.so.1`) could not be loaded.
+    #[error("the Vulkan loader could not be loaded ({0}); install libvulkan1 (tools/ensure-vulkan.sh)")]
+    LoaderMissing(String),
+
+    /// An instance layer that was asked for is not installed.
+    #[error("the Vulkan layer {layer} is not installed; install vulkan-validationlayers (tools/ensure-vulkan.sh)")]
+    LayerMissing {
+        /// The layer's name.
+        layer: &'static str,
+    },
+
+    /// No physical device satisfies what vkres needs or what the caller selected.
+    #[error("no suitable Vulkan device: {0}")]
+    NoSuitableDevice(String),
+
+    /// A device feature or extension that the operation needs is not enabled on this context.
+    #[error("`{operation}` needs {feature}, which this device or context does not enable")]
+    MissingFeature {
+        /// The feature or extension, e.g. `VK_KHR_acceleration_structure`.
+        feature: &'static str,
+        /// What was being done.
+        operation: &'static str,
+    },
+
+    /// A resource of size zero was asked for; Vulkan has no empty buffers or images.
+    #[error("`{name}`: a {kind} of size zero cannot be created")]
+    ZeroSize {
+        /// Debug name of the resource.
+        name: String,
+        /// `buffer`, `image`, ...
+        kind: &'static str,
+    },
+
+    /// Initial or written data does not fit the resource.
+    #[error("`{name}`: {given} bytes of data at offset {offset} do not fit its {capacity} bytes")]
+    DataTooLarge {
+        /// Debug name of the resource.
+        name: String,
+        /// Offset of the write in bytes.
+        offset: u64,
+        /// Bytes given.
+        given: u64,
+        /// Bytes the resource holds.
+        capacity: u64,
+    },
+
+    /// The device does not support this format for this use.
+    #[error(
+        "`{name}`: format {format:?} is not supported for {ty:?} images with tiling {tiling:?} and usage {usage:?}"
+    )]
+    UnsupportedFormat {
+        /// Debug name of the resource.
+        name: String,
+        /// The format asked for.
+        format: vk::Format,
+        /// Image type.
+        ty: vk::ImageType,
+        /// Tiling.
+        tiling: vk::ImageTiling,
+        /// Usage asked for.
+        usage: vk::ImageUsageFlags,
+    },
+
+    /// A size, count or extent exceeds what the device allows.
+    #[error("`{name}`: {what} of {requested} exceeds the device's limit of {limit}")]
+    LimitExceeded {
+        /// Debug name of the resource.
+        name: String,
+        /// Which quantity, e.g. `mip levels`.
+        what: &'static str,
+        /// What was asked for.
+        requested: u64,
+        /// The device's limit.
+        limit: u64,
+    },
+
+    /// The memory of a resource cannot be mapped: it was allocated without host access, or the
+    /// memory type it landed in is not host-visible.
+    #[error("`{name}`: its memory cannot be mapped ({reason})")]
+    NotHostVisible {
+        /// Debug name of the resource.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+
+    /// A description is self-contradictory or incomplete.
+    #[error("`{name}`: {reason}")]
+    InvalidDescription {
+        /// Debug name of the resource.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The [`vk::Result`] behind this error, if a Vulkan call failed.
+    pub fn vk_result(&self) -> Option<vk::Result> {
+        match self {
+            Error::Vulkan { result, .. } => Some(*result),
+            _ => None,
+        }
+    }
+}
+
+/// Attaches the operation's name to a raw [`vk::Result`] error.
+pub(crate) trait VkContext<T> {
+    /// Maps `Err(result)` to [`Error::Vulkan`] with `operation`.
+    fn op(self, operation: &'static str) -> Result<T>;
+}
+
+impl<T> VkContext<T> for core::result::Result<T, vk::Result> {
+    fn op(self, operation: &'static str) -> Result<T> {
+        self.map_err(|result| Error::Vulkan { operation, result })
+    }
+}

@@ -1,0 +1,79 @@
+//! # vkres — Vulkan resource management on `ash` and VMA
+//!
+//! vkres creates, uploads, names and destroys Vulkan resources for programs written on
+//! [`ash`]. Its runtime follows Merian's memory management: a [`Context`], the
+//! [`MemoryAllocator`] / [`MemoryAllocation`] traits with a VMA backend, and a
+//! [`ResourceAllocator`] that creates RAII [`Buffer`]s, [`Image`]s, [`ImageView`]s,
+//! [`Texture`]s, pooled [`Sampler`]s and [`AccelerationStructure`] storage. On top,
+//! `#[derive(GpuResources)]` turns a struct of annotated fields into one call that creates every
+//! resource and uploads its data in a single submission.
+//!
+//! ```
+//! use vkres::{Buffer, Context, ContextOptions, GpuResources, ResourceAllocator};
+//!
+//! #[derive(GpuResources)]
+//! struct Mesh {
+//!     #[gpu(buffer(usage = VERTEX_BUFFER, data = [[0.0f32, 0.0], [1.0, 0.0], [0.0, 1.0]]))]
+//!     positions: Buffer<[f32; 2]>,
+//!     #[gpu(buffer(usage = INDEX_BUFFER, data = [0u16, 1, 2]))]
+//!     indices: Buffer<u16>,
+//!     #[gpu(buffer(usage = STORAGE_BUFFER, len = 64, mapping = random))]
+//!     results: Buffer<u32>,
+//! }
+//!
+//! # fn main() -> vkres::Result<()> {
+//! let ctx = Context::new(ContextOptions::new().validation(true))?;
+//! let alloc = ResourceAllocator::new(&ctx)?;
+//! let mesh = Mesh::create(&alloc)?; // created, uploaded, one submit, one wait
+//! assert_eq!(mesh.indices.len(), 3);
+//! assert_eq!(mesh.results.read_vec()?.len(), 64);
+//! drop(mesh); // buffers destroyed, then their memory freed
+//! assert!(ctx.message_log().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Ownership
+//! Every resource is a shared handle to an owner that destroys the Vulkan object first, then
+//! frees its memory. Each keeps alive what it needs: its memory allocator, the [`Context`]
+//! (and so the device), the image under a view, the buffer under an acceleration structure.
+//! A [`Batch`] holds what it records work on until that work has finished. Safe code cannot
+//! free a device, an allocator or a resource under a live user.
+//!
+//! ## Errors
+//! Every fallible call returns [`Result`] with [`Error`]: failed Vulkan calls keep their
+//! [`vk::Result`] and operation; bad input names the resource and the numbers that do not fit.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod allocator;
+mod bundle;
+mod context;
+mod error;
+pub mod memory;
+mod resources;
+
+pub use ash;
+pub use ash::vk;
+pub use bytemuck;
+
+pub use allocator::{Batch, ResourceAllocator};
+pub use bundle::GpuResources;
+pub use context::{
+    Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
+    EnabledFeatures, MessageLog, Ownership, RawDevice,
+};
+pub use error::{Error, Result};
+pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
+pub use resources::{
+    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
+    SamplerPool, Texture, format_aspects, full_mip_count,
+};
+
+/// `#[derive(GpuResources)]`: see [`GpuResources`] and the attribute reference in the README.
+#[cfg(feature = "derive")]
+pub use vkres_derive::GpuResources;
+
+#[doc(hidden)]
+pub use bundle::private as __private;

@@ -1,0 +1,240 @@
+//! The [`MemoryAllocator`] backend on the Vulkan Memory Allocator (`vk-mem`).
+
+use std::collections::HashMap;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ash::vk;
+use vk_mem::Alloc;
+
+use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryRequest};
+use crate::Context;
+use crate::error::{Error, Result, VkContext};
+
+/// State shared by the allocator and its allocations.
+///
+/// Field order is the drop order and part of the contract: VMA's allocator is destroyed
+/// before the `Arc<Context>` that keeps the device alive is released.
+struct Shared {
+    vma: vk_mem::Allocator,
+    ctx: Arc<Context>,
+    next_id: AtomicU64,
+    /// Debug name of every live allocation, by id: the leak report.
+    live: Mutex<HashMap<u64, String>>,
+}
+
+impl Shared {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<u64, String>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A [`MemoryAllocator`] on VMA. Cheap to clone (clones share one VMA allocator).
+///
+/// VMA's allocator is thread-safe, so this is `Send + Sync`. Each allocation holds the
+/// allocator alive; the allocator holds the context alive.
+#[derive(Clone)]
+pub struct VmaAllocator {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for VmaAllocator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmaAllocator").field("live_allocations", &self.live_allocations()).finish_non_exhaustive()
+    }
+}
+
+impl VmaAllocator {
+    /// A VMA allocator for `ctx`'s device, with buffer device addresses (and the memory-budget
+    /// extension where the context enabled it).
+    pub fn new(ctx: &Arc<Context>) -> Result<Self> {
+        let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), ctx.device(), ctx.physical_device());
+        info.vulkan_api_version = vk::API_VERSION_1_3;
+        info.flags = vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS;
+        if ctx.capabilities().memory_budget {
+            info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
+        }
+        // SAFETY: instance, device and physical device belong together and outlive the VMA
+        // allocator: `Shared` drops `vma` before its `Arc<Context>`. The context enabled
+        // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set).
+        let vma = unsafe { vk_mem::Allocator::new(info) }.op("vmaCreateAllocator")?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                vma,
+                ctx: ctx.clone(),
+                next_id: AtomicU64::new(0),
+                live: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    fn create_info(&self, request: &MemoryRequest<'_>) -> vk_mem::AllocationCreateInfo {
+        let flags = match request.mapping {
+            MappingType::None => vk_mem::AllocationCreateFlags::empty(),
+            MappingType::HostAccessSequentialWrite => {
+                vk_mem::AllocationCreateFlags::HOST_ACCESS_SEQUENTIAL_WRITE | vk_mem::AllocationCreateFlags::MAPPED
+            }
+            MappingType::HostAccessRandom => {
+                vk_mem::AllocationCreateFlags::HOST_ACCESS_RANDOM | vk_mem::AllocationCreateFlags::MAPPED
+            }
+        };
+        let usage = match request.location {
+            MemoryLocation::Auto => vk_mem::MemoryUsage::Auto,
+            MemoryLocation::PreferDevice => vk_mem::MemoryUsage::AutoPreferDevice,
+            MemoryLocation::PreferHost => vk_mem::MemoryUsage::AutoPreferHost,
+        };
+        vk_mem::AllocationCreateInfo { flags, usage, ..Default::default() }
+    }
+
+    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> Box<dyn MemoryAllocation> {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        self.shared.live().insert(id, request.name.to_owned());
+        let info = self.shared.vma.get_allocation_info(&allocation);
+        let props = &self.shared.ctx.capabilities().memory_properties;
+        let properties =
+            props.memory_types.get(info.memory_type as usize).map(|t| t.property_flags).unwrap_or_default();
+        Box::new(VmaMemory {
+            shared: self.shared.clone(),
+            allocation: Mutex::new(allocation),
+            id,
+            mapping: request.mapping,
+            properties,
+            memory_type: info.memory_type,
+            name: request.name.to_owned(),
+        })
+    }
+}
+
+impl MemoryAllocator for VmaAllocator {
+    fn context(&self) -> &Arc<Context> {
+        &self.shared.ctx
+    }
+
+    unsafe fn create_buffer(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
+        let create = self.create_info(request);
+        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
+        let (buffer, allocation) = unsafe { self.shared.vma.create_buffer(info, &create) }.op("vmaCreateBuffer")?;
+        Ok((buffer, self.wrap(allocation, request)))
+    }
+
+    unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
+        let create = self.create_info(request);
+        // SAFETY: as in `create_buffer`.
+        let (image, allocation) = unsafe { self.shared.vma.create_image(info, &create) }.op("vmaCreateImage")?;
+        Ok((image, self.wrap(allocation, request)))
+    }
+
+    fn live_allocations(&self) -> usize {
+        self.shared.live().len()
+    }
+
+    fn live_allocation_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.shared.live().values().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn device_memory_blocks(&self) -> Option<usize> {
+        let stats = self.shared.vma.calculate_statistics().ok()?;
+        Some(stats.total.statistics.blockCount as usize)
+    }
+}
+
+/// One VMA allocation. The `vk_mem::Allocation` handle is `Copy` and has no `Drop`; this type
+/// owns it, is not `Copy`, and frees it exactly once.
+struct VmaMemory {
+    shared: Arc<Shared>,
+    /// VMA's map and unmap take the handle mutably; the lock also serialises them per allocation.
+    allocation: Mutex<vk_mem::Allocation>,
+    id: u64,
+    mapping: MappingType,
+    properties: vk::MemoryPropertyFlags,
+    memory_type: u32,
+    name: String,
+}
+
+impl std::fmt::Debug for VmaMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmaMemory")
+            .field("name", &self.name)
+            .field("mapping", &self.mapping)
+            .field("memory_type", &self.memory_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VmaMemory {
+    fn handle(&self) -> std::sync::MutexGuard<'_, vk_mem::Allocation> {
+        self.allocation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl MemoryAllocation for VmaMemory {
+    fn info(&self) -> MemoryInfo {
+        let info = self.shared.vma.get_allocation_info(&self.handle());
+        MemoryInfo {
+            memory: info.device_memory,
+            offset: info.offset,
+            size: info.size,
+            memory_type: info.memory_type,
+            properties: self.properties,
+            name: self.name.clone(),
+        }
+    }
+
+    fn mapping(&self) -> MappingType {
+        self.mapping
+    }
+
+    fn map(&self) -> Result<NonNull<u8>> {
+        let reason = if self.mapping == MappingType::None {
+            Some("it was allocated with MappingType::None")
+        } else if !self.properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE) {
+            Some("its memory type is not host-visible")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(Error::NotHostVisible { name: self.name.clone(), reason });
+        }
+        let mut handle = self.handle();
+        // SAFETY: the allocation is live and host-visible; VMA counts nested maps.
+        let ptr = unsafe { self.shared.vma.map_memory(&mut handle) }.op("vmaMapMemory")?;
+        NonNull::new(ptr)
+            .ok_or(Error::Vulkan { operation: "vmaMapMemory", result: vk::Result::ERROR_MEMORY_MAP_FAILED })
+    }
+
+    unsafe fn unmap(&self) {
+        let mut handle = self.handle();
+        // SAFETY: the caller pairs this with a successful `map`.
+        unsafe { self.shared.vma.unmap_memory(&mut handle) }
+    }
+
+    fn flush(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        self.shared.vma.flush_allocation(&self.handle(), offset, size).op("vmaFlushAllocation")
+    }
+
+    fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        self.shared.vma.invalidate_allocation(&self.handle(), offset, size).op("vmaInvalidateAllocation")
+    }
+}
+
+impl Drop for VmaMemory {
+    fn drop(&mut self) {
+        let mut handle = self.handle();
+        // SAFETY: this type is the sole owner of the allocation; the resource using it was
+        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
+        unsafe { self.shared.vma.free_memory(&mut handle) };
+        drop(handle);
+        self.shared.live().remove(&self.id);
+    }
+}

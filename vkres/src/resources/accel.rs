@@ -1,0 +1,105 @@
+//! [`AccelerationStructure`] storage: a buffer and the `VkAccelerationStructureKHR` in it.
+//! Building into it is the job of a batch (see the acceleration-structure builders).
+
+use std::sync::Arc;
+
+use ash::vk;
+
+use super::buffer::{self, Buffer, BufferDesc};
+use crate::error::{Error, Result, VkContext};
+use crate::memory::MemoryAllocator;
+
+/// The owner of one `VkAccelerationStructureKHR`.
+struct AccelShared {
+    handle: vk::AccelerationStructureKHR,
+    ty: vk::AccelerationStructureTypeKHR,
+    address: vk::DeviceAddress,
+    /// The storage; released after the acceleration structure is destroyed.
+    buffer: Buffer,
+}
+
+impl Drop for AccelShared {
+    fn drop(&mut self) {
+        let ctx = self.buffer.context();
+        // The loader exists: the structure could only be created through it.
+        if let Some(fns) = &ctx.extensions().acceleration_structure {
+            // SAFETY: no handle or batch refers to the structure any more; its buffer is
+            // destroyed after this, when the `buffer` field drops.
+            unsafe { fns.destroy_acceleration_structure(self.handle, None) };
+        }
+    }
+}
+
+/// A `VkAccelerationStructureKHR` and the buffer that stores it. A shared handle: a TLAS
+/// that references it, and batches that build with it, keep it alive.
+#[derive(Clone)]
+pub struct AccelerationStructure {
+    shared: Arc<AccelShared>,
+}
+
+impl std::fmt::Debug for AccelerationStructure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccelerationStructure")
+            .field("name", &self.shared.buffer.name())
+            .field("ty", &self.shared.ty)
+            .field("size", &self.shared.buffer.size())
+            .finish()
+    }
+}
+
+impl AccelerationStructure {
+    /// The `VkAccelerationStructureKHR`.
+    pub fn handle(&self) -> vk::AccelerationStructureKHR {
+        self.shared.handle
+    }
+
+    /// Top or bottom level.
+    pub fn ty(&self) -> vk::AccelerationStructureTypeKHR {
+        self.shared.ty
+    }
+
+    /// Its device address (what TLAS instances refer to).
+    pub fn device_address(&self) -> vk::DeviceAddress {
+        self.shared.address
+    }
+
+    /// The buffer that stores it.
+    pub fn buffer(&self) -> &Buffer {
+        &self.shared.buffer
+    }
+
+    /// Debug name.
+    pub fn name(&self) -> &str {
+        self.shared.buffer.name()
+    }
+}
+
+/// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
+/// acceleration structure in it.
+pub(crate) fn create(
+    memory: &dyn MemoryAllocator,
+    ty: vk::AccelerationStructureTypeKHR,
+    size: u64,
+    name: &str,
+) -> Result<AccelerationStructure> {
+    let ctx = memory.context();
+    let fns = ctx.acceleration_structure_fns("create an acceleration structure")?;
+    if ty != vk::AccelerationStructureTypeKHR::TOP_LEVEL && ty != vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL {
+        return Err(Error::InvalidDescription {
+            name: name.into(),
+            reason: format!("{ty:?} is neither top nor bottom level"),
+        });
+    }
+    let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
+    let storage: Buffer = buffer::create(memory, &BufferDesc::new(size, usage).name(format!("{name}/storage")))?;
+    let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.handle()).offset(0).size(size).ty(ty);
+    // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
+    // offset 0 (which is 256-byte aligned, as the spec requires).
+    let handle = unsafe { fns.create_acceleration_structure(&info, None) }.op("vkCreateAccelerationStructureKHR")?;
+    let address_info = vk::AccelerationStructureDeviceAddressInfoKHR::default().acceleration_structure(handle);
+    // SAFETY: the structure was just created on this device.
+    let address = unsafe { fns.get_acceleration_structure_device_address(&address_info) };
+    // SAFETY: a live object of this device.
+    unsafe { ctx.set_debug_name(handle, name) };
+    Ok(AccelerationStructure { shared: Arc::new(AccelShared { handle, ty, address, buffer: storage }) })
+}

@@ -1,0 +1,239 @@
+//! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use ash::vk;
+use bytemuck::Pod;
+
+use crate::Context;
+use crate::error::{Error, Result};
+use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
+
+/// What buffer to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferDesc {
+    /// Size in bytes.
+    pub size: u64,
+    /// Usage flags.
+    pub usage: vk::BufferUsageFlags,
+    /// Host access.
+    pub mapping: MappingType,
+    /// Placement preference.
+    pub location: MemoryLocation,
+    /// Debug name.
+    pub name: String,
+}
+
+impl BufferDesc {
+    /// A device buffer of `size` bytes for `usage`, never mapped.
+    pub fn new(size: u64, usage: vk::BufferUsageFlags) -> Self {
+        Self { size, usage, mapping: MappingType::None, location: MemoryLocation::Auto, name: String::new() }
+    }
+
+    /// A buffer of `count` elements of `T`.
+    pub fn elements<T>(count: u64, usage: vk::BufferUsageFlags) -> Self {
+        Self::new(count.saturating_mul(std::mem::size_of::<T>() as u64), usage)
+    }
+
+    /// Sets the host access.
+    pub fn mapping(mut self, mapping: MappingType) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// Sets the placement preference.
+    pub fn location(mut self, location: MemoryLocation) -> Self {
+        self.location = location;
+        self
+    }
+
+    /// Sets the debug name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+}
+
+/// The owner of one `VkBuffer` and its memory, shared by every [`Buffer`] handle to it.
+pub(crate) struct BufferShared {
+    handle: vk::Buffer,
+    /// Freed after `handle` is destroyed (in `Drop`), before the context is released.
+    allocation: Box<dyn MemoryAllocation>,
+    ctx: Arc<Context>,
+    size: u64,
+    usage: vk::BufferUsageFlags,
+    address: Option<vk::DeviceAddress>,
+    name: String,
+}
+
+impl Drop for BufferShared {
+    fn drop(&mut self) {
+        // SAFETY: the last handle is gone and every batch that used the buffer holds a handle
+        // until its fence signalled, so the device no longer uses it. The memory is freed
+        // afterwards, when `allocation` drops.
+        unsafe { self.ctx.device().destroy_buffer(self.handle, None) };
+    }
+}
+
+/// A `VkBuffer` and its memory, holding elements of `T` (`u8` for raw bytes).
+///
+/// A `Buffer` is a shared handle: cloning it is cheap, and the buffer is destroyed (then its
+/// memory freed) when the last handle drops. It keeps its allocator and context alive, and a
+/// batch that records work on it keeps it alive until that work has finished, so safe code
+/// cannot free it under the device. `Send + Sync`: its state is immutable, host access goes
+/// through [`map`](Self::map), which the allocation serialises.
+pub struct Buffer<T = u8> {
+    shared: Arc<BufferShared>,
+    _elem: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Buffer<T> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), _elem: PhantomData }
+    }
+}
+
+impl<T> std::fmt::Debug for Buffer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("name", &self.shared.name)
+            .field("handle", &self.shared.handle)
+            .field("size", &self.shared.size)
+            .field("usage", &self.shared.usage)
+            .finish()
+    }
+}
+
+impl<T> Buffer<T> {
+    /// The `VkBuffer`.
+    pub fn handle(&self) -> vk::Buffer {
+        self.shared.handle
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.shared.size
+    }
+
+    /// Number of whole elements of `T` it holds.
+    pub fn len(&self) -> u64 {
+        self.shared.size / std::mem::size_of::<T>().max(1) as u64
+    }
+
+    /// Whether it holds no whole element (a byte buffer never is).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Usage flags it was created with.
+    pub fn usage(&self) -> vk::BufferUsageFlags {
+        self.shared.usage
+    }
+
+    /// Debug name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Its device address, for buffers made with `SHADER_DEVICE_ADDRESS`.
+    pub fn device_address(&self) -> Option<vk::DeviceAddress> {
+        self.shared.address
+    }
+
+    /// Its memory.
+    pub fn memory(&self) -> &dyn MemoryAllocation {
+        &*self.shared.allocation
+    }
+
+    /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
+    /// host-access [`MappingType`].
+    pub fn map(&self) -> Result<MappedMemory<'_>> {
+        MappedMemory::new(&*self.shared.allocation, self.shared.size, &self.shared.name)
+    }
+
+    /// The same buffer, viewed as raw bytes.
+    pub fn as_bytes(&self) -> Buffer<u8> {
+        Buffer { shared: self.shared.clone(), _elem: PhantomData }
+    }
+
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        &self.shared.ctx
+    }
+
+    /// A type-erased handle that keeps the buffer alive (batches hold these).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
+}
+
+impl<T: Pod> Buffer<T> {
+    /// Writes `data` at element `offset` through a mapping (see [`map`](Self::map)).
+    pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
+        let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
+        self.map()?.write_bytes(offset, bytemuck::cast_slice(data))
+    }
+
+    /// Reads `out.len()` elements from element `offset` through a mapping.
+    pub fn read(&self, offset: u64, out: &mut [T]) -> Result<()> {
+        let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
+        self.map()?.read_bytes(offset, bytemuck::cast_slice_mut(out))
+    }
+
+    /// Reads every element through a mapping.
+    pub fn read_vec(&self) -> Result<Vec<T>> {
+        let mut out = vec![T::zeroed(); self.len() as usize];
+        self.read(0, &mut out)?;
+        Ok(out)
+    }
+
+    /// Reinterprets the handle with another element type of the same buffer.
+    pub fn cast<U: Pod>(&self) -> Buffer<U> {
+        Buffer { shared: self.shared.clone(), _elem: PhantomData }
+    }
+}
+
+/// Validates `desc` and creates the buffer for elements of `T`.
+pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
+    let ctx = memory.context();
+    let name = &desc.name;
+    if desc.size == 0 {
+        return Err(Error::ZeroSize { name: name.clone(), kind: "buffer" });
+    }
+    if desc.usage.is_empty() {
+        return Err(Error::InvalidDescription {
+            name: name.clone(),
+            reason: "a buffer needs at least one usage flag".into(),
+        });
+    }
+    let elem = std::mem::size_of::<T>() as u64;
+    if elem > 1 && desc.size % elem != 0 {
+        return Err(Error::InvalidDescription {
+            name: name.clone(),
+            reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
+        });
+    }
+    let info =
+        vk::BufferCreateInfo::default().size(desc.size).usage(desc.usage).sharing_mode(vk::SharingMode::EXCLUSIVE);
+    let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location };
+    // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
+    // is always enabled on a vkres context.
+    let (handle, allocation) = unsafe { memory.create_buffer(&info, &request) }?;
+    let address = desc.usage.contains(vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS).then(|| {
+        let info = vk::BufferDeviceAddressInfo::default().buffer(handle);
+        // SAFETY: the buffer is live, bound to memory and was created with SHADER_DEVICE_ADDRESS.
+        unsafe { ctx.device().get_buffer_device_address(&info) }
+    });
+    // SAFETY: `handle` is a live buffer of this device.
+    unsafe { ctx.set_debug_name(handle, name) };
+    let shared = BufferShared {
+        handle,
+        allocation,
+        ctx: ctx.clone(),
+        size: desc.size,
+        usage: desc.usage,
+        address,
+        name: name.clone(),
+    };
+    Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
+}

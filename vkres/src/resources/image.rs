@@ -1,0 +1,393 @@
+//! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
+
+use std::sync::Arc;
+
+use ash::vk;
+
+use crate::Context;
+use crate::error::{Error, Result, VkContext};
+use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
+
+/// What image to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDesc {
+    /// 1D, 2D or 3D.
+    pub ty: vk::ImageType,
+    /// Texel format.
+    pub format: vk::Format,
+    /// Size of mip level 0.
+    pub extent: vk::Extent3D,
+    /// Number of mip levels (1 = no mips).
+    pub mip_levels: u32,
+    /// Number of array layers (6 for a cube).
+    pub array_layers: u32,
+    /// Samples per texel.
+    pub samples: vk::SampleCountFlags,
+    /// Usage flags.
+    pub usage: vk::ImageUsageFlags,
+    /// Create flags (e.g. `CUBE_COMPATIBLE`).
+    pub flags: vk::ImageCreateFlags,
+    /// Placement preference.
+    pub location: MemoryLocation,
+    /// Debug name.
+    pub name: String,
+}
+
+impl ImageDesc {
+    /// A 2D image of one mip level and one layer, optimal tiling.
+    pub fn new_2d(format: vk::Format, width: u32, height: u32, usage: vk::ImageUsageFlags) -> Self {
+        Self {
+            ty: vk::ImageType::TYPE_2D,
+            format,
+            extent: vk::Extent3D { width, height, depth: 1 },
+            mip_levels: 1,
+            array_layers: 1,
+            samples: vk::SampleCountFlags::TYPE_1,
+            usage,
+            flags: vk::ImageCreateFlags::empty(),
+            location: MemoryLocation::Auto,
+            name: String::new(),
+        }
+    }
+
+    /// A 3D image of one mip level.
+    pub fn new_3d(format: vk::Format, extent: vk::Extent3D, usage: vk::ImageUsageFlags) -> Self {
+        Self { ty: vk::ImageType::TYPE_3D, extent, ..Self::new_2d(format, 1, 1, usage) }
+    }
+
+    /// A cube map: a 2D image of 6 layers, cube-compatible.
+    pub fn new_cube(format: vk::Format, size: u32, usage: vk::ImageUsageFlags) -> Self {
+        Self {
+            array_layers: 6,
+            flags: vk::ImageCreateFlags::CUBE_COMPATIBLE,
+            ..Self::new_2d(format, size, size, usage)
+        }
+    }
+
+    /// Sets the number of mip levels.
+    pub fn mip_levels(mut self, levels: u32) -> Self {
+        self.mip_levels = levels;
+        self
+    }
+
+    /// Sets the full mip chain down to 1x1.
+    pub fn full_mip_chain(mut self) -> Self {
+        self.mip_levels = full_mip_count(self.extent);
+        self
+    }
+
+    /// Sets the number of array layers.
+    pub fn array_layers(mut self, layers: u32) -> Self {
+        self.array_layers = layers;
+        self
+    }
+
+    /// Sets the debug name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+}
+
+/// Mip levels of a full chain for `extent`: `floor(log2(max side)) + 1`.
+pub fn full_mip_count(extent: vk::Extent3D) -> u32 {
+    let max = extent.width.max(extent.height).max(extent.depth).max(1);
+    u32::BITS - max.leading_zeros()
+}
+
+/// The aspects a format has: depth and/or stencil, else color.
+pub fn format_aspects(format: vk::Format) -> vk::ImageAspectFlags {
+    match format {
+        vk::Format::D16_UNORM | vk::Format::X8_D24_UNORM_PACK32 | vk::Format::D32_SFLOAT => vk::ImageAspectFlags::DEPTH,
+        vk::Format::S8_UINT => vk::ImageAspectFlags::STENCIL,
+        vk::Format::D16_UNORM_S8_UINT | vk::Format::D24_UNORM_S8_UINT | vk::Format::D32_SFLOAT_S8_UINT => {
+            vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL
+        }
+        _ => vk::ImageAspectFlags::COLOR,
+    }
+}
+
+/// The owner of one `VkImage` and its memory.
+pub(crate) struct ImageShared {
+    handle: vk::Image,
+    /// Freed after `handle` is destroyed, before the context is released.
+    allocation: Box<dyn MemoryAllocation>,
+    ctx: Arc<Context>,
+    desc: ImageDesc,
+}
+
+impl Drop for ImageShared {
+    fn drop(&mut self) {
+        // SAFETY: no handle, view or batch refers to the image any more (each holds an Arc);
+        // its memory is freed afterwards when `allocation` drops.
+        unsafe { self.ctx.device().destroy_image(self.handle, None) };
+    }
+}
+
+/// A `VkImage` and its memory. A shared handle like [`Buffer`](crate::Buffer): views and
+/// batches keep it alive; the last handle destroys it, then frees its memory.
+#[derive(Clone)]
+pub struct Image {
+    shared: Arc<ImageShared>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Image").field("handle", &self.shared.handle).field("desc", &self.shared.desc).finish()
+    }
+}
+
+impl Image {
+    /// The `VkImage`.
+    pub fn handle(&self) -> vk::Image {
+        self.shared.handle
+    }
+
+    /// How it was created (its debug name included).
+    pub fn desc(&self) -> &ImageDesc {
+        &self.shared.desc
+    }
+
+    /// Its memory.
+    pub fn memory(&self) -> &dyn MemoryAllocation {
+        &*self.shared.allocation
+    }
+
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        &self.shared.ctx
+    }
+}
+
+/// Checks `desc` against the device (format support, limits) and creates the image.
+pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<Image> {
+    let ctx = memory.context();
+    let name = &desc.name;
+    let e = desc.extent;
+    if e.width == 0 || e.height == 0 || e.depth == 0 || desc.mip_levels == 0 || desc.array_layers == 0 {
+        return Err(Error::ZeroSize { name: name.clone(), kind: "image" });
+    }
+    if desc.format == vk::Format::UNDEFINED || desc.usage.is_empty() {
+        return Err(Error::InvalidDescription {
+            name: name.clone(),
+            reason: "an image needs a format and a usage".into(),
+        });
+    }
+    if desc.mip_levels > full_mip_count(e) {
+        return Err(Error::InvalidDescription {
+            name: name.clone(),
+            reason: format!(
+                "{} mip levels asked for, a {}x{}x{} image has at most {}",
+                desc.mip_levels,
+                e.width,
+                e.height,
+                e.depth,
+                full_mip_count(e)
+            ),
+        });
+    }
+    let tiling = vk::ImageTiling::OPTIMAL;
+    // SAFETY: a plain query on the context's physical device.
+    let props = unsafe {
+        ctx.instance().get_physical_device_image_format_properties(
+            ctx.physical_device(),
+            desc.format,
+            desc.ty,
+            tiling,
+            desc.usage,
+            desc.flags,
+        )
+    };
+    let props = match props {
+        Ok(p) => p,
+        Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED) => {
+            return Err(Error::UnsupportedFormat {
+                name: name.clone(),
+                format: desc.format,
+                ty: desc.ty,
+                tiling,
+                usage: desc.usage,
+            });
+        }
+        Err(result) => return Err(Error::Vulkan { operation: "vkGetPhysicalDeviceImageFormatProperties", result }),
+    };
+    let limit = |what, requested: u32, limit: u32| {
+        (requested > limit).then(|| Error::LimitExceeded {
+            name: name.clone(),
+            what,
+            requested: requested.into(),
+            limit: limit.into(),
+        })
+    };
+    let max = props.max_extent;
+    let over = limit("width", e.width, max.width)
+        .or_else(|| limit("height", e.height, max.height))
+        .or_else(|| limit("depth", e.depth, max.depth))
+        .or_else(|| limit("mip levels", desc.mip_levels, props.max_mip_levels))
+        .or_else(|| limit("array layers", desc.array_layers, props.max_array_layers));
+    if let Some(err) = over {
+        return Err(err);
+    }
+    if !props.sample_counts.contains(desc.samples) {
+        return Err(Error::InvalidDescription {
+            name: name.clone(),
+            reason: format!("{:?} samples are not supported for this format and usage", desc.samples),
+        });
+    }
+    let info = vk::ImageCreateInfo::default()
+        .flags(desc.flags)
+        .image_type(desc.ty)
+        .format(desc.format)
+        .extent(e)
+        .mip_levels(desc.mip_levels)
+        .array_layers(desc.array_layers)
+        .samples(desc.samples)
+        .tiling(tiling)
+        .usage(desc.usage)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location };
+    // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
+    // against vkGetPhysicalDeviceImageFormatProperties.
+    let (handle, allocation) = unsafe { memory.create_image(&info, &request) }?;
+    // SAFETY: `handle` is a live image of this device.
+    unsafe { ctx.set_debug_name(handle, name) };
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, ctx: ctx.clone(), desc: desc.clone() }) })
+}
+
+/// Which part of an image a view shows; `None` fields follow the image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageViewDesc {
+    /// View type; by default 1D, 2D, 3D, their arrays, or a cube for a cube-compatible image of 6 layers.
+    pub view_type: Option<vk::ImageViewType>,
+    /// Format; by default the image's.
+    pub format: Option<vk::Format>,
+    /// Aspects; by default those of the format (depth for a depth-stencil format).
+    pub aspect: Option<vk::ImageAspectFlags>,
+    /// First mip level.
+    pub base_mip_level: u32,
+    /// Mip levels; by default the rest.
+    pub mip_levels: Option<u32>,
+    /// First layer.
+    pub base_array_layer: u32,
+    /// Layers; by default the rest.
+    pub array_layers: Option<u32>,
+    /// Debug name; by default `<image name>/view`.
+    pub name: Option<String>,
+}
+
+/// The owner of one `VkImageView`.
+struct ImageViewShared {
+    handle: vk::ImageView,
+    range: vk::ImageSubresourceRange,
+    view_type: vk::ImageViewType,
+    /// Kept alive by the view; released after the view is destroyed.
+    image: Image,
+}
+
+impl Drop for ImageViewShared {
+    fn drop(&mut self) {
+        // SAFETY: no handle or batch refers to the view any more; the image outlives this call.
+        unsafe { self.image.context().device().destroy_image_view(self.handle, None) };
+    }
+}
+
+/// A `VkImageView`; keeps its [`Image`] alive. A shared handle.
+#[derive(Clone)]
+pub struct ImageView {
+    shared: Arc<ImageViewShared>,
+}
+
+impl std::fmt::Debug for ImageView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageView")
+            .field("handle", &self.shared.handle)
+            .field("view_type", &self.shared.view_type)
+            .field("range", &self.shared.range)
+            .field("image", &self.shared.image.desc().name)
+            .finish()
+    }
+}
+
+impl ImageView {
+    /// The `VkImageView`.
+    pub fn handle(&self) -> vk::ImageView {
+        self.shared.handle
+    }
+
+    /// The image it views.
+    pub fn image(&self) -> &Image {
+        &self.shared.image
+    }
+
+    /// The subresources it covers.
+    pub fn subresource_range(&self) -> vk::ImageSubresourceRange {
+        self.shared.range
+    }
+
+    /// Its view type.
+    pub fn view_type(&self) -> vk::ImageViewType {
+        self.shared.view_type
+    }
+}
+
+fn default_view_type(d: &ImageDesc, layers: u32) -> vk::ImageViewType {
+    match d.ty {
+        vk::ImageType::TYPE_1D if layers > 1 => vk::ImageViewType::TYPE_1D_ARRAY,
+        vk::ImageType::TYPE_1D => vk::ImageViewType::TYPE_1D,
+        vk::ImageType::TYPE_3D => vk::ImageViewType::TYPE_3D,
+        _ if d.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE) && layers == 6 => vk::ImageViewType::CUBE,
+        _ if d.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE) && layers % 6 == 0 => {
+            vk::ImageViewType::CUBE_ARRAY
+        }
+        _ if layers > 1 => vk::ImageViewType::TYPE_2D_ARRAY,
+        _ => vk::ImageViewType::TYPE_2D,
+    }
+}
+
+/// Creates a view of `image`, checking the range against it.
+pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageView> {
+    let d = image.desc();
+    let name = desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
+    let out_of_range = desc.base_mip_level >= d.mip_levels || desc.base_array_layer >= d.array_layers;
+    let mips = desc.mip_levels.unwrap_or(d.mip_levels.saturating_sub(desc.base_mip_level));
+    let layers = desc.array_layers.unwrap_or(d.array_layers.saturating_sub(desc.base_array_layer));
+    if out_of_range
+        || mips == 0
+        || layers == 0
+        || desc.base_mip_level + mips > d.mip_levels
+        || desc.base_array_layer + layers > d.array_layers
+    {
+        return Err(Error::InvalidDescription {
+            name,
+            reason: format!(
+                "mips {}+{mips} and layers {}+{layers} exceed the image's {} mips and {} layers",
+                desc.base_mip_level, desc.base_array_layer, d.mip_levels, d.array_layers
+            ),
+        });
+    }
+    let view_type = desc.view_type.unwrap_or_else(|| default_view_type(d, layers));
+    let format = desc.format.unwrap_or(d.format);
+    let aspect = desc.aspect.unwrap_or_else(|| {
+        let a = format_aspects(format);
+        // A view for sampling a depth-stencil image shows depth.
+        if a.contains(vk::ImageAspectFlags::DEPTH) { vk::ImageAspectFlags::DEPTH } else { a }
+    });
+    let range = vk::ImageSubresourceRange {
+        aspect_mask: aspect,
+        base_mip_level: desc.base_mip_level,
+        level_count: mips,
+        base_array_layer: desc.base_array_layer,
+        layer_count: layers,
+    };
+    let info = vk::ImageViewCreateInfo::default()
+        .image(image.handle())
+        .view_type(view_type)
+        .format(format)
+        .subresource_range(range);
+    let ctx = image.context();
+    // SAFETY: the image is live and the range was checked to lie inside it.
+    let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
+    // SAFETY: `handle` is a live view of this device.
+    unsafe { ctx.set_debug_name(handle, &name) };
+    Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
+}

@@ -1,0 +1,265 @@
+//! [`Sampler`]s, deduplicated by a [`SamplerPool`]: identical descriptions share one `VkSampler`.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use ash::vk;
+
+use crate::Context;
+use crate::error::{Error, Result, VkContext};
+
+/// A sampler description: hashable, floats compared by their bits, so it keys the pool.
+#[derive(Debug, Clone, Copy)]
+pub struct SamplerDesc {
+    /// Magnification filter.
+    pub mag_filter: vk::Filter,
+    /// Minification filter.
+    pub min_filter: vk::Filter,
+    /// Filter between mip levels.
+    pub mipmap_mode: vk::SamplerMipmapMode,
+    /// Addressing in u, v and w.
+    pub address_mode: [vk::SamplerAddressMode; 3],
+    /// Bias added to the computed level of detail.
+    pub mip_lod_bias: f32,
+    /// Anisotropic filtering with this maximum, clamped to the device's limit; needs
+    /// `samplerAnisotropy`.
+    pub max_anisotropy: Option<f32>,
+    /// Depth comparison (shadow samplers).
+    pub compare_op: Option<vk::CompareOp>,
+    /// Lowest level of detail.
+    pub min_lod: f32,
+    /// Highest level of detail (`vk::LOD_CLAMP_NONE` for all levels).
+    pub max_lod: f32,
+    /// Border color for `CLAMP_TO_BORDER`.
+    pub border_color: vk::BorderColor,
+    /// Texel instead of normalized coordinates.
+    pub unnormalized_coordinates: bool,
+}
+
+impl Default for SamplerDesc {
+    /// Linear filtering, linear mips, repeat, all mip levels.
+    fn default() -> Self {
+        Self {
+            mag_filter: vk::Filter::LINEAR,
+            min_filter: vk::Filter::LINEAR,
+            mipmap_mode: vk::SamplerMipmapMode::LINEAR,
+            address_mode: [vk::SamplerAddressMode::REPEAT; 3],
+            mip_lod_bias: 0.0,
+            max_anisotropy: None,
+            compare_op: None,
+            min_lod: 0.0,
+            max_lod: vk::LOD_CLAMP_NONE,
+            border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+            unnormalized_coordinates: false,
+        }
+    }
+}
+
+impl SamplerDesc {
+    /// Linear filtering and mips, repeat addressing.
+    pub fn linear() -> Self {
+        Self::default()
+    }
+
+    /// Nearest filtering and mips, clamp-to-edge addressing.
+    pub fn nearest() -> Self {
+        Self {
+            mag_filter: vk::Filter::NEAREST,
+            min_filter: vk::Filter::NEAREST,
+            mipmap_mode: vk::SamplerMipmapMode::NEAREST,
+            address_mode: [vk::SamplerAddressMode::CLAMP_TO_EDGE; 3],
+            ..Self::default()
+        }
+    }
+
+    /// Sets one addressing mode for u, v and w.
+    pub fn address(mut self, mode: vk::SamplerAddressMode) -> Self {
+        self.address_mode = [mode; 3];
+        self
+    }
+
+    /// Sets magnification and minification filters.
+    pub fn filter(mut self, filter: vk::Filter) -> Self {
+        self.mag_filter = filter;
+        self.min_filter = filter;
+        self
+    }
+
+    /// Enables anisotropic filtering up to `max`.
+    pub fn anisotropy(mut self, max: f32) -> Self {
+        self.max_anisotropy = Some(max);
+        self
+    }
+
+    /// Every field as comparable bits.
+    fn key(&self) -> impl Eq + Hash + use<> {
+        (
+            (self.mag_filter, self.min_filter, self.mipmap_mode, self.address_mode),
+            (self.mip_lod_bias.to_bits(), self.max_anisotropy.map(f32::to_bits), self.compare_op),
+            (self.min_lod.to_bits(), self.max_lod.to_bits(), self.border_color, self.unnormalized_coordinates),
+        )
+    }
+}
+
+impl PartialEq for SamplerDesc {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for SamplerDesc {}
+
+impl Hash for SamplerDesc {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+/// The pool's state, shared with every sampler it made.
+struct PoolShared {
+    ctx: Arc<Context>,
+    samplers: Mutex<HashMap<SamplerDesc, Weak<SamplerShared>>>,
+    created: AtomicU64,
+}
+
+impl PoolShared {
+    fn map(&self) -> MutexGuard<'_, HashMap<SamplerDesc, Weak<SamplerShared>>> {
+        self.samplers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The owner of one `VkSampler`.
+struct SamplerShared {
+    handle: vk::Sampler,
+    desc: SamplerDesc,
+    pool: Arc<PoolShared>,
+}
+
+impl Drop for SamplerShared {
+    fn drop(&mut self) {
+        let mut map = self.pool.map();
+        // Another thread may already have replaced this entry with a new sampler for the same
+        // description (after this one's count reached zero): remove the entry only if it is ours.
+        if map.get(&self.desc).is_some_and(|w| std::ptr::eq(w.as_ptr(), self)) {
+            map.remove(&self.desc);
+        }
+        drop(map);
+        // SAFETY: the last handle is gone, and batches hold handles until their work finished.
+        unsafe { self.pool.ctx.device().destroy_sampler(self.handle, None) };
+    }
+}
+
+/// A `VkSampler` from a [`SamplerPool`]. Clones share it; the last one destroys it.
+#[derive(Clone)]
+pub struct Sampler {
+    shared: Arc<SamplerShared>,
+}
+
+impl std::fmt::Debug for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sampler").field("handle", &self.shared.handle).field("desc", &self.shared.desc).finish()
+    }
+}
+
+impl Sampler {
+    /// The `VkSampler`.
+    pub fn handle(&self) -> vk::Sampler {
+        self.shared.handle
+    }
+
+    /// Its description.
+    pub fn desc(&self) -> &SamplerDesc {
+        &self.shared.desc
+    }
+}
+
+/// Hands out [`Sampler`]s so that identical descriptions share one `VkSampler`, which lives
+/// while any user holds it. Thread-safe; cloning shares the pool.
+#[derive(Clone)]
+pub struct SamplerPool {
+    shared: Arc<PoolShared>,
+}
+
+impl std::fmt::Debug for SamplerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SamplerPool").field("live", &self.live()).field("created", &self.created()).finish()
+    }
+}
+
+impl SamplerPool {
+    /// An empty pool for `ctx`'s device.
+    pub fn new(ctx: &Arc<Context>) -> Self {
+        Self {
+            shared: Arc::new(PoolShared {
+                ctx: ctx.clone(),
+                samplers: Mutex::new(HashMap::new()),
+                created: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The sampler for `desc`: the live one if there is one, else a new one.
+    pub fn get(&self, desc: &SamplerDesc) -> Result<Sampler> {
+        let mut map = self.shared.map();
+        if let Some(shared) = map.get(desc).and_then(Weak::upgrade) {
+            return Ok(Sampler { shared });
+        }
+        let handle = self.create(desc)?;
+        let shared = Arc::new(SamplerShared { handle, desc: *desc, pool: self.shared.clone() });
+        map.insert(*desc, Arc::downgrade(&shared));
+        Ok(Sampler { shared })
+    }
+
+    /// `VkSampler`s alive now.
+    pub fn live(&self) -> usize {
+        self.shared.map().values().filter(|w| w.strong_count() > 0).count()
+    }
+
+    /// `VkSampler`s created so far.
+    pub fn created(&self) -> u64 {
+        self.shared.created.load(Ordering::Relaxed)
+    }
+
+    fn create(&self, d: &SamplerDesc) -> Result<vk::Sampler> {
+        let ctx = &self.shared.ctx;
+        let caps = ctx.capabilities();
+        if d.max_anisotropy.is_some() && !caps.sampler_anisotropy {
+            return Err(Error::MissingFeature { feature: "samplerAnisotropy", operation: "create a sampler" });
+        }
+        let lods_ok = d.min_lod.is_finite() && !d.max_lod.is_nan() && d.min_lod <= d.max_lod;
+        if !lods_ok || d.max_anisotropy.is_some_and(|a| a.is_nan() || a < 1.0) {
+            return Err(Error::InvalidDescription {
+                name: "sampler".into(),
+                reason: format!(
+                    "min_lod {} must not exceed max_lod {} and anisotropy must be at least 1",
+                    d.min_lod, d.max_lod
+                ),
+            });
+        }
+        let info = vk::SamplerCreateInfo::default()
+            .mag_filter(d.mag_filter)
+            .min_filter(d.min_filter)
+            .mipmap_mode(d.mipmap_mode)
+            .address_mode_u(d.address_mode[0])
+            .address_mode_v(d.address_mode[1])
+            .address_mode_w(d.address_mode[2])
+            .mip_lod_bias(d.mip_lod_bias.clamp(-caps.limits.max_sampler_lod_bias, caps.limits.max_sampler_lod_bias))
+            .anisotropy_enable(d.max_anisotropy.is_some())
+            .max_anisotropy(d.max_anisotropy.unwrap_or(1.0).min(caps.limits.max_sampler_anisotropy))
+            .compare_enable(d.compare_op.is_some())
+            .compare_op(d.compare_op.unwrap_or(vk::CompareOp::NEVER))
+            .min_lod(d.min_lod)
+            .max_lod(d.max_lod)
+            .border_color(d.border_color)
+            .unnormalized_coordinates(d.unnormalized_coordinates);
+        // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits.
+        let handle = unsafe { ctx.device().create_sampler(&info, None) }.op("vkCreateSampler")?;
+        self.shared.created.fetch_add(1, Ordering::Relaxed);
+        let name = format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]);
+        // SAFETY: `handle` is a live sampler of this device.
+        unsafe { ctx.set_debug_name(handle, &name) };
+        Ok(handle)
+    }
+}
