@@ -216,3 +216,17 @@ fn bring_your_own_device() {
     let messages = log.take();
     assert!(messages.is_empty(), "validation reported:\n{}", list(&messages));
 }
+
+/// The harness's end-of-test checks can fail: a resource leaked by a test is caught by name.
+#[test]
+fn harness_catches_a_leaked_resource() {
+    let result = std::panic::catch_unwind(|| {
+        let gpu = Gpu::new();
+        let desc = BufferDesc::new(16, vk::BufferUsageFlags::STORAGE_BUFFER).name("leaked on purpose");
+        std::mem::forget(gpu.alloc().create_buffer(&desc).expect("buffer"));
+        drop(gpu);
+    });
+    let panic = result.expect_err("the harness must fail a test that leaks");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("leaked on purpose"), "unexpected harness message: {message}");
+}

@@ -85,6 +85,7 @@ impl<'a> Batch<'a> {
         unsafe { device.begin_command_buffer(batch.cmd, &begin) }.op("vkBeginCommandBuffer")?;
         // SAFETY: live objects of this device.
         unsafe {
+            ctx.set_debug_name(batch.pool, "vkres batch pool");
             ctx.set_debug_name(batch.cmd, "vkres batch");
             ctx.set_debug_name(batch.fence, "vkres batch fence");
         }
