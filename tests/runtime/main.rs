@@ -8,5 +8,6 @@ mod bad_input;
 mod buffers;
 mod context;
 mod derive;
+mod image_data;
 mod images;
 mod samplers;

@@ -108,6 +108,43 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// Image data whose size does not match the image's format, extent, layers and mips.
+    #[error("`{name}`: image data is {given} bytes, its format, extent, layers and mips need {expected}")]
+    ImageDataSize {
+        /// Debug name of the image.
+        name: String,
+        /// Bytes the image's levels and layers hold, tightly packed.
+        expected: u64,
+        /// Bytes given.
+        given: u64,
+    },
+
+    /// The image's data cannot be copied: its format has no known texel size in vkres, or
+    /// it has two aspects (depth and stencil) or several samples.
+    #[error("`{name}`: data of format {format:?} cannot be uploaded or downloaded")]
+    FormatNotTransferable {
+        /// Debug name of the image.
+        name: String,
+        /// Its format.
+        format: vk::Format,
+    },
+
+    /// Mip levels cannot be generated: the format does not support linear blits.
+    #[error("`{name}`: format {format:?} supports no linear blits, so its mips cannot be generated; supply them")]
+    MipGenerationUnsupported {
+        /// Debug name of the image.
+        name: String,
+        /// Its format.
+        format: vk::Format,
+    },
+
+    /// A download was read before the work that copies it finished.
+    #[error("`{name}`: read before the batch that downloads it finished")]
+    NotReady {
+        /// Debug name of the download.
+        name: String,
+    },
+
     /// A description is self-contradictory or incomplete.
     #[error("`{name}`: {reason}")]
     InvalidDescription {

@@ -51,14 +51,16 @@ mod allocator;
 mod bundle;
 mod context;
 mod error;
+pub mod format;
 pub mod memory;
 mod resources;
+mod staging;
 
 pub use ash;
 pub use ash::vk;
 pub use bytemuck;
 
-pub use allocator::{Batch, ResourceAllocator};
+pub use allocator::{Batch, ImageUpload, MipSource, ResourceAllocator};
 pub use bundle::GpuResources;
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
@@ -70,6 +72,7 @@ pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
     SamplerPool, Texture, format_aspects, full_mip_count,
 };
+pub use staging::Download;
 
 /// `#[derive(GpuResources)]`: see [`GpuResources`] and the attribute reference in the README.
 #[cfg(feature = "derive")]

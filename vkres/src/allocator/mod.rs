@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::Batch;
+pub use batch::{Batch, ImageUpload, MipSource};
 
 use crate::Context;
 use crate::error::{Error, Result};

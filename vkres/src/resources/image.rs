@@ -1,6 +1,6 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
@@ -114,6 +114,8 @@ pub(crate) struct ImageShared {
     allocation: Box<dyn MemoryAllocation>,
     ctx: Arc<Context>,
     desc: ImageDesc,
+    /// The layout of every subresource after the last finished batch that used the image.
+    layout: Mutex<vk::ImageLayout>,
 }
 
 impl Drop for ImageShared {
@@ -153,8 +155,23 @@ impl Image {
         &*self.shared.allocation
     }
 
+    /// The layout of every subresource, as left by the last finished [`Batch`](crate::Batch)
+    /// that used the image (`UNDEFINED` for a new image).
+    pub fn layout(&self) -> vk::ImageLayout {
+        *self.shared.layout.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_layout(&self, layout: vk::ImageLayout) {
+        *self.shared.layout.lock().unwrap_or_else(|e| e.into_inner()) = layout;
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         &self.shared.ctx
+    }
+
+    /// A type-erased handle that keeps the image alive (batches hold these).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
     }
 }
 
@@ -251,7 +268,8 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     let (handle, allocation) = unsafe { memory.create_image(&info, &request) }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, ctx: ctx.clone(), desc: desc.clone() }) })
+    let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, ctx: ctx.clone(), desc: desc.clone(), layout }) })
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.

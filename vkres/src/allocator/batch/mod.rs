@@ -1,15 +1,22 @@
 //! [`Batch`]: one command buffer, one submission, one fence.
+//!
+//! The core is here (recording state, barriers, submission, what is held until the fence);
+//! the transfers are in `buffers.rs` and `images.rs`.
 
-use std::collections::HashSet;
+mod buffers;
+mod images;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
-use bytemuck::Pod;
+
+pub use images::{ImageUpload, MipSource};
 
 use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
-use crate::memory::{MappingType, MemoryLocation};
-use crate::resources::{Buffer, BufferDesc};
+use crate::resources::Image;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -38,6 +45,11 @@ pub struct Batch<'a> {
     read: HashSet<vk::Buffer>,
     /// Released after the fence signalled (in `Drop`, after the wait).
     keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// The layout each image recorded on will have once the batch ran; applied to the images
+    /// only when the batch has finished (a discarded batch changes no layout).
+    layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// Set when the batch has finished, so that its downloads can be read.
+    downloads: Vec<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -65,6 +77,8 @@ impl<'a> Batch<'a> {
             written: HashSet::new(),
             read: HashSet::new(),
             keep_alive: Vec::new(),
+            layouts: HashMap::new(),
+            downloads: Vec::new(),
         };
         let pool_info = vk::CommandPoolCreateInfo::default()
             .queue_family_index(ctx.queue_family_index())
@@ -102,6 +116,22 @@ impl<'a> Batch<'a> {
         self.commands
     }
 
+    fn device(&self) -> &ash::Device {
+        self.alloc.context().device()
+    }
+
+    /// A download into `buffer`, readable once this batch has finished.
+    fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
+        let done = Arc::new(AtomicBool::new(false));
+        self.downloads.push(done.clone());
+        crate::staging::Download::new(buffer, done)
+    }
+
+    /// Holds `resource` until the batch has finished.
+    fn hold(&mut self, resource: Arc<dyn Send + Sync>) {
+        self.keep_alive.push(resource);
+    }
+
     fn check_recording(&self) -> Result<()> {
         if self.state == State::Recording {
             Ok(())
@@ -111,97 +141,6 @@ impl<'a> Batch<'a> {
                 reason: "the batch was already submitted".into(),
             })
         }
-    }
-
-    /// Records an upload of `data` into `dst` at element `offset`, through a staging buffer.
-    /// The data is in `dst` once the batch is [submitted and waited for](Self::submit_and_wait).
-    ///
-    /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
-    /// [`Error::DataTooLarge`], checked before anything is allocated.
-    pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
-        self.upload_bytes(&dst.as_bytes(), offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
-    }
-
-    /// [`upload`](Self::upload) of raw bytes at a byte offset.
-    pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
-        self.check_recording()?;
-        let len = data.len() as u64;
-        if offset.checked_add(len).is_none_or(|end| end > dst.size()) {
-            return Err(Error::DataTooLarge { name: dst.name().into(), offset, given: len, capacity: dst.size() });
-        }
-        if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
-            return Err(Error::InvalidDescription {
-                name: dst.name().into(),
-                reason: "uploads need TRANSFER_DST usage".into(),
-            });
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let desc = BufferDesc::new(len, vk::BufferUsageFlags::TRANSFER_SRC)
-            .mapping(MappingType::HostAccessSequentialWrite)
-            .location(MemoryLocation::PreferHost)
-            .name(format!("{}/staging", dst.name()));
-        let staging = self.alloc.create_buffer(&desc)?;
-        staging.map()?.write_bytes(0, data)?;
-
-        self.order_transfer(staging.handle(), dst.handle());
-        let region = vk::BufferCopy { src_offset: 0, dst_offset: offset, size: len };
-        // SAFETY: both buffers are live (and held by this batch until its fence signals), the
-        // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-        unsafe { self.alloc.context().device().cmd_copy_buffer(self.cmd, staging.handle(), dst.handle(), &[region]) };
-        self.commands += 1;
-        self.keep_alive.push(dst.keep_alive());
-        self.keep_alive.push(staging.keep_alive());
-        Ok(())
-    }
-
-    /// Records a copy of `size` bytes from `src` at `src_offset` to `dst` at `dst_offset`
-    /// (for example, a device buffer into a mapped one to read it back). Ordered after every
-    /// transfer this batch recorded before on either buffer.
-    ///
-    /// `src` needs `TRANSFER_SRC` usage and `dst` `TRANSFER_DST`; ranges past either end are
-    /// [`Error::DataTooLarge`].
-    pub fn copy_buffer<T, U>(
-        &mut self,
-        src: &Buffer<T>,
-        src_offset: u64,
-        dst: &Buffer<U>,
-        dst_offset: u64,
-        size: u64,
-    ) -> Result<()> {
-        self.check_recording()?;
-        for (buffer, offset, usage) in [
-            (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
-            (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
-        ] {
-            if offset.checked_add(size).is_none_or(|end| end > buffer.size()) {
-                return Err(Error::DataTooLarge {
-                    name: buffer.name().into(),
-                    offset,
-                    given: size,
-                    capacity: buffer.size(),
-                });
-            }
-            if !buffer.usage().contains(usage) {
-                return Err(Error::InvalidDescription {
-                    name: buffer.name().into(),
-                    reason: format!("the copy needs {usage:?} usage"),
-                });
-            }
-        }
-        if size == 0 {
-            return Ok(());
-        }
-        self.order_transfer(src.handle(), dst.handle());
-        let region = vk::BufferCopy { src_offset, dst_offset, size };
-        // SAFETY: both buffers are live and held by this batch until its fence signals; the
-        // ranges and usages were checked above.
-        unsafe { self.alloc.context().device().cmd_copy_buffer(self.cmd, src.handle(), dst.handle(), &[region]) };
-        self.commands += 1;
-        self.keep_alive.push(src.keep_alive());
-        self.keep_alive.push(dst.keep_alive());
-        Ok(())
     }
 
     /// Inserts a transfer-to-transfer barrier if a copy from `src` to `dst` would race with an
@@ -259,6 +198,12 @@ impl<'a> Batch<'a> {
         // SAFETY: the fence belongs to this device.
         unsafe { ctx.device().wait_for_fences(&[self.fence], true, u64::MAX) }.op("vkWaitForFences")?;
         self.state = State::Finished;
+        for (_, (image, layout)) in self.layouts.drain() {
+            image.set_layout(layout);
+        }
+        for done in &self.downloads {
+            done.store(true, Ordering::Release);
+        }
         Ok(())
     }
 }

@@ -1,0 +1,120 @@
+//! Buffer transfers of a [`Batch`]: uploads through staging, copies, downloads.
+
+use ash::vk;
+use bytemuck::Pod;
+
+use super::Batch;
+use crate::error::{Error, Result};
+use crate::memory::{MappingType, MemoryLocation};
+use crate::resources::{Buffer, BufferDesc};
+use crate::staging::Download;
+
+impl Batch<'_> {
+    /// Records an upload of `data` into `dst` at element `offset`, through a staging buffer.
+    /// The data is in `dst` once the batch is [submitted and waited for](Self::submit_and_wait).
+    ///
+    /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
+    /// [`Error::DataTooLarge`], checked before anything is allocated.
+    pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
+        self.upload_bytes(&dst.as_bytes(), offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
+    }
+
+    /// [`upload`](Self::upload) of raw bytes at a byte offset.
+    pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
+        self.check_recording()?;
+        let len = data.len() as u64;
+        if offset.checked_add(len).is_none_or(|end| end > dst.size()) {
+            return Err(Error::DataTooLarge { name: dst.name().into(), offset, given: len, capacity: dst.size() });
+        }
+        if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
+            return Err(Error::InvalidDescription {
+                name: dst.name().into(),
+                reason: "uploads need TRANSFER_DST usage".into(),
+            });
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let desc = BufferDesc::new(len, vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(MappingType::HostAccessSequentialWrite)
+            .location(MemoryLocation::PreferHost)
+            .name(format!("{}/staging", dst.name()));
+        let staging = self.alloc.create_buffer(&desc)?;
+        staging.map()?.write_bytes(0, data)?;
+
+        self.order_transfer(staging.handle(), dst.handle());
+        let region = vk::BufferCopy { src_offset: 0, dst_offset: offset, size: len };
+        // SAFETY: both buffers are live (and held by this batch until its fence signals), the
+        // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
+        unsafe { self.device().cmd_copy_buffer(self.cmd, staging.handle(), dst.handle(), &[region]) };
+        self.commands += 1;
+        self.hold(dst.keep_alive());
+        self.hold(staging.keep_alive());
+        Ok(())
+    }
+
+    /// Records a copy of `size` bytes from `src` at `src_offset` to `dst` at `dst_offset`
+    /// (for example, a device buffer into a mapped one to read it back). Ordered after every
+    /// transfer this batch recorded before on either buffer.
+    ///
+    /// `src` needs `TRANSFER_SRC` usage and `dst` `TRANSFER_DST`; ranges past either end are
+    /// [`Error::DataTooLarge`].
+    pub fn copy_buffer<T, U>(
+        &mut self,
+        src: &Buffer<T>,
+        src_offset: u64,
+        dst: &Buffer<U>,
+        dst_offset: u64,
+        size: u64,
+    ) -> Result<()> {
+        self.check_recording()?;
+        for (buffer, offset, usage) in [
+            (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
+            (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
+        ] {
+            if offset.checked_add(size).is_none_or(|end| end > buffer.size()) {
+                return Err(Error::DataTooLarge {
+                    name: buffer.name().into(),
+                    offset,
+                    given: size,
+                    capacity: buffer.size(),
+                });
+            }
+            if !buffer.usage().contains(usage) {
+                return Err(Error::InvalidDescription {
+                    name: buffer.name().into(),
+                    reason: format!("the copy needs {usage:?} usage"),
+                });
+            }
+        }
+        if size == 0 {
+            return Ok(());
+        }
+        self.order_transfer(src.handle(), dst.handle());
+        let region = vk::BufferCopy { src_offset, dst_offset, size };
+        // SAFETY: both buffers are live and held by this batch until its fence signals; the
+        // ranges and usages were checked above.
+        unsafe { self.device().cmd_copy_buffer(self.cmd, src.handle(), dst.handle(), &[region]) };
+        self.commands += 1;
+        self.hold(src.keep_alive());
+        self.hold(dst.keep_alive());
+        Ok(())
+    }
+
+    /// Records a copy of all of `src` into host-visible memory, readable through the returned
+    /// [`Download`] once the batch has finished. `src` needs `TRANSFER_SRC` usage.
+    pub fn download_buffer<T>(&mut self, src: &Buffer<T>) -> Result<Download> {
+        let readback = self.readback_buffer(src.size(), src.name())?;
+        self.copy_buffer(src, 0, &readback, 0, src.size())?;
+        Ok(self.register_download(readback))
+    }
+
+    /// A mapped, host-cached buffer a download is copied into.
+    pub(super) fn readback_buffer(&self, size: u64, name: &str) -> Result<Buffer> {
+        let desc = BufferDesc::new(size, vk::BufferUsageFlags::TRANSFER_DST)
+            .mapping(MappingType::HostAccessRandom)
+            .location(MemoryLocation::PreferHost)
+            .name(format!("{name}/download"));
+        self.alloc.create_buffer(&desc)
+    }
+}

@@ -1,0 +1,369 @@
+//! Image transfers of a [`Batch`]: uploads of every mip level and layer, mip generation by
+//! blits, downloads, and layout transitions with synchronization2 barriers.
+
+use ash::vk;
+
+use super::Batch;
+use crate::error::{Error, Result};
+use crate::format::{self, TexelBlock};
+use crate::memory::{MappingType, MemoryLocation};
+use crate::resources::{BufferDesc, Image, format_aspects};
+use crate::staging::Download;
+
+/// Where the mip levels of an image upload come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MipSource {
+    /// The data holds every mip level of the image.
+    #[default]
+    Provided,
+    /// The data holds level 0; the other levels are generated with linear blits (box filter).
+    /// Needs a format whose optimal tiling supports blits and linear filtering, and an image
+    /// with `TRANSFER_SRC` usage.
+    Generate,
+}
+
+/// How an image upload is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageUpload {
+    /// Where the mip levels come from.
+    pub mips: MipSource,
+    /// The layout the image is left in (default: shader read-only).
+    pub final_layout: vk::ImageLayout,
+}
+
+impl Default for ImageUpload {
+    fn default() -> Self {
+        Self { mips: MipSource::Provided, final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL }
+    }
+}
+
+impl ImageUpload {
+    /// Level 0 given, the rest generated.
+    pub fn generate_mips() -> Self {
+        Self { mips: MipSource::Generate, ..Self::default() }
+    }
+}
+
+/// Whole-image subresource range.
+fn full_range(image: &Image) -> vk::ImageSubresourceRange {
+    let d = image.desc();
+    vk::ImageSubresourceRange {
+        aspect_mask: format_aspects(d.format),
+        base_mip_level: 0,
+        level_count: d.mip_levels,
+        base_array_layer: 0,
+        layer_count: d.array_layers,
+    }
+}
+
+fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
+    vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
+}
+
+impl Batch<'_> {
+    /// The layout `image` will have when the work recorded so far has run.
+    fn current_layout(&self, image: &Image) -> vk::ImageLayout {
+        self.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
+    }
+
+    /// Records that `image` is in `layout` after the work recorded so far.
+    fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
+        self.layouts.insert(image.handle(), (image.clone(), layout));
+    }
+
+    /// One image barrier.
+    #[allow(clippy::too_many_arguments)]
+    fn image_barrier(
+        &mut self,
+        image: &Image,
+        range: vk::ImageSubresourceRange,
+        (src_stage, src_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+        (dst_stage, dst_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+        old: vk::ImageLayout,
+        new: vk::ImageLayout,
+    ) {
+        let barrier = vk::ImageMemoryBarrier2::default()
+            .src_stage_mask(src_stage)
+            .src_access_mask(src_access)
+            .dst_stage_mask(dst_stage)
+            .dst_access_mask(dst_access)
+            .old_layout(old)
+            .new_layout(new)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .image(image.handle())
+            .subresource_range(range);
+        let barriers = [barrier];
+        let dependency = vk::DependencyInfo::default().image_memory_barriers(&barriers);
+        // SAFETY: the command buffer is recording, the image is live and held by the batch,
+        // `old` is the layout the recorded work leaves it in.
+        unsafe { self.device().cmd_pipeline_barrier2(self.cmd, &dependency) };
+    }
+
+    /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
+    fn transferable(image: &Image) -> Result<TexelBlock> {
+        let d = image.desc();
+        let single_aspect = format_aspects(d.format).as_raw().count_ones() == 1;
+        match format::texel_block(d.format) {
+            Some(block) if single_aspect && d.samples == vk::SampleCountFlags::TYPE_1 => Ok(block),
+            _ => Err(Error::FormatNotTransferable { name: d.name.clone(), format: d.format }),
+        }
+    }
+
+    fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &str) -> Result<()> {
+        if image.desc().usage.contains(usage) {
+            Ok(())
+        } else {
+            Err(Error::InvalidDescription {
+                name: image.desc().name.clone(),
+                reason: format!("{what} needs {usage:?} usage"),
+            })
+        }
+    }
+
+    /// One copy region per mip level in `levels`, all layers, tightly packed from `offset`.
+    fn level_regions(image: &Image, block: TexelBlock, levels: u32) -> Vec<vk::BufferImageCopy> {
+        let d = image.desc();
+        let mut offset = 0;
+        (0..levels)
+            .map(|level| {
+                let region = vk::BufferImageCopy {
+                    buffer_offset: offset,
+                    buffer_row_length: 0,
+                    buffer_image_height: 0,
+                    image_subresource: vk::ImageSubresourceLayers {
+                        aspect_mask: format_aspects(d.format),
+                        mip_level: level,
+                        base_array_layer: 0,
+                        layer_count: d.array_layers,
+                    },
+                    image_offset: vk::Offset3D::default(),
+                    image_extent: format::mip_extent(d.extent, level),
+                };
+                offset += format::level_layer_size(block, d.extent, level) * d.array_layers as u64;
+                region
+            })
+            .collect()
+    }
+
+    /// Records an upload of `data` into `image`: every mip level and array layer (or level 0
+    /// and generated mips), tightly packed in the order of [`crate::format`], then a transition
+    /// to `upload.final_layout`. The previous contents are discarded.
+    ///
+    /// The data size is checked against format, extent, layers and mips first
+    /// ([`Error::ImageDataSize`] names both counts); mip generation on a format without linear
+    /// blits is [`Error::MipGenerationUnsupported`].
+    pub fn upload_image(&mut self, image: &Image, data: &[u8], upload: &ImageUpload) -> Result<()> {
+        self.check_recording()?;
+        let d = image.desc().clone();
+        let block = Self::transferable(image)?;
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
+        let generate = upload.mips == MipSource::Generate && d.mip_levels > 1;
+        let data_levels = if upload.mips == MipSource::Generate { 1 } else { d.mip_levels };
+        let expected = format::image_data_size(block, d.extent, data_levels, d.array_layers);
+        if data.len() as u64 != expected {
+            return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
+        }
+        if matches!(upload.final_layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
+            return Err(Error::InvalidDescription {
+                name: d.name.clone(),
+                reason: "an image cannot end in an undefined layout".into(),
+            });
+        }
+        if generate {
+            self.check_blits(image)?;
+        }
+
+        let desc = BufferDesc::new(expected, vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(MappingType::HostAccessSequentialWrite)
+            .location(MemoryLocation::PreferHost)
+            .name(format!("{}/staging", d.name));
+        let staging = self.alloc.create_buffer(&desc)?;
+        staging.map()?.write_bytes(0, data)?;
+
+        let all = full_range(image);
+        let write = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
+        // Old contents are discarded (UNDEFINED), after whatever used the image before.
+        self.image_barrier(
+            image,
+            all,
+            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE),
+            write,
+            vk::ImageLayout::UNDEFINED,
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+        );
+        let regions = Self::level_regions(image, block, data_levels);
+        // SAFETY: the staging buffer holds exactly the bytes the regions address (size checked
+        // above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and both are
+        // held by the batch until its fence signals.
+        unsafe {
+            self.device().cmd_copy_buffer_to_image(
+                self.cmd,
+                staging.handle(),
+                image.handle(),
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &regions,
+            )
+        };
+        let after =
+            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
+        if generate {
+            self.record_mip_chain(image);
+            // Levels 0..n-1 are TRANSFER_SRC, the last TRANSFER_DST.
+            let last = d.mip_levels - 1;
+            self.image_barrier(
+                image,
+                vk::ImageSubresourceRange { level_count: last, ..all },
+                (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
+                after,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                upload.final_layout,
+            );
+            self.image_barrier(
+                image,
+                vk::ImageSubresourceRange { base_mip_level: last, level_count: 1, ..all },
+                write,
+                after,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                upload.final_layout,
+            );
+        } else {
+            self.image_barrier(image, all, write, after, vk::ImageLayout::TRANSFER_DST_OPTIMAL, upload.final_layout);
+        }
+        self.track_layout(image, upload.final_layout);
+        self.commands += 1;
+        self.hold(image.keep_alive());
+        self.hold(staging.keep_alive());
+        Ok(())
+    }
+
+    /// Checks that mips of `image` can be generated with linear blits.
+    fn check_blits(&self, image: &Image) -> Result<()> {
+        let d = image.desc();
+        let ctx = self.alloc.context();
+        // SAFETY: a plain query on the context's physical device.
+        let props = unsafe { ctx.instance().get_physical_device_format_properties(ctx.physical_device(), d.format) };
+        let needed = vk::FormatFeatureFlags::BLIT_SRC
+            | vk::FormatFeatureFlags::BLIT_DST
+            | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;
+        if !props.optimal_tiling_features.contains(needed) {
+            return Err(Error::MipGenerationUnsupported { name: d.name.clone(), format: d.format });
+        }
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "mip generation")
+    }
+
+    /// Blits level i-1 into level i for every level, leaving 0..n-1 in TRANSFER_SRC_OPTIMAL.
+    fn record_mip_chain(&mut self, image: &Image) {
+        let d = image.desc().clone();
+        let aspect = format_aspects(d.format);
+        let all = full_range(image);
+        for level in 1..d.mip_levels {
+            let src = vk::ImageSubresourceRange { base_mip_level: level - 1, level_count: 1, ..all };
+            self.image_barrier(
+                image,
+                src,
+                (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE),
+                (vk::PipelineStageFlags2::BLIT, vk::AccessFlags2::TRANSFER_READ),
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            );
+            let layers = |mip_level| vk::ImageSubresourceLayers {
+                aspect_mask: aspect,
+                mip_level,
+                base_array_layer: 0,
+                layer_count: d.array_layers,
+            };
+            let blit = vk::ImageBlit {
+                src_subresource: layers(level - 1),
+                src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level - 1))],
+                dst_subresource: layers(level),
+                dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level))],
+            };
+            // SAFETY: source level is TRANSFER_SRC and destination TRANSFER_DST (ordered by the
+            // barrier above); blits and linear filtering were checked for the format.
+            unsafe {
+                self.device().cmd_blit_image(
+                    self.cmd,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &[blit],
+                    vk::Filter::LINEAR,
+                )
+            };
+        }
+    }
+
+    /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
+    /// after everything recorded before (a no-op where it is in `layout` already).
+    pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
+        self.check_recording()?;
+        let old = self.current_layout(image);
+        if old == layout {
+            return Ok(());
+        }
+        if matches!(layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
+            return Err(Error::InvalidDescription {
+                name: image.desc().name.clone(),
+                reason: format!("cannot transition to {layout:?}"),
+            });
+        }
+        let any =
+            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
+        self.image_barrier(image, full_range(image), any, any, old, layout);
+        self.track_layout(image, layout);
+        self.commands += 1;
+        self.hold(image.keep_alive());
+        Ok(())
+    }
+
+    /// Records a copy of every mip level and layer of `image` into host memory, readable
+    /// through the returned [`Download`] once the batch has finished; the image keeps its
+    /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
+    pub fn download_image(&mut self, image: &Image) -> Result<Download> {
+        self.check_recording()?;
+        let d = image.desc().clone();
+        let block = Self::transferable(image)?;
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
+        let layout = self.current_layout(image);
+        if layout == vk::ImageLayout::UNDEFINED {
+            return Err(Error::InvalidDescription {
+                name: d.name.clone(),
+                reason: "the image has no contents to download".into(),
+            });
+        }
+        let size = format::image_data_size(block, d.extent, d.mip_levels, d.array_layers);
+        let readback = self.readback_buffer(size, &d.name)?;
+        let all = full_range(image);
+        let read = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_READ);
+        let any =
+            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
+        self.image_barrier(image, all, any, read, layout, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+        let regions = Self::level_regions(image, block, d.mip_levels);
+        // SAFETY: the readback buffer holds exactly the bytes the regions address; the image is
+        // in TRANSFER_SRC_OPTIMAL with TRANSFER_SRC usage; both are held until the fence.
+        unsafe {
+            self.device().cmd_copy_image_to_buffer(
+                self.cmd,
+                image.handle(),
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                readback.handle(),
+                &regions,
+            )
+        };
+        self.image_barrier(
+            image,
+            all,
+            (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
+            any,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            layout,
+        );
+        // The host reads the readback buffer after the batch's closing barrier.
+        self.commands += 1;
+        self.hold(image.keep_alive());
+        self.hold(readback.keep_alive());
+        Ok(self.register_download(readback))
+    }
+}

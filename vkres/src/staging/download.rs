@@ -1,0 +1,60 @@
+//! [`Download`]: data copied from the device, readable once the work that copies it finished.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bytemuck::Pod;
+
+use crate::error::{Error, Result};
+use crate::resources::Buffer;
+
+/// The destination of a recorded download. Reading it before the batch that records the copy
+/// has finished is [`Error::NotReady`]; afterwards it returns the bytes as the device had
+/// them. Image downloads are tightly packed in the order of [`crate::format`].
+#[derive(Debug)]
+pub struct Download {
+    buffer: Buffer,
+    done: Arc<AtomicBool>,
+}
+
+impl Download {
+    /// A download into `buffer` whose batch sets `done` when finished.
+    pub(crate) fn new(buffer: Buffer, done: Arc<AtomicBool>) -> Self {
+        Self { buffer, done }
+    }
+
+    /// Whether the copy has finished.
+    pub fn is_ready(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Size in bytes.
+    pub fn len(&self) -> u64 {
+        self.buffer.size()
+    }
+
+    /// Whether it holds no byte (never: zero-size downloads are not recorded).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        if !self.is_ready() {
+            return Err(Error::NotReady { name: self.buffer.name().into() });
+        }
+        self.buffer.read_vec()
+    }
+
+    /// The data as elements of `T`; its size must be a multiple of `T`'s.
+    pub fn read<T: Pod>(&self) -> Result<Vec<T>> {
+        let bytes = self.bytes()?;
+        if bytes.len() % size_of::<T>().max(1) != 0 {
+            return Err(Error::InvalidDescription {
+                name: self.buffer.name().into(),
+                reason: format!("{} bytes are not whole elements of {} bytes", bytes.len(), size_of::<T>()),
+            });
+        }
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+}
