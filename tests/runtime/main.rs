@@ -11,3 +11,4 @@ mod derive;
 mod image_data;
 mod images;
 mod samplers;
+mod staging;

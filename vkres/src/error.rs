@@ -145,6 +145,23 @@ pub enum Error {
         name: String,
     },
 
+    /// A single staging request larger than the whole staging budget.
+    #[error("a staging request of {requested} bytes exceeds the staging budget of {budget} bytes")]
+    StagingBudgetExceeded {
+        /// Bytes asked for.
+        requested: u64,
+        /// The budget.
+        budget: u64,
+    },
+
+    /// All staging memory is held by resource sets not yet released (by other batches, or by
+    /// a frame loop that does not release its sets).
+    #[error("no staging memory left: {budget} bytes are held by unreleased resource sets")]
+    StagingExhausted {
+        /// The budget.
+        budget: u64,
+    },
+
     /// A description is self-contradictory or incomplete.
     #[error("`{name}`: {reason}")]
     InvalidDescription {

@@ -60,7 +60,7 @@ pub use ash;
 pub use ash::vk;
 pub use bytemuck;
 
-pub use allocator::{Batch, ImageUpload, MipSource, ResourceAllocator};
+pub use allocator::{Batch, ImageUpload, InFlight, MipSource, ResourceAllocator};
 pub use bundle::GpuResources;
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
@@ -72,7 +72,7 @@ pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
     SamplerPool, Texture, format_aspects, full_mip_count,
 };
-pub use staging::Download;
+pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 
 /// `#[derive(GpuResources)]`: see [`GpuResources`] and the attribute reference in the README.
 #[cfg(feature = "derive")]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::{Batch, ImageUpload, MipSource};
+pub use batch::{Batch, ImageUpload, InFlight, MipSource};
 
 use crate::Context;
 use crate::error::{Error, Result};
@@ -17,6 +17,7 @@ use crate::resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
     SamplerPool, Texture, accel, buffer, image,
 };
+use crate::staging::{StagingConfig, StagingMemoryManager};
 
 /// Creates buffers, images, views, textures, samplers and acceleration-structure storage, and
 /// opens [`Batch`]es that upload and build in one submission.
@@ -28,18 +29,31 @@ pub struct ResourceAllocator {
     ctx: Arc<Context>,
     memory: Arc<dyn MemoryAllocator>,
     samplers: SamplerPool,
+    staging: StagingMemoryManager,
 }
 
 impl ResourceAllocator {
-    /// An allocator for `ctx` with the VMA backend.
+    /// An allocator for `ctx` with the VMA backend and the default staging budget.
     pub fn new(ctx: &Arc<Context>) -> Result<Self> {
-        Ok(Self::with_memory_allocator(Arc::new(VmaAllocator::new(ctx)?)))
+        Self::with_memory_allocator(Arc::new(VmaAllocator::new(ctx)?), StagingConfig::default())
     }
 
-    /// An allocator on another memory backend (or a wrapper around one).
-    pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>) -> Self {
+    /// An allocator on another memory backend (or a wrapper around one), with `staging` limits.
+    pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
-        Self { samplers: SamplerPool::new(&ctx), ctx, memory }
+        let staging = StagingMemoryManager::new(memory.clone(), staging)?;
+        Ok(Self { samplers: SamplerPool::new(&ctx), ctx, memory, staging })
+    }
+
+    /// The same allocator (sharing memory backend and samplers) with a staging manager of
+    /// other limits.
+    pub fn with_staging(&self, staging: StagingConfig) -> Result<Self> {
+        Ok(Self { staging: StagingMemoryManager::new(self.memory.clone(), staging)?, ..self.clone() })
+    }
+
+    /// The staging memory manager batches upload through.
+    pub fn staging(&self) -> &StagingMemoryManager {
+        &self.staging
     }
 
     /// The context.

@@ -1,6 +1,12 @@
-//! The data path between host and device: downloads (and, as it grows, the staging memory
-//! manager with resource sets and ring fences).
+//! The data path between host and device: the [`StagingMemoryManager`] with resource sets,
+//! [`Fence`]s and [`RingFences`], and [`Download`]s.
 
 mod download;
+mod fence;
+mod manager;
+mod ring;
 
 pub use download::Download;
+pub use fence::Fence;
+pub use manager::{SetId, StagingConfig, StagingMemoryManager, StagingSpace};
+pub use ring::{RingFences, RingSlot};

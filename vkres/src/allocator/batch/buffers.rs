@@ -10,7 +10,7 @@ use crate::resources::{Buffer, BufferDesc};
 use crate::staging::Download;
 
 impl Batch<'_> {
-    /// Records an upload of `data` into `dst` at element `offset`, through a staging buffer.
+    /// Records an upload of `data` into `dst` at element `offset`, through staging memory.
     /// The data is in `dst` once the batch is [submitted and waited for](Self::submit_and_wait).
     ///
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
@@ -35,21 +35,28 @@ impl Batch<'_> {
         if data.is_empty() {
             return Ok(());
         }
-        let desc = BufferDesc::new(len, vk::BufferUsageFlags::TRANSFER_SRC)
-            .mapping(MappingType::HostAccessSequentialWrite)
-            .location(MemoryLocation::PreferHost)
-            .name(format!("{}/staging", dst.name()));
-        let staging = self.alloc.create_buffer(&desc)?;
-        staging.map()?.write_bytes(0, data)?;
-
-        self.order_transfer(staging.handle(), dst.handle());
-        let region = vk::BufferCopy { src_offset: 0, dst_offset: offset, size: len };
-        // SAFETY: both buffers are live (and held by this batch until its fence signals), the
-        // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-        unsafe { self.device().cmd_copy_buffer(self.cmd, staging.handle(), dst.handle(), &[region]) };
-        self.commands += 1;
-        self.hold(dst.keep_alive());
-        self.hold(staging.keep_alive());
+        // Pieces of at most one chunk, so that an upload larger than the budget streams.
+        let piece = self.alloc.staging().config().chunk_size as usize;
+        for (i, part) in data.chunks(piece).enumerate() {
+            let space = self.stage(part.len() as u64, 4)?;
+            space.write(part)?;
+            if i == 0 {
+                self.order_transfer(space.buffer.handle(), dst.handle());
+            } else {
+                // Later pieces write other bytes of dst: no barrier between them is needed.
+                self.written.insert(dst.handle());
+            }
+            let region = vk::BufferCopy {
+                src_offset: space.offset,
+                dst_offset: offset + (i * piece) as u64,
+                size: part.len() as u64,
+            };
+            // SAFETY: both buffers are live (and held by this batch until its fence signals), the
+            // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
+            unsafe { self.device().cmd_copy_buffer(self.cmd, space.buffer.handle(), dst.handle(), &[region]) };
+            self.commands += 1;
+            self.hold(dst.keep_alive());
+        }
         Ok(())
     }
 

@@ -6,8 +6,7 @@ use ash::vk;
 use super::Batch;
 use crate::error::{Error, Result};
 use crate::format::{self, TexelBlock};
-use crate::memory::{MappingType, MemoryLocation};
-use crate::resources::{BufferDesc, Image, format_aspects};
+use crate::resources::{Image, format_aspects};
 use crate::staging::Download;
 
 /// Where the mip levels of an image upload come from.
@@ -174,13 +173,6 @@ impl Batch<'_> {
             self.check_blits(image)?;
         }
 
-        let desc = BufferDesc::new(expected, vk::BufferUsageFlags::TRANSFER_SRC)
-            .mapping(MappingType::HostAccessSequentialWrite)
-            .location(MemoryLocation::PreferHost)
-            .name(format!("{}/staging", d.name));
-        let staging = self.alloc.create_buffer(&desc)?;
-        staging.map()?.write_bytes(0, data)?;
-
         let all = full_range(image);
         let write = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
         // Old contents are discarded (UNDEFINED), after whatever used the image before.
@@ -192,19 +184,32 @@ impl Batch<'_> {
             vk::ImageLayout::UNDEFINED,
             vk::ImageLayout::TRANSFER_DST_OPTIMAL,
         );
-        let regions = Self::level_regions(image, block, data_levels);
-        // SAFETY: the staging buffer holds exactly the bytes the regions address (size checked
-        // above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and both are
-        // held by the batch until its fence signals.
-        unsafe {
-            self.device().cmd_copy_buffer_to_image(
-                self.cmd,
-                staging.handle(),
-                image.handle(),
-                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-                &regions,
-            )
-        };
+        // Tracked now: if staging runs out mid-upload, the batch runs what it has, and the
+        // image is in this layout in between.
+        self.track_layout(image, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
+        self.hold(image.keep_alive());
+        // Offsets in staging must be multiples of the texel block size and of 4.
+        let align = (block.bytes as u64).max(4) * if block.bytes % 4 == 0 { 1 } else { 4 };
+        let chunk = self.alloc.staging().config().chunk_size;
+        for (region, bytes) in Self::staging_pieces(image, block, data_levels, chunk) {
+            let part = &data[bytes];
+            let space = self.stage(part.len() as u64, align)?;
+            space.write(part)?;
+            let region = vk::BufferImageCopy { buffer_offset: space.offset, ..region };
+            // SAFETY: the staging space holds exactly the bytes the region addresses (sizes
+            // checked above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and
+            // both are held by the batch until its fence signals.
+            unsafe {
+                self.device().cmd_copy_buffer_to_image(
+                    self.cmd,
+                    space.buffer.handle(),
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &[region],
+                )
+            };
+            self.commands += 1;
+        }
         let after =
             (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
         if generate {
@@ -231,10 +236,37 @@ impl Batch<'_> {
             self.image_barrier(image, all, write, after, vk::ImageLayout::TRANSFER_DST_OPTIMAL, upload.final_layout);
         }
         self.track_layout(image, upload.final_layout);
-        self.commands += 1;
-        self.hold(image.keep_alive());
-        self.hold(staging.keep_alive());
         Ok(())
+    }
+
+    /// The copies of an upload and the bytes of the data each takes: one per mip level, or one
+    /// per layer of a level larger than a staging chunk.
+    fn staging_pieces(
+        image: &Image,
+        block: TexelBlock,
+        levels: u32,
+        chunk: u64,
+    ) -> Vec<(vk::BufferImageCopy, std::ops::Range<usize>)> {
+        let layers = image.desc().array_layers;
+        let mut pieces = Vec::new();
+        for region in Self::level_regions(image, block, levels) {
+            let layer_size = format::level_layer_size(block, image.desc().extent, region.image_subresource.mip_level);
+            let start = region.buffer_offset;
+            if layer_size * layers as u64 <= chunk || layers == 1 {
+                pieces.push((region, start as usize..(start + layer_size * layers as u64) as usize));
+                continue;
+            }
+            for layer in 0..layers {
+                let from = start + layer as u64 * layer_size;
+                let sub =
+                    vk::ImageSubresourceLayers { base_array_layer: layer, layer_count: 1, ..region.image_subresource };
+                pieces.push((
+                    vk::BufferImageCopy { buffer_offset: from, image_subresource: sub, ..region },
+                    from as usize..(from + layer_size) as usize,
+                ));
+            }
+        }
+        pieces
     }
 
     /// Checks that mips of `image` can be generated with linear blits.

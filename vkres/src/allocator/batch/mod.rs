@@ -5,6 +5,7 @@
 
 mod buffers;
 mod images;
+mod in_flight;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,16 +14,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ash::vk;
 
 pub use images::{ImageUpload, MipSource};
+pub use in_flight::InFlight;
 
 use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
 use crate::resources::Image;
+use crate::staging::{Fence, SetId, StagingSpace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Recording,
     Submitted,
     Finished,
+    /// Submitted with a caller's fence; an [`InFlight`] owns what the work needs.
+    HandedOff,
 }
 
 /// Work recorded into one command buffer and submitted once: uploads now, and the builds and
@@ -32,8 +37,16 @@ enum State {
 /// A batch holds every resource it records work on (and its staging memory) until its fence
 /// has signalled, so nothing it uses can be freed while the device still reads it; dropping
 /// a submitted batch waits for it. Dropping an unsubmitted one discards its commands.
+///
+/// Staging comes from the allocator's [`StagingMemoryManager`](crate::StagingMemoryManager),
+/// in a resource set of the batch's own. When an upload does not fit the staging budget, the
+/// batch submits what it has recorded, waits, releases its staging and goes on: work larger
+/// than the budget takes several submissions ([`submissions`](Self::submissions)), and staging
+/// memory never exceeds the budget.
 pub struct Batch<'a> {
     alloc: &'a ResourceAllocator,
+    set: SetId,
+    submissions: u32,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
     fence: vk::Fence,
@@ -69,6 +82,8 @@ impl<'a> Batch<'a> {
         // Built with null handles first so that `Drop` cleans up whatever step fails.
         let mut batch = Self {
             alloc,
+            set: alloc.staging().open_set(),
+            submissions: 0,
             pool: vk::CommandPool::null(),
             cmd: vk::CommandBuffer::null(),
             fence: vk::Fence::null(),
@@ -111,7 +126,48 @@ impl<'a> Batch<'a> {
         self.alloc
     }
 
-    /// Number of commands recorded so far (uploads and the like, barriers not counted).
+    /// Queue submissions this batch has made so far (more than one only for work larger than
+    /// the staging budget).
+    pub fn submissions(&self) -> u32 {
+        self.submissions
+    }
+
+    /// `len` bytes of staging space aligned to `align`; if the budget is used up, first runs
+    /// what was recorded so far to free this batch's staging.
+    fn stage(&mut self, len: u64, align: u64) -> Result<StagingSpace> {
+        loop {
+            if let Some(space) = self.alloc.staging().stage(self.set, len, align)? {
+                self.hold(space.buffer.keep_alive());
+                return Ok(space);
+            }
+            if self.commands == 0 {
+                return Err(Error::StagingExhausted { budget: self.alloc.staging().config().budget });
+            }
+            self.flush()?;
+        }
+    }
+
+    /// Runs what was recorded so far and starts recording anew in the same batch.
+    fn flush(&mut self) -> Result<()> {
+        self.run()?;
+        let device = self.alloc.context().device();
+        // SAFETY: the fence signalled, so the pool's command buffer is no longer pending; the
+        // fence is reset only after its wait.
+        unsafe {
+            device.reset_fences(&[self.fence]).op("vkResetFences")?;
+            device.reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty()).op("vkResetCommandPool")?;
+            let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+            device.begin_command_buffer(self.cmd, &begin).op("vkBeginCommandBuffer")?;
+        }
+        self.state = State::Recording;
+        self.commands = 0;
+        self.written.clear();
+        self.read.clear();
+        self.keep_alive.clear();
+        Ok(())
+    }
+
+    /// Number of commands recorded since the last submission (transfers, transitions).
     pub fn commands(&self) -> usize {
         self.commands
     }
@@ -172,9 +228,33 @@ impl<'a> Batch<'a> {
     /// memory and the resources it held. A batch with no commands submits nothing.
     pub fn submit_and_wait(mut self) -> Result<()> {
         self.check_recording()?;
-        if self.commands == 0 {
-            return Ok(());
+        if self.commands > 0 {
+            self.run()?;
         }
+        Ok(())
+    }
+
+    /// Closes, submits and waits for what was recorded; then applies its layouts, marks its
+    /// downloads ready and releases its staging set.
+    fn run(&mut self) -> Result<()> {
+        let fence = self.fence;
+        self.close_and_submit(fence)?;
+        let ctx = self.alloc.context().clone();
+        // SAFETY: the fence belongs to this device.
+        unsafe { ctx.device().wait_for_fences(&[self.fence], true, u64::MAX) }.op("vkWaitForFences")?;
+        self.state = State::Finished;
+        for (_, (image, layout)) in self.layouts.drain() {
+            image.set_layout(layout);
+        }
+        for done in self.downloads.drain(..) {
+            done.store(true, Ordering::Release);
+        }
+        self.alloc.staging().release_resource_set(self.set);
+        Ok(())
+    }
+
+    /// Submits the work recorded so far, without waiting, behind a closing barrier.
+    fn close_and_submit(&mut self, fence: vk::Fence) -> Result<()> {
         // Make every write of the batch visible to whatever the device does next, and to host
         // reads after the fence wait (read-backs).
         self.barrier(
@@ -193,18 +273,46 @@ impl<'a> Batch<'a> {
         let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmd_infos);
         // SAFETY: the command buffer is executable and refers only to resources this batch
         // holds; the fence is unsignalled and used by no other submission.
-        unsafe { ctx.submit(&[submit], self.fence) }?;
+        unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
-        // SAFETY: the fence belongs to this device.
-        unsafe { ctx.device().wait_for_fences(&[self.fence], true, u64::MAX) }.op("vkWaitForFences")?;
-        self.state = State::Finished;
-        for (_, (image, layout)) in self.layouts.drain() {
-            image.set_layout(layout);
-        }
-        for done in &self.downloads {
-            done.store(true, Ordering::Release);
-        }
+        self.submissions += 1;
         Ok(())
+    }
+
+    /// Submits the batch with `fence` (for example a [`RingFences`](crate::RingFences) slot's)
+    /// and returns without waiting. The returned [`InFlight`] holds what the work uses; its
+    /// staging set is also released when the fence is found signalled. A batch with no commands
+    /// submits nothing (and leaves the fence alone).
+    pub fn submit_with_fence(mut self, fence: &Fence) -> Result<InFlight> {
+        self.check_recording()?;
+        let ctx = self.alloc.context().clone();
+        let mut armed = None;
+        if self.commands > 0 {
+            let generation = fence.arm().ok_or_else(|| Error::InvalidDescription {
+                name: "vkres batch".into(),
+                reason: "the fence already signals a pending submission".into(),
+            })?;
+            if let Err(e) = self.close_and_submit(fence.handle()) {
+                fence.disarm();
+                return Err(e);
+            }
+            self.alloc.staging().release_on_fence(self.set, fence);
+            armed = Some((fence.clone(), generation));
+        }
+        self.state = State::HandedOff;
+        let in_flight = InFlight {
+            ctx,
+            pool: std::mem::replace(&mut self.pool, vk::CommandPool::null()),
+            own_fence: std::mem::replace(&mut self.fence, vk::Fence::null()),
+            fence: armed,
+            staging: self.alloc.staging().clone(),
+            set: self.set,
+            layouts: self.layouts.drain().map(|(_, v)| v).collect(),
+            downloads: std::mem::take(&mut self.downloads),
+            keep_alive: std::mem::take(&mut self.keep_alive),
+            completed: false,
+        };
+        Ok(in_flight)
     }
 }
 
@@ -221,6 +329,11 @@ impl Drop for Batch<'_> {
             device.destroy_fence(self.fence, None);
             device.destroy_command_pool(self.pool, None);
         }
-        // `keep_alive` drops after this body: staging buffers and held resources go last.
+        // Nothing of the set is in use any more (finished, or never submitted), unless an
+        // `InFlight` took it over.
+        if self.state != State::HandedOff {
+            self.alloc.staging().release_resource_set(self.set);
+        }
+        // `keep_alive` drops after this body: held resources go last.
     }
 }

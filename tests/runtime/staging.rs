@@ -1,0 +1,186 @@
+//! The staging memory manager: byte-exact buffer round trips, uploads larger than the budget
+//! split across submissions with the peak bounded, resource sets, and the frame loop of
+//! Merian's staging example through `RingFences<3, _>`.
+
+use vkres::{
+    Buffer, BufferDesc, Error, ImageDesc, ImageUpload, InFlight, MappingType, RingFences, StagingConfig, format, vk,
+};
+
+use crate::support::Gpu;
+
+const MIB: u64 = 1 << 20;
+
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+fn device_buffer(gpu: &Gpu, size: u64, name: &str) -> Buffer {
+    let usage =
+        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
+    gpu.alloc().create_buffer(&BufferDesc::new(size, usage).name(name)).expect("buffer")
+}
+
+#[test]
+fn buffer_round_trips_of_awkward_sizes() {
+    let gpu = Gpu::new();
+    for (i, size) in [1u64, 3, 4, 65_535, 65_536, MIB + 1].into_iter().enumerate() {
+        let buffer = device_buffer(&gpu, size, "round trip");
+        let data = noise(size as usize, i as u64);
+        let mut batch = gpu.alloc().batch().expect("batch");
+        batch.upload_bytes(&buffer, 0, &data).expect("upload");
+        let download = batch.download_buffer(&buffer).expect("download");
+        batch.submit_and_wait().expect("submit");
+        assert_eq!(download.bytes().expect("bytes"), data, "{size} bytes");
+    }
+    let staging = gpu.alloc().staging();
+    assert!(staging.peak_bytes() <= staging.config().budget);
+}
+
+#[test]
+fn upload_larger_than_the_budget_is_split_and_bounded() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget: 64 * MIB, chunk_size: 16 * MIB }).expect("staging");
+    let size = 300 * MIB;
+    let buffer = device_buffer(&gpu, size, "300 MiB");
+    let data = noise(size as usize, 42);
+    let before = gpu.ctx().submission_count();
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    batch.submit_and_wait().expect("submit");
+    let submissions = gpu.ctx().submission_count() - before;
+    assert!(submissions >= 5, "300 MiB through 64 MiB of staging takes several submissions, got {submissions}");
+    let peak = alloc.staging().peak_bytes();
+    println!("300 MiB upload: {submissions} submissions, peak staging {} MiB of a 64 MiB budget", peak / MIB);
+    assert!(peak <= 64 * MIB, "peak staging {peak} exceeds the budget");
+    assert!(peak > 0);
+    assert!(gpu.read_back(&buffer) == data, "300 MiB differ after the round trip");
+    alloc.staging().trim();
+}
+
+#[test]
+fn image_larger_than_the_budget_streams_by_layer() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget: 2 * MIB, chunk_size: 512 << 10 }).expect("staging");
+    let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC;
+    let desc =
+        ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 512, 512, usage).full_mip_chain().array_layers(3).name("big");
+    let image = alloc.create_image(&desc).expect("image");
+    let size =
+        format::image_data_size(format::texel_block(desc.format).expect("rgba8"), desc.extent, desc.mip_levels, 3);
+    let data = noise(size as usize, 9);
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_image(&image, &data, &ImageUpload::default()).expect("upload");
+    batch.submit_and_wait().expect("submit");
+    assert!(alloc.staging().peak_bytes() <= 2 * MIB);
+    let mut batch = alloc.batch().expect("batch");
+    let download = batch.download_image(&image).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == data, "image differs after the round trip");
+
+    // One layer of one level (1 MiB here) larger than the whole budget cannot be staged.
+    let tiny = gpu.alloc().with_staging(StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 }).expect("staging");
+    let mut batch = tiny.batch().expect("batch");
+    let err = batch.upload_image(&image, &data, &ImageUpload::default()).expect_err("over budget");
+    assert!(matches!(err, Error::StagingBudgetExceeded { budget: 262_144, .. }), "{err}");
+    drop(batch);
+    assert_eq!(image.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, "the failed batch changed nothing");
+    alloc.staging().trim();
+    tiny.staging().trim();
+}
+
+#[test]
+fn resource_sets_release_and_reuse_staging() {
+    let gpu = Gpu::new();
+    let staging = gpu.alloc().staging();
+    let a = staging.stage(staging.current_set(), 1000, 4).expect("stage").expect("space");
+    a.write(&[1; 1000]).expect("write");
+    let first = staging.finalize_resource_set();
+    let allocated = staging.allocated_bytes();
+    assert_eq!(allocated, staging.config().chunk_size, "one chunk");
+    // The next set gets a chunk of its own while the first is not released.
+    let b = staging.stage(staging.current_set(), 1000, 4).expect("stage").expect("space");
+    assert_ne!(a.buffer.handle(), b.buffer.handle());
+    let second = staging.finalize_resource_set();
+    assert_ne!(first, second);
+    staging.release_resource_set(first);
+    staging.release_resource_set(second);
+    // Released chunks are reused: no new allocation.
+    let c = staging.stage(staging.current_set(), 4000, 4).expect("stage").expect("space");
+    assert!(c.buffer.handle() == a.buffer.handle() || c.buffer.handle() == b.buffer.handle());
+    assert_eq!(staging.allocated_bytes(), 2 * staging.config().chunk_size);
+    let err = c.write(&[0; 4001]).expect_err("past the space");
+    assert!(matches!(err, Error::DataTooLarge { .. }));
+    let third = staging.finalize_resource_set();
+    staging.release_resource_set(third);
+    drop((a, b, c));
+    staging.trim();
+    assert_eq!(staging.allocated_bytes(), 0);
+    let err = staging.stage(staging.current_set(), staging.config().budget + 1, 4).expect_err("above the budget");
+    assert!(matches!(err, Error::StagingBudgetExceeded { .. }));
+}
+
+/// The frame loop of `shared/seeds/000_*.txt`: wait for the slot, release its staging set,
+/// upload, finalize, submit with the slot's fence. Many frames through `RingFences<3, _>`.
+#[test]
+fn frame_loop_through_ring_fences() {
+    let gpu = Gpu::new();
+    let budget = 4 * MIB;
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget, chunk_size: MIB }).expect("staging");
+    let frames = 120u32;
+    let per_frame = 256 * 1024; // u32s: 1 MiB a frame, so three frames in flight fill 3 of 4 MiB
+    let targets: Vec<Buffer<u32>> = (0..3)
+        .map(|i| {
+            let desc = BufferDesc::elements::<u32>(
+                per_frame as u64,
+                vk::BufferUsageFlags::STORAGE_BUFFER
+                    | vk::BufferUsageFlags::TRANSFER_DST
+                    | vk::BufferUsageFlags::TRANSFER_SRC,
+            )
+            .mapping(MappingType::None)
+            .name(format!("frame target {i}"));
+            alloc.create_typed_buffer(&desc).expect("target")
+        })
+        .collect();
+    let mut ring = RingFences::<3, Option<InFlight>>::new(gpu.ctx()).expect("ring");
+    let before = gpu.ctx().submission_count();
+    for frame in 0..frames {
+        let slot = ring.wait_and_get().expect("slot");
+        // This slot's previous frame has finished: dropping its InFlight releases its staging set.
+        if let Some(previous) = slot.user_data.take() {
+            assert!(previous.is_done(), "the ring waited for it");
+        }
+        let data: Vec<u32> = (0..per_frame).map(|i| frame * 1_000_003 + i).collect();
+        let mut batch = alloc.batch().expect("batch");
+        batch.upload(&targets[slot.index], 0, &data).expect("upload");
+        *slot.user_data = Some(batch.submit_with_fence(slot.fence).expect("submit"));
+        assert!(alloc.staging().allocated_bytes() <= budget);
+    }
+    assert_eq!(gpu.ctx().submission_count() - before, frames as u64, "one submission a frame, no waits between");
+    // Finish the last frames, then check each slot's buffer holds its last frame's data.
+    let mut ring = ring;
+    for _ in 0..3 {
+        let slot = ring.wait_and_get().expect("slot");
+        slot.user_data.take().expect("in flight").wait().expect("wait");
+    }
+    for (index, target) in targets.iter().enumerate() {
+        let last = (0..frames).rev().find(|f| *f as usize % 3 == index).expect("a frame");
+        let expected: Vec<u32> = (0..per_frame).map(|i| last * 1_000_003 + i).collect();
+        let back: Vec<u32> = bytemuck::pod_collect_to_vec(&gpu.read_back(target));
+        assert!(back == expected, "slot {index} holds frame {last}");
+    }
+    println!(
+        "frame loop: {frames} frames, peak staging {} KiB of {} KiB",
+        alloc.staging().peak_bytes() >> 10,
+        budget >> 10
+    );
+    assert!(alloc.staging().peak_bytes() <= budget);
+    alloc.staging().trim();
+}

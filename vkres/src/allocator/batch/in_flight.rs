@@ -1,0 +1,94 @@
+//! [`InFlight`]: a batch submitted with a caller's fence, not waited for.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ash::vk;
+
+use crate::Context;
+use crate::error::Result;
+use crate::resources::Image;
+use crate::staging::{Fence, SetId, StagingMemoryManager};
+
+/// The work of a [`Batch`](super::Batch) submitted with
+/// [`submit_with_fence`](super::Batch::submit_with_fence): it holds every resource the work
+/// uses and the batch's staging set until the work has finished. Dropping it waits for that
+/// (at once, where the fence was already waited for, as in a [`RingFences`](crate::RingFences)
+/// loop); then it applies the batch's image layouts, makes its downloads readable and releases
+/// its staging memory.
+pub struct InFlight {
+    pub(super) ctx: Arc<Context>,
+    pub(super) pool: vk::CommandPool,
+    pub(super) own_fence: vk::Fence,
+    pub(super) fence: Option<(Fence, u64)>,
+    pub(super) staging: StagingMemoryManager,
+    pub(super) set: SetId,
+    pub(super) layouts: Vec<(Image, vk::ImageLayout)>,
+    pub(super) downloads: Vec<Arc<AtomicBool>>,
+    pub(super) keep_alive: Vec<Arc<dyn Send + Sync>>,
+    pub(super) completed: bool,
+}
+
+impl std::fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InFlight")
+            .field("set", &self.set)
+            .field("done", &self.is_done())
+            .field("resources_held", &self.keep_alive.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InFlight {
+    /// Whether the work has finished.
+    pub fn is_done(&self) -> bool {
+        self.completed || self.fence.as_ref().is_none_or(|(f, g)| f.finished(*g))
+    }
+
+    /// Waits for the work, then applies its effects (see the type's docs).
+    pub fn wait(mut self) -> Result<()> {
+        if let Some((fence, generation)) = &self.fence {
+            fence.wait_for(*generation)?;
+        }
+        self.complete();
+        Ok(())
+    }
+
+    /// The staging resource set the work used.
+    pub fn staging_set(&self) -> SetId {
+        self.set
+    }
+
+    fn complete(&mut self) {
+        if self.completed {
+            return;
+        }
+        self.completed = true;
+        for (image, layout) in self.layouts.drain(..) {
+            image.set_layout(layout);
+        }
+        for done in self.downloads.drain(..) {
+            done.store(true, Ordering::Release);
+        }
+        self.staging.release_resource_set(self.set);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.completed {
+            if let Some((fence, generation)) = &self.fence {
+                // An error here means the device was lost; nothing runs any more either way.
+                let _ = fence.wait_for(*generation);
+            }
+            self.complete();
+        }
+        // SAFETY: the work finished (waited above), so the pool's command buffer is not pending;
+        // the batch's own fence was never submitted. Null handles are no-ops.
+        unsafe {
+            self.ctx.device().destroy_fence(self.own_fence, None);
+            self.ctx.device().destroy_command_pool(self.pool, None);
+        }
+        // `keep_alive` drops after this body.
+    }
+}

@@ -1,0 +1,261 @@
+//! [`StagingMemoryManager`]: host-visible staging memory in chunks from a fixed budget, handed
+//! out in resource sets (after Merian's `StagingMemoryManager`).
+//!
+//! A resource set collects the staging space of one submission. Closing it
+//! ([`finalize_resource_set`](StagingMemoryManager::finalize_resource_set)) gives its
+//! [`SetId`]; releasing it, explicitly or when a fence signals, returns its chunks for reuse.
+//! The chunks allocated never exceed the budget: a request that does not fit gets `None`, and
+//! a [`Batch`](crate::Batch) then submits what it has, waits, and goes on.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use ash::vk;
+
+use super::fence::Fence;
+use crate::error::{Error, Result};
+use crate::memory::{MappingType, MemoryAllocator, MemoryLocation};
+use crate::resources::{Buffer, BufferDesc};
+
+/// Staging limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagingConfig {
+    /// Most bytes of staging memory held at once (default 64 MiB).
+    pub budget: u64,
+    /// Size of one chunk (default 16 MiB); a larger single request gets a chunk of its own
+    /// while it fits the budget.
+    pub chunk_size: u64,
+}
+
+impl Default for StagingConfig {
+    fn default() -> Self {
+        Self { budget: 64 << 20, chunk_size: 16 << 20 }
+    }
+}
+
+/// A resource set of a [`StagingMemoryManager`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetId(u64);
+
+/// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
+#[derive(Debug)]
+pub struct StagingSpace {
+    /// The chunk's buffer (`TRANSFER_SRC`, mapped).
+    pub buffer: Buffer,
+    /// Offset of the space in it.
+    pub offset: u64,
+    /// Length of the space.
+    pub len: u64,
+}
+
+impl StagingSpace {
+    /// Copies `data` (at most `len` bytes) to the start of the space.
+    pub fn write(&self, data: &[u8]) -> Result<()> {
+        if data.len() as u64 > self.len {
+            return Err(Error::DataTooLarge {
+                name: self.buffer.name().into(),
+                offset: self.offset,
+                given: data.len() as u64,
+                capacity: self.len,
+            });
+        }
+        self.buffer.map()?.write_bytes(self.offset, data)
+    }
+}
+
+struct Chunk {
+    buffer: Buffer,
+    used: u64,
+    owner: Option<SetId>,
+}
+
+#[derive(Default)]
+struct State {
+    chunks: Vec<Chunk>,
+    next_set: u64,
+    current: Option<SetId>,
+    /// Sets to release once their fence has signalled.
+    fenced: Vec<(SetId, Fence)>,
+    allocated: u64,
+    peak: u64,
+}
+
+impl State {
+    fn release(&mut self, set: SetId) {
+        for chunk in self.chunks.iter_mut().filter(|c| c.owner == Some(set)) {
+            chunk.owner = None;
+            chunk.used = 0;
+        }
+    }
+
+    fn release_signalled(&mut self) {
+        let mut i = 0;
+        while i < self.fenced.len() {
+            if self.fenced[i].1.is_signalled() {
+                let (set, _) = self.fenced.swap_remove(i);
+                self.release(set);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Staging memory for uploads, bounded by [`StagingConfig::budget`]. Thread-safe; clones share
+/// the manager. Every [`ResourceAllocator`](crate::ResourceAllocator) has one.
+#[derive(Clone)]
+pub struct StagingMemoryManager {
+    memory: Arc<dyn MemoryAllocator>,
+    config: StagingConfig,
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for StagingMemoryManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagingMemoryManager")
+            .field("config", &self.config)
+            .field("allocated", &self.allocated_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StagingMemoryManager {
+    /// A manager allocating its chunks from `memory`.
+    pub fn new(memory: Arc<dyn MemoryAllocator>, config: StagingConfig) -> Result<Self> {
+        if config.budget == 0 || config.chunk_size == 0 || config.chunk_size > config.budget {
+            return Err(Error::InvalidDescription {
+                name: "staging".into(),
+                reason: format!("chunk size {} must be in 1..=budget {}", config.chunk_size, config.budget),
+            });
+        }
+        Ok(Self { memory, config, state: Arc::new(Mutex::new(State::default())) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The limits.
+    pub fn config(&self) -> StagingConfig {
+        self.config
+    }
+
+    /// Bytes of staging memory allocated now (in use or free for reuse).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.lock().allocated
+    }
+
+    /// The most bytes of staging memory allocated at once so far.
+    pub fn peak_bytes(&self) -> u64 {
+        self.lock().peak
+    }
+
+    /// Starts counting the peak anew from what is allocated now.
+    pub fn reset_peak(&self) {
+        let mut s = self.lock();
+        s.peak = s.allocated;
+    }
+
+    /// Opens a new, private resource set (batches use one each).
+    pub fn open_set(&self) -> SetId {
+        let mut s = self.lock();
+        s.next_set += 1;
+        SetId(s.next_set)
+    }
+
+    /// The current resource set of the frame-loop API: what
+    /// [`finalize_resource_set`](Self::finalize_resource_set) closes.
+    pub fn current_set(&self) -> SetId {
+        let mut s = self.lock();
+        if let Some(set) = s.current {
+            return set;
+        }
+        s.next_set += 1;
+        let set = SetId(s.next_set);
+        s.current = Some(set);
+        set
+    }
+
+    /// Closes the current resource set and returns its id; later staging goes to a new set.
+    pub fn finalize_resource_set(&self) -> SetId {
+        let set = self.current_set();
+        self.lock().current = None;
+        set
+    }
+
+    /// Like [`finalize_resource_set`](Self::finalize_resource_set), and releases the set once
+    /// `fence` has signalled (checked whenever staging space is asked for, and by
+    /// [`release_finished`](Self::release_finished)).
+    pub fn finalize_resource_set_with_fence(&self, fence: &Fence) -> SetId {
+        let set = self.finalize_resource_set();
+        self.release_on_fence(set, fence);
+        set
+    }
+
+    /// Releases `set` once `fence` has signalled.
+    pub fn release_on_fence(&self, set: SetId, fence: &Fence) {
+        self.lock().fenced.push((set, fence.clone()));
+    }
+
+    /// Frees the staging memory of `set` for reuse: its transfers must have finished.
+    pub fn release_resource_set(&self, set: SetId) {
+        let mut s = self.lock();
+        s.fenced.retain(|(id, _)| *id != set);
+        s.release(set);
+    }
+
+    /// Releases every set whose fence has signalled.
+    pub fn release_finished(&self) {
+        self.lock().release_signalled();
+    }
+
+    /// Destroys the chunks no set uses.
+    pub fn trim(&self) {
+        let mut s = self.lock();
+        let freed: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
+        s.chunks.retain(|c| c.owner.is_some());
+        s.allocated -= freed;
+    }
+
+    /// `len` bytes of staging space aligned to `align`, in `set`; `None` when the budget is
+    /// used up by sets not yet released. A request above the budget is an error.
+    pub fn stage(&self, set: SetId, len: u64, align: u64) -> Result<Option<StagingSpace>> {
+        if len > self.config.budget {
+            return Err(Error::StagingBudgetExceeded { requested: len, budget: self.config.budget });
+        }
+        let align = align.max(1);
+        let mut s = self.lock();
+        s.release_signalled();
+        // 1. Room in a chunk the set already uses.
+        let fits = |c: &Chunk| c.used.next_multiple_of(align) + len <= c.buffer.size();
+        if let Some(c) = s.chunks.iter_mut().find(|c| c.owner == Some(set) && fits(c)) {
+            let offset = c.used.next_multiple_of(align);
+            c.used = offset + len;
+            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
+        }
+        // 2. A free chunk large enough.
+        if let Some(c) = s.chunks.iter_mut().find(|c| c.owner.is_none() && c.buffer.size() >= len) {
+            c.owner = Some(set);
+            c.used = len;
+            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset: 0, len }));
+        }
+        // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
+        let size = len.max(self.config.chunk_size);
+        if s.allocated + size > self.config.budget {
+            let freed: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
+            if s.allocated - freed + size > self.config.budget {
+                return Ok(None);
+            }
+            s.chunks.retain(|c| c.owner.is_some());
+            s.allocated -= freed;
+        }
+        let desc = BufferDesc::new(size, vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(MappingType::HostAccessSequentialWrite)
+            .location(MemoryLocation::PreferHost)
+            .name(format!("staging chunk {}", s.chunks.len()));
+        let buffer: Buffer = crate::resources::buffer::create(&*self.memory, &desc)?;
+        s.allocated += size;
+        s.peak = s.peak.max(s.allocated);
+        s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set) });
+        Ok(Some(StagingSpace { buffer, offset: 0, len }))
+    }
+}
