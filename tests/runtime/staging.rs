@@ -184,3 +184,43 @@ fn frame_loop_through_ring_fences() {
     assert!(alloc.staging().peak_bytes() <= budget);
     alloc.staging().trim();
 }
+
+/// The direct path: a `PreferDirectWrite` buffer that landed in host-visible memory is written
+/// by the host, with no staging and no submission; elsewhere it is staged. Either way the device
+/// reads the data.
+#[test]
+fn direct_path_writes_host_visible_device_memory() {
+    let gpu = Gpu::new();
+    let data = noise(3 * MIB as usize + 5, 77);
+    let desc =
+        BufferDesc::new(data.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(MappingType::PreferDirectWrite)
+            .name("direct");
+    let before = gpu.ctx().submission_count();
+    let peak = gpu.alloc().staging().peak_bytes();
+    let buffer = gpu.alloc().create_buffer_with_data(&desc, &data).expect("buffer");
+    let info = buffer.memory().info();
+    let host_visible = info.properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
+    println!("direct buffer memory: {:?} (host-visible: {host_visible})", info.properties);
+    if host_visible {
+        assert_eq!(gpu.ctx().submission_count(), before, "written directly");
+        assert_eq!(gpu.alloc().staging().peak_bytes(), peak, "no staging used");
+        assert!(buffer.map().is_ok());
+    } else {
+        assert_eq!(gpu.ctx().submission_count(), before + 1, "staged");
+        assert!(matches!(buffer.map(), Err(Error::NotHostVisible { .. })));
+    }
+    assert!(gpu.read_back(&buffer) == data, "the device reads what was written");
+
+    // In a batch that already copies into the buffer, a later upload must be ordered after
+    // that copy: it is staged, not written ahead of it.
+    let src = device_buffer(&gpu, 16, "src");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&src, 0, &[1; 16]).expect("upload");
+    batch.copy_buffer(&src, 0, &buffer, 0, 16).expect("copy");
+    batch.upload_bytes(&buffer, 0, &[2; 8]).expect("upload after the copy");
+    batch.submit_and_wait().expect("submit");
+    let back = gpu.read_back(&buffer);
+    assert_eq!(&back[..16], &[2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1]);
+    gpu.alloc().staging().trim();
+}

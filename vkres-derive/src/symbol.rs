@@ -16,7 +16,7 @@ pub const DATA: &str = "data";
 pub const LEN: &str = "len";
 /// `size = N` (bytes).
 pub const SIZE: &str = "size";
-/// `mapping = none | sequential_write | random`.
+/// `mapping = none | sequential_write | random | direct`.
 pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
@@ -24,8 +24,12 @@ pub const LOCATION: &str = "location";
 pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, LEN, SIZE, MAPPING, LOCATION];
 
 /// `mapping` values and the `vkres::MappingType` variant each names.
-pub const MAPPINGS: &[(&str, &str)] =
-    &[("none", "None"), ("sequential_write", "HostAccessSequentialWrite"), ("random", "HostAccessRandom")];
+pub const MAPPINGS: &[(&str, &str)] = &[
+    ("none", "None"),
+    ("sequential_write", "HostAccessSequentialWrite"),
+    ("random", "HostAccessRandom"),
+    ("direct", "PreferDirectWrite"),
+];
 
 /// `location` values and the `vkres::MemoryLocation` variant each names.
 pub const LOCATIONS: &[(&str, &str)] = &[("auto", "Auto"), ("device", "PreferDevice"), ("host", "PreferHost")];

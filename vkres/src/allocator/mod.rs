@@ -81,10 +81,12 @@ impl ResourceAllocator {
         buffer::create(&*self.memory, desc)
     }
 
-    /// Creates a buffer and fills it with `data` from its start. A mapped buffer (host-access
-    /// [`MappingType`]) is written directly; any other gets a staged upload in one batch
-    /// (`TRANSFER_DST` is added to its usage). Data longer than `desc.size` is
-    /// [`Error::DataTooLarge`], found before anything is created.
+    /// Creates a buffer and fills it with `data` from its start. A host-access buffer
+    /// ([`MappingType::HostAccessSequentialWrite`] or [`MappingType::HostAccessRandom`]) is
+    /// written through its mapping; any other gets an upload in one batch (`TRANSFER_DST` is
+    /// added to its usage), which writes directly where a [`MappingType::PreferDirectWrite`]
+    /// buffer landed in host-visible memory and stages otherwise. Data longer than `desc.size`
+    /// is [`Error::DataTooLarge`], found before anything is created.
     pub fn create_buffer_with_data<T: Pod>(&self, desc: &BufferDesc, data: &[T]) -> Result<Buffer<T>> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         if bytes.len() as u64 > desc.size {
@@ -95,7 +97,7 @@ impl ResourceAllocator {
                 capacity: desc.size,
             });
         }
-        if desc.mapping != MappingType::None {
+        if matches!(desc.mapping, MappingType::HostAccessSequentialWrite | MappingType::HostAccessRandom) {
             let buffer: Buffer<T> = self.create_typed_buffer(desc)?;
             buffer.map()?.write_bytes(0, bytes)?;
             return Ok(buffer);

@@ -29,6 +29,12 @@ pub enum MappingType {
     HostAccessSequentialWrite,
     /// Mapped, read and written in any order (read-backs): cached host memory.
     HostAccessRandom,
+    /// Device memory that the host writes directly where the device has device-local,
+    /// host-visible memory (a discrete GPU's resizable BAR, unified memory as on lavapipe);
+    /// elsewhere device memory that uploads reach through staging. [`map`](MemoryAllocation::map)
+    /// succeeds exactly where the memory turned out host-visible; batches then write uploads
+    /// directly instead of staging them.
+    PreferDirectWrite,
 }
 
 /// Where an allocation should live.

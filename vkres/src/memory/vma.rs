@@ -78,6 +78,11 @@ impl VmaAllocator {
             MappingType::HostAccessRandom => {
                 vk_mem::AllocationCreateFlags::HOST_ACCESS_RANDOM | vk_mem::AllocationCreateFlags::MAPPED
             }
+            MappingType::PreferDirectWrite => {
+                vk_mem::AllocationCreateFlags::HOST_ACCESS_SEQUENTIAL_WRITE
+                    | vk_mem::AllocationCreateFlags::HOST_ACCESS_ALLOW_TRANSFER_INSTEAD
+                    | vk_mem::AllocationCreateFlags::MAPPED
+            }
         };
         let usage = match request.location {
             MemoryLocation::Auto => vk_mem::MemoryUsage::Auto,

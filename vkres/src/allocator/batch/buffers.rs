@@ -35,6 +35,9 @@ impl Batch<'_> {
         if data.is_empty() {
             return Ok(());
         }
+        if self.write_directly(dst, offset, data)? {
+            return Ok(());
+        }
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
         for (i, part) in data.chunks(piece).enumerate() {
@@ -114,6 +117,21 @@ impl Batch<'_> {
         let readback = self.readback_buffer(src.size(), src.name())?;
         self.copy_buffer(src, 0, &readback, 0, src.size())?;
         Ok(self.register_download(readback))
+    }
+
+    /// The direct path: where `dst` was allocated for direct writes and its memory is
+    /// host-visible, and no earlier command of this batch touches it, the host writes the data
+    /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
+    fn write_directly(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<bool> {
+        let memory = dst.memory();
+        let direct = memory.mapping() == MappingType::PreferDirectWrite
+            && memory.info().properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
+            && !self.written.contains(&dst.handle())
+            && !self.read.contains(&dst.handle());
+        if direct {
+            dst.map()?.write_bytes(offset, data)?;
+        }
+        Ok(direct)
     }
 
     /// A mapped, host-cached buffer a download is copied into.

@@ -7,7 +7,7 @@ mod buffers;
 mod images;
 mod in_flight;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -20,6 +20,12 @@ use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
 use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingSpace};
+
+/// A submission of part of a batch: its fence and the staging set it reads.
+struct Pending {
+    fence: vk::Fence,
+    set: SetId,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -39,13 +45,20 @@ enum State {
 /// a submitted batch waits for it. Dropping an unsubmitted one discards its commands.
 ///
 /// Staging comes from the allocator's [`StagingMemoryManager`](crate::StagingMemoryManager),
-/// in a resource set of the batch's own. When an upload does not fit the staging budget, the
-/// batch submits what it has recorded, waits, releases its staging and goes on: work larger
-/// than the budget takes several submissions ([`submissions`](Self::submissions)), and staging
-/// memory never exceeds the budget.
+/// in resource sets of the batch's own. Work larger than half the staging budget is pipelined:
+/// once half the budget is staged, the batch submits what it recorded (without waiting) and
+/// goes on filling the other half while the device copies; when staging runs out it waits for
+/// its oldest submission and reuses that staging. So work larger than the budget takes several
+/// submissions ([`submissions`](Self::submissions)) and staging memory never exceeds the budget.
 pub struct Batch<'a> {
     alloc: &'a ResourceAllocator,
+    /// The staging set of the commands being recorded, and the bytes staged in it.
     set: SetId,
+    staged: u64,
+    /// Earlier submissions of this batch not yet known to be finished, oldest first.
+    pending: VecDeque<Pending>,
+    /// The image layouts as of the end of the last submission (applied if the batch fails later).
+    submitted_layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
     submissions: u32,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
@@ -83,6 +96,9 @@ impl<'a> Batch<'a> {
         let mut batch = Self {
             alloc,
             set: alloc.staging().open_set(),
+            staged: 0,
+            pending: VecDeque::new(),
+            submitted_layouts: HashMap::new(),
             submissions: 0,
             pool: vk::CommandPool::null(),
             cmd: vk::CommandBuffer::null(),
@@ -132,38 +148,89 @@ impl<'a> Batch<'a> {
         self.submissions
     }
 
-    /// `len` bytes of staging space aligned to `align`; if the budget is used up, first runs
-    /// what was recorded so far to free this batch's staging.
+    /// `len` bytes of staging space aligned to `align` (see the type's docs for how staging
+    /// is pipelined when the work is larger than the budget).
     fn stage(&mut self, len: u64, align: u64) -> Result<StagingSpace> {
+        let budget = self.alloc.staging().config().budget;
+        if self.commands > 0 && self.staged + len > budget / 2 {
+            self.submit_partial()?;
+        }
         loop {
+            self.retire_finished()?;
             if let Some(space) = self.alloc.staging().stage(self.set, len, align)? {
+                self.staged += len;
                 self.hold(space.buffer.keep_alive());
                 return Ok(space);
             }
-            if self.commands == 0 {
-                return Err(Error::StagingExhausted { budget: self.alloc.staging().config().budget });
+            if !self.pending.is_empty() {
+                self.wait_oldest()?;
+            } else if self.commands > 0 {
+                self.submit_partial()?;
+            } else {
+                return Err(Error::StagingExhausted { budget });
             }
-            self.flush()?;
         }
     }
 
-    /// Runs what was recorded so far and starts recording anew in the same batch.
-    fn flush(&mut self) -> Result<()> {
-        self.run()?;
-        let device = self.alloc.context().device();
-        // SAFETY: the fence signalled, so the pool's command buffer is no longer pending; the
-        // fence is reset only after its wait.
-        unsafe {
-            device.reset_fences(&[self.fence]).op("vkResetFences")?;
-            device.reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty()).op("vkResetCommandPool")?;
-            let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-            device.begin_command_buffer(self.cmd, &begin).op("vkBeginCommandBuffer")?;
+    /// Submits what was recorded so far with a fence of its own, without waiting, and goes on
+    /// recording into a new command buffer with a new staging set.
+    fn submit_partial(&mut self) -> Result<()> {
+        let device = self.alloc.context().device().clone();
+        // SAFETY: plain object creation.
+        let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        if let Err(e) = self.close_and_submit(fence) {
+            // SAFETY: the submission failed, so nothing signals the fence.
+            unsafe { device.destroy_fence(fence, None) };
+            return Err(e);
         }
+        self.pending.push_back(Pending { fence, set: self.set });
+        self.submitted_layouts = self.layouts.clone();
+        let alloc_info = vk::CommandBufferAllocateInfo::default()
+            .command_pool(self.pool)
+            .level(vk::CommandBufferLevel::PRIMARY)
+            .command_buffer_count(1);
+        // SAFETY: the pool is live and used by this batch only; the submitted command buffer
+        // stays allocated (and untouched) until the pool is destroyed after every wait.
+        let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+        self.cmd = cmds.first().copied().unwrap_or_default();
+        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: a freshly allocated command buffer in the initial state.
+        unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
         self.state = State::Recording;
+        self.set = self.alloc.staging().open_set();
+        self.staged = 0;
         self.commands = 0;
+        // The submission's closing barrier orders everything recorded after it.
         self.written.clear();
         self.read.clear();
-        self.keep_alive.clear();
+        Ok(())
+    }
+
+    /// Waits for the oldest pending submission and releases its staging.
+    fn wait_oldest(&mut self) -> Result<()> {
+        let Some(p) = self.pending.pop_front() else { return Ok(()) };
+        let device = self.alloc.context().device();
+        // SAFETY: the fence belongs to this device; it is destroyed once, after its wait.
+        let waited = unsafe { device.wait_for_fences(&[p.fence], true, u64::MAX) }.op("vkWaitForFences");
+        if waited.is_err() {
+            self.pending.push_front(p); // `Drop` waits again and cleans up
+            return waited;
+        }
+        // SAFETY: signalled, so no submission uses the fence any more.
+        unsafe { device.destroy_fence(p.fence, None) };
+        self.alloc.staging().release_resource_set(p.set);
+        Ok(())
+    }
+
+    /// Releases the staging of pending submissions that have finished.
+    fn retire_finished(&mut self) -> Result<()> {
+        while let Some(p) = self.pending.front() {
+            // SAFETY: the fence belongs to this device.
+            if !unsafe { self.alloc.context().device().get_fence_status(p.fence) }.op("vkGetFenceStatus")? {
+                break;
+            }
+            self.wait_oldest()?;
+        }
         Ok(())
     }
 
@@ -242,6 +309,9 @@ impl<'a> Batch<'a> {
         let ctx = self.alloc.context().clone();
         // SAFETY: the fence belongs to this device.
         unsafe { ctx.device().wait_for_fences(&[self.fence], true, u64::MAX) }.op("vkWaitForFences")?;
+        while !self.pending.is_empty() {
+            self.wait_oldest()?;
+        }
         self.state = State::Finished;
         for (_, (image, layout)) in self.layouts.drain() {
             image.set_layout(layout);
@@ -285,6 +355,10 @@ impl<'a> Batch<'a> {
     /// submits nothing (and leaves the fence alone).
     pub fn submit_with_fence(mut self, fence: &Fence) -> Result<InFlight> {
         self.check_recording()?;
+        // Earlier parts of a batch larger than the staging budget are waited for here.
+        while !self.pending.is_empty() {
+            self.wait_oldest()?;
+        }
         let ctx = self.alloc.context().clone();
         let mut armed = None;
         if self.commands > 0 {
@@ -326,8 +400,19 @@ impl Drop for Batch<'_> {
             if self.state == State::Submitted {
                 let _ = device.wait_for_fences(&[self.fence], true, u64::MAX);
             }
+            for p in self.pending.drain(..) {
+                let _ = device.wait_for_fences(&[p.fence], true, u64::MAX);
+                device.destroy_fence(p.fence, None);
+                self.alloc.staging().release_resource_set(p.set);
+            }
             device.destroy_fence(self.fence, None);
             device.destroy_command_pool(self.pool, None);
+        }
+        // Work that was submitted before a failure did run: its images are in those layouts.
+        if self.state != State::Finished && self.state != State::HandedOff {
+            for (_, (image, layout)) in self.submitted_layouts.drain() {
+                image.set_layout(layout);
+            }
         }
         // Nothing of the set is in use any more (finished, or never submitted), unless an
         // `InFlight` took it over.
