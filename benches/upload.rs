@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench --bench upload                 # 256 MiB, 9 counted runs after 2 warm-ups
 //! cargo bench --bench upload -- --mib 64 --runs 15
+//! cargo bench --bench upload -- --budget-mib 64 --chunk-mib 16   # the staging limits of way 2
 //! ```
 //! Prints a Markdown table (median, min, max, throughput, ratio to hand-written staging) and
 //! the device it ran on. Every way's result is read back and compared with the input.
@@ -169,7 +170,12 @@ fn main() -> vkres::Result<()> {
     let runs = arg("--runs", 9).max(1) as usize;
     let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
     let caps = ctx.capabilities();
-    let alloc = ResourceAllocator::new(&ctx)?;
+    let default = StagingConfig::default();
+    let staging = StagingConfig {
+        budget: arg("--budget-mib", default.budget / MIB) * MIB,
+        chunk_size: arg("--chunk-mib", default.chunk_size / MIB) * MIB,
+    };
+    let alloc = ResourceAllocator::new(&ctx)?.with_staging(staging)?;
     let big = alloc.with_staging(StagingConfig { budget: size, chunk_size: size })?;
     let data: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let usage =
@@ -186,9 +192,10 @@ fn main() -> vkres::Result<()> {
         batch.upload_bytes(dst, 0, &data)?;
         batch.submit_and_wait()
     };
+    let limited = format!("vkres, staging ({} MiB budget, {} MiB chunks)", staging.budget / MIB, staging.chunk_size / MIB);
     let names = [
         "ash + vk-mem, staging (hand-written)",
-        "vkres, staging (default 64 MiB budget)",
+        limited.as_str(),
         "vkres, staging (budget = upload size)",
         "ash + vk-mem, direct write (hand-written)",
         "vkres, direct path (PreferDirectWrite)",
@@ -245,6 +252,12 @@ fn main() -> vkres::Result<()> {
         println!("| {name} | {median:.2} | {min:.2} | {max:.2} | {gbps:.2} | {:.2}x |", base / median);
     }
     println!("\nvkres direct buffer memory host-visible: {direct_is_direct}");
+    let probe = alloc.staging().stage(alloc.staging().open_set(), 1, 1)?.map(|s| s.buffer.memory().info());
+    if let Some(info) = probe {
+        println!("vkres staging chunk: memory type {} {:?}", info.memory_type, info.properties);
+    }
+    let hand_type = hand.vma.get_allocation_info(&hand.staging.1).memory_type;
+    println!("hand-written staging: memory type {hand_type}");
     drop(hand);
     Ok(())
 }

@@ -58,6 +58,9 @@ pub struct MemoryRequest<'a> {
     pub mapping: MappingType,
     /// Placement preference.
     pub location: MemoryLocation,
+    /// A `VkDeviceMemory` of its own rather than a part of a shared block (for large,
+    /// long-lived allocations such as staging chunks).
+    pub dedicated: bool,
 }
 
 /// Where an allocation lives (Merian's `MemoryAllocation::get_memory_info`).

@@ -89,6 +89,7 @@ impl VmaAllocator {
             MemoryLocation::PreferDevice => vk_mem::MemoryUsage::AutoPreferDevice,
             MemoryLocation::PreferHost => vk_mem::MemoryUsage::AutoPreferHost,
         };
+        let flags = if request.dedicated { flags | vk_mem::AllocationCreateFlags::DEDICATED_MEMORY } else { flags };
         vk_mem::AllocationCreateInfo { flags, usage, ..Default::default() }
     }
 

@@ -21,6 +21,8 @@ pub struct BufferDesc {
     pub mapping: MappingType,
     /// Placement preference.
     pub location: MemoryLocation,
+    /// Whether it gets a `VkDeviceMemory` of its own (see [`MemoryRequest::dedicated`](crate::memory::MemoryRequest)).
+    pub dedicated: bool,
     /// Debug name.
     pub name: String,
 }
@@ -28,7 +30,14 @@ pub struct BufferDesc {
 impl BufferDesc {
     /// A device buffer of `size` bytes for `usage`, never mapped.
     pub fn new(size: u64, usage: vk::BufferUsageFlags) -> Self {
-        Self { size, usage, mapping: MappingType::None, location: MemoryLocation::Auto, name: String::new() }
+        Self {
+            size,
+            usage,
+            mapping: MappingType::None,
+            location: MemoryLocation::Auto,
+            dedicated: false,
+            name: String::new(),
+        }
     }
 
     /// A buffer of `count` elements of `T`.
@@ -51,6 +60,12 @@ impl BufferDesc {
     /// Sets the debug name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
+        self
+    }
+
+    /// Asks for a `VkDeviceMemory` of its own.
+    pub fn dedicated(mut self, dedicated: bool) -> Self {
+        self.dedicated = dedicated;
         self
     }
 }
@@ -215,7 +230,7 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     }
     let info =
         vk::BufferCreateInfo::default().size(desc.size).usage(desc.usage).sharing_mode(vk::SharingMode::EXCLUSIVE);
-    let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location };
+    let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
     let (handle, allocation) = unsafe { memory.create_buffer(&info, &request) }?;

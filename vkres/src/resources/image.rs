@@ -262,7 +262,7 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
         .usage(desc.usage)
         .sharing_mode(vk::SharingMode::EXCLUSIVE)
         .initial_layout(vk::ImageLayout::UNDEFINED);
-    let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location };
+    let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location, dedicated: false };
     // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
     // against vkGetPhysicalDeviceImageFormatProperties.
     let (handle, allocation) = unsafe { memory.create_image(&info, &request) }?;

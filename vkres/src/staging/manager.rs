@@ -251,6 +251,8 @@ impl StagingMemoryManager {
         let desc = BufferDesc::new(size, vk::BufferUsageFlags::TRANSFER_SRC)
             .mapping(MappingType::HostAccessSequentialWrite)
             .location(MemoryLocation::PreferHost)
+            // Chunks are large and long-lived: memory of their own, as VMA advises for such.
+            .dedicated(true)
             .name(format!("staging chunk {}", s.chunks.len()));
         let buffer: Buffer = crate::resources::buffer::create(&*self.memory, &desc)?;
         s.allocated += size;
