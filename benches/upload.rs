@@ -192,7 +192,8 @@ fn main() -> vkres::Result<()> {
         batch.upload_bytes(dst, 0, &data)?;
         batch.submit_and_wait()
     };
-    let limited = format!("vkres, staging ({} MiB budget, {} MiB chunks)", staging.budget / MIB, staging.chunk_size / MIB);
+    let limited =
+        format!("vkres, staging ({} MiB budget, {} MiB chunks)", staging.budget / MIB, staging.chunk_size / MIB);
     let names = [
         "ash + vk-mem, staging (hand-written)",
         limited.as_str(),

@@ -4,26 +4,13 @@
 use vkres::format::{image_data_size, level_layer_size, mip_extent, texel_block};
 use vkres::{Error, Image, ImageDesc, ImageUpload, vk};
 
-use crate::support::Gpu;
+use crate::support::{Gpu, noise};
 
 const USAGE: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
     vk::ImageUsageFlags::SAMPLED.as_raw()
         | vk::ImageUsageFlags::TRANSFER_DST.as_raw()
         | vk::ImageUsageFlags::TRANSFER_SRC.as_raw(),
 );
-
-/// Deterministic bytes that differ by position.
-fn noise(len: u64, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
 
 /// Creates `desc`, or `None` with a printed reason where the device lacks the format.
 fn create(gpu: &Gpu, desc: &ImageDesc) -> Option<Image> {
@@ -67,7 +54,7 @@ fn formats_round_trip_every_mip_and_layer() {
         let Some(image) = create(&gpu, &desc) else { continue };
         let block = texel_block(format).expect("known format");
         let size = image_data_size(block, desc.extent, desc.mip_levels, 3);
-        let data = noise(size, i as u32);
+        let data = noise(size as usize, i as u64);
         assert_eq!(round_trip(&gpu, &image, &data), data, "{format:?}");
     }
 }
@@ -86,7 +73,8 @@ fn cube_3d_and_depth_round_trip() {
     for (i, desc) in cases.into_iter().enumerate() {
         let Some(image) = create(&gpu, &desc) else { continue };
         let block = texel_block(desc.format).expect("known format");
-        let mut data = noise(image_data_size(block, desc.extent, desc.mip_levels, desc.array_layers), 100 + i as u32);
+        let mut data =
+            noise(image_data_size(block, desc.extent, desc.mip_levels, desc.array_layers) as usize, 100 + i as u64);
         if desc.format == vk::Format::D32_SFLOAT {
             // Depth copies must hold values in [0, 1].
             for (j, texel) in data.chunks_exact_mut(4).enumerate() {
@@ -142,7 +130,7 @@ fn generated_mips_match_a_box_filter() {
     let desc = ImageDesc::new_2d(format, 64, 32, USAGE).full_mip_chain().array_layers(2).name("mipmapped");
     let image = gpu.alloc().create_image(&desc).expect("image");
     let block = texel_block(format).expect("rgba8");
-    let level0 = noise(level_layer_size(block, desc.extent, 0) * 2, 7);
+    let level0 = noise(level_layer_size(block, desc.extent, 0) as usize * 2, 7);
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.upload_image(&image, &level0, &ImageUpload::generate_mips()).expect("upload");
     let download = batch.download_image(&image).expect("download");

@@ -6,21 +6,9 @@ use vkres::{
     Buffer, BufferDesc, Error, ImageDesc, ImageUpload, InFlight, MappingType, RingFences, StagingConfig, format, vk,
 };
 
-use crate::support::Gpu;
+use crate::support::{Gpu, noise};
 
 const MIB: u64 = 1 << 20;
-
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 56) as u8
-        })
-        .collect()
-}
 
 fn device_buffer(gpu: &Gpu, size: u64, name: &str) -> Buffer {
     let usage =

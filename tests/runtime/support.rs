@@ -78,3 +78,16 @@ impl Drop for Gpu {
 pub fn list(messages: &[vkres::DebugMessage]) -> String {
     messages.iter().map(|m| format!("  {m}\n")).collect()
 }
+
+/// Deterministic bytes that differ by position (xorshift), for data that shows any misplaced byte.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 56) as u8
+        })
+        .collect()
+}

@@ -116,25 +116,33 @@ impl<'a> Batch<'a> {
             .flags(vk::CommandPoolCreateFlags::TRANSIENT);
         // SAFETY: a valid queue family of this device.
         batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
+        // SAFETY: plain object creation.
+        batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        batch.begin_command_buffer()?;
+        // SAFETY: live objects of this device.
+        unsafe {
+            ctx.set_debug_name(batch.pool, "vkres batch pool");
+            ctx.set_debug_name(batch.fence, "vkres batch fence");
+        }
+        Ok(batch)
+    }
+
+    /// Allocates a new command buffer from the batch's pool and begins recording into it.
+    fn begin_command_buffer(&mut self) -> Result<()> {
+        let device = self.alloc.context().device();
         let alloc_info = vk::CommandBufferAllocateInfo::default()
-            .command_pool(batch.pool)
+            .command_pool(self.pool)
             .level(vk::CommandBufferLevel::PRIMARY)
             .command_buffer_count(1);
         // SAFETY: the pool is live and used by this batch only.
         let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-        batch.cmd = cmds.first().copied().unwrap_or_default();
-        // SAFETY: plain object creation.
-        batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        self.cmd = cmds.first().copied().unwrap_or_default();
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
         // SAFETY: a freshly allocated command buffer in the initial state.
-        unsafe { device.begin_command_buffer(batch.cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        // SAFETY: live objects of this device.
-        unsafe {
-            ctx.set_debug_name(batch.pool, "vkres batch pool");
-            ctx.set_debug_name(batch.cmd, "vkres batch");
-            ctx.set_debug_name(batch.fence, "vkres batch fence");
-        }
-        Ok(batch)
+        unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
+        // SAFETY: a live object of this device.
+        unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
+        Ok(())
     }
 
     /// The allocator this batch creates resources with.
@@ -185,17 +193,9 @@ impl<'a> Batch<'a> {
         }
         self.pending.push_back(Pending { fence, set: self.set });
         self.submitted_layouts = self.layouts.clone();
-        let alloc_info = vk::CommandBufferAllocateInfo::default()
-            .command_pool(self.pool)
-            .level(vk::CommandBufferLevel::PRIMARY)
-            .command_buffer_count(1);
-        // SAFETY: the pool is live and used by this batch only; the submitted command buffer
-        // stays allocated (and untouched) until the pool is destroyed after every wait.
-        let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-        self.cmd = cmds.first().copied().unwrap_or_default();
-        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a freshly allocated command buffer in the initial state.
-        unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
+        // The submitted command buffer stays allocated (and untouched) until the pool is
+        // destroyed after every wait.
+        self.begin_command_buffer()?;
         self.state = State::Recording;
         self.set = self.alloc.staging().open_set();
         self.staged = 0;
