@@ -87,6 +87,14 @@ impl State {
         }
     }
 
+    /// Destroys the chunks no set owns; returns the bytes freed.
+    fn drop_free_chunks(&mut self) -> u64 {
+        let freed: u64 = self.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
+        self.chunks.retain(|c| c.owner.is_some());
+        self.allocated -= freed;
+        freed
+    }
+
     fn release_signalled(&mut self) {
         let mut i = 0;
         while i < self.fenced.len() {
@@ -210,10 +218,7 @@ impl StagingMemoryManager {
 
     /// Destroys the chunks no set uses.
     pub fn trim(&self) {
-        let mut s = self.lock();
-        let freed: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
-        s.chunks.retain(|c| c.owner.is_some());
-        s.allocated -= freed;
+        self.lock().drop_free_chunks();
     }
 
     /// `len` bytes of staging space aligned to `align`, in `set`; `None` when the budget is
@@ -241,12 +246,11 @@ impl StagingMemoryManager {
         // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
         let size = len.max(self.config.chunk_size);
         if s.allocated + size > self.config.budget {
-            let freed: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
-            if s.allocated - freed + size > self.config.budget {
+            let free: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
+            if s.allocated - free + size > self.config.budget {
                 return Ok(None);
             }
-            s.chunks.retain(|c| c.owner.is_some());
-            s.allocated -= freed;
+            s.drop_free_chunks();
         }
         let desc = BufferDesc::new(size, vk::BufferUsageFlags::TRANSFER_SRC)
             .mapping(MappingType::HostAccessSequentialWrite)

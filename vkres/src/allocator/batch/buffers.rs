@@ -38,6 +38,7 @@ impl Batch<'_> {
         if self.write_directly(dst, offset, data)? {
             return Ok(());
         }
+        self.hold(dst.keep_alive());
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
         for (i, part) in data.chunks(piece).enumerate() {
@@ -58,7 +59,6 @@ impl Batch<'_> {
             // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
             unsafe { self.device().cmd_copy_buffer(self.cmd, space.buffer.handle(), dst.handle(), &[region]) };
             self.commands += 1;
-            self.hold(dst.keep_alive());
         }
         Ok(())
     }

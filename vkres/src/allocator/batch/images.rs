@@ -55,6 +55,15 @@ fn full_range(image: &Image) -> vk::ImageSubresourceRange {
     }
 }
 
+/// Any earlier or later access: the scope of barriers around whatever else uses an image.
+const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
+    vk::PipelineStageFlags2::ALL_COMMANDS,
+    vk::AccessFlags2::from_raw(vk::AccessFlags2::MEMORY_READ.as_raw() | vk::AccessFlags2::MEMORY_WRITE.as_raw()),
+);
+/// Transfer writes (copies and blits into the image).
+const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
+    (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
+
 fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
     vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
 }
@@ -71,7 +80,6 @@ impl Batch<'_> {
     }
 
     /// One image barrier.
-    #[allow(clippy::too_many_arguments)]
     fn image_barrier(
         &mut self,
         image: &Image,
@@ -154,7 +162,7 @@ impl Batch<'_> {
     /// blits is [`Error::MipGenerationUnsupported`].
     pub fn upload_image(&mut self, image: &Image, data: &[u8], upload: &ImageUpload) -> Result<()> {
         self.check_recording()?;
-        let d = image.desc().clone();
+        let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
         let generate = upload.mips == MipSource::Generate && d.mip_levels > 1;
@@ -174,13 +182,12 @@ impl Batch<'_> {
         }
 
         let all = full_range(image);
-        let write = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
         // Old contents are discarded (UNDEFINED), after whatever used the image before.
         self.image_barrier(
             image,
             all,
-            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE),
-            write,
+            ANY,
+            TRANSFER_WRITE,
             vk::ImageLayout::UNDEFINED,
             vk::ImageLayout::TRANSFER_DST_OPTIMAL,
         );
@@ -188,8 +195,9 @@ impl Batch<'_> {
         // image is in this layout in between.
         self.track_layout(image, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
         self.hold(image.keep_alive());
-        // Offsets in staging must be multiples of the texel block size and of 4.
-        let align = (block.bytes as u64).max(4) * if block.bytes % 4 == 0 { 1 } else { 4 };
+        // Offsets in staging must be multiples of the texel block size and of 4: their lcm.
+        let bytes = block.bytes as u64;
+        let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
         let chunk = self.alloc.staging().config().chunk_size;
         for (region, bytes) in Self::staging_pieces(image, block, data_levels, chunk) {
             let part = &data[bytes];
@@ -210,8 +218,6 @@ impl Batch<'_> {
             };
             self.commands += 1;
         }
-        let after =
-            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
         if generate {
             self.record_mip_chain(image);
             // Levels 0..n-1 are TRANSFER_SRC, the last TRANSFER_DST.
@@ -220,20 +226,27 @@ impl Batch<'_> {
                 image,
                 vk::ImageSubresourceRange { level_count: last, ..all },
                 (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
-                after,
+                ANY,
                 vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
                 upload.final_layout,
             );
             self.image_barrier(
                 image,
                 vk::ImageSubresourceRange { base_mip_level: last, level_count: 1, ..all },
-                write,
-                after,
+                TRANSFER_WRITE,
+                ANY,
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 upload.final_layout,
             );
         } else {
-            self.image_barrier(image, all, write, after, vk::ImageLayout::TRANSFER_DST_OPTIMAL, upload.final_layout);
+            self.image_barrier(
+                image,
+                all,
+                TRANSFER_WRITE,
+                ANY,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                upload.final_layout,
+            );
         }
         self.track_layout(image, upload.final_layout);
         Ok(())
@@ -286,7 +299,7 @@ impl Batch<'_> {
 
     /// Blits level i-1 into level i for every level, leaving 0..n-1 in TRANSFER_SRC_OPTIMAL.
     fn record_mip_chain(&mut self, image: &Image) {
-        let d = image.desc().clone();
+        let d = image.desc();
         let aspect = format_aspects(d.format);
         let all = full_range(image);
         for level in 1..d.mip_levels {
@@ -294,7 +307,7 @@ impl Batch<'_> {
             self.image_barrier(
                 image,
                 src,
-                (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE),
+                TRANSFER_WRITE,
                 (vk::PipelineStageFlags2::BLIT, vk::AccessFlags2::TRANSFER_READ),
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
@@ -341,9 +354,7 @@ impl Batch<'_> {
                 reason: format!("cannot transition to {layout:?}"),
             });
         }
-        let any =
-            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
-        self.image_barrier(image, full_range(image), any, any, old, layout);
+        self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
         self.track_layout(image, layout);
         self.commands += 1;
         self.hold(image.keep_alive());
@@ -355,7 +366,7 @@ impl Batch<'_> {
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
         self.check_recording()?;
-        let d = image.desc().clone();
+        let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
         let layout = self.current_layout(image);
@@ -369,9 +380,7 @@ impl Batch<'_> {
         let readback = self.readback_buffer(size, &d.name)?;
         let all = full_range(image);
         let read = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_READ);
-        let any =
-            (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
-        self.image_barrier(image, all, any, read, layout, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+        self.image_barrier(image, all, ANY, read, layout, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
         let regions = Self::level_regions(image, block, d.mip_levels);
         // SAFETY: the readback buffer holds exactly the bytes the regions address; the image is
         // in TRANSFER_SRC_OPTIMAL with TRANSFER_SRC usage; both are held until the fence.
@@ -388,7 +397,7 @@ impl Batch<'_> {
             image,
             all,
             (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
-            any,
+            ANY,
             vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
             layout,
         );

@@ -1,7 +1,7 @@
 //! [`InFlight`]: a batch submitted with a caller's fence, not waited for.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use ash::vk;
 
@@ -64,12 +64,7 @@ impl InFlight {
             return;
         }
         self.completed = true;
-        for (image, layout) in self.layouts.drain(..) {
-            image.set_layout(layout);
-        }
-        for done in self.downloads.drain(..) {
-            done.store(true, Ordering::Release);
-        }
+        super::finish(self.layouts.drain(..), self.downloads.drain(..));
         self.staging.release_resource_set(self.set);
     }
 }

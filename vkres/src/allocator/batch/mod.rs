@@ -165,9 +165,10 @@ impl<'a> Batch<'a> {
         }
         loop {
             self.retire_finished()?;
+            // The chunk stays alive without a hold: the manager keeps chunks a set owns, and the
+            // set is released only after the work that reads it has finished.
             if let Some(space) = self.alloc.staging().stage(self.set, len, align)? {
                 self.staged += len;
-                self.hold(space.buffer.keep_alive());
                 return Ok(space);
             }
             if !self.pending.is_empty() {
@@ -313,13 +314,8 @@ impl<'a> Batch<'a> {
             self.wait_oldest()?;
         }
         self.state = State::Finished;
-        for (_, (image, layout)) in self.layouts.drain() {
-            image.set_layout(layout);
-        }
-        for done in self.downloads.drain(..) {
-            done.store(true, Ordering::Release);
-        }
-        self.alloc.staging().release_resource_set(self.set);
+        finish(self.layouts.drain().map(|(_, v)| v), self.downloads.drain(..));
+        // The staging set is released in `Drop`, which follows at once.
         Ok(())
     }
 
@@ -390,6 +386,19 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// What finished work leaves behind: images in their new layouts, downloads readable.
+fn finish(
+    layouts: impl IntoIterator<Item = (Image, vk::ImageLayout)>,
+    downloads: impl IntoIterator<Item = Arc<AtomicBool>>,
+) {
+    for (image, layout) in layouts {
+        image.set_layout(layout);
+    }
+    for done in downloads {
+        done.store(true, Ordering::Release);
+    }
+}
+
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         let device = self.alloc.context().device();
@@ -410,9 +419,7 @@ impl Drop for Batch<'_> {
         }
         // Work that was submitted before a failure did run: its images are in those layouts.
         if self.state != State::Finished && self.state != State::HandedOff {
-            for (_, (image, layout)) in self.submitted_layouts.drain() {
-                image.set_layout(layout);
-            }
+            finish(self.submitted_layouts.drain().map(|(_, v)| v), std::iter::empty());
         }
         // Nothing of the set is in use any more (finished, or never submitted), unless an
         // `InFlight` took it over.
