@@ -9,7 +9,12 @@
 //! Prints a Markdown table (median, min, max, throughput, ratio to hand-written staging) and
 //! the device it ran on. Every way's result is read back and compared with the input.
 
+#[path = "common.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{arg, stats};
 
 use vkres::ash::vk;
 use vkres::{
@@ -29,6 +34,8 @@ struct HandWritten<'a> {
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
     fence: vk::Fence,
+    /// Two (pool, command buffer, fence) slots for the pipelined way.
+    slots: [(vk::CommandPool, vk::CommandBuffer, vk::Fence); 2],
 }
 
 impl<'a> HandWritten<'a> {
@@ -82,7 +89,21 @@ impl<'a> HandWritten<'a> {
                 )
                 .expect("cmd")[0];
             let fence = device.create_fence(&vk::FenceCreateInfo::default(), None).expect("fence");
-            Self { ctx, vma, staging: (sb, sa, sp), dst, direct, pool, cmd, fence }
+            let slots = [0, 1].map(|_| {
+                let pool = device
+                    .create_command_pool(
+                        &vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index()),
+                        None,
+                    )
+                    .expect("pool");
+                let cmd = device
+                    .allocate_command_buffers(
+                        &vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1),
+                    )
+                    .expect("cmd")[0];
+                (pool, cmd, device.create_fence(&vk::FenceCreateInfo::default(), None).expect("fence"))
+            });
+            Self { ctx, vma, staging: (sb, sa, sp), dst, direct, pool, cmd, fence, slots }
         }
     }
 
@@ -129,6 +150,47 @@ impl<'a> HandWritten<'a> {
         }
     }
 
+    /// The same upload in pieces of `piece` bytes, each its own submission, through two
+    /// staging slots: the memcpy of one piece overlaps the copy of the previous one (what a
+    /// batch with a staging budget of `2 * piece` does).
+    fn upload_pipelined(&mut self, data: &[u8], piece: usize) {
+        let device = self.ctx.device();
+        // SAFETY: slot k's staging range [k * piece, (k + 1) * piece) lies in the staging
+        // mapping (its size is the upload's); a slot is reused only after its fence signalled.
+        unsafe {
+            for (i, part) in data.chunks(piece).enumerate() {
+                let (pool, cmd, fence) = self.slots[i % 2];
+                if i >= 2 {
+                    device.wait_for_fences(&[fence], true, u64::MAX).expect("wait");
+                    device.reset_fences(&[fence]).expect("reset fence");
+                }
+                let at = (i % 2) * piece;
+                std::ptr::copy_nonoverlapping(part.as_ptr(), self.staging.2.add(at), part.len());
+                self.vma.flush_allocation(&self.staging.1, at as u64, part.len() as u64).expect("flush");
+                device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()).expect("reset");
+                let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+                device.begin_command_buffer(cmd, &begin).expect("begin");
+                let region =
+                    vk::BufferCopy { src_offset: at as u64, dst_offset: (i * piece) as u64, size: part.len() as u64 };
+                device.cmd_copy_buffer(cmd, self.staging.0, self.dst.0, &[region]);
+                let barrier = vk::MemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+                    .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .dst_access_mask(vk::AccessFlags2::MEMORY_READ);
+                device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().memory_barriers(&[barrier]));
+                device.end_command_buffer(cmd).expect("end");
+                let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
+                self.ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence).expect("submit");
+            }
+            let used = data.len().div_ceil(piece).min(2);
+            for &(_, _, fence) in &self.slots[..used] {
+                device.wait_for_fences(&[fence], true, u64::MAX).expect("wait");
+                device.reset_fences(&[fence]).expect("reset fence");
+            }
+        }
+    }
+
     fn upload_direct(&mut self, data: &[u8]) -> bool {
         let Some((_, allocation, ptr)) = &self.direct else { return false };
         // SAFETY: the mapping holds `data.len()` bytes and the device does not use the buffer.
@@ -145,6 +207,10 @@ impl Drop for HandWritten<'_> {
             let _ = self.ctx.device().device_wait_idle();
             self.ctx.device().destroy_fence(self.fence, None);
             self.ctx.device().destroy_command_pool(self.pool, None);
+            for (pool, _, fence) in self.slots {
+                self.ctx.device().destroy_command_pool(pool, None);
+                self.ctx.device().destroy_fence(fence, None);
+            }
             self.vma.destroy_buffer(self.staging.0, &mut self.staging.1);
             self.vma.destroy_buffer(self.dst.0, &mut self.dst.1);
             if let Some((b, mut a, _)) = self.direct.take() {
@@ -152,17 +218,6 @@ impl Drop for HandWritten<'_> {
             }
         }
     }
-}
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn stats(mut times: Vec<Duration>) -> (f64, f64, f64) {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    (ms(times[times.len() / 2]), ms(times[0]), ms(times[times.len() - 1]))
 }
 
 fn main() -> vkres::Result<()> {
@@ -194,8 +249,11 @@ fn main() -> vkres::Result<()> {
     };
     let limited =
         format!("vkres, staging ({} MiB budget, {} MiB chunks)", staging.budget / MIB, staging.chunk_size / MIB);
+    let pipelined =
+        format!("ash + vk-mem, staging in {} MiB submissions, 2 slots (hand-written)", staging.budget / 2 / MIB);
     let names = [
         "ash + vk-mem, staging (hand-written)",
+        pipelined.as_str(),
         limited.as_str(),
         "vkres, staging (budget = upload size)",
         "ash + vk-mem, direct write (hand-written)",
@@ -210,9 +268,13 @@ fn main() -> vkres::Result<()> {
                     hand.upload(&data);
                     true
                 }
-                1 => vkres_upload(&alloc, &dst).map(|_| true)?,
-                2 => vkres_upload(&big, &dst).map(|_| true)?,
-                3 => hand.upload_direct(&data),
+                1 => {
+                    hand.upload_pipelined(&data, (staging.budget / 2) as usize);
+                    true
+                }
+                2 => vkres_upload(&alloc, &dst).map(|_| true)?,
+                3 => vkres_upload(&big, &dst).map(|_| true)?,
+                4 => hand.upload_direct(&data),
                 _ => vkres_upload(&alloc, &direct).map(|_| true)?,
             };
             let elapsed = t.elapsed();

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use naga::back::spv;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
-/// The folder of shader sources and their SPIR-V.
+/// The folder of shader sources and their SPIR-V: in the source tree the binary was built
+/// from, or, for a binary copied to another machine, `shaders/` under the current directory.
 fn shader_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders")
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    if built_from.is_dir() { built_from } else { PathBuf::from("shaders") }
 }
 
 /// Compiles one WGSL source to SPIR-V words (SPIR-V 1.4, for Vulkan 1.3 devices).

@@ -3,6 +3,7 @@
 
 mod batch;
 mod compact;
+mod recycle;
 
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ pub struct ResourceAllocator {
     memory: Arc<dyn MemoryAllocator>,
     samplers: SamplerPool,
     staging: StagingMemoryManager,
+    /// Command pools and fences of finished batches.
+    recycler: recycle::Recycler,
 }
 
 impl ResourceAllocator {
@@ -43,7 +46,7 @@ impl ResourceAllocator {
     pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
         let staging = StagingMemoryManager::new(memory.clone(), staging)?;
-        Ok(Self { samplers: SamplerPool::new(&ctx), ctx, memory, staging })
+        Ok(Self { samplers: SamplerPool::new(&ctx), recycler: recycle::Recycler::new(&ctx), ctx, memory, staging })
     }
 
     /// The same allocator (sharing memory backend and samplers) with a staging manager of

@@ -2,7 +2,7 @@
 //! Building into it is the job of a batch (`crate::accel` and `Batch::build_blas`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ash::vk;
 
@@ -14,7 +14,8 @@ use crate::memory::MemoryAllocator;
 struct AccelShared {
     handle: vk::AccelerationStructureKHR,
     ty: vk::AccelerationStructureTypeKHR,
-    address: vk::DeviceAddress,
+    /// Asked of the driver on first use (only TLAS instances need it).
+    address: OnceLock<vk::DeviceAddress>,
     /// The build flags it was created for (an update needs `ALLOW_UPDATE`).
     flags: vk::BuildAccelerationStructureFlagsKHR,
     /// Set once a batch that built it has finished: only then may a TLAS refer to it.
@@ -70,7 +71,16 @@ impl AccelerationStructure {
 
     /// Its device address (what TLAS instances refer to).
     pub fn device_address(&self) -> vk::DeviceAddress {
-        self.shared.address
+        *self.shared.address.get_or_init(|| {
+            let ctx = self.shared.buffer.context();
+            let info =
+                vk::AccelerationStructureDeviceAddressInfoKHR::default().acceleration_structure(self.shared.handle);
+            // The structure exists, so the extension's functions do.
+            ctx.extensions().acceleration_structure.as_ref().map_or(0, |fns| {
+                // SAFETY: a live structure of this device.
+                unsafe { fns.get_acceleration_structure_device_address(&info) }
+            })
+        })
     }
 
     /// The buffer that stores it.
@@ -142,15 +152,12 @@ pub(crate) fn create(
     // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
     // offset 0 (which is 256-byte aligned, as the spec requires).
     let handle = unsafe { fns.create_acceleration_structure(&info, None) }.op("vkCreateAccelerationStructureKHR")?;
-    let address_info = vk::AccelerationStructureDeviceAddressInfoKHR::default().acceleration_structure(handle);
-    // SAFETY: the structure was just created on this device.
-    let address = unsafe { fns.get_acceleration_structure_device_address(&address_info) };
     // SAFETY: a live object of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let shared = AccelShared {
         handle,
         ty,
-        address,
+        address: OnceLock::new(),
         flags,
         built: Arc::new(AtomicBool::new(false)),
         shape: Mutex::new(Vec::new()),

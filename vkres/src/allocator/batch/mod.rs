@@ -75,10 +75,14 @@ pub struct Batch<'a> {
     /// The layout each image recorded on will have once the batch ran; applied to the images
     /// only when the batch has finished (a discarded batch changes no layout).
     layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// Every command buffer allocated from `pool`, freed before the pool is recycled.
+    allocated: Vec<vk::CommandBuffer>,
     /// Acceleration-structure builds recorded at the next submission (`accel.rs`).
     builds: Vec<accel::PendingBuild>,
     /// Structures this batch builds: a TLAS of this batch may refer to them.
     built_here: HashSet<vk::AccelerationStructureKHR>,
+    /// Vertex formats the device was found to build from (asked once per batch).
+    vertex_formats: HashSet<vk::Format>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     accel_recorded: bool,
@@ -119,17 +123,23 @@ impl<'a> Batch<'a> {
             keep_alive: Vec::new(),
             layouts: HashMap::new(),
             completions: Vec::new(),
+            allocated: Vec::new(),
             builds: Vec::new(),
             built_here: HashSet::new(),
+            vertex_formats: HashSet::new(),
             accel_recorded: false,
         };
-        let pool_info = vk::CommandPoolCreateInfo::default()
-            .queue_family_index(ctx.queue_family_index())
-            .flags(vk::CommandPoolCreateFlags::TRANSIENT);
-        // SAFETY: a valid queue family of this device.
-        batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
-        // SAFETY: plain object creation.
-        batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        if let Some((pool, fence)) = alloc.recycler.take() {
+            (batch.pool, batch.fence) = (pool, fence);
+        } else {
+            let pool_info = vk::CommandPoolCreateInfo::default()
+                .queue_family_index(ctx.queue_family_index())
+                .flags(vk::CommandPoolCreateFlags::TRANSIENT);
+            // SAFETY: a valid queue family of this device.
+            batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
+            // SAFETY: plain object creation.
+            batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        }
         batch.begin_command_buffer()?;
         // SAFETY: live objects of this device.
         unsafe {
@@ -149,6 +159,7 @@ impl<'a> Batch<'a> {
         // SAFETY: the pool is live and used by this batch only.
         let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
         self.cmd = cmds.first().copied().unwrap_or_default();
+        self.allocated.push(self.cmd);
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
         // SAFETY: a freshly allocated command buffer in the initial state.
         unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
@@ -427,16 +438,22 @@ impl Drop for Batch<'_> {
         // (and with it the command buffer) and the fence are then unused. Destroying null
         // handles, left by a failed `new`, is a no-op in Vulkan.
         unsafe {
-            if self.state == State::Submitted {
-                let _ = device.wait_for_fences(&[self.fence], true, u64::MAX);
+            let mut idle = self.state != State::Submitted;
+            if !idle {
+                idle = device.wait_for_fences(&[self.fence], true, u64::MAX).is_ok();
             }
             for p in self.pending.drain(..) {
                 let _ = device.wait_for_fences(&[p.fence], true, u64::MAX);
                 device.destroy_fence(p.fence, None);
                 self.alloc.staging().release_resource_set(p.set);
             }
-            device.destroy_fence(self.fence, None);
-            device.destroy_command_pool(self.pool, None);
+            if idle && self.pool != vk::CommandPool::null() && self.recycle().is_ok() {
+                // SAFETY: the pool was reset with its command buffers freed, the fence reset.
+                self.alloc.recycler.give((self.pool, self.fence));
+            } else {
+                device.destroy_fence(self.fence, None);
+                device.destroy_command_pool(self.pool, None);
+            }
         }
         // Work that was submitted before a failure did run: its images are in those layouts.
         if self.state != State::Finished && self.state != State::HandedOff {
@@ -448,5 +465,23 @@ impl Drop for Batch<'_> {
             self.alloc.staging().release_resource_set(self.set);
         }
         // `keep_alive` drops after this body: held resources go last.
+    }
+}
+
+impl Batch<'_> {
+    /// Frees the command buffers, resets the pool and the fence for the next batch.
+    ///
+    /// # Safety
+    /// No command buffer of the pool may be pending and no submission may use the fence.
+    unsafe fn recycle(&mut self) -> Result<()> {
+        let device = self.alloc.context().device();
+        // SAFETY: by the caller's contract.
+        unsafe {
+            if !self.allocated.is_empty() {
+                device.free_command_buffers(self.pool, &self.allocated);
+            }
+            device.reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty()).op("vkResetCommandPool")?;
+            device.reset_fences(&[self.fence]).op("vkResetFences")
+        }
     }
 }
