@@ -4,11 +4,14 @@
 
 mod support;
 
+mod accel;
 mod bad_input;
 mod buffers;
 mod context;
 mod derive;
 mod image_data;
 mod images;
+mod kernel;
 mod samplers;
+mod shaders;
 mod staging;
