@@ -6,6 +6,10 @@
 // the first `count` values of buffer `buffer_index`, plus texel (x, y) of texture
 // `texture_index` (an R32_UINT texture). Indices differ per invocation, so the accesses are
 // non-uniform.
+//
+// The arrays have the manager's default capacity (4096) as fixed size: naga 30 writes
+// unbounded `binding_array`s without the RuntimeDescriptorArray capability, which Vulkan
+// requires for them.
 
 enable wgpu_binding_array;
 
@@ -27,8 +31,8 @@ struct Params {
     query_count: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> buffers: binding_array<Words>;
-@group(0) @binding(1) var textures: binding_array<texture_2d<u32>>;
+@group(0) @binding(0) var<storage, read_write> buffers: binding_array<Words, 4096>;
+@group(0) @binding(1) var textures: binding_array<texture_2d<u32>, 4096>;
 
 var<immediate> params: Params;
 

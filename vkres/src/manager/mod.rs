@@ -31,6 +31,13 @@
 //! insert or remove the entry, and, for bindless resources, to write its descriptors, so
 //! writes to the descriptor set are serialised as Vulkan requires. Everything else the manager
 //! uses (the allocator, its staging, the queue) is thread-safe already.
+//!
+//! Uploads (initial data, texture texels, buffer and material updates) go through staging
+//! memory of the manager's own (`ManagerConfig::staging`), one batch at a time, under a
+//! mutex: a batch that found every staging chunk held by other batches would fail with
+//! [`Error::StagingExhausted`](crate::Error::StagingExhausted), while one batch alone always
+//! makes progress within the budget. There is one queue, so concurrent uploads would gain
+//! little; lookups, creation of the Vulkan objects and destruction stay concurrent.
 
 mod bindless;
 mod handle;
@@ -39,7 +46,7 @@ mod shaders;
 mod slots;
 mod textures;
 
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -52,7 +59,7 @@ pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips
 
 use crate::error::{Error, Result};
 use crate::resources::{Buffer, BufferDesc, Texture};
-use crate::{Context, ResourceAllocator};
+use crate::{Context, ResourceAllocator, StagingConfig};
 use slots::SlotTable;
 
 /// What a buffer is for.
@@ -133,18 +140,21 @@ impl Entry {
     }
 }
 
-/// How big a [`ResourceManager`] is and whether it keeps bindless arrays.
+/// How big a [`ResourceManager`] is, whether it keeps bindless arrays, and its staging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagerConfig {
     /// Most resources alive at once; also the length of each bindless array.
     pub capacity: u32,
     /// Keep bindless descriptor arrays where the device has descriptor indexing.
     pub bindless: bool,
+    /// The staging memory of the manager's uploads (its own, apart from the allocator's).
+    pub staging: StagingConfig,
 }
 
 impl Default for ManagerConfig {
+    /// 4096 resources, bindless arrays, 32 MiB of staging in 4 MiB chunks.
     fn default() -> Self {
-        Self { capacity: 4096, bindless: true }
+        Self { capacity: 4096, bindless: true, staging: StagingConfig { budget: 32 << 20, chunk_size: 4 << 20 } }
     }
 }
 
@@ -170,6 +180,8 @@ pub struct ResourceManager {
     textures: TextureManager,
     materials: MaterialManager,
     capacity: u32,
+    /// Held by every upload: one batch of the manager at a time (see the module docs).
+    uploads: Mutex<()>,
 }
 
 impl std::fmt::Debug for ResourceManager {
@@ -194,6 +206,7 @@ impl ResourceManager {
         if config.capacity == 0 {
             return Err(Error::ZeroSize { name: "resource manager".into(), kind: "resource table" });
         }
+        let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();
         let bindless = if config.bindless && ctx.capabilities().descriptor_indexing {
             Some(BindlessSet::new(ctx, config.capacity)?)
@@ -208,6 +221,7 @@ impl ResourceManager {
             textures: TextureManager::new(alloc),
             materials: MaterialManager::new(alloc),
             capacity: config.capacity,
+            uploads: Mutex::new(()),
         })
     }
 
@@ -221,7 +235,13 @@ impl ResourceManager {
         self.table.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The allocator resources are created on.
+    /// The upload lock (see the module docs).
+    fn upload_lock(&self) -> MutexGuard<'_, ()> {
+        self.uploads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The allocator resources are created on (sharing the memory backend and samplers of
+    /// the one the manager was made with, with staging of its own).
     pub fn allocator(&self) -> &ResourceAllocator {
         &self.alloc
     }
@@ -321,14 +341,20 @@ impl ResourceManager {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let desc = BufferDesc::new(bytes.len() as u64, usage | ty.usage() | vk::BufferUsageFlags::TRANSFER_DST)
             .name(format!("manager {ty:?} buffer"));
-        let buffer = self.alloc.create_buffer_with_data(&desc, bytes)?;
+        let buffer = {
+            let _uploads = self.upload_lock();
+            self.alloc.create_buffer_with_data(&desc, bytes)?
+        };
         self.insert(Entry::Buffer(buffer, ty))
     }
 
     /// Creates a texture (see [`TextureManager::create_texture`]): uploaded, in
     /// `SHADER_READ_ONLY_OPTIMAL`, and written into the bindless image and sampler arrays.
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<ResourceHandle> {
-        let texture = self.textures.create_texture(desc)?;
+        let texture = {
+            let _uploads = self.upload_lock();
+            self.textures.create_texture(desc)?
+        };
         self.insert(Entry::Texture(texture))
     }
 
@@ -346,7 +372,10 @@ impl ResourceManager {
             Entry::Shader(_) => {}
             other => return Err(Self::wrong_kind(desc.shader_handle, "shader", &other)),
         }
-        let material = self.materials.create_material(desc)?;
+        let material = {
+            let _uploads = self.upload_lock();
+            self.materials.create_material(desc)?
+        };
         self.insert(Entry::Material(Arc::new(material)))
     }
 
@@ -354,6 +383,7 @@ impl ResourceManager {
     /// (see [`MaterialManager::update_material`]). Returns the bytes uploaded.
     pub fn update_material(&self, handle: ResourceHandle, updates: &[(&str, MaterialParam)]) -> Result<u64> {
         let material = self.material(handle)?;
+        let _uploads = self.upload_lock();
         self.materials.update_material(&material, updates)
     }
 
@@ -470,6 +500,7 @@ impl ResourceManager {
     /// [`Error::DataTooLarge`]), and nothing is submitted when one fails.
     pub fn update_buffers(&self, updates: &[(ResourceHandle, u64, &[u8])]) -> Result<()> {
         let buffers = updates.iter().map(|(h, _, _)| self.buffer(*h)).collect::<Result<Vec<_>>>()?;
+        let _uploads = self.upload_lock();
         let mut batch = self.alloc.batch()?;
         for (buffer, (_, offset, data)) in buffers.iter().zip(updates) {
             batch.upload_bytes(buffer, *offset, data)?;
