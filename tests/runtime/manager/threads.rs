@@ -35,7 +35,7 @@ struct Counts {
 }
 
 fn worker(gpu: &Gpu, manager: &ResourceManager, shared: &Mutex<Vec<(ResourceHandle, u64)>>, id: u32) -> Counts {
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(id + 1) * 0x1234_5678_9ABC_DEF1;
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (u64::from(id + 1) * 0x1234_5678_9ABC_DEF1);
     let mut owned: Vec<Owned> = Vec::new();
     let mut counts = Counts::default();
     let start = Instant::now();
@@ -45,7 +45,8 @@ fn worker(gpu: &Gpu, manager: &ResourceManager, shared: &Mutex<Vec<(ResourceHand
         match xorshift(&mut rng) % 10 {
             0..=2 => {
                 let len = 1 + (xorshift(&mut rng) % 64) as u32;
-                let values: Vec<u32> = (0..len).map(|i| id << 24 | (iteration & 0xffff) << 8 | i & 0xff).collect();
+                let values: Vec<u32> =
+                    (0..len).map(|i| (id << 24) | ((iteration & 0xffff) << 8) | (i & 0xff)).collect();
                 let handle = manager
                     .create_buffer_with_data(&values, vk::BufferUsageFlags::TRANSFER_SRC, BufferType::Storage)
                     .expect("create buffer");
