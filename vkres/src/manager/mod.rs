@@ -35,7 +35,7 @@
 //! Uploads (initial data, texture texels, buffer and material updates) go through staging
 //! memory of the manager's own (`ManagerConfig::staging`), one batch at a time, under a
 //! mutex: a batch that found every staging chunk held by other batches would fail with
-//! [`Error::StagingExhausted`](crate::Error::StagingExhausted), while one batch alone always
+//! [`Error::StagingExhausted`], while one batch alone always
 //! makes progress within the budget. There is one queue, so concurrent uploads would gain
 //! little; lookups, creation of the Vulkan objects and destruction stay concurrent.
 
