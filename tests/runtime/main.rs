@@ -12,6 +12,7 @@ mod derive;
 mod image_data;
 mod images;
 mod kernel;
+mod manager;
 mod samplers;
 mod shaders;
 mod staging;

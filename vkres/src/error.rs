@@ -169,6 +169,76 @@ pub enum Error {
         budget: u64,
     },
 
+    /// A [`ResourceHandle`](crate::manager::ResourceHandle) that names no live resource of
+    /// the manager: its resource was destroyed (its slot may hold a newer one by now), or it
+    /// was never made by this manager.
+    #[error("resource handle {handle} is stale or unknown")]
+    StaleHandle {
+        /// The handle, as `#index v generation`.
+        handle: String,
+    },
+
+    /// A handle of one resource kind passed where another kind is needed (a texture's handle
+    /// to a buffer update, say).
+    #[error("resource handle {handle} names a {found}, not a {expected}")]
+    WrongResourceKind {
+        /// The handle, as `#index v generation`.
+        handle: String,
+        /// The kind needed.
+        expected: &'static str,
+        /// The kind it names.
+        found: &'static str,
+    },
+
+    /// Every slot of the resource manager's table is taken.
+    #[error("the resource manager holds its maximum of {capacity} resources")]
+    ResourceTableFull {
+        /// Its capacity.
+        capacity: u32,
+    },
+
+    /// Shader code that is not SPIR-V, or that SPIR-V reflection cannot read.
+    #[error("shader `{name}`: invalid SPIR-V: {reason}")]
+    InvalidSpirv {
+        /// The shader's name (its entry point and stage).
+        name: String,
+        /// What is wrong.
+        reason: SpirvProblem,
+    },
+
+    /// The SPIR-V module has no entry point of that name for that stage.
+    #[error("shader: no entry point `{entry_point}` for stage {stage:?}; the module has: {available}")]
+    EntryPointNotFound {
+        /// The entry point asked for.
+        entry_point: String,
+        /// The stage asked for.
+        stage: vk::ShaderStageFlags,
+        /// The module's entry points with their stages.
+        available: String,
+    },
+
+    /// A material has no parameter of this name.
+    #[error("material `{material}` has no parameter `{parameter}`")]
+    UnknownMaterialParameter {
+        /// The material's name.
+        material: String,
+        /// The name given.
+        parameter: String,
+    },
+
+    /// A material parameter given a value of another type than it was declared with.
+    #[error("material `{material}`: parameter `{parameter}` is a {expected}, not a {given}")]
+    MaterialParameterType {
+        /// The material's name.
+        material: String,
+        /// The parameter.
+        parameter: String,
+        /// Its declared type.
+        expected: &'static str,
+        /// The type of the value given.
+        given: &'static str,
+    },
+
     /// A description is self-contradictory or incomplete.
     #[error("`{name}`: {reason}")]
     InvalidDescription {
@@ -177,6 +247,33 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpirvProblem {
+    /// The code's length is not a multiple of 4 bytes (SPIR-V is a stream of 32-bit words).
+    #[error("{len} bytes is not a whole number of 32-bit words")]
+    NotWordAligned {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// Shorter than the 5-word SPIR-V header.
+    #[error("{words} words is shorter than the 5-word SPIR-V header")]
+    TooShort {
+        /// Its length in words.
+        words: usize,
+    },
+    /// The first word is not the SPIR-V magic number `0x07230203`.
+    #[error("the first word is {found:#010x}, not the SPIR-V magic number 0x07230203")]
+    BadMagic {
+        /// The first word, read little-endian.
+        found: u32,
+    },
+    /// The reflection library could not parse the module.
+    #[error("reflection failed: {0}")]
+    Reflection(String),
 }
 
 impl Error {

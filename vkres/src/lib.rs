@@ -6,7 +6,9 @@
 //! [`ResourceAllocator`] that creates RAII [`Buffer`]s, [`Image`]s, [`ImageView`]s,
 //! [`Texture`]s, pooled [`Sampler`]s and [`AccelerationStructure`] storage. On top,
 //! `#[derive(GpuResources)]` turns a struct of annotated fields into one call that creates every
-//! resource and uploads its data in a single submission.
+//! resource and uploads its data in a single submission. For engines that work with handles,
+//! the [`ResourceManager`] keeps buffers, textures, shaders and materials in a generational
+//! table, addressed by [`ResourceHandle`]s that also index its bindless descriptor arrays.
 //!
 //! ```
 //! use vkres::{Buffer, Context, ContextOptions, GpuResources, ResourceAllocator};
@@ -53,6 +55,7 @@ mod bundle;
 mod context;
 mod error;
 pub mod format;
+pub mod manager;
 pub mod memory;
 mod resources;
 mod staging;
@@ -71,7 +74,8 @@ pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,
 };
-pub use error::{Error, Result};
+pub use error::{Error, Result, SpirvProblem};
+pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,

@@ -36,6 +36,13 @@ pub struct DeviceCapabilities {
     pub ray_tracing_pipeline: bool,
     /// `VK_EXT_memory_budget`.
     pub memory_budget: bool,
+    /// The Vulkan 1.2 descriptor-indexing features bindless descriptor arrays need, all
+    /// enabled: `runtimeDescriptorArray`, `descriptorBindingPartiallyBound`,
+    /// `descriptorBindingUpdateUnusedWhilePending`, `descriptorBindingStorageBufferUpdateAfterBind`,
+    /// `descriptorBindingSampledImageUpdateAfterBind`, `shaderStorageBufferArrayNonUniformIndexing`,
+    /// `shaderSampledImageArrayNonUniformIndexing` and `descriptorBindingVariableDescriptorCount`.
+    /// `false` if the device lacks any of them.
+    pub descriptor_indexing: bool,
     /// `minAccelerationStructureScratchOffsetAlignment` (0 without acceleration structures).
     pub min_acceleration_structure_scratch_offset_alignment: u32,
     /// The device's core limits.

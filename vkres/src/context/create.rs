@@ -294,6 +294,10 @@ fn create_device(
         .scalar_block_layout(v12.scalar_block_layout == vk::TRUE)
         .shader_int8(v12.shader_int8 == vk::TRUE)
         .storage_buffer8_bit_access(v12.storage_buffer8_bit_access == vk::TRUE);
+    let descriptor_indexing = descriptor_indexing_supported(&v12);
+    if descriptor_indexing {
+        en12 = enable_descriptor_indexing(en12);
+    }
     let mut en13 =
         vk::PhysicalDeviceVulkan13Features::default().synchronization2(true).maintenance4(v13.maintenance4 == vk::TRUE);
     let mut en_accel = vk::PhysicalDeviceAccelerationStructureFeaturesKHR::default().acceleration_structure(true);
@@ -345,9 +349,39 @@ fn create_device(
             ray_tracing_pipeline: rt_pipeline,
             memory_budget,
             debug_utils,
+            descriptor_indexing,
         },
     );
     Ok((device, extensions, capabilities))
+}
+
+/// Whether `v12` (the device's supported features) has every descriptor-indexing feature the
+/// bindless arrays of the resource manager use.
+fn descriptor_indexing_supported(v12: &vk::PhysicalDeviceVulkan12Features<'_>) -> bool {
+    [
+        v12.runtime_descriptor_array,
+        v12.descriptor_binding_partially_bound,
+        v12.descriptor_binding_update_unused_while_pending,
+        v12.descriptor_binding_storage_buffer_update_after_bind,
+        v12.descriptor_binding_sampled_image_update_after_bind,
+        v12.shader_storage_buffer_array_non_uniform_indexing,
+        v12.shader_sampled_image_array_non_uniform_indexing,
+        v12.descriptor_binding_variable_descriptor_count,
+    ]
+    .iter()
+    .all(|&f| f == vk::TRUE)
+}
+
+/// `en12` with the descriptor-indexing features of [`descriptor_indexing_supported`] on.
+fn enable_descriptor_indexing(en12: vk::PhysicalDeviceVulkan12Features<'_>) -> vk::PhysicalDeviceVulkan12Features<'_> {
+    en12.runtime_descriptor_array(true)
+        .descriptor_binding_partially_bound(true)
+        .descriptor_binding_update_unused_while_pending(true)
+        .descriptor_binding_storage_buffer_update_after_bind(true)
+        .descriptor_binding_sampled_image_update_after_bind(true)
+        .shader_storage_buffer_array_non_uniform_indexing(true)
+        .shader_sampled_image_array_non_uniform_indexing(true)
+        .descriptor_binding_variable_descriptor_count(true)
 }
 
 /// Reads properties and limits into [`DeviceCapabilities`].
@@ -381,6 +415,7 @@ pub(super) fn query_capabilities(
         ray_query: enabled.ray_query,
         ray_tracing_pipeline: enabled.ray_tracing_pipeline,
         memory_budget: enabled.memory_budget,
+        descriptor_indexing: enabled.descriptor_indexing,
         min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
             accel_props.min_acceleration_structure_scratch_offset_alignment
         } else {

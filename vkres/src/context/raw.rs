@@ -33,6 +33,10 @@ pub struct EnabledFeatures {
     pub memory_budget: bool,
     /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
     pub debug_utils: bool,
+    /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the
+    /// [`ResourceManager`](crate::manager::ResourceManager) need (see
+    /// [`DeviceCapabilities::descriptor_indexing`](crate::DeviceCapabilities::descriptor_indexing)).
+    pub descriptor_indexing: bool,
 }
 
 /// An instance and device made by the caller, for [`Context::from_raw`].

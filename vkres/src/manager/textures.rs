@@ -1,0 +1,110 @@
+//! [`TextureManager`]: 2D textures (image, view, pooled sampler) made from a
+//! [`TextureDescriptor`], uploaded and left ready for sampling.
+
+use ash::vk;
+
+use crate::error::{Error, Result};
+use crate::resources::{ImageDesc, SamplerDesc, Texture};
+use crate::{ImageUpload, MipSource, ResourceAllocator};
+
+/// Texel formats of textures: Vulkan's (`TextureFormat::R8G8B8A8_UNORM`).
+pub type TextureFormat = vk::Format;
+
+/// The mip levels of a texture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextureMips {
+    /// One level.
+    #[default]
+    One,
+    /// The full chain, generated from level 0 by linear blits (the data holds level 0).
+    Generate,
+    /// This many levels, all in the data (tightly packed, level 0 first).
+    Provided(u32),
+}
+
+/// What texture to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureDescriptor<'a> {
+    /// Width of level 0.
+    pub width: u32,
+    /// Height of level 0.
+    pub height: u32,
+    /// Texel format.
+    pub format: TextureFormat,
+    /// Usage; `SAMPLED` is always added, and `TRANSFER_DST` (and `TRANSFER_SRC` for generated
+    /// mips) where there is data.
+    pub usage: vk::ImageUsageFlags,
+    /// Initial texels, tightly packed in the order of [`crate::format`]; `None` leaves the
+    /// contents undefined.
+    pub data: Option<&'a [u8]>,
+    /// Mip levels.
+    pub mips: TextureMips,
+    /// Sampler, from the allocator's pool.
+    pub sampler: SamplerDesc,
+    /// Debug name.
+    pub name: String,
+}
+
+impl Default for TextureDescriptor<'_> {
+    fn default() -> Self {
+        Self {
+            width: 1,
+            height: 1,
+            format: vk::Format::R8G8B8A8_UNORM,
+            usage: vk::ImageUsageFlags::SAMPLED,
+            data: None,
+            mips: TextureMips::One,
+            sampler: SamplerDesc::linear(),
+            name: String::new(),
+        }
+    }
+}
+
+/// Creates textures on a [`ResourceAllocator`].
+#[derive(Debug, Clone)]
+pub struct TextureManager {
+    alloc: ResourceAllocator,
+}
+
+impl TextureManager {
+    /// A texture manager on `alloc`.
+    pub fn new(alloc: &ResourceAllocator) -> Self {
+        Self { alloc: alloc.clone() }
+    }
+
+    /// Creates the texture, uploads its data (or generates its mips) in one batch and leaves
+    /// it in `SHADER_READ_ONLY_OPTIMAL`, ready to be sampled; a texture without data is only
+    /// transitioned there.
+    pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<Texture> {
+        let mut usage = desc.usage | vk::ImageUsageFlags::SAMPLED;
+        let (levels, mips) = match desc.mips {
+            TextureMips::One => (1, MipSource::Provided),
+            TextureMips::Provided(n) => (n, MipSource::Provided),
+            TextureMips::Generate => {
+                usage |= vk::ImageUsageFlags::TRANSFER_SRC;
+                (
+                    crate::full_mip_count(vk::Extent3D { width: desc.width, height: desc.height, depth: 1 }),
+                    MipSource::Generate,
+                )
+            }
+        };
+        if desc.data.is_some() {
+            usage |= vk::ImageUsageFlags::TRANSFER_DST;
+        } else if desc.mips == TextureMips::Generate {
+            return Err(Error::InvalidDescription {
+                name: desc.name.clone(),
+                reason: "mips can only be generated from data".into(),
+            });
+        }
+        let image =
+            ImageDesc::new_2d(desc.format, desc.width, desc.height, usage).mip_levels(levels).name(desc.name.clone());
+        let texture = self.alloc.create_texture(&image, &desc.sampler)?;
+        let mut batch = self.alloc.batch()?;
+        match desc.data {
+            Some(data) => batch.upload_image(texture.image(), data, &ImageUpload { mips, ..ImageUpload::default() })?,
+            None => batch.transition_image(texture.image(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?,
+        }
+        batch.submit_and_wait()?;
+        Ok(texture)
+    }
+}
