@@ -20,7 +20,7 @@ pub fn expand(ident: &syn::Ident, generics: &syn::Generics) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics ::vkres::__private::Release for #ident #ty_generics #where_clause {
-            fn release(&mut self) {}
+            fn __vkres_release(&mut self) {}
         }
 
         #[automatically_derived]

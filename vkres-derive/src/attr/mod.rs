@@ -110,7 +110,15 @@ pub fn key_ident(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<Ident> {
 /// Whether `kind(...)` has its parenthesised keys; reports the missing parentheses otherwise.
 pub fn has_parens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident, example: &str) -> syn::Result<bool> {
     if meta.input.peek(syn::token::Paren) {
-        return Ok(true);
+        let fork = meta.input.fork();
+        let content;
+        syn::parenthesized!(content in fork);
+        if !content.is_empty() {
+            return Ok(true);
+        }
+        cx.error_spanned_by(kind, format!("`{kind}()` has no keys: e.g. `{example}`"));
+        skip_value(meta)?;
+        return Ok(false);
     }
     cx.error_spanned_by(kind, format!("`{kind}` needs its keys in parentheses: `{example}`"));
     skip_value(meta)?;

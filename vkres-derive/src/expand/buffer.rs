@@ -24,7 +24,7 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
     let count = |e: Option<&crate::attr::Keyed<syn::Expr>>| match e {
         Some(e) => {
-            let n = super::typed(&e.value, quote!(u64));
+            let n = super::typed(&e.value, "u64");
             quote!(::core::option::Option::Some(#n))
         }
         None => quote!(::core::option::Option::None),
@@ -45,6 +45,10 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
         let src = super::local_of(&copy.value);
         let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
         return quote!(#call(__vkres_batch, #spec, &#src));
+    }
+    if b.data.is_none() {
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
+        return quote!(#call(__vkres_batch, #spec));
     }
     let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
     let data = super::data_tokens(

@@ -11,10 +11,14 @@ use crate::attr::BundleAttr;
 pub fn create(field: &Field<'_>, b: &BundleAttr) -> TokenStream {
     let ty = field.ty;
     let name = field.ident;
-    let inputs = match &b.inputs {
-        Some(_) => quote!(__vkres_inputs.#name),
-        None => quote!(()),
-    };
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle::<#ty>);
-    quote!(#call(__vkres_batch, #inputs))
+    match &b.inputs {
+        Some(_) => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle_with_inputs::<#ty>);
+            quote!(#call(__vkres_batch, __vkres_inputs.#name))
+        }
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle::<#ty>);
+            quote!(#call(__vkres_batch))
+        }
+    }
 }

@@ -61,7 +61,8 @@ pub fn data_tokens(
 
 /// `{ let n: T = EXPR; n }`: an expression of type `ty`, so that a wrong type is an error at
 /// the user's expression.
-pub fn typed(expr: &syn::Expr, ty: TokenStream) -> TokenStream {
+pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
+    let ty = syn::Ident::new(ty, expr.span());
     quote_spanned!(expr.span()=> { let __vkres_n: #ty = #expr; __vkres_n })
 }
 
@@ -129,9 +130,11 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
             quote!(inputs),
         )
     };
+    // Through autoref dispatch: a field type without `Release` (already an error where the
+    // field is created) falls back to a no-op instead of raising a second error here.
     let release = graph.order.iter().rev().map(|&i| {
         let name = cont.fields[i].ident;
-        quote!(::vkres::__private::Release::release(&mut self.#name);)
+        quote!((&mut self.#name).__vkres_release();)
     });
     let (bindings, writes) = descriptors::expand(cont);
     quote! {
@@ -173,7 +176,9 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
 
         #[automatically_derived]
         impl ::vkres::__private::Release for #ident {
-            fn release(&mut self) {
+            fn __vkres_release(&mut self) {
+                #[allow(unused_imports)]
+                use ::vkres::__private::{Release as _, ReleaseFallback as _};
                 #(#release)*
             }
         }
@@ -182,7 +187,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
         #[automatically_derived]
         impl ::core::ops::Drop for #ident {
             fn drop(&mut self) {
-                ::vkres::__private::Release::release(self);
+                ::vkres::__private::Release::__vkres_release(self);
             }
         }
     }

@@ -37,7 +37,7 @@ pub fn desc(s: &SamplerAttr) -> TokenStream {
         let i = index(i);
         set(quote!(address_mode[#i]), address(a));
     }
-    let float = |v: &Option<Keyed<syn::Expr>>| v.as_ref().map(|v| super::typed(&v.value, quote!(f32)));
+    let float = |v: &Option<Keyed<syn::Expr>>| v.as_ref().map(|v| super::typed(&v.value, "f32"));
     set(quote!(max_anisotropy), float(&s.anisotropy).map(|f| quote!(::core::option::Option::Some(#f))));
     set(quote!(min_lod), float(&s.min_lod));
     set(quote!(max_lod), float(&s.max_lod));

@@ -26,20 +26,20 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let dims = t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8);
     let extent: Vec<TokenStream> = (0..3)
         .map(|i| match t.extent.as_ref().and_then(|e| e.value.get(i)) {
-            Some(e) => super::typed(e, quote!(u32)),
+            Some(e) => super::typed(e, "u32"),
             None => quote!(1u32),
         })
         .collect();
     let mips = match t.mips.as_ref().map(|m| &m.value) {
         Some(Mips::Generate) => quote!(::core::option::Option::None),
         Some(Mips::Count(e)) => {
-            let n = super::typed(e, quote!(u32));
+            let n = super::typed(e, "u32");
             quote!(::core::option::Option::Some(#n))
         }
         None => quote!(::core::option::Option::Some(1u32)),
     };
     let layers = match &t.layers {
-        Some(l) => super::typed(&l.value, quote!(u32)),
+        Some(l) => super::typed(&l.value, "u32"),
         None => quote!(1u32),
     };
     let view = match &t.view {

@@ -41,35 +41,51 @@ pub struct BufferSpec {
 )]
 pub trait Release {
     /// Drops the references; releasing twice is a no-op.
-    fn release(&mut self);
+    fn __vkres_release(&mut self);
+}
+
+/// The fallback of the expansion's `(&mut field).__vkres_release()`: a field type without
+/// [`Release`] is already a compile error where the field is created; this keeps the `Drop`
+/// impl from reporting it a second time. (Autoref dispatch: [`Release`] on the field type is
+/// found first where it exists.)
+pub trait ReleaseFallback {
+    /// Nothing to release.
+    fn __vkres_release(&mut self) {}
+}
+
+impl<T: ?Sized> ReleaseFallback for &mut T {}
+
+/// Creates the buffer of a `buffer` field without data.
+pub fn buffer_empty<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec) -> Result<B> {
+    buffer(batch, spec, None)
 }
 
 impl<T> Release for Buffer<T> {
-    fn release(&mut self) {
+    fn __vkres_release(&mut self) {
         Buffer::release(self);
     }
 }
 
 impl Release for Texture {
-    fn release(&mut self) {
+    fn __vkres_release(&mut self) {
         Texture::release(self);
     }
 }
 
 impl Release for ImageView {
-    fn release(&mut self) {
+    fn __vkres_release(&mut self) {
         ImageView::release(self);
     }
 }
 
 impl Release for Sampler {
-    fn release(&mut self) {
+    fn __vkres_release(&mut self) {
         Sampler::release(self);
     }
 }
 
 impl Release for ShaderModule {
-    fn release(&mut self) {
+    fn __vkres_release(&mut self) {
         ShaderModule::release(self);
     }
 }
@@ -360,17 +376,45 @@ pub fn shader<F: ShaderField>(batch: &Batch<'_>, code: &[u8], name: &str) -> Res
     batch.allocator().create_shader_module(code, name).map(F::from_module)
 }
 
-/// Field types a `bundle` attribute may annotate: derived bundles.
+/// Field types a `bundle(inputs)` attribute may annotate: derived bundles.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `GpuResources` bundle",
     label = "a `bundle` field's type must itself `#[derive(GpuResources)]`"
 )]
-pub trait BundleField: GpuResources + Release {}
+pub trait BundleField: GpuResources {}
 
-impl<T: GpuResources + Release> BundleField for T {}
+// Not `Release`: a hand-written `GpuResources` type may be nested too; it has no ordered
+// release of its own and is released when the outer struct's fields drop.
+impl<T: GpuResources> BundleField for T {}
 
-/// Records a nested bundle into the same batch.
-pub fn bundle<T: BundleField>(batch: &mut Batch<'_>, inputs: T::Inputs<'_>) -> Result<T> {
+/// Field types a `bundle` attribute (without `inputs`) may annotate: derived bundles without
+/// run-time inputs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `GpuResources` bundle without inputs",
+    label = "a `bundle` field's type must itself `#[derive(GpuResources)]`",
+    note = "a nested bundle with run-time inputs is declared `#[gpu(bundle(inputs))]`"
+)]
+pub trait PlainBundleField: BundleField {
+    /// Records the bundle.
+    fn record_plain(batch: &mut Batch<'_>) -> Result<Self>;
+}
+
+impl<T> PlainBundleField for T
+where
+    T: BundleField + for<'a> GpuResources<Inputs<'a> = ()>,
+{
+    fn record_plain(batch: &mut Batch<'_>) -> Result<Self> {
+        T::record(batch, ())
+    }
+}
+
+/// Records a nested bundle without inputs into the same batch.
+pub fn bundle<T: PlainBundleField>(batch: &mut Batch<'_>) -> Result<T> {
+    T::record_plain(batch)
+}
+
+/// Records a nested bundle with `inputs` into the same batch.
+pub fn bundle_with_inputs<T: BundleField>(batch: &mut Batch<'_>, inputs: T::Inputs<'_>) -> Result<T> {
     T::record(batch, inputs)
 }
 
