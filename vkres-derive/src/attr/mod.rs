@@ -42,11 +42,12 @@ pub enum Source {
 /// The resource kind of a field and its keys. Adding a kind: a variant here, a parse module,
 /// a name in `symbol::KINDS`, its references in `graph`, its inferred usage in `usage`, and an
 /// expand module.
+#[allow(clippy::large_enum_variant)] // one per field, made once per derive: size does not matter
 pub enum Kind {
     /// `buffer(...)`.
     Buffer(BufferAttr),
-    /// `texture(...)`.
-    Texture(TextureAttr),
+    /// `texture(...)` (boxed: by far the largest attribute).
+    Texture(Box<TextureAttr>),
     /// `sampler(...)`.
     Sampler(SamplerAttr),
     /// `shader(...)`.
@@ -161,7 +162,7 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
             }
             match name.as_str() {
                 BUFFER => out.kind = buffer::parse(cx, &meta, ident)?.map(Kind::Buffer),
-                TEXTURE => out.kind = texture::parse(cx, &meta, ident)?.map(Kind::Texture),
+                TEXTURE => out.kind = texture::parse(cx, &meta, ident)?.map(|t| Kind::Texture(Box::new(t))),
                 SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta, ident)?)),
                 SHADER => out.kind = shader::parse(cx, &meta, ident)?.map(Kind::Shader),
                 BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta, ident)?)),

@@ -24,7 +24,7 @@ pub enum SamplerRef {
     /// `sampler = field`: a `sampler` field of the same struct.
     Field(Ident),
     /// `sampler(...)`: an inline description.
-    Inline(SamplerAttr),
+    Inline(Box<SamplerAttr>),
 }
 
 /// The keys of `texture(...)`.
@@ -115,7 +115,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                 let value = if m.input.peek(Token![=]) {
                     SamplerRef::Field(m.value()?.parse()?)
                 } else {
-                    SamplerRef::Inline(super::sampler::parse(cx, &m, key.clone())?)
+                    SamplerRef::Inline(Box::new(super::sampler::parse(cx, &m, key.clone())?))
                 };
                 set_once(cx, &mut a.sampler, &key, value);
             }
