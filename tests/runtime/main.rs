@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accel;
 mod bad_input;
 mod buffers;
 mod context;
@@ -13,5 +14,7 @@ mod derive_kinds;
 mod derive_order;
 mod image_data;
 mod images;
+mod kernel;
 mod samplers;
+mod shaders;
 mod staging;

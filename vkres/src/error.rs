@@ -46,6 +46,13 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// A resource of another device (another context) was given.
+    #[error("`{name}` belongs to another device")]
+    WrongDevice {
+        /// Debug name of the resource, and where it was given.
+        name: String,
+    },
+
     /// A resource of size zero was asked for; Vulkan has no empty buffers or images.
     #[error("`{name}`: a {kind} of size zero cannot be created")]
     ZeroSize {

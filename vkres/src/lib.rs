@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod accel;
 mod allocator;
 mod bundle;
 mod context;
@@ -60,6 +61,10 @@ pub use ash;
 pub use ash::vk;
 pub use bytemuck;
 
+pub use accel::{
+    Aabb, AabbGeometry, Blas, BlasDesc, BuildPreference, Compacted, Tlas, TlasDesc, TlasInstance, Transform3x4,
+    TriangleGeometry,
+};
 pub use allocator::{Batch, ImageUpload, InFlight, MipSource, ResourceAllocator};
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{

@@ -2,6 +2,7 @@
 //! [`MemoryAllocator`], pools samplers, and opens [`Batch`]es.
 
 mod batch;
+mod compact;
 
 use std::sync::Arc;
 
@@ -155,7 +156,7 @@ impl ResourceAllocator {
         if size == 0 {
             return Err(Error::ZeroSize { name: name.into(), kind: "acceleration structure" });
         }
-        accel::create(&*self.memory, ty, size, name)
+        accel::create(&*self.memory, ty, vk::BuildAccelerationStructureFlagsKHR::empty(), size, name)
     }
 
     /// Storage and scratch sizes for building an acceleration structure of `ty` from

@@ -1,7 +1,8 @@
 //! [`AccelerationStructure`] storage: a buffer and the `VkAccelerationStructureKHR` in it.
-//! Building into it is the job of a batch (see the acceleration-structure builders).
+//! Building into it is the job of a batch (`crate::accel` and `Batch::build_blas`).
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ash::vk;
 
@@ -14,6 +15,15 @@ struct AccelShared {
     handle: vk::AccelerationStructureKHR,
     ty: vk::AccelerationStructureTypeKHR,
     address: vk::DeviceAddress,
+    /// The build flags it was created for (an update needs `ALLOW_UPDATE`).
+    flags: vk::BuildAccelerationStructureFlagsKHR,
+    /// Set once a batch that built it has finished: only then may a TLAS refer to it.
+    built: Arc<AtomicBool>,
+    /// What the last build read: for a BLAS the primitive count of each geometry (an update
+    /// must keep them), for a TLAS the instance count.
+    shape: Mutex<Vec<u32>>,
+    /// The structures this one refers to (a TLAS's BLASes): dropped after this one is destroyed.
+    references: Mutex<Vec<AccelerationStructure>>,
     /// The storage; released after the acceleration structure is destroyed.
     buffer: Buffer,
 }
@@ -72,6 +82,41 @@ impl AccelerationStructure {
     pub fn name(&self) -> &str {
         self.shared.buffer.name()
     }
+
+    /// The build flags it was created for.
+    pub fn build_flags(&self) -> vk::BuildAccelerationStructureFlagsKHR {
+        self.shared.flags
+    }
+
+    /// Whether a batch that built it has finished (a TLAS may only refer to a built BLAS).
+    pub fn is_built(&self) -> bool {
+        self.shared.built.load(Ordering::Acquire)
+    }
+
+    /// The flag a batch sets when its build of this structure has finished.
+    pub(crate) fn built_flag(&self) -> Arc<AtomicBool> {
+        self.shared.built.clone()
+    }
+
+    /// The primitive counts (BLAS) or instance count (TLAS) of the last recorded build.
+    pub(crate) fn shape(&self) -> MutexGuard<'_, Vec<u32>> {
+        self.shared.shape.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The structures this one refers to.
+    pub(crate) fn references(&self) -> MutexGuard<'_, Vec<AccelerationStructure>> {
+        self.shared.references.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether both handles are the same structure.
+    pub fn same(&self, other: &AccelerationStructure) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Keeps the structure alive (for a batch that builds or reads it).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
 }
 
 /// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
@@ -79,6 +124,7 @@ impl AccelerationStructure {
 pub(crate) fn create(
     memory: &dyn MemoryAllocator,
     ty: vk::AccelerationStructureTypeKHR,
+    flags: vk::BuildAccelerationStructureFlagsKHR,
     size: u64,
     name: &str,
 ) -> Result<AccelerationStructure> {
@@ -101,5 +147,15 @@ pub(crate) fn create(
     let address = unsafe { fns.get_acceleration_structure_device_address(&address_info) };
     // SAFETY: a live object of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    Ok(AccelerationStructure { shared: Arc::new(AccelShared { handle, ty, address, buffer: storage }) })
+    let shared = AccelShared {
+        handle,
+        ty,
+        address,
+        flags,
+        built: Arc::new(AtomicBool::new(false)),
+        shape: Mutex::new(Vec::new()),
+        references: Mutex::new(Vec::new()),
+        buffer: storage,
+    };
+    Ok(AccelerationStructure { shared: Arc::new(shared) })
 }

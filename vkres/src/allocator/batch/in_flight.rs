@@ -24,7 +24,7 @@ pub struct InFlight {
     pub(super) staging: StagingMemoryManager,
     pub(super) set: SetId,
     pub(super) layouts: Vec<(Image, vk::ImageLayout)>,
-    pub(super) downloads: Vec<Arc<AtomicBool>>,
+    pub(super) completions: Vec<Arc<AtomicBool>>,
     pub(super) keep_alive: Vec<Arc<dyn Send + Sync>>,
     pub(super) completed: bool,
 }
@@ -64,7 +64,7 @@ impl InFlight {
             return;
         }
         self.completed = true;
-        super::finish(self.layouts.drain(..), self.downloads.drain(..));
+        super::finish(self.layouts.drain(..), self.completions.drain(..));
         self.staging.release_resource_set(self.set);
     }
 }

@@ -3,6 +3,7 @@
 //! The core is here (recording state, barriers, submission, what is held until the fence);
 //! the transfers are in `buffers.rs` and `images.rs`.
 
+mod accel;
 mod buffers;
 mod images;
 mod in_flight;
@@ -74,8 +75,16 @@ pub struct Batch<'a> {
     /// The layout each image recorded on will have once the batch ran; applied to the images
     /// only when the batch has finished (a discarded batch changes no layout).
     layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
-    /// Set when the batch has finished, so that its downloads can be read.
-    downloads: Vec<Arc<AtomicBool>>,
+    /// Acceleration-structure builds recorded at the next submission (`accel.rs`).
+    builds: Vec<accel::PendingBuild>,
+    /// Structures this batch builds: a TLAS of this batch may refer to them.
+    built_here: HashSet<vk::AccelerationStructureKHR>,
+    /// Whether the command buffer writes acceleration structures (the closing barrier then
+    /// covers the build stage).
+    accel_recorded: bool,
+    /// Set when the batch has finished: its downloads can then be read, and the acceleration
+    /// structures it built be referenced.
+    completions: Vec<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -109,7 +118,10 @@ impl<'a> Batch<'a> {
             read: HashSet::new(),
             keep_alive: Vec::new(),
             layouts: HashMap::new(),
-            downloads: Vec::new(),
+            completions: Vec::new(),
+            builds: Vec::new(),
+            built_here: HashSet::new(),
+            accel_recorded: false,
         };
         let pool_info = vk::CommandPoolCreateInfo::default()
             .queue_family_index(ctx.queue_family_index())
@@ -247,7 +259,7 @@ impl<'a> Batch<'a> {
     /// A download into `buffer`, readable once this batch has finished.
     fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
         let done = Arc::new(AtomicBool::new(false));
-        self.downloads.push(done.clone());
+        self.completions.push(done.clone());
         crate::staging::Download::new(buffer, done)
     }
 
@@ -314,19 +326,26 @@ impl<'a> Batch<'a> {
             self.wait_oldest()?;
         }
         self.state = State::Finished;
-        finish(self.layouts.drain().map(|(_, v)| v), self.downloads.drain(..));
+        finish(self.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
         // The staging set is released in `Drop`, which follows at once.
         Ok(())
     }
 
     /// Submits the work recorded so far, without waiting, behind a closing barrier.
     fn close_and_submit(&mut self, fence: vk::Fence) -> Result<()> {
+        self.record_builds()?;
+        let (mut src_stages, mut src_access) =
+            (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
+        if self.accel_recorded {
+            src_stages |= vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR;
+            src_access |= vk::AccessFlags2::ACCELERATION_STRUCTURE_WRITE_KHR;
+        }
         // Make every write of the batch visible to whatever the device does next, and to host
         // reads after the fence wait (read-backs).
         self.barrier(
             vk::MemoryBarrier2::default()
-                .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
-                .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+                .src_stage_mask(src_stages)
+                .src_access_mask(src_access)
                 .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS | vk::PipelineStageFlags2::HOST)
                 .dst_access_mask(
                     vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE | vk::AccessFlags2::HOST_READ,
@@ -342,6 +361,7 @@ impl<'a> Batch<'a> {
         unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
         self.submissions += 1;
+        self.accel_recorded = false;
         Ok(())
     }
 
@@ -378,7 +398,7 @@ impl<'a> Batch<'a> {
             staging: self.alloc.staging().clone(),
             set: self.set,
             layouts: self.layouts.drain().map(|(_, v)| v).collect(),
-            downloads: std::mem::take(&mut self.downloads),
+            completions: std::mem::take(&mut self.completions),
             keep_alive: std::mem::take(&mut self.keep_alive),
             completed: false,
         };
@@ -386,15 +406,16 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// What finished work leaves behind: images in their new layouts, downloads readable.
+/// What finished work leaves behind: images in their new layouts, downloads readable,
+/// acceleration structures built.
 fn finish(
     layouts: impl IntoIterator<Item = (Image, vk::ImageLayout)>,
-    downloads: impl IntoIterator<Item = Arc<AtomicBool>>,
+    completions: impl IntoIterator<Item = Arc<AtomicBool>>,
 ) {
     for (image, layout) in layouts {
         image.set_layout(layout);
     }
-    for done in downloads {
+    for done in completions {
         done.store(true, Ordering::Release);
     }
 }

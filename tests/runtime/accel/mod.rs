@@ -1,0 +1,197 @@
+//! Acceleration structures built by batches, proven by tracing: a ray-query compute shader
+//! traces a 64x64 grid against the TLAS and every answer (hit or miss, instance custom index,
+//! instance, geometry and primitive index, distance) is compared with a CPU reference, after
+//! the first build, after a refit, and after compaction. Plus the typed errors of the builders.
+
+mod reference;
+mod scene;
+
+use vkres::{
+    AabbGeometry, BlasDesc, BufferDesc, ContextOptions, Error, TlasDesc, TlasInstance, Transform3x4, TriangleGeometry,
+    vk,
+};
+
+use crate::support::Gpu;
+use scene::{BlasData, GpuScene, INPUT, SceneData, transform};
+
+/// Whether `gpu` can trace with ray queries; prints why not.
+fn can_trace(gpu: &Gpu) -> bool {
+    let caps = gpu.ctx().capabilities();
+    if !caps.ray_query {
+        println!("SKIPPED tracing: {} has no VK_KHR_ray_query (builds still checked)", caps.device_name);
+    }
+    caps.ray_query
+}
+
+fn has_accel(gpu: &Gpu) -> bool {
+    let caps = gpu.ctx().capabilities();
+    if !caps.acceleration_structure {
+        println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
+    }
+    caps.acceleration_structure
+}
+
+/// Traces the scene's rays against `tlas` and compares with the reference of `data`.
+fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas, data: &SceneData) {
+    let rays = SceneData::rays();
+    let hits = scene.trace(gpu, tlas, &rays);
+    let (compared, hit, ambiguous) = reference::compare(data, &rays, &hits);
+    println!("{compared} rays compared ({hit} hits), {ambiguous} too close to call");
+    assert!(ambiguous * 50 < rays.len(), "{ambiguous} ambiguous rays: the scene is badly posed");
+    // The scene is seen: misses, triangle hits and box hits, every instance.
+    assert!(hits.iter().any(|h| h.kind == 0) && hits.iter().any(|h| h.kind == 1) && hits.iter().any(|h| h.kind == 2));
+    for instance in &data.instances {
+        assert!(hits.iter().any(|h| h.custom_index == instance.custom_index && h.kind != 0), "{instance:?} never hit");
+    }
+}
+
+#[test]
+fn traced_rays_match_cpu_reference() {
+    let gpu = Gpu::new();
+    if !has_accel(&gpu) {
+        return;
+    }
+    let data = SceneData::new();
+    let GpuScene { inputs, blases, tlas } = GpuScene::build(&gpu, &data);
+    assert_eq!(tlas.blases().len(), 3, "the TLAS holds each BLAS once");
+    // The TLAS keeps its BLASes alive: the handles of the build can go.
+    drop(blases);
+    let scene = GpuScene { inputs, blases: Vec::new(), tlas: tlas.clone() };
+    if can_trace(&gpu) {
+        trace_and_compare(&gpu, &scene, &tlas, &data);
+    }
+}
+
+#[test]
+fn refit_then_trace_matches_cpu_reference() {
+    let gpu = Gpu::new();
+    if !has_accel(&gpu) {
+        return;
+    }
+    let mut data = SceneData::new();
+    let scene = GpuScene::build(&gpu, &data);
+    // New fan vertices (same count) and a moved, renumbered box instance.
+    let BlasData::Triangles(meshes) = &mut data.blases[0] else { unreachable!() };
+    for p in &mut meshes[0].positions {
+        *p = [p[0] * 1.23, p[1] * 1.07, p[2] + 0.2];
+    }
+    data.instances[4].transform = transform(-15.0, 10.0, [1.1, 1.1, 1.1], [0.4, -0.3, 1.5]);
+    data.instances[4].custom_index = 31;
+    scene.refit(&gpu, &data);
+    if can_trace(&gpu) {
+        trace_and_compare(&gpu, &scene, &scene.tlas, &data);
+    }
+}
+
+#[test]
+fn compacted_blases_trace_the_same() {
+    let gpu = Gpu::new();
+    if !has_accel(&gpu) {
+        return;
+    }
+    let data = SceneData::new();
+    let scene = GpuScene::build(&gpu, &data);
+    let compacted = gpu.alloc().compact(&scene.blases).expect("compact");
+    let saved: u64 = compacted.iter().map(|c| c.saved()).sum();
+    let original: u64 = compacted.iter().map(|c| c.original_size).sum();
+    println!("compaction: {original} bytes -> {} bytes ({saved} saved)", original - saved);
+    for c in &compacted {
+        assert!(c.compacted_size > 0 && c.compacted_size <= c.original_size, "{c:?}");
+        assert!(c.blas.is_built());
+    }
+    let blases: Vec<_> = compacted.into_iter().map(|c| c.blas).collect();
+    let mut batch = gpu.alloc().batch().expect("batch");
+    let tlas = batch.build_tlas(&scene::tlas_desc(&blases, &data)).expect("TLAS of compacted BLASes");
+    batch.submit_and_wait().expect("submit");
+    drop(blases);
+    if can_trace(&gpu) {
+        trace_and_compare(&gpu, &scene, &tlas, &data);
+    }
+}
+
+#[test]
+fn acceleration_structures_without_the_feature_are_a_typed_error() {
+    let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));
+    assert!(!gpu.ctx().capabilities().acceleration_structure);
+    let vertices = gpu
+        .alloc()
+        .create_buffer_with_data(
+            &BufferDesc::elements::<[f32; 3]>(3, vk::BufferUsageFlags::TRANSFER_DST),
+            &[[0.0f32; 3]; 3],
+        )
+        .expect("buffer");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    let err = batch
+        .build_blas(&BlasDesc::new("blas").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))
+        .expect_err("no acceleration structures");
+    assert!(
+        matches!(err, Error::MissingFeature { feature, .. } if feature.contains("acceleration_structure")),
+        "{err}"
+    );
+}
+
+#[test]
+fn builders_reject_bad_geometry_and_references() {
+    let gpu = Gpu::new();
+    if !has_accel(&gpu) {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let good = alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("good"), &tri).unwrap();
+    let no_usage = alloc
+        .create_buffer_with_data(
+            &BufferDesc::elements::<[f32; 3]>(3, vk::BufferUsageFlags::TRANSFER_DST).name("no_usage"),
+            &tri,
+        )
+        .unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let format = vk::Format::R32G32B32_SFLOAT;
+
+    let err = batch.build_blas(&BlasDesc::new("a").triangles(TriangleGeometry::new(&no_usage, format))).unwrap_err();
+    assert!(matches!(&err, Error::InvalidDescription { reason, .. } if reason.contains("no_usage")), "{err}");
+    let err = batch
+        .build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&good, format).vertex_range(0, 6)))
+        .unwrap_err();
+    assert!(matches!(err, Error::DataTooLarge { .. }), "{err}");
+    let err = batch.build_blas(&BlasDesc::new("c")).unwrap_err();
+    assert!(matches!(err, Error::InvalidDescription { .. }), "{err}");
+    let err = batch
+        .build_blas(&BlasDesc::new("d").triangles(TriangleGeometry::new(&good, vk::Format::R8_UNORM)))
+        .unwrap_err();
+    assert!(matches!(&err, Error::InvalidDescription { reason, .. } if reason.contains("R8_UNORM")), "{err}");
+    let boxes = alloc
+        .create_buffer_with_data(&BufferDesc::elements::<vkres::Aabb>(1, INPUT), &[vkres::Aabb::default()])
+        .unwrap();
+    let err = batch
+        .build_blas(
+            &BlasDesc::new("e").triangles(TriangleGeometry::new(&good, format)).aabbs(AabbGeometry::new(&boxes)),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidDescription { .. }), "{err}");
+
+    // A BLAS of a batch that was dropped unsubmitted was never built: no TLAS may refer to it.
+    let unbuilt = batch.build_blas(&BlasDesc::new("unbuilt").triangles(TriangleGeometry::new(&good, format))).unwrap();
+    drop(batch);
+    let mut batch = alloc.batch().unwrap();
+    let err = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&unbuilt))).unwrap_err();
+    assert!(matches!(err, Error::NotReady { .. }), "{err}");
+    let err =
+        batch.update_blas(&unbuilt, &BlasDesc::new("u").triangles(TriangleGeometry::new(&good, format))).unwrap_err();
+    assert!(matches!(err, Error::InvalidDescription { .. }), "not built with allow_update: {err}");
+    let blas = batch.build_blas(&BlasDesc::new("built").triangles(TriangleGeometry::new(&good, format))).unwrap();
+    let err =
+        batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas).custom_index(1 << 24))).unwrap_err();
+    assert!(matches!(err, Error::InvalidDescription { .. }), "{err}");
+    let tlas = batch
+        .build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas).transform(Transform3x4::IDENTITY)))
+        .unwrap();
+    batch.submit_and_wait().unwrap();
+    assert!(tlas.is_built());
+
+    // A BLAS of another device.
+    let other = Gpu::new();
+    let mut batch = other.alloc().batch().unwrap();
+    let err = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap_err();
+    assert!(matches!(err, Error::WrongDevice { .. }), "{err}");
+}

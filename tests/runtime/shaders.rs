@@ -1,0 +1,62 @@
+//! The SPIR-V the tests and examples load is committed beside its WGSL source in `shaders/`,
+//! so that using it needs no shader compiler. This test compiles every source with naga (a
+//! crates.io compiler, no system tool) and fails when a committed `.spv` differs from what
+//! its source compiles to. Regenerate them all with
+//! `VKRES_REGENERATE_SHADERS=1 cargo test --test runtime shaders_up_to_date`.
+
+use std::path::{Path, PathBuf};
+
+use naga::back::spv;
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+/// The folder of shader sources and their SPIR-V.
+fn shader_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders")
+}
+
+/// Compiles one WGSL source to SPIR-V words (SPIR-V 1.4, for Vulkan 1.3 devices).
+fn compile(path: &Path) -> Vec<u32> {
+    let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let module = naga::front::wgsl::parse_str(&source)
+        .unwrap_or_else(|e| panic!("{}:\n{}", path.display(), e.emit_to_string(&source)));
+    let info = Validator::new(ValidationFlags::all(), Capabilities::all())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{}:\n{}", path.display(), e.emit_to_string(&source)));
+    let options = spv::Options { lang_version: (1, 4), ..Default::default() };
+    spv::write_vec(&module, &info, &options, None).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn shaders_up_to_date() {
+    let regenerate = std::env::var_os("VKRES_REGENERATE_SHADERS").is_some();
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(shader_dir())
+        .expect("shaders/")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wgsl"))
+        .collect();
+    sources.sort();
+    assert!(!sources.is_empty(), "no shader sources in {}", shader_dir().display());
+    let mut stale = Vec::new();
+    for source in &sources {
+        let words = compile(source);
+        let bytes: Vec<u8> = bytemuck::cast_slice(&words).to_vec();
+        let spv = source.with_extension("spv");
+        if regenerate {
+            std::fs::write(&spv, &bytes).unwrap_or_else(|e| panic!("{}: {e}", spv.display()));
+        } else if std::fs::read(&spv).ok().as_deref() != Some(&bytes[..]) {
+            stale.push(spv.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "committed SPIR-V is missing or stale: {stale:?}\nregenerate with \
+         VKRES_REGENERATE_SHADERS=1 cargo test --test runtime shaders_up_to_date"
+    );
+}
+
+/// The committed SPIR-V of `shaders/{name}.spv`, as words.
+pub fn load(name: &str) -> Vec<u32> {
+    let path = shader_dir().join(format!("{name}.spv"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytemuck::pod_collect_to_vec(&bytes)
+}

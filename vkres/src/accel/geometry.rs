@@ -1,0 +1,305 @@
+//! Geometry of a BLAS: triangles in vertex (and index) buffers, or axis-aligned boxes; and the
+//! plain-data types the device reads ([`Aabb`], [`Transform3x4`], the instance record).
+
+use ash::vk;
+use bytemuck::{Pod, Zeroable};
+
+use crate::error::{Error, Result};
+use crate::resources::Buffer;
+
+/// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
+pub struct Aabb {
+    /// Lowest corner.
+    pub min: [f32; 3],
+    /// Highest corner.
+    pub max: [f32; 3],
+}
+
+/// A row-major 3x4 affine transform, laid out as `VkTransformMatrixKHR` (48 bytes): each row is
+/// `[x, y, z, translation]`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct Transform3x4(pub [[f32; 4]; 3]);
+
+impl Transform3x4 {
+    /// The identity.
+    pub const IDENTITY: Self = Self([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]);
+
+    /// A translation by `t`.
+    pub fn translation(t: [f32; 3]) -> Self {
+        Self([[1.0, 0.0, 0.0, t[0]], [0.0, 1.0, 0.0, t[1]], [0.0, 0.0, 1.0, t[2]]])
+    }
+
+    /// The transform applied to point `p`.
+    pub fn apply(&self, p: [f32; 3]) -> [f32; 3] {
+        let r = &self.0;
+        [0, 1, 2].map(|i| r[i][0] * p[0] + r[i][1] * p[1] + r[i][2] * p[2] + r[i][3])
+    }
+
+    /// `self` after `inner`: the transform that applies `inner` first.
+    pub fn then_after(&self, inner: &Transform3x4) -> Transform3x4 {
+        let (a, b) = (&self.0, &inner.0);
+        let mut out = [[0.0; 4]; 3];
+        for (i, row) in out.iter_mut().enumerate() {
+            for (j, value) in row.iter_mut().enumerate() {
+                *value = (0..3).map(|k| a[i][k] * b[k][j]).sum::<f32>() + if j == 3 { a[i][3] } else { 0.0 };
+            }
+        }
+        Transform3x4(out)
+    }
+}
+
+impl Default for Transform3x4 {
+    fn default() -> Self {
+        Self::IDENTITY
+    }
+}
+
+/// An index type a BLAS can read: `u16` or `u32`.
+pub trait IndexElement: Pod + sealed::Sealed {
+    /// The Vulkan index type.
+    const INDEX_TYPE: vk::IndexType;
+}
+
+impl IndexElement for u16 {
+    const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT16;
+}
+
+impl IndexElement for u32 {
+    const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT32;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u16 {}
+    impl Sealed for u32 {}
+}
+
+/// Triangles of a BLAS: positions in a vertex buffer (any element type, with a stride), an
+/// optional `u16`/`u32` index buffer, and an optional [`Transform3x4`] read from a buffer.
+/// Buffers read by builds need `ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR |
+/// SHADER_DEVICE_ADDRESS` usage.
+#[derive(Debug, Clone)]
+pub struct TriangleGeometry {
+    pub(crate) vertices: Buffer,
+    pub(crate) vertex_offset: u64,
+    pub(crate) vertex_format: vk::Format,
+    pub(crate) vertex_stride: u64,
+    pub(crate) vertex_count: u64,
+    pub(crate) indices: Option<(Buffer, vk::IndexType)>,
+    pub(crate) triangles: u64,
+    pub(crate) transform: Option<(Buffer, u64)>,
+    pub(crate) flags: vk::GeometryFlagsKHR,
+}
+
+impl TriangleGeometry {
+    /// Every element of `vertices` is a vertex whose position, at the element's start, has
+    /// `format` (e.g. `R32G32B32_SFLOAT`); without indices, every three vertices a triangle.
+    /// Opaque by default.
+    pub fn new<V: Pod>(vertices: &Buffer<V>, format: vk::Format) -> Self {
+        let count = vertices.len();
+        Self {
+            vertices: vertices.as_bytes(),
+            vertex_offset: 0,
+            vertex_format: format,
+            vertex_stride: size_of::<V>() as u64,
+            vertex_count: count,
+            indices: None,
+            triangles: count / 3,
+            transform: None,
+            flags: vk::GeometryFlagsKHR::OPAQUE,
+        }
+    }
+
+    /// The distance in bytes between two vertices (default: the element size).
+    pub fn stride(mut self, bytes: u64) -> Self {
+        self.vertex_stride = bytes;
+        self
+    }
+
+    /// Reads `count` vertices from byte `offset` of the buffer (default: all of it).
+    pub fn vertex_range(mut self, offset: u64, count: u64) -> Self {
+        self.vertex_offset = offset;
+        self.vertex_count = count;
+        if self.indices.is_none() {
+            self.triangles = count / 3;
+        }
+        self
+    }
+
+    /// Triangles from every three indices of `indices`.
+    pub fn indices<I: IndexElement>(mut self, indices: &Buffer<I>) -> Self {
+        self.triangles = indices.len() / 3;
+        self.indices = Some((indices.as_bytes(), I::INDEX_TYPE));
+        self
+    }
+
+    /// Transforms the vertices by the `index`-th transform of `transforms` before the build.
+    pub fn transform(mut self, transforms: &Buffer<Transform3x4>, index: u64) -> Self {
+        self.transform = Some((transforms.as_bytes(), index * size_of::<Transform3x4>() as u64));
+        self
+    }
+
+    /// Geometry flags (default `OPAQUE`).
+    pub fn flags(mut self, flags: vk::GeometryFlagsKHR) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Checks that every range lies in its buffer and every buffer can be read by a build.
+    pub(crate) fn check(&self, name: &str) -> Result<()> {
+        let stride = self.vertex_stride;
+        if self.vertex_count == 0 || self.triangles == 0 {
+            return Err(invalid(name, "a triangle geometry needs at least one triangle"));
+        }
+        let (vertex_size, smallest_component) = vertex_format_size(self.vertex_format)
+            .ok_or_else(|| invalid(name, format!("{:?} is not a vertex format builds read", self.vertex_format)))?;
+        if stride < vertex_size || stride % smallest_component != 0 {
+            return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
+        }
+        let vertex_end = self.vertex_offset + (self.vertex_count - 1) * stride + vertex_size;
+        fits(name, &self.vertices, self.vertex_offset, vertex_end - self.vertex_offset)?;
+        if self.vertex_offset % smallest_component != 0 {
+            return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
+        }
+        build_input(name, &self.vertices)?;
+        match &self.indices {
+            Some((indices, ty)) => {
+                let size = if *ty == vk::IndexType::UINT16 { 2 } else { 4 };
+                fits(name, indices, 0, self.triangles * 3 * size)?;
+                build_input(name, indices)?;
+            }
+            None if self.triangles * 3 > self.vertex_count => {
+                return Err(invalid(
+                    name,
+                    format!("{} triangles need more than {} vertices", self.triangles, self.vertex_count),
+                ));
+            }
+            None => {}
+        }
+        if let Some((transforms, offset)) = &self.transform {
+            fits(name, transforms, *offset, size_of::<Transform3x4>() as u64)?;
+            build_input(name, transforms)?;
+        }
+        u32::try_from(self.triangles).map_err(|_| invalid(name, "more than 2^32 triangles"))?;
+        Ok(())
+    }
+}
+
+/// Axis-aligned boxes of a BLAS, for procedural geometry that shaders intersect themselves.
+#[derive(Debug, Clone)]
+pub struct AabbGeometry {
+    pub(crate) boxes: Buffer,
+    pub(crate) offset: u64,
+    pub(crate) stride: u64,
+    pub(crate) count: u64,
+    pub(crate) flags: vk::GeometryFlagsKHR,
+}
+
+impl AabbGeometry {
+    /// Every element of `boxes` is one primitive. Opaque by default.
+    pub fn new(boxes: &Buffer<Aabb>) -> Self {
+        Self {
+            boxes: boxes.as_bytes(),
+            offset: 0,
+            stride: size_of::<Aabb>() as u64,
+            count: boxes.len(),
+            flags: vk::GeometryFlagsKHR::OPAQUE,
+        }
+    }
+
+    /// Boxes read from `buffer` with a stride of `stride` bytes (a multiple of 8), `count` of
+    /// them from byte `offset`.
+    pub fn strided(buffer: &Buffer, offset: u64, stride: u64, count: u64) -> Self {
+        Self { boxes: buffer.clone(), offset, stride, count, flags: vk::GeometryFlagsKHR::OPAQUE }
+    }
+
+    /// Geometry flags (default `OPAQUE`).
+    pub fn flags(mut self, flags: vk::GeometryFlagsKHR) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    pub(crate) fn check(&self, name: &str) -> Result<()> {
+        if self.count == 0 {
+            return Err(invalid(name, "an AABB geometry needs at least one box"));
+        }
+        if self.stride < size_of::<Aabb>() as u64 || self.stride % 8 != 0 || self.offset % 8 != 0 {
+            return Err(invalid(
+                name,
+                format!("AABB stride {} / offset {} must be multiples of 8, stride >= 24", self.stride, self.offset),
+            ));
+        }
+        fits(name, &self.boxes, self.offset, (self.count - 1) * self.stride + size_of::<Aabb>() as u64)?;
+        build_input(name, &self.boxes)?;
+        u32::try_from(self.count).map_err(|_| invalid(name, "more than 2^32 boxes"))?;
+        Ok(())
+    }
+}
+
+/// Size and component size in bytes of the vertex formats acceleration-structure builds read
+/// (the formats the Vulkan spec requires or commonly offers for
+/// `ACCELERATION_STRUCTURE_VERTEX_BUFFER_BIT_KHR`).
+pub(crate) fn vertex_format_size(format: vk::Format) -> Option<(u64, u64)> {
+    use vk::Format as F;
+    Some(match format {
+        F::R32G32_SFLOAT => (8, 4),
+        F::R32G32B32_SFLOAT => (12, 4),
+        F::R32G32B32A32_SFLOAT => (16, 4),
+        F::R16G16_SFLOAT | F::R16G16_SNORM | F::R16G16_UNORM => (4, 2),
+        F::R16G16B16A16_SFLOAT | F::R16G16B16A16_SNORM | F::R16G16B16A16_UNORM => (8, 2),
+        F::R8G8_SNORM | F::R8G8_UNORM => (2, 1),
+        F::R8G8B8A8_SNORM | F::R8G8B8A8_UNORM => (4, 1),
+        F::A2B10G10R10_UNORM_PACK32 => (4, 4),
+        _ => return None,
+    })
+}
+
+/// One TLAS instance as the device reads it (`VkAccelerationStructureInstanceKHR`, 64 bytes):
+/// the 24-bit fields share a word with their 8-bit neighbours, low bits first.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(crate) struct InstanceRecord {
+    pub transform: Transform3x4,
+    pub custom_index_and_mask: u32,
+    pub sbt_offset_and_flags: u32,
+    pub blas_address: u64,
+}
+
+pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidDescription { name: name.into(), reason: reason.into() }
+}
+
+/// `len` bytes from `offset` lie inside `buffer`.
+fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
+    if offset.checked_add(len).is_none_or(|end| end > buffer.size()) {
+        return Err(Error::DataTooLarge {
+            name: format!("{name}: {}", buffer.name()),
+            offset,
+            given: len,
+            capacity: buffer.size(),
+        });
+    }
+    Ok(())
+}
+
+/// The usage a buffer read by a build needs.
+pub(crate) const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw(),
+);
+
+fn build_input(name: &str, buffer: &Buffer) -> Result<()> {
+    if !buffer.usage().contains(BUILD_INPUT) {
+        return Err(invalid(
+            name,
+            format!(
+                "`{}` is read by a build but lacks ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR | SHADER_DEVICE_ADDRESS usage",
+                buffer.name()
+            ),
+        ));
+    }
+    Ok(())
+}
