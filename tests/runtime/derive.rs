@@ -72,7 +72,7 @@ fn scene_is_created_in_one_submission_and_reads_back() {
     assert!(matches!(scene.raw.map(), Err(Error::NotHostVisible { .. })));
 
     // Through the trait, too; each create is one more submission.
-    let again = <Scene as GpuResources>::create(gpu.alloc()).expect("scene");
+    let again = <Scene as GpuResources>::create(gpu.alloc(), ()).expect("scene");
     assert_eq!(gpu.ctx().submission_count() - before, 1 + 4 + 1, "4 read-backs, 2 creates");
     drop((scene, again));
 }

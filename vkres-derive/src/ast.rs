@@ -1,15 +1,17 @@
 //! The derive input as the macro sees it: a struct of named fields, each with a resource
 //! kind. Borrows the syn nodes so that later errors can point at the original tokens.
 
-use syn::{Data, DeriveInput, Fields, Ident, Type};
+use syn::{Data, DeriveInput, Fields, Ident, LitInt, Type, Visibility};
 
-use crate::attr::{self, Kind};
+use crate::attr::{self, Keyed, Kind};
 use crate::ctxt::Ctxt;
 
 /// The annotated struct.
 pub struct Container<'a> {
     /// Its name.
     pub ident: &'a Ident,
+    /// Its visibility (the generated inputs struct gets the same).
+    pub vis: &'a Visibility,
     /// Its fields, in declaration order.
     pub fields: Vec<Field<'a>>,
 }
@@ -22,6 +24,10 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     /// What `#[gpu(...)]` says it is.
     pub kind: Kind,
+    /// `binding = N`.
+    pub binding: Option<Keyed<(LitInt, u32)>>,
+    /// `stages = A | B`.
+    pub stages: Option<Keyed<Vec<(Ident, &'static str)>>>,
 }
 
 impl<'a> Container<'a> {
@@ -59,8 +65,11 @@ impl<'a> Container<'a> {
         for field in &named.named {
             let Some(ident) = &field.ident else { continue };
             let has_attr = field.attrs.iter().any(|a| a.path().is_ident(crate::symbol::GPU));
-            match attr::parse_field(cx, field) {
-                Some(kind) => fields.push(Field { ident, ty: &field.ty, kind }),
+            let parsed = attr::parse_field(cx, field);
+            match parsed.kind {
+                Some(kind) => {
+                    fields.push(Field { ident, ty: &field.ty, kind, binding: parsed.binding, stages: parsed.stages })
+                }
                 None if !has_attr => cx.error_spanned_by(
                     ident,
                     format!(
@@ -68,9 +77,13 @@ impl<'a> Container<'a> {
                          is a resource, e.g. `#[gpu(buffer(usage = STORAGE, len = 16))]`"
                     ),
                 ),
+                None if parsed.binding.is_some() || parsed.stages.is_some() => cx.error_spanned_by(
+                    ident,
+                    format!("field `{ident}` has `binding`/`stages` but no resource kind such as `buffer(...)`"),
+                ),
                 None => {} // its attribute's errors are reported already
             }
         }
-        Some(Self { ident: &input.ident, fields })
+        Some(Self { ident: &input.ident, vis: &input.vis, fields })
     }
 }

@@ -1,7 +1,8 @@
 //! Rules that involve more than one key or field, one function each, with the reason.
+//! References between fields (existence, kind, cycles) are checked in `graph`.
 
 use crate::ast::{Container, Field};
-use crate::attr::{BufferAttr, Kind};
+use crate::attr::{BufferAttr, Kind, Mips, SamplerRef, ShaderAttr, TextureAttr};
 use crate::ctxt::Ctxt;
 
 /// Runs every rule on `cont`.
@@ -14,9 +15,23 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                     buffer_has_size(cx, field, buffer);
                 }
                 buffer_size_given_once(cx, buffer);
+                buffer_data_or_copy(cx, buffer);
+                buffer_mapping_fits_location(cx, buffer);
             }
+            Kind::Texture(texture) => {
+                if texture.complete {
+                    texture_has_format_and_extent(cx, field, texture);
+                }
+                texture_sampler_needs_sampled(cx, field, texture);
+                texture_generated_mips_need_data(cx, field, texture);
+            }
+            Kind::Shader(shader) => shader_has_path(cx, field, shader),
+            Kind::Sampler(_) | Kind::Bundle(_) => {}
         }
+        binding_fits_kind(cx, field);
+        stages_need_binding(cx, field);
     }
+    bindings_unique(cx, cont);
 }
 
 /// A buffer's usage says what it is for; vkres adds what it needs itself (`TRANSFER_DST` for
@@ -30,9 +45,10 @@ fn buffer_has_usage(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
     }
 }
 
-/// The size of a buffer must be known: from its data, or given by `len` or `size`.
+/// The size of a buffer must be known: from its data or the buffer it copies, or given by
+/// `len` or `size`.
 fn buffer_has_size(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
-    if buffer.data.is_none() && buffer.len.is_none() && buffer.size.is_none() {
+    if buffer.data.is_none() && buffer.copy.is_none() && buffer.len.is_none() && buffer.size.is_none() {
         cx.error_spanned_by(
             &buffer.kind,
             format!(
@@ -47,5 +63,122 @@ fn buffer_has_size(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
 fn buffer_size_given_once(cx: &Ctxt, buffer: &BufferAttr) {
     if let (Some(_), Some(size)) = (&buffer.len, &buffer.size) {
         cx.error_at(size.span(), "`len` and `size` both give the buffer's size; keep one");
+    }
+}
+
+/// Initial contents come from one place: uploaded data or a copy of another buffer.
+fn buffer_data_or_copy(cx: &Ctxt, buffer: &BufferAttr) {
+    if let (Some(_), Some(copy)) = (&buffer.data, &buffer.copy) {
+        cx.error_at(copy.span(), "`data` and `copy` both give the buffer's contents; keep one");
+    }
+}
+
+/// `mapping = direct` asks for device-local memory the host writes into; placing the buffer in
+/// host memory contradicts it (and would make every device read cross the bus).
+fn buffer_mapping_fits_location(cx: &Ctxt, buffer: &BufferAttr) {
+    let direct = buffer.mapping.as_ref().is_some_and(|m| m.value == "PreferDirectWrite");
+    if let (true, Some(location)) = (direct, &buffer.location)
+        && location.value == "PreferHost"
+    {
+        cx.error_at(
+            location.span(),
+            "`location = host` contradicts `mapping = direct`, which places the buffer in device memory \
+             that the host writes directly; use `mapping = sequential_write` for a host buffer",
+        );
+    }
+}
+
+/// An image cannot be created without its format and size; vkres guesses neither.
+fn texture_has_format_and_extent(cx: &Ctxt, field: &Field<'_>, texture: &TextureAttr) {
+    let missing: Vec<&str> =
+        [("`format = ...`", texture.format.is_none()), ("`extent = [...]`", texture.extent.is_none())]
+            .into_iter()
+            .filter_map(|(key, missing)| missing.then_some(key))
+            .collect();
+    if !missing.is_empty() {
+        cx.error_spanned_by(
+            &texture.kind,
+            format!(
+                "`texture` of field `{}` needs {}, e.g. `texture(format = R8G8B8A8_UNORM, extent = [256, 256])`",
+                field.ident,
+                missing.join(" and ")
+            ),
+        );
+    }
+}
+
+/// A sampler only makes sense on an image shaders sample: with an explicit usage, that usage
+/// must include `SAMPLED` (without one, a texture is sampled by default).
+fn texture_sampler_needs_sampled(cx: &Ctxt, field: &Field<'_>, texture: &TextureAttr) {
+    let (Some(sampler), Some(usage)) = (&texture.sampler, &texture.usage) else { return };
+    if !usage.value.iter().any(|(_, f)| *f == "SAMPLED") {
+        let which = match &sampler.value {
+            SamplerRef::Field(ident) => format!("sampler `{ident}`"),
+            SamplerRef::Inline(_) => "an inline sampler".into(),
+        };
+        cx.error_at(
+            sampler.span(),
+            format!(
+                "texture `{}` has {which} but is not sampled: its `usage` lacks `SAMPLED`; add it or drop the sampler",
+                field.ident
+            ),
+        );
+    }
+}
+
+/// Generated mips are blitted from level 0, which must be uploaded first.
+fn texture_generated_mips_need_data(cx: &Ctxt, field: &Field<'_>, texture: &TextureAttr) {
+    if let Some(mips) = &texture.mips
+        && matches!(mips.value, Mips::Generate)
+        && texture.data.is_none()
+    {
+        cx.error_at(
+            mips.span(),
+            format!("texture `{}` generates its mips from level 0, so it needs `data = ...`", field.ident),
+        );
+    }
+}
+
+/// A shader module is made from a file; without one there is nothing to create.
+fn shader_has_path(cx: &Ctxt, field: &Field<'_>, shader: &ShaderAttr) {
+    if shader.complete && shader.path.is_none() {
+        cx.error_spanned_by(
+            &shader.kind,
+            format!("`shader` of field `{}` needs `path = \"...\"` (SPIR-V, relative to Cargo.toml)", field.ident),
+        );
+    }
+}
+
+/// Only buffers, textures and samplers are descriptors; a bound buffer must say which kind.
+fn binding_fits_kind(cx: &Ctxt, field: &Field<'_>) {
+    let Some(binding) = &field.binding else { return };
+    if let Err(reason) = crate::infer::descriptor_kind(&field.kind) {
+        cx.error_spanned_by(&binding.value.0, format!("field `{}`: {reason}", field.ident));
+    }
+}
+
+/// `stages` says which shaders see a binding; without a binding it would be silently ignored.
+fn stages_need_binding(cx: &Ctxt, field: &Field<'_>) {
+    if let (Some(stages), None) = (&field.stages, &field.binding) {
+        cx.error_at(stages.span(), format!("field `{}` has `stages` but no `binding = N`", field.ident));
+    }
+}
+
+/// One descriptor per binding: a second field on a binding would silently replace the first.
+/// The error names both fields.
+fn bindings_unique(cx: &Ctxt, cont: &Container<'_>) {
+    for (i, field) in cont.fields.iter().enumerate() {
+        let Some(binding) = &field.binding else { continue };
+        let n = binding.value.1;
+        let earlier = cont.fields[..i].iter().find(|f| f.binding.as_ref().is_some_and(|b| b.value.1 == n));
+        if let Some(first) = earlier {
+            cx.error_spanned_by(
+                &binding.value.0,
+                format!(
+                    "binding {n} is used by both `{}` and `{}`; give each field its own binding",
+                    first.ident, field.ident
+                ),
+            );
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! `#[derive(GpuResources)]` for vkres: parse, then check, then expand.
 //!
 //! - `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
-//! - `check` applies the rules that span several keys or fields;
-//! - `expand` generates the impl; `fallback` a stub impl when there are errors.
+//! - `check` applies the rules that span several keys or fields; `graph` resolves references
+//!   between fields and sorts them in dependency order (a cycle is an error);
+//! - `infer` derives usage flags, layouts and descriptor types from how fields use each other;
+//! - `expand` generates the impl (one module per kind); `fallback` a stub impl when there are errors.
 //!
 //! Errors are collected in a `ctxt::Ctxt` and reported together, each at its tokens. The
 //! macro never panics: every input gives either an impl or `compile_error!`s plus the stub.
@@ -13,6 +15,8 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod graph;
+mod infer;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -33,17 +37,18 @@ fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     };
     let cx = ctxt::Ctxt::default();
     let cont = ast::Container::from_ast(&cx, &input);
-    if let Some(cont) = &cont {
+    let graph = cont.as_ref().and_then(|cont| {
         check::check(&cx, cont);
-    }
-    match (cx.check(), cont) {
-        (Ok(()), Some(cont)) => expand::expand(&cont),
-        (Err(errors), _) => {
+        graph::build(&cx, cont)
+    });
+    match (cx.check(), cont, graph) {
+        (Ok(()), Some(cont), Some(graph)) => expand::expand(&cont, &graph),
+        (Err(errors), _, _) => {
             let mut out = errors.to_compile_error();
             out.extend(fallback::expand(&input.ident, &input.generics));
             out
         }
         // No container means an error was reported; unreachable, but never a panic.
-        (Ok(()), None) => fallback::expand(&input.ident, &input.generics),
+        (Ok(()), _, _) => fallback::expand(&input.ident, &input.generics),
     }
 }

@@ -5,8 +5,31 @@ pub const GPU: &str = "gpu";
 
 /// Resource kinds: the first item of `#[gpu(...)]`.
 pub const BUFFER: &str = "buffer";
-/// Every kind the derive knows.
-pub const KINDS: &[&str] = &[BUFFER];
+/// `texture(...)`.
+pub const TEXTURE: &str = "texture";
+/// `sampler(...)`, or `sampler` alone for the default description.
+pub const SAMPLER: &str = "sampler";
+/// `shader(path = "...")`.
+pub const SHADER: &str = "shader";
+/// `bundle`, or `bundle(inputs)`: a nested `GpuResources` struct.
+pub const BUNDLE: &str = "bundle";
+/// Every kind the derive knows. (BLAS/TLAS: add `blas`, `tlas` here, in `attr::Kind`, and an
+/// expand function each.)
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE];
+
+/// Field-level keys beside the kind: `binding = N`.
+pub const BINDING: &str = "binding";
+/// `stages = A | B`.
+pub const STAGES: &str = "stages";
+/// Everything that may appear at the top level of `#[gpu(...)]`.
+pub const TOP_LEVEL: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BINDING, STAGES];
+
+/// `data = input`: the data is a run-time input.
+pub const INPUT: &str = "input";
+/// `bundle(inputs)`: the nested bundle takes run-time inputs.
+pub const INPUTS: &str = "inputs";
+/// `copy = field`: a buffer's contents copied on the GPU from another buffer field.
+pub const COPY: &str = "copy";
 
 /// Keys of `buffer(...)`.
 pub const USAGE: &str = "usage";
@@ -21,7 +44,151 @@ pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, LEN, SIZE, MAPPING, LOCATION];
+pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION];
+
+/// Keys of `texture(...)`.
+pub const FORMAT: &str = "format";
+/// `extent = [w, h]`.
+pub const EXTENT: &str = "extent";
+/// `mips = N | generate`.
+pub const MIPS: &str = "mips";
+/// `mips = generate`.
+pub const GENERATE: &str = "generate";
+/// `layers = N`.
+pub const LAYERS: &str = "layers";
+/// `view = TYPE_2D | CUBE | ...`.
+pub const VIEW: &str = "view";
+/// `layout = SHADER_READ_ONLY_OPTIMAL | ...`.
+pub const LAYOUT: &str = "layout";
+/// Every key of `texture(...)`.
+pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION];
+
+/// Keys of `sampler(...)`: each value spelled lowercase.
+pub const FILTER: &str = "filter";
+/// `mag_filter = linear | nearest`.
+pub const MAG_FILTER: &str = "mag_filter";
+/// `min_filter = linear | nearest`.
+pub const MIN_FILTER: &str = "min_filter";
+/// `mipmap = linear | nearest`.
+pub const MIPMAP: &str = "mipmap";
+/// `address = repeat | ...` (u, v and w).
+pub const ADDRESS: &str = "address";
+/// `address_u = ...`.
+pub const ADDRESS_U: &str = "address_u";
+/// `address_v = ...`.
+pub const ADDRESS_V: &str = "address_v";
+/// `address_w = ...`.
+pub const ADDRESS_W: &str = "address_w";
+/// `anisotropy = 16.0`.
+pub const ANISOTROPY: &str = "anisotropy";
+/// `min_lod = 0.0`.
+pub const MIN_LOD: &str = "min_lod";
+/// `max_lod = 4.0`.
+pub const MAX_LOD: &str = "max_lod";
+/// `lod_bias = 0.5`.
+pub const LOD_BIAS: &str = "lod_bias";
+/// `compare = less | ...`.
+pub const COMPARE: &str = "compare";
+/// `border = float_opaque_black | ...`.
+pub const BORDER: &str = "border";
+/// Every key of `sampler(...)`.
+pub const SAMPLER_KEYS: &[&str] = &[
+    FILTER, MAG_FILTER, MIN_FILTER, MIPMAP, ADDRESS, ADDRESS_U, ADDRESS_V, ADDRESS_W, ANISOTROPY, MIN_LOD, MAX_LOD,
+    LOD_BIAS, COMPARE, BORDER,
+];
+
+/// Keys of `shader(...)`: `path = "file.spv"`, relative to the crate's `Cargo.toml`.
+pub const PATH: &str = "path";
+/// Every key of `shader(...)`.
+pub const SHADER_KEYS: &[&str] = &[PATH];
+
+/// Filters (`vk::Filter`).
+pub const FILTERS: &[(&str, &str)] = &[("linear", "LINEAR"), ("nearest", "NEAREST")];
+/// Mipmap modes (`vk::SamplerMipmapMode`).
+pub const MIPMAP_MODES: &[(&str, &str)] = &[("linear", "LINEAR"), ("nearest", "NEAREST")];
+/// Address modes (`vk::SamplerAddressMode`).
+pub const ADDRESS_MODES: &[(&str, &str)] = &[
+    ("repeat", "REPEAT"),
+    ("mirrored_repeat", "MIRRORED_REPEAT"),
+    ("clamp_to_edge", "CLAMP_TO_EDGE"),
+    ("clamp_to_border", "CLAMP_TO_BORDER"),
+    ("mirror_clamp_to_edge", "MIRROR_CLAMP_TO_EDGE"),
+];
+/// Compare ops (`vk::CompareOp`), for depth-comparison samplers.
+pub const COMPARE_OPS: &[(&str, &str)] = &[
+    ("never", "NEVER"),
+    ("less", "LESS"),
+    ("equal", "EQUAL"),
+    ("less_or_equal", "LESS_OR_EQUAL"),
+    ("greater", "GREATER"),
+    ("not_equal", "NOT_EQUAL"),
+    ("greater_or_equal", "GREATER_OR_EQUAL"),
+    ("always", "ALWAYS"),
+];
+/// Border colors (`vk::BorderColor`).
+pub const BORDER_COLORS: &[(&str, &str)] = &[
+    ("float_transparent_black", "FLOAT_TRANSPARENT_BLACK"),
+    ("int_transparent_black", "INT_TRANSPARENT_BLACK"),
+    ("float_opaque_black", "FLOAT_OPAQUE_BLACK"),
+    ("int_opaque_black", "INT_OPAQUE_BLACK"),
+    ("float_opaque_white", "FLOAT_OPAQUE_WHITE"),
+    ("int_opaque_white", "INT_OPAQUE_WHITE"),
+];
+
+/// Texture usage flags (`vk::ImageUsageFlags`).
+pub const IMAGE_USAGES: &[(&str, &str)] = &[
+    ("TRANSFER_SRC", "TRANSFER_SRC"),
+    ("TRANSFER_DST", "TRANSFER_DST"),
+    ("SAMPLED", "SAMPLED"),
+    ("STORAGE", "STORAGE"),
+    ("COLOR_ATTACHMENT", "COLOR_ATTACHMENT"),
+    ("DEPTH_STENCIL_ATTACHMENT", "DEPTH_STENCIL_ATTACHMENT"),
+    ("INPUT_ATTACHMENT", "INPUT_ATTACHMENT"),
+];
+
+/// View types (`vk::ImageViewType`).
+pub const VIEW_TYPES: &[(&str, &str)] = &[
+    ("TYPE_1D", "TYPE_1D"),
+    ("TYPE_2D", "TYPE_2D"),
+    ("TYPE_3D", "TYPE_3D"),
+    ("CUBE", "CUBE"),
+    ("TYPE_1D_ARRAY", "TYPE_1D_ARRAY"),
+    ("TYPE_2D_ARRAY", "TYPE_2D_ARRAY"),
+    ("CUBE_ARRAY", "CUBE_ARRAY"),
+];
+
+/// Final layouts (`vk::ImageLayout`) a texture may be left in.
+pub const LAYOUTS: &[(&str, &str)] = &[
+    ("GENERAL", "GENERAL"),
+    ("SHADER_READ_ONLY_OPTIMAL", "SHADER_READ_ONLY_OPTIMAL"),
+    ("COLOR_ATTACHMENT_OPTIMAL", "COLOR_ATTACHMENT_OPTIMAL"),
+    ("DEPTH_STENCIL_ATTACHMENT_OPTIMAL", "DEPTH_STENCIL_ATTACHMENT_OPTIMAL"),
+    ("DEPTH_STENCIL_READ_ONLY_OPTIMAL", "DEPTH_STENCIL_READ_ONLY_OPTIMAL"),
+    ("TRANSFER_SRC_OPTIMAL", "TRANSFER_SRC_OPTIMAL"),
+    ("TRANSFER_DST_OPTIMAL", "TRANSFER_DST_OPTIMAL"),
+    ("READ_ONLY_OPTIMAL", "READ_ONLY_OPTIMAL"),
+    ("ATTACHMENT_OPTIMAL", "ATTACHMENT_OPTIMAL"),
+];
+
+/// Shader stages (`vk::ShaderStageFlags`) of `stages = ...`.
+pub const STAGE_FLAGS: &[(&str, &str)] = &[
+    ("VERTEX", "VERTEX"),
+    ("TESSELLATION_CONTROL", "TESSELLATION_CONTROL"),
+    ("TESSELLATION_EVALUATION", "TESSELLATION_EVALUATION"),
+    ("GEOMETRY", "GEOMETRY"),
+    ("FRAGMENT", "FRAGMENT"),
+    ("COMPUTE", "COMPUTE"),
+    ("ALL_GRAPHICS", "ALL_GRAPHICS"),
+    ("ALL", "ALL"),
+    ("RAYGEN", "RAYGEN_KHR"),
+    ("ANY_HIT", "ANY_HIT_KHR"),
+    ("CLOSEST_HIT", "CLOSEST_HIT_KHR"),
+    ("MISS", "MISS_KHR"),
+    ("INTERSECTION", "INTERSECTION_KHR"),
+    ("CALLABLE", "CALLABLE_KHR"),
+    ("TASK", "TASK_EXT"),
+    ("MESH", "MESH_EXT"),
+];
 
 /// `mapping` values and the `vkres::MappingType` variant each names.
 pub const MAPPINGS: &[(&str, &str)] = &[

@@ -69,7 +69,7 @@ pub use accel::{
     TriangleGeometry,
 };
 pub use allocator::{Batch, ImageUpload, InFlight, MipSource, ResourceAllocator};
-pub use bundle::GpuResources;
+pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,
@@ -78,8 +78,8 @@ pub use error::{Error, Result, SpirvProblem};
 pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
-    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, Texture, format_aspects, full_mip_count,
+    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
+    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

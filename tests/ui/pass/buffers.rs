@@ -27,5 +27,6 @@ struct Everything {
 fn main() {
     // The derive provides both the trait impl and an inherent `create`.
     let _: fn(&vkres::ResourceAllocator) -> vkres::Result<Everything> = Everything::create;
-    let _: fn(&vkres::ResourceAllocator) -> vkres::Result<Everything> = <Everything as GpuResources>::create;
+    let _: fn(&vkres::ResourceAllocator, ()) -> vkres::Result<Everything> = <Everything as GpuResources>::create;
+    let _: fn(&mut vkres::Batch<'_>) -> vkres::Result<Everything> = Everything::record;
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
 use crate::resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, Texture, accel, buffer, image,
+    SamplerPool, ShaderModule, Texture, accel, buffer, image, shader,
 };
 use crate::staging::{StagingConfig, StagingMemoryManager};
 
@@ -139,6 +139,12 @@ impl ResourceAllocator {
     /// The pooled sampler for `desc`.
     pub fn create_sampler(&self, desc: &SamplerDesc) -> Result<Sampler> {
         self.samplers.get(desc)
+    }
+
+    /// Creates a shader module from SPIR-V bytes (a whole number of words starting with the
+    /// SPIR-V magic number, else [`Error::InvalidDescription`]), named `name`.
+    pub fn create_shader_module(&self, code: &[u8], name: &str) -> Result<ShaderModule> {
+        shader::create(&self.ctx, code, name)
     }
 
     /// Creates acceleration-structure storage of `size` bytes (the `accelerationStructureSize`

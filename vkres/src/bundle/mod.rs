@@ -1,8 +1,11 @@
-//! [`GpuResources`]: the trait `#[derive(GpuResources)]` implements, and the items its
-//! expansion names (`__private`, not part of the API).
+//! [`GpuResources`]: the trait `#[derive(GpuResources)]` implements, the descriptor types its
+//! bindings produce, and the items its expansion names (`__private`, not part of the API).
 
+mod descriptors;
 #[doc(hidden)]
 pub mod private;
+
+pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 
 use crate::allocator::{Batch, ResourceAllocator};
 use crate::error::Result;
@@ -21,18 +24,39 @@ use crate::error::Result;
 /// }
 /// ```
 ///
-/// and call `Particles::create(&alloc)`: every buffer is created, every upload recorded into
-/// one command buffer, submitted once and waited for once, and the bundle returned. On any
-/// error the resources made so far are released and the error returned.
+/// and call `Particles::create(&alloc)`: every resource is created in dependency order, every
+/// upload recorded into one command buffer, submitted once and waited for once, and the bundle
+/// returned. On any error the resources made so far are released and the error returned.
+///
+/// The derive also generates inherent `Particles::create(&alloc)` and
+/// `Particles::record(&mut batch)` (with a second argument, the inputs, where the bundle has
+/// run-time inputs). Several bundles share one submission through `record`:
+///
+/// ```no_run
+/// # use vkres::{Buffer, GpuResources, ResourceAllocator};
+/// # #[derive(GpuResources)]
+/// # struct Particles { #[gpu(buffer(usage = STORAGE, data = [1.0f32]))] positions: Buffer<f32> }
+/// # fn f(alloc: &ResourceAllocator) -> vkres::Result<()> {
+/// let mut batch = alloc.batch()?;
+/// let a = Particles::record(&mut batch)?;
+/// let b = Particles::record(&mut batch)?;
+/// batch.submit_and_wait()?; // one submission for both
+/// # Ok(()) }
+/// ```
 pub trait GpuResources: Sized {
-    /// Creates every resource of the bundle and records its uploads into `batch`. The data is
-    /// in place once the batch was submitted and waited for.
-    fn record(batch: &mut Batch<'_>) -> Result<Self>;
+    /// What `create` needs at run time: `()` for a bundle whose data is all known to its
+    /// schema, else the generated `<Name>Inputs<'a>` struct (one slice per `data = input`).
+    type Inputs<'a>;
 
-    /// Creates the bundle in one batch: one submission, one wait.
-    fn create(alloc: &ResourceAllocator) -> Result<Self> {
+    /// Creates every resource of the bundle and records its uploads into `batch`. The data is
+    /// in place once the batch was submitted and waited for. On error, what was created is
+    /// released (the batch should then be dropped).
+    fn record(batch: &mut Batch<'_>, inputs: Self::Inputs<'_>) -> Result<Self>;
+
+    /// Creates the bundle in one batch: one submission (none if nothing is uploaded), one wait.
+    fn create(alloc: &ResourceAllocator, inputs: Self::Inputs<'_>) -> Result<Self> {
         let mut batch = alloc.batch()?;
-        let bundle = Self::record(&mut batch)?;
+        let bundle = Self::record(&mut batch, inputs)?;
         batch.submit_and_wait()?;
         Ok(bundle)
     }

@@ -180,6 +180,25 @@ impl<T> Buffer<T> {
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.shared.clone()
     }
+
+    /// Drops this handle's reference to the buffer (destroying it if it was the last one),
+    /// leaving a placeholder with a null handle and no memory: the ordered drop of derived
+    /// bundles releases fields through this before the struct's fields drop.
+    pub(crate) fn release(&mut self) {
+        if self.shared.handle == vk::Buffer::null() {
+            return;
+        }
+        let placeholder = BufferShared {
+            handle: vk::Buffer::null(),
+            allocation: Box::new(super::NoMemory),
+            ctx: self.shared.ctx.clone(),
+            size: 0,
+            usage: vk::BufferUsageFlags::empty(),
+            address: None,
+            name: String::new(),
+        };
+        self.shared = Arc::new(placeholder);
+    }
 }
 
 impl<T: Pod> Buffer<T> {

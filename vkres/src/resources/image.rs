@@ -173,6 +173,16 @@ impl Image {
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.shared.clone()
     }
+
+    /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
+    fn placeholder(ctx: &Arc<Context>) -> Self {
+        let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
+        let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
+        let allocation = Box::new(super::NoMemory);
+        Image {
+            shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, ctx: ctx.clone(), desc, layout }),
+        }
+    }
 }
 
 /// Checks `desc` against the device (format support, limits) and creates the image.
@@ -345,6 +355,23 @@ impl ImageView {
     /// Its view type.
     pub fn view_type(&self) -> vk::ImageViewType {
         self.shared.view_type
+    }
+
+    /// Drops this handle's reference to the view (and the view's to its image), leaving a
+    /// placeholder with null handles: the ordered drop of derived bundles releases fields
+    /// through this before the struct's fields drop. Destroying null handles is a no-op.
+    pub(crate) fn release(&mut self) {
+        if self.shared.handle == vk::ImageView::null() {
+            return;
+        }
+        let image = Image::placeholder(self.shared.image.context());
+        let placeholder = ImageViewShared {
+            handle: vk::ImageView::null(),
+            range: vk::ImageSubresourceRange::default(),
+            view_type: self.shared.view_type,
+            image,
+        };
+        self.shared = Arc::new(placeholder);
     }
 }
 

@@ -173,6 +173,16 @@ impl Sampler {
     pub fn desc(&self) -> &SamplerDesc {
         &self.shared.desc
     }
+
+    /// Drops this handle's reference to the sampler, leaving a placeholder with a null handle
+    /// that is in no pool (for the ordered drop of derived bundles).
+    pub(crate) fn release(&mut self) {
+        if self.shared.handle == vk::Sampler::null() {
+            return;
+        }
+        let pool = self.shared.pool.clone();
+        self.shared = Arc::new(SamplerShared { handle: vk::Sampler::null(), desc: SamplerDesc::default(), pool });
+    }
 }
 
 /// Hands out [`Sampler`]s so that identical descriptions share one `VkSampler`, which lives

@@ -31,6 +31,13 @@ impl Texture {
         &self.sampler
     }
 
+    /// Drops this handle's references to view, image and sampler (for the ordered drop of
+    /// derived bundles): the view first, then the sampler.
+    pub(crate) fn release(&mut self) {
+        self.view.release();
+        self.sampler.release();
+    }
+
     /// A combined-image-sampler descriptor for it in `layout`.
     pub fn descriptor_info(&self, layout: vk::ImageLayout) -> vk::DescriptorImageInfo {
         vk::DescriptorImageInfo { sampler: self.sampler.handle(), image_view: self.view.handle(), image_layout: layout }

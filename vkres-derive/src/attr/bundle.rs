@@ -1,0 +1,36 @@
+//! `bundle` or `bundle(inputs)`: a field whose type itself derives `GpuResources`.
+
+use syn::Ident;
+use syn::meta::ParseNestedMeta;
+
+use super::key_ident;
+use crate::ctxt::Ctxt;
+use crate::symbol::{self, INPUTS};
+
+/// A nested bundle.
+pub struct BundleAttr {
+    /// `inputs`: the nested bundle's inputs are a field of this bundle's inputs.
+    pub inputs: Option<Ident>,
+}
+
+/// Parses `bundle` or `bundle(inputs)`.
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<BundleAttr> {
+    let _ = kind;
+    let mut attr = BundleAttr { inputs: None };
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(attr);
+    }
+    meta.parse_nested_meta(|m| {
+        let key = key_ident(&m, "`inputs`")?;
+        if key == INPUTS && attr.inputs.is_none() {
+            attr.inputs = Some(key);
+        } else if key == INPUTS {
+            cx.error_spanned_by(&key, "duplicate key `inputs`");
+        } else {
+            cx.error_spanned_by(&key, symbol::unknown("`bundle` key", &key.to_string(), &[INPUTS]));
+            super::skip_value(&m)?;
+        }
+        Ok(())
+    })?;
+    Ok(attr)
+}

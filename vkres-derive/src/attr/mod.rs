@@ -1,0 +1,265 @@
+//! Parsing of `#[gpu(...)]` on one field: its [`Kind`] (one module per kind) and the
+//! field-level keys `binding` and `stages`. Every malformed key is reported at its tokens and
+//! parsing goes on, so one pass finds every error of the attribute.
+
+mod buffer;
+mod bundle;
+mod sampler;
+mod shader;
+mod texture;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::{Expr, Ident, LitInt, Token};
+
+pub use buffer::BufferAttr;
+pub use bundle::BundleAttr;
+pub use sampler::SamplerAttr;
+pub use shader::ShaderAttr;
+pub use texture::{Mips, SamplerRef, TextureAttr};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{self, *};
+
+/// A value given in the attribute, with the key that gave it (for spans of later errors).
+pub struct Keyed<T> {
+    /// The key as written.
+    pub key: Ident,
+    /// The value.
+    pub value: T,
+}
+
+/// Where a resource's initial data comes from.
+pub enum Source {
+    /// An expression evaluated at `create` (a const, a static, a call).
+    Expr(Expr),
+    /// `input`: a field of the generated `<Name>Inputs` struct.
+    Input(Ident),
+}
+
+/// The resource kind of a field and its keys. Adding a kind: a variant here, a parse module,
+/// a name in `symbol::KINDS`, its references in `graph`, its inferred usage in `usage`, and an
+/// expand module.
+#[allow(clippy::large_enum_variant)] // one per field, made once per derive: size does not matter
+pub enum Kind {
+    /// `buffer(...)`.
+    Buffer(BufferAttr),
+    /// `texture(...)` (boxed: by far the largest attribute).
+    Texture(Box<TextureAttr>),
+    /// `sampler(...)`.
+    Sampler(SamplerAttr),
+    /// `shader(...)`.
+    Shader(ShaderAttr),
+    /// `bundle` / `bundle(inputs)`.
+    Bundle(BundleAttr),
+}
+
+impl Kind {
+    /// The kind's name as written in the schema.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Buffer(_) => BUFFER,
+            Kind::Texture(_) => TEXTURE,
+            Kind::Sampler(_) => SAMPLER,
+            Kind::Shader(_) => SHADER,
+            Kind::Bundle(_) => BUNDLE,
+        }
+    }
+}
+
+/// Everything `#[gpu(...)]` says about one field.
+pub struct FieldAttr {
+    /// The resource kind.
+    pub kind: Option<Kind>,
+    /// `binding = N`: the literal and its value.
+    pub binding: Option<Keyed<(LitInt, u32)>>,
+    /// `stages = A | B`.
+    pub stages: Option<Keyed<Vec<(Ident, &'static str)>>>,
+}
+
+/// Sets `slot` once; a second time is a "duplicate key" error at the second key.
+pub fn set_once<T>(cx: &Ctxt, slot: &mut Option<Keyed<T>>, key: &Ident, value: T) {
+    if slot.is_some() {
+        cx.error_spanned_by(key, format!("duplicate key `{key}`"));
+    } else {
+        *slot = Some(Keyed { key: key.clone(), value });
+    }
+}
+
+/// Consumes the value of a key that was rejected, so parsing can go on with the next key.
+pub fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let value = meta.value()?;
+        while !value.is_empty() && !value.peek(Token![,]) {
+            value.parse::<proc_macro2::TokenTree>()?;
+        }
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+/// The key of a nested meta item as an identifier, or an error at the path.
+pub fn key_ident(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<Ident> {
+    meta.path.get_ident().cloned().ok_or_else(|| meta.error(format!("expected {what}, found a path")))
+}
+
+/// Whether `kind(...)` has its parenthesised keys; reports the missing parentheses otherwise.
+pub fn has_parens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident, example: &str) -> syn::Result<bool> {
+    if meta.input.peek(syn::token::Paren) {
+        let fork = meta.input.fork();
+        let content;
+        syn::parenthesized!(content in fork);
+        if !content.is_empty() {
+            return Ok(true);
+        }
+        cx.error_spanned_by(kind, format!("`{kind}()` has no keys: e.g. `{example}`"));
+        skip_value(meta)?;
+        return Ok(false);
+    }
+    cx.error_spanned_by(kind, format!("`{kind}` needs its keys in parentheses: `{example}`"));
+    skip_value(meta)?;
+    Ok(false)
+}
+
+/// Parses `data = EXPR` or `data = input`.
+pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
+    let fork = input.fork();
+    if let Ok(ident) = fork.parse::<Ident>()
+        && ident == INPUT
+        && (fork.is_empty() || fork.peek(Token![,]))
+    {
+        input.parse::<Ident>()?;
+        return Ok(Source::Input(ident));
+    }
+    input.parse().map(Source::Expr)
+}
+
+/// Parses the `#[gpu(...)]` attributes of one field; every problem is reported to `cx`.
+pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
+    let mut out = FieldAttr { kind: None, binding: None, stages: None };
+    let mut seen_attr = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident(GPU)) {
+        if seen_attr {
+            cx.error_spanned_by(attr, "duplicate `#[gpu(...)]` attribute; give each field one");
+            continue;
+        }
+        seen_attr = true;
+        let mut kind_seen = false;
+        let result = attr.parse_nested_meta(|meta| {
+            let ident = key_ident(&meta, "a resource kind such as `buffer(...)`")?;
+            let name = ident.to_string();
+            if KINDS.contains(&name.as_str()) {
+                if kind_seen {
+                    cx.error_spanned_by(&ident, format!("a field has one resource kind; `{ident}` is a second"));
+                    return skip_value(&meta);
+                }
+                kind_seen = true;
+            }
+            match name.as_str() {
+                BUFFER => out.kind = buffer::parse(cx, &meta, ident)?.map(Kind::Buffer),
+                TEXTURE => out.kind = texture::parse(cx, &meta, ident)?.map(|t| Kind::Texture(Box::new(t))),
+                SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta, ident)?)),
+                SHADER => out.kind = shader::parse(cx, &meta, ident)?.map(Kind::Shader),
+                BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta, ident)?)),
+                BINDING => {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<u32>() {
+                        Ok(n) => set_once(cx, &mut out.binding, &ident, (lit, n)),
+                        Err(e) => cx.error_spanned_by(&lit, format!("`binding` is a `u32`: {e}")),
+                    }
+                }
+                STAGES => {
+                    let flags = parse_flags(cx, meta.value()?, "shader stage", STAGE_FLAGS)?;
+                    set_once(cx, &mut out.stages, &ident, flags);
+                }
+                other => {
+                    cx.error_spanned_by(&ident, symbol::unknown("resource kind or key", other, TOP_LEVEL));
+                    skip_value(&meta)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+/// Parses `A | B | C` of flags in `table`; unknown flags are reported and left out.
+pub fn parse_flags(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    what: &str,
+    table: &'static [(&'static str, &'static str)],
+) -> syn::Result<Vec<(Ident, &'static str)>> {
+    let mut flags = Vec::new();
+    loop {
+        let flag: Ident = input.parse()?;
+        let spelled = flag.to_string();
+        match table.iter().find(|(s, _)| *s == spelled) {
+            Some((_, canonical)) => flags.push((flag, *canonical)),
+            None => {
+                let names: Vec<&str> = table.iter().map(|(s, _)| *s).collect();
+                cx.error_spanned_by(&flag, symbol::unknown(what, &spelled, &names));
+            }
+        }
+        if !input.peek(Token![|]) {
+            return Ok(flags);
+        }
+        input.parse::<Token![|]>()?;
+    }
+}
+
+/// Parses one identifier among `choices` (`(spelling, variant)` pairs).
+pub fn parse_choice(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    what: &str,
+    choices: &'static [(&'static str, &'static str)],
+) -> syn::Result<Option<&'static str>> {
+    let value: Ident = input.parse()?;
+    let spelled = value.to_string();
+    match choices.iter().find(|(s, _)| *s == spelled) {
+        Some((_, variant)) => Ok(Some(variant)),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(s, _)| *s).collect();
+            cx.error_spanned_by(&value, symbol::unknown(&format!("`{what}` value"), &spelled, &names));
+            Ok(None)
+        }
+    }
+}
+
+/// A choice key: sets `slot` when the value is known, else marks the attribute incomplete.
+pub fn set_choice(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+    slot: &mut Option<Keyed<&'static str>>,
+    complete: &mut bool,
+    choices: &'static [(&'static str, &'static str)],
+) -> syn::Result<()> {
+    match parse_choice(cx, meta.value()?, &key.to_string(), choices)? {
+        Some(v) => set_once(cx, slot, key, v),
+        None => *complete = false,
+    }
+    Ok(())
+}
+
+impl<T> Keyed<T> {
+    /// The span of the key (where errors about this value point).
+    pub fn span(&self) -> Span {
+        self.key.span()
+    }
+}
+
+impl ToTokens for Keyed<Expr> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.value.to_tokens(tokens);
+    }
+}

@@ -1,0 +1,61 @@
+//! `buffer` fields.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::Field;
+use crate::attr::BufferAttr;
+use crate::graph::Role;
+
+/// The `Result<FieldType>` expression that creates a buffer field.
+pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+    let ty = field.ty;
+    let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
+        // Spanned at the user's flag where there is one (a flag unknown to this ash version).
+        let span =
+            b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
+        let c = syn::Ident::new(flag, span);
+        quote!(| ::vkres::vk::BufferUsageFlags::#c)
+    });
+    let variant =
+        |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
+    let mapping = variant(b.mapping.as_ref().map(|m| m.value), "None");
+    let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
+    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>| match e {
+        Some(e) => {
+            let n = super::typed(&e.value, "u64");
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let len = count(b.len.as_ref());
+    let size = count(b.size.as_ref());
+    let spec = quote! {
+        &::vkres::__private::BufferSpec {
+            name: #name,
+            usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
+            mapping: ::vkres::MappingType::#mapping,
+            location: ::vkres::MemoryLocation::#location,
+            len: #len,
+            size: #size,
+        }
+    };
+    if let Some(copy) = &b.copy {
+        let src = super::local_of(&copy.value);
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
+        return quote!(#call(__vkres_batch, #spec, &#src));
+    }
+    if b.data.is_none() {
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
+        return quote!(#call(__vkres_batch, #spec));
+    }
+    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
+    let data = super::data_tokens(
+        b.data.as_ref().map(|d| &d.value),
+        field,
+        |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
+    );
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    quote!(#call(__vkres_batch, #spec, #data))
+}

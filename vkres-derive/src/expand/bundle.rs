@@ -1,0 +1,24 @@
+//! `bundle` fields: a nested `GpuResources` struct recorded into the same batch.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::Field;
+use crate::attr::BundleAttr;
+
+/// The `Result<FieldType>` expression that records a nested bundle.
+pub fn create(field: &Field<'_>, b: &BundleAttr) -> TokenStream {
+    let ty = field.ty;
+    let name = field.ident;
+    match &b.inputs {
+        Some(_) => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle_with_inputs::<#ty>);
+            quote!(#call(__vkres_batch, __vkres_inputs.#name))
+        }
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle::<#ty>);
+            quote!(#call(__vkres_batch))
+        }
+    }
+}

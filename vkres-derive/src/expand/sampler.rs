@@ -1,0 +1,67 @@
+//! `sampler` fields and inline texture samplers: a `vkres::SamplerDesc` taken from the pool,
+//! so fields with the same description share one `VkSampler`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::Field;
+use crate::attr::{Keyed, SamplerAttr};
+
+/// The `SamplerDesc` expression of a sampler attribute: the default, then each key.
+pub fn desc(s: &SamplerAttr) -> TokenStream {
+    let mut sets = Vec::new();
+    let constant = |ty: &str, v: &Keyed<&'static str>| {
+        let ty = syn::Ident::new(ty, v.key.span());
+        let c = syn::Ident::new(v.value, v.key.span());
+        quote!(::vkres::vk::#ty::#c)
+    };
+    let mut set = |field: TokenStream, value: Option<TokenStream>| {
+        if let Some(value) = value {
+            sets.push(quote!(__vkres_d.#field = #value;));
+        }
+    };
+    let filter = |v: &Option<Keyed<&'static str>>| v.as_ref().map(|v| constant("Filter", v));
+    set(quote!(mag_filter), filter(&s.filter));
+    set(quote!(min_filter), filter(&s.filter));
+    set(quote!(mag_filter), filter(&s.mag_filter));
+    set(quote!(min_filter), filter(&s.min_filter));
+    set(quote!(mipmap_mode), s.mipmap.as_ref().map(|v| constant("SamplerMipmapMode", v)));
+    let address = |v: &Option<Keyed<&'static str>>| v.as_ref().map(|v| constant("SamplerAddressMode", v));
+    let index = proc_macro2::Literal::usize_unsuffixed;
+    for i in 0..3 {
+        let i = index(i);
+        set(quote!(address_mode[#i]), address(&s.address));
+    }
+    for (i, a) in [&s.address_u, &s.address_v, &s.address_w].into_iter().enumerate() {
+        let i = index(i);
+        set(quote!(address_mode[#i]), address(a));
+    }
+    let float = |v: &Option<Keyed<syn::Expr>>| v.as_ref().map(|v| super::typed(&v.value, "f32"));
+    set(quote!(max_anisotropy), float(&s.anisotropy).map(|f| quote!(::core::option::Option::Some(#f))));
+    set(quote!(min_lod), float(&s.min_lod));
+    set(quote!(max_lod), float(&s.max_lod));
+    set(quote!(mip_lod_bias), float(&s.lod_bias));
+    set(
+        quote!(compare_op),
+        s.compare.as_ref().map(|v| {
+            let c = constant("CompareOp", v);
+            quote!(::core::option::Option::Some(#c))
+        }),
+    );
+    set(quote!(border_color), s.border.as_ref().map(|v| constant("BorderColor", v)));
+    quote! {{
+        #[allow(unused_mut)]
+        let mut __vkres_d = <::vkres::SamplerDesc as ::core::default::Default>::default();
+        #(#sets)*
+        __vkres_d
+    }}
+}
+
+/// The `Result<FieldType>` expression of a sampler field.
+pub fn create(field: &Field<'_>, s: &SamplerAttr) -> TokenStream {
+    let ty = field.ty;
+    let desc = desc(s);
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::sampler_field::<#ty>);
+    quote!(#call(&*__vkres_batch, &#desc))
+}

@@ -1,0 +1,97 @@
+//! `texture` fields: image, view, upload (or transition) and sampler.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::Field;
+use crate::attr::{Mips, SamplerRef, TextureAttr};
+
+/// The `Result<FieldType>` expression that creates a texture field.
+pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
+    let ty = field.ty;
+    let usage = crate::infer::texture_usage(t);
+    let layout = syn::Ident::new(crate::infer::texture_layout(t, &usage), t.kind.span());
+    let flags = usage.iter().map(|f| {
+        let c = syn::Ident::new(f, t.kind.span());
+        quote!(| ::vkres::vk::ImageUsageFlags::#c)
+    });
+    let format = match &t.format {
+        Some(f) => {
+            let f = &f.value;
+            quote_spanned!(f.span()=> ::vkres::vk::Format::#f)
+        }
+        None => quote!(::vkres::vk::Format::UNDEFINED),
+    };
+    let dims = t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8);
+    let extent: Vec<TokenStream> = (0..3)
+        .map(|i| match t.extent.as_ref().and_then(|e| e.value.get(i)) {
+            Some(e) => super::typed(e, "u32"),
+            None => quote!(1u32),
+        })
+        .collect();
+    let mips = match t.mips.as_ref().map(|m| &m.value) {
+        Some(Mips::Generate) => quote!(::core::option::Option::None),
+        Some(Mips::Count(e)) => {
+            let n = super::typed(e, "u32");
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::Some(1u32)),
+    };
+    let layers = match &t.layers {
+        Some(l) => super::typed(&l.value, "u32"),
+        None => quote!(1u32),
+    };
+    let view = match &t.view {
+        Some(v) => {
+            let c = syn::Ident::new(v.value, v.key.span());
+            quote!(::core::option::Option::Some(::vkres::vk::ImageViewType::#c))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let location = syn::Ident::new(t.location.as_ref().map_or("Auto", |l| l.value), proc_macro2::Span::call_site());
+    let data = super::data_tokens(
+        t.data.as_ref().map(|d| &d.value),
+        field,
+        |expr| quote_spanned!(expr.span()=> ::vkres::__private::texels(&(#expr))),
+    );
+    let spec = quote! {
+        &::vkres::__private::TextureSpec {
+            name: #name,
+            format: #format,
+            dims: #dims,
+            extent: [#(#extent),*],
+            mips: #mips,
+            layers: #layers,
+            view: #view,
+            usage: ::vkres::vk::ImageUsageFlags::empty() #(#flags)*,
+            layout: ::vkres::vk::ImageLayout::#layout,
+            location: ::vkres::MemoryLocation::#location,
+        }
+    };
+    match t.sampler.as_ref().map(|s| &s.value) {
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data))
+        }
+        Some(SamplerRef::Field(ident)) => {
+            let sampler = super::local_of(ident);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler)))
+        }
+        Some(SamplerRef::Inline(s)) => {
+            let desc = super::sampler::desc(s);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            quote!({
+                let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
+                #call(__vkres_batch, #spec, #data, &__vkres_sampler)
+            })
+        }
+    }
+}
+
+/// The layout a texture's descriptor names.
+pub fn layout(t: &TextureAttr) -> syn::Ident {
+    let usage = crate::infer::texture_layout(t, &crate::infer::texture_usage(t));
+    syn::Ident::new(usage, proc_macro2::Span::call_site())
+}

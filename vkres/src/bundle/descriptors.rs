@@ -1,0 +1,182 @@
+//! Descriptor bindings of a bundle: the `VkDescriptorSetLayoutBinding`s its `binding = N`
+//! fields declare ([`DescriptorBinding`]) and the writes that point a descriptor set at its
+//! resources ([`DescriptorWrites`]).
+
+use ash::vk;
+
+use crate::resources::{Buffer, ImageView, Sampler, Texture};
+
+/// What a bound field is to a shader; the derive picks it from the field's kind and usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DescriptorKind {
+    /// A buffer with `UNIFORM_BUFFER` usage.
+    UniformBuffer,
+    /// A buffer with `STORAGE_BUFFER` usage.
+    StorageBuffer,
+    /// A texture with a sampler.
+    CombinedImageSampler,
+    /// A texture without a sampler, sampled.
+    SampledImage,
+    /// A texture without a sampler, with `STORAGE` usage.
+    StorageImage,
+    /// A sampler field.
+    Sampler,
+    /// A top-level acceleration structure.
+    AccelerationStructure,
+}
+
+impl DescriptorKind {
+    /// The Vulkan descriptor type.
+    pub fn descriptor_type(self) -> vk::DescriptorType {
+        match self {
+            Self::UniformBuffer => vk::DescriptorType::UNIFORM_BUFFER,
+            Self::StorageBuffer => vk::DescriptorType::STORAGE_BUFFER,
+            Self::CombinedImageSampler => vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
+            Self::SampledImage => vk::DescriptorType::SAMPLED_IMAGE,
+            Self::StorageImage => vk::DescriptorType::STORAGE_IMAGE,
+            Self::Sampler => vk::DescriptorType::SAMPLER,
+            Self::AccelerationStructure => vk::DescriptorType::ACCELERATION_STRUCTURE_KHR,
+        }
+    }
+}
+
+/// One binding of a bundle's descriptor set layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescriptorBinding {
+    /// The binding number (`binding = N`).
+    pub binding: u32,
+    /// The descriptor type.
+    pub kind: DescriptorKind,
+    /// The stages that see it (`stages = ...`).
+    pub stages: vk::ShaderStageFlags,
+    /// The field it binds.
+    pub field: &'static str,
+}
+
+impl DescriptorBinding {
+    /// The layout binding (one descriptor).
+    pub fn layout_binding(&self) -> vk::DescriptorSetLayoutBinding<'static> {
+        vk::DescriptorSetLayoutBinding::default()
+            .binding(self.binding)
+            .descriptor_type(self.kind.descriptor_type())
+            .descriptor_count(1)
+            .stage_flags(self.stages)
+    }
+}
+
+/// Where one write's descriptor comes from, as an index into the writes' info arrays.
+#[derive(Debug, Clone, Copy)]
+enum Info {
+    Buffer(usize),
+    Image(usize),
+    Accel(usize),
+}
+
+/// The descriptor writes that point one descriptor set at a bundle's resources (from the
+/// generated `write_descriptors(set)`): owned data, turned into `VkWriteDescriptorSet`s by
+/// [`with_writes`](Self::with_writes) for `vkUpdateDescriptorSets`.
+///
+/// The writes hold handles only: keep the bundle alive while the set is in use.
+#[derive(Debug, Clone, Default)]
+pub struct DescriptorWrites {
+    set: vk::DescriptorSet,
+    entries: Vec<(u32, DescriptorKind, Info)>,
+    buffers: Vec<vk::DescriptorBufferInfo>,
+    images: Vec<vk::DescriptorImageInfo>,
+    accels: Vec<vk::AccelerationStructureKHR>,
+}
+
+impl DescriptorWrites {
+    /// No writes yet, into `set`.
+    pub fn new(set: vk::DescriptorSet) -> Self {
+        Self { set, ..Self::default() }
+    }
+
+    /// The whole of `buffer` at `binding`.
+    pub fn buffer<T>(&mut self, binding: u32, kind: DescriptorKind, buffer: &Buffer<T>) -> &mut Self {
+        self.buffers.push(vk::DescriptorBufferInfo { buffer: buffer.handle(), offset: 0, range: vk::WHOLE_SIZE });
+        self.entries.push((binding, kind, Info::Buffer(self.buffers.len() - 1)));
+        self
+    }
+
+    /// `texture` (view and sampler) at `binding`, in `layout`.
+    pub fn texture(&mut self, binding: u32, texture: &Texture, layout: vk::ImageLayout) -> &mut Self {
+        self.images.push(texture.descriptor_info(layout));
+        self.entries.push((binding, DescriptorKind::CombinedImageSampler, Info::Image(self.images.len() - 1)));
+        self
+    }
+
+    /// `view` without a sampler (sampled or storage image) at `binding`, in `layout`.
+    pub fn image(
+        &mut self,
+        binding: u32,
+        kind: DescriptorKind,
+        view: &ImageView,
+        layout: vk::ImageLayout,
+    ) -> &mut Self {
+        let info =
+            vk::DescriptorImageInfo { sampler: vk::Sampler::null(), image_view: view.handle(), image_layout: layout };
+        self.images.push(info);
+        self.entries.push((binding, kind, Info::Image(self.images.len() - 1)));
+        self
+    }
+
+    /// `sampler` at `binding`.
+    pub fn sampler(&mut self, binding: u32, sampler: &Sampler) -> &mut Self {
+        let info = vk::DescriptorImageInfo { sampler: sampler.handle(), ..Default::default() };
+        self.images.push(info);
+        self.entries.push((binding, DescriptorKind::Sampler, Info::Image(self.images.len() - 1)));
+        self
+    }
+
+    /// An acceleration structure at `binding`.
+    pub fn acceleration_structure(&mut self, binding: u32, handle: vk::AccelerationStructureKHR) -> &mut Self {
+        self.accels.push(handle);
+        self.entries.push((binding, DescriptorKind::AccelerationStructure, Info::Accel(self.accels.len() - 1)));
+        self
+    }
+
+    /// The set written to.
+    pub fn set(&self) -> vk::DescriptorSet {
+        self.set
+    }
+
+    /// The bindings written, in order.
+    pub fn bindings(&self) -> Vec<(u32, DescriptorKind)> {
+        self.entries.iter().map(|&(b, k, _)| (b, k)).collect()
+    }
+
+    /// Calls `f` with one `VkWriteDescriptorSet` per binding (pointing into `self`), e.g.
+    /// `writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })`.
+    pub fn with_writes<R>(&self, f: impl FnOnce(&[vk::WriteDescriptorSet<'_>]) -> R) -> R {
+        let mut accel_infos: Vec<vk::WriteDescriptorSetAccelerationStructureKHR<'_>> = self
+            .accels
+            .iter()
+            .map(|a| {
+                vk::WriteDescriptorSetAccelerationStructureKHR::default()
+                    .acceleration_structures(std::slice::from_ref(a))
+            })
+            .collect();
+        let mut accel_infos = accel_infos.iter_mut().map(Some).collect::<Vec<_>>();
+        let writes: Vec<vk::WriteDescriptorSet<'_>> = self
+            .entries
+            .iter()
+            .map(|&(binding, kind, info)| {
+                let write = vk::WriteDescriptorSet::default()
+                    .dst_set(self.set)
+                    .dst_binding(binding)
+                    .descriptor_type(kind.descriptor_type());
+                match info {
+                    Info::Buffer(i) => write.buffer_info(std::slice::from_ref(&self.buffers[i])),
+                    Info::Image(i) => write.image_info(std::slice::from_ref(&self.images[i])),
+                    Info::Accel(i) => match accel_infos[i].take() {
+                        Some(next) => write.descriptor_count(1).push_next(next),
+                        None => write,
+                    },
+                }
+            })
+            .collect();
+        f(&writes)
+    }
+}

@@ -1,0 +1,80 @@
+//! [`ShaderModule`]: a `VkShaderModule` made from SPIR-V words.
+
+use std::sync::Arc;
+
+use ash::vk;
+
+use crate::Context;
+use crate::error::{Error, Result, VkContext};
+
+/// The first word of every SPIR-V module.
+pub const SPIRV_MAGIC: u32 = 0x0723_0203;
+
+/// The owner of one `VkShaderModule`.
+struct ShaderShared {
+    handle: vk::ShaderModule,
+    ctx: Arc<Context>,
+    name: String,
+}
+
+impl Drop for ShaderShared {
+    fn drop(&mut self) {
+        // SAFETY: the last handle is gone; pipelines made from a module do not need it alive.
+        // Destroying a null handle (a released field's placeholder) is a no-op.
+        unsafe { self.ctx.device().destroy_shader_module(self.handle, None) };
+    }
+}
+
+/// A `VkShaderModule`. A shared handle: clones share it, the last one destroys it.
+#[derive(Clone)]
+pub struct ShaderModule {
+    shared: Arc<ShaderShared>,
+}
+
+impl std::fmt::Debug for ShaderModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShaderModule").field("name", &self.shared.name).field("handle", &self.shared.handle).finish()
+    }
+}
+
+impl ShaderModule {
+    /// The `VkShaderModule`.
+    pub fn handle(&self) -> vk::ShaderModule {
+        self.shared.handle
+    }
+
+    /// Debug name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Drops this handle's reference to the module, leaving a null placeholder (for the
+    /// ordered drop of derived bundles).
+    pub(crate) fn release(&mut self) {
+        if self.shared.handle == vk::ShaderModule::null() {
+            return;
+        }
+        let ctx = self.shared.ctx.clone();
+        self.shared = Arc::new(ShaderShared { handle: vk::ShaderModule::null(), ctx, name: String::new() });
+    }
+}
+
+/// Checks that `code` is SPIR-V (a whole number of words, starting with the magic number in
+/// the host's byte order) and creates the module.
+pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
+    let invalid = |reason: String| Error::InvalidDescription { name: name.into(), reason };
+    if code.is_empty() || code.len() % 4 != 0 {
+        return Err(invalid(format!("SPIR-V is a whole number of 4-byte words; {} bytes given", code.len())));
+    }
+    let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]])).collect();
+    if words[0] != SPIRV_MAGIC {
+        return Err(invalid(format!("not SPIR-V: the first word is {:#010x}, not {SPIRV_MAGIC:#010x}", words[0])));
+    }
+    let info = vk::ShaderModuleCreateInfo::default().code(&words);
+    // SAFETY: `words` is a whole number of words starting with the SPIR-V magic number; the
+    // validation layer checks the module's contents where it is on.
+    let handle = unsafe { ctx.device().create_shader_module(&info, None) }.op("vkCreateShaderModule")?;
+    // SAFETY: `handle` is a live shader module of this device.
+    unsafe { ctx.set_debug_name(handle, name) };
+    Ok(ShaderModule { shared: Arc::new(ShaderShared { handle, ctx: ctx.clone(), name: name.into() }) })
+}
