@@ -2,7 +2,7 @@
 //! References between fields (existence, kind, cycles) are checked in `graph`.
 
 use crate::ast::{Container, Field};
-use crate::attr::{BufferAttr, Kind, Mips, SamplerRef, ShaderAttr, TextureAttr};
+use crate::attr::{BlasAttr, BufferAttr, Kind, Mips, SamplerRef, ShaderAttr, TextureAttr, TlasAttr};
 use crate::ctxt::Ctxt;
 
 /// Runs every rule on `cont`.
@@ -10,7 +10,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     for field in &cont.fields {
         match &field.kind {
             Kind::Buffer(buffer) => {
-                if buffer.complete {
+                if buffer.complete && !read_by_blas(cont, field) {
                     buffer_has_usage(cx, field, buffer);
                     buffer_has_size(cx, field, buffer);
                 }
@@ -26,12 +26,66 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 texture_generated_mips_need_data(cx, field, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
-            Kind::Sampler(_) | Kind::Bundle(_) => {}
+            Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),
+            Kind::Tlas(tlas) if tlas.complete => tlas_has_instances(cx, field, tlas),
+            Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
         binding_fits_kind(cx, field);
         stages_need_binding(cx, field);
     }
     bindings_unique(cx, cont);
+}
+
+/// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).
+fn read_by_blas(cont: &Container<'_>, field: &Field<'_>) -> bool {
+    cont.fields.iter().any(|f| match &f.kind {
+        Kind::Blas(b) => [&b.vertices, &b.indices, &b.transform, &b.aabbs]
+            .into_iter()
+            .any(|k| k.as_ref().is_some_and(|k| k.value == *field.ident)),
+        _ => false,
+    })
+}
+
+/// A BLAS field holds one geometry: triangles (`vertices`, with optional `indices`, `format`,
+/// `stride`, `transform`) or boxes (`aabbs`), never both.
+fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
+    match (&blas.vertices, &blas.aabbs) {
+        (None, None) => cx.error_spanned_by(
+            &blas.kind,
+            format!(
+                "`blas` of field `{}` needs `vertices = field` (triangles) or `aabbs = field` (boxes)",
+                field.ident
+            ),
+        ),
+        (Some(_), Some(aabbs)) => {
+            cx.error_spanned_by(&aabbs.key, "a `blas` holds triangles (`vertices`) or boxes (`aabbs`), not both")
+        }
+        (None, Some(_)) => {
+            for key in [blas.indices.as_ref().map(|k| &k.key), blas.transform.as_ref().map(|k| &k.key)]
+                .into_iter()
+                .chain([blas.format.as_ref().map(|k| &k.key), blas.stride.as_ref().map(|k| &k.key)])
+                .flatten()
+            {
+                cx.error_spanned_by(key, format!("`{key}` describes triangles; this `blas` holds boxes (`aabbs`)"));
+            }
+        }
+        (Some(_), None) => {}
+    }
+}
+
+/// A TLAS needs instances, and each instance its BLAS.
+fn tlas_has_instances(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
+    if tlas.instances.is_empty() {
+        cx.error_spanned_by(
+            &tlas.kind,
+            format!("`tlas` of field `{}` needs at least one `instance(blas = field)`", field.ident),
+        );
+    }
+    for instance in &tlas.instances {
+        if instance.blas.is_none() {
+            cx.error_spanned_by(&instance.token, "`instance` needs `blas = field`: the BLAS it places");
+        }
+    }
 }
 
 /// A buffer's usage says what it is for; vkres adds what it needs itself (`TRANSFER_DST` for

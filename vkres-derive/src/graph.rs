@@ -8,13 +8,17 @@ use crate::ast::{Container, Field};
 use crate::attr::{Kind, SamplerRef};
 use crate::ctxt::Ctxt;
 
-/// How a field uses a field it names. (BLAS/TLAS: geometry buffers and instances go here.)
+/// How a field uses a field it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// `texture(sampler = field)`: the texture is paired with that sampler.
     Sampler,
     /// `buffer(copy = field)`: the buffer's contents are copied from that buffer.
     CopySource,
+    /// `blas(vertices | indices | transform | aabbs = field)`: a buffer the build reads.
+    BuildInput(&'static str),
+    /// `tlas(instance(blas = field))`: a BLAS the TLAS refers to.
+    Instance,
 }
 
 impl Role {
@@ -22,7 +26,8 @@ impl Role {
     fn expected_kind(self) -> &'static str {
         match self {
             Role::Sampler => crate::symbol::SAMPLER,
-            Role::CopySource => crate::symbol::BUFFER,
+            Role::CopySource | Role::BuildInput(_) => crate::symbol::BUFFER,
+            Role::Instance => crate::symbol::BLAS,
         }
     }
 
@@ -31,6 +36,8 @@ impl Role {
         match self {
             Role::Sampler => "sampler",
             Role::CopySource => "copy",
+            Role::BuildInput(key) => key,
+            Role::Instance => "blas",
         }
     }
 }
@@ -43,6 +50,15 @@ pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
             Some(SamplerRef::Field(ident)) => vec![(ident, Role::Sampler)],
             _ => Vec::new(),
         },
+        Kind::Blas(b) => {
+            [(&b.vertices, "vertices"), (&b.indices, "indices"), (&b.transform, "transform"), (&b.aabbs, "aabbs")]
+                .into_iter()
+                .filter_map(|(slot, key)| slot.as_ref().map(|k| (&k.value, Role::BuildInput(key))))
+                .collect()
+        }
+        Kind::Tlas(t) => {
+            t.instances.iter().filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance))).collect()
+        }
         Kind::Sampler(_) | Kind::Shader(_) | Kind::Bundle(_) => Vec::new(),
     }
 }

@@ -8,9 +8,7 @@
 //! | texture without `usage` | `SAMPLED` |
 //! | texture with `data` | `TRANSFER_DST` |
 //! | texture with `mips = generate` | `TRANSFER_SRC \| TRANSFER_DST` |
-//!
-//! (BLAS/TLAS: a buffer a BLAS reads gets `ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR |
-//! SHADER_DEVICE_ADDRESS`, through a `Role` of `graph`.)
+//! | buffer a `blas` reads | `ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR \| SHADER_DEVICE_ADDRESS` |
 
 use crate::attr::{BufferAttr, Mips, TextureAttr};
 use crate::graph::Role;
@@ -33,6 +31,10 @@ pub fn buffer_usage(b: &BufferAttr, users: &[(usize, Role)]) -> Vec<&'static str
     }
     if users.iter().any(|(_, role)| *role == Role::CopySource) {
         add(&mut flags, "TRANSFER_SRC");
+    }
+    if users.iter().any(|(_, role)| matches!(role, Role::BuildInput(_))) {
+        add(&mut flags, "ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR");
+        add(&mut flags, "SHADER_DEVICE_ADDRESS");
     }
     flags
 }
@@ -97,5 +99,7 @@ pub fn descriptor_kind(kind: &crate::attr::Kind) -> Result<&'static str, String>
         Kind::Sampler(_) => Ok("Sampler"),
         Kind::Shader(_) => Err("a shader module is not a descriptor; it cannot have a `binding`".into()),
         Kind::Bundle(_) => Err("a nested bundle cannot have a `binding`; give its own fields bindings instead".into()),
+        Kind::Tlas(_) => Ok("AccelerationStructure"),
+        Kind::Blas(_) => Err("shaders trace against a TLAS; a BLAS cannot have a `binding`".into()),
     }
 }

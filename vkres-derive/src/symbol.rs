@@ -13,16 +13,19 @@ pub const SAMPLER: &str = "sampler";
 pub const SHADER: &str = "shader";
 /// `bundle`, or `bundle(inputs)`: a nested `GpuResources` struct.
 pub const BUNDLE: &str = "bundle";
-/// Every kind the derive knows. (BLAS/TLAS: add `blas`, `tlas` here, in `attr::Kind`, and an
-/// expand function each.)
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE];
+/// `blas(vertices = field, ...)` or `blas(aabbs = field)`: a bottom-level acceleration structure.
+pub const BLAS: &str = "blas";
+/// `tlas(instance(blas = field, ...), ...)`: a top-level acceleration structure.
+pub const TLAS: &str = "tlas";
+/// Every kind the derive knows.
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
 /// `stages = A | B`.
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
-pub const TOP_LEVEL: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BINDING, STAGES];
+pub const TOP_LEVEL: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BINDING, STAGES];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";
@@ -96,6 +99,44 @@ pub const SAMPLER_KEYS: &[&str] = &[
     FILTER, MAG_FILTER, MIN_FILTER, MIPMAP, ADDRESS, ADDRESS_U, ADDRESS_V, ADDRESS_W, ANISOTROPY, MIN_LOD, MAX_LOD,
     LOD_BIAS, COMPARE, BORDER,
 ];
+
+/// Keys of `blas(...)`: `vertices = field` (a buffer field of vertices).
+pub const VERTICES: &str = "vertices";
+/// `indices = field`: a `Buffer<u16>` or `Buffer<u32>` field.
+pub const INDICES: &str = "indices";
+/// `stride = N`: bytes between vertices (default: the vertex buffer's element size).
+pub const STRIDE: &str = "stride";
+/// `transform = field` (blas: a `Buffer<Transform3x4>` field) or `transform = EXPR` (instance).
+pub const TRANSFORM: &str = "transform";
+/// `aabbs = field`: a `Buffer<vkres::Aabb>` field.
+pub const AABBS: &str = "aabbs";
+/// `prefer = fast_trace | fast_build | balanced`.
+pub const PREFER: &str = "prefer";
+/// `allow_update`: refits allowed.
+pub const ALLOW_UPDATE: &str = "allow_update";
+/// `allow_compaction`: compaction allowed.
+pub const ALLOW_COMPACTION: &str = "allow_compaction";
+/// Every key of `blas(...)`.
+pub const BLAS_KEYS: &[&str] =
+    &[VERTICES, FORMAT, STRIDE, INDICES, TRANSFORM, AABBS, OPAQUE, PREFER, ALLOW_UPDATE, ALLOW_COMPACTION];
+/// `opaque = false`: geometry not opaque (any-hit shaders run); default true.
+pub const OPAQUE: &str = "opaque";
+/// Build preferences (`vkres::BuildPreference`).
+pub const PREFERENCES: &[(&str, &str)] =
+    &[("fast_trace", "FastTrace"), ("fast_build", "FastBuild"), ("balanced", "Balanced")];
+
+/// Keys of `tlas(...)`: `instance(...)`, once per instance.
+pub const INSTANCE: &str = "instance";
+/// Every key of `tlas(...)`.
+pub const TLAS_KEYS: &[&str] = &[INSTANCE, PREFER, ALLOW_UPDATE];
+/// `custom_index = N` of an instance (24 bits).
+pub const CUSTOM_INDEX: &str = "custom_index";
+/// `mask = N` of an instance (8 bits).
+pub const MASK: &str = "mask";
+/// `sbt_offset = N` of an instance (24 bits).
+pub const SBT_OFFSET: &str = "sbt_offset";
+/// Every key of `instance(...)`.
+pub const INSTANCE_KEYS: &[&str] = &[BLAS, TRANSFORM, CUSTOM_INDEX, MASK, SBT_OFFSET];
 
 /// Keys of `shader(...)`: `path = "file.spv"`, relative to the crate's `Cargo.toml`.
 pub const PATH: &str = "path";

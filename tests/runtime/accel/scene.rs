@@ -258,30 +258,35 @@ impl GpuScene {
 
     /// Traces `rays` against `tlas` with the ray-query shader.
     pub fn trace(&self, gpu: &Gpu, tlas: &Tlas, rays: &[Ray]) -> Vec<GpuHit> {
-        let alloc = gpu.alloc();
-        let ray_buffer = alloc
-            .create_buffer_with_data(
-                &BufferDesc::elements::<Ray>(rays.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER)
-                    .mapping(MappingType::HostAccessSequentialWrite)
-                    .name("rays"),
-                rays,
-            )
-            .expect("rays");
-        let hits: Buffer<GpuHit> = alloc
-            .create_buffer(
-                &BufferDesc::elements::<GpuHit>(rays.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER)
-                    .mapping(MappingType::HostAccessRandom)
-                    .name("hits"),
-            )
-            .expect("hits")
-            .cast();
-        let bindings = [
-            Binding::Accel(tlas.handle()),
-            Binding::Storage(&ray_buffer.as_bytes()),
-            Binding::Storage(&hits.as_bytes()),
-            Binding::Storage(&self.inputs.boxes.as_bytes()),
-        ];
-        kernel::dispatch(gpu.ctx(), &shaders::load("ray_query"), &bindings, rays.len() as u32);
-        hits.read_vec().expect("read hits")
+        trace(gpu, tlas, &self.inputs.boxes, rays)
     }
+}
+
+/// Traces `rays` against `tlas` with the ray-query shader; `boxes` are the procedural BLAS's.
+pub fn trace(gpu: &Gpu, tlas: &Tlas, boxes: &Buffer<Aabb>, rays: &[Ray]) -> Vec<GpuHit> {
+    let alloc = gpu.alloc();
+    let ray_buffer = alloc
+        .create_buffer_with_data(
+            &BufferDesc::elements::<Ray>(rays.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER)
+                .mapping(MappingType::HostAccessSequentialWrite)
+                .name("rays"),
+            rays,
+        )
+        .expect("rays");
+    let hits: Buffer<GpuHit> = alloc
+        .create_buffer(
+            &BufferDesc::elements::<GpuHit>(rays.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER)
+                .mapping(MappingType::HostAccessRandom)
+                .name("hits"),
+        )
+        .expect("hits")
+        .cast();
+    let bindings = [
+        Binding::Accel(tlas.handle()),
+        Binding::Storage(&ray_buffer.as_bytes()),
+        Binding::Storage(&hits.as_bytes()),
+        Binding::Storage(&boxes.as_bytes()),
+    ];
+    kernel::dispatch(gpu.ctx(), &shaders::load("ray_query"), &bindings, rays.len() as u32);
+    hits.read_vec().expect("read hits")
 }

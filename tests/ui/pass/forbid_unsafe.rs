@@ -1,7 +1,7 @@
 //! The expansion is safe code: it compiles in a crate that forbids `unsafe`, for every kind.
 #![forbid(unsafe_code)]
 
-use vkres::{Buffer, GpuResources, ImageView, Sampler, ShaderModule, Texture};
+use vkres::{Aabb, Blas, Buffer, GpuResources, ImageView, Sampler, ShaderModule, Texture, Tlas, Transform3x4};
 
 #[derive(GpuResources)]
 struct Inner {
@@ -25,6 +25,20 @@ struct Safe {
     module: ShaderModule,
     #[gpu(bundle(inputs))]
     inner: Inner,
+    #[gpu(buffer(data = input))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = [0u16, 1, 2]))]
+    indices: Buffer<u16>,
+    #[gpu(buffer(data = [Transform3x4::IDENTITY]))]
+    transforms: Buffer<Transform3x4>,
+    #[gpu(buffer(data = [Aabb::default()]))]
+    boxes: Buffer<Aabb>,
+    #[gpu(blas(vertices = vertices, indices = indices, transform = transforms, allow_update, allow_compaction))]
+    mesh: Blas,
+    #[gpu(blas(aabbs = boxes, opaque = false, prefer = fast_build))]
+    procedural: Blas,
+    #[gpu(tlas(instance(blas = mesh, custom_index = 1, mask = 0x0F, sbt_offset = 2), instance(blas = procedural, transform = Transform3x4::translation([1.0, 0.0, 0.0]))), binding = 4)]
+    scene: Tlas,
 }
 
 fn main() {

@@ -2,11 +2,13 @@
 //! field-level keys `binding` and `stages`. Every malformed key is reported at its tokens and
 //! parsing goes on, so one pass finds every error of the attribute.
 
+mod blas;
 mod buffer;
 mod bundle;
 mod sampler;
 mod shader;
 mod texture;
+mod tlas;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -14,11 +16,13 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitInt, Token};
 
+pub use blas::BlasAttr;
 pub use buffer::BufferAttr;
 pub use bundle::BundleAttr;
 pub use sampler::SamplerAttr;
 pub use shader::ShaderAttr;
 pub use texture::{Mips, SamplerRef, TextureAttr};
+pub use tlas::TlasAttr;
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{self, *};
@@ -54,6 +58,10 @@ pub enum Kind {
     Shader(ShaderAttr),
     /// `bundle` / `bundle(inputs)`.
     Bundle(BundleAttr),
+    /// `blas(...)`.
+    Blas(BlasAttr),
+    /// `tlas(...)`.
+    Tlas(TlasAttr),
 }
 
 impl Kind {
@@ -65,6 +73,8 @@ impl Kind {
             Kind::Sampler(_) => SAMPLER,
             Kind::Shader(_) => SHADER,
             Kind::Bundle(_) => BUNDLE,
+            Kind::Blas(_) => BLAS,
+            Kind::Tlas(_) => TLAS,
         }
     }
 }
@@ -166,6 +176,8 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
                 SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta, ident)?)),
                 SHADER => out.kind = shader::parse(cx, &meta, ident)?.map(Kind::Shader),
                 BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta, ident)?)),
+                BLAS => out.kind = blas::parse(cx, &meta, ident)?.map(Kind::Blas),
+                TLAS => out.kind = tlas::parse(cx, &meta, ident)?.map(Kind::Tlas),
                 BINDING => {
                     let lit: LitInt = meta.value()?.parse()?;
                     match lit.base10_parse::<u32>() {

@@ -60,7 +60,10 @@ pub fn expand(cont: &Container<'_>) -> (TokenStream, TokenStream) {
             Kind::Sampler(_) => quote! {
                 __vkres_w.sampler(#n, <#ty as ::vkres::__private::SamplerField>::sampler(&self.#f));
             },
-            Kind::Shader(_) | Kind::Bundle(_) => quote!(),
+            Kind::Tlas(_) => quote! {
+                __vkres_w.acceleration_structure(#n, ::vkres::__private::tlas_handle(&self.#f));
+            },
+            Kind::Shader(_) | Kind::Bundle(_) | Kind::Blas(_) => quote!(),
         });
     }
     let bindings = quote! {

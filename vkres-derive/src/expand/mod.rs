@@ -5,12 +5,14 @@
 //! Everything is named by absolute path, the generated code is safe Rust, and locals carry a
 //! `__vkres_` prefix so that they never shadow a name a `data` expression uses.
 
+mod blas;
 mod buffer;
 mod bundle;
 mod descriptors;
 mod sampler;
 mod shader;
 mod texture;
+mod tlas;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -204,6 +206,8 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         Kind::Sampler(s) => sampler::create(field, s),
         Kind::Shader(s) => shader::create(field, s, &name),
         Kind::Bundle(b) => bundle::create(field, b),
+        Kind::Blas(b) => blas::create(field, b, &name),
+        Kind::Tlas(t) => tlas::create(field, t, &name),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
     quote_spanned!(field.ty.span()=> let #local = #value?;)

@@ -58,6 +58,7 @@ impl Default for Transform3x4 {
 }
 
 /// An index type a BLAS can read: `u16` or `u32`.
+#[diagnostic::on_unimplemented(message = "`{Self}` is not an index type", label = "BLAS indices are `u16` or `u32`")]
 pub trait IndexElement: Pod + sealed::Sealed {
     /// The Vulkan index type.
     const INDEX_TYPE: vk::IndexType;

@@ -1,6 +1,7 @@
 //! [`GpuResources`]: the trait `#[derive(GpuResources)]` implements, the descriptor types its
 //! bindings produce, and the items its expansion names (`__private`, not part of the API).
 
+mod accel_fields;
 mod descriptors;
 #[doc(hidden)]
 pub mod private;

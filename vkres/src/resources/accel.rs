@@ -25,6 +25,8 @@ struct AccelShared {
     shape: Mutex<Vec<u32>>,
     /// The structures this one refers to (a TLAS's BLASes): dropped after this one is destroyed.
     references: Mutex<Vec<AccelerationStructure>>,
+    /// Debug name (the storage buffer is `{name}/storage`).
+    name: String,
     /// The storage; released after the acceleration structure is destroyed.
     buffer: Buffer,
 }
@@ -32,8 +34,14 @@ struct AccelShared {
 impl Drop for AccelShared {
     fn drop(&mut self) {
         let ctx = self.buffer.context();
-        // The loader exists: the structure could only be created through it.
-        if let Some(fns) = &ctx.extensions().acceleration_structure {
+        // The loader exists: the structure could only be created through it. A released
+        // placeholder has a null handle and nothing to destroy.
+        if let Some(fns) = ctx
+            .extensions()
+            .acceleration_structure
+            .as_ref()
+            .filter(|_| self.handle != vk::AccelerationStructureKHR::null())
+        {
             // SAFETY: no handle or batch refers to the structure any more; its buffer is
             // destroyed after this, when the `buffer` field drops.
             unsafe { fns.destroy_acceleration_structure(self.handle, None) };
@@ -51,7 +59,7 @@ pub struct AccelerationStructure {
 impl std::fmt::Debug for AccelerationStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccelerationStructure")
-            .field("name", &self.shared.buffer.name())
+            .field("name", &self.shared.name)
             .field("ty", &self.shared.ty)
             .field("size", &self.shared.buffer.size())
             .finish()
@@ -90,7 +98,7 @@ impl AccelerationStructure {
 
     /// Debug name.
     pub fn name(&self) -> &str {
-        self.shared.buffer.name()
+        &self.shared.name
     }
 
     /// The build flags it was created for.
@@ -121,6 +129,28 @@ impl AccelerationStructure {
     /// Whether both handles are the same structure.
     pub fn same(&self, other: &AccelerationStructure) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Drops this handle's reference (destroying the structure if it was the last one),
+    /// leaving a placeholder with a null handle: the ordered drop of derived bundles.
+    pub(crate) fn release(&mut self) {
+        if self.shared.handle == vk::AccelerationStructureKHR::null() {
+            return;
+        }
+        let mut buffer = self.shared.buffer.clone();
+        buffer.release();
+        let placeholder = AccelShared {
+            handle: vk::AccelerationStructureKHR::null(),
+            ty: self.shared.ty,
+            address: OnceLock::from(0),
+            flags: vk::BuildAccelerationStructureFlagsKHR::empty(),
+            built: Arc::new(AtomicBool::new(false)),
+            shape: Mutex::new(Vec::new()),
+            references: Mutex::new(Vec::new()),
+            name: String::new(),
+            buffer,
+        };
+        self.shared = Arc::new(placeholder);
     }
 
     /// Keeps the structure alive (for a batch that builds or reads it).
@@ -162,6 +192,7 @@ pub(crate) fn create(
         built: Arc::new(AtomicBool::new(false)),
         shape: Mutex::new(Vec::new()),
         references: Mutex::new(Vec::new()),
+        name: name.into(),
         buffer: storage,
     };
     Ok(AccelerationStructure { shared: Arc::new(shared) })
