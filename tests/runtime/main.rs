@@ -14,6 +14,7 @@ mod derive_kinds;
 mod derive_order;
 mod image_data;
 mod images;
+mod import;
 mod kernel;
 mod manager;
 mod samplers;
