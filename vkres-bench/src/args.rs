@@ -1,0 +1,108 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+/// What to run and where to write it.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Small sizes and 2 runs: a smoke run of every way (CI), not numbers to quote.
+    pub quick: bool,
+    /// Counted runs per way, after `warmups`.
+    pub runs: usize,
+    /// Uncounted runs per way first.
+    pub warmups: usize,
+    /// Where to write the JSON results.
+    pub json: Option<PathBuf>,
+    /// Where to write the PNG of upload throughput against upload size.
+    pub plot: Option<PathBuf>,
+    /// Sections to run (all when empty): upload, bundle, small, samplers, accel, derive.
+    pub only: Vec<String>,
+    /// Whether to time the incremental build of 50 derived structs (needs cargo and the source tree).
+    pub derive_build: bool,
+}
+
+/// The sections, in the order they run.
+pub const SECTIONS: [&str; 6] = ["upload", "bundle", "small", "samplers", "accel", "derive"];
+
+pub const USAGE: &str = "\
+usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
+                   [--only SECTION,...] [--no-derive-build]
+  --quick            small sizes, 2 runs: a smoke run (under a minute on lavapipe)
+  --runs N           counted runs per way (default 7; quick: 2)
+  --warmups N        uncounted runs per way first (default 1)
+  --json PATH        write the results as JSON
+  --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
+  --only LIST        run only these sections: upload,bundle,small,samplers,accel,derive
+  --no-derive-build  skip timing the incremental build of 50 derived structs
+environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways)";
+
+impl Args {
+    /// Parses `args` (without the program name).
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut out =
+            Args { quick: false, runs: 0, warmups: 1, json: None, plot: None, only: Vec::new(), derive_build: true };
+        let mut runs = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match arg.as_str() {
+                "--quick" => out.quick = true,
+                "--runs" => runs = Some(number(&value("--runs")?)?.max(1)),
+                "--warmups" => out.warmups = number(&value("--warmups")?)?,
+                "--json" => out.json = Some(value("--json")?.into()),
+                "--plot" => out.plot = Some(value("--plot")?.into()),
+                "--only" => {
+                    for section in value("--only")?.split(',') {
+                        if !SECTIONS.contains(&section) {
+                            return Err(format!("unknown section `{section}` (sections: {})", SECTIONS.join(",")));
+                        }
+                        out.only.push(section.to_string());
+                    }
+                }
+                "--no-derive-build" => out.derive_build = false,
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown argument `{other}`")),
+            }
+        }
+        out.runs = runs.unwrap_or(if out.quick { 2 } else { 7 });
+        Ok(out)
+    }
+
+    /// Whether `section` runs.
+    pub fn runs_section(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
+}
+
+fn number(text: &str) -> Result<usize, String> {
+    text.parse().map_err(|_| format!("`{text}` is not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, String> {
+        Args::parse(line.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn defaults_and_quick() {
+        let full = parse("").unwrap();
+        assert_eq!((full.quick, full.runs, full.warmups, full.derive_build), (false, 7, 1, true));
+        let quick = parse("--quick --json out.json --plot p.png").unwrap();
+        assert_eq!((quick.quick, quick.runs), (true, 2));
+        assert_eq!(quick.json.unwrap().to_str(), Some("out.json"));
+        assert_eq!(parse("--quick --runs 5").unwrap().runs, 5);
+    }
+
+    #[test]
+    fn sections_and_errors() {
+        let args = parse("--only upload,accel").unwrap();
+        assert!(args.runs_section("accel") && !args.runs_section("bundle"));
+        assert!(parse("--only uploads").unwrap_err().contains("unknown section"));
+        assert!(parse("--runs").unwrap_err().contains("needs a value"));
+        assert!(parse("--runs x").unwrap_err().contains("not a number"));
+        assert!(parse("--fast").unwrap_err().contains("unknown argument"));
+    }
+}

@@ -1,0 +1,105 @@
+//! The results every section fills in, and their JSON form (issue 8's keys).
+
+use serde_json::{Value, json};
+
+/// vkres, hand-written ash + vk-mem, and wgpu figures of one measurement (`None`: the way
+/// cannot do the work, was not built in, or the section did not run).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Three {
+    pub vkres: Option<f64>,
+    pub ash: Option<f64>,
+    pub wgpu: Option<f64>,
+}
+
+/// Upload throughput against upload size, for the plot.
+#[derive(Debug, Default, Clone)]
+pub struct Sweep {
+    /// Upload sizes in bytes, ascending.
+    pub sizes: Vec<u64>,
+    /// Per way: its name and its GB/s at each size (`None`: not measured there).
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+}
+
+/// Everything the program measured.
+#[derive(Debug, Default, Clone)]
+pub struct Results {
+    pub device: String,
+    pub runs: usize,
+    pub quick: bool,
+    /// The sizes behind the two upload keys (smaller in quick mode).
+    pub upload_sizes: [u64; 2],
+    pub upload_256mib_gbps: Three,
+    pub upload_1gib_gbps: Three,
+    pub bundle_create_ms: Three,
+    pub small_buffers_10k_ms: Three,
+    pub small_buffer_count: u64,
+    pub device_memory_blocks_10k: Option<u64>,
+    pub submits_per_bundle: Option<u64>,
+    pub samplers_for_1000_identical: Option<u64>,
+    pub blas_1m_tri_ms: Three,
+    pub tlas_10k_ms: Three,
+    pub derive_incremental_build_s: Option<f64>,
+    /// The same crate with the 50 structs written without the derive.
+    pub plain_incremental_build_s: Option<f64>,
+    pub sweep: Sweep,
+}
+
+impl Results {
+    /// The JSON document: the issue's keys (dotted keys as nested objects), then extras.
+    pub fn to_json(&self) -> Value {
+        let with_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash, "wgpu": t.wgpu });
+        let without_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash });
+        let mut sweep = serde_json::Map::new();
+        sweep.insert("bytes".into(), json!(self.sweep.sizes));
+        for (name, gbps) in &self.sweep.series {
+            sweep.insert(name.clone(), json!(gbps));
+        }
+        json!({
+            "upload_256mib_gbps": with_wgpu(&self.upload_256mib_gbps),
+            "upload_1gib_gbps": without_wgpu(&self.upload_1gib_gbps),
+            "bundle_create_ms": without_wgpu(&self.bundle_create_ms),
+            "small_buffers_10k_ms": with_wgpu(&self.small_buffers_10k_ms),
+            "device_memory_blocks_10k": self.device_memory_blocks_10k,
+            "submits_per_bundle": self.submits_per_bundle,
+            "samplers_for_1000_identical": self.samplers_for_1000_identical,
+            "blas_1m_tri_ms": without_wgpu(&self.blas_1m_tri_ms),
+            "tlas_10k_ms": without_wgpu(&self.tlas_10k_ms),
+            "device": self.device,
+            "runs": self.runs,
+            "derive_incremental_build_s": self.derive_incremental_build_s,
+            "plain_incremental_build_s": self.plain_incremental_build_s,
+            "quick": self.quick,
+            "upload_bytes": self.upload_sizes,
+            "small_buffer_count": self.small_buffer_count,
+            "upload_sweep_gbps": sweep,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_keys_nested_with_nulls() {
+        let mut r = Results { device: "dev".into(), runs: 3, ..Default::default() };
+        r.upload_256mib_gbps = Three { vkres: Some(10.0), ash: Some(8.0), wgpu: None };
+        r.submits_per_bundle = Some(1);
+        let v = r.to_json();
+        assert_eq!(v["upload_256mib_gbps"]["vkres"], 10.0);
+        assert!(v["upload_256mib_gbps"]["wgpu"].is_null());
+        assert!(v["upload_256mib_gbps"].as_object().unwrap().contains_key("wgpu"));
+        assert!(!v["upload_1gib_gbps"].as_object().unwrap().contains_key("wgpu"));
+        for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms"] {
+            assert_eq!(v[key].as_object().unwrap().len(), 2, "{key}");
+        }
+        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 3);
+        for key in ["device_memory_blocks_10k", "samplers_for_1000_identical", "derive_incremental_build_s"] {
+            assert!(v[key].is_null(), "{key}");
+        }
+        assert_eq!(
+            (v["submits_per_bundle"].as_u64(), v["device"].as_str(), v["runs"].as_u64()),
+            (Some(1), Some("dev"), Some(3))
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! Issue 8's benchmark program: the same work done through vkres, hand-written ash + vk-mem,
+//! and wgpu on its Vulkan backend (`--features wgpu`), in one process, ways interleaved run by
+//! run after warm-ups. Prints Markdown tables (median, min, max, ratios, the device), and
+//! writes the JSON results (`--json`) and the upload plot (`--plot`).
+//!
+//! ```sh
+//! cargo run -p vkres-bench --release -- --quick                 # smoke run, under a minute on lavapipe
+//! cargo run -p vkres-bench --release -- --json out.json --plot upload.png
+//! cargo run -p vkres-bench --release --features wgpu -- --json out.json --plot upload.png
+//! ```
+//! Every way's result is checked: uploads read back byte for byte, a sample of each bundle's
+//! buffers and textures read back, small buffers and samplers checked to be distinct handles
+//! (or one shared sampler).
+
+mod args;
+mod derive_cost;
+mod font;
+mod json;
+mod plot;
+mod raw;
+mod report;
+mod stats;
+mod targets;
+mod ways;
+mod wgpu_way;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use vkres::{Context, ContextOptions, ResourceAllocator};
+
+use args::Args;
+use json::{Results, Three};
+use report::{Row, num, ratio, timing_table};
+use stats::Summary;
+use ways::upload::{self, Way};
+use wgpu_way::WgpuWay;
+
+/// Every fallible step of the program (Vulkan, VMA, vkres, wgpu, files) reports through this.
+pub type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+const MIB: u64 = 1 << 20;
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> BenchResult<()> {
+    let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
+    let caps = ctx.capabilities().clone();
+    let alloc = ResourceAllocator::new(&ctx)?;
+    let wgpu = if args.runs_section("upload") || args.runs_section("small") { WgpuWay::new() } else { None };
+    let mut r = Results { device: caps.device_name.clone(), runs: args.runs, quick: args.quick, ..Default::default() };
+    println!("# vkres-bench{}\n", if args.quick { " (quick: small sizes, a smoke run)" } else { "" });
+    println!("device: {} ({:?}), {}", caps.device_name, caps.device_type, caps.driver);
+    if let Some(wgpu) = &wgpu {
+        println!("wgpu adapter: {}", wgpu.name());
+    }
+    println!(
+        "{} counted runs after {} warm-up(s) per way, ways interleaved; VK_EXT_external_memory_host: {}\n",
+        args.runs, args.warmups, caps.external_memory_host
+    );
+
+    if args.runs_section("upload") {
+        uploads(args, &ctx, &alloc, wgpu.as_ref(), &mut r)?;
+    }
+    if args.runs_section("bundle") {
+        bundle(args, &alloc, &mut r)?;
+    }
+    if args.runs_section("small") {
+        small_buffers(args, &ctx, wgpu.as_ref(), &mut r)?;
+    }
+    if args.runs_section("samplers") {
+        samplers(args, &ctx, &mut r)?;
+    }
+    if args.runs_section("accel") {
+        accel(args, &ctx, &alloc, &mut r)?;
+    }
+    if args.runs_section("derive") && args.derive_build && !args.quick {
+        derive_build(args, &mut r)?;
+    }
+    println!("{}", targets::table(&r));
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&r.to_json())? + "\n")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("JSON written to {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        plot::write(path, &r.sweep, &format!("UPLOAD THROUGHPUT: {}", caps.device_name))?;
+        println!("plot written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The two upload tables (every way) and the sweep over sizes (the plotted ways).
+fn uploads(
+    args: &Args,
+    ctx: &Context,
+    alloc: &ResourceAllocator,
+    wgpu: Option<&WgpuWay>,
+    r: &mut Results,
+) -> BenchResult<()> {
+    let raw = raw::Raw::new(ctx, vk_mem::AllocatorCreateFlags::empty())?;
+    let env = upload::Env { ctx, alloc, raw: &raw, wgpu };
+    let budget = alloc.staging().config().budget;
+    r.upload_sizes = if args.quick { [16 * MIB, 64 * MIB] } else { [256 * MIB, 1024 * MIB] };
+    let mut measured = Vec::new();
+    for (k, size) in r.upload_sizes.into_iter().enumerate() {
+        let mut data = upload::input(size);
+        let times = upload::measure(&env, &mut data, &Way::ALL, args.warmups, args.runs)?;
+        let summaries: Vec<Option<Summary>> = times.iter().map(|t| Summary::of(t)).collect();
+        let gbps = |way: Way| summaries[Way::ALL.iter().position(|&w| w == way).unwrap_or(0)].map(|s| s.gbps(size));
+        let base = gbps(Way::AshStaging);
+        let rows: Vec<Row> = Way::ALL
+            .iter()
+            .zip(&summaries)
+            .map(|(way, s)| {
+                Row::new(way.name(budget), *s, vec![num(s.map(|s| s.gbps(size))), ratio(s.map(|s| s.gbps(size)), base)])
+            })
+            .collect();
+        println!("## Upload of {} MiB, host data to device-local memory, ready for use\n", size / MIB);
+        println!("{}", timing_table("way", &["GB/s (median)", "vs ash staging"], &rows));
+        let three = Three { vkres: gbps(Way::VkresNow), ash: base, wgpu: gbps(Way::Wgpu) };
+        if k == 0 {
+            r.upload_256mib_gbps = three;
+        } else {
+            r.upload_1gib_gbps = Three { wgpu: None, ..three };
+        }
+        measured.push((size, Way::PLOTTED.map(gbps)));
+    }
+    // The sweep: 4 KiB, 16 KiB, ... up to the larger table size; the table sizes reuse their figures.
+    let mut sizes: Vec<u64> =
+        std::iter::successors(Some(4096u64), |s| Some(s * 4)).take_while(|&s| s <= r.upload_sizes[1]).collect();
+    sizes.extend(r.upload_sizes);
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut series: Vec<Vec<Option<f64>>> = vec![Vec::new(); Way::PLOTTED.len()];
+    for &size in &sizes {
+        let gbps = match measured.iter().find(|(s, _)| *s == size) {
+            Some((_, g)) => *g,
+            None => {
+                let mut data = upload::input(size);
+                let runs = if size <= MIB { args.runs.max(15) } else { args.runs };
+                let times = upload::measure(&env, &mut data, &Way::PLOTTED, args.warmups, runs)?;
+                let mut g = [None; Way::PLOTTED.len()];
+                for (slot, t) in g.iter_mut().zip(&times) {
+                    *slot = Summary::of(t).map(|s| s.gbps(size));
+                }
+                g
+            }
+        };
+        for (s, g) in series.iter_mut().zip(gbps) {
+            s.push(g);
+        }
+    }
+    println!("## Upload throughput against size (GB/s, median)\n");
+    let header: Vec<String> =
+        std::iter::once("way".to_string()).chain(sizes.iter().map(|&s| plot::size_label(s))).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = Way::PLOTTED
+        .iter()
+        .zip(&series)
+        .map(|(way, v)| std::iter::once(way.short().to_string()).chain(v.iter().map(|g| num(*g))).collect())
+        .collect();
+    println!("{}", report::table(&header, &rows));
+    r.sweep = json::Sweep { sizes, series: Way::PLOTTED.iter().map(|w| w.short().to_string()).zip(series).collect() };
+    Ok(())
+}
+
+/// The 64-resource bundle.
+fn bundle(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
+    let raw = raw::Raw::new(alloc.context(), vk_mem::AllocatorCreateFlags::empty())?;
+    let (vkres, ash, submits) = ways::bundle::measure(alloc, &raw, args.warmups, args.runs)?;
+    let (v, a) = (Summary::of(&vkres), Summary::of(&ash));
+    let (vm, am) = (v.map(|s| s.median_ms), a.map(|s| s.median_ms));
+    r.bundle_create_ms = Three { vkres: vm, ash: am, wgpu: None };
+    r.submits_per_bundle = Some(submits);
+    println!(
+        "## A 64-resource bundle created, uploaded and ready (32 buffers of 16 KiB, 24 64x64 RGBA8 textures with data, 8 samplers)\n"
+    );
+    let rows = [
+        Row::new("vkres, `#[derive(GpuResources)]` + `create`", v, vec![ratio(vm, am)]),
+        Row::new("ash + vk-mem (hand-written: one staging buffer, one submit)", a, vec!["1.00x".into()]),
+    ];
+    println!("{}", timing_table("way", &["vs ash time"], &rows));
+    println!("queue submissions for one `create`: {submits}\n");
+    Ok(())
+}
+
+/// 10 000 buffers of 4 KiB.
+fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mut Results) -> BenchResult<()> {
+    let count = if args.quick { 1000 } else { 10_000 };
+    let m = ways::small_buffers::measure(ctx, wgpu, count, args.warmups, args.runs)?;
+    let s: Vec<Option<Summary>> = m.times.iter().map(|t| Summary::of(t)).collect();
+    let ms = |i: usize| s[i].map(|s| s.median_ms);
+    r.small_buffers_10k_ms = Three { vkres: ms(0), ash: ms(1), wgpu: ms(2) };
+    r.small_buffer_count = count as u64;
+    r.device_memory_blocks_10k = m.blocks;
+    println!("## {count} buffers of 4 KiB created (device-local, storage)\n");
+    let rows = [
+        Row::new("vkres, `create_buffer`", s[0], vec![ratio(ms(0), ms(1))]),
+        Row::new("ash + vk-mem, `vmaCreateBuffer`", s[1], vec!["1.00x".into()]),
+        Row::new("wgpu, `Device::create_buffer`", s[2], vec![ratio(ms(2), ms(1))]),
+    ];
+    println!("{}", timing_table("way", &["vs ash time"], &rows));
+    println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));
+    Ok(())
+}
+
+/// 1 000 identical sampler descriptions.
+fn samplers(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
+    let (vkres, ash, made) = ways::samplers::measure(ctx, 1000, args.warmups, args.runs)?;
+    let (v, a) = (Summary::of(&vkres), Summary::of(&ash));
+    r.samplers_for_1000_identical = Some(made);
+    println!("## 1000 identical sampler descriptions\n");
+    let rows = [
+        Row::new(
+            "vkres, `create_sampler` (pooled)",
+            v,
+            vec![made.to_string(), ratio(v.map(|s| s.median_ms), a.map(|s| s.median_ms))],
+        ),
+        Row::new("ash, `vkCreateSampler`", a, vec!["1000".into(), "1.00x".into()]),
+    ];
+    println!("{}", timing_table("way", &["VkSamplers made", "vs ash time"], &rows));
+    Ok(())
+}
+
+/// Acceleration-structure builds.
+fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
+    let sizes = if args.quick {
+        ways::accel::Sizes { triangles: 20_000, instances: 1000, small: 100 }
+    } else {
+        ways::accel::Sizes { triangles: 1_000_000, instances: 10_000, small: 1000 }
+    };
+    let Some(rows) = ways::accel::measure(ctx, alloc, &sizes, args.warmups, args.runs)? else {
+        println!("## Acceleration structures: the device has no VK_KHR_acceleration_structure\n");
+        return Ok(());
+    };
+    let s: Vec<Option<Summary>> = rows.iter().map(|(_, t)| Summary::of(t)).collect();
+    let ms = |i: usize| s[i].map(|s| s.median_ms);
+    r.blas_1m_tri_ms = Three { vkres: ms(0), ash: ms(1), wgpu: None };
+    r.tlas_10k_ms = Three { vkres: ms(2), ash: ms(3), wgpu: None };
+    let notes = [
+        ratio(ms(0), ms(1)),
+        "1.00x".into(),
+        ratio(ms(2), ms(3)),
+        "1.00x".into(),
+        ratio(ms(4), ms(5)),
+        "1.00x".into(),
+        ratio(ms(6), ms(4)) + " of the vkres batch",
+    ];
+    let table: Vec<Row> =
+        rows.iter().zip(&s).zip(notes).map(|(((name, _), s), note)| Row::new(name.clone(), *s, vec![note])).collect();
+    println!("## Acceleration-structure builds (allocation, recording, submission, wait)\n");
+    println!("{}", timing_table("work", &["vs hand-written time"], &table));
+    Ok(())
+}
+
+/// The incremental build of 50 derived structs.
+fn derive_build(args: &Args, r: &mut Results) -> BenchResult<()> {
+    let Some((derived, plain)) = derive_cost::measure(args.runs.min(3))? else { return Ok(()) };
+    r.derive_incremental_build_s = Some(derived);
+    r.plain_incremental_build_s = Some(plain);
+    println!(
+        "## Compile time: incremental rebuild (dev profile) of a crate of {} structs, source touched\n",
+        derive_cost::STRUCTS
+    );
+    let rows = [
+        vec!["with `#[derive(GpuResources)]` (5 fields each)".to_string(), format!("{derived:.2}")],
+        vec!["the same structs without the derive".to_string(), format!("{plain:.2}")],
+    ];
+    println!("{}", report::table(&["crate", "rebuild s (median)"], &rows));
+    Ok(())
+}

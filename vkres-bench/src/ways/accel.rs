@@ -1,0 +1,413 @@
+//! Acceleration-structure builds: a BLAS of 1M triangles, a TLAS of 10 000 instances and
+//! 1 000 small BLASes, through vkres and hand-written ash + vk-mem.
+//!
+//! Every way builds from the same device-local inputs and includes what a caller waits for:
+//! structure and scratch allocation, recording, submission and the wait (for the TLAS, also
+//! turning transforms into instance records and uploading them).
+
+use std::time::{Duration, Instant};
+
+use vkres::ash::vk;
+use vkres::{
+    Blas, BlasDesc, Buffer, BufferDesc, Context, MemoryLocation, ResourceAllocator, TlasDesc, TlasInstance,
+    Transform3x4, TriangleGeometry,
+};
+
+use crate::BenchResult;
+use crate::raw::{Raw, RawBuffer, barrier};
+
+const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw()
+        | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
+);
+
+/// A grid of `quads_x * quads_y` quads (two triangles each) with u32 indices.
+fn grid(quads_x: u32, quads_y: u32) -> (Vec<[f32; 3]>, Vec<u32>) {
+    let mut vertices = Vec::new();
+    for y in 0..=quads_y {
+        for x in 0..=quads_x {
+            let h = ((x * 7 + y * 13) % 17) as f32 * 0.01;
+            vertices.push([x as f32, y as f32, h]);
+        }
+    }
+    let row = quads_x + 1;
+    let mut indices = Vec::new();
+    for y in 0..quads_y {
+        for x in 0..quads_x {
+            let i = y * row + x;
+            indices.extend_from_slice(&[i, i + 1, i + row, i + 1, i + row + 1, i + row]);
+        }
+    }
+    (vertices, indices)
+}
+
+/// Triangle geometry in vk terms, for the hand-written way.
+struct RawMesh {
+    vertices: vk::DeviceAddress,
+    vertex_count: u32,
+    indices: vk::DeviceAddress,
+    triangles: u32,
+}
+
+impl RawMesh {
+    fn of(vertices: &Buffer<[f32; 3]>, indices: &Buffer<u32>) -> Self {
+        RawMesh {
+            vertices: vertices.device_address().unwrap_or_default(),
+            vertex_count: vertices.len() as u32,
+            indices: indices.device_address().unwrap_or_default(),
+            triangles: (indices.len() / 3) as u32,
+        }
+    }
+
+    fn geometry(&self) -> vk::AccelerationStructureGeometryKHR<'static> {
+        let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
+            .vertex_format(vk::Format::R32G32B32_SFLOAT)
+            .vertex_data(vk::DeviceOrHostAddressConstKHR { device_address: self.vertices })
+            .vertex_stride(12)
+            .max_vertex(self.vertex_count - 1)
+            .index_type(vk::IndexType::UINT32)
+            .index_data(vk::DeviceOrHostAddressConstKHR { device_address: self.indices });
+        vk::AccelerationStructureGeometryKHR::default()
+            .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
+            .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
+            .flags(vk::GeometryFlagsKHR::OPAQUE)
+    }
+}
+
+/// A structure the hand-written way made: its storage and the structure.
+struct RawAccel {
+    storage: RawBuffer,
+    handle: vk::AccelerationStructureKHR,
+}
+
+/// The hand-written baseline: VMA with device addresses, one command buffer and fence, the
+/// extension's functions.
+struct HandWritten<'a> {
+    raw: Raw<'a>,
+    fns: ash::khr::acceleration_structure::Device,
+    scratch_align: u64,
+}
+
+impl<'a> HandWritten<'a> {
+    fn new(ctx: &'a Context) -> BenchResult<Self> {
+        let raw = Raw::new(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS)?;
+        let fns = ash::khr::acceleration_structure::Device::new(ctx.instance(), ctx.device());
+        let scratch_align = u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment).max(1);
+        Ok(Self { raw, fns, scratch_align })
+    }
+
+    /// A device-local buffer with a device address.
+    fn buffer(&self, size: u64, usage: vk::BufferUsageFlags) -> BenchResult<(RawBuffer, vk::DeviceAddress)> {
+        let buffer = self.raw.device_buffer(size, usage | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS)?;
+        let address = self.raw.address(&buffer);
+        Ok((buffer, address))
+    }
+
+    fn sizes(
+        &self,
+        ty: vk::AccelerationStructureTypeKHR,
+        geometries: &[vk::AccelerationStructureGeometryKHR<'_>],
+        counts: &[u32],
+    ) -> vk::AccelerationStructureBuildSizesInfoKHR<'static> {
+        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+            .ty(ty)
+            .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
+            .geometries(geometries);
+        let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
+        // SAFETY: the extension is enabled (checked by the caller); one count per geometry.
+        unsafe {
+            self.fns.get_acceleration_structure_build_sizes(
+                vk::AccelerationStructureBuildTypeKHR::DEVICE,
+                &info,
+                counts,
+                &mut sizes,
+            )
+        };
+        sizes
+    }
+
+    fn create(&self, ty: vk::AccelerationStructureTypeKHR, size: u64) -> BenchResult<RawAccel> {
+        let (storage, _) = self.buffer(size, vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR)?;
+        let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.buffer).size(size).ty(ty);
+        // SAFETY: the storage buffer is live, large enough, and outlives the structure.
+        match unsafe { self.fns.create_acceleration_structure(&info, None) } {
+            Ok(handle) => Ok(RawAccel { storage, handle }),
+            Err(e) => {
+                self.raw.destroy_buffer(storage);
+                Err(e.into())
+            }
+        }
+    }
+
+    fn destroy(&self, accel: RawAccel) {
+        // SAFETY: the build that wrote it was waited for; destroyed before its storage.
+        unsafe { self.fns.destroy_acceleration_structure(accel.handle, None) };
+        self.raw.destroy_buffer(accel.storage);
+    }
+
+    /// Builds one BLAS per mesh in one command (`batched`) or one submission each.
+    fn build_blases(&self, meshes: &[RawMesh], batched: bool) -> BenchResult<Vec<RawAccel>> {
+        let ty = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
+        let geometries: Vec<[vk::AccelerationStructureGeometryKHR<'static>; 1]> =
+            meshes.iter().map(|m| [m.geometry()]).collect();
+        let sizes: Vec<_> = meshes.iter().zip(&geometries).map(|(m, g)| self.sizes(ty, g, &[m.triangles])).collect();
+        let accels =
+            sizes.iter().map(|s| self.create(ty, s.acceleration_structure_size)).collect::<BenchResult<Vec<_>>>()?;
+        let align = |s: u64| s.next_multiple_of(self.scratch_align);
+        let scratch_size = if batched {
+            sizes.iter().map(|s| align(s.build_scratch_size)).sum::<u64>()
+        } else {
+            sizes.iter().map(|s| align(s.build_scratch_size)).max().unwrap_or(0)
+        };
+        let (scratch, scratch_address) =
+            self.buffer(scratch_size + self.scratch_align, vk::BufferUsageFlags::STORAGE_BUFFER)?;
+        let base = scratch_address.next_multiple_of(self.scratch_align);
+        let mut offset = base;
+        let infos: Vec<_> = accels
+            .iter()
+            .zip(&geometries)
+            .zip(&sizes)
+            .map(|((a, g), s)| {
+                let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+                    .ty(ty)
+                    .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
+                    .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
+                    .dst_acceleration_structure(a.handle)
+                    .geometries(g)
+                    .scratch_data(vk::DeviceOrHostAddressKHR { device_address: if batched { offset } else { base } });
+                offset += align(s.build_scratch_size);
+                info
+            })
+            .collect();
+        let ranges: Vec<[vk::AccelerationStructureBuildRangeInfoKHR; 1]> = meshes
+            .iter()
+            .map(|m| [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(m.triangles)])
+            .collect();
+        let range_refs: Vec<&[vk::AccelerationStructureBuildRangeInfoKHR]> = ranges.iter().map(|r| &r[..]).collect();
+        // SAFETY: inputs live, one scratch range per build (or one build per submission), each
+        // submission waited for before the next reuses the scratch; `cmd` is recording.
+        let built = if batched {
+            self.raw.submit(|cmd| unsafe { self.fns.cmd_build_acceleration_structures(cmd, &infos, &range_refs) })
+        } else {
+            infos.iter().zip(&range_refs).try_for_each(|(info, range)| {
+                // SAFETY: as above.
+                self.raw.submit(|cmd| unsafe { self.fns.cmd_build_acceleration_structures(cmd, &[*info], &[range]) })
+            })
+        };
+        self.raw.destroy_buffer(scratch);
+        match built {
+            Ok(()) => Ok(accels),
+            Err(e) => {
+                accels.into_iter().for_each(|a| self.destroy(a));
+                Err(e)
+            }
+        }
+    }
+
+    /// Uploads `instances` (memcpy into mapped staging, copy, barrier) and builds a TLAS.
+    fn build_tlas(&self, instances: &[vk::AccelerationStructureInstanceKHR]) -> BenchResult<RawAccel> {
+        let bytes = size_of_val(instances) as u64;
+        let ty = vk::AccelerationStructureTypeKHR::TOP_LEVEL;
+        let staging = self.raw.staging_buffer(bytes)?;
+        self.raw.write(&staging, 0, bytemuck::cast_slice(instances_as_words(instances)))?;
+        let (buffer, address) = self.buffer(
+            bytes,
+            vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR | vk::BufferUsageFlags::TRANSFER_DST,
+        )?;
+        let data = vk::AccelerationStructureGeometryInstancesDataKHR::default()
+            .data(vk::DeviceOrHostAddressConstKHR { device_address: address });
+        let geometry = [vk::AccelerationStructureGeometryKHR::default()
+            .geometry_type(vk::GeometryTypeKHR::INSTANCES)
+            .geometry(vk::AccelerationStructureGeometryDataKHR { instances: data })];
+        let count = instances.len() as u32;
+        let sizes = self.sizes(ty, &geometry, &[count]);
+        let tlas = self.create(ty, sizes.acceleration_structure_size)?;
+        let (scratch, scratch_address) =
+            self.buffer(sizes.build_scratch_size + self.scratch_align, vk::BufferUsageFlags::STORAGE_BUFFER)?;
+        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+            .ty(ty)
+            .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
+            .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
+            .dst_acceleration_structure(tlas.handle)
+            .geometries(&geometry)
+            .scratch_data(vk::DeviceOrHostAddressKHR {
+                device_address: scratch_address.next_multiple_of(self.scratch_align),
+            });
+        let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(count)];
+        let ctx = self.raw.ctx;
+        let built = self.raw.submit(|cmd| {
+            // SAFETY: the buffers are live and sized for the copy and the build; `cmd` is recording.
+            unsafe {
+                ctx.device().cmd_copy_buffer(
+                    cmd,
+                    staging.buffer,
+                    buffer.buffer,
+                    &[vk::BufferCopy::default().size(bytes)],
+                );
+                barrier(
+                    ctx,
+                    cmd,
+                    (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE),
+                    (vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR, vk::AccessFlags2::SHADER_READ),
+                );
+                self.fns.cmd_build_acceleration_structures(cmd, &[info], &[&range]);
+            }
+        });
+        for b in [scratch, buffer, staging] {
+            self.raw.destroy_buffer(b);
+        }
+        match built {
+            Ok(()) => Ok(tlas),
+            Err(e) => {
+                self.destroy(tlas);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The instance records as plain words (`AccelerationStructureInstanceKHR` is 64 bytes of
+/// plain data, but not `Pod` in ash).
+fn instances_as_words(instances: &[vk::AccelerationStructureInstanceKHR]) -> &[u32] {
+    // SAFETY: the struct is `repr(C)`, 64 bytes without padding, every bit pattern a valid u32.
+    unsafe { std::slice::from_raw_parts(instances.as_ptr().cast::<u32>(), size_of_val(instances) / 4) }
+}
+
+/// The instance records the hand-written way builds from (part of its timed work, as turning
+/// transforms into instances is part of vkres's).
+fn raw_instances(transforms: &[Transform3x4], blas: vk::DeviceAddress) -> Vec<vk::AccelerationStructureInstanceKHR> {
+    transforms
+        .iter()
+        .map(|t| vk::AccelerationStructureInstanceKHR {
+            transform: vk::TransformMatrixKHR { matrix: bytemuck::cast(t.0) },
+            instance_custom_index_and_mask: vk::Packed24_8::new(7, 0xFF),
+            instance_shader_binding_table_record_offset_and_flags: vk::Packed24_8::new(0, 0),
+            acceleration_structure_reference: vk::AccelerationStructureReferenceKHR { device_handle: blas },
+        })
+        .collect()
+}
+
+/// The TLAS instances: `count` copies of a BLAS on a grid.
+fn instance_transforms(count: u32) -> Vec<Transform3x4> {
+    (0..count).map(|i| Transform3x4::translation([(i % 100) as f32 * 3.0, (i / 100) as f32 * 3.0, 0.0])).collect()
+}
+
+/// The sizes of the section.
+pub struct Sizes {
+    pub triangles: u64,
+    pub instances: u32,
+    pub small: usize,
+}
+
+/// Row names and times, in table order: BLAS vkres, BLAS ash, TLAS vkres, TLAS ash, small
+/// vkres batch, small ash one command, small ash one submit each. `None` without
+/// `VK_KHR_acceleration_structure`.
+pub fn measure(
+    ctx: &Context,
+    alloc: &ResourceAllocator,
+    sizes: &Sizes,
+    warmups: usize,
+    runs: usize,
+) -> BenchResult<Option<Vec<(String, Vec<Duration>)>>> {
+    if !ctx.capabilities().acceleration_structure {
+        return Ok(None);
+    }
+    let upload =
+        |name: &str, vertices: &[[f32; 3]], indices: &[u32]| -> vkres::Result<(Buffer<[f32; 3]>, Buffer<u32>)> {
+            let v = alloc.create_buffer_with_data(
+                &BufferDesc::elements::<[f32; 3]>(vertices.len() as u64, INPUT)
+                    .location(MemoryLocation::PreferDevice)
+                    .name(name),
+                vertices,
+            )?;
+            let i = alloc.create_buffer_with_data(
+                &BufferDesc::elements::<u32>(indices.len() as u64, INPUT).location(MemoryLocation::PreferDevice),
+                indices,
+            )?;
+            Ok((v, i))
+        };
+    let quads_x = 1000u32.min(sizes.triangles as u32 / 2).max(1);
+    let quads_y = (sizes.triangles as u32 / 2).div_ceil(quads_x).max(1);
+    let (big_vertices, big_indices) = grid(quads_x, quads_y);
+    let big = upload("big", &big_vertices, &big_indices)?;
+    let (small_vertices, small_indices) = grid(4, 2); // 16 triangles
+    let small: Vec<_> = (0..sizes.small)
+        .map(|i| upload(&format!("small{i}"), &small_vertices, &small_indices))
+        .collect::<Result<_, _>>()?;
+    let hand = HandWritten::new(ctx)?;
+    let blas_desc = |(v, i): &(Buffer<[f32; 3]>, Buffer<u32>), name: &str| {
+        BlasDesc::new(name).triangles(TriangleGeometry::new(v, vk::Format::R32G32B32_SFLOAT).indices(i))
+    };
+    let big_desc = blas_desc(&big, "big");
+    let small_descs: Vec<BlasDesc> = small.iter().map(|m| blas_desc(m, "small")).collect();
+    let big_raw = [RawMesh::of(&big.0, &big.1)];
+    let small_raw: Vec<RawMesh> = small.iter().map(|(v, i)| RawMesh::of(v, i)).collect();
+
+    // The TLAS's BLAS, for both ways.
+    let mut batch = alloc.batch()?;
+    let instance_blas: Blas =
+        batch.build_blas(&blas_desc(&upload("instanced", &small_vertices, &small_indices)?, "instanced"))?;
+    batch.submit_and_wait()?;
+    let transforms = instance_transforms(sizes.instances);
+    let tlas_desc = TlasDesc::new("tlas")
+        .instances(transforms.iter().map(|t| TlasInstance::new(&instance_blas).transform(*t).custom_index(7)));
+    let names = [
+        format!("BLAS of {} triangles: vkres", quads_x * quads_y * 2),
+        "BLAS: ash + vk-mem (hand-written)".to_string(),
+        format!("TLAS of {} instances: vkres", sizes.instances),
+        "TLAS: ash + vk-mem (hand-written)".to_string(),
+        format!("{} small BLASes, one batch: vkres", sizes.small),
+        format!("{} small BLASes, one command: ash + vk-mem", sizes.small),
+        format!("{} small BLASes, one submit each: ash + vk-mem", sizes.small),
+    ];
+    let times = crate::stats::interleaved(warmups, runs, names.len(), |way| -> BenchResult<Option<Duration>> {
+        let t = Instant::now();
+        let elapsed = match way {
+            0 => {
+                let mut batch = alloc.batch()?;
+                let blas = batch.build_blas(&big_desc)?;
+                batch.submit_and_wait()?;
+                let elapsed = t.elapsed();
+                drop(blas);
+                elapsed
+            }
+            1 => {
+                let built = hand.build_blases(&big_raw, true)?;
+                let elapsed = t.elapsed();
+                built.into_iter().for_each(|a| hand.destroy(a));
+                elapsed
+            }
+            2 => {
+                let mut batch = alloc.batch()?;
+                let tlas = batch.build_tlas(&tlas_desc)?;
+                batch.submit_and_wait()?;
+                let elapsed = t.elapsed();
+                drop(tlas);
+                elapsed
+            }
+            3 => {
+                let tlas = hand.build_tlas(&raw_instances(&transforms, instance_blas.device_address()))?;
+                let elapsed = t.elapsed();
+                hand.destroy(tlas);
+                elapsed
+            }
+            4 => {
+                let mut batch = alloc.batch()?;
+                let blases = small_descs.iter().map(|d| batch.build_blas(d)).collect::<Result<Vec<_>, _>>()?;
+                batch.submit_and_wait()?;
+                let elapsed = t.elapsed();
+                drop(blases);
+                elapsed
+            }
+            _ => {
+                let built = hand.build_blases(&small_raw, way == 5)?;
+                let elapsed = t.elapsed();
+                built.into_iter().for_each(|a| hand.destroy(a));
+                elapsed
+            }
+        };
+        Ok(Some(elapsed))
+    })?;
+    Ok(Some(names.into_iter().zip(times).collect()))
+}

@@ -1,0 +1,7 @@
+//! The work, each way side by side: one module per kind of work.
+
+pub mod accel;
+pub mod bundle;
+pub mod samplers;
+pub mod small_buffers;
+pub mod upload;

@@ -1,0 +1,94 @@
+//! Many small buffers: 10 000 buffers of 4 KiB created, through vkres, hand-written VMA and
+//! wgpu; and how many `VkDeviceMemory` objects vkres's allocator holds behind them.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use vkres::ash::vk;
+use vkres::{Buffer, BufferDesc, Context, MemoryLocation, ResourceAllocator};
+
+use crate::BenchResult;
+use crate::raw::Raw;
+use crate::wgpu_way::WgpuWay;
+
+/// Size of each buffer.
+pub const SIZE: u64 = 4096;
+const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::STORAGE_BUFFER.as_raw() | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
+);
+
+/// What the section measured.
+pub struct SmallBuffers {
+    /// vkres, hand-written, wgpu (empty where the way is absent).
+    pub times: [Vec<Duration>; 3],
+    /// `VkDeviceMemory` blocks vkres's (fresh) allocator holds with all the buffers alive.
+    pub blocks: Option<u64>,
+}
+
+/// Each way on a fresh allocator per run (created outside the timed part), buffers destroyed
+/// after the clock stops. Every way's buffers are checked to be distinct, live handles.
+pub fn measure(
+    ctx: &std::sync::Arc<Context>,
+    wgpu: Option<&WgpuWay>,
+    count: usize,
+    warmups: usize,
+    runs: usize,
+) -> BenchResult<SmallBuffers> {
+    let mut blocks = None;
+    let distinct = |handles: &mut dyn Iterator<Item = u64>, way: &str| -> BenchResult<()> {
+        let set: HashSet<u64> = handles.filter(|&h| h != 0).collect();
+        match set.len() == count {
+            true => Ok(()),
+            false => Err(format!("{way}: {count} buffers asked, {} distinct live handles", set.len()).into()),
+        }
+    };
+    let times = crate::stats::interleaved(warmups, runs, 3, |way| -> BenchResult<Option<Duration>> {
+        match way {
+            0 => {
+                let alloc = ResourceAllocator::new(ctx)?;
+                let desc = BufferDesc::new(SIZE, USAGE).location(MemoryLocation::PreferDevice);
+                let t = Instant::now();
+                let buffers = (0..count).map(|_| alloc.create_buffer(&desc)).collect::<vkres::Result<Vec<Buffer>>>()?;
+                let elapsed = t.elapsed();
+                distinct(&mut buffers.iter().map(|b| vk::Handle::as_raw(b.handle())), "vkres")?;
+                blocks = alloc.memory_allocator().device_memory_blocks().map(|b| b as u64);
+                Ok(Some(elapsed))
+            }
+            1 => {
+                let raw = Raw::new(ctx, vk_mem::AllocatorCreateFlags::empty())?;
+                let t = Instant::now();
+                let made: Vec<_> = (0..count).map(|_| raw.device_buffer(SIZE, USAGE)).collect();
+                let elapsed = t.elapsed();
+                let mut buffers = Vec::with_capacity(count);
+                let mut failed = None;
+                for b in made {
+                    match b {
+                        Ok(b) => buffers.push(b),
+                        Err(e) => failed = Some(e),
+                    }
+                }
+                let checked = distinct(&mut buffers.iter().map(|b| vk::Handle::as_raw(b.buffer)), "ash + vk-mem");
+                buffers.into_iter().for_each(|b| raw.destroy_buffer(b));
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                checked.map(|()| Some(elapsed))
+            }
+            _ => match wgpu {
+                Some(wgpu) => {
+                    let t = Instant::now();
+                    let buffers = wgpu.create_buffers(count, SIZE);
+                    let elapsed = t.elapsed();
+                    if buffers.len() != count {
+                        return Err("wgpu: not every buffer was made".into());
+                    }
+                    drop(buffers);
+                    Ok(Some(elapsed))
+                }
+                None => Ok(None),
+            },
+        }
+    })?;
+    let [vkres, ash, wgpu] = <[Vec<Duration>; 3]>::try_from(times).map_err(|_| "three ways")?;
+    Ok(SmallBuffers { times: [vkres, ash, wgpu], blocks })
+}
