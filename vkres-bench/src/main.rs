@@ -217,6 +217,11 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
         Row::new("vkres, `create_buffer`", s[0], vec![ratio(ms(0), ms(1))]),
         Row::new("ash + vk-mem, `vmaCreateBuffer`", s[1], vec!["1.00x".into()]),
         Row::new("wgpu, `Device::create_buffer`", s[2], vec![ratio(ms(2), ms(1))]),
+        Row::new(
+            "ash + vk-mem, VMA made with vkres's flags (device address, memory budget)",
+            s[3],
+            vec![ratio(ms(3), ms(1))],
+        ),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
     println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));

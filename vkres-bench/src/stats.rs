@@ -42,11 +42,8 @@ pub fn interleaved<E>(
     let mut times = vec![Vec::with_capacity(runs); ways];
     for run in 0..warmups + runs {
         for (i, slot) in times.iter_mut().enumerate() {
-            if let Some(t) = way(i)?
-                && run >= warmups
-            {
-                slot.push(t);
-            }
+            let counted = way(i)?.filter(|_| run >= warmups);
+            slot.extend(counted);
         }
     }
     Ok(times)

@@ -19,8 +19,9 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
 
 /// What the section measured.
 pub struct SmallBuffers {
-    /// vkres, hand-written, wgpu (empty where the way is absent).
-    pub times: [Vec<Duration>; 3],
+    /// vkres, hand-written, wgpu (empty where the way is absent), and hand-written on a VMA
+    /// made with vkres's flags (device addresses, and the memory budget where the device has it).
+    pub times: [Vec<Duration>; 4],
     /// `VkDeviceMemory` blocks vkres's (fresh) allocator holds with all the buffers alive.
     pub blocks: Option<u64>,
 }
@@ -42,7 +43,12 @@ pub fn measure(
             false => Err(format!("{way}: {count} buffers asked, {} distinct live handles", set.len()).into()),
         }
     };
-    let times = crate::stats::interleaved(warmups, runs, 3, |way| -> BenchResult<Option<Duration>> {
+    // vk-mem's flags are neither `Copy` nor `Clone`: made anew per run.
+    let vkres_flags = || match ctx.capabilities().memory_budget {
+        true => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS | vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET,
+        false => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS,
+    };
+    let times = crate::stats::interleaved(warmups, runs, 4, |way| -> BenchResult<Option<Duration>> {
         match way {
             0 => {
                 let alloc = ResourceAllocator::new(ctx)?;
@@ -54,8 +60,9 @@ pub fn measure(
                 blocks = alloc.memory_allocator().device_memory_blocks().map(|b| b as u64);
                 Ok(Some(elapsed))
             }
-            1 => {
-                let raw = Raw::new(ctx, vk_mem::AllocatorCreateFlags::empty())?;
+            1 | 3 => {
+                let flags = if way == 1 { vk_mem::AllocatorCreateFlags::empty() } else { vkres_flags() };
+                let raw = Raw::new(ctx, flags)?;
                 let t = Instant::now();
                 let made: Vec<_> = (0..count).map(|_| raw.device_buffer(SIZE, USAGE)).collect();
                 let elapsed = t.elapsed();
@@ -74,7 +81,7 @@ pub fn measure(
                 }
                 checked.map(|()| Some(elapsed))
             }
-            _ => match wgpu {
+            2 => match wgpu {
                 Some(wgpu) => {
                     let t = Instant::now();
                     let buffers = wgpu.create_buffers(count, SIZE);
@@ -87,8 +94,9 @@ pub fn measure(
                 }
                 None => Ok(None),
             },
+            _ => Ok(None),
         }
     })?;
-    let [vkres, ash, wgpu] = <[Vec<Duration>; 3]>::try_from(times).map_err(|_| "three ways")?;
-    Ok(SmallBuffers { times: [vkres, ash, wgpu], blocks })
+    let times = <[Vec<Duration>; 4]>::try_from(times).map_err(|_| "four ways")?;
+    Ok(SmallBuffers { times, blocks })
 }
