@@ -300,6 +300,9 @@ pub struct Sizes {
     pub small: usize,
 }
 
+/// Each row's name and counted times.
+pub type Rows = Vec<(String, Vec<Duration>)>;
+
 /// Row names and times, in table order: BLAS vkres, BLAS ash, TLAS vkres, TLAS ash, small
 /// vkres batch, small ash one command, small ash one submit each. `None` without
 /// `VK_KHR_acceleration_structure`.
@@ -309,7 +312,7 @@ pub fn measure(
     sizes: &Sizes,
     warmups: usize,
     runs: usize,
-) -> BenchResult<Option<Vec<(String, Vec<Duration>)>>> {
+) -> BenchResult<Option<Rows>> {
     if !ctx.capabilities().acceleration_structure {
         return Ok(None);
     }
