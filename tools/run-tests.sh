@@ -23,10 +23,6 @@ for example in examples/*.rs; do
     echo "-- $name"
     VKRES_VALIDATION=1 cargo run --quiet --example "$name"
 done
-echo "== vkres-bench --quick (smoke run of every benchmark way and its read-back checks)"
-start=$SECONDS
-cargo run --quiet -p vkres-bench -- --quick >/dev/null
-echo "vkres-bench --quick: ok in $((SECONDS - start)) s (full run and wgpu: docs/BENCHMARKS.md)"
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

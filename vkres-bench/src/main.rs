@@ -302,3 +302,31 @@ fn derive_build(args: &Args, r: &mut Results) -> BenchResult<()> {
     println!("{}", report::table(&["crate", "rebuild s (median)"], &rows));
     Ok(())
 }
+
+#[cfg(test)]
+mod smoke {
+    use super::*;
+
+    /// `--quick` end to end on the machine's driver, as CI's smoke run (inside `cargo test
+    /// --workspace`, so it costs no extra build): every way and its read-back checks, the JSON
+    /// with the keys, and the plot.
+    #[test]
+    fn quick_run_checks_every_way_and_writes_json_and_plot() {
+        let dir = std::env::temp_dir().join(format!("vkres-bench-smoke-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (json, png) = (dir.join("quick.json"), dir.join("upload.png"));
+        let line = ["--quick", "--json", json.to_str().unwrap(), "--plot", png.to_str().unwrap()];
+        run(&Args::parse(line.map(String::from)).unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["submits_per_bundle"], 1);
+        assert_eq!(v["samplers_for_1000_identical"], 1);
+        assert!(v["device_memory_blocks_10k"].as_u64().is_some_and(|b| b >= 1));
+        for key in ["upload_256mib_gbps", "upload_1gib_gbps", "bundle_create_ms", "small_buffers_10k_ms"] {
+            for way in ["vkres", "ash"] {
+                assert!(v[key][way].as_f64().is_some_and(|x| x > 0.0), "{key}.{way}");
+            }
+        }
+        assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
