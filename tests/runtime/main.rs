@@ -16,6 +16,7 @@ mod image_data;
 mod images;
 mod kernel;
 mod manager;
+mod raytrace_picture;
 mod samplers;
 mod shaders;
 mod staging;
