@@ -113,7 +113,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
     let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
     let t = Instant::now();
-    let ctx = Context::new(ContextOptions::new().validation(validation).application_name("raytrace"))?;
+    let ctx = Context::new(
+        ContextOptions::new()
+            .validation(validation)
+            .synchronization_validation(validation)
+            .application_name("raytrace"),
+    )?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let t_context = t.elapsed();
     let caps = ctx.capabilities();
