@@ -47,6 +47,8 @@ pub struct DeviceCapabilities {
     pub min_acceleration_structure_scratch_offset_alignment: u32,
     /// The device's core limits.
     pub limits: vk::PhysicalDeviceLimits,
+    /// `maxBufferSize` (Vulkan 1.3): the largest buffer the device can create.
+    pub max_buffer_size: u64,
     /// Memory heaps and types.
     pub memory_properties: vk::PhysicalDeviceMemoryProperties,
     /// The queue family of the context's queue.

@@ -118,6 +118,7 @@ impl Context {
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            faults: Default::default(),
         }))
     }
 }

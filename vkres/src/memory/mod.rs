@@ -1,9 +1,10 @@
 //! Device memory: the [`MemoryAllocator`] and [`MemoryAllocation`] traits (after Merian's
 //! interfaces), mapping types, and the VMA backend [`VmaAllocator`].
 //!
-//! The traits are the seam where another backend, or a wrapper that injects failures or counts
-//! allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
+//! The traits are the seam where another backend, or a wrapper that injects failures
+//! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
+mod failing;
 mod mapping;
 mod vma;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use ash::vk;
 
+pub use failing::FailingAllocator;
 pub use mapping::MappedMemory;
 pub use vma::VmaAllocator;
 

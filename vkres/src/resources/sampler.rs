@@ -264,6 +264,7 @@ impl SamplerPool {
             .max_lod(d.max_lod)
             .border_color(d.border_color)
             .unnormalized_coordinates(d.unnormalized_coordinates);
+        ctx.fault_point("vkCreateSampler")?;
         // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits.
         let handle = unsafe { ctx.device().create_sampler(&info, None) }.op("vkCreateSampler")?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);

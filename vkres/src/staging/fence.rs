@@ -41,6 +41,7 @@ impl Fence {
     /// A new fence, created signalled or not.
     pub fn new(ctx: &Arc<Context>, signalled: bool) -> Result<Self> {
         let flags = if signalled { vk::FenceCreateFlags::SIGNALED } else { vk::FenceCreateFlags::empty() };
+        ctx.fault_point("vkCreateFence")?;
         // SAFETY: plain object creation on a live device.
         let handle = unsafe { ctx.device().create_fence(&vk::FenceCreateInfo::default().flags(flags), None) }
             .op("vkCreateFence")?;
