@@ -161,8 +161,9 @@ pub enum Error {
         budget: u64,
     },
 
-    /// All staging memory is held by resource sets not yet released (by other batches, or by
-    /// a frame loop that does not release its sets).
+    /// All staging memory is held by resource sets not yet released that waiting cannot free:
+    /// other batches of the same thread, a frame loop that does not release its sets, or a
+    /// holder that released nothing for 30 s.
     #[error("no staging memory left: {budget} bytes are held by unreleased resource sets")]
     StagingExhausted {
         /// The budget.

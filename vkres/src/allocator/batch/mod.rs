@@ -207,12 +207,21 @@ impl<'a> Batch<'a> {
                 self.staged += len;
                 return Ok(space);
             }
+            // What this batch holds it frees first (its oldest submission, else what it recorded
+            // after submitting it); holding nothing, it waits for another thread's staging.
             if !self.pending.is_empty() {
                 self.wait_oldest()?;
             } else if self.commands > 0 {
                 self.submit_partial()?;
             } else {
-                return Err(Error::StagingExhausted { budget });
+                if self.staged > 0 {
+                    // Staged for commands that failed to record: nothing reads it.
+                    self.alloc.staging().release_resource_set(self.set);
+                    self.staged = 0;
+                }
+                if !self.alloc.staging().wait_for_release() {
+                    return Err(Error::StagingExhausted { budget });
+                }
             }
         }
     }
@@ -221,6 +230,7 @@ impl<'a> Batch<'a> {
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self) -> Result<()> {
         let device = self.alloc.context().device().clone();
+        self.alloc.context().fault_point("vkCreateFence")?;
         // SAFETY: plain object creation.
         let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
         if let Err(e) = self.close_and_submit(fence) {
