@@ -240,6 +240,10 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
             reason: "a buffer needs at least one usage flag".into(),
         });
     }
+    let limit = ctx.capabilities().max_buffer_size;
+    if desc.size > limit {
+        return Err(Error::LimitExceeded { name: name.clone(), what: "buffer size", requested: desc.size, limit });
+    }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {
         return Err(Error::InvalidDescription {

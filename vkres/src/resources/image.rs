@@ -254,6 +254,18 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     if let Some(err) = over {
         return Err(err);
     }
+    // The bytes of every level and layer, as the validation layer estimates them.
+    if let Some(block) = crate::format::texel_block(desc.format) {
+        let bytes = crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers);
+        if bytes > props.max_resource_size {
+            return Err(Error::LimitExceeded {
+                name: name.clone(),
+                what: "resource size",
+                requested: bytes,
+                limit: props.max_resource_size,
+            });
+        }
+    }
     if !props.sample_counts.contains(desc.samples) {
         return Err(Error::InvalidDescription {
             name: name.clone(),
@@ -430,6 +442,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         .format(format)
         .subresource_range(range);
     let ctx = image.context();
+    ctx.fault_point("vkCreateImageView")?;
     // SAFETY: the image is live and the range was checked to lie inside it.
     let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
     // SAFETY: `handle` is a live view of this device.
