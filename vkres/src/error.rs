@@ -10,6 +10,9 @@ use ash::vk;
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Everything that can go wrong in vkres.
+///
+/// `Send + Sync + 'static`: it can cross threads and go into `Box<dyn std::error::Error + Send +
+/// Sync>`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -251,6 +254,8 @@ pub enum Error {
 }
 
 /// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`]).
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpirvProblem {

@@ -9,6 +9,8 @@ use ash::vk;
 /// The `bool` features say what is *enabled* on the context's device, which is what
 /// resource creation checks: a device with acceleration structures, opened with
 /// [`ContextOptions::ray_tracing(false)`](crate::ContextOptions::ray_tracing), reports `false`.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DeviceCapabilities {

@@ -51,6 +51,9 @@ impl Drop for AccelShared {
 
 /// A `VkAccelerationStructureKHR` and the buffer that stores it. A shared handle: a TLAS
 /// that references it, and batches that build with it, keep it alive.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct AccelerationStructure {
     shared: Arc<AccelShared>,

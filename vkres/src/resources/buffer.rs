@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
 
 /// What buffer to create.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BufferDesc {
     /// Size in bytes.

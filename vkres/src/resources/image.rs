@@ -9,6 +9,8 @@ use crate::error::{Error, Result, VkContext};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
 
 /// What image to create.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageDesc {
     /// 1D, 2D or 3D.
@@ -128,6 +130,9 @@ impl Drop for ImageShared {
 
 /// A `VkImage` and its memory. A shared handle like [`Buffer`](crate::Buffer): views and
 /// batches keep it alive; the last handle destroys it, then frees its memory.
+///
+/// `Send + Sync`: a shared handle; its tracked layout is behind a lock, updated only when a batch
+/// that changed it has finished.
 #[derive(Clone)]
 pub struct Image {
     shared: Arc<ImageShared>,
@@ -295,6 +300,8 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageViewDesc {
     /// View type; by default 1D, 2D, 3D, their arrays, or a cube for a cube-compatible image of 6 layers.
@@ -332,6 +339,9 @@ impl Drop for ImageViewShared {
 }
 
 /// A `VkImageView`; keeps its [`Image`] alive. A shared handle.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct ImageView {
     shared: Arc<ImageViewShared>,

@@ -29,6 +29,9 @@ impl Drop for ShaderShared {
 }
 
 /// A `VkShaderModule`. A shared handle: clones share it, the last one destroys it.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct ShaderModule {
     shared: Arc<ShaderShared>,

@@ -26,6 +26,9 @@ impl Drop for FenceShared {
 }
 
 /// A `VkFence`; clones share it, the last one destroys it.
+///
+/// `Send + Sync`: a shared handle; its submission state and generation are atomics, and `VkFence`
+/// waits and status queries need no external synchronisation.
 #[derive(Clone)]
 pub struct Fence {
     shared: Arc<FenceShared>,

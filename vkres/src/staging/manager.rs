@@ -20,6 +20,8 @@ use crate::memory::{MappingType, MemoryAllocator, MemoryLocation};
 use crate::resources::{Buffer, BufferDesc};
 
 /// Staging limits.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StagingConfig {
     /// Most bytes of staging memory held at once (default 64 MiB).
@@ -36,10 +38,14 @@ impl Default for StagingConfig {
 }
 
 /// A resource set of a [`StagingMemoryManager`].
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SetId(u64);
 
 /// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
+///
+/// `Send + Sync`: a shared buffer handle and two numbers.
 #[derive(Debug)]
 pub struct StagingSpace {
     /// The chunk's buffer (`TRANSFER_SRC`, mapped).

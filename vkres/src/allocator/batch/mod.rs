@@ -59,8 +59,8 @@ enum State {
 /// is running finishes. Where all the staging is held by batches of the waiting thread itself,
 /// or nothing is released for 30 s, the wait ends with [`Error::StagingExhausted`].
 ///
-/// `Send` (it can be recorded on one thread and submitted on another) but not `Sync`: recording
-/// takes `&mut self`. It borrows its [`ResourceAllocator`].
+/// `Send + Sync`: it can be recorded on one thread and submitted on another; recording takes
+/// `&mut self`, so one thread records at a time. It borrows its [`ResourceAllocator`].
 pub struct Batch<'a> {
     alloc: &'a ResourceAllocator,
     /// The staging set of the commands being recorded, and the bytes staged in it.
