@@ -15,6 +15,7 @@ mod derive_order;
 mod faults;
 mod image_data;
 mod images;
+mod import;
 mod in_flight;
 mod kernel;
 mod manager;

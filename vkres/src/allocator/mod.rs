@@ -3,6 +3,7 @@
 
 mod batch;
 mod compact;
+mod import;
 mod recycle;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use ash::vk;
 use bytemuck::Pod;
 
 pub use batch::{Batch, ImageUpload, InFlight, MipSource};
+pub use import::IMPORT_THRESHOLD;
 
 use crate::Context;
 use crate::error::{Error, Result};

@@ -38,6 +38,11 @@ pub struct DeviceCapabilities {
     pub ray_tracing_pipeline: bool,
     /// `VK_EXT_memory_budget`.
     pub memory_budget: bool,
+    /// `VK_EXT_external_memory_host`: [`ResourceAllocator::upload_now`](crate::ResourceAllocator::upload_now)
+    /// imports the caller's memory for large uploads.
+    pub external_memory_host: bool,
+    /// `minImportedHostPointerAlignment` (0 without `VK_EXT_external_memory_host`).
+    pub min_imported_host_pointer_alignment: u64,
     /// The Vulkan 1.2 descriptor-indexing features bindless descriptor arrays need, all
     /// enabled: `runtimeDescriptorArray`, `descriptorBindingPartiallyBound`,
     /// `descriptorBindingUpdateUnusedWhilePending`, `descriptorBindingStorageBufferUpdateAfterBind`,

@@ -256,6 +256,7 @@ fn create_device(
     let ray_query = want_rt && chosen.has(ash::khr::ray_query::NAME);
     let rt_pipeline = want_rt && chosen.has(ash::khr::ray_tracing_pipeline::NAME);
     let memory_budget = chosen.has(ash::ext::memory_budget::NAME);
+    let external_memory_host = chosen.has(ash::ext::external_memory_host::NAME);
 
     // What the device supports, queried only through structs of extensions it has.
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
@@ -323,6 +324,9 @@ fn create_device(
     if memory_budget {
         ext_names.push(ash::ext::memory_budget::NAME.as_ptr());
     }
+    if external_memory_host {
+        ext_names.push(ash::ext::external_memory_host::NAME.as_ptr());
+    }
 
     let priorities = [1.0f32];
     let queue_infos =
@@ -338,6 +342,8 @@ fn create_device(
     let extensions = Extensions {
         debug_utils: debug_utils.then(|| ash::ext::debug_utils::Device::new(instance, &device)),
         acceleration_structure: accel_on.then(|| ash::khr::acceleration_structure::Device::new(instance, &device)),
+        external_memory_host: external_memory_host
+            .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
     };
     let capabilities = query_capabilities(
         instance,
@@ -349,6 +355,7 @@ fn create_device(
             ray_query,
             ray_tracing_pipeline: rt_pipeline,
             memory_budget,
+            external_memory_host,
             debug_utils,
             descriptor_indexing,
         },
@@ -399,6 +406,10 @@ pub(super) fn query_capabilities(
     if enabled.acceleration_structure {
         props2 = props2.push_next(&mut accel_props);
     }
+    let mut host_props = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
+    if enabled.external_memory_host {
+        props2 = props2.push_next(&mut host_props);
+    }
     // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or 1.3 (a vkres
     // context needs 1.3) or of enabled extensions.
     unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
@@ -418,6 +429,8 @@ pub(super) fn query_capabilities(
         ray_query: enabled.ray_query,
         ray_tracing_pipeline: enabled.ray_tracing_pipeline,
         memory_budget: enabled.memory_budget,
+        external_memory_host: enabled.external_memory_host,
+        min_imported_host_pointer_alignment: host_props.min_imported_host_pointer_alignment,
         descriptor_indexing: enabled.descriptor_indexing,
         min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
             accel_props.min_acceleration_structure_scratch_offset_alignment

@@ -44,6 +44,7 @@ struct Queue {
 pub(crate) struct Extensions {
     pub(crate) debug_utils: Option<ash::ext::debug_utils::Device>,
     pub(crate) acceleration_structure: Option<ash::khr::acceleration_structure::Device>,
+    pub(crate) external_memory_host: Option<ash::ext::external_memory_host::Device>,
 }
 
 /// A Vulkan instance and device with one queue, shared as `Arc<Context>` by everything made

@@ -35,6 +35,8 @@ pub struct EnabledFeatures {
     pub ray_tracing_pipeline: bool,
     /// `VK_EXT_memory_budget`.
     pub memory_budget: bool,
+    /// `VK_EXT_external_memory_host`: uploads may import the caller's memory.
+    pub external_memory_host: bool,
     /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
     pub debug_utils: bool,
     /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the
@@ -109,6 +111,9 @@ impl Context {
             acceleration_structure: e
                 .acceleration_structure
                 .then(|| ash::khr::acceleration_structure::Device::new(&raw.instance, &raw.device)),
+            external_memory_host: e
+                .external_memory_host
+                .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
         };
         let capabilities =
             super::create::query_capabilities(&raw.instance, raw.physical_device, raw.queue_family_index, e);
