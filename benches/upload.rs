@@ -258,6 +258,7 @@ fn main() -> vkres::Result<()> {
         "vkres, staging (budget = upload size)",
         "ash + vk-mem, direct write (hand-written)",
         "vkres, direct path (PreferDirectWrite)",
+        "vkres, upload_now (imports the caller's memory)",
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
     for run in 0..runs + 2 {
@@ -275,7 +276,8 @@ fn main() -> vkres::Result<()> {
                 2 => vkres_upload(&alloc, &dst).map(|_| true)?,
                 3 => vkres_upload(&big, &dst).map(|_| true)?,
                 4 => hand.upload_direct(&data),
-                _ => vkres_upload(&alloc, &direct).map(|_| true)?,
+                5 => vkres_upload(&alloc, &direct).map(|_| true)?,
+                _ => alloc.upload_now(&dst, 0, &data).map(|_| true)?,
             };
             let elapsed = t.elapsed();
             if measured && run >= 2 {

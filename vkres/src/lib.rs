@@ -76,7 +76,7 @@ pub use accel::{
     Aabb, AabbGeometry, Blas, BlasDesc, BuildPreference, Compacted, Tlas, TlasDesc, TlasInstance, Transform3x4,
     TriangleGeometry,
 };
-pub use allocator::{Batch, ImageUpload, InFlight, MipSource, ResourceAllocator};
+pub use allocator::{Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, MipSource, ResourceAllocator};
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,

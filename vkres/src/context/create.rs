@@ -65,6 +65,7 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         capabilities,
         ownership: Ownership::Owned,
         submissions: AtomicU64::new(0),
+        faults: Default::default(),
     })
 }
 
@@ -255,6 +256,7 @@ fn create_device(
     let ray_query = want_rt && chosen.has(ash::khr::ray_query::NAME);
     let rt_pipeline = want_rt && chosen.has(ash::khr::ray_tracing_pipeline::NAME);
     let memory_budget = chosen.has(ash::ext::memory_budget::NAME);
+    let external_memory_host = chosen.has(ash::ext::external_memory_host::NAME);
 
     // What the device supports, queried only through structs of extensions it has.
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
@@ -322,6 +324,9 @@ fn create_device(
     if memory_budget {
         ext_names.push(ash::ext::memory_budget::NAME.as_ptr());
     }
+    if external_memory_host {
+        ext_names.push(ash::ext::external_memory_host::NAME.as_ptr());
+    }
 
     let priorities = [1.0f32];
     let queue_infos =
@@ -337,6 +342,8 @@ fn create_device(
     let extensions = Extensions {
         debug_utils: debug_utils.then(|| ash::ext::debug_utils::Device::new(instance, &device)),
         acceleration_structure: accel_on.then(|| ash::khr::acceleration_structure::Device::new(instance, &device)),
+        external_memory_host: external_memory_host
+            .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
     };
     let capabilities = query_capabilities(
         instance,
@@ -348,6 +355,7 @@ fn create_device(
             ray_query,
             ray_tracing_pipeline: rt_pipeline,
             memory_budget,
+            external_memory_host,
             debug_utils,
             descriptor_indexing,
         },
@@ -393,11 +401,17 @@ pub(super) fn query_capabilities(
 ) -> DeviceCapabilities {
     let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
     let mut driver = vk::PhysicalDeviceDriverProperties::default();
-    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver);
+    let mut maintenance4 = vk::PhysicalDeviceMaintenance4Properties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver).push_next(&mut maintenance4);
     if enabled.acceleration_structure {
         props2 = props2.push_next(&mut accel_props);
     }
-    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or of enabled extensions.
+    let mut host_props = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
+    if enabled.external_memory_host {
+        props2 = props2.push_next(&mut host_props);
+    }
+    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or 1.3 (a vkres
+    // context needs 1.3) or of enabled extensions.
     unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
     let props = props2.properties;
     // SAFETY: as above.
@@ -415,6 +429,8 @@ pub(super) fn query_capabilities(
         ray_query: enabled.ray_query,
         ray_tracing_pipeline: enabled.ray_tracing_pipeline,
         memory_budget: enabled.memory_budget,
+        external_memory_host: enabled.external_memory_host,
+        min_imported_host_pointer_alignment: host_props.min_imported_host_pointer_alignment,
         descriptor_indexing: enabled.descriptor_indexing,
         min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
             accel_props.min_acceleration_structure_scratch_offset_alignment
@@ -422,6 +438,8 @@ pub(super) fn query_capabilities(
             0
         },
         limits: props.limits,
+        // 0 where the driver did not fill it in: no known limit.
+        max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
         memory_properties,
         queue_family_index,
     }

@@ -11,6 +11,7 @@
 mod capabilities;
 mod create;
 mod debug;
+mod faults;
 mod options;
 mod raw;
 
@@ -43,6 +44,7 @@ struct Queue {
 pub(crate) struct Extensions {
     pub(crate) debug_utils: Option<ash::ext::debug_utils::Device>,
     pub(crate) acceleration_structure: Option<ash::khr::acceleration_structure::Device>,
+    pub(crate) external_memory_host: Option<ash::ext::external_memory_host::Device>,
 }
 
 /// A Vulkan instance and device with one queue, shared as `Arc<Context>` by everything made
@@ -62,6 +64,7 @@ pub struct Context {
     capabilities: DeviceCapabilities,
     ownership: Ownership,
     submissions: AtomicU64,
+    faults: faults::Faults,
 }
 
 impl std::fmt::Debug for Context {
@@ -138,6 +141,7 @@ impl Context {
     /// (recorded command buffers, semaphores of this device), and `fence` must be unsignalled
     /// and not in use by another submission.
     pub unsafe fn submit(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
+        self.fault_point("vkQueueSubmit2")?;
         let _guard = self.lock_queue();
         // SAFETY: the caller vouches for the submit infos and the fence; the queue belongs to
         // this device and is externally synchronised by the lock held above.

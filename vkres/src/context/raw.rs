@@ -9,6 +9,8 @@ use super::{Context, Extensions, MessageLog, Queue};
 use crate::error::{Error, Result};
 
 /// Who destroys the instance and device of a context.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ownership {
     /// The context destroys them when it drops.
@@ -19,6 +21,8 @@ pub enum Ownership {
 
 /// The optional features and extensions the creator of a device enabled on it. vkres cannot
 /// read enabled features back from a `VkDevice`, so the creator says; vkres uses only these.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EnabledFeatures {
     /// `samplerAnisotropy`.
@@ -31,6 +35,8 @@ pub struct EnabledFeatures {
     pub ray_tracing_pipeline: bool,
     /// `VK_EXT_memory_budget`.
     pub memory_budget: bool,
+    /// `VK_EXT_external_memory_host`: uploads may import the caller's memory.
+    pub external_memory_host: bool,
     /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
     pub debug_utils: bool,
     /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the
@@ -40,6 +46,8 @@ pub struct EnabledFeatures {
 }
 
 /// An instance and device made by the caller, for [`Context::from_raw`].
+///
+/// `Send + Sync`: Vulkan handles and `ash` function tables, plain data.
 pub struct RawDevice {
     /// The loader the instance was made with.
     pub entry: ash::Entry,
@@ -103,6 +111,9 @@ impl Context {
             acceleration_structure: e
                 .acceleration_structure
                 .then(|| ash::khr::acceleration_structure::Device::new(&raw.instance, &raw.device)),
+            external_memory_host: e
+                .external_memory_host
+                .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
         };
         let capabilities =
             super::create::query_capabilities(&raw.instance, raw.physical_device, raw.queue_family_index, e);
@@ -118,6 +129,7 @@ impl Context {
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            faults: Default::default(),
         }))
     }
 }

@@ -143,3 +143,27 @@ impl Batch<'_> {
         self.alloc.create_buffer(&desc)
     }
 }
+
+impl Batch<'_> {
+    /// Records a copy from a buffer the caller keeps alive until the batch has finished (the
+    /// allocator's own imports), into `dst`; ranges checked by the caller.
+    ///
+    /// # Safety
+    /// `src` must be a live `TRANSFER_SRC` buffer of this device with `size` bytes from
+    /// `src_offset`, and stay alive until the batch has finished.
+    pub(in crate::allocator) unsafe fn copy_from_raw(
+        &mut self,
+        src: vk::Buffer,
+        src_offset: u64,
+        dst: &Buffer,
+        dst_offset: u64,
+        size: u64,
+    ) {
+        self.order_transfer(src, dst.handle());
+        let region = vk::BufferCopy { src_offset, dst_offset, size };
+        // SAFETY: `src` by the caller's contract; `dst` is live and held by the batch.
+        unsafe { self.device().cmd_copy_buffer(self.cmd, src, dst.handle(), &[region]) };
+        self.commands += 1;
+        self.hold(dst.keep_alive());
+    }
+}
