@@ -18,8 +18,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 echo "== examples (validation on)"
-for example in examples/*.rs; do
+for example in examples/*.rs examples/*/main.rs; do
     name=$(basename "$example" .rs)
+    [ "$name" = main ] && name=$(basename "$(dirname "$example")")
     echo "-- $name"
     VKRES_VALIDATION=1 cargo run --quiet --example "$name"
 done

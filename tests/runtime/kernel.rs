@@ -110,7 +110,28 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
             .collect();
         device.update_descriptor_sets(&writes, &[]);
 
-        let cmd_pool = device
+        run_once(ctx, |cmd| {
+            device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
+            device.cmd_bind_descriptor_sets(cmd, vk::PipelineBindPoint::COMPUTE, pipeline_layout, 0, &[set], &[]);
+            device.cmd_dispatch(cmd, invocations.div_ceil(64), 1, 1);
+        });
+
+        device.destroy_descriptor_pool(pool, None);
+        device.destroy_pipeline(pipeline, None);
+        device.destroy_shader_module(module, None);
+        device.destroy_pipeline_layout(pipeline_layout, None);
+        device.destroy_descriptor_set_layout(set_layout, None);
+    }
+}
+
+/// Records `record` into a fresh command buffer followed by a barrier from compute-shader
+/// writes to host reads and every later command, submits it and waits; then destroys it.
+pub fn run_once(ctx: &Arc<Context>, record: impl FnOnce(vk::CommandBuffer)) {
+    let device = ctx.device();
+    // SAFETY: a pool and fence made here, a command buffer recorded by the caller's commands on
+    // the caller's live objects, one submission waited for before everything made is destroyed.
+    unsafe {
+        let pool = device
             .create_command_pool(
                 &vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index()),
                 None,
@@ -118,13 +139,11 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
             .expect("command pool");
         let cmd = device
             .allocate_command_buffers(
-                &vk::CommandBufferAllocateInfo::default().command_pool(cmd_pool).command_buffer_count(1),
+                &vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1),
             )
             .expect("command buffer")[0];
         device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()).expect("begin");
-        device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
-        device.cmd_bind_descriptor_sets(cmd, vk::PipelineBindPoint::COMPUTE, pipeline_layout, 0, &[set], &[]);
-        device.cmd_dispatch(cmd, invocations.div_ceil(64), 1, 1);
+        record(cmd);
         let barrier = [vk::MemoryBarrier2::default()
             .src_stage_mask(vk::PipelineStageFlags2::COMPUTE_SHADER)
             .src_access_mask(vk::AccessFlags2::SHADER_WRITE)
@@ -136,13 +155,7 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
         ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence).expect("submit");
         device.wait_for_fences(&[fence], true, u64::MAX).expect("wait");
-
         device.destroy_fence(fence, None);
-        device.destroy_command_pool(cmd_pool, None);
-        device.destroy_descriptor_pool(pool, None);
-        device.destroy_pipeline(pipeline, None);
-        device.destroy_shader_module(module, None);
-        device.destroy_pipeline_layout(pipeline_layout, None);
-        device.destroy_descriptor_set_layout(set_layout, None);
+        device.destroy_command_pool(pool, None);
     }
 }

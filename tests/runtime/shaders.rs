@@ -25,7 +25,38 @@ fn compile(path: &Path) -> Vec<u32> {
         .validate(&module)
         .unwrap_or_else(|e| panic!("{}:\n{}", path.display(), e.emit_to_string(&source)));
     let options = spv::Options { lang_version: (1, 4), ..Default::default() };
-    spv::write_vec(&module, &info, &options, None).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let words = spv::write_vec(&module, &info, &options, None).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    drop_unused_geometry_capability(words)
+}
+
+/// naga 30 declares the `Geometry` capability for the `primitive_index` built-in in every
+/// stage, also in ray-tracing stages, where Vulkan allows `PrimitiveId` with `RayTracingKHR`
+/// alone; a device without the `geometryShader` feature enabled then rejects the module. Drops
+/// `OpCapability Geometry` from modules that have no geometry entry point.
+fn drop_unused_geometry_capability(words: Vec<u32>) -> Vec<u32> {
+    const OP_CAPABILITY: u32 = 17;
+    const OP_ENTRY_POINT: u32 = 15;
+    const CAPABILITY_GEOMETRY: u32 = 2;
+    const EXECUTION_MODEL_GEOMETRY: u32 = 3;
+    const HEADER_WORDS: usize = 5;
+    // (opcode, instruction words) of each instruction after the header.
+    let mut instructions = Vec::new();
+    let mut at = HEADER_WORDS;
+    while at < words.len() {
+        let count = ((words[at] >> 16) as usize).max(1);
+        instructions.push((words[at] & 0xFFFF, &words[at..(at + count).min(words.len())]));
+        at += count;
+    }
+    if instructions.iter().any(|&(op, w)| op == OP_ENTRY_POINT && w.get(1) == Some(&EXECUTION_MODEL_GEOMETRY)) {
+        return words;
+    }
+    let mut out = words[..HEADER_WORDS].to_vec();
+    for (op, w) in instructions {
+        if !(op == OP_CAPABILITY && w.get(1) == Some(&CAPABILITY_GEOMETRY)) {
+            out.extend_from_slice(w);
+        }
+    }
+    out
 }
 
 #[test]

@@ -15,6 +15,8 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+#[cfg(test)]
+mod fuzz;
 mod graph;
 mod infer;
 mod symbol;

@@ -10,6 +10,9 @@ use ash::vk;
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Everything that can go wrong in vkres.
+///
+/// `Send + Sync + 'static`: it can cross threads and go into `Box<dyn std::error::Error + Send +
+/// Sync>`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -161,8 +164,9 @@ pub enum Error {
         budget: u64,
     },
 
-    /// All staging memory is held by resource sets not yet released (by other batches, or by
-    /// a frame loop that does not release its sets).
+    /// All staging memory is held by resource sets not yet released that waiting cannot free:
+    /// other batches of the same thread, a frame loop that does not release its sets, or a
+    /// holder that released nothing for 30 s.
     #[error("no staging memory left: {budget} bytes are held by unreleased resource sets")]
     StagingExhausted {
         /// The budget.
@@ -250,6 +254,8 @@ pub enum Error {
 }
 
 /// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`]).
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpirvProblem {

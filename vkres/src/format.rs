@@ -7,6 +7,8 @@
 use ash::vk;
 
 /// The texel block of a format: `bytes` per block of `width` x `height` texels.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TexelBlock {
     /// Bytes per block.

@@ -35,6 +35,14 @@
 //! # }
 //! ```
 //!
+//! ## Examples
+//! The repository's `examples/` run on any Vulkan 1.3 driver with the validation layer on
+//! (`VKRES_VALIDATION=1`): `raytrace/`, the main one, draws a ray-traced picture of a scene
+//! declared as one derived struct (meshes, a texture from a PNG with generated mips, a
+//! sampler, BLASes, a TLAS, a storage image) with ray queries or a ray-tracing pipeline;
+//! `hello_buffers`, `textured_quad`, `frame_loop` ([`RingFences`] with per-frame uploads) and
+//! `resource_manager` show the rest. The README has the attribute reference of the derive.
+//!
 //! ## Ownership
 //! Every resource is a shared handle to an owner that destroys the Vulkan object first, then
 //! frees its memory. Each keeps alive what it needs: its memory allocator, the [`Context`]

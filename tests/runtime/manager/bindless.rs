@@ -38,35 +38,12 @@ fn dispatch(gpu: &Gpu, manager: &ResourceManager, shader: ResourceHandle, params
             )
             .map_err(|(_, e)| e)
             .expect("pipeline")[0];
-        let pool = device
-            .create_command_pool(
-                &vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index()),
-                None,
-            )
-            .expect("command pool");
-        let cmd = device
-            .allocate_command_buffers(
-                &vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1),
-            )
-            .expect("command buffer")[0];
-        device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()).expect("begin");
-        device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
-        device.cmd_bind_descriptor_sets(cmd, vk::PipelineBindPoint::COMPUTE, layout, 0, &[bindless.set()], &[]);
-        device.cmd_push_constants(cmd, layout, vk::ShaderStageFlags::COMPUTE, 0, bytemuck::cast_slice(&params));
-        device.cmd_dispatch(cmd, (QUERIES as u32).div_ceil(64), 1, 1);
-        let barrier = [vk::MemoryBarrier2::default()
-            .src_stage_mask(vk::PipelineStageFlags2::COMPUTE_SHADER)
-            .src_access_mask(vk::AccessFlags2::SHADER_WRITE)
-            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-            .dst_access_mask(vk::AccessFlags2::MEMORY_READ)];
-        device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().memory_barriers(&barrier));
-        device.end_command_buffer(cmd).expect("end");
-        let fence = device.create_fence(&vk::FenceCreateInfo::default(), None).expect("fence");
-        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
-        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence).expect("submit");
-        device.wait_for_fences(&[fence], true, u64::MAX).expect("wait");
-        device.destroy_fence(fence, None);
-        device.destroy_command_pool(pool, None);
+        crate::kernel::run_once(ctx, |cmd| {
+            device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
+            device.cmd_bind_descriptor_sets(cmd, vk::PipelineBindPoint::COMPUTE, layout, 0, &[bindless.set()], &[]);
+            device.cmd_push_constants(cmd, layout, vk::ShaderStageFlags::COMPUTE, 0, bytemuck::cast_slice(&params));
+            device.cmd_dispatch(cmd, (QUERIES as u32).div_ceil(64), 1, 1);
+        });
         device.destroy_pipeline(pipeline, None);
         device.destroy_pipeline_layout(layout, None);
     }

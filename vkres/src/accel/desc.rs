@@ -6,6 +6,8 @@ use super::geometry::{AabbGeometry, Transform3x4, TriangleGeometry};
 use super::handles::Blas;
 
 /// What the builder optimises for.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BuildPreference {
     /// `PREFER_FAST_TRACE`: slower builds, faster rays (static geometry).
@@ -50,6 +52,8 @@ pub(crate) enum Geometry {
 }
 
 /// A bottom-level acceleration structure: one or more geometries, all triangles or all boxes.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 pub struct BlasDesc {
     pub(crate) name: String,
@@ -101,6 +105,8 @@ impl BlasDesc {
 }
 
 /// One instance of a BLAS in a TLAS.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 pub struct TlasInstance {
     pub(crate) blas: Blas,
@@ -156,6 +162,8 @@ impl TlasInstance {
 }
 
 /// A top-level acceleration structure: instances of BLASes.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 pub struct TlasDesc {
     pub(crate) name: String,

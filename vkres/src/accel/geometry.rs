@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 use crate::resources::Buffer;
 
 /// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes).
+///
+/// `Send + Sync`: plain data.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Pod, Zeroable)]
 pub struct Aabb {
@@ -19,6 +21,8 @@ pub struct Aabb {
 
 /// A row-major 3x4 affine transform, laid out as `VkTransformMatrixKHR` (48 bytes): each row is
 /// `[x, y, z, translation]`.
+///
+/// `Send + Sync`: plain data.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
 pub struct Transform3x4(pub [[f32; 4]; 3]);
@@ -58,6 +62,8 @@ impl Default for Transform3x4 {
 }
 
 /// An index type a BLAS can read: `u16` or `u32`.
+///
+/// Implemented for `u16` and `u32` (`Send + Sync`).
 #[diagnostic::on_unimplemented(message = "`{Self}` is not an index type", label = "BLAS indices are `u16` or `u32`")]
 pub trait IndexElement: Pod + sealed::Sealed {
     /// The Vulkan index type.
@@ -82,6 +88,8 @@ mod sealed {
 /// optional `u16`/`u32` index buffer, and an optional [`Transform3x4`] read from a buffer.
 /// Buffers read by builds need `ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR |
 /// SHADER_DEVICE_ADDRESS` usage.
+///
+/// `Send + Sync`: a description holding shared buffer handles.
 #[derive(Debug, Clone)]
 pub struct TriangleGeometry {
     pub(crate) vertices: Buffer,
@@ -190,6 +198,8 @@ impl TriangleGeometry {
 }
 
 /// Axis-aligned boxes of a BLAS, for procedural geometry that shaders intersect themselves.
+///
+/// `Send + Sync`: a description holding shared buffer handles.
 #[derive(Debug, Clone)]
 pub struct AabbGeometry {
     pub(crate) boxes: Buffer,

@@ -7,11 +7,17 @@ use crate::resources::AccelerationStructure;
 
 /// A bottom-level acceleration structure built by a batch. A shared handle: TLASes that refer
 /// to it and batches that build with it keep it alive.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Debug, Clone)]
 pub struct Blas(pub(crate) AccelerationStructure);
 
 /// A top-level acceleration structure built by a batch. It holds the [`Blas`]es its instances
 /// refer to, so none of them can be destroyed while it exists.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Debug, Clone)]
 pub struct Tlas(pub(crate) AccelerationStructure);
 
@@ -37,6 +43,8 @@ impl Tlas {
 }
 
 /// A compacted copy of a BLAS ([`ResourceAllocator::compact`](crate::ResourceAllocator::compact)).
+///
+/// `Send + Sync`: it holds shared handles only.
 #[derive(Debug, Clone)]
 pub struct Compacted {
     /// The copy; use it in place of the original (rebuild TLASes that referred to the original).

@@ -48,6 +48,7 @@ impl ResourceAllocator {
             .query_type(vk::QueryType::ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR)
             .query_count(count);
         let device = ctx.device();
+        ctx.fault_point("vkCreateQueryPool")?;
         // SAFETY: plain object creation; the extension is enabled (checked above).
         let pool =
             QueryPool { device, pool: unsafe { device.create_query_pool(&info, None) }.op("vkCreateQueryPool")? };

@@ -58,6 +58,7 @@ unsafe fn import(ctx: &Context, ptr: *const u8, len: u64) -> Result<Option<HostI
     let info =
         vk::BufferCreateInfo::default().size(len).usage(vk::BufferUsageFlags::TRANSFER_SRC).push_next(&mut external);
     let mut out = HostImport { ctx, buffer: vk::Buffer::null(), memory: vk::DeviceMemory::null() };
+    ctx.fault_point("vkCreateBuffer")?;
     // SAFETY: a plain buffer for external host memory; destroyed by `out`'s drop.
     out.buffer = unsafe { device.create_buffer(&info, None) }.op("vkCreateBuffer")?;
     // SAFETY: a live buffer of this device.

@@ -143,8 +143,8 @@ impl ResourceAllocator {
         self.samplers.get(desc)
     }
 
-    /// Creates a shader module from SPIR-V bytes (a whole number of words starting with the
-    /// SPIR-V magic number, else [`Error::InvalidDescription`]), named `name`.
+    /// Creates a shader module from SPIR-V bytes (a whole number of words, at least the
+    /// header, starting with the SPIR-V magic number, else [`Error::InvalidSpirv`]), named `name`.
     pub fn create_shader_module(&self, code: &[u8], name: &str) -> Result<ShaderModule> {
         shader::create(&self.ctx, code, name)
     }

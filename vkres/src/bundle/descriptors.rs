@@ -7,6 +7,8 @@ use ash::vk;
 use crate::resources::{Buffer, ImageView, Sampler, Texture};
 
 /// What a bound field is to a shader; the derive picks it from the field's kind and usage.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DescriptorKind {
@@ -42,6 +44,8 @@ impl DescriptorKind {
 }
 
 /// One binding of a bundle's descriptor set layout.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DescriptorBinding {
     /// The binding number (`binding = N`).
@@ -78,6 +82,9 @@ enum Info {
 /// [`with_writes`](Self::with_writes) for `vkUpdateDescriptorSets`.
 ///
 /// The writes hold handles only: keep the bundle alive while the set is in use.
+///
+/// `Send + Sync`: plain Vulkan info structs with handles, no pointers (the `VkWriteDescriptorSet`s
+/// that point into them are made inside `with_writes`).
 #[derive(Debug, Clone, Default)]
 pub struct DescriptorWrites {
     set: vk::DescriptorSet,

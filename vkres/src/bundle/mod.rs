@@ -44,6 +44,9 @@ use crate::error::Result;
 /// batch.submit_and_wait()?; // one submission for both
 /// # Ok(()) }
 /// ```
+///
+/// A derived bundle is `Send + Sync` when its fields are, as every vkres resource handle is: it can
+/// be created on one thread and used or dropped on another.
 pub trait GpuResources: Sized {
     /// What `create` needs at run time: `()` for a bundle whose data is all known to its
     /// schema, else the generated `<Name>Inputs<'a>` struct (one slice per `data = input`).

@@ -9,6 +9,8 @@ use ash::vk;
 /// The `bool` features say what is *enabled* on the context's device, which is what
 /// resource creation checks: a device with acceleration structures, opened with
 /// [`ContextOptions::ray_tracing(false)`](crate::ContextOptions::ray_tracing), reports `false`.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DeviceCapabilities {
@@ -52,6 +54,8 @@ pub struct DeviceCapabilities {
     pub min_acceleration_structure_scratch_offset_alignment: u32,
     /// The device's core limits.
     pub limits: vk::PhysicalDeviceLimits,
+    /// `maxBufferSize` (Vulkan 1.3): the largest buffer the device can create.
+    pub max_buffer_size: u64,
     /// Memory heaps and types.
     pub memory_properties: vk::PhysicalDeviceMemoryProperties,
     /// The queue family of the context's queue.

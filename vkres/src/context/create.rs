@@ -65,6 +65,7 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         capabilities,
         ownership: Ownership::Owned,
         submissions: AtomicU64::new(0),
+        faults: Default::default(),
     })
 }
 
@@ -400,7 +401,8 @@ pub(super) fn query_capabilities(
 ) -> DeviceCapabilities {
     let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
     let mut driver = vk::PhysicalDeviceDriverProperties::default();
-    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver);
+    let mut maintenance4 = vk::PhysicalDeviceMaintenance4Properties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver).push_next(&mut maintenance4);
     if enabled.acceleration_structure {
         props2 = props2.push_next(&mut accel_props);
     }
@@ -408,7 +410,8 @@ pub(super) fn query_capabilities(
     if enabled.external_memory_host {
         props2 = props2.push_next(&mut host_props);
     }
-    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or of enabled extensions.
+    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or 1.3 (a vkres
+    // context needs 1.3) or of enabled extensions.
     unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
     let props = props2.properties;
     // SAFETY: as above.
@@ -435,6 +438,8 @@ pub(super) fn query_capabilities(
             0
         },
         limits: props.limits,
+        // 0 where the driver did not fill it in: no known limit.
+        max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
         memory_properties,
         queue_family_index,
     }

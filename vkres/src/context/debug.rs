@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use ash::vk;
 
 /// One message from the validation layer, the loader or the driver.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebugMessage {
     /// Warning or error (the log subscribes to nothing below warnings).

@@ -11,6 +11,7 @@
 mod capabilities;
 mod create;
 mod debug;
+mod faults;
 mod options;
 mod raw;
 
@@ -63,6 +64,7 @@ pub struct Context {
     capabilities: DeviceCapabilities,
     ownership: Ownership,
     submissions: AtomicU64,
+    faults: faults::Faults,
 }
 
 impl std::fmt::Debug for Context {
@@ -139,6 +141,7 @@ impl Context {
     /// (recorded command buffers, semaphores of this device), and `fence` must be unsignalled
     /// and not in use by another submission.
     pub unsafe fn submit(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
+        self.fault_point("vkQueueSubmit2")?;
         let _guard = self.lock_queue();
         // SAFETY: the caller vouches for the submit infos and the fence; the queue belongs to
         // this device and is externally synchronised by the lock held above.

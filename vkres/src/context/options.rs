@@ -9,6 +9,8 @@ use ash::vk;
 pub type DeviceChooser = dyn Fn(&[DeviceSummary]) -> Option<usize> + Send + Sync;
 
 /// Which physical device a context uses.
+///
+/// `Send + Sync`: plain data.
 #[derive(Clone, Default)]
 pub enum DeviceSelector {
     /// The best device that has what vkres needs (Vulkan 1.3, buffer device address,
@@ -37,6 +39,8 @@ impl fmt::Debug for DeviceSelector {
 }
 
 /// What a [`DeviceSelector::Custom`] sees of each physical device.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone)]
 pub struct DeviceSummary {
     /// Index in `vkEnumeratePhysicalDevices`.
@@ -57,6 +61,8 @@ pub struct DeviceSummary {
 /// let options = vkres::ContextOptions::new().validation(true).ray_tracing(false);
 /// # let _ = options;
 /// ```
+///
+/// `Send + Sync`: plain data and a `Send + Sync` device chooser.
 #[derive(Debug, Clone)]
 pub struct ContextOptions {
     pub(crate) application_name: String,

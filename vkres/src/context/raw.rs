@@ -9,6 +9,8 @@ use super::{Context, Extensions, MessageLog, Queue};
 use crate::error::{Error, Result};
 
 /// Who destroys the instance and device of a context.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ownership {
     /// The context destroys them when it drops.
@@ -19,6 +21,8 @@ pub enum Ownership {
 
 /// The optional features and extensions the creator of a device enabled on it. vkres cannot
 /// read enabled features back from a `VkDevice`, so the creator says; vkres uses only these.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EnabledFeatures {
     /// `samplerAnisotropy`.
@@ -42,6 +46,8 @@ pub struct EnabledFeatures {
 }
 
 /// An instance and device made by the caller, for [`Context::from_raw`].
+///
+/// `Send + Sync`: Vulkan handles and `ash` function tables, plain data.
 pub struct RawDevice {
     /// The loader the instance was made with.
     pub entry: ash::Entry,
@@ -123,6 +129,7 @@ impl Context {
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            faults: Default::default(),
         }))
     }
 }

@@ -30,6 +30,8 @@ pub const BINDLESS_SAMPLERS: u32 = 2;
 /// command buffers that bound the set are pending, and entries no shader reads may be empty
 /// or stale. Separate images and samplers (rather than combined image samplers) are what WGSL
 /// and HLSL express; GLSL reads them as `texture2D[]` and `sampler[]`.
+///
+/// `Send + Sync`: handles only; the manager serialises the writes to the set under its table lock.
 pub struct BindlessSet {
     ctx: Arc<Context>,
     pool: vk::DescriptorPool,

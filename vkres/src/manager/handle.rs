@@ -8,6 +8,8 @@
 /// stale from then on, also after the slot is reused by a new resource: lookups with it fail
 /// instead of reaching the newer resource. Generations start at 1, so `ResourceHandle(0)`
 /// (see [`NULL`](Self::NULL)) never names a resource.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceHandle(pub u64);
 

@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::resources::{Buffer, BufferDesc};
 
 /// The value of one material parameter.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MaterialParam {
     /// GLSL `float`.
@@ -74,6 +76,8 @@ impl MaterialParam {
 }
 
 /// One parameter's place in the uniform buffer.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaterialField {
     /// The parameter's name.
@@ -88,6 +92,8 @@ pub struct MaterialField {
 
 /// The std140 layout of a material's parameters, in the order they were declared: what a
 /// GLSL `layout(std140) uniform` block with the same members in the same order has.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaterialLayout {
     /// Each parameter's place, in declaration order.
@@ -127,6 +133,8 @@ impl MaterialLayout {
 
 /// What material to create: a name, the shader it is for, and its parameters with their
 /// initial values (which also fix their types).
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaterialDescriptor {
     /// The material's name (also the debug name of its buffer).
@@ -139,6 +147,8 @@ pub struct MaterialDescriptor {
 
 /// A material: its layout, its uniform buffer, and the host copy of the buffer's contents
 /// that updates are compared against.
+///
+/// `Send + Sync`: its host copy is behind a lock; updates go through the manager.
 #[derive(Debug)]
 pub struct Material {
     name: String,
@@ -178,6 +188,8 @@ impl Material {
 }
 
 /// Creates and updates [`Material`]s on a [`ResourceAllocator`].
+///
+/// `Send + Sync`: it holds the allocator and its own state behind locks.
 #[derive(Debug, Clone)]
 pub struct MaterialManager {
     alloc: ResourceAllocator,

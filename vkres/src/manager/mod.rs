@@ -63,6 +63,8 @@ use crate::{Context, ResourceAllocator, StagingConfig};
 use slots::SlotTable;
 
 /// What a buffer is for.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BufferType {
     /// Vertex data (`VERTEX_BUFFER`).
@@ -97,6 +99,8 @@ impl BufferType {
 }
 
 /// The kind of resource a handle names.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceType {
     /// A buffer, and what it is for.
@@ -141,6 +145,8 @@ impl Entry {
 }
 
 /// How big a [`ResourceManager`] is, whether it keeps bindless arrays, and its staging.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagerConfig {
     /// Most resources alive at once; also the length of each bindless array.

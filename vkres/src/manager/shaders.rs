@@ -16,6 +16,8 @@ const SPIRV_MAGIC: u32 = 0x0723_0203;
 const HEADER_WORDS: usize = 5;
 
 /// The pipeline stage a shader runs in.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ShaderStage {
     /// Vertex shader.
@@ -59,6 +61,8 @@ impl ShaderStage {
 
 /// What shader to create: SPIR-V code (bytes, as `include_bytes!` gives them), its stage and
 /// the entry point to run.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShaderDescriptor<'a> {
     /// SPIR-V, little-endian words.
@@ -70,6 +74,8 @@ pub struct ShaderDescriptor<'a> {
 }
 
 /// One descriptor binding a shader's entry point uses.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReflectedBinding {
     /// Descriptor set.
@@ -85,6 +91,8 @@ pub struct ReflectedBinding {
 }
 
 /// What reflection found about one entry point.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShaderReflection {
     /// Descriptor bindings the entry point uses, sorted by set and binding.
@@ -224,6 +232,9 @@ impl Drop for ShaderShared {
 
 /// A shader module with its stage, entry point and reflection. A shared handle: cloning is
 /// cheap, the module is destroyed when the last clone drops.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct Shader {
     shared: Arc<ShaderShared>,

@@ -11,6 +11,8 @@ use crate::{ImageUpload, MipSource, ResourceAllocator};
 pub type TextureFormat = vk::Format;
 
 /// The mip levels of a texture.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TextureMips {
     /// One level.
@@ -23,6 +25,8 @@ pub enum TextureMips {
 }
 
 /// What texture to create.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextureDescriptor<'a> {
     /// Width of level 0.
@@ -61,6 +65,8 @@ impl Default for TextureDescriptor<'_> {
 }
 
 /// Creates textures on a [`ResourceAllocator`].
+///
+/// `Send + Sync`: it holds the allocator, which is.
 #[derive(Debug, Clone)]
 pub struct TextureManager {
     alloc: ResourceAllocator,

@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 /// device must not write the range while the host reads it, nor read it while the host
 /// writes: vkres waits for its own submissions before handing resources out, so this only
 /// concerns work the caller submits.
+///
+/// Neither `Send` nor `Sync`: it holds the raw pointer of a mapping. The allocation is `Send +
+/// Sync`, so each thread maps it for itself.
 #[derive(Debug)]
 pub struct MappedMemory<'a> {
     allocation: &'a dyn MemoryAllocation,

@@ -1,9 +1,10 @@
 //! Device memory: the [`MemoryAllocator`] and [`MemoryAllocation`] traits (after Merian's
 //! interfaces), mapping types, and the VMA backend [`VmaAllocator`].
 //!
-//! The traits are the seam where another backend, or a wrapper that injects failures or counts
-//! allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
+//! The traits are the seam where another backend, or a wrapper that injects failures
+//! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
+mod failing;
 mod mapping;
 mod vma;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use ash::vk;
 
+pub use failing::FailingAllocator;
 pub use mapping::MappedMemory;
 pub use vma::VmaAllocator;
 
@@ -19,6 +21,8 @@ use crate::Context;
 use crate::error::Result;
 
 /// How the host accesses an allocation (Merian's `MemoryMappingType`).
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum MappingType {
     /// Never mapped. On a discrete GPU this is device-local memory the host cannot see;
@@ -38,6 +42,8 @@ pub enum MappingType {
 }
 
 /// Where an allocation should live.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum MemoryLocation {
     /// The backend decides from the resource's usage and the mapping type.
@@ -50,6 +56,8 @@ pub enum MemoryLocation {
 }
 
 /// What a resource asks of the memory allocator.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy)]
 pub struct MemoryRequest<'a> {
     /// Debug name of the resource, kept with the allocation for leak reports.
@@ -64,6 +72,8 @@ pub struct MemoryRequest<'a> {
 }
 
 /// Where an allocation lives (Merian's `MemoryAllocation::get_memory_info`).
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryInfo {
     /// The `VkDeviceMemory` block the allocation is part of.
@@ -118,6 +128,9 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
 /// The object is created by the backend so that it can choose memory from the object's full
 /// description (VMA's `AUTO` usages need it). The caller destroys the object before it drops
 /// the allocation.
+///
+/// Implementations are `Send + Sync` (the supertraits): allocators are shared by every thread that
+/// creates resources.
 pub trait MemoryAllocator: Send + Sync + fmt::Debug {
     /// The context whose device this allocator serves.
     fn context(&self) -> &Arc<Context>;

@@ -49,10 +49,26 @@ impl VmaAllocator {
     /// A VMA allocator for `ctx`'s device, with buffer device addresses (and the memory-budget
     /// extension where the context enabled it).
     pub fn new(ctx: &Arc<Context>) -> Result<Self> {
+        Self::create(ctx, &[])
+    }
+
+    /// As [`new`](Self::new), with every memory heap capped at `limit` bytes (VMA's
+    /// `pHeapSizeLimit`): allocations beyond it fail with `ERROR_OUT_OF_DEVICE_MEMORY`, as on
+    /// a device with that much memory. The limit counts this allocator's own allocations.
+    /// For testing out-of-memory paths, and for keeping a program within a memory budget.
+    pub fn with_heap_limit(ctx: &Arc<Context>, limit: u64) -> Result<Self> {
+        let count = ctx.capabilities().memory_properties.memory_heap_count as usize;
+        Self::create(ctx, &vec![limit; count])
+    }
+
+    fn create(ctx: &Arc<Context>, heap_limits: &[u64]) -> Result<Self> {
         let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), ctx.device(), ctx.physical_device());
         info.vulkan_api_version = vk::API_VERSION_1_3;
         info.flags = vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS;
-        if ctx.capabilities().memory_budget {
+        info.heap_size_limits = heap_limits;
+        // With a heap limit, usage is counted over this allocator's own allocations: the
+        // budget extension reports the usage of the whole device (on lavapipe, of the machine).
+        if ctx.capabilities().memory_budget && heap_limits.is_empty() {
             info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
         }
         // SAFETY: instance, device and physical device belong together and outlive the VMA
@@ -90,6 +106,10 @@ impl VmaAllocator {
             MemoryLocation::PreferHost => vk_mem::MemoryUsage::AutoPreferHost,
         };
         let flags = if request.dedicated { flags | vk_mem::AllocationCreateFlags::DEDICATED_MEMORY } else { flags };
+        // Within the heap's budget: a request no heap can hold fails with
+        // ERROR_OUT_OF_DEVICE_MEMORY in VMA, instead of reaching vkAllocateMemory with a size
+        // above the heap's (invalid usage, reported by the validation layer).
+        let flags = flags | vk_mem::AllocationCreateFlags::WITHIN_BUDGET;
         vk_mem::AllocationCreateInfo { flags, usage, ..Default::default() }
     }
 

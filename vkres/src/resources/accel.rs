@@ -51,6 +51,9 @@ impl Drop for AccelShared {
 
 /// A `VkAccelerationStructureKHR` and the buffer that stores it. A shared handle: a TLAS
 /// that references it, and batches that build with it, keep it alive.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct AccelerationStructure {
     shared: Arc<AccelShared>,
@@ -179,6 +182,7 @@ pub(crate) fn create(
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
     let storage: Buffer = buffer::create(memory, &BufferDesc::new(size, usage).name(format!("{name}/storage")))?;
     let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.handle()).offset(0).size(size).ty(ty);
+    ctx.fault_point("vkCreateAccelerationStructureKHR")?;
     // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
     // offset 0 (which is 256-byte aligned, as the spec requires).
     let handle = unsafe { fns.create_acceleration_structure(&info, None) }.op("vkCreateAccelerationStructureKHR")?;

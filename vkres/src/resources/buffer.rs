@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
 
 /// What buffer to create.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BufferDesc {
     /// Size in bytes.
@@ -239,6 +241,10 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
             name: name.clone(),
             reason: "a buffer needs at least one usage flag".into(),
         });
+    }
+    let limit = ctx.capabilities().max_buffer_size;
+    if desc.size > limit {
+        return Err(Error::LimitExceeded { name: name.clone(), what: "buffer size", requested: desc.size, limit });
     }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {

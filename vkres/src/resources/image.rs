@@ -9,6 +9,8 @@ use crate::error::{Error, Result, VkContext};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
 
 /// What image to create.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageDesc {
     /// 1D, 2D or 3D.
@@ -128,6 +130,9 @@ impl Drop for ImageShared {
 
 /// A `VkImage` and its memory. A shared handle like [`Buffer`](crate::Buffer): views and
 /// batches keep it alive; the last handle destroys it, then frees its memory.
+///
+/// `Send + Sync`: a shared handle; its tracked layout is behind a lock, updated only when a batch
+/// that changed it has finished.
 #[derive(Clone)]
 pub struct Image {
     shared: Arc<ImageShared>,
@@ -254,6 +259,18 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     if let Some(err) = over {
         return Err(err);
     }
+    // The bytes of every level and layer, as the validation layer estimates them.
+    if let Some(block) = crate::format::texel_block(desc.format) {
+        let bytes = crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers);
+        if bytes > props.max_resource_size {
+            return Err(Error::LimitExceeded {
+                name: name.clone(),
+                what: "resource size",
+                requested: bytes,
+                limit: props.max_resource_size,
+            });
+        }
+    }
     if !props.sample_counts.contains(desc.samples) {
         return Err(Error::InvalidDescription {
             name: name.clone(),
@@ -283,6 +300,8 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageViewDesc {
     /// View type; by default 1D, 2D, 3D, their arrays, or a cube for a cube-compatible image of 6 layers.
@@ -320,6 +339,9 @@ impl Drop for ImageViewShared {
 }
 
 /// A `VkImageView`; keeps its [`Image`] alive. A shared handle.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct ImageView {
     shared: Arc<ImageViewShared>,
@@ -430,6 +452,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         .format(format)
         .subresource_range(range);
     let ctx = image.context();
+    ctx.fault_point("vkCreateImageView")?;
     // SAFETY: the image is live and the range was checked to lie inside it.
     let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
     // SAFETY: `handle` is a live view of this device.

@@ -11,6 +11,8 @@ use crate::Context;
 use crate::error::{Error, Result, VkContext};
 
 /// A sampler description: hashable, floats compared by their bits, so it keys the pool.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy)]
 pub struct SamplerDesc {
     /// Magnification filter.
@@ -152,6 +154,9 @@ impl Drop for SamplerShared {
 }
 
 /// A `VkSampler` from a [`SamplerPool`]. Clones share it; the last one destroys it.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct Sampler {
     shared: Arc<SamplerShared>,
@@ -187,6 +192,8 @@ impl Sampler {
 
 /// Hands out [`Sampler`]s so that identical descriptions share one `VkSampler`, which lives
 /// while any user holds it. Thread-safe; cloning shares the pool.
+///
+/// `Send + Sync`: the pool's map is behind a lock; clones share it.
 #[derive(Clone)]
 pub struct SamplerPool {
     shared: Arc<PoolShared>,
@@ -264,6 +271,7 @@ impl SamplerPool {
             .max_lod(d.max_lod)
             .border_color(d.border_color)
             .unnormalized_coordinates(d.unnormalized_coordinates);
+        ctx.fault_point("vkCreateSampler")?;
         // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits.
         let handle = unsafe { ctx.device().create_sampler(&info, None) }.op("vkCreateSampler")?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);

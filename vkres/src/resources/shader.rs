@@ -5,10 +5,13 @@ use std::sync::Arc;
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Error, Result, SpirvProblem, VkContext};
 
 /// The first word of every SPIR-V module.
 pub const SPIRV_MAGIC: u32 = 0x0723_0203;
+
+/// Words in a SPIR-V module's header (magic, version, generator, bound, schema).
+const SPIRV_HEADER_WORDS: usize = 5;
 
 /// The owner of one `VkShaderModule`.
 struct ShaderShared {
@@ -26,6 +29,9 @@ impl Drop for ShaderShared {
 }
 
 /// A `VkShaderModule`. A shared handle: clones share it, the last one destroys it.
+///
+/// `Send + Sync`: a shared handle (an `Arc` of the owner of Vulkan objects that do not change after
+/// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct ShaderModule {
     shared: Arc<ShaderShared>,
@@ -59,18 +65,22 @@ impl ShaderModule {
     }
 }
 
-/// Checks that `code` is SPIR-V (a whole number of words, starting with the magic number in
-/// the host's byte order) and creates the module.
+/// Checks that `code` is SPIR-V (a whole number of words, at least the 5-word header, starting
+/// with the magic number in the host's byte order) and creates the module.
 pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
-    let invalid = |reason: String| Error::InvalidDescription { name: name.into(), reason };
-    if code.is_empty() || code.len() % 4 != 0 {
-        return Err(invalid(format!("SPIR-V is a whole number of 4-byte words; {} bytes given", code.len())));
+    let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
+    if code.len() % 4 != 0 {
+        return Err(invalid(SpirvProblem::NotWordAligned { len: code.len() }));
     }
     let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]])).collect();
+    if words.len() < SPIRV_HEADER_WORDS {
+        return Err(invalid(SpirvProblem::TooShort { words: words.len() }));
+    }
     if words[0] != SPIRV_MAGIC {
-        return Err(invalid(format!("not SPIR-V: the first word is {:#010x}, not {SPIRV_MAGIC:#010x}", words[0])));
+        return Err(invalid(SpirvProblem::BadMagic { found: words[0] }));
     }
     let info = vk::ShaderModuleCreateInfo::default().code(&words);
+    ctx.fault_point("vkCreateShaderModule")?;
     // SAFETY: `words` is a whole number of words starting with the SPIR-V magic number; the
     // validation layer checks the module's contents where it is on.
     let handle = unsafe { ctx.device().create_shader_module(&info, None) }.op("vkCreateShaderModule")?;

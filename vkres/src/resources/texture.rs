@@ -9,6 +9,8 @@ use super::sampler::Sampler;
 ///
 /// Holds the view (which holds the image) and a pooled sampler; all three are shared handles,
 /// so the texture keeps them alive and dropping it releases its references. A shared handle.
+///
+/// `Send + Sync`: a view and a sampler, both shared handles.
 #[derive(Debug, Clone)]
 pub struct Texture {
     pub(crate) view: ImageView,

@@ -11,6 +11,8 @@ use crate::resources::Buffer;
 /// The destination of a recorded download. Reading it before the batch that records the copy
 /// has finished is [`Error::NotReady`]; afterwards it returns the bytes as the device had
 /// them. Image downloads are tightly packed in the order of [`crate::format`].
+///
+/// `Send + Sync`: a shared buffer handle and an atomic completion flag.
 #[derive(Debug)]
 pub struct Download {
     buffer: Buffer,

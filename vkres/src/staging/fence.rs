@@ -26,6 +26,9 @@ impl Drop for FenceShared {
 }
 
 /// A `VkFence`; clones share it, the last one destroys it.
+///
+/// `Send + Sync`: a shared handle; its submission state and generation are atomics, and `VkFence`
+/// waits and status queries need no external synchronisation.
 #[derive(Clone)]
 pub struct Fence {
     shared: Arc<FenceShared>,
@@ -41,6 +44,7 @@ impl Fence {
     /// A new fence, created signalled or not.
     pub fn new(ctx: &Arc<Context>, signalled: bool) -> Result<Self> {
         let flags = if signalled { vk::FenceCreateFlags::SIGNALED } else { vk::FenceCreateFlags::empty() };
+        ctx.fault_point("vkCreateFence")?;
         // SAFETY: plain object creation on a live device.
         let handle = unsafe { ctx.device().create_fence(&vk::FenceCreateInfo::default().flags(flags), None) }
             .op("vkCreateFence")?;

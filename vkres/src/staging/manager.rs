@@ -5,9 +5,12 @@
 //! ([`finalize_resource_set`](StagingMemoryManager::finalize_resource_set)) gives its
 //! [`SetId`]; releasing it, explicitly or when a fence signals, returns its chunks for reuse.
 //! The chunks allocated never exceed the budget: a request that does not fit gets `None`, and
-//! a [`Batch`](crate::Batch) then submits what it has, waits, and goes on.
+//! a [`Batch`](crate::Batch) then submits what it has, waits for it, and goes on; a batch with
+//! nothing of its own to wait for waits for another thread's set to be released.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
 use ash::vk;
 
@@ -17,6 +20,8 @@ use crate::memory::{MappingType, MemoryAllocator, MemoryLocation};
 use crate::resources::{Buffer, BufferDesc};
 
 /// Staging limits.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StagingConfig {
     /// Most bytes of staging memory held at once (default 64 MiB).
@@ -33,10 +38,14 @@ impl Default for StagingConfig {
 }
 
 /// A resource set of a [`StagingMemoryManager`].
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SetId(u64);
 
 /// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
+///
+/// `Send + Sync`: a shared buffer handle and two numbers.
 #[derive(Debug)]
 pub struct StagingSpace {
     /// The chunk's buffer (`TRANSFER_SRC`, mapped).
@@ -66,7 +75,17 @@ struct Chunk {
     buffer: Buffer,
     used: u64,
     owner: Option<SetId>,
+    /// The thread that last staged into it for its owner.
+    holder: Option<ThreadId>,
 }
+
+/// How long [`StagingMemoryManager::wait_for_release`] waits without any set being released
+/// before it gives up (a holder that never releases: a stuck thread, a leaked set).
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// How often a waiter checks the fences of sets released on a fence (nothing signals a
+/// condition variable when the device finishes).
+const POLL: Duration = Duration::from_millis(2);
 
 #[derive(Default)]
 struct State {
@@ -77,14 +96,30 @@ struct State {
     fenced: Vec<(SetId, Fence)>,
     allocated: u64,
     peak: u64,
+    /// Counts releases that freed staging (sets released, chunks destroyed): waiters compare it.
+    releases: u64,
 }
 
 impl State {
     fn release(&mut self, set: SetId) {
+        let mut freed = false;
         for chunk in self.chunks.iter_mut().filter(|c| c.owner == Some(set)) {
             chunk.owner = None;
             chunk.used = 0;
+            chunk.holder = None;
+            freed = true;
         }
+        if freed {
+            self.releases += 1;
+        }
+    }
+
+    /// Whether staging is held by a set that some other thread, or the device, will release:
+    /// a set released on a fence, or one another thread staged into last.
+    fn others_hold(&self, me: ThreadId) -> bool {
+        self.chunks
+            .iter()
+            .any(|c| c.owner.is_some_and(|set| c.holder != Some(me) || self.fenced.iter().any(|(id, _)| *id == set)))
     }
 
     /// Destroys the chunks no set owns; returns the bytes freed.
@@ -92,6 +127,9 @@ impl State {
         let freed: u64 = self.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
         self.chunks.retain(|c| c.owner.is_some());
         self.allocated -= freed;
+        if freed > 0 {
+            self.releases += 1;
+        }
         freed
     }
 
@@ -108,13 +146,18 @@ impl State {
     }
 }
 
-/// Staging memory for uploads, bounded by [`StagingConfig::budget`]. Thread-safe; clones share
-/// the manager. Every [`ResourceAllocator`](crate::ResourceAllocator) has one.
+/// Staging memory for uploads, bounded by [`StagingConfig::budget`]. Every
+/// [`ResourceAllocator`](crate::ResourceAllocator) has one; clones share it.
+///
+/// `Send + Sync`: its state is behind one mutex, and releasing a set wakes the batches of
+/// other threads that wait for staging (see [`Batch`](crate::Batch)).
 #[derive(Clone)]
 pub struct StagingMemoryManager {
     memory: Arc<dyn MemoryAllocator>,
     config: StagingConfig,
     state: Arc<Mutex<State>>,
+    /// Notified whenever staging is released.
+    released: Arc<Condvar>,
 }
 
 impl std::fmt::Debug for StagingMemoryManager {
@@ -135,7 +178,7 @@ impl StagingMemoryManager {
                 reason: format!("chunk size {} must be in 1..=budget {}", config.chunk_size, config.budget),
             });
         }
-        Ok(Self { memory, config, state: Arc::new(Mutex::new(State::default())) })
+        Ok(Self { memory, config, state: Arc::new(Mutex::new(State::default())), released: Arc::new(Condvar::new()) })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -209,16 +252,47 @@ impl StagingMemoryManager {
         let mut s = self.lock();
         s.fenced.retain(|(id, _)| *id != set);
         s.release(set);
+        drop(s);
+        self.released.notify_all();
     }
 
     /// Releases every set whose fence has signalled.
     pub fn release_finished(&self) {
         self.lock().release_signalled();
+        self.released.notify_all();
     }
 
     /// Destroys the chunks no set uses.
     pub fn trim(&self) {
         self.lock().drop_free_chunks();
+        self.released.notify_all();
+    }
+
+    /// Waits until staging is released, when a set that another thread or the device will
+    /// release holds some; returns whether any was. Returns `false` at once when all staging
+    /// is held by sets this thread staged into last and no fence releases (waiting for them
+    /// could never end: only this thread can release them), and after `STALL_LIMIT` (30 s)
+    /// without any release (a holder that never releases).
+    ///
+    /// The caller must hold no staging itself, so that waiters never wait for each other.
+    pub(crate) fn wait_for_release(&self) -> bool {
+        let me = thread::current().id();
+        let mut s = self.lock();
+        let start = s.releases;
+        let deadline = Instant::now() + STALL_LIMIT;
+        loop {
+            s.release_signalled();
+            if s.releases != start {
+                return true;
+            }
+            if !s.others_hold(me) || Instant::now() >= deadline {
+                return false;
+            }
+            s = match self.released.wait_timeout(s, POLL) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     /// `len` bytes of staging space aligned to `align`, in `set`; `None` when the budget is
@@ -235,12 +309,14 @@ impl StagingMemoryManager {
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner == Some(set) && fits(c)) {
             let offset = c.used.next_multiple_of(align);
             c.used = offset + len;
+            c.holder = Some(thread::current().id());
             return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
         }
         // 2. A free chunk large enough.
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner.is_none() && c.buffer.size() >= len) {
             c.owner = Some(set);
             c.used = len;
+            c.holder = Some(thread::current().id());
             return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset: 0, len }));
         }
         // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
@@ -261,7 +337,12 @@ impl StagingMemoryManager {
         let buffer: Buffer = crate::resources::buffer::create(&*self.memory, &desc)?;
         s.allocated += size;
         s.peak = s.peak.max(s.allocated);
-        s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set) });
+        s.chunks.push(Chunk {
+            buffer: buffer.clone(),
+            used: len,
+            owner: Some(set),
+            holder: Some(thread::current().id()),
+        });
         Ok(Some(StagingSpace { buffer, offset: 0, len }))
     }
 }

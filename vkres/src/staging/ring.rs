@@ -10,6 +10,8 @@ use crate::error::Result;
 /// One slot of a [`RingFences`], handed out by [`RingFences::wait_and_get`]: its fence no
 /// longer signals pending work (it was waited for and reset), and its user data is the
 /// caller's to update.
+///
+/// `Send`/`Sync` when `T` is: a borrow of the slot's fence and value.
 #[derive(Debug)]
 pub struct RingSlot<'a, T> {
     /// The slot's index in the ring.
@@ -35,6 +37,8 @@ pub struct RingSlot<'a, T> {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// `Send`/`Sync` when `T` is: fences are.
 #[derive(Debug)]
 pub struct RingFences<const N: usize, T> {
     fences: Vec<Fence>,

@@ -10,6 +10,8 @@ use crate::resources::{Image, format_aspects};
 use crate::staging::Download;
 
 /// Where the mip levels of an image upload come from.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MipSource {
     /// The data holds every mip level of the image.
@@ -22,6 +24,8 @@ pub enum MipSource {
 }
 
 /// How an image upload is done.
+///
+/// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageUpload {
     /// Where the mip levels come from.

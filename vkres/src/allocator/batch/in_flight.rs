@@ -16,6 +16,9 @@ use crate::staging::{Fence, SetId, StagingMemoryManager};
 /// (at once, where the fence was already waited for, as in a [`RingFences`](crate::RingFences)
 /// loop); then it applies the batch's image layouts, makes its downloads readable and releases
 /// its staging memory.
+///
+/// `Send + Sync`: it owns the work's command pool and fence, touched only when it is waited for or
+/// dropped (by value), and shared, thread-safe handles.
 pub struct InFlight {
     pub(super) ctx: Arc<Context>,
     pub(super) pool: vk::CommandPool,

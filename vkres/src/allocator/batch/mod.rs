@@ -51,6 +51,16 @@ enum State {
 /// goes on filling the other half while the device copies; when staging runs out it waits for
 /// its oldest submission and reuses that staging. So work larger than the budget takes several
 /// submissions ([`submissions`](Self::submissions)) and staging memory never exceeds the budget.
+///
+/// Batches on several threads share the budget. A batch that finds it used up frees what it
+/// holds first (waits for its own oldest submission, else submits what it recorded); a batch
+/// that holds no staging at all waits until another thread's batch (or a fence) releases some.
+/// Waiters hold nothing, so they never wait for each other: every wait ends when a holder that
+/// is running finishes. Where all the staging is held by batches of the waiting thread itself,
+/// or nothing is released for 30 s, the wait ends with [`Error::StagingExhausted`].
+///
+/// `Send + Sync`: it can be recorded on one thread and submitted on another; recording takes
+/// `&mut self`, so one thread records at a time. It borrows its [`ResourceAllocator`].
 pub struct Batch<'a> {
     alloc: &'a ResourceAllocator,
     /// The staging set of the commands being recorded, and the bytes staged in it.
@@ -135,8 +145,10 @@ impl<'a> Batch<'a> {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
                 .flags(vk::CommandPoolCreateFlags::TRANSIENT);
+            ctx.fault_point("vkCreateCommandPool")?;
             // SAFETY: a valid queue family of this device.
             batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
+            ctx.fault_point("vkCreateFence")?;
             // SAFETY: plain object creation.
             batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
         }
@@ -156,6 +168,7 @@ impl<'a> Batch<'a> {
             .command_pool(self.pool)
             .level(vk::CommandBufferLevel::PRIMARY)
             .command_buffer_count(1);
+        self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
         // SAFETY: the pool is live and used by this batch only.
         let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
         self.cmd = cmds.first().copied().unwrap_or_default();
@@ -194,12 +207,21 @@ impl<'a> Batch<'a> {
                 self.staged += len;
                 return Ok(space);
             }
+            // What this batch holds it frees first (its oldest submission, else what it recorded
+            // after submitting it); holding nothing, it waits for another thread's staging.
             if !self.pending.is_empty() {
                 self.wait_oldest()?;
             } else if self.commands > 0 {
                 self.submit_partial()?;
             } else {
-                return Err(Error::StagingExhausted { budget });
+                if self.staged > 0 {
+                    // Staged for commands that failed to record: nothing reads it.
+                    self.alloc.staging().release_resource_set(self.set);
+                    self.staged = 0;
+                }
+                if !self.alloc.staging().wait_for_release() {
+                    return Err(Error::StagingExhausted { budget });
+                }
             }
         }
     }
@@ -208,6 +230,7 @@ impl<'a> Batch<'a> {
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self) -> Result<()> {
         let device = self.alloc.context().device().clone();
+        self.alloc.context().fault_point("vkCreateFence")?;
         // SAFETY: plain object creation.
         let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
         if let Err(e) = self.close_and_submit(fence) {

@@ -1,0 +1,135 @@
+//! [`FailingAllocator`]: a [`MemoryAllocator`] wrapper that injects out-of-memory failures,
+//! for testing that code on top of vkres cleans up after a failed allocation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ash::vk;
+
+use super::{MemoryAllocation, MemoryAllocator, MemoryRequest};
+use crate::Context;
+use crate::error::{Error, Result};
+
+/// Wraps another [`MemoryAllocator`] and makes its `n`-th allocation (buffer or image, counted
+/// from the last [`fail_nth`](Self::fail_nth)) fail with [`Error::Vulkan`] and
+/// `ERROR_OUT_OF_DEVICE_MEMORY`, as a device out of memory would. Every other call is
+/// forwarded. Unarmed, it only counts.
+///
+/// The usual test: create what is under test once with the wrapper unarmed and read
+/// [`allocations`](Self::allocations); then, for every `k` in `1..=allocations`, arm
+/// `fail_nth(k)`, create again, expect the error, and check that
+/// [`live_allocations`](MemoryAllocator::live_allocations) is back where it was.
+///
+/// ```
+/// # fn main() -> vkres::Result<()> {
+/// use std::sync::Arc;
+/// use vkres::memory::FailingAllocator;
+/// use vkres::{BufferDesc, Context, ContextOptions, MemoryAllocator, ResourceAllocator, StagingConfig, VmaAllocator, vk};
+///
+/// let ctx = Context::new(ContextOptions::new())?;
+/// let failing = Arc::new(FailingAllocator::new(Arc::new(VmaAllocator::new(&ctx)?)));
+/// let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default())?;
+/// failing.fail_nth(1);
+/// let err = alloc.create_buffer(&BufferDesc::new(64, vk::BufferUsageFlags::STORAGE_BUFFER)).unwrap_err();
+/// assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY));
+/// assert_eq!((failing.injected(), failing.live_allocations()), (1, 0));
+/// assert!(alloc.create_buffer(&BufferDesc::new(64, vk::BufferUsageFlags::STORAGE_BUFFER)).is_ok(), "only the 1st");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// `Send + Sync` like every [`MemoryAllocator`]: its state is atomic counters, so threads
+/// share one count (which allocation is the `n`-th is then a matter of scheduling).
+#[derive(Debug)]
+pub struct FailingAllocator {
+    inner: Arc<dyn MemoryAllocator>,
+    /// The allocation that fails, counted from the last arming; 0: none.
+    fail_at: AtomicU64,
+    /// Allocations asked for since the last arming.
+    calls: AtomicU64,
+    /// Failures injected in the wrapper's lifetime.
+    injected: AtomicU64,
+}
+
+impl FailingAllocator {
+    /// Wraps `inner`, unarmed.
+    pub fn new(inner: Arc<dyn MemoryAllocator>) -> Self {
+        Self { inner, fail_at: AtomicU64::new(0), calls: AtomicU64::new(0), injected: AtomicU64::new(0) }
+    }
+
+    /// Makes the `n`-th allocation from now fail (once), and restarts the count of
+    /// [`allocations`](Self::allocations). `n = 0` disarms.
+    pub fn fail_nth(&self, n: u64) {
+        self.calls.store(0, Ordering::SeqCst);
+        self.fail_at.store(n, Ordering::SeqCst);
+    }
+
+    /// Disarms and restarts the count.
+    pub fn disarm(&self) {
+        self.fail_nth(0);
+    }
+
+    /// Allocations asked for (failed ones included) since the last [`fail_nth`](Self::fail_nth)
+    /// or [`disarm`](Self::disarm), or since creation.
+    pub fn allocations(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Failures injected so far.
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    /// The wrapped allocator.
+    pub fn inner(&self) -> &Arc<dyn MemoryAllocator> {
+        &self.inner
+    }
+
+    /// Counts one allocation; the injected error if it is the armed one.
+    fn check(&self, operation: &'static str) -> Result<()> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.fail_at.load(Ordering::SeqCst) {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            return Err(Error::Vulkan { operation, result: vk::Result::ERROR_OUT_OF_DEVICE_MEMORY });
+        }
+        Ok(())
+    }
+}
+
+impl MemoryAllocator for FailingAllocator {
+    fn context(&self) -> &Arc<Context> {
+        self.inner.context()
+    }
+
+    unsafe fn create_buffer(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
+        self.check("vmaCreateBuffer")?;
+        // SAFETY: forwarded unchanged; the caller's contract is the inner allocator's.
+        unsafe { self.inner.create_buffer(info, request) }
+    }
+
+    unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
+        self.check("vmaCreateImage")?;
+        // SAFETY: forwarded unchanged; the caller's contract is the inner allocator's.
+        unsafe { self.inner.create_image(info, request) }
+    }
+
+    fn live_allocations(&self) -> usize {
+        self.inner.live_allocations()
+    }
+
+    fn live_allocation_names(&self) -> Vec<String> {
+        self.inner.live_allocation_names()
+    }
+
+    fn device_memory_blocks(&self) -> Option<usize> {
+        self.inner.device_memory_blocks()
+    }
+}
