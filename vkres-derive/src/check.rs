@@ -38,11 +38,10 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
 
 /// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).
 fn read_by_blas(cont: &Container<'_>, field: &Field<'_>) -> bool {
-    cont.fields.iter().any(|f| match &f.kind {
-        Kind::Blas(b) => [&b.vertices, &b.indices, &b.transform, &b.aabbs]
-            .into_iter()
-            .any(|k| k.as_ref().is_some_and(|k| k.value == *field.ident)),
-        _ => false,
+    cont.fields.iter().any(|f| {
+        crate::graph::references(f)
+            .iter()
+            .any(|(ident, role)| matches!(role, crate::graph::Role::BuildInput(_)) && *ident == field.ident)
     })
 }
 

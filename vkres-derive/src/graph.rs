@@ -34,10 +34,10 @@ impl Role {
     /// The key that names the field.
     fn key(self) -> &'static str {
         match self {
-            Role::Sampler => "sampler",
-            Role::CopySource => "copy",
+            Role::Sampler => crate::symbol::SAMPLER,
+            Role::CopySource => crate::symbol::COPY,
             Role::BuildInput(key) => key,
-            Role::Instance => "blas",
+            Role::Instance => crate::symbol::BLAS,
         }
     }
 }
@@ -51,7 +51,8 @@ pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
             _ => Vec::new(),
         },
         Kind::Blas(b) => {
-            [(&b.vertices, "vertices"), (&b.indices, "indices"), (&b.transform, "transform"), (&b.aabbs, "aabbs")]
+            use crate::symbol::{AABBS, INDICES, TRANSFORM, VERTICES};
+            [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
                 .into_iter()
                 .filter_map(|(slot, key)| slot.as_ref().map(|k| (&k.value, Role::BuildInput(key))))
                 .collect()

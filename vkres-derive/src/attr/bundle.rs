@@ -14,8 +14,7 @@ pub struct BundleAttr {
 }
 
 /// Parses `bundle` or `bundle(inputs)`.
-pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<BundleAttr> {
-    let _ = kind;
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<BundleAttr> {
     let mut attr = BundleAttr { inputs: None };
     if !meta.input.peek(syn::token::Paren) {
         return Ok(attr);

@@ -173,9 +173,9 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
             match name.as_str() {
                 BUFFER => out.kind = buffer::parse(cx, &meta, ident)?.map(Kind::Buffer),
                 TEXTURE => out.kind = texture::parse(cx, &meta, ident)?.map(|t| Kind::Texture(Box::new(t))),
-                SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta, ident)?)),
+                SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta)?)),
                 SHADER => out.kind = shader::parse(cx, &meta, ident)?.map(Kind::Shader),
-                BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta, ident)?)),
+                BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta)?)),
                 BLAS => out.kind = blas::parse(cx, &meta, ident)?.map(Kind::Blas),
                 TLAS => out.kind = tlas::parse(cx, &meta, ident)?.map(Kind::Tlas),
                 BINDING => {

@@ -1,8 +1,8 @@
 //! `sampler(filter = linear, address = repeat, ...)`, or `sampler` alone (the default
 //! description: linear, linear mips, repeat). Also the inline form of a texture's sampler.
 
+use syn::Expr;
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, Ident};
 
 use super::{Keyed, key_ident, set_choice, set_once, skip_value};
 use crate::ctxt::Ctxt;
@@ -41,8 +41,7 @@ pub struct SamplerAttr {
 }
 
 /// Parses `sampler` or `sampler(key = value, ...)`.
-pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<SamplerAttr> {
-    let _ = kind;
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<SamplerAttr> {
     let mut a = SamplerAttr {
         filter: None,
         mag_filter: None,

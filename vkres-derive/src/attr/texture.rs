@@ -115,7 +115,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                 let value = if m.input.peek(Token![=]) {
                     SamplerRef::Field(m.value()?.parse()?)
                 } else {
-                    SamplerRef::Inline(Box::new(super::sampler::parse(cx, &m, key.clone())?))
+                    SamplerRef::Inline(Box::new(super::sampler::parse(cx, &m)?))
                 };
                 set_once(cx, &mut a.sampler, &key, value);
             }

@@ -40,7 +40,7 @@ pub fn expand(cont: &Container<'_>) -> (TokenStream, TokenStream) {
         writes.push(match &field.kind {
             Kind::Buffer(_) => quote! {
                 __vkres_w.buffer(#n, ::vkres::DescriptorKind::#kind_ident,
-                    &<#ty as ::vkres::__private::BufferField>::bytes(&self.#f));
+                    <#ty as ::vkres::__private::BufferField>::buffer(&self.#f));
             },
             Kind::Texture(t) if t.sampler.is_some() => {
                 let layout = super::texture::layout(t);

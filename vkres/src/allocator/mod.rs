@@ -111,6 +111,11 @@ impl ResourceAllocator {
         let mut desc = desc.clone();
         desc.usage |= vk::BufferUsageFlags::TRANSFER_DST;
         let buffer: Buffer<T> = self.create_typed_buffer(&desc)?;
+        if buffer.direct_writable() {
+            // What a batch would do for it, without opening one.
+            buffer.map()?.write_bytes(0, bytes)?;
+            return Ok(buffer);
+        }
         let mut batch = self.batch()?;
         batch.upload(&buffer, 0, data)?;
         batch.submit_and_wait()?;

@@ -10,7 +10,7 @@ use crate::Context;
 /// At most this many idle pool-and-fence pairs are kept (one per concurrent batch is enough).
 const KEEP: usize = 8;
 
-/// A pool (reset, no command buffer allocated) and an unsignalled fence.
+/// A pool (reset, no command buffer allocated) and an unsignalled fence, idle.
 pub(crate) type Recycled = (vk::CommandPool, vk::Fence);
 
 /// Shared by the clones of one [`ResourceAllocator`](super::ResourceAllocator).
@@ -35,19 +35,32 @@ impl Recycler {
         self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
-    /// Keeps `pair` for a later batch (or destroys it when enough are kept).
+    /// Frees `allocated`, resets `pool` and `fence` and keeps them for a later batch (or
+    /// destroys them when enough are kept, or when a reset fails).
     ///
     /// # Safety
-    /// The pool must have been reset with no command buffer left allocated or pending, and the
-    /// fence be unsignalled and used by no submission.
-    pub unsafe fn give(&self, pair: Recycled) {
+    /// No command buffer of the pool may be pending and no submission may use the fence (a
+    /// null pool or fence, left by a failed batch, has the pair only destroyed).
+    pub unsafe fn give(&self, pool: vk::CommandPool, allocated: &[vk::CommandBuffer], fence: vk::Fence) {
+        let ctx = &self.shared.ctx;
+        let device = ctx.device();
+        // SAFETY: unused, by the caller's contract.
+        let reset = pool != vk::CommandPool::null()
+            && fence != vk::Fence::null()
+            && unsafe {
+                if !allocated.is_empty() {
+                    device.free_command_buffers(pool, allocated);
+                }
+                device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()).is_ok()
+                    && device.reset_fences(&[fence]).is_ok()
+            };
         let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < KEEP {
-            idle.push(pair);
+        if reset && idle.len() < KEEP {
+            idle.push((pool, fence));
         } else {
             drop(idle);
-            // SAFETY: unused, by the caller's contract.
-            unsafe { destroy(&self.shared.ctx, pair) };
+            // SAFETY: unused, by the caller's contract; null handles are no-ops.
+            unsafe { destroy(ctx, (pool, fence)) };
         }
     }
 }

@@ -97,22 +97,22 @@ impl AabbField for crate::resources::Buffer<Aabb> {}
 /// Triangles from the vertex buffer field `vertices` (positions of `format` at the start of
 /// each element).
 pub fn triangles<B: BufferField>(vertices: &B, format: vk::Format) -> TriangleGeometry {
-    TriangleGeometry::new(&vertices.bytes().cast::<B::Elem>(), format)
+    TriangleGeometry::new(vertices.buffer(), format)
 }
 
 /// `geometry` indexed by the index buffer field `indices`.
 pub fn with_indices<B: IndexField>(geometry: TriangleGeometry, indices: &B) -> TriangleGeometry {
-    geometry.indices(&indices.bytes().cast::<B::Index>())
+    geometry.indices(indices.buffer())
 }
 
 /// `geometry` transformed by the first transform of the field `transforms`.
 pub fn with_transform<B: TransformField>(geometry: TriangleGeometry, transforms: &B) -> TriangleGeometry {
-    geometry.transform(&transforms.bytes().cast::<Transform3x4>(), 0)
+    geometry.transform(transforms.buffer(), 0)
 }
 
 /// Boxes from the field `boxes`.
 pub fn aabbs<B: AabbField>(boxes: &B) -> AabbGeometry {
-    AabbGeometry::new(&boxes.bytes().cast::<Aabb>())
+    AabbGeometry::new(boxes.buffer())
 }
 
 /// Records the build of a `blas` field.

@@ -102,8 +102,8 @@ pub trait BufferField: Sized + Release {
     type Elem: Pod;
     /// Wraps a created buffer.
     fn from_buffer(buffer: Buffer<Self::Elem>) -> Self;
-    /// The buffer, as bytes.
-    fn bytes(&self) -> Buffer<u8>;
+    /// The buffer.
+    fn buffer(&self) -> &Buffer<Self::Elem>;
 }
 
 impl<T: Pod> BufferField for Buffer<T> {
@@ -111,8 +111,8 @@ impl<T: Pod> BufferField for Buffer<T> {
     fn from_buffer(buffer: Buffer<T>) -> Self {
         buffer
     }
-    fn bytes(&self) -> Buffer<u8> {
-        self.as_bytes()
+    fn buffer(&self) -> &Buffer<T> {
+        self
     }
 }
 
@@ -179,14 +179,14 @@ pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Op
 /// Creates the buffer of a `buffer(copy = src)` field (as large as `src` unless `len` or
 /// `size` say otherwise) and records the copy of all of `src` into its start.
 pub fn buffer_copy<B: BufferField, S: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, src: &S) -> Result<B> {
-    let src = src.bytes();
+    let src = src.buffer();
     let elem = size_of::<B::Elem>() as u64;
     let size = size_of_spec(spec, elem, src.size())?;
     if src.size() > size {
         return Err(Error::DataTooLarge { name: spec.name.into(), offset: 0, given: src.size(), capacity: size });
     }
     let buffer: Buffer<B::Elem> = batch.allocator().create_typed_buffer(&desc(spec, size))?;
-    batch.copy_buffer(&src, 0, &buffer, 0, src.size())?;
+    batch.copy_buffer(src, 0, &buffer, 0, src.size())?;
     Ok(B::from_buffer(buffer))
 }
 

@@ -33,11 +33,9 @@
 //! uses (the allocator, its staging, the queue) is thread-safe already.
 //!
 //! Uploads (initial data, texture texels, buffer and material updates) go through staging
-//! memory of the manager's own (`ManagerConfig::staging`), one batch at a time, under a
-//! mutex: a batch that found every staging chunk held by other batches would fail with
-//! [`Error::StagingExhausted`], while one batch alone always
-//! makes progress within the budget. There is one queue, so concurrent uploads would gain
-//! little; lookups, creation of the Vulkan objects and destruction stay concurrent.
+//! memory of the manager's own (`ManagerConfig::staging`), which bounds it; a batch that finds
+//! the budget held by other threads' batches waits for them to release it (the staging
+//! manager's rule), so uploads from several threads need no lock of the manager's.
 
 mod bindless;
 mod handle;
@@ -46,7 +44,7 @@ mod shaders;
 mod slots;
 mod textures;
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -178,7 +176,7 @@ impl Default for ManagerConfig {
 ///
 /// See the [module docs](self) for why it is `Send + Sync`.
 pub struct ResourceManager {
-    /// Dropped (emptied) in `Drop` before `bindless`, whose descriptors point at its resources.
+    /// Declared (so dropped) before `bindless`, whose descriptors point at its resources.
     table: RwLock<SlotTable<Entry>>,
     bindless: Option<BindlessSet>,
     alloc: ResourceAllocator,
@@ -186,8 +184,6 @@ pub struct ResourceManager {
     textures: TextureManager,
     materials: MaterialManager,
     capacity: u32,
-    /// Held by every upload: one batch of the manager at a time (see the module docs).
-    uploads: Mutex<()>,
 }
 
 impl std::fmt::Debug for ResourceManager {
@@ -227,7 +223,6 @@ impl ResourceManager {
             textures: TextureManager::new(alloc),
             materials: MaterialManager::new(alloc),
             capacity: config.capacity,
-            uploads: Mutex::new(()),
         })
     }
 
@@ -239,11 +234,6 @@ impl ResourceManager {
 
     fn write(&self) -> RwLockWriteGuard<'_, SlotTable<Entry>> {
         self.table.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The upload lock (see the module docs).
-    fn upload_lock(&self) -> MutexGuard<'_, ()> {
-        self.uploads.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The allocator resources are created on (sharing the memory backend and samplers of
@@ -347,20 +337,14 @@ impl ResourceManager {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let desc = BufferDesc::new(bytes.len() as u64, usage | ty.usage() | vk::BufferUsageFlags::TRANSFER_DST)
             .name(format!("manager {ty:?} buffer"));
-        let buffer = {
-            let _uploads = self.upload_lock();
-            self.alloc.create_buffer_with_data(&desc, bytes)?
-        };
+        let buffer = self.alloc.create_buffer_with_data(&desc, bytes)?;
         self.insert(Entry::Buffer(buffer, ty))
     }
 
     /// Creates a texture (see [`TextureManager::create_texture`]): uploaded, in
     /// `SHADER_READ_ONLY_OPTIMAL`, and written into the bindless image and sampler arrays.
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<ResourceHandle> {
-        let texture = {
-            let _uploads = self.upload_lock();
-            self.textures.create_texture(desc)?
-        };
+        let texture = self.textures.create_texture(desc)?;
         self.insert(Entry::Texture(texture))
     }
 
@@ -378,10 +362,7 @@ impl ResourceManager {
             Entry::Shader(_) => {}
             other => return Err(Self::wrong_kind(desc.shader_handle, "shader", &other)),
         }
-        let material = {
-            let _uploads = self.upload_lock();
-            self.materials.create_material(desc)?
-        };
+        let material = self.materials.create_material(desc)?;
         self.insert(Entry::Material(Arc::new(material)))
     }
 
@@ -389,7 +370,6 @@ impl ResourceManager {
     /// (see [`MaterialManager::update_material`]). Returns the bytes uploaded.
     pub fn update_material(&self, handle: ResourceHandle, updates: &[(&str, MaterialParam)]) -> Result<u64> {
         let material = self.material(handle)?;
-        let _uploads = self.upload_lock();
         self.materials.update_material(&material, updates)
     }
 
@@ -506,7 +486,6 @@ impl ResourceManager {
     /// [`Error::DataTooLarge`]), and nothing is submitted when one fails.
     pub fn update_buffers(&self, updates: &[(ResourceHandle, u64, &[u8])]) -> Result<()> {
         let buffers = updates.iter().map(|(h, _, _)| self.buffer(*h)).collect::<Result<Vec<_>>>()?;
-        let _uploads = self.upload_lock();
         let mut batch = self.alloc.batch()?;
         for (buffer, (_, offset, data)) in buffers.iter().zip(updates) {
             batch.upload_bytes(buffer, *offset, data)?;
@@ -521,8 +500,7 @@ impl Drop for ResourceManager {
         // the table holds: wait for them before releasing. A failed wait (device lost) leaves
         // nothing to wait for.
         let _ = self.alloc.context().wait_idle();
-        let entries = self.write().drain();
-        drop(entries);
-        // `bindless` drops after this body, after the resources its descriptors named.
+        // Then the fields drop in order: `table` (every resource) before `bindless`, whose
+        // descriptors named them.
     }
 }

@@ -8,12 +8,8 @@ use ash::vk;
 use spirq::prelude::{DescriptorType, ExecutionModel, ReflectConfig, Variable};
 
 use crate::Context;
-use crate::error::{Error, Result, SpirvProblem, VkContext};
-
-/// The SPIR-V magic number, the first word of every module.
-const SPIRV_MAGIC: u32 = 0x0723_0203;
-/// Words in the SPIR-V header (magic, version, generator, bound, schema).
-const HEADER_WORDS: usize = 5;
+use crate::error::{Error, Result, SpirvProblem};
+use crate::resources::{ShaderModule, shader};
 
 /// The pipeline stage a shader runs in.
 ///
@@ -101,23 +97,6 @@ pub struct ShaderReflection {
     pub push_constant_size: Option<u32>,
 }
 
-/// Checks that `code` is SPIR-V (word-aligned, long enough for a header, magic number first)
-/// and returns its words.
-fn words(code: &[u8], name: &str) -> Result<Vec<u32>> {
-    let bad = |reason| Error::InvalidSpirv { name: name.into(), reason };
-    if code.len() % 4 != 0 {
-        return Err(bad(SpirvProblem::NotWordAligned { len: code.len() }));
-    }
-    let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
-    if words.len() < HEADER_WORDS {
-        return Err(bad(SpirvProblem::TooShort { words: words.len() }));
-    }
-    if words[0] != SPIRV_MAGIC {
-        return Err(bad(SpirvProblem::BadMagic { found: words[0] }));
-    }
-    Ok(words)
-}
-
 fn descriptor_type(ty: &DescriptorType) -> vk::DescriptorType {
     match ty {
         DescriptorType::Sampler() => vk::DescriptorType::SAMPLER,
@@ -150,84 +129,76 @@ impl ShaderManager {
     /// ([`Error::EntryPointNotFound`] lists those it has). Returns the entry point's descriptor
     /// bindings and push constants.
     pub fn validate(desc: &ShaderDescriptor<'_>) -> Result<ShaderReflection> {
-        let name = format!("{} ({:?})", desc.entry_point, desc.stage);
-        let words = words(desc.code, &name)?;
-        let entry_points =
-            ReflectConfig::new().spv(words).ref_all_rscs(false).combine_img_samplers(false).reflect().map_err(|e| {
-                Error::InvalidSpirv { name: name.clone(), reason: SpirvProblem::Reflection(e.to_string()) }
-            })?;
-        let model = desc.stage.execution_model();
-        let Some(entry) = entry_points.iter().find(|e| e.name == desc.entry_point && e.exec_model == model) else {
-            let available = entry_points.iter().map(|e| format!("{} ({:?})", e.name, e.exec_model)).collect::<Vec<_>>();
-            return Err(Error::EntryPointNotFound {
-                entry_point: desc.entry_point.clone(),
-                stage: desc.stage.to_vk(),
-                available: if available.is_empty() { "none".into() } else { available.join(", ") },
-            });
-        };
-        let mut reflection = ShaderReflection::default();
-        for var in &entry.vars {
-            match var {
-                Variable::Descriptor { name, desc_bind, desc_ty, nbind, .. } => {
-                    reflection.bindings.push(ReflectedBinding {
-                        set: desc_bind.set(),
-                        binding: desc_bind.bind(),
-                        descriptor_type: descriptor_type(desc_ty),
-                        count: *nbind,
-                        name: name.clone(),
-                    })
-                }
-                Variable::PushConstant { ty, .. } => {
-                    reflection.push_constant_size = Some(ty.nbyte().unwrap_or(0) as u32);
-                }
-                _ => {}
-            }
-        }
-        reflection.bindings.sort_by_key(|b| (b.set, b.binding));
-        Ok(reflection)
+        let name = debug_name(desc);
+        reflect(desc, &shader::spirv_words(desc.code, &name)?, &name)
     }
 
     /// Validates `desc` (see [`validate`](Self::validate)) and creates its shader module.
     pub fn create_shader(&self, desc: &ShaderDescriptor<'_>) -> Result<Shader> {
-        let reflection = Self::validate(desc)?;
+        let name = debug_name(desc);
+        let words = shader::spirv_words(desc.code, &name)?;
+        let reflection = reflect(desc, &words, &name)?;
         let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::InvalidDescription {
             name: desc.entry_point.clone(),
             reason: "an entry point name cannot contain a NUL byte".into(),
         })?;
-        let name = format!("{} ({:?})", desc.entry_point, desc.stage);
-        let words = words(desc.code, &name)?;
-        let info = vk::ShaderModuleCreateInfo::default().code(&words);
-        // SAFETY: `words` is a SPIR-V module: word-aligned, magic checked, parsed by reflection.
-        let module = unsafe { self.ctx.device().create_shader_module(&info, None) }.op("vkCreateShaderModule")?;
-        // SAFETY: a live module of this device.
-        unsafe { self.ctx.set_debug_name(module, &name) };
-        Ok(Shader {
-            shared: Arc::new(ShaderShared {
-                ctx: self.ctx.clone(),
-                module,
-                stage: desc.stage,
-                entry_point,
-                reflection,
-            }),
-        })
+        // `words` is a SPIR-V module: word-aligned, magic checked, parsed by reflection.
+        let module = shader::create_from_words(&self.ctx, &words, &name)?;
+        Ok(Shader { shared: Arc::new(ShaderShared { module, stage: desc.stage, entry_point, reflection }) })
     }
 }
 
-/// The owner of one `VkShaderModule`.
+/// `entry (Stage)`: the name of a shader's module and of its errors.
+fn debug_name(desc: &ShaderDescriptor<'_>) -> String {
+    format!("{} ({:?})", desc.entry_point, desc.stage)
+}
+
+/// The descriptor bindings and push constants of `desc`'s entry point in `words`, or why the
+/// module or entry point is not there.
+fn reflect(desc: &ShaderDescriptor<'_>, words: &[u32], name: &str) -> Result<ShaderReflection> {
+    let entry_points = ReflectConfig::new()
+        .spv(words)
+        .ref_all_rscs(false)
+        .combine_img_samplers(false)
+        .reflect()
+        .map_err(|e| Error::InvalidSpirv { name: name.into(), reason: SpirvProblem::Reflection(e.to_string()) })?;
+    let model = desc.stage.execution_model();
+    let Some(entry) = entry_points.iter().find(|e| e.name == desc.entry_point && e.exec_model == model) else {
+        let available = entry_points.iter().map(|e| format!("{} ({:?})", e.name, e.exec_model)).collect::<Vec<_>>();
+        return Err(Error::EntryPointNotFound {
+            entry_point: desc.entry_point.clone(),
+            stage: desc.stage.to_vk(),
+            available: if available.is_empty() { "none".into() } else { available.join(", ") },
+        });
+    };
+    let mut reflection = ShaderReflection::default();
+    for var in &entry.vars {
+        match var {
+            Variable::Descriptor { name, desc_bind, desc_ty, nbind, .. } => {
+                reflection.bindings.push(ReflectedBinding {
+                    set: desc_bind.set(),
+                    binding: desc_bind.bind(),
+                    descriptor_type: descriptor_type(desc_ty),
+                    count: *nbind,
+                    name: name.clone(),
+                })
+            }
+            Variable::PushConstant { ty, .. } => {
+                reflection.push_constant_size = Some(ty.nbyte().unwrap_or(0) as u32);
+            }
+            _ => {}
+        }
+    }
+    reflection.bindings.sort_by_key(|b| (b.set, b.binding));
+    Ok(reflection)
+}
+
+/// A module with what the manager knows of it.
 struct ShaderShared {
-    ctx: Arc<Context>,
-    module: vk::ShaderModule,
+    module: ShaderModule,
     stage: ShaderStage,
     entry_point: CString,
     reflection: ShaderReflection,
-}
-
-impl Drop for ShaderShared {
-    fn drop(&mut self) {
-        // SAFETY: the last handle is gone. A pipeline made from the module does not need it
-        // any more (modules may be destroyed once pipelines are created).
-        unsafe { self.ctx.device().destroy_shader_module(self.module, None) };
-    }
 }
 
 /// A shader module with its stage, entry point and reflection. A shared handle: cloning is
@@ -243,7 +214,7 @@ pub struct Shader {
 impl std::fmt::Debug for Shader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shader")
-            .field("module", &self.shared.module)
+            .field("module", &self.shared.module.handle())
             .field("stage", &self.shared.stage)
             .field("entry_point", &self.shared.entry_point)
             .finish_non_exhaustive()
@@ -253,7 +224,7 @@ impl std::fmt::Debug for Shader {
 impl Shader {
     /// The `VkShaderModule`.
     pub fn module(&self) -> vk::ShaderModule {
-        self.shared.module
+        self.shared.module.handle()
     }
 
     /// Its stage.
@@ -282,7 +253,7 @@ impl Shader {
     pub fn stage_create_info(&self) -> vk::PipelineShaderStageCreateInfo<'_> {
         vk::PipelineShaderStageCreateInfo::default()
             .stage(self.shared.stage.to_vk())
-            .module(self.shared.module)
+            .module(self.shared.module.handle())
             .name(&self.shared.entry_point)
     }
 }

@@ -72,20 +72,6 @@ impl<T> SlotTable<T> {
         Some(value)
     }
 
-    /// Removes every value, in slot order.
-    pub(crate) fn drain(&mut self) -> Vec<T> {
-        let mut out = Vec::with_capacity(self.live);
-        for index in 0..self.slots.len() {
-            let generation = self.slots[index].generation;
-            if self.slots[index].value.is_some()
-                && let Some(v) = self.remove(ResourceHandle::new(index as u32, generation))
-            {
-                out.push(v);
-            }
-        }
-        out
-    }
-
     /// Number of live values.
     pub(crate) fn len(&self) -> usize {
         self.live

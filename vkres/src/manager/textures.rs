@@ -82,18 +82,8 @@ impl TextureManager {
     /// it in `SHADER_READ_ONLY_OPTIMAL`, ready to be sampled; a texture without data is only
     /// transitioned there.
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<Texture> {
-        let mut usage = desc.usage | vk::ImageUsageFlags::SAMPLED;
-        let (levels, mips) = match desc.mips {
-            TextureMips::One => (1, MipSource::Provided),
-            TextureMips::Provided(n) => (n, MipSource::Provided),
-            TextureMips::Generate => {
-                usage |= vk::ImageUsageFlags::TRANSFER_SRC;
-                (
-                    crate::full_mip_count(vk::Extent3D { width: desc.width, height: desc.height, depth: 1 }),
-                    MipSource::Generate,
-                )
-            }
-        };
+        // `create_texture` adds SAMPLED.
+        let mut usage = desc.usage;
         if desc.data.is_some() {
             usage |= vk::ImageUsageFlags::TRANSFER_DST;
         } else if desc.mips == TextureMips::Generate {
@@ -102,8 +92,19 @@ impl TextureManager {
                 reason: "mips can only be generated from data".into(),
             });
         }
-        let image =
-            ImageDesc::new_2d(desc.format, desc.width, desc.height, usage).mip_levels(levels).name(desc.name.clone());
+        let mut image = ImageDesc::new_2d(desc.format, desc.width, desc.height, usage).name(desc.name.clone());
+        let mips = match desc.mips {
+            TextureMips::One => MipSource::Provided,
+            TextureMips::Provided(n) => {
+                image = image.mip_levels(n);
+                MipSource::Provided
+            }
+            TextureMips::Generate => {
+                image = image.full_mip_chain();
+                image.usage |= vk::ImageUsageFlags::TRANSFER_SRC;
+                MipSource::Generate
+            }
+        };
         let texture = self.alloc.create_texture(&image, &desc.sampler)?;
         let mut batch = self.alloc.batch()?;
         match desc.data {

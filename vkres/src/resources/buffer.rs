@@ -183,6 +183,14 @@ impl<T> Buffer<T> {
         self.shared.clone()
     }
 
+    /// Whether uploads write it through its mapping instead of staging: a
+    /// [`MappingType::PreferDirectWrite`] buffer that landed in host-visible memory.
+    pub(crate) fn direct_writable(&self) -> bool {
+        let memory = self.memory();
+        memory.mapping() == MappingType::PreferDirectWrite
+            && memory.info().properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
+    }
+
     /// Drops this handle's reference to the buffer (destroying it if it was the last one),
     /// leaving a placeholder with a null handle and no memory: the ordered drop of derived
     /// bundles releases fields through this before the struct's fields drop.

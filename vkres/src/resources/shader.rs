@@ -66,8 +66,8 @@ impl ShaderModule {
 }
 
 /// Checks that `code` is SPIR-V (a whole number of words, at least the 5-word header, starting
-/// with the magic number in the host's byte order) and creates the module.
-pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
+/// with the magic number in the host's byte order) and returns its words.
+pub(crate) fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
     let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
     if code.len() % 4 != 0 {
         return Err(invalid(SpirvProblem::NotWordAligned { len: code.len() }));
@@ -79,7 +79,17 @@ pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<Shad
     if words[0] != SPIRV_MAGIC {
         return Err(invalid(SpirvProblem::BadMagic { found: words[0] }));
     }
-    let info = vk::ShaderModuleCreateInfo::default().code(&words);
+    Ok(words)
+}
+
+/// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
+pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
+    create_from_words(ctx, &spirv_words(code, name)?, name)
+}
+
+/// Creates the module from words [`spirv_words`] checked.
+pub(crate) fn create_from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<ShaderModule> {
+    let info = vk::ShaderModuleCreateInfo::default().code(words);
     ctx.fault_point("vkCreateShaderModule")?;
     // SAFETY: `words` is a whole number of words starting with the SPIR-V magic number; the
     // validation layer checks the module's contents where it is on.

@@ -303,8 +303,8 @@ impl StagingMemoryManager {
         }
         let align = align.max(1);
         let mut s = self.lock();
-        s.release_signalled();
-        // 1. Room in a chunk the set already uses.
+        // 1. Room in a chunk the set already uses (a set being staged into is never fenced, so
+        // releasing finished sets, a fence query each, cannot change this step).
         let fits = |c: &Chunk| c.used.next_multiple_of(align) + len <= c.buffer.size();
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner == Some(set) && fits(c)) {
             let offset = c.used.next_multiple_of(align);
@@ -312,6 +312,7 @@ impl StagingMemoryManager {
             c.holder = Some(thread::current().id());
             return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
         }
+        s.release_signalled();
         // 2. A free chunk large enough.
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner.is_none() && c.buffer.size() >= len) {
             c.owner = Some(set);

@@ -1,6 +1,7 @@
 //! Acceleration-structure builds of a [`Batch`]: recorded when asked for, run when the batch
 //! is submitted (after its transfers), BLASes first in one build command, then TLASes.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ash::vk;
@@ -263,17 +264,20 @@ impl Batch<'_> {
             return Err(geometry::invalid(name, "a TLAS needs an instance"));
         }
         let mut referenced: Vec<AccelerationStructure> = Vec::new();
+        let mut seen: HashSet<vk::AccelerationStructureKHR> = HashSet::new();
         let mut instances = Vec::with_capacity(desc.instances.len());
         for (i, instance) in desc.instances.iter().enumerate() {
             let blas = &instance.blas.0;
-            if !Arc::ptr_eq(blas.buffer().context(), ctx) {
-                return Err(Error::WrongDevice { name: format!("{name}: instance {i} ({})", blas.name()) });
-            }
-            self.check_built(blas)?;
             if instance.custom_index >= 1 << 24 || instance.sbt_offset >= 1 << 24 {
                 return Err(geometry::invalid(name, format!("instance {i}: custom index and SBT offset have 24 bits")));
             }
-            if !referenced.iter().any(|r| r.same(blas)) {
+            if !Arc::ptr_eq(blas.buffer().context(), ctx) {
+                return Err(Error::WrongDevice { name: format!("{name}: instance {i} ({})", blas.name()) });
+            }
+            // Of this device, so its handle names it: each BLAS is checked and listed once,
+            // however many instances place it.
+            if seen.insert(blas.handle()) {
+                self.check_built(blas)?;
                 referenced.push(blas.clone());
             }
             instances.push(InstanceRecord {
@@ -290,10 +294,8 @@ impl Batch<'_> {
         .location(MemoryLocation::PreferDevice)
         .name(format!("{name}/instances"));
         let buffer: Buffer<InstanceRecord> = self.alloc.create_buffer(&buffer_desc)?.cast();
+        // The BLASes stay alive through the TLAS's references, which the batch holds.
         self.upload(&buffer, 0, &instances)?;
-        for blas in &referenced {
-            self.hold(blas.keep_alive());
-        }
         let record =
             GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: instances.len() as u32 };
         Ok((vec![record], referenced))
@@ -333,9 +335,7 @@ impl Batch<'_> {
     }
 
     fn push_build(&mut self, dst: AccelerationStructure, update: bool, geometries: Vec<GeometryRecord>, scratch: u64) {
-        self.hold(dst.keep_alive());
-        self.completions.push(dst.built_flag());
-        self.built_here.insert(dst.handle());
+        self.hold_structure(&dst, true);
         self.builds.push(PendingBuild { dst, update, geometries, scratch });
         self.commands += 1;
     }

@@ -100,14 +100,10 @@ impl Batch<'_> {
         if size == 0 {
             return Ok(());
         }
-        self.order_transfer(src.handle(), dst.handle());
-        let region = vk::BufferCopy { src_offset, dst_offset, size };
-        // SAFETY: both buffers are live and held by this batch until its fence signals; the
-        // ranges and usages were checked above.
-        unsafe { self.device().cmd_copy_buffer(self.cmd, src.handle(), dst.handle(), &[region]) };
-        self.commands += 1;
         self.hold(src.keep_alive());
-        self.hold(dst.keep_alive());
+        // SAFETY: `src` is live, held by this batch until its fence signals, TRANSFER_SRC, and
+        // holds the range (checked above).
+        unsafe { self.copy_from_raw(src.handle(), src_offset, &dst.as_bytes(), dst_offset, size) };
         Ok(())
     }
 
@@ -123,11 +119,8 @@ impl Batch<'_> {
     /// host-visible, and no earlier command of this batch touches it, the host writes the data
     /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
     fn write_directly(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<bool> {
-        let memory = dst.memory();
-        let direct = memory.mapping() == MappingType::PreferDirectWrite
-            && memory.info().properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
-            && !self.written.contains(&dst.handle())
-            && !self.read.contains(&dst.handle());
+        let direct =
+            dst.direct_writable() && !self.written.contains(&dst.handle()) && !self.read.contains(&dst.handle());
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 
 use ash::vk;
 
-use crate::Context;
+use crate::allocator::recycle::Recycler;
 use crate::error::Result;
 use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingMemoryManager};
@@ -20,8 +20,9 @@ use crate::staging::{Fence, SetId, StagingMemoryManager};
 /// `Send + Sync`: it owns the work's command pool and fence, touched only when it is waited for or
 /// dropped (by value), and shared, thread-safe handles.
 pub struct InFlight {
-    pub(super) ctx: Arc<Context>,
+    pub(super) recycler: Recycler,
     pub(super) pool: vk::CommandPool,
+    pub(super) allocated: Vec<vk::CommandBuffer>,
     pub(super) own_fence: vk::Fence,
     pub(super) fence: Option<(Fence, u64)>,
     pub(super) staging: StagingMemoryManager,
@@ -81,12 +82,9 @@ impl Drop for InFlight {
             }
             self.complete();
         }
-        // SAFETY: the work finished (waited above), so the pool's command buffer is not pending;
-        // the batch's own fence was never submitted. Null handles are no-ops.
-        unsafe {
-            self.ctx.device().destroy_fence(self.own_fence, None);
-            self.ctx.device().destroy_command_pool(self.pool, None);
-        }
+        // SAFETY: the work finished (waited above), so the pool's command buffers are not
+        // pending; the batch's own fence was never submitted. The next batch reuses them.
+        unsafe { self.recycler.give(self.pool, &self.allocated, self.own_fence) };
         // `keep_alive` drops after this body.
     }
 }

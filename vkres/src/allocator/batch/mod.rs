@@ -140,6 +140,7 @@ impl<'a> Batch<'a> {
             accel_recorded: false,
         };
         if let Some((pool, fence)) = alloc.recycler.take() {
+            // Named when they were made.
             (batch.pool, batch.fence) = (pool, fence);
         } else {
             let pool_info = vk::CommandPoolCreateInfo::default()
@@ -151,13 +152,13 @@ impl<'a> Batch<'a> {
             ctx.fault_point("vkCreateFence")?;
             // SAFETY: plain object creation.
             batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+            // SAFETY: live objects of this device.
+            unsafe {
+                ctx.set_debug_name(batch.pool, "vkres batch pool");
+                ctx.set_debug_name(batch.fence, "vkres batch fence");
+            }
         }
         batch.begin_command_buffer()?;
-        // SAFETY: live objects of this device.
-        unsafe {
-            ctx.set_debug_name(batch.pool, "vkres batch pool");
-            ctx.set_debug_name(batch.fence, "vkres batch fence");
-        }
         Ok(batch)
     }
 
@@ -409,7 +410,6 @@ impl<'a> Batch<'a> {
         while !self.pending.is_empty() {
             self.wait_oldest()?;
         }
-        let ctx = self.alloc.context().clone();
         let mut armed = None;
         if self.commands > 0 {
             let generation = fence.arm().ok_or_else(|| Error::InvalidDescription {
@@ -425,8 +425,9 @@ impl<'a> Batch<'a> {
         }
         self.state = State::HandedOff;
         let in_flight = InFlight {
-            ctx,
+            recycler: self.alloc.recycler.clone(),
             pool: std::mem::replace(&mut self.pool, vk::CommandPool::null()),
+            allocated: std::mem::take(&mut self.allocated),
             own_fence: std::mem::replace(&mut self.fence, vk::Fence::null()),
             fence: armed,
             staging: self.alloc.staging().clone(),
@@ -470,9 +471,10 @@ impl Drop for Batch<'_> {
                 device.destroy_fence(p.fence, None);
                 self.alloc.staging().release_resource_set(p.set);
             }
-            if idle && self.pool != vk::CommandPool::null() && self.recycle().is_ok() {
-                // SAFETY: the pool was reset with its command buffers freed, the fence reset.
-                self.alloc.recycler.give((self.pool, self.fence));
+            if idle {
+                // SAFETY: nothing pending uses the pool or the fence (waited above, or never
+                // submitted); an `InFlight` took them (leaving null) if it owns the work.
+                self.alloc.recycler.give(self.pool, &self.allocated, self.fence);
             } else {
                 device.destroy_fence(self.fence, None);
                 device.destroy_command_pool(self.pool, None);
@@ -488,23 +490,5 @@ impl Drop for Batch<'_> {
             self.alloc.staging().release_resource_set(self.set);
         }
         // `keep_alive` drops after this body: held resources go last.
-    }
-}
-
-impl Batch<'_> {
-    /// Frees the command buffers, resets the pool and the fence for the next batch.
-    ///
-    /// # Safety
-    /// No command buffer of the pool may be pending and no submission may use the fence.
-    unsafe fn recycle(&mut self) -> Result<()> {
-        let device = self.alloc.context().device();
-        // SAFETY: by the caller's contract.
-        unsafe {
-            if !self.allocated.is_empty() {
-                device.free_command_buffers(self.pool, &self.allocated);
-            }
-            device.reset_command_pool(self.pool, vk::CommandPoolResetFlags::empty()).op("vkResetCommandPool")?;
-            device.reset_fences(&[self.fence]).op("vkResetFences")
-        }
     }
 }
