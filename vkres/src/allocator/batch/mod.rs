@@ -345,6 +345,14 @@ impl<'a> Batch<'a> {
         self.check_recording()?;
         if self.commands > 0 {
             self.run()?;
+        } else if !self.pending.is_empty() {
+            // Everything recorded went out with earlier partial submissions: wait for those,
+            // and the batch has finished (its downloads and builds are ready).
+            while !self.pending.is_empty() {
+                self.wait_oldest()?;
+            }
+            self.state = State::Finished;
+            finish(self.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
         }
         Ok(())
     }
