@@ -7,11 +7,12 @@
 //!
 //! Run: `cargo run --example frame_loop` (validation on with `VKRES_VALIDATION=1`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use vkres::{
-    Buffer, Context, ContextOptions, GpuResources, InFlight, ResourceAllocator, RingFences, SetId, StagingConfig,
-};
+use vkres::{Buffer, GpuResources, InFlight, ResourceAllocator, RingFences, SetId, StagingConfig};
 
 const FRAMES: u32 = 240;
 const PARTICLES: u64 = 4096;
@@ -56,13 +57,7 @@ fn particles(frame: u32) -> Vec<[f32; 4]> {
 }
 
 fn main() -> vkres::Result<()> {
-    let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
-    let ctx = Context::new(
-        ContextOptions::new()
-            .validation(validation)
-            .synchronization_validation(validation)
-            .application_name("frame_loop"),
-    )?;
+    let ctx = common::context("frame_loop", true)?;
     // Staging chunks sized for per-frame uploads: each frame in flight holds one chunk (its
     // resource set) until its fence has signalled. The default (16 MiB chunks) suits loading.
     let config = StagingConfig { budget: 4 << 20, chunk_size: CHUNK };
@@ -121,13 +116,7 @@ fn main() -> vkres::Result<()> {
     println!("history read back: {arrived} of {FRAMES} frames arrived, in order");
 
     drop(resources);
-    let messages = ctx.message_log().len();
-    if validation {
-        println!("validation messages: {messages}");
-    }
     // Staging stays bounded by the frames in flight (one chunk each, one more while a slot turns).
-    if messages > 0 || arrived != FRAMES as usize || peak > (RING as u64 + 1) * CHUNK {
-        std::process::exit(1);
-    }
+    common::exit_on_failure(&ctx, arrived != FRAMES as usize || peak > (RING as u64 + 1) * CHUNK);
     Ok(())
 }

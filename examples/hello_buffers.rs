@@ -4,10 +4,13 @@
 //!
 //! Run: `cargo run --example hello_buffers` (validation on with `VKRES_VALIDATION=1`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
 use bytemuck::{Pod, Zeroable};
-use vkres::{Buffer, BufferDesc, Context, ContextOptions, GpuResources, MappingType, ResourceAllocator, vk};
+use vkres::{Buffer, BufferDesc, GpuResources, MappingType, ResourceAllocator, vk};
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
@@ -33,9 +36,8 @@ struct Mesh {
 }
 
 fn main() -> vkres::Result<()> {
-    let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
     let t = Instant::now();
-    let ctx = Context::new(ContextOptions::new().validation(validation).application_name("hello_buffers"))?;
+    let ctx = common::context("hello_buffers", false)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let t_context = t.elapsed();
     let caps = ctx.capabilities();
@@ -80,12 +82,6 @@ fn main() -> vkres::Result<()> {
     drop((mesh, readback));
     alloc.staging().trim(); // free staging chunks are a cache, not a leak
     println!("live allocations after drop: {}", alloc.memory_allocator().live_allocations());
-    let messages = ctx.message_log().len();
-    if validation {
-        println!("validation messages: {messages}");
-    }
-    if messages > 0 {
-        std::process::exit(1);
-    }
+    common::exit_on_failure(&ctx, false);
     Ok(())
 }

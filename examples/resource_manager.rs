@@ -3,17 +3,19 @@
 //!
 //! Run: `cargo run --example resource_manager` (validation on with `VKRES_VALIDATION=1`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use vkres::manager::{
     MaterialDescriptor, MaterialParam, ResourceManager, ShaderDescriptor, ShaderStage, TextureDescriptor, TextureFormat,
 };
-use vkres::{BufferType, Context, ContextOptions, ResourceAllocator, ResourceType, vk};
+use vkres::{BufferType, ResourceAllocator, ResourceType, vk};
 
 /// A compute shader of this repository (`shaders/bindless_sum.wgsl`, compiled with naga).
 const SPIRV: &[u8] = include_bytes!("../shaders/bindless_sum.spv");
 
 fn main() -> vkres::Result<()> {
-    let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
-    let ctx = Context::new(ContextOptions::new().validation(validation).application_name("resource_manager"))?;
+    let ctx = common::context("resource_manager", false)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let caps = ctx.capabilities();
     println!("device: {} (descriptor indexing: {})", caps.device_name, caps.descriptor_indexing);
@@ -111,12 +113,6 @@ fn main() -> vkres::Result<()> {
 
     drop(resource_manager); // releases everything it holds
     println!("live allocations after drop: {}", alloc.memory_allocator().live_allocations());
-    let messages = ctx.message_log().len();
-    if validation {
-        println!("validation messages: {messages}");
-    }
-    if messages > 0 || alloc.memory_allocator().live_allocations() > 0 {
-        std::process::exit(1);
-    }
+    common::exit_on_failure(&ctx, alloc.memory_allocator().live_allocations() > 0);
     Ok(())
 }

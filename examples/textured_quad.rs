@@ -6,9 +6,12 @@
 //!
 //! Run: `cargo run --example textured_quad` (validation on with `VKRES_VALIDATION=1`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use vkres::{Context, ContextOptions, Error, GpuResources, ImageView, ResourceAllocator, Sampler, ShaderModule, vk};
+use vkres::{Context, Error, GpuResources, ImageView, ResourceAllocator, Sampler, ShaderModule, vk};
 
 /// The texture's size, and the quad's.
 const TEXTURE: u32 = 16;
@@ -154,13 +157,7 @@ fn expected(level0: &[u8], x: u32, y: u32) -> [u8; 4] {
 }
 
 fn main() -> vkres::Result<()> {
-    let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
-    let ctx = Context::new(
-        ContextOptions::new()
-            .validation(validation)
-            .synchronization_validation(validation)
-            .application_name("textured_quad"),
-    )?;
+    let ctx = common::context("textured_quad", true)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     println!("device: {}", ctx.capabilities().device_name);
 
@@ -198,12 +195,6 @@ fn main() -> vkres::Result<()> {
     println!("checked {} pixels (level 0 on the left, the generated level 1 on the right): {wrong} wrong", QUAD * QUAD);
 
     drop(bundle);
-    let messages = ctx.message_log().len();
-    if validation {
-        println!("validation messages: {messages}");
-    }
-    if messages > 0 || wrong > 0 {
-        std::process::exit(1);
-    }
+    common::exit_on_failure(&ctx, wrong > 0);
     Ok(())
 }

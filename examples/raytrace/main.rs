@@ -11,13 +11,16 @@
 //! (validation on with `VKRES_VALIDATION=1`). The picture goes to `target/raytrace/` unless
 //! `--out` says otherwise.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod render;
 mod scene;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use vkres::{Context, ContextOptions, ResourceAllocator};
+use vkres::ResourceAllocator;
 
 use render::{Renderer, Tracer};
 use scene::{HEIGHT, RaytraceScene, WIDTH};
@@ -111,14 +114,8 @@ fn write_picture(dir: &Path, pixels: &[[f32; 4]]) -> Result<(PathBuf, PathBuf), 
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
-    let validation = std::env::var("VKRES_VALIDATION").is_ok_and(|v| v == "1");
     let t = Instant::now();
-    let ctx = Context::new(
-        ContextOptions::new()
-            .validation(validation)
-            .synchronization_validation(validation)
-            .application_name("raytrace"),
-    )?;
+    let ctx = common::context("raytrace", true)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let t_context = t.elapsed();
     let caps = ctx.capabilities();
@@ -186,12 +183,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(scene);
     alloc.staging().trim(); // free staging chunks are a cache, not a leak
     println!("live allocations after drop: {}", alloc.memory_allocator().live_allocations());
-    let messages = ctx.message_log().len();
-    if validation {
-        println!("validation messages: {messages}");
-    }
-    if messages > 0 {
-        std::process::exit(1);
-    }
+    common::exit_on_failure(&ctx, false);
     Ok(())
 }

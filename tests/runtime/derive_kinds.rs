@@ -3,17 +3,9 @@
 //! run-time inputs; every texture downloaded through the device and compared byte for byte.
 
 use bytemuck::{Pod, Zeroable};
-use vkres::{Buffer, GpuResources, Image, ImageView, Sampler, ShaderModule, Texture, vk};
+use vkres::{Buffer, GpuResources, ImageView, Sampler, ShaderModule, Texture, vk};
 
 use crate::support::{Gpu, noise};
-
-/// Every mip level and layer of `image`, as the device holds it.
-pub fn download(gpu: &Gpu, image: &Image) -> Vec<u8> {
-    let mut batch = gpu.alloc().batch().expect("batch");
-    let download = batch.download_image(image).expect("download");
-    batch.submit_and_wait().expect("submit");
-    download.bytes().expect("bytes")
-}
 
 fn checker(side: u32) -> Vec<u8> {
     (0..side * side)
@@ -63,16 +55,16 @@ fn textures_and_samplers_upload_and_share() {
     let m = Materials::create(gpu.alloc()).expect("materials");
     assert_eq!(gpu.ctx().submission_count() - before, 1, "one submission");
 
-    assert_eq!(download(&gpu, m.albedo.image()), checker(8));
-    let detail = download(&gpu, m.detail.image());
+    assert_eq!(gpu.download(m.albedo.image()), checker(8));
+    let detail = gpu.download(m.detail.image());
     assert_eq!(m.detail.image().desc().mip_levels, 5, "a full chain for 16x16");
     assert_eq!(detail.len(), (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1) * 4, "every level downloaded");
     assert_eq!(&detail[..16 * 16 * 4], noise(16 * 16 * 4, 7).as_slice(), "level 0 as given");
     // Generated level 1 of an average: not all zero where level 0 is noise.
     assert!(detail[16 * 16 * 4..].iter().any(|&b| b != 0), "generated mips have contents");
-    assert_eq!(download(&gpu, m.layered.image()), noise(40, 9));
+    assert_eq!(gpu.download(m.layered.image()), noise(40, 9));
     assert_eq!(m.layered.view_type(), vk::ImageViewType::TYPE_2D_ARRAY);
-    assert_eq!(download(&gpu, m.volume.image()).len(), 4 * 4 * 4 * 4);
+    assert_eq!(gpu.download(m.volume.image()).len(), 4 * 4 * 4 * 4);
 
     // Usage inferred, layouts as the schema says, names after the fields.
     let albedo = m.albedo.image();
@@ -166,7 +158,7 @@ fn run_time_inputs_and_nested_bundles() {
     )
     .expect("loaded");
     assert_eq!(gpu.ctx().submission_count() - before, 1, "the nested bundle shares the submission");
-    assert_eq!(download(&gpu, loaded.pixels.image()), pixels);
+    assert_eq!(gpu.download(loaded.pixels.image()), pixels);
     assert_eq!(gpu.read_back(&loaded.weights), bytemuck::cast_slice::<_, u8>(&weights));
     assert_eq!(gpu.read_back(&loaded.mesh.vertices), bytemuck::cast_slice::<_, u8>(&vertices));
     assert_eq!(gpu.read_back(&loaded.mesh.indices), bytemuck::cast_slice::<_, u8>(&[0u16, 1, 2]));

@@ -171,5 +171,5 @@ fn several_bundles_in_one_batch() {
     batch.submit_and_wait().expect("submit");
     assert_eq!(gpu.ctx().submission_count() - before, 1, "three bundles, one submission");
     assert_eq!(gpu.read_back(&left.a), gpu.read_back(&again.a));
-    assert_eq!(crate::derive_kinds::download(&gpu, right.t.image()), [1, 2, 3, 4]);
+    assert_eq!(gpu.download(right.t.image()), [1, 2, 3, 4]);
 }

@@ -168,18 +168,10 @@ fn failing_allocator(gpu: &Gpu) -> (Arc<FailingAllocator>, ResourceAllocator) {
     (failing, alloc)
 }
 
-fn has_accel(gpu: &Gpu) -> bool {
-    let caps = gpu.ctx().capabilities();
-    if !caps.acceleration_structure {
-        println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
-    }
-    caps.acceleration_structure
-}
-
 #[test]
 fn every_failed_allocation_of_a_bundle_leaks_nothing() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let (failing, alloc) = failing_allocator(&gpu);
@@ -199,7 +191,7 @@ fn every_failed_allocation_of_a_bundle_leaks_nothing() {
 #[test]
 fn every_failed_allocation_of_a_batch_of_bundles_leaks_nothing() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let (failing, alloc) = failing_allocator(&gpu);
@@ -214,7 +206,7 @@ fn every_failed_allocation_of_a_batch_of_bundles_leaks_nothing() {
 #[test]
 fn every_failed_object_creation_of_a_bundle_leaks_nothing() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let alloc = gpu.alloc().clone();
@@ -238,7 +230,7 @@ fn every_failed_object_creation_of_a_bundle_leaks_nothing() {
 #[test]
 fn every_failed_object_creation_of_a_batch_of_bundles_leaks_nothing() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let alloc = gpu.alloc().clone();

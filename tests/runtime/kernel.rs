@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use vkres::{Buffer, Context, vk};
+use vkres::{Buffer, Context, DescriptorBinding, DescriptorKind, DescriptorWrites, vk};
+
+use crate::support::Gpu;
 
 /// What one binding of the kernel's set holds.
 pub enum Binding<'a> {
@@ -13,31 +15,31 @@ pub enum Binding<'a> {
 }
 
 impl Binding<'_> {
-    fn ty(&self) -> vk::DescriptorType {
+    fn kind(&self) -> DescriptorKind {
         match self {
-            Binding::Storage(_) => vk::DescriptorType::STORAGE_BUFFER,
-            Binding::Accel(_) => vk::DescriptorType::ACCELERATION_STRUCTURE_KHR,
+            Binding::Storage(_) => DescriptorKind::StorageBuffer,
+            Binding::Accel(_) => DescriptorKind::AccelerationStructure,
         }
     }
 }
 
 /// Runs `spirv`'s `main` over `invocations` invocations (workgroups of 64) with `bindings`
 /// as set 0 (binding `i` = `bindings[i]`) and waits; every object made here is destroyed.
-pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], invocations: u32) {
+pub fn dispatch(gpu: &Gpu, spirv: &[u32], bindings: &[Binding<'_>], invocations: u32) {
+    let ctx = gpu.ctx();
     let device = ctx.device();
-    let layout_bindings: Vec<_> = bindings
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            vk::DescriptorSetLayoutBinding::default()
-                .binding(i as u32)
-                .descriptor_type(b.ty())
-                .descriptor_count(1)
-                .stage_flags(vk::ShaderStageFlags::COMPUTE)
+    let layout_bindings: Vec<_> = (0..)
+        .zip(bindings)
+        .map(|(binding, b)| {
+            let stages = vk::ShaderStageFlags::COMPUTE;
+            DescriptorBinding { binding, kind: b.kind(), stages, field: "kernel" }.layout_binding()
         })
         .collect();
-    let pool_sizes: Vec<_> =
-        bindings.iter().map(|b| vk::DescriptorPoolSize::default().ty(b.ty()).descriptor_count(1)).collect();
+    let pool_sizes: Vec<_> = bindings
+        .iter()
+        .map(|b| vk::DescriptorPoolSize::default().ty(b.kind().descriptor_type()).descriptor_count(1))
+        .collect();
+    let module = gpu.alloc().create_shader_module(bytemuck::cast_slice(spirv), "kernel").expect("module");
     // SAFETY (whole block): plain creation of objects of this device from valid create infos,
     // recording into a fresh command buffer, one submission waited for on its own fence, and
     // destruction of every object once that wait returned.
@@ -52,11 +54,9 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
         let pipeline_layout = device
             .create_pipeline_layout(&vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts), None)
             .expect("pipeline layout");
-        let module =
-            device.create_shader_module(&vk::ShaderModuleCreateInfo::default().code(spirv), None).expect("module");
         let stage = vk::PipelineShaderStageCreateInfo::default()
             .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
+            .module(module.handle())
             .name(c"main");
         let pipeline = device
             .create_compute_pipelines(
@@ -74,41 +74,14 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
                 &vk::DescriptorSetAllocateInfo::default().descriptor_pool(pool).set_layouts(&set_layouts),
             )
             .expect("set")[0];
-        let buffer_infos: Vec<[vk::DescriptorBufferInfo; 1]> = bindings
-            .iter()
-            .map(|b| match b {
-                Binding::Storage(buffer) => {
-                    [vk::DescriptorBufferInfo::default().buffer(buffer.handle()).range(vk::WHOLE_SIZE)]
-                }
-                Binding::Accel(_) => [vk::DescriptorBufferInfo::default()],
-            })
-            .collect();
-        let accels: Vec<[vk::AccelerationStructureKHR; 1]> = bindings
-            .iter()
-            .map(|b| match b {
-                Binding::Accel(a) => [*a],
-                Binding::Storage(_) => [vk::AccelerationStructureKHR::null()],
-            })
-            .collect();
-        let mut accel_writes: Vec<_> = accels
-            .iter()
-            .map(|a| vk::WriteDescriptorSetAccelerationStructureKHR::default().acceleration_structures(a))
-            .collect();
-        let writes: Vec<_> = bindings
-            .iter()
-            .zip(&buffer_infos)
-            .zip(accel_writes.iter_mut())
-            .enumerate()
-            .map(|(i, ((b, info), accel))| {
-                let write =
-                    vk::WriteDescriptorSet::default().dst_set(set).dst_binding(i as u32).descriptor_type(b.ty());
-                match b {
-                    Binding::Storage(_) => write.buffer_info(info),
-                    Binding::Accel(_) => write.descriptor_count(1).push_next(accel),
-                }
-            })
-            .collect();
-        device.update_descriptor_sets(&writes, &[]);
+        let mut writes = DescriptorWrites::new(set);
+        for (i, b) in (0..).zip(bindings) {
+            match b {
+                Binding::Storage(buffer) => writes.buffer(i, DescriptorKind::StorageBuffer, buffer),
+                Binding::Accel(handle) => writes.acceleration_structure(i, *handle),
+            };
+        }
+        writes.with_writes(|writes| device.update_descriptor_sets(writes, &[]));
 
         run_once(ctx, |cmd| {
             device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
@@ -118,7 +91,6 @@ pub fn dispatch(ctx: &Arc<Context>, spirv: &[u32], bindings: &[Binding<'_>], inv
 
         device.destroy_descriptor_pool(pool, None);
         device.destroy_pipeline(pipeline, None);
-        device.destroy_shader_module(module, None);
         device.destroy_pipeline_layout(pipeline_layout, None);
         device.destroy_descriptor_set_layout(set_layout, None);
     }

@@ -18,7 +18,20 @@ fn shader_dir() -> PathBuf {
 
 /// Compiles one WGSL source to SPIR-V words (SPIR-V 1.4, for Vulkan 1.3 devices).
 fn compile(path: &Path) -> Vec<u32> {
-    let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut source = read(path);
+    // `// #append FILE` (relative to `shaders/`): FILE's text is added at the end. WGSL has no
+    // include; module-scope declarations may come in any order, so text shared by several
+    // shaders can follow each one's own (and its `enable` lines).
+    let appended: Vec<String> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("// #append "))
+        .map(|file| read(&shader_dir().join(file.trim())))
+        .collect();
+    for text in appended {
+        source.push('\n');
+        source.push_str(&text);
+    }
     let module = naga::front::wgsl::parse_str(&source)
         .unwrap_or_else(|e| panic!("{}:\n{}", path.display(), e.emit_to_string(&source)));
     let info = Validator::new(ValidationFlags::all(), Capabilities::all())

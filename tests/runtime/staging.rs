@@ -50,7 +50,6 @@ fn upload_larger_than_the_budget_is_split_and_bounded() {
     assert!(peak <= 64 * MIB, "peak staging {peak} exceeds the budget");
     assert!(peak > 0);
     assert!(gpu.read_back(&buffer) == data, "300 MiB differ after the round trip");
-    alloc.staging().trim();
 }
 
 #[test]
@@ -68,10 +67,7 @@ fn image_larger_than_the_budget_streams_by_layer() {
     batch.upload_image(&image, &data, &ImageUpload::default()).expect("upload");
     batch.submit_and_wait().expect("submit");
     assert!(alloc.staging().peak_bytes() <= 2 * MIB);
-    let mut batch = alloc.batch().expect("batch");
-    let download = batch.download_image(&image).expect("download");
-    batch.submit_and_wait().expect("submit");
-    assert!(download.bytes().expect("bytes") == data, "image differs after the round trip");
+    assert!(gpu.download(&image) == data, "image differs after the round trip");
 
     // One layer of one level (1 MiB here) larger than the whole budget cannot be staged.
     let tiny = gpu.alloc().with_staging(StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 }).expect("staging");
@@ -80,8 +76,6 @@ fn image_larger_than_the_budget_streams_by_layer() {
     assert!(matches!(err, Error::StagingBudgetExceeded { budget: 262_144, .. }), "{err}");
     drop(batch);
     assert_eq!(image.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, "the failed batch changed nothing");
-    alloc.staging().trim();
-    tiny.staging().trim();
 }
 
 #[test]
@@ -170,7 +164,6 @@ fn frame_loop_through_ring_fences() {
         budget >> 10
     );
     assert!(alloc.staging().peak_bytes() <= budget);
-    alloc.staging().trim();
 }
 
 /// The direct path: a `PreferDirectWrite` buffer that landed in host-visible memory is written
@@ -210,5 +203,4 @@ fn direct_path_writes_host_visible_device_memory() {
     batch.submit_and_wait().expect("submit");
     let back = gpu.read_back(&buffer);
     assert_eq!(&back[..16], &[2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1]);
-    gpu.alloc().staging().trim();
 }

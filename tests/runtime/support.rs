@@ -42,6 +42,32 @@ impl Gpu {
         &self.log
     }
 
+    /// Whether the device builds acceleration structures; prints why a test skips otherwise.
+    pub fn has_accel(&self) -> bool {
+        let caps = self.ctx().capabilities();
+        if !caps.acceleration_structure {
+            println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
+        }
+        caps.acceleration_structure
+    }
+
+    /// Whether the device traces with ray queries; prints why tracing is skipped otherwise.
+    pub fn has_ray_query(&self) -> bool {
+        let caps = self.ctx().capabilities();
+        if !caps.ray_query {
+            println!("SKIPPED tracing: {} has no VK_KHR_ray_query (builds still checked)", caps.device_name);
+        }
+        caps.ray_query
+    }
+
+    /// Downloads every mip and layer of `image` (tightly packed, as uploads take them).
+    pub fn download(&self, image: &vkres::Image) -> Vec<u8> {
+        let mut batch = self.alloc().batch().expect("batch");
+        let download = batch.download_image(image).expect("download");
+        batch.submit_and_wait().expect("submit");
+        download.bytes().expect("bytes")
+    }
+
     /// Copies `buffer` through the device into a mapped buffer and returns its bytes: the data
     /// as the GPU holds it.
     pub fn read_back<T>(&self, buffer: &Buffer<T>) -> Vec<u8> {
@@ -82,12 +108,13 @@ pub fn list(messages: &[vkres::DebugMessage]) -> String {
 /// Deterministic bytes that differ by position (xorshift), for data that shows any misplaced byte.
 pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 56) as u8
-        })
-        .collect()
+    (0..len).map(|_| (xorshift(&mut x) >> 56) as u8).collect()
+}
+
+/// One step of Marsaglia's xorshift64 on `x` (non-zero), returning the new state.
+pub fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
 }

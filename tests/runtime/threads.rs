@@ -66,7 +66,6 @@ fn eight_threads_create_and_drop_bundles_on_one_allocator() {
     assert!(samplers < (THREADS * BUNDLES_PER_THREAD) as u64 / 4, "bundles alive together share a sampler: {samplers}");
     assert_eq!(alloc.sampler_pool().live(), 0);
     println!("FIGURE threads: {THREADS} threads x {BUNDLES_PER_THREAD} bundles created and dropped");
-    alloc.staging().trim();
 }
 
 /// The known bug of issue 9: a batch with nothing submitted got `StagingExhausted` while
@@ -97,7 +96,6 @@ fn a_batch_waits_for_staging_held_by_another_thread() {
     });
     assert_eq!(gpu.read_back(&second), noise(1 << 20, 2));
     drop((first, second));
-    alloc.staging().trim();
 }
 
 /// Waiting for staging held by a batch of the same thread would never end: that is an error.
@@ -115,5 +113,4 @@ fn a_batch_does_not_wait_for_staging_held_by_its_own_thread() {
     drop(second);
     first.submit_and_wait().expect("submit");
     drop(buffer);
-    alloc.staging().trim();
 }

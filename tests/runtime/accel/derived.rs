@@ -52,8 +52,7 @@ struct TracedScene {
 #[test]
 fn derived_scene_is_one_submission_and_traces_like_the_reference() {
     let gpu = Gpu::new();
-    if !gpu.ctx().capabilities().acceleration_structure {
-        println!("SKIPPED: {} has no VK_KHR_acceleration_structure", gpu.ctx().capabilities().device_name);
+    if !gpu.has_accel() {
         return;
     }
     // The reference scene without the second geometry of its indexed BLAS (a derived BLAS has
@@ -81,8 +80,7 @@ fn derived_scene_is_one_submission_and_traces_like_the_reference() {
     let bindings = TracedScene::descriptor_bindings();
     assert!(bindings.iter().any(|b| b.binding == 0 && b.kind == DescriptorKind::AccelerationStructure));
 
-    if !gpu.ctx().capabilities().ray_query {
-        println!("SKIPPED tracing: {} has no VK_KHR_ray_query", gpu.ctx().capabilities().device_name);
+    if !gpu.has_ray_query() {
         return;
     }
     let rays = SceneData::rays();

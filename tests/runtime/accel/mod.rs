@@ -15,23 +15,6 @@ use vkres::{
 use crate::support::Gpu;
 use scene::{BlasData, GpuScene, INPUT, SceneData, transform};
 
-/// Whether `gpu` can trace with ray queries; prints why not.
-fn can_trace(gpu: &Gpu) -> bool {
-    let caps = gpu.ctx().capabilities();
-    if !caps.ray_query {
-        println!("SKIPPED tracing: {} has no VK_KHR_ray_query (builds still checked)", caps.device_name);
-    }
-    caps.ray_query
-}
-
-fn has_accel(gpu: &Gpu) -> bool {
-    let caps = gpu.ctx().capabilities();
-    if !caps.acceleration_structure {
-        println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
-    }
-    caps.acceleration_structure
-}
-
 /// Traces the scene's rays against `tlas` and compares with the reference of `data`.
 fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas, data: &SceneData) {
     let rays = SceneData::rays();
@@ -49,24 +32,23 @@ fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas, data: &Sce
 #[test]
 fn traced_rays_match_cpu_reference() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let data = SceneData::new();
-    let GpuScene { inputs, blases, tlas } = GpuScene::build(&gpu, &data);
-    assert_eq!(tlas.blases().len(), 3, "the TLAS holds each BLAS once");
+    let mut scene = GpuScene::build(&gpu, &data);
+    assert_eq!(scene.tlas.blases().len(), 3, "the TLAS holds each BLAS once");
     // The TLAS keeps its BLASes alive: the handles of the build can go.
-    drop(blases);
-    let scene = GpuScene { inputs, blases: Vec::new(), tlas: tlas.clone() };
-    if can_trace(&gpu) {
-        trace_and_compare(&gpu, &scene, &tlas, &data);
+    scene.blases.clear();
+    if gpu.has_ray_query() {
+        trace_and_compare(&gpu, &scene, &scene.tlas, &data);
     }
 }
 
 #[test]
 fn refit_then_trace_matches_cpu_reference() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let mut data = SceneData::new();
@@ -79,7 +61,7 @@ fn refit_then_trace_matches_cpu_reference() {
     data.instances[4].transform = transform(-15.0, 10.0, [1.1, 1.1, 1.1], [0.4, -0.3, 1.5]);
     data.instances[4].custom_index = 31;
     scene.refit(&gpu, &data);
-    if can_trace(&gpu) {
+    if gpu.has_ray_query() {
         trace_and_compare(&gpu, &scene, &scene.tlas, &data);
     }
 }
@@ -87,7 +69,7 @@ fn refit_then_trace_matches_cpu_reference() {
 #[test]
 fn compacted_blases_trace_the_same() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let data = SceneData::new();
@@ -105,7 +87,7 @@ fn compacted_blases_trace_the_same() {
     let tlas = batch.build_tlas(&scene::tlas_desc(&blases, &data)).expect("TLAS of compacted BLASes");
     batch.submit_and_wait().expect("submit");
     drop(blases);
-    if can_trace(&gpu) {
+    if gpu.has_ray_query() {
         trace_and_compare(&gpu, &scene, &tlas, &data);
     }
 }
@@ -134,7 +116,7 @@ fn acceleration_structures_without_the_feature_are_a_typed_error() {
 #[test]
 fn builders_reject_bad_geometry_and_references() {
     let gpu = Gpu::new();
-    if !has_accel(&gpu) {
+    if !gpu.has_accel() {
         return;
     }
     let alloc = gpu.alloc();

@@ -156,7 +156,8 @@ pub fn compare(scene: &SceneData, rays: &[Ray], gpu: &[GpuHit]) -> (usize, usize
     let (mut compared, mut hits, mut ambiguous) = (0, 0, 0);
     let mut wrong = Vec::new();
     for (i, (ray, got)) in rays.iter().zip(gpu).enumerate() {
-        let ok = match trace(scene, ray) {
+        let expected = trace(scene, ray);
+        let ok = match expected {
             Expected::Ambiguous => {
                 ambiguous += 1;
                 continue;
@@ -174,7 +175,7 @@ pub fn compare(scene: &SceneData, rays: &[Ray], gpu: &[GpuHit]) -> (usize, usize
         };
         compared += 1;
         if !ok {
-            wrong.push(format!("ray {i}: expected {:?}, device gave {got:?}", trace(scene, ray)));
+            wrong.push(format!("ray {i}: expected {expected:?}, device gave {got:?}"));
         }
     }
     assert!(

@@ -274,19 +274,18 @@ pub fn trace(gpu: &Gpu, tlas: &Tlas, boxes: &Buffer<Aabb>, rays: &[Ray]) -> Vec<
         )
         .expect("rays");
     let hits: Buffer<GpuHit> = alloc
-        .create_buffer(
+        .create_typed_buffer(
             &BufferDesc::elements::<GpuHit>(rays.len() as u64, vk::BufferUsageFlags::STORAGE_BUFFER)
                 .mapping(MappingType::HostAccessRandom)
                 .name("hits"),
         )
-        .expect("hits")
-        .cast();
+        .expect("hits");
     let bindings = [
         Binding::Accel(tlas.handle()),
         Binding::Storage(&ray_buffer.as_bytes()),
         Binding::Storage(&hits.as_bytes()),
         Binding::Storage(&boxes.as_bytes()),
     ];
-    kernel::dispatch(gpu.ctx(), &shaders::load("ray_query"), &bindings, rays.len() as u32);
+    kernel::dispatch(gpu, &shaders::load("ray_query"), &bindings, rays.len() as u32);
     hits.read_vec().expect("read hits")
 }

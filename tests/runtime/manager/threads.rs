@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use vkres::manager::{ResourceManager, TextureDescriptor};
 use vkres::{BufferType, ResourceHandle, ResourceType, vk};
 
-use crate::support::Gpu;
+use crate::support::{Gpu, xorshift};
 
 const THREADS: u32 = 8;
 const RUN_FOR: Duration = Duration::from_millis(2500);
@@ -19,13 +19,6 @@ const MAX_OWNED: usize = 256;
 struct Owned {
     handle: ResourceHandle,
     values: Option<Vec<u32>>,
-}
-
-fn xorshift(x: &mut u64) -> u64 {
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    *x
 }
 
 #[derive(Default, Debug, Clone, Copy)]

@@ -316,18 +316,20 @@ pub fn measure(
     if !ctx.capabilities().acceleration_structure {
         return Ok(None);
     }
-    let upload =
+    // Every input in one batch: one submission for the whole set-up.
+    let mut batch = alloc.batch()?;
+    let mut upload =
         |name: &str, vertices: &[[f32; 3]], indices: &[u32]| -> vkres::Result<(Buffer<[f32; 3]>, Buffer<u32>)> {
-            let v = alloc.create_buffer_with_data(
+            let v: Buffer<[f32; 3]> = alloc.create_typed_buffer(
                 &BufferDesc::elements::<[f32; 3]>(vertices.len() as u64, INPUT)
                     .location(MemoryLocation::PreferDevice)
                     .name(name),
-                vertices,
             )?;
-            let i = alloc.create_buffer_with_data(
+            let i: Buffer<u32> = alloc.create_typed_buffer(
                 &BufferDesc::elements::<u32>(indices.len() as u64, INPUT).location(MemoryLocation::PreferDevice),
-                indices,
             )?;
+            batch.upload(&v, 0, vertices)?;
+            batch.upload(&i, 0, indices)?;
             Ok((v, i))
         };
     let quads_x = 1000u32.min(sizes.triangles as u32 / 2).max(1);
@@ -338,20 +340,18 @@ pub fn measure(
     let small: Vec<_> = (0..sizes.small)
         .map(|i| upload(&format!("small{i}"), &small_vertices, &small_indices))
         .collect::<Result<_, _>>()?;
-    let hand = HandWritten::new(ctx)?;
+    let instanced = upload("instanced", &small_vertices, &small_indices)?;
     let blas_desc = |(v, i): &(Buffer<[f32; 3]>, Buffer<u32>), name: &str| {
         BlasDesc::new(name).triangles(TriangleGeometry::new(v, vk::Format::R32G32B32_SFLOAT).indices(i))
     };
+    // The TLAS's BLAS, for both ways, built after the uploads of the same batch.
+    let instance_blas: Blas = batch.build_blas(&blas_desc(&instanced, "instanced"))?;
+    batch.submit_and_wait()?;
+    let hand = HandWritten::new(ctx)?;
     let big_desc = blas_desc(&big, "big");
     let small_descs: Vec<BlasDesc> = small.iter().map(|m| blas_desc(m, "small")).collect();
     let big_raw = [RawMesh::of(&big.0, &big.1)];
     let small_raw: Vec<RawMesh> = small.iter().map(|(v, i)| RawMesh::of(v, i)).collect();
-
-    // The TLAS's BLAS, for both ways.
-    let mut batch = alloc.batch()?;
-    let instance_blas: Blas =
-        batch.build_blas(&blas_desc(&upload("instanced", &small_vertices, &small_indices)?, "instanced"))?;
-    batch.submit_and_wait()?;
     let transforms = instance_transforms(sizes.instances);
     let tlas_desc = TlasDesc::new("tlas")
         .instances(transforms.iter().map(|t| TlasInstance::new(&instance_blas).transform(*t).custom_index(7)));
