@@ -4,8 +4,9 @@
 //! memcpy, one `vkCmdCopyBuffer`, one submit, one wait. The split way does the same in pieces
 //! of half vkres's staging budget through two slots (the memcpy of one piece overlapping the
 //! copy of the previous one), as a batch with that budget does. vkres's fastest correct public
-//! API is `ResourceAllocator::upload_now` (imports the caller's memory where the device has
-//! `VK_EXT_external_memory_host`); `Batch::upload` (staged) is reported beside it.
+//! API is `ResourceAllocator::upload_now` (on a device sharing the host's memory it imports the
+//! caller's pages with `VK_EXT_external_memory_host`; on a discrete GPU it stages, pipelined,
+//! with the memcpy split over threads); `Batch::upload` (staged) is reported beside it.
 
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,7 @@ impl Way {
             Way::AshStaging => "ash + vk-mem, staging (hand-written)".into(),
             Way::AshPieces => format!("ash + vk-mem, staging in {} MiB submissions, 2 slots", budget / 2 / MIB),
             Way::AshDirect => "ash + vk-mem, direct write to device-local host-visible memory".into(),
-            Way::VkresNow => "vkres, `upload_now` (imports the caller's memory)".into(),
+            Way::VkresNow => "vkres, `upload_now`".into(),
             Way::VkresBatch => format!("vkres, `Batch::upload` (staged, {} MiB budget)", budget / MIB),
             Way::VkresBatchWhole => "vkres, `Batch::upload` (staged, budget = upload size)".into(),
             Way::VkresDirect => "vkres, `Batch::upload` to `PreferDirectWrite` memory".into(),

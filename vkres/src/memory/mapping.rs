@@ -69,10 +69,10 @@ impl<'a> MappedMemory<'a> {
     pub fn write_bytes(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         self.check(offset, data.len())?;
         // SAFETY: the range was checked to lie inside the mapping, which is valid while `self`
-        // lives; `data` is a distinct host allocation, so the ranges do not overlap.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset as usize), data.len());
-        }
+        // lives and is borrowed mutably here, so no other slice of it exists; the device does
+        // not touch it meanwhile (see the type's docs); `data` is a distinct host allocation.
+        let dst = unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(offset as usize), data.len()) };
+        super::copy::copy(dst, data);
         self.allocation.flush(offset, data.len() as vk::DeviceSize)
     }
 
@@ -80,10 +80,10 @@ impl<'a> MappedMemory<'a> {
     pub fn read_bytes(&self, offset: u64, out: &mut [u8]) -> Result<()> {
         self.check(offset, out.len())?;
         self.allocation.invalidate(offset, out.len() as vk::DeviceSize)?;
-        // SAFETY: as in `write_bytes`; `out` is a distinct host buffer.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.ptr.as_ptr().add(offset as usize), out.as_mut_ptr(), out.len());
-        }
+        // SAFETY: the range lies inside the mapping, valid while `self` lives; the device does
+        // not write it meanwhile (see the type's docs); `out` is a distinct host buffer.
+        let src = unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(offset as usize), out.len()) };
+        super::copy::copy(out, src);
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! The traits are the seam where another backend, or a wrapper that injects failures
 //! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
+mod copy;
 mod failing;
 mod mapping;
 mod vma;

@@ -230,13 +230,18 @@ impl<'a> Batch<'a> {
     /// Submits what was recorded so far with a fence of its own, without waiting, and goes on
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self) -> Result<()> {
-        let device = self.alloc.context().device().clone();
-        self.alloc.context().fault_point("vkCreateFence")?;
-        // SAFETY: plain object creation.
-        let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+        let fence = match self.alloc.recycler.take_fence() {
+            Some(fence) => fence,
+            None => {
+                self.alloc.context().fault_point("vkCreateFence")?;
+                let device = self.alloc.context().device();
+                // SAFETY: plain object creation.
+                unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?
+            }
+        };
         if let Err(e) = self.close_and_submit(fence) {
             // SAFETY: the submission failed, so nothing signals the fence.
-            unsafe { device.destroy_fence(fence, None) };
+            unsafe { self.alloc.recycler.give_fence(fence) };
             return Err(e);
         }
         self.pending.push_back(Pending { fence, set: self.set });
@@ -258,14 +263,14 @@ impl<'a> Batch<'a> {
     fn wait_oldest(&mut self) -> Result<()> {
         let Some(p) = self.pending.pop_front() else { return Ok(()) };
         let device = self.alloc.context().device();
-        // SAFETY: the fence belongs to this device; it is destroyed once, after its wait.
+        // SAFETY: the fence belongs to this device; it is given back once, after its wait.
         let waited = unsafe { device.wait_for_fences(&[p.fence], true, u64::MAX) }.op("vkWaitForFences");
         if waited.is_err() {
             self.pending.push_front(p); // `Drop` waits again and cleans up
             return waited;
         }
         // SAFETY: signalled, so no submission uses the fence any more.
-        unsafe { device.destroy_fence(p.fence, None) };
+        unsafe { self.alloc.recycler.give_fence(p.fence) };
         self.alloc.staging().release_resource_set(p.set);
         Ok(())
     }
@@ -475,8 +480,11 @@ impl Drop for Batch<'_> {
                 idle = device.wait_for_fences(&[self.fence], true, u64::MAX).is_ok();
             }
             for p in self.pending.drain(..) {
-                let _ = device.wait_for_fences(&[p.fence], true, u64::MAX);
-                device.destroy_fence(p.fence, None);
+                if device.wait_for_fences(&[p.fence], true, u64::MAX).is_ok() {
+                    self.alloc.recycler.give_fence(p.fence);
+                } else {
+                    device.destroy_fence(p.fence, None);
+                }
                 self.alloc.staging().release_resource_set(p.set);
             }
             if idle {
