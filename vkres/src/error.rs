@@ -292,6 +292,15 @@ impl Error {
     }
 }
 
+/// [`Error::DataTooLarge`] unless `len` bytes from `offset` fit in `capacity` (overflow
+/// included): the one check behind every "fits the resource" test.
+pub(crate) fn check_range(name: &str, offset: u64, len: u64, capacity: u64) -> Result<()> {
+    if offset.checked_add(len).is_none_or(|end| end > capacity) {
+        return Err(Error::DataTooLarge { name: name.into(), offset, given: len, capacity });
+    }
+    Ok(())
+}
+
 /// Attaches the operation's name to a raw [`vk::Result`] error.
 pub(crate) trait VkContext<T> {
     /// Maps `Err(result)` to [`Error::Vulkan`] with `operation`.

@@ -17,7 +17,7 @@ use bytemuck::Pod;
 
 use super::ResourceAllocator;
 use crate::Context;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Result, VkContext, check_range};
 use crate::resources::Buffer;
 
 /// Uploads smaller than this are staged: pinning pages costs more than copying them.
@@ -107,9 +107,7 @@ impl ResourceAllocator {
         let dst = dst.as_bytes();
         let offset = offset.saturating_mul(size_of::<T>() as u64);
         let len = bytes.len() as u64;
-        if offset.checked_add(len).is_none_or(|end| end > dst.size()) {
-            return Err(Error::DataTooLarge { name: dst.name().into(), offset, given: len, capacity: dst.size() });
-        }
+        check_range(dst.name(), offset, len, dst.size())?;
         let caps = self.ctx.capabilities();
         let align = caps.min_imported_host_pointer_alignment.max(1);
         let start = bytes.as_ptr() as u64;

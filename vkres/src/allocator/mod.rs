@@ -15,7 +15,7 @@ pub use batch::{Batch, ImageUpload, InFlight, MipSource};
 pub use import::IMPORT_THRESHOLD;
 
 use crate::Context;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
 use crate::resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
@@ -95,14 +95,7 @@ impl ResourceAllocator {
     /// is [`Error::DataTooLarge`], found before anything is created.
     pub fn create_buffer_with_data<T: Pod>(&self, desc: &BufferDesc, data: &[T]) -> Result<Buffer<T>> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
-        if bytes.len() as u64 > desc.size {
-            return Err(Error::DataTooLarge {
-                name: desc.name.clone(),
-                offset: 0,
-                given: bytes.len() as u64,
-                capacity: desc.size,
-            });
-        }
+        check_range(&desc.name, 0, bytes.len() as u64, desc.size)?;
         if matches!(desc.mapping, MappingType::HostAccessSequentialWrite | MappingType::HostAccessRandom) {
             let buffer: Buffer<T> = self.create_typed_buffer(desc)?;
             buffer.map()?.write_bytes(0, bytes)?;

@@ -11,15 +11,47 @@ use ash::vk;
 use super::Context;
 use crate::error::{Error, Result};
 
-/// The counters behind the hook.
+/// A fault injector: counts calls and fails the armed one once with
+/// `ERROR_OUT_OF_DEVICE_MEMORY`. Behind the context's object-creation hook and
+/// [`FailingAllocator`](crate::memory::FailingAllocator).
+///
+/// `Send + Sync`: atomic counters, so threads share one count.
 #[derive(Debug, Default)]
-pub(crate) struct Faults {
+pub(crate) struct FaultCounter {
     /// The call that fails, counted from the last arming; 0: none.
     fail_at: AtomicU64,
-    /// Fault points passed since the last arming.
+    /// Calls since the last arming.
     calls: AtomicU64,
-    /// Failures injected in the context's lifetime.
+    /// Failures injected in the counter's lifetime.
     injected: AtomicU64,
+}
+
+impl FaultCounter {
+    /// Makes the `n`-th call from now fail (once) and restarts the count; `n = 0` disarms.
+    pub fn arm(&self, n: u64) {
+        self.calls.store(0, Ordering::SeqCst);
+        self.fail_at.store(n, Ordering::SeqCst);
+    }
+
+    /// Calls since the last arming.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Failures injected so far.
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    /// Counts one call of `operation`: the injected error if it is the armed one.
+    pub fn check(&self, operation: &'static str) -> Result<()> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.fail_at.load(Ordering::SeqCst) {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            return Err(Error::Vulkan { operation, result: vk::Result::ERROR_OUT_OF_DEVICE_MEMORY });
+        }
+        Ok(())
+    }
 }
 
 impl Context {
@@ -31,31 +63,25 @@ impl Context {
     /// [`FailingAllocator`](crate::memory::FailingAllocator) instead.
     #[doc(hidden)]
     pub fn fail_nth_object_creation(&self, n: u64) {
-        self.faults.calls.store(0, Ordering::SeqCst);
-        self.faults.fail_at.store(n, Ordering::SeqCst);
+        self.faults.arm(n);
     }
 
     /// Test hook: fault points (object creations and submissions) passed since the last
     /// [`fail_nth_object_creation`](Self::fail_nth_object_creation).
     #[doc(hidden)]
     pub fn fault_points_passed(&self) -> u64 {
-        self.faults.calls.load(Ordering::SeqCst)
+        self.faults.calls()
     }
 
     /// Test hook: failures injected on this context so far.
     #[doc(hidden)]
     pub fn faults_injected(&self) -> u64 {
-        self.faults.injected.load(Ordering::SeqCst)
+        self.faults.injected()
     }
 
     /// Called by vkres before each object creation and submission: the injected error when
     /// this is the armed call.
     pub(crate) fn fault_point(&self, operation: &'static str) -> Result<()> {
-        let n = self.faults.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if n == self.faults.fail_at.load(Ordering::SeqCst) {
-            self.faults.injected.fetch_add(1, Ordering::SeqCst);
-            return Err(Error::Vulkan { operation, result: vk::Result::ERROR_OUT_OF_DEVICE_MEMORY });
-        }
-        Ok(())
+        self.faults.check(operation)
     }
 }

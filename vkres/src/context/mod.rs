@@ -12,6 +12,8 @@ mod capabilities;
 mod create;
 mod debug;
 mod faults;
+
+pub(crate) use faults::FaultCounter;
 mod options;
 mod raw;
 
@@ -64,7 +66,7 @@ pub struct Context {
     capabilities: DeviceCapabilities,
     ownership: Ownership,
     submissions: AtomicU64,
-    faults: faults::Faults,
+    faults: faults::FaultCounter,
 }
 
 impl std::fmt::Debug for Context {

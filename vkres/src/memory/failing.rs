@@ -2,13 +2,13 @@
 //! for testing that code on top of vkres cleans up after a failed allocation.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ash::vk;
 
 use super::{MemoryAllocation, MemoryAllocator, MemoryRequest};
 use crate::Context;
-use crate::error::{Error, Result};
+use crate::context::FaultCounter;
+use crate::error::Result;
 
 /// Wraps another [`MemoryAllocator`] and makes its `n`-th allocation (buffer or image, counted
 /// from the last [`fail_nth`](Self::fail_nth)) fail with [`Error::Vulkan`] and
@@ -43,25 +43,19 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct FailingAllocator {
     inner: Arc<dyn MemoryAllocator>,
-    /// The allocation that fails, counted from the last arming; 0: none.
-    fail_at: AtomicU64,
-    /// Allocations asked for since the last arming.
-    calls: AtomicU64,
-    /// Failures injected in the wrapper's lifetime.
-    injected: AtomicU64,
+    faults: FaultCounter,
 }
 
 impl FailingAllocator {
     /// Wraps `inner`, unarmed.
     pub fn new(inner: Arc<dyn MemoryAllocator>) -> Self {
-        Self { inner, fail_at: AtomicU64::new(0), calls: AtomicU64::new(0), injected: AtomicU64::new(0) }
+        Self { inner, faults: FaultCounter::default() }
     }
 
     /// Makes the `n`-th allocation from now fail (once), and restarts the count of
     /// [`allocations`](Self::allocations). `n = 0` disarms.
     pub fn fail_nth(&self, n: u64) {
-        self.calls.store(0, Ordering::SeqCst);
-        self.fail_at.store(n, Ordering::SeqCst);
+        self.faults.arm(n);
     }
 
     /// Disarms and restarts the count.
@@ -72,27 +66,17 @@ impl FailingAllocator {
     /// Allocations asked for (failed ones included) since the last [`fail_nth`](Self::fail_nth)
     /// or [`disarm`](Self::disarm), or since creation.
     pub fn allocations(&self) -> u64 {
-        self.calls.load(Ordering::SeqCst)
+        self.faults.calls()
     }
 
     /// Failures injected so far.
     pub fn injected(&self) -> u64 {
-        self.injected.load(Ordering::SeqCst)
+        self.faults.injected()
     }
 
     /// The wrapped allocator.
     pub fn inner(&self) -> &Arc<dyn MemoryAllocator> {
         &self.inner
-    }
-
-    /// Counts one allocation; the injected error if it is the armed one.
-    fn check(&self, operation: &'static str) -> Result<()> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if n == self.fail_at.load(Ordering::SeqCst) {
-            self.injected.fetch_add(1, Ordering::SeqCst);
-            return Err(Error::Vulkan { operation, result: vk::Result::ERROR_OUT_OF_DEVICE_MEMORY });
-        }
-        Ok(())
     }
 }
 
@@ -106,7 +90,7 @@ impl MemoryAllocator for FailingAllocator {
         info: &vk::BufferCreateInfo<'_>,
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
-        self.check("vmaCreateBuffer")?;
+        self.faults.check("vmaCreateBuffer")?;
         // SAFETY: forwarded unchanged; the caller's contract is the inner allocator's.
         unsafe { self.inner.create_buffer(info, request) }
     }
@@ -116,7 +100,7 @@ impl MemoryAllocator for FailingAllocator {
         info: &vk::ImageCreateInfo<'_>,
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
-        self.check("vmaCreateImage")?;
+        self.faults.check("vmaCreateImage")?;
         // SAFETY: forwarded unchanged; the caller's contract is the inner allocator's.
         unsafe { self.inner.create_image(info, request) }
     }

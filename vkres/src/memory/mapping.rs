@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 use ash::vk;
 
 use super::MemoryAllocation;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 
 /// A host mapping of an allocation's first `len` bytes (the resource's size), with bounds-
 /// checked copies in and out. Dropping it unmaps.
@@ -53,16 +53,7 @@ impl<'a> MappedMemory<'a> {
     }
 
     fn check(&self, offset: u64, len: usize) -> Result<()> {
-        let end = offset.checked_add(len as u64);
-        if end.is_none_or(|end| end > self.len as u64) {
-            return Err(Error::DataTooLarge {
-                name: self.name.to_owned(),
-                offset,
-                given: len as u64,
-                capacity: self.len as u64,
-            });
-        }
-        Ok(())
+        check_range(self.name, offset, len as u64, self.len as u64)
     }
 
     /// Copies `data` to `offset` and flushes the range.

@@ -59,6 +59,7 @@ pub struct StagingSpace {
 impl StagingSpace {
     /// Copies `data` (at most `len` bytes) to the start of the space.
     pub fn write(&self, data: &[u8]) -> Result<()> {
+        // The space's own length bounds the write (the chunk behind it is larger).
         if data.len() as u64 > self.len {
             return Err(Error::DataTooLarge {
                 name: self.buffer.name().into(),

@@ -4,7 +4,7 @@ use ash::vk;
 use bytemuck::Pod;
 
 use super::Batch;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{Buffer, BufferDesc};
 use crate::staging::Download;
@@ -23,9 +23,7 @@ impl Batch<'_> {
     pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
         self.check_recording()?;
         let len = data.len() as u64;
-        if offset.checked_add(len).is_none_or(|end| end > dst.size()) {
-            return Err(Error::DataTooLarge { name: dst.name().into(), offset, given: len, capacity: dst.size() });
-        }
+        check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::InvalidDescription {
                 name: dst.name().into(),
@@ -82,14 +80,7 @@ impl Batch<'_> {
             (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
             (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
         ] {
-            if offset.checked_add(size).is_none_or(|end| end > buffer.size()) {
-                return Err(Error::DataTooLarge {
-                    name: buffer.name().into(),
-                    offset,
-                    given: size,
-                    capacity: buffer.size(),
-                });
-            }
+            check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
                 return Err(Error::InvalidDescription {
                     name: buffer.name().into(),
