@@ -117,23 +117,16 @@ fn batch_of_three(alloc: &ResourceAllocator, data: &Data) -> vkres::Result<(Ever
     Ok((first, leaf, second))
 }
 
-/// What one sweep found.
-#[derive(Debug)]
-struct Sweep {
-    points: u64,
-    injected: u64,
-}
-
 /// Runs `make` once unarmed (to count the fault points `count` reports), then once per fault
 /// point with `arm(k)` making the `k`-th fail: each run must return the injected error and
-/// leave no allocation and no holder of the context behind.
+/// leave no allocation and no holder of the context behind. Returns the number of points.
 fn sweep<T>(
     gpu: &Gpu,
     alloc: &ResourceAllocator,
     arm: impl Fn(u64),
     count: impl Fn() -> u64,
     make: impl Fn() -> vkres::Result<T>,
-) -> Sweep {
+) -> u64 {
     let memory = alloc.memory_allocator();
     // Warm-up: the pooled samplers and a recycled command pool exist from here on, so every
     // run makes the same calls.
@@ -159,93 +152,64 @@ fn sweep<T>(
     // And the allocator still works.
     drop(make().expect("create after the faults"));
     alloc.staging().trim();
-    Sweep { points, injected: points }
+    points
 }
 
-fn failing_allocator(gpu: &Gpu) -> (Arc<FailingAllocator>, ResourceAllocator) {
+/// Every allocation `make` does, failed in turn through a [`FailingAllocator`]: at least
+/// `at_least` of them, each injected once.
+fn allocation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
     let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
     let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    (failing, alloc)
+    let data = Data::new();
+    let points = sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), || make(&alloc, &data));
+    assert!(points >= at_least, "{what}: {points} allocation fault points, expected at least {at_least}");
+    assert_eq!(failing.injected(), points);
+    println!("FIGURE {what} allocation faults: {points} injected, {points} survived");
+}
+
+/// Every Vulkan object creation and submission `make` does, failed in turn through the
+/// context's fault hook: at least `at_least` of them, each injected once.
+fn object_creation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let (alloc, ctx) = (gpu.alloc().clone(), gpu.ctx().clone());
+    let data = Data::new();
+    let before = ctx.faults_injected();
+    let points =
+        sweep(&gpu, &alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), || make(&alloc, &data));
+    assert!(points >= at_least, "{what}: {points} object-creation fault points, expected at least {at_least}");
+    assert_eq!(ctx.faults_injected() - before, points);
+    println!("FIGURE {what} object-creation faults: {points} injected, {points} survived");
+}
+
+fn everything(alloc: &ResourceAllocator, data: &Data) -> vkres::Result<Everything> {
+    Everything::create(alloc, data.inputs())
 }
 
 #[test]
 fn every_failed_allocation_of_a_bundle_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
-    let (failing, alloc) = failing_allocator(&gpu);
-    let data = Data::new();
-    let sweep = sweep(
-        &gpu,
-        &alloc,
-        |k| failing.fail_nth(k),
-        || failing.allocations(),
-        || Everything::create(&alloc, data.inputs()),
-    );
-    assert!(sweep.points >= 20, "{sweep:?}: every resource allocates");
-    assert_eq!(failing.injected(), sweep.injected);
-    println!("FIGURE bundle allocation faults: {} injected, {} survived", sweep.injected, sweep.points);
+    // Every resource allocates.
+    allocation_faults("bundle", 20, everything);
 }
 
 #[test]
 fn every_failed_allocation_of_a_batch_of_bundles_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
-    let (failing, alloc) = failing_allocator(&gpu);
-    let data = Data::new();
-    let sweep =
-        sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), || batch_of_three(&alloc, &data));
-    assert!(sweep.points >= 40, "{sweep:?}");
-    assert_eq!(failing.injected(), sweep.injected);
-    println!("FIGURE batch allocation faults: {} injected, {} survived", sweep.injected, sweep.points);
+    allocation_faults("batch", 40, batch_of_three);
 }
 
 #[test]
 fn every_failed_object_creation_of_a_bundle_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
-    let alloc = gpu.alloc().clone();
-    let ctx = gpu.ctx().clone();
-    let data = Data::new();
-    let before = ctx.faults_injected();
-    let sweep = sweep(
-        &gpu,
-        &alloc,
-        |k| ctx.fail_nth_object_creation(k),
-        || ctx.fault_points_passed(),
-        || Everything::create(&alloc, data.inputs()),
-    );
     // Views of 5 textures, a shader module, 4 structures, a command buffer, the submission.
-    assert!(sweep.points >= 12, "{sweep:?}");
-    assert_eq!(ctx.faults_injected() - before, sweep.injected);
-    println!("FIGURE bundle object-creation faults: {} injected, {} survived", sweep.injected, sweep.points);
-    drop((alloc, ctx));
+    object_creation_faults("bundle", 12, everything);
 }
 
 #[test]
 fn every_failed_object_creation_of_a_batch_of_bundles_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
-    let alloc = gpu.alloc().clone();
-    let ctx = gpu.ctx().clone();
-    let data = Data::new();
-    let before = ctx.faults_injected();
-    let sweep = sweep(
-        &gpu,
-        &alloc,
-        |k| ctx.fail_nth_object_creation(k),
-        || ctx.fault_points_passed(),
-        || batch_of_three(&alloc, &data),
-    );
-    assert!(sweep.points >= 25, "{sweep:?}");
-    assert_eq!(ctx.faults_injected() - before, sweep.injected);
-    println!("FIGURE batch object-creation faults: {} injected, {} survived", sweep.injected, sweep.points);
-    drop((alloc, ctx));
+    object_creation_faults("batch", 25, batch_of_three);
 }
