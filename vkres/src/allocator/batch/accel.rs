@@ -301,15 +301,10 @@ impl Batch<'_> {
         Ok((vec![record], referenced))
     }
 
-    fn check_vertex_format(&mut self, name: &str, format: vk::Format) -> Result<()> {
-        if self.vertex_formats.contains(&format) {
-            return Ok(());
-        }
-        let ctx = self.alloc.context();
-        // SAFETY: a physical device of this instance.
-        let props = unsafe { ctx.instance().get_physical_device_format_properties(ctx.physical_device(), format) };
+    /// The device builds from `format` vertices (asked once per allocator).
+    fn check_vertex_format(&self, name: &str, format: vk::Format) -> Result<()> {
+        let props = self.alloc.format_properties(format);
         if props.buffer_features.contains(vk::FormatFeatureFlags::ACCELERATION_STRUCTURE_VERTEX_BUFFER_KHR) {
-            self.vertex_formats.insert(format);
             Ok(())
         } else {
             Err(geometry::invalid(name, format!("the device cannot build from {format:?} vertices")))

@@ -91,8 +91,6 @@ pub struct Batch<'a> {
     builds: Vec<accel::PendingBuild>,
     /// Structures this batch builds: a TLAS of this batch may refer to them.
     built_here: HashSet<vk::AccelerationStructureKHR>,
-    /// Vertex formats the device was found to build from (asked once per batch).
-    vertex_formats: HashSet<vk::Format>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     accel_recorded: bool,
@@ -136,7 +134,6 @@ impl<'a> Batch<'a> {
             allocated: Vec::new(),
             builds: Vec::new(),
             built_here: HashSet::new(),
-            vertex_formats: HashSet::new(),
             accel_recorded: false,
         };
         if let Some((pool, fence)) = alloc.recycler.take() {
