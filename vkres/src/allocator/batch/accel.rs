@@ -10,7 +10,7 @@ use ash::vk;
 use super::Batch;
 use crate::accel::{Blas, BlasDesc, Geometry, InstanceRecord, Tlas, TlasDesc, geometry};
 use crate::error::{Error, Result};
-use crate::memory::MemoryLocation;
+use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 
 /// A build or update recorded into a batch, waiting for the batch's submission.
@@ -329,11 +329,15 @@ impl Batch<'_> {
                 blas_address,
             });
         }
+        // Where the device has host-visible device-local memory (ReBAR, unified memory, lavapipe)
+        // the records are written there directly: no staging copy, no copy command, no
+        // transfer-to-build barrier. Elsewhere VMA picks device-local memory and the upload stages.
         let buffer_desc = BufferDesc::elements::<InstanceRecord>(
             instances.len() as u64,
             geometry::BUILD_INPUT | vk::BufferUsageFlags::TRANSFER_DST,
         )
         .location(MemoryLocation::PreferDevice)
+        .mapping(MappingType::PreferDirectWrite)
         .name(format!("{name}/instances"));
         let buffer: Buffer<InstanceRecord> = self.alloc.create_buffer(&buffer_desc)?.cast();
         // The BLASes stay alive through the TLAS's references, which the batch holds.
@@ -414,14 +418,20 @@ impl Batch<'_> {
         self.hold(scratch.keep_alive());
         let base = scratch.device_address().unwrap_or_default().next_multiple_of(align);
 
-        // Inputs written by this batch's transfers are read by the first group.
-        self.barrier(
-            vk::MemoryBarrier2::default()
-                .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
-                .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
-                .dst_stage_mask(vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR)
-                .dst_access_mask(vk::AccessFlags2::ACCELERATION_STRUCTURE_READ_KHR | vk::AccessFlags2::SHADER_READ),
-        );
+        // Inputs written by this batch's transfers are read by the first group. Every buffer a
+        // transfer wrote since the last barrier is in `written` (a build reads only buffers, and
+        // only ones with build-input usage, which image downloads never write); with none, the
+        // builds read only what earlier submissions (ordered by their closing barrier) or the
+        // host (made visible by the submission) wrote, and need no barrier.
+        if !self.written.is_empty() {
+            self.barrier(
+                vk::MemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+                    .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR)
+                    .dst_access_mask(vk::AccessFlags2::ACCELERATION_STRUCTURE_READ_KHR | vk::AccessFlags2::SHADER_READ),
+            );
+        }
         for (i, group) in groups.iter().enumerate() {
             if i > 0 {
                 // The TLAS reads the BLASes; every group reuses the scratch.
