@@ -286,17 +286,32 @@ impl Batch<'_> {
         Ok(records)
     }
 
-    /// Checks `desc`'s instances, uploads them into a new instance buffer and returns its
+    /// Checks `desc`'s instances, writes them into a new instance buffer and returns its
     /// record and the BLASes referred to (each once).
     fn tlas_records(&mut self, desc: &TlasDesc) -> Result<(Vec<GeometryRecord>, Vec<AccelerationStructure>)> {
         let name = desc.name.as_str();
         let ctx = self.alloc.context();
-        if desc.instances.is_empty() {
+        let count = desc.instances.len();
+        if count == 0 {
             return Err(geometry::invalid(name, "a TLAS needs an instance"));
         }
+        // Where the device has host-visible device-local memory (ReBAR, unified memory, lavapipe)
+        // the records are written into the instance buffer as they are made: no host copy, no
+        // staging, no copy command, no transfer-to-build barrier. Elsewhere VMA picks
+        // device-local memory and the records are staged.
+        let buffer_desc = BufferDesc::elements::<InstanceRecord>(
+            count as u64,
+            geometry::BUILD_INPUT | vk::BufferUsageFlags::TRANSFER_DST,
+        )
+        .location(MemoryLocation::PreferDevice)
+        .mapping(MappingType::PreferDirectWrite)
+        .name(format!("{name}/instances"));
+        let buffer: Buffer<InstanceRecord> = self.alloc.create_buffer(&buffer_desc)?.cast();
+        let mapping = if buffer.direct_writable() { Some(buffer.map()?) } else { None };
+        let in_place = mapping.as_ref().map(|m| m.as_ptr().cast::<InstanceRecord>()).filter(|p| p.is_aligned());
+        let mut staged = Vec::with_capacity(if in_place.is_some() { 0 } else { count });
         let mut referenced: Vec<AccelerationStructure> = Vec::new();
         let mut seen: HandleSet<vk::AccelerationStructureKHR> = HandleSet::default();
-        let mut instances = Vec::with_capacity(desc.instances.len());
         // The BLAS of the previous instance and its address: instances that place the same
         // BLAS one after another (the common case) skip the checks and the set.
         let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
@@ -322,28 +337,30 @@ impl Batch<'_> {
                     address
                 }
             };
-            instances.push(InstanceRecord {
+            let record = InstanceRecord {
                 transform: instance.transform,
                 custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
                 sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
                 blas_address,
-            });
+            };
+            match in_place {
+                // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
+                // records and is aligned for them (checked); `i < count`. The buffer is new: no
+                // command reads it yet, and nothing else writes it.
+                Some(records) => unsafe { records.add(i).write(record) },
+                None => staged.push(record),
+            }
         }
-        // Where the device has host-visible device-local memory (ReBAR, unified memory, lavapipe)
-        // the records are written there directly: no staging copy, no copy command, no
-        // transfer-to-build barrier. Elsewhere VMA picks device-local memory and the upload stages.
-        let buffer_desc = BufferDesc::elements::<InstanceRecord>(
-            instances.len() as u64,
-            geometry::BUILD_INPUT | vk::BufferUsageFlags::TRANSFER_DST,
-        )
-        .location(MemoryLocation::PreferDevice)
-        .mapping(MappingType::PreferDirectWrite)
-        .name(format!("{name}/instances"));
-        let buffer: Buffer<InstanceRecord> = self.alloc.create_buffer(&buffer_desc)?.cast();
-        // The BLASes stay alive through the TLAS's references, which the batch holds.
-        self.upload(&buffer, 0, &instances)?;
-        let record =
-            GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: instances.len() as u32 };
+        if in_place.is_some() {
+            // Made visible to the device by the batch's submission.
+            buffer.memory().flush(0, buffer.size())?;
+        }
+        drop(mapping);
+        if in_place.is_none() {
+            // The BLASes stay alive through the TLAS's references, which the batch holds.
+            self.upload(&buffer, 0, &staged)?;
+        }
+        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count as u32 };
         Ok((vec![record], referenced))
     }
 
