@@ -410,11 +410,16 @@ impl Batch<'_> {
         let builds = std::mem::take(&mut self.builds);
         let (bottom, top): (Vec<_>, Vec<_>) = builds.into_iter().partition(|b| b.dst.ty() == BOTTOM);
         let mut groups: Vec<Vec<PendingBuild>> = Vec::new();
+        // The structures of the group being filled (a set: a batch may build thousands).
+        let mut in_group: HandleSet<vk::AccelerationStructureKHR> = HandleSet::default();
         for level in [bottom, top] {
             let mut group: Vec<PendingBuild> = Vec::new();
+            in_group.clear();
             for build in level {
-                if group.iter().any(|b| b.dst.same(&build.dst)) {
+                if !in_group.insert(build.dst.handle()) {
                     groups.push(std::mem::take(&mut group));
+                    in_group.clear();
+                    in_group.insert(build.dst.handle());
                 }
                 group.push(build);
             }
@@ -463,22 +468,24 @@ impl Batch<'_> {
                         ),
                 );
             }
-            let geometries: Vec<Vec<_>> =
-                group.iter().map(|b| b.geometries.iter().map(GeometryRecord::vk).collect()).collect();
-            let ranges: Vec<Vec<_>> = group
-                .iter()
-                .map(|b| {
-                    b.geometries
-                        .iter()
-                        .map(|g| vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(g.count()))
-                        .collect()
-                })
+            // Every build's geometries and ranges, one after another in two vectors; each build
+            // gets its slice of them.
+            let records = group.iter().flat_map(|b| &b.geometries);
+            let geometries: Vec<_> = records.clone().map(GeometryRecord::vk).collect();
+            let ranges: Vec<_> = records
+                .map(|g| vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(g.count()))
                 .collect();
+            let mut starts = Vec::with_capacity(group.len() + 1);
+            starts.push(0);
+            for b in group {
+                starts.push(starts[starts.len() - 1] + b.geometries.len());
+            }
             let mut offset = base;
             let infos: Vec<_> = group
                 .iter()
-                .zip(&geometries)
-                .map(|(b, geometries)| {
+                .zip(starts.windows(2))
+                .map(|(b, range)| {
+                    let geometries = &geometries[range[0]..range[1]];
                     let mode = if b.update {
                         vk::BuildAccelerationStructureModeKHR::UPDATE
                     } else {
@@ -501,7 +508,7 @@ impl Batch<'_> {
                 })
                 .collect();
             let range_refs: Vec<&[vk::AccelerationStructureBuildRangeInfoKHR]> =
-                ranges.iter().map(Vec::as_slice).collect();
+                starts.windows(2).map(|range| &ranges[range[0]..range[1]]).collect();
             // SAFETY: the command buffer is recording; every structure, input buffer and the
             // scratch buffer is held by this batch until its fence signalled; inputs were checked
             // to lie inside their buffers with build-input usage; each build has its own aligned
