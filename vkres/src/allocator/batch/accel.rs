@@ -387,6 +387,10 @@ impl Batch<'_> {
         flags: vk::BuildAccelerationStructureFlagsKHR,
         records: &[GeometryRecord],
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
+        // A BLAS of one geometry (a TLAS always has one) asks without allocating.
+        if let [record] = records {
+            return self.alloc.acceleration_structure_build_sizes(ty, flags, &[record.vk()], &[record.count()]);
+        }
         let geometries: Vec<_> = records.iter().map(GeometryRecord::vk).collect();
         let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
         self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts)
