@@ -180,7 +180,8 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Creates a TLAS for `desc`, uploads its instance buffer and records its build, which runs
+    /// Creates a TLAS for `desc`, fills its instance buffer (written in place where it lands in
+    /// host-visible device memory, staged elsewhere) and records its build, which runs
     /// after every BLAS build of this batch. Each instance's BLAS must be built by this batch or
     /// by one that finished ([`Error::NotReady`] otherwise) and belong to this allocator's device
     /// ([`Error::WrongDevice`]).
