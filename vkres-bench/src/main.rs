@@ -266,9 +266,10 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
         "1.00x".into(),
         ratio(ms(2), ms(3)),
         "1.00x".into(),
-        ratio(ms(4), ms(5)),
+        ratio(ms(4), ms(3)),
+        ratio(ms(5), ms(6)),
         "1.00x".into(),
-        ratio(ms(6), ms(4)) + " of the vkres batch",
+        ratio(ms(7), ms(5)) + " of the vkres batch",
     ];
     let table: Vec<Row> =
         rows.iter().zip(&s).zip(notes).map(|(((name, _), s), note)| Row::new(name.clone(), *s, vec![note])).collect();

@@ -92,6 +92,38 @@ fn compacted_blases_trace_the_same() {
     }
 }
 
+/// A build and a refit of the same structures in one batch go into separate build commands (one
+/// command may not write a structure twice: the validation layer reports it), all in one
+/// submission; a TLAS whose instances alternate between two BLASes holds each once.
+#[test]
+fn build_and_refit_in_one_batch() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let desc = |name: &str| {
+        BlasDesc::new(name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)).allow_update()
+    };
+    let mut batch = alloc.batch().unwrap();
+    let a = batch.build_blas(&desc("a")).unwrap();
+    let b = batch.build_blas(&desc("b")).unwrap();
+    batch.update_blas(&a, &desc("a")).unwrap();
+    let tlas_desc = TlasDesc::new("t").instances([&a, &b, &a, &a, &b].map(TlasInstance::new)).allow_update();
+    let tlas = batch.build_tlas(&tlas_desc).unwrap();
+    batch.update_tlas(&tlas, &tlas_desc).unwrap();
+    let submissions = gpu.ctx().submission_count();
+    batch.submit_and_wait().unwrap();
+    assert_eq!(gpu.ctx().submission_count() - submissions, 1);
+    assert!(a.is_built() && b.is_built() && tlas.is_built());
+    let held = tlas.blases();
+    assert_eq!(held.len(), 2, "each BLAS once");
+    assert!(held[0].same(&a) && held[1].same(&b), "in instance order");
+}
+
 #[test]
 fn acceleration_structures_without_the_feature_are_a_typed_error() {
     let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));

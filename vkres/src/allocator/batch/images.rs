@@ -289,9 +289,7 @@ impl Batch<'_> {
     /// Checks that mips of `image` can be generated with linear blits.
     fn check_blits(&self, image: &Image) -> Result<()> {
         let d = image.desc();
-        let ctx = self.alloc.context();
-        // SAFETY: a plain query on the context's physical device.
-        let props = unsafe { ctx.instance().get_physical_device_format_properties(ctx.physical_device(), d.format) };
+        let props = self.alloc.format_properties(d.format);
         let needed = vk::FormatFeatureFlags::BLIT_SRC
             | vk::FormatFeatureFlags::BLIT_DST
             | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;

@@ -90,9 +90,7 @@ pub struct Batch<'a> {
     /// Acceleration-structure builds recorded at the next submission (`accel.rs`).
     builds: Vec<accel::PendingBuild>,
     /// Structures this batch builds: a TLAS of this batch may refer to them.
-    built_here: HashSet<vk::AccelerationStructureKHR>,
-    /// Vertex formats the device was found to build from (asked once per batch).
-    vertex_formats: HashSet<vk::Format>,
+    built_here: accel::HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     accel_recorded: bool,
@@ -135,8 +133,7 @@ impl<'a> Batch<'a> {
             completions: Vec::new(),
             allocated: Vec::new(),
             builds: Vec::new(),
-            built_here: HashSet::new(),
-            vertex_formats: HashSet::new(),
+            built_here: accel::HandleSet::default(),
             accel_recorded: false,
         };
         if let Some((pool, fence)) = alloc.recycler.take() {
