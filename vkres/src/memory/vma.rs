@@ -19,6 +19,8 @@ use crate::error::{Error, Result, VkContext};
 struct Shared {
     vma: vk_mem::Allocator,
     ctx: Arc<Context>,
+    /// Flags every allocation carries (`WITHIN_BUDGET` where the driver's budget is checked).
+    flags: vk_mem::AllocationCreateFlags,
     next_id: AtomicU64,
     /// Debug name of every live allocation, by id: the leak report.
     live: Mutex<HashMap<u64, String>>,
@@ -45,11 +47,40 @@ impl std::fmt::Debug for VmaAllocator {
     }
 }
 
+/// How a [`VmaAllocator`] keeps allocations within the device's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// Each heap's size: VMA refuses a new block that would take its own usage of a heap
+    /// beyond the heap's size (checked per `VkDeviceMemory`, not per allocation).
+    HeapSize,
+    /// A caller's cap on every heap, counted the same way.
+    Cap(u64),
+    /// The driver's budget (`VK_EXT_memory_budget`), which counts other processes too; checked
+    /// on every allocation and refreshed by VMA every 30 allocations or frees.
+    DriverBudget,
+}
+
 impl VmaAllocator {
-    /// A VMA allocator for `ctx`'s device, with buffer device addresses (and the memory-budget
-    /// extension where the context enabled it).
+    /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
+    /// would take this allocator's use of a heap beyond the heap's size fails with
+    /// `ERROR_OUT_OF_DEVICE_MEMORY` in VMA (VMA's heap-size limit set to the heap's size, a
+    /// check made only when VMA allocates a new `VkDeviceMemory`); beyond that, the driver
+    /// reports out of memory from `vkAllocateMemory`. [`with_memory_budget`](Self::with_memory_budget)
+    /// checks the driver's budget instead, which counts other processes' memory too.
     pub fn new(ctx: &Arc<Context>) -> Result<Self> {
-        Self::create(ctx, &[])
+        Self::create(ctx, Limit::HeapSize)
+    }
+
+    /// As [`new`](Self::new), and every allocation checked against the driver's memory budget
+    /// (`VK_EXT_memory_budget`, where the context enabled it; VMA's estimate of 80% of each
+    /// heap where not): an allocation beyond what the budget has left fails with
+    /// `ERROR_OUT_OF_DEVICE_MEMORY`, also when the memory is used by other processes. The cost
+    /// is on every allocation: VMA reads the budget under a lock, and asks the driver for it
+    /// anew every 30 allocations or frees (on lavapipe, a read of `/proc/meminfo`): 10 000
+    /// buffers of 4 KiB took 1.27x the time on the H100, 1.3x to 1.4x on lavapipe
+    /// (docs/design-notes.md).
+    pub fn with_memory_budget(ctx: &Arc<Context>) -> Result<Self> {
+        Self::create(ctx, Limit::DriverBudget)
     }
 
     /// As [`new`](Self::new), with every memory heap capped at `limit` bytes (VMA's
@@ -57,28 +88,42 @@ impl VmaAllocator {
     /// a device with that much memory. The limit counts this allocator's own allocations.
     /// For testing out-of-memory paths, and for keeping a program within a memory budget.
     pub fn with_heap_limit(ctx: &Arc<Context>, limit: u64) -> Result<Self> {
-        let count = ctx.capabilities().memory_properties.memory_heap_count as usize;
-        Self::create(ctx, &vec![limit; count])
+        Self::create(ctx, Limit::Cap(limit))
     }
 
-    fn create(ctx: &Arc<Context>, heap_limits: &[u64]) -> Result<Self> {
+    fn create(ctx: &Arc<Context>, limit: Limit) -> Result<Self> {
+        let props = &ctx.capabilities().memory_properties;
+        let heaps = &props.memory_heaps[..props.memory_heap_count as usize];
+        let heap_limits: Vec<u64> = match limit {
+            Limit::HeapSize => heaps.iter().map(|h| h.size).collect(),
+            Limit::Cap(cap) => vec![cap; heaps.len()],
+            Limit::DriverBudget => Vec::new(),
+        };
         let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), ctx.device(), ctx.physical_device());
         info.vulkan_api_version = vk::API_VERSION_1_3;
         info.flags = vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS;
-        info.heap_size_limits = heap_limits;
-        // With a heap limit, usage is counted over this allocator's own allocations: the
-        // budget extension reports the usage of the whole device (on lavapipe, of the machine).
-        if ctx.capabilities().memory_budget && heap_limits.is_empty() {
-            info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
+        // A heap limit equal to the heap's size changes no size VMA sees; it makes VMA compare
+        // its usage of the heap with the limit before each vkAllocateMemory, so a request no
+        // heap can hold fails in VMA instead of reaching vkAllocateMemory with a size above the
+        // heap's (invalid usage, reported by the validation layer).
+        info.heap_size_limits = &heap_limits;
+        let mut flags = vk_mem::AllocationCreateFlags::empty();
+        if limit == Limit::DriverBudget {
+            if ctx.capabilities().memory_budget {
+                info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
+            }
+            flags = vk_mem::AllocationCreateFlags::WITHIN_BUDGET;
         }
         // SAFETY: instance, device and physical device belong together and outlive the VMA
         // allocator: `Shared` drops `vma` before its `Arc<Context>`. The context enabled
-        // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set).
+        // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set); the heap limits
+        // have one entry per heap.
         let vma = unsafe { vk_mem::Allocator::new(info) }.op("vmaCreateAllocator")?;
         Ok(Self {
             shared: Arc::new(Shared {
                 vma,
                 ctx: ctx.clone(),
+                flags,
                 next_id: AtomicU64::new(0),
                 live: Mutex::new(HashMap::new()),
             }),
@@ -106,11 +151,7 @@ impl VmaAllocator {
             MemoryLocation::PreferHost => vk_mem::MemoryUsage::AutoPreferHost,
         };
         let flags = if request.dedicated { flags | vk_mem::AllocationCreateFlags::DEDICATED_MEMORY } else { flags };
-        // Within the heap's budget: a request no heap can hold fails with
-        // ERROR_OUT_OF_DEVICE_MEMORY in VMA, instead of reaching vkAllocateMemory with a size
-        // above the heap's (invalid usage, reported by the validation layer).
-        let flags = flags | vk_mem::AllocationCreateFlags::WITHIN_BUDGET;
-        vk_mem::AllocationCreateInfo { flags, usage, ..Default::default() }
+        vk_mem::AllocationCreateInfo { flags: flags | self.shared.flags, usage, ..Default::default() }
     }
 
     fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> Box<dyn MemoryAllocation> {
