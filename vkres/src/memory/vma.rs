@@ -1,9 +1,7 @@
 //! The [`MemoryAllocator`] backend on the Vulkan Memory Allocator (`vk-mem`).
 
-use std::collections::HashMap;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ash::vk;
 use vk_mem::Alloc;
@@ -21,14 +19,53 @@ struct Shared {
     ctx: Arc<Context>,
     /// Flags every allocation carries (`WITHIN_BUDGET` where the driver's budget is checked).
     flags: vk_mem::AllocationCreateFlags,
-    next_id: AtomicU64,
-    /// Debug name of every live allocation, by id: the leak report.
-    live: Mutex<HashMap<u64, String>>,
+    /// The debug name of every live allocation: the leak report, and the one copy of each
+    /// allocation's name.
+    live: Mutex<LiveTable>,
 }
 
 impl Shared {
-    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<u64, String>> {
+    fn live(&self) -> MutexGuard<'_, LiveTable> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The names of the live allocations, in slots that freed allocations leave for the next:
+/// an insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
+#[derive(Default)]
+struct LiveTable {
+    /// `Some(name)` for a live allocation, `None` for a free slot.
+    slots: Vec<Option<String>>,
+    /// Indices of the free slots.
+    free: Vec<usize>,
+}
+
+impl LiveTable {
+    fn insert(&mut self, name: &str) -> usize {
+        let name = Some(name.to_owned());
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = name;
+                slot
+            }
+            None => {
+                self.slots.push(name);
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: usize) {
+        self.slots[slot] = None;
+        self.free.push(slot);
+    }
+
+    fn name(&self, slot: usize) -> &str {
+        self.slots.get(slot).and_then(Option::as_deref).unwrap_or_default()
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
     }
 }
 
@@ -119,15 +156,7 @@ impl VmaAllocator {
         // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set); the heap limits
         // have one entry per heap.
         let vma = unsafe { vk_mem::Allocator::new(info) }.op("vmaCreateAllocator")?;
-        Ok(Self {
-            shared: Arc::new(Shared {
-                vma,
-                ctx: ctx.clone(),
-                flags,
-                next_id: AtomicU64::new(0),
-                live: Mutex::new(HashMap::new()),
-            }),
-        })
+        Ok(Self { shared: Arc::new(Shared { vma, ctx: ctx.clone(), flags, live: Mutex::default() }) })
     }
 
     fn create_info(&self, request: &MemoryRequest<'_>) -> vk_mem::AllocationCreateInfo {
@@ -154,22 +183,45 @@ impl VmaAllocator {
         vk_mem::AllocationCreateInfo { flags: flags | self.shared.flags, usage, ..Default::default() }
     }
 
-    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> Box<dyn MemoryAllocation> {
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        self.shared.live().insert(id, request.name.to_owned());
-        let info = self.shared.vma.get_allocation_info(&allocation);
-        let props = &self.shared.ctx.capabilities().memory_properties;
-        let properties =
-            props.memory_types.get(info.memory_type as usize).map(|t| t.property_flags).unwrap_or_default();
-        Box::new(VmaMemory {
+    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> VmaMemory {
+        let slot = self.shared.live().insert(request.name);
+        VmaMemory {
             shared: self.shared.clone(),
             allocation: Mutex::new(allocation),
-            id,
+            slot,
             mapping: request.mapping,
-            properties,
-            memory_type: info.memory_type,
-            name: request.name.to_owned(),
-        })
+            facts: OnceLock::new(),
+        }
+    }
+
+    /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline).
+    ///
+    /// # Safety
+    /// As [`MemoryAllocator::create_buffer`].
+    pub(crate) unsafe fn create_buffer_inline(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Buffer, VmaMemory)> {
+        let create = self.create_info(request);
+        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
+        let (buffer, allocation) = unsafe { self.shared.vma.create_buffer(info, &create) }.op("vmaCreateBuffer")?;
+        Ok((buffer, self.wrap(allocation, request)))
+    }
+
+    /// [`MemoryAllocator::create_image`], with the allocation unboxed (resources hold it inline).
+    ///
+    /// # Safety
+    /// As [`MemoryAllocator::create_image`].
+    pub(crate) unsafe fn create_image_inline(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Image, VmaMemory)> {
+        let create = self.create_info(request);
+        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
+        let (image, allocation) = unsafe { self.shared.vma.create_image(info, &create) }.op("vmaCreateImage")?;
+        Ok((image, self.wrap(allocation, request)))
     }
 }
 
@@ -183,10 +235,9 @@ impl MemoryAllocator for VmaAllocator {
         info: &vk::BufferCreateInfo<'_>,
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
-        let create = self.create_info(request);
-        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
-        let (buffer, allocation) = unsafe { self.shared.vma.create_buffer(info, &create) }.op("vmaCreateBuffer")?;
-        Ok((buffer, self.wrap(allocation, request)))
+        // SAFETY: the caller's contract is the same.
+        let (buffer, memory) = unsafe { self.create_buffer_inline(info, request) }?;
+        Ok((buffer, Box::new(memory)))
     }
 
     unsafe fn create_image(
@@ -194,10 +245,9 @@ impl MemoryAllocator for VmaAllocator {
         info: &vk::ImageCreateInfo<'_>,
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
-        let create = self.create_info(request);
-        // SAFETY: as in `create_buffer`.
-        let (image, allocation) = unsafe { self.shared.vma.create_image(info, &create) }.op("vmaCreateImage")?;
-        Ok((image, self.wrap(allocation, request)))
+        // SAFETY: the caller's contract is the same.
+        let (image, memory) = unsafe { self.create_image_inline(info, request) }?;
+        Ok((image, Box::new(memory)))
     }
 
     fn live_allocations(&self) -> usize {
@@ -205,7 +255,7 @@ impl MemoryAllocator for VmaAllocator {
     }
 
     fn live_allocation_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.shared.live().values().cloned().collect();
+        let mut names: Vec<String> = self.shared.live().slots.iter().flatten().cloned().collect();
         names.sort();
         names
     }
@@ -214,34 +264,79 @@ impl MemoryAllocator for VmaAllocator {
         let stats = self.shared.vma.calculate_statistics().ok()?;
         Some(stats.total.statistics.blockCount as usize)
     }
+
+    fn as_vma(&self) -> Option<&VmaAllocator> {
+        Some(self)
+    }
 }
 
 /// One VMA allocation. The `vk_mem::Allocation` handle is `Copy` and has no `Drop`; this type
 /// owns it, is not `Copy`, and frees it exactly once.
-struct VmaMemory {
+pub(crate) struct VmaMemory {
     shared: Arc<Shared>,
     /// VMA's map and unmap take the handle mutably; the lock also serialises them per allocation.
     allocation: Mutex<vk_mem::Allocation>,
-    id: u64,
+    /// Its entry in the live table, which holds its name.
+    slot: usize,
     mapping: MappingType,
-    properties: vk::MemoryPropertyFlags,
-    memory_type: u32,
-    name: String,
+    /// Asked of VMA the first time they are needed (most device memory is never mapped, and
+    /// its memory type never asked for).
+    facts: OnceLock<Facts>,
 }
+
+/// What VMA placed an allocation in; fixed for its lifetime.
+struct Facts {
+    memory_type: u32,
+    properties: vk::MemoryPropertyFlags,
+    /// Where VMA mapped it for its whole life (`MAPPED` allocations in host-visible memory):
+    /// `map` hands this out without asking VMA (whose map and unmap lock the memory block).
+    persistent: Option<NonNull<u8>>,
+}
+
+// SAFETY: `persistent` is the address of a mapping that lives as long as the allocation and is
+// only handed out, never dereferenced here; the other fields are plain numbers.
+unsafe impl Send for Facts {}
+// SAFETY: as for `Send`: immutable once made.
+unsafe impl Sync for Facts {}
 
 impl std::fmt::Debug for VmaMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VmaMemory")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("mapping", &self.mapping)
-            .field("memory_type", &self.memory_type)
+            .field("memory_type", &self.facts().memory_type)
             .finish_non_exhaustive()
     }
 }
 
 impl VmaMemory {
-    fn handle(&self) -> std::sync::MutexGuard<'_, vk_mem::Allocation> {
+    fn handle(&self) -> MutexGuard<'_, vk_mem::Allocation> {
         self.allocation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The debug name (kept once, in the live table).
+    fn name(&self) -> String {
+        self.shared.live().name(self.slot).to_owned()
+    }
+
+    fn facts(&self) -> &Facts {
+        self.facts.get_or_init(|| {
+            let info = self.shared.vma.get_allocation_info(&self.handle());
+            let props = &self.shared.ctx.capabilities().memory_properties;
+            let properties =
+                props.memory_types.get(info.memory_type as usize).map(|t| t.property_flags).unwrap_or_default();
+            Facts { memory_type: info.memory_type, properties, persistent: NonNull::new(info.mapped_data.cast::<u8>()) }
+        })
+    }
+
+    /// Whether flushes and invalidations are no-ops (VMA skips them on coherent memory too).
+    fn coherent(&self) -> bool {
+        self.facts().properties.contains(vk::MemoryPropertyFlags::HOST_COHERENT)
+    }
+
+    /// The context of the allocator's device.
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        &self.shared.ctx
     }
 }
 
@@ -253,8 +348,8 @@ impl MemoryAllocation for VmaMemory {
             offset: info.offset,
             size: info.size,
             memory_type: info.memory_type,
-            properties: self.properties,
-            name: self.name.clone(),
+            properties: self.facts().properties,
+            name: self.name(),
         }
     }
 
@@ -265,13 +360,16 @@ impl MemoryAllocation for VmaMemory {
     fn map(&self) -> Result<NonNull<u8>> {
         let reason = if self.mapping == MappingType::None {
             Some("it was allocated with MappingType::None")
-        } else if !self.properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE) {
+        } else if !self.facts().properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE) {
             Some("its memory type is not host-visible")
         } else {
             None
         };
         if let Some(reason) = reason {
-            return Err(Error::NotHostVisible { name: self.name.clone(), reason });
+            return Err(Error::NotHostVisible { name: self.name(), reason });
+        }
+        if let Some(ptr) = self.facts().persistent {
+            return Ok(ptr);
         }
         let mut handle = self.handle();
         // SAFETY: the allocation is live and host-visible; VMA counts nested maps.
@@ -281,16 +379,25 @@ impl MemoryAllocation for VmaMemory {
     }
 
     unsafe fn unmap(&self) {
+        if self.facts().persistent.is_some() {
+            return; // `map` did not map it
+        }
         let mut handle = self.handle();
         // SAFETY: the caller pairs this with a successful `map`.
         unsafe { self.shared.vma.unmap_memory(&mut handle) }
     }
 
     fn flush(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        if self.coherent() {
+            return Ok(());
+        }
         self.shared.vma.flush_allocation(&self.handle(), offset, size).op("vmaFlushAllocation")
     }
 
     fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        if self.coherent() {
+            return Ok(());
+        }
         self.shared.vma.invalidate_allocation(&self.handle(), offset, size).op("vmaInvalidateAllocation")
     }
 }
@@ -302,6 +409,6 @@ impl Drop for VmaMemory {
         // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
         unsafe { self.shared.vma.free_memory(&mut handle) };
         drop(handle);
-        self.shared.live().remove(&self.id);
+        self.shared.live().remove(self.slot);
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
+use super::ResourceMemory;
 use crate::Context;
 use crate::error::{Error, Result};
 use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -75,9 +76,8 @@ impl BufferDesc {
 /// The owner of one `VkBuffer` and its memory, shared by every [`Buffer`] handle to it.
 pub(crate) struct BufferShared {
     handle: vk::Buffer,
-    /// Freed after `handle` is destroyed (in `Drop`), before the context is released.
-    allocation: Box<dyn MemoryAllocation>,
-    ctx: Arc<Context>,
+    /// Freed after `handle` is destroyed (in `Drop`); holds the context.
+    allocation: ResourceMemory,
     size: u64,
     usage: vk::BufferUsageFlags,
     address: Option<vk::DeviceAddress>,
@@ -89,7 +89,7 @@ impl Drop for BufferShared {
         // SAFETY: the last handle is gone and every batch that used the buffer holds a handle
         // until its fence signalled, so the device no longer uses it. The memory is freed
         // afterwards, when `allocation` drops.
-        unsafe { self.ctx.device().destroy_buffer(self.handle, None) };
+        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
     }
 }
 
@@ -160,13 +160,13 @@ impl<T> Buffer<T> {
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        &*self.shared.allocation
+        self.shared.allocation.get()
     }
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
-        MappedMemory::new(&*self.shared.allocation, self.shared.size, &self.shared.name)
+        MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
     /// The same buffer, viewed as raw bytes.
@@ -175,7 +175,7 @@ impl<T> Buffer<T> {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        &self.shared.ctx
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these).
@@ -200,8 +200,7 @@ impl<T> Buffer<T> {
         }
         let placeholder = BufferShared {
             handle: vk::Buffer::null(),
-            allocation: Box::new(super::NoMemory),
-            ctx: self.shared.ctx.clone(),
+            allocation: ResourceMemory::none(self.context()),
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
@@ -266,7 +265,12 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
-    let (handle, allocation) = unsafe { memory.create_buffer(&info, &request) }?;
+    let (handle, allocation) = unsafe {
+        match memory.as_vma() {
+            Some(vma) => vma.create_buffer_inline(&info, &request).map(|(h, m)| (h, ResourceMemory::Vma(m))),
+            None => memory.create_buffer(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
+        }
+    }?;
     let address = desc.usage.contains(vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS).then(|| {
         let info = vk::BufferDeviceAddressInfo::default().buffer(handle);
         // SAFETY: the buffer is live, bound to memory and was created with SHADER_DEVICE_ADDRESS.
@@ -274,14 +278,6 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     });
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let shared = BufferShared {
-        handle,
-        allocation,
-        ctx: ctx.clone(),
-        size: desc.size,
-        usage: desc.usage,
-        address,
-        name: name.clone(),
-    };
+    let shared = BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name.clone() };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
+use super::ResourceMemory;
 use crate::Context;
 use crate::error::{Error, Result, VkContext};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -112,9 +113,8 @@ pub fn format_aspects(format: vk::Format) -> vk::ImageAspectFlags {
 /// The owner of one `VkImage` and its memory.
 pub(crate) struct ImageShared {
     handle: vk::Image,
-    /// Freed after `handle` is destroyed, before the context is released.
-    allocation: Box<dyn MemoryAllocation>,
-    ctx: Arc<Context>,
+    /// Freed after `handle` is destroyed; holds the context.
+    allocation: ResourceMemory,
     desc: ImageDesc,
     /// The layout of every subresource after the last finished batch that used the image.
     layout: Mutex<vk::ImageLayout>,
@@ -124,7 +124,7 @@ impl Drop for ImageShared {
     fn drop(&mut self) {
         // SAFETY: no handle, view or batch refers to the image any more (each holds an Arc);
         // its memory is freed afterwards when `allocation` drops.
-        unsafe { self.ctx.device().destroy_image(self.handle, None) };
+        unsafe { self.allocation.context().device().destroy_image(self.handle, None) };
     }
 }
 
@@ -157,7 +157,7 @@ impl Image {
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        &*self.shared.allocation
+        self.shared.allocation.get()
     }
 
     /// The layout of every subresource, as left by the last finished [`Batch`](crate::Batch)
@@ -171,7 +171,7 @@ impl Image {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        &self.shared.ctx
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the image alive (batches hold these).
@@ -183,10 +183,8 @@ impl Image {
     fn placeholder(ctx: &Arc<Context>) -> Self {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
-        let allocation = Box::new(super::NoMemory);
-        Image {
-            shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, ctx: ctx.clone(), desc, layout }),
-        }
+        let allocation = ResourceMemory::none(ctx);
+        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout }) }
     }
 }
 
@@ -292,11 +290,16 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location, dedicated: false };
     // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
     // against vkGetPhysicalDeviceImageFormatProperties.
-    let (handle, allocation) = unsafe { memory.create_image(&info, &request) }?;
+    let (handle, allocation) = unsafe {
+        match memory.as_vma() {
+            Some(vma) => vma.create_image_inline(&info, &request).map(|(h, m)| (h, ResourceMemory::Vma(m))),
+            None => memory.create_image(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
+        }
+    }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, ctx: ctx.clone(), desc: desc.clone(), layout }) })
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc: desc.clone(), layout }) })
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.

@@ -16,10 +16,45 @@ pub use sampler::{Sampler, SamplerDesc, SamplerPool};
 pub use shader::{SPIRV_MAGIC, ShaderModule};
 pub use texture::Texture;
 
+use std::sync::Arc;
+
 use ash::vk;
 
+use crate::Context;
 use crate::error::{Error, Result};
-use crate::memory::{MappingType, MemoryAllocation, MemoryInfo};
+use crate::memory::{MappingType, MemoryAllocation, MemoryInfo, VmaMemory};
+
+/// The memory bound to a buffer or image, and the context that keeps the device alive: a VMA
+/// allocation inline (the resource's owner and its memory in one heap allocation; the
+/// allocation holds the context), or another backend's boxed, with the context beside it.
+/// Dropping it frees the memory.
+pub(crate) enum ResourceMemory {
+    Vma(VmaMemory),
+    Boxed(Box<dyn MemoryAllocation>, Arc<Context>),
+}
+
+impl ResourceMemory {
+    /// A released handle's placeholder memory (a box of a zero-sized type allocates nothing).
+    pub(crate) fn none(ctx: &Arc<Context>) -> Self {
+        Self::Boxed(Box::new(NoMemory), ctx.clone())
+    }
+
+    /// The allocation.
+    pub(crate) fn get(&self) -> &dyn MemoryAllocation {
+        match self {
+            Self::Vma(memory) => memory,
+            Self::Boxed(memory, _) => &**memory,
+        }
+    }
+
+    /// The context of the resource's device.
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        match self {
+            Self::Vma(memory) => memory.context(),
+            Self::Boxed(_, ctx) => ctx,
+        }
+    }
+}
 
 /// The memory of a released handle's placeholder (see `Buffer::release`): none. It maps
 /// nothing and frees nothing.
