@@ -85,8 +85,11 @@ pub struct Batch<'a> {
     /// The layout each image recorded on will have once the batch ran; applied to the images
     /// only when the batch has finished (a discarded batch changes no layout).
     layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
-    /// Every command buffer allocated from `pool`, freed before the pool is recycled.
+    /// Every command buffer allocated from `pool`, kept with it when it is recycled.
     allocated: Vec<vk::CommandBuffer>,
+    /// How many of `allocated` this batch has begun (the rest come from the recycled pool,
+    /// ready to begin).
+    begun: usize,
     /// Acceleration-structure builds recorded at the next submission (`accel.rs`).
     builds: Vec<accel::PendingBuild>,
     /// Structures this batch builds: a TLAS of this batch may refer to them.
@@ -134,14 +137,15 @@ impl<'a> Batch<'a> {
             layouts: HashMap::new(),
             completions: Vec::new(),
             allocated: Vec::new(),
+            begun: 0,
             builds: Vec::new(),
             built_here: HashSet::new(),
             vertex_formats: HashSet::new(),
             accel_recorded: false,
         };
-        if let Some((pool, fence)) = alloc.recycler.take() {
+        if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
-            (batch.pool, batch.fence) = (pool, fence);
+            (batch.pool, batch.allocated, batch.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
         } else {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
@@ -162,23 +166,30 @@ impl<'a> Batch<'a> {
         Ok(batch)
     }
 
-    /// Allocates a new command buffer from the batch's pool and begins recording into it.
+    /// Begins recording into the pool's next command buffer: one a recycled pool brought along,
+    /// else a newly allocated one.
     fn begin_command_buffer(&mut self) -> Result<()> {
         let device = self.alloc.context().device();
-        let alloc_info = vk::CommandBufferAllocateInfo::default()
-            .command_pool(self.pool)
-            .level(vk::CommandBufferLevel::PRIMARY)
-            .command_buffer_count(1);
-        self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
-        // SAFETY: the pool is live and used by this batch only.
-        let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-        self.cmd = cmds.first().copied().unwrap_or_default();
-        self.allocated.push(self.cmd);
+        if let Some(&cmd) = self.allocated.get(self.begun) {
+            self.cmd = cmd;
+        } else {
+            let alloc_info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(self.pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
+            // SAFETY: the pool is live and used by this batch only.
+            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+            self.cmd = cmds.first().copied().unwrap_or_default();
+            self.allocated.push(self.cmd);
+            // SAFETY: a live object of this device.
+            unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
+        }
+        self.begun += 1;
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a freshly allocated command buffer in the initial state.
+        // SAFETY: a command buffer of the batch's pool in the initial state: newly allocated,
+        // or reset with its pool when the pool was recycled, and not begun by this batch yet.
         unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        // SAFETY: a live object of this device.
-        unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
         Ok(())
     }
 
@@ -482,7 +493,7 @@ impl Drop for Batch<'_> {
             if idle {
                 // SAFETY: nothing pending uses the pool or the fence (waited above, or never
                 // submitted); an `InFlight` took them (leaving null) if it owns the work.
-                self.alloc.recycler.give(self.pool, &self.allocated, self.fence);
+                self.alloc.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.fence);
             } else {
                 device.destroy_fence(self.fence, None);
                 device.destroy_command_pool(self.pool, None);
