@@ -129,6 +129,7 @@ impl Context {
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            image_formats: Default::default(),
             faults: Default::default(),
         }))
     }

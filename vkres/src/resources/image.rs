@@ -216,17 +216,7 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
         });
     }
     let tiling = vk::ImageTiling::OPTIMAL;
-    // SAFETY: a plain query on the context's physical device.
-    let props = unsafe {
-        ctx.instance().get_physical_device_image_format_properties(
-            ctx.physical_device(),
-            desc.format,
-            desc.ty,
-            tiling,
-            desc.usage,
-            desc.flags,
-        )
-    };
+    let props = ctx.image_format_properties(desc.format, desc.ty, tiling, desc.usage, desc.flags);
     let props = match props {
         Ok(p) => p,
         Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED) => {
@@ -417,7 +407,8 @@ fn default_view_type(d: &ImageDesc, layers: u32) -> vk::ImageViewType {
 /// Creates a view of `image`, checking the range against it.
 pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageView> {
     let d = image.desc();
-    let name = desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
+    // Built only where it is used: in an error, or to name the view when debug utils are on.
+    let name = || desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
     let out_of_range = desc.base_mip_level >= d.mip_levels || desc.base_array_layer >= d.array_layers;
     let mips = desc.mip_levels.unwrap_or(d.mip_levels.saturating_sub(desc.base_mip_level));
     let layers = desc.array_layers.unwrap_or(d.array_layers.saturating_sub(desc.base_array_layer));
@@ -428,7 +419,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         || desc.base_array_layer + layers > d.array_layers
     {
         return Err(Error::InvalidDescription {
-            name,
+            name: name(),
             reason: format!(
                 "mips {}+{mips} and layers {}+{layers} exceed the image's {} mips and {} layers",
                 desc.base_mip_level, desc.base_array_layer, d.mip_levels, d.array_layers
@@ -458,7 +449,9 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     ctx.fault_point("vkCreateImageView")?;
     // SAFETY: the image is live and the range was checked to lie inside it.
     let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
-    // SAFETY: `handle` is a live view of this device.
-    unsafe { ctx.set_debug_name(handle, &name) };
+    if ctx.names_objects() {
+        // SAFETY: `handle` is a live view of this device.
+        unsafe { ctx.set_debug_name(handle, &name()) };
+    }
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
 }

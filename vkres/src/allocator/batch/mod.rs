@@ -8,7 +8,7 @@ mod buffers;
 mod images;
 mod in_flight;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -19,6 +19,7 @@ pub use in_flight::InFlight;
 
 use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
+use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingSpace};
 
@@ -69,7 +70,7 @@ pub struct Batch<'a> {
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
     /// The image layouts as of the end of the last submission (applied if the batch fails later).
-    submitted_layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
+    submitted_layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     submissions: u32,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
@@ -78,13 +79,13 @@ pub struct Batch<'a> {
     commands: usize,
     /// Buffers written and read by transfers since the last barrier: a transfer that reads
     /// or writes what an earlier one wrote, or writes what an earlier one read, needs one.
-    written: HashSet<vk::Buffer>,
-    read: HashSet<vk::Buffer>,
+    written: HandleSet<vk::Buffer>,
+    read: HandleSet<vk::Buffer>,
     /// Released after the fence signalled (in `Drop`, after the wait).
     keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// The layout each image recorded on will have once the batch ran; applied to the images
     /// only when the batch has finished (a discarded batch changes no layout).
-    layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
+    layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     /// Every command buffer allocated from `pool`, kept with it when it is recycled.
     allocated: Vec<vk::CommandBuffer>,
     /// How many of `allocated` this batch has begun (the rest come from the recycled pool,
@@ -124,17 +125,17 @@ impl<'a> Batch<'a> {
             set: alloc.staging().open_set(),
             staged: 0,
             pending: VecDeque::new(),
-            submitted_layouts: HashMap::new(),
+            submitted_layouts: HandleMap::default(),
             submissions: 0,
             pool: vk::CommandPool::null(),
             cmd: vk::CommandBuffer::null(),
             fence: vk::Fence::null(),
             state: State::Recording,
             commands: 0,
-            written: HashSet::new(),
-            read: HashSet::new(),
+            written: HandleSet::default(),
+            read: HandleSet::default(),
             keep_alive: Vec::new(),
-            layouts: HashMap::new(),
+            layouts: HandleMap::default(),
             completions: Vec::new(),
             allocated: Vec::new(),
             begun: 0,
