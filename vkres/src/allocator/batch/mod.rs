@@ -103,6 +103,8 @@ pub struct Batch<'a> {
     /// Set when the batch has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
     completions: Vec<Arc<AtomicBool>>,
+    /// Image uploads whose commands are recorded together at the next flush (`images.rs`).
+    pending_uploads: images::PendingUploads,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -143,6 +145,7 @@ impl<'a> Batch<'a> {
             built_here: HashSet::new(),
             vertex_formats: HashSet::new(),
             accel_recorded: false,
+            pending_uploads: images::PendingUploads::default(),
         };
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
@@ -388,6 +391,7 @@ impl<'a> Batch<'a> {
 
     /// Submits the work recorded so far, without waiting, behind a closing barrier.
     fn close_and_submit(&mut self, fence: vk::Fence) -> Result<()> {
+        self.flush_image_uploads();
         self.record_builds()?;
         let (mut src_stages, mut src_access) =
             (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
