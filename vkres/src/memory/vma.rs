@@ -19,9 +19,14 @@ struct Shared {
     ctx: Arc<Context>,
     /// Flags every allocation carries (`WITHIN_BUDGET` where the driver's budget is checked).
     flags: vk_mem::AllocationCreateFlags,
-    /// The debug name of every live allocation: the leak report, and the one copy of each
-    /// allocation's name.
+    /// The debug name of every live named allocation (the one copy of it); with VMA's count of
+    /// live allocations, the leak report. Unnamed allocations are counted by VMA only: they
+    /// cost vkres no lock.
     live: Mutex<LiveTable>,
+    /// Serialises `vmaMapMemory` and `vmaUnmapMemory`, which VMA wants externally synchronised
+    /// per allocation: only for allocations VMA did not map persistently, which vkres never
+    /// maps (every mappable request carries `MAPPED`), so one lock for all costs nothing.
+    map_lock: Mutex<()>,
 }
 
 impl Shared {
@@ -30,8 +35,8 @@ impl Shared {
     }
 }
 
-/// The names of the live allocations, in slots that freed allocations leave for the next:
-/// an insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
+/// The names of the live named allocations, in slots that freed allocations leave for the
+/// next: an insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
 #[derive(Default)]
 struct LiveTable {
     /// `Some(name)` for a live allocation, `None` for a free slot.
@@ -41,9 +46,12 @@ struct LiveTable {
 }
 
 impl LiveTable {
-    fn insert(&mut self, name: &str) -> usize {
+    /// The slot of an unnamed allocation: none.
+    const UNNAMED: u32 = u32::MAX;
+
+    fn insert(&mut self, name: &str) -> u32 {
         let name = Some(name.to_owned());
-        match self.free.pop() {
+        let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot] = name;
                 slot
@@ -52,16 +60,18 @@ impl LiveTable {
                 self.slots.push(name);
                 self.slots.len() - 1
             }
-        }
+        };
+        // More than 4 billion live allocations exhaust the device long before the index.
+        slot as u32
     }
 
-    fn remove(&mut self, slot: usize) {
-        self.slots[slot] = None;
-        self.free.push(slot);
+    fn remove(&mut self, slot: u32) {
+        self.slots[slot as usize] = None;
+        self.free.push(slot as usize);
     }
 
-    fn name(&self, slot: usize) -> &str {
-        self.slots.get(slot).and_then(Option::as_deref).unwrap_or_default()
+    fn name(&self, slot: u32) -> &str {
+        self.slots.get(slot as usize).and_then(Option::as_deref).unwrap_or_default()
     }
 
     fn len(&self) -> usize {
@@ -156,7 +166,15 @@ impl VmaAllocator {
         // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set); the heap limits
         // have one entry per heap.
         let vma = unsafe { vk_mem::Allocator::new(info) }.op("vmaCreateAllocator")?;
-        Ok(Self { shared: Arc::new(Shared { vma, ctx: ctx.clone(), flags, live: Mutex::default() }) })
+        Ok(Self {
+            shared: Arc::new(Shared {
+                vma,
+                ctx: ctx.clone(),
+                flags,
+                live: Mutex::default(),
+                map_lock: Mutex::default(),
+            }),
+        })
     }
 
     fn create_info(&self, request: &MemoryRequest<'_>) -> vk_mem::AllocationCreateInfo {
@@ -184,14 +202,11 @@ impl VmaAllocator {
     }
 
     fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> VmaMemory {
-        let slot = self.shared.live().insert(request.name);
-        VmaMemory {
-            shared: self.shared.clone(),
-            allocation: Mutex::new(allocation),
-            slot,
-            mapping: request.mapping,
-            facts: OnceLock::new(),
-        }
+        let slot = match request.name.is_empty() {
+            true => LiveTable::UNNAMED,
+            false => self.shared.live().insert(request.name),
+        };
+        VmaMemory { shared: self.shared.clone(), allocation, slot, mapping: request.mapping, facts: OnceLock::new() }
     }
 
     /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline).
@@ -251,11 +266,20 @@ impl MemoryAllocator for VmaAllocator {
     }
 
     fn live_allocations(&self) -> usize {
-        self.shared.live().len()
+        // VMA counts every allocation it made (all of them through `wrap`) and frees.
+        match self.shared.vma.get_heap_budgets() {
+            Ok(heaps) => heaps.iter().map(|h| h.statistics.allocationCount as usize).sum(),
+            Err(_) => self.shared.live().len(),
+        }
     }
 
+    /// The names of the named allocations, and an empty name for each unnamed one. Read while
+    /// other threads allocate, the two counts may be a moment apart (an allocation VMA made
+    /// before its name was recorded is reported unnamed).
     fn live_allocation_names(&self) -> Vec<String> {
+        let live = self.live_allocations();
         let mut names: Vec<String> = self.shared.live().slots.iter().flatten().cloned().collect();
+        names.resize(live.max(names.len()), String::new());
         names.sort();
         names
     }
@@ -274,10 +298,11 @@ impl MemoryAllocator for VmaAllocator {
 /// owns it, is not `Copy`, and frees it exactly once.
 pub(crate) struct VmaMemory {
     shared: Arc<Shared>,
-    /// VMA's map and unmap take the handle mutably; the lock also serialises them per allocation.
-    allocation: Mutex<vk_mem::Allocation>,
+    /// VMA's handle: read by VMA's queries, flushes and invalidations, which may run on several
+    /// threads at once; mapped under `Shared::map_lock`; freed in `Drop` (`&mut self`).
+    allocation: vk_mem::Allocation,
     /// Its entry in the live table, which holds its name.
-    slot: usize,
+    slot: u32,
     mapping: MappingType,
     /// Asked of VMA the first time they are needed (most device memory is never mapped, and
     /// its memory type never asked for).
@@ -310,18 +335,17 @@ impl std::fmt::Debug for VmaMemory {
 }
 
 impl VmaMemory {
-    fn handle(&self) -> MutexGuard<'_, vk_mem::Allocation> {
-        self.allocation.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The debug name (kept once, in the live table).
     fn name(&self) -> String {
-        self.shared.live().name(self.slot).to_owned()
+        match self.slot {
+            LiveTable::UNNAMED => String::new(),
+            slot => self.shared.live().name(slot).to_owned(),
+        }
     }
 
     fn facts(&self) -> &Facts {
         self.facts.get_or_init(|| {
-            let info = self.shared.vma.get_allocation_info(&self.handle());
+            let info = self.shared.vma.get_allocation_info(&self.allocation);
             let props = &self.shared.ctx.capabilities().memory_properties;
             let properties =
                 props.memory_types.get(info.memory_type as usize).map(|t| t.property_flags).unwrap_or_default();
@@ -342,7 +366,7 @@ impl VmaMemory {
 
 impl MemoryAllocation for VmaMemory {
     fn info(&self) -> MemoryInfo {
-        let info = self.shared.vma.get_allocation_info(&self.handle());
+        let info = self.shared.vma.get_allocation_info(&self.allocation);
         MemoryInfo {
             memory: info.device_memory,
             offset: info.offset,
@@ -371,8 +395,11 @@ impl MemoryAllocation for VmaMemory {
         if let Some(ptr) = self.facts().persistent {
             return Ok(ptr);
         }
-        let mut handle = self.handle();
-        // SAFETY: the allocation is live and host-visible; VMA counts nested maps.
+        let _serialised = self.shared.map_lock.lock().unwrap_or_else(|e| e.into_inner());
+        // VMA takes the handle mutably but does not change it: a copy.
+        let mut handle = self.allocation;
+        // SAFETY: the allocation is live and host-visible; VMA counts nested maps, under the
+        // lock that serialises them.
         let ptr = unsafe { self.shared.vma.map_memory(&mut handle) }.op("vmaMapMemory")?;
         NonNull::new(ptr)
             .ok_or(Error::Vulkan { operation: "vmaMapMemory", result: vk::Result::ERROR_MEMORY_MAP_FAILED })
@@ -382,8 +409,9 @@ impl MemoryAllocation for VmaMemory {
         if self.facts().persistent.is_some() {
             return; // `map` did not map it
         }
-        let mut handle = self.handle();
-        // SAFETY: the caller pairs this with a successful `map`.
+        let _serialised = self.shared.map_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut handle = self.allocation;
+        // SAFETY: the caller pairs this with a successful `map`; serialised as `map`.
         unsafe { self.shared.vma.unmap_memory(&mut handle) }
     }
 
@@ -391,24 +419,24 @@ impl MemoryAllocation for VmaMemory {
         if self.coherent() {
             return Ok(());
         }
-        self.shared.vma.flush_allocation(&self.handle(), offset, size).op("vmaFlushAllocation")
+        self.shared.vma.flush_allocation(&self.allocation, offset, size).op("vmaFlushAllocation")
     }
 
     fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
         if self.coherent() {
             return Ok(());
         }
-        self.shared.vma.invalidate_allocation(&self.handle(), offset, size).op("vmaInvalidateAllocation")
+        self.shared.vma.invalidate_allocation(&self.allocation, offset, size).op("vmaInvalidateAllocation")
     }
 }
 
 impl Drop for VmaMemory {
     fn drop(&mut self) {
-        let mut handle = self.handle();
         // SAFETY: this type is the sole owner of the allocation; the resource using it was
         // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
-        unsafe { self.shared.vma.free_memory(&mut handle) };
-        drop(handle);
-        self.shared.live().remove(self.slot);
+        unsafe { self.shared.vma.free_memory(&mut self.allocation) };
+        if self.slot != LiveTable::UNNAMED {
+            self.shared.live().remove(self.slot);
+        }
     }
 }

@@ -80,7 +80,8 @@ pub(crate) struct BufferShared {
     allocation: ResourceMemory,
     size: u64,
     usage: vk::BufferUsageFlags,
-    address: Option<vk::DeviceAddress>,
+    /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
+    address: Option<std::num::NonZeroU64>,
     name: String,
 }
 
@@ -155,7 +156,7 @@ impl<T> Buffer<T> {
 
     /// Its device address, for buffers made with `SHADER_DEVICE_ADDRESS`.
     pub fn device_address(&self) -> Option<vk::DeviceAddress> {
-        self.shared.address
+        self.shared.address.map(std::num::NonZeroU64::get)
     }
 
     /// Its memory.
@@ -276,6 +277,8 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
         // SAFETY: the buffer is live, bound to memory and was created with SHADER_DEVICE_ADDRESS.
         unsafe { ctx.device().get_buffer_device_address(&info) }
     });
+    // The device address of a buffer is never 0 (Vulkan reserves it for "no address").
+    let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let shared = BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name.clone() };
