@@ -1,5 +1,6 @@
 //! The [`MemoryAllocator`] backend on the Vulkan Memory Allocator (`vk-mem`).
 
+use std::borrow::Cow;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -9,6 +10,7 @@ use vk_mem::Alloc;
 use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryRequest};
 use crate::Context;
 use crate::error::{Error, Result, VkContext};
+use crate::resources::NameRef;
 
 /// State shared by the allocator and its allocations.
 ///
@@ -39,8 +41,9 @@ impl Shared {
 /// next: an insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
 #[derive(Default)]
 struct LiveTable {
-    /// `Some(name)` for a live allocation, `None` for a free slot.
-    slots: Vec<Option<String>>,
+    /// `Some(name)` for a live allocation, `None` for a free slot. A `&'static str` name (the
+    /// derive's) is kept without a copy.
+    slots: Vec<Option<Cow<'static, str>>>,
     /// Indices of the free slots.
     free: Vec<usize>,
 }
@@ -49,8 +52,8 @@ impl LiveTable {
     /// The slot of an unnamed allocation: none.
     const UNNAMED: u32 = u32::MAX;
 
-    fn insert(&mut self, name: &str) -> u32 {
-        let name = Some(name.to_owned());
+    fn insert(&mut self, name: Cow<'static, str>) -> u32 {
+        let name = Some(name);
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot] = name;
@@ -201,15 +204,17 @@ impl VmaAllocator {
         vk_mem::AllocationCreateInfo { flags: flags | self.shared.flags, usage, ..Default::default() }
     }
 
-    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>) -> VmaMemory {
-        let slot = match request.name.is_empty() {
+    /// `name` is `request.name`, as the caller has it.
+    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>, name: NameRef<'_>) -> VmaMemory {
+        let slot = match name.as_str().is_empty() {
             true => LiveTable::UNNAMED,
-            false => self.shared.live().insert(request.name),
+            false => self.shared.live().insert(name.to_cow()),
         };
         VmaMemory { shared: self.shared.clone(), allocation, slot, mapping: request.mapping, facts: OnceLock::new() }
     }
 
-    /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline).
+    /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline)
+    /// and its name as the caller has it (`request.name` is `name.as_str()`).
     ///
     /// # Safety
     /// As [`MemoryAllocator::create_buffer`].
@@ -217,14 +222,16 @@ impl VmaAllocator {
         &self,
         info: &vk::BufferCreateInfo<'_>,
         request: &MemoryRequest<'_>,
+        name: NameRef<'_>,
     ) -> Result<(vk::Buffer, VmaMemory)> {
         let create = self.create_info(request);
         // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
         let (buffer, allocation) = unsafe { self.shared.vma.create_buffer(info, &create) }.op("vmaCreateBuffer")?;
-        Ok((buffer, self.wrap(allocation, request)))
+        Ok((buffer, self.wrap(allocation, request, name)))
     }
 
-    /// [`MemoryAllocator::create_image`], with the allocation unboxed (resources hold it inline).
+    /// [`MemoryAllocator::create_image`], with the allocation unboxed (resources hold it inline)
+    /// and its name as the caller has it (`request.name` is `name.as_str()`).
     ///
     /// # Safety
     /// As [`MemoryAllocator::create_image`].
@@ -232,11 +239,12 @@ impl VmaAllocator {
         &self,
         info: &vk::ImageCreateInfo<'_>,
         request: &MemoryRequest<'_>,
+        name: NameRef<'_>,
     ) -> Result<(vk::Image, VmaMemory)> {
         let create = self.create_info(request);
         // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
         let (image, allocation) = unsafe { self.shared.vma.create_image(info, &create) }.op("vmaCreateImage")?;
-        Ok((image, self.wrap(allocation, request)))
+        Ok((image, self.wrap(allocation, request, name)))
     }
 }
 
@@ -251,7 +259,7 @@ impl MemoryAllocator for VmaAllocator {
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
         // SAFETY: the caller's contract is the same.
-        let (buffer, memory) = unsafe { self.create_buffer_inline(info, request) }?;
+        let (buffer, memory) = unsafe { self.create_buffer_inline(info, request, NameRef::Borrowed(request.name)) }?;
         Ok((buffer, Box::new(memory)))
     }
 
@@ -261,7 +269,7 @@ impl MemoryAllocator for VmaAllocator {
         request: &MemoryRequest<'_>,
     ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
         // SAFETY: the caller's contract is the same.
-        let (image, memory) = unsafe { self.create_image_inline(info, request) }?;
+        let (image, memory) = unsafe { self.create_image_inline(info, request, NameRef::Borrowed(request.name)) }?;
         Ok((image, Box::new(memory)))
     }
 
@@ -278,7 +286,7 @@ impl MemoryAllocator for VmaAllocator {
     /// before its name was recorded is reported unnamed).
     fn live_allocation_names(&self) -> Vec<String> {
         let live = self.live_allocations();
-        let mut names: Vec<String> = self.shared.live().slots.iter().flatten().cloned().collect();
+        let mut names: Vec<String> = self.shared.live().slots.iter().flatten().map(|n| n.to_string()).collect();
         names.resize(live.max(names.len()), String::new());
         names.sort();
         names

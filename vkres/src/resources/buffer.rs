@@ -6,7 +6,9 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-use super::ResourceMemory;
+use std::borrow::Cow;
+
+use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
 use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -82,7 +84,7 @@ pub(crate) struct BufferShared {
     usage: vk::BufferUsageFlags,
     /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
     address: Option<std::num::NonZeroU64>,
-    name: String,
+    name: Cow<'static, str>,
 }
 
 impl Drop for BufferShared {
@@ -205,7 +207,7 @@ impl<T> Buffer<T> {
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
-            name: String::new(),
+            name: Cow::Borrowed(""),
         };
         self.shared = Arc::new(placeholder);
     }
@@ -239,25 +241,38 @@ impl<T: Pod> Buffer<T> {
 
 /// Validates `desc` and creates the buffer for elements of `T`.
 pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
+    create_named(memory, desc, NameRef::Borrowed(&desc.name))
+}
+
+/// [`create`], named `name` instead of `desc.name` (the derive's names, kept without a copy).
+pub(crate) fn create_static<T>(
+    memory: &dyn MemoryAllocator,
+    desc: &BufferDesc,
+    name: &'static str,
+) -> Result<Buffer<T>> {
+    create_named(memory, desc, NameRef::Static(name))
+}
+
+fn create_named<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name_ref: NameRef<'_>) -> Result<Buffer<T>> {
     let ctx = memory.context();
-    let name = &desc.name;
+    let name = name_ref.as_str();
     if desc.size == 0 {
-        return Err(Error::ZeroSize { name: name.clone(), kind: "buffer" });
+        return Err(Error::ZeroSize { name: name.into(), kind: "buffer" });
     }
     if desc.usage.is_empty() {
         return Err(Error::InvalidDescription {
-            name: name.clone(),
+            name: name.into(),
             reason: "a buffer needs at least one usage flag".into(),
         });
     }
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
-        return Err(Error::LimitExceeded { name: name.clone(), what: "buffer size", requested: desc.size, limit });
+        return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });
     }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {
         return Err(Error::InvalidDescription {
-            name: name.clone(),
+            name: name.into(),
             reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
         });
     }
@@ -268,7 +283,7 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     // is always enabled on a vkres context.
     let (handle, allocation) = unsafe {
         match memory.as_vma() {
-            Some(vma) => vma.create_buffer_inline(&info, &request).map(|(h, m)| (h, ResourceMemory::Vma(m))),
+            Some(vma) => vma.create_buffer_inline(&info, &request, name_ref).map(|(h, m)| (h, ResourceMemory::Vma(m))),
             None => memory.create_buffer(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
         }
     }?;
@@ -281,6 +296,7 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let shared = BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name.clone() };
+    let shared =
+        BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name_ref.to_cow() };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

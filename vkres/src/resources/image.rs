@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
-use super::ResourceMemory;
+use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result, VkContext};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -190,6 +190,16 @@ impl Image {
 
 /// Checks `desc` against the device (format support, limits) and creates the image.
 pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<Image> {
+    create_owned(memory, desc.clone(), None)
+}
+
+/// [`create`] from a description the image keeps (no copy of it), whose name is `static_name`
+/// where given (the derive's names: the leak table keeps them without a copy).
+pub(crate) fn create_owned(
+    memory: &dyn MemoryAllocator,
+    desc: ImageDesc,
+    static_name: Option<&'static str>,
+) -> Result<Image> {
     let ctx = memory.context();
     let name = &desc.name;
     let e = desc.extent;
@@ -282,14 +292,17 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     // against vkGetPhysicalDeviceImageFormatProperties.
     let (handle, allocation) = unsafe {
         match memory.as_vma() {
-            Some(vma) => vma.create_image_inline(&info, &request).map(|(h, m)| (h, ResourceMemory::Vma(m))),
+            Some(vma) => {
+                let name_ref = static_name.map_or(NameRef::Borrowed(name), NameRef::Static);
+                vma.create_image_inline(&info, &request, name_ref).map(|(h, m)| (h, ResourceMemory::Vma(m)))
+            }
             None => memory.create_image(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
         }
     }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc: desc.clone(), layout }) })
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout }) })
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
