@@ -163,25 +163,44 @@ fn out_of_device_memory_from_a_huge_allocation() {
     let caps = gpu.ctx().capabilities();
     let props = &caps.memory_properties;
     let largest = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).max().unwrap_or(0);
-    // A buffer larger than every heap, where maxBufferSize allows one. Where it does not
-    // (lavapipe: 4 GiB buffers and resources, heaps of the machine's memory), the heaps are
-    // capped at 1 GiB (VMA's heap size limit, as on a device with that much memory) and the
-    // buffer is 2 GiB.
-    let (memory, size) = if caps.max_buffer_size > largest {
-        (vkres::VmaAllocator::new(gpu.ctx()).expect("vma"), largest + (1 << 30))
+    // A buffer larger than every heap, where maxBufferSize allows one (checked by the default
+    // allocator and by the one on the driver's budget). Where it does not (lavapipe: 4 GiB
+    // buffers and resources, heaps of the machine's memory), the heaps are capped at 1 GiB
+    // (VMA's heap size limit, as on a device with that much memory) and the buffer is 2 GiB.
+    let (memories, size) = if caps.max_buffer_size > largest {
+        let default = vkres::VmaAllocator::new(gpu.ctx()).expect("vma");
+        let budget = vkres::VmaAllocator::with_memory_budget(gpu.ctx()).expect("vma");
+        (vec![default, budget], largest + (1 << 30))
     } else {
-        (vkres::VmaAllocator::with_heap_limit(gpu.ctx(), 1 << 30).expect("vma"), 2 << 30)
+        (vec![vkres::VmaAllocator::with_heap_limit(gpu.ctx(), 1 << 30).expect("vma")], 2 << 30)
     };
-    let alloc = vkres::ResourceAllocator::with_memory_allocator(std::sync::Arc::new(memory), Default::default())
-        .expect("allocator");
-    let desc = BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("huge");
-    let err = alloc.create_buffer(&desc).map(drop).expect_err("no heap holds it");
-    assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY), "{err}");
-    assert_eq!(alloc.memory_allocator().live_allocations(), 0);
-    // The device goes on working.
-    let desc = BufferDesc::new(64, vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_SRC);
-    let small = alloc.create_buffer_with_data(&desc.name("small"), &[1u8; 64]).expect("small");
-    assert_eq!(gpu.read_back(&small), [1u8; 64]);
+    for memory in memories {
+        let alloc = vkres::ResourceAllocator::with_memory_allocator(std::sync::Arc::new(memory), Default::default())
+            .expect("allocator");
+        let desc = BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("huge");
+        let err = alloc.create_buffer(&desc).map(drop).expect_err("no heap holds it");
+        assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY), "{err}");
+        assert_eq!(alloc.memory_allocator().live_allocations(), 0);
+        // The device goes on working.
+        let desc = BufferDesc::new(64, vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_SRC);
+        let small = alloc.create_buffer_with_data(&desc.name("small"), &[1u8; 64]).expect("small");
+        assert_eq!(gpu.read_back(&small), [1u8; 64]);
+    }
+}
+
+#[test]
+fn allocator_on_the_memory_budget_creates_uploads_and_frees() {
+    let gpu = Gpu::new();
+    let memory = std::sync::Arc::new(vkres::VmaAllocator::with_memory_budget(gpu.ctx()).expect("vma"));
+    let alloc = vkres::ResourceAllocator::with_memory_allocator(memory.clone(), Default::default()).expect("allocator");
+    let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_SRC);
+    let data: Vec<u8> = (0..=255).collect();
+    let buffer = alloc.create_buffer_with_data(&desc.name("budgeted"), &data).expect("buffer");
+    assert_eq!(gpu.read_back(&buffer), data);
+    assert_eq!(vkres::MemoryAllocator::live_allocation_names(&*memory).iter().filter(|n| *n == "budgeted").count(), 1);
+    drop(buffer);
+    drop(alloc);
+    assert_eq!(vkres::MemoryAllocator::live_allocations(&*memory), 0);
 }
 
 #[test]

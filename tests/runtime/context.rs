@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use vkres::{
-    BufferDesc, Context, ContextOptions, DeviceSelector, EnabledFeatures, Error, MessageLog, Ownership, RawDevice,
-    ResourceAllocator, vk,
+    BufferDesc, Context, ContextOptions, DeviceSelector, EnabledFeatures, Error, ImageDesc, MessageLog, Ownership,
+    RawDevice, ResourceAllocator, vk,
 };
 
 use crate::support::{Gpu, list};
@@ -229,4 +229,29 @@ fn harness_catches_a_leaked_resource() {
     let panic = result.expect_err("the harness must fail a test that leaks");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("leaked on purpose"), "unexpected harness message: {message}");
+}
+
+#[test]
+fn leak_report_counts_named_and_unnamed_allocations() {
+    let gpu = Gpu::new();
+    let memory = gpu.alloc().memory_allocator().clone();
+    let usage = vk::BufferUsageFlags::STORAGE_BUFFER;
+    let unnamed: Vec<_> =
+        (0..3).map(|_| gpu.alloc().create_buffer(&BufferDesc::new(64, usage)).expect("unnamed")).collect();
+    let named = gpu.alloc().create_buffer(&BufferDesc::new(64, usage).name("named one")).expect("named");
+    let image = gpu
+        .alloc()
+        .create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::SAMPLED))
+        .expect("unnamed image");
+    assert_eq!(memory.live_allocations(), 5);
+    let names = memory.live_allocation_names();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.is_empty()).count(), 4, "{names:?}");
+    assert!(names.contains(&"named one".to_string()), "{names:?}");
+    assert_eq!(named.memory().info().name, "named one");
+    assert_eq!(image.memory().info().name, "");
+    drop((unnamed, image));
+    assert_eq!(memory.live_allocation_names(), ["named one"]);
+    drop(named);
+    assert_eq!((memory.live_allocations(), memory.live_allocation_names().len()), (0, 0));
 }

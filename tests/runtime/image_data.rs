@@ -192,3 +192,56 @@ fn image_data_errors() {
     }
     assert_eq!(batch.commands(), 0);
 }
+
+/// Many single-copy uploads in one batch (recorded together: one barrier command before their
+/// copies, one after), mixed with what must see them: a second upload of the same image (the
+/// last one wins), a download of an image uploaded earlier in the batch, a buffer upload, a
+/// transition; and a staging budget small enough that the batch submits part of them on the way.
+#[test]
+fn batched_texture_uploads_mixed_with_other_work() {
+    let gpu = Gpu::new();
+    // Chunks of 64 KiB, budget 256 KiB: the batch submits every 128 KiB staged.
+    let staging = vkres::StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 };
+    let alloc = gpu.alloc().with_staging(staging).expect("staging");
+    let side = 64;
+    let bytes = (side * side * 4) as usize;
+    let images: Vec<Image> = (0..24)
+        .map(|i| {
+            let desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, side, side, USAGE).name(format!("batched {i}"));
+            alloc.create_image(&desc).expect("image")
+        })
+        .collect();
+    let data: Vec<Vec<u8>> = (0..24).map(|i| noise(bytes, 40 + i)).collect();
+    let buffer = alloc
+        .create_buffer(&vkres::BufferDesc::new(4096, vk::BufferUsageFlags::TRANSFER_DST).name("between"))
+        .expect("buffer");
+    let mut batch = alloc.batch().expect("batch");
+    for (i, (image, data)) in images.iter().zip(&data).enumerate() {
+        batch.upload_image(image, data, &ImageUpload::default()).expect("upload");
+        if i == 5 {
+            batch.upload(&buffer, 0, &[9u8; 4096]).expect("buffer upload");
+        }
+    }
+    // Image 3 again, with other bytes: after its first upload.
+    let again = noise(bytes, 99);
+    batch.upload_image(&images[3], &again, &ImageUpload::default()).expect("second upload");
+    let early = batch.download_image(&images[1]).expect("download");
+    batch.transition_image(&images[2], vk::ImageLayout::GENERAL).expect("transition");
+    assert!(batch.submissions() >= 2, "{} partial submissions", batch.submissions());
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(early.bytes().expect("bytes"), data[1]);
+    for (i, image) in images.iter().enumerate() {
+        let expected = if i == 3 { &again } else { &data[i] };
+        assert_eq!(&gpu_download(&alloc, image), expected, "image {i}");
+        let layout = if i == 2 { vk::ImageLayout::GENERAL } else { vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL };
+        assert_eq!(image.layout(), layout, "image {i}");
+    }
+    drop((images, buffer, alloc));
+}
+
+fn gpu_download(alloc: &vkres::ResourceAllocator, image: &Image) -> Vec<u8> {
+    let mut batch = alloc.batch().expect("batch");
+    let download = batch.download_image(image).expect("download");
+    batch.submit_and_wait().expect("submit");
+    download.bytes().expect("bytes")
+}

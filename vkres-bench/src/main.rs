@@ -218,9 +218,14 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
         Row::new("ash + vk-mem, `vmaCreateBuffer`", s[1], vec!["1.00x".into()]),
         Row::new("wgpu, `Device::create_buffer`", s[2], vec![ratio(ms(2), ms(1))]),
         Row::new(
-            "ash + vk-mem, VMA made with vkres's flags (device address, memory budget)",
+            "ash + vk-mem, VMA configured as vkres's (device address, heap size limits)",
             s[3],
             vec![ratio(ms(3), ms(1))],
+        ),
+        Row::new(
+            "ash + vk-mem, VMA configured as `VmaAllocator::with_memory_budget` (memory budget, `WITHIN_BUDGET`)",
+            s[4],
+            vec![ratio(ms(4), ms(1))],
         ),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));

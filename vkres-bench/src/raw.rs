@@ -28,11 +28,22 @@ pub struct Raw<'a> {
 impl<'a> Raw<'a> {
     /// VMA on the context's device, with `flags` (for example `BUFFER_DEVICE_ADDRESS`).
     pub fn new(ctx: &'a Context, flags: vk_mem::AllocatorCreateFlags) -> BenchResult<Self> {
+        Self::with_heap_limits(ctx, flags, &[])
+    }
+
+    /// As [`new`](Self::new), with VMA's heap size limits (one per heap; empty: none).
+    pub fn with_heap_limits(
+        ctx: &'a Context,
+        flags: vk_mem::AllocatorCreateFlags,
+        heap_size_limits: &[u64],
+    ) -> BenchResult<Self> {
         let device = ctx.device();
         let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), device, ctx.physical_device());
         info.vulkan_api_version = vk::API_VERSION_1_3;
         info.flags = flags;
-        // SAFETY: the instance, device and physical device are the context's, alive for 'a.
+        info.heap_size_limits = heap_size_limits;
+        // SAFETY: the instance, device and physical device are the context's, alive for 'a;
+        // the limits have one entry per heap or none.
         let vma = unsafe { vk_mem::Allocator::new(info) }?;
         let pool_info = vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index());
         // SAFETY: a pool of the context's queue family; destroyed in `Drop`.

@@ -63,6 +63,7 @@ mod bundle;
 mod context;
 mod error;
 pub mod format;
+mod handle_map;
 pub mod manager;
 pub mod memory;
 mod resources;

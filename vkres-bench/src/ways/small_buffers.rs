@@ -19,9 +19,11 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
 
 /// What the section measured.
 pub struct SmallBuffers {
-    /// vkres, hand-written, wgpu (empty where the way is absent), and hand-written on a VMA
-    /// made with vkres's flags (device addresses, and the memory budget where the device has it).
-    pub times: [Vec<Duration>; 4],
+    /// vkres, hand-written, wgpu (empty where the way is absent), hand-written on a VMA
+    /// configured as vkres's (device addresses, heap size limits at the heaps' sizes), and
+    /// hand-written on a VMA configured as `VmaAllocator::with_memory_budget`'s (device
+    /// addresses, the memory budget where the device has it, `WITHIN_BUDGET` allocations).
+    pub times: [Vec<Duration>; 5],
     /// `VkDeviceMemory` blocks vkres's (fresh) allocator holds with all the buffers alive.
     pub blocks: Option<u64>,
 }
@@ -44,11 +46,13 @@ pub fn measure(
         }
     };
     // vk-mem's flags are neither `Copy` nor `Clone`: made anew per run.
-    let vkres_flags = || match ctx.capabilities().memory_budget {
+    let budget_flags = || match ctx.capabilities().memory_budget {
         true => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS | vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET,
         false => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS,
     };
-    let times = crate::stats::interleaved(warmups, runs, 4, |way| -> BenchResult<Option<Duration>> {
+    let props = &ctx.capabilities().memory_properties;
+    let heap_sizes: Vec<u64> = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
+    let times = crate::stats::interleaved(warmups, runs, 5, |way| -> BenchResult<Option<Duration>> {
         match way {
             0 => {
                 let alloc = ResourceAllocator::new(ctx)?;
@@ -60,11 +64,24 @@ pub fn measure(
                 blocks = alloc.memory_allocator().device_memory_blocks().map(|b| b as u64);
                 Ok(Some(elapsed))
             }
-            1 | 3 => {
-                let flags = if way == 1 { vk_mem::AllocatorCreateFlags::empty() } else { vkres_flags() };
-                let raw = Raw::new(ctx, flags)?;
+            1 | 3 | 4 => {
+                let (raw, allocation_flags) = match way {
+                    1 => {
+                        (Raw::new(ctx, vk_mem::AllocatorCreateFlags::empty())?, vk_mem::AllocationCreateFlags::empty())
+                    }
+                    3 => (
+                        Raw::with_heap_limits(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS, &heap_sizes)?,
+                        vk_mem::AllocationCreateFlags::empty(),
+                    ),
+                    _ => (Raw::new(ctx, budget_flags())?, vk_mem::AllocationCreateFlags::WITHIN_BUDGET),
+                };
+                let create = vk_mem::AllocationCreateInfo {
+                    usage: vk_mem::MemoryUsage::AutoPreferDevice,
+                    flags: allocation_flags,
+                    ..Default::default()
+                };
                 let t = Instant::now();
-                let made: Vec<_> = (0..count).map(|_| raw.device_buffer(SIZE, USAGE)).collect();
+                let made: Vec<_> = (0..count).map(|_| raw.buffer(SIZE, USAGE, &create)).collect();
                 let elapsed = t.elapsed();
                 let mut buffers = Vec::with_capacity(count);
                 let mut failed = None;
@@ -97,6 +114,6 @@ pub fn measure(
             _ => Ok(None),
         }
     })?;
-    let times = <[Vec<Duration>; 4]>::try_from(times).map_err(|_| "four ways")?;
+    let times = <[Vec<Duration>; 5]>::try_from(times).map_err(|_| "five ways")?;
     Ok(SmallBuffers { times, blocks })
 }

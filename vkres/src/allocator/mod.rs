@@ -3,7 +3,6 @@
 
 mod batch;
 mod compact;
-mod formats;
 mod import;
 mod recycle;
 
@@ -37,8 +36,6 @@ pub struct ResourceAllocator {
     staging: StagingMemoryManager,
     /// Command pools and fences of finished batches.
     recycler: recycle::Recycler,
-    /// Format properties asked of the device so far.
-    formats: Arc<formats::FormatCache>,
 }
 
 impl ResourceAllocator {
@@ -51,14 +48,7 @@ impl ResourceAllocator {
     pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
         let staging = StagingMemoryManager::new(memory.clone(), staging)?;
-        Ok(Self {
-            samplers: SamplerPool::new(&ctx),
-            recycler: recycle::Recycler::new(&ctx),
-            formats: Arc::default(),
-            ctx,
-            memory,
-            staging,
-        })
+        Ok(Self { samplers: SamplerPool::new(&ctx), recycler: recycle::Recycler::new(&ctx), ctx, memory, staging })
     }
 
     /// The same allocator (sharing memory backend and samplers) with a staging manager of
@@ -201,11 +191,6 @@ impl ResourceAllocator {
             )
         };
         Ok(sizes)
-    }
-
-    /// `format`'s properties, asked of the device once per allocator (and its clones).
-    pub(crate) fn format_properties(&self, format: vk::Format) -> vk::FormatProperties {
-        self.formats.properties(&self.ctx, format)
     }
 
     /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].

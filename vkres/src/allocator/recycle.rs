@@ -17,8 +17,14 @@ const KEEP: usize = 8;
 /// pending at once: two with the default staging budget).
 const KEEP_FENCES: usize = 16;
 
-/// A pool (reset, no command buffer allocated) and an unsignalled fence, idle.
-pub(crate) type Recycled = (vk::CommandPool, vk::Fence);
+/// An idle pool (reset: its command buffers, kept allocated, are in the initial state, ready
+/// to be begun) and an unsignalled fence.
+pub(crate) struct Recycled {
+    pub pool: vk::CommandPool,
+    /// The pool's command buffers, allocated by earlier batches.
+    pub command_buffers: Vec<vk::CommandBuffer>,
+    pub fence: vk::Fence,
+}
 
 /// Shared by the clones of one [`ResourceAllocator`](super::ResourceAllocator).
 #[derive(Debug, Clone)]
@@ -34,6 +40,12 @@ struct Shared {
     fences: Mutex<Vec<vk::Fence>>,
 }
 
+impl std::fmt::Debug for Recycled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recycled").field("pool", &self.pool).field("fence", &self.fence).finish_non_exhaustive()
+    }
+}
+
 impl Recycler {
     pub fn new(ctx: &Arc<Context>) -> Self {
         Self {
@@ -41,37 +53,37 @@ impl Recycler {
         }
     }
 
-    /// An idle pair, if one was given back.
+    /// An idle pool and fence, if one was given back.
     pub fn take(&self) -> Option<Recycled> {
         self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
-    /// Frees `allocated`, resets `pool` and `fence` and keeps them for a later batch (or
-    /// destroys them when enough are kept, or when a reset fails).
+    /// Resets `pool` (and with it `command_buffers`, which stay allocated for the next batch to
+    /// begin without allocating) and `fence`, and keeps them for a later batch (or destroys
+    /// them when enough are kept, or when a reset fails).
     ///
     /// # Safety
     /// No command buffer of the pool may be pending and no submission may use the fence (a
     /// null pool or fence, left by a failed batch, has the pair only destroyed).
-    pub unsafe fn give(&self, pool: vk::CommandPool, allocated: &[vk::CommandBuffer], fence: vk::Fence) {
+    pub unsafe fn give(&self, pool: vk::CommandPool, command_buffers: Vec<vk::CommandBuffer>, fence: vk::Fence) {
         let ctx = &self.shared.ctx;
         let device = ctx.device();
-        // SAFETY: unused, by the caller's contract.
+        // SAFETY: unused, by the caller's contract. Resetting the pool without the release
+        // flag keeps its memory for the next recording, as the command buffers stay too.
         let reset = pool != vk::CommandPool::null()
             && fence != vk::Fence::null()
             && unsafe {
-                if !allocated.is_empty() {
-                    device.free_command_buffers(pool, allocated);
-                }
                 device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()).is_ok()
                     && device.reset_fences(&[fence]).is_ok()
             };
+        let recycled = Recycled { pool, command_buffers, fence };
         let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
         if reset && idle.len() < KEEP {
-            idle.push((pool, fence));
+            idle.push(recycled);
         } else {
             drop(idle);
             // SAFETY: unused, by the caller's contract; null handles are no-ops.
-            unsafe { destroy(ctx, (pool, fence)) };
+            unsafe { destroy(ctx, recycled) };
         }
     }
 }
@@ -104,11 +116,11 @@ impl Recycler {
 
 /// # Safety
 /// Neither object may be in use.
-unsafe fn destroy(ctx: &Context, (pool, fence): Recycled) {
-    // SAFETY: by the caller's contract.
+unsafe fn destroy(ctx: &Context, recycled: Recycled) {
+    // SAFETY: by the caller's contract; destroying the pool frees its command buffers.
     unsafe {
-        ctx.device().destroy_command_pool(pool, None);
-        ctx.device().destroy_fence(fence, None);
+        ctx.device().destroy_command_pool(recycled.pool, None);
+        ctx.device().destroy_fence(recycled.fence, None);
     }
 }
 

@@ -169,7 +169,7 @@ pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Op
     if data_bytes > size {
         return Err(Error::DataTooLarge { name: spec.name.into(), offset: 0, given: data_bytes, capacity: size });
     }
-    let buffer: Buffer<B::Elem> = batch.allocator().create_typed_buffer(&desc(spec, size))?;
+    let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
     if let Some(data) = data {
         batch.upload(&buffer, 0, data)?;
     }
@@ -185,7 +185,7 @@ pub fn buffer_copy<B: BufferField, S: BufferField>(batch: &mut Batch<'_>, spec: 
     if src.size() > size {
         return Err(Error::DataTooLarge { name: spec.name.into(), offset: 0, given: src.size(), capacity: size });
     }
-    let buffer: Buffer<B::Elem> = batch.allocator().create_typed_buffer(&desc(spec, size))?;
+    let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
     batch.copy_buffer(src, 0, &buffer, 0, src.size())?;
     Ok(B::from_buffer(buffer))
 }
@@ -201,8 +201,10 @@ fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
     })
 }
 
-fn desc(spec: &BufferSpec, size: u64) -> BufferDesc {
-    BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location).name(spec.name)
+/// The buffer of a field, named `spec.name` without a copy of the name.
+fn create_buffer<T: Pod>(batch: &Batch<'_>, spec: &BufferSpec, size: u64) -> Result<Buffer<T>> {
+    let desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
+    crate::resources::buffer::create_static(&**batch.allocator().memory_allocator(), &desc, spec.name)
 }
 
 /// Everything the attribute of a `texture` field says (usage includes what the schema implies).
@@ -290,7 +292,8 @@ fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) ->
     if matches!(spec.view, Some(vk::ImageViewType::CUBE | vk::ImageViewType::CUBE_ARRAY)) {
         desc.flags |= vk::ImageCreateFlags::CUBE_COMPATIBLE;
     }
-    let image = batch.allocator().create_image(&desc)?;
+    // The image keeps `desc` (moved, not copied); the leak report keeps the static name.
+    let image = crate::resources::image::create_owned(&**batch.allocator().memory_allocator(), desc, Some(spec.name))?;
     let view =
         batch.allocator().create_image_view(&image, &ImageViewDesc { view_type: spec.view, ..Default::default() })?;
     match data {

@@ -65,6 +65,8 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         capabilities,
         ownership: Ownership::Owned,
         submissions: AtomicU64::new(0),
+        image_formats: Default::default(),
+        formats: Default::default(),
         faults: Default::default(),
     })
 }

@@ -29,6 +29,7 @@ pub use options::{ContextOptions, DeviceChooser, DeviceSelector, DeviceSummary};
 pub use raw::{EnabledFeatures, Ownership, RawDevice};
 
 use crate::error::{Result, VkContext};
+use crate::handle_map::HandleMap;
 
 /// The instance-level debug messenger and its loader.
 struct Messenger {
@@ -67,7 +68,17 @@ pub struct Context {
     ownership: Ownership,
     submissions: AtomicU64,
     faults: faults::FaultCounter,
+    /// Answers of `vkGetPhysicalDeviceImageFormatProperties`, which do not change.
+    image_formats: Mutex<HandleMap<ImageFormatKey, ImageFormatAnswer>>,
+    /// Answers of `vkGetPhysicalDeviceFormatProperties` (vertex formats of BLAS builds, blit
+    /// support of mip generation), which do not change either.
+    formats: Mutex<HandleMap<vk::Format, vk::FormatProperties>>,
 }
+
+/// What `vkGetPhysicalDeviceImageFormatProperties` is asked.
+type ImageFormatKey = (vk::Format, vk::ImageType, vk::ImageTiling, vk::ImageUsageFlags, vk::ImageCreateFlags);
+/// What it answers: the properties, or `ERROR_FORMAT_NOT_SUPPORTED`.
+type ImageFormatAnswer = std::result::Result<vk::ImageFormatProperties, vk::Result>;
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -152,6 +163,50 @@ impl Context {
         Ok(())
     }
 
+    /// `vkGetPhysicalDeviceFormatProperties` for the context's physical device, asked of the
+    /// driver once per format.
+    pub(crate) fn format_properties(&self, format: vk::Format) -> vk::FormatProperties {
+        let mut known = self.formats.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: a plain query on the context's physical device, valid for any format value.
+        *known.entry(format).or_insert_with(|| unsafe {
+            self.instance.get_physical_device_format_properties(self.physical_device, format)
+        })
+    }
+
+    /// `vkGetPhysicalDeviceImageFormatProperties` for the context's physical device, asked of
+    /// the driver once per set of parameters (its answers do not change): every image creation
+    /// checks its description against it.
+    pub(crate) fn image_format_properties(
+        &self,
+        format: vk::Format,
+        ty: vk::ImageType,
+        tiling: vk::ImageTiling,
+        usage: vk::ImageUsageFlags,
+        flags: vk::ImageCreateFlags,
+    ) -> ImageFormatAnswer {
+        let key = (format, ty, tiling, usage, flags);
+        let lock = || self.image_formats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(answer) = lock().get(&key) {
+            return *answer;
+        }
+        // SAFETY: a plain query on the context's physical device.
+        let answer = unsafe {
+            self.instance.get_physical_device_image_format_properties(
+                self.physical_device,
+                format,
+                ty,
+                tiling,
+                usage,
+                flags,
+            )
+        };
+        // Out-of-memory answers are not the format's: asked again next time.
+        if matches!(answer, Ok(_) | Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED)) {
+            lock().insert(key, answer);
+        }
+        answer
+    }
+
     /// Queue submissions made through this context so far.
     pub fn submission_count(&self) -> u64 {
         self.submissions.load(Ordering::Relaxed)
@@ -178,6 +233,12 @@ impl Context {
             .acceleration_structure
             .as_ref()
             .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
+    }
+
+    /// Whether [`set_debug_name`](Self::set_debug_name) names anything (debug utils are on):
+    /// callers that build a name for it skip building it otherwise.
+    pub(crate) fn names_objects(&self) -> bool {
+        self.extensions.debug_utils.is_some()
     }
 
     /// Gives `handle` a debug name where debug utils are on; a no-op otherwise.

@@ -129,6 +129,8 @@ impl Context {
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            image_formats: Default::default(),
+            formats: Default::default(),
             faults: Default::default(),
         }))
     }

@@ -17,6 +17,7 @@ use ash::vk;
 pub use failing::FailingAllocator;
 pub use mapping::MappedMemory;
 pub use vma::VmaAllocator;
+pub(crate) use vma::VmaMemory;
 
 use crate::Context;
 use crate::error::Result;
@@ -166,6 +167,16 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
 
     /// How many `VkDeviceMemory` blocks the allocator holds, where the backend knows.
     fn device_memory_blocks(&self) -> Option<usize> {
+        None
+    }
+
+    /// The VMA backend itself, where this allocator is one ([`VmaAllocator`] answers
+    /// `Some(self)`): resources it makes then keep their VMA allocation inline, one heap
+    /// allocation less per buffer or image than a boxed [`MemoryAllocation`]. A wrapper
+    /// around another allocator keeps the default, `None`, or its own
+    /// [`create_buffer`](Self::create_buffer) and [`create_image`](Self::create_image) would be
+    /// bypassed.
+    fn as_vma(&self) -> Option<&VmaAllocator> {
         None
     }
 }

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
+use std::borrow::Cow;
+
+use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
 use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -75,13 +78,13 @@ impl BufferDesc {
 /// The owner of one `VkBuffer` and its memory, shared by every [`Buffer`] handle to it.
 pub(crate) struct BufferShared {
     handle: vk::Buffer,
-    /// Freed after `handle` is destroyed (in `Drop`), before the context is released.
-    allocation: Box<dyn MemoryAllocation>,
-    ctx: Arc<Context>,
+    /// Freed after `handle` is destroyed (in `Drop`); holds the context.
+    allocation: ResourceMemory,
     size: u64,
     usage: vk::BufferUsageFlags,
-    address: Option<vk::DeviceAddress>,
-    name: String,
+    /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
+    address: Option<std::num::NonZeroU64>,
+    name: Cow<'static, str>,
 }
 
 impl Drop for BufferShared {
@@ -89,7 +92,7 @@ impl Drop for BufferShared {
         // SAFETY: the last handle is gone and every batch that used the buffer holds a handle
         // until its fence signalled, so the device no longer uses it. The memory is freed
         // afterwards, when `allocation` drops.
-        unsafe { self.ctx.device().destroy_buffer(self.handle, None) };
+        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
     }
 }
 
@@ -155,18 +158,18 @@ impl<T> Buffer<T> {
 
     /// Its device address, for buffers made with `SHADER_DEVICE_ADDRESS`.
     pub fn device_address(&self) -> Option<vk::DeviceAddress> {
-        self.shared.address
+        self.shared.address.map(std::num::NonZeroU64::get)
     }
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        &*self.shared.allocation
+        self.shared.allocation.get()
     }
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
-        MappedMemory::new(&*self.shared.allocation, self.shared.size, &self.shared.name)
+        MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
     /// The same buffer, viewed as raw bytes.
@@ -175,7 +178,7 @@ impl<T> Buffer<T> {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        &self.shared.ctx
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these).
@@ -200,12 +203,11 @@ impl<T> Buffer<T> {
         }
         let placeholder = BufferShared {
             handle: vk::Buffer::null(),
-            allocation: Box::new(super::NoMemory),
-            ctx: self.shared.ctx.clone(),
+            allocation: ResourceMemory::none(self.context()),
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
-            name: String::new(),
+            name: Cow::Borrowed(""),
         };
         self.shared = Arc::new(placeholder);
     }
@@ -239,25 +241,38 @@ impl<T: Pod> Buffer<T> {
 
 /// Validates `desc` and creates the buffer for elements of `T`.
 pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
+    create_named(memory, desc, NameRef::Borrowed(&desc.name))
+}
+
+/// [`create`], named `name` instead of `desc.name` (the derive's names, kept without a copy).
+pub(crate) fn create_static<T>(
+    memory: &dyn MemoryAllocator,
+    desc: &BufferDesc,
+    name: &'static str,
+) -> Result<Buffer<T>> {
+    create_named(memory, desc, NameRef::Static(name))
+}
+
+fn create_named<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name_ref: NameRef<'_>) -> Result<Buffer<T>> {
     let ctx = memory.context();
-    let name = &desc.name;
+    let name = name_ref.as_str();
     if desc.size == 0 {
-        return Err(Error::ZeroSize { name: name.clone(), kind: "buffer" });
+        return Err(Error::ZeroSize { name: name.into(), kind: "buffer" });
     }
     if desc.usage.is_empty() {
         return Err(Error::InvalidDescription {
-            name: name.clone(),
+            name: name.into(),
             reason: "a buffer needs at least one usage flag".into(),
         });
     }
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
-        return Err(Error::LimitExceeded { name: name.clone(), what: "buffer size", requested: desc.size, limit });
+        return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });
     }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {
         return Err(Error::InvalidDescription {
-            name: name.clone(),
+            name: name.into(),
             reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
         });
     }
@@ -266,22 +281,22 @@ pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Resu
     let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
-    let (handle, allocation) = unsafe { memory.create_buffer(&info, &request) }?;
+    let (handle, allocation) = unsafe {
+        match memory.as_vma() {
+            Some(vma) => vma.create_buffer_inline(&info, &request, name_ref).map(|(h, m)| (h, ResourceMemory::Vma(m))),
+            None => memory.create_buffer(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
+        }
+    }?;
     let address = desc.usage.contains(vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS).then(|| {
         let info = vk::BufferDeviceAddressInfo::default().buffer(handle);
         // SAFETY: the buffer is live, bound to memory and was created with SHADER_DEVICE_ADDRESS.
         unsafe { ctx.device().get_buffer_device_address(&info) }
     });
+    // The device address of a buffer is never 0 (Vulkan reserves it for "no address").
+    let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let shared = BufferShared {
-        handle,
-        allocation,
-        ctx: ctx.clone(),
-        size: desc.size,
-        usage: desc.usage,
-        address,
-        name: name.clone(),
-    };
+    let shared =
+        BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name_ref.to_cow() };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
+use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result, VkContext};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
@@ -112,9 +113,8 @@ pub fn format_aspects(format: vk::Format) -> vk::ImageAspectFlags {
 /// The owner of one `VkImage` and its memory.
 pub(crate) struct ImageShared {
     handle: vk::Image,
-    /// Freed after `handle` is destroyed, before the context is released.
-    allocation: Box<dyn MemoryAllocation>,
-    ctx: Arc<Context>,
+    /// Freed after `handle` is destroyed; holds the context.
+    allocation: ResourceMemory,
     desc: ImageDesc,
     /// The layout of every subresource after the last finished batch that used the image.
     layout: Mutex<vk::ImageLayout>,
@@ -124,7 +124,7 @@ impl Drop for ImageShared {
     fn drop(&mut self) {
         // SAFETY: no handle, view or batch refers to the image any more (each holds an Arc);
         // its memory is freed afterwards when `allocation` drops.
-        unsafe { self.ctx.device().destroy_image(self.handle, None) };
+        unsafe { self.allocation.context().device().destroy_image(self.handle, None) };
     }
 }
 
@@ -157,7 +157,7 @@ impl Image {
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        &*self.shared.allocation
+        self.shared.allocation.get()
     }
 
     /// The layout of every subresource, as left by the last finished [`Batch`](crate::Batch)
@@ -171,7 +171,7 @@ impl Image {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        &self.shared.ctx
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the image alive (batches hold these).
@@ -183,15 +183,23 @@ impl Image {
     fn placeholder(ctx: &Arc<Context>) -> Self {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
-        let allocation = Box::new(super::NoMemory);
-        Image {
-            shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, ctx: ctx.clone(), desc, layout }),
-        }
+        let allocation = ResourceMemory::none(ctx);
+        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout }) }
     }
 }
 
 /// Checks `desc` against the device (format support, limits) and creates the image.
 pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<Image> {
+    create_owned(memory, desc.clone(), None)
+}
+
+/// [`create`] from a description the image keeps (no copy of it), whose name is `static_name`
+/// where given (the derive's names: the leak table keeps them without a copy).
+pub(crate) fn create_owned(
+    memory: &dyn MemoryAllocator,
+    desc: ImageDesc,
+    static_name: Option<&'static str>,
+) -> Result<Image> {
     let ctx = memory.context();
     let name = &desc.name;
     let e = desc.extent;
@@ -218,17 +226,7 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
         });
     }
     let tiling = vk::ImageTiling::OPTIMAL;
-    // SAFETY: a plain query on the context's physical device.
-    let props = unsafe {
-        ctx.instance().get_physical_device_image_format_properties(
-            ctx.physical_device(),
-            desc.format,
-            desc.ty,
-            tiling,
-            desc.usage,
-            desc.flags,
-        )
-    };
+    let props = ctx.image_format_properties(desc.format, desc.ty, tiling, desc.usage, desc.flags);
     let props = match props {
         Ok(p) => p,
         Err(vk::Result::ERROR_FORMAT_NOT_SUPPORTED) => {
@@ -292,11 +290,19 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &ImageDesc) -> Result<I
     let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location, dedicated: false };
     // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
     // against vkGetPhysicalDeviceImageFormatProperties.
-    let (handle, allocation) = unsafe { memory.create_image(&info, &request) }?;
+    let (handle, allocation) = unsafe {
+        match memory.as_vma() {
+            Some(vma) => {
+                let name_ref = static_name.map_or(NameRef::Borrowed(name), NameRef::Static);
+                vma.create_image_inline(&info, &request, name_ref).map(|(h, m)| (h, ResourceMemory::Vma(m)))
+            }
+            None => memory.create_image(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
+        }
+    }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, ctx: ctx.clone(), desc: desc.clone(), layout }) })
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout }) })
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
@@ -414,7 +420,8 @@ fn default_view_type(d: &ImageDesc, layers: u32) -> vk::ImageViewType {
 /// Creates a view of `image`, checking the range against it.
 pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageView> {
     let d = image.desc();
-    let name = desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
+    // Built only where it is used: in an error, or to name the view when debug utils are on.
+    let name = || desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
     let out_of_range = desc.base_mip_level >= d.mip_levels || desc.base_array_layer >= d.array_layers;
     let mips = desc.mip_levels.unwrap_or(d.mip_levels.saturating_sub(desc.base_mip_level));
     let layers = desc.array_layers.unwrap_or(d.array_layers.saturating_sub(desc.base_array_layer));
@@ -425,7 +432,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         || desc.base_array_layer + layers > d.array_layers
     {
         return Err(Error::InvalidDescription {
-            name,
+            name: name(),
             reason: format!(
                 "mips {}+{mips} and layers {}+{layers} exceed the image's {} mips and {} layers",
                 desc.base_mip_level, desc.base_array_layer, d.mip_levels, d.array_layers
@@ -455,7 +462,9 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     ctx.fault_point("vkCreateImageView")?;
     // SAFETY: the image is live and the range was checked to lie inside it.
     let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
-    // SAFETY: `handle` is a live view of this device.
-    unsafe { ctx.set_debug_name(handle, &name) };
+    if ctx.names_objects() {
+        // SAFETY: `handle` is a live view of this device.
+        unsafe { ctx.set_debug_name(handle, &name()) };
+    }
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
 }

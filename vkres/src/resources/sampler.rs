@@ -275,9 +275,11 @@ impl SamplerPool {
         // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits.
         let handle = unsafe { ctx.device().create_sampler(&info, None) }.op("vkCreateSampler")?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);
-        let name = format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]);
-        // SAFETY: `handle` is a live sampler of this device.
-        unsafe { ctx.set_debug_name(handle, &name) };
+        if ctx.names_objects() {
+            let name = format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]);
+            // SAFETY: `handle` is a live sampler of this device.
+            unsafe { ctx.set_debug_name(handle, &name) };
+        }
         Ok(handle)
     }
 }

@@ -1,8 +1,6 @@
 //! Acceleration-structure builds of a [`Batch`]: recorded when asked for, run when the batch
 //! is submitted (after its transfers), BLASes first in one build command, then TLASes.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use ash::vk;
@@ -10,6 +8,7 @@ use ash::vk;
 use super::Batch;
 use crate::accel::{Blas, BlasDesc, Geometry, InstanceRecord, Tlas, TlasDesc, geometry};
 use crate::error::{Error, Result};
+use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 
@@ -98,36 +97,6 @@ impl GeometryRecord {
             | GeometryRecord::Aabbs { count, .. }
             | GeometryRecord::Instances { count, .. } => count,
         }
-    }
-}
-
-/// A set of Vulkan handles (plain 64-bit values) with a cheap hash: std's SipHash cost a
-/// 10 000-instance TLAS about 0.3 ms on lavapipe in its per-instance look-ups.
-pub(super) type HandleSet<H> = HashSet<H, BuildHasherDefault<HandleHasher>>;
-
-/// Hashes handles: the words written are combined and mixed by splitmix64's finalizer, so
-/// that pointer-like handles (low bits zero) still spread over the table's buckets.
-#[derive(Debug, Default)]
-pub(super) struct HandleHasher(u64);
-
-impl Hasher for HandleHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = self.0.rotate_left(23) ^ n;
-    }
-
-    fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
     }
 }
 
@@ -367,7 +336,7 @@ impl Batch<'_> {
 
     /// The device builds from `format` vertices (asked once per allocator).
     fn check_vertex_format(&self, name: &str, format: vk::Format) -> Result<()> {
-        let props = self.alloc.format_properties(format);
+        let props = self.alloc.context().format_properties(format);
         if props.buffer_features.contains(vk::FormatFeatureFlags::ACCELERATION_STRUCTURE_VERTEX_BUFFER_KHR) {
             Ok(())
         } else {
@@ -547,23 +516,5 @@ impl Batch<'_> {
             self.completions.push(structure.built_flag());
             self.built_here.insert(structure.handle());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::hash::BuildHasher;
-
-    use ash::vk::Handle;
-
-    use super::*;
-
-    /// Pointer-like handles (multiples of 64) spread over the low bits a table indexes by.
-    #[test]
-    fn handle_hashes_spread_aligned_handles() {
-        let build = BuildHasherDefault::<HandleHasher>::default();
-        let buckets: HashSet<u64> =
-            (1..=1024u64).map(|i| build.hash_one(vk::AccelerationStructureKHR::from_raw(i * 64)) & 1023).collect();
-        assert!(buckets.len() > 600, "{} of 1024 buckets used", buckets.len());
     }
 }

@@ -68,6 +68,43 @@ const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
 const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
     (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
 
+/// Image uploads of one copy each (a level and its layers within a staging chunk, the usual
+/// texture) recorded since the last flush. Their commands go into the command buffer together
+/// when the batch records anything else that could touch an image, or submits: one barrier
+/// command with every image's transition to `TRANSFER_DST_OPTIMAL`, the copies, and one barrier
+/// command with every transition to its final layout, as one writes them by hand, rather than
+/// two barrier commands per image (each a pipeline drain on some drivers; on lavapipe, a flush
+/// of its command stream).
+#[derive(Debug, Default)]
+pub(super) struct PendingUploads {
+    to_dst: Vec<vk::ImageMemoryBarrier2<'static>>,
+    /// Staging buffer, image, region.
+    copies: Vec<(vk::Buffer, vk::Image, vk::BufferImageCopy)>,
+    to_final: Vec<vk::ImageMemoryBarrier2<'static>>,
+}
+
+/// A barrier of every subresource in `range` of `image`.
+fn image_barrier2(
+    image: vk::Image,
+    range: vk::ImageSubresourceRange,
+    (src_stage, src_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+    (dst_stage, dst_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+    old: vk::ImageLayout,
+    new: vk::ImageLayout,
+) -> vk::ImageMemoryBarrier2<'static> {
+    vk::ImageMemoryBarrier2::default()
+        .src_stage_mask(src_stage)
+        .src_access_mask(src_access)
+        .dst_stage_mask(dst_stage)
+        .dst_access_mask(dst_access)
+        .old_layout(old)
+        .new_layout(new)
+        .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .image(image)
+        .subresource_range(range)
+}
+
 fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
     vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
 }
@@ -93,22 +130,48 @@ impl Batch<'_> {
         old: vk::ImageLayout,
         new: vk::ImageLayout,
     ) {
-        let barrier = vk::ImageMemoryBarrier2::default()
-            .src_stage_mask(src_stage)
-            .src_access_mask(src_access)
-            .dst_stage_mask(dst_stage)
-            .dst_access_mask(dst_access)
-            .old_layout(old)
-            .new_layout(new)
-            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .image(image.handle())
-            .subresource_range(range);
-        let barriers = [barrier];
+        let barriers =
+            [image_barrier2(image.handle(), range, (src_stage, src_access), (dst_stage, dst_access), old, new)];
         let dependency = vk::DependencyInfo::default().image_memory_barriers(&barriers);
         // SAFETY: the command buffer is recording, the image is live and held by the batch,
         // `old` is the layout the recorded work leaves it in.
         unsafe { self.device().cmd_pipeline_barrier2(self.cmd, &dependency) };
+    }
+
+    /// Records the pending single-copy image uploads (see [`PendingUploads`]): one barrier
+    /// command, the copies, one barrier command. Called before anything else is recorded that
+    /// could touch an image, and before the batch's closing barrier.
+    pub(super) fn flush_image_uploads(&mut self) {
+        let pending = &mut self.pending_uploads;
+        if pending.copies.is_empty() {
+            return;
+        }
+        let device = self.alloc.context().device();
+        // SAFETY: the command buffer is recording; every image is live and held by the batch,
+        // in UNDEFINED or, after earlier work of the batch, in a layout that the discard
+        // (UNDEFINED as old layout) may leave; each copy reads staging space written for it
+        // (held by the batch's staging set until its fence) into an image with TRANSFER_DST
+        // usage, in TRANSFER_DST_OPTIMAL after the first barrier command.
+        unsafe {
+            device
+                .cmd_pipeline_barrier2(self.cmd, &vk::DependencyInfo::default().image_memory_barriers(&pending.to_dst));
+            for (staging, image, region) in &pending.copies {
+                device.cmd_copy_buffer_to_image(
+                    self.cmd,
+                    *staging,
+                    *image,
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    std::slice::from_ref(region),
+                );
+            }
+            device.cmd_pipeline_barrier2(
+                self.cmd,
+                &vk::DependencyInfo::default().image_memory_barriers(&pending.to_final),
+            );
+        }
+        pending.to_dst.clear();
+        pending.copies.clear();
+        pending.to_final.clear();
     }
 
     /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
@@ -132,25 +195,31 @@ impl Batch<'_> {
         }
     }
 
-    /// One copy region per mip level in `levels`, all layers, tightly packed from `offset`.
+    /// The copy region of mip `level`, all layers, at buffer offset 0.
+    fn level_region(image: &Image, level: u32) -> vk::BufferImageCopy {
+        let d = image.desc();
+        vk::BufferImageCopy {
+            buffer_offset: 0,
+            buffer_row_length: 0,
+            buffer_image_height: 0,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: format_aspects(d.format),
+                mip_level: level,
+                base_array_layer: 0,
+                layer_count: d.array_layers,
+            },
+            image_offset: vk::Offset3D::default(),
+            image_extent: format::mip_extent(d.extent, level),
+        }
+    }
+
+    /// One copy region per mip level in `levels`, all layers, tightly packed from offset 0.
     fn level_regions(image: &Image, block: TexelBlock, levels: u32) -> Vec<vk::BufferImageCopy> {
         let d = image.desc();
         let mut offset = 0;
         (0..levels)
             .map(|level| {
-                let region = vk::BufferImageCopy {
-                    buffer_offset: offset,
-                    buffer_row_length: 0,
-                    buffer_image_height: 0,
-                    image_subresource: vk::ImageSubresourceLayers {
-                        aspect_mask: format_aspects(d.format),
-                        mip_level: level,
-                        base_array_layer: 0,
-                        layer_count: d.array_layers,
-                    },
-                    image_offset: vk::Offset3D::default(),
-                    image_extent: format::mip_extent(d.extent, level),
-                };
+                let region = vk::BufferImageCopy { buffer_offset: offset, ..Self::level_region(image, level) };
                 offset += format::level_layer_size(block, d.extent, level) * d.array_layers as u64;
                 region
             })
@@ -186,6 +255,39 @@ impl Batch<'_> {
         }
 
         let all = full_range(image);
+        // Offsets in staging must be multiples of the texel block size and of 4: their lcm.
+        let bytes = block.bytes as u64;
+        let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
+        let chunk = self.alloc.staging().config().chunk_size;
+        // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
+        // the other pending uploads (after those of this image, if an earlier command of the
+        // batch touched it, have been recorded).
+        let one_copy = !generate
+            && data_levels == 1
+            && (d.array_layers == 1 || format::level_layer_size(block, d.extent, 0) * d.array_layers as u64 <= chunk);
+        if one_copy {
+            if self.layouts.contains_key(&image.handle()) {
+                self.flush_image_uploads();
+            }
+            // Staging first: if it submits what the batch recorded, the pending uploads go with
+            // that submission, whose staging they read; this one joins the next.
+            let space = self.stage(data.len() as u64, align)?;
+            space.write(data)?;
+            let region = vk::BufferImageCopy { buffer_offset: space.offset, ..Self::level_region(image, 0) };
+            let handle = image.handle();
+            let discard = vk::ImageLayout::UNDEFINED;
+            let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+            let pending = &mut self.pending_uploads;
+            pending.to_dst.push(image_barrier2(handle, all, ANY, TRANSFER_WRITE, discard, dst));
+            pending.copies.push((space.buffer.handle(), handle, region));
+            pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));
+            self.commands += 1;
+            self.hold(image.keep_alive());
+            self.track_layout(image, upload.final_layout);
+            return Ok(());
+        }
+        self.flush_image_uploads();
+        let pieces = Self::staging_pieces(image, block, data_levels, chunk);
         // Old contents are discarded (UNDEFINED), after whatever used the image before.
         self.image_barrier(
             image,
@@ -199,11 +301,7 @@ impl Batch<'_> {
         // image is in this layout in between.
         self.track_layout(image, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
         self.hold(image.keep_alive());
-        // Offsets in staging must be multiples of the texel block size and of 4: their lcm.
-        let bytes = block.bytes as u64;
-        let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
-        let chunk = self.alloc.staging().config().chunk_size;
-        for (region, bytes) in Self::staging_pieces(image, block, data_levels, chunk) {
+        for (region, bytes) in pieces {
             let part = &data[bytes];
             let space = self.stage(part.len() as u64, align)?;
             space.write(part)?;
@@ -289,7 +387,7 @@ impl Batch<'_> {
     /// Checks that mips of `image` can be generated with linear blits.
     fn check_blits(&self, image: &Image) -> Result<()> {
         let d = image.desc();
-        let props = self.alloc.format_properties(d.format);
+        let props = self.alloc.context().format_properties(d.format);
         let needed = vk::FormatFeatureFlags::BLIT_SRC
             | vk::FormatFeatureFlags::BLIT_DST
             | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;
@@ -346,6 +444,7 @@ impl Batch<'_> {
     /// after everything recorded before (a no-op where it is in `layout` already).
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
         self.check_recording()?;
+        self.flush_image_uploads();
         let old = self.current_layout(image);
         if old == layout {
             return Ok(());
@@ -368,6 +467,7 @@ impl Batch<'_> {
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
         self.check_recording()?;
+        self.flush_image_uploads();
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;

@@ -8,7 +8,7 @@ mod buffers;
 mod images;
 mod in_flight;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -19,6 +19,7 @@ pub use in_flight::InFlight;
 
 use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
+use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingSpace};
 
@@ -69,7 +70,7 @@ pub struct Batch<'a> {
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
     /// The image layouts as of the end of the last submission (applied if the batch fails later).
-    submitted_layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
+    submitted_layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     submissions: u32,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
@@ -78,25 +79,30 @@ pub struct Batch<'a> {
     commands: usize,
     /// Buffers written and read by transfers since the last barrier: a transfer that reads
     /// or writes what an earlier one wrote, or writes what an earlier one read, needs one.
-    written: HashSet<vk::Buffer>,
-    read: HashSet<vk::Buffer>,
+    written: HandleSet<vk::Buffer>,
+    read: HandleSet<vk::Buffer>,
     /// Released after the fence signalled (in `Drop`, after the wait).
     keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// The layout each image recorded on will have once the batch ran; applied to the images
     /// only when the batch has finished (a discarded batch changes no layout).
-    layouts: HashMap<vk::Image, (Image, vk::ImageLayout)>,
-    /// Every command buffer allocated from `pool`, freed before the pool is recycled.
+    layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// Every command buffer allocated from `pool`, kept with it when it is recycled.
     allocated: Vec<vk::CommandBuffer>,
+    /// How many of `allocated` this batch has begun (the rest come from the recycled pool,
+    /// ready to begin).
+    begun: usize,
     /// Acceleration-structure builds recorded at the next submission (`accel.rs`).
     builds: Vec<accel::PendingBuild>,
     /// Structures this batch builds: a TLAS of this batch may refer to them.
-    built_here: accel::HandleSet<vk::AccelerationStructureKHR>,
+    built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     accel_recorded: bool,
     /// Set when the batch has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
     completions: Vec<Arc<AtomicBool>>,
+    /// Image uploads whose commands are recorded together at the next flush (`images.rs`).
+    pending_uploads: images::PendingUploads,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -119,26 +125,28 @@ impl<'a> Batch<'a> {
             set: alloc.staging().open_set(),
             staged: 0,
             pending: VecDeque::new(),
-            submitted_layouts: HashMap::new(),
+            submitted_layouts: HandleMap::default(),
             submissions: 0,
             pool: vk::CommandPool::null(),
             cmd: vk::CommandBuffer::null(),
             fence: vk::Fence::null(),
             state: State::Recording,
             commands: 0,
-            written: HashSet::new(),
-            read: HashSet::new(),
+            written: HandleSet::default(),
+            read: HandleSet::default(),
             keep_alive: Vec::new(),
-            layouts: HashMap::new(),
+            layouts: HandleMap::default(),
             completions: Vec::new(),
             allocated: Vec::new(),
+            begun: 0,
             builds: Vec::new(),
-            built_here: accel::HandleSet::default(),
+            built_here: HandleSet::default(),
             accel_recorded: false,
+            pending_uploads: images::PendingUploads::default(),
         };
-        if let Some((pool, fence)) = alloc.recycler.take() {
+        if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
-            (batch.pool, batch.fence) = (pool, fence);
+            (batch.pool, batch.allocated, batch.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
         } else {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
@@ -159,23 +167,30 @@ impl<'a> Batch<'a> {
         Ok(batch)
     }
 
-    /// Allocates a new command buffer from the batch's pool and begins recording into it.
+    /// Begins recording into the pool's next command buffer: one a recycled pool brought along,
+    /// else a newly allocated one.
     fn begin_command_buffer(&mut self) -> Result<()> {
         let device = self.alloc.context().device();
-        let alloc_info = vk::CommandBufferAllocateInfo::default()
-            .command_pool(self.pool)
-            .level(vk::CommandBufferLevel::PRIMARY)
-            .command_buffer_count(1);
-        self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
-        // SAFETY: the pool is live and used by this batch only.
-        let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-        self.cmd = cmds.first().copied().unwrap_or_default();
-        self.allocated.push(self.cmd);
+        if let Some(&cmd) = self.allocated.get(self.begun) {
+            self.cmd = cmd;
+        } else {
+            let alloc_info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(self.pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
+            // SAFETY: the pool is live and used by this batch only.
+            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+            self.cmd = cmds.first().copied().unwrap_or_default();
+            self.allocated.push(self.cmd);
+            // SAFETY: a live object of this device.
+            unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
+        }
+        self.begun += 1;
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a freshly allocated command buffer in the initial state.
+        // SAFETY: a command buffer of the batch's pool in the initial state: newly allocated,
+        // or reset with its pool when the pool was recycled, and not begun by this batch yet.
         unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        // SAFETY: a live object of this device.
-        unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
         Ok(())
     }
 
@@ -378,6 +393,7 @@ impl<'a> Batch<'a> {
 
     /// Submits the work recorded so far, without waiting, behind a closing barrier.
     fn close_and_submit(&mut self, fence: vk::Fence) -> Result<()> {
+        self.flush_image_uploads();
         self.record_builds()?;
         let (mut src_stages, mut src_access) =
             (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
@@ -487,7 +503,7 @@ impl Drop for Batch<'_> {
             if idle {
                 // SAFETY: nothing pending uses the pool or the fence (waited above, or never
                 // submitted); an `InFlight` took them (leaving null) if it owns the work.
-                self.alloc.recycler.give(self.pool, &self.allocated, self.fence);
+                self.alloc.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.fence);
             } else {
                 device.destroy_fence(self.fence, None);
                 device.destroy_command_pool(self.pool, None);
