@@ -11,7 +11,7 @@ use crate::context::FaultCounter;
 use crate::error::Result;
 
 /// Wraps another [`MemoryAllocator`] and makes its `n`-th allocation (buffer or image, counted
-/// from the last [`fail_nth`](Self::fail_nth)) fail with [`Error::Vulkan`] and
+/// from the last [`fail_nth`](Self::fail_nth)) fail with [`Error::Vulkan`](crate::Error::Vulkan) and
 /// `ERROR_OUT_OF_DEVICE_MEMORY`, as a device out of memory would. Every other call is
 /// forwarded. Unarmed, it only counts.
 ///
