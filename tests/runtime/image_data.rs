@@ -232,16 +232,9 @@ fn batched_texture_uploads_mixed_with_other_work() {
     assert_eq!(early.bytes().expect("bytes"), data[1]);
     for (i, image) in images.iter().enumerate() {
         let expected = if i == 3 { &again } else { &data[i] };
-        assert_eq!(&gpu_download(&alloc, image), expected, "image {i}");
+        assert_eq!(&gpu.download(image), expected, "image {i}");
         let layout = if i == 2 { vk::ImageLayout::GENERAL } else { vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL };
         assert_eq!(image.layout(), layout, "image {i}");
     }
     drop((images, buffer, alloc));
-}
-
-fn gpu_download(alloc: &vkres::ResourceAllocator, image: &Image) -> Vec<u8> {
-    let mut batch = alloc.batch().expect("batch");
-    let download = batch.download_image(image).expect("download");
-    batch.submit_and_wait().expect("submit");
-    download.bytes().expect("bytes")
 }

@@ -3,12 +3,30 @@
 use crate::json::Results;
 use crate::report;
 
-/// `measured` against `goal`: `(shown, met)`; `None` where not measured.
-fn check(value: Option<f64>, at_least: bool, goal: f64) -> (String, &'static str) {
-    match value {
-        Some(v) if at_least => (format!("{v:.2}"), if v >= goal { "yes" } else { "no" }),
-        Some(v) => (format!("{v:.2}"), if v <= goal { "yes" } else { "no" }),
-        None => ("n/a".into(), "not measured"),
+/// What a figure must be.
+#[derive(Clone, Copy)]
+enum Goal {
+    AtLeast(f64),
+    AtMost(f64),
+    /// A count that must be exactly this.
+    Exactly(f64),
+}
+
+impl Goal {
+    fn shown(self) -> String {
+        match self {
+            Goal::AtLeast(g) => format!(">= {g}"),
+            Goal::AtMost(g) => format!("<= {g}"),
+            Goal::Exactly(g) => format!("= {g}"),
+        }
+    }
+
+    fn met(self, v: f64) -> bool {
+        match self {
+            Goal::AtLeast(g) => v >= g,
+            Goal::AtMost(g) => v <= g,
+            Goal::Exactly(g) => v == g,
+        }
     }
 }
 
@@ -18,59 +36,39 @@ fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// The targets table.
 pub fn table_rows(r: &Results) -> Vec<Vec<String>> {
-    let rows: Vec<(String, Option<f64>, bool, f64, &str)> = vec![
+    let count = |v: Option<u64>| v.map(|v| v as f64);
+    let rows: [(&str, Option<f64>, Goal); 11] = [
         (
-            "upload_256mib_gbps: vkres / ash".into(),
+            "upload_256mib_gbps: vkres / ash",
             div(r.upload_256mib_gbps.vkres, r.upload_256mib_gbps.ash),
-            true,
-            0.95,
-            ">= 0.95",
+            Goal::AtLeast(0.95),
         ),
+        ("upload_1gib_gbps: vkres / ash", div(r.upload_1gib_gbps.vkres, r.upload_1gib_gbps.ash), Goal::AtLeast(0.95)),
         (
-            "upload_1gib_gbps: vkres / ash".into(),
-            div(r.upload_1gib_gbps.vkres, r.upload_1gib_gbps.ash),
-            true,
-            0.95,
-            ">= 0.95",
-        ),
-        (
-            "upload_256mib_gbps: vkres / wgpu".into(),
+            "upload_256mib_gbps: vkres / wgpu",
             div(r.upload_256mib_gbps.vkres, r.upload_256mib_gbps.wgpu),
-            true,
-            2.5,
-            ">= 2.5",
+            Goal::AtLeast(2.5),
         ),
-        ("upload_1gib_gbps.vkres (H100 target)".into(), r.upload_1gib_gbps.vkres, true, 30.0, ">= 30"),
+        ("upload_1gib_gbps.vkres (H100 target)", r.upload_1gib_gbps.vkres, Goal::AtLeast(30.0)),
+        ("bundle_create_ms: vkres / ash", div(r.bundle_create_ms.vkres, r.bundle_create_ms.ash), Goal::AtMost(1.05)),
         (
-            "bundle_create_ms: vkres / ash".into(),
-            div(r.bundle_create_ms.vkres, r.bundle_create_ms.ash),
-            false,
-            1.05,
-            "<= 1.05",
-        ),
-        (
-            "small_buffers_10k_ms: vkres / ash".into(),
+            "small_buffers_10k_ms: vkres / ash",
             div(r.small_buffers_10k_ms.vkres, r.small_buffers_10k_ms.ash),
-            false,
-            1.05,
-            "<= 1.05",
+            Goal::AtMost(1.05),
         ),
-        (
-            "blas_1m_tri_ms: vkres / ash".into(),
-            div(r.blas_1m_tri_ms.vkres, r.blas_1m_tri_ms.ash),
-            false,
-            1.05,
-            "<= 1.05",
-        ),
-        ("tlas_10k_ms: vkres / ash".into(), div(r.tlas_10k_ms.vkres, r.tlas_10k_ms.ash), false, 1.05, "<= 1.05"),
-        ("submits_per_bundle".into(), r.submits_per_bundle.map(|v| v as f64), false, 1.0, "= 1"),
-        ("samplers_for_1000_identical".into(), r.samplers_for_1000_identical.map(|v| v as f64), false, 1.0, "= 1"),
-        ("device_memory_blocks_10k".into(), r.device_memory_blocks_10k.map(|v| v as f64), false, 8.0, "<= 8"),
+        ("blas_1m_tri_ms: vkres / ash", div(r.blas_1m_tri_ms.vkres, r.blas_1m_tri_ms.ash), Goal::AtMost(1.05)),
+        ("tlas_10k_ms: vkres / ash", div(r.tlas_10k_ms.vkres, r.tlas_10k_ms.ash), Goal::AtMost(1.05)),
+        ("submits_per_bundle", count(r.submits_per_bundle), Goal::Exactly(1.0)),
+        ("samplers_for_1000_identical", count(r.samplers_for_1000_identical), Goal::Exactly(1.0)),
+        ("device_memory_blocks_10k", count(r.device_memory_blocks_10k), Goal::AtMost(8.0)),
     ];
     rows.into_iter()
-        .map(|(name, value, at_least, goal, shown_goal)| {
-            let (measured, met) = check(value, at_least, goal);
-            vec![name, measured, shown_goal.into(), met.into()]
+        .map(|(name, value, goal)| {
+            let (measured, met) = match value {
+                Some(v) => (format!("{v:.2}"), if goal.met(v) { "yes" } else { "no" }),
+                None => ("n/a".into(), "not measured"),
+            };
+            vec![name.into(), measured, goal.shown(), met.into()]
         })
         .collect()
 }

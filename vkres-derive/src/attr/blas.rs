@@ -5,7 +5,7 @@
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident, LitBool};
 
-use super::{Keyed, has_parens, key_ident, set_choice, set_once, skip_value};
+use super::{Keyed, flag, has_parens, key_ident, set_choice, set_once, skip_value};
 use crate::ctxt::Ctxt;
 use crate::symbol::{self, *};
 
@@ -35,15 +35,6 @@ pub struct BlasAttr {
     pub allow_compaction: Option<Ident>,
     /// Whether every key parsed.
     pub complete: bool,
-}
-
-/// A bare flag key (`allow_update`); a second one is a duplicate.
-pub fn flag(cx: &Ctxt, slot: &mut Option<Ident>, key: Ident) {
-    if slot.is_some() {
-        cx.error_spanned_by(&key, format!("duplicate key `{key}`"));
-    } else {
-        *slot = Some(key);
-    }
 }
 
 /// Parses `blas(key = value, ...)`.

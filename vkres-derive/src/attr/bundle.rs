@@ -21,10 +21,8 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<BundleAttr> {
     }
     meta.parse_nested_meta(|m| {
         let key = key_ident(&m, "`inputs`")?;
-        if key == INPUTS && attr.inputs.is_none() {
-            attr.inputs = Some(key);
-        } else if key == INPUTS {
-            cx.error_spanned_by(&key, "duplicate key `inputs`");
+        if key == INPUTS {
+            super::flag(cx, &mut attr.inputs, key);
         } else {
             cx.error_spanned_by(&key, symbol::unknown("`bundle` key", &key.to_string(), &[INPUTS]));
             super::skip_value(&m)?;

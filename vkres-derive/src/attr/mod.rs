@@ -98,6 +98,15 @@ pub fn set_once<T>(cx: &Ctxt, slot: &mut Option<Keyed<T>>, key: &Ident, value: T
     }
 }
 
+/// A bare flag key (`allow_update`, `inputs`); a second one is a duplicate.
+pub fn flag(cx: &Ctxt, slot: &mut Option<Ident>, key: Ident) {
+    if slot.is_some() {
+        cx.error_spanned_by(&key, format!("duplicate key `{key}`"));
+    } else {
+        *slot = Some(key);
+    }
+}
+
 /// Consumes the value of a key that was rejected, so parsing can go on with the next key.
 pub fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {

@@ -4,7 +4,7 @@
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
 
-use super::blas::flag;
+use super::flag;
 use super::{Keyed, has_parens, key_ident, set_choice, set_once, skip_value};
 use crate::ctxt::Ctxt;
 use crate::symbol::{self, *};

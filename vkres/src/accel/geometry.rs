@@ -168,8 +168,7 @@ impl TriangleGeometry {
         if stride < vertex_size || stride % smallest_component != 0 {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
-        let vertex_end = self.vertex_offset + (self.vertex_count - 1) * stride + vertex_size;
-        fits(name, &self.vertices, self.vertex_offset, vertex_end - self.vertex_offset)?;
+        fits(name, &self.vertices, self.vertex_offset, (self.vertex_count - 1) * stride + vertex_size)?;
         if self.vertex_offset % smallest_component != 0 {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use ash::vk;
 
 use crate::Context;
+use crate::error::{Result, VkContext};
 
 /// At most this many idle pool-and-fence pairs are kept (one per concurrent batch is enough).
 const KEEP: usize = 8;
@@ -86,12 +87,16 @@ impl Recycler {
             unsafe { destroy(ctx, recycled) };
         }
     }
-}
 
-impl Recycler {
-    /// An idle unsignalled fence, if one was given back.
-    pub fn take_fence(&self) -> Option<vk::Fence> {
-        self.shared.fences.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    /// An unsignalled fence: an idle one given back, else a new one.
+    pub fn fence(&self) -> Result<vk::Fence> {
+        if let Some(fence) = self.shared.fences.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(fence);
+        }
+        let ctx = &self.shared.ctx;
+        ctx.fault_point("vkCreateFence")?;
+        // SAFETY: plain object creation.
+        unsafe { ctx.device().create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")
     }
 
     /// Resets `fence` and keeps it for a later partial submission (or destroys it when enough

@@ -6,7 +6,7 @@ use ash::vk;
 use bytemuck::Pod;
 
 use crate::allocator::{Batch, ImageUpload, MipSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{
     Buffer, BufferDesc, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc, ShaderModule, Texture,
@@ -166,9 +166,7 @@ pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Op
     let elem = size_of::<B::Elem>() as u64;
     let data_bytes = data.map_or(0, |d| d.len() as u64 * elem);
     let size = size_of_spec(spec, elem, data_bytes)?;
-    if data_bytes > size {
-        return Err(Error::DataTooLarge { name: spec.name.into(), offset: 0, given: data_bytes, capacity: size });
-    }
+    check_range(spec.name, 0, data_bytes, size)?;
     let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
     if let Some(data) = data {
         batch.upload(&buffer, 0, data)?;
@@ -182,9 +180,7 @@ pub fn buffer_copy<B: BufferField, S: BufferField>(batch: &mut Batch<'_>, spec: 
     let src = src.buffer();
     let elem = size_of::<B::Elem>() as u64;
     let size = size_of_spec(spec, elem, src.size())?;
-    if src.size() > size {
-        return Err(Error::DataTooLarge { name: spec.name.into(), offset: 0, given: src.size(), capacity: size });
-    }
+    check_range(spec.name, 0, src.size(), size)?;
     let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
     batch.copy_buffer(src, 0, &buffer, 0, src.size())?;
     Ok(B::from_buffer(buffer))

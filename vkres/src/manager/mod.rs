@@ -358,10 +358,7 @@ impl ResourceManager {
     /// [`MaterialManager::create_material`]); a handle that names no shader is
     /// [`Error::StaleHandle`] or [`Error::WrongResourceKind`].
     pub fn create_material(&self, desc: &MaterialDescriptor) -> Result<ResourceHandle> {
-        match self.entry(desc.shader_handle)? {
-            Entry::Shader(_) => {}
-            other => return Err(Self::wrong_kind(desc.shader_handle, "shader", &other)),
-        }
+        self.shader(desc.shader_handle)?;
         let material = self.materials.create_material(desc)?;
         self.insert(Entry::Material(Arc::new(material)))
     }

@@ -101,6 +101,12 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
     /// Where it lives.
     fn info(&self) -> MemoryInfo;
 
+    /// The property flags of its memory type: `info().properties`, which a backend that knows
+    /// them without a query (VMA caches them) answers more cheaply.
+    fn properties(&self) -> vk::MemoryPropertyFlags {
+        self.info().properties
+    }
+
     /// How it was requested to be mapped.
     fn mapping(&self) -> MappingType;
 

@@ -385,6 +385,10 @@ impl MemoryAllocation for VmaMemory {
         }
     }
 
+    fn properties(&self) -> vk::MemoryPropertyFlags {
+        self.facts().properties
+    }
+
     fn mapping(&self) -> MappingType {
         self.mapping
     }

@@ -35,13 +35,8 @@ impl Drop for AccelShared {
     fn drop(&mut self) {
         let ctx = self.buffer.context();
         // The loader exists: the structure could only be created through it. A released
-        // placeholder has a null handle and nothing to destroy.
-        if let Some(fns) = ctx
-            .extensions()
-            .acceleration_structure
-            .as_ref()
-            .filter(|_| self.handle != vk::AccelerationStructureKHR::null())
-        {
+        // placeholder has a null handle, which destroying ignores.
+        if let Some(fns) = ctx.extensions().acceleration_structure.as_ref() {
             // SAFETY: no handle or batch refers to the structure any more; its buffer is
             // destroyed after this, when the `buffer` field drops.
             unsafe { fns.destroy_acceleration_structure(self.handle, None) };

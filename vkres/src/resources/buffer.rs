@@ -191,7 +191,7 @@ impl<T> Buffer<T> {
     pub(crate) fn direct_writable(&self) -> bool {
         let memory = self.memory();
         memory.mapping() == MappingType::PreferDirectWrite
-            && memory.info().properties.contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
+            && memory.properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
     }
 
     /// Drops this handle's reference to the buffer (destroying it if it was the last one),

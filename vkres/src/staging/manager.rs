@@ -123,15 +123,19 @@ impl State {
             .any(|c| c.owner.is_some_and(|set| c.holder != Some(me) || self.fenced.iter().any(|(id, _)| *id == set)))
     }
 
-    /// Destroys the chunks no set owns; returns the bytes freed.
-    fn drop_free_chunks(&mut self) -> u64 {
-        let freed: u64 = self.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
+    /// Bytes in chunks no set owns.
+    fn free_bytes(&self) -> u64 {
+        self.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum()
+    }
+
+    /// Destroys the chunks no set owns.
+    fn drop_free_chunks(&mut self) {
+        let freed = self.free_bytes();
         self.chunks.retain(|c| c.owner.is_some());
         self.allocated -= freed;
         if freed > 0 {
             self.releases += 1;
         }
-        freed
     }
 
     fn release_signalled(&mut self) {
@@ -229,9 +233,11 @@ impl StagingMemoryManager {
 
     /// Closes the current resource set and returns its id; later staging goes to a new set.
     pub fn finalize_resource_set(&self) -> SetId {
-        let set = self.current_set();
-        self.lock().current = None;
-        set
+        let mut s = self.lock();
+        s.current.take().unwrap_or_else(|| {
+            s.next_set += 1;
+            SetId(s.next_set)
+        })
     }
 
     /// Like [`finalize_resource_set`](Self::finalize_resource_set), and releases the set once
@@ -303,6 +309,7 @@ impl StagingMemoryManager {
             return Err(Error::StagingBudgetExceeded { requested: len, budget: self.config.budget });
         }
         let align = align.max(1);
+        let me = thread::current().id();
         let mut s = self.lock();
         // 1. Room in a chunk the set already uses (a set being staged into is never fenced, so
         // releasing finished sets, a fence query each, cannot change this step).
@@ -310,7 +317,7 @@ impl StagingMemoryManager {
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner == Some(set) && fits(c)) {
             let offset = c.used.next_multiple_of(align);
             c.used = offset + len;
-            c.holder = Some(thread::current().id());
+            c.holder = Some(me);
             return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
         }
         s.release_signalled();
@@ -318,14 +325,13 @@ impl StagingMemoryManager {
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner.is_none() && c.buffer.size() >= len) {
             c.owner = Some(set);
             c.used = len;
-            c.holder = Some(thread::current().id());
+            c.holder = Some(me);
             return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset: 0, len }));
         }
         // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
         let size = len.max(self.config.chunk_size);
         if s.allocated + size > self.config.budget {
-            let free: u64 = s.chunks.iter().filter(|c| c.owner.is_none()).map(|c| c.buffer.size()).sum();
-            if s.allocated - free + size > self.config.budget {
+            if s.allocated - s.free_bytes() + size > self.config.budget {
                 return Ok(None);
             }
             s.drop_free_chunks();
@@ -339,12 +345,7 @@ impl StagingMemoryManager {
         let buffer: Buffer = crate::resources::buffer::create(&*self.memory, &desc)?;
         s.allocated += size;
         s.peak = s.peak.max(s.allocated);
-        s.chunks.push(Chunk {
-            buffer: buffer.clone(),
-            used: len,
-            owner: Some(set),
-            holder: Some(thread::current().id()),
-        });
+        s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set), holder: Some(me) });
         Ok(Some(StagingSpace { buffer, offset: 0, len }))
     }
 }

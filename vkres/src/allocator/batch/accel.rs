@@ -185,11 +185,9 @@ impl Batch<'_> {
         let sizes = self.build_sizes(TOP, tlas.build_flags(), &records)?;
         // Until the update has run, the structure may still point at the old BLASes.
         let mut references = tlas.references();
-        for blas in referenced {
-            if !references.iter().any(|r| r.same(&blas)) {
-                references.push(blas);
-            }
-        }
+        // All of this device (checked by `tlas_records`), so a handle names a structure.
+        let mut held: HandleSet<vk::AccelerationStructureKHR> = references.iter().map(|r| r.handle()).collect();
+        references.extend(referenced.into_iter().filter(|blas| held.insert(blas.handle())));
         drop(references);
         self.push_build(tlas.0.clone(), true, records, sizes.update_scratch_size);
         Ok(())
@@ -379,7 +377,7 @@ impl Batch<'_> {
         if self.builds.is_empty() {
             return Ok(());
         }
-        let ctx = self.alloc.context().clone();
+        let ctx = self.alloc.context();
         let fns = ctx.acceleration_structure_fns("build acceleration structures")?;
         let builds = std::mem::take(&mut self.builds);
         let (bottom, top): (Vec<_>, Vec<_>) = builds.into_iter().partition(|b| b.dst.ty() == BOTTOM);

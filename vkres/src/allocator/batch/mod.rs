@@ -154,9 +154,7 @@ impl<'a> Batch<'a> {
             ctx.fault_point("vkCreateCommandPool")?;
             // SAFETY: a valid queue family of this device.
             batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
-            ctx.fault_point("vkCreateFence")?;
-            // SAFETY: plain object creation.
-            batch.fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?;
+            batch.fence = alloc.recycler.fence()?;
             // SAFETY: live objects of this device.
             unsafe {
                 ctx.set_debug_name(batch.pool, "vkres batch pool");
@@ -242,15 +240,7 @@ impl<'a> Batch<'a> {
     /// Submits what was recorded so far with a fence of its own, without waiting, and goes on
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self) -> Result<()> {
-        let fence = match self.alloc.recycler.take_fence() {
-            Some(fence) => fence,
-            None => {
-                self.alloc.context().fault_point("vkCreateFence")?;
-                let device = self.alloc.context().device();
-                // SAFETY: plain object creation.
-                unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")?
-            }
-        };
+        let fence = self.alloc.recycler.fence()?;
         if let Err(e) = self.close_and_submit(fence) {
             // SAFETY: the submission failed, so nothing signals the fence.
             unsafe { self.alloc.recycler.give_fence(fence) };
@@ -273,18 +263,22 @@ impl<'a> Batch<'a> {
 
     /// Waits for the oldest pending submission and releases its staging.
     fn wait_oldest(&mut self) -> Result<()> {
-        let Some(p) = self.pending.pop_front() else { return Ok(()) };
-        let device = self.alloc.context().device();
-        // SAFETY: the fence belongs to this device; it is given back once, after its wait.
-        let waited = unsafe { device.wait_for_fences(&[p.fence], true, u64::MAX) }.op("vkWaitForFences");
-        if waited.is_err() {
-            self.pending.push_front(p); // `Drop` waits again and cleans up
-            return waited;
-        }
-        // SAFETY: signalled, so no submission uses the fence any more.
-        unsafe { self.alloc.recycler.give_fence(p.fence) };
-        self.alloc.staging().release_resource_set(p.set);
+        let Some(p) = self.pending.front() else { return Ok(()) };
+        // SAFETY: the fence belongs to this device. On failure the submission stays pending:
+        // `Drop` waits again and cleans up.
+        unsafe { self.alloc.context().device().wait_for_fences(&[p.fence], true, u64::MAX) }.op("vkWaitForFences")?;
+        self.retire_oldest();
         Ok(())
+    }
+
+    /// Gives back the fence and the staging of the oldest pending submission, which has
+    /// finished.
+    fn retire_oldest(&mut self) {
+        if let Some(p) = self.pending.pop_front() {
+            // SAFETY: signalled, so no submission uses the fence any more.
+            unsafe { self.alloc.recycler.give_fence(p.fence) };
+            self.alloc.staging().release_resource_set(p.set);
+        }
     }
 
     /// Releases the staging of pending submissions that have finished.
@@ -294,7 +288,7 @@ impl<'a> Batch<'a> {
             if !unsafe { self.alloc.context().device().get_fence_status(p.fence) }.op("vkGetFenceStatus")? {
                 break;
             }
-            self.wait_oldest()?;
+            self.retire_oldest();
         }
         Ok(())
     }
@@ -357,37 +351,26 @@ impl<'a> Batch<'a> {
     }
 
     /// Ends recording, submits once and waits on the batch's fence; then releases the staging
-    /// memory and the resources it held. A batch with no commands submits nothing.
+    /// memory and the resources it held. A batch with no commands submits nothing; one whose
+    /// every command went out with earlier partial submissions waits for those.
     pub fn submit_and_wait(mut self) -> Result<()> {
         self.check_recording()?;
-        if self.commands > 0 {
-            self.run()?;
-        } else if !self.pending.is_empty() {
-            // Everything recorded went out with earlier partial submissions: wait for those,
-            // and the batch has finished (its downloads and builds are ready).
-            while !self.pending.is_empty() {
-                self.wait_oldest()?;
-            }
-            self.state = State::Finished;
-            finish(self.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
+        if self.commands == 0 && self.pending.is_empty() {
+            return Ok(());
         }
-        Ok(())
-    }
-
-    /// Closes, submits and waits for what was recorded; then applies its layouts, marks its
-    /// downloads ready and releases its staging set.
-    fn run(&mut self) -> Result<()> {
-        let fence = self.fence;
-        self.close_and_submit(fence)?;
-        let ctx = self.alloc.context().clone();
-        // SAFETY: the fence belongs to this device.
-        unsafe { ctx.device().wait_for_fences(&[self.fence], true, u64::MAX) }.op("vkWaitForFences")?;
+        if self.commands > 0 {
+            let fence = self.fence;
+            self.close_and_submit(fence)?;
+            // SAFETY: the fence belongs to this device.
+            unsafe { self.device().wait_for_fences(&[fence], true, u64::MAX) }.op("vkWaitForFences")?;
+        }
         while !self.pending.is_empty() {
             self.wait_oldest()?;
         }
+        // Finished: images in their new layouts, downloads readable, structures built. The
+        // staging set is released in `Drop`, which follows at once.
         self.state = State::Finished;
         finish(self.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
-        // The staging set is released in `Drop`, which follows at once.
         Ok(())
     }
 
@@ -412,7 +395,7 @@ impl<'a> Batch<'a> {
                     vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE | vk::AccessFlags2::HOST_READ,
                 ),
         );
-        let ctx = self.alloc.context().clone();
+        let ctx = self.alloc.context();
         // SAFETY: the command buffer is in the recording state.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.op("vkEndCommandBuffer")?;
         let cmd_infos = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
