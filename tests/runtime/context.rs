@@ -191,6 +191,7 @@ fn bring_your_own_device() {
             physical_device,
             device: device.clone(),
             queue_family_index: family,
+            transfer_queue: None,
             queue_index: 0,
             enabled: EnabledFeatures { debug_utils: true, ..Default::default() },
             message_log: Some(log.clone()),

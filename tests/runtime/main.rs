@@ -25,3 +25,4 @@ mod send_sync;
 mod shaders;
 mod staging;
 mod threads;
+mod transfer_queue;

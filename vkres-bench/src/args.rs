@@ -19,6 +19,8 @@ pub struct Args {
     pub only: Vec<String>,
     /// Whether to time the incremental build of 50 derived structs (needs cargo and the source tree).
     pub derive_build: bool,
+    /// Whether vkres's context opens a transfer queue where the device has one.
+    pub transfer_queue: bool,
 }
 
 /// The sections, in the order they run.
@@ -26,7 +28,7 @@ pub const SECTIONS: [&str; 6] = ["upload", "bundle", "small", "samplers", "accel
 
 pub const USAGE: &str = "\
 usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
-                   [--only SECTION,...] [--no-derive-build]
+                   [--only SECTION,...] [--no-derive-build] [--no-transfer-queue]
   --quick            small sizes, 2 runs: a smoke run (under a minute on lavapipe)
   --runs N           counted runs per way (default 7; quick: 2)
   --warmups N        uncounted runs per way first (default 1)
@@ -34,13 +36,22 @@ usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH
   --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
   --only LIST        run only these sections: upload,bundle,small,samplers,accel,derive
   --no-derive-build  skip timing the incremental build of 50 derived structs
+  --no-transfer-queue  vkres without a transfer queue (large uploads on the main queue)
 environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways)";
 
 impl Args {
     /// Parses `args` (without the program name).
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
-        let mut out =
-            Args { quick: false, runs: 0, warmups: 1, json: None, plot: None, only: Vec::new(), derive_build: true };
+        let mut out = Args {
+            quick: false,
+            runs: 0,
+            warmups: 1,
+            json: None,
+            plot: None,
+            only: Vec::new(),
+            derive_build: true,
+            transfer_queue: true,
+        };
         let mut runs = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -60,6 +71,7 @@ impl Args {
                     }
                 }
                 "--no-derive-build" => out.derive_build = false,
+                "--no-transfer-queue" => out.transfer_queue = false,
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument `{other}`")),
             }

@@ -62,7 +62,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> BenchResult<()> {
-    let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
+    let ctx = Context::new(ContextOptions::new().debug_utils(false).transfer_queue(args.transfer_queue))?;
     let caps = ctx.capabilities().clone();
     let alloc = ResourceAllocator::new(&ctx)?;
     let wgpu = if args.runs_section("upload") || args.runs_section("small") { WgpuWay::new() } else { None };
@@ -73,8 +73,15 @@ fn run(args: &Args) -> BenchResult<()> {
         println!("wgpu adapter: {}", wgpu.name());
     }
     println!(
-        "{} counted runs after {} warm-up(s) per way, ways interleaved; VK_EXT_external_memory_host: {}\n",
-        args.runs, args.warmups, caps.external_memory_host
+        "{} counted runs after {} warm-up(s) per way, ways interleaved; VK_EXT_external_memory_host: {}; \
+         transfer queue: {}\n",
+        args.runs,
+        args.warmups,
+        caps.external_memory_host,
+        match ctx.transfer_queue_family_index() {
+            Some(family) => format!("family {family} (large whole-buffer uploads copy there)"),
+            None => "none (everything on the main queue)".into(),
+        }
     );
 
     if args.runs_section("upload") {

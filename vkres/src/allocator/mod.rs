@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::{Batch, ImageUpload, InFlight, MipSource};
+pub use batch::{Batch, ImageUpload, InFlight, LANE_THRESHOLD, MipSource};
 pub use import::IMPORT_THRESHOLD;
 
 use crate::Context;

@@ -2,7 +2,8 @@
 //! its first command buffer and a fence costs about as much as a small build on a discrete GPU.
 //! The fences of a batch's partial submissions are kept too: on the H100's driver creating or
 //! destroying a fence takes about 0.5 ms (measured), which made a 256 MiB upload through a
-//! 64 MiB staging budget spend more time on its fences than on its copies.
+//! 64 MiB staging budget spend more time on its fences than on its copies. Batches that copy
+//! on the transfer queue also take command pools of that queue's family and semaphores here.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +28,14 @@ pub(crate) struct Recycled {
     pub fence: vk::Fence,
 }
 
+/// An idle command pool of the transfer queue's family (reset), with its command buffers.
+#[derive(Debug, Default)]
+pub(crate) struct TransferPool {
+    pub pool: vk::CommandPool,
+    /// Allocated by earlier batches, in the initial state.
+    pub command_buffers: Vec<vk::CommandBuffer>,
+}
+
 /// Shared by the clones of one [`ResourceAllocator`](super::ResourceAllocator).
 #[derive(Debug, Clone)]
 pub(crate) struct Recycler {
@@ -39,6 +48,14 @@ struct Shared {
     idle: Mutex<Vec<Recycled>>,
     /// Unsignalled fences, for partial submissions.
     fences: Mutex<Vec<vk::Fence>>,
+    /// Idle pools of the transfer queue's family.
+    transfer_pools: Mutex<Vec<TransferPool>>,
+    /// Unsignalled binary semaphores, no wait pending on them.
+    semaphores: Mutex<Vec<vk::Semaphore>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for Recycled {
@@ -50,7 +67,13 @@ impl std::fmt::Debug for Recycled {
 impl Recycler {
     pub fn new(ctx: &Arc<Context>) -> Self {
         Self {
-            shared: Arc::new(Shared { ctx: ctx.clone(), idle: Mutex::new(Vec::new()), fences: Mutex::new(Vec::new()) }),
+            shared: Arc::new(Shared {
+                ctx: ctx.clone(),
+                idle: Mutex::default(),
+                fences: Mutex::default(),
+                transfer_pools: Mutex::default(),
+                semaphores: Mutex::default(),
+            }),
         }
     }
 
@@ -119,6 +142,75 @@ impl Recycler {
     }
 }
 
+impl Recycler {
+    /// An idle pool of the transfer queue's family, else a new one (the context must have a
+    /// transfer queue).
+    pub fn transfer_pool(&self) -> Result<TransferPool> {
+        if let Some(pool) = lock(&self.shared.transfer_pools).pop() {
+            return Ok(pool);
+        }
+        let ctx = &self.shared.ctx;
+        let family = ctx.transfer_queue_family_index().unwrap_or_default();
+        let info = vk::CommandPoolCreateInfo::default()
+            .queue_family_index(family)
+            .flags(vk::CommandPoolCreateFlags::TRANSIENT);
+        ctx.fault_point("vkCreateCommandPool")?;
+        // SAFETY: a queue family of this device (the transfer queue's).
+        let pool = unsafe { ctx.device().create_command_pool(&info, None) }.op("vkCreateCommandPool")?;
+        // SAFETY: a live object of this device.
+        unsafe { ctx.set_debug_name(pool, "vkres transfer pool") };
+        Ok(TransferPool { pool, command_buffers: Vec::new() })
+    }
+
+    /// Resets `pool` and keeps it (with its command buffers) for a later batch, or destroys it.
+    ///
+    /// # Safety
+    /// No command buffer of the pool may be pending (a null pool is ignored).
+    pub unsafe fn give_transfer_pool(&self, pool: TransferPool) {
+        if pool.pool == vk::CommandPool::null() {
+            return;
+        }
+        let device = self.shared.ctx.device();
+        // SAFETY: not pending, by the caller's contract.
+        let reset = unsafe { device.reset_command_pool(pool.pool, vk::CommandPoolResetFlags::empty()) }.is_ok();
+        let mut idle = lock(&self.shared.transfer_pools);
+        if reset && idle.len() < KEEP {
+            idle.push(pool);
+        } else {
+            drop(idle);
+            // SAFETY: not pending, by the caller's contract; destroying the pool frees its buffers.
+            unsafe { device.destroy_command_pool(pool.pool, None) };
+        }
+    }
+
+    /// An unsignalled binary semaphore: an idle one given back, else a new one.
+    pub fn semaphore(&self) -> Result<vk::Semaphore> {
+        if let Some(semaphore) = lock(&self.shared.semaphores).pop() {
+            return Ok(semaphore);
+        }
+        let ctx = &self.shared.ctx;
+        ctx.fault_point("vkCreateSemaphore")?;
+        // SAFETY: plain object creation.
+        unsafe { ctx.device().create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }.op("vkCreateSemaphore")
+    }
+
+    /// Keeps `semaphore` for a later submission, or destroys it when enough are kept.
+    ///
+    /// # Safety
+    /// The semaphore must be unsignalled with no signal or wait pending: the submission that
+    /// waited on it has finished, or it was never submitted.
+    pub unsafe fn give_semaphore(&self, semaphore: vk::Semaphore) {
+        let mut idle = lock(&self.shared.semaphores);
+        if idle.len() < KEEP_FENCES {
+            idle.push(semaphore);
+        } else {
+            drop(idle);
+            // SAFETY: unused, by the caller's contract.
+            unsafe { self.shared.ctx.device().destroy_semaphore(semaphore, None) };
+        }
+    }
+}
+
 /// # Safety
 /// Neither object may be in use.
 unsafe fn destroy(ctx: &Context, recycled: Recycled) {
@@ -135,9 +227,18 @@ impl Drop for Shared {
             // SAFETY: idle pairs are unused (the contract of `give`).
             unsafe { destroy(&self.ctx, pair) };
         }
+        let device = self.ctx.device();
         for fence in self.fences.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
             // SAFETY: idle fences are unused (the contract of `give_fence`).
-            unsafe { self.ctx.device().destroy_fence(fence, None) };
+            unsafe { device.destroy_fence(fence, None) };
+        }
+        for pool in self.transfer_pools.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            // SAFETY: idle pools have nothing pending (the contract of `give_transfer_pool`).
+            unsafe { device.destroy_command_pool(pool.pool, None) };
+        }
+        for semaphore in self.semaphores.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            // SAFETY: idle semaphores are unused (the contract of `give_semaphore`).
+            unsafe { device.destroy_semaphore(semaphore, None) };
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct DeviceCapabilities {
     pub memory_properties: vk::PhysicalDeviceMemoryProperties,
     /// The queue family of the context's queue.
     pub queue_family_index: u32,
+    /// The family of the context's transfer queue, if it opened one (see
+    /// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
+    pub transfer_queue_family_index: Option<u32>,
 }
 
 impl DeviceCapabilities {

@@ -1,14 +1,14 @@
 //! Headless creation: instance, messenger, physical-device choice, device and queue.
 
 use std::ffi::{CStr, CString, c_char};
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
 use super::capabilities::{DeviceCapabilities, fixed_cstr};
 use super::options::{ContextOptions, DeviceSelector, DeviceSummary};
-use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue};
+use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue, TransferQueue};
 use crate::error::{Error, Result, VkContext};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
@@ -51,6 +51,11 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
 
     // SAFETY: the family and index were requested in VkDeviceCreateInfo.
     let queue = unsafe { device.get_device_queue(chosen.queue_family, 0) };
+    let transfer = transfer_family(&chosen, &options).map(|family| {
+        // SAFETY: requested in VkDeviceCreateInfo (`create_device` asks for the same family).
+        let handle = unsafe { device.get_device_queue(family, 0) };
+        TransferQueue { family, queue: Queue::new(handle) }
+    });
     let messenger = guard.messenger.take();
     guard.armed = false; // ownership passes to the context
     Ok(Context {
@@ -60,11 +65,13 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         log,
         physical_device: chosen.physical_device,
         device,
-        queue: Queue { handle: queue, lock: Mutex::new(()) },
+        queue: Queue::new(queue),
+        transfer,
         extensions,
         capabilities,
         ownership: Ownership::Owned,
         submissions: AtomicU64::new(0),
+        transfer_submissions: AtomicU64::new(0),
         image_formats: Default::default(),
         formats: Default::default(),
         faults: Default::default(),
@@ -138,6 +145,8 @@ struct Candidate {
     physical_device: vk::PhysicalDevice,
     summary: DeviceSummary,
     queue_family: u32,
+    /// A family that transfers but neither draws nor computes, if the device has one.
+    transfer_family: Option<u32>,
     extensions: Vec<CString>,
 }
 
@@ -167,6 +176,17 @@ fn describe(instance: &ash::Instance, index: usize, pd: vk::PhysicalDevice) -> R
         .iter()
         .position(|f| f.queue_flags.contains(universal))
         .or_else(|| families.iter().position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE)));
+    // The transfer-only family with the fewest other abilities (sparse binding, video...).
+    let transfer_family = families
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.queue_count > 0
+                && f.queue_flags.contains(vk::QueueFlags::TRANSFER)
+                && !f.queue_flags.intersects(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE)
+        })
+        .min_by_key(|(_, f)| f.queue_flags.as_raw().count_ones())
+        .map(|(i, _)| i as u32);
 
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut v13 = vk::PhysicalDeviceVulkan13Features::default();
@@ -188,6 +208,7 @@ fn describe(instance: &ash::Instance, index: usize, pd: vk::PhysicalDevice) -> R
             suitable,
         },
         queue_family: family.unwrap_or(0) as u32,
+        transfer_family,
         extensions,
     })
 }
@@ -331,8 +352,12 @@ fn create_device(
     }
 
     let priorities = [1.0f32];
-    let queue_infos =
-        [vk::DeviceQueueCreateInfo::default().queue_family_index(chosen.queue_family).queue_priorities(&priorities)];
+    let mut queue_infos = vec![
+        vk::DeviceQueueCreateInfo::default().queue_family_index(chosen.queue_family).queue_priorities(&priorities),
+    ];
+    if let Some(family) = transfer_family(chosen, options) {
+        queue_infos.push(vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities));
+    }
     let info = vk::DeviceCreateInfo::default()
         .queue_create_infos(&queue_infos)
         .enabled_extension_names(&ext_names)
@@ -347,7 +372,7 @@ fn create_device(
         external_memory_host: external_memory_host
             .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
     };
-    let capabilities = query_capabilities(
+    let mut capabilities = query_capabilities(
         instance,
         pd,
         chosen.queue_family,
@@ -362,7 +387,13 @@ fn create_device(
             descriptor_indexing,
         },
     );
+    capabilities.transfer_queue_family_index = transfer_family(chosen, options);
     Ok((device, extensions, capabilities))
+}
+
+/// The transfer-only family the context opens a queue of, if any.
+fn transfer_family(chosen: &Candidate, options: &ContextOptions) -> Option<u32> {
+    chosen.transfer_family.filter(|_| options.transfer_queue)
 }
 
 /// Whether `v12` (the device's supported features) has every descriptor-indexing feature the
@@ -444,5 +475,6 @@ pub(super) fn query_capabilities(
         max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
         memory_properties,
         queue_family_index,
+        transfer_queue_family_index: None,
     }
 }

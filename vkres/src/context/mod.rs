@@ -37,10 +37,26 @@ struct Messenger {
     handle: vk::DebugUtilsMessengerEXT,
 }
 
-/// The context's queue; `vkQueueSubmit` needs external synchronisation, so it sits behind a lock.
+/// A queue of the context; `vkQueueSubmit` needs external synchronisation, so it sits behind a lock.
 struct Queue {
     handle: vk::Queue,
     lock: Mutex<()>,
+}
+
+impl Queue {
+    fn new(handle: vk::Queue) -> Self {
+        Self { handle, lock: Mutex::new(()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The queue of a transfer-only family (see [`Context::transfer_queue_family_index`]).
+struct TransferQueue {
+    family: u32,
+    queue: Queue,
 }
 
 /// Device-level extension function tables, present where the context enabled the extension.
@@ -63,10 +79,15 @@ pub struct Context {
     physical_device: vk::PhysicalDevice,
     device: ash::Device,
     queue: Queue,
+    /// A queue of a family that only transfers, where the device has one and the options
+    /// asked for it: batches copy large buffer uploads on it.
+    transfer: Option<TransferQueue>,
     extensions: Extensions,
     capabilities: DeviceCapabilities,
     ownership: Ownership,
     submissions: AtomicU64,
+    /// Of `submissions`, those made to the transfer queue.
+    transfer_submissions: AtomicU64,
     faults: faults::FaultCounter,
     /// Answers of `vkGetPhysicalDeviceImageFormatProperties`, which do not change.
     image_formats: Mutex<HandleMap<ImageFormatKey, ImageFormatAnswer>>,
@@ -144,7 +165,27 @@ impl Context {
 
     /// Locks the queue for a caller's own `vkQueue*` call.
     pub fn lock_queue(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.queue.lock.lock().unwrap_or_else(|e| e.into_inner())
+        self.queue.lock()
+    }
+
+    /// The family of the context's transfer queue: a family that transfers but neither draws
+    /// nor computes (the copy engines of a discrete GPU), where the device has one and
+    /// [`ContextOptions::transfer_queue`] is on. Batches copy large whole-buffer uploads on it,
+    /// with the queue-family ownership transfer back to [`queue_family_index`](Self::queue_family_index).
+    /// `None` on devices with a single family (lavapipe): everything runs on [`queue`](Self::queue).
+    pub fn transfer_queue_family_index(&self) -> Option<u32> {
+        self.transfer.as_ref().map(|t| t.family)
+    }
+
+    /// The transfer queue (see [`transfer_queue_family_index`](Self::transfer_queue_family_index)).
+    /// Anything outside vkres that uses it must hold [`lock_transfer_queue`](Self::lock_transfer_queue).
+    pub fn transfer_queue(&self) -> Option<vk::Queue> {
+        self.transfer.as_ref().map(|t| t.queue.handle)
+    }
+
+    /// Locks the transfer queue for a caller's own `vkQueue*` call (`None` without one).
+    pub fn lock_transfer_queue(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        self.transfer.as_ref().map(|t| t.queue.lock())
     }
 
     /// Submits to the context's queue under its lock, and counts the submission.
@@ -161,6 +202,34 @@ impl Context {
         unsafe { self.device.queue_submit2(self.queue.handle, submits, fence) }.op("vkQueueSubmit2")?;
         self.submissions.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// [`submit`](Self::submit) to the transfer queue.
+    ///
+    /// # Safety
+    /// As [`submit`](Self::submit), with command buffers of the transfer family; the context
+    /// must have a transfer queue.
+    pub(crate) unsafe fn submit_transfer(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
+        self.fault_point("vkQueueSubmit2")?;
+        let transfer = self.transfer.as_ref().ok_or(crate::Error::MissingFeature {
+            feature: "a transfer-only queue family",
+            operation: "submit to the transfer queue",
+        })?;
+        let _guard = transfer.queue.lock();
+        // SAFETY: as in `submit`, on the transfer queue, locked above.
+        unsafe { self.device.queue_submit2(transfer.queue.handle, submits, fence) }.op("vkQueueSubmit2")?;
+        self.submissions.fetch_add(1, Ordering::Relaxed);
+        self.transfer_submissions.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Waits until the transfer queue (if any) is idle: what a batch does when a submission
+    /// that was to wait for the transfer queue's work failed, before it frees what that work reads.
+    pub(crate) fn wait_transfer_idle(&self) -> Result<()> {
+        let Some(transfer) = &self.transfer else { return Ok(()) };
+        let _guard = transfer.queue.lock();
+        // SAFETY: a queue of this device, externally synchronised by the lock held above.
+        unsafe { self.device.queue_wait_idle(transfer.queue.handle) }.op("vkQueueWaitIdle")
     }
 
     /// `vkGetPhysicalDeviceFormatProperties` for the context's physical device, asked of the
@@ -207,16 +276,22 @@ impl Context {
         answer
     }
 
-    /// Queue submissions made through this context so far.
+    /// Queue submissions made through this context so far (to both of its queues).
     pub fn submission_count(&self) -> u64 {
         self.submissions.load(Ordering::Relaxed)
+    }
+
+    /// Of [`submission_count`](Self::submission_count), those made to the transfer queue.
+    pub fn transfer_submission_count(&self) -> u64 {
+        self.transfer_submissions.load(Ordering::Relaxed)
     }
 
     /// Waits until the device is idle.
     pub fn wait_idle(&self) -> Result<()> {
         let _guard = self.lock_queue();
+        let _transfer = self.lock_transfer_queue();
         // SAFETY: the device is alive; vkDeviceWaitIdle needs every queue externally
-        // synchronised, and this context has only the one queue, locked above.
+        // synchronised, and this context's queues are both locked above.
         unsafe { self.device.device_wait_idle() }.op("vkDeviceWaitIdle")
     }
 

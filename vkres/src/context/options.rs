@@ -71,6 +71,7 @@ pub struct ContextOptions {
     pub(crate) debug_utils: bool,
     pub(crate) echo_messages: bool,
     pub(crate) ray_tracing: bool,
+    pub(crate) transfer_queue: bool,
     pub(crate) device: DeviceSelector,
 }
 
@@ -83,6 +84,7 @@ impl Default for ContextOptions {
             debug_utils: true,
             echo_messages: true,
             ray_tracing: true,
+            transfer_queue: true,
             device: DeviceSelector::Auto,
         }
     }
@@ -135,6 +137,15 @@ impl ContextOptions {
     /// has them (default on). Off: the context never enables them, even where present.
     pub fn ray_tracing(mut self, on: bool) -> Self {
         self.ray_tracing = on;
+        self
+    }
+
+    /// Opens a second queue, of a family that only transfers, where the device has one (default
+    /// on): batches then copy large whole-buffer uploads there, on the copy engines, while the
+    /// main queue goes on with other work (see [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
+    /// Off: every command goes to the one queue.
+    pub fn transfer_queue(mut self, on: bool) -> Self {
+        self.transfer_queue = on;
         self
     }
 

@@ -1,11 +1,10 @@
 //! Bring your own device: a [`Context`] over an instance and device the caller made.
 
-use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
 use ash::vk;
 
-use super::{Context, Extensions, MessageLog, Queue};
+use super::{Context, Extensions, MessageLog, Queue, TransferQueue};
 use crate::error::{Error, Result};
 
 /// Who destroys the instance and device of a context.
@@ -61,6 +60,10 @@ pub struct RawDevice {
     pub queue_family_index: u32,
     /// The index of that queue in its family.
     pub queue_index: u32,
+    /// A queue of a transfer-only family, as `(family, index in the family)`, for large
+    /// uploads (see [`Context::transfer_queue_family_index`]); `None` sends everything to the
+    /// queue above.
+    pub transfer_queue: Option<(u32, u32)>,
     /// What the creator enabled.
     pub enabled: EnabledFeatures,
     /// Where validation messages go, if the creator routes them (see
@@ -90,7 +93,8 @@ impl Context {
     /// `physical_device` of `instance`, with API version 1.3, `bufferDeviceAddress`,
     /// `synchronization2`, a queue at `queue_family_index`/`queue_index`, and every feature
     /// and extension `raw.enabled` claims. No other code may use that queue without holding
-    /// [`Context::lock_queue`]. With `Borrowed`, device and instance must outlive the context.
+    /// [`Context::lock_queue`] (nor the transfer queue without [`Context::lock_transfer_queue`]).
+    /// With `Borrowed`, device and instance must outlive the context.
     pub unsafe fn from_raw(raw: RawDevice, ownership: Ownership) -> Result<std::sync::Arc<Self>> {
         // SAFETY: the caller vouches that the physical device belongs to the instance.
         let families = unsafe { raw.instance.get_physical_device_queue_family_properties(raw.physical_device) };
@@ -105,6 +109,24 @@ impl Context {
         }
         // SAFETY: the caller vouches the queue was requested at device creation.
         let queue = unsafe { raw.device.get_device_queue(raw.queue_family_index, raw.queue_index) };
+        let transfer = match raw.transfer_queue {
+            Some((family, index)) => {
+                let ok = families.get(family as usize).is_some_and(|f| {
+                    f.queue_flags.contains(vk::QueueFlags::TRANSFER)
+                        && index < f.queue_count
+                        && family != raw.queue_family_index
+                });
+                if !ok {
+                    return Err(Error::NoSuitableDevice(format!(
+                        "queue {index} of family {family} is not a transfer queue of another family than the main queue's"
+                    )));
+                }
+                // SAFETY: the caller vouches the queue was requested at device creation.
+                let handle = unsafe { raw.device.get_device_queue(family, index) };
+                Some(TransferQueue { family, queue: Queue::new(handle) })
+            }
+            None => None,
+        };
         let e = raw.enabled;
         let extensions = Extensions {
             debug_utils: e.debug_utils.then(|| ash::ext::debug_utils::Device::new(&raw.instance, &raw.device)),
@@ -115,8 +137,9 @@ impl Context {
                 .external_memory_host
                 .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
         };
-        let capabilities =
+        let mut capabilities =
             super::create::query_capabilities(&raw.instance, raw.physical_device, raw.queue_family_index, e);
+        capabilities.transfer_queue_family_index = transfer.as_ref().map(|t| t.family);
         Ok(std::sync::Arc::new(Context {
             entry: raw.entry,
             instance: raw.instance,
@@ -124,11 +147,13 @@ impl Context {
             log: raw.message_log.unwrap_or_else(|| MessageLog::new(true)),
             physical_device: raw.physical_device,
             device: raw.device,
-            queue: Queue { handle: queue, lock: Mutex::new(()) },
+            queue: Queue::new(queue),
+            transfer,
             extensions,
             capabilities,
             ownership,
             submissions: AtomicU64::new(0),
+            transfer_submissions: AtomicU64::new(0),
             image_formats: Default::default(),
             formats: Default::default(),
             faults: Default::default(),

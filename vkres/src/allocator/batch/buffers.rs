@@ -37,22 +37,30 @@ impl Batch<'_> {
             return Ok(());
         }
         self.hold(dst.keep_alive());
+        // Large whole-buffer uploads are copied on the transfer queue where there is one
+        // (`transfer.rs`); each piece asks again, as a round in between may have handed dst over.
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
+        let mut ordered = false;
         for (i, part) in data.chunks(piece).enumerate() {
             let space = self.stage(part.len() as u64, 4)?;
             space.write(part)?;
-            if i == 0 {
-                self.order_transfer(space.buffer.handle(), dst.handle());
-            } else {
-                // Later pieces write other bytes of dst: no barrier between them is needed.
-                self.written.insert(dst.handle());
-            }
             let region = vk::BufferCopy {
                 src_offset: space.offset,
                 dst_offset: offset + (i * piece) as u64,
                 size: part.len() as u64,
             };
+            if self.lane_takes(dst, offset, len) {
+                self.lane_copy(space.buffer.handle(), dst.handle(), region)?;
+                continue;
+            }
+            if !ordered {
+                self.order_transfer(space.buffer.handle(), dst.handle());
+                ordered = true;
+            } else {
+                // Later pieces write other bytes of dst: no barrier between them is needed.
+                self.written.insert(dst.handle());
+            }
             // SAFETY: both buffers are live (and held by this batch until its fence signals), the
             // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
             unsafe { self.device().cmd_copy_buffer(self.cmd, space.buffer.handle(), dst.handle(), &[region]) };
@@ -110,8 +118,10 @@ impl Batch<'_> {
     /// host-visible, and no earlier command of this batch touches it, the host writes the data
     /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
     fn write_directly(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<bool> {
-        let direct =
-            dst.direct_writable() && !self.written.contains(&dst.handle()) && !self.read.contains(&dst.handle());
+        let direct = dst.direct_writable()
+            && !self.written.contains(&dst.handle())
+            && !self.read.contains(&dst.handle())
+            && !self.lane.owns(dst.handle());
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }

@@ -24,6 +24,8 @@ pub struct InFlight {
     pub(super) pool: vk::CommandPool,
     pub(super) allocated: Vec<vk::CommandBuffer>,
     pub(super) own_fence: vk::Fence,
+    /// The transfer lane's pool and semaphores, given back with the rest.
+    pub(super) lane: super::transfer::Lane,
     pub(super) fence: Option<(Fence, u64)>,
     pub(super) staging: StagingMemoryManager,
     pub(super) set: SetId,
@@ -82,9 +84,13 @@ impl Drop for InFlight {
             }
             self.complete();
         }
-        // SAFETY: the work finished (waited above), so the pool's command buffers are not
-        // pending; the batch's own fence was never submitted. The next batch reuses them.
-        unsafe { self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence) };
+        // SAFETY: the work finished (waited above), so the pools' command buffers are not
+        // pending and the submissions that waited on the lane's semaphores are done; the
+        // batch's own fence was never submitted. The next batch reuses them.
+        unsafe {
+            self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence);
+            self.lane.give_back(&self.recycler);
+        }
         // `keep_alive` drops after this body.
     }
 }

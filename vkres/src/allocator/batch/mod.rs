@@ -7,6 +7,7 @@ mod accel;
 mod buffers;
 mod images;
 mod in_flight;
+mod transfer;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use ash::vk;
 
 pub use images::{ImageUpload, MipSource};
 pub use in_flight::InFlight;
+pub use transfer::LANE_THRESHOLD;
 
 use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
@@ -103,6 +105,8 @@ pub struct Batch<'a> {
     completions: Vec<Arc<AtomicBool>>,
     /// Image uploads whose commands are recorded together at the next flush (`images.rs`).
     pending_uploads: images::PendingUploads,
+    /// Large uploads copied on the transfer queue (`transfer.rs`).
+    lane: transfer::Lane,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -143,6 +147,7 @@ impl<'a> Batch<'a> {
             built_here: HandleSet::default(),
             accel_recorded: false,
             pending_uploads: images::PendingUploads::default(),
+            lane: transfer::Lane::default(),
         };
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
@@ -165,12 +170,18 @@ impl<'a> Batch<'a> {
         Ok(batch)
     }
 
-    /// Begins recording into the pool's next command buffer: one a recycled pool brought along,
-    /// else a newly allocated one.
+    /// Begins recording into the pool's next command buffer.
     fn begin_command_buffer(&mut self) -> Result<()> {
+        self.cmd = self.next_command_buffer()?;
+        Ok(())
+    }
+
+    /// Begins the pool's next command buffer: one a recycled pool brought along, else a newly
+    /// allocated one.
+    fn next_command_buffer(&mut self) -> Result<vk::CommandBuffer> {
         let device = self.alloc.context().device();
-        if let Some(&cmd) = self.allocated.get(self.begun) {
-            self.cmd = cmd;
+        let cmd = if let Some(&cmd) = self.allocated.get(self.begun) {
+            cmd
         } else {
             let alloc_info = vk::CommandBufferAllocateInfo::default()
                 .command_pool(self.pool)
@@ -179,17 +190,18 @@ impl<'a> Batch<'a> {
             self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
             // SAFETY: the pool is live and used by this batch only.
             let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-            self.cmd = cmds.first().copied().unwrap_or_default();
-            self.allocated.push(self.cmd);
+            let cmd = cmds.first().copied().unwrap_or_default();
+            self.allocated.push(cmd);
             // SAFETY: a live object of this device.
-            unsafe { self.alloc.context().set_debug_name(self.cmd, "vkres batch") };
-        }
+            unsafe { self.alloc.context().set_debug_name(cmd, "vkres batch") };
+            cmd
+        };
         self.begun += 1;
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
         // SAFETY: a command buffer of the batch's pool in the initial state: newly allocated,
         // or reset with its pool when the pool was recycled, and not begun by this batch yet.
-        unsafe { device.begin_command_buffer(self.cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        Ok(())
+        unsafe { device.begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
+        Ok(cmd)
     }
 
     /// The allocator this batch creates resources with.
@@ -241,23 +253,28 @@ impl<'a> Batch<'a> {
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self) -> Result<()> {
         let fence = self.alloc.recycler.fence()?;
-        if let Err(e) = self.close_and_submit(fence) {
-            // SAFETY: the submission failed, so nothing signals the fence.
-            unsafe { self.alloc.recycler.give_fence(fence) };
-            return Err(e);
-        }
+        let main_submitted = match self.close_and_submit(fence, false) {
+            Ok(main) => main,
+            Err(e) => {
+                // SAFETY: the submission failed, so nothing signals the fence.
+                unsafe { self.alloc.recycler.give_fence(fence) };
+                return Err(e);
+            }
+        };
         self.pending.push_back(Pending { fence, set: self.set });
         self.submitted_layouts = self.layouts.clone();
-        // The submitted command buffer stays allocated (and untouched) until the pool is
-        // destroyed after every wait.
-        self.begin_command_buffer()?;
         self.state = State::Recording;
         self.set = self.alloc.staging().open_set();
         self.staged = 0;
         self.commands = 0;
-        // The submission's closing barrier orders everything recorded after it.
-        self.written.clear();
-        self.read.clear();
+        if main_submitted {
+            // The submitted command buffer stays allocated (and untouched) until the pool is
+            // recycled after every wait.
+            self.begin_command_buffer()?;
+            // The submission's closing barrier orders everything recorded after it.
+            self.written.clear();
+            self.read.clear();
+        }
         Ok(())
     }
 
@@ -328,6 +345,10 @@ impl<'a> Batch<'a> {
     /// Inserts a transfer-to-transfer barrier if a copy from `src` to `dst` would race with an
     /// earlier transfer of this batch (read-after-write, write-after-write, write-after-read).
     fn order_transfer(&mut self, src: vk::Buffer, dst: vk::Buffer) {
+        if self.alloc.context().transfer_queue_family_index().is_some() {
+            self.lane.touch(src);
+            self.lane.touch(dst);
+        }
         if self.written.contains(&src) || self.written.contains(&dst) || self.read.contains(&dst) {
             let barrier = vk::MemoryBarrier2::default()
                 .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
@@ -355,12 +376,12 @@ impl<'a> Batch<'a> {
     /// every command went out with earlier partial submissions waits for those.
     pub fn submit_and_wait(mut self) -> Result<()> {
         self.check_recording()?;
-        if self.commands == 0 && self.pending.is_empty() {
+        if self.commands == 0 && self.pending.is_empty() && !self.lane.busy() {
             return Ok(());
         }
-        if self.commands > 0 {
+        if self.commands > 0 || self.lane.busy() {
             let fence = self.fence;
-            self.close_and_submit(fence)?;
+            self.close_and_submit(fence, true)?;
             // SAFETY: the fence belongs to this device.
             unsafe { self.device().wait_for_fences(&[fence], true, u64::MAX) }.op("vkWaitForFences")?;
         }
@@ -374,10 +395,53 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// Submits the work recorded so far, without waiting, behind a closing barrier.
-    fn close_and_submit(&mut self, fence: vk::Fence) -> Result<()> {
+    /// Submits the work recorded so far, without waiting, behind a closing barrier; `last` for
+    /// the batch's last round. Lane copies go to the transfer queue (see `transfer.rs`): alone,
+    /// with `fence`, when the round has nothing else and is not the last (then the main command
+    /// buffer goes on recording and this returns `false`); else before the main submission,
+    /// which waits for them, acquires what they hand over and signals `fence`.
+    fn close_and_submit(&mut self, fence: vk::Fence, last: bool) -> Result<bool> {
         self.flush_image_uploads();
         self.record_builds()?;
+        let main_work = self.commands > self.lane.copies;
+        let round = self.close_lane(last || main_work)?;
+        let mut waits = Vec::new();
+        let mut acquire = None;
+        if let Some(round) = &round {
+            if !last && !main_work {
+                self.submit_lane(round, Some(fence))?;
+                self.submissions += 1;
+                return Ok(false);
+            }
+            // Recorded before the lane's submission: nothing can fail between the two submissions
+            // but the main one.
+            if !round.handed.is_empty() {
+                acquire = Some(self.acquire_command(&round.handed)?);
+            }
+            let semaphore = self.submit_lane(round, None)?;
+            self.submissions += 1;
+            waits.extend(semaphore.map(|s| {
+                vk::SemaphoreSubmitInfo::default().semaphore(s).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+            }));
+        }
+        let submitted = self.close_and_submit_main(fence, &waits, acquire);
+        if submitted.is_err() && round.is_some() {
+            // The lane's round is in flight with no fence: wait for it before anything it reads
+            // is freed. Its semaphore stays signalled: it is destroyed, not recycled.
+            let _ = self.alloc.context().wait_transfer_idle();
+            self.lane.forget_last_semaphore(self.alloc.context());
+        }
+        submitted.map(|()| true)
+    }
+
+    /// The main half of [`close_and_submit`](Self::close_and_submit): the closing barrier, then
+    /// one submission of `acquire` (if any) and the main command buffer, waiting on `waits`.
+    fn close_and_submit_main(
+        &mut self,
+        fence: vk::Fence,
+        waits: &[vk::SemaphoreSubmitInfo<'_>],
+        acquire: Option<vk::CommandBuffer>,
+    ) -> Result<()> {
         let (mut src_stages, mut src_access) =
             (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
         if self.accel_recorded {
@@ -398,10 +462,15 @@ impl<'a> Batch<'a> {
         let ctx = self.alloc.context();
         // SAFETY: the command buffer is in the recording state.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.op("vkEndCommandBuffer")?;
-        let cmd_infos = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
-        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmd_infos);
-        // SAFETY: the command buffer is executable and refers only to resources this batch
-        // holds; the fence is unsignalled and used by no other submission.
+        let cmd_infos: Vec<_> = acquire
+            .into_iter()
+            .chain([self.cmd])
+            .map(|cmd| vk::CommandBufferSubmitInfo::default().command_buffer(cmd))
+            .collect();
+        let submit = vk::SubmitInfo2::default().wait_semaphore_infos(waits).command_buffer_infos(&cmd_infos);
+        // SAFETY: the command buffers are executable and refer only to resources this batch
+        // holds; the fence is unsignalled and used by no other submission; each semaphore is
+        // signalled by a lane submission made just before, waited on by this one only.
         unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
         self.submissions += 1;
@@ -420,12 +489,12 @@ impl<'a> Batch<'a> {
             self.wait_oldest()?;
         }
         let mut armed = None;
-        if self.commands > 0 {
+        if self.commands > 0 || self.lane.busy() {
             let generation = fence.arm().ok_or_else(|| Error::InvalidDescription {
                 name: "vkres batch".into(),
                 reason: "the fence already signals a pending submission".into(),
             })?;
-            if let Err(e) = self.close_and_submit(fence.handle()) {
+            if let Err(e) = self.close_and_submit(fence.handle(), true) {
                 fence.disarm();
                 return Err(e);
             }
@@ -438,6 +507,7 @@ impl<'a> Batch<'a> {
             pool: std::mem::replace(&mut self.pool, vk::CommandPool::null()),
             allocated: std::mem::take(&mut self.allocated),
             own_fence: std::mem::replace(&mut self.fence, vk::Fence::null()),
+            lane: std::mem::take(&mut self.lane),
             fence: armed,
             staging: self.alloc.staging().clone(),
             set: self.set,
@@ -484,12 +554,15 @@ impl Drop for Batch<'_> {
                 self.alloc.staging().release_resource_set(p.set);
             }
             if idle {
-                // SAFETY: nothing pending uses the pool or the fence (waited above, or never
-                // submitted); an `InFlight` took them (leaving null) if it owns the work.
+                // SAFETY: nothing pending uses the pools, the fence or the semaphores (waited
+                // above, or never submitted); an `InFlight` took them (leaving null or empty)
+                // if it owns the work.
                 self.alloc.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.fence);
+                self.lane.give_back(&self.alloc.recycler);
             } else {
                 device.destroy_fence(self.fence, None);
                 device.destroy_command_pool(self.pool, None);
+                self.lane.destroy(self.alloc.context());
             }
         }
         // Work that was submitted before a failure did run: its images are in those layouts.

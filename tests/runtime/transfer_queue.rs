@@ -1,0 +1,104 @@
+//! Large uploads on the transfer queue: whole-buffer uploads of at least `LANE_THRESHOLD`
+//! bytes are copied on a transfer-only queue family where the device has one (the H100) and
+//! handed to the main queue's family with ownership transfers; lavapipe has one family, so
+//! there the same uploads run on the main queue, and the tests check that too. Either way the
+//! data must read back byte for byte, with validation and synchronization validation clean.
+
+use vkres::{Buffer, BufferDesc, ContextOptions, Fence, LANE_THRESHOLD, StagingConfig, vk};
+
+use crate::support::{Gpu, noise};
+
+const MIB: u64 = 1 << 20;
+
+fn buffer(gpu: &Gpu, size: u64, name: &str) -> Buffer {
+    let usage =
+        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
+    gpu.alloc().create_buffer(&BufferDesc::new(size, usage).name(name)).expect("buffer")
+}
+
+/// Transfer-queue submissions `work` makes, and whether the device has a transfer queue.
+fn transfer_submissions(gpu: &Gpu, work: impl FnOnce()) -> (u64, bool) {
+    let before = gpu.ctx().transfer_submission_count();
+    work();
+    let lane = gpu.ctx().transfer_queue_family_index().is_some();
+    let made = gpu.ctx().transfer_submission_count() - before;
+    if !lane {
+        println!(
+            "{} has no transfer-only queue family: uploads ran on the main queue",
+            gpu.ctx().capabilities().device_name
+        );
+    }
+    (made, lane)
+}
+
+/// One batch: a whole-buffer upload copied on to another buffer and downloaded in the same
+/// round (the main queue acquires it within the round), a second one downloaded, and a
+/// partial upload into a buffer the lane already owns (it stays on the lane, ordered after
+/// the whole one).
+#[test]
+fn one_batch_uploads_on_the_transfer_queue_and_uses_the_data() {
+    let gpu = Gpu::new();
+    let size = LANE_THRESHOLD + 3 * MIB;
+    let (a, b, copy) = (buffer(&gpu, size, "a"), buffer(&gpu, size, "b"), buffer(&gpu, size, "copy of a"));
+    let (data_a, mut data_b) = (noise(size as usize, 1), noise(size as usize, 2));
+    let patch = noise(4096, 3);
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let mut batch = gpu.alloc().batch().expect("batch");
+        batch.upload_bytes(&a, 0, &data_a).expect("upload a");
+        batch.copy_buffer(&a, 0, &copy, 0, size).expect("copy a");
+        batch.upload_bytes(&b, 0, &data_b).expect("upload b");
+        batch.upload_bytes(&b, MIB, &patch).expect("patch b");
+        let downloads = [&a, &copy, &b].map(|buf| batch.download_buffer(buf).expect("download"));
+        batch.submit_and_wait().expect("submit");
+        data_b[MIB as usize..MIB as usize + patch.len()].copy_from_slice(&patch);
+        let [got_a, got_copy, got_b] = downloads.map(|d| d.bytes().expect("bytes"));
+        assert!(got_a == data_a, "a differs");
+        assert!(got_copy == data_a, "the copy of a differs");
+        assert!(got_b == data_b, "b (uploaded, then patched) differs");
+    });
+    // One round: the lane's submission, then the main one.
+    assert_eq!(submissions, u64::from(lane), "transfer-queue submissions");
+}
+
+/// An upload several times the staging budget: the rounds before the last go to the transfer
+/// queue alone, the last hands the buffer over. Through `submit_with_fence` too.
+#[test]
+fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget: 4 * MIB, chunk_size: MIB }).expect("staging");
+    let size = 3 * LANE_THRESHOLD;
+    let data = noise(size as usize, 4);
+    let target = buffer(&gpu, size, "streamed");
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let mut batch = alloc.batch().expect("batch");
+        batch.upload_bytes(&target, 0, &data).expect("upload");
+        batch.submit_and_wait().expect("submit");
+    });
+    assert!(gpu.read_back(&target) == data, "the streamed upload differs");
+    let rounds = size / (2 * MIB);
+    println!("{} MiB through 4 MiB of staging: {submissions} transfer-queue submissions", size / MIB);
+    assert!(!lane || submissions >= rounds, "{submissions} transfer submissions for {rounds} rounds");
+    assert!(lane || submissions == 0);
+
+    let again = noise(size as usize, 5);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_bytes(&target, 0, &again).expect("upload");
+    batch.submit_with_fence(&fence).expect("submit").wait().expect("wait");
+    assert!(gpu.read_back(&target) == again, "the second upload differs");
+}
+
+/// With the transfer queue turned off, nothing goes there and the data still arrives.
+#[test]
+fn transfer_queue_off_uses_the_main_queue() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(false));
+    assert_eq!(gpu.ctx().transfer_queue_family_index(), None);
+    let size = LANE_THRESHOLD;
+    let data = noise(size as usize, 6);
+    let target = buffer(&gpu, size, "main queue");
+    let (submissions, _) = transfer_submissions(&gpu, || {
+        gpu.alloc().upload_now(&target, 0, &data).expect("upload");
+    });
+    assert_eq!(submissions, 0);
+    assert!(gpu.read_back(&target) == data);
+}
