@@ -1,0 +1,299 @@
+//! The hand-written BLAS build, as `vkres-bench`'s `HandWritten::build_blases` does it for one
+//! mesh (VMA, one command pool with one command buffer, one fence, `ash`'s extension functions),
+//! with knobs that each switch one of its choices to the one vkres makes.
+
+use std::time::Instant;
+
+use vk_mem::Alloc;
+use vkres::Context;
+use vkres::ash::{self, vk};
+
+pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Which of vkres's choices the hand-written build takes; all `false` is vkres-bench's way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Knobs {
+    /// vkres's closing barrier (build and transfer writes to all commands and the host, reads
+    /// and writes) instead of all writes to all reads.
+    pub vkres_barrier: bool,
+    /// A VMA made as vkres's `VmaAllocator::new` makes it: heap size limits equal to the heaps.
+    pub heap_limits: bool,
+    /// Storage with `MemoryUsage::Auto` (vkres's `MemoryLocation::Auto`), not `AutoPreferDevice`.
+    pub auto_storage: bool,
+    /// A `TRANSIENT` pool reset after the wait (vkres's recycled pool), not a plain pool reset
+    /// before recording.
+    pub transient_pool: bool,
+    /// Storage and scratch in dedicated allocations: not vkres's choice, but what a large
+    /// structure gets from VMA anyway (over half of a 256 MiB block); a fresh `vkAllocateMemory`
+    /// and `vkFreeMemory` each per build.
+    pub dedicated: bool,
+}
+
+/// Triangle geometry by device address, as the hand-written way holds it.
+pub struct Mesh {
+    pub vertices: vk::DeviceAddress,
+    pub vertex_count: u32,
+    pub indices: vk::DeviceAddress,
+    pub triangles: u32,
+}
+
+impl Mesh {
+    fn geometry(&self) -> vk::AccelerationStructureGeometryKHR<'static> {
+        let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
+            .vertex_format(vk::Format::R32G32B32_SFLOAT)
+            .vertex_data(vk::DeviceOrHostAddressConstKHR { device_address: self.vertices })
+            .vertex_stride(12)
+            .max_vertex(self.vertex_count - 1)
+            .index_type(vk::IndexType::UINT32)
+            .index_data(vk::DeviceOrHostAddressConstKHR { device_address: self.indices });
+        vk::AccelerationStructureGeometryKHR::default()
+            .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
+            .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
+            .flags(vk::GeometryFlagsKHR::OPAQUE)
+    }
+}
+
+/// A VMA buffer.
+struct RawBuffer {
+    buffer: vk::Buffer,
+    allocation: vk_mem::Allocation,
+    address: vk::DeviceAddress,
+}
+
+/// A structure the hand-written way built; [`Hand::destroy`] it.
+pub struct Built {
+    storage: RawBuffer,
+    /// Which VMA made the storage.
+    heap_limits: bool,
+    handle: vk::AccelerationStructureKHR,
+}
+
+/// Where VMA placed a buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    pub memory_type: u32,
+    pub memory: vk::DeviceMemory,
+    pub offset: u64,
+}
+
+/// The hand-written baseline's objects: two VMAs (vkres-bench's and one made as vkres makes
+/// its own), a plain and a `TRANSIENT` pool with one command buffer each, and one fence.
+pub struct Hand<'a> {
+    ctx: &'a Context,
+    fns: ash::khr::acceleration_structure::Device,
+    pools: [(vk::CommandPool, vk::CommandBuffer); 2],
+    fence: vk::Fence,
+    scratch_align: u64,
+    /// Dropped after `Drop::drop` (fields), once every buffer is destroyed.
+    plain: vk_mem::Allocator,
+    limited: vk_mem::Allocator,
+}
+
+const FLAGS: vk::BuildAccelerationStructureFlagsKHR = vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE;
+
+impl<'a> Hand<'a> {
+    pub fn new(ctx: &'a Context) -> Res<Self> {
+        let vma = |limits: &[u64]| {
+            let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), ctx.device(), ctx.physical_device());
+            info.vulkan_api_version = vk::API_VERSION_1_3;
+            info.flags = vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS;
+            info.heap_size_limits = limits;
+            // SAFETY: the context's instance, device and physical device, alive for 'a; the
+            // limits have one entry per heap or none.
+            unsafe { vk_mem::Allocator::new(info) }
+        };
+        let props = &ctx.capabilities().memory_properties;
+        let heaps: Vec<u64> = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
+        let (plain, limited) = (vma(&[])?, vma(&heaps)?);
+        let device = ctx.device();
+        let mut pools = [(vk::CommandPool::null(), vk::CommandBuffer::null()); 2];
+        for (slot, flags) in
+            pools.iter_mut().zip([vk::CommandPoolCreateFlags::empty(), vk::CommandPoolCreateFlags::TRANSIENT])
+        {
+            let info = vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index()).flags(flags);
+            // SAFETY: a pool of the context's queue family, destroyed in `Drop`.
+            let pool = unsafe { device.create_command_pool(&info, None) }?;
+            let allocate = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+            // SAFETY: the pool was just made; the command buffer is freed with it.
+            *slot = (pool, unsafe { device.allocate_command_buffers(&allocate) }?[0]);
+        }
+        // SAFETY: a plain fence, destroyed in `Drop`.
+        let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }?;
+        Ok(Self {
+            ctx,
+            fns: ash::khr::acceleration_structure::Device::new(ctx.instance(), device),
+            pools,
+            fence,
+            scratch_align: u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment).max(1),
+            plain,
+            limited,
+        })
+    }
+
+    fn vma(&self, heap_limits: bool) -> &vk_mem::Allocator {
+        if heap_limits { &self.limited } else { &self.plain }
+    }
+
+    /// Storage and scratch sizes for `mesh`.
+    pub fn sizes(&self, mesh: &Mesh) -> vk::AccelerationStructureBuildSizesInfoKHR<'static> {
+        let geometry = [mesh.geometry()];
+        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+            .ty(vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL)
+            .flags(FLAGS)
+            .geometries(&geometry);
+        let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
+        // SAFETY: the extension is enabled (checked by the caller); one count per geometry.
+        unsafe {
+            self.fns.get_acceleration_structure_build_sizes(
+                vk::AccelerationStructureBuildTypeKHR::DEVICE,
+                &info,
+                &[mesh.triangles],
+                &mut sizes,
+            )
+        };
+        sizes
+    }
+
+    /// The scratch offset alignment both ways round to.
+    pub fn scratch_align(&self) -> u64 {
+        self.scratch_align
+    }
+
+    /// A device buffer with a device address, as the knobs place it.
+    fn buffer(
+        &self,
+        size: u64,
+        usage: vk::BufferUsageFlags,
+        memory_usage: vk_mem::MemoryUsage,
+        knobs: Knobs,
+    ) -> Res<RawBuffer> {
+        let info =
+            vk::BufferCreateInfo::default().size(size).usage(usage | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS);
+        let flags = if knobs.dedicated {
+            vk_mem::AllocationCreateFlags::DEDICATED_MEMORY
+        } else {
+            vk_mem::AllocationCreateFlags::empty()
+        };
+        let create = vk_mem::AllocationCreateInfo { usage: memory_usage, flags, ..Default::default() };
+        // SAFETY: a valid create info; the buffer is destroyed by `destroy_buffer`.
+        let (buffer, allocation) = unsafe { self.vma(knobs.heap_limits).create_buffer(&info, &create) }?;
+        let address_info = vk::BufferDeviceAddressInfo::default().buffer(buffer);
+        // SAFETY: a live buffer made with SHADER_DEVICE_ADDRESS.
+        let address = unsafe { self.ctx.device().get_buffer_device_address(&address_info) };
+        Ok(RawBuffer { buffer, allocation, address })
+    }
+
+    fn destroy_buffer(&self, mut buffer: RawBuffer, heap_limits: bool) {
+        // SAFETY: made by this VMA; the device is done with it (every submission was waited for).
+        unsafe { self.vma(heap_limits).destroy_buffer(buffer.buffer, &mut buffer.allocation) };
+    }
+
+    /// Builds a BLAS of `mesh`: sizes, storage and structure, scratch, recording, submission,
+    /// wait, scratch freed. Returns it and the instant its structure existed. An error ends the
+    /// program (what was made so far is not cleaned up).
+    pub fn build(&self, mesh: &Mesh, knobs: Knobs) -> Res<(Built, Instant)> {
+        let device = self.ctx.device();
+        let sizes = self.sizes(mesh);
+        let storage_usage =
+            if knobs.auto_storage { vk_mem::MemoryUsage::Auto } else { vk_mem::MemoryUsage::AutoPreferDevice };
+        let size = sizes.acceleration_structure_size;
+        let storage =
+            self.buffer(size, vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR, storage_usage, knobs)?;
+        let ty = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
+        let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.buffer).size(size).ty(ty);
+        // SAFETY: the storage buffer is live, large enough, and outlives the structure.
+        let handle = unsafe { self.fns.create_acceleration_structure(&info, None) }?;
+        let created = Instant::now();
+        let scratch = self.buffer(
+            sizes.build_scratch_size.next_multiple_of(self.scratch_align) + self.scratch_align,
+            vk::BufferUsageFlags::STORAGE_BUFFER,
+            vk_mem::MemoryUsage::AutoPreferDevice,
+            knobs,
+        )?;
+        let geometry = [mesh.geometry()];
+        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+            .ty(ty)
+            .flags(FLAGS)
+            .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
+            .dst_acceleration_structure(handle)
+            .geometries(&geometry)
+            .scratch_data(vk::DeviceOrHostAddressKHR {
+                device_address: scratch.address.next_multiple_of(self.scratch_align),
+            });
+        let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(mesh.triangles)];
+        let (pool, cmd) = self.pools[usize::from(knobs.transient_pool)];
+        // SAFETY: the pool's command buffer is not pending and the fence is unsignalled (every
+        // submission is waited for, the fence reset after); inputs, storage and scratch are live
+        // until the wait.
+        unsafe {
+            if !knobs.transient_pool {
+                device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty())?;
+            }
+            let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+            device.begin_command_buffer(cmd, &begin)?;
+            self.fns.cmd_build_acceleration_structures(cmd, &[info], &[&range]);
+            self.closing_barrier(cmd, knobs.vkres_barrier);
+            device.end_command_buffer(cmd)?;
+            let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
+            self.ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], self.fence)?;
+            device.wait_for_fences(&[self.fence], true, u64::MAX)?;
+            device.reset_fences(&[self.fence])?;
+            if knobs.transient_pool {
+                device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty())?;
+            }
+        }
+        self.destroy_buffer(scratch, knobs.heap_limits);
+        Ok((Built { storage, heap_limits: knobs.heap_limits, handle }, created))
+    }
+
+    /// vkres-bench's closing barrier, or vkres's (`Batch::close_and_submit` after a build).
+    ///
+    /// # Safety
+    /// `cmd` must be recording.
+    unsafe fn closing_barrier(&self, cmd: vk::CommandBuffer, vkres: bool) {
+        use vk::{AccessFlags2 as A, PipelineStageFlags2 as S};
+        let barrier = if vkres {
+            vk::MemoryBarrier2::default()
+                .src_stage_mask(S::ALL_TRANSFER | S::ACCELERATION_STRUCTURE_BUILD_KHR)
+                .src_access_mask(A::TRANSFER_WRITE | A::ACCELERATION_STRUCTURE_WRITE_KHR)
+                .dst_stage_mask(S::ALL_COMMANDS | S::HOST)
+                .dst_access_mask(A::MEMORY_READ | A::MEMORY_WRITE | A::HOST_READ)
+        } else {
+            vk::MemoryBarrier2::default()
+                .src_stage_mask(S::ALL_COMMANDS)
+                .src_access_mask(A::MEMORY_WRITE)
+                .dst_stage_mask(S::ALL_COMMANDS | S::HOST)
+                .dst_access_mask(A::MEMORY_READ)
+        };
+        let barriers = [barrier];
+        // SAFETY: `cmd` is recording (the caller's contract).
+        unsafe {
+            self.ctx.device().cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().memory_barriers(&barriers))
+        };
+    }
+
+    /// Where VMA placed `built`'s storage.
+    pub fn placement(&self, built: &Built) -> Placement {
+        let info = self.vma(built.heap_limits).get_allocation_info(&built.storage.allocation);
+        Placement { memory_type: info.memory_type, memory: info.device_memory, offset: info.offset }
+    }
+
+    pub fn destroy(&self, built: Built) {
+        // SAFETY: the build that wrote it was waited for; destroyed before its storage.
+        unsafe { self.fns.destroy_acceleration_structure(built.handle, None) };
+        self.destroy_buffer(built.storage, built.heap_limits);
+    }
+}
+
+impl Drop for Hand<'_> {
+    fn drop(&mut self) {
+        // SAFETY: every submission was waited for; each object is destroyed once. The VMAs drop
+        // after this (fields), once the caller destroyed its buffers.
+        unsafe {
+            self.ctx.device().destroy_fence(self.fence, None);
+            for (pool, _) in self.pools {
+                self.ctx.device().destroy_command_pool(pool, None);
+            }
+        }
+    }
+}
