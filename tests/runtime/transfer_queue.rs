@@ -1,5 +1,6 @@
-//! Large uploads on the transfer queue: whole-buffer uploads of at least `LANE_THRESHOLD`
-//! bytes are copied on a transfer-only queue family where the device has one (the H100) and
+//! Large uploads on the transfer queue: with `ContextOptions::transfer_queue(true)`,
+//! whole-buffer uploads of at least `LANE_THRESHOLD` bytes are copied on a transfer-only queue
+//! family where the device has one (the H100) and
 //! handed to the main queue's family with ownership transfers; lavapipe has one family, so
 //! there the same uploads run on the main queue, and the tests check that too. Either way the
 //! data must read back byte for byte, with validation and synchronization validation clean.
@@ -37,7 +38,7 @@ fn transfer_submissions(gpu: &Gpu, work: impl FnOnce()) -> (u64, bool) {
 /// the whole one).
 #[test]
 fn one_batch_uploads_on_the_transfer_queue_and_uses_the_data() {
-    let gpu = Gpu::new();
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
     let size = LANE_THRESHOLD + 3 * MIB;
     let (a, b, copy) = (buffer(&gpu, size, "a"), buffer(&gpu, size, "b"), buffer(&gpu, size, "copy of a"));
     let (data_a, mut data_b) = (noise(size as usize, 1), noise(size as usize, 2));
@@ -64,7 +65,7 @@ fn one_batch_uploads_on_the_transfer_queue_and_uses_the_data() {
 /// queue alone, the last hands the buffer over. Through `submit_with_fence` too.
 #[test]
 fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
-    let gpu = Gpu::new();
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 4 * MIB, chunk_size: MIB }).expect("staging");
     let size = 3 * LANE_THRESHOLD;
     let data = noise(size as usize, 4);
@@ -88,10 +89,10 @@ fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
     assert!(gpu.read_back(&target) == again, "the second upload differs");
 }
 
-/// With the transfer queue turned off, nothing goes there and the data still arrives.
+/// Without the option (the default), nothing goes to a transfer queue and the data still arrives.
 #[test]
 fn transfer_queue_off_uses_the_main_queue() {
-    let gpu = Gpu::with(ContextOptions::new().transfer_queue(false));
+    let gpu = Gpu::new();
     assert_eq!(gpu.ctx().transfer_queue_family_index(), None);
     let size = LANE_THRESHOLD;
     let data = noise(size as usize, 6);

@@ -19,7 +19,8 @@ pub struct Args {
     pub only: Vec<String>,
     /// Whether to time the incremental build of 50 derived structs (needs cargo and the source tree).
     pub derive_build: bool,
-    /// Whether vkres's context opens a transfer queue where the device has one.
+    /// Whether vkres's context opens a transfer queue where the device has one (off by default,
+    /// as in vkres).
     pub transfer_queue: bool,
 }
 
@@ -28,7 +29,7 @@ pub const SECTIONS: [&str; 6] = ["upload", "bundle", "small", "samplers", "accel
 
 pub const USAGE: &str = "\
 usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
-                   [--only SECTION,...] [--no-derive-build] [--no-transfer-queue]
+                   [--only SECTION,...] [--no-derive-build] [--transfer-queue]
   --quick            small sizes, 2 runs: a smoke run (under a minute on lavapipe)
   --runs N           counted runs per way (default 7; quick: 2)
   --warmups N        uncounted runs per way first (default 1)
@@ -36,7 +37,8 @@ usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH
   --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
   --only LIST        run only these sections: upload,bundle,small,samplers,accel,derive
   --no-derive-build  skip timing the incremental build of 50 derived structs
-  --no-transfer-queue  vkres without a transfer queue (large uploads on the main queue)
+  --transfer-queue   vkres with ContextOptions::transfer_queue(true): large uploads copy on
+                     a transfer-only queue family where the device has one
 environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways)";
 
 impl Args {
@@ -50,7 +52,7 @@ impl Args {
             plot: None,
             only: Vec::new(),
             derive_build: true,
-            transfer_queue: true,
+            transfer_queue: false,
         };
         let mut runs = None;
         let mut args = args.into_iter();
@@ -71,7 +73,7 @@ impl Args {
                     }
                 }
                 "--no-derive-build" => out.derive_build = false,
-                "--no-transfer-queue" => out.transfer_queue = false,
+                "--transfer-queue" => out.transfer_queue = true,
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument `{other}`")),
             }

@@ -109,6 +109,7 @@ pub fn install(owner: &Context) -> vkres::Result<Arc<Context>> {
         queue_family_index: owner.queue_family_index(),
         // vkres's own contexts take the family's first queue.
         queue_index: 0,
+        transfer_queue: owner.transfer_queue_family_index().map(|family| (family, 0)),
         enabled: EnabledFeatures {
             sampler_anisotropy: caps.sampler_anisotropy,
             acceleration_structure: caps.acceleration_structure,

@@ -169,8 +169,8 @@ impl Context {
     }
 
     /// The family of the context's transfer queue: a family that transfers but neither draws
-    /// nor computes (the copy engines of a discrete GPU), where the device has one and
-    /// [`ContextOptions::transfer_queue`] is on. Batches copy large whole-buffer uploads on it,
+    /// nor computes (a copy engine of a discrete GPU), where the device has one and
+    /// [`ContextOptions::transfer_queue`] turned it on. Batches copy large whole-buffer uploads on it,
     /// with the queue-family ownership transfer back to [`queue_family_index`](Self::queue_family_index).
     /// `None` on devices with a single family (lavapipe): everything runs on [`queue`](Self::queue).
     pub fn transfer_queue_family_index(&self) -> Option<u32> {

@@ -84,7 +84,7 @@ impl Default for ContextOptions {
             debug_utils: true,
             echo_messages: true,
             ray_tracing: true,
-            transfer_queue: true,
+            transfer_queue: false,
             device: DeviceSelector::Auto,
         }
     }
@@ -141,9 +141,13 @@ impl ContextOptions {
     }
 
     /// Opens a second queue, of a family that only transfers, where the device has one (default
-    /// on): batches then copy large whole-buffer uploads there, on the copy engines, while the
+    /// off): batches then copy large whole-buffer uploads there, on a copy engine, while the
     /// main queue goes on with other work (see [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
-    /// Off: every command goes to the one queue.
+    ///
+    /// For programs that upload while they render. Off by default because on an idle device
+    /// the main queue moves data faster: on the H100, 1 GiB through the default staging budget
+    /// took 38 ms on the transfer queue (28 GB/s) against 24 ms (44 GB/s) on the graphics
+    /// queue, 256 MiB about the same (docs/BENCHMARKS.md).
     pub fn transfer_queue(mut self, on: bool) -> Self {
         self.transfer_queue = on;
         self
