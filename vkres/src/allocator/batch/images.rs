@@ -83,6 +83,20 @@ pub(super) struct PendingUploads {
     to_final: Vec<vk::ImageMemoryBarrier2<'static>>,
 }
 
+impl PendingUploads {
+    /// Forgets the uploads, keeping the room.
+    pub(super) fn clear(&mut self) {
+        self.to_dst.clear();
+        self.copies.clear();
+        self.to_final.clear();
+    }
+
+    /// The room of the largest list.
+    pub(super) fn capacity(&self) -> usize {
+        self.to_dst.capacity().max(self.copies.capacity()).max(self.to_final.capacity())
+    }
+}
+
 /// A barrier of every subresource in `range` of `image`.
 fn image_barrier2(
     image: vk::Image,
@@ -169,9 +183,7 @@ impl Batch<'_> {
                 &vk::DependencyInfo::default().image_memory_barriers(&pending.to_final),
             );
         }
-        pending.to_dst.clear();
-        pending.copies.clear();
-        pending.to_final.clear();
+        pending.clear();
     }
 
     /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).

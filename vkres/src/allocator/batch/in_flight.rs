@@ -84,7 +84,7 @@ impl Drop for InFlight {
         }
         // SAFETY: the work finished (waited above), so the pool's command buffers are not
         // pending; the batch's own fence was never submitted. The next batch reuses them.
-        unsafe { self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence) };
+        unsafe { self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence, None) };
         // `keep_alive` drops after this body.
     }
 }
