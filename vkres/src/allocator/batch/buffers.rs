@@ -16,11 +16,17 @@ impl Batch<'_> {
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
     /// [`Error::DataTooLarge`], checked before anything is allocated.
     pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
-        self.upload_bytes(&dst.as_bytes(), offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
+        self.upload_raw(dst, offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
     }
 
     /// [`upload`](Self::upload) of raw bytes at a byte offset.
     pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
+        self.upload_raw(dst, offset, data)
+    }
+
+    /// [`upload_bytes`](Self::upload_bytes) into a buffer of any element type (no byte handle
+    /// made for it: two reference-count changes less per upload).
+    fn upload_raw<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<()> {
         self.check_recording()?;
         let len = data.len() as u64;
         check_range(dst.name(), offset, len, dst.size())?;
@@ -109,7 +115,7 @@ impl Batch<'_> {
     /// The direct path: where `dst` was allocated for direct writes and its memory is
     /// host-visible, and no earlier command of this batch touches it, the host writes the data
     /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
-    fn write_directly(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<bool> {
+    fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
         let direct =
             dst.direct_writable() && !self.written.contains(&dst.handle()) && !self.read.contains(&dst.handle());
         if direct {
