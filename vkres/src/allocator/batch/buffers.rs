@@ -46,22 +46,21 @@ impl Batch<'_> {
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
         for (i, part) in data.chunks(piece).enumerate() {
-            let space = self.stage(part.len() as u64, 4)?;
-            space.write(part)?;
+            let (staging, staging_offset) = self.stage(part, 4)?;
             if i == 0 {
-                self.order_transfer(space.buffer.handle(), dst.handle());
+                self.order_transfer(staging, dst.handle());
             } else {
                 // Later pieces write other bytes of dst: no barrier between them is needed.
                 self.written.insert(dst.handle());
             }
             let region = vk::BufferCopy {
-                src_offset: space.offset,
+                src_offset: staging_offset,
                 dst_offset: offset + (i * piece) as u64,
                 size: part.len() as u64,
             };
             // SAFETY: both buffers are live (and held by this batch until its fence signals), the
             // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-            unsafe { self.device().cmd_copy_buffer(self.cmd, space.buffer.handle(), dst.handle(), &[region]) };
+            unsafe { self.device().cmd_copy_buffer(self.cmd, staging, dst.handle(), &[region]) };
             self.commands += 1;
         }
         Ok(())

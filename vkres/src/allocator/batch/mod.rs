@@ -21,7 +21,7 @@ use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
-use crate::staging::{Fence, SetId, StagingSpace};
+use crate::staging::{Cursor, Fence, SetId};
 
 /// A submission of part of a batch: its fence and the staging set it reads.
 struct Pending {
@@ -102,6 +102,9 @@ pub struct Batch<'a> {
     /// The staging set of the commands being recorded, and the bytes staged in it.
     set: SetId,
     staged: u64,
+    /// Where the next staging in `set` goes without asking the manager (dropped whenever `set`
+    /// is released or replaced).
+    cursor: Option<Cursor>,
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
     /// The image layouts as of the end of the last submission (applied if the batch fails later).
@@ -159,6 +162,7 @@ impl<'a> Batch<'a> {
             alloc,
             set: alloc.staging().open_set(),
             staged: 0,
+            cursor: None,
             pending: VecDeque::new(),
             submitted_layouts: HandleMap::default(),
             submissions: 0,
@@ -241,20 +245,39 @@ impl<'a> Batch<'a> {
         self.submissions
     }
 
-    /// `len` bytes of staging space aligned to `align` (see the type's docs for how staging
-    /// is pipelined when the work is larger than the budget).
-    fn stage(&mut self, len: u64, align: u64) -> Result<StagingSpace> {
+    /// Copies `data` into staging space aligned to `align` (see the type's docs for how staging
+    /// is pipelined when the work is larger than the budget); returns the staging buffer and
+    /// the space's offset in it.
+    fn stage(&mut self, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
+        let (cursor, offset) = self.stage_space(data.len() as u64, align)?;
+        let written = cursor.buffer().map().and_then(|mut m| m.write_bytes(offset, data));
+        let buffer = cursor.buffer().handle();
+        self.cursor = Some(cursor);
+        written.map(|()| (buffer, offset))
+    }
+
+    /// `len` bytes of staging space aligned to `align`: the offset of the space in the chunk of
+    /// the returned cursor, which the caller puts back.
+    fn stage_space(&mut self, len: u64, align: u64) -> Result<(Cursor, u64)> {
         let budget = self.alloc.staging().config().budget;
         if self.commands > 0 && self.staged + len > budget / 2 {
             self.submit_partial()?;
         }
         loop {
             self.retire_finished()?;
+            // The rest of the chunk the manager gave last, without its lock.
+            if let Some(mut cursor) = self.cursor.take() {
+                if let Some(offset) = cursor.carve(len, align) {
+                    self.staged += len;
+                    return Ok((cursor, offset));
+                }
+                self.cursor = Some(cursor);
+            }
             // The chunk stays alive without a hold: the manager keeps chunks a set owns, and the
             // set is released only after the work that reads it has finished.
-            if let Some(space) = self.alloc.staging().stage(self.set, len, align)? {
+            if let Some(staged) = self.alloc.staging().stage_with_cursor(self.set, len, align, &mut self.cursor)? {
                 self.staged += len;
-                return Ok(space);
+                return Ok(staged);
             }
             // What this batch holds it frees first (its oldest submission, else what it recorded
             // after submitting it); holding nothing, it waits for another thread's staging.
@@ -265,6 +288,7 @@ impl<'a> Batch<'a> {
             } else {
                 if self.staged > 0 {
                     // Staged for commands that failed to record: nothing reads it.
+                    self.cursor = None;
                     self.alloc.staging().release_resource_set(self.set);
                     self.staged = 0;
                 }
@@ -290,6 +314,7 @@ impl<'a> Batch<'a> {
         // destroyed after every wait.
         self.begin_command_buffer()?;
         self.state = State::Recording;
+        self.cursor = None;
         self.set = self.alloc.staging().open_set();
         self.staged = 0;
         self.commands = 0;
@@ -528,6 +553,7 @@ impl Drop for Batch<'_> {
         }
         // Nothing of the set is in use any more (finished, or never submitted), unless an
         // `InFlight` took it over.
+        self.cursor = None;
         if self.state != State::HandedOff {
             self.alloc.staging().release_resource_set(self.set);
         }
