@@ -43,9 +43,10 @@ pub(super) struct Tables {
 }
 
 impl Tables {
-    /// Tables with more room than this many entries are not kept (one batch of many thousand
-    /// resources does not keep that much memory for every later batch).
-    const KEEP_CAPACITY: usize = 4096;
+    /// Tables with more room than this many entries are not kept: kept tables hold at most
+    /// about 0.35 MB (most of it the pending texture uploads' barriers), for each of the
+    /// recycler's pools, and one batch of many thousand resources keeps nothing for later ones.
+    const KEEP_CAPACITY: usize = 1024;
 
     /// Empties the tables, dropping what they hold; `None` if one of them grew too large to keep.
     fn emptied(mut self) -> Option<Self> {
@@ -54,13 +55,14 @@ impl Tables {
         self.layouts.clear();
         self.keep_alive.clear();
         self.pending_uploads.clear();
-        let largest =
-            [self.written.capacity(), self.read.capacity(), self.layouts.capacity(), self.keep_alive.capacity()]
-                .into_iter()
-                .chain([self.pending_uploads.capacity()])
-                .max()
-                .unwrap_or_default();
-        (largest <= Self::KEEP_CAPACITY).then_some(self)
+        let capacities = [
+            self.written.capacity(),
+            self.read.capacity(),
+            self.layouts.capacity(),
+            self.keep_alive.capacity(),
+            self.pending_uploads.capacity(),
+        ];
+        capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }
 }
 
