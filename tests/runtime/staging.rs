@@ -33,6 +33,36 @@ fn buffer_round_trips_of_awkward_sizes() {
 }
 
 #[test]
+fn uploads_sharing_chunks_do_not_overlap() {
+    // Chunks of 1 KiB. A batch carves the rest of the chunk the manager gave it last by itself,
+    // and tells the manager what it carved when it asks again: 600 bytes take a chunk and 300
+    // follow them there without the manager; 600 take a second chunk, 200 follow them; 400 fit
+    // in neither chunk (900 and 800 bytes used), so they take a third, and do not land over the
+    // 300. The last 24 are recorded on another thread and fit behind the 300.
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget: 64 << 10, chunk_size: 1024 }).expect("staging");
+    let sizes = [600u64, 300, 600, 200, 400, 24];
+    let buffers: Vec<Buffer> = sizes.iter().map(|&size| device_buffer(&gpu, size, "shared chunk")).collect();
+    let data: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &size)| noise(size as usize, 100 + i as u64)).collect();
+    let mut batch = alloc.batch().expect("batch");
+    for (i, (buffer, bytes)) in buffers.iter().zip(&data).enumerate() {
+        if i == sizes.len() - 1 {
+            std::thread::scope(|s| {
+                s.spawn(|| batch.upload_bytes(buffer, 0, bytes).expect("upload on another thread"));
+            });
+        } else {
+            batch.upload_bytes(buffer, 0, bytes).expect("upload");
+        }
+    }
+    let downloads: Vec<_> = buffers.iter().map(|b| batch.download_buffer(b).expect("download")).collect();
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(alloc.staging().allocated_bytes(), 3 * 1024, "three chunks serve the six uploads");
+    for ((download, bytes), size) in downloads.iter().zip(&data).zip(sizes) {
+        assert!(download.bytes().expect("bytes") == *bytes, "the {size}-byte upload differs");
+    }
+}
+
+#[test]
 fn upload_larger_than_the_budget_is_split_and_bounded() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 64 * MIB, chunk_size: 16 * MIB }).expect("staging");

@@ -1,5 +1,5 @@
 //! Hash maps and sets keyed by Vulkan handles and enums (a batch's bookkeeping, the context's
-//! format cache): the standard library's SipHash is built to resist keys chosen by an
+//! format cache, the sampler pool): the standard library's SipHash is built to resist keys chosen by an
 //! attacker, which handles from the driver are not, and costs as much as the map operation
 //! around it. One multiply per word of the key.
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
+use super::batch::Tables;
 use crate::Context;
 use crate::error::{Result, VkContext};
 
@@ -26,6 +27,8 @@ pub(crate) struct Recycled {
     /// The pool's command buffers, allocated by earlier batches.
     pub command_buffers: Vec<vk::CommandBuffer>,
     pub fence: vk::Fence,
+    /// The emptied tables of the batch that used the pool last (empty ones where it left none).
+    pub tables: Tables,
 }
 
 /// An idle command pool of the transfer queue's family (reset), with its command buffers.
@@ -83,13 +86,19 @@ impl Recycler {
     }
 
     /// Resets `pool` (and with it `command_buffers`, which stay allocated for the next batch to
-    /// begin without allocating) and `fence`, and keeps them for a later batch (or destroys
-    /// them when enough are kept, or when a reset fails).
+    /// begin without allocating) and `fence`, and keeps them for a later batch, with the
+    /// batch's emptied `tables` (or destroys them when enough are kept, or when a reset fails).
     ///
     /// # Safety
     /// No command buffer of the pool may be pending and no submission may use the fence (a
     /// null pool or fence, left by a failed batch, has the pair only destroyed).
-    pub unsafe fn give(&self, pool: vk::CommandPool, command_buffers: Vec<vk::CommandBuffer>, fence: vk::Fence) {
+    pub unsafe fn give(
+        &self,
+        pool: vk::CommandPool,
+        command_buffers: Vec<vk::CommandBuffer>,
+        fence: vk::Fence,
+        tables: Option<Tables>,
+    ) {
         let ctx = &self.shared.ctx;
         let device = ctx.device();
         // SAFETY: unused, by the caller's contract. Resetting the pool without the release
@@ -100,7 +109,7 @@ impl Recycler {
                 device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()).is_ok()
                     && device.reset_fences(&[fence]).is_ok()
             };
-        let recycled = Recycled { pool, command_buffers, fence };
+        let recycled = Recycled { pool, command_buffers, fence, tables: tables.unwrap_or_default() };
         let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
         if reset && idle.len() < KEEP {
             idle.push(recycled);

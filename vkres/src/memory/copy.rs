@@ -17,8 +17,12 @@ const PART_MIN: usize = 1 << 20;
 /// Copies `src` into `dst` (of the same length), over several threads when large.
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     debug_assert_eq!(dst.len(), src.len());
+    if src.len() < PARALLEL_MIN {
+        dst.copy_from_slice(src);
+        return;
+    }
     let parts = (src.len() / PART_MIN).min(rayon::current_num_threads());
-    if src.len() < PARALLEL_MIN || parts < 2 {
+    if parts < 2 {
         dst.copy_from_slice(src);
         return;
     }

@@ -205,12 +205,19 @@ impl VmaAllocator {
     }
 
     /// `name` is `request.name`, as the caller has it.
+    #[inline]
     fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>, name: NameRef<'_>) -> VmaMemory {
         let slot = match name.as_str().is_empty() {
             true => LiveTable::UNNAMED,
-            false => self.shared.live().insert(name.to_cow()),
+            false => self.record_name(name),
         };
         VmaMemory { shared: self.shared.clone(), allocation, slot, mapping: request.mapping, facts: OnceLock::new() }
+    }
+
+    /// The live-table slot of a named allocation (out of line: most allocations are unnamed).
+    #[inline(never)]
+    fn record_name(&self, name: NameRef<'_>) -> u32 {
+        self.shared.live().insert(name.to_cow())
     }
 
     /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline)
@@ -218,6 +225,7 @@ impl VmaAllocator {
     ///
     /// # Safety
     /// As [`MemoryAllocator::create_buffer`].
+    #[inline]
     pub(crate) unsafe fn create_buffer_inline(
         &self,
         info: &vk::BufferCreateInfo<'_>,

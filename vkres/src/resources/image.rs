@@ -1,6 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use ash::vk;
 
@@ -116,8 +117,9 @@ pub(crate) struct ImageShared {
     /// Freed after `handle` is destroyed; holds the context.
     allocation: ResourceMemory,
     desc: ImageDesc,
-    /// The layout of every subresource after the last finished batch that used the image.
-    layout: Mutex<vk::ImageLayout>,
+    /// The layout of every subresource after the last finished batch that used the image (a
+    /// `vk::ImageLayout`'s raw value).
+    layout: AtomicI32,
 }
 
 impl Drop for ImageShared {
@@ -131,7 +133,7 @@ impl Drop for ImageShared {
 /// A `VkImage` and its memory. A shared handle like [`Buffer`](crate::Buffer): views and
 /// batches keep it alive; the last handle destroys it, then frees its memory.
 ///
-/// `Send + Sync`: a shared handle; its tracked layout is behind a lock, updated only when a batch
+/// `Send + Sync`: a shared handle; its tracked layout is an atomic, updated only when a batch
 /// that changed it has finished.
 #[derive(Clone)]
 pub struct Image {
@@ -163,11 +165,11 @@ impl Image {
     /// The layout of every subresource, as left by the last finished [`Batch`](crate::Batch)
     /// that used the image (`UNDEFINED` for a new image).
     pub fn layout(&self) -> vk::ImageLayout {
-        *self.shared.layout.lock().unwrap_or_else(|e| e.into_inner())
+        vk::ImageLayout::from_raw(self.shared.layout.load(Ordering::Acquire))
     }
 
     pub(crate) fn set_layout(&self, layout: vk::ImageLayout) {
-        *self.shared.layout.lock().unwrap_or_else(|e| e.into_inner()) = layout;
+        self.shared.layout.store(layout.as_raw(), Ordering::Release);
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
@@ -182,7 +184,7 @@ impl Image {
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
     fn placeholder(ctx: &Arc<Context>) -> Self {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
-        let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
+        let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
         let allocation = ResourceMemory::none(ctx);
         Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout }) }
     }
@@ -301,7 +303,7 @@ pub(crate) fn create_owned(
     }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let layout = Mutex::new(vk::ImageLayout::UNDEFINED);
+    let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
     Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout }) })
 }
 

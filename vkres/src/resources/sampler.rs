@@ -1,6 +1,5 @@
 //! [`Sampler`]s, deduplicated by a [`SamplerPool`]: identical descriptions share one `VkSampler`.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -9,6 +8,7 @@ use ash::vk;
 
 use crate::Context;
 use crate::error::{Error, Result, VkContext};
+use crate::handle_map::HandleMap;
 
 /// A sampler description: hashable, floats compared by their bits, so it keys the pool.
 ///
@@ -122,12 +122,13 @@ impl Hash for SamplerDesc {
 /// The pool's state, shared with every sampler it made.
 struct PoolShared {
     ctx: Arc<Context>,
-    samplers: Mutex<HashMap<SamplerDesc, Weak<SamplerShared>>>,
+    /// Hashed with the handle hasher: a description is a few small numbers.
+    samplers: Mutex<HandleMap<SamplerDesc, Weak<SamplerShared>>>,
     created: AtomicU64,
 }
 
 impl PoolShared {
-    fn map(&self) -> MutexGuard<'_, HashMap<SamplerDesc, Weak<SamplerShared>>> {
+    fn map(&self) -> MutexGuard<'_, HandleMap<SamplerDesc, Weak<SamplerShared>>> {
         self.samplers.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -209,24 +210,30 @@ impl SamplerPool {
     /// An empty pool for `ctx`'s device.
     pub fn new(ctx: &Arc<Context>) -> Self {
         Self {
-            shared: Arc::new(PoolShared {
-                ctx: ctx.clone(),
-                samplers: Mutex::new(HashMap::new()),
-                created: AtomicU64::new(0),
-            }),
+            shared: Arc::new(PoolShared { ctx: ctx.clone(), samplers: Mutex::default(), created: AtomicU64::new(0) }),
         }
     }
 
     /// The sampler for `desc`: the live one if there is one, else a new one.
     pub fn get(&self, desc: &SamplerDesc) -> Result<Sampler> {
         let mut map = self.shared.map();
-        if let Some(shared) = map.get(desc).and_then(Weak::upgrade) {
+        // One hash of the description, for the look-up and the insert.
+        let entry = map.entry(*desc).or_default();
+        if let Some(shared) = entry.upgrade() {
             return Ok(Sampler { shared });
         }
-        let handle = self.create(desc)?;
-        let shared = Arc::new(SamplerShared { handle, desc: *desc, pool: self.shared.clone() });
-        map.insert(*desc, Arc::downgrade(&shared));
-        Ok(Sampler { shared })
+        match self.create(desc) {
+            Ok(handle) => {
+                let shared = Arc::new(SamplerShared { handle, desc: *desc, pool: self.shared.clone() });
+                *entry = Arc::downgrade(&shared);
+                Ok(Sampler { shared })
+            }
+            Err(e) => {
+                // No entry is left for a sampler that was not made.
+                map.remove(desc);
+                Err(e)
+            }
+        }
     }
 
     /// `VkSampler`s alive now.

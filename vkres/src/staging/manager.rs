@@ -72,6 +72,50 @@ impl StagingSpace {
     }
 }
 
+/// Where a [`Batch`](crate::Batch) stages next without asking the manager: the rest of the
+/// chunk the manager gave its set last, for the thread that asked.
+///
+/// While a batch records, it is the only one to stage into its set (a set is private to the
+/// batch that opened it), so nobody else carves the chunk meanwhile. The bytes it carves are
+/// written back to the manager's `Chunk::used` when the batch asks the manager again, before
+/// the only reader of them for this set (step 1 of a request for the set) runs; other sets
+/// never look at an owned chunk, and releasing the set resets the chunk (the batch drops its
+/// cursor whenever it releases or changes its set). So a batch takes the manager's lock once
+/// per chunk, not once per upload, and clones no handle per upload.
+pub(crate) struct Cursor {
+    /// The chunk's buffer.
+    buffer: Buffer,
+    /// Bytes of the chunk in use, the cursor's carving included.
+    used: u64,
+    /// The thread the manager gave the chunk to (its holder); on another thread the batch asks
+    /// the manager, which records the new holder.
+    thread: ThreadId,
+}
+
+impl Cursor {
+    /// The offset of `len` bytes aligned to `align` in the chunk, if they fit and the calling
+    /// thread is the chunk's holder.
+    pub(crate) fn carve(&mut self, len: u64, align: u64) -> Option<u64> {
+        let offset = self.used.next_multiple_of(align.max(1));
+        let fits = offset.checked_add(len).is_some_and(|end| end <= self.buffer.size());
+        (fits && self.thread == thread_id()).then(|| {
+            self.used = offset + len;
+            offset
+        })
+    }
+
+    /// The chunk's buffer.
+    pub(crate) fn buffer(&self) -> &Buffer {
+        &self.buffer
+    }
+}
+
+/// The calling thread's id, read once per thread (`thread::current()` clones a handle).
+fn thread_id() -> ThreadId {
+    thread_local!(static ID: ThreadId = thread::current().id());
+    ID.with(|id| *id)
+}
+
 struct Chunk {
     buffer: Buffer,
     used: u64,
@@ -283,7 +327,7 @@ impl StagingMemoryManager {
     ///
     /// The caller must hold no staging itself, so that waiters never wait for each other.
     pub(crate) fn wait_for_release(&self) -> bool {
-        let me = thread::current().id();
+        let me = thread_id();
         let mut s = self.lock();
         let start = s.releases;
         let deadline = Instant::now() + STALL_LIMIT;
@@ -305,12 +349,50 @@ impl StagingMemoryManager {
     /// `len` bytes of staging space aligned to `align`, in `set`; `None` when the budget is
     /// used up by sets not yet released. A request above the budget is an error.
     pub fn stage(&self, set: SetId, len: u64, align: u64) -> Result<Option<StagingSpace>> {
+        self.stage_locked(set, len, align, |_| {})
+    }
+
+    /// [`stage`](Self::stage) for a batch that carves the chunk of `cursor` itself: writes the
+    /// cursor's bytes back to its chunk (taking the cursor), stages, and returns the space as a
+    /// cursor at the rest of its chunk, with the space's offset (see [`Cursor`]).
+    pub(crate) fn stage_with_cursor(
+        &self,
+        set: SetId,
+        len: u64,
+        align: u64,
+        cursor: &mut Option<Cursor>,
+    ) -> Result<Option<(Cursor, u64)>> {
+        let carved = cursor.take();
+        let space = self.stage_locked(set, len, align, |chunks| {
+            if let Some(carved) = &carved {
+                let handle = carved.buffer.handle();
+                if let Some(c) = chunks.iter_mut().find(|c| c.owner == Some(set) && c.buffer.handle() == handle) {
+                    c.used = c.used.max(carved.used);
+                }
+            }
+        })?;
+        Ok(space.map(|space| {
+            let offset = space.offset;
+            (Cursor { buffer: space.buffer, used: offset + len, thread: thread_id() }, offset)
+        }))
+    }
+
+    /// [`stage`](Self::stage), after `write_back` has updated the chunks under the same lock.
+    fn stage_locked(
+        &self,
+        set: SetId,
+        len: u64,
+        align: u64,
+        write_back: impl FnOnce(&mut [Chunk]),
+    ) -> Result<Option<StagingSpace>> {
+        let me = thread_id();
+        let mut s = self.lock();
+        // Written back first, also when the request fails: the carved bytes are in use.
+        write_back(&mut s.chunks);
         if len > self.config.budget {
             return Err(Error::StagingBudgetExceeded { requested: len, budget: self.config.budget });
         }
         let align = align.max(1);
-        let me = thread::current().id();
-        let mut s = self.lock();
         // 1. Room in a chunk the set already uses (a set being staged into is never fenced, so
         // releasing finished sets, a fence query each, cannot change this step).
         let fits = |c: &Chunk| c.used.next_multiple_of(align) + len <= c.buffer.size();

@@ -8,5 +8,6 @@ mod ring;
 
 pub use download::Download;
 pub use fence::Fence;
+pub(crate) use manager::Cursor;
 pub use manager::{SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 pub use ring::{RingFences, RingSlot};

@@ -16,11 +16,17 @@ impl Batch<'_> {
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
     /// [`Error::DataTooLarge`], checked before anything is allocated.
     pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
-        self.upload_bytes(&dst.as_bytes(), offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
+        self.upload_raw(dst, offset.saturating_mul(size_of::<T>() as u64), bytemuck::cast_slice(data))
     }
 
     /// [`upload`](Self::upload) of raw bytes at a byte offset.
     pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
+        self.upload_raw(dst, offset, data)
+    }
+
+    /// [`upload_bytes`](Self::upload_bytes) into a buffer of any element type (no byte handle
+    /// made for it: two reference-count changes less per upload).
+    fn upload_raw<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<()> {
         self.check_recording()?;
         let len = data.len() as u64;
         check_range(dst.name(), offset, len, dst.size())?;
@@ -43,19 +49,18 @@ impl Batch<'_> {
         let piece = self.alloc.staging().config().chunk_size as usize;
         let mut ordered = false;
         for (i, part) in data.chunks(piece).enumerate() {
-            let space = self.stage(part.len() as u64, 4)?;
-            space.write(part)?;
+            let (staging, staging_offset) = self.stage(part, 4)?;
             let region = vk::BufferCopy {
-                src_offset: space.offset,
+                src_offset: staging_offset,
                 dst_offset: offset + (i * piece) as u64,
                 size: part.len() as u64,
             };
             if self.lane_takes(dst, offset, len) {
-                self.lane_copy(space.buffer.handle(), dst.handle(), region)?;
+                self.lane_copy(staging, dst.handle(), region)?;
                 continue;
             }
             if !ordered {
-                self.order_transfer(space.buffer.handle(), dst.handle());
+                self.order_transfer(staging, dst.handle());
                 ordered = true;
             } else {
                 // Later pieces write other bytes of dst: no barrier between them is needed.
@@ -63,7 +68,7 @@ impl Batch<'_> {
             }
             // SAFETY: both buffers are live (and held by this batch until its fence signals), the
             // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-            unsafe { self.device().cmd_copy_buffer(self.cmd, space.buffer.handle(), dst.handle(), &[region]) };
+            unsafe { self.device().cmd_copy_buffer(self.cmd, staging, dst.handle(), &[region]) };
             self.commands += 1;
         }
         Ok(())
@@ -117,7 +122,7 @@ impl Batch<'_> {
     /// The direct path: where `dst` was allocated for direct writes and its memory is
     /// host-visible, and no earlier command of this batch touches it, the host writes the data
     /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
-    fn write_directly(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<bool> {
+    fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
         let direct = dst.direct_writable()
             && !self.written.contains(&dst.handle())
             && !self.read.contains(&dst.handle())

@@ -83,6 +83,20 @@ pub(super) struct PendingUploads {
     to_final: Vec<vk::ImageMemoryBarrier2<'static>>,
 }
 
+impl PendingUploads {
+    /// Forgets the uploads, keeping the room.
+    pub(super) fn clear(&mut self) {
+        self.to_dst.clear();
+        self.copies.clear();
+        self.to_final.clear();
+    }
+
+    /// The room of the largest list.
+    pub(super) fn capacity(&self) -> usize {
+        self.to_dst.capacity().max(self.copies.capacity()).max(self.to_final.capacity())
+    }
+}
+
 /// A barrier of every subresource in `range` of `image`.
 fn image_barrier2(
     image: vk::Image,
@@ -169,9 +183,7 @@ impl Batch<'_> {
                 &vk::DependencyInfo::default().image_memory_barriers(&pending.to_final),
             );
         }
-        pending.to_dst.clear();
-        pending.copies.clear();
-        pending.to_final.clear();
+        pending.clear();
     }
 
     /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
@@ -271,15 +283,14 @@ impl Batch<'_> {
             }
             // Staging first: if it submits what the batch recorded, the pending uploads go with
             // that submission, whose staging they read; this one joins the next.
-            let space = self.stage(data.len() as u64, align)?;
-            space.write(data)?;
-            let region = vk::BufferImageCopy { buffer_offset: space.offset, ..Self::level_region(image, 0) };
+            let (staging, offset) = self.stage(data, align)?;
+            let region = vk::BufferImageCopy { buffer_offset: offset, ..Self::level_region(image, 0) };
             let handle = image.handle();
             let discard = vk::ImageLayout::UNDEFINED;
             let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
             let pending = &mut self.pending_uploads;
             pending.to_dst.push(image_barrier2(handle, all, ANY, TRANSFER_WRITE, discard, dst));
-            pending.copies.push((space.buffer.handle(), handle, region));
+            pending.copies.push((staging, handle, region));
             pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));
             self.commands += 1;
             self.hold(image.keep_alive());
@@ -303,16 +314,15 @@ impl Batch<'_> {
         self.hold(image.keep_alive());
         for (region, bytes) in pieces {
             let part = &data[bytes];
-            let space = self.stage(part.len() as u64, align)?;
-            space.write(part)?;
-            let region = vk::BufferImageCopy { buffer_offset: space.offset, ..region };
+            let (staging, offset) = self.stage(part, align)?;
+            let region = vk::BufferImageCopy { buffer_offset: offset, ..region };
             // SAFETY: the staging space holds exactly the bytes the region addresses (sizes
             // checked above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and
             // both are held by the batch until its fence signals.
             unsafe {
                 self.device().cmd_copy_buffer_to_image(
                     self.cmd,
-                    space.buffer.handle(),
+                    staging,
                     image.handle(),
                     vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                     &[region],

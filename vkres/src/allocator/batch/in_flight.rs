@@ -88,7 +88,7 @@ impl Drop for InFlight {
         // pending and the submissions that waited on the lane's semaphores are done; the
         // batch's own fence was never submitted. The next batch reuses them.
         unsafe {
-            self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence);
+            self.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.own_fence, None);
             self.lane.give_back(&self.recycler);
         }
         // `keep_alive` drops after this body.

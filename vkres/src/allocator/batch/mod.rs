@@ -23,12 +23,49 @@ use super::ResourceAllocator;
 use crate::error::{Error, Result, VkContext};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
-use crate::staging::{Fence, SetId, StagingSpace};
+use crate::staging::{Cursor, Fence, SetId};
 
 /// A submission of part of a batch: its fence and the staging set it reads.
 struct Pending {
     fence: vk::Fence,
     set: SetId,
+}
+
+/// The tables a batch fills as it records, which grow with the resources it records on. A
+/// finished batch leaves them, emptied, with its recycled command pool, so that the next batch
+/// records without allocating and growing them anew (a bundle of 64 resources grew them about
+/// 25 times).
+#[derive(Default)]
+pub(super) struct Tables {
+    written: HandleSet<vk::Buffer>,
+    read: HandleSet<vk::Buffer>,
+    layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
+    keep_alive: Vec<Arc<dyn Send + Sync>>,
+    pending_uploads: images::PendingUploads,
+}
+
+impl Tables {
+    /// Tables with more room than this many entries are not kept: kept tables hold at most
+    /// about 0.35 MB (most of it the pending texture uploads' barriers), for each of the
+    /// recycler's pools, and one batch of many thousand resources keeps nothing for later ones.
+    const KEEP_CAPACITY: usize = 1024;
+
+    /// Empties the tables, dropping what they hold; `None` if one of them grew too large to keep.
+    fn emptied(mut self) -> Option<Self> {
+        self.written.clear();
+        self.read.clear();
+        self.layouts.clear();
+        self.keep_alive.clear();
+        self.pending_uploads.clear();
+        let capacities = [
+            self.written.capacity(),
+            self.read.capacity(),
+            self.layouts.capacity(),
+            self.keep_alive.capacity(),
+            self.pending_uploads.capacity(),
+        ];
+        capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +106,9 @@ pub struct Batch<'a> {
     /// The staging set of the commands being recorded, and the bytes staged in it.
     set: SetId,
     staged: u64,
+    /// Where the next staging in `set` goes without asking the manager (dropped whenever `set`
+    /// is released or replaced).
+    cursor: Option<Cursor>,
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
     /// The image layouts as of the end of the last submission (applied if the batch fails later).
@@ -128,6 +168,7 @@ impl<'a> Batch<'a> {
             alloc,
             set: alloc.staging().open_set(),
             staged: 0,
+            cursor: None,
             pending: VecDeque::new(),
             submitted_layouts: HandleMap::default(),
             submissions: 0,
@@ -152,6 +193,9 @@ impl<'a> Batch<'a> {
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
             (batch.pool, batch.allocated, batch.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
+            let tables = recycled.tables;
+            (batch.written, batch.read, batch.layouts) = (tables.written, tables.read, tables.layouts);
+            (batch.keep_alive, batch.pending_uploads) = (tables.keep_alive, tables.pending_uploads);
         } else {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
@@ -215,20 +259,39 @@ impl<'a> Batch<'a> {
         self.submissions
     }
 
-    /// `len` bytes of staging space aligned to `align` (see the type's docs for how staging
-    /// is pipelined when the work is larger than the budget).
-    fn stage(&mut self, len: u64, align: u64) -> Result<StagingSpace> {
+    /// Copies `data` into staging space aligned to `align` (see the type's docs for how staging
+    /// is pipelined when the work is larger than the budget); returns the staging buffer and
+    /// the space's offset in it.
+    fn stage(&mut self, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
+        let (cursor, offset) = self.stage_space(data.len() as u64, align)?;
+        let written = cursor.buffer().map().and_then(|mut m| m.write_bytes(offset, data));
+        let buffer = cursor.buffer().handle();
+        self.cursor = Some(cursor);
+        written.map(|()| (buffer, offset))
+    }
+
+    /// `len` bytes of staging space aligned to `align`: the offset of the space in the chunk of
+    /// the returned cursor, which the caller puts back.
+    fn stage_space(&mut self, len: u64, align: u64) -> Result<(Cursor, u64)> {
         let budget = self.alloc.staging().config().budget;
         if self.commands > 0 && self.staged + len > budget / 2 {
             self.submit_partial()?;
         }
         loop {
             self.retire_finished()?;
+            // The rest of the chunk the manager gave last, without its lock.
+            if let Some(mut cursor) = self.cursor.take() {
+                if let Some(offset) = cursor.carve(len, align) {
+                    self.staged += len;
+                    return Ok((cursor, offset));
+                }
+                self.cursor = Some(cursor);
+            }
             // The chunk stays alive without a hold: the manager keeps chunks a set owns, and the
             // set is released only after the work that reads it has finished.
-            if let Some(space) = self.alloc.staging().stage(self.set, len, align)? {
+            if let Some(staged) = self.alloc.staging().stage_with_cursor(self.set, len, align, &mut self.cursor)? {
                 self.staged += len;
-                return Ok(space);
+                return Ok(staged);
             }
             // What this batch holds it frees first (its oldest submission, else what it recorded
             // after submitting it); holding nothing, it waits for another thread's staging.
@@ -239,6 +302,7 @@ impl<'a> Batch<'a> {
             } else {
                 if self.staged > 0 {
                     // Staged for commands that failed to record: nothing reads it.
+                    self.cursor = None;
                     self.alloc.staging().release_resource_set(self.set);
                     self.staged = 0;
                 }
@@ -264,6 +328,7 @@ impl<'a> Batch<'a> {
         self.pending.push_back(Pending { fence, set: self.set });
         self.submitted_layouts = self.layouts.clone();
         self.state = State::Recording;
+        self.cursor = None;
         self.set = self.alloc.staging().open_set();
         self.staged = 0;
         self.commands = 0;
@@ -538,9 +603,8 @@ impl Drop for Batch<'_> {
     fn drop(&mut self) {
         let device = self.alloc.context().device();
         // SAFETY: a submitted batch is waited for before anything it uses is released; the pool
-        // (and with it the command buffer) and the fence are then unused. Destroying null
-        // handles, left by a failed `new`, is a no-op in Vulkan.
-        unsafe {
+        // (and with it the command buffer) and the fence are then unused.
+        let idle = unsafe {
             let mut idle = self.state != State::Submitted;
             if !idle {
                 idle = device.wait_for_fences(&[self.fence], true, u64::MAX).is_ok();
@@ -553,27 +617,44 @@ impl Drop for Batch<'_> {
                 }
                 self.alloc.staging().release_resource_set(p.set);
             }
-            if idle {
-                // SAFETY: nothing pending uses the pools, the fence or the semaphores (waited
-                // above, or never submitted); an `InFlight` took them (leaving null or empty)
-                // if it owns the work.
-                self.alloc.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.fence);
-                self.lane.give_back(&self.alloc.recycler);
-            } else {
-                device.destroy_fence(self.fence, None);
-                device.destroy_command_pool(self.pool, None);
-                self.lane.destroy(self.alloc.context());
-            }
-        }
+            idle
+        };
         // Work that was submitted before a failure did run: its images are in those layouts.
         if self.state != State::Finished && self.state != State::HandedOff {
             finish(self.submitted_layouts.drain().map(|(_, v)| v), std::iter::empty());
         }
         // Nothing of the set is in use any more (finished, or never submitted), unless an
         // `InFlight` took it over.
+        self.cursor = None;
         if self.state != State::HandedOff {
             self.alloc.staging().release_resource_set(self.set);
         }
-        // `keep_alive` drops after this body: held resources go last.
+        let tables = Tables {
+            written: std::mem::take(&mut self.written),
+            read: std::mem::take(&mut self.read),
+            layouts: std::mem::take(&mut self.layouts),
+            keep_alive: std::mem::take(&mut self.keep_alive),
+            pending_uploads: std::mem::take(&mut self.pending_uploads),
+        };
+        if idle {
+            // Held resources go last, as the tables are emptied; then the tables go with the pool.
+            let tables = tables.emptied();
+            // SAFETY: nothing pending uses the pools, the fence or the lane's semaphores (waited
+            // above, or never submitted); an `InFlight` took them (leaving null or empty) if it
+            // owns the work. Destroying null handles, left by a failed `new`, is a no-op in Vulkan.
+            unsafe {
+                self.alloc.recycler.give(self.pool, std::mem::take(&mut self.allocated), self.fence, tables);
+                self.lane.give_back(&self.alloc.recycler);
+            }
+        } else {
+            // SAFETY: the wait failed: the device is lost, nothing runs any more.
+            unsafe {
+                device.destroy_fence(self.fence, None);
+                device.destroy_command_pool(self.pool, None);
+                self.lane.destroy(self.alloc.context());
+            }
+            // Held resources go last.
+            drop(tables);
+        }
     }
 }

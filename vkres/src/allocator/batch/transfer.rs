@@ -119,7 +119,7 @@ impl Lane {
 
 impl Batch<'_> {
     /// Whether an upload of `len` bytes at `offset` into `dst` goes to the transfer lane.
-    pub(super) fn lane_takes(&self, dst: &Buffer, offset: u64, len: u64) -> bool {
+    pub(super) fn lane_takes<T>(&self, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
         let lane = &self.lane;
         self.alloc.context().transfer_queue_family_index().is_some()
             && !lane.main_touched.contains(&dst.handle())
