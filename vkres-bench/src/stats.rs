@@ -31,11 +31,10 @@ impl Summary {
 }
 
 /// Runs `way(0..ways)` `warmups + runs` times, interleaved, and returns each way's counted
-/// times. Each run starts one way later than the one before (0, 1, 2; 1, 2, 0; 2, 0, 1; ...),
-/// so that every way follows every other equally often: a way that always ran after a long,
-/// mostly idle one (1000 submissions one by one) found the GPU's clocks down, 13% on a 2.5 ms
-/// build on the H100 (`examples/accel_probe`). `way(i)` returns the time to count (teardown may be
-/// left out), or `None` where the way cannot do the work (its list stays empty).
+/// times. Each run takes the ways in a new order (a fixed-seed shuffle), so that a way does not
+/// always follow the same one: a build run always right after 1000 one-by-one submissions,
+/// which leave the GPU mostly idle, found its clocks down, 13% slower on a 2.5 ms BLAS build on
+/// the H100 (`examples/accel_probe`, its "after idle" rows).
 pub fn interleaved<E>(
     warmups: usize,
     runs: usize,
@@ -43,14 +42,26 @@ pub fn interleaved<E>(
     mut way: impl FnMut(usize) -> Result<Option<Duration>, E>,
 ) -> Result<Vec<Vec<Duration>>, E> {
     let mut times = vec![Vec::with_capacity(runs); ways];
+    let mut order: Vec<usize> = (0..ways).collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for run in 0..warmups + runs {
-        for k in 0..ways {
-            let i = (run + k) % ways;
+        shuffle(&mut order, &mut seed);
+        for &i in &order {
             let counted = way(i)?.filter(|_| run >= warmups);
             times[i].extend(counted);
         }
     }
     Ok(times)
+}
+
+/// Fisher-Yates with xorshift64 (no dependency for a benchmark's run order).
+fn shuffle(items: &mut [usize], state: &mut u64) {
+    for i in (1..items.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        items.swap(i, (*state % (i as u64 + 1)) as usize);
+    }
 }
 
 #[cfg(test)]
@@ -70,13 +81,19 @@ mod tests {
     #[test]
     fn warmups_are_not_counted_and_ways_interleave() {
         let mut order = Vec::new();
-        let times = interleaved::<()>(1, 2, 2, |way| {
+        let times = interleaved::<()>(1, 40, 3, |way| {
             order.push(way);
-            Ok((way == 0).then_some(Duration::from_millis(1)))
+            Ok((way != 2).then_some(Duration::from_millis(1)))
         })
         .unwrap();
-        assert_eq!(times[0].len(), 2);
-        assert!(times[1].is_empty());
-        assert_eq!(order, [0, 1, 1, 0, 0, 1]);
+        assert_eq!(times.iter().map(Vec::len).collect::<Vec<_>>(), [40, 40, 0]);
+        // Every run runs every way once, in orders that vary: way 0 follows each other way.
+        for run in order.chunks(3) {
+            let mut sorted = run.to_vec();
+            sorted.sort();
+            assert_eq!(sorted, [0, 1, 2]);
+        }
+        let before_0: std::collections::HashSet<usize> = order.windows(2).filter(|w| w[1] == 0).map(|w| w[0]).collect();
+        assert!(before_0.contains(&1) && before_0.contains(&2), "way 0 followed only {before_0:?}");
     }
 }
