@@ -89,6 +89,29 @@ fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
     assert!(gpu.read_back(&target) == again, "the second upload differs");
 }
 
+/// A buffer an earlier batch used (here still in flight) is not taken by the transfer queue,
+/// which would not wait for that batch: its whole upload stays on the main queue, ordered after
+/// the earlier work, and the later data wins.
+#[test]
+fn a_buffer_used_before_stays_on_the_main_queue() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let size = LANE_THRESHOLD;
+    let target = buffer(&gpu, size, "used before");
+    let (early, late) = (noise(64 << 10, 7), noise(size as usize, 8));
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    let (submissions, _) = transfer_submissions(&gpu, || {
+        let mut first = gpu.alloc().batch().expect("batch");
+        first.upload_bytes(&target, 0, &early).expect("upload");
+        let in_flight = first.submit_with_fence(&fence).expect("submit");
+        let mut second = gpu.alloc().batch().expect("batch");
+        second.upload_bytes(&target, 0, &late).expect("upload");
+        second.submit_and_wait().expect("submit");
+        in_flight.wait().expect("wait");
+    });
+    assert_eq!(submissions, 0, "the used buffer went to the transfer queue");
+    assert!(gpu.read_back(&target) == late, "the later upload must win");
+}
+
 /// Without the option (the default), nothing goes to a transfer queue and the data still arrives.
 #[test]
 fn transfer_queue_off_uses_the_main_queue() {

@@ -60,9 +60,9 @@ pub struct RawDevice {
     pub queue_family_index: u32,
     /// The index of that queue in its family.
     pub queue_index: u32,
-    /// A queue of a transfer-only family, as `(family, index in the family)`, for large
-    /// uploads (see [`Context::transfer_queue_family_index`]); `None` sends everything to the
-    /// queue above.
+    /// A second queue for large uploads, as `(family, index in the family)`, of a family other
+    /// than the main queue's, best one that only transfers (see
+    /// [`Context::transfer_queue_family_index`]); `None` sends everything to the queue above.
     pub transfer_queue: Option<(u32, u32)>,
     /// What the creator enabled.
     pub enabled: EnabledFeatures,
@@ -111,14 +111,14 @@ impl Context {
         let queue = unsafe { raw.device.get_device_queue(raw.queue_family_index, raw.queue_index) };
         let transfer = match raw.transfer_queue {
             Some((family, index)) => {
+                // Graphics and compute queues transfer too, whether or not they say so.
+                let transfers = vk::QueueFlags::TRANSFER | vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE;
                 let ok = families.get(family as usize).is_some_and(|f| {
-                    f.queue_flags.contains(vk::QueueFlags::TRANSFER)
-                        && index < f.queue_count
-                        && family != raw.queue_family_index
+                    f.queue_flags.intersects(transfers) && index < f.queue_count && family != raw.queue_family_index
                 });
                 if !ok {
                     return Err(Error::NoSuitableDevice(format!(
-                        "queue {index} of family {family} is not a transfer queue of another family than the main queue's"
+                        "queue {index} of family {family} is not a queue that transfers, of another family than the main queue's"
                     )));
                 }
                 // SAFETY: the caller vouches the queue was requested at device creation.

@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -85,6 +86,9 @@ pub(crate) struct BufferShared {
     /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
     address: Option<std::num::NonZeroU64>,
     name: Cow<'static, str>,
+    /// Cleared when a batch first records work on it: until then no submission has used it, so
+    /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
+    fresh: AtomicBool,
 }
 
 impl Drop for BufferShared {
@@ -181,9 +185,16 @@ impl<T> Buffer<T> {
         self.shared.allocation.context()
     }
 
-    /// A type-erased handle that keeps the buffer alive (batches hold these).
+    /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
+    /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.fresh.store(false, Ordering::Relaxed);
         self.shared.clone()
+    }
+
+    /// Whether no batch has recorded work on it yet.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.shared.fresh.load(Ordering::Relaxed)
     }
 
     /// Whether uploads write it through its mapping instead of staging: a
@@ -208,6 +219,7 @@ impl<T> Buffer<T> {
             usage: vk::BufferUsageFlags::empty(),
             address: None,
             name: Cow::Borrowed(""),
+            fresh: AtomicBool::new(false),
         };
         self.shared = Arc::new(placeholder);
     }
@@ -241,7 +253,13 @@ impl<T: Pod> Buffer<T> {
 
 /// Validates `desc` and creates the buffer for elements of `T`.
 pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
-    create_named(memory, desc, NameRef::Borrowed(&desc.name))
+    create_named(memory, desc, NameRef::Borrowed(&desc.name), false)
+}
+
+/// [`create`], shared by the context's queue families (`CONCURRENT` where it has a transfer
+/// queue): staging chunks, which both queues' copies read.
+pub(crate) fn create_for_all_queues(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer> {
+    create_named(memory, desc, NameRef::Borrowed(&desc.name), true)
 }
 
 /// [`create`], named `name` instead of `desc.name` (the derive's names, kept without a copy).
@@ -250,10 +268,15 @@ pub(crate) fn create_static<T>(
     desc: &BufferDesc,
     name: &'static str,
 ) -> Result<Buffer<T>> {
-    create_named(memory, desc, NameRef::Static(name))
+    create_named(memory, desc, NameRef::Static(name), false)
 }
 
-fn create_named<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name_ref: NameRef<'_>) -> Result<Buffer<T>> {
+fn create_named<T>(
+    memory: &dyn MemoryAllocator,
+    desc: &BufferDesc,
+    name_ref: NameRef<'_>,
+    all_queues: bool,
+) -> Result<Buffer<T>> {
     let ctx = memory.context();
     let name = name_ref.as_str();
     if desc.size == 0 {
@@ -276,8 +299,15 @@ fn create_named<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name_ref: Na
             reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
         });
     }
-    let info =
-        vk::BufferCreateInfo::default().size(desc.size).usage(desc.usage).sharing_mode(vk::SharingMode::EXCLUSIVE);
+    let families = match ctx.transfer_queue_family_index() {
+        Some(transfer) if all_queues => [ctx.queue_family_index(), transfer],
+        _ => [0; 2],
+    };
+    let info = vk::BufferCreateInfo::default().size(desc.size).usage(desc.usage);
+    let info = match families[0] != families[1] {
+        true => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(&families),
+        false => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
+    };
     let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
@@ -296,7 +326,14 @@ fn create_named<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name_ref: Na
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let shared =
-        BufferShared { handle, allocation, size: desc.size, usage: desc.usage, address, name: name_ref.to_cow() };
+    let shared = BufferShared {
+        handle,
+        allocation,
+        size: desc.size,
+        usage: desc.usage,
+        address,
+        name: name_ref.to_cow(),
+        fresh: AtomicBool::new(true),
+    };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

@@ -424,7 +424,8 @@ impl StagingMemoryManager {
             // Chunks are large and long-lived: memory of their own, as VMA advises for such.
             .dedicated(true)
             .name(format!("staging chunk {}", s.chunks.len()));
-        let buffer: Buffer = crate::resources::buffer::create(&*self.memory, &desc)?;
+        // Read by the transfer queue's copies too, where the context has one.
+        let buffer: Buffer = crate::resources::buffer::create_for_all_queues(&*self.memory, &desc)?;
         s.allocated += size;
         s.peak = s.peak.max(s.allocated);
         s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set), holder: Some(me) });

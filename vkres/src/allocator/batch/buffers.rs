@@ -42,9 +42,11 @@ impl Batch<'_> {
         if self.write_directly(dst, offset, data)? {
             return Ok(());
         }
+        // Large whole-buffer uploads are copied on the transfer queue where the context has one
+        // (`transfer.rs`), asked before the batch holds dst; each piece asks again, as a round in
+        // between may have handed dst over.
+        let on_lane = self.lane_takes(dst, offset, len);
         self.hold(dst.keep_alive());
-        // Large whole-buffer uploads are copied on the transfer queue where there is one
-        // (`transfer.rs`); each piece asks again, as a round in between may have handed dst over.
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
         let mut ordered = false;
@@ -55,8 +57,8 @@ impl Batch<'_> {
                 dst_offset: offset + (i * piece) as u64,
                 size: part.len() as u64,
             };
-            if self.lane_takes(dst, offset, len) {
-                self.lane_copy(staging, dst.handle(), region)?;
+            if on_lane && self.lane.continues(dst.handle()) {
+                self.lane_copy(staging, dst.handle(), region, i == 0)?;
                 continue;
             }
             if !ordered {

@@ -75,6 +75,9 @@ enum State {
     Finished,
     /// Submitted with a caller's fence; an [`InFlight`] owns what the work needs.
     HandedOff,
+    /// A submission failed part way (its command buffers ended, the lane's buffers perhaps
+    /// handed over): the batch records and submits nothing more; dropping it cleans up.
+    Failed,
 }
 
 /// Work recorded into one command buffer and submitted once: uploads now, and the builds and
@@ -253,8 +256,9 @@ impl<'a> Batch<'a> {
         self.alloc
     }
 
-    /// Queue submissions this batch has made so far (more than one only for work larger than
-    /// the staging budget).
+    /// Queue submissions this batch has made so far: one per round (more than one round only
+    /// for work larger than the staging budget), two for a round that copies on the transfer
+    /// queue and also has work for the main queue (see [`ContextOptions::transfer_queue`](crate::ContextOptions::transfer_queue)).
     pub fn submissions(&self) -> u32 {
         self.submissions
     }
@@ -397,14 +401,12 @@ impl<'a> Batch<'a> {
     }
 
     fn check_recording(&self) -> Result<()> {
-        if self.state == State::Recording {
-            Ok(())
-        } else {
-            Err(Error::InvalidDescription {
-                name: "vkres batch".into(),
-                reason: "the batch was already submitted".into(),
-            })
-        }
+        let reason = match self.state {
+            State::Recording => return Ok(()),
+            State::Failed => "an earlier submission of the batch failed",
+            _ => "the batch was already submitted",
+        };
+        Err(Error::InvalidDescription { name: "vkres batch".into(), reason: reason.into() })
     }
 
     /// Inserts a transfer-to-transfer barrier if a copy from `src` to `dst` would race with an
@@ -466,6 +468,15 @@ impl<'a> Batch<'a> {
     /// buffer goes on recording and this returns `false`); else before the main submission,
     /// which waits for them, acquires what they hand over and signals `fence`.
     fn close_and_submit(&mut self, fence: vk::Fence, last: bool) -> Result<bool> {
+        let submitted = self.try_close_and_submit(fence, last);
+        if submitted.is_err() {
+            self.state = State::Failed;
+        }
+        submitted
+    }
+
+    /// [`close_and_submit`](Self::close_and_submit), which marks the batch failed on an error.
+    fn try_close_and_submit(&mut self, fence: vk::Fence, last: bool) -> Result<bool> {
         self.flush_image_uploads();
         self.record_builds()?;
         let main_work = self.commands > self.lane.copies;
@@ -613,6 +624,8 @@ impl Drop for Batch<'_> {
                 if device.wait_for_fences(&[p.fence], true, u64::MAX).is_ok() {
                     self.alloc.recycler.give_fence(p.fence);
                 } else {
+                    // The device is lost: nothing of the batch is reset and reused.
+                    idle = false;
                     device.destroy_fence(p.fence, None);
                 }
                 self.alloc.staging().release_resource_set(p.set);

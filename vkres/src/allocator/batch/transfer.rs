@@ -6,9 +6,10 @@
 //! - An upload goes to the lane only if the main command buffers of this batch have not touched
 //!   the buffer (a lane copy runs before the batch's main commands of the same round, so a
 //!   main command recorded earlier on that buffer would be overtaken), and either covers the
-//!   whole buffer from [`LANE_THRESHOLD`] bytes on (the old contents are discarded, so no
-//!   ownership has to be acquired by the transfer family first) or goes into a buffer the lane
-//!   already owns.
+//!   whole buffer from [`LANE_THRESHOLD`] bytes on, into a buffer no batch has recorded work on
+//!   before (no earlier submission, of this batch or another, can still be using it, and its
+//!   contents are discarded, so the transfer family acquires nothing first), or goes into a
+//!   buffer the lane already owns.
 //! - A round (a submission of the batch) with only lane copies goes to the transfer queue alone
 //!   and the lane keeps its buffers. Any other round hands every buffer the lane owns over:
 //!   a release barrier per buffer ends the lane's command buffer, which signals a semaphore;
@@ -74,6 +75,12 @@ impl Lane {
         self.main_touched.insert(buffer);
     }
 
+    /// Whether the next piece of an upload the lane took goes to the lane too (a round in
+    /// between may have handed the buffer over).
+    pub(super) fn continues(&self, buffer: vk::Buffer) -> bool {
+        !self.main_touched.contains(&buffer)
+    }
+
     /// Destroys the semaphore of the last round, whose main submission failed after the lane's
     /// had signalled it (a signalled semaphore nobody waits on cannot be reused), once the
     /// transfer queue is idle.
@@ -118,20 +125,29 @@ impl Lane {
 }
 
 impl Batch<'_> {
-    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the transfer lane.
+    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the transfer lane
+    /// (asked before the batch holds `dst`, which ends its being fresh).
     pub(super) fn lane_takes<T>(&self, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
         let lane = &self.lane;
         self.alloc.context().transfer_queue_family_index().is_some()
-            && !lane.main_touched.contains(&dst.handle())
-            && (lane.owns(dst.handle()) || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD))
+            && lane.continues(dst.handle())
+            && (lane.owns(dst.handle())
+                || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.is_fresh()))
     }
 
-    /// Records a copy on the lane from `src` into `dst` (which the lane then owns), ordered
-    /// after the lane's earlier writes of `dst`.
-    pub(super) fn lane_copy(&mut self, src: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy) -> Result<()> {
+    /// Records a copy on the lane from `src` into `dst` (which the lane then owns); the first
+    /// piece of an upload is ordered after the lane's earlier writes of `dst` (later pieces
+    /// write other bytes).
+    pub(super) fn lane_copy(
+        &mut self,
+        src: vk::Buffer,
+        dst: vk::Buffer,
+        region: vk::BufferCopy,
+        first_piece: bool,
+    ) -> Result<()> {
         self.begin_lane()?;
         let device = self.alloc.context().device();
-        if self.lane.written.contains(&dst) {
+        if first_piece && self.lane.written.contains(&dst) {
             let barrier = [lane_barrier()];
             // SAFETY: the lane's command buffer is recording; synchronization2 is enabled.
             unsafe {
@@ -185,14 +201,14 @@ impl Batch<'_> {
     /// if `hand_over`, else with a barrier that orders its copies before the lane's next round.
     /// `None` when the lane has nothing to submit.
     pub(super) fn close_lane(&mut self, hand_over: bool) -> Result<Option<LaneRound>> {
+        if self.lane.copies == 0 && (!hand_over || self.lane.owned.is_empty()) {
+            return Ok(None);
+        }
+        self.begin_lane()?;
         let handed: Vec<vk::Buffer> = match hand_over {
             true => self.lane.owned.drain().collect(),
             false => Vec::new(),
         };
-        if self.lane.copies == 0 && handed.is_empty() {
-            return Ok(None);
-        }
-        self.begin_lane()?;
         let ctx = self.alloc.context();
         let families = (ctx.transfer_queue_family_index().unwrap_or_default(), ctx.queue_family_index());
         let releases: Vec<_> = handed.iter().map(|&b| ownership_barrier(b, families, true)).collect();
@@ -280,8 +296,11 @@ fn ownership_barrier(buffer: vk::Buffer, families: (u32, u32), release: bool) ->
         true => barrier
             .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
             .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE),
+        // Host reads too: the batch's closing barrier covers only this queue's own writes.
         false => barrier
-            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-            .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE),
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS | vk::PipelineStageFlags2::HOST)
+            .dst_access_mask(
+                vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE | vk::AccessFlags2::HOST_READ,
+            ),
     }
 }
