@@ -145,9 +145,9 @@ impl ContextOptions {
     /// main queue goes on with other work (see [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
     ///
     /// For programs that upload while they render. Off by default because on an idle device
-    /// the main queue moves data faster: on the H100, 1 GiB through the default staging budget
-    /// took 38 ms on the transfer queue (28 GB/s) against 24 ms (44 GB/s) on the graphics
-    /// queue, 256 MiB about the same (docs/BENCHMARKS.md).
+    /// the main queue moves data as fast or faster: on the H100, 1 GiB through the default
+    /// staging budget took 30-38 ms on the transfer queue (28-36 GB/s) against 24-28 ms on the
+    /// graphics queue, 256 MiB about the same (docs/BENCHMARKS.md).
     pub fn transfer_queue(mut self, on: bool) -> Self {
         self.transfer_queue = on;
         self
