@@ -18,6 +18,7 @@
 //!   by the main queue: later uploads into it in this batch stay on the main queue.
 //! - The last round of a batch always hands everything over: what a batch leaves behind is
 //!   owned by the main queue's family, ready for use as before.
+//! - Staging chunks are `CONCURRENT` over both families (the lane's copies read them too).
 
 use ash::vk;
 
@@ -27,8 +28,10 @@ use crate::error::{Result, VkContext};
 use crate::handle_map::HandleSet;
 use crate::resources::Buffer;
 
-/// Whole-buffer uploads of at least this many bytes go to the transfer queue, where the context
-/// has one ([`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
+/// Whole-buffer uploads of at least this many bytes, into buffers no batch has used yet, go to
+/// the transfer queue where the context has one (opened with
+/// [`ContextOptions::transfer_queue`](crate::ContextOptions::transfer_queue); see
+/// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
 /// Below it, the semaphore and second submission cost more than the overlap gains.
 pub const LANE_THRESHOLD: u64 = 4 << 20;
 
