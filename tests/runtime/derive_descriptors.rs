@@ -3,6 +3,7 @@
 
 use vkres::{Buffer, DescriptorKind, GpuResources, ImageView, Sampler, ShaderModule, Texture, vk};
 
+use crate::kernel::{ComputePipeline, DescriptorSet, main_stage};
 use crate::support::Gpu;
 
 #[derive(GpuResources)]
@@ -53,46 +54,11 @@ fn writes_fill_a_descriptor_set_and_a_pipeline_uses_it() {
     assert_eq!(bound.target.image().layout(), vk::ImageLayout::GENERAL, "a storage image is left in GENERAL");
     let device = gpu.ctx().device();
     let layout_bindings: Vec<_> = Bound::descriptor_bindings().iter().map(|b| b.layout_binding()).collect();
-    let sizes: Vec<_> =
-        layout_bindings.iter().map(|b| vk::DescriptorPoolSize { ty: b.descriptor_type, descriptor_count: 1 }).collect();
-    let writes = |set| bound.write_descriptors(set);
-    // SAFETY: objects created and destroyed here on a live device; the set is written while no
-    // command uses it; the bundle outlives every object that refers to its resources.
-    unsafe {
-        let set_layout = device
-            .create_descriptor_set_layout(
-                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&layout_bindings),
-                None,
-            )
-            .expect("set layout");
-        let pool = device
-            .create_descriptor_pool(&vk::DescriptorPoolCreateInfo::default().max_sets(1).pool_sizes(&sizes), None)
-            .expect("pool");
-        let layouts = [set_layout];
-        let set = device
-            .allocate_descriptor_sets(
-                &vk::DescriptorSetAllocateInfo::default().descriptor_pool(pool).set_layouts(&layouts),
-            )
-            .expect("set")[0];
-        let w = writes(set);
-        assert_eq!(w.bindings().len(), 6);
-        w.with_writes(|w| device.update_descriptor_sets(w, &[]));
-
-        let pipeline_layout = device
-            .create_pipeline_layout(&vk::PipelineLayoutCreateInfo::default().set_layouts(&layouts), None)
-            .expect("pipeline layout");
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(bound.shader.handle())
-            .name(c"main");
-        let info = vk::ComputePipelineCreateInfo::default().stage(stage).layout(pipeline_layout);
-        let pipeline = device
-            .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
-            .map_err(|(_, e)| e)
-            .expect("pipeline")[0];
-        device.destroy_pipeline(pipeline, None);
-        device.destroy_pipeline_layout(pipeline_layout, None);
-        device.destroy_descriptor_pool(pool, None);
-        device.destroy_descriptor_set_layout(set_layout, None);
-    }
+    let set = DescriptorSet::new(device, &layout_bindings);
+    let w = bound.write_descriptors(set.set());
+    assert_eq!(w.bindings().len(), 6);
+    // SAFETY: the writes name the bundle's live resources, of the layout's types; the set is
+    // not in use. The bundle outlives the set and the pipeline (declared after it).
+    w.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) });
+    let _pipeline = ComputePipeline::new(device, main_stage(bound.shader.handle()), &[set.layout()], &[]);
 }

@@ -5,6 +5,7 @@
 use bytemuck::{Pod, Zeroable};
 use vkres::{Buffer, GpuResources, ImageView, Sampler, ShaderModule, Texture, vk};
 
+use crate::kernel::{ComputePipeline, main_stage};
 use crate::support::{Gpu, noise};
 
 fn checker(side: u32) -> Vec<u8> {
@@ -97,23 +98,9 @@ fn shader_module_makes_a_pipeline() {
     let shaders = Shaders::create(gpu.alloc()).expect("shaders");
     assert_ne!(shaders.compute.handle(), vk::ShaderModule::null());
     assert_eq!(shaders.compute.name(), "Shaders.compute");
-    let device = gpu.ctx().device();
-    // SAFETY: plain object creation on a live device; everything is destroyed below, before
-    // the module.
-    unsafe {
-        let layout = device.create_pipeline_layout(&vk::PipelineLayoutCreateInfo::default(), None).expect("layout");
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(shaders.compute.handle())
-            .name(c"main");
-        let info = vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout);
-        let pipelines = device
-            .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
-            .map_err(|(_, e)| e)
-            .expect("pipeline");
-        device.destroy_pipeline(pipelines[0], None);
-        device.destroy_pipeline_layout(layout, None);
-    }
+    // A pipeline made from the module, destroyed (on drop) before the module.
+    let pipeline = ComputePipeline::new(gpu.ctx().device(), main_stage(shaders.compute.handle()), &[], &[]);
+    assert_ne!(pipeline.pipeline(), vk::Pipeline::null());
 }
 
 #[repr(C)]

@@ -5,6 +5,7 @@ use vkres::manager::{ResourceManager, TextureDescriptor};
 use vkres::{BufferType, ResourceHandle, SamplerDesc, vk};
 
 use super::shaders::bindless_sum;
+use crate::kernel::{ComputePipeline, run_once};
 use crate::support::{Gpu, noise};
 
 const QUERIES: usize = 100;
@@ -17,35 +18,21 @@ fn dispatch(gpu: &Gpu, manager: &ResourceManager, shader: ResourceHandle, params
     let device = ctx.device();
     let shader = manager.get_shader_stage_info(shader).expect("shader");
     let bindless = manager.bindless().expect("bindless arrays on this device");
-    let set_layouts = [bindless.layout()];
     let ranges = [shader.push_constant_range().expect("the shader has push constants")];
-    // SAFETY (whole block): creation of objects of this device from valid create infos (the
-    // pipeline layout names the manager's set layout and the shader's reflected push-constant
-    // range), recording into a fresh command buffer, one submission waited for on its own
-    // fence, and destruction of every object made here once that wait returned.
+    // The pipeline layout names the manager's set layout and the shader's reflected
+    // push-constant range.
+    let pipeline = ComputePipeline::new(device, shader.stage_create_info(), &[bindless.layout()], &ranges);
+    let layout = pipeline.layout();
+    // SAFETY: commands recorded into `run_once`'s fresh command buffer with live objects (the
+    // manager's set, the pipeline), and `run_once` waits for the submission before the
+    // pipeline is dropped.
     unsafe {
-        let layout = device
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts).push_constant_ranges(&ranges),
-                None,
-            )
-            .expect("pipeline layout");
-        let pipeline = device
-            .create_compute_pipelines(
-                vk::PipelineCache::null(),
-                &[vk::ComputePipelineCreateInfo::default().stage(shader.stage_create_info()).layout(layout)],
-                None,
-            )
-            .map_err(|(_, e)| e)
-            .expect("pipeline")[0];
-        crate::kernel::run_once(ctx, |cmd| {
-            device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline);
+        run_once(ctx, |cmd| {
+            device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline.pipeline());
             device.cmd_bind_descriptor_sets(cmd, vk::PipelineBindPoint::COMPUTE, layout, 0, &[bindless.set()], &[]);
             device.cmd_push_constants(cmd, layout, vk::ShaderStageFlags::COMPUTE, 0, bytemuck::cast_slice(&params));
             device.cmd_dispatch(cmd, (QUERIES as u32).div_ceil(64), 1, 1);
         });
-        device.destroy_pipeline(pipeline, None);
-        device.destroy_pipeline_layout(layout, None);
     }
 }
 
