@@ -124,8 +124,13 @@ fn dropping_an_unsubmitted_batch_discards_it() {
     batch.upload_bytes(&buffer, 0, &[1; 16]).expect("upload");
     drop(buffer); // the batch still holds it
     assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 2, "buffer and staging held by the batch");
+    let held = gpu.alloc().leak_report();
+    assert_eq!(held, ["never written", "staging chunk 0"], "staging a batch holds is reported");
     drop(batch);
-    gpu.alloc().staging().trim(); // the chunk is free now, cached for reuse
+    // The chunk is free now, cached for reuse: alive in the backend, left out of the leak report.
+    assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 1);
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new());
+    gpu.alloc().staging().trim();
     assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 0);
     assert_eq!(gpu.ctx().submission_count(), 0);
 }

@@ -21,18 +21,17 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use vkres::ash::vk;
 use vkres::{Buffer, BufferDesc, Context, ContextOptions, MappingType, MemoryLocation, ResourceAllocator};
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+use vkres_bench::BenchResult as Res;
+use vkres_bench::stats::Summary;
 
 const MIB: usize = 1 << 20;
 const SIZE: usize = 256 * MIB;
 const PIECE: usize = 32 * MIB;
 const RUNS: usize = 7;
 
-/// Median in milliseconds.
-fn median(mut times: Vec<Duration>) -> f64 {
-    times.sort();
-    times[times.len() / 2].as_secs_f64() * 1e3
+/// Median in milliseconds (`vkres-bench`'s statistics; `RUNS` is odd, so the middle run).
+fn median(times: &[Duration]) -> f64 {
+    Summary::of(times).map_or(f64::NAN, |s| s.median_ms)
 }
 
 /// Times `f` `RUNS` times after one warm-up; median in milliseconds.
@@ -44,7 +43,7 @@ fn time(mut f: impl FnMut() -> Res<()>) -> Res<f64> {
         f()?;
         times.push(t.elapsed());
     }
-    Ok(median(times))
+    Ok(median(&times))
 }
 
 fn gbps(bytes: usize, ms: f64) -> f64 {
@@ -241,7 +240,7 @@ fn main() -> Res<()> {
         device
             .push(Duration::from_secs_f64(sub.device_ms(|cmd| copy_cmd(&ctx, cmd, &staging, 0, &dst, 0, SIZE))? / 1e3));
     }
-    let device = median(device);
+    let device = median(&device);
     println!("\n2. device copy of 256 MiB, staging to device-local: {device:.2} ms ({:.2} GB/s)", gbps(SIZE, device));
 
     let fence_ms = time(|| {
@@ -280,7 +279,7 @@ fn main() -> Res<()> {
                 imports.push(wall.saturating_sub(free));
                 frees.push(free);
             }
-            let (import, free) = (median(imports), median(frees));
+            let (import, free) = (median(&imports), median(&frees));
             println!(
                 "\n4. import of {} MiB in {parts} part(s) on {parts} thread(s): pin {import:.2} ms, unpin {free:.2} ms ({:.2} GB/s for both)",
                 part * parts / MIB,
@@ -337,7 +336,7 @@ fn main() -> Res<()> {
         }
     }
     for (name, t) in names.iter().zip(times) {
-        let ms = median(t);
+        let ms = median(&t);
         println!("   {name:62} {ms:7.2} ({:5.2})", gbps(SIZE, ms));
     }
     drop(mapping);

@@ -17,9 +17,7 @@ mod derive_cost;
 mod font;
 mod json;
 mod plot;
-mod raw;
 mod report;
-mod stats;
 mod targets;
 mod ways;
 mod wgpu_way;
@@ -28,6 +26,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use vkres::{Context, ContextOptions, ResourceAllocator};
+// The modules the examples share live in the library; the binary's modules reach them as
+// `crate::raw`, `crate::stats` and `crate::BenchResult`.
+use vkres_bench::{BenchResult, raw, stats};
 
 use args::Args;
 use json::{Results, Three};
@@ -35,9 +36,6 @@ use report::{Row, num, ratio, timing_table};
 use stats::Summary;
 use ways::upload::{self, Way};
 use wgpu_way::WgpuWay;
-
-/// Every fallible step of the program (Vulkan, VMA, vkres, wgpu, files) reports through this.
-pub type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 const MIB: u64 = 1 << 20;
 

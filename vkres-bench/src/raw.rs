@@ -10,15 +10,22 @@ use crate::BenchResult;
 
 /// A buffer made through VMA; `mapped` is null unless it was made mapped.
 pub struct RawBuffer {
+    /// The Vulkan buffer.
     pub buffer: vk::Buffer,
+    /// Its VMA allocation.
     pub allocation: vk_mem::Allocation,
+    /// The start of its mapping, or null.
     pub mapped: *mut u8,
+    /// Its size in bytes.
     pub size: u64,
 }
 
 /// A VMA allocator, a command pool with one command buffer, and a fence.
 pub struct Raw<'a> {
+    /// The context whose device everything is made on.
     pub ctx: &'a Context,
+    /// The VMA allocator (dropped after the pool and fence, once the caller destroyed its
+    /// buffers).
     pub vma: vk_mem::Allocator,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,

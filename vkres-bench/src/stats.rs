@@ -5,15 +5,24 @@ use std::time::Duration;
 /// Median, min and max of a way's counted runs, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
+    /// The median (the mean of the middle two for an even count).
     pub median_ms: f64,
+    /// The fastest run.
     pub min_ms: f64,
+    /// The slowest run.
     pub max_ms: f64,
 }
 
 impl Summary {
     /// The summary of `times`, or `None` when there are none (a way that cannot do the work).
     pub fn of(times: &[Duration]) -> Option<Self> {
-        let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        let ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        Self::of_ms(&ms)
+    }
+
+    /// The summary of `ms`, values already in milliseconds, or `None` when there are none.
+    pub fn of_ms(ms: &[f64]) -> Option<Self> {
+        let mut ms = ms.to_vec();
         ms.sort_by(f64::total_cmp);
         let n = ms.len();
         let median = match n {
@@ -28,6 +37,12 @@ impl Summary {
     pub fn gbps(&self, bytes: u64) -> f64 {
         bytes as f64 / (self.median_ms / 1e3) / 1e9
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count), or `None` when there
+/// are none: for figures that are not times (counts, sizes) as well as times in milliseconds.
+pub fn median(values: &[f64]) -> Option<f64> {
+    Summary::of_ms(values).map(|s| s.median_ms)
 }
 
 /// Runs `way(0..ways)` `warmups + runs` times, interleaved, and returns each way's counted
@@ -75,6 +90,9 @@ mod tests {
         assert_eq!((s.median_ms, s.min_ms, s.max_ms), (3.0, 1.0, 5.0));
         assert_eq!(Summary::of(&ms(&[4, 2])).unwrap().median_ms, 3.0);
         assert!(Summary::of(&[]).is_none());
+        assert_eq!(median(&[2.0, 9.0, 1.0, 4.0]), Some(3.0));
+        assert_eq!(median(&[]), None);
+        assert_eq!(Summary::of_ms(&[7.0, 5.0, 6.0]).map(|s| (s.min_ms, s.max_ms)), Some((5.0, 7.0)));
         assert!((Summary::of(&ms(&[1000])).unwrap().gbps(2_000_000_000) - 2.0).abs() < 1e-9);
     }
 

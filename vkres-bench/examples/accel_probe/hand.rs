@@ -1,14 +1,15 @@
 //! The hand-written BLAS build, as `vkres-bench`'s `HandWritten::build_blases` does it for one
 //! mesh (VMA, one command pool with one command buffer, one fence, `ash`'s extension functions),
-//! with knobs that each switch one of its choices to the one vkres makes.
+//! with knobs that each switch one of its choices to the one vkres makes. Its VMAs and buffers
+//! are `vkres-bench`'s [`Raw`] ones; its command pools and fence are its own (the `TRANSIENT`
+//! knob).
 
 use std::time::Instant;
 
-use vk_mem::Alloc;
 use vkres::Context;
 use vkres::ash::{self, vk};
-
-pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
+pub use vkres_bench::BenchResult as Res;
+use vkres_bench::raw::{self, Raw, RawBuffer};
 
 /// Which of vkres's choices the hand-written build takes; all `false` is vkres-bench's way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,13 +54,6 @@ impl Mesh {
     }
 }
 
-/// A VMA buffer.
-struct RawBuffer {
-    buffer: vk::Buffer,
-    allocation: vk_mem::Allocation,
-    address: vk::DeviceAddress,
-}
-
 /// A structure the hand-written way built; [`Hand::destroy`] it.
 pub struct Built {
     storage: RawBuffer,
@@ -77,7 +71,8 @@ pub struct Placement {
 }
 
 /// The hand-written baseline's objects: two VMAs (vkres-bench's and one made as vkres makes
-/// its own), a plain and a `TRANSIENT` pool with one command buffer each, and one fence.
+/// its own, each in a [`Raw`] whose own pool and fence go unused), a plain and a `TRANSIENT`
+/// pool with one command buffer each, and one fence.
 pub struct Hand<'a> {
     ctx: &'a Context,
     fns: ash::khr::acceleration_structure::Device,
@@ -85,23 +80,16 @@ pub struct Hand<'a> {
     fence: vk::Fence,
     scratch_align: u64,
     /// Dropped after `Drop::drop` (fields), once every buffer is destroyed.
-    plain: vk_mem::Allocator,
-    limited: vk_mem::Allocator,
+    plain: Raw<'a>,
+    limited: Raw<'a>,
 }
 
 const FLAGS: vk::BuildAccelerationStructureFlagsKHR = vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE;
 
 impl<'a> Hand<'a> {
     pub fn new(ctx: &'a Context) -> Res<Self> {
-        let vma = |limits: &[u64]| {
-            let mut info = vk_mem::AllocatorCreateInfo::new(ctx.instance(), ctx.device(), ctx.physical_device());
-            info.vulkan_api_version = vk::API_VERSION_1_3;
-            info.flags = vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS;
-            info.heap_size_limits = limits;
-            // SAFETY: the context's instance, device and physical device, alive for 'a; the
-            // limits have one entry per heap or none.
-            unsafe { vk_mem::Allocator::new(info) }
-        };
+        let vma =
+            |limits: &[u64]| Raw::with_heap_limits(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS, limits);
         let props = &ctx.capabilities().memory_properties;
         let heaps: Vec<u64> = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
         let (plain, limited) = (vma(&[])?, vma(&heaps)?);
@@ -130,7 +118,7 @@ impl<'a> Hand<'a> {
         })
     }
 
-    fn vma(&self, heap_limits: bool) -> &vk_mem::Allocator {
+    fn raw(&self, heap_limits: bool) -> &Raw<'a> {
         if heap_limits { &self.limited } else { &self.plain }
     }
 
@@ -159,33 +147,30 @@ impl<'a> Hand<'a> {
         self.scratch_align
     }
 
-    /// A device buffer with a device address, as the knobs place it.
+    /// A device buffer with its device address, as the knobs place it.
     fn buffer(
         &self,
         size: u64,
         usage: vk::BufferUsageFlags,
         memory_usage: vk_mem::MemoryUsage,
         knobs: Knobs,
-    ) -> Res<RawBuffer> {
-        let info =
-            vk::BufferCreateInfo::default().size(size).usage(usage | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS);
+    ) -> Res<(RawBuffer, vk::DeviceAddress)> {
+        let raw = self.raw(knobs.heap_limits);
         let flags = if knobs.dedicated {
             vk_mem::AllocationCreateFlags::DEDICATED_MEMORY
         } else {
             vk_mem::AllocationCreateFlags::empty()
         };
         let create = vk_mem::AllocationCreateInfo { usage: memory_usage, flags, ..Default::default() };
-        // SAFETY: a valid create info; the buffer is destroyed by `destroy_buffer`.
-        let (buffer, allocation) = unsafe { self.vma(knobs.heap_limits).create_buffer(&info, &create) }?;
-        let address_info = vk::BufferDeviceAddressInfo::default().buffer(buffer);
-        // SAFETY: a live buffer made with SHADER_DEVICE_ADDRESS.
-        let address = unsafe { self.ctx.device().get_buffer_device_address(&address_info) };
-        Ok(RawBuffer { buffer, allocation, address })
+        let buffer = raw.buffer(size, usage | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS, &create)?;
+        let address = raw.address(&buffer);
+        Ok((buffer, address))
     }
 
-    fn destroy_buffer(&self, mut buffer: RawBuffer, heap_limits: bool) {
-        // SAFETY: made by this VMA; the device is done with it (every submission was waited for).
-        unsafe { self.vma(heap_limits).destroy_buffer(buffer.buffer, &mut buffer.allocation) };
+    /// Destroys a buffer of the VMA `heap_limits` picks; the device must be done with it (every
+    /// submission is waited for).
+    fn destroy_buffer(&self, buffer: RawBuffer, heap_limits: bool) {
+        self.raw(heap_limits).destroy_buffer(buffer);
     }
 
     /// Builds a BLAS of `mesh`: sizes, storage and structure, scratch, recording, submission,
@@ -197,14 +182,14 @@ impl<'a> Hand<'a> {
         let storage_usage =
             if knobs.auto_storage { vk_mem::MemoryUsage::Auto } else { vk_mem::MemoryUsage::AutoPreferDevice };
         let size = sizes.acceleration_structure_size;
-        let storage =
+        let (storage, _) =
             self.buffer(size, vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR, storage_usage, knobs)?;
         let ty = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
         let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.buffer).size(size).ty(ty);
         // SAFETY: the storage buffer is live, large enough, and outlives the structure.
         let handle = unsafe { self.fns.create_acceleration_structure(&info, None) }?;
         let created = Instant::now();
-        let scratch = self.buffer(
+        let (scratch, scratch_address) = self.buffer(
             sizes.build_scratch_size.next_multiple_of(self.scratch_align) + self.scratch_align,
             vk::BufferUsageFlags::STORAGE_BUFFER,
             vk_mem::MemoryUsage::AutoPreferDevice,
@@ -218,7 +203,7 @@ impl<'a> Hand<'a> {
             .dst_acceleration_structure(handle)
             .geometries(&geometry)
             .scratch_data(vk::DeviceOrHostAddressKHR {
-                device_address: scratch.address.next_multiple_of(self.scratch_align),
+                device_address: scratch_address.next_multiple_of(self.scratch_align),
             });
         let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(mesh.triangles)];
         let (pool, cmd) = self.pools[usize::from(knobs.transient_pool)];
@@ -252,29 +237,24 @@ impl<'a> Hand<'a> {
     /// `cmd` must be recording.
     unsafe fn closing_barrier(&self, cmd: vk::CommandBuffer, vkres: bool) {
         use vk::{AccessFlags2 as A, PipelineStageFlags2 as S};
-        let barrier = if vkres {
-            vk::MemoryBarrier2::default()
-                .src_stage_mask(S::ALL_TRANSFER | S::ACCELERATION_STRUCTURE_BUILD_KHR)
-                .src_access_mask(A::TRANSFER_WRITE | A::ACCELERATION_STRUCTURE_WRITE_KHR)
-                .dst_stage_mask(S::ALL_COMMANDS | S::HOST)
-                .dst_access_mask(A::MEMORY_READ | A::MEMORY_WRITE | A::HOST_READ)
+        let (src, dst) = if vkres {
+            (
+                (
+                    S::ALL_TRANSFER | S::ACCELERATION_STRUCTURE_BUILD_KHR,
+                    A::TRANSFER_WRITE | A::ACCELERATION_STRUCTURE_WRITE_KHR,
+                ),
+                (S::ALL_COMMANDS | S::HOST, A::MEMORY_READ | A::MEMORY_WRITE | A::HOST_READ),
+            )
         } else {
-            vk::MemoryBarrier2::default()
-                .src_stage_mask(S::ALL_COMMANDS)
-                .src_access_mask(A::MEMORY_WRITE)
-                .dst_stage_mask(S::ALL_COMMANDS | S::HOST)
-                .dst_access_mask(A::MEMORY_READ)
+            ((S::ALL_COMMANDS, A::MEMORY_WRITE), (S::ALL_COMMANDS | S::HOST, A::MEMORY_READ))
         };
-        let barriers = [barrier];
         // SAFETY: `cmd` is recording (the caller's contract).
-        unsafe {
-            self.ctx.device().cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().memory_barriers(&barriers))
-        };
+        unsafe { raw::barrier(self.ctx, cmd, src, dst) };
     }
 
     /// Where VMA placed `built`'s storage.
     pub fn placement(&self, built: &Built) -> Placement {
-        let info = self.vma(built.heap_limits).get_allocation_info(&built.storage.allocation);
+        let info = self.raw(built.heap_limits).vma.get_allocation_info(&built.storage.allocation);
         Placement { memory_type: info.memory_type, memory: info.device_memory, offset: info.offset }
     }
 

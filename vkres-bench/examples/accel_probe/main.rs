@@ -33,6 +33,7 @@ use hooks::{Call, Event};
 use vkres::ash::vk;
 use vkres::{Blas, BlasDesc, Buffer, BufferDesc, Context, ContextOptions, MemoryLocation, ResourceAllocator};
 use vkres::{MemoryInfo, TriangleGeometry};
+use vkres_bench::stats::{self, Summary};
 
 struct Args {
     runs: usize,
@@ -153,14 +154,9 @@ fn sample(t0: Instant, created: Instant, end: Instant, events: &[Event]) -> Res<
     Ok(s)
 }
 
-/// The median of `values` (the mean of the middle two for an even count).
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+/// The median of `values` (the mean of the middle two for an even count; NaN for none).
+fn median(values: &[f64]) -> f64 {
+    stats::median(values).unwrap_or(f64::NAN)
 }
 
 /// A grid of quads (two triangles each) with about `triangles` triangles: vertices and u32 indices.
@@ -338,12 +334,13 @@ fn report(ways: &[Way], samples: &[Vec<Sample>], args: &Args) {
         "\n{:40} {:>7} {:>7} | {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} | {:>7} {:>8} | allocs (MiB) frees",
         "median ms", "total", "min", "create", "scratch", "record", "submit", "wait", "cleanup", "gpu", "sub>wake"
     );
-    let base = median(samples[1].iter().map(|s| s.total).collect());
+    let totals = |runs: &[Sample]| runs.iter().map(|s| s.total).collect::<Vec<f64>>();
+    let base = median(&totals(&samples[1]));
     for (way, runs) in ways.iter().zip(samples) {
-        let m = |f: fn(&Sample) -> f64| median(runs.iter().map(f).collect());
-        let min = runs.iter().map(|s| s.total).fold(f64::INFINITY, f64::min);
+        let m = |f: fn(&Sample) -> f64| median(&runs.iter().map(f).collect::<Vec<f64>>());
+        let min = Summary::of_ms(&totals(runs)).map_or(f64::INFINITY, |s| s.min_ms);
         let gpu = match runs.iter().map(|s| s.gpu).collect::<Option<Vec<f64>>>() {
-            Some(v) => format!("{:7.3}", median(v)),
+            Some(v) => format!("{:7.3}", median(&v)),
             None => format!("{:>7}", "-"),
         };
         let name = if way.idle { format!("{} ({} ms)", way.name, args.idle.as_millis()) } else { way.name.to_string() };

@@ -72,6 +72,20 @@ impl ResourceAllocator {
         &self.memory
     }
 
+    /// A leak report: the debug names of the memory backend's live allocations (an empty name
+    /// for each unnamed one), less this allocator's free staging chunks, which its
+    /// [`staging`](Self::staging) manager keeps for reuse until
+    /// [`trim`](StagingMemoryManager::trim) or its drop. Empty once everything made through the
+    /// backend is dropped, without trimming first; staging still held by a batch or by work in
+    /// flight is reported. The backend's own
+    /// [`live_allocation_names`](MemoryAllocator::live_allocation_names) counts the free chunks
+    /// too. Free chunks of another staging manager on the same backend (an allocator made by
+    /// [`with_staging`](Self::with_staging), or another `ResourceAllocator` on a shared backend)
+    /// are reported: each allocator subtracts only its own.
+    pub fn leak_report(&self) -> Vec<String> {
+        self.staging.live_allocation_names_less_free_chunks()
+    }
+
     /// The sampler pool.
     pub fn sampler_pool(&self) -> &SamplerPool {
         &self.samplers

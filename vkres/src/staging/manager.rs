@@ -319,6 +319,22 @@ impl StagingMemoryManager {
         self.released.notify_all();
     }
 
+    /// The memory backend's live allocation names less one `staging chunk N` name per chunk no
+    /// set uses (free chunks are a cache for reuse, not a leak), read under the manager's lock so
+    /// that no chunk is made, reused or destroyed in between (the lock is already held around
+    /// allocations in [`stage`](Self::stage): staging before memory, as there).
+    pub(crate) fn live_allocation_names_less_free_chunks(&self) -> Vec<String> {
+        let s = self.lock();
+        let mut names = self.memory.live_allocation_names();
+        for chunk in s.chunks.iter().filter(|c| c.owner.is_none()) {
+            if let Some(i) = names.iter().position(|n| n == chunk.buffer.name()) {
+                names.swap_remove(i);
+            }
+        }
+        names.sort();
+        names
+    }
+
     /// Waits until staging is released, when a set that another thread or the device will
     /// release holds some; returns whether any was. Returns `false` at once when all staging
     /// is held by sets this thread staged into last and no fence releases (waiting for them

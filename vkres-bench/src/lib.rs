@@ -1,0 +1,12 @@
+//! What `vkres-bench`'s program and its diagnostic examples (`examples/upload_probe.rs`,
+//! `examples/accel_probe/`) share: the run statistics ([`stats`]) and the hand-written
+//! ash + vk-mem helpers ([`raw`]). The program itself (the ways, the tables, the JSON and the
+//! plot) is the crate's binary, `src/main.rs`.
+#![warn(missing_docs)]
+
+pub mod raw;
+pub mod stats;
+
+/// Every fallible step of the program and the probes (Vulkan, VMA, vkres, wgpu, files)
+/// reports through this.
+pub type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
