@@ -226,29 +226,7 @@ impl<'a> Batch<'a> {
     /// Begins the pool's next command buffer: one a recycled pool brought along, else a newly
     /// allocated one.
     fn next_command_buffer(&mut self) -> Result<vk::CommandBuffer> {
-        let device = self.alloc.context().device();
-        let cmd = if let Some(&cmd) = self.allocated.get(self.begun) {
-            cmd
-        } else {
-            let alloc_info = vk::CommandBufferAllocateInfo::default()
-                .command_pool(self.pool)
-                .level(vk::CommandBufferLevel::PRIMARY)
-                .command_buffer_count(1);
-            self.alloc.context().fault_point("vkAllocateCommandBuffers")?;
-            // SAFETY: the pool is live and used by this batch only.
-            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
-            let cmd = cmds.first().copied().unwrap_or_default();
-            self.allocated.push(cmd);
-            // SAFETY: a live object of this device.
-            unsafe { self.alloc.context().set_debug_name(cmd, "vkres batch") };
-            cmd
-        };
-        self.begun += 1;
-        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a command buffer of the batch's pool in the initial state: newly allocated,
-        // or reset with its pool when the pool was recycled, and not begun by this batch yet.
-        unsafe { device.begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        Ok(cmd)
+        begin_next(self.alloc.context(), self.pool, &mut self.allocated, &mut self.begun, "vkres batch")
     }
 
     /// The allocator this batch creates resources with.
@@ -594,6 +572,41 @@ impl<'a> Batch<'a> {
         };
         Ok(in_flight)
     }
+}
+
+/// Begins the next command buffer of `pool` (a batch's, or its transfer lane's): one of
+/// `allocated` not begun yet (`begun` of them are), else a newly allocated one, named `name`.
+fn begin_next(
+    ctx: &crate::Context,
+    pool: vk::CommandPool,
+    allocated: &mut Vec<vk::CommandBuffer>,
+    begun: &mut usize,
+    name: &str,
+) -> Result<vk::CommandBuffer> {
+    let device = ctx.device();
+    let cmd = match allocated.get(*begun) {
+        Some(&cmd) => cmd,
+        None => {
+            let alloc_info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            ctx.fault_point("vkAllocateCommandBuffers")?;
+            // SAFETY: the pool is live and used by this batch only.
+            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+            let cmd = cmds.first().copied().unwrap_or_default();
+            allocated.push(cmd);
+            // SAFETY: a live object of this device.
+            unsafe { ctx.set_debug_name(cmd, name) };
+            cmd
+        }
+    };
+    *begun += 1;
+    let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+    // SAFETY: a command buffer of the pool in the initial state: newly allocated, or reset with
+    // its pool when the pool was recycled, and not begun by this batch yet.
+    unsafe { device.begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
+    Ok(cmd)
 }
 
 /// What finished work leaves behind: images in their new layouts, downloads readable,

@@ -173,30 +173,12 @@ impl Batch<'_> {
         if self.lane.cmd != vk::CommandBuffer::null() {
             return Ok(());
         }
-        let ctx = self.alloc.context();
         if self.lane.pool.pool == vk::CommandPool::null() {
             self.lane.pool = self.alloc.recycler.transfer_pool()?;
         }
-        let cmd = match self.lane.pool.command_buffers.get(self.lane.begun) {
-            Some(&cmd) => cmd,
-            None => {
-                let info = vk::CommandBufferAllocateInfo::default()
-                    .command_pool(self.lane.pool.pool)
-                    .level(vk::CommandBufferLevel::PRIMARY)
-                    .command_buffer_count(1);
-                ctx.fault_point("vkAllocateCommandBuffers")?;
-                // SAFETY: the pool is live and used by this batch only.
-                let cmd = unsafe { ctx.device().allocate_command_buffers(&info) }.op("vkAllocateCommandBuffers")?[0];
-                self.lane.pool.command_buffers.push(cmd);
-                cmd
-            }
-        };
-        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a command buffer of the lane's pool in the initial state (new, or reset with
-        // its pool), not begun by this batch yet.
-        unsafe { ctx.device().begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
-        self.lane.begun += 1;
-        self.lane.cmd = cmd;
+        let lane = &mut self.lane;
+        let (pool, allocated) = (lane.pool.pool, &mut lane.pool.command_buffers);
+        lane.cmd = super::begin_next(self.alloc.context(), pool, allocated, &mut lane.begun, "vkres transfer lane")?;
         Ok(())
     }
 
@@ -213,8 +195,7 @@ impl Batch<'_> {
             false => Vec::new(),
         };
         let ctx = self.alloc.context();
-        let families = (ctx.transfer_queue_family_index().unwrap_or_default(), ctx.queue_family_index());
-        let releases: Vec<_> = handed.iter().map(|&b| ownership_barrier(b, families, true)).collect();
+        let releases: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, true)).collect();
         let ordering = [lane_barrier()];
         let dependency = vk::DependencyInfo::default().buffer_memory_barriers(&releases).memory_barriers(&ordering);
         // SAFETY: recording; each released buffer is live, held by the batch and owned by the
@@ -263,8 +244,7 @@ impl Batch<'_> {
     pub(super) fn acquire_command(&mut self, handed: &[vk::Buffer]) -> Result<vk::CommandBuffer> {
         let cmd = self.next_command_buffer()?;
         let ctx = self.alloc.context();
-        let families = (ctx.transfer_queue_family_index().unwrap_or_default(), ctx.queue_family_index());
-        let acquires: Vec<_> = handed.iter().map(|&b| ownership_barrier(b, families, false)).collect();
+        let acquires: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, false)).collect();
         // SAFETY: recording; each barrier matches a release of the lane round this submission
         // waits for (same buffer, range and families).
         unsafe {
@@ -286,12 +266,15 @@ fn lane_barrier() -> vk::MemoryBarrier2<'static> {
 }
 
 /// The release (on the transfer family) or acquire (on the main family) half of the ownership
-/// transfer of all of `buffer` from `families.0` to `families.1`. The semaphore between the two
-/// submissions orders them; the acquire makes the copies visible to every later command.
-fn ownership_barrier(buffer: vk::Buffer, families: (u32, u32), release: bool) -> vk::BufferMemoryBarrier2<'static> {
+/// transfer of all of `buffer` from the transfer queue's family to the main queue's. The
+/// semaphore between the two submissions orders them; the acquire makes the copies visible to
+/// every later command.
+fn ownership_barrier(ctx: &crate::Context, buffer: vk::Buffer, release: bool) -> vk::BufferMemoryBarrier2<'static> {
+    // A lane exists only on a context with a transfer queue.
+    let transfer = ctx.transfer_queue_family_index().unwrap_or_default();
     let barrier = vk::BufferMemoryBarrier2::default()
-        .src_queue_family_index(families.0)
-        .dst_queue_family_index(families.1)
+        .src_queue_family_index(transfer)
+        .dst_queue_family_index(ctx.queue_family_index())
         .buffer(buffer)
         .offset(0)
         .size(vk::WHOLE_SIZE);
