@@ -10,17 +10,11 @@ use crate::support::{Gpu, noise};
 
 const MIB: u64 = 1 << 20;
 
-fn device_buffer(gpu: &Gpu, size: u64, name: &str) -> Buffer {
-    let usage =
-        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
-    gpu.alloc().create_buffer(&BufferDesc::new(size, usage).name(name)).expect("buffer")
-}
-
 #[test]
 fn buffer_round_trips_of_awkward_sizes() {
     let gpu = Gpu::new();
     for (i, size) in [1u64, 3, 4, 65_535, 65_536, MIB + 1].into_iter().enumerate() {
-        let buffer = device_buffer(&gpu, size, "round trip");
+        let buffer = gpu.device_buffer(size, "round trip");
         let data = noise(size as usize, i as u64);
         let mut batch = gpu.alloc().batch().expect("batch");
         batch.upload_bytes(&buffer, 0, &data).expect("upload");
@@ -42,7 +36,7 @@ fn uploads_sharing_chunks_do_not_overlap() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 64 << 10, chunk_size: 1024 }).expect("staging");
     let sizes = [600u64, 300, 600, 200, 400, 24];
-    let buffers: Vec<Buffer> = sizes.iter().map(|&size| device_buffer(&gpu, size, "shared chunk")).collect();
+    let buffers: Vec<Buffer> = sizes.iter().map(|&size| gpu.device_buffer(size, "shared chunk")).collect();
     let data: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &size)| noise(size as usize, 100 + i as u64)).collect();
     let mut batch = alloc.batch().expect("batch");
     for (i, (buffer, bytes)) in buffers.iter().zip(&data).enumerate() {
@@ -67,7 +61,7 @@ fn upload_larger_than_the_budget_is_split_and_bounded() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 64 * MIB, chunk_size: 16 * MIB }).expect("staging");
     let size = 300 * MIB;
-    let buffer = device_buffer(&gpu, size, "300 MiB");
+    let buffer = gpu.device_buffer(size, "300 MiB");
     let data = noise(size as usize, 42);
     let before = gpu.ctx().submission_count();
     let mut batch = alloc.batch().expect("batch");
@@ -225,7 +219,7 @@ fn direct_path_writes_host_visible_device_memory() {
 
     // In a batch that already copies into the buffer, a later upload must be ordered after
     // that copy: it is staged, not written ahead of it.
-    let src = device_buffer(&gpu, 16, "src");
+    let src = gpu.device_buffer(16, "src");
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.upload_bytes(&src, 0, &[1; 16]).expect("upload");
     batch.copy_buffer(&src, 0, &buffer, 0, 16).expect("copy");

@@ -60,6 +60,14 @@ impl Gpu {
         caps.ray_query
     }
 
+    /// A device buffer of `size` bytes for storage and both transfer directions.
+    pub fn device_buffer(&self, size: u64, name: &str) -> Buffer {
+        let usage = vk::BufferUsageFlags::STORAGE_BUFFER
+            | vk::BufferUsageFlags::TRANSFER_DST
+            | vk::BufferUsageFlags::TRANSFER_SRC;
+        self.alloc().create_buffer(&BufferDesc::new(size, usage).name(name)).expect("buffer")
+    }
+
     /// Downloads every mip and layer of `image` (tightly packed, as uploads take them).
     pub fn download(&self, image: &vkres::Image) -> Vec<u8> {
         let mut batch = self.alloc().batch().expect("batch");

@@ -5,17 +5,11 @@
 //! there the same uploads run on the main queue, and the tests check that too. Either way the
 //! data must read back byte for byte, with validation and synchronization validation clean.
 
-use vkres::{Buffer, BufferDesc, ContextOptions, Fence, LANE_THRESHOLD, StagingConfig, vk};
+use vkres::{ContextOptions, Fence, LANE_THRESHOLD, StagingConfig};
 
 use crate::support::{Gpu, noise};
 
 const MIB: u64 = 1 << 20;
-
-fn buffer(gpu: &Gpu, size: u64, name: &str) -> Buffer {
-    let usage =
-        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
-    gpu.alloc().create_buffer(&BufferDesc::new(size, usage).name(name)).expect("buffer")
-}
 
 /// Transfer-queue submissions `work` makes, and whether the device has a transfer queue.
 fn transfer_submissions(gpu: &Gpu, work: impl FnOnce()) -> (u64, bool) {
@@ -40,7 +34,8 @@ fn transfer_submissions(gpu: &Gpu, work: impl FnOnce()) -> (u64, bool) {
 fn one_batch_uploads_on_the_transfer_queue_and_uses_the_data() {
     let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
     let size = LANE_THRESHOLD + 3 * MIB;
-    let (a, b, copy) = (buffer(&gpu, size, "a"), buffer(&gpu, size, "b"), buffer(&gpu, size, "copy of a"));
+    let (a, b, copy) =
+        (gpu.device_buffer(size, "a"), gpu.device_buffer(size, "b"), gpu.device_buffer(size, "copy of a"));
     let (data_a, mut data_b) = (noise(size as usize, 1), noise(size as usize, 2));
     let patch = noise(4096, 3);
     let (submissions, lane) = transfer_submissions(&gpu, || {
@@ -69,7 +64,7 @@ fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 4 * MIB, chunk_size: MIB }).expect("staging");
     let size = 3 * LANE_THRESHOLD;
     let data = noise(size as usize, 4);
-    let target = buffer(&gpu, size, "streamed");
+    let target = gpu.device_buffer(size, "streamed");
     let (submissions, lane) = transfer_submissions(&gpu, || {
         let mut batch = alloc.batch().expect("batch");
         batch.upload_bytes(&target, 0, &data).expect("upload");
@@ -96,7 +91,7 @@ fn uploads_larger_than_the_budget_stream_on_the_transfer_queue() {
 fn a_buffer_used_before_stays_on_the_main_queue() {
     let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
     let size = LANE_THRESHOLD;
-    let target = buffer(&gpu, size, "used before");
+    let target = gpu.device_buffer(size, "used before");
     let (early, late) = (noise(64 << 10, 7), noise(size as usize, 8));
     let fence = Fence::new(gpu.ctx(), false).expect("fence");
     let (submissions, _) = transfer_submissions(&gpu, || {
@@ -119,7 +114,7 @@ fn transfer_queue_off_uses_the_main_queue() {
     assert_eq!(gpu.ctx().transfer_queue_family_index(), None);
     let size = LANE_THRESHOLD;
     let data = noise(size as usize, 6);
-    let target = buffer(&gpu, size, "main queue");
+    let target = gpu.device_buffer(size, "main queue");
     let (submissions, _) = transfer_submissions(&gpu, || {
         gpu.alloc().upload_now(&target, 0, &data).expect("upload");
     });

@@ -88,17 +88,14 @@ impl<'a> Submitter<'a> {
 
     /// Records `record` into a new command buffer and submits it with fence `slot`, after
     /// waiting for that fence's previous submission when `wait`.
-    fn submit(&self, slot: usize, wait: bool, record: impl FnOnce(vk::CommandBuffer)) -> Res<vk::CommandBuffer> {
+    fn submit(&self, slot: usize, record: impl FnOnce(vk::CommandBuffer)) -> Res<vk::CommandBuffer> {
         let device = self.ctx.device();
         let fence = self.fences[slot];
         let allocate = vk::CommandBufferAllocateInfo::default().command_pool(self.pool).command_buffer_count(1);
-        // SAFETY: the fence's earlier submission is waited for before it is reset; the new
-        // command buffer is recorded once and freed by the caller after its fence signalled.
+        // SAFETY: the fence is unsignalled (the caller waited for and reset it after an earlier
+        // submission); the new command buffer is recorded once and freed by the caller after
+        // its fence signalled.
         unsafe {
-            if wait {
-                device.wait_for_fences(&[fence], true, u64::MAX)?;
-                device.reset_fences(&[fence])?;
-            }
             let cmd = device.allocate_command_buffers(&allocate)?[0];
             device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default())?;
             record(cmd);
@@ -125,7 +122,7 @@ impl<'a> Submitter<'a> {
     /// Device time in milliseconds of one submission of `record` (between two timestamps).
     fn device_ms(&self, record: impl FnOnce(vk::CommandBuffer)) -> Res<f64> {
         let device = self.ctx.device();
-        let cmd = self.submit(0, false, |cmd| {
+        let cmd = self.submit(0, |cmd| {
             // SAFETY: the command buffer is recording; the pool has two timestamp queries.
             unsafe {
                 device.cmd_reset_query_pool(cmd, self.query, 0, 2);
@@ -138,9 +135,8 @@ impl<'a> Submitter<'a> {
         let mut stamps = [0u64; 2];
         // SAFETY: both queries were written by the finished submission.
         unsafe { device.get_query_pool_results(self.query, 0, &mut stamps, vk::QueryResultFlags::TYPE_64)? };
-        // SAFETY: plain query of the context's physical device.
-        let limits = unsafe { self.ctx.instance().get_physical_device_properties(self.ctx.physical_device()) }.limits;
-        Ok(stamps[1].saturating_sub(stamps[0]) as f64 * f64::from(limits.timestamp_period) / 1e6)
+        let period = self.ctx.capabilities().limits.timestamp_period;
+        Ok(stamps[1].saturating_sub(stamps[0]) as f64 * f64::from(period) / 1e6)
     }
 }
 
@@ -309,17 +305,22 @@ fn main() -> Res<()> {
                         let dst_part = &mut mapped[at..at + part.len()];
                         // The slot's previous copy is waited for before its bytes are written.
                         if i >= 2 {
-                            // SAFETY: a fence of this submitter's earlier submission.
-                            unsafe { ctx.device().wait_for_fences(&[sub.fences[i % 2]], true, u64::MAX)? };
+                            let fence = [sub.fences[i % 2]];
+                            // SAFETY: a fence of this submitter's earlier submission, reset once it
+                            // signalled for the next one.
+                            unsafe {
+                                ctx.device().wait_for_fences(&fence, true, u64::MAX)?;
+                                ctx.device().reset_fences(&fence)?;
+                            }
                         }
                         if way == 0 {
                             dst_part.copy_from_slice(part)
                         } else {
                             par_copy(dst_part, part)
                         }
-                        cmds.push(sub.submit(i % 2, i >= 2, |cmd| {
-                            copy_cmd(&ctx, cmd, &staging, at, &dst, i * PIECE, part.len())
-                        })?);
+                        cmds.push(
+                            sub.submit(i % 2, |cmd| copy_cmd(&ctx, cmd, &staging, at, &dst, i * PIECE, part.len()))?,
+                        );
                     }
                     sub.finish(&cmds, 2)?;
                 }
