@@ -4,7 +4,7 @@
 use ash::vk;
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::resources::Buffer;
 
 /// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes).
@@ -284,15 +284,12 @@ pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
 
 /// `len` bytes from `offset` lie inside `buffer`.
 fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
-    if offset.checked_add(len).is_none_or(|end| end > buffer.size()) {
-        return Err(Error::DataTooLarge {
-            name: format!("{name}: {}", buffer.name()),
-            offset,
-            given: len,
-            capacity: buffer.size(),
-        });
-    }
-    Ok(())
+    check_range(buffer.name(), offset, len, buffer.size()).map_err(|e| match e {
+        Error::DataTooLarge { name: buffer_name, offset, given, capacity } => {
+            Error::DataTooLarge { name: format!("{name}: {buffer_name}"), offset, given, capacity }
+        }
+        other => other,
+    })
 }
 
 /// The usage a buffer read by a build needs.

@@ -145,7 +145,7 @@ impl ResourceAllocator {
         let mut desc = image.clone();
         desc.usage |= vk::ImageUsageFlags::SAMPLED;
         let sampler = self.create_sampler(sampler)?;
-        let image = self.create_image(&desc)?;
+        let image = image::create_owned(&*self.memory, desc, None)?;
         let view = self.create_image_view(&image, &ImageViewDesc::default())?;
         Ok(Texture { view, sampler })
     }

@@ -82,7 +82,7 @@ impl Recycler {
 
     /// An idle pool and fence, if one was given back.
     pub fn take(&self) -> Option<Recycled> {
-        self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        lock(&self.shared.idle).pop()
     }
 
     /// Resets `pool` (and with it `command_buffers`, which stay allocated for the next batch to
@@ -110,7 +110,7 @@ impl Recycler {
                     && device.reset_fences(&[fence]).is_ok()
             };
         let recycled = Recycled { pool, command_buffers, fence, tables: tables.unwrap_or_default() };
-        let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let mut idle = lock(&self.shared.idle);
         if reset && idle.len() < KEEP {
             idle.push(recycled);
         } else {
@@ -122,7 +122,7 @@ impl Recycler {
 
     /// An unsignalled fence: an idle one given back, else a new one.
     pub fn fence(&self) -> Result<vk::Fence> {
-        if let Some(fence) = self.shared.fences.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+        if let Some(fence) = lock(&self.shared.fences).pop() {
             return Ok(fence);
         }
         let ctx = &self.shared.ctx;
@@ -140,7 +140,7 @@ impl Recycler {
         let device = self.shared.ctx.device();
         // SAFETY: unused, by the caller's contract.
         let reset = unsafe { device.reset_fences(&[fence]) }.is_ok();
-        let mut fences = self.shared.fences.lock().unwrap_or_else(|e| e.into_inner());
+        let mut fences = lock(&self.shared.fences);
         if reset && fences.len() < KEEP_FENCES {
             fences.push(fence);
         } else {
@@ -149,9 +149,7 @@ impl Recycler {
             unsafe { device.destroy_fence(fence, None) };
         }
     }
-}
 
-impl Recycler {
     /// An idle pool of the transfer queue's family, else a new one (the context must have a
     /// transfer queue).
     pub fn transfer_pool(&self) -> Result<TransferPool> {

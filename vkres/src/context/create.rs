@@ -8,7 +8,7 @@ use ash::vk;
 
 use super::capabilities::{DeviceCapabilities, fixed_cstr};
 use super::options::{ContextOptions, DeviceSelector, DeviceSummary};
-use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue, TransferQueue};
+use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue};
 use crate::error::{Error, Result, VkContext};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
@@ -51,10 +51,9 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
 
     // SAFETY: the family and index were requested in VkDeviceCreateInfo.
     let queue = unsafe { device.get_device_queue(chosen.queue_family, 0) };
-    let transfer = transfer_family(&chosen, &options).map(|family| {
-        // SAFETY: requested in VkDeviceCreateInfo (`create_device` asks for the same family).
-        let handle = unsafe { device.get_device_queue(family, 0) };
-        TransferQueue { family, queue: Queue::new(handle) }
+    let transfer = capabilities.transfer_queue_family_index.map(|family| {
+        // SAFETY: requested in VkDeviceCreateInfo (`create_device` asked for this family).
+        Queue::new(unsafe { device.get_device_queue(family, 0) })
     });
     let messenger = guard.messenger.take();
     guard.armed = false; // ownership passes to the context
@@ -351,11 +350,13 @@ fn create_device(
         ext_names.push(ash::ext::external_memory_host::NAME.as_ptr());
     }
 
+    // The transfer-only family the context opens a queue of, if any.
+    let transfer_family = chosen.transfer_family.filter(|_| options.transfer_queue);
     let priorities = [1.0f32];
     let mut queue_infos = vec![
         vk::DeviceQueueCreateInfo::default().queue_family_index(chosen.queue_family).queue_priorities(&priorities),
     ];
-    if let Some(family) = transfer_family(chosen, options) {
+    if let Some(family) = transfer_family {
         queue_infos.push(vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities));
     }
     let info = vk::DeviceCreateInfo::default()
@@ -372,10 +373,11 @@ fn create_device(
         external_memory_host: external_memory_host
             .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
     };
-    let mut capabilities = query_capabilities(
+    let capabilities = query_capabilities(
         instance,
         pd,
         chosen.queue_family,
+        transfer_family,
         super::raw::EnabledFeatures {
             sampler_anisotropy: supported.sampler_anisotropy == vk::TRUE,
             acceleration_structure: accel_on,
@@ -387,13 +389,7 @@ fn create_device(
             descriptor_indexing,
         },
     );
-    capabilities.transfer_queue_family_index = transfer_family(chosen, options);
     Ok((device, extensions, capabilities))
-}
-
-/// The transfer-only family the context opens a queue of, if any.
-fn transfer_family(chosen: &Candidate, options: &ContextOptions) -> Option<u32> {
-    chosen.transfer_family.filter(|_| options.transfer_queue)
 }
 
 /// Whether `v12` (the device's supported features) has every descriptor-indexing feature the
@@ -430,6 +426,7 @@ pub(super) fn query_capabilities(
     instance: &ash::Instance,
     pd: vk::PhysicalDevice,
     queue_family_index: u32,
+    transfer_queue_family_index: Option<u32>,
     enabled: super::raw::EnabledFeatures,
 ) -> DeviceCapabilities {
     let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
@@ -475,6 +472,6 @@ pub(super) fn query_capabilities(
         max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
         memory_properties,
         queue_family_index,
-        transfer_queue_family_index: None,
+        transfer_queue_family_index,
     }
 }

@@ -53,12 +53,6 @@ impl Queue {
     }
 }
 
-/// The queue of a transfer-only family (see [`Context::transfer_queue_family_index`]).
-struct TransferQueue {
-    family: u32,
-    queue: Queue,
-}
-
 /// Device-level extension function tables, present where the context enabled the extension.
 pub(crate) struct Extensions {
     pub(crate) debug_utils: Option<ash::ext::debug_utils::Device>,
@@ -81,7 +75,7 @@ pub struct Context {
     queue: Queue,
     /// A queue of a family that only transfers, where the device has one and the options
     /// asked for it: batches copy large buffer uploads on it.
-    transfer: Option<TransferQueue>,
+    transfer: Option<Queue>,
     extensions: Extensions,
     capabilities: DeviceCapabilities,
     ownership: Ownership,
@@ -174,18 +168,18 @@ impl Context {
     /// with the queue-family ownership transfer back to [`queue_family_index`](Self::queue_family_index).
     /// `None` on devices with a single family (lavapipe): everything runs on [`queue`](Self::queue).
     pub fn transfer_queue_family_index(&self) -> Option<u32> {
-        self.transfer.as_ref().map(|t| t.family)
+        self.capabilities.transfer_queue_family_index
     }
 
     /// The transfer queue (see [`transfer_queue_family_index`](Self::transfer_queue_family_index)).
     /// Anything outside vkres that uses it must hold [`lock_transfer_queue`](Self::lock_transfer_queue).
     pub fn transfer_queue(&self) -> Option<vk::Queue> {
-        self.transfer.as_ref().map(|t| t.queue.handle)
+        self.transfer.as_ref().map(|t| t.handle)
     }
 
     /// Locks the transfer queue for a caller's own `vkQueue*` call (`None` without one).
     pub fn lock_transfer_queue(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
-        self.transfer.as_ref().map(|t| t.queue.lock())
+        self.transfer.as_ref().map(Queue::lock)
     }
 
     /// Submits to the context's queue under its lock, and counts the submission.
@@ -215,9 +209,9 @@ impl Context {
             feature: "a transfer-only queue family",
             operation: "submit to the transfer queue",
         })?;
-        let _guard = transfer.queue.lock();
+        let _guard = transfer.lock();
         // SAFETY: as in `submit`, on the transfer queue, locked above.
-        unsafe { self.device.queue_submit2(transfer.queue.handle, submits, fence) }.op("vkQueueSubmit2")?;
+        unsafe { self.device.queue_submit2(transfer.handle, submits, fence) }.op("vkQueueSubmit2")?;
         self.submissions.fetch_add(1, Ordering::Relaxed);
         self.transfer_submissions.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -227,9 +221,9 @@ impl Context {
     /// that was to wait for the transfer queue's work failed, before it frees what that work reads.
     pub(crate) fn wait_transfer_idle(&self) -> Result<()> {
         let Some(transfer) = &self.transfer else { return Ok(()) };
-        let _guard = transfer.queue.lock();
+        let _guard = transfer.lock();
         // SAFETY: a queue of this device, externally synchronised by the lock held above.
-        unsafe { self.device.queue_wait_idle(transfer.queue.handle) }.op("vkQueueWaitIdle")
+        unsafe { self.device.queue_wait_idle(transfer.handle) }.op("vkQueueWaitIdle")
     }
 
     /// `vkGetPhysicalDeviceFormatProperties` for the context's physical device, asked of the

@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicU64;
 
 use ash::vk;
 
-use super::{Context, Extensions, MessageLog, Queue, TransferQueue};
+use super::{Context, Extensions, MessageLog, Queue};
 use crate::error::{Error, Result};
 
 /// Who destroys the instance and device of a context.
@@ -122,8 +122,7 @@ impl Context {
                     )));
                 }
                 // SAFETY: the caller vouches the queue was requested at device creation.
-                let handle = unsafe { raw.device.get_device_queue(family, index) };
-                Some(TransferQueue { family, queue: Queue::new(handle) })
+                Some((family, Queue::new(unsafe { raw.device.get_device_queue(family, index) })))
             }
             None => None,
         };
@@ -137,9 +136,14 @@ impl Context {
                 .external_memory_host
                 .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
         };
-        let mut capabilities =
-            super::create::query_capabilities(&raw.instance, raw.physical_device, raw.queue_family_index, e);
-        capabilities.transfer_queue_family_index = transfer.as_ref().map(|t| t.family);
+        let capabilities = super::create::query_capabilities(
+            &raw.instance,
+            raw.physical_device,
+            raw.queue_family_index,
+            transfer.as_ref().map(|(family, _)| *family),
+            e,
+        );
+        let transfer = transfer.map(|(_, queue)| queue);
         Ok(std::sync::Arc::new(Context {
             entry: raw.entry,
             instance: raw.instance,

@@ -53,9 +53,9 @@ const BINDINGS: [(u32, vk::DescriptorType); 3] = [
 ];
 
 impl BindlessSet {
-    /// Creates the layout, a pool and the set, with arrays of `capacity` entries.
-    /// [`Error::MissingFeature`] without the descriptor-indexing features
-    /// ([`DeviceCapabilities::descriptor_indexing`](crate::DeviceCapabilities::descriptor_indexing)),
+    /// Creates the layout, a pool and the set, with arrays of `capacity` entries. The caller
+    /// checked the descriptor-indexing features
+    /// ([`DeviceCapabilities::descriptor_indexing`](crate::DeviceCapabilities::descriptor_indexing));
     /// [`Error::LimitExceeded`] when `capacity` exceeds the device's update-after-bind limits.
     pub(crate) fn new(ctx: &Arc<Context>, capacity: u32) -> Result<Self> {
         // The manager makes a set only where the device has descriptor indexing.

@@ -362,11 +362,18 @@ impl VmaMemory {
     fn facts(&self) -> &Facts {
         self.facts.get_or_init(|| {
             let info = self.shared.vma.get_allocation_info(&self.allocation);
-            let props = &self.shared.ctx.capabilities().memory_properties;
-            let properties =
-                props.memory_types.get(info.memory_type as usize).map(|t| t.property_flags).unwrap_or_default();
-            Facts { memory_type: info.memory_type, properties, persistent: NonNull::new(info.mapped_data.cast::<u8>()) }
+            Facts {
+                memory_type: info.memory_type,
+                properties: self.type_properties(info.memory_type),
+                persistent: NonNull::new(info.mapped_data.cast::<u8>()),
+            }
         })
+    }
+
+    /// The property flags of memory type `memory_type` of the device.
+    fn type_properties(&self, memory_type: u32) -> vk::MemoryPropertyFlags {
+        let props = &self.shared.ctx.capabilities().memory_properties;
+        props.memory_types.get(memory_type as usize).map(|t| t.property_flags).unwrap_or_default()
     }
 
     /// Whether flushes and invalidations are no-ops (VMA skips them on coherent memory too).
@@ -388,7 +395,7 @@ impl MemoryAllocation for VmaMemory {
             offset: info.offset,
             size: info.size,
             memory_type: info.memory_type,
-            properties: self.facts().properties,
+            properties: self.type_properties(info.memory_type),
             name: self.name(),
         }
     }

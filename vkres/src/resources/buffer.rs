@@ -188,7 +188,10 @@ impl<T> Buffer<T> {
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
     /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        self.shared.fresh.store(false, Ordering::Relaxed);
+        // Written once: later holds only read it (no store into the line of the counts).
+        if self.is_fresh() {
+            self.shared.fresh.store(false, Ordering::Relaxed);
+        }
         self.shared.clone()
     }
 
@@ -299,14 +302,15 @@ fn create_named<T>(
             reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
         });
     }
+    // The transfer queue's family is never the main queue's (`Context::from_raw` refuses it).
     let families = match ctx.transfer_queue_family_index() {
-        Some(transfer) if all_queues => [ctx.queue_family_index(), transfer],
-        _ => [0; 2],
+        Some(transfer) if all_queues => Some([ctx.queue_family_index(), transfer]),
+        _ => None,
     };
     let info = vk::BufferCreateInfo::default().size(desc.size).usage(desc.usage);
-    let info = match families[0] != families[1] {
-        true => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(&families),
-        false => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
+    let info = match &families {
+        Some(families) => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(families),
+        None => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
     };
     let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,

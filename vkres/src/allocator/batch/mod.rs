@@ -260,8 +260,7 @@ impl<'a> Batch<'a> {
             self.submit_partial()?;
         }
         loop {
-            self.retire_finished()?;
-            // The rest of the chunk the manager gave last, without its lock.
+            // The rest of the chunk the manager gave last, without its lock (nor a fence query).
             if let Some(mut cursor) = self.cursor.take() {
                 if let Some(offset) = cursor.carve(len, align) {
                     self.staged += len;
@@ -269,6 +268,8 @@ impl<'a> Batch<'a> {
                 }
                 self.cursor = Some(cursor);
             }
+            // Staging of finished submissions goes back before the manager is asked.
+            self.retire_finished()?;
             // The chunk stays alive without a hold: the manager keeps chunks a set owns, and the
             // set is released only after the work that reads it has finished.
             if let Some(staged) = self.alloc.staging().stage_with_cursor(self.set, len, align, &mut self.cursor)? {
