@@ -417,7 +417,7 @@ impl Batch<'_> {
         // only ones with build-input usage, which image downloads never write); with none, the
         // builds read only what earlier submissions (ordered by their closing barrier) or the
         // host (made visible by the submission) wrote, and need no barrier.
-        if !self.written.is_empty() {
+        if !self.tables.written.is_empty() {
             self.barrier(
                 vk::MemoryBarrier2::default()
                     .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)

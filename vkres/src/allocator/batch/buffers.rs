@@ -66,7 +66,7 @@ impl Batch<'_> {
                 ordered = true;
             } else {
                 // Later pieces write other bytes of dst: no barrier between them is needed.
-                self.written.insert(dst.handle());
+                self.tables.written.insert(dst.handle());
             }
             // SAFETY: both buffers are live (and held by this batch until its fence signals), the
             // region lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
@@ -126,8 +126,8 @@ impl Batch<'_> {
     /// at once (flushed), which is visible to the batch's submission. Returns whether it did.
     fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
         let direct = dst.direct_writable()
-            && !self.written.contains(&dst.handle())
-            && !self.read.contains(&dst.handle())
+            && !self.tables.written.contains(&dst.handle())
+            && !self.tables.read.contains(&dst.handle())
             && !self.lane.owns(dst.handle());
         if direct {
             dst.map()?.write_bytes(offset, data)?;

@@ -126,12 +126,12 @@ fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
 impl Batch<'_> {
     /// The layout `image` will have when the work recorded so far has run.
     fn current_layout(&self, image: &Image) -> vk::ImageLayout {
-        self.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
+        self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
 
     /// Records that `image` is in `layout` after the work recorded so far.
     fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
-        self.layouts.insert(image.handle(), (image.clone(), layout));
+        self.tables.layouts.insert(image.handle(), (image.clone(), layout));
     }
 
     /// One image barrier.
@@ -156,7 +156,7 @@ impl Batch<'_> {
     /// command, the copies, one barrier command. Called before anything else is recorded that
     /// could touch an image, and before the batch's closing barrier.
     pub(super) fn flush_image_uploads(&mut self) {
-        let pending = &mut self.pending_uploads;
+        let pending = &mut self.tables.pending_uploads;
         if pending.copies.is_empty() {
             return;
         }
@@ -278,7 +278,7 @@ impl Batch<'_> {
             && data_levels == 1
             && (d.array_layers == 1 || format::level_layer_size(block, d.extent, 0) * d.array_layers as u64 <= chunk);
         if one_copy {
-            if self.layouts.contains_key(&image.handle()) {
+            if self.tables.layouts.contains_key(&image.handle()) {
                 self.flush_image_uploads();
             }
             // Staging first: if it submits what the batch recorded, the pending uploads go with
@@ -288,7 +288,7 @@ impl Batch<'_> {
             let handle = image.handle();
             let discard = vk::ImageLayout::UNDEFINED;
             let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
-            let pending = &mut self.pending_uploads;
+            let pending = &mut self.tables.pending_uploads;
             pending.to_dst.push(image_barrier2(handle, all, ANY, TRANSFER_WRITE, discard, dst));
             pending.copies.push((staging, handle, region));
             pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));

@@ -37,10 +37,16 @@ struct Pending {
 /// 25 times).
 #[derive(Default)]
 pub(super) struct Tables {
+    /// Buffers written and read by transfers since the last barrier: a transfer that reads
+    /// or writes what an earlier one wrote, or writes what an earlier one read, needs one.
     written: HandleSet<vk::Buffer>,
     read: HandleSet<vk::Buffer>,
+    /// The layout each image recorded on will have once the batch ran; applied to the images
+    /// only when the batch has finished (a discarded batch changes no layout).
     layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// Released after the fence signalled (in `Drop`, after the wait).
     keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// Image uploads whose commands are recorded together at the next flush (`images.rs`).
     pending_uploads: images::PendingUploads,
 }
 
@@ -122,15 +128,8 @@ pub struct Batch<'a> {
     fence: vk::Fence,
     state: State,
     commands: usize,
-    /// Buffers written and read by transfers since the last barrier: a transfer that reads
-    /// or writes what an earlier one wrote, or writes what an earlier one read, needs one.
-    written: HandleSet<vk::Buffer>,
-    read: HandleSet<vk::Buffer>,
-    /// Released after the fence signalled (in `Drop`, after the wait).
-    keep_alive: Vec<Arc<dyn Send + Sync>>,
-    /// The layout each image recorded on will have once the batch ran; applied to the images
-    /// only when the batch has finished (a discarded batch changes no layout).
-    layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// What the batch tracks while it records (recycled with the pool).
+    tables: Tables,
     /// Every command buffer allocated from `pool`, kept with it when it is recycled.
     allocated: Vec<vk::CommandBuffer>,
     /// How many of `allocated` this batch has begun (the rest come from the recycled pool,
@@ -146,8 +145,6 @@ pub struct Batch<'a> {
     /// Set when the batch has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
     completions: Vec<Arc<AtomicBool>>,
-    /// Image uploads whose commands are recorded together at the next flush (`images.rs`).
-    pending_uploads: images::PendingUploads,
     /// Large uploads copied on the transfer queue (`transfer.rs`).
     lane: transfer::Lane,
 }
@@ -157,7 +154,7 @@ impl std::fmt::Debug for Batch<'_> {
         f.debug_struct("Batch")
             .field("state", &self.state)
             .field("commands", &self.commands)
-            .field("resources_held", &self.keep_alive.len())
+            .field("resources_held", &self.tables.keep_alive.len())
             .finish()
     }
 }
@@ -180,25 +177,19 @@ impl<'a> Batch<'a> {
             fence: vk::Fence::null(),
             state: State::Recording,
             commands: 0,
-            written: HandleSet::default(),
-            read: HandleSet::default(),
-            keep_alive: Vec::new(),
-            layouts: HandleMap::default(),
+            tables: Tables::default(),
             completions: Vec::new(),
             allocated: Vec::new(),
             begun: 0,
             builds: Vec::new(),
             built_here: HandleSet::default(),
             accel_recorded: false,
-            pending_uploads: images::PendingUploads::default(),
             lane: transfer::Lane::default(),
         };
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
             (batch.pool, batch.allocated, batch.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
-            let tables = recycled.tables;
-            (batch.written, batch.read, batch.layouts) = (tables.written, tables.read, tables.layouts);
-            (batch.keep_alive, batch.pending_uploads) = (tables.keep_alive, tables.pending_uploads);
+            batch.tables = recycled.tables;
         } else {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
@@ -309,7 +300,7 @@ impl<'a> Batch<'a> {
             }
         };
         self.pending.push_back(Pending { fence, set: self.set });
-        self.submitted_layouts = self.layouts.clone();
+        self.submitted_layouts = self.tables.layouts.clone();
         self.state = State::Recording;
         self.cursor = None;
         self.set = self.alloc.staging().open_set();
@@ -320,8 +311,8 @@ impl<'a> Batch<'a> {
             // recycled after every wait.
             self.begin_command_buffer()?;
             // The submission's closing barrier orders everything recorded after it.
-            self.written.clear();
-            self.read.clear();
+            self.tables.written.clear();
+            self.tables.read.clear();
         }
         Ok(())
     }
@@ -376,7 +367,7 @@ impl<'a> Batch<'a> {
 
     /// Holds `resource` until the batch has finished.
     fn hold(&mut self, resource: Arc<dyn Send + Sync>) {
-        self.keep_alive.push(resource);
+        self.tables.keep_alive.push(resource);
     }
 
     fn check_recording(&self) -> Result<()> {
@@ -395,18 +386,18 @@ impl<'a> Batch<'a> {
             self.lane.touch(src);
             self.lane.touch(dst);
         }
-        if self.written.contains(&src) || self.written.contains(&dst) || self.read.contains(&dst) {
+        if self.tables.written.contains(&src) || self.tables.written.contains(&dst) || self.tables.read.contains(&dst) {
             let barrier = vk::MemoryBarrier2::default()
                 .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
                 .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
                 .dst_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
                 .dst_access_mask(vk::AccessFlags2::TRANSFER_READ | vk::AccessFlags2::TRANSFER_WRITE);
             self.barrier(barrier);
-            self.written.clear();
-            self.read.clear();
+            self.tables.written.clear();
+            self.tables.read.clear();
         }
-        self.read.insert(src);
-        self.written.insert(dst);
+        self.tables.read.insert(src);
+        self.tables.written.insert(dst);
     }
 
     /// Records one global memory barrier.
@@ -437,7 +428,7 @@ impl<'a> Batch<'a> {
         // Finished: images in their new layouts, downloads readable, structures built. The
         // staging set is released in `Drop`, which follows at once.
         self.state = State::Finished;
-        finish(self.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
+        finish(self.tables.layouts.drain().map(|(_, v)| v), self.completions.drain(..));
         Ok(())
     }
 
@@ -566,9 +557,9 @@ impl<'a> Batch<'a> {
             fence: armed,
             staging: self.alloc.staging().clone(),
             set: self.set,
-            layouts: self.layouts.drain().map(|(_, v)| v).collect(),
+            layouts: self.tables.layouts.drain().map(|(_, v)| v).collect(),
             completions: std::mem::take(&mut self.completions),
-            keep_alive: std::mem::take(&mut self.keep_alive),
+            keep_alive: std::mem::take(&mut self.tables.keep_alive),
             completed: false,
         };
         Ok(in_flight)
@@ -656,13 +647,7 @@ impl Drop for Batch<'_> {
         if self.state != State::HandedOff {
             self.alloc.staging().release_resource_set(self.set);
         }
-        let tables = Tables {
-            written: std::mem::take(&mut self.written),
-            read: std::mem::take(&mut self.read),
-            layouts: std::mem::take(&mut self.layouts),
-            keep_alive: std::mem::take(&mut self.keep_alive),
-            pending_uploads: std::mem::take(&mut self.pending_uploads),
-        };
+        let tables = std::mem::take(&mut self.tables);
         if idle {
             // Held resources go last, as the tables are emptied; then the tables go with the pool.
             let tables = tables.emptied();
