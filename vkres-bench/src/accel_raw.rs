@@ -103,3 +103,18 @@ pub fn build_sizes(
     };
     sizes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_sizes() {
+        let (vertices, indices) = grid(4, 2);
+        assert_eq!((vertices.len(), indices.len() / 3), (15, 16));
+        assert!(indices.iter().all(|&i| (i as usize) < vertices.len()));
+        assert_eq!(grid_quads(1_000_000), (1000, 500));
+        assert_eq!(grid_quads(20_002), (1000, 11));
+        assert_eq!(grid_quads(1), (1, 1));
+    }
+}

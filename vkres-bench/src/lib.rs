@@ -1,7 +1,9 @@
 //! What `vkres-bench`'s program and its diagnostic examples (`examples/upload_probe.rs`,
-//! `examples/accel_probe/`) share: the run statistics ([`stats`]) and the hand-written
-//! ash + vk-mem helpers ([`raw`]). The program itself (the ways, the tables, the JSON and the
-//! plot) is the crate's binary, `src/main.rs`.
+//! `examples/accel_probe/`) share: the run statistics ([`stats`]), the hand-written
+//! ash + vk-mem helpers ([`raw`]), the hand-written acceleration-structure builds' geometry,
+//! size query and input grid ([`accel_raw`]), and the upload's input ([`upload_input`]).
+//! The program itself (the ways, the tables, the JSON and the plot) is the crate's binary,
+//! `src/main.rs`.
 #![warn(missing_docs)]
 
 pub mod accel_raw;
