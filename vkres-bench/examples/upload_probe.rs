@@ -197,7 +197,7 @@ fn main() -> Res<()> {
     let alloc = ResourceAllocator::new(&ctx)?;
     let caps = ctx.capabilities();
     println!("device: {} ({:?}), host threads: {}", caps.device_name, caps.device_type, rayon::current_num_threads());
-    let src: Vec<u8> = (0..SIZE).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let src = vkres_bench::upload_input(SIZE as u64);
     let mut plain = vec![0u8; SIZE];
     let usage = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
     let dst = alloc.create_buffer(&BufferDesc::new(SIZE as u64, usage).location(MemoryLocation::PreferDevice))?;

@@ -127,7 +127,7 @@ fn uploads(
     r.upload_sizes = if args.quick { [16 * MIB, 64 * MIB] } else { [256 * MIB, 1024 * MIB] };
     let mut measured = Vec::new();
     for (k, size) in r.upload_sizes.into_iter().enumerate() {
-        let mut data = upload::input(size);
+        let mut data = vkres_bench::upload_input(size);
         let times = upload::measure(&env, &mut data, &Way::ALL, args.warmups, args.runs)?;
         let summaries: Vec<Option<Summary>> = times.iter().map(|t| Summary::of(t)).collect();
         let gbps = |way: Way| summaries[Way::ALL.iter().position(|&w| w == way).unwrap_or(0)].map(|s| s.gbps(size));
@@ -160,7 +160,7 @@ fn uploads(
         let gbps = match measured.iter().find(|(s, _)| *s == size) {
             Some((_, g)) => *g,
             None => {
-                let mut data = upload::input(size);
+                let mut data = vkres_bench::upload_input(size);
                 let runs = if size <= MIB { args.runs.max(15) } else { args.runs };
                 let times = upload::measure(&env, &mut data, &Way::PLOTTED, args.warmups, runs)?;
                 let mut g = [None; Way::PLOTTED.len()];

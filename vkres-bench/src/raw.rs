@@ -63,6 +63,15 @@ impl<'a> Raw<'a> {
         Ok(Raw { ctx, vma, pool, cmd, fence })
     }
 
+    /// VMA made as vkres's `VmaAllocator::new` makes it: `BUFFER_DEVICE_ADDRESS`, and heap
+    /// size limits equal to the heaps' sizes.
+    pub fn like_vkres(ctx: &'a Context) -> BenchResult<Self> {
+        let props = &ctx.capabilities().memory_properties;
+        let heap_sizes: Vec<u64> =
+            props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
+        Self::with_heap_limits(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS, &heap_sizes)
+    }
+
     /// A buffer of `size` bytes with `usage` and VMA's `create` parameters.
     pub fn buffer(
         &self,

@@ -9,6 +9,7 @@ use std::time::Instant;
 use vkres::Context;
 use vkres::ash::{self, vk};
 pub use vkres_bench::BenchResult as Res;
+use vkres_bench::accel_raw::{BUILD_FLAGS, RawMesh, build_sizes};
 use vkres_bench::raw::{self, Raw, RawBuffer};
 
 /// Which of vkres's choices the hand-written build takes; all `false` is vkres-bench's way.
@@ -28,30 +29,6 @@ pub struct Knobs {
     /// structure gets from VMA anyway (over half of a 256 MiB block); a fresh `vkAllocateMemory`
     /// and `vkFreeMemory` each per build.
     pub dedicated: bool,
-}
-
-/// Triangle geometry by device address, as the hand-written way holds it.
-pub struct Mesh {
-    pub vertices: vk::DeviceAddress,
-    pub vertex_count: u32,
-    pub indices: vk::DeviceAddress,
-    pub triangles: u32,
-}
-
-impl Mesh {
-    fn geometry(&self) -> vk::AccelerationStructureGeometryKHR<'static> {
-        let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
-            .vertex_format(vk::Format::R32G32B32_SFLOAT)
-            .vertex_data(vk::DeviceOrHostAddressConstKHR { device_address: self.vertices })
-            .vertex_stride(12)
-            .max_vertex(self.vertex_count - 1)
-            .index_type(vk::IndexType::UINT32)
-            .index_data(vk::DeviceOrHostAddressConstKHR { device_address: self.indices });
-        vk::AccelerationStructureGeometryKHR::default()
-            .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
-            .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
-            .flags(vk::GeometryFlagsKHR::OPAQUE)
-    }
 }
 
 /// A structure the hand-written way built; [`Hand::destroy`] it.
@@ -84,15 +61,10 @@ pub struct Hand<'a> {
     limited: Raw<'a>,
 }
 
-const FLAGS: vk::BuildAccelerationStructureFlagsKHR = vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE;
-
 impl<'a> Hand<'a> {
     pub fn new(ctx: &'a Context) -> Res<Self> {
-        let vma =
-            |limits: &[u64]| Raw::with_heap_limits(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS, limits);
-        let props = &ctx.capabilities().memory_properties;
-        let heaps: Vec<u64> = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
-        let (plain, limited) = (vma(&[])?, vma(&heaps)?);
+        let plain = Raw::new(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS)?;
+        let limited = Raw::like_vkres(ctx)?;
         let device = ctx.device();
         let mut pools = [(vk::CommandPool::null(), vk::CommandBuffer::null()); 2];
         for (slot, flags) in
@@ -123,23 +95,8 @@ impl<'a> Hand<'a> {
     }
 
     /// Storage and scratch sizes for `mesh`.
-    pub fn sizes(&self, mesh: &Mesh) -> vk::AccelerationStructureBuildSizesInfoKHR<'static> {
-        let geometry = [mesh.geometry()];
-        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-            .ty(vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL)
-            .flags(FLAGS)
-            .geometries(&geometry);
-        let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
-        // SAFETY: the extension is enabled (checked by the caller); one count per geometry.
-        unsafe {
-            self.fns.get_acceleration_structure_build_sizes(
-                vk::AccelerationStructureBuildTypeKHR::DEVICE,
-                &info,
-                &[mesh.triangles],
-                &mut sizes,
-            )
-        };
-        sizes
+    pub fn sizes(&self, mesh: &RawMesh) -> vk::AccelerationStructureBuildSizesInfoKHR<'static> {
+        build_sizes(&self.fns, vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL, &[mesh.geometry()], &[mesh.triangles])
     }
 
     /// The scratch offset alignment both ways round to.
@@ -176,7 +133,7 @@ impl<'a> Hand<'a> {
     /// Builds a BLAS of `mesh`: sizes, storage and structure, scratch, recording, submission,
     /// wait, scratch freed. Returns it and the instant its structure existed. An error ends the
     /// program (what was made so far is not cleaned up).
-    pub fn build(&self, mesh: &Mesh, knobs: Knobs) -> Res<(Built, Instant)> {
+    pub fn build(&self, mesh: &RawMesh, knobs: Knobs) -> Res<(Built, Instant)> {
         let device = self.ctx.device();
         let sizes = self.sizes(mesh);
         let storage_usage =
@@ -198,7 +155,7 @@ impl<'a> Hand<'a> {
         let geometry = [mesh.geometry()];
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
             .ty(ty)
-            .flags(FLAGS)
+            .flags(BUILD_FLAGS)
             .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
             .dst_acceleration_structure(handle)
             .geometries(&geometry)

@@ -28,11 +28,12 @@ mod hooks;
 
 use std::time::{Duration, Instant};
 
-use hand::{Hand, Knobs, Mesh, Res};
+use hand::{Hand, Knobs, Res};
 use hooks::{Call, Event};
 use vkres::ash::vk;
 use vkres::{Blas, BlasDesc, Buffer, BufferDesc, Context, ContextOptions, MemoryLocation, ResourceAllocator};
 use vkres::{MemoryInfo, TriangleGeometry};
+use vkres_bench::accel_raw::{RawMesh, grid, grid_quads};
 use vkres_bench::stats::{self, Summary};
 
 struct Args {
@@ -159,21 +160,6 @@ fn median(values: &[f64]) -> f64 {
     stats::median(values).unwrap_or(f64::NAN)
 }
 
-/// A grid of quads (two triangles each) with about `triangles` triangles: vertices and u32 indices.
-fn grid(triangles: u32) -> (Vec<[f32; 3]>, Vec<u32>) {
-    let quads_x = 1000u32.min(triangles / 2).max(1);
-    let quads_y = (triangles / 2).div_ceil(quads_x).max(1);
-    let row = quads_x + 1;
-    let vertices = (0..=quads_y)
-        .flat_map(|y| (0..=quads_x).map(move |x| [x as f32, y as f32, ((x * 7 + y * 13) % 17) as f32 * 0.01]))
-        .collect();
-    let indices = (0..quads_y)
-        .flat_map(|y| (0..quads_x).map(move |x| y * row + x))
-        .flat_map(|i| [i, i + 1, i + row, i + 1, i + row + 1, i + row])
-        .collect();
-    (vertices, indices)
-}
-
 /// Timestamps around each build: the pool, and the nanoseconds per tick and valid-bit mask.
 struct Stamps<'a> {
     ctx: &'a Context,
@@ -244,7 +230,8 @@ fn probe(ctx: &std::sync::Arc<Context>, args: &Args) -> Res<()> {
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS
         | vk::BufferUsageFlags::TRANSFER_DST;
-    let (vertices, indices) = grid(args.triangles);
+    let (quads_x, quads_y) = grid_quads(args.triangles);
+    let (vertices, indices) = grid(quads_x, quads_y);
     let desc = |bytes: usize| BufferDesc::new(bytes as u64, usage).location(MemoryLocation::PreferDevice);
     let v: Buffer<[f32; 3]> = inputs.create_typed_buffer(&desc(size_of_val(&vertices[..])))?;
     let i: Buffer<u32> = inputs.create_typed_buffer(&desc(size_of_val(&indices[..])))?;
@@ -253,12 +240,7 @@ fn probe(ctx: &std::sync::Arc<Context>, args: &Args) -> Res<()> {
     batch.upload(&i, 0, &indices)?;
     batch.submit_and_wait()?;
     let blas_desc = BlasDesc::new("big").triangles(TriangleGeometry::new(&v, vk::Format::R32G32B32_SFLOAT).indices(&i));
-    let mesh = Mesh {
-        vertices: v.device_address().unwrap_or_default(),
-        vertex_count: v.len() as u32,
-        indices: i.device_address().unwrap_or_default(),
-        triangles: (i.len() / 3) as u32,
-    };
+    let mesh = RawMesh::of(&v, &i);
     let alloc = ResourceAllocator::new(ctx)?;
     let hand = Hand::new(ctx)?;
     let stamps = if args.stamps { Stamps::new(ctx)? } else { None };

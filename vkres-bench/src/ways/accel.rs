@@ -33,65 +33,13 @@ use vkres::{
 
 use crate::BenchResult;
 use crate::raw::{Raw, RawBuffer, barrier};
+use vkres_bench::accel_raw::{BUILD_FLAGS, RawMesh, build_sizes, grid, grid_quads};
 
 const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw()
         | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
 );
-
-/// A grid of `quads_x * quads_y` quads (two triangles each) with u32 indices.
-fn grid(quads_x: u32, quads_y: u32) -> (Vec<[f32; 3]>, Vec<u32>) {
-    let mut vertices = Vec::new();
-    for y in 0..=quads_y {
-        for x in 0..=quads_x {
-            let h = ((x * 7 + y * 13) % 17) as f32 * 0.01;
-            vertices.push([x as f32, y as f32, h]);
-        }
-    }
-    let row = quads_x + 1;
-    let mut indices = Vec::new();
-    for y in 0..quads_y {
-        for x in 0..quads_x {
-            let i = y * row + x;
-            indices.extend_from_slice(&[i, i + 1, i + row, i + 1, i + row + 1, i + row]);
-        }
-    }
-    (vertices, indices)
-}
-
-/// Triangle geometry in vk terms, for the hand-written way.
-struct RawMesh {
-    vertices: vk::DeviceAddress,
-    vertex_count: u32,
-    indices: vk::DeviceAddress,
-    triangles: u32,
-}
-
-impl RawMesh {
-    fn of(vertices: &Buffer<[f32; 3]>, indices: &Buffer<u32>) -> Self {
-        RawMesh {
-            vertices: vertices.device_address().unwrap_or_default(),
-            vertex_count: vertices.len() as u32,
-            indices: indices.device_address().unwrap_or_default(),
-            triangles: (indices.len() / 3) as u32,
-        }
-    }
-
-    fn geometry(&self) -> vk::AccelerationStructureGeometryKHR<'static> {
-        let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
-            .vertex_format(vk::Format::R32G32B32_SFLOAT)
-            .vertex_data(vk::DeviceOrHostAddressConstKHR { device_address: self.vertices })
-            .vertex_stride(12)
-            .max_vertex(self.vertex_count - 1)
-            .index_type(vk::IndexType::UINT32)
-            .index_data(vk::DeviceOrHostAddressConstKHR { device_address: self.indices });
-        vk::AccelerationStructureGeometryKHR::default()
-            .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
-            .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
-            .flags(vk::GeometryFlagsKHR::OPAQUE)
-    }
-}
 
 /// A structure the hand-written way made: its storage and the structure.
 struct RawAccel {
@@ -122,29 +70,6 @@ impl<'a> HandWritten<'a> {
         Ok((buffer, address))
     }
 
-    fn sizes(
-        &self,
-        ty: vk::AccelerationStructureTypeKHR,
-        geometries: &[vk::AccelerationStructureGeometryKHR<'_>],
-        counts: &[u32],
-    ) -> vk::AccelerationStructureBuildSizesInfoKHR<'static> {
-        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-            .ty(ty)
-            .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
-            .geometries(geometries);
-        let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
-        // SAFETY: the extension is enabled (checked by the caller); one count per geometry.
-        unsafe {
-            self.fns.get_acceleration_structure_build_sizes(
-                vk::AccelerationStructureBuildTypeKHR::DEVICE,
-                &info,
-                counts,
-                &mut sizes,
-            )
-        };
-        sizes
-    }
-
     fn create(&self, ty: vk::AccelerationStructureTypeKHR, size: u64) -> BenchResult<RawAccel> {
         let (storage, _) = self.buffer(size, vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR)?;
         let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.buffer).size(size).ty(ty);
@@ -169,7 +94,8 @@ impl<'a> HandWritten<'a> {
         let ty = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
         let geometries: Vec<[vk::AccelerationStructureGeometryKHR<'static>; 1]> =
             meshes.iter().map(|m| [m.geometry()]).collect();
-        let sizes: Vec<_> = meshes.iter().zip(&geometries).map(|(m, g)| self.sizes(ty, g, &[m.triangles])).collect();
+        let sizes: Vec<_> =
+            meshes.iter().zip(&geometries).map(|(m, g)| build_sizes(&self.fns, ty, g, &[m.triangles])).collect();
         let accels =
             sizes.iter().map(|s| self.create(ty, s.acceleration_structure_size)).collect::<BenchResult<Vec<_>>>()?;
         let align = |s: u64| s.next_multiple_of(self.scratch_align);
@@ -189,7 +115,7 @@ impl<'a> HandWritten<'a> {
             .map(|((a, g), s)| {
                 let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
                     .ty(ty)
-                    .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
+                    .flags(BUILD_FLAGS)
                     .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
                     .dst_acceleration_structure(a.handle)
                     .geometries(g)
@@ -266,13 +192,13 @@ impl<'a> HandWritten<'a> {
             .geometry_type(vk::GeometryTypeKHR::INSTANCES)
             .geometry(vk::AccelerationStructureGeometryDataKHR { instances: data })];
         let count = instances.len() as u32;
-        let sizes = self.sizes(ty, &geometry, &[count]);
+        let sizes = build_sizes(&self.fns, ty, &geometry, &[count]);
         let tlas = self.create(ty, sizes.acceleration_structure_size)?;
         let (scratch, scratch_address) =
             self.buffer(sizes.build_scratch_size + self.scratch_align, vk::BufferUsageFlags::STORAGE_BUFFER)?;
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
             .ty(ty)
-            .flags(vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE)
+            .flags(BUILD_FLAGS)
             .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
             .dst_acceleration_structure(tlas.handle)
             .geometries(&geometry)
@@ -390,8 +316,7 @@ pub fn measure(
             batch.upload(&i, 0, indices)?;
             Ok((v, i))
         };
-    let quads_x = 1000u32.min(sizes.triangles as u32 / 2).max(1);
-    let quads_y = (sizes.triangles as u32 / 2).div_ceil(quads_x).max(1);
+    let (quads_x, quads_y) = grid_quads(sizes.triangles as u32);
     let (big_vertices, big_indices) = grid(quads_x, quads_y);
     let big = upload("big", &big_vertices, &big_indices)?;
     let (small_vertices, small_indices) = grid(4, 2); // 16 triangles

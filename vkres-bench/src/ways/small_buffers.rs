@@ -50,8 +50,6 @@ pub fn measure(
         true => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS | vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET,
         false => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS,
     };
-    let props = &ctx.capabilities().memory_properties;
-    let heap_sizes: Vec<u64> = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).collect();
     let times = crate::stats::interleaved(warmups, runs, 5, |way| -> BenchResult<Option<Duration>> {
         match way {
             0 => {
@@ -69,10 +67,7 @@ pub fn measure(
                     1 => {
                         (Raw::new(ctx, vk_mem::AllocatorCreateFlags::empty())?, vk_mem::AllocationCreateFlags::empty())
                     }
-                    3 => (
-                        Raw::with_heap_limits(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS, &heap_sizes)?,
-                        vk_mem::AllocationCreateFlags::empty(),
-                    ),
+                    3 => (Raw::like_vkres(ctx)?, vk_mem::AllocationCreateFlags::empty()),
                     _ => (Raw::new(ctx, budget_flags())?, vk_mem::AllocationCreateFlags::WITHIN_BUDGET),
                 };
                 let create = vk_mem::AllocationCreateInfo {

@@ -275,11 +275,6 @@ impl Drop for Targets<'_> {
     }
 }
 
-/// The upload's input: `size` bytes of a pattern.
-pub fn input(size: u64) -> Vec<u8> {
-    (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
-}
-
 /// Times `ways` uploading `data` (interleaved, after warm-ups), then checks each way's result
 /// byte for byte. Returns each way's counted times (empty: the way cannot do it here).
 pub fn measure(
