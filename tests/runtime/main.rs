@@ -19,6 +19,7 @@ mod import;
 mod in_flight;
 mod kernel;
 mod manager;
+mod memory;
 mod raytrace_picture;
 mod samplers;
 mod send_sync;

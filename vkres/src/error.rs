@@ -56,6 +56,30 @@ pub enum Error {
         name: String,
     },
 
+    /// A custom memory pool has no room for an allocation: it holds its maximum number of
+    /// blocks and none has a free range large enough (or the allocation is larger than its
+    /// block size).
+    #[error(
+        "`{name}`: memory pool `{pool}` is exhausted (all its blocks are in use, or the request exceeds its block size)"
+    )]
+    PoolExhausted {
+        /// The pool's name.
+        pool: String,
+        /// Debug name of the resource.
+        name: String,
+    },
+
+    /// Memory cannot be exported as the handle types asked for.
+    #[error("`{name}`: memory cannot be exported as {handle_types:?}: {reason}")]
+    ExportUnsupported {
+        /// Debug name of the resource.
+        name: String,
+        /// The handle types asked for.
+        handle_types: vk::ExternalMemoryHandleTypeFlags,
+        /// Why not.
+        reason: String,
+    },
+
     /// A resource of size zero was asked for; Vulkan has no empty buffers or images.
     #[error("`{name}`: a {kind} of size zero cannot be created")]
     ZeroSize {

@@ -85,7 +85,10 @@ pub use context::{
 };
 pub use error::{Error, Result, SpirvProblem};
 pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
-pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
+pub use memory::{
+    HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
+    MemoryStatistics, PoolDesc, PoolMemory, VmaAllocator, VmaOptions,
+};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
     SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count,

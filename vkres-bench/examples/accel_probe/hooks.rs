@@ -117,6 +117,8 @@ pub fn install(owner: &Context) -> vkres::Result<Arc<Context>> {
             ray_tracing_pipeline: caps.ray_tracing_pipeline,
             memory_budget: caps.memory_budget,
             external_memory_host: caps.external_memory_host,
+            external_memory_fd: caps.external_memory_fd,
+            external_memory_dma_buf: caps.external_memory_dma_buf,
             debug_utils: false,
             descriptor_indexing: caps.descriptor_indexing,
         },

@@ -16,7 +16,7 @@ pub use import::IMPORT_THRESHOLD;
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};
-use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
+use crate::memory::{HeapBudget, LeakReport, MappingType, MemoryAllocator, MemoryStatistics, VmaAllocator};
 use crate::resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
     SamplerPool, ShaderModule, Texture, accel, buffer, image, shader,
@@ -84,6 +84,27 @@ impl ResourceAllocator {
     /// are reported: each allocator subtracts only its own.
     pub fn leak_report(&self) -> Vec<String> {
         self.staging.live_allocation_names_less_free_chunks()
+    }
+
+    /// The leak report with details: as [`leak_report`](Self::leak_report), each live
+    /// allocation with its size and memory type, and its backtrace where the backend captured
+    /// one ([`VmaOptions::backtraces`](crate::memory::VmaOptions::backtraces)).
+    /// [`LeakReport::warn`] writes it as a warning.
+    pub fn leak_details(&self) -> LeakReport {
+        let list = self.staging.less_free_chunks(|| self.memory.leak_report().allocations, |a| &a.name);
+        LeakReport::new(list)
+    }
+
+    /// Usage and budget of each memory heap ([`MemoryAllocator::heap_budgets`]): cheap enough
+    /// for every frame.
+    pub fn heap_budgets(&self) -> Vec<HeapBudget> {
+        self.memory.heap_budgets()
+    }
+
+    /// Statistics per heap, memory type and pool ([`MemoryAllocator::memory_statistics`]),
+    /// where the backend keeps them.
+    pub fn memory_statistics(&self) -> Option<MemoryStatistics> {
+        self.memory.memory_statistics()
     }
 
     /// The sampler pool.

@@ -41,6 +41,11 @@ pub struct DeviceCapabilities {
     /// `VK_EXT_external_memory_host`: [`ResourceAllocator::upload_now`](crate::ResourceAllocator::upload_now)
     /// imports the caller's memory for large uploads.
     pub external_memory_host: bool,
+    /// `VK_KHR_external_memory_fd`: memory can be exported as a file descriptor
+    /// ([`BufferDesc::export`](crate::BufferDesc::export)).
+    pub external_memory_fd: bool,
+    /// `VK_EXT_external_memory_dma_buf`: memory can be exported as a dma-buf.
+    pub external_memory_dma_buf: bool,
     /// `minImportedHostPointerAlignment` (0 without `VK_EXT_external_memory_host`).
     pub min_imported_host_pointer_alignment: u64,
     /// The Vulkan 1.2 descriptor-indexing features bindless descriptor arrays need, all

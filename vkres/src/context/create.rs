@@ -279,6 +279,8 @@ fn create_device(
     let rt_pipeline = want_rt && chosen.has(ash::khr::ray_tracing_pipeline::NAME);
     let memory_budget = chosen.has(ash::ext::memory_budget::NAME);
     let external_memory_host = chosen.has(ash::ext::external_memory_host::NAME);
+    let external_memory_fd = chosen.has(ash::khr::external_memory_fd::NAME);
+    let external_memory_dma_buf = external_memory_fd && chosen.has(ash::ext::external_memory_dma_buf::NAME);
 
     // What the device supports, queried only through structs of extensions it has.
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
@@ -349,6 +351,12 @@ fn create_device(
     if external_memory_host {
         ext_names.push(ash::ext::external_memory_host::NAME.as_ptr());
     }
+    if external_memory_fd {
+        ext_names.push(ash::khr::external_memory_fd::NAME.as_ptr());
+    }
+    if external_memory_dma_buf {
+        ext_names.push(ash::ext::external_memory_dma_buf::NAME.as_ptr());
+    }
 
     // The transfer-only family the context opens a queue of, if any.
     let transfer_family = chosen.transfer_family.filter(|_| options.transfer_queue);
@@ -372,6 +380,7 @@ fn create_device(
         acceleration_structure: accel_on.then(|| ash::khr::acceleration_structure::Device::new(instance, &device)),
         external_memory_host: external_memory_host
             .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
+        external_memory_fd: external_memory_fd.then(|| ash::khr::external_memory_fd::Device::new(instance, &device)),
     };
     let capabilities = query_capabilities(
         instance,
@@ -385,6 +394,8 @@ fn create_device(
             ray_tracing_pipeline: rt_pipeline,
             memory_budget,
             external_memory_host,
+            external_memory_fd,
+            external_memory_dma_buf,
             debug_utils,
             descriptor_indexing,
         },
@@ -460,6 +471,8 @@ pub(super) fn query_capabilities(
         ray_tracing_pipeline: enabled.ray_tracing_pipeline,
         memory_budget: enabled.memory_budget,
         external_memory_host: enabled.external_memory_host,
+        external_memory_fd: enabled.external_memory_fd,
+        external_memory_dma_buf: enabled.external_memory_dma_buf,
         min_imported_host_pointer_alignment: host_props.min_imported_host_pointer_alignment,
         descriptor_indexing: enabled.descriptor_indexing,
         min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {

@@ -36,6 +36,11 @@ pub struct EnabledFeatures {
     pub memory_budget: bool,
     /// `VK_EXT_external_memory_host`: uploads may import the caller's memory.
     pub external_memory_host: bool,
+    /// `VK_KHR_external_memory_fd`: memory exported as file descriptors.
+    pub external_memory_fd: bool,
+    /// `VK_EXT_external_memory_dma_buf` (with `VK_KHR_external_memory_fd`): memory exported as
+    /// dma-bufs.
+    pub external_memory_dma_buf: bool,
     /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
     pub debug_utils: bool,
     /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the
@@ -135,6 +140,9 @@ impl Context {
             external_memory_host: e
                 .external_memory_host
                 .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
+            external_memory_fd: e
+                .external_memory_fd
+                .then(|| ash::khr::external_memory_fd::Device::new(&raw.instance, &raw.device)),
         };
         let capabilities = super::create::query_capabilities(
             &raw.instance,

@@ -40,6 +40,7 @@
 mod bindless;
 mod handle;
 mod materials;
+mod memory_totals;
 mod shaders;
 mod slots;
 mod textures;
@@ -52,6 +53,7 @@ use bytemuck::Pod;
 pub use bindless::{BINDLESS_SAMPLED_IMAGES, BINDLESS_SAMPLERS, BINDLESS_STORAGE_BUFFERS, BindlessSet};
 pub use handle::ResourceHandle;
 pub use materials::{Material, MaterialDescriptor, MaterialField, MaterialLayout, MaterialManager, MaterialParam};
+pub use memory_totals::ResourceTotals;
 pub use shaders::{ReflectedBinding, Shader, ShaderDescriptor, ShaderManager, ShaderReflection, ShaderStage};
 pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips};
 

@@ -72,6 +72,11 @@ impl<T> SlotTable<T> {
         Some(value)
     }
 
+    /// The live values.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().filter_map(|s| s.value.as_ref())
+    }
+
     /// Number of live values.
     pub(crate) fn len(&self) -> usize {
         self.live

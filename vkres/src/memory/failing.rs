@@ -116,4 +116,16 @@ impl MemoryAllocator for FailingAllocator {
     fn device_memory_blocks(&self) -> Option<usize> {
         self.inner.device_memory_blocks()
     }
+
+    fn heap_budgets(&self) -> Vec<super::HeapBudget> {
+        self.inner.heap_budgets()
+    }
+
+    fn memory_statistics(&self) -> Option<super::MemoryStatistics> {
+        self.inner.memory_statistics()
+    }
+
+    fn leak_report(&self) -> super::LeakReport {
+        self.inner.leak_report()
+    }
 }
