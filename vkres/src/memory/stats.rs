@@ -1,6 +1,9 @@
 //! Memory budgets and statistics: [`HeapBudget`] (cheap, for every frame) and
 //! [`MemoryStatistics`] (per memory type, per heap and per pool, with free ranges).
 
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use ash::vk;
 
 use crate::Context;
@@ -152,6 +155,63 @@ pub struct MemoryStatistics {
     pub pools: Vec<PoolStatistics>,
     /// Everything together.
     pub total: DetailedStats,
+}
+
+/// How long the driver's usage and budget are reused by [`BudgetCache`]: a 60 Hz frame reads
+/// them anew about every other frame.
+const BUDGET_REFRESH: Duration = Duration::from_millis(30);
+
+/// The driver's usage and budget per heap (`vkGetPhysicalDeviceMemoryProperties2`, some tens
+/// of microseconds on lavapipe, which reads `/proc/meminfo`), kept for [`BUDGET_REFRESH`];
+/// meanwhile the usage follows the allocator's own block bytes, as VMA's budget does.
+#[derive(Default)]
+pub(crate) struct BudgetCache {
+    last: Mutex<Option<Fetched>>,
+}
+
+struct Fetched {
+    at: Instant,
+    /// `(usage, budget, the allocator's block bytes then)` per heap.
+    heaps: Vec<(u64, u64, u64)>,
+}
+
+impl BudgetCache {
+    /// [`heap_budgets`] with the driver's numbers reused while fresh.
+    pub(crate) fn heap_budgets(&self, ctx: &Context, allocated: &[BlockStats]) -> Vec<HeapBudget> {
+        if !ctx.capabilities().memory_budget {
+            return heap_budgets(ctx, Some(allocated));
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let stale = last.as_ref().is_none_or(|f| now.duration_since(f.at) >= BUDGET_REFRESH);
+        if stale {
+            let fresh = heap_budgets(ctx, Some(allocated));
+            let heaps = fresh.iter().map(|h| (h.usage, h.budget, h.allocator.map_or(0, |a| a.block_bytes))).collect();
+            *last = Some(Fetched { at: now, heaps });
+            return fresh;
+        }
+        let Some(fetched) = last.as_ref() else { return heap_budgets(ctx, Some(allocated)) };
+        let caps = ctx.capabilities();
+        let heaps = &caps.memory_properties.memory_heaps[..caps.memory_properties.memory_heap_count as usize];
+        heaps
+            .iter()
+            .zip(&fetched.heaps)
+            .enumerate()
+            .map(|(i, (heap, &(usage, budget, blocks_then)))| {
+                let mine = allocated.get(i).copied();
+                let blocks_now = mine.map_or(0, |m| m.block_bytes);
+                HeapBudget {
+                    heap: i as u32,
+                    size: heap.size,
+                    flags: heap.flags,
+                    allocator: mine,
+                    usage: (usage + blocks_now).saturating_sub(blocks_then),
+                    budget,
+                    from_driver: true,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The heaps of `ctx`'s device with the driver's usage and budget where the context enabled

@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     /// The live custom pools (statistics) and export pools (reused per memory type and handle
     /// types). Weak: each allocation in a pool holds its pool.
     pools: Mutex<Vec<Weak<PoolShared>>>,
+    /// The driver's budget, reused for a few milliseconds by `heap_budgets`.
+    budget: stats::BudgetCache,
 }
 
 impl Shared {
@@ -275,6 +277,7 @@ impl VmaAllocator {
             map_lock: Mutex::default(),
             backtraces: options.backtraces,
             pools: Mutex::default(),
+            budget: stats::BudgetCache::default(),
         });
         let owner = Arc::new(Owner { shared: shared.clone(), warn_on_drop: options.warn_leaks_on_drop });
         Ok(Self { shared, _owner: owner })
@@ -658,14 +661,15 @@ impl MemoryAllocator for VmaAllocator {
     }
 
     /// VMA's count per heap (`vmaGetHeapBudgets`, no walk over blocks) and the driver's usage
-    /// and budget where the context enabled `VK_EXT_memory_budget` (one
-    /// `vkGetPhysicalDeviceMemoryProperties2`).
+    /// and budget where the context enabled `VK_EXT_memory_budget`: asked of the driver
+    /// (`vkGetPhysicalDeviceMemoryProperties2`) at most every 30 ms, the usage following this
+    /// allocator's block bytes in between (VMA's own estimate).
     fn heap_budgets(&self) -> Vec<HeapBudget> {
         let blocks: Vec<BlockStats> = match self.shared.vma.get_heap_budgets() {
             Ok(heaps) => heaps.iter().map(|h| stats::block_stats!(h.statistics)).collect(),
             Err(_) => Vec::new(),
         };
-        stats::heap_budgets(&self.shared.ctx, Some(&blocks))
+        self.shared.budget.heap_budgets(&self.shared.ctx, &blocks)
     }
 
     /// `vmaCalculateStatistics` and `vmaCalculatePoolStatistics` of each live pool: a walk over
