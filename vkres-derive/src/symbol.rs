@@ -42,7 +42,7 @@ pub const DATA: &str = "data";
 pub const LEN: &str = "len";
 /// `size = N` (bytes).
 pub const SIZE: &str = "size";
-/// `mapping = none | sequential_write | random | direct`.
+/// `mapping = none | sequential_write | random | direct | read`.
 pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
@@ -237,6 +237,7 @@ pub const MAPPINGS: &[(&str, &str)] = &[
     ("sequential_write", "HostAccessSequentialWrite"),
     ("random", "HostAccessRandom"),
     ("direct", "PreferDirectWrite"),
+    ("read", "PreferDirectRead"),
 ];
 
 /// `location` values and the `vkres::MemoryLocation` variant each names.

@@ -3,6 +3,38 @@
 //! ([`MemoryPool`]), budgets and statistics ([`HeapBudget`], [`MemoryStatistics`]), the leak
 //! report ([`LeakReport`]) and exported memory ([`ExportedMemory`]).
 //!
+//! ```
+//! # fn main() -> vkres::Result<()> {
+//! use std::sync::Arc;
+//! use vkres::{
+//!     BufferDesc, Context, ContextOptions, MappingType, PoolDesc, PoolMemory, ResourceAllocator, StagingConfig,
+//!     VmaAllocator, VmaOptions, vk,
+//! };
+//!
+//! let ctx = Context::new(ContextOptions::new())?;
+//! let vma = Arc::new(VmaAllocator::with_options(&ctx, VmaOptions::new().backtraces(true))?);
+//! let alloc = ResourceAllocator::with_memory_allocator(vma.clone(), StagingConfig::default())?;
+//!
+//! // Every frame: usage and budget per heap (the driver's with VK_EXT_memory_budget).
+//! for heap in alloc.heap_budgets() {
+//!     assert!(heap.budget > 0);
+//! }
+//! // A pool of 1 MiB blocks, at most 4 of them, for per-frame uniforms.
+//! let usage = vk::BufferUsageFlags::UNIFORM_BUFFER;
+//! let mapping = MappingType::HostAccessSequentialWrite;
+//! let memory = PoolMemory::Buffers { usage, mapping, location: vkres::MemoryLocation::Auto };
+//! let pool = vma.create_pool(&PoolDesc::new("frame uniforms", memory).block_size(1 << 20).blocks(0, 4))?;
+//! let uniforms = alloc.create_buffer(&BufferDesc::new(256, usage).mapping(mapping).pool(&pool).name("camera"))?;
+//! assert_eq!(pool.stats().allocations, 1);
+//! // What is alive, with sizes, memory types and where each was made.
+//! let report = alloc.leak_details();
+//! assert_eq!(report.names(), ["camera"]);
+//! drop(uniforms);
+//! assert!(alloc.leak_details().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The traits are the seam where another backend, or a wrapper that injects failures
 //! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
