@@ -87,7 +87,7 @@ pub use error::{Error, Result, SpirvProblem};
 pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{
     HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
-    MemoryStatistics, PoolDesc, PoolMemory, VmaAllocator, VmaOptions,
+    MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,
 };
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,

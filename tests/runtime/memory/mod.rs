@@ -1,6 +1,7 @@
 //! Memory control (issue 19): budgets and statistics, the leak report, dedicated image
 //! memory and read-back mappings, custom pools, and exported memory imported by a second device.
 
+mod aliasing;
 mod export;
 mod leaks;
 mod pools;

@@ -5,6 +5,7 @@ mod batch;
 mod compact;
 mod import;
 mod recycle;
+mod transient;
 
 use std::sync::Arc;
 

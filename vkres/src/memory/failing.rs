@@ -105,6 +105,15 @@ impl MemoryAllocator for FailingAllocator {
         unsafe { self.inner.create_image(info, request) }
     }
 
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        self.faults.check("vmaAllocateMemory")?;
+        self.inner.allocate_memory(requirements, request)
+    }
+
     fn live_allocations(&self) -> usize {
         self.inner.live_allocations()
     }

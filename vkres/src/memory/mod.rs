@@ -45,6 +45,7 @@ mod leak;
 mod mapping;
 mod pool;
 mod stats;
+mod transient;
 mod vma;
 
 use std::fmt;
@@ -59,6 +60,7 @@ pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
 pub use mapping::MappedMemory;
 pub use pool::{MemoryPool, PoolDesc, PoolMemory};
 pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
+pub use transient::TransientMemory;
 pub(crate) use vma::VmaMemory;
 pub use vma::{VmaAllocator, VmaOptions};
 
@@ -202,6 +204,32 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
     /// memory). `vk::WHOLE_SIZE` means to the end.
     fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()>;
 
+    /// Binds `buffer` to this memory at `offset` (transient memory: [`TransientMemory`]). The
+    /// default, for a backend that does not bind objects itself: [`Error::InvalidDescription`].
+    ///
+    /// # Safety
+    /// `buffer` is a live buffer of this device, not bound to memory, whose requirements this
+    /// memory meets at `offset` (size, alignment, memory type).
+    unsafe fn bind_buffer(&self, buffer: vk::Buffer, offset: vk::DeviceSize) -> Result<()> {
+        let _ = (buffer, offset);
+        Err(Error::InvalidDescription {
+            name: self.info().name,
+            reason: "the memory backend does not bind buffers to its allocations".into(),
+        })
+    }
+
+    /// Binds `image` to this memory at `offset`, as [`bind_buffer`](Self::bind_buffer).
+    ///
+    /// # Safety
+    /// As [`bind_buffer`](Self::bind_buffer), for an image.
+    unsafe fn bind_image(&self, image: vk::Image, offset: vk::DeviceSize) -> Result<()> {
+        let _ = (image, offset);
+        Err(Error::InvalidDescription {
+            name: self.info().name,
+            reason: "the memory backend does not bind images to its allocations".into(),
+        })
+    }
+
     /// Exports the memory as a file descriptor of `handle_type` (one of the types the
     /// resource was made exportable as, e.g. [`BufferDesc::export`](crate::BufferDesc::export)).
     /// The default, for a backend that does not export: [`Error::ExportUnsupported`].
@@ -268,6 +296,22 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
     /// bypassed.
     fn as_vma(&self) -> Option<&VmaAllocator> {
         None
+    }
+
+    /// Allocates memory for `requirements` with no object bound, for resources to be bound to
+    /// it later ([`MemoryAllocation::bind_buffer`], [`TransientMemory`]); a dedicated request
+    /// stays suitable for several resources. The default, for a backend that only creates
+    /// objects with their memory: [`Error::InvalidDescription`].
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        let _ = requirements;
+        Err(Error::InvalidDescription {
+            name: request.name.to_owned(),
+            reason: "the memory backend does not allocate memory without an object".into(),
+        })
     }
 
     /// Usage and budget of each memory heap: cheap enough for every frame. The default, for a

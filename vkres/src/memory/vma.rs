@@ -711,6 +711,65 @@ impl MemoryAllocator for VmaAllocator {
     fn leak_report(&self) -> LeakReport {
         leak_report(&self.shared)
     }
+
+    /// `vmaAllocateMemory`, from the request's pool where it names one; a dedicated request
+    /// carries `CAN_ALIAS` (no `VkMemoryDedicatedAllocateInfo`, so several objects may bind).
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        let invalid = |reason: String| Error::InvalidDescription { name: request.name.to_owned(), reason };
+        if !request.export.is_empty() {
+            return Err(invalid("bare memory is not exported; export a buffer or image".into()));
+        }
+        let mut create = self.create_info(request);
+        if request.dedicated {
+            create.flags |= vk_mem::AllocationCreateFlags::CAN_ALIAS;
+        }
+        // VMA's AUTO usages need the object's description, which bare memory has not: the
+        // same choice, spelled as property flags.
+        let (host, device) = (vk::MemoryPropertyFlags::HOST_VISIBLE, vk::MemoryPropertyFlags::DEVICE_LOCAL);
+        let cached = vk::MemoryPropertyFlags::HOST_CACHED;
+        let near = match request.location {
+            MemoryLocation::PreferHost => vk::MemoryPropertyFlags::empty(),
+            _ => device,
+        };
+        (create.required_flags, create.preferred_flags) = match request.mapping {
+            MappingType::None => (vk::MemoryPropertyFlags::empty(), near),
+            MappingType::HostAccessSequentialWrite => (host, near),
+            MappingType::HostAccessRandom => (host, cached),
+            MappingType::PreferDirectWrite => (vk::MemoryPropertyFlags::empty(), near | host),
+            MappingType::PreferDirectRead => (vk::MemoryPropertyFlags::empty(), near | host | cached),
+        };
+        create.usage = vk_mem::MemoryUsage::Unknown;
+        let pool = match request.pool {
+            Some(pool) => {
+                let p = &pool.shared;
+                if !Arc::ptr_eq(&p.shared, &self.shared) {
+                    return Err(invalid(format!("pool `{}` belongs to another allocator", p.name)));
+                }
+                if request.dedicated && p.block_size != 0 {
+                    return Err(invalid(format!("pool `{}` has fixed-size blocks: no dedicated memory", p.name)));
+                }
+                if requirements.memory_type_bits & (1 << p.memory_type) == 0 {
+                    return Err(invalid(format!("pool `{}` is of a memory type the request excludes", p.name)));
+                }
+                Some(p.clone())
+            }
+            None => None,
+        };
+        // SAFETY: the requirements were checked by the caller (non-zero size, power-of-two
+        // alignment, some memory type); VMA allocates and binds nothing.
+        let made = unsafe {
+            match &pool {
+                Some(p) => p.pool.allocate_memory(requirements, &create),
+                None => self.shared.vma.allocate_memory(requirements, &create),
+            }
+        };
+        let allocation = made.map_err(|r| self.alloc_error(r, "vmaAllocateMemory", pool.as_deref(), request.name))?;
+        Ok(Box::new(self.wrap(allocation, request, NameRef::Borrowed(request.name), pool)))
+    }
 }
 
 /// One VMA allocation. The `vk_mem::Allocation` handle is `Copy` and has no `Drop`; this type
@@ -859,6 +918,19 @@ impl MemoryAllocation for VmaMemory {
             return Ok(());
         }
         self.shared.vma.invalidate_allocation(&self.allocation, offset, size).op("vmaInvalidateAllocation")
+    }
+
+    unsafe fn bind_buffer(&self, buffer: vk::Buffer, offset: vk::DeviceSize) -> Result<()> {
+        // SAFETY: the caller vouches for the buffer, the offset and the fit; VMA serialises the
+        // bind with maps of the same block.
+        unsafe { self.shared.vma.bind_buffer_memory2(&self.allocation, offset, buffer, std::ptr::null()) }
+            .op("vmaBindBufferMemory2")
+    }
+
+    unsafe fn bind_image(&self, image: vk::Image, offset: vk::DeviceSize) -> Result<()> {
+        // SAFETY: as `bind_buffer`.
+        unsafe { self.shared.vma.bind_image_memory2(&self.allocation, offset, image, std::ptr::null()) }
+            .op("vmaBindImageMemory2")
     }
 
     #[cfg(unix)]

@@ -4,6 +4,7 @@
 //! the transfers are in `buffers.rs` and `images.rs`.
 
 mod accel;
+mod alias;
 mod buffers;
 mod images;
 mod in_flight;
