@@ -46,8 +46,10 @@ pub const SIZE: &str = "size";
 pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
+/// `pool = EXPR` (a `&vkres::MemoryPool`) or `pool = input`.
+pub const POOL: &str = "pool";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION];
+pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";

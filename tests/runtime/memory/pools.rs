@@ -186,3 +186,37 @@ fn every_failed_allocation_in_a_pool_leaves_nothing_behind() {
     }
     failing.disarm();
 }
+
+/// Two derived buffers in a pool given at `create`, one with constant data.
+#[derive(vkres::GpuResources)]
+struct Pooled {
+    #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, data = [1u32, 2, 3, 4], mapping = random, pool = input))]
+    constants: vkres::Buffer<u32>,
+    #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, len = 16, mapping = random, pool = input))]
+    results: vkres::Buffer<u32>,
+}
+
+#[test]
+fn derived_fields_take_their_pool_from_the_inputs() {
+    let gpu = Gpu::new();
+    let vma = vma(&gpu);
+    let alloc = ResourceAllocator::with_memory_allocator(vma.clone(), StagingConfig::default()).expect("allocator");
+    let pool = buffer_pool(&vma, 64 << 10, 1);
+    let bundle = Pooled::create(&alloc, PooledInputs { constants_pool: &pool, results_pool: &pool }).expect("bundle");
+    assert_eq!(pool.stats().allocations, 2);
+    for memory in [bundle.constants.memory(), bundle.results.memory()] {
+        assert_eq!(memory.info().memory_type, pool.memory_type());
+    }
+    assert_eq!(bundle.constants.read_vec().expect("read"), [1, 2, 3, 4]);
+    drop(bundle);
+    assert_eq!(pool.stats().allocations, 0);
+
+    // A full pool fails the bundle, which leaves nothing behind.
+    let full = buffer_pool(&vma, 4096, 1);
+    let _filler = alloc
+        .create_buffer(&BufferDesc::new(4096, USAGE).mapping(MappingType::HostAccessRandom).pool(&full).name("filler"))
+        .expect("filler");
+    let err = Pooled::create(&alloc, PooledInputs { constants_pool: &full, results_pool: &pool }).err();
+    assert!(matches!(err, Some(Error::PoolExhausted { ref name, .. }) if name == "Pooled.constants"), "{err:?}");
+    assert_eq!((full.stats().allocations, pool.stats().allocations), (1, 0));
+}

@@ -68,28 +68,41 @@ pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
     quote_spanned!(expr.span()=> { let __vkres_n: #ty = #expr; __vkres_n })
 }
 
+/// The inputs-struct field of a `pool = input`: `<field>_pool`.
+pub fn pool_input(field: &syn::Ident) -> syn::Ident {
+    format_ident!("{}_pool", field)
+}
+
 /// The fields of the inputs struct: name and type.
-fn input_fields<'a>(cont: &Container<'a>) -> Vec<(&'a syn::Ident, TokenStream, &'static str)> {
-    cont.fields
-        .iter()
-        .filter_map(|f| {
-            let ty = f.ty;
-            match &f.kind {
-                Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
-                    f.ident,
-                    quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
-                    "initial contents of the buffer",
-                )),
-                Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
-                    Some((f.ident, quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
+fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+    let mut out = Vec::new();
+    for f in &cont.fields {
+        let ty = f.ty;
+        match &f.kind {
+            Kind::Buffer(b) => {
+                if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) {
+                    out.push((
+                        f.ident.clone(),
+                        quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
+                        "initial contents of the buffer",
+                    ));
                 }
-                Kind::Bundle(b) if b.inputs.is_some() => {
-                    Some((f.ident, quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>), "inputs of the nested bundle"))
+                if matches!(b.pool.as_ref().map(|p| &p.value), Some(Source::Input(_))) {
+                    out.push((pool_input(f.ident), quote!(&'a ::vkres::MemoryPool), "the memory pool of the buffer"));
                 }
-                _ => None,
             }
-        })
-        .collect()
+            Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
+                out.push((f.ident.clone(), quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
+            }
+            Kind::Bundle(b) if b.inputs.is_some() => out.push((
+                f.ident.clone(),
+                quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>),
+                "inputs of the nested bundle",
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The impl for a checked container.

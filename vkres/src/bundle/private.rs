@@ -18,7 +18,7 @@ pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, Descript
 
 /// Everything the attribute of a `buffer` field says.
 #[derive(Debug, Clone, Copy)]
-pub struct BufferSpec {
+pub struct BufferSpec<'a> {
     /// `Bundle.field`.
     pub name: &'static str,
     /// `usage = ...` and the flags inferred from the schema (`TRANSFER_DST` for data, ...).
@@ -31,6 +31,8 @@ pub struct BufferSpec {
     pub len: Option<u64>,
     /// `size = N`: bytes.
     pub size: Option<u64>,
+    /// `pool = ...`: the custom pool its memory comes from.
+    pub pool: Option<&'a crate::memory::MemoryPool>,
 }
 
 /// Releases a field's resources in place (drops its references, leaving placeholders), so
@@ -199,7 +201,8 @@ fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
 
 /// The buffer of a field, named `spec.name` without a copy of the name.
 fn create_buffer<T: Pod>(batch: &Batch<'_>, spec: &BufferSpec, size: u64) -> Result<Buffer<T>> {
-    let desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
+    let mut desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
+    desc.pool = spec.pool.cloned();
     crate::resources::buffer::create_static(&**batch.allocator().memory_allocator(), &desc, spec.name)
 }
 

@@ -202,9 +202,11 @@ impl State {
 /// other threads that wait for staging (see [`Batch`](crate::Batch)).
 #[derive(Clone)]
 pub struct StagingMemoryManager {
+    /// Declared (so dropped) before `memory`: the chunks are freed while the manager still
+    /// holds the allocator, whose last handle reports what is alive when it goes.
+    state: Arc<Mutex<State>>,
     memory: Arc<dyn MemoryAllocator>,
     config: StagingConfig,
-    state: Arc<Mutex<State>>,
     /// Notified whenever staging is released.
     released: Arc<Condvar>,
 }
