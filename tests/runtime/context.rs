@@ -23,12 +23,12 @@ fn context_reports_what_it_enabled() {
     );
     println!(
         "acceleration structures: {}, ray query: {}, ray-tracing pipeline: {}",
-        caps.acceleration_structure, caps.ray_query, caps.ray_tracing_pipeline
+        caps.enabled.acceleration_structure, caps.enabled.ray_query, caps.enabled.ray_tracing_pipeline
     );
     assert!(!caps.device_name.is_empty());
     assert!(caps.api_version >= vk::API_VERSION_1_3);
     assert!(caps.buffer_device_address && caps.synchronization2);
-    if caps.acceleration_structure {
+    if caps.enabled.acceleration_structure {
         assert!(caps.min_acceleration_structure_scratch_offset_alignment.is_power_of_two());
     }
     assert_eq!(gpu.ctx().submission_count(), 0);
@@ -38,7 +38,7 @@ fn context_reports_what_it_enabled() {
 fn ray_tracing_off_gives_missing_feature() {
     let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));
     let caps = gpu.ctx().capabilities();
-    assert!(!caps.acceleration_structure && !caps.ray_query && !caps.ray_tracing_pipeline);
+    assert!(!caps.enabled.acceleration_structure && !caps.enabled.ray_query && !caps.enabled.ray_tracing_pipeline);
     let err = gpu
         .alloc()
         .create_acceleration_structure(vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL, 4096, "blas")
@@ -196,7 +196,7 @@ fn bring_your_own_device() {
             message_log: Some(log.clone()),
         };
         let ctx = Context::from_raw(raw, Ownership::Borrowed).expect("context from raw");
-        assert!(!ctx.capabilities().acceleration_structure, "not enabled by the creator");
+        assert!(!ctx.capabilities().enabled.acceleration_structure, "not enabled by the creator");
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let data: Vec<u32> = (0..1000).collect();
         let desc = BufferDesc::elements::<u32>(1000, vk::BufferUsageFlags::STORAGE_BUFFER).name("byo");

@@ -45,19 +45,19 @@ impl Gpu {
     /// Whether the device builds acceleration structures; prints why a test skips otherwise.
     pub fn has_accel(&self) -> bool {
         let caps = self.ctx().capabilities();
-        if !caps.acceleration_structure {
+        if !caps.enabled.acceleration_structure {
             println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
         }
-        caps.acceleration_structure
+        caps.enabled.acceleration_structure
     }
 
     /// Whether the device traces with ray queries; prints why tracing is skipped otherwise.
     pub fn has_ray_query(&self) -> bool {
         let caps = self.ctx().capabilities();
-        if !caps.ray_query {
+        if !caps.enabled.ray_query {
             println!("SKIPPED tracing: {} has no VK_KHR_ray_query (builds still checked)", caps.device_name);
         }
-        caps.ray_query
+        caps.enabled.ray_query
     }
 
     /// A device buffer of `size` bytes for storage and both transfer directions.

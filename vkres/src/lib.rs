@@ -61,6 +61,7 @@ pub mod accel;
 mod allocator;
 mod bundle;
 mod context;
+mod debug_name;
 mod error;
 pub mod format;
 mod handle_map;
@@ -88,7 +89,7 @@ pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
-    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count,
+    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count, spirv_words,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

@@ -6,9 +6,7 @@ use std::sync::Mutex;
 use ash::vk;
 
 use super::handle::ResourceHandle;
-use crate::ResourceAllocator;
-use crate::error::{Error, Result};
-use crate::resources::{Buffer, BufferDesc};
+use crate::{Buffer, BufferDesc, Error, ResourceAllocator, Result};
 
 /// The value of one material parameter.
 ///
