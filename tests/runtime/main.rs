@@ -18,6 +18,7 @@ mod images;
 mod import;
 mod in_flight;
 mod kernel;
+mod logging;
 mod manager;
 mod raytrace_picture;
 mod samplers;

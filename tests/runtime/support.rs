@@ -24,7 +24,7 @@ impl Gpu {
     /// As [`new`](Self::new) with `options`, validation forced on.
     pub fn with(options: ContextOptions) -> Self {
         let ctx = Context::new(options.synchronization_validation(true).application_name("vkres tests"))
-            .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-vulkan.sh): {e}"));
+            .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-deps.sh): {e}"));
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let log = ctx.message_log().clone();
         Self { inner: Some((alloc, ctx)), log }

@@ -4,6 +4,7 @@
 mod batch;
 mod compact;
 mod import;
+mod leaks;
 mod recycle;
 mod textures;
 
@@ -38,6 +39,9 @@ pub struct ResourceAllocator {
     staging: StagingMemoryManager,
     /// Command pools and fences of finished batches.
     recycler: recycle::Recycler,
+    /// Warns of live allocations when the last clone drops (after `staging`, declared before).
+    #[expect(dead_code, reason = "held for its drop")]
+    leaks: Arc<leaks::LeakWatch>,
 }
 
 impl ResourceAllocator {
@@ -50,7 +54,14 @@ impl ResourceAllocator {
     pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
         let staging = StagingMemoryManager::new(memory.clone(), staging)?;
-        Ok(Self { samplers: SamplerPool::new(&ctx), recycler: recycle::Recycler::new(&ctx), ctx, memory, staging })
+        Ok(Self {
+            samplers: SamplerPool::new(&ctx),
+            recycler: recycle::Recycler::new(&ctx),
+            leaks: leaks::LeakWatch::new(memory.clone()),
+            ctx,
+            memory,
+            staging,
+        })
     }
 
     /// The same allocator (sharing memory backend and samplers) with a staging manager of

@@ -513,6 +513,7 @@ impl<'a> Batch<'a> {
         unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
         self.submissions += 1;
+        log::debug!(target: "vkres::batch", "batch submitted (round {}, {} commands)", self.submissions, self.commands);
         self.accel_recorded = false;
         Ok(())
     }
