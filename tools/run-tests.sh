@@ -24,7 +24,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p vkres --all-features
 # The crates as crates.io would get them, built from the packages (about 80 s on a fresh
 # 2-core machine, a few seconds after that; vkres-derive resolves to its package).
 echo "== cargo package"
-cargo package --quiet -p vkres-derive -p vkres
+cargo package --quiet --allow-dirty -p vkres-derive -p vkres
 echo "== examples (validation on)"
 for example in examples/*.rs examples/*/main.rs; do
     name=$(basename "$example" .rs)

@@ -20,6 +20,7 @@ mod in_flight;
 mod kernel;
 mod logging;
 mod manager;
+mod mint_interop;
 mod raytrace_picture;
 mod samplers;
 mod send_sync;

@@ -55,6 +55,7 @@
 //! [`vk::Result`] and operation; bad input names the resource and the numbers that do not fit.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod accel;
@@ -67,6 +68,8 @@ pub mod format;
 mod handle_map;
 pub mod manager;
 pub mod memory;
+#[cfg(feature = "mint")]
+mod mint_conversions;
 mod resources;
 mod staging;
 
