@@ -1,7 +1,8 @@
 //! The one assembly of a [`Context`] from a [`RawDevice`]: queue checks, extension loaders,
-//! capabilities. [`Context::new`] builds a `RawDevice` and comes here, as
-//! [`Context::from_raw`] does.
+//! capabilities. [`Context::from_raw`] is here; [`Context::new`] builds a `RawDevice` and comes
+//! here too.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use ash::vk;
@@ -10,6 +11,28 @@ use super::capabilities;
 use super::raw::{Ownership, RawDevice};
 use super::{Context, Extensions, MessageLog, Messenger, Queue};
 use crate::error::{Error, Result};
+
+impl Context {
+    /// Wraps an instance and device that the caller created (bring your own device).
+    ///
+    /// With [`Ownership::Borrowed`] the caller destroys device and instance, after this
+    /// context and every resource made from it have dropped (each holds an `Arc<Context>`);
+    /// with [`Ownership::Owned`] the context destroys them as [`Context::new`]'s would, and so
+    /// does this function when it fails (a queue that `raw` names does not exist). This is the
+    /// assembly [`Context::new`] goes through too, after it made its instance and device.
+    ///
+    /// # Safety
+    /// `raw` must describe live objects that belong together: the device was created from
+    /// `physical_device` of `instance`, with API version 1.3, `bufferDeviceAddress`,
+    /// `synchronization2`, a queue at `queue_family_index`/`queue_index`, and every feature
+    /// and extension `raw.enabled` claims. No other code may use that queue without holding
+    /// [`Context::lock_queue`] (nor the transfer queue without [`Context::lock_transfer_queue`]).
+    /// With `Borrowed`, device and instance must outlive the context.
+    pub unsafe fn from_raw(raw: RawDevice, ownership: Ownership) -> Result<Arc<Self>> {
+        // SAFETY: the caller's contract, which is `assemble`'s.
+        unsafe { assemble(raw, ownership, None) }.map(Arc::new)
+    }
+}
 
 /// Builds the context over `raw`; `messenger` is the debug messenger [`Context::new`] made on
 /// the instance (the context destroys it). On an error an [`Ownership::Owned`] device, the

@@ -1,12 +1,10 @@
-//! Bring your own device: a [`Context`] over an instance and device the caller made.
+//! Bring your own device: what the caller made, for [`Context::from_raw`](super::Context::from_raw).
 
 use std::sync::Arc;
 
 use ash::vk;
 
-use super::assemble::assemble;
-use super::{Context, EnabledFeatures, MessageLog};
-use crate::error::Result;
+use super::{EnabledFeatures, MessageLog};
 
 /// Who destroys the instance and device of a context.
 ///
@@ -53,27 +51,5 @@ impl std::fmt::Debug for RawDevice {
             .field("queue_family_index", &self.queue_family_index)
             .field("enabled", &self.enabled)
             .finish_non_exhaustive()
-    }
-}
-
-impl Context {
-    /// Wraps an instance and device that the caller created (bring your own device).
-    ///
-    /// With [`Ownership::Borrowed`] the caller destroys device and instance, after this
-    /// context and every resource made from it have dropped (each holds an `Arc<Context>`);
-    /// with [`Ownership::Owned`] the context destroys them as [`Context::new`]'s would, and so
-    /// does this function when it fails (a queue that `raw` names does not exist). This is the
-    /// assembly [`Context::new`] goes through too, after it made its instance and device.
-    ///
-    /// # Safety
-    /// `raw` must describe live objects that belong together: the device was created from
-    /// `physical_device` of `instance`, with API version 1.3, `bufferDeviceAddress`,
-    /// `synchronization2`, a queue at `queue_family_index`/`queue_index`, and every feature
-    /// and extension `raw.enabled` claims. No other code may use that queue without holding
-    /// [`Context::lock_queue`] (nor the transfer queue without [`Context::lock_transfer_queue`]).
-    /// With `Borrowed`, device and instance must outlive the context.
-    pub unsafe fn from_raw(raw: RawDevice, ownership: Ownership) -> Result<Arc<Self>> {
-        // SAFETY: the caller's contract, which is `assemble`'s.
-        unsafe { assemble(raw, ownership, None) }.map(Arc::new)
     }
 }
