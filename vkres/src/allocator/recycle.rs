@@ -126,7 +126,7 @@ impl Recycler {
             return Ok(fence);
         }
         // SAFETY: the recycler destroys its fences (or hands them to batches that give them back).
-        unsafe { self.shared.ctx.create_fence(vk::FenceCreateFlags::empty(), "vkres batch fence") }
+        unsafe { self.shared.ctx.create_fence(&vk::FenceCreateInfo::default(), "vkres batch fence") }
     }
 
     /// Resets `fence` and keeps it for a later partial submission (or destroys it when enough
@@ -192,7 +192,7 @@ impl Recycler {
             return Ok(semaphore);
         }
         // SAFETY: destroyed by `give_semaphore` or the recycler's drop.
-        unsafe { self.shared.ctx.create_semaphore("vkres semaphore") }
+        unsafe { self.shared.ctx.create_semaphore(&vk::SemaphoreCreateInfo::default(), "vkres semaphore") }
     }
 
     /// Keeps `semaphore` for a later submission, or destroys it when enough are kept.

@@ -104,21 +104,21 @@ impl Context {
     /// `vkCreateFence`, named `name`.
     ///
     /// # Safety
-    /// The caller destroys the fence, not in use by a pending submission, before the context drops.
-    pub unsafe fn create_fence(&self, flags: vk::FenceCreateFlags, name: &str) -> Result<vk::Fence> {
-        let info = vk::FenceCreateInfo::default().flags(flags);
-        // SAFETY: a plain create-info; the caller's contract for the rest.
-        self.create_object("vkCreateFence", name, |d| unsafe { d.create_fence(&info, None) })
+    /// `info` must be valid (its chain of extensions this device enables). The caller destroys
+    /// the fence, not in use by a pending submission, before the context drops.
+    pub unsafe fn create_fence(&self, info: &vk::FenceCreateInfo<'_>, name: &str) -> Result<vk::Fence> {
+        // SAFETY: the caller's contract.
+        self.create_object("vkCreateFence", name, |d| unsafe { d.create_fence(info, None) })
     }
 
-    /// `vkCreateSemaphore` (binary), named `name`.
+    /// `vkCreateSemaphore`, named `name`.
     ///
     /// # Safety
-    /// The caller destroys the semaphore, not in use by a pending submission, before the context drops.
-    pub unsafe fn create_semaphore(&self, name: &str) -> Result<vk::Semaphore> {
-        let info = vk::SemaphoreCreateInfo::default();
-        // SAFETY: a plain create-info; the caller's contract for the rest.
-        self.create_object("vkCreateSemaphore", name, |d| unsafe { d.create_semaphore(&info, None) })
+    /// `info` must be valid (a timeline semaphore needs the feature enabled). The caller destroys
+    /// the semaphore, not in use by a pending submission, before the context drops.
+    pub unsafe fn create_semaphore(&self, info: &vk::SemaphoreCreateInfo<'_>, name: &str) -> Result<vk::Semaphore> {
+        // SAFETY: the caller's contract.
+        self.create_object("vkCreateSemaphore", name, |d| unsafe { d.create_semaphore(info, None) })
     }
 
     /// `vkCreateCommandPool`, named `name`.

@@ -45,7 +45,7 @@ impl Fence {
     pub fn new(ctx: &Arc<Context>, signalled: bool) -> Result<Self> {
         let flags = if signalled { vk::FenceCreateFlags::SIGNALED } else { vk::FenceCreateFlags::empty() };
         // SAFETY: the fence's owner destroys it, after waiting for its submission.
-        let handle = unsafe { ctx.create_fence(flags, "vkres fence") }?;
+        let handle = unsafe { ctx.create_fence(&vk::FenceCreateInfo::default().flags(flags), "vkres fence") }?;
         let shared =
             FenceShared { handle, ctx: ctx.clone(), submitted: AtomicBool::new(false), generation: AtomicU64::new(0) };
         Ok(Self { shared: Arc::new(shared) })
