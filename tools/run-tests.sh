@@ -22,9 +22,10 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 # What docs.rs builds ([package.metadata.docs.rs]: every feature).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p vkres --all-features
 # The crates as crates.io would get them, built from the packages (about 80 s on a fresh
-# 2-core machine, a few seconds after that; vkres-derive resolves to its package).
+# 2-core machine, a few seconds after that; vkres-derive resolves to its package). Offline:
+# the steps above fetched every dependency, and CI machines may have no network.
 echo "== cargo package"
-cargo package --quiet --allow-dirty -p vkres-derive -p vkres
+cargo package --quiet --offline --allow-dirty -p vkres-derive -p vkres
 echo "== examples (validation on)"
 for example in examples/*.rs examples/*/main.rs; do
     name=$(basename "$example" .rs)
