@@ -1,5 +1,6 @@
 //! vkres's records through the `log` facade: a program's logger sees validation messages (at
-//! their severity), the warning of an allocator dropped while allocations are alive, and the
+//! their severity), the warning of an allocator dropped while allocations are alive, the warning
+//! of a transfer queue asked for on a device without one, and the
 //! debug trace of each batch submission.
 
 use std::sync::{Mutex, OnceLock};
@@ -93,4 +94,24 @@ fn a_users_logger_sees_allocations_alive_at_allocator_drop_and_batch_traces() {
         "no warning named the live buffer when its allocator dropped: {warned:?}"
     );
     drop(buffer);
+}
+
+#[test]
+fn a_users_logger_sees_the_transfer_queue_fallback() {
+    capture();
+    let gpu = Gpu::with(vkres::ContextOptions::new().transfer_queue(true));
+    let warned = records_with("a transfer queue was asked for");
+    match gpu.ctx().transfer_queue_family_index() {
+        // lavapipe: one family, the fallback taken and said.
+        None => {
+            assert!(
+                warned.iter().any(|(level, _, text)| *level == log::Level::Warn
+                    && text.contains(&gpu.ctx().capabilities().device_name)),
+                "no warning of the fallback: {warned:?}"
+            )
+        }
+        Some(family) => {
+            println!("{} has a transfer-only family ({family}): no fallback", gpu.ctx().capabilities().device_name)
+        }
+    }
 }
