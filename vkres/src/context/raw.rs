@@ -17,7 +17,7 @@ pub enum Ownership {
     Borrowed,
 }
 
-/// An instance and device made by the caller, for [`Context::from_raw`].
+/// An instance and device made by the caller, for [`Context::from_raw`](crate::Context::from_raw).
 ///
 /// `Send + Sync`: Vulkan handles and `ash` function tables, plain data.
 pub struct RawDevice {
@@ -35,7 +35,7 @@ pub struct RawDevice {
     pub queue_index: u32,
     /// A second queue for large uploads, as `(family, index in the family)`, of a family other
     /// than the main queue's, best one that only transfers (see
-    /// [`Context::transfer_queue_family_index`]); `None` sends everything to the queue above.
+    /// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)); `None` sends everything to the queue above.
     pub transfer_queue: Option<(u32, u32)>,
     /// What the creator enabled.
     pub enabled: EnabledFeatures,
