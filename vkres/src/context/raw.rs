@@ -35,7 +35,8 @@ pub struct RawDevice {
     pub queue_index: u32,
     /// A second queue for large uploads, as `(family, index in the family)`, of a family other
     /// than the main queue's, best one that only transfers (see
-    /// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)); `None` sends everything to the queue above.
+    /// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index));
+    /// `None` sends everything to the queue above.
     pub transfer_queue: Option<(u32, u32)>,
     /// What the creator enabled.
     pub enabled: EnabledFeatures,
