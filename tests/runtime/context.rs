@@ -255,3 +255,66 @@ fn leak_report_counts_named_and_unnamed_allocations() {
     drop(named);
     assert_eq!((memory.live_allocations(), memory.live_allocation_names().len()), (0, 0));
 }
+
+/// `Context::from_raw` with `Ownership::Owned` owns what it is given from the call on: when it
+/// fails (here: a queue family the device does not have) it destroys the device and the
+/// instance, and the layer, listening from the instance's creation, reports no device left alive.
+#[test]
+fn owned_raw_device_is_destroyed_when_from_raw_fails() {
+    let log = MessageLog::new(true);
+    // SAFETY: as in `bring_your_own_device`; the instance's messenger is chained into its
+    // create-info, so it covers vkDestroyInstance and needs no destruction of its own. After
+    // `from_raw` (which owns them) nothing here touches the device or the instance again.
+    let err = unsafe {
+        let entry = vkres::ash::Entry::load().expect("loader");
+        let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+        let layers = [c"VK_LAYER_KHRONOS_validation".as_ptr()];
+        let extensions = [vkres::ash::ext::debug_utils::NAME.as_ptr()];
+        let mut messenger = log.messenger_create_info();
+        let instance = entry
+            .create_instance(
+                &vk::InstanceCreateInfo::default()
+                    .application_info(&app)
+                    .enabled_layer_names(&layers)
+                    .enabled_extension_names(&extensions)
+                    .push_next(&mut messenger),
+                None,
+            )
+            .expect("instance");
+        let physical_device = instance
+            .enumerate_physical_devices()
+            .expect("devices")
+            .into_iter()
+            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
+            .expect("a Vulkan 1.3 device");
+        let families = instance.get_physical_device_queue_family_properties(physical_device);
+        let family = families.iter().position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE)).expect("compute");
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
+        let priorities = [1.0];
+        let queues =
+            [vk::DeviceQueueCreateInfo::default().queue_family_index(family as u32).queue_priorities(&priorities)];
+        let device = instance
+            .create_device(
+                physical_device,
+                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
+                None,
+            )
+            .expect("device");
+        let raw = RawDevice {
+            entry,
+            instance,
+            physical_device,
+            device,
+            queue_family_index: families.len() as u32, // one past the last family
+            transfer_queue: None,
+            queue_index: 0,
+            enabled: EnabledFeatures::default(),
+            message_log: Some(log.clone()),
+        };
+        Context::from_raw(raw, Ownership::Owned).expect_err("no such queue family")
+    };
+    assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
+    let messages = log.take();
+    assert!(messages.is_empty(), "validation reported:\n{}", list(&messages));
+}
