@@ -10,13 +10,31 @@ for tool in rustfmt clippy; do
     cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1 || { echo "missing: rustup component add $tool" >&2; exit 1; }
 done
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A newer validation layer than the system's, where it can be had: every test and example runs
+# under it through cargo's target runner (tools/ensure-validation-layer.sh says how and why).
+if prefix=$(tools/ensure-validation-layer.sh); then
+    export VKRES_LAYER_PREFIX="$prefix"
+    export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="$PWD/tools/vk-runner.sh"
+    echo "validation layer: Debian's vulkan-validationlayers $(basename "$prefix") (private prefix $prefix)"
+else
+    echo "validation layer: the system's"
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+# Also the MSRV check: clippy's `incompatible_msrv` (denied in the workspace's lints) fails on any
+# standard-library item newer than the declared `rust-version`.
+echo "== cargo clippy (and the rust-version check)"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# What docs.rs builds ([package.metadata.docs.rs]: every feature).
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p vkres --all-features
+# The crates as crates.io would get them, built from the packages (about 80 s on a fresh
+# 2-core machine, a few seconds after that; vkres-derive resolves to its package). Offline:
+# the steps above fetched every dependency, and CI machines may have no network.
+echo "== cargo package"
+cargo package --quiet --offline --allow-dirty -p vkres-derive -p vkres
 echo "== examples (validation on)"
 for example in examples/*.rs examples/*/main.rs; do
     name=$(basename "$example" .rs)

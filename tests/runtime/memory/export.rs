@@ -16,7 +16,7 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
 /// Whether the device exports file descriptors; where not, that an export is refused with a
 /// typed error instead.
 fn exports(gpu: &Gpu) -> bool {
-    if gpu.ctx().capabilities().external_memory_fd {
+    if gpu.ctx().capabilities().enabled.external_memory_fd {
         return true;
     }
     let err = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE).export(OPAQUE_FD)).expect_err("no extension");
@@ -90,7 +90,7 @@ fn an_exported_buffer_is_read_back_byte_for_byte_by_a_second_device() {
             .device(DeviceSelector::NameContains(name)),
     )
     .expect("second context");
-    assert!(second.capabilities().external_memory_fd);
+    assert!(second.capabilities().enabled.external_memory_fd);
     let bytes = import_and_read(&second, exported, 64 << 10, data.len());
     assert!(bytes == data, "the importer reads what was written");
     let messages = second.message_log().take();
@@ -142,7 +142,7 @@ fn exports_that_cannot_be_are_typed_errors() {
     let image = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::SAMPLED).export(win32);
     assert!(matches!(gpu.alloc().create_image(&image), Err(Error::ExportUnsupported { .. })));
     let dma_buf = vk::ExternalMemoryHandleTypeFlags::DMA_BUF_EXT;
-    if !gpu.ctx().capabilities().external_memory_dma_buf {
+    if !gpu.ctx().capabilities().enabled.external_memory_dma_buf {
         let err = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE).export(dma_buf)).expect_err("no dma-buf");
         assert!(matches!(err, Error::MissingFeature { feature: "VK_EXT_external_memory_dma_buf", .. }), "{err:?}");
     }

@@ -148,7 +148,7 @@ fn requests_that_do_not_suit_a_pool_are_typed_errors_before_any_allocation() {
     assert!(
         reason(&BufferDesc::new(64, USAGE).pool(&pool).export(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD))
             .contains("does not export")
-            || !gpu.ctx().capabilities().external_memory_fd
+            || !gpu.ctx().capabilities().enabled.external_memory_fd
     );
     assert_eq!(vma.live_allocations(), live);
     assert_eq!(other.live_allocations(), 0);

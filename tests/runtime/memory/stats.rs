@@ -33,7 +33,7 @@ fn heap_budgets_count_what_is_allocated_and_freed() {
     assert_eq!(d.allocations, b.allocations + 1);
     assert!(d.allocation_bytes >= b.allocation_bytes + (1 << 20), "{b:?} -> {d:?}");
     for h in &during {
-        assert_eq!(h.from_driver, caps.memory_budget, "the driver's numbers exactly where the extension is on");
+        assert_eq!(h.from_driver, caps.enabled.memory_budget, "the driver's numbers exactly where the extension is on");
         assert!(h.budget > 0 && h.budget <= h.size, "{h:?}");
         if !h.from_driver {
             assert_eq!(h.usage, h.allocator.expect("VMA counts").block_bytes);

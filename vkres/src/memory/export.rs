@@ -49,10 +49,10 @@ fn check_types(ctx: &Context, name: &str, handle_types: vk::ExternalMemoryHandle
         return Err(unsupported("vkres exports file descriptors only (OPAQUE_FD, DMA_BUF_EXT)".into()));
     }
     let caps = ctx.capabilities();
-    if !caps.external_memory_fd {
+    if !caps.enabled.external_memory_fd {
         return Err(Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation: "export memory" });
     }
-    if handle_types.contains(vk::ExternalMemoryHandleTypeFlags::DMA_BUF_EXT) && !caps.external_memory_dma_buf {
+    if handle_types.contains(vk::ExternalMemoryHandleTypeFlags::DMA_BUF_EXT) && !caps.enabled.external_memory_dma_buf {
         return Err(Error::MissingFeature { feature: "VK_EXT_external_memory_dma_buf", operation: "export memory" });
     }
     Ok(())

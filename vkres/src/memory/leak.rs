@@ -75,11 +75,10 @@ impl LeakReport {
         self.allocations.iter().map(|a| a.name.clone()).collect()
     }
 
-    /// Writes the report to standard error as a warning, unless it is empty. (vkres has no
-    /// logging facade yet; this is the one place that will call it.)
+    /// Logs the report as a warning (`log` target `vkres::leaks`), unless it is empty.
     pub fn warn(&self, context: &str) {
         if !self.is_empty() {
-            eprintln!("vkres warning: {context}: {self}");
+            log::warn!(target: "vkres::leaks", "vkres: {context}: {self}");
         }
     }
 }

@@ -178,7 +178,7 @@ struct Fetched {
 impl BudgetCache {
     /// [`heap_budgets`] with the driver's numbers reused while fresh.
     pub(crate) fn heap_budgets(&self, ctx: &Context, allocated: &[BlockStats]) -> Vec<HeapBudget> {
-        if !ctx.capabilities().memory_budget {
+        if !ctx.capabilities().enabled.memory_budget {
             return heap_budgets(ctx, Some(allocated));
         }
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
@@ -222,7 +222,7 @@ pub(crate) fn heap_budgets(ctx: &Context, allocated: Option<&[BlockStats]>) -> V
     let caps = ctx.capabilities();
     let heaps = &caps.memory_properties.memory_heaps[..caps.memory_properties.memory_heap_count as usize];
     let mut driver = vk::PhysicalDeviceMemoryBudgetPropertiesEXT::default();
-    let from_driver = caps.memory_budget;
+    let from_driver = caps.enabled.memory_budget;
     if from_driver {
         let mut props = vk::PhysicalDeviceMemoryProperties2::default().push_next(&mut driver);
         // SAFETY: the physical device is the context's; the chained struct is of an extension

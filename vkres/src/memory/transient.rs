@@ -8,7 +8,7 @@ use ash::vk;
 
 use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryRequest};
 use crate::Context;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Error, Result};
 
 /// One allocation that buffers and images are bound to at its start, all at once: resources
 /// that the device uses one after another (a frame graph's transient targets, scratch space)
@@ -163,8 +163,8 @@ impl MemoryAllocator for TransientMemory {
     ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
         self.check_request(request)?;
         let device = self.context().device();
-        // SAFETY: the caller vouches for `info`.
-        let buffer = unsafe { device.create_buffer(info, None) }.op("vkCreateBuffer")?;
+        // SAFETY: the caller vouches for `info`; the buffer is bound below or destroyed.
+        let buffer = unsafe { self.context().create_unbound_buffer(info, request.name) }?;
         // SAFETY: the buffer is live.
         let reqs = unsafe { device.get_buffer_memory_requirements(buffer) };
         // SAFETY: the buffer is live, unbound, and fits at offset 0 (checked first).
@@ -188,8 +188,8 @@ impl MemoryAllocator for TransientMemory {
     ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
         self.check_request(request)?;
         let device = self.context().device();
-        // SAFETY: the caller vouches for `info`.
-        let image = unsafe { device.create_image(info, None) }.op("vkCreateImage")?;
+        // SAFETY: the caller vouches for `info`; the image is bound below or destroyed.
+        let image = unsafe { self.context().create_unbound_image(info, request.name) }?;
         // SAFETY: the image is live.
         let reqs = unsafe { device.get_image_memory_requirements(image) };
         // SAFETY: the image is live, unbound, and fits at offset 0 (checked first).

@@ -16,8 +16,8 @@ use super::{
     MemoryRequest, PoolDesc, PoolMemory,
 };
 use crate::Context;
+use crate::debug_name::NameRef;
 use crate::error::{Error, Result, VkContext};
-use crate::resources::NameRef;
 
 /// State shared by the allocator, its pools and its allocations.
 ///
@@ -112,9 +112,9 @@ impl LiveTable {
 /// A [`MemoryAllocator`] on VMA. Cheap to clone (clones share one VMA allocator).
 ///
 /// VMA's allocator is thread-safe, so this is `Send + Sync`. Each allocation holds the
-/// allocator's state alive; that state holds the context alive. When the last clone drops
-/// while allocations are still alive, their [`LeakReport`] is written as a warning (unless
-/// [`VmaOptions::warn_leaks_on_drop`] is off).
+/// allocator's state alive; that state holds the context alive. With
+/// [`VmaOptions::warn_leaks_on_drop`], the last clone, dropping while allocations are still
+/// alive, logs their [`LeakReport`] as a warning.
 #[derive(Clone)]
 pub struct VmaAllocator {
     shared: Arc<Shared>,
@@ -167,14 +167,15 @@ pub struct VmaOptions {
 
 impl Default for VmaOptions {
     fn default() -> Self {
-        Self { limit: Limit::HeapSize, backtraces: leak::backtraces_from_env(), warn_leaks_on_drop: true }
+        Self { limit: Limit::HeapSize, backtraces: leak::backtraces_from_env(), warn_leaks_on_drop: false }
     }
 }
 
 impl VmaOptions {
     /// The options of [`VmaAllocator::new`]: each heap limited to its size, backtraces where
-    /// the environment asks for them ([`BACKTRACE_ENV`](super::BACKTRACE_ENV)), leaks reported
-    /// when the allocator drops.
+    /// the environment asks for them ([`BACKTRACE_ENV`](super::BACKTRACE_ENV)), no warning of
+    /// its own at drop (a [`ResourceAllocator`](crate::ResourceAllocator) on it warns when its
+    /// last clone drops).
     pub fn new() -> Self {
         Self::default()
     }
@@ -200,8 +201,9 @@ impl VmaOptions {
         self
     }
 
-    /// Whether the last clone of the allocator, dropping while allocations are alive, writes
-    /// their report as a warning (default on).
+    /// Whether the last clone of the allocator, dropping while allocations are alive, logs
+    /// their report as a warning (default off: a `ResourceAllocator` on it already does when
+    /// its last clone drops; on for a `VmaAllocator` used without one).
     pub fn warn_leaks_on_drop(mut self, on: bool) -> Self {
         self.warn_leaks_on_drop = on;
         self
@@ -259,7 +261,7 @@ impl VmaAllocator {
         info.heap_size_limits = &heap_limits;
         let mut flags = vk_mem::AllocationCreateFlags::empty();
         if limit == Limit::DriverBudget {
-            if ctx.capabilities().memory_budget {
+            if ctx.capabilities().enabled.memory_budget {
                 info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
             }
             flags = vk_mem::AllocationCreateFlags::WITHIN_BUDGET;
