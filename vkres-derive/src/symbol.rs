@@ -66,7 +66,7 @@ pub const VIEW: &str = "view";
 /// `layout = SHADER_READ_ONLY_OPTIMAL | ...`.
 pub const LAYOUT: &str = "layout";
 /// Every key of `texture(...)`.
-pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION];
+pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL];
 
 /// Keys of `sampler(...)`: each value spelled lowercase.
 pub const FILTER: &str = "filter";

@@ -220,3 +220,27 @@ fn derived_fields_take_their_pool_from_the_inputs() {
     assert!(matches!(err, Some(Error::PoolExhausted { ref name, .. }) if name == "Pooled.constants"), "{err:?}");
     assert_eq!((full.stats().allocations, pool.stats().allocations), (1, 0));
 }
+
+/// A derived texture (with a sampler) whose image comes from an image pool given at `create`.
+#[derive(vkres::GpuResources)]
+struct PooledTexture {
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [16, 16], data = input, sampler(filter = nearest), pool = input))]
+    albedo: vkres::Texture,
+}
+
+#[test]
+fn derived_textures_take_their_pool_from_the_inputs() {
+    let gpu = Gpu::new();
+    let vma = vma(&gpu);
+    let alloc = ResourceAllocator::with_memory_allocator(vma.clone(), StagingConfig::default()).expect("allocator");
+    let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
+    let images = PoolMemory::Images { format: vk::Format::R8G8B8A8_UNORM, usage };
+    let pool = vma.create_pool(&PoolDesc::new("textures", images)).expect("pool");
+    let texels = noise(16 * 16 * 4, 9);
+    let bundle =
+        PooledTexture::create(&alloc, PooledTextureInputs { albedo: &texels, albedo_pool: &pool }).expect("bundle");
+    assert_eq!(bundle.albedo.image().memory().info().memory_type, pool.memory_type());
+    assert_eq!(pool.stats().allocations, 1);
+    drop(bundle);
+    assert_eq!(pool.stats().allocations, 0);
+}

@@ -16,13 +16,16 @@ struct Pooled {
     // A pool from an expression evaluated at `create`, beside data from the inputs.
     #[gpu(buffer(usage = STORAGE, data = input, pool = scratch()))]
     scratch: Buffer<u32>,
+    // A texture's image from a pool given at `create`.
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [4, 4], data = input, pool = input))]
+    view: vkres::ImageView,
     // `mapping = read`: read back directly where the memory is host-visible.
     #[gpu(buffer(usage = STORAGE, len = 16, mapping = read))]
     results: Buffer<u32>,
 }
 
 fn inputs(pool: &MemoryPool) -> PooledInputs<'_> {
-    PooledInputs { uniforms_pool: pool, scratch: &[1u32, 2] }
+    PooledInputs { uniforms_pool: pool, scratch: &[1u32, 2], view: &[0u8; 64], view_pool: pool }
 }
 
 fn main() {

@@ -31,15 +31,7 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     };
     let len = count(b.len.as_ref());
     let size = count(b.size.as_ref());
-    let pool = match b.pool.as_ref().map(|p| &p.value) {
-        None => quote!(::core::option::Option::None),
-        Some(crate::attr::Source::Expr(expr)) => quote_spanned!(expr.span()=>
-            ::core::option::Option::Some({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
-        Some(crate::attr::Source::Input(token)) => {
-            let name = super::pool_input(field.ident);
-            quote_spanned!(token.span()=> ::core::option::Option::Some(__vkres_inputs.#name))
-        }
-    };
+    let pool = super::pool_tokens(b.pool.as_ref().map(|p| &p.value), field);
     let spec = quote! {
         &::vkres::__private::BufferSpec {
             name: #name,

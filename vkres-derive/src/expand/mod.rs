@@ -73,6 +73,20 @@ pub fn pool_input(field: &syn::Ident) -> syn::Ident {
     format_ident!("{}_pool", field)
 }
 
+/// `Option<&MemoryPool>`-typed tokens of a field's `pool = ...`: `None`, an expression of type
+/// `&MemoryPool` (a wrong type is an error at the expression), or the field's pool input.
+pub fn pool_tokens(pool: Option<&Source>, field: &Field<'_>) -> TokenStream {
+    match pool {
+        None => quote!(::core::option::Option::None),
+        Some(Source::Expr(expr)) => quote_spanned!(expr.span()=>
+            ::core::option::Option::Some({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
+        Some(Source::Input(token)) => {
+            let name = pool_input(field.ident);
+            quote_spanned!(token.span()=> ::core::option::Option::Some(__vkres_inputs.#name))
+        }
+    }
+}
+
 /// The fields of the inputs struct: name and type.
 fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
     let mut out = Vec::new();
@@ -91,8 +105,17 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
                     out.push((pool_input(f.ident), quote!(&'a ::vkres::MemoryPool), "the memory pool of the buffer"));
                 }
             }
-            Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
-                out.push((f.ident.clone(), quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
+            Kind::Texture(t) => {
+                if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) {
+                    out.push((
+                        f.ident.clone(),
+                        quote!(&'a [u8]),
+                        "texel bytes of the texture (mip by mip, layer by layer)",
+                    ));
+                }
+                if matches!(t.pool.as_ref().map(|p| &p.value), Some(Source::Input(_))) {
+                    out.push((pool_input(f.ident), quote!(&'a ::vkres::MemoryPool), "the memory pool of the texture"));
+                }
             }
             Kind::Bundle(b) if b.inputs.is_some() => out.push((
                 f.ident.clone(),

@@ -55,6 +55,7 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         field,
         |expr| quote_spanned!(expr.span()=> ::vkres::__private::texels(&(#expr))),
     );
+    let pool = super::pool_tokens(t.pool.as_ref().map(|p| &p.value), field);
     let spec = quote! {
         &::vkres::__private::TextureSpec {
             name: #name,
@@ -67,6 +68,7 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             usage: ::vkres::vk::ImageUsageFlags::empty() #(#flags)*,
             layout: ::vkres::vk::ImageLayout::#layout,
             location: ::vkres::MemoryLocation::#location,
+            pool: #pool,
         }
     };
     match t.sampler.as_ref().map(|s| &s.value) {

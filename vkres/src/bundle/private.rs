@@ -208,7 +208,7 @@ fn create_buffer<T: Pod>(batch: &Batch<'_>, spec: &BufferSpec, size: u64) -> Res
 
 /// Everything the attribute of a `texture` field says (usage includes what the schema implies).
 #[derive(Debug, Clone, Copy)]
-pub struct TextureSpec {
+pub struct TextureSpec<'a> {
     /// `Bundle.field`.
     pub name: &'static str,
     /// `format = ...`.
@@ -229,6 +229,8 @@ pub struct TextureSpec {
     pub layout: vk::ImageLayout,
     /// `location = ...`.
     pub location: MemoryLocation,
+    /// `pool = ...`: the custom pool its memory comes from.
+    pub pool: Option<&'a crate::memory::MemoryPool>,
 }
 
 /// Field types a `texture` with a sampler may annotate.
@@ -278,6 +280,7 @@ fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) ->
     let [w, h, d] = spec.extent;
     let mut desc = ImageDesc::new_2d(spec.format, w, h, spec.usage).array_layers(spec.layers).name(spec.name);
     desc.location = spec.location;
+    desc.pool = spec.pool.cloned();
     desc.ty = match spec.dims {
         1 => vk::ImageType::TYPE_1D,
         3 => vk::ImageType::TYPE_3D,
