@@ -2,6 +2,7 @@
 //! memory and read-back mappings, custom pools, and exported memory imported by a second device.
 
 mod aliasing;
+mod eviction;
 mod export;
 mod leaks;
 mod pools;

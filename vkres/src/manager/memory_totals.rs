@@ -30,6 +30,8 @@ impl ResourceManager {
                 Entry::Texture(t) => t.image().memory().info().size,
                 Entry::Material(m) => m.buffer().memory().info().size,
                 Entry::Shader(_) => 0,
+                // Evicted: counted by type, holding no device memory until its next lookup.
+                Entry::Evicted(_) => 0,
             };
             let ty = entry.ty();
             let t = totals.entry(ty).or_insert(ResourceTotals { ty, count: 0, bytes: 0 });

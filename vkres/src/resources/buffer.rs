@@ -208,6 +208,11 @@ impl<T> Buffer<T> {
         Buffer { shared: self.shared.clone(), _elem: PhantomData }
     }
 
+    /// How many handles share this buffer (the manager's eviction frees only buffers it alone holds).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }

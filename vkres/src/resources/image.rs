@@ -202,6 +202,11 @@ impl Image {
         self.shared.layout.store(layout.as_raw(), Ordering::Release);
     }
 
+    /// How many handles share this image (views hold one each).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
@@ -415,6 +420,11 @@ impl ImageView {
     /// The `VkImageView`.
     pub fn handle(&self) -> vk::ImageView {
         self.shared.handle
+    }
+
+    /// How many handles share this view (textures hold one each).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// The image it views.
