@@ -164,3 +164,22 @@ fn a_failed_transient_allocation_leaves_nothing_behind() {
     drop(image);
     assert_eq!(failing.live_allocations(), 0);
 }
+
+#[test]
+fn hostile_memory_requirements_are_typed_errors() {
+    use vkres::memory::MemoryRequest;
+    let gpu = Gpu::new();
+    let vma = VmaAllocator::new(gpu.ctx()).expect("vma");
+    let reqs = |size, alignment, memory_type_bits| vk::MemoryRequirements { size, alignment, memory_type_bits };
+    let request = MemoryRequest::new("bare");
+    assert!(matches!(vma.allocate_memory(&reqs(0, 256, !0), &request), Err(Error::ZeroSize { .. })));
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 3, !0), &request), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 256, 0), &request), Err(Error::InvalidDescription { .. })));
+    let export = MemoryRequest { export: vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD, ..request };
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 256, !0), &export), Err(Error::InvalidDescription { .. })));
+    let memory = vma.allocate_memory(&reqs(4096, 256, !0), &request).expect("bare memory");
+    assert_eq!(memory.info().name, "bare");
+    assert_eq!(vma.live_allocations(), 1);
+    drop(memory);
+    assert_eq!(vma.live_allocations(), 0);
+}

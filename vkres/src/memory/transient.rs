@@ -67,18 +67,12 @@ impl TransientMemory {
         requirements: &vk::MemoryRequirements,
         request: &MemoryRequest<'_>,
     ) -> Result<Self> {
-        let invalid = |reason: String| Error::InvalidDescription { name: request.name.to_owned(), reason };
-        if requirements.size == 0 {
-            return Err(Error::ZeroSize { name: request.name.to_owned(), kind: "transient memory" });
-        }
-        if requirements.memory_type_bits == 0 {
-            return Err(invalid("no memory type suits every resource that is to share it".into()));
-        }
-        if !requirements.alignment.is_power_of_two() {
-            return Err(invalid(format!("alignment {} is not a power of two", requirements.alignment)));
-        }
+        check_requirements(requirements, request.name)?;
         if !request.export.is_empty() {
-            return Err(invalid("transient memory is not exported".into()));
+            return Err(Error::InvalidDescription {
+                name: request.name.to_owned(),
+                reason: "transient memory is not exported".into(),
+            });
         }
         let allocation = backend.allocate_memory(requirements, request)?;
         let memory_type = allocation.info().memory_type;
@@ -215,6 +209,22 @@ impl MemoryAllocator for TransientMemory {
         names.sort();
         names
     }
+}
+
+/// Checks memory requirements a caller gives [`MemoryAllocator::allocate_memory`]: a size, a
+/// power-of-two alignment, some memory type.
+pub(crate) fn check_requirements(requirements: &vk::MemoryRequirements, name: &str) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidDescription { name: name.to_owned(), reason };
+    if requirements.size == 0 {
+        return Err(Error::ZeroSize { name: name.to_owned(), kind: "memory allocation" });
+    }
+    if requirements.memory_type_bits == 0 {
+        return Err(invalid("no memory type is allowed (memory type bits 0)".into()));
+    }
+    if !requirements.alignment.is_power_of_two() {
+        return Err(invalid(format!("alignment {} is not a power of two", requirements.alignment)));
+    }
+    Ok(())
 }
 
 /// A resource's share of transient memory: the whole allocation, from offset 0.

@@ -722,6 +722,7 @@ impl MemoryAllocator for VmaAllocator {
         request: &MemoryRequest<'_>,
     ) -> Result<Box<dyn MemoryAllocation>> {
         let invalid = |reason: String| Error::InvalidDescription { name: request.name.to_owned(), reason };
+        super::transient::check_requirements(requirements, request.name)?;
         if !request.export.is_empty() {
             return Err(invalid("bare memory is not exported; export a buffer or image".into()));
         }
@@ -761,8 +762,8 @@ impl MemoryAllocator for VmaAllocator {
             }
             None => None,
         };
-        // SAFETY: the requirements were checked by the caller (non-zero size, power-of-two
-        // alignment, some memory type); VMA allocates and binds nothing.
+        // SAFETY: the requirements were checked (non-zero size, power-of-two alignment, some
+        // memory type: VMA asserts on the alignment); VMA allocates and binds nothing.
         let made = unsafe {
             match &pool {
                 Some(p) => p.pool.allocate_memory(requirements, &create),
