@@ -6,8 +6,9 @@ mod materials;
 mod shaders;
 mod threads;
 
+use vkres::manager::Error;
 use vkres::manager::{ResourceManager, TextureDescriptor, TextureMips};
-use vkres::{BufferType, Error, ResourceHandle, ResourceType, SamplerDesc, vk};
+use vkres::{BufferType, ResourceHandle, ResourceType, SamplerDesc, vk};
 
 use crate::support::{Gpu, noise};
 
@@ -138,7 +139,7 @@ fn textures_have_view_sampler_and_uploaded_texels() {
 
     // Generated mips need data.
     let no_data = TextureDescriptor { mips: TextureMips::Generate, ..TextureDescriptor::default() };
-    assert!(matches!(manager.create_texture(&no_data), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(manager.create_texture(&no_data), Err(Error::Vkres(vkres::Error::InvalidDescription { .. }))));
     drop(texture);
 }
 
@@ -168,7 +169,10 @@ fn batch_updates_take_exactly_one_submission() {
     // Past the end: nothing is submitted.
     let before = gpu.ctx().submission_count();
     let too_long = [0u8; 300];
-    assert!(matches!(manager.update_buffers(&[(handles[0], 0, &too_long[..])]), Err(Error::DataTooLarge { .. })));
+    assert!(matches!(
+        manager.update_buffers(&[(handles[0], 0, &too_long[..])]),
+        Err(Error::Vkres(vkres::Error::DataTooLarge { .. }))
+    ));
     assert_eq!(gpu.ctx().submission_count(), before);
 }
 
@@ -188,7 +192,7 @@ fn registered_bundle_resources_get_handles() {
     // A texture whose image is not ready for sampling is refused.
     let image = vkres::ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::TRANSFER_DST);
     let texture = gpu.alloc().create_texture(&image, &SamplerDesc::linear()).expect("texture");
-    assert!(matches!(manager.register_texture(&texture), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(manager.register_texture(&texture), Err(Error::Vkres(vkres::Error::ValidUsage { .. }))));
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.transition_image(texture.image(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL).expect("transition");
     batch.submit_and_wait().expect("submit");

@@ -187,9 +187,10 @@ impl ResourceAllocator {
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
         let fns = self.ctx.acceleration_structure_fns("query acceleration-structure build sizes")?;
         if geometries.len() != max_primitive_counts.len() {
-            return Err(Error::InvalidDescription {
+            return Err(Error::ValidUsage {
                 name: "build sizes".into(),
-                reason: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
+                vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619",
+                detail: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
             });
         }
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default().ty(ty).flags(flags).geometries(geometries);

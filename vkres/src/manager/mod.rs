@@ -38,6 +38,7 @@
 //! manager's rule), so uploads from several threads need no lock of the manager's.
 
 mod bindless;
+mod error;
 mod handle;
 mod materials;
 mod shaders;
@@ -50,12 +51,12 @@ use ash::vk;
 use bytemuck::Pod;
 
 pub use bindless::{BINDLESS_SAMPLED_IMAGES, BINDLESS_SAMPLERS, BINDLESS_STORAGE_BUFFERS, BindlessSet};
+pub use error::{Error, Result};
 pub use handle::ResourceHandle;
 pub use materials::{Material, MaterialDescriptor, MaterialField, MaterialLayout, MaterialManager, MaterialParam};
 pub use shaders::{ReflectedBinding, Shader, ShaderDescriptor, ShaderManager, ShaderReflection, ShaderStage};
 pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips};
 
-use crate::error::{Error, Result};
 use crate::resources::{Buffer, BufferDesc, Texture};
 use crate::{Context, ResourceAllocator, StagingConfig};
 use slots::SlotTable;
@@ -206,7 +207,7 @@ impl ResourceManager {
     /// A manager on `alloc` with `config`.
     pub fn with_config(alloc: &ResourceAllocator, config: ManagerConfig) -> Result<Self> {
         if config.capacity == 0 {
-            return Err(Error::ZeroSize { name: "resource manager".into(), kind: "resource table" });
+            return Err(crate::Error::ZeroSize { name: "resource manager".into(), kind: "resource table" }.into());
         }
         let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();
@@ -265,10 +266,13 @@ impl ResourceManager {
     /// The bindless descriptor arrays, or [`Error::MissingFeature`] where the device lacks
     /// descriptor indexing (or the manager was configured without them).
     pub fn bindless(&self) -> Result<&BindlessSet> {
-        self.bindless.as_ref().ok_or(Error::MissingFeature {
-            feature: "Vulkan 1.2 descriptor indexing (update-after-bind, partially bound, runtime arrays)",
-            operation: "bindless descriptor arrays",
-        })
+        self.bindless.as_ref().ok_or(
+            crate::Error::MissingFeature {
+                feature: "Vulkan 1.2 descriptor indexing (update-after-bind, partially bound, runtime arrays)",
+                operation: "bindless descriptor arrays",
+            }
+            .into(),
+        )
     }
 
     /// Number of live resources.
@@ -380,16 +384,19 @@ impl ResourceManager {
 
     /// Adds `texture` (created elsewhere) to the table, sharing it, and writes it into the
     /// bindless arrays at the handle's index. Its image must be in `SHADER_READ_ONLY_OPTIMAL`
-    /// when a shader reads it; otherwise [`Error::InvalidDescription`].
+    /// when a shader reads it; otherwise [`crate::Error::ValidUsage`]
+    /// (`VUID-VkDescriptorImageInfo-imageLayout-00344`).
     pub fn register_texture(&self, texture: &Texture) -> Result<ResourceHandle> {
         if texture.image().layout() != vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL {
-            return Err(Error::InvalidDescription {
+            return Err(crate::Error::ValidUsage {
                 name: texture.image().desc().name.clone(),
-                reason: format!(
-                    "a registered texture must be in SHADER_READ_ONLY_OPTIMAL, not {:?}",
+                vuid: "VUID-VkDescriptorImageInfo-imageLayout-00344",
+                detail: format!(
+                    "a registered texture is read in SHADER_READ_ONLY_OPTIMAL, but it is in {:?}",
                     texture.image().layout()
                 ),
-            });
+            }
+            .into());
         }
         self.insert(Entry::Texture(texture.clone()))
     }
@@ -487,7 +494,7 @@ impl ResourceManager {
         for (buffer, (_, offset, data)) in buffers.iter().zip(updates) {
             batch.upload_bytes(buffer, *offset, data)?;
         }
-        batch.submit_and_wait()
+        Ok(batch.submit_and_wait()?)
     }
 }
 

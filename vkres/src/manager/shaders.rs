@@ -138,9 +138,10 @@ impl ShaderManager {
         let name = debug_name(desc);
         let words = shader::spirv_words(desc.code, &name)?;
         let reflection = reflect(desc, &words, &name)?;
-        let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::InvalidDescription {
+        let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::ValidUsage {
             name: desc.entry_point.clone(),
-            reason: "an entry point name cannot contain a NUL byte".into(),
+            vuid: "VUID-VkPipelineShaderStageCreateInfo-pName-parameter",
+            detail: "an entry point name cannot contain a NUL byte".into(),
         })?;
         // `words` is a SPIR-V module: word-aligned, magic checked, parsed by reflection.
         let module = shader::create_from_words(&self.ctx, &words, &name)?;

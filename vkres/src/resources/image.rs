@@ -208,16 +208,25 @@ pub(crate) fn create_owned(
     if e.width == 0 || e.height == 0 || e.depth == 0 || desc.mip_levels == 0 || desc.array_layers == 0 {
         return Err(Error::ZeroSize { name: name.clone(), kind: "image" });
     }
-    if desc.format == vk::Format::UNDEFINED || desc.usage.is_empty() {
-        return Err(Error::InvalidDescription {
+    if desc.format == vk::Format::UNDEFINED {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: "an image needs a format and a usage".into(),
+            vuid: "VUID-VkImageCreateInfo-pNext-01975",
+            detail: "an image needs a format, not UNDEFINED".into(),
+        });
+    }
+    if desc.usage.is_empty() {
+        return Err(Error::ValidUsage {
+            name: name.clone(),
+            vuid: "VUID-VkImageCreateInfo-usage-requiredbitmask",
+            detail: "an image needs at least one usage flag".into(),
         });
     }
     if desc.mip_levels > full_mip_count(e) {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: format!(
+            vuid: "VUID-VkImageCreateInfo-mipLevels-00958",
+            detail: format!(
                 "{} mip levels asked for, a {}x{}x{} image has at most {}",
                 desc.mip_levels,
                 e.width,
@@ -272,9 +281,10 @@ pub(crate) fn create_owned(
         }
     }
     if !props.sample_counts.contains(desc.samples) {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: format!("{:?} samples are not supported for this format and usage", desc.samples),
+            vuid: "VUID-VkImageCreateInfo-samples-02258",
+            detail: format!("{:?} samples are not supported for this format and usage", desc.samples),
         });
     }
     let info = vk::ImageCreateInfo::default()
@@ -433,9 +443,10 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         || desc.base_mip_level + mips > d.mip_levels
         || desc.base_array_layer + layers > d.array_layers
     {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name(),
-            reason: format!(
+            vuid: "VUID-VkImageViewCreateInfo-subresourceRange-01718",
+            detail: format!(
                 "mips {}+{mips} and layers {}+{layers} exceed the image's {} mips and {} layers",
                 desc.base_mip_level, desc.base_array_layer, d.mip_levels, d.array_layers
             ),

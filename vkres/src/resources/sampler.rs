@@ -253,13 +253,18 @@ impl SamplerPool {
             return Err(Error::MissingFeature { feature: "samplerAnisotropy", operation: "create a sampler" });
         }
         let lods_ok = d.min_lod.is_finite() && !d.max_lod.is_nan() && d.min_lod <= d.max_lod;
-        if !lods_ok || d.max_anisotropy.is_some_and(|a| a.is_nan() || a < 1.0) {
-            return Err(Error::InvalidDescription {
+        if !lods_ok {
+            return Err(Error::ValidUsage {
                 name: "sampler".into(),
-                reason: format!(
-                    "min_lod {} must not exceed max_lod {} and anisotropy must be at least 1",
-                    d.min_lod, d.max_lod
-                ),
+                vuid: "VUID-VkSamplerCreateInfo-maxLod-01973",
+                detail: format!("min_lod {} must not exceed max_lod {}", d.min_lod, d.max_lod),
+            });
+        }
+        if let Some(a) = d.max_anisotropy.filter(|a| a.is_nan() || *a < 1.0) {
+            return Err(Error::ValidUsage {
+                name: "sampler".into(),
+                vuid: "VUID-VkSamplerCreateInfo-anisotropyEnable-01071",
+                detail: format!("max anisotropy {a} is below 1"),
             });
         }
         let info = vk::SamplerCreateInfo::default()
