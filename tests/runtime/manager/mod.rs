@@ -77,7 +77,32 @@ fn stale_handles_are_rejected_after_their_slot_is_reused() {
         assert_eq!(manager.get_resource_type(stale), None);
     }
     assert!(manager.get_buffer(ResourceHandle::NULL).is_none());
-    assert!(manager.get_buffer(ResourceHandle::new(4000, 1)).is_none(), "a slot never used");
+    assert!(matches!(manager.buffer(ResourceHandle::NULL), Err(Error::StaleHandle { .. })));
+}
+
+/// A handle carries the identity of its manager: with another manager it names nothing, even
+/// where that manager holds a resource at the same index and generation.
+#[test]
+fn another_managers_handle_names_nothing() {
+    let gpu = Gpu::new();
+    let first = ResourceManager::new(gpu.alloc()).expect("first manager");
+    let second = ResourceManager::new(gpu.alloc()).expect("second manager");
+    let usage = vk::BufferUsageFlags::TRANSFER_SRC;
+    let mine = first.create_buffer_with_data(&[1u32; 4], usage, BufferType::Storage).expect("first's");
+    let theirs = second.create_buffer_with_data(&[2u32; 4], usage, BufferType::Storage).expect("second's");
+    assert_eq!((mine.index(), mine.generation()), (theirs.index(), theirs.generation()), "same slot, same generation");
+    assert_ne!(mine, theirs, "but not the same handle");
+
+    assert!(second.get_buffer(mine).is_none(), "the first manager's handle does not reach the second's buffer");
+    assert_eq!(second.get_resource_type(mine), None);
+    assert!(matches!(second.buffer(mine), Err(Error::ForeignHandle { .. })));
+    assert!(matches!(second.update_buffers(&[(mine, 0, &[0u8; 4][..])]), Err(Error::ForeignHandle { .. })));
+    assert!(matches!(second.destroy_resource(mine), Err(Error::ForeignHandle { .. })));
+    assert_eq!(second.len(), 1, "the second manager's buffer is still there");
+    assert_eq!(gpu.read_back(&second.buffer(theirs).expect("theirs")), bytemuck::cast_slice::<u32, u8>(&[2; 4]));
+    assert_eq!(gpu.read_back(&first.buffer(mine).expect("mine")), bytemuck::cast_slice::<u32, u8>(&[1; 4]));
+    first.destroy_resource(mine).expect("destroyed by its own manager");
+    assert!(matches!(first.buffer(mine), Err(Error::StaleHandle { .. })));
 }
 
 #[test]

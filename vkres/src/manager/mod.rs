@@ -166,7 +166,8 @@ impl Default for ManagerConfig {
 /// Owns buffers, textures, shaders and materials, handed out as [`ResourceHandle`]s.
 ///
 /// A handle of a destroyed resource is stale for good: lookups with it return `None` (or
-/// [`Error::StaleHandle`]), also once its slot holds a newer resource. A lookup of the wrong
+/// [`Error::StaleHandle`]), also once its slot holds a newer resource. A handle made by
+/// another manager names nothing here: `None` (or [`Error::ForeignHandle`]). A lookup of the wrong
 /// kind returns `None` (or [`Error::WrongResourceKind`]), never another resource. Resources
 /// are created on the manager's [`ResourceAllocator`] and uploaded through its staging.
 ///
@@ -313,7 +314,17 @@ impl ResourceManager {
 
     /// The entry `handle` names, or the typed error why there is none.
     fn entry(&self, handle: ResourceHandle) -> Result<Entry> {
-        self.read().get(handle).cloned().ok_or_else(|| Error::StaleHandle { handle: handle.to_string() })
+        let table = self.read();
+        table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))
+    }
+
+    /// Why `handle` names nothing in `table`: another manager's, or stale (or null).
+    fn missing(table: &SlotTable<Entry>, handle: ResourceHandle) -> Error {
+        if table.owns(handle) || handle == ResourceHandle::NULL {
+            Error::StaleHandle { handle: handle.to_string() }
+        } else {
+            Error::ForeignHandle { handle: handle.to_string() }
+        }
     }
 
     fn wrong_kind(handle: ResourceHandle, expected: &'static str, found: &Entry) -> Error {
@@ -471,16 +482,18 @@ impl ResourceManager {
     /// Removes the resource `handle` names; every copy of the handle is stale from now on.
     /// The manager's reference is dropped after the lock is released: the resource is
     /// destroyed then, unless a clone from a lookup still holds it. A stale handle is
-    /// [`Error::StaleHandle`]. Its bindless entries are left as they are (the arrays are
+    /// [`Error::StaleHandle`], another manager's [`Error::ForeignHandle`]. Its bindless entries are left as they are (the arrays are
     /// partially bound) until the slot is reused.
     pub fn destroy_resource(&self, handle: ResourceHandle) -> Result<()> {
-        let entry = self.write().remove(handle);
-        match entry {
+        let mut table = self.write();
+        match table.remove(handle) {
             Some(entry) => {
+                // The resource is destroyed after the lock is released.
+                drop(table);
                 drop(entry);
                 Ok(())
             }
-            None => Err(Error::StaleHandle { handle: handle.to_string() }),
+            None => Err(Self::missing(&table, handle)),
         }
     }
 

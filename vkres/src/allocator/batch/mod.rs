@@ -536,7 +536,7 @@ impl<'a> Batch<'a> {
         let mut armed = None;
         if self.commands > 0 || self.lane.busy() {
             let generation = fence.arm().ok_or(Error::Batch(BatchError::FenceBusy))?;
-            if let Err(e) = self.close_and_submit(fence.handle(), true) {
+            if let Err(e) = self.close_and_submit(fence.raw(), true) {
                 fence.disarm();
                 return Err(e);
             }
