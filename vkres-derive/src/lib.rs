@@ -19,6 +19,7 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
+mod spirv_module;
 mod symbol;
 
 use proc_macro::TokenStream;

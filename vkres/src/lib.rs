@@ -68,6 +68,7 @@ pub mod manager;
 pub mod memory;
 mod resources;
 mod staging;
+mod valid;
 
 pub use ash;
 pub use ash::vk;

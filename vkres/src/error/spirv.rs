@@ -24,6 +24,10 @@ pub enum SpirvProblem {
         /// The first word, read little-endian.
         found: u32,
     },
+    /// The module breaks the SPIR-V rules: it does not parse against the grammar, or its IDs,
+    /// blocks or entry points are not those of a module (VUID-VkShaderModuleCreateInfo-pCode-08737).
+    #[error("invalid module: {0}")]
+    Invalid(String),
     /// The reflection library could not parse the module.
     #[error("reflection failed: {0}")]
     Reflection(String),

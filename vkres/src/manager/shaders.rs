@@ -130,20 +130,19 @@ impl ShaderManager {
     /// bindings and push constants.
     pub fn validate(desc: &ShaderDescriptor<'_>) -> Result<ShaderReflection> {
         let name = debug_name(desc);
-        reflect(desc, &shader::spirv_words(desc.code, &name)?, &name)
+        reflect(desc, shader::spirv_words(desc.code, &name)?.words(), &name)
     }
 
     /// Validates `desc` (see [`validate`](Self::validate)) and creates its shader module.
     pub fn create_shader(&self, desc: &ShaderDescriptor<'_>) -> Result<Shader> {
         let name = debug_name(desc);
         let words = shader::spirv_words(desc.code, &name)?;
-        let reflection = reflect(desc, &words, &name)?;
+        let reflection = reflect(desc, words.words(), &name)?;
         let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::ValidUsage {
             name: desc.entry_point.clone(),
             vuid: "VUID-VkPipelineShaderStageCreateInfo-pName-parameter",
             detail: "an entry point name cannot contain a NUL byte".into(),
         })?;
-        // `words` is a SPIR-V module: word-aligned, magic checked, parsed by reflection.
         let module = shader::create_from_words(&self.ctx, &words, &name)?;
         Ok(Shader { shared: Arc::new(ShaderShared { module, stage: desc.stage, entry_point, reflection }) })
     }

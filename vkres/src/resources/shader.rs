@@ -65,9 +65,21 @@ impl ShaderModule {
     }
 }
 
-/// Checks that `code` is SPIR-V (a whole number of words, at least the 5-word header, starting
-/// with the magic number in the host's byte order) and returns its words.
-pub(crate) fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
+/// SPIR-V words that passed [`spirv_words`]'s validation: the proof that a module may be
+/// created from them.
+pub(crate) struct SpirvWords(Vec<u32>);
+
+impl SpirvWords {
+    /// The words.
+    pub(crate) fn words(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+/// Checks that `code` is a valid SPIR-V module (a whole number of words, at least the 5-word
+/// header, starting with the magic number in the host's byte order, and a body that
+/// [`valid::spirv`](crate::valid::spirv) accepts) and returns its words.
+pub(crate) fn spirv_words(code: &[u8], name: &str) -> Result<SpirvWords> {
     let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
     if code.len() % 4 != 0 {
         return Err(invalid(SpirvProblem::NotWordAligned { len: code.len() }));
@@ -79,7 +91,8 @@ pub(crate) fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
     if words[0] != SPIRV_MAGIC {
         return Err(invalid(SpirvProblem::BadMagic { found: words[0] }));
     }
-    Ok(words)
+    crate::valid::spirv::check_module(&words).map_err(|reason| invalid(SpirvProblem::Invalid(reason)))?;
+    Ok(SpirvWords(words))
 }
 
 /// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
@@ -87,12 +100,22 @@ pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<Shad
     create_from_words(ctx, &spirv_words(code, name)?, name)
 }
 
-/// Creates the module from words [`spirv_words`] checked.
-pub(crate) fn create_from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<ShaderModule> {
+/// Creates the module from words [`spirv_words`] validated.
+pub(crate) fn create_from_words(ctx: &Arc<Context>, words: &SpirvWords, name: &str) -> Result<ShaderModule> {
+    // SAFETY: `SpirvWords` are made only by `spirv_words`, which validated the module.
+    unsafe { create_unchecked(ctx, words.words(), name) }
+}
+
+/// Creates the module from `words` without validating them.
+///
+/// # Safety
+/// `words` is a valid SPIR-V module for this device (VUID-VkShaderModuleCreateInfo-pCode-08737
+/// and the rest of the `VkShaderModuleCreateInfo` rules): an invalid body is undefined
+/// behaviour in the driver.
+pub(crate) unsafe fn create_unchecked(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<ShaderModule> {
     let info = vk::ShaderModuleCreateInfo::default().code(words);
     ctx.fault_point("vkCreateShaderModule")?;
-    // SAFETY: `words` is a whole number of words starting with the SPIR-V magic number; the
-    // validation layer checks the module's contents where it is on.
+    // SAFETY: `words` is a valid SPIR-V module (the caller's contract).
     let handle = unsafe { ctx.device().create_shader_module(&info, None) }.op("vkCreateShaderModule")?;
     // SAFETY: `handle` is a live shader module of this device.
     unsafe { ctx.set_debug_name(handle, name) };

@@ -258,13 +258,7 @@ impl Batch<'_> {
         if data.len() as u64 != expected {
             return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
         }
-        if matches!(upload.final_layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
-            return Err(Error::ValidUsage {
-                name: d.name.clone(),
-                vuid: "VUID-VkImageMemoryBarrier-newLayout-01198",
-                detail: format!("an image cannot end in {:?}", upload.final_layout),
-            });
-        }
+        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout)?;
         if generate {
             self.check_blits(image)?;
         }
@@ -462,13 +456,7 @@ impl Batch<'_> {
         if old == layout {
             return Ok(());
         }
-        if matches!(layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
-            return Err(Error::ValidUsage {
-                name: image.desc().name.clone(),
-                vuid: "VUID-VkImageMemoryBarrier-newLayout-01198",
-                detail: format!("cannot transition to {layout:?}"),
-            });
-        }
+        crate::valid::layout::check(&image.desc().name, image.desc().format, image.desc().usage, layout)?;
         self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
         self.track_layout(image, layout);
         self.commands += 1;
