@@ -5,8 +5,8 @@
 mod support;
 
 mod accel;
-mod bad_input;
 mod buffers;
+mod catalogue;
 mod context;
 mod derive;
 mod derive_descriptors;
