@@ -30,6 +30,16 @@ impl Gpu {
         Self { inner: Some((alloc, ctx)), log }
     }
 
+    /// A context without the validation layer, as users ship: for the bad-input catalogue's
+    /// second run (the same checks at the end: no leak, nothing holding the context).
+    pub fn without_validation() -> Self {
+        let ctx = Context::new(ContextOptions::new().application_name("vkres tests, no validation"))
+            .unwrap_or_else(|e| panic!("no Vulkan context: {e}"));
+        let alloc = ResourceAllocator::new(&ctx).expect("allocator");
+        let log = ctx.message_log().clone();
+        Self { inner: Some((alloc, ctx)), log }
+    }
+
     pub fn alloc(&self) -> &ResourceAllocator {
         &self.inner.as_ref().expect("live").0
     }

@@ -20,6 +20,7 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
+mod spirv_module;
 mod symbol;
 mod valid;
 

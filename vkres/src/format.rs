@@ -33,6 +33,18 @@ impl TexelBlock {
     }
 }
 
+/// The aspects a format has: depth and/or stencil, else color.
+pub fn aspects(format: vk::Format) -> vk::ImageAspectFlags {
+    match format {
+        vk::Format::D16_UNORM | vk::Format::X8_D24_UNORM_PACK32 | vk::Format::D32_SFLOAT => vk::ImageAspectFlags::DEPTH,
+        vk::Format::S8_UINT => vk::ImageAspectFlags::STENCIL,
+        vk::Format::D16_UNORM_S8_UINT | vk::Format::D24_UNORM_S8_UINT | vk::Format::D32_SFLOAT_S8_UINT => {
+            vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL
+        }
+        _ => vk::ImageAspectFlags::COLOR,
+    }
+}
+
 /// The texel block of `format`, for every format vkres accepts image data for: uncompressed
 /// color formats of 8, 16, 32 and 64 bits per channel and packed formats, depth and stencil
 /// formats with one aspect, BC1-7, ETC2/EAC and ASTC LDR. `None` for any other format.

@@ -72,6 +72,7 @@ pub mod memory;
 mod mint_conversions;
 mod resources;
 mod staging;
+mod valid;
 
 pub use ash;
 pub use ash::vk;
@@ -87,8 +88,8 @@ pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,
 };
-pub use error::{Error, Result, SpirvProblem};
-pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
+pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
+pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,

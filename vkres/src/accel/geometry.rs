@@ -150,7 +150,8 @@ impl TriangleGeometry {
 
     /// Transforms the vertices by the `index`-th transform of `transforms` before the build.
     pub fn transform(mut self, transforms: &Buffer<Transform3x4>, index: u64) -> Self {
-        self.transform = Some((transforms.as_bytes(), index * size_of::<Transform3x4>() as u64));
+        // An index past every buffer saturates: the build's range check refuses it.
+        self.transform = Some((transforms.as_bytes(), index.saturating_mul(size_of::<Transform3x4>() as u64)));
         self
     }
 
@@ -166,12 +167,20 @@ impl TriangleGeometry {
         if self.vertex_count == 0 || self.triangles == 0 {
             return Err(invalid(name, "a triangle geometry needs at least one triangle"));
         }
-        let (vertex_size, smallest_component) = vertex_format_size(self.vertex_format)
-            .ok_or_else(|| invalid(name, format!("{:?} is not a vertex format builds read", self.vertex_format)))?;
+        // VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797: a format
+        // builds read.
+        let (vertex_size, smallest_component) =
+            vertex_format_size(self.vertex_format).ok_or_else(|| Error::ValidUsage {
+                name: name.into(),
+                vuid: "VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797",
+                detail: format!("{:?} is not a vertex format builds read", self.vertex_format),
+            })?;
         if stride < vertex_size || stride % smallest_component != 0 {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
-        fits(name, &self.vertices, self.vertex_offset, (self.vertex_count - 1) * stride + vertex_size)?;
+        let span = (self.vertex_count - 1).checked_mul(stride).and_then(|b| b.checked_add(vertex_size));
+        let span = span.ok_or_else(|| overflow(name, format!("{} vertices of stride {stride}", self.vertex_count)))?;
+        fits(name, &self.vertices, self.vertex_offset, span)?;
         if self.vertex_offset % smallest_component != 0 {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
@@ -179,10 +188,12 @@ impl TriangleGeometry {
         match &self.indices {
             Some((indices, ty)) => {
                 let size = if *ty == vk::IndexType::UINT16 { 2 } else { 4 };
-                fits(name, indices, 0, self.triangles * 3 * size)?;
+                let bytes = self.triangles.checked_mul(3 * size);
+                let bytes = bytes.ok_or_else(|| overflow(name, format!("{} triangles of indices", self.triangles)))?;
+                fits(name, indices, 0, bytes)?;
                 build_input(name, indices)?;
             }
-            None if self.triangles * 3 > self.vertex_count => {
+            None if self.triangles.saturating_mul(3) > self.vertex_count => {
                 return Err(invalid(
                     name,
                     format!("{} triangles need more than {} vertices", self.triangles, self.vertex_count),
@@ -245,7 +256,9 @@ impl AabbGeometry {
                 format!("AABB stride {} / offset {} must be multiples of 8, stride >= 24", self.stride, self.offset),
             ));
         }
-        fits(name, &self.boxes, self.offset, (self.count - 1) * self.stride + size_of::<Aabb>() as u64)?;
+        let span = (self.count - 1).checked_mul(self.stride).and_then(|b| b.checked_add(size_of::<Aabb>() as u64));
+        let span = span.ok_or_else(|| overflow(name, format!("{} boxes of stride {}", self.count, self.stride)))?;
+        fits(name, &self.boxes, self.offset, span)?;
         build_input(name, &self.boxes)?;
         u32::try_from(self.count).map_err(|_| invalid(name, "more than 2^32 boxes"))?;
         Ok(())
@@ -285,6 +298,11 @@ pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
     Error::InvalidDescription { name: name.into(), reason: reason.into() }
 }
 
+/// [`Error::Overflow`] of `what` in the geometry of `name`.
+fn overflow(name: &str, what: String) -> Error {
+    Error::Overflow { name: name.into(), what }
+}
+
 /// `len` bytes from `offset` lie inside `buffer`.
 fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
     check_range(buffer.name(), offset, len, buffer.size()).map_err(|e| match e {
@@ -302,14 +320,15 @@ pub(crate) const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_
 );
 
 fn build_input(name: &str, buffer: &Buffer) -> Result<()> {
+    // VUID-vkCmdBuildAccelerationStructuresKHR-geometry-03673 and its siblings: build inputs
+    // have ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR usage (and a device address).
     if !buffer.usage().contains(BUILD_INPUT) {
-        return Err(invalid(
-            name,
-            format!(
-                "`{}` is read by a build but lacks ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR | SHADER_DEVICE_ADDRESS usage",
-                buffer.name()
-            ),
-        ));
+        return Err(Error::MissingUsage {
+            name: format!("{name}: {}", buffer.name()),
+            operation: "an acceleration-structure build input",
+            needed: BUILD_INPUT.into(),
+            usage: buffer.usage().into(),
+        });
     }
     Ok(())
 }

@@ -31,9 +31,10 @@ impl ResourceAllocator {
         let fns = ctx.acceleration_structure_fns("compact acceleration structures")?;
         for blas in blases {
             if !blas.build_flags().contains(vk::BuildAccelerationStructureFlagsKHR::ALLOW_COMPACTION) {
-                return Err(Error::InvalidDescription {
+                return Err(Error::ValidUsage {
                     name: blas.name().into(),
-                    reason: "this BLAS was not built with allow_compaction".into(),
+                    vuid: "VUID-VkCopyAccelerationStructureInfoKHR-src-03411",
+                    detail: "compaction needs a BLAS built with allow_compaction".into(),
                 });
             }
             if !blas.is_built() {

@@ -157,10 +157,23 @@ impl ResourceAllocator {
         self.samplers.get(desc)
     }
 
-    /// Creates a shader module from SPIR-V bytes (a whole number of words, at least the
-    /// header, starting with the SPIR-V magic number, else [`Error::InvalidSpirv`]), named `name`.
+    /// Creates a shader module from SPIR-V bytes, named `name`: a whole number of words, at
+    /// least the header, starting with the SPIR-V magic number, and a valid module (parsed
+    /// against the SPIR-V grammar, its IDs, blocks and entry points checked); otherwise
+    /// [`Error::InvalidSpirv`], and Vulkan never sees the code.
     pub fn create_shader_module(&self, code: &[u8], name: &str) -> Result<ShaderModule> {
         shader::create(&self.ctx, code, name)
+    }
+
+    /// Creates a shader module from SPIR-V words without validating them (for modules
+    /// validated elsewhere, e.g. by `spirv-val` at build time).
+    ///
+    /// # Safety
+    /// `words` is a valid SPIR-V module for this device (VUID-VkShaderModuleCreateInfo-pCode-08737):
+    /// a module with an invalid body is undefined behaviour in the driver (it can crash it).
+    pub unsafe fn create_shader_module_unchecked(&self, words: &[u32], name: &str) -> Result<ShaderModule> {
+        // SAFETY: the caller's contract.
+        unsafe { ShaderModule::from_words_unchecked(&self.ctx, words, name) }
     }
 
     /// Creates acceleration-structure storage of `size` bytes (the `accelerationStructureSize`
@@ -189,9 +202,10 @@ impl ResourceAllocator {
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
         let fns = self.ctx.acceleration_structure_fns("query acceleration-structure build sizes")?;
         if geometries.len() != max_primitive_counts.len() {
-            return Err(Error::InvalidDescription {
+            return Err(Error::ValidUsage {
                 name: "build sizes".into(),
-                reason: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
+                vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619",
+                detail: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
             });
         }
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default().ty(ty).flags(flags).geometries(geometries);

@@ -13,6 +13,10 @@ struct FenceShared {
     ctx: Arc<Context>,
     /// Whether a submission signals it since its last reset (else waiting would never end).
     submitted: AtomicBool,
+    /// Whether its handle was given out since its last reset: the caller's own submission
+    /// (`vkQueueSubmit(..., fence)`, Merian's frame loop) may signal it, so a reset waits first
+    /// (VUID-vkResetFences-pFences-01123).
+    lent: AtomicBool,
     /// Counts resets: work submitted with generation g has finished once the generation moved on.
     generation: AtomicU64,
 }
@@ -46,13 +50,30 @@ impl Fence {
         let flags = if signalled { vk::FenceCreateFlags::SIGNALED } else { vk::FenceCreateFlags::empty() };
         // SAFETY: the fence's owner destroys it, after waiting for its submission.
         let handle = unsafe { ctx.create_fence(&vk::FenceCreateInfo::default().flags(flags), "vkres fence") }?;
-        let shared =
-            FenceShared { handle, ctx: ctx.clone(), submitted: AtomicBool::new(false), generation: AtomicU64::new(0) };
+        let shared = FenceShared {
+            handle,
+            ctx: ctx.clone(),
+            submitted: AtomicBool::new(false),
+            lent: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+        };
         Ok(Self { shared: Arc::new(shared) })
     }
 
-    /// The `VkFence`.
+    /// The `VkFence`, for the caller's own submission (`vkQueueSubmit(..., fence)`).
+    ///
+    /// Taking the handle counts as submitting with it: a [`RingFences`](crate::RingFences)
+    /// slot whose fence handle was taken waits for the fence to signal before it resets it and
+    /// hands the slot out again, so a submission made with the handle must follow (or the next
+    /// wait for the slot does not end). Take the handle in each iteration that submits with it:
+    /// a handle kept from an earlier iteration is not seen.
     pub fn handle(&self) -> vk::Fence {
+        self.shared.lent.store(true, Ordering::Release);
+        self.shared.handle
+    }
+
+    /// The `VkFence` for vkres's own submissions, which [`arm`](Self::arm) it first.
+    pub(crate) fn raw(&self) -> vk::Fence {
         self.shared.handle
     }
 
@@ -68,14 +89,20 @@ impl Fence {
         unsafe { self.shared.ctx.device().wait_for_fences(&[self.shared.handle], true, u64::MAX) }.op("vkWaitForFences")
     }
 
-    /// Waits for the submission that signals it, if any, then unsignals it for the next one.
+    /// Waits for the submission that signals it, if any (vkres's own, or the caller's with the
+    /// [`handle`](Self::handle) taken since the last reset), then unsignals it for the next one.
     pub(crate) fn wait_and_reset(&self) -> Result<()> {
-        if self.shared.submitted.load(Ordering::Acquire) {
+        let submitted = self.shared.submitted.load(Ordering::Acquire);
+        let lent = self.shared.lent.load(Ordering::Acquire);
+        if submitted || lent {
             self.wait()?;
         }
-        // SAFETY: no pending submission signals the fence: it was waited for above, or none was made.
+        // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
+        // vkres's own and any the caller made with the handle were waited for above; without
+        // either, the handle never left vkres since the last reset, so nothing was submitted.
         unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
         self.shared.submitted.store(false, Ordering::Release);
+        self.shared.lent.store(false, Ordering::Release);
         self.shared.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }

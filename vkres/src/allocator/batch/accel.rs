@@ -108,8 +108,8 @@ impl Batch<'_> {
     /// after the batch's transfers (so vertex data uploaded by this batch is read). The BLAS can
     /// be used in a TLAS of this batch at once, and of other batches once this one finished.
     ///
-    /// [`Error::MissingFeature`] without acceleration structures; [`Error::InvalidDescription`]
-    /// or [`Error::DataTooLarge`] for geometry that does not fit its buffers or lacks build-input
+    /// [`Error::MissingFeature`] without acceleration structures; [`Error::InvalidDescription`],
+    /// [`Error::ValidUsage`] or [`Error::DataTooLarge`] for geometry that does not fit its buffers or lacks build-input
     /// usage; nothing is created then.
     pub fn build_blas(&mut self, desc: &BlasDesc) -> Result<Blas> {
         self.check_recording()?;

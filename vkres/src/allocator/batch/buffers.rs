@@ -31,9 +31,11 @@ impl Batch<'_> {
         let len = data.len() as u64;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
-            return Err(Error::InvalidDescription {
+            return Err(Error::MissingUsage {
                 name: dst.name().into(),
-                reason: "uploads need TRANSFER_DST usage".into(),
+                operation: "an upload",
+                needed: vk::BufferUsageFlags::TRANSFER_DST.into(),
+                usage: dst.usage().into(),
             });
         }
         if data.is_empty() {
@@ -97,9 +99,11 @@ impl Batch<'_> {
         ] {
             check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
-                return Err(Error::InvalidDescription {
+                return Err(Error::MissingUsage {
                     name: buffer.name().into(),
-                    reason: format!("the copy needs {usage:?} usage"),
+                    operation: "a copy",
+                    needed: usage.into(),
+                    usage: buffer.usage().into(),
                 });
             }
         }

@@ -196,13 +196,15 @@ impl Batch<'_> {
         }
     }
 
-    fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &str) -> Result<()> {
+    fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &'static str) -> Result<()> {
         if image.desc().usage.contains(usage) {
             Ok(())
         } else {
-            Err(Error::InvalidDescription {
+            Err(Error::MissingUsage {
                 name: image.desc().name.clone(),
-                reason: format!("{what} needs {usage:?} usage"),
+                operation: what,
+                needed: usage.into(),
+                usage: image.desc().usage.into(),
             })
         }
     }
@@ -256,12 +258,7 @@ impl Batch<'_> {
         if data.len() as u64 != expected {
             return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
         }
-        if matches!(upload.final_layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
-            return Err(Error::InvalidDescription {
-                name: d.name.clone(),
-                reason: "an image cannot end in an undefined layout".into(),
-            });
-        }
+        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout)?;
         if generate {
             self.check_blits(image)?;
         }
@@ -459,12 +456,7 @@ impl Batch<'_> {
         if old == layout {
             return Ok(());
         }
-        if matches!(layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
-            return Err(Error::InvalidDescription {
-                name: image.desc().name.clone(),
-                reason: format!("cannot transition to {layout:?}"),
-            });
-        }
+        crate::valid::layout::check(&image.desc().name, image.desc().format, image.desc().usage, layout)?;
         self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
         self.track_layout(image, layout);
         self.commands += 1;
@@ -483,10 +475,7 @@ impl Batch<'_> {
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
         let layout = self.current_layout(image);
         if layout == vk::ImageLayout::UNDEFINED {
-            return Err(Error::InvalidDescription {
-                name: d.name.clone(),
-                reason: "the image has no contents to download".into(),
-            });
+            return Err(Error::Uninitialized { name: d.name.clone() });
         }
         let size = format::image_data_size(block, d.extent, d.mip_levels, d.array_layers);
         let readback = self.readback_buffer(size, &d.name)?;

@@ -20,7 +20,7 @@ pub use in_flight::InFlight;
 pub use transfer::LANE_THRESHOLD;
 
 use super::ResourceAllocator;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{BatchError, Error, Result, VkContext};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
 use crate::staging::{Cursor, Fence, SetId};
@@ -364,12 +364,11 @@ impl<'a> Batch<'a> {
     }
 
     fn check_recording(&self) -> Result<()> {
-        let reason = match self.state {
+        Err(Error::Batch(match self.state {
             State::Recording => return Ok(()),
-            State::Failed => "an earlier submission of the batch failed",
-            _ => "the batch was already submitted",
-        };
-        Err(Error::InvalidDescription { name: "vkres batch".into(), reason: reason.into() })
+            State::Failed => BatchError::Failed,
+            _ => BatchError::Submitted,
+        }))
     }
 
     /// Inserts a transfer-to-transfer barrier if a copy from `src` to `dst` would race with an
@@ -530,11 +529,8 @@ impl<'a> Batch<'a> {
         }
         let mut armed = None;
         if self.commands > 0 || self.lane.busy() {
-            let generation = fence.arm().ok_or_else(|| Error::InvalidDescription {
-                name: "vkres batch".into(),
-                reason: "the fence already signals a pending submission".into(),
-            })?;
-            if let Err(e) = self.close_and_submit(fence.handle(), true) {
+            let generation = fence.arm().ok_or(Error::Batch(BatchError::FenceBusy))?;
+            if let Err(e) = self.close_and_submit(fence.raw(), true) {
                 fence.disarm();
                 return Err(e);
             }

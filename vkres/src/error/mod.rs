@@ -4,7 +4,15 @@
 //! the name of the operation; bad input gets a variant that names the resource (its debug name)
 //! and the numbers that do not fit, so that the message alone says what to fix.
 
+mod batch;
+mod spirv;
+mod usage;
+
 use ash::vk;
+
+pub use batch::BatchError;
+pub use spirv::SpirvProblem;
+pub use usage::Usage;
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -175,34 +183,6 @@ pub enum Error {
         budget: u64,
     },
 
-    /// A [`ResourceHandle`](crate::manager::ResourceHandle) that names no live resource of
-    /// the manager: its resource was destroyed (its slot may hold a newer one by now), or it
-    /// was never made by this manager.
-    #[error("resource handle {handle} is stale or unknown")]
-    StaleHandle {
-        /// The handle, as `#index v generation`.
-        handle: String,
-    },
-
-    /// A handle of one resource kind passed where another kind is needed (a texture's handle
-    /// to a buffer update, say).
-    #[error("resource handle {handle} names a {found}, not a {expected}")]
-    WrongResourceKind {
-        /// The handle, as `#index v generation`.
-        handle: String,
-        /// The kind needed.
-        expected: &'static str,
-        /// The kind it names.
-        found: &'static str,
-    },
-
-    /// Every slot of the resource manager's table is taken.
-    #[error("the resource manager holds its maximum of {capacity} resources")]
-    ResourceTableFull {
-        /// Its capacity.
-        capacity: u32,
-    },
-
     /// Shader code that is not SPIR-V, or that SPIR-V reflection cannot read.
     #[error("shader `{name}`: invalid SPIR-V: {reason}")]
     InvalidSpirv {
@@ -223,29 +203,8 @@ pub enum Error {
         available: String,
     },
 
-    /// A material has no parameter of this name.
-    #[error("material `{material}` has no parameter `{parameter}`")]
-    UnknownMaterialParameter {
-        /// The material's name.
-        material: String,
-        /// The name given.
-        parameter: String,
-    },
-
-    /// A material parameter given a value of another type than it was declared with.
-    #[error("material `{material}`: parameter `{parameter}` is a {expected}, not a {given}")]
-    MaterialParameterType {
-        /// The material's name.
-        material: String,
-        /// The parameter.
-        parameter: String,
-        /// Its declared type.
-        expected: &'static str,
-        /// The type of the value given.
-        given: &'static str,
-    },
-
-    /// A description is self-contradictory or incomplete.
+    /// A description is self-contradictory or incomplete by vkres's own rules (a Vulkan rule
+    /// broken is [`Error::ValidUsage`] instead).
     #[error("`{name}`: {reason}")]
     InvalidDescription {
         /// Debug name of the resource.
@@ -253,35 +212,69 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-}
 
-/// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`]).
-///
-/// `Send + Sync`: plain data.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SpirvProblem {
-    /// The code's length is not a multiple of 4 bytes (SPIR-V is a stream of 32-bit words).
-    #[error("{len} bytes is not a whole number of 32-bit words")]
-    NotWordAligned {
-        /// Its length in bytes.
-        len: usize,
+    /// The input breaks a valid-usage rule of the Vulkan specification; vkres refused it
+    /// before Vulkan saw it.
+    #[error("`{name}`: {detail} ({vuid})")]
+    ValidUsage {
+        /// Debug name of the resource.
+        name: String,
+        /// The rule, e.g. `VUID-VkImageCreateInfo-mipLevels-00958`.
+        vuid: &'static str,
+        /// What does not fit, with the numbers and flags involved.
+        detail: String,
     },
-    /// Shorter than the 5-word SPIR-V header.
-    #[error("{words} words is shorter than the 5-word SPIR-V header")]
-    TooShort {
-        /// Its length in words.
-        words: usize,
+
+    /// A resource lacks a usage flag that the operation needs.
+    #[error("`{name}`: {operation} needs {needed:?} usage; it has {usage:?}")]
+    MissingUsage {
+        /// Debug name of the resource.
+        name: String,
+        /// What was being done, e.g. `an upload`.
+        operation: &'static str,
+        /// The flag(s) needed.
+        needed: Usage,
+        /// The usage it was created with.
+        usage: Usage,
     },
-    /// The first word is not the SPIR-V magic number `0x07230203`.
-    #[error("the first word is {found:#010x}, not the SPIR-V magic number 0x07230203")]
-    BadMagic {
-        /// The first word, read little-endian.
-        found: u32,
+
+    /// Data whose length is not a whole number of elements.
+    #[error("`{name}`: {bytes} bytes are not a whole number of {element}-byte elements")]
+    NotWholeElements {
+        /// Debug name of the resource.
+        name: String,
+        /// Bytes given.
+        bytes: u64,
+        /// Size of one element in bytes.
+        element: u64,
     },
-    /// The reflection library could not parse the module.
-    #[error("reflection failed: {0}")]
-    Reflection(String),
+
+    /// Arithmetic on caller-provided sizes, counts, offsets or strides overflows.
+    #[error("`{name}`: {what} overflows")]
+    Overflow {
+        /// Debug name of the resource.
+        name: String,
+        /// The computation, with its numbers.
+        what: String,
+    },
+
+    /// An image read before anything was written to it.
+    #[error("`{name}`: the image has no contents yet (its layout is UNDEFINED)")]
+    Uninitialized {
+        /// Debug name of the image.
+        name: String,
+    },
+
+    /// A [`Batch`](crate::Batch) that cannot take this call in its state.
+    #[error("batch: {0}")]
+    Batch(#[from] BatchError),
+
+    /// The stub of a `#[derive(GpuResources)]` whose schema did not compile (it never runs).
+    #[error("`{bundle}`: the GpuResources schema has compile errors")]
+    SchemaHasErrors {
+        /// The bundle's type name.
+        bundle: String,
+    },
 }
 
 impl Error {
