@@ -77,7 +77,9 @@ pub use accel::{
     Aabb, AabbGeometry, Blas, BlasDesc, BuildPreference, Compacted, Tlas, TlasDesc, TlasInstance, Transform3x4,
     TriangleGeometry,
 };
-pub use allocator::{Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, ResourceAllocator};
+pub use allocator::{
+    Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder, ResourceAllocator,
+};
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,

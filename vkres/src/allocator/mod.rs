@@ -4,15 +4,23 @@
 mod batch;
 mod compact;
 mod import;
+mod in_flight;
+mod lane;
+mod recorder;
 mod recycle;
+mod stream;
+mod tables;
 
 use std::sync::Arc;
 
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::{Batch, ImageUpload, InFlight, LANE_THRESHOLD, MipSource};
+pub use batch::Batch;
 pub use import::IMPORT_THRESHOLD;
+pub use in_flight::InFlight;
+pub use lane::LANE_THRESHOLD;
+pub use recorder::{ImageUpload, MipSource, Recorder};
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};
@@ -210,5 +218,24 @@ impl ResourceAllocator {
     /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].
     pub fn batch(&self) -> Result<Batch<'_>> {
         Batch::new(self)
+    }
+
+    /// A [`Recorder`] into the caller's command buffer `cmd`: uploads, copies, transitions and
+    /// builds recorded there, their staging and resources held until the fence given to
+    /// [`Recorder::finish`] signals.
+    ///
+    /// # Safety
+    /// - `cmd` must be a primary command buffer of this allocator's device, in the recording
+    ///   state, allocated from a pool of the context's queue family
+    ///   ([`Context::queue_family_index`]), and stay recording until `finish` returns.
+    /// - After [`Recorder::finish`], it must be submitted at most once, to the context's queue
+    ///   (locked with [`Context::lock_queue`]), with the fence given to `finish` and no other
+    ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
+    ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
+    ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
+    ///   (reset or free it): what it recorded refers to resources released at the drop.
+    pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
+        Recorder::with_tables(self, cmd, Default::default(), false)
     }
 }

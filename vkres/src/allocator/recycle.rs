@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
-use super::batch::Tables;
+use super::tables::Tables;
 use crate::Context;
 use crate::error::{Result, VkContext};
 
@@ -248,4 +248,39 @@ impl Drop for Shared {
             unsafe { device.destroy_semaphore(semaphore, None) };
         }
     }
+}
+
+/// Begins the next command buffer of `pool` (a batch's, or its transfer lane's): one of
+/// `allocated` not begun yet (`begun` of them are), else a newly allocated one, named `name`.
+pub(crate) fn begin_next(
+    ctx: &Context,
+    pool: vk::CommandPool,
+    allocated: &mut Vec<vk::CommandBuffer>,
+    begun: &mut usize,
+    name: &str,
+) -> Result<vk::CommandBuffer> {
+    let device = ctx.device();
+    let cmd = match allocated.get(*begun) {
+        Some(&cmd) => cmd,
+        None => {
+            let alloc_info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            ctx.fault_point("vkAllocateCommandBuffers")?;
+            // SAFETY: the pool is live and used by one batch only.
+            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+            let cmd = cmds.first().copied().unwrap_or_default();
+            allocated.push(cmd);
+            // SAFETY: a live object of this device.
+            unsafe { ctx.set_debug_name(cmd, name) };
+            cmd
+        }
+    };
+    *begun += 1;
+    let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+    // SAFETY: a command buffer of the pool in the initial state: newly allocated, or reset with
+    // its pool when the pool was recycled, and not begun by this batch yet.
+    unsafe { device.begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
+    Ok(cmd)
 }

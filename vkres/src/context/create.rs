@@ -8,7 +8,7 @@ use ash::vk;
 
 use super::capabilities::{DeviceCapabilities, fixed_cstr};
 use super::options::{ContextOptions, DeviceSelector, DeviceSummary};
-use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue};
+use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue, wait};
 use crate::error::{Error, Result, VkContext};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
@@ -74,6 +74,7 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         image_formats: Default::default(),
         formats: Default::default(),
         faults: Default::default(),
+        wait_timeout_ns: AtomicU64::new(wait::nanos(options.wait_timeout)),
     })
 }
 

@@ -161,6 +161,7 @@ impl Context {
             image_formats: Default::default(),
             formats: Default::default(),
             faults: Default::default(),
+            wait_timeout_ns: AtomicU64::new(super::wait::nanos(super::wait::DEFAULT_WAIT_TIMEOUT)),
         }))
     }
 }

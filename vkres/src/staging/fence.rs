@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Result, VkContext};
+use crate::error::{Error, Result, VkContext};
 
 struct FenceShared {
     handle: vk::Fence,
@@ -64,10 +64,19 @@ impl Fence {
         unsafe { self.shared.ctx.device().get_fence_status(self.shared.handle) }.unwrap_or(false)
     }
 
-    /// Waits until it has signalled.
+    /// Waits until it has signalled, at most [`Context::wait_timeout`]: a fence that no
+    /// submission signals (or a hung device) is [`Error::Timeout`](crate::Error::Timeout).
     pub fn wait(&self) -> Result<()> {
+        let handle = self.shared.handle;
+        let generation = self.shared.generation.load(Ordering::Relaxed);
+        let submitted = self.shared.submitted.load(Ordering::Relaxed);
         // SAFETY: the fence is live.
-        unsafe { self.shared.ctx.device().wait_for_fences(&[self.shared.handle], true, u64::MAX) }.op("vkWaitForFences")
+        unsafe {
+            self.shared.ctx.wait_fences(&[handle], || {
+                let by = if submitted { "armed by a vkres submission" } else { "no vkres submission armed it" };
+                format!("vkres::Fence {handle:?} (generation {generation}, {by})")
+            })
+        }
     }
 
     /// Waits for the submission that signals it, if any, then unsignals it for the next one.
@@ -87,6 +96,26 @@ impl Fence {
     pub(crate) fn arm(&self) -> Option<u64> {
         let was = self.shared.submitted.swap(true, Ordering::AcqRel);
         (!was).then(|| self.shared.generation.load(Ordering::Acquire))
+    }
+
+    /// Readies it for a submission about to be made and arms it ([`arm`](Self::arm)): a
+    /// signalled fence that no vkres submission arms (created signalled, or its work finished
+    /// and the caller did not reset it) is reset first, since a fence given to a submission
+    /// must be unsignalled (VUID-vkQueueSubmit2-fence-04894); one a pending vkres submission
+    /// signals is [`Error::InvalidDescription`].
+    pub(crate) fn arm_for_submission(&self) -> Result<u64> {
+        let busy = || Error::InvalidDescription {
+            name: format!("vkres::Fence {:?}", self.shared.handle),
+            reason: "the fence already signals a pending submission".into(),
+        };
+        if self.shared.submitted.load(Ordering::Acquire) {
+            return Err(busy());
+        }
+        if self.is_signalled() {
+            // Not armed, so no vkres submission signals it; signalled, so no caller's either.
+            self.wait_and_reset()?;
+        }
+        self.arm().ok_or_else(busy)
     }
 
     /// Undoes [`arm`](Self::arm) when the submission failed.
