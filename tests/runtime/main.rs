@@ -20,6 +20,7 @@ mod in_flight;
 mod kernel;
 mod manager;
 mod raytrace_picture;
+mod recorder;
 mod samplers;
 mod send_sync;
 mod shaders;

@@ -1,0 +1,263 @@
+//! The recorder on the test's own command buffer and fence (issue 18, item 1): uploads, a
+//! copy, a transition, downloads and BLAS/TLAS builds recorded into a command buffer made by raw
+//! ash, submitted by the test with its own fence, read back byte for byte; staging not reused
+//! before that fence signals. Plus the soundness rules of the batch (issue 16, items 8 and 9):
+//! bounded waits, program order of direct writes, signalled fences, overlapping copies,
+//! overflowing offsets.
+
+use std::time::Duration;
+
+use vkres::{
+    Blas, BufferDesc, ContextOptions, Error, Fence, ImageDesc, ImageUpload, MappingType, MemoryLocation, StagingConfig,
+    vk,
+};
+
+use crate::accel::{reference, scene};
+use crate::support::{Gpu, noise};
+
+/// A command pool and one primary command buffer of the context's queue family, made by raw
+/// ash as a renderer makes its own; the pool is destroyed on drop (after the test waited).
+struct OwnCommands<'a> {
+    gpu: &'a Gpu,
+    pool: vk::CommandPool,
+    cmd: vk::CommandBuffer,
+}
+
+impl<'a> OwnCommands<'a> {
+    /// The pool and its command buffer, begun.
+    fn begin(gpu: &'a Gpu) -> Self {
+        let device = gpu.ctx().device();
+        let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
+        // SAFETY: plain object creation on the test's live device.
+        let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
+        let alloc = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+        // SAFETY: the pool is live.
+        let cmd = unsafe { device.allocate_command_buffers(&alloc) }.expect("command buffer")[0];
+        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: a new command buffer, in the initial state.
+        unsafe { device.begin_command_buffer(cmd, &begin) }.expect("begin");
+        Self { gpu, pool, cmd }
+    }
+
+    /// Ends the command buffer and submits it to the context's queue with `fence`.
+    fn submit(&self, fence: &Fence) {
+        let ctx = self.gpu.ctx();
+        // SAFETY: recording; everything recorded refers to resources an `InFlight` holds.
+        unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
+        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
+        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
+        // SAFETY: an executable command buffer of the queue's family; the fence is unsignalled
+        // (reset by `finish`) and used by this submission only.
+        unsafe { ctx.submit(&[submit], fence.handle()) }.expect("submit");
+    }
+}
+
+impl Drop for OwnCommands<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the test waited for the submission (or never made it); freeing the pool
+        // frees its command buffer.
+        unsafe { self.gpu.ctx().device().destroy_command_pool(self.pool, None) };
+    }
+}
+
+fn transfer_buffer(gpu: &Gpu, size: u64, name: &str) -> vkres::Buffer {
+    gpu.device_buffer(size, name)
+}
+
+#[test]
+fn uploads_copy_transition_and_builds_in_the_callers_command_buffer() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let data = noise(100_000, 11);
+    let a = transfer_buffer(&gpu, data.len() as u64, "a");
+    let b = transfer_buffer(&gpu, 50_000, "b");
+    let texels = noise(32 * 32 * 4, 12);
+    let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::STORAGE;
+    let image =
+        alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 32, 32, usage).name("image")).expect("image");
+    let accel = gpu.has_accel();
+    let scene_data = scene::SceneData::new();
+    let inputs = accel.then(|| scene::Inputs::upload(&gpu, &scene_data));
+
+    let submissions = gpu.ctx().submission_count();
+    let own = OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: `own.cmd` is recording, of the context's queue family; it is submitted once, with
+    // `fence`, after `finish`.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    recorder.upload_bytes(&a, 0, &data).expect("upload a");
+    // Ordered after the upload by the recorder's barrier: b holds a's bytes 25 000..75 000.
+    recorder.copy_buffer(&a, 25_000, &b, 0, 50_000).expect("copy");
+    let upload = ImageUpload { final_layout: vk::ImageLayout::GENERAL, ..ImageUpload::default() };
+    recorder.upload_image(&image, &texels, &upload).expect("upload image");
+    recorder.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL).expect("transition");
+    let b_download = recorder.download_buffer(&b).expect("download b");
+    let image_download = recorder.download_image(&image).expect("download image");
+    let built = inputs.as_ref().map(|inputs| {
+        let blases: Vec<Blas> = inputs.blas_descs().iter().map(|d| recorder.build_blas(d).expect("BLAS")).collect();
+        let tlas = recorder.build_tlas(&scene::tlas_desc(&blases, &scene_data)).expect("TLAS");
+        (blases, tlas)
+    });
+    let in_flight = recorder.finish(&fence).expect("finish");
+    assert_eq!(gpu.ctx().submission_count(), submissions, "vkres submitted nothing itself");
+    assert!(!b_download.is_ready(), "nothing is readable before the caller's fence");
+    own.submit(&fence);
+    in_flight.wait().expect("wait");
+
+    assert_eq!(b_download.bytes().expect("b"), &data[25_000..75_000]);
+    assert_eq!(image_download.bytes().expect("image"), texels);
+    assert_eq!(image.layout(), vk::ImageLayout::TRANSFER_SRC_OPTIMAL, "the tracked layout is the recorded one");
+    assert_eq!(gpu.read_back(&a), data);
+    if let (Some(inputs), Some((blases, tlas))) = (&inputs, &built) {
+        assert!(tlas.is_built() && blases.iter().all(|b| b.is_built()));
+        if gpu.has_ray_query() {
+            let rays = scene::SceneData::rays();
+            let hits = scene::trace(&gpu, tlas, &inputs.boxes, &rays);
+            let (compared, hit, _) = reference::compare(&scene_data, &rays, &hits);
+            assert!(hit > 0 && compared > rays.len() / 2, "{compared} compared, {hit} hits");
+        }
+    }
+    drop(own);
+}
+
+/// The staging of a recording stays held, whatever else asks for staging, until the caller's
+/// fence has signalled; then it is released for reuse.
+#[test]
+fn staging_is_not_reused_before_the_callers_fence() {
+    let gpu = Gpu::new();
+    let budget = 64 << 10;
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget, chunk_size: budget }).expect("alloc");
+    let data = noise(budget as usize, 13);
+    let dst = transfer_buffer(&gpu, budget, "dst");
+    let own = OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: as in the test above.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    recorder.upload_bytes(&dst, 0, &data).expect("upload");
+    let in_flight = recorder.finish(&fence).expect("finish");
+    let staging = alloc.staging();
+    let other = staging.open_set();
+    // Recorded, not yet submitted: the chunk is the recording's.
+    assert!(staging.stage(other, 1, 1).expect("stage").is_none(), "staging reused before the fence");
+    own.submit(&fence);
+    fence.wait().expect("fence");
+    // Signalled: the manager releases the set at the next request.
+    let space = staging.stage(other, 1, 1).expect("stage").expect("staging free after the fence");
+    drop(space);
+    staging.release_resource_set(other);
+    in_flight.wait().expect("wait");
+    assert_eq!(gpu.read_back(&dst), data);
+    drop(own);
+}
+
+/// A recording that needs more staging than the budget cannot be split (only the caller
+/// submits): a typed error, nothing leaked.
+#[test]
+fn a_recording_larger_than_the_staging_budget_is_a_typed_error() {
+    let gpu = Gpu::new();
+    let budget = 64 << 10;
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget, chunk_size: budget }).expect("alloc");
+    let dst = transfer_buffer(&gpu, 2 * budget, "dst");
+    let own = OwnCommands::begin(&gpu);
+    // SAFETY: as above; dropped without `finish`, the command buffer is never submitted.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    let err = recorder.upload_bytes(&dst, 0, &noise(2 * budget as usize, 14)).expect_err("too large");
+    assert!(matches!(err, Error::StagingExhausted { .. }), "{err}");
+    drop(recorder);
+    drop(own);
+}
+
+#[test]
+fn a_wait_on_a_fence_nobody_submits_times_out_with_a_typed_error() {
+    let gpu = Gpu::with(ContextOptions::new().wait_timeout(Duration::from_millis(50)));
+    assert_eq!(gpu.ctx().wait_timeout(), Duration::from_millis(50));
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    let err = fence.wait().expect_err("never signalled");
+    match &err {
+        Error::Timeout { what, waited } => {
+            assert!(what.contains("Fence"), "{what}");
+            assert!(*waited >= Duration::from_millis(40), "{waited:?}");
+        }
+        other => panic!("expected a timeout, got {other}"),
+    }
+    // The bound can change at run time; a batch's own waits are bounded the same way.
+    gpu.ctx().set_wait_timeout(Duration::from_secs(10));
+    let buffer = transfer_buffer(&gpu, 1024, "b");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &[7; 1024]).expect("upload");
+    batch.submit_and_wait().expect("a submitted batch finishes within the bound");
+}
+
+/// Issue 16, item 9: in one batch, a GPU copy into a direct-write buffer followed by an upload
+/// into the same buffer leaves the upload's bytes (the upload is ordered after the copy, not
+/// written by the host before the copy runs). A transfer on another buffer in between clears
+/// the batch's barrier bookkeeping, which the direct path once trusted.
+#[test]
+fn an_upload_after_a_copy_into_a_direct_write_buffer_keeps_program_order() {
+    let gpu = Gpu::new();
+    let size = 4096u64;
+    let usage = vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
+    let desc = BufferDesc::new(size, usage)
+        .location(MemoryLocation::PreferDevice)
+        .mapping(MappingType::PreferDirectWrite)
+        .name("direct");
+    let direct = gpu.alloc().create_buffer(&desc).expect("direct");
+    let src = transfer_buffer(&gpu, size, "src");
+    let other = transfer_buffer(&gpu, size, "other");
+    let old = noise(size as usize, 15);
+    let new = noise(size as usize, 16);
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&src, 0, &old).expect("upload src");
+    batch.copy_buffer(&src, 0, &direct, 0, size).expect("copy");
+    // Writes src, which the copy read: a barrier, after which the bookkeeping is empty.
+    batch.upload_bytes(&other, 0, &old).expect("upload other");
+    batch.copy_buffer(&other, 0, &src, 0, size).expect("copy into src");
+    batch.upload_bytes(&direct, 0, &new).expect("upload direct");
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(gpu.read_back(&direct), new, "the upload came last in program order");
+}
+
+/// Issue 16, item 9: a fence that is already signalled is reset before a submission gets it,
+/// never handed to Vulkan signalled (the validation layer reports that).
+#[test]
+fn a_signalled_fence_is_reset_before_the_submission() {
+    let gpu = Gpu::new();
+    let buffer = transfer_buffer(&gpu, 256, "b");
+    let data = noise(256, 17);
+    let fence = Fence::new(gpu.ctx(), true).expect("fence");
+    assert!(fence.is_signalled());
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    let in_flight = batch.submit_with_fence(&fence).expect("submit");
+    in_flight.wait().expect("wait");
+    assert_eq!(gpu.read_back(&buffer), data);
+    // A fence a pending vkres submission signals is refused.
+    let pending = Fence::new(gpu.ctx(), false).expect("fence");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    let first = batch.submit_with_fence(&pending).expect("submit");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    let err = batch.submit_with_fence(&pending).expect_err("armed twice");
+    assert!(matches!(err, Error::InvalidDescription { .. }), "{err}");
+    first.wait().expect("wait");
+}
+
+#[test]
+fn overlapping_copies_and_overflowing_offsets_are_typed_errors() {
+    let gpu = Gpu::new();
+    let buffer = transfer_buffer(&gpu, 256, "b");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    let err = batch.copy_buffer(&buffer, 0, &buffer, 16, 32).expect_err("overlap");
+    assert!(matches!(err, Error::OverlappingCopy { src_offset: 0, dst_offset: 16, size: 32, .. }), "{err}");
+    let err = batch.copy_buffer(&buffer, 48, &buffer, 16, 33).expect_err("overlap");
+    assert!(matches!(err, Error::OverlappingCopy { .. }), "{err}");
+    // Adjacent ranges of one buffer do not overlap.
+    batch.copy_buffer(&buffer, 0, &buffer, 128, 128).expect("disjoint copy");
+    let typed: vkres::Buffer<u32> = buffer.cast();
+    let err = batch.upload(&typed, u64::MAX / 2, &[1, 2]).expect_err("overflow");
+    assert!(matches!(err, Error::DataTooLarge { .. }), "{err}");
+    let err = batch.copy_buffer(&buffer, u64::MAX - 8, &buffer, 0, 16).expect_err("overflow");
+    assert!(matches!(err, Error::DataTooLarge { .. }), "{err}");
+    batch.submit_and_wait().expect("submit");
+}
