@@ -261,3 +261,115 @@ fn overlapping_copies_and_overflowing_offsets_are_typed_errors() {
     assert!(matches!(err, Error::DataTooLarge { .. }), "{err}");
     batch.submit_and_wait().expect("submit");
 }
+
+/// An image made by raw ash, as a swapchain's, with its memory.
+struct RawImage<'a> {
+    gpu: &'a Gpu,
+    image: vk::Image,
+    memory: vk::DeviceMemory,
+}
+
+impl<'a> RawImage<'a> {
+    fn new(gpu: &'a Gpu, desc: &ImageDesc) -> Self {
+        let ctx = gpu.ctx();
+        let device = ctx.device();
+        let info = vk::ImageCreateInfo::default()
+            .image_type(desc.ty)
+            .format(desc.format)
+            .extent(desc.extent)
+            .mip_levels(desc.mip_levels)
+            .array_layers(desc.array_layers)
+            .samples(desc.samples)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(desc.usage)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: plain object creation on the test's device.
+        let image = unsafe { device.create_image(&info, None) }.expect("image");
+        // SAFETY: a live image; a plain query of the physical device.
+        let (requirements, types) = unsafe {
+            (
+                device.get_image_memory_requirements(image),
+                ctx.instance().get_physical_device_memory_properties(ctx.physical_device()),
+            )
+        };
+        let index = (0..types.memory_type_count)
+            .find(|&i| {
+                requirements.memory_type_bits & (1 << i) != 0
+                    && types.memory_types[i as usize].property_flags.contains(vk::MemoryPropertyFlags::DEVICE_LOCAL)
+            })
+            .expect("a device-local memory type");
+        let allocate = vk::MemoryAllocateInfo::default().allocation_size(requirements.size).memory_type_index(index);
+        // SAFETY: a memory type the image accepts; bound once, at offset 0.
+        let memory = unsafe { device.allocate_memory(&allocate, None) }.expect("memory");
+        // SAFETY: as above.
+        unsafe { device.bind_image_memory(image, memory, 0) }.expect("bind");
+        Self { gpu, image, memory }
+    }
+}
+
+impl Drop for RawImage<'_> {
+    fn drop(&mut self) {
+        let device = self.gpu.ctx().device();
+        // SAFETY: every wrapper and all work on the image are gone; destroyed once, here (the
+        // validation layer reports a second destruction by vkres, or the image left alive).
+        unsafe {
+            device.destroy_image(self.image, None);
+            device.free_memory(self.memory, None);
+        }
+    }
+}
+
+/// Issue 18, item 6: an image vkres did not create (made here by raw ash, as a swapchain's)
+/// wrapped as a borrowed `Image`: uploaded and downloaded by vkres with a tracked layout, moved
+/// to another layout by the caller's own commands and told so, and not destroyed by vkres.
+#[test]
+fn a_borrowed_image_is_tracked_and_left_to_its_owner() {
+    let gpu = Gpu::new();
+    let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::STORAGE;
+    let desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 16, 16, usage).name("external");
+    let raw = RawImage::new(&gpu, &desc);
+    // SAFETY: made above as `desc` says, in UNDEFINED, alive until `raw` drops after the wrapper.
+    let image = unsafe { vkres::Image::from_raw_borrowed(gpu.ctx(), raw.image, desc, vk::ImageLayout::UNDEFINED) };
+    assert!(!image.is_owned());
+    let texels = noise(16 * 16 * 4, 18);
+    let mut batch = gpu.alloc().batch().expect("batch");
+    let upload = ImageUpload { final_layout: vk::ImageLayout::TRANSFER_SRC_OPTIMAL, ..ImageUpload::default() };
+    batch.upload_image(&image, &texels, &upload).expect("upload");
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(image.layout(), vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+
+    // The caller's own command: a transition vkres does not see, then told.
+    let own = OwnCommands::begin(&gpu);
+    let barrier = [vk::ImageMemoryBarrier2::default()
+        .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .src_access_mask(vk::AccessFlags2::MEMORY_WRITE)
+        .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)
+        .old_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL)
+        .new_layout(vk::ImageLayout::GENERAL)
+        .image(raw.image)
+        .subresource_range(vk::ImageSubresourceRange {
+            aspect_mask: vk::ImageAspectFlags::COLOR,
+            base_mip_level: 0,
+            level_count: 1,
+            base_array_layer: 0,
+            layer_count: 1,
+        })];
+    // SAFETY: recording; the image is live, in TRANSFER_SRC_OPTIMAL after the finished batch.
+    unsafe {
+        gpu.ctx()
+            .device()
+            .cmd_pipeline_barrier2(own.cmd, &vk::DependencyInfo::default().image_memory_barriers(&barrier))
+    };
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    own.submit(&fence);
+    fence.wait().expect("wait");
+    image.set_tracked_layout(vk::ImageLayout::GENERAL);
+
+    // vkres starts from the layout it was told (a wrong old layout is a validation error).
+    assert_eq!(gpu.download(&image), texels);
+    assert_eq!(image.layout(), vk::ImageLayout::GENERAL, "a download keeps the layout");
+    drop(image);
+    drop(own);
+    drop(raw);
+}
