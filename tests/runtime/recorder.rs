@@ -373,3 +373,43 @@ fn a_borrowed_image_is_tracked_and_left_to_its_owner() {
     drop(own);
     drop(raw);
 }
+
+/// The work's end told by a timeline semaphore value instead of a fence: the caller's
+/// submission signals it; the `InFlight` holds everything until the value is reached.
+#[test]
+fn a_recording_finished_by_a_timeline_value() {
+    let gpu = Gpu::new();
+    let ctx = gpu.ctx();
+    let device = ctx.device();
+    let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+    // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
+    let semaphore =
+        unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None) }
+            .expect("timeline semaphore");
+    let data = noise(10_000, 19);
+    let dst = transfer_buffer(&gpu, data.len() as u64, "dst");
+    let own = OwnCommands::begin(&gpu);
+    // SAFETY: as in the tests above.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    recorder.upload_bytes(&dst, 0, &data).expect("upload");
+    let download = recorder.download_buffer(&dst).expect("download");
+    // SAFETY: a live timeline semaphore of this device that the submission below signals to 1;
+    // destroyed after the `InFlight`.
+    let mut in_flight = unsafe { recorder.finish_with_timeline(semaphore, 1) }.expect("finish");
+    assert!(!in_flight.poll(), "not submitted yet");
+    // SAFETY: recording; ended once.
+    unsafe { device.end_command_buffer(own.cmd) }.expect("end");
+    let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(own.cmd)];
+    let signals = [vk::SemaphoreSubmitInfo::default()
+        .semaphore(semaphore)
+        .value(1)
+        .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
+    let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).signal_semaphore_infos(&signals);
+    // SAFETY: an executable command buffer of the queue's family; the semaphore's value only grows.
+    unsafe { ctx.submit(&[submit], vk::Fence::null()) }.expect("submit");
+    in_flight.wait().expect("wait");
+    assert_eq!(download.bytes().expect("bytes"), data);
+    drop(own);
+    // SAFETY: the submission that signals it has finished (waited above).
+    unsafe { device.destroy_semaphore(semaphore, None) };
+}

@@ -10,6 +10,7 @@ use ash::vk;
 use super::lane::Lane;
 use super::recorder;
 use super::recycle::Recycler;
+use crate::Context;
 use crate::error::{Error, Result};
 use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingMemoryManager};
@@ -22,6 +23,39 @@ pub(crate) struct Owned {
     pub(crate) allocated: Vec<vk::CommandBuffer>,
     pub(crate) own_fence: vk::Fence,
     pub(crate) lane: Lane,
+}
+
+/// What says that submitted work has finished.
+pub(crate) enum Signal {
+    /// A fence, in the generation it was armed in.
+    Fence(Fence, u64),
+    /// A timeline semaphore of the caller's reaching a value.
+    Timeline { ctx: Arc<Context>, semaphore: vk::Semaphore, value: u64 },
+}
+
+impl Signal {
+    /// Whether the work has finished (a device error counts as not; waiting reports it).
+    fn finished(&self) -> bool {
+        match self {
+            Signal::Fence(fence, generation) => fence.finished(*generation),
+            // SAFETY: a live timeline semaphore of this device (the contract of
+            // `Recorder::finish_with_timeline`).
+            Signal::Timeline { ctx, semaphore, value } => {
+                unsafe { ctx.device().get_semaphore_counter_value(*semaphore) }.is_ok_and(|v| v >= *value)
+            }
+        }
+    }
+
+    /// Waits (bounded) until the work has finished.
+    fn wait(&self) -> Result<()> {
+        match self {
+            Signal::Fence(fence, generation) => fence.wait_for(*generation),
+            // SAFETY: as in `finished`.
+            Signal::Timeline { ctx, semaphore, value } => unsafe {
+                ctx.wait_timeline(*semaphore, *value, || format!("timeline semaphore {semaphore:?} to reach {value}"))
+            },
+        }
+    }
 }
 
 /// Recorded work submitted with a caller's fence (by [`Batch::submit_with_fence`](super::Batch::submit_with_fence),
@@ -39,7 +73,7 @@ pub(crate) struct Owned {
 /// dropped (by value), and shared, thread-safe handles.
 pub struct InFlight {
     owned: Option<Owned>,
-    fence: Option<(Fence, u64)>,
+    signal: Option<Signal>,
     staging: StagingMemoryManager,
     set: SetId,
     layouts: Vec<(Image, vk::ImageLayout)>,
@@ -59,22 +93,22 @@ impl std::fmt::Debug for InFlight {
 }
 
 impl InFlight {
-    /// Work signalled by `fence` in its generation (`None`: nothing was submitted).
+    /// Work that `signal` says has finished (`None`: nothing was submitted).
     pub(crate) fn new(
         owned: Option<Owned>,
-        fence: Option<(Fence, u64)>,
+        signal: Option<Signal>,
         staging: StagingMemoryManager,
         set: SetId,
         layouts: Vec<(Image, vk::ImageLayout)>,
         completions: Vec<Arc<AtomicBool>>,
         keep_alive: Vec<Arc<dyn Send + Sync>>,
     ) -> Self {
-        Self { owned, fence, staging, set, layouts, completions, keep_alive, completed: false }
+        Self { owned, signal, staging, set, layouts, completions, keep_alive, completed: false }
     }
 
     /// Whether the work has finished.
     pub fn is_done(&self) -> bool {
-        self.completed || self.fence.as_ref().is_none_or(|(f, g)| f.finished(*g))
+        self.completed || self.signal.as_ref().is_none_or(Signal::finished)
     }
 
     /// Applies the work's effects (layouts, downloads, staging) if it has finished, without
@@ -88,8 +122,8 @@ impl InFlight {
 
     /// Waits for the work, then applies its effects (see the type's docs).
     pub fn wait(mut self) -> Result<()> {
-        if let Some((fence, generation)) = &self.fence {
-            if let Err(e) = fence.wait_for(*generation) {
+        if let Some(signal) = &self.signal {
+            if let Err(e) = signal.wait() {
                 if matches!(e, Error::Timeout { .. }) {
                     // Still pending: nothing it holds may be freed.
                     self.leak();
@@ -127,8 +161,8 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.completed {
-            if let Some((fence, generation)) = &self.fence {
-                match fence.wait_for(*generation) {
+            if let Some(signal) = &self.signal {
+                match signal.wait() {
                     Err(Error::Timeout { .. }) => return self.leak(),
                     // Device lost: nothing runs any more.
                     Err(_) | Ok(()) => {}

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use ash::vk;
 
 use super::ResourceAllocator;
-use super::in_flight::{InFlight, Owned};
+use super::in_flight::{InFlight, Owned, Signal};
 use super::lane::ownership_barrier;
 use super::recorder::{self, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
@@ -289,7 +289,7 @@ impl<'a> Batch<'a> {
                 fence.disarm();
                 return Err(e);
             }
-            armed = Some((fence.clone(), generation));
+            armed = Some(Signal::Fence(fence.clone(), generation));
         }
         let set = rec.stream.take();
         if armed.is_some() {

@@ -20,7 +20,7 @@ use ash::vk;
 pub use images::{ImageUpload, MipSource};
 
 use super::ResourceAllocator;
-use super::in_flight::InFlight;
+use super::in_flight::{InFlight, Signal};
 use super::lane::Lane;
 use super::stream::StagingStream;
 use super::tables::Tables;
@@ -186,7 +186,31 @@ impl<'a> Recorder<'a> {
         self.stream.manager().release_on_fence(set, fence);
         Ok(InFlight::new(
             None,
-            Some((fence.clone(), generation)),
+            Some(Signal::Fence(fence.clone(), generation)),
+            self.stream.manager().clone(),
+            set,
+            self.tables.layouts.drain().map(|(_, v)| v).collect(),
+            std::mem::take(&mut self.completions),
+            std::mem::take(&mut self.tables.keep_alive),
+        ))
+    }
+
+    /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
+    /// `value` (or higher) when it has finished, instead of a fence. The staging set is
+    /// released when the returned [`InFlight`] finds the value reached (polled, waited for or
+    /// dropped), not by the staging manager on its own.
+    ///
+    /// # Safety
+    /// `semaphore` must be a timeline semaphore of the allocator's device that the caller's
+    /// submission of this command buffer signals to at least `value`, and stay alive until the
+    /// returned `InFlight` is gone.
+    pub unsafe fn finish_with_timeline(mut self, semaphore: vk::Semaphore, value: u64) -> Result<InFlight> {
+        self.close()?;
+        let set = self.stream.take();
+        let ctx = self.alloc.context().clone();
+        Ok(InFlight::new(
+            None,
+            Some(Signal::Timeline { ctx, semaphore, value }),
             self.stream.manager().clone(),
             set,
             self.tables.layouts.drain().map(|(_, v)| v).collect(),
