@@ -162,10 +162,9 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.completed {
             if let Some(signal) = &self.signal {
-                match signal.wait() {
-                    Err(Error::Timeout { .. }) => return self.leak(),
-                    // Device lost: nothing runs any more.
-                    Err(_) | Ok(()) => {}
+                // On other errors the device is lost: nothing runs any more.
+                if let Err(Error::Timeout { .. }) = signal.wait() {
+                    return self.leak();
                 }
             }
             self.complete();
