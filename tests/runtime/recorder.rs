@@ -413,3 +413,55 @@ fn a_recording_finished_by_a_timeline_value() {
     // SAFETY: the submission that signals it has finished (waited above).
     unsafe { device.destroy_semaphore(semaphore, None) };
 }
+
+/// Uploads into part of an image (one mip level, one layer, a box of texels) keep the rest of
+/// its contents; regions outside the image are typed errors.
+#[test]
+fn an_upload_into_a_region_of_one_mip_and_layer_keeps_the_rest() {
+    let gpu = Gpu::new();
+    let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::STORAGE;
+    let desc =
+        ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 16, 16, usage).mip_levels(2).array_layers(2).name("layered");
+    let image = gpu.alloc().create_image(&desc).expect("image");
+    let (level0, level1) = (16 * 16 * 4 * 2, 8 * 8 * 4 * 2);
+    let mut expected = noise(level0 + level1, 20);
+    let general = vk::ImageLayout::GENERAL;
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_image(&image, &expected, &ImageUpload { final_layout: general, ..Default::default() }).expect("all");
+    batch.submit_and_wait().expect("submit");
+
+    // Mip 1, layer 1, texels x 2..6, y 3..5, through the caller's command buffer.
+    let patch = noise(4 * 2 * 4, 21);
+    let region = vkres::ImageRegion::level(1).layers(1, 1).texels([2, 3, 0], [4, 2, 1]);
+    let own = OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: as in the tests above.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    recorder.upload_image_region(&image, &region, &patch, general).expect("region");
+    let in_flight = recorder.finish(&fence).expect("finish");
+    own.submit(&fence);
+    in_flight.wait().expect("wait");
+    for row in 0..2 {
+        let start = level0 + 8 * 8 * 4 + ((3 + row) * 8 + 2) * 4;
+        expected[start..start + 16].copy_from_slice(&patch[row * 16..row * 16 + 16]);
+    }
+    assert_eq!(gpu.download(&image), expected);
+    assert_eq!(image.layout(), general);
+
+    let mut batch = gpu.alloc().batch().expect("batch");
+    for bad in [
+        vkres::ImageRegion::level(2),
+        vkres::ImageRegion::level(0).layers(1, 2),
+        vkres::ImageRegion::level(0).layers(0, 0),
+        vkres::ImageRegion::level(1).texels([6, 0, 0], [4, 1, 1]),
+        vkres::ImageRegion::level(0).texels([u32::MAX, 0, 0], [2, 1, 1]),
+    ] {
+        let err = batch.upload_image_region(&image, &bad, &[0; 16], general).expect_err("outside");
+        assert!(matches!(err, Error::InvalidDescription { .. }), "{bad:?}: {err}");
+    }
+    let err = batch.upload_image_region(&image, &region, &[0; 31], general).expect_err("size");
+    assert!(matches!(err, Error::ImageDataSize { expected: 32, given: 31, .. }), "{err}");
+    assert_eq!(batch.commands(), 0, "nothing recorded");
+    drop(batch);
+    drop(own);
+}

@@ -78,7 +78,7 @@ pub use accel::{
     TriangleGeometry,
 };
 pub use allocator::{
-    Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder, ResourceAllocator,
+    Batch, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder, ResourceAllocator,
 };
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{

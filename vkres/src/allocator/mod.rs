@@ -20,7 +20,7 @@ pub use batch::Batch;
 pub use import::IMPORT_THRESHOLD;
 pub use in_flight::InFlight;
 pub use lane::LANE_THRESHOLD;
-pub use recorder::{ImageUpload, MipSource, Recorder};
+pub use recorder::{ImageRegion, ImageUpload, MipSource, Recorder};
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};

@@ -13,7 +13,7 @@ use ash::vk;
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Owned, Signal};
 use super::lane::ownership_barrier;
-use super::recorder::{self, ImageUpload, Recorder, Rounds};
+use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
 use super::tables::Tables;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
@@ -205,6 +205,18 @@ impl<'a> Batch<'a> {
     pub fn upload_image(&mut self, image: &Image, data: &[u8], upload: &ImageUpload) -> Result<()> {
         self.check_recording()?;
         self.rec.upload_image_in(&mut self.sub, image, data, upload)
+    }
+
+    /// [`Recorder::upload_image_region`], in rounds where staging runs out.
+    pub fn upload_image_region(
+        &mut self,
+        image: &Image,
+        region: &ImageRegion,
+        data: &[u8],
+        final_layout: vk::ImageLayout,
+    ) -> Result<()> {
+        self.check_recording()?;
+        self.rec.upload_image_region_in(&mut self.sub, image, region, data, final_layout)
     }
 
     /// [`Recorder::transition_image`].

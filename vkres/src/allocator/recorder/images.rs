@@ -48,7 +48,7 @@ impl ImageUpload {
 }
 
 /// Whole-image subresource range.
-fn full_range(image: &Image) -> vk::ImageSubresourceRange {
+pub(super) fn full_range(image: &Image) -> vk::ImageSubresourceRange {
     let d = image.desc();
     vk::ImageSubresourceRange {
         aspect_mask: format_aspects(d.format),
@@ -60,12 +60,12 @@ fn full_range(image: &Image) -> vk::ImageSubresourceRange {
 }
 
 /// Any earlier or later access: the scope of barriers around whatever else uses an image.
-const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
+pub(super) const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
     vk::PipelineStageFlags2::ALL_COMMANDS,
     vk::AccessFlags2::from_raw(vk::AccessFlags2::MEMORY_READ.as_raw() | vk::AccessFlags2::MEMORY_WRITE.as_raw()),
 );
 /// Transfer writes (copies and blits into the image).
-const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
+pub(super) const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
     (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
 
 /// A barrier of every subresource in `range` of `image`.
@@ -96,17 +96,17 @@ fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
 
 impl Recorder<'_> {
     /// The layout `image` will have when the work recorded so far has run.
-    fn current_layout(&self, image: &Image) -> vk::ImageLayout {
+    pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
 
     /// Records that `image` is in `layout` after the work recorded so far.
-    fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
+    pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
         self.tables.layouts.insert(image.handle(), (image.clone(), layout));
     }
 
     /// One image barrier.
-    fn image_barrier(
+    pub(super) fn image_barrier(
         &mut self,
         image: &Image,
         range: vk::ImageSubresourceRange,
@@ -158,7 +158,7 @@ impl Recorder<'_> {
     }
 
     /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
-    fn transferable(image: &Image) -> Result<TexelBlock> {
+    pub(super) fn transferable(image: &Image) -> Result<TexelBlock> {
         let d = image.desc();
         let single_aspect = format_aspects(d.format).as_raw().count_ones() == 1;
         match format::texel_block(d.format) {
@@ -167,7 +167,7 @@ impl Recorder<'_> {
         }
     }
 
-    fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &str) -> Result<()> {
+    pub(super) fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &str) -> Result<()> {
         if image.desc().usage.contains(usage) {
             Ok(())
         } else {

@@ -11,6 +11,7 @@
 mod accel;
 mod buffers;
 mod images;
+mod regions;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ash::vk;
 
 pub use images::{ImageUpload, MipSource};
+pub use regions::ImageRegion;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Signal};
