@@ -465,3 +465,36 @@ fn an_upload_into_a_region_of_one_mip_and_layer_keeps_the_rest() {
     drop(batch);
     drop(own);
 }
+
+/// Issue 18, item 2: resources whose handles are dropped mid-frame, while the caller's
+/// command buffer (recorded by vkres and by the caller's own commands) may still use them,
+/// are destroyed only once the caller's fence has signalled; the work handed to the
+/// allocator's retire queue is released then without anyone blocking on it.
+#[test]
+fn resources_dropped_mid_frame_are_released_after_the_callers_fence() {
+    let gpu = Gpu::new();
+    let memory = gpu.alloc().memory_allocator().clone();
+    let uploaded = transfer_buffer(&gpu, 4096, "uploaded");
+    let filled = transfer_buffer(&gpu, 4096, "filled by the caller");
+    let own = OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: as in the tests above.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    recorder.upload_bytes(&uploaded, 0, &noise(4096, 22)).expect("upload");
+    // The caller's own command on a vkres buffer, which the recorder is told to hold.
+    // SAFETY: recording; the buffer is live (held below until the fence) with TRANSFER_DST.
+    unsafe { gpu.ctx().device().cmd_fill_buffer(own.cmd, filled.handle(), 0, vk::WHOLE_SIZE, 0x5a5a_5a5a) };
+    recorder.keep_alive(&filled);
+    let in_flight = recorder.finish(&fence).expect("finish");
+    let before = memory.live_allocations();
+    drop((uploaded, filled));
+    gpu.alloc().retire(in_flight); // does not wait
+    assert_eq!(memory.live_allocations(), before, "nothing destroyed before the submission ran");
+    assert_eq!(gpu.alloc().collect_retired(), 1, "still pending: never submitted yet");
+    own.submit(&fence);
+    fence.wait().expect("fence");
+    assert_eq!(gpu.alloc().collect_retired(), 0, "released once the fence signalled");
+    assert!(memory.live_allocations() < before, "{:?}", memory.live_allocation_names());
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new());
+    drop(own);
+}

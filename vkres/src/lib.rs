@@ -78,7 +78,8 @@ pub use accel::{
     TriangleGeometry,
 };
 pub use allocator::{
-    Batch, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder, ResourceAllocator,
+    Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder,
+    ResourceAllocator,
 };
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{

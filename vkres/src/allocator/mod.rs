@@ -8,6 +8,7 @@ mod in_flight;
 mod lane;
 mod recorder;
 mod recycle;
+mod retire;
 mod stream;
 mod tables;
 
@@ -20,7 +21,7 @@ pub use batch::Batch;
 pub use import::IMPORT_THRESHOLD;
 pub use in_flight::InFlight;
 pub use lane::LANE_THRESHOLD;
-pub use recorder::{ImageRegion, ImageUpload, MipSource, Recorder};
+pub use recorder::{Held, ImageRegion, ImageUpload, MipSource, Recorder};
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};
@@ -44,6 +45,8 @@ pub struct ResourceAllocator {
     staging: StagingMemoryManager,
     /// Command pools and fences of finished batches.
     recycler: recycle::Recycler,
+    /// Work let go of before it finished (`retire.rs`).
+    retired: Arc<retire::RetireQueue>,
 }
 
 impl ResourceAllocator {
@@ -56,7 +59,14 @@ impl ResourceAllocator {
     pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
         let staging = StagingMemoryManager::new(memory.clone(), staging)?;
-        Ok(Self { samplers: SamplerPool::new(&ctx), recycler: recycle::Recycler::new(&ctx), ctx, memory, staging })
+        Ok(Self {
+            samplers: SamplerPool::new(&ctx),
+            recycler: recycle::Recycler::new(&ctx),
+            retired: Arc::default(),
+            ctx,
+            memory,
+            staging,
+        })
     }
 
     /// The same allocator (sharing memory backend and samplers) with a staging manager of
@@ -217,7 +227,22 @@ impl ResourceAllocator {
 
     /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].
     pub fn batch(&self) -> Result<Batch<'_>> {
+        self.retired.collect();
         Batch::new(self)
+    }
+
+    /// Hands over submitted work its owner no longer keeps: what it holds (resources whose
+    /// handles are gone, staging, a batch's command pool) is released once it has finished,
+    /// without waiting now, as dropping the [`InFlight`] would. Checked whenever this allocator
+    /// (or a clone) opens a batch or a recorder, and by [`collect_retired`](Self::collect_retired);
+    /// what is still queued when the last clone of the allocator drops is waited for then.
+    pub fn retire(&self, work: InFlight) {
+        self.retired.push(work);
+    }
+
+    /// Releases the retired work that has finished; returns how much still runs.
+    pub fn collect_retired(&self) -> usize {
+        self.retired.collect()
     }
 
     /// A [`Recorder`] into the caller's command buffer `cmd`: uploads, copies, transitions and
@@ -236,6 +261,7 @@ impl ResourceAllocator {
     /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
     ///   (reset or free it): what it recorded refers to resources released at the drop.
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
+        self.retired.collect();
         Recorder::with_tables(self, cmd, Default::default(), false)
     }
 }

@@ -417,6 +417,11 @@ impl ImageView {
         &self.shared.image
     }
 
+    /// A type-erased handle that keeps the view (and its image) alive (recorders hold these).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
+
     /// The subresources it covers.
     pub fn subresource_range(&self) -> vk::ImageSubresourceRange {
         self.shared.range

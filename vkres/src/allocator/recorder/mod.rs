@@ -10,6 +10,7 @@
 
 mod accel;
 mod buffers;
+mod held;
 mod images;
 mod regions;
 
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
 
+pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
 
