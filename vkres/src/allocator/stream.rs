@@ -12,8 +12,8 @@ use crate::error::Result;
 use crate::staging::{Cursor, SetId, StagingMemoryManager};
 
 /// The staging a recorder uses for the work it records now.
-pub(crate) struct StagingStream {
-    staging: StagingMemoryManager,
+pub(crate) struct StagingStream<'a> {
+    staging: &'a StagingMemoryManager,
     /// The set of the work being recorded.
     set: SetId,
     /// Whether `set` was taken (the stream stages nothing more, and releases nothing on drop).
@@ -25,15 +25,15 @@ pub(crate) struct StagingStream {
     cursor: Option<Cursor>,
 }
 
-impl StagingStream {
+impl<'a> StagingStream<'a> {
     /// A stream with a new set of `staging`.
-    pub(crate) fn new(staging: &StagingMemoryManager) -> Self {
-        Self { set: staging.open_set(), taken: false, staging: staging.clone(), staged: 0, cursor: None }
+    pub(crate) fn new(staging: &'a StagingMemoryManager) -> Self {
+        Self { set: staging.open_set(), taken: false, staging, staged: 0, cursor: None }
     }
 
     /// The manager.
-    pub(crate) fn manager(&self) -> &StagingMemoryManager {
-        &self.staging
+    pub(crate) fn manager(&self) -> &'a StagingMemoryManager {
+        self.staging
     }
 
     /// Bytes staged in the current set.
@@ -109,7 +109,7 @@ impl StagingStream {
     }
 }
 
-impl Drop for StagingStream {
+impl Drop for StagingStream<'_> {
     /// Releases a set nobody took: its work finished, or was never submitted.
     fn drop(&mut self) {
         self.cursor = None;

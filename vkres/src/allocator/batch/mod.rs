@@ -527,21 +527,26 @@ impl Drop for Batch<'_> {
         let device = ctx.device();
         // A submitted batch is waited for before anything it uses is released; the pool (and
         // with it the command buffer) and the fence are then unused.
-        let mut waits = Vec::with_capacity(sub.pending.len() + 1);
+        // (No vector of results: a batch's drop allocates nothing.)
+        let (mut idle, mut timed_out) = (true, false);
+        let mut note = |wait: Result<()>| match wait {
+            Ok(()) => {}
+            Err(Error::Timeout { .. }) => timed_out = true,
+            Err(_) => idle = false,
+        };
         if sub.state == State::Submitted {
-            waits.push(sub.wait_fence(sub.fence));
+            note(sub.wait_fence(sub.fence));
         }
         for p in &sub.pending {
-            waits.push(sub.wait_fence(p.fence));
+            note(sub.wait_fence(p.fence));
         }
-        if waits.iter().any(|w| matches!(w, Err(Error::Timeout { .. }))) {
+        if timed_out {
             // Still running (or never to end): nothing it uses may be freed or reused. Leaked.
             rec.stream.take();
             std::mem::forget(std::mem::take(&mut rec.tables));
             std::mem::forget(std::mem::take(&mut rec.lane));
             return;
         }
-        let idle = waits.iter().all(Result::is_ok);
         for p in sub.pending.drain(..) {
             // SAFETY: waited for above: signalled, or the device is lost.
             unsafe {

@@ -142,6 +142,8 @@ impl Recorder<'_> {
             return Ok(());
         }
         self.hold(src.keep_alive());
+        // A direct host write into it would race the copy that reads it.
+        self.tables.touched.insert(src.handle());
         // SAFETY: `src` is live, held until the work has finished, TRANSFER_SRC, and
         // holds the range (checked above).
         unsafe { self.copy_from_raw(src.handle(), src_offset, &dst.as_bytes(), dst_offset, size) };

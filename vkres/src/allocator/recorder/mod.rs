@@ -103,7 +103,7 @@ pub struct Recorder<'a> {
     /// What is tracked while recording (recycled with a batch's pool).
     pub(super) tables: Tables,
     /// The staging of the work being recorded.
-    pub(super) stream: StagingStream,
+    pub(super) stream: StagingStream<'a>,
     /// Acceleration-structure builds recorded at the next round's end (`accel.rs`).
     pub(super) builds: Vec<accel::PendingBuild>,
     /// Structures this recorder builds: a TLAS it builds may refer to them.
@@ -307,7 +307,7 @@ impl<'a> Recorder<'a> {
             self.lane.touch(src);
             self.lane.touch(dst);
         }
-        self.tables.touched.insert(src);
+        // The source is a staging chunk or a buffer whose caller marks it (`copy_buffer`).
         self.tables.touched.insert(dst);
         if self.tables.written.contains(&src) || self.tables.written.contains(&dst) || self.tables.read.contains(&dst) {
             let barrier = vk::MemoryBarrier2::default()
