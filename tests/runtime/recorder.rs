@@ -498,3 +498,37 @@ fn resources_dropped_mid_frame_are_released_after_the_callers_fence() {
     assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new());
     drop(own);
 }
+
+/// Issue 16, item 9: counts, strides and indices of BLAS geometry whose products overflow are
+/// typed errors, never a panic or a wrapped (too small) range.
+#[test]
+fn overflowing_geometry_ranges_are_typed_errors() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
+    let alloc = gpu.alloc();
+    let vertices: vkres::Buffer<[f32; 3]> =
+        alloc.create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(9, usage).name("vertices")).expect("vertices");
+    let transforms: vkres::Buffer<vkres::Transform3x4> = alloc
+        .create_typed_buffer(&BufferDesc::elements::<vkres::Transform3x4>(1, usage).name("transforms"))
+        .expect("transforms");
+    let boxes = alloc.create_buffer(&BufferDesc::new(256, usage).name("boxes")).expect("boxes");
+    let format = vk::Format::R32G32B32_SFLOAT;
+    let descs = [
+        vkres::BlasDesc::new("count")
+            .triangles(vkres::TriangleGeometry::new(&vertices, format).vertex_range(0, u64::MAX)),
+        vkres::BlasDesc::new("stride").triangles(vkres::TriangleGeometry::new(&vertices, format).stride(u64::MAX / 4)),
+        vkres::BlasDesc::new("transform")
+            .triangles(vkres::TriangleGeometry::new(&vertices, format).transform(&transforms, u64::MAX)),
+        vkres::BlasDesc::new("boxes").aabbs(vkres::AabbGeometry::strided(&boxes, 0, 1 << 62, 8)),
+    ];
+    let mut batch = alloc.batch().expect("batch");
+    for desc in &descs {
+        let err = batch.build_blas(desc).expect_err("overflow");
+        assert!(matches!(err, Error::InvalidDescription { .. } | Error::DataTooLarge { .. }), "{}: {err}", desc.name());
+    }
+    assert_eq!(batch.commands(), 0);
+}

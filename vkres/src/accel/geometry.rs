@@ -147,7 +147,8 @@ impl TriangleGeometry {
 
     /// Transforms the vertices by the `index`-th transform of `transforms` before the build.
     pub fn transform(mut self, transforms: &Buffer<Transform3x4>, index: u64) -> Self {
-        self.transform = Some((transforms.as_bytes(), index * size_of::<Transform3x4>() as u64));
+        // Saturated: an index past the buffer is an error when the build checks the range.
+        self.transform = Some((transforms.as_bytes(), index.saturating_mul(size_of::<Transform3x4>() as u64)));
         self
     }
 
@@ -168,7 +169,12 @@ impl TriangleGeometry {
         if stride < vertex_size || stride % smallest_component != 0 {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
-        fits(name, &self.vertices, self.vertex_offset, (self.vertex_count - 1) * stride + vertex_size)?;
+        // Checked: counts and strides are the caller's (an overflow is an error, not a wrap).
+        let span = (self.vertex_count - 1).checked_mul(stride).and_then(|n| n.checked_add(vertex_size));
+        let span =
+            span.ok_or_else(|| invalid(name, format!("{} vertices of stride {stride} overflow", self.vertex_count)))?;
+        fits(name, &self.vertices, self.vertex_offset, span)?;
+        u32::try_from(self.vertex_count - 1).map_err(|_| invalid(name, "more than 2^32 vertices"))?;
         if self.vertex_offset % smallest_component != 0 {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
@@ -176,10 +182,11 @@ impl TriangleGeometry {
         match &self.indices {
             Some((indices, ty)) => {
                 let size = if *ty == vk::IndexType::UINT16 { 2 } else { 4 };
-                fits(name, indices, 0, self.triangles * 3 * size)?;
+                let bytes = self.triangles.checked_mul(3 * size);
+                fits(name, indices, 0, bytes.ok_or_else(|| invalid(name, "the index count overflows"))?)?;
                 build_input(name, indices)?;
             }
-            None if self.triangles * 3 > self.vertex_count => {
+            None if self.triangles.checked_mul(3).is_none_or(|n| n > self.vertex_count) => {
                 return Err(invalid(
                     name,
                     format!("{} triangles need more than {} vertices", self.triangles, self.vertex_count),
@@ -242,7 +249,10 @@ impl AabbGeometry {
                 format!("AABB stride {} / offset {} must be multiples of 8, stride >= 24", self.stride, self.offset),
             ));
         }
-        fits(name, &self.boxes, self.offset, (self.count - 1) * self.stride + size_of::<Aabb>() as u64)?;
+        let span = (self.count - 1).checked_mul(self.stride).and_then(|n| n.checked_add(size_of::<Aabb>() as u64));
+        let span =
+            span.ok_or_else(|| invalid(name, format!("{} boxes of stride {} overflow", self.count, self.stride)))?;
+        fits(name, &self.boxes, self.offset, span)?;
         build_input(name, &self.boxes)?;
         u32::try_from(self.count).map_err(|_| invalid(name, "more than 2^32 boxes"))?;
         Ok(())

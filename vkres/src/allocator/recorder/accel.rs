@@ -280,6 +280,7 @@ impl Recorder<'_> {
         if count == 0 {
             return Err(geometry::invalid(name, "a TLAS needs an instance"));
         }
+        let count32 = u32::try_from(count).map_err(|_| geometry::invalid(name, "more than 2^32 instances"))?;
         // Where the device has host-visible device-local memory (ReBAR, unified memory, lavapipe)
         // the records are written into the instance buffer as they are made: no host copy, no
         // staging, no copy command, no transfer-to-build barrier. Elsewhere VMA picks
@@ -345,7 +346,7 @@ impl Recorder<'_> {
             // The BLASes stay alive through the TLAS's references, which the batch holds.
             self.upload_in(rounds, &buffer, 0, &staged)?;
         }
-        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count as u32 };
+        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count32 };
         Ok((vec![record], referenced))
     }
 
