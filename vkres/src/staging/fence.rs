@@ -118,6 +118,17 @@ impl Fence {
         self.arm().ok_or_else(busy)
     }
 
+    /// Tells the fence that the caller's own submission (not made through vkres) is about to
+    /// signal it: a signalled fence is reset first (never handed to Vulkan signalled), and
+    /// [`RingFences::wait_and_get`](crate::RingFences::wait_and_get) and the
+    /// [`InFlight`](crate::InFlight)s of its generation then wait for that submission before
+    /// the fence is reset or reused. Submit with [`handle`](Self::handle) right after; if the
+    /// submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
+    /// One that a pending vkres submission already signals is [`Error::InvalidDescription`].
+    pub fn prepare_for_own_submission(&self) -> Result<()> {
+        self.arm_for_submission().map(|_| ())
+    }
+
     /// Undoes [`arm`](Self::arm) when the submission failed.
     pub(crate) fn disarm(&self) {
         self.shared.submitted.store(false, Ordering::Release);
