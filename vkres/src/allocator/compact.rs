@@ -80,7 +80,9 @@ impl ResourceAllocator {
                 pool.pool,
                 0,
                 &mut sizes,
-                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+                // No WAIT (an unbounded wait): the submission was waited for, so the results
+                // are available; were they not, NOT_READY is an error.
+                vk::QueryResultFlags::TYPE_64,
             )
         }
         .op("vkGetQueryPoolResults")?;
