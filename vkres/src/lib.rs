@@ -50,6 +50,13 @@
 //! A [`Batch`] holds what it records work on until that work has finished. Safe code cannot
 //! free a device, an allocator or a resource under a live user.
 //!
+//! ## Inside the caller's frame
+//! A [`Recorder`] records the same work into the caller's own command buffer
+//! ([`ResourceAllocator::recorder`]); [`Recorder::finish`] returns an [`InFlight`] that holds the
+//! staging and every resource used until the caller's fence (or timeline value) says the
+//! submission has run. A `Batch` is a recorder on a command buffer of its own. Every wait for
+//! the device is bounded by [`Context::wait_timeout`] ([`Error::Timeout`]).
+//!
 //! ## Errors
 //! Every fallible call returns [`Result`] with [`Error`]: failed Vulkan calls keep their
 //! [`vk::Result`] and operation; bad input names the resource and the numbers that do not fit.
