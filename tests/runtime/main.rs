@@ -22,6 +22,7 @@ mod logging;
 mod manager;
 mod mint_interop;
 mod raytrace_picture;
+mod recorder;
 mod ring_fences;
 mod samplers;
 mod send_sync;

@@ -4,8 +4,8 @@
 //! the first build, after a refit, and after compaction. Plus the typed errors of the builders.
 
 mod derived;
-mod reference;
-mod scene;
+pub mod reference;
+pub mod scene;
 
 use vkres::{
     AabbGeometry, BlasDesc, BufferDesc, ContextOptions, Error, TlasDesc, TlasInstance, Transform3x4, TriangleGeometry,

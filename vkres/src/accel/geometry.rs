@@ -181,6 +181,7 @@ impl TriangleGeometry {
         let span = (self.vertex_count - 1).checked_mul(stride).and_then(|b| b.checked_add(vertex_size));
         let span = span.ok_or_else(|| overflow(name, format!("{} vertices of stride {stride}", self.vertex_count)))?;
         fits(name, &self.vertices, self.vertex_offset, span)?;
+        u32::try_from(self.vertex_count - 1).map_err(|_| overflow(name, "more than 2^32 vertices".to_string()))?;
         if self.vertex_offset % smallest_component != 0 {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
@@ -193,7 +194,7 @@ impl TriangleGeometry {
                 fits(name, indices, 0, bytes)?;
                 build_input(name, indices)?;
             }
-            None if self.triangles.saturating_mul(3) > self.vertex_count => {
+            None if self.triangles.checked_mul(3).is_none_or(|n| n > self.vertex_count) => {
                 return Err(invalid(
                     name,
                     format!("{} triangles need more than {} vertices", self.triangles, self.vertex_count),

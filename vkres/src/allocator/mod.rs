@@ -4,8 +4,14 @@
 mod batch;
 mod compact;
 mod import;
+mod in_flight;
+mod lane;
 mod leaks;
+mod recorder;
 mod recycle;
+mod retire;
+mod stream;
+mod tables;
 mod textures;
 
 use std::sync::Arc;
@@ -13,8 +19,11 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::{Batch, ImageUpload, InFlight, LANE_THRESHOLD, MipSource};
+pub use batch::Batch;
 pub use import::IMPORT_THRESHOLD;
+pub use in_flight::InFlight;
+pub use lane::LANE_THRESHOLD;
+pub use recorder::{Held, ImageRegion, ImageUpload, MipSource, Recorder};
 pub(crate) use textures::record_image;
 
 use crate::Context;
@@ -42,6 +51,8 @@ pub struct ResourceAllocator {
     /// Warns of live allocations when the last clone drops (after `staging`, declared before).
     #[expect(dead_code, reason = "held for its drop")]
     leaks: Arc<leaks::LeakWatch>,
+    /// Work let go of before it finished (`retire.rs`).
+    retired: Arc<retire::RetireQueue>,
 }
 
 impl ResourceAllocator {
@@ -58,6 +69,7 @@ impl ResourceAllocator {
             samplers: SamplerPool::new(&ctx),
             recycler: recycle::Recycler::new(&ctx),
             leaks: leaks::LeakWatch::new(memory.clone()),
+            retired: Arc::default(),
             ctx,
             memory,
             staging,
@@ -225,6 +237,41 @@ impl ResourceAllocator {
 
     /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].
     pub fn batch(&self) -> Result<Batch<'_>> {
+        self.retired.collect();
         Batch::new(self)
+    }
+
+    /// Hands over submitted work its owner no longer keeps: what it holds (resources whose
+    /// handles are gone, staging, a batch's command pool) is released once it has finished,
+    /// without waiting now, as dropping the [`InFlight`] would. Checked whenever this allocator
+    /// (or a clone) opens a batch or a recorder, and by [`collect_retired`](Self::collect_retired);
+    /// what is still queued when the last clone of the allocator drops is waited for then.
+    pub fn retire(&self, work: InFlight) {
+        self.retired.push(work);
+    }
+
+    /// Releases the retired work that has finished; returns how much still runs.
+    pub fn collect_retired(&self) -> usize {
+        self.retired.collect()
+    }
+
+    /// A [`Recorder`] into the caller's command buffer `cmd`: uploads, copies, transitions and
+    /// builds recorded there, their staging and resources held until the fence given to
+    /// [`Recorder::finish`] signals.
+    ///
+    /// # Safety
+    /// - `cmd` must be a primary command buffer of this allocator's device, in the recording
+    ///   state, allocated from a pool of the context's queue family
+    ///   ([`Context::queue_family_index`]), and stay recording until `finish` returns.
+    /// - After [`Recorder::finish`], it must be submitted at most once, to the context's queue
+    ///   (locked with [`Context::lock_queue`]), with the fence given to `finish` and no other
+    ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
+    ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
+    ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
+    ///   (reset or free it): what it recorded refers to resources released at the drop.
+    pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
+        self.retired.collect();
+        Recorder::with_tables(self, cmd, Default::default(), false)
     }
 }

@@ -213,6 +213,39 @@ pub enum Error {
         reason: String,
     },
 
+    /// A wait for the device did not end within the context's bound
+    /// ([`ContextOptions::wait_timeout`](crate::ContextOptions::wait_timeout)): the work it
+    /// waits for hangs, or was never submitted. What the waited-for work holds stays alive
+    /// (leaked rather than freed under the device).
+    #[error("waited {waited:?} for {what} without it signalling")]
+    Timeout {
+        /// What was waited on: the fence or semaphore and whose work it signals.
+        what: String,
+        /// How long.
+        waited: std::time::Duration,
+    },
+
+    /// The device was lost (a GPU fault, a driver reset) while waiting for `what`.
+    #[error("the device was lost while waiting for {what}")]
+    DeviceLost {
+        /// What was waited on.
+        what: String,
+    },
+
+    /// A buffer copy whose source and destination ranges overlap in one buffer
+    /// (VUID-vkCmdCopyBuffer-pRegions-00117).
+    #[error("`{name}`: copying {size} bytes from offset {src_offset} to offset {dst_offset} overlaps")]
+    OverlappingCopy {
+        /// Debug name of the buffer.
+        name: String,
+        /// Source offset in bytes.
+        src_offset: u64,
+        /// Destination offset in bytes.
+        dst_offset: u64,
+        /// Bytes copied.
+        size: u64,
+    },
+
     /// The input breaks a valid-usage rule of the Vulkan specification; vkres refused it
     /// before Vulkan saw it.
     #[error("`{name}`: {detail} ({vuid})")]

@@ -113,10 +113,15 @@ pub(crate) struct ImageShared {
     /// The layout of every subresource after the last finished batch that used the image (a
     /// `vk::ImageLayout`'s raw value).
     layout: AtomicI32,
+    /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
+    owned: bool,
 }
 
 impl Drop for ImageShared {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         // SAFETY: no handle, view or batch refers to the image any more (each holds an Arc);
         // its memory is freed afterwards when `allocation` drops.
         unsafe { self.allocation.context().device().destroy_image(self.handle, None) };
@@ -165,6 +170,41 @@ impl Image {
         self.shared.layout.store(layout.as_raw(), Ordering::Release);
     }
 
+    /// Wraps an image vkres did not create (a swapchain image, another library's image) as a
+    /// borrowed `Image`: recorders and batches use it like any other (its layout tracked from
+    /// `layout`), views can be made of it, and dropping the last handle destroys nothing.
+    /// [`memory`](Self::memory) reports no memory.
+    ///
+    /// # Safety
+    /// `handle` must be an image of `ctx`'s device created as `desc` says (type, format,
+    /// extent, mips, layers, samples, usage: vkres checks its commands against `desc`),
+    /// every subresource in `layout` whenever work recorded with it runs, and stay alive until
+    /// every handle of the wrapper (views, recorders, in-flight work included) is gone.
+    pub unsafe fn from_raw_borrowed(
+        ctx: &Arc<Context>,
+        handle: vk::Image,
+        desc: ImageDesc,
+        layout: vk::ImageLayout,
+    ) -> Image {
+        let allocation = ResourceMemory::none(ctx);
+        let layout = AtomicI32::new(layout.as_raw());
+        Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: false }) }
+    }
+
+    /// Whether vkres created the image (and destroys it); `false` for [`from_raw_borrowed`](Self::from_raw_borrowed).
+    pub fn is_owned(&self) -> bool {
+        self.shared.owned
+    }
+
+    /// Sets the tracked layout of every subresource after the caller's own commands changed
+    /// it (a render pass's final layout, a present transition): work recorded by vkres after
+    /// this call starts from `layout`. Work recorded before it and not finished applies its
+    /// own layout when it finishes, so call this after that work has finished, or after
+    /// recording the caller's commands that follow it.
+    pub fn set_tracked_layout(&self, layout: vk::ImageLayout) {
+        self.set_layout(layout);
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
@@ -179,7 +219,7 @@ impl Image {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
         let allocation = ResourceMemory::none(ctx);
-        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout }) }
+        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout, owned: true }) }
     }
 }
 
@@ -297,7 +337,7 @@ pub(crate) fn create_owned(
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout }) })
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true }) })
 }
 
 /// The `VkImageCreateInfo` of `desc`: optimal tiling, exclusive, initially undefined.
@@ -384,6 +424,11 @@ impl ImageView {
     /// The image it views.
     pub fn image(&self) -> &Image {
         &self.shared.image
+    }
+
+    /// A type-erased handle that keeps the view (and its image) alive (recorders hold these).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
     }
 
     /// The subresources it covers.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Result, VkContext};
+use crate::error::{BatchError, Error, Result, VkContext};
 
 struct FenceShared {
     handle: vk::Fence,
@@ -83,10 +83,19 @@ impl Fence {
         unsafe { self.shared.ctx.device().get_fence_status(self.shared.handle) }.unwrap_or(false)
     }
 
-    /// Waits until it has signalled.
+    /// Waits until it has signalled, at most [`Context::wait_timeout`]: a fence that no
+    /// submission signals (or a hung device) is [`Error::Timeout`](crate::Error::Timeout).
     pub fn wait(&self) -> Result<()> {
+        let handle = self.shared.handle;
+        let generation = self.shared.generation.load(Ordering::Relaxed);
+        let submitted = self.shared.submitted.load(Ordering::Relaxed);
         // SAFETY: the fence is live.
-        unsafe { self.shared.ctx.device().wait_for_fences(&[self.shared.handle], true, u64::MAX) }.op("vkWaitForFences")
+        unsafe {
+            self.shared.ctx.wait_fences(&[handle], || {
+                let by = if submitted { "armed by a vkres submission" } else { "no vkres submission armed it" };
+                format!("vkres::Fence {handle:?} (generation {generation}, {by})")
+            })
+        }
     }
 
     /// Waits for the submission that signals it, if any (vkres's own, or the caller's with the
@@ -112,6 +121,34 @@ impl Fence {
     pub(crate) fn arm(&self) -> Option<u64> {
         let was = self.shared.submitted.swap(true, Ordering::AcqRel);
         (!was).then(|| self.shared.generation.load(Ordering::Acquire))
+    }
+
+    /// Readies it for a submission about to be made and arms it ([`arm`](Self::arm)): a
+    /// signalled fence that no vkres submission arms (created signalled, or its work finished
+    /// and the caller did not reset it) is reset first, since a fence given to a submission
+    /// must be unsignalled (VUID-vkQueueSubmit2-fence-04894); one a pending vkres submission
+    /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
+    pub(crate) fn arm_for_submission(&self) -> Result<u64> {
+        let busy = || Error::Batch(BatchError::FenceBusy);
+        if self.shared.submitted.load(Ordering::Acquire) {
+            return Err(busy());
+        }
+        if self.is_signalled() {
+            // Not armed, so no vkres submission signals it; signalled, so no caller's either.
+            self.wait_and_reset()?;
+        }
+        self.arm().ok_or_else(busy)
+    }
+
+    /// Tells the fence that the caller's own submission (not made through vkres) is about to
+    /// signal it: a signalled fence is reset first (never handed to Vulkan signalled), and
+    /// [`RingFences::wait_and_get`](crate::RingFences::wait_and_get) and the
+    /// [`InFlight`](crate::InFlight)s of its generation then wait for that submission before
+    /// the fence is reset or reused. Submit with [`handle`](Self::handle) right after; if the
+    /// submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
+    /// One that a pending vkres submission already signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
+    pub fn prepare_for_own_submission(&self) -> Result<()> {
+        self.arm_for_submission().map(|_| ())
     }
 
     /// Undoes [`arm`](Self::arm) when the submission failed.

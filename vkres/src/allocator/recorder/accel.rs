@@ -1,19 +1,20 @@
-//! Acceleration-structure builds of a [`Batch`]: recorded when asked for, run when the batch
-//! is submitted (after its transfers), BLASes first in one build command, then TLASes.
+//! Acceleration-structure builds of a [`Recorder`]: recorded when asked for, into the command
+//! buffer when the round closes (after its transfers), BLASes first in one build command, then
+//! TLASes.
 
 use std::sync::Arc;
 
 use ash::vk;
 
-use super::Batch;
+use super::{OneRound, Recorder, Rounds};
 use crate::accel::{Blas, BlasDesc, Geometry, InstanceRecord, Tlas, TlasDesc, geometry};
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 
-/// A build or update recorded into a batch, waiting for the batch's submission.
-pub(super) struct PendingBuild {
+/// A build or update recorded, waiting for the end of the recording (or of the batch's round).
+pub(in crate::allocator) struct PendingBuild {
     dst: AccelerationStructure,
     update: bool,
     geometries: Vec<GeometryRecord>,
@@ -103,16 +104,16 @@ impl GeometryRecord {
 const BOTTOM: vk::AccelerationStructureTypeKHR = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
 const TOP: vk::AccelerationStructureTypeKHR = vk::AccelerationStructureTypeKHR::TOP_LEVEL;
 
-impl Batch<'_> {
-    /// Creates a BLAS for `desc` and records its build, which runs when the batch is submitted,
-    /// after the batch's transfers (so vertex data uploaded by this batch is read). The BLAS can
-    /// be used in a TLAS of this batch at once, and of other batches once this one finished.
+impl Recorder<'_> {
+    /// Creates a BLAS for `desc` and records its build, which runs at the end of the recording
+    /// (of the batch's round), after its transfers (so vertex data uploaded before is read). The
+    /// BLAS can be used in a TLAS of the same recording at once, and of others once this work
+    /// has finished.
     ///
     /// [`Error::MissingFeature`] without acceleration structures; [`Error::InvalidDescription`],
     /// [`Error::ValidUsage`] or [`Error::DataTooLarge`] for geometry that does not fit its buffers or lacks build-input
     /// usage; nothing is created then.
     pub fn build_blas(&mut self, desc: &BlasDesc) -> Result<Blas> {
-        self.check_recording()?;
         self.alloc.context().acceleration_structure_fns("build a BLAS")?;
         let records = self.blas_records(desc)?;
         let flags = desc.options.flags();
@@ -133,7 +134,6 @@ impl Batch<'_> {
     /// primitive counts, new vertex data or transforms). The BLAS must have been built with
     /// [`BlasDesc::allow_update`].
     pub fn update_blas(&mut self, blas: &Blas, desc: &BlasDesc) -> Result<()> {
-        self.check_recording()?;
         self.alloc.context().acceleration_structure_fns("update a BLAS")?;
         self.check_updatable(blas, "BLAS")?;
         let records = self.blas_records(desc)?;
@@ -151,14 +151,18 @@ impl Batch<'_> {
 
     /// Creates a TLAS for `desc`, fills its instance buffer (written in place where it lands in
     /// host-visible device memory, staged elsewhere) and records its build, which runs
-    /// after every BLAS build of this batch. Each instance's BLAS must be built by this batch or
+    /// after every BLAS build recorded here. Each instance's BLAS must be built here or
     /// by one that finished ([`Error::NotReady`] otherwise) and belong to this allocator's device
     /// ([`Error::WrongDevice`]).
     pub fn build_tlas(&mut self, desc: &TlasDesc) -> Result<Tlas> {
-        self.check_recording()?;
+        self.build_tlas_in(&mut OneRound, desc)
+    }
+
+    /// [`build_tlas`](Self::build_tlas) with `rounds` deciding what happens when staging runs out.
+    pub(in crate::allocator) fn build_tlas_in<R: Rounds>(&mut self, rounds: &mut R, desc: &TlasDesc) -> Result<Tlas> {
         self.alloc.context().acceleration_structure_fns("build a TLAS")?;
         let flags = desc.options.flags();
-        let (records, referenced) = self.tlas_records(desc)?;
+        let (records, referenced) = self.tlas_records(rounds, desc)?;
         let sizes = self.build_sizes(TOP, flags, &records)?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
@@ -172,7 +176,16 @@ impl Batch<'_> {
     /// masks, custom indices or BLASes). The TLAS must have been built with
     /// [`TlasDesc::allow_update`]. It keeps the BLASes of its earlier build alive too.
     pub fn update_tlas(&mut self, tlas: &Tlas, desc: &TlasDesc) -> Result<()> {
-        self.check_recording()?;
+        self.update_tlas_in(&mut OneRound, tlas, desc)
+    }
+
+    /// [`update_tlas`](Self::update_tlas) with `rounds` deciding what happens when staging runs out.
+    pub(in crate::allocator) fn update_tlas_in<R: Rounds>(
+        &mut self,
+        rounds: &mut R,
+        tlas: &Tlas,
+        desc: &TlasDesc,
+    ) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a TLAS")?;
         self.check_updatable(tlas, "TLAS")?;
         if *tlas.shape() != [desc.instances.len() as u32] {
@@ -181,7 +194,7 @@ impl Batch<'_> {
                 format!("an update must keep {:?} instances, not {}", tlas.shape(), desc.instances.len()),
             ));
         }
-        let (records, referenced) = self.tlas_records(desc)?;
+        let (records, referenced) = self.tlas_records(rounds, desc)?;
         let sizes = self.build_sizes(TOP, tlas.build_flags(), &records)?;
         // Until the update has run, the structure may still point at the old BLASes.
         let mut references = tlas.references();
@@ -256,13 +269,18 @@ impl Batch<'_> {
 
     /// Checks `desc`'s instances, writes them into a new instance buffer and returns its
     /// record and the BLASes referred to (each once).
-    fn tlas_records(&mut self, desc: &TlasDesc) -> Result<(Vec<GeometryRecord>, Vec<AccelerationStructure>)> {
+    fn tlas_records<R: Rounds>(
+        &mut self,
+        rounds: &mut R,
+        desc: &TlasDesc,
+    ) -> Result<(Vec<GeometryRecord>, Vec<AccelerationStructure>)> {
         let name = desc.name.as_str();
         let ctx = self.alloc.context();
         let count = desc.instances.len();
         if count == 0 {
             return Err(geometry::invalid(name, "a TLAS needs an instance"));
         }
+        let count32 = u32::try_from(count).map_err(|_| geometry::invalid(name, "more than 2^32 instances"))?;
         // Where the device has host-visible device-local memory (ReBAR, unified memory, lavapipe)
         // the records are written into the instance buffer as they are made: no host copy, no
         // staging, no copy command, no transfer-to-build barrier. Elsewhere VMA picks
@@ -326,9 +344,9 @@ impl Batch<'_> {
         drop(mapping);
         if in_place.is_none() {
             // The BLASes stay alive through the TLAS's references, which the batch holds.
-            self.upload(&buffer, 0, &staged)?;
+            self.upload_in(rounds, &buffer, 0, &staged)?;
         }
-        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count as u32 };
+        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count32 };
         Ok((vec![record], referenced))
     }
 
@@ -345,6 +363,8 @@ impl Batch<'_> {
     /// The device address of a buffer a build reads; the batch holds the buffer until it finished.
     fn read_address(&mut self, buffer: &Buffer) -> vk::DeviceAddress {
         self.hold(buffer.keep_alive());
+        // A direct host write into it would race the build that reads it.
+        self.tables.touched.insert(buffer.handle());
         // `check` verified SHADER_DEVICE_ADDRESS usage, so the address exists.
         buffer.device_address().unwrap_or_default()
     }
@@ -373,7 +393,7 @@ impl Batch<'_> {
     /// Records every pending build: BLASes, then TLASes, in groups that each go into one
     /// `vkCmdBuildAccelerationStructuresKHR` (a structure built twice starts a new group), with
     /// one scratch buffer shared by the groups and a barrier before each group.
-    pub(super) fn record_builds(&mut self) -> Result<()> {
+    pub(in crate::allocator) fn record_builds(&mut self) -> Result<()> {
         if self.builds.is_empty() {
             return Ok(());
         }
@@ -493,7 +513,7 @@ impl Batch<'_> {
     }
 }
 
-impl Batch<'_> {
+impl Recorder<'_> {
     /// Records commands of the allocator's own (queries, copies of structures) with `record`;
     /// `writes_structures` when they write acceleration structures (so the closing barrier
     /// covers them). The closure must record only work on objects the batch holds.

@@ -1,4 +1,4 @@
-//! The transfer lane of a [`Batch`]: large whole-buffer uploads copied on the context's
+//! The transfer lane of a [`Batch`](super::Batch): large whole-buffer uploads copied on the context's
 //! transfer queue (a family that only transfers: the copy engines of a discrete GPU), handed to
 //! the main queue's family with queue-family ownership transfers.
 //!
@@ -22,8 +22,8 @@
 
 use ash::vk;
 
-use super::Batch;
-use crate::allocator::recycle::{Recycler, TransferPool};
+use super::recycle::{Recycler, TransferPool, begin_next};
+use crate::Context;
 use crate::error::{Result, VkContext};
 use crate::handle_map::HandleSet;
 use crate::resources::Buffer;
@@ -38,14 +38,14 @@ pub const LANE_THRESHOLD: u64 = 4 << 20;
 /// The lane's state in one batch. Empty (no pool, nothing recorded) until the first upload it
 /// takes; on a context without a transfer queue it stays empty.
 #[derive(Default)]
-pub(super) struct Lane {
+pub(crate) struct Lane {
     pool: TransferPool,
     /// How many of `pool.command_buffers` this batch has begun.
     begun: usize,
     /// The command buffer being recorded; null when none is.
     cmd: vk::CommandBuffer,
-    /// Copies recorded in `cmd` (also counted in the batch's `commands`).
-    pub(super) copies: usize,
+    /// Copies recorded in `cmd` (also counted in the recorder's `commands`).
+    pub(crate) copies: usize,
     /// Buffers the lane wrote and has not handed over: owned by the transfer family.
     owned: HandleSet<vk::Buffer>,
     /// Buffers written on the lane since its last barrier.
@@ -57,37 +57,37 @@ pub(super) struct Lane {
 }
 
 /// What a round sends to the transfer queue: its command buffer and the buffers it hands over.
-pub(super) struct LaneRound {
+pub(crate) struct LaneRound {
     pub cmd: vk::CommandBuffer,
     pub handed: Vec<vk::Buffer>,
 }
 
 impl Lane {
     /// Whether anything is recorded or owned: the batch's last round then has lane work.
-    pub(super) fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.copies > 0 || !self.owned.is_empty()
     }
 
     /// Whether the lane owns `buffer` (a direct host write into it would overtake the copy).
-    pub(super) fn owns(&self, buffer: vk::Buffer) -> bool {
+    pub(crate) fn owns(&self, buffer: vk::Buffer) -> bool {
         self.owned.contains(&buffer)
     }
 
     /// Notes that a main command buffer of the batch uses `buffer`.
-    pub(super) fn touch(&mut self, buffer: vk::Buffer) {
+    pub(crate) fn touch(&mut self, buffer: vk::Buffer) {
         self.main_touched.insert(buffer);
     }
 
     /// Whether the next piece of an upload the lane took goes to the lane too (a round in
     /// between may have handed the buffer over).
-    pub(super) fn continues(&self, buffer: vk::Buffer) -> bool {
+    pub(crate) fn continues(&self, buffer: vk::Buffer) -> bool {
         !self.main_touched.contains(&buffer)
     }
 
     /// Destroys the semaphore of the last round, whose main submission failed after the lane's
     /// had signalled it (a signalled semaphore nobody waits on cannot be reused), once the
     /// transfer queue is idle.
-    pub(super) fn forget_last_semaphore(&mut self, ctx: &crate::Context) {
+    pub(crate) fn forget_last_semaphore(&mut self, ctx: &crate::Context) {
         if let Some(semaphore) = self.semaphores.pop() {
             // SAFETY: the transfer queue is idle (the caller waited): its signal has happened,
             // and no submission waits on it.
@@ -99,7 +99,7 @@ impl Lane {
     ///
     /// # Safety
     /// As [`give_back`](Self::give_back), or the device lost.
-    pub(super) unsafe fn destroy(&mut self, ctx: &crate::Context) {
+    pub(crate) unsafe fn destroy(&mut self, ctx: &crate::Context) {
         let device = ctx.device();
         // SAFETY: by the caller's contract; null handles are no-ops.
         unsafe {
@@ -115,7 +115,7 @@ impl Lane {
     /// # Safety
     /// Nothing the lane submitted may be pending, and every semaphore's waiting submission
     /// must have finished.
-    pub(super) unsafe fn give_back(&mut self, recycler: &Recycler) {
+    pub(crate) unsafe fn give_back(&mut self, recycler: &Recycler) {
         let pool = std::mem::take(&mut self.pool);
         // SAFETY: by the caller's contract.
         unsafe {
@@ -127,102 +127,104 @@ impl Lane {
     }
 }
 
-impl Batch<'_> {
-    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the transfer lane
-    /// (asked before the batch holds `dst`, which ends its being fresh).
-    pub(super) fn lane_takes<T>(&self, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
-        let lane = &self.lane;
-        self.alloc.context().transfer_queue_family_index().is_some()
-            && lane.continues(dst.handle())
-            && (lane.owns(dst.handle())
+impl Lane {
+    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the lane (asked before
+    /// the recorder holds `dst`, which ends its being fresh).
+    pub(crate) fn takes<T>(&self, ctx: &Context, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
+        ctx.transfer_queue_family_index().is_some()
+            && self.continues(dst.handle())
+            && (self.owns(dst.handle())
                 || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.is_fresh()))
     }
 
     /// Records a copy on the lane from `src` into `dst` (which the lane then owns); the first
     /// piece of an upload is ordered after the lane's earlier writes of `dst` (later pieces
     /// write other bytes).
-    pub(super) fn lane_copy(
+    pub(crate) fn copy(
         &mut self,
+        ctx: &Context,
+        recycler: &Recycler,
         src: vk::Buffer,
         dst: vk::Buffer,
         region: vk::BufferCopy,
         first_piece: bool,
     ) -> Result<()> {
-        self.begin_lane()?;
-        let device = self.alloc.context().device();
-        if first_piece && self.lane.written.contains(&dst) {
+        self.begin(ctx, recycler)?;
+        let device = ctx.device();
+        if first_piece && self.written.contains(&dst) {
             let barrier = [lane_barrier()];
             // SAFETY: the lane's command buffer is recording; synchronization2 is enabled.
-            unsafe {
-                device.cmd_pipeline_barrier2(self.lane.cmd, &vk::DependencyInfo::default().memory_barriers(&barrier))
-            };
-            self.lane.written.clear();
+            unsafe { device.cmd_pipeline_barrier2(self.cmd, &vk::DependencyInfo::default().memory_barriers(&barrier)) };
+            self.written.clear();
         }
-        // SAFETY: both buffers are live and held by the batch; the caller checked the region
+        // SAFETY: both buffers are live and held by the recorder; the caller checked the region
         // and the usages (staging TRANSFER_SRC, dst TRANSFER_DST).
-        unsafe { device.cmd_copy_buffer(self.lane.cmd, src, dst, &[region]) };
-        self.lane.written.insert(dst);
-        self.lane.owned.insert(dst);
-        self.lane.copies += 1;
-        self.commands += 1;
+        unsafe { device.cmd_copy_buffer(self.cmd, src, dst, &[region]) };
+        self.written.insert(dst);
+        self.owned.insert(dst);
+        self.copies += 1;
         Ok(())
     }
 
     /// Begins the lane's next command buffer unless one is recording.
-    fn begin_lane(&mut self) -> Result<()> {
-        if self.lane.cmd != vk::CommandBuffer::null() {
+    fn begin(&mut self, ctx: &Context, recycler: &Recycler) -> Result<()> {
+        if self.cmd != vk::CommandBuffer::null() {
             return Ok(());
         }
-        if self.lane.pool.pool == vk::CommandPool::null() {
-            self.lane.pool = self.alloc.recycler.transfer_pool()?;
+        if self.pool.pool == vk::CommandPool::null() {
+            self.pool = recycler.transfer_pool()?;
         }
-        let lane = &mut self.lane;
-        let (pool, allocated) = (lane.pool.pool, &mut lane.pool.command_buffers);
-        lane.cmd = super::begin_next(self.alloc.context(), pool, allocated, &mut lane.begun, "vkres transfer lane")?;
+        let (pool, allocated) = (self.pool.pool, &mut self.pool.command_buffers);
+        self.cmd = begin_next(ctx, pool, allocated, &mut self.begun, "vkres transfer lane")?;
         Ok(())
     }
 
     /// Ends the lane's command buffer for this round: with the release of every buffer it owns
     /// if `hand_over`, else with a barrier that orders its copies before the lane's next round.
-    /// `None` when the lane has nothing to submit.
-    pub(super) fn close_lane(&mut self, hand_over: bool) -> Result<Option<LaneRound>> {
-        if self.lane.copies == 0 && (!hand_over || self.lane.owned.is_empty()) {
+    /// `None` when the lane has nothing to submit. The round's copies are no longer counted
+    /// in [`copies`](Self::copies) (the caller uncounts them from its commands first).
+    pub(crate) fn close(&mut self, ctx: &Context, recycler: &Recycler, hand_over: bool) -> Result<Option<LaneRound>> {
+        if self.copies == 0 && (!hand_over || self.owned.is_empty()) {
             return Ok(None);
         }
-        self.begin_lane()?;
+        self.begin(ctx, recycler)?;
         let handed: Vec<vk::Buffer> = match hand_over {
-            true => self.lane.owned.drain().collect(),
+            true => self.owned.drain().collect(),
             false => Vec::new(),
         };
-        let ctx = self.alloc.context();
         let releases: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, true)).collect();
         let ordering = [lane_barrier()];
         let dependency = vk::DependencyInfo::default().buffer_memory_barriers(&releases).memory_barriers(&ordering);
-        // SAFETY: recording; each released buffer is live, held by the batch and owned by the
-        // transfer family (written there by this batch); the acquire side is recorded by the
-        // main submission that waits for this one.
+        // SAFETY: recording; each released buffer is live, held by the recorder and owned by
+        // the transfer family (written there by this lane); the acquire side is recorded by
+        // the main submission that waits for this one.
         unsafe {
-            ctx.device().cmd_pipeline_barrier2(self.lane.cmd, &dependency);
-            ctx.device().end_command_buffer(self.lane.cmd)
+            ctx.device().cmd_pipeline_barrier2(self.cmd, &dependency);
+            ctx.device().end_command_buffer(self.cmd)
         }
         .op("vkEndCommandBuffer")?;
         for &buffer in &handed {
-            self.lane.main_touched.insert(buffer);
+            self.main_touched.insert(buffer);
         }
-        self.lane.written.clear();
-        self.commands -= self.lane.copies;
-        self.lane.copies = 0;
-        Ok(Some(LaneRound { cmd: std::mem::take(&mut self.lane.cmd), handed }))
+        self.written.clear();
+        self.copies = 0;
+        Ok(Some(LaneRound { cmd: std::mem::take(&mut self.cmd), handed }))
     }
 
     /// Submits a lane round to the transfer queue, signalling `fence` (a round alone) or a new
-    /// semaphore of the batch (a round the main submission waits for), which it returns.
-    pub(super) fn submit_lane(&mut self, round: &LaneRound, fence: Option<vk::Fence>) -> Result<Option<vk::Semaphore>> {
+    /// semaphore of the lane (a round the main submission waits for), which it returns.
+    pub(crate) fn submit(
+        &mut self,
+        ctx: &Context,
+        recycler: &Recycler,
+        round: &LaneRound,
+        fence: Option<vk::Fence>,
+    ) -> Result<Option<vk::Semaphore>> {
         let semaphore = match fence {
             Some(_) => None,
             None => {
-                let semaphore = self.alloc.recycler.semaphore()?;
-                self.lane.semaphores.push(semaphore);
+                let semaphore = recycler.semaphore()?;
+                self.semaphores.push(semaphore);
                 Some(semaphore)
             }
         };
@@ -233,26 +235,10 @@ impl Batch<'_> {
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(round.cmd)];
         let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).signal_semaphore_infos(&signals);
         // SAFETY: the command buffer is executable and of the transfer family; it refers only to
-        // buffers the batch holds; the semaphore is unsignalled with nothing pending, the fence
-        // unsignalled and unused.
-        unsafe { self.alloc.context().submit_transfer(&[submit], fence.unwrap_or_default()) }?;
+        // buffers the recorder holds; the semaphore is unsignalled with nothing pending, the
+        // fence unsignalled and unused.
+        unsafe { ctx.submit_transfer(&[submit], fence.unwrap_or_default()) }?;
         Ok(semaphore)
-    }
-
-    /// A command buffer of the main queue's family with the acquire barriers of `handed`, the
-    /// first of the main submission that waits for the lane's round.
-    pub(super) fn acquire_command(&mut self, handed: &[vk::Buffer]) -> Result<vk::CommandBuffer> {
-        let cmd = self.next_command_buffer()?;
-        let ctx = self.alloc.context();
-        let acquires: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, false)).collect();
-        // SAFETY: recording; each barrier matches a release of the lane round this submission
-        // waits for (same buffer, range and families).
-        unsafe {
-            ctx.device().cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().buffer_memory_barriers(&acquires));
-            ctx.device().end_command_buffer(cmd)
-        }
-        .op("vkEndCommandBuffer")?;
-        Ok(cmd)
     }
 }
 
@@ -269,7 +255,11 @@ fn lane_barrier() -> vk::MemoryBarrier2<'static> {
 /// transfer of all of `buffer` from the transfer queue's family to the main queue's. The
 /// semaphore between the two submissions orders them; the acquire makes the copies visible to
 /// every later command.
-fn ownership_barrier(ctx: &crate::Context, buffer: vk::Buffer, release: bool) -> vk::BufferMemoryBarrier2<'static> {
+pub(crate) fn ownership_barrier(
+    ctx: &crate::Context,
+    buffer: vk::Buffer,
+    release: bool,
+) -> vk::BufferMemoryBarrier2<'static> {
     // A lane exists only on a context with a transfer queue.
     let transfer = ctx.transfer_queue_family_index().unwrap_or_default();
     let barrier = vk::BufferMemoryBarrier2::default()

@@ -1,9 +1,9 @@
-//! Image transfers of a [`Batch`]: uploads of every mip level and layer, mip generation by
+//! Image transfers of a [`Recorder`]: uploads of every mip level and layer, mip generation by
 //! blits, downloads, and layout transitions with synchronization2 barriers.
 
 use ash::vk;
 
-use super::Batch;
+use super::{OneRound, Recorder, Rounds};
 use crate::error::{Error, Result};
 use crate::format::{self, TexelBlock};
 use crate::resources::{Image, format_aspects};
@@ -48,7 +48,7 @@ impl ImageUpload {
 }
 
 /// Whole-image subresource range.
-fn full_range(image: &Image) -> vk::ImageSubresourceRange {
+pub(super) fn full_range(image: &Image) -> vk::ImageSubresourceRange {
     let d = image.desc();
     vk::ImageSubresourceRange {
         aspect_mask: format_aspects(d.format),
@@ -60,42 +60,13 @@ fn full_range(image: &Image) -> vk::ImageSubresourceRange {
 }
 
 /// Any earlier or later access: the scope of barriers around whatever else uses an image.
-const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
+pub(super) const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
     vk::PipelineStageFlags2::ALL_COMMANDS,
     vk::AccessFlags2::from_raw(vk::AccessFlags2::MEMORY_READ.as_raw() | vk::AccessFlags2::MEMORY_WRITE.as_raw()),
 );
 /// Transfer writes (copies and blits into the image).
-const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
+pub(super) const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
     (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
-
-/// Image uploads of one copy each (a level and its layers within a staging chunk, the usual
-/// texture) recorded since the last flush. Their commands go into the command buffer together
-/// when the batch records anything else that could touch an image, or submits: one barrier
-/// command with every image's transition to `TRANSFER_DST_OPTIMAL`, the copies, and one barrier
-/// command with every transition to its final layout, as one writes them by hand, rather than
-/// two barrier commands per image (each a pipeline drain on some drivers; on lavapipe, a flush
-/// of its command stream).
-#[derive(Debug, Default)]
-pub(super) struct PendingUploads {
-    to_dst: Vec<vk::ImageMemoryBarrier2<'static>>,
-    /// Staging buffer, image, region.
-    copies: Vec<(vk::Buffer, vk::Image, vk::BufferImageCopy)>,
-    to_final: Vec<vk::ImageMemoryBarrier2<'static>>,
-}
-
-impl PendingUploads {
-    /// Forgets the uploads, keeping the room.
-    pub(super) fn clear(&mut self) {
-        self.to_dst.clear();
-        self.copies.clear();
-        self.to_final.clear();
-    }
-
-    /// The room of the largest list.
-    pub(super) fn capacity(&self) -> usize {
-        self.to_dst.capacity().max(self.copies.capacity()).max(self.to_final.capacity())
-    }
-}
 
 /// A barrier of every subresource in `range` of `image`.
 fn image_barrier2(
@@ -123,19 +94,19 @@ fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
     vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
 }
 
-impl Batch<'_> {
+impl Recorder<'_> {
     /// The layout `image` will have when the work recorded so far has run.
-    fn current_layout(&self, image: &Image) -> vk::ImageLayout {
+    pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
 
     /// Records that `image` is in `layout` after the work recorded so far.
-    fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
+    pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
         self.tables.layouts.insert(image.handle(), (image.clone(), layout));
     }
 
     /// One image barrier.
-    fn image_barrier(
+    pub(super) fn image_barrier(
         &mut self,
         image: &Image,
         range: vk::ImageSubresourceRange,
@@ -147,24 +118,24 @@ impl Batch<'_> {
         let barriers =
             [image_barrier2(image.handle(), range, (src_stage, src_access), (dst_stage, dst_access), old, new)];
         let dependency = vk::DependencyInfo::default().image_memory_barriers(&barriers);
-        // SAFETY: the command buffer is recording, the image is live and held by the batch,
+        // SAFETY: the command buffer is recording, the image is live and held until the work finished,
         // `old` is the layout the recorded work leaves it in.
         unsafe { self.device().cmd_pipeline_barrier2(self.cmd, &dependency) };
     }
 
     /// Records the pending single-copy image uploads (see [`PendingUploads`]): one barrier
     /// command, the copies, one barrier command. Called before anything else is recorded that
-    /// could touch an image, and before the batch's closing barrier.
-    pub(super) fn flush_image_uploads(&mut self) {
+    /// could touch an image, and before the closing barrier.
+    pub(in crate::allocator) fn flush_image_uploads(&mut self) {
         let pending = &mut self.tables.pending_uploads;
         if pending.copies.is_empty() {
             return;
         }
         let device = self.alloc.context().device();
-        // SAFETY: the command buffer is recording; every image is live and held by the batch,
-        // in UNDEFINED or, after earlier work of the batch, in a layout that the discard
+        // SAFETY: the command buffer is recording; every image is live and held until the work finished,
+        // in UNDEFINED or, after earlier recorded work, in a layout that the discard
         // (UNDEFINED as old layout) may leave; each copy reads staging space written for it
-        // (held by the batch's staging set until its fence) into an image with TRANSFER_DST
+        // (held by the staging set until the work finished) into an image with TRANSFER_DST
         // usage, in TRANSFER_DST_OPTIMAL after the first barrier command.
         unsafe {
             device
@@ -187,7 +158,7 @@ impl Batch<'_> {
     }
 
     /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
-    fn transferable(image: &Image) -> Result<TexelBlock> {
+    pub(super) fn transferable(image: &Image) -> Result<TexelBlock> {
         let d = image.desc();
         let single_aspect = format_aspects(d.format).as_raw().count_ones() == 1;
         match format::texel_block(d.format) {
@@ -196,7 +167,7 @@ impl Batch<'_> {
         }
     }
 
-    fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &'static str) -> Result<()> {
+    pub(super) fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &'static str) -> Result<()> {
         if image.desc().usage.contains(usage) {
             Ok(())
         } else {
@@ -248,7 +219,18 @@ impl Batch<'_> {
     /// ([`Error::ImageDataSize`] names both counts); mip generation on a format without linear
     /// blits is [`Error::MipGenerationUnsupported`].
     pub fn upload_image(&mut self, image: &Image, data: &[u8], upload: &ImageUpload) -> Result<()> {
-        self.check_recording()?;
+        self.upload_image_in(&mut OneRound, image, data, upload)
+    }
+
+    /// [`upload_image`](Self::upload_image) with `rounds` deciding what happens when staging
+    /// runs out.
+    pub(in crate::allocator) fn upload_image_in<R: Rounds>(
+        &mut self,
+        rounds: &mut R,
+        image: &Image,
+        data: &[u8],
+        upload: &ImageUpload,
+    ) -> Result<()> {
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -280,7 +262,7 @@ impl Batch<'_> {
             }
             // Staging first: if it submits what the batch recorded, the pending uploads go with
             // that submission, whose staging they read; this one joins the next.
-            let (staging, offset) = self.stage(data, align)?;
+            let (staging, offset) = self.stage(rounds, data, align)?;
             let region = vk::BufferImageCopy { buffer_offset: offset, ..Self::level_region(image, 0) };
             let handle = image.handle();
             let discard = vk::ImageLayout::UNDEFINED;
@@ -311,11 +293,11 @@ impl Batch<'_> {
         self.hold(image.keep_alive());
         for (region, bytes) in pieces {
             let part = &data[bytes];
-            let (staging, offset) = self.stage(part, align)?;
+            let (staging, offset) = self.stage(rounds, part, align)?;
             let region = vk::BufferImageCopy { buffer_offset: offset, ..region };
             // SAFETY: the staging space holds exactly the bytes the region addresses (sizes
             // checked above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and
-            // both are held by the batch until its fence signals.
+            // both are held until the work has finished.
             unsafe {
                 self.device().cmd_copy_buffer_to_image(
                     self.cmd,
@@ -450,7 +432,6 @@ impl Batch<'_> {
     /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
     /// after everything recorded before (a no-op where it is in `layout` already).
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
-        self.check_recording()?;
         self.flush_image_uploads();
         let old = self.current_layout(image);
         if old == layout {
@@ -465,10 +446,9 @@ impl Batch<'_> {
     }
 
     /// Records a copy of every mip level and layer of `image` into host memory, readable
-    /// through the returned [`Download`] once the batch has finished; the image keeps its
+    /// through the returned [`Download`] once the work has finished; the image keeps its
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
-        self.check_recording()?;
         self.flush_image_uploads();
         let d = image.desc();
         let block = Self::transferable(image)?;
@@ -502,7 +482,7 @@ impl Batch<'_> {
             vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
             layout,
         );
-        // The host reads the readback buffer after the batch's closing barrier.
+        // The host reads the readback buffer after the closing barrier.
         self.commands += 1;
         self.hold(image.keep_alive());
         self.hold(readback.keep_alive());
