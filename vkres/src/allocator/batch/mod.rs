@@ -432,6 +432,10 @@ impl Submitter<'_> {
 
     /// [`close_and_submit`](Self::close_and_submit), which marks the batch failed on an error.
     fn try_close_and_submit(&mut self, rec: &mut Recorder<'_>, fence: vk::Fence, last: bool) -> Result<bool> {
+        // Recorded first, so that a failure here (the scratch buffer of the builds) leaves
+        // nothing submitted; `close` finds them recorded.
+        rec.flush_image_uploads();
+        rec.record_builds()?;
         let ctx = self.alloc.context();
         let recycler = &self.alloc.recycler;
         let main_work = rec.commands > rec.lane.copies;
