@@ -18,10 +18,13 @@ mod views;
 
 use crate::support::{Gpu, list};
 
+/// A case's call: `Ok` if it failed as expected, else why not.
+pub type Run = Box<dyn Fn(&Gpu) -> Result<(), String>>;
+
 /// One bad input: `run` makes the call and says whether it failed as expected.
 pub struct Case {
     pub name: &'static str,
-    pub run: Box<dyn Fn(&Gpu) -> Result<(), String>>,
+    pub run: Run,
 }
 
 /// `case!("name", |gpu| expression => Pattern)`: the expression (a `Result`) must be an `Err`
@@ -33,6 +36,7 @@ macro_rules! case {
             run: Box::new(move |$gpu: &$crate::support::Gpu| {
                 let _ = $gpu; // not every case needs the context
                 // A closure of its own, so that `?` in the body returns the body's error.
+                #[allow(clippy::redundant_closure_call)]
                 let result = (|| $body)().map(drop);
                 match result {
                     Err($pat) $(if $guard)? => Ok(()),
