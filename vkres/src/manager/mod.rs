@@ -6,7 +6,7 @@
 //! use vkres::manager::{BufferType, ResourceManager, ResourceType};
 //! use vkres::{Context, ContextOptions, ResourceAllocator, vk};
 //!
-//! # fn main() -> vkres::Result<()> {
+//! # fn main() -> vkres::manager::Result<()> {
 //! let ctx = Context::new(ContextOptions::new())?;
 //! let alloc = ResourceAllocator::new(&ctx)?;
 //! let manager = ResourceManager::new(&alloc)?;
