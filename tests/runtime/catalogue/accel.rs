@@ -3,7 +3,7 @@
 //! structures every case is `MissingFeature` instead (also checked: never accepted).
 
 use vkres::{
-    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, TlasDesc, TlasInstance, Transform3x4,
+    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, TlasDesc, TlasInstance, Transform3x4,
     TriangleGeometry, vk,
 };
 
@@ -37,6 +37,31 @@ fn built(gpu: &Gpu, flags: fn(BlasDesc) -> BlasDesc) -> vkres::Result<Blas> {
     let blas = batch.build_blas(&flags(BlasDesc::new("built").triangles(triangle(gpu))))?;
     batch.submit_and_wait()?;
     Ok(blas)
+}
+
+/// Indices past the last of 3 vertices.
+const BAD_INDICES: [u32; 3] = [0, 1, 3];
+
+/// A derived BLAS whose index data (a constant the macro sees) addresses a vertex past the end.
+#[derive(GpuResources)]
+struct IndexedPastTheEnd {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = BAD_INDICES))]
+    indices: Buffer<u32>,
+}
+
+/// The same with the indices an input.
+#[derive(GpuResources)]
+struct IndexedByInput {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = input))]
+    indices: Buffer<u16>,
 }
 
 pub fn cases() -> Vec<Case> {
@@ -77,6 +102,18 @@ pub fn cases() -> Vec<Case> {
             => Error::DataTooLarge { .. } | Error::MissingFeature { .. }),
         case!("BLAS of u64::MAX vertices", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, u64::MAX)))
             => Error::Overflow { .. } | Error::MissingFeature { .. }),
+        case!("BLAS index past the last vertex", |gpu| {
+            let indices = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<u32>(3, INPUT), &BAD_INDICES)?;
+            build(gpu, &BlasDesc::new("indexed").triangles(triangle(gpu).indices_with_data(&indices, &BAD_INDICES)))
+        } => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+            | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (constant)", |gpu| IndexedPastTheEnd::create(gpu.alloc())
+            => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+                | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (input)", |gpu| IndexedByInput::create(
+            gpu.alloc(), IndexedByInputInputs { indices: &[0u16, 2, 7] })
+            => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+                | Error::MissingFeature { .. }),
         case!("BLAS of no vertices", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, 0)))
             => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
         case!("BLAS vertex stride 2", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).stride(2)))

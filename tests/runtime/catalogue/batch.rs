@@ -133,6 +133,16 @@ pub fn cases() -> Vec<Case> {
             => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-srcQueueFamilyIndex-04065", .. }),
         case!("transition to stencil attachment on a colour format", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::STENCIL_ATTACHMENT_OPTIMAL)
             => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-srcQueueFamilyIndex-04068", .. }),
+        case!("transition to depth-stencil read-only on a sampled colour image", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::DEPTH_STENCIL_READ_ONLY_OPTIMAL)
+            => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01210", .. }),
+        case!("transition to depth read-only, stencil attachment", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::DEPTH_READ_ONLY_STENCIL_ATTACHMENT_OPTIMAL)
+            => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01658", .. }),
+        case!("transition to depth attachment, stencil read-only", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::DEPTH_ATTACHMENT_STENCIL_READ_ONLY_OPTIMAL)
+            => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01659", .. }),
+        case!("transition to depth attachment on a sampled colour image", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::DEPTH_ATTACHMENT_OPTIMAL)
+            => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-srcQueueFamilyIndex-04066", .. }),
+        case!("transition to stencil read-only on a colour format", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::STENCIL_READ_ONLY_OPTIMAL)
+            => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-srcQueueFamilyIndex-04067", .. }),
         case!("transition to shader-readable without SAMPLED", |gpu| transition(gpu, vk::ImageUsageFlags::STORAGE, vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
             => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01211", .. }),
         case!("transition to transfer source without the usage", |gpu| transition(gpu, vk::ImageUsageFlags::SAMPLED, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)

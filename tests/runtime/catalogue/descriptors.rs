@@ -55,6 +55,14 @@ pub fn cases() -> Vec<Case> {
             => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00325", .. }),
         case!("image view as a uniform buffer", |gpu| image_as(gpu, I::SAMPLED, DescriptorKind::UniformBuffer, L::SHADER_READ_ONLY_OPTIMAL)
             => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00324", .. }),
+        case!("a depth-stencil view with both aspects", |gpu| {
+            let usage = I::SAMPLED | I::DEPTH_STENCIL_ATTACHMENT;
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::D32_SFLOAT_S8_UINT, 4, 4, usage))?;
+            let both = vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL;
+            let view = gpu.alloc().create_image_view(&image, &ImageViewDesc { aspect: Some(both), ..Default::default() })?;
+            let layout = L::DEPTH_STENCIL_READ_ONLY_OPTIMAL;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).image(0, DescriptorKind::SampledImage, &view, layout))
+        } => Error::ValidUsage { vuid: "VUID-VkDescriptorImageInfo-imageView-01976", .. }),
         case!("texture in TRANSFER_DST_OPTIMAL", |gpu| {
             let texture = gpu.alloc().create_texture(&ImageDesc::new_2d(RGBA, 4, 4, I::SAMPLED), &SamplerDesc::linear())?;
             written(DescriptorWrites::new(vk::DescriptorSet::null()).texture(0, &texture, L::TRANSFER_DST_OPTIMAL))

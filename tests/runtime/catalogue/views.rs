@@ -93,6 +93,12 @@ pub fn cases() -> Vec<Case> {
             let image = gpu.alloc().create_image(&desc).expect("mutable");
             gpu.alloc().create_image_view(&image, &ImageViewDesc { format: Some(vk::Format::D32_SFLOAT), ..Default::default() })
         } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-image-01761", .. }),
+        case!("an sRGB storage view of a MUTABLE_FORMAT storage image", |gpu| {
+            let mut desc = ImageDesc::new_2d(RGBA, 8, 8, vk::ImageUsageFlags::STORAGE);
+            desc.flags = vk::ImageCreateFlags::MUTABLE_FORMAT;
+            let image = gpu.alloc().create_image(&desc).expect("mutable");
+            gpu.alloc().create_image_view(&image, &ImageViewDesc { format: Some(vk::Format::R8G8B8A8_SRGB), ..Default::default() })
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-usage-02275", .. }),
         case!("depth aspect of a colour image", |gpu| gpu.alloc().create_image_view(&image(gpu, 1),
             &ImageViewDesc { aspect: Some(vk::ImageAspectFlags::DEPTH), ..Default::default() })
             => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-subresourceRange-09594", .. }),

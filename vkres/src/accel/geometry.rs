@@ -71,14 +71,22 @@ impl Default for Transform3x4 {
 pub trait IndexElement: Pod + sealed::Sealed {
     /// The Vulkan index type.
     const INDEX_TYPE: vk::IndexType;
+    /// The index as a `u64`.
+    fn to_u64(self) -> u64;
 }
 
 impl IndexElement for u16 {
     const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT16;
+    fn to_u64(self) -> u64 {
+        u64::from(self)
+    }
 }
 
 impl IndexElement for u32 {
     const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT32;
+    fn to_u64(self) -> u64 {
+        u64::from(self)
+    }
 }
 
 mod sealed {
@@ -101,6 +109,8 @@ pub struct TriangleGeometry {
     pub(crate) vertex_stride: u64,
     pub(crate) vertex_count: u64,
     pub(crate) indices: Option<(Buffer, vk::IndexType)>,
+    /// The largest index of the triangles, where the index data is known on the host.
+    pub(crate) max_index: Option<u64>,
     pub(crate) triangles: u64,
     pub(crate) transform: Option<(Buffer, u64)>,
     pub(crate) flags: vk::GeometryFlagsKHR,
@@ -119,6 +129,7 @@ impl TriangleGeometry {
             vertex_stride: size_of::<V>() as u64,
             vertex_count: count,
             indices: None,
+            max_index: None,
             triangles: count / 3,
             transform: None,
             flags: vk::GeometryFlagsKHR::OPAQUE,
@@ -145,7 +156,18 @@ impl TriangleGeometry {
     pub fn indices<I: IndexElement>(mut self, indices: &Buffer<I>) -> Self {
         self.triangles = indices.len() / 3;
         self.indices = Some((indices.as_bytes(), I::INDEX_TYPE));
+        self.max_index = None;
         self
+    }
+
+    /// As [`indices`](Self::indices), where `data` is what was uploaded at the start of
+    /// `indices`: the build then checks that every index of the triangles addresses a vertex
+    /// of the geometry (an index past the last vertex is undefined behaviour in the build).
+    pub fn indices_with_data<I: IndexElement>(self, indices: &Buffer<I>, data: &[I]) -> Self {
+        let mut geometry = self.indices(indices);
+        let used = usize::try_from(geometry.triangles.saturating_mul(3)).unwrap_or(usize::MAX).min(data.len());
+        geometry.max_index = data[..used].iter().map(|i| i.to_u64()).max();
+        geometry
     }
 
     /// Transforms the vertices by the `index`-th transform of `transforms` before the build.
@@ -188,6 +210,18 @@ impl TriangleGeometry {
         build_input(name, &self.vertices)?;
         match &self.indices {
             Some((indices, ty)) => {
+                // The spec's rule on maxVertex (`vertex_count - 1` here): no index addresses a
+                // vertex past it. Checked where the index data is known on the host.
+                if let Some(max) = self.max_index.filter(|max| *max >= self.vertex_count) {
+                    return Err(Error::ValidUsage {
+                        name: name.into(),
+                        vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex",
+                        detail: format!(
+                            "index {max} addresses a vertex past the last of {} vertices",
+                            self.vertex_count
+                        ),
+                    });
+                }
                 let size = if *ty == vk::IndexType::UINT16 { 2 } else { 4 };
                 let bytes = self.triangles.checked_mul(3 * size);
                 let bytes = bytes.ok_or_else(|| overflow(name, format!("{} triangles of indices", self.triangles)))?;

@@ -1,6 +1,6 @@
 //! Why shader code is not valid SPIR-V.
 
-/// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`]).
+/// Why shader code is not valid SPIR-V (see [`Error::InvalidSpirv`](super::Error::InvalidSpirv)).
 ///
 /// `Send + Sync`: plain data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,7 @@
 //! use vkres::manager::{BufferType, ResourceManager, ResourceType};
 //! use vkres::{Context, ContextOptions, ResourceAllocator, vk};
 //!
-//! # fn main() -> vkres::Result<()> {
+//! # fn main() -> vkres::manager::Result<()> {
 //! let ctx = Context::new(ContextOptions::new())?;
 //! let alloc = ResourceAllocator::new(&ctx)?;
 //! let manager = ResourceManager::new(&alloc)?;
@@ -263,7 +263,7 @@ impl ResourceManager {
         &self.materials
     }
 
-    /// The bindless descriptor arrays, or [`Error::MissingFeature`] where the device lacks
+    /// The bindless descriptor arrays, or [`crate::Error::MissingFeature`] where the device lacks
     /// descriptor indexing (or the manager was configured without them).
     pub fn bindless(&self) -> Result<&BindlessSet> {
         self.bindless.as_ref().ok_or(
@@ -499,7 +499,7 @@ impl ResourceManager {
     /// Writes each `(handle, byte offset, data)` into its buffer, all in one batch: one
     /// submission and one wait. Every handle is checked first (stale:
     /// [`Error::StaleHandle`], not a buffer: [`Error::WrongResourceKind`], past the end:
-    /// [`Error::DataTooLarge`]), and nothing is submitted when one fails.
+    /// [`crate::Error::DataTooLarge`]), and nothing is submitted when one fails.
     pub fn update_buffers(&self, updates: &[(ResourceHandle, u64, &[u8])]) -> Result<()> {
         let buffers = updates.iter().map(|(h, _, _)| self.buffer(*h)).collect::<Result<Vec<_>>>()?;
         let mut batch = self.alloc.batch()?;
