@@ -5,8 +5,8 @@
 mod support;
 
 mod accel;
-mod bad_input;
 mod buffers;
+mod catalogue;
 mod context;
 mod derive;
 mod derive_descriptors;
@@ -23,6 +23,8 @@ mod manager;
 mod memory;
 mod mint_interop;
 mod raytrace_picture;
+mod recorder;
+mod ring_fences;
 mod samplers;
 mod send_sync;
 mod shaders;

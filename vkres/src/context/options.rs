@@ -73,6 +73,7 @@ pub struct ContextOptions {
     pub(crate) ray_tracing: bool,
     pub(crate) transfer_queue: bool,
     pub(crate) device: DeviceSelector,
+    pub(crate) wait_timeout: std::time::Duration,
 }
 
 impl Default for ContextOptions {
@@ -86,6 +87,7 @@ impl Default for ContextOptions {
             ray_tracing: true,
             transfer_queue: false,
             device: DeviceSelector::Auto,
+            wait_timeout: super::wait::DEFAULT_WAIT_TIMEOUT,
         }
     }
 }
@@ -150,6 +152,16 @@ impl ContextOptions {
     /// graphics queue, 256 MiB about the same (docs/BENCHMARKS.md).
     pub fn transfer_queue(mut self, on: bool) -> Self {
         self.transfer_queue = on;
+        self
+    }
+
+    /// The longest vkres waits for a fence or a semaphore before it gives up with
+    /// [`Error::Timeout`](crate::Error::Timeout) (default 60 s; see
+    /// [`Context::set_wait_timeout`](crate::Context::set_wait_timeout)). Every wait vkres makes
+    /// has this bound: a hung device or work that is never submitted is an error, not a thread
+    /// blocked forever.
+    pub fn wait_timeout(mut self, bound: std::time::Duration) -> Self {
+        self.wait_timeout = bound;
         self
     }
 

@@ -7,8 +7,7 @@ use std::sync::atomic::Ordering;
 
 use ash::vk;
 
-use super::{BufferType, Entry, ResourceHandle, ResourceManager};
-use crate::error::{Error, Result};
+use super::{BufferType, Entry, Error, ResourceHandle, ResourceManager, Result};
 use crate::resources::{Buffer, BufferDesc, Texture};
 use crate::{ImageUpload, MappingType, MipSource, Sampler};
 
@@ -177,7 +176,7 @@ impl ResourceManager {
         let slot = table.get_mut(handle).ok_or_else(|| Error::StaleHandle { handle: handle.to_string() })?;
         match slot {
             // Another thread restored it first (or it was replaced): use what is there.
-            Entry::Evicted(e) if Arc::ptr_eq(e, evicted) => {}
+            Entry::Evicted(e) if Arc::ptr_eq(&*e, evicted) => {}
             other => return Ok(other.clone()),
         }
         if let Some(set) = &self.bindless {
