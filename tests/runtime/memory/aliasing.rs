@@ -130,7 +130,8 @@ fn resources_that_do_not_fit_are_typed_errors_and_leave_nothing() {
     let live = alloc.memory_allocator().live_allocations();
     let err = alloc.create_aliased_buffer(&small, &buffer_desc()).expect_err("too large");
     assert!(
-        matches!(&err, Error::InvalidDescription { name, reason } if name == "transient buffer" && reason.contains("`small`")),
+        matches!(&err, Error::ValidUsage { name, vuid: "VUID-vkBindBufferMemory-size-01037", detail }
+            if name == "transient buffer" && detail.contains("`small`")),
         "{err:?}"
     );
     let pooled = buffer_desc().dedicated(true);

@@ -100,7 +100,10 @@ fn hostile_pool_descriptions_are_typed_errors() {
         }
         other => panic!("{desc:?}: expected InvalidDescription, got {other:?}"),
     };
-    invalid(PoolDesc::new("no such type", PoolMemory::Index(caps.memory_properties.memory_type_count)));
+    assert!(matches!(
+        vma.create_pool(&PoolDesc::new("no such type", PoolMemory::Index(caps.memory_properties.memory_type_count))),
+        Err(Error::ValidUsage { vuid: "VUID-vkAllocateMemory-pAllocateInfo-01714", .. })
+    ));
     invalid(PoolDesc::new("min above max", any).blocks(3, 2));
     invalid(PoolDesc::new("linear of two", any).linear(true).blocks(0, 2));
     let none = vk::BufferUsageFlags::empty();

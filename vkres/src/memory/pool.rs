@@ -180,10 +180,11 @@ unsafe impl Sync for ExportChain {}
 pub(crate) fn check(desc: &PoolDesc, memory_type: u32, props: &vk::PhysicalDeviceMemoryProperties) -> Result<()> {
     let invalid = |reason: String| Error::InvalidDescription { name: desc.name.clone(), reason };
     if memory_type >= props.memory_type_count {
-        return Err(invalid(format!(
-            "memory type {memory_type} does not exist (the device has {})",
-            props.memory_type_count
-        )));
+        return Err(Error::ValidUsage {
+            name: desc.name.clone(),
+            vuid: "VUID-vkAllocateMemory-pAllocateInfo-01714",
+            detail: format!("memory type {memory_type} does not exist (the device has {})", props.memory_type_count),
+        });
     }
     let heap = props.memory_heaps[props.memory_types[memory_type as usize].heap_index as usize];
     if desc.block_size > heap.size {

@@ -109,15 +109,19 @@ impl TransientMemory {
         self.inner.bound.load(Ordering::Relaxed)
     }
 
-    /// Checks that an object with `reqs` fits at offset 0.
-    fn check_fits(&self, name: &str, reqs: &vk::MemoryRequirements) -> Result<()> {
-        let fits = reqs.size <= self.inner.size && reqs.memory_type_bits & (1 << self.inner.memory_type) != 0;
-        if fits {
-            return Ok(());
-        }
-        Err(Error::InvalidDescription {
+    /// Checks that an object with `reqs` fits at offset 0 (`buffer`: a buffer, else an image).
+    fn check_fits(&self, name: &str, reqs: &vk::MemoryRequirements, buffer: bool) -> Result<()> {
+        let vuid = match (reqs.size <= self.inner.size, reqs.memory_type_bits & (1 << self.inner.memory_type) != 0) {
+            (true, true) => return Ok(()),
+            (false, _) if buffer => "VUID-vkBindBufferMemory-size-01037",
+            (false, _) => "VUID-vkBindImageMemory-size-01049",
+            (true, false) if buffer => "VUID-vkBindBufferMemory-memory-01035",
+            (true, false) => "VUID-vkBindImageMemory-memory-01047",
+        };
+        Err(Error::ValidUsage {
             name: name.to_owned(),
-            reason: format!(
+            vuid,
+            detail: format!(
                 "it needs {} bytes in memory types {:#b}; transient memory `{}` has {} bytes of type {}",
                 reqs.size, reqs.memory_type_bits, self.inner.name, self.inner.size, self.inner.memory_type
             ),
@@ -162,8 +166,9 @@ impl MemoryAllocator for TransientMemory {
         // SAFETY: the buffer is live.
         let reqs = unsafe { device.get_buffer_memory_requirements(buffer) };
         // SAFETY: the buffer is live, unbound, and fits at offset 0 (checked first).
-        let bound =
-            self.check_fits(request.name, &reqs).and_then(|()| unsafe { self.inner.allocation.bind_buffer(buffer, 0) });
+        let bound = self
+            .check_fits(request.name, &reqs, true)
+            .and_then(|()| unsafe { self.inner.allocation.bind_buffer(buffer, 0) });
         match bound {
             Ok(()) => Ok((buffer, self.alias(request))),
             Err(e) => {
@@ -187,8 +192,9 @@ impl MemoryAllocator for TransientMemory {
         // SAFETY: the image is live.
         let reqs = unsafe { device.get_image_memory_requirements(image) };
         // SAFETY: the image is live, unbound, and fits at offset 0 (checked first).
-        let bound =
-            self.check_fits(request.name, &reqs).and_then(|()| unsafe { self.inner.allocation.bind_image(image, 0) });
+        let bound = self
+            .check_fits(request.name, &reqs, false)
+            .and_then(|()| unsafe { self.inner.allocation.bind_image(image, 0) });
         match bound {
             Ok(()) => Ok((image, self.alias(request))),
             Err(e) => {

@@ -371,10 +371,17 @@ impl VmaAllocator {
             }
             let bits = self.memory_type_bits(target);
             if bits & (1 << p.memory_type) == 0 {
-                return Err(invalid(format!(
-                    "pool `{}` is of memory type {}, which this resource cannot use (types {bits:#b})",
-                    p.name, p.memory_type
-                )));
+                return Err(Error::ValidUsage {
+                    name: request.name.to_owned(),
+                    vuid: match target {
+                        Target::Buffer(_) => "VUID-vkBindBufferMemory-memory-01035",
+                        Target::Image(_) => "VUID-vkBindImageMemory-memory-01047",
+                    },
+                    detail: format!(
+                        "pool `{}` is of memory type {}, which this resource cannot use (types {bits:#b})",
+                        p.name, p.memory_type
+                    ),
+                });
             }
             return Ok(Some(p.clone()));
         }
