@@ -18,7 +18,7 @@ fn main() -> vkres::Result<()> {
     let ctx = common::context("resource_manager", false)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let caps = ctx.capabilities();
-    println!("device: {} (descriptor indexing: {})", caps.device_name, caps.descriptor_indexing);
+    println!("device: {} (descriptor indexing: {})", caps.device_name, caps.enabled.descriptor_indexing);
     let resource_manager = ResourceManager::new(&alloc)?;
 
     // Create buffer resources.

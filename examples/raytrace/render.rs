@@ -36,13 +36,13 @@ impl Tracer {
     /// says why nothing can trace.
     pub fn choose(caps: &DeviceCapabilities, wanted: Option<Tracer>) -> Result<Tracer, String> {
         let has = |t: Tracer| match t {
-            Tracer::RayQuery => caps.ray_query,
-            Tracer::Pipeline => caps.ray_tracing_pipeline,
+            Tracer::RayQuery => caps.enabled.ray_query,
+            Tracer::Pipeline => caps.enabled.ray_tracing_pipeline,
         };
         match wanted {
             Some(t) if has(t) => Ok(t),
             Some(t) => Err(format!("{} lacks what {t:?} needs ({})", caps.device_name, t.extension())),
-            None if !caps.acceleration_structure => {
+            None if !caps.enabled.acceleration_structure => {
                 Err(format!("{} has no VK_KHR_acceleration_structure", caps.device_name))
             }
             None => [Tracer::RayQuery, Tracer::Pipeline].into_iter().find(|&t| has(t)).ok_or_else(|| {

@@ -23,12 +23,12 @@ fn context_reports_what_it_enabled() {
     );
     println!(
         "acceleration structures: {}, ray query: {}, ray-tracing pipeline: {}",
-        caps.acceleration_structure, caps.ray_query, caps.ray_tracing_pipeline
+        caps.enabled.acceleration_structure, caps.enabled.ray_query, caps.enabled.ray_tracing_pipeline
     );
     assert!(!caps.device_name.is_empty());
     assert!(caps.api_version >= vk::API_VERSION_1_3);
     assert!(caps.buffer_device_address && caps.synchronization2);
-    if caps.acceleration_structure {
+    if caps.enabled.acceleration_structure {
         assert!(caps.min_acceleration_structure_scratch_offset_alignment.is_power_of_two());
     }
     assert_eq!(gpu.ctx().submission_count(), 0);
@@ -38,7 +38,7 @@ fn context_reports_what_it_enabled() {
 fn ray_tracing_off_gives_missing_feature() {
     let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));
     let caps = gpu.ctx().capabilities();
-    assert!(!caps.acceleration_structure && !caps.ray_query && !caps.ray_tracing_pipeline);
+    assert!(!caps.enabled.acceleration_structure && !caps.enabled.ray_query && !caps.enabled.ray_tracing_pipeline);
     let err = gpu
         .alloc()
         .create_acceleration_structure(vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL, 4096, "blas")
@@ -196,7 +196,7 @@ fn bring_your_own_device() {
             message_log: Some(log.clone()),
         };
         let ctx = Context::from_raw(raw, Ownership::Borrowed).expect("context from raw");
-        assert!(!ctx.capabilities().acceleration_structure, "not enabled by the creator");
+        assert!(!ctx.capabilities().enabled.acceleration_structure, "not enabled by the creator");
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let data: Vec<u32> = (0..1000).collect();
         let desc = BufferDesc::elements::<u32>(1000, vk::BufferUsageFlags::STORAGE_BUFFER).name("byo");
@@ -254,4 +254,67 @@ fn leak_report_counts_named_and_unnamed_allocations() {
     assert_eq!(memory.live_allocation_names(), ["named one"]);
     drop(named);
     assert_eq!((memory.live_allocations(), memory.live_allocation_names().len()), (0, 0));
+}
+
+/// `Context::from_raw` with `Ownership::Owned` owns what it is given from the call on: when it
+/// fails (here: a queue family the device does not have) it destroys the device and the
+/// instance, and the layer, listening from the instance's creation, reports no device left alive.
+#[test]
+fn owned_raw_device_is_destroyed_when_from_raw_fails() {
+    let log = MessageLog::new(true);
+    // SAFETY: as in `bring_your_own_device`; the instance's messenger is chained into its
+    // create-info, so it covers vkDestroyInstance and needs no destruction of its own. After
+    // `from_raw` (which owns them) nothing here touches the device or the instance again.
+    let err = unsafe {
+        let entry = vkres::ash::Entry::load().expect("loader");
+        let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+        let layers = [c"VK_LAYER_KHRONOS_validation".as_ptr()];
+        let extensions = [vkres::ash::ext::debug_utils::NAME.as_ptr()];
+        let mut messenger = log.messenger_create_info();
+        let instance = entry
+            .create_instance(
+                &vk::InstanceCreateInfo::default()
+                    .application_info(&app)
+                    .enabled_layer_names(&layers)
+                    .enabled_extension_names(&extensions)
+                    .push_next(&mut messenger),
+                None,
+            )
+            .expect("instance");
+        let physical_device = instance
+            .enumerate_physical_devices()
+            .expect("devices")
+            .into_iter()
+            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
+            .expect("a Vulkan 1.3 device");
+        let families = instance.get_physical_device_queue_family_properties(physical_device);
+        let family = families.iter().position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE)).expect("compute");
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
+        let priorities = [1.0];
+        let queues =
+            [vk::DeviceQueueCreateInfo::default().queue_family_index(family as u32).queue_priorities(&priorities)];
+        let device = instance
+            .create_device(
+                physical_device,
+                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
+                None,
+            )
+            .expect("device");
+        let raw = RawDevice {
+            entry,
+            instance,
+            physical_device,
+            device,
+            queue_family_index: families.len() as u32, // one past the last family
+            transfer_queue: None,
+            queue_index: 0,
+            enabled: EnabledFeatures::default(),
+            message_log: Some(log.clone()),
+        };
+        Context::from_raw(raw, Ownership::Owned).expect_err("no such queue family")
+    };
+    assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
+    let messages = log.take();
+    assert!(messages.is_empty(), "validation reported:\n{}", list(&messages));
 }

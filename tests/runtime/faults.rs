@@ -120,7 +120,7 @@ fn batch_of_three(alloc: &ResourceAllocator, data: &Data) -> vkres::Result<(Ever
 /// Runs `make` once unarmed (to count the fault points `count` reports), then once per fault
 /// point with `arm(k)` making the `k`-th fail: each run must return the injected error and
 /// leave no allocation and no holder of the context behind. Returns the number of points.
-fn sweep<T>(
+pub fn sweep<T>(
     gpu: &Gpu,
     alloc: &ResourceAllocator,
     arm: impl Fn(u64),

@@ -14,9 +14,9 @@ fn upload_now_imports_large_uploads_and_stages_the_rest() {
     let caps = gpu.ctx().capabilities();
     println!(
         "{}: external_memory_host {}, import alignment {}",
-        caps.device_name, caps.external_memory_host, caps.min_imported_host_pointer_alignment
+        caps.device_name, caps.enabled.external_memory_host, caps.min_imported_host_pointer_alignment
     );
-    let imports = caps.external_memory_host && caps.device_type != vk::PhysicalDeviceType::DISCRETE_GPU;
+    let imports = caps.enabled.external_memory_host && caps.device_type != vk::PhysicalDeviceType::DISCRETE_GPU;
     // A staging budget far below the upload: staged, it takes dozens of submissions.
     let alloc = gpu.alloc().with_staging(StagingConfig { budget: 1 << 20, chunk_size: 256 << 10 }).expect("alloc");
     let usage = vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;

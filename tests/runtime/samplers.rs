@@ -72,7 +72,7 @@ fn anisotropy_and_bad_lods() {
     let gpu = Gpu::new();
     let caps = gpu.ctx().capabilities().clone();
     let aniso = gpu.alloc().create_sampler(&SamplerDesc::linear().anisotropy(16.0));
-    if caps.sampler_anisotropy {
+    if caps.enabled.sampler_anisotropy {
         aniso.expect("anisotropic sampler");
     } else {
         assert!(matches!(aniso, Err(Error::MissingFeature { feature: "samplerAnisotropy", .. })));

@@ -24,7 +24,7 @@ impl Gpu {
     /// As [`new`](Self::new) with `options`, validation forced on.
     pub fn with(options: ContextOptions) -> Self {
         let ctx = Context::new(options.synchronization_validation(true).application_name("vkres tests"))
-            .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-vulkan.sh): {e}"));
+            .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-deps.sh): {e}"));
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let log = ctx.message_log().clone();
         Self { inner: Some((alloc, ctx)), log }
@@ -45,19 +45,19 @@ impl Gpu {
     /// Whether the device builds acceleration structures; prints why a test skips otherwise.
     pub fn has_accel(&self) -> bool {
         let caps = self.ctx().capabilities();
-        if !caps.acceleration_structure {
+        if !caps.enabled.acceleration_structure {
             println!("SKIPPED: {} has no VK_KHR_acceleration_structure", caps.device_name);
         }
-        caps.acceleration_structure
+        caps.enabled.acceleration_structure
     }
 
     /// Whether the device traces with ray queries; prints why tracing is skipped otherwise.
     pub fn has_ray_query(&self) -> bool {
         let caps = self.ctx().capabilities();
-        if !caps.ray_query {
+        if !caps.enabled.ray_query {
             println!("SKIPPED tracing: {} has no VK_KHR_ray_query (builds still checked)", caps.device_name);
         }
-        caps.ray_query
+        caps.enabled.ray_query
     }
 
     /// A device buffer of `size` bytes for storage and both transfer directions.

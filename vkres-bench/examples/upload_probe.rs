@@ -251,7 +251,7 @@ fn main() -> Res<()> {
     })? / 100.0;
     println!("\n3. vkCreateFence + vkDestroyFence: {:.1} us", fence_ms * 1e3);
 
-    if caps.external_memory_host {
+    if caps.enabled.external_memory_host {
         // Page-aligned: the source Vec's first whole page on.
         let align = caps.min_imported_host_pointer_alignment.max(4096) as usize;
         let skip = (src.as_ptr() as usize).next_multiple_of(align) - src.as_ptr() as usize;

@@ -75,7 +75,7 @@ fn run(args: &Args) -> BenchResult<()> {
          transfer queue: {}\n",
         args.runs,
         args.warmups,
-        caps.external_memory_host,
+        caps.enabled.external_memory_host,
         match ctx.transfer_queue_family_index() {
             Some(family) => format!("family {family} (large whole-buffer uploads copy there)"),
             None => "none (everything on the main queue)".into(),

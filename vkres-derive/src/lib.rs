@@ -1,7 +1,8 @@
 //! `#[derive(GpuResources)]` for vkres: parse, then check, then expand.
 //!
 //! - `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
-//! - `check` applies the rules that span several keys or fields; `graph` resolves references
+//! - `check` applies the rules that span several keys or fields, `valid` the Vulkan
+//!   valid-usage rules whose values are literals; `graph` resolves references
 //!   between fields and sorts them in dependency order (a cycle is an error);
 //! - `infer` derives usage flags, layouts and descriptor types from how fields use each other;
 //! - `expand` generates the impl (one module per kind); `fallback` a stub impl when there are errors.
@@ -20,6 +21,7 @@ mod fuzz;
 mod graph;
 mod infer;
 mod symbol;
+mod valid;
 
 use proc_macro::TokenStream;
 use syn::DeriveInput;
@@ -41,6 +43,7 @@ fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let cont = ast::Container::from_ast(&cx, &input);
     let graph = cont.as_ref().and_then(|cont| {
         check::check(&cx, cont);
+        valid::check(&cx, cont);
         graph::build(&cx, cont)
     });
     match (cx.check(), cont, graph) {

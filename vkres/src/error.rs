@@ -26,11 +26,13 @@ pub enum Error {
     },
 
     /// The Vulkan loader (`libvulkan.so.1`) could not be loaded.
-    #[error("the Vulkan loader could not be loaded ({0}); install libvulkan1 (tools/ensure-vulkan.sh)")]
+    #[error(
+        "the Vulkan loader could not be loaded ({0}); install it (libvulkan1 on Debian and Ubuntu) and a Vulkan driver"
+    )]
     LoaderMissing(String),
 
     /// An instance layer that was asked for is not installed.
-    #[error("the Vulkan layer {layer} is not installed; install vulkan-validationlayers (tools/ensure-vulkan.sh)")]
+    #[error("the Vulkan layer {layer} is not installed; install it (vulkan-validationlayers on Debian and Ubuntu)")]
     LayerMissing {
         /// The layer's name.
         layer: &'static str,

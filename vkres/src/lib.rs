@@ -55,17 +55,21 @@
 //! [`vk::Result`] and operation; bad input names the resource and the numbers that do not fit.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod accel;
 mod allocator;
 mod bundle;
 mod context;
+mod debug_name;
 mod error;
 pub mod format;
 mod handle_map;
 pub mod manager;
 pub mod memory;
+#[cfg(feature = "mint")]
+mod mint_conversions;
 mod resources;
 mod staging;
 
@@ -88,7 +92,7 @@ pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
-    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count,
+    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count, spirv_words,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

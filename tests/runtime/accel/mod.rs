@@ -127,7 +127,7 @@ fn build_and_refit_in_one_batch() {
 #[test]
 fn acceleration_structures_without_the_feature_are_a_typed_error() {
     let gpu = Gpu::with(ContextOptions::new().ray_tracing(false));
-    assert!(!gpu.ctx().capabilities().acceleration_structure);
+    assert!(!gpu.ctx().capabilities().enabled.acceleration_structure);
     let vertices = gpu
         .alloc()
         .create_buffer_with_data(

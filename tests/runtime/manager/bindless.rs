@@ -39,7 +39,7 @@ fn dispatch(gpu: &Gpu, manager: &ResourceManager, shader: ResourceHandle, params
 #[test]
 fn compute_shader_reads_buffers_and_textures_by_handle_index() {
     let gpu = Gpu::new();
-    assert!(gpu.ctx().capabilities().descriptor_indexing, "lavapipe and current GPUs have descriptor indexing");
+    assert!(gpu.ctx().capabilities().enabled.descriptor_indexing, "lavapipe and current GPUs have descriptor indexing");
     let manager = ResourceManager::new(gpu.alloc()).expect("manager");
     let shader = manager.create_shader(&bindless_sum()).expect("shader");
 

@@ -30,7 +30,7 @@ fn raytrace_example_draws_the_expected_picture() {
     let caps = gpu.ctx().capabilities().clone();
     let tracers: Vec<Tracer> =
         [Tracer::RayQuery, Tracer::Pipeline].into_iter().filter(|&t| Tracer::choose(&caps, Some(t)).is_ok()).collect();
-    if !caps.acceleration_structure || tracers.is_empty() {
+    if !caps.enabled.acceleration_structure || tracers.is_empty() {
         println!("SKIPPED: {} can trace neither with ray queries nor with a ray-tracing pipeline", caps.device_name);
         return;
     }

@@ -110,16 +110,7 @@ pub fn install(owner: &Context) -> vkres::Result<Arc<Context>> {
         // vkres's own contexts take the family's first queue.
         queue_index: 0,
         transfer_queue: owner.transfer_queue_family_index().map(|family| (family, 0)),
-        enabled: EnabledFeatures {
-            sampler_anisotropy: caps.sampler_anisotropy,
-            acceleration_structure: caps.acceleration_structure,
-            ray_query: caps.ray_query,
-            ray_tracing_pipeline: caps.ray_tracing_pipeline,
-            memory_budget: caps.memory_budget,
-            external_memory_host: caps.external_memory_host,
-            debug_utils: false,
-            descriptor_indexing: caps.descriptor_indexing,
-        },
+        enabled: EnabledFeatures { debug_utils: false, ..caps.enabled },
         message_log: None,
     };
     // SAFETY: the instance and device are `owner`'s, made together with exactly the features

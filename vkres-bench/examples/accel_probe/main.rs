@@ -216,7 +216,7 @@ fn main() -> Res<()> {
     let owner = Context::new(ContextOptions::new().debug_utils(false))?;
     let caps = owner.capabilities();
     println!("device: {} ({:?}), driver {}", caps.device_name, caps.device_type, caps.driver);
-    if !caps.acceleration_structure {
+    if !caps.enabled.acceleration_structure {
         println!("no VK_KHR_acceleration_structure: nothing to probe");
         return Ok(());
     }

@@ -297,7 +297,7 @@ pub fn measure(
     warmups: usize,
     runs: usize,
 ) -> BenchResult<Option<Rows>> {
-    if !ctx.capabilities().acceleration_structure {
+    if !ctx.capabilities().enabled.acceleration_structure {
         return Ok(None);
     }
     // Every input in one batch: one submission for the whole set-up.

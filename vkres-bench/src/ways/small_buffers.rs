@@ -46,7 +46,7 @@ pub fn measure(
         }
     };
     // vk-mem's flags are neither `Copy` nor `Clone`: made anew per run.
-    let budget_flags = || match ctx.capabilities().memory_budget {
+    let budget_flags = || match ctx.capabilities().enabled.memory_budget {
         true => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS | vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET,
         false => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS,
     };

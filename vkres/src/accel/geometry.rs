@@ -7,7 +7,8 @@ use bytemuck::{Pod, Zeroable};
 use crate::error::{Error, Result, check_range};
 use crate::resources::Buffer;
 
-/// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes).
+/// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes). With the `mint` feature
+/// it converts from and to a `(min, max)` pair of `mint::Vector3<f32>`.
 ///
 /// `Send + Sync`: plain data.
 #[repr(C)]
@@ -20,7 +21,9 @@ pub struct Aabb {
 }
 
 /// A row-major 3x4 affine transform, laid out as `VkTransformMatrixKHR` (48 bytes): each row is
-/// `[x, y, z, translation]`.
+/// `[x, y, z, translation]`. With the `mint` feature it converts from and to `mint`'s
+/// `RowMatrix3x4`, `ColumnMatrix3x4` and (affine) `ColumnMatrix4`, and so from glam's,
+/// nalgebra's or cgmath's matrices.
 ///
 /// `Send + Sync`: plain data.
 #[repr(C)]

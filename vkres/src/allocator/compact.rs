@@ -48,10 +48,8 @@ impl ResourceAllocator {
             .query_type(vk::QueryType::ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR)
             .query_count(count);
         let device = ctx.device();
-        ctx.fault_point("vkCreateQueryPool")?;
-        // SAFETY: plain object creation; the extension is enabled (checked above).
-        let pool =
-            QueryPool { device, pool: unsafe { device.create_query_pool(&info, None) }.op("vkCreateQueryPool")? };
+        // SAFETY: the extension is enabled (checked above); `QueryPool`'s drop destroys it.
+        let pool = QueryPool { device, pool: unsafe { ctx.create_query_pool(&info, "vkres compaction queries") }? };
         let handles: Vec<_> = blases.iter().map(|b| b.handle()).collect();
 
         let mut batch = self.batch()?;

@@ -64,9 +64,8 @@ unsafe fn import(ctx: &Context, ptr: *const u8, len: u64) -> Result<Option<HostI
     let info =
         vk::BufferCreateInfo::default().size(len).usage(vk::BufferUsageFlags::TRANSFER_SRC).push_next(&mut external);
     let mut out = HostImport { ctx, buffer: vk::Buffer::null(), memory: vk::DeviceMemory::null() };
-    ctx.fault_point("vkCreateBuffer")?;
     // SAFETY: a plain buffer for external host memory; destroyed by `out`'s drop.
-    out.buffer = unsafe { device.create_buffer(&info, None) }.op("vkCreateBuffer")?;
+    out.buffer = unsafe { ctx.create_unbound_buffer(&info, "vkres host import") }?;
     // SAFETY: a live buffer of this device.
     let requirements = unsafe { device.get_buffer_memory_requirements(out.buffer) };
     let types = requirements.memory_type_bits & props.memory_type_bits;
@@ -113,7 +112,7 @@ impl ResourceAllocator {
         let start = bytes.as_ptr() as u64;
         let head = (start.next_multiple_of(align) - start).min(len);
         let middle = (len - head) / align * align;
-        let imported = if caps.external_memory_host
+        let imported = if caps.enabled.external_memory_host
             && caps.device_type != vk::PhysicalDeviceType::DISCRETE_GPU
             && middle >= IMPORT_THRESHOLD
             && dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST)

@@ -4,7 +4,9 @@
 mod batch;
 mod compact;
 mod import;
+mod leaks;
 mod recycle;
+mod textures;
 
 use std::sync::Arc;
 
@@ -13,13 +15,14 @@ use bytemuck::Pod;
 
 pub use batch::{Batch, ImageUpload, InFlight, LANE_THRESHOLD, MipSource};
 pub use import::IMPORT_THRESHOLD;
+pub(crate) use textures::record_image;
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
 use crate::resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, ShaderModule, Texture, accel, buffer, image, shader,
+    SamplerPool, ShaderModule, accel, buffer, image, shader,
 };
 use crate::staging::{StagingConfig, StagingMemoryManager};
 
@@ -36,6 +39,9 @@ pub struct ResourceAllocator {
     staging: StagingMemoryManager,
     /// Command pools and fences of finished batches.
     recycler: recycle::Recycler,
+    /// Warns of live allocations when the last clone drops (after `staging`, declared before).
+    #[expect(dead_code, reason = "held for its drop")]
+    leaks: Arc<leaks::LeakWatch>,
 }
 
 impl ResourceAllocator {
@@ -48,7 +54,14 @@ impl ResourceAllocator {
     pub fn with_memory_allocator(memory: Arc<dyn MemoryAllocator>, staging: StagingConfig) -> Result<Self> {
         let ctx = memory.context().clone();
         let staging = StagingMemoryManager::new(memory.clone(), staging)?;
-        Ok(Self { samplers: SamplerPool::new(&ctx), recycler: recycle::Recycler::new(&ctx), ctx, memory, staging })
+        Ok(Self {
+            samplers: SamplerPool::new(&ctx),
+            recycler: recycle::Recycler::new(&ctx),
+            leaks: leaks::LeakWatch::new(memory.clone()),
+            ctx,
+            memory,
+            staging,
+        })
     }
 
     /// The same allocator (sharing memory backend and samplers) with a staging manager of
@@ -137,17 +150,6 @@ impl ResourceAllocator {
     /// Creates a view of `image`.
     pub fn create_image_view(&self, image: &Image, desc: &ImageViewDesc) -> Result<ImageView> {
         image::create_view(image, desc)
-    }
-
-    /// Creates an image (with `SAMPLED` added to its usage), a full view of it, and takes the
-    /// sampler for `sampler` from the pool.
-    pub fn create_texture(&self, image: &ImageDesc, sampler: &SamplerDesc) -> Result<Texture> {
-        let mut desc = image.clone();
-        desc.usage |= vk::ImageUsageFlags::SAMPLED;
-        let sampler = self.create_sampler(sampler)?;
-        let image = image::create_owned(&*self.memory, desc, None)?;
-        let view = self.create_image_view(&image, &ImageViewDesc::default())?;
-        Ok(Texture { view, sampler })
     }
 
     /// The pooled sampler for `desc`.

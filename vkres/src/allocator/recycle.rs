@@ -11,7 +11,7 @@ use ash::vk;
 
 use super::batch::Tables;
 use crate::Context;
-use crate::error::{Result, VkContext};
+use crate::error::Result;
 
 /// At most this many idle pool-and-fence pairs are kept (one per concurrent batch is enough).
 const KEEP: usize = 8;
@@ -125,10 +125,8 @@ impl Recycler {
         if let Some(fence) = lock(&self.shared.fences).pop() {
             return Ok(fence);
         }
-        let ctx = &self.shared.ctx;
-        ctx.fault_point("vkCreateFence")?;
-        // SAFETY: plain object creation.
-        unsafe { ctx.device().create_fence(&vk::FenceCreateInfo::default(), None) }.op("vkCreateFence")
+        // SAFETY: the recycler destroys its fences (or hands them to batches that give them back).
+        unsafe { self.shared.ctx.create_fence(&vk::FenceCreateInfo::default(), "vkres batch fence") }
     }
 
     /// Resets `fence` and keeps it for a later partial submission (or destroys it when enough
@@ -161,11 +159,9 @@ impl Recycler {
         let info = vk::CommandPoolCreateInfo::default()
             .queue_family_index(family)
             .flags(vk::CommandPoolCreateFlags::TRANSIENT);
-        ctx.fault_point("vkCreateCommandPool")?;
-        // SAFETY: a queue family of this device (the transfer queue's).
-        let pool = unsafe { ctx.device().create_command_pool(&info, None) }.op("vkCreateCommandPool")?;
-        // SAFETY: a live object of this device.
-        unsafe { ctx.set_debug_name(pool, "vkres transfer pool") };
+        // SAFETY: a queue family of this device (the transfer queue's); the pool is destroyed
+        // by `give_transfer_pool` or the recycler's drop.
+        let pool = unsafe { ctx.create_command_pool(&info, "vkres transfer pool") }?;
         Ok(TransferPool { pool, command_buffers: Vec::new() })
     }
 
@@ -195,10 +191,8 @@ impl Recycler {
         if let Some(semaphore) = lock(&self.shared.semaphores).pop() {
             return Ok(semaphore);
         }
-        let ctx = &self.shared.ctx;
-        ctx.fault_point("vkCreateSemaphore")?;
-        // SAFETY: plain object creation.
-        unsafe { ctx.device().create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }.op("vkCreateSemaphore")
+        // SAFETY: destroyed by `give_semaphore` or the recycler's drop.
+        unsafe { self.shared.ctx.create_semaphore(&vk::SemaphoreCreateInfo::default(), "vkres semaphore") }
     }
 
     /// Keeps `semaphore` for a later submission, or destroys it when enough are kept.

@@ -5,7 +5,7 @@
 use ash::vk;
 use bytemuck::Pod;
 
-use crate::allocator::{Batch, ImageUpload, MipSource};
+use crate::allocator::{Batch, ImageUpload, MipSource, record_image};
 use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{
@@ -288,18 +288,10 @@ fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) ->
     if matches!(spec.view, Some(vk::ImageViewType::CUBE | vk::ImageViewType::CUBE_ARRAY)) {
         desc.flags |= vk::ImageCreateFlags::CUBE_COMPATIBLE;
     }
+    let view = ImageViewDesc { view_type: spec.view, ..Default::default() };
+    let mips = if spec.mips.is_none() { MipSource::Generate } else { MipSource::Provided };
     // The image keeps `desc` (moved, not copied); the leak report keeps the static name.
-    let image = crate::resources::image::create_owned(&**batch.allocator().memory_allocator(), desc, Some(spec.name))?;
-    let view =
-        batch.allocator().create_image_view(&image, &ImageViewDesc { view_type: spec.view, ..Default::default() })?;
-    match data {
-        Some(data) => {
-            let mips = if spec.mips.is_none() { MipSource::Generate } else { MipSource::Provided };
-            batch.upload_image(&image, data, &ImageUpload { mips, final_layout: spec.layout })?;
-        }
-        None => batch.transition_image(&image, spec.layout)?,
-    }
-    Ok(view)
+    record_image(batch, desc, Some(spec.name), &view, data, &ImageUpload { mips, final_layout: spec.layout })
 }
 
 /// Creates the image and view of a `texture` field with a sampler and records its upload (or

@@ -4,9 +4,41 @@ use std::ffi::CStr;
 
 use ash::vk;
 
+/// The optional features and extensions enabled on a device: what a [`Context`](crate::Context)
+/// made by [`Context::new`](crate::Context::new) turned on, or what the creator of a
+/// [`RawDevice`](crate::RawDevice) says it enabled (vkres cannot read enabled features back
+/// from a `VkDevice`). vkres uses only these. Part of [`DeviceCapabilities`].
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnabledFeatures {
+    /// `samplerAnisotropy`.
+    pub sampler_anisotropy: bool,
+    /// `VK_KHR_acceleration_structure` (with `VK_KHR_deferred_host_operations`) and its feature.
+    pub acceleration_structure: bool,
+    /// `VK_KHR_ray_query` and its feature.
+    pub ray_query: bool,
+    /// `VK_KHR_ray_tracing_pipeline` and its feature.
+    pub ray_tracing_pipeline: bool,
+    /// `VK_EXT_memory_budget`.
+    pub memory_budget: bool,
+    /// `VK_EXT_external_memory_host`: [`ResourceAllocator::upload_now`](crate::ResourceAllocator::upload_now)
+    /// imports the caller's memory for large uploads.
+    pub external_memory_host: bool,
+    /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
+    pub debug_utils: bool,
+    /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the
+    /// [`ResourceManager`](crate::manager::ResourceManager) need, all enabled:
+    /// `runtimeDescriptorArray`, `descriptorBindingPartiallyBound`,
+    /// `descriptorBindingUpdateUnusedWhilePending`, `descriptorBindingStorageBufferUpdateAfterBind`,
+    /// `descriptorBindingSampledImageUpdateAfterBind`, `shaderStorageBufferArrayNonUniformIndexing`,
+    /// `shaderSampledImageArrayNonUniformIndexing` and `descriptorBindingVariableDescriptorCount`.
+    pub descriptor_indexing: bool,
+}
+
 /// What a context's device offers and which optional features the context enabled.
 ///
-/// The `bool` features say what is *enabled* on the context's device, which is what
+/// [`enabled`](Self::enabled) says what is *enabled* on the context's device, which is what
 /// resource creation checks: a device with acceleration structures, opened with
 /// [`ContextOptions::ray_tracing(false)`](crate::ContextOptions::ray_tracing), reports `false`.
 ///
@@ -28,28 +60,11 @@ pub struct DeviceCapabilities {
     pub buffer_device_address: bool,
     /// `synchronization2` (always on: vkres requires it).
     pub synchronization2: bool,
-    /// `samplerAnisotropy`.
-    pub sampler_anisotropy: bool,
-    /// `VK_KHR_acceleration_structure`.
-    pub acceleration_structure: bool,
-    /// `VK_KHR_ray_query`.
-    pub ray_query: bool,
-    /// `VK_KHR_ray_tracing_pipeline`.
-    pub ray_tracing_pipeline: bool,
-    /// `VK_EXT_memory_budget`.
-    pub memory_budget: bool,
-    /// `VK_EXT_external_memory_host`: [`ResourceAllocator::upload_now`](crate::ResourceAllocator::upload_now)
-    /// imports the caller's memory for large uploads.
-    pub external_memory_host: bool,
+    /// The optional features and extensions enabled on the device: what resource creation
+    /// checks (e.g. `capabilities().enabled.acceleration_structure`).
+    pub enabled: EnabledFeatures,
     /// `minImportedHostPointerAlignment` (0 without `VK_EXT_external_memory_host`).
     pub min_imported_host_pointer_alignment: u64,
-    /// The Vulkan 1.2 descriptor-indexing features bindless descriptor arrays need, all
-    /// enabled: `runtimeDescriptorArray`, `descriptorBindingPartiallyBound`,
-    /// `descriptorBindingUpdateUnusedWhilePending`, `descriptorBindingStorageBufferUpdateAfterBind`,
-    /// `descriptorBindingSampledImageUpdateAfterBind`, `shaderStorageBufferArrayNonUniformIndexing`,
-    /// `shaderSampledImageArrayNonUniformIndexing` and `descriptorBindingVariableDescriptorCount`.
-    /// `false` if the device lacks any of them.
-    pub descriptor_indexing: bool,
     /// `minAccelerationStructureScratchOffsetAlignment` (0 without acceleration structures).
     pub min_acceleration_structure_scratch_offset_alignment: u32,
     /// The device's core limits.
@@ -80,6 +95,56 @@ impl DeviceCapabilities {
             .iter()
             .filter(|t| t.property_flags.contains(vk::MemoryPropertyFlags::DEVICE_LOCAL))
             .all(|t| t.property_flags.contains(vk::MemoryPropertyFlags::HOST_VISIBLE))
+    }
+}
+
+/// Reads properties and limits of `pd` into [`DeviceCapabilities`]: the one place that asks,
+/// for [`Context::new`](crate::Context::new) and [`Context::from_raw`](crate::Context::from_raw) alike.
+pub(super) fn query(
+    instance: &ash::Instance,
+    pd: vk::PhysicalDevice,
+    queue_family_index: u32,
+    transfer_queue_family_index: Option<u32>,
+    enabled: EnabledFeatures,
+) -> DeviceCapabilities {
+    let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
+    let mut driver = vk::PhysicalDeviceDriverProperties::default();
+    let mut maintenance4 = vk::PhysicalDeviceMaintenance4Properties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver).push_next(&mut maintenance4);
+    if enabled.acceleration_structure {
+        props2 = props2.push_next(&mut accel_props);
+    }
+    let mut host_props = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
+    if enabled.external_memory_host {
+        props2 = props2.push_next(&mut host_props);
+    }
+    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or 1.3 (a vkres
+    // context needs 1.3) or of enabled extensions.
+    unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
+    let props = props2.properties;
+    // SAFETY: as above.
+    let memory_properties = unsafe { instance.get_physical_device_memory_properties(pd) };
+    DeviceCapabilities {
+        device_name: fixed_cstr(&props.device_name),
+        device_type: props.device_type,
+        vendor_id: props.vendor_id,
+        driver: format!("{} {}", fixed_cstr(&driver.driver_name), fixed_cstr(&driver.driver_info)),
+        api_version: props.api_version,
+        buffer_device_address: true,
+        synchronization2: true,
+        enabled,
+        min_imported_host_pointer_alignment: host_props.min_imported_host_pointer_alignment,
+        min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
+            accel_props.min_acceleration_structure_scratch_offset_alignment
+        } else {
+            0
+        },
+        limits: props.limits,
+        // 0 where the driver did not fill it in: no known limit.
+        max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
+        memory_properties,
+        queue_family_index,
+        transfer_queue_family_index,
     }
 }
 

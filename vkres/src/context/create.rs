@@ -2,13 +2,14 @@
 
 use std::ffi::{CStr, CString, c_char};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use ash::vk;
 
-use super::capabilities::{DeviceCapabilities, fixed_cstr};
+use super::assemble::assemble;
+use super::capabilities::{EnabledFeatures, fixed_cstr};
 use super::options::{ContextOptions, DeviceSelector, DeviceSummary};
-use super::{Context, Extensions, MessageLog, Messenger, Ownership, Queue};
+use super::raw::{Ownership, RawDevice};
+use super::{Context, MessageLog, Messenger};
 use crate::error::{Error, Result, VkContext};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
@@ -47,34 +48,24 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
     let instance = guard.instance.clone();
 
     let chosen = choose_device(&instance, &options)?;
-    let (device, extensions, capabilities) = create_device(&instance, &chosen, &options, guard.debug_utils)?;
-
-    // SAFETY: the family and index were requested in VkDeviceCreateInfo.
-    let queue = unsafe { device.get_device_queue(chosen.queue_family, 0) };
-    let transfer = capabilities.transfer_queue_family_index.map(|family| {
-        // SAFETY: requested in VkDeviceCreateInfo (`create_device` asked for this family).
-        Queue::new(unsafe { device.get_device_queue(family, 0) })
-    });
-    let messenger = guard.messenger.take();
-    guard.armed = false; // ownership passes to the context
-    Ok(Context {
+    let (device, enabled, transfer_family) = create_device(&instance, &chosen, &options, guard.debug_utils)?;
+    let raw = RawDevice {
         entry,
         instance,
-        messenger,
-        log,
         physical_device: chosen.physical_device,
         device,
-        queue: Queue::new(queue),
-        transfer,
-        extensions,
-        capabilities,
-        ownership: Ownership::Owned,
-        submissions: AtomicU64::new(0),
-        transfer_submissions: AtomicU64::new(0),
-        image_formats: Default::default(),
-        formats: Default::default(),
-        faults: Default::default(),
-    })
+        queue_family_index: chosen.queue_family,
+        queue_index: 0,
+        transfer_queue: transfer_family.map(|family| (family, 0)),
+        enabled,
+        message_log: Some(log),
+    };
+    let messenger = guard.messenger.take();
+    guard.armed = false; // ownership passes to `assemble`, which destroys all on failure
+    // SAFETY: the device was just made from this physical device of this instance, with the
+    // queues named above, Vulkan 1.3, the required features and everything `enabled` says;
+    // the messenger is the instance's. The context owns them all.
+    unsafe { assemble(raw, Ownership::Owned, messenger) }
 }
 
 fn create_instance(entry: &ash::Entry, options: &ContextOptions, log: &Arc<MessageLog>) -> Result<InstanceGuard> {
@@ -289,7 +280,7 @@ fn create_device(
     chosen: &Candidate,
     options: &ContextOptions,
     debug_utils: bool,
-) -> Result<(ash::Device, Extensions, DeviceCapabilities)> {
+) -> Result<(ash::Device, EnabledFeatures, Option<u32>)> {
     let pd = chosen.physical_device;
     let want_rt = options.ray_tracing && chosen.has_acceleration_structures();
     let ray_query = want_rt && chosen.has(ash::khr::ray_query::NAME);
@@ -376,6 +367,13 @@ fn create_device(
 
     // The transfer-only family the context opens a queue of, if any.
     let transfer_family = chosen.transfer_family.filter(|_| options.transfer_queue);
+    if options.transfer_queue && transfer_family.is_none() {
+        log::warn!(
+            "vkres: a transfer queue was asked for, but {} has no transfer-only queue family; \
+             everything runs on the main queue",
+            chosen.summary.name
+        );
+    }
     let priorities = [1.0f32];
     let mut queue_infos = vec![
         vk::DeviceQueueCreateInfo::default().queue_family_index(chosen.queue_family).queue_priorities(&priorities),
@@ -391,29 +389,17 @@ fn create_device(
     // in `info` refer to locals that outlive the call.
     let device = unsafe { instance.create_device(pd, &info, None) }.op("vkCreateDevice")?;
 
-    let extensions = Extensions {
-        debug_utils: debug_utils.then(|| ash::ext::debug_utils::Device::new(instance, &device)),
-        acceleration_structure: accel_on.then(|| ash::khr::acceleration_structure::Device::new(instance, &device)),
-        external_memory_host: external_memory_host
-            .then(|| ash::ext::external_memory_host::Device::new(instance, &device)),
+    let enabled = EnabledFeatures {
+        sampler_anisotropy: supported.sampler_anisotropy == vk::TRUE,
+        acceleration_structure: accel_on,
+        ray_query,
+        ray_tracing_pipeline: rt_pipeline,
+        memory_budget,
+        external_memory_host,
+        debug_utils,
+        descriptor_indexing,
     };
-    let capabilities = query_capabilities(
-        instance,
-        pd,
-        chosen.queue_family,
-        transfer_family,
-        super::raw::EnabledFeatures {
-            sampler_anisotropy: supported.sampler_anisotropy == vk::TRUE,
-            acceleration_structure: accel_on,
-            ray_query,
-            ray_tracing_pipeline: rt_pipeline,
-            memory_budget,
-            external_memory_host,
-            debug_utils,
-            descriptor_indexing,
-        },
-    );
-    Ok((device, extensions, capabilities))
+    Ok((device, enabled, transfer_family))
 }
 
 /// Whether `v12` (the device's supported features) has every descriptor-indexing feature the
@@ -443,59 +429,4 @@ fn enable_descriptor_indexing(en12: vk::PhysicalDeviceVulkan12Features<'_>) -> v
         .shader_storage_buffer_array_non_uniform_indexing(true)
         .shader_sampled_image_array_non_uniform_indexing(true)
         .descriptor_binding_variable_descriptor_count(true)
-}
-
-/// Reads properties and limits into [`DeviceCapabilities`].
-pub(super) fn query_capabilities(
-    instance: &ash::Instance,
-    pd: vk::PhysicalDevice,
-    queue_family_index: u32,
-    transfer_queue_family_index: Option<u32>,
-    enabled: super::raw::EnabledFeatures,
-) -> DeviceCapabilities {
-    let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
-    let mut driver = vk::PhysicalDeviceDriverProperties::default();
-    let mut maintenance4 = vk::PhysicalDeviceMaintenance4Properties::default();
-    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver).push_next(&mut maintenance4);
-    if enabled.acceleration_structure {
-        props2 = props2.push_next(&mut accel_props);
-    }
-    let mut host_props = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
-    if enabled.external_memory_host {
-        props2 = props2.push_next(&mut host_props);
-    }
-    // SAFETY: `pd` is a device of `instance`; chained structs are core 1.2 or 1.3 (a vkres
-    // context needs 1.3) or of enabled extensions.
-    unsafe { instance.get_physical_device_properties2(pd, &mut props2) };
-    let props = props2.properties;
-    // SAFETY: as above.
-    let memory_properties = unsafe { instance.get_physical_device_memory_properties(pd) };
-    DeviceCapabilities {
-        device_name: fixed_cstr(&props.device_name),
-        device_type: props.device_type,
-        vendor_id: props.vendor_id,
-        driver: format!("{} {}", fixed_cstr(&driver.driver_name), fixed_cstr(&driver.driver_info)),
-        api_version: props.api_version,
-        buffer_device_address: true,
-        synchronization2: true,
-        sampler_anisotropy: enabled.sampler_anisotropy,
-        acceleration_structure: enabled.acceleration_structure,
-        ray_query: enabled.ray_query,
-        ray_tracing_pipeline: enabled.ray_tracing_pipeline,
-        memory_budget: enabled.memory_budget,
-        external_memory_host: enabled.external_memory_host,
-        min_imported_host_pointer_alignment: host_props.min_imported_host_pointer_alignment,
-        descriptor_indexing: enabled.descriptor_indexing,
-        min_acceleration_structure_scratch_offset_alignment: if enabled.acceleration_structure {
-            accel_props.min_acceleration_structure_scratch_offset_alignment
-        } else {
-            0
-        },
-        limits: props.limits,
-        // 0 where the driver did not fill it in: no known limit.
-        max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
-        memory_properties,
-        queue_family_index,
-        transfer_queue_family_index,
-    }
 }

@@ -1,4 +1,5 @@
-//! Validation and debug-utils messages, routed into a [`MessageLog`] that tests assert on.
+//! Validation and debug-utils messages, routed into a [`MessageLog`] that tests assert on, and
+//! to the `log` facade (target `vkres::validation`) for a program's logger.
 
 use std::ffi::{CStr, c_void};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -97,7 +98,23 @@ impl MessageLog {
     }
 }
 
-/// The debug-utils callback: copies the message into the [`MessageLog`] behind `user_data`.
+/// The `log` level of a message of `severity`: errors and warnings as such, info as info,
+/// verbose as trace.
+fn level(severity: vk::DebugUtilsMessageSeverityFlagsEXT) -> log::Level {
+    use vk::DebugUtilsMessageSeverityFlagsEXT as S;
+    if severity.contains(S::ERROR) {
+        log::Level::Error
+    } else if severity.contains(S::WARNING) {
+        log::Level::Warn
+    } else if severity.contains(S::INFO) {
+        log::Level::Info
+    } else {
+        log::Level::Trace
+    }
+}
+
+/// The debug-utils callback: sends the message to the `log` facade (target
+/// `vkres::validation`, at its severity) and copies it into the [`MessageLog`] behind `user_data`.
 unsafe extern "system" fn callback(
     severity: vk::DebugUtilsMessageSeverityFlagsEXT,
     types: vk::DebugUtilsMessageTypeFlagsEXT,
@@ -120,6 +137,8 @@ unsafe extern "system" fn callback(
             unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
         }
     };
-    log.push(DebugMessage { severity, types, id_name: text(data.p_message_id_name), text: text(data.p_message) });
+    let message = DebugMessage { severity, types, id_name: text(data.p_message_id_name), text: text(data.p_message) };
+    log::log!(target: "vkres::validation", level(severity), "{}: {}", message.id_name, message.text);
+    log.push(message);
     vk::FALSE
 }

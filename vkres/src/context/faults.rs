@@ -1,8 +1,11 @@
 //! Fault points: a test hook that makes the `n`-th Vulkan object creation (or queue
 //! submission) made by vkres fail, so that tests can prove every error path cleans up.
 //!
-//! Every `vkCreate*`/`vkAllocate*` call and every `vkQueueSubmit2` that vkres itself makes goes
-//! through `Context::fault_point` first, which counts it (two atomic operations).
+//! Every `vkCreate*`/`vkAllocate*` call vkres itself makes goes through the constructors of
+//! `objects.rs` (buffers and images with memory: through the memory allocator, which
+//! [`FailingAllocator`](crate::memory::FailingAllocator) fails), and they and every
+//! `vkQueueSubmit2` pass `Context::fault_point` first, which counts the call (two atomic
+//! operations).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -8,14 +8,16 @@
 //! in that order. A context made with [`Context::from_raw`] and [`Ownership::Borrowed`] destroys
 //! neither device nor instance (their owner does, after the context is gone).
 
+mod assemble;
 mod capabilities;
 mod create;
 mod debug;
 mod faults;
-
-pub(crate) use faults::FaultCounter;
+mod objects;
 mod options;
 mod raw;
+
+pub(crate) use faults::FaultCounter;
 
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,10 +25,10 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
-pub use capabilities::DeviceCapabilities;
+pub use capabilities::{DeviceCapabilities, EnabledFeatures};
 pub use debug::{DebugMessage, MessageLog};
 pub use options::{ContextOptions, DeviceChooser, DeviceSelector, DeviceSummary};
-pub use raw::{EnabledFeatures, Ownership, RawDevice};
+pub use raw::{Ownership, RawDevice};
 
 use crate::error::{Result, VkContext};
 use crate::handle_map::HandleMap;

@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use ash::vk;
 
-use crate::Context;
-use crate::error::{Error, Result, VkContext};
-use crate::resources::{Buffer, Texture};
+use crate::{Buffer, Context, Error, Result, Texture};
 
 /// Binding of the storage-buffer array (`STORAGE_BUFFER[capacity]`).
 pub const BINDLESS_STORAGE_BUFFERS: u32 = 0;
@@ -60,7 +58,6 @@ impl BindlessSet {
     pub(crate) fn new(ctx: &Arc<Context>, capacity: u32) -> Result<Self> {
         // The manager makes a set only where the device has descriptor indexing.
         check_limits(ctx, capacity)?;
-        let device = ctx.device();
         let bindings: Vec<_> = BINDINGS
             .iter()
             .map(|&(binding, ty)| {
@@ -88,29 +85,22 @@ impl BindlessSet {
             capacity,
         };
         // SAFETY: the features these flags need are enabled (checked above); counts are within
-        // the device's update-after-bind limits.
-        this.layout =
-            unsafe { device.create_descriptor_set_layout(&layout_info, None) }.op("vkCreateDescriptorSetLayout")?;
+        // the device's update-after-bind limits. `Drop` destroys the layout.
+        this.layout = unsafe { ctx.create_descriptor_set_layout(&layout_info, "vkres bindless layout") }?;
         let sizes: Vec<_> =
             BINDINGS.iter().map(|&(_, ty)| vk::DescriptorPoolSize { ty, descriptor_count: capacity }).collect();
         let pool_info = vk::DescriptorPoolCreateInfo::default()
             .flags(vk::DescriptorPoolCreateFlags::UPDATE_AFTER_BIND)
             .max_sets(1)
             .pool_sizes(&sizes);
-        // SAFETY: plain object creation; UPDATE_AFTER_BIND pools need the features checked above.
-        this.pool = unsafe { device.create_descriptor_pool(&pool_info, None) }.op("vkCreateDescriptorPool")?;
+        // SAFETY: UPDATE_AFTER_BIND pools need the features checked above. `Drop` destroys it.
+        this.pool = unsafe { ctx.create_descriptor_pool(&pool_info, "vkres bindless pool") }?;
         let layouts = [this.layout];
         let alloc_info = vk::DescriptorSetAllocateInfo::default().descriptor_pool(this.pool).set_layouts(&layouts);
         // SAFETY: the pool has room for exactly this set, and was made with UPDATE_AFTER_BIND as
         // the layout requires.
-        let sets = unsafe { device.allocate_descriptor_sets(&alloc_info) }.op("vkAllocateDescriptorSets")?;
+        let sets = unsafe { ctx.allocate_descriptor_sets(&alloc_info, "vkres bindless set") }?;
         this.set = sets.first().copied().unwrap_or_default();
-        // SAFETY: live objects of this device.
-        unsafe {
-            ctx.set_debug_name(this.layout, "vkres bindless layout");
-            ctx.set_debug_name(this.pool, "vkres bindless pool");
-            ctx.set_debug_name(this.set, "vkres bindless set");
-        }
         Ok(this)
     }
 

@@ -6,11 +6,10 @@ use std::sync::Mutex;
 use ash::vk;
 
 use super::handle::ResourceHandle;
-use crate::ResourceAllocator;
-use crate::error::{Error, Result};
-use crate::resources::{Buffer, BufferDesc};
+use crate::{Buffer, BufferDesc, Error, ResourceAllocator, Result};
 
-/// The value of one material parameter.
+/// The value of one material parameter. With the `mint` feature, `mint`'s `Vector2/3/4<f32>`
+/// and `ColumnMatrix3/4<f32>` convert into it.
 ///
 /// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -55,9 +55,7 @@ pub use materials::{Material, MaterialDescriptor, MaterialField, MaterialLayout,
 pub use shaders::{ReflectedBinding, Shader, ShaderDescriptor, ShaderManager, ShaderReflection, ShaderStage};
 pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips};
 
-use crate::error::{Error, Result};
-use crate::resources::{Buffer, BufferDesc, Texture};
-use crate::{Context, ResourceAllocator, StagingConfig};
+use crate::{Buffer, BufferDesc, Context, Error, ResourceAllocator, Result, StagingConfig, Texture};
 use slots::SlotTable;
 
 /// What a buffer is for.
@@ -210,7 +208,7 @@ impl ResourceManager {
         }
         let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();
-        let bindless = if config.bindless && ctx.capabilities().descriptor_indexing {
+        let bindless = if config.bindless && ctx.capabilities().enabled.descriptor_indexing {
             Some(BindlessSet::new(ctx, config.capacity)?)
         } else {
             None

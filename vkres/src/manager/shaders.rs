@@ -7,9 +7,7 @@ use std::sync::Arc;
 use ash::vk;
 use spirq::prelude::{DescriptorType, ExecutionModel, ReflectConfig, Variable};
 
-use crate::Context;
-use crate::error::{Error, Result, SpirvProblem};
-use crate::resources::{ShaderModule, shader};
+use crate::{Context, Error, Result, ShaderModule, SpirvProblem, spirv_words};
 
 /// The pipeline stage a shader runs in.
 ///
@@ -130,20 +128,19 @@ impl ShaderManager {
     /// bindings and push constants.
     pub fn validate(desc: &ShaderDescriptor<'_>) -> Result<ShaderReflection> {
         let name = debug_name(desc);
-        reflect(desc, &shader::spirv_words(desc.code, &name)?, &name)
+        reflect(desc, &spirv_words(desc.code, &name)?, &name)
     }
 
     /// Validates `desc` (see [`validate`](Self::validate)) and creates its shader module.
     pub fn create_shader(&self, desc: &ShaderDescriptor<'_>) -> Result<Shader> {
         let name = debug_name(desc);
-        let words = shader::spirv_words(desc.code, &name)?;
+        let words = spirv_words(desc.code, &name)?;
         let reflection = reflect(desc, &words, &name)?;
         let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::InvalidDescription {
             name: desc.entry_point.clone(),
             reason: "an entry point name cannot contain a NUL byte".into(),
         })?;
-        // `words` is a SPIR-V module: word-aligned, magic checked, parsed by reflection.
-        let module = shader::create_from_words(&self.ctx, &words, &name)?;
+        let module = ShaderModule::from_words(&self.ctx, &words, &name)?;
         Ok(Shader { shared: Arc::new(ShaderShared { module, stage: desc.stage, entry_point, reflection }) })
     }
 }

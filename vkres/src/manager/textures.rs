@@ -3,9 +3,7 @@
 
 use ash::vk;
 
-use crate::error::{Error, Result};
-use crate::resources::{ImageDesc, SamplerDesc, Texture};
-use crate::{ImageUpload, MipSource, ResourceAllocator};
+use crate::{Error, ImageDesc, ImageUpload, MipSource, ResourceAllocator, Result, SamplerDesc, Texture};
 
 /// Texel formats of textures: Vulkan's (`TextureFormat::R8G8B8A8_UNORM`).
 pub type TextureFormat = vk::Format;
@@ -82,17 +80,14 @@ impl TextureManager {
     /// it in `SHADER_READ_ONLY_OPTIMAL`, ready to be sampled; a texture without data is only
     /// transitioned there.
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<Texture> {
-        // `create_texture` adds SAMPLED.
-        let mut usage = desc.usage;
-        if desc.data.is_some() {
-            usage |= vk::ImageUsageFlags::TRANSFER_DST;
-        } else if desc.mips == TextureMips::Generate {
+        // `create_texture` adds SAMPLED, and the transfer usages the data needs.
+        if desc.data.is_none() && desc.mips == TextureMips::Generate {
             return Err(Error::InvalidDescription {
                 name: desc.name.clone(),
                 reason: "mips can only be generated from data".into(),
             });
         }
-        let mut image = ImageDesc::new_2d(desc.format, desc.width, desc.height, usage).name(desc.name.clone());
+        let mut image = ImageDesc::new_2d(desc.format, desc.width, desc.height, desc.usage).name(desc.name.clone());
         let mips = match desc.mips {
             TextureMips::One => MipSource::Provided,
             TextureMips::Provided(n) => {
@@ -101,16 +96,12 @@ impl TextureManager {
             }
             TextureMips::Generate => {
                 image = image.full_mip_chain();
-                image.usage |= vk::ImageUsageFlags::TRANSFER_SRC;
                 MipSource::Generate
             }
         };
-        let texture = self.alloc.create_texture(&image, &desc.sampler)?;
         let mut batch = self.alloc.batch()?;
-        match desc.data {
-            Some(data) => batch.upload_image(texture.image(), data, &ImageUpload { mips, ..ImageUpload::default() })?,
-            None => batch.transition_image(texture.image(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?,
-        }
+        let texture =
+            batch.create_texture(&image, &desc.sampler, desc.data, &ImageUpload { mips, ..Default::default() })?;
         batch.submit_and_wait()?;
         Ok(texture)
     }

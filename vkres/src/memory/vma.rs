@@ -9,8 +9,8 @@ use vk_mem::Alloc;
 
 use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryRequest};
 use crate::Context;
+use crate::debug_name::NameRef;
 use crate::error::{Error, Result, VkContext};
-use crate::resources::NameRef;
 
 /// State shared by the allocator and its allocations.
 ///
@@ -159,7 +159,7 @@ impl VmaAllocator {
         info.heap_size_limits = &heap_limits;
         let mut flags = vk_mem::AllocationCreateFlags::empty();
         if limit == Limit::DriverBudget {
-            if ctx.capabilities().memory_budget {
+            if ctx.capabilities().enabled.memory_budget {
                 info.flags |= vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET;
             }
             flags = vk_mem::AllocationCreateFlags::WITHIN_BUDGET;

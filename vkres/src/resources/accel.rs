@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use ash::vk;
 
 use super::buffer::{self, Buffer, BufferDesc};
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Error, Result};
 use crate::memory::MemoryAllocator;
 
 /// The owner of one `VkAccelerationStructureKHR`.
@@ -167,7 +167,7 @@ pub(crate) fn create(
     name: &str,
 ) -> Result<AccelerationStructure> {
     let ctx = memory.context();
-    let fns = ctx.acceleration_structure_fns("create an acceleration structure")?;
+    ctx.acceleration_structure_fns("create an acceleration structure")?;
     if ty != vk::AccelerationStructureTypeKHR::TOP_LEVEL && ty != vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL {
         return Err(Error::InvalidDescription {
             name: name.into(),
@@ -177,12 +177,10 @@ pub(crate) fn create(
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
     let storage: Buffer = buffer::create(memory, &BufferDesc::new(size, usage).name(format!("{name}/storage")))?;
     let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.handle()).offset(0).size(size).ty(ty);
-    ctx.fault_point("vkCreateAccelerationStructureKHR")?;
     // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
-    // offset 0 (which is 256-byte aligned, as the spec requires).
-    let handle = unsafe { fns.create_acceleration_structure(&info, None) }.op("vkCreateAccelerationStructureKHR")?;
-    // SAFETY: a live object of this device.
-    unsafe { ctx.set_debug_name(handle, name) };
+    // offset 0 (which is 256-byte aligned, as the spec requires); the structure's owner
+    // destroys it before the buffer it holds.
+    let handle = unsafe { ctx.create_acceleration_structure(&info, name) }?;
     let shared = AccelShared {
         handle,
         ty,

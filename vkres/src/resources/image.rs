@@ -7,7 +7,7 @@ use ash::vk;
 
 use super::{NameRef, ResourceMemory};
 use crate::Context;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Error, Result};
 use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
 
 /// What image to create.
@@ -461,12 +461,9 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         .format(format)
         .subresource_range(range);
     let ctx = image.context();
-    ctx.fault_point("vkCreateImageView")?;
-    // SAFETY: the image is live and the range was checked to lie inside it.
-    let handle = unsafe { ctx.device().create_image_view(&info, None) }.op("vkCreateImageView")?;
-    if ctx.names_objects() {
-        // SAFETY: `handle` is a live view of this device.
-        unsafe { ctx.set_debug_name(handle, &name()) };
-    }
+    let name = if ctx.names_objects() { name() } else { String::new() };
+    // SAFETY: the image is live and the range was checked to lie inside it; the view's owner
+    // destroys it and holds the image until then.
+    let handle = unsafe { ctx.create_image_view(&info, &name) }?;
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
 }

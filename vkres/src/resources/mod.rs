@@ -13,42 +13,17 @@ pub use accel::AccelerationStructure;
 pub use buffer::{Buffer, BufferDesc};
 pub use image::{Image, ImageDesc, ImageView, ImageViewDesc, format_aspects, full_mip_count};
 pub use sampler::{Sampler, SamplerDesc, SamplerPool};
-pub use shader::{SPIRV_MAGIC, ShaderModule};
+pub use shader::{SPIRV_MAGIC, ShaderModule, spirv_words};
 pub use texture::Texture;
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use ash::vk;
 
 use crate::Context;
+pub(crate) use crate::debug_name::NameRef;
 use crate::error::{Error, Result};
 use crate::memory::{MappingType, MemoryAllocation, MemoryInfo, VmaMemory};
-
-/// A resource's debug name as the creating code has it: a `&'static str` (the derive's
-/// `Bundle.field` names) is kept by the resource and the leak table without a copy.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum NameRef<'a> {
-    Static(&'static str),
-    Borrowed(&'a str),
-}
-
-impl<'a> NameRef<'a> {
-    pub(crate) fn as_str(&self) -> &'a str {
-        match *self {
-            Self::Static(name) => name,
-            Self::Borrowed(name) => name,
-        }
-    }
-
-    /// An owned name: a copy only of a borrowed one.
-    pub(crate) fn to_cow(self) -> Cow<'static, str> {
-        match self {
-            Self::Static(name) => Cow::Borrowed(name),
-            Self::Borrowed(name) => Cow::Owned(name.to_owned()),
-        }
-    }
-}
 
 /// The memory bound to a buffer or image, and the context that keeps the device alive: a VMA
 /// allocation inline (the resource's owner and its memory in one heap allocation; the

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Error, Result, VkContext};
+use crate::error::{Error, Result};
 use crate::handle_map::HandleMap;
 
 /// A sampler description: hashable, floats compared by their bits, so it keys the pool.
@@ -249,7 +249,7 @@ impl SamplerPool {
     fn create(&self, d: &SamplerDesc) -> Result<vk::Sampler> {
         let ctx = &self.shared.ctx;
         let caps = ctx.capabilities();
-        if d.max_anisotropy.is_some() && !caps.sampler_anisotropy {
+        if d.max_anisotropy.is_some() && !caps.enabled.sampler_anisotropy {
             return Err(Error::MissingFeature { feature: "samplerAnisotropy", operation: "create a sampler" });
         }
         let lods_ok = d.min_lod.is_finite() && !d.max_lod.is_nan() && d.min_lod <= d.max_lod;
@@ -278,15 +278,15 @@ impl SamplerPool {
             .max_lod(d.max_lod)
             .border_color(d.border_color)
             .unnormalized_coordinates(d.unnormalized_coordinates);
-        ctx.fault_point("vkCreateSampler")?;
-        // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits.
-        let handle = unsafe { ctx.device().create_sampler(&info, None) }.op("vkCreateSampler")?;
+        // Built only where debug utils name it.
+        let name = match ctx.names_objects() {
+            true => format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]),
+            false => String::new(),
+        };
+        // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits;
+        // the pool destroys its samplers when its last user drops.
+        let handle = unsafe { ctx.create_sampler(&info, &name) }?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);
-        if ctx.names_objects() {
-            let name = format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]);
-            // SAFETY: `handle` is a live sampler of this device.
-            unsafe { ctx.set_debug_name(handle, &name) };
-        }
         Ok(handle)
     }
 }

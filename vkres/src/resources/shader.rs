@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Error, Result, SpirvProblem, VkContext};
+use crate::error::{Error, Result, SpirvProblem};
 
 /// The first word of every SPIR-V module.
 pub const SPIRV_MAGIC: u32 = 0x0723_0203;
@@ -66,35 +66,45 @@ impl ShaderModule {
 }
 
 /// Checks that `code` is SPIR-V (a whole number of words, at least the 5-word header, starting
-/// with the magic number in the host's byte order) and returns its words.
-pub(crate) fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
-    let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
+/// with the magic number in the host's byte order) and returns its words; else
+/// [`Error::InvalidSpirv`] naming `name`. What [`ShaderModule::from_words`] wants, from the
+/// bytes `include_bytes!` gives.
+pub fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
     if code.len() % 4 != 0 {
-        return Err(invalid(SpirvProblem::NotWordAligned { len: code.len() }));
+        return Err(Error::InvalidSpirv {
+            name: name.into(),
+            reason: SpirvProblem::NotWordAligned { len: code.len() },
+        });
     }
     let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]])).collect();
-    if words.len() < SPIRV_HEADER_WORDS {
-        return Err(invalid(SpirvProblem::TooShort { words: words.len() }));
-    }
-    if words[0] != SPIRV_MAGIC {
-        return Err(invalid(SpirvProblem::BadMagic { found: words[0] }));
-    }
+    check_header(&words, name)?;
     Ok(words)
+}
+
+/// At least the header, starting with the magic number.
+fn check_header(words: &[u32], name: &str) -> Result<()> {
+    let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
+    match words.first() {
+        _ if words.len() < SPIRV_HEADER_WORDS => Err(invalid(SpirvProblem::TooShort { words: words.len() })),
+        Some(&magic) if magic != SPIRV_MAGIC => Err(invalid(SpirvProblem::BadMagic { found: magic })),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
 pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
-    create_from_words(ctx, &spirv_words(code, name)?, name)
+    ShaderModule::from_words(ctx, &spirv_words(code, name)?, name)
 }
 
-/// Creates the module from words [`spirv_words`] checked.
-pub(crate) fn create_from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<ShaderModule> {
-    let info = vk::ShaderModuleCreateInfo::default().code(words);
-    ctx.fault_point("vkCreateShaderModule")?;
-    // SAFETY: `words` is a whole number of words starting with the SPIR-V magic number; the
-    // validation layer checks the module's contents where it is on.
-    let handle = unsafe { ctx.device().create_shader_module(&info, None) }.op("vkCreateShaderModule")?;
-    // SAFETY: `handle` is a live shader module of this device.
-    unsafe { ctx.set_debug_name(handle, name) };
-    Ok(ShaderModule { shared: Arc::new(ShaderShared { handle, ctx: ctx.clone(), name: name.into() }) })
+impl ShaderModule {
+    /// Creates a module on `ctx`'s device from SPIR-V words (see [`spirv_words`]), named
+    /// `name`: [`Error::InvalidSpirv`] unless they hold at least the header and start with
+    /// [`SPIRV_MAGIC`]. The validation layer checks the rest where it is on.
+    pub fn from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<Self> {
+        check_header(words, name)?;
+        // SAFETY: a whole number of words starting with the SPIR-V magic number; the module's
+        // owner destroys it.
+        let handle = unsafe { ctx.create_shader_module(words, name) }?;
+        Ok(Self { shared: Arc::new(ShaderShared { handle, ctx: ctx.clone(), name: name.into() }) })
+    }
 }

@@ -44,10 +44,8 @@ impl Fence {
     /// A new fence, created signalled or not.
     pub fn new(ctx: &Arc<Context>, signalled: bool) -> Result<Self> {
         let flags = if signalled { vk::FenceCreateFlags::SIGNALED } else { vk::FenceCreateFlags::empty() };
-        ctx.fault_point("vkCreateFence")?;
-        // SAFETY: plain object creation on a live device.
-        let handle = unsafe { ctx.device().create_fence(&vk::FenceCreateInfo::default().flags(flags), None) }
-            .op("vkCreateFence")?;
+        // SAFETY: the fence's owner destroys it, after waiting for its submission.
+        let handle = unsafe { ctx.create_fence(&vk::FenceCreateInfo::default().flags(flags), "vkres fence") }?;
         let shared =
             FenceShared { handle, ctx: ctx.clone(), submitted: AtomicBool::new(false), generation: AtomicU64::new(0) };
         Ok(Self { shared: Arc::new(shared) })

@@ -162,7 +162,6 @@ impl std::fmt::Debug for Batch<'_> {
 impl<'a> Batch<'a> {
     pub(super) fn new(alloc: &'a ResourceAllocator) -> Result<Self> {
         let ctx = alloc.context();
-        let device = ctx.device();
         // Built with null handles first so that `Drop` cleans up whatever step fails.
         let mut batch = Self {
             alloc,
@@ -194,15 +193,9 @@ impl<'a> Batch<'a> {
             let pool_info = vk::CommandPoolCreateInfo::default()
                 .queue_family_index(ctx.queue_family_index())
                 .flags(vk::CommandPoolCreateFlags::TRANSIENT);
-            ctx.fault_point("vkCreateCommandPool")?;
-            // SAFETY: a valid queue family of this device.
-            batch.pool = unsafe { device.create_command_pool(&pool_info, None) }.op("vkCreateCommandPool")?;
+            // SAFETY: a valid queue family of this device; the batch's drop destroys the pool.
+            batch.pool = unsafe { ctx.create_command_pool(&pool_info, "vkres batch pool") }?;
             batch.fence = alloc.recycler.fence()?;
-            // SAFETY: live objects of this device.
-            unsafe {
-                ctx.set_debug_name(batch.pool, "vkres batch pool");
-                ctx.set_debug_name(batch.fence, "vkres batch fence");
-            }
         }
         batch.begin_command_buffer()?;
         Ok(batch)
@@ -520,6 +513,7 @@ impl<'a> Batch<'a> {
         unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
         self.submissions += 1;
+        log::debug!(target: "vkres::batch", "batch submitted (round {}, {} commands)", self.submissions, self.commands);
         self.accel_recorded = false;
         Ok(())
     }
@@ -583,13 +577,10 @@ fn begin_next(
                 .command_pool(pool)
                 .level(vk::CommandBufferLevel::PRIMARY)
                 .command_buffer_count(1);
-            ctx.fault_point("vkAllocateCommandBuffers")?;
             // SAFETY: the pool is live and used by this batch only.
-            let cmds = unsafe { device.allocate_command_buffers(&alloc_info) }.op("vkAllocateCommandBuffers")?;
+            let cmds = unsafe { ctx.allocate_command_buffers(&alloc_info, name) }?;
             let cmd = cmds.first().copied().unwrap_or_default();
             allocated.push(cmd);
-            // SAFETY: a live object of this device.
-            unsafe { ctx.set_debug_name(cmd, name) };
             cmd
         }
     };
