@@ -14,7 +14,7 @@ use vkres::{BufferType, ResourceAllocator, ResourceType, vk};
 /// A compute shader of this repository (`shaders/bindless_sum.wgsl`, compiled with naga).
 const SPIRV: &[u8] = include_bytes!("../shaders/bindless_sum.spv");
 
-fn main() -> vkres::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ctx = common::context("resource_manager", false)?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let caps = ctx.capabilities();

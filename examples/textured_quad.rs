@@ -115,7 +115,7 @@ fn dispatch(ctx: &Context, bundle: &TexturedQuad) -> vkres::Result<()> {
                 &vk::DescriptorSetAllocateInfo::default().descriptor_pool(pass.pool).set_layouts(&set_layouts),
             )
             .map_err(failed("vkAllocateDescriptorSets"))?[0];
-        bundle.write_descriptors(set).with_writes(|w| device.update_descriptor_sets(w, &[]));
+        bundle.write_descriptors(set).with_writes(|w| device.update_descriptor_sets(w, &[]))?;
         pass.command_pool = device
             .create_command_pool(
                 &vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index()),

@@ -174,7 +174,7 @@ impl Renderer {
         debug_assert!(writes.bindings().iter().any(|&(_, kind)| kind == DescriptorKind::StorageImage));
         // SAFETY: the writes name live resources of the scene, of the layout's types; the set is
         // not in use.
-        writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) });
+        writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })?;
         renderer.record(set)?;
         Ok(renderer)
     }

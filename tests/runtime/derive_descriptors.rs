@@ -59,6 +59,6 @@ fn writes_fill_a_descriptor_set_and_a_pipeline_uses_it() {
     assert_eq!(w.bindings().len(), 6);
     // SAFETY: the writes name the bundle's live resources, of the layout's types; the set is
     // not in use. The bundle outlives the set and the pipeline (declared after it).
-    w.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) });
+    w.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) }).expect("writes");
     let _pipeline = ComputePipeline::new(device, main_stage(bound.shader.handle()), &[set.layout()], &[]);
 }

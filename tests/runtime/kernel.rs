@@ -169,7 +169,7 @@ pub fn dispatch(gpu: &Gpu, spirv: &[u32], bindings: &[Binding<'_>], invocations:
     // not in use. The commands record into `run_once`'s fresh command buffer with live objects,
     // and `run_once` waits for the submission before `set` and `pipeline` are dropped.
     unsafe {
-        writes.with_writes(|writes| device.update_descriptor_sets(writes, &[]));
+        writes.with_writes(|writes| device.update_descriptor_sets(writes, &[])).expect("writes");
         run_once(ctx, |cmd| {
             device.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, pipeline.pipeline());
             device.cmd_bind_descriptor_sets(

@@ -5,8 +5,8 @@
 mod support;
 
 mod accel;
-mod bad_input;
 mod buffers;
+mod catalogue;
 mod context;
 mod derive;
 mod derive_descriptors;
@@ -22,6 +22,8 @@ mod logging;
 mod manager;
 mod mint_interop;
 mod raytrace_picture;
+mod recorder;
+mod ring_fences;
 mod samplers;
 mod send_sync;
 mod shaders;

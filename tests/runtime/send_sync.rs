@@ -39,6 +39,8 @@ fn shared_types_are_send_and_sync() {
     send_sync::<RingFences<2, u32>>();
     send_sync::<Download>();
     send_sync::<InFlight>();
+    send_sync::<Recorder<'static>>();
+    send_sync::<ImageRegion>();
     send_sync::<StagingSpace>();
     send_sync::<ResourceManager>();
     send_sync::<TextureManager>();

@@ -13,6 +13,33 @@ pub struct Gpu {
     /// `None` only while `Drop` tears it down.
     inner: Option<(ResourceAllocator, Arc<Context>)>,
     log: Arc<MessageLog>,
+    /// Dropped with the `Gpu`, which ends its watchdog.
+    _watchdog: std::sync::mpsc::Sender<()>,
+}
+
+/// How often the watchdog reports a test that is still running.
+const WATCHDOG_PERIOD: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// A thread that prints, every [`WATCHDOG_PERIOD`] until the returned sender is dropped, which
+/// test is still running: what a test stuck in a wait shows before CI kills it (issue 16,
+/// item 8). The wait itself ends after the context's wait timeout with an `Error::Timeout`
+/// that names the fence and whose work it signals, which fails the test with that message.
+/// (The thread holds no handle of the context: the test's end must find it unshared.)
+fn watchdog(ctx: &Arc<Context>) -> std::sync::mpsc::Sender<()> {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let test = std::thread::current().name().unwrap_or("an unnamed test").to_owned();
+    let bound = ctx.wait_timeout();
+    let start = std::time::Instant::now();
+    std::thread::spawn(move || {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(WATCHDOG_PERIOD) {
+            eprintln!(
+                "vkres test harness: `{test}` still running after {:.0?}; a wait of vkres that does not end \
+                 fails with Error::Timeout (naming what it waits on) after {bound:?}",
+                start.elapsed(),
+            );
+        }
+    });
+    tx
 }
 
 impl Gpu {
@@ -27,7 +54,19 @@ impl Gpu {
             .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-deps.sh): {e}"));
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let log = ctx.message_log().clone();
-        Self { inner: Some((alloc, ctx)), log }
+        let _watchdog = watchdog(&ctx);
+        Self { inner: Some((alloc, ctx)), log, _watchdog }
+    }
+
+    /// A context without the validation layer, as users ship: for the bad-input catalogue's
+    /// second run (the same checks at the end: no leak, nothing holding the context).
+    pub fn without_validation() -> Self {
+        let ctx = Context::new(ContextOptions::new().application_name("vkres tests, no validation"))
+            .unwrap_or_else(|e| panic!("no Vulkan context: {e}"));
+        let alloc = ResourceAllocator::new(&ctx).expect("allocator");
+        let log = ctx.message_log().clone();
+        let _watchdog = watchdog(&ctx);
+        Self { inner: Some((alloc, ctx)), log, _watchdog }
     }
 
     pub fn alloc(&self) -> &ResourceAllocator {

@@ -24,6 +24,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 }
                 texture_sampler_needs_sampled(cx, field, texture);
                 texture_generated_mips_need_data(cx, field, texture);
+                crate::check_texture::check(cx, field, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
             Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),

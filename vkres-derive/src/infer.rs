@@ -62,6 +62,11 @@ pub fn texture_layout(t: &TextureAttr, usage: &[&str]) -> &'static str {
     if let Some(layout) = &t.layout {
         return layout.value;
     }
+    default_layout(usage)
+}
+
+/// The layout a texture of `usage` is left in without `layout = ...`.
+pub fn default_layout(usage: &[&str]) -> &'static str {
     let has = |f: &str| usage.contains(&f);
     if has("STORAGE") {
         "GENERAL"

@@ -1,8 +1,7 @@
 //! `#[derive(GpuResources)]` for vkres: parse, then check, then expand.
 //!
 //! - `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
-//! - `check` applies the rules that span several keys or fields, `valid` the Vulkan
-//!   valid-usage rules whose values are literals; `graph` resolves references
+//! - `check` applies the rules that span several keys or fields; `graph` resolves references
 //!   between fields and sorts them in dependency order (a cycle is an error);
 //! - `infer` derives usage flags, layouts and descriptor types from how fields use each other;
 //! - `expand` generates the impl (one module per kind); `fallback` a stub impl when there are errors.
@@ -13,6 +12,7 @@
 mod ast;
 mod attr;
 mod check;
+mod check_texture;
 mod ctxt;
 mod expand;
 mod fallback;
@@ -20,8 +20,8 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
+mod spirv_module;
 mod symbol;
-mod valid;
 
 use proc_macro::TokenStream;
 use syn::DeriveInput;
@@ -43,7 +43,6 @@ fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let cont = ast::Container::from_ast(&cx, &input);
     let graph = cont.as_ref().and_then(|cont| {
         check::check(&cx, cont);
-        valid::check(&cx, cont);
         graph::build(&cx, cont)
     });
     match (cx.check(), cont, graph) {

@@ -33,6 +33,18 @@ impl TexelBlock {
     }
 }
 
+/// The aspects a format has: depth and/or stencil, else color.
+pub fn aspects(format: vk::Format) -> vk::ImageAspectFlags {
+    match format {
+        vk::Format::D16_UNORM | vk::Format::X8_D24_UNORM_PACK32 | vk::Format::D32_SFLOAT => vk::ImageAspectFlags::DEPTH,
+        vk::Format::S8_UINT => vk::ImageAspectFlags::STENCIL,
+        vk::Format::D16_UNORM_S8_UINT | vk::Format::D24_UNORM_S8_UINT | vk::Format::D32_SFLOAT_S8_UINT => {
+            vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL
+        }
+        _ => vk::ImageAspectFlags::COLOR,
+    }
+}
+
 /// The texel block of `format`, for every format vkres accepts image data for: uncompressed
 /// color formats of 8, 16, 32 and 64 bits per channel and packed formats, depth and stencil
 /// formats with one aspect, BC1-7, ETC2/EAC and ASTC LDR. `None` for any other format.
@@ -176,15 +188,19 @@ pub fn mip_extent(extent: vk::Extent3D, level: u32) -> vk::Extent3D {
     vk::Extent3D { width: shrink(extent.width), height: shrink(extent.height), depth: shrink(extent.depth) }
 }
 
-/// Bytes of one array layer of mip `level`, tightly packed in whole blocks.
+/// Bytes of one array layer of mip `level`, tightly packed in whole blocks (`u64::MAX` where
+/// that overflows: no data has that size, so a size check refuses it).
 pub fn level_layer_size(block: TexelBlock, extent: vk::Extent3D, level: u32) -> u64 {
     let e = mip_extent(extent, level);
-    let blocks_x = e.width.div_ceil(block.width) as u64;
-    let blocks_y = e.height.div_ceil(block.height) as u64;
-    blocks_x * blocks_y * e.depth as u64 * block.bytes as u64
+    let blocks_x = u64::from(e.width.div_ceil(block.width.max(1)));
+    let blocks_y = u64::from(e.height.div_ceil(block.height.max(1)));
+    blocks_x.saturating_mul(blocks_y).saturating_mul(u64::from(e.depth)).saturating_mul(u64::from(block.bytes))
 }
 
 /// Bytes of mip levels `0..levels` with `layers` array layers each, tightly packed.
+///
+/// Saturates at `u64::MAX` (see [`level_layer_size`]).
 pub fn image_data_size(block: TexelBlock, extent: vk::Extent3D, levels: u32, layers: u32) -> u64 {
-    (0..levels).map(|l| level_layer_size(block, extent, l) * layers as u64).sum()
+    (0..levels)
+        .fold(0u64, |sum, l| sum.saturating_add(level_layer_size(block, extent, l).saturating_mul(u64::from(layers))))
 }

@@ -50,6 +50,13 @@
 //! A [`Batch`] holds what it records work on until that work has finished. Safe code cannot
 //! free a device, an allocator or a resource under a live user.
 //!
+//! ## Inside the caller's frame
+//! A [`Recorder`] records the same work into the caller's own command buffer
+//! ([`ResourceAllocator::recorder`]); [`Recorder::finish`] returns an [`InFlight`] that holds the
+//! staging and every resource used until the caller's fence (or timeline value) says the
+//! submission has run. A `Batch` is a recorder on a command buffer of its own. Every wait for
+//! the device is bounded by [`Context::wait_timeout`] ([`Error::Timeout`]).
+//!
 //! ## Errors
 //! Every fallible call returns [`Result`] with [`Error`]: failed Vulkan calls keep their
 //! [`vk::Result`] and operation; bad input names the resource and the numbers that do not fit.
@@ -72,6 +79,7 @@ pub mod memory;
 mod mint_conversions;
 mod resources;
 mod staging;
+mod valid;
 
 pub use ash;
 pub use ash::vk;
@@ -81,14 +89,17 @@ pub use accel::{
     Aabb, AabbGeometry, Blas, BlasDesc, BuildPreference, Compacted, Tlas, TlasDesc, TlasInstance, Transform3x4,
     TriangleGeometry,
 };
-pub use allocator::{Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, ResourceAllocator};
+pub use allocator::{
+    Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder,
+    ResourceAllocator,
+};
 pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,
 };
-pub use error::{Error, Result, SpirvProblem};
-pub use manager::{BufferType, ResourceHandle, ResourceManager, ResourceType};
+pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
+pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
     AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,

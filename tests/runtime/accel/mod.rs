@@ -4,8 +4,8 @@
 //! the first build, after a refit, and after compaction. Plus the typed errors of the builders.
 
 mod derived;
-mod reference;
-mod scene;
+pub mod reference;
+pub mod scene;
 
 use vkres::{
     AabbGeometry, BlasDesc, BufferDesc, ContextOptions, Error, TlasDesc, TlasInstance, Transform3x4, TriangleGeometry,
@@ -164,7 +164,7 @@ fn builders_reject_bad_geometry_and_references() {
     let format = vk::Format::R32G32B32_SFLOAT;
 
     let err = batch.build_blas(&BlasDesc::new("a").triangles(TriangleGeometry::new(&no_usage, format))).unwrap_err();
-    assert!(matches!(&err, Error::InvalidDescription { reason, .. } if reason.contains("no_usage")), "{err}");
+    assert!(matches!(&err, Error::MissingUsage { name, .. } if name.contains("no_usage")), "{err}");
     let err = batch
         .build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&good, format).vertex_range(0, 6)))
         .unwrap_err();
@@ -174,7 +174,7 @@ fn builders_reject_bad_geometry_and_references() {
     let err = batch
         .build_blas(&BlasDesc::new("d").triangles(TriangleGeometry::new(&good, vk::Format::R8_UNORM)))
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidDescription { reason, .. } if reason.contains("R8_UNORM")), "{err}");
+    assert!(matches!(&err, Error::ValidUsage { detail, .. } if detail.contains("R8_UNORM")), "{err}");
     let boxes = alloc
         .create_buffer_with_data(&BufferDesc::elements::<vkres::Aabb>(1, INPUT), &[vkres::Aabb::default()])
         .unwrap();

@@ -1,8 +1,9 @@
 //! Materials: std140 layout, read back from the device byte for byte, updates that upload
 //! only the changed bytes, typed errors for unknown names and wrong types.
 
+use vkres::ResourceType;
+use vkres::manager::Error;
 use vkres::manager::{MaterialDescriptor, MaterialParam, ResourceManager};
-use vkres::{Error, ResourceType};
 
 use super::shaders::bindless_sum;
 use crate::support::Gpu;
@@ -159,7 +160,7 @@ fn material_updates_are_read_back_from_the_device() {
     // Duplicate parameter names are refused; a material handle is not a buffer.
     let twice = vec![("a".into(), MaterialParam::Float(1.0)), ("a".into(), MaterialParam::Float(2.0))];
     let desc = MaterialDescriptor { name: "Twice".into(), shader_handle: shader, parameters: twice };
-    assert!(matches!(manager.create_material(&desc), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(manager.create_material(&desc), Err(Error::DuplicateMaterialParameter { .. })));
     assert!(manager.get_buffer(handle).is_none());
     assert!(matches!(manager.update_material(shader, &same), Err(Error::WrongResourceKind { .. })));
     drop(material);

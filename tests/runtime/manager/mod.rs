@@ -7,8 +7,9 @@ mod materials;
 mod shaders;
 mod threads;
 
+use vkres::manager::Error;
 use vkres::manager::{ResourceManager, TextureDescriptor, TextureMips};
-use vkres::{BufferType, Error, ResourceHandle, ResourceType, SamplerDesc, vk};
+use vkres::{BufferType, ResourceHandle, ResourceType, SamplerDesc, vk};
 
 use crate::support::{Gpu, noise};
 
@@ -77,7 +78,32 @@ fn stale_handles_are_rejected_after_their_slot_is_reused() {
         assert_eq!(manager.get_resource_type(stale), None);
     }
     assert!(manager.get_buffer(ResourceHandle::NULL).is_none());
-    assert!(manager.get_buffer(ResourceHandle::new(4000, 1)).is_none(), "a slot never used");
+    assert!(matches!(manager.buffer(ResourceHandle::NULL), Err(Error::StaleHandle { .. })));
+}
+
+/// A handle carries the identity of its manager: with another manager it names nothing, even
+/// where that manager holds a resource at the same index and generation.
+#[test]
+fn another_managers_handle_names_nothing() {
+    let gpu = Gpu::new();
+    let first = ResourceManager::new(gpu.alloc()).expect("first manager");
+    let second = ResourceManager::new(gpu.alloc()).expect("second manager");
+    let usage = vk::BufferUsageFlags::TRANSFER_SRC;
+    let mine = first.create_buffer_with_data(&[1u32; 4], usage, BufferType::Storage).expect("first's");
+    let theirs = second.create_buffer_with_data(&[2u32; 4], usage, BufferType::Storage).expect("second's");
+    assert_eq!((mine.index(), mine.generation()), (theirs.index(), theirs.generation()), "same slot, same generation");
+    assert_ne!(mine, theirs, "but not the same handle");
+
+    assert!(second.get_buffer(mine).is_none(), "the first manager's handle does not reach the second's buffer");
+    assert_eq!(second.get_resource_type(mine), None);
+    assert!(matches!(second.buffer(mine), Err(Error::ForeignHandle { .. })));
+    assert!(matches!(second.update_buffers(&[(mine, 0, &[0u8; 4][..])]), Err(Error::ForeignHandle { .. })));
+    assert!(matches!(second.destroy_resource(mine), Err(Error::ForeignHandle { .. })));
+    assert_eq!(second.len(), 1, "the second manager's buffer is still there");
+    assert_eq!(gpu.read_back(&second.buffer(theirs).expect("theirs")), bytemuck::cast_slice::<u32, u8>(&[2; 4]));
+    assert_eq!(gpu.read_back(&first.buffer(mine).expect("mine")), bytemuck::cast_slice::<u32, u8>(&[1; 4]));
+    first.destroy_resource(mine).expect("destroyed by its own manager");
+    assert!(matches!(first.buffer(mine), Err(Error::StaleHandle { .. })));
 }
 
 #[test]
@@ -139,7 +165,7 @@ fn textures_have_view_sampler_and_uploaded_texels() {
 
     // Generated mips need data.
     let no_data = TextureDescriptor { mips: TextureMips::Generate, ..TextureDescriptor::default() };
-    assert!(matches!(manager.create_texture(&no_data), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(manager.create_texture(&no_data), Err(Error::Vkres(vkres::Error::InvalidDescription { .. }))));
     drop(texture);
 }
 
@@ -169,7 +195,10 @@ fn batch_updates_take_exactly_one_submission() {
     // Past the end: nothing is submitted.
     let before = gpu.ctx().submission_count();
     let too_long = [0u8; 300];
-    assert!(matches!(manager.update_buffers(&[(handles[0], 0, &too_long[..])]), Err(Error::DataTooLarge { .. })));
+    assert!(matches!(
+        manager.update_buffers(&[(handles[0], 0, &too_long[..])]),
+        Err(Error::Vkres(vkres::Error::DataTooLarge { .. }))
+    ));
     assert_eq!(gpu.ctx().submission_count(), before);
 }
 
@@ -189,7 +218,7 @@ fn registered_bundle_resources_get_handles() {
     // A texture whose image is not ready for sampling is refused.
     let image = vkres::ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::TRANSFER_DST);
     let texture = gpu.alloc().create_texture(&image, &SamplerDesc::linear()).expect("texture");
-    assert!(matches!(manager.register_texture(&texture), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(manager.register_texture(&texture), Err(Error::Vkres(vkres::Error::ValidUsage { .. }))));
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.transition_image(texture.image(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL).expect("transition");
     batch.submit_and_wait().expect("submit");

@@ -42,12 +42,12 @@ fn invalid_spirv_gets_typed_errors() {
     }
     // The name exists, but for another stage.
     assert!(matches!(check(BINDLESS_SUM, ShaderStage::Fragment, "main"), Err(Error::EntryPointNotFound { .. })));
-    // A header followed by an instruction of word count 0: reflection refuses it.
+    // A header followed by an instruction of word count 0: validation refuses it.
     let mut garbage = BINDLESS_SUM[..20].to_vec();
     garbage.extend_from_slice(&17u32.to_le_bytes());
     garbage.extend_from_slice(&1u32.to_le_bytes());
     let r = check(&garbage, ShaderStage::Compute, "main");
-    assert!(matches!(r, Err(Error::InvalidSpirv { reason: SpirvProblem::Reflection(_), .. })), "{r:?}");
+    assert!(matches!(r, Err(Error::InvalidSpirv { reason: SpirvProblem::Invalid(_), .. })), "{r:?}");
 }
 
 #[test]

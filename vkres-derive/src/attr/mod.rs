@@ -33,6 +33,8 @@ pub struct Keyed<T> {
     pub key: Ident,
     /// The value.
     pub value: T,
+    /// Where the value is written, where known (choice keys); errors about the value point there.
+    pub value_span: Option<Span>,
 }
 
 /// Where a resource's initial data comes from.
@@ -94,7 +96,7 @@ pub fn set_once<T>(cx: &Ctxt, slot: &mut Option<Keyed<T>>, key: &Ident, value: T
     if slot.is_some() {
         cx.error_spanned_by(key, format!("duplicate key `{key}`"));
     } else {
-        *slot = Some(Keyed { key: key.clone(), value });
+        *slot = Some(Keyed { key: key.clone(), value, value_span: None });
     }
 }
 
@@ -265,7 +267,10 @@ pub fn set_choice(
     complete: &mut bool,
     choices: &'static [(&'static str, &'static str)],
 ) -> syn::Result<()> {
-    match parse_choice(cx, meta.value()?, &key.to_string(), choices)? {
+    let input = meta.value()?;
+    let span = input.span();
+    match parse_choice(cx, input, &key.to_string(), choices)? {
+        Some(v) if slot.is_none() => *slot = Some(Keyed { key: key.clone(), value: v, value_span: Some(span) }),
         Some(v) => set_once(cx, slot, key, v),
         None => *complete = false,
     }
@@ -276,6 +281,11 @@ impl<T> Keyed<T> {
     /// The span of the key (where errors about this value point).
     pub fn span(&self) -> Span {
         self.key.span()
+    }
+
+    /// The span of the value where known, else the key's.
+    pub fn value_span(&self) -> Span {
+        self.value_span.unwrap_or_else(|| self.key.span())
     }
 }
 

@@ -1,6 +1,7 @@
 //! `shader(path = "file.spv")`: SPIR-V included at compile time. The file is checked here,
-//! at expansion time: it must exist (relative to the crate's `Cargo.toml`) and start with the
-//! SPIR-V magic number; errors point at the path literal.
+//! at expansion time: it must exist (relative to the crate's `Cargo.toml`), start with the
+//! SPIR-V magic number and be a valid module (`spirv_module`, the same checks as vkres's at
+//! run time); errors point at the path literal.
 
 use std::path::PathBuf;
 
@@ -72,5 +73,11 @@ fn check_spirv(path: &str) -> Result<PathBuf, String> {
     if bytes.len() % 4 != 0 {
         return Err(format!("`{path}` is not SPIR-V: {} bytes is not a whole number of 4-byte words", bytes.len()));
     }
+    let words: Vec<u32> = bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+    if words.len() < 5 {
+        return Err(format!("`{path}` is not SPIR-V: {} words is shorter than the 5-word header", words.len()));
+    }
+    crate::spirv_module::check_module(&words)
+        .map_err(|reason| format!("`{path}` is not a valid SPIR-V module: {reason}"))?;
     Ok(full)
 }

@@ -5,11 +5,28 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::Field;
-use crate::attr::BlasAttr;
+use crate::ast::{Container, Field};
+use crate::attr::{BlasAttr, Kind, Source};
+
+/// The host data of the BLAS's index buffer field, where the macro can name it again without
+/// evaluating anything twice: an `input`, or a path (a constant or a static). The build then
+/// checks every index against the vertices.
+pub fn index_data(cont: &Container<'_>, b: &BlasAttr) -> Option<TokenStream> {
+    let indices = &b.indices.as_ref()?.value;
+    let field = cont.fields.iter().find(|f| *f.ident == *indices)?;
+    let Kind::Buffer(buffer) = &field.kind else { return None };
+    match &buffer.data.as_ref()?.value {
+        Source::Input(_) => {
+            let name = field.ident;
+            Some(quote!(::vkres::__private::data(__vkres_inputs.#name)))
+        }
+        Source::Expr(expr @ syn::Expr::Path(_)) => Some(quote!(::vkres::__private::data(&(#expr)))),
+        Source::Expr(_) => None,
+    }
+}
 
 /// The `Result<FieldType>` expression of a BLAS field.
-pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
+pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str, index_data: Option<TokenStream>) -> TokenStream {
     let ty = field.ty;
     let geometry = if let Some(aabbs) = &b.aabbs {
         let src = super::local_of(&aabbs.value);
@@ -28,7 +45,12 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
         }
         if let Some(indices) = &b.indices {
             let src = super::local_of(&indices.value);
-            g = quote_spanned!(indices.value.span()=> ::vkres::__private::with_indices(#g, &#src));
+            g = match index_data {
+                Some(data) => {
+                    quote_spanned!(indices.value.span()=> ::vkres::__private::with_indices_data(#g, &#src, #data))
+                }
+                None => quote_spanned!(indices.value.span()=> ::vkres::__private::with_indices(#g, &#src)),
+            };
         }
         if let Some(transform) = &b.transform {
             let src = super::local_of(&transform.value);

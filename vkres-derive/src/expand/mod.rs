@@ -206,7 +206,7 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         Kind::Sampler(s) => sampler::create(field, s),
         Kind::Shader(s) => shader::create(field, s, &name),
         Kind::Bundle(b) => bundle::create(field, b),
-        Kind::Blas(b) => blas::create(field, b, &name),
+        Kind::Blas(b) => blas::create(field, b, &name, blas::index_data(cont, b)),
         Kind::Tlas(t) => tlas::create(field, t, &name),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.

@@ -71,14 +71,22 @@ impl Default for Transform3x4 {
 pub trait IndexElement: Pod + sealed::Sealed {
     /// The Vulkan index type.
     const INDEX_TYPE: vk::IndexType;
+    /// The index as a `u64`.
+    fn to_u64(self) -> u64;
 }
 
 impl IndexElement for u16 {
     const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT16;
+    fn to_u64(self) -> u64 {
+        u64::from(self)
+    }
 }
 
 impl IndexElement for u32 {
     const INDEX_TYPE: vk::IndexType = vk::IndexType::UINT32;
+    fn to_u64(self) -> u64 {
+        u64::from(self)
+    }
 }
 
 mod sealed {
@@ -101,6 +109,8 @@ pub struct TriangleGeometry {
     pub(crate) vertex_stride: u64,
     pub(crate) vertex_count: u64,
     pub(crate) indices: Option<(Buffer, vk::IndexType)>,
+    /// The largest index of the triangles, where the index data is known on the host.
+    pub(crate) max_index: Option<u64>,
     pub(crate) triangles: u64,
     pub(crate) transform: Option<(Buffer, u64)>,
     pub(crate) flags: vk::GeometryFlagsKHR,
@@ -119,6 +129,7 @@ impl TriangleGeometry {
             vertex_stride: size_of::<V>() as u64,
             vertex_count: count,
             indices: None,
+            max_index: None,
             triangles: count / 3,
             transform: None,
             flags: vk::GeometryFlagsKHR::OPAQUE,
@@ -145,12 +156,24 @@ impl TriangleGeometry {
     pub fn indices<I: IndexElement>(mut self, indices: &Buffer<I>) -> Self {
         self.triangles = indices.len() / 3;
         self.indices = Some((indices.as_bytes(), I::INDEX_TYPE));
+        self.max_index = None;
         self
+    }
+
+    /// As [`indices`](Self::indices), where `data` is what was uploaded at the start of
+    /// `indices`: the build then checks that every index of the triangles addresses a vertex
+    /// of the geometry (an index past the last vertex is undefined behaviour in the build).
+    pub fn indices_with_data<I: IndexElement>(self, indices: &Buffer<I>, data: &[I]) -> Self {
+        let mut geometry = self.indices(indices);
+        let used = usize::try_from(geometry.triangles.saturating_mul(3)).unwrap_or(usize::MAX).min(data.len());
+        geometry.max_index = data[..used].iter().map(|i| i.to_u64()).max();
+        geometry
     }
 
     /// Transforms the vertices by the `index`-th transform of `transforms` before the build.
     pub fn transform(mut self, transforms: &Buffer<Transform3x4>, index: u64) -> Self {
-        self.transform = Some((transforms.as_bytes(), index * size_of::<Transform3x4>() as u64));
+        // An index past every buffer saturates: the build's range check refuses it.
+        self.transform = Some((transforms.as_bytes(), index.saturating_mul(size_of::<Transform3x4>() as u64)));
         self
     }
 
@@ -166,23 +189,46 @@ impl TriangleGeometry {
         if self.vertex_count == 0 || self.triangles == 0 {
             return Err(invalid(name, "a triangle geometry needs at least one triangle"));
         }
-        let (vertex_size, smallest_component) = vertex_format_size(self.vertex_format)
-            .ok_or_else(|| invalid(name, format!("{:?} is not a vertex format builds read", self.vertex_format)))?;
+        // VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797: a format
+        // builds read.
+        let (vertex_size, smallest_component) =
+            vertex_format_size(self.vertex_format).ok_or_else(|| Error::ValidUsage {
+                name: name.into(),
+                vuid: "VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797",
+                detail: format!("{:?} is not a vertex format builds read", self.vertex_format),
+            })?;
         if stride < vertex_size || stride % smallest_component != 0 {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
-        fits(name, &self.vertices, self.vertex_offset, (self.vertex_count - 1) * stride + vertex_size)?;
+        let span = (self.vertex_count - 1).checked_mul(stride).and_then(|b| b.checked_add(vertex_size));
+        let span = span.ok_or_else(|| overflow(name, format!("{} vertices of stride {stride}", self.vertex_count)))?;
+        fits(name, &self.vertices, self.vertex_offset, span)?;
+        u32::try_from(self.vertex_count - 1).map_err(|_| overflow(name, "more than 2^32 vertices".to_string()))?;
         if self.vertex_offset % smallest_component != 0 {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
         build_input(name, &self.vertices)?;
         match &self.indices {
             Some((indices, ty)) => {
+                // The spec's rule on maxVertex (`vertex_count - 1` here): no index addresses a
+                // vertex past it. Checked where the index data is known on the host.
+                if let Some(max) = self.max_index.filter(|max| *max >= self.vertex_count) {
+                    return Err(Error::ValidUsage {
+                        name: name.into(),
+                        vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex",
+                        detail: format!(
+                            "index {max} addresses a vertex past the last of {} vertices",
+                            self.vertex_count
+                        ),
+                    });
+                }
                 let size = if *ty == vk::IndexType::UINT16 { 2 } else { 4 };
-                fits(name, indices, 0, self.triangles * 3 * size)?;
+                let bytes = self.triangles.checked_mul(3 * size);
+                let bytes = bytes.ok_or_else(|| overflow(name, format!("{} triangles of indices", self.triangles)))?;
+                fits(name, indices, 0, bytes)?;
                 build_input(name, indices)?;
             }
-            None if self.triangles * 3 > self.vertex_count => {
+            None if self.triangles.checked_mul(3).is_none_or(|n| n > self.vertex_count) => {
                 return Err(invalid(
                     name,
                     format!("{} triangles need more than {} vertices", self.triangles, self.vertex_count),
@@ -245,7 +291,9 @@ impl AabbGeometry {
                 format!("AABB stride {} / offset {} must be multiples of 8, stride >= 24", self.stride, self.offset),
             ));
         }
-        fits(name, &self.boxes, self.offset, (self.count - 1) * self.stride + size_of::<Aabb>() as u64)?;
+        let span = (self.count - 1).checked_mul(self.stride).and_then(|b| b.checked_add(size_of::<Aabb>() as u64));
+        let span = span.ok_or_else(|| overflow(name, format!("{} boxes of stride {}", self.count, self.stride)))?;
+        fits(name, &self.boxes, self.offset, span)?;
         build_input(name, &self.boxes)?;
         u32::try_from(self.count).map_err(|_| invalid(name, "more than 2^32 boxes"))?;
         Ok(())
@@ -285,6 +333,11 @@ pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
     Error::InvalidDescription { name: name.into(), reason: reason.into() }
 }
 
+/// [`Error::Overflow`] of `what` in the geometry of `name`.
+fn overflow(name: &str, what: String) -> Error {
+    Error::Overflow { name: name.into(), what }
+}
+
 /// `len` bytes from `offset` lie inside `buffer`.
 fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
     check_range(buffer.name(), offset, len, buffer.size()).map_err(|e| match e {
@@ -302,14 +355,15 @@ pub(crate) const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_
 );
 
 fn build_input(name: &str, buffer: &Buffer) -> Result<()> {
+    // VUID-vkCmdBuildAccelerationStructuresKHR-geometry-03673 and its siblings: build inputs
+    // have ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR usage (and a device address).
     if !buffer.usage().contains(BUILD_INPUT) {
-        return Err(invalid(
-            name,
-            format!(
-                "`{}` is read by a build but lacks ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR | SHADER_DEVICE_ADDRESS usage",
-                buffer.name()
-            ),
-        ));
+        return Err(Error::MissingUsage {
+            name: format!("{name}: {}", buffer.name()),
+            operation: "an acceleration-structure build input",
+            needed: BUILD_INPUT.into(),
+            usage: buffer.usage().into(),
+        });
     }
     Ok(())
 }

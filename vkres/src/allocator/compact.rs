@@ -31,9 +31,10 @@ impl ResourceAllocator {
         let fns = ctx.acceleration_structure_fns("compact acceleration structures")?;
         for blas in blases {
             if !blas.build_flags().contains(vk::BuildAccelerationStructureFlagsKHR::ALLOW_COMPACTION) {
-                return Err(Error::InvalidDescription {
+                return Err(Error::ValidUsage {
                     name: blas.name().into(),
-                    reason: "this BLAS was not built with allow_compaction".into(),
+                    vuid: "VUID-VkCopyAccelerationStructureInfoKHR-src-03411",
+                    detail: "compaction needs a BLAS built with allow_compaction".into(),
                 });
             }
             if !blas.is_built() {
@@ -54,9 +55,9 @@ impl ResourceAllocator {
 
         let mut batch = self.batch()?;
         for blas in blases {
-            batch.hold_structure(blas, false);
+            batch.rec.hold_structure(blas, false);
         }
-        batch.record_accel_commands(false, |cmd| {
+        batch.rec.record_accel_commands(false, |cmd| {
             // SAFETY: recording; the pool has `count` queries; every structure was built by a
             // finished batch with ALLOW_COMPACTION, and the batch holds it.
             unsafe {
@@ -78,7 +79,9 @@ impl ResourceAllocator {
                 pool.pool,
                 0,
                 &mut sizes,
-                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+                // No WAIT (an unbounded wait): the submission was waited for, so the results
+                // are available; were they not, NOT_READY is an error.
+                vk::QueryResultFlags::TYPE_64,
             )
         }
         .op("vkGetQueryPoolResults")?;
@@ -89,15 +92,15 @@ impl ResourceAllocator {
             let name = format!("{}/compacted", blas.name());
             let copy = accel::create(&**self.memory_allocator(), blas.ty(), blas.build_flags(), size, &name)?;
             *copy.shape() = blas.shape().clone();
-            batch.hold_structure(blas, false);
-            batch.hold_structure(&copy, true);
+            batch.rec.hold_structure(blas, false);
+            batch.rec.hold_structure(&copy, true);
             let info = vk::CopyAccelerationStructureInfoKHR::default()
                 .src(blas.handle())
                 .dst(copy.handle())
                 .mode(vk::CopyAccelerationStructureModeKHR::COMPACT);
             // SAFETY: recording; `src` is built, `dst` was created with the queried compacted
             // size; the batch holds both.
-            batch.record_accel_commands(true, |cmd| unsafe { fns.cmd_copy_acceleration_structure(cmd, &info) });
+            batch.rec.record_accel_commands(true, |cmd| unsafe { fns.cmd_copy_acceleration_structure(cmd, &info) });
             out.push(Compacted { blas: Blas(copy), original_size: blas.buffer().size(), compacted_size: size });
         }
         batch.submit_and_wait()?;

@@ -4,8 +4,14 @@
 mod batch;
 mod compact;
 mod import;
+mod in_flight;
+mod lane;
 mod leaks;
+mod recorder;
 mod recycle;
+mod retire;
+mod stream;
+mod tables;
 mod textures;
 
 use std::sync::Arc;
@@ -13,8 +19,11 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::{Batch, ImageUpload, InFlight, LANE_THRESHOLD, MipSource};
+pub use batch::Batch;
 pub use import::IMPORT_THRESHOLD;
+pub use in_flight::InFlight;
+pub use lane::LANE_THRESHOLD;
+pub use recorder::{Held, ImageRegion, ImageUpload, MipSource, Recorder};
 pub(crate) use textures::record_image;
 
 use crate::Context;
@@ -42,6 +51,8 @@ pub struct ResourceAllocator {
     /// Warns of live allocations when the last clone drops (after `staging`, declared before).
     #[expect(dead_code, reason = "held for its drop")]
     leaks: Arc<leaks::LeakWatch>,
+    /// Work let go of before it finished (`retire.rs`).
+    retired: Arc<retire::RetireQueue>,
 }
 
 impl ResourceAllocator {
@@ -58,6 +69,7 @@ impl ResourceAllocator {
             samplers: SamplerPool::new(&ctx),
             recycler: recycle::Recycler::new(&ctx),
             leaks: leaks::LeakWatch::new(memory.clone()),
+            retired: Arc::default(),
             ctx,
             memory,
             staging,
@@ -157,10 +169,23 @@ impl ResourceAllocator {
         self.samplers.get(desc)
     }
 
-    /// Creates a shader module from SPIR-V bytes (a whole number of words, at least the
-    /// header, starting with the SPIR-V magic number, else [`Error::InvalidSpirv`]), named `name`.
+    /// Creates a shader module from SPIR-V bytes, named `name`: a whole number of words, at
+    /// least the header, starting with the SPIR-V magic number, and a valid module (parsed
+    /// against the SPIR-V grammar, its IDs, blocks and entry points checked); otherwise
+    /// [`Error::InvalidSpirv`], and Vulkan never sees the code.
     pub fn create_shader_module(&self, code: &[u8], name: &str) -> Result<ShaderModule> {
         shader::create(&self.ctx, code, name)
+    }
+
+    /// Creates a shader module from SPIR-V words without validating them (for modules
+    /// validated elsewhere, e.g. by `spirv-val` at build time).
+    ///
+    /// # Safety
+    /// `words` is a valid SPIR-V module for this device (VUID-VkShaderModuleCreateInfo-pCode-08737):
+    /// a module with an invalid body is undefined behaviour in the driver (it can crash it).
+    pub unsafe fn create_shader_module_unchecked(&self, words: &[u32], name: &str) -> Result<ShaderModule> {
+        // SAFETY: the caller's contract.
+        unsafe { ShaderModule::from_words_unchecked(&self.ctx, words, name) }
     }
 
     /// Creates acceleration-structure storage of `size` bytes (the `accelerationStructureSize`
@@ -189,9 +214,10 @@ impl ResourceAllocator {
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
         let fns = self.ctx.acceleration_structure_fns("query acceleration-structure build sizes")?;
         if geometries.len() != max_primitive_counts.len() {
-            return Err(Error::InvalidDescription {
+            return Err(Error::ValidUsage {
                 name: "build sizes".into(),
-                reason: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
+                vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619",
+                detail: format!("{} geometries but {} primitive counts", geometries.len(), max_primitive_counts.len()),
             });
         }
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default().ty(ty).flags(flags).geometries(geometries);
@@ -211,6 +237,41 @@ impl ResourceAllocator {
 
     /// Opens a batch: one command buffer, submitted once by [`Batch::submit_and_wait`].
     pub fn batch(&self) -> Result<Batch<'_>> {
+        self.retired.collect();
         Batch::new(self)
+    }
+
+    /// Hands over submitted work its owner no longer keeps: what it holds (resources whose
+    /// handles are gone, staging, a batch's command pool) is released once it has finished,
+    /// without waiting now, as dropping the [`InFlight`] would. Checked whenever this allocator
+    /// (or a clone) opens a batch or a recorder, and by [`collect_retired`](Self::collect_retired);
+    /// what is still queued when the last clone of the allocator drops is waited for then.
+    pub fn retire(&self, work: InFlight) {
+        self.retired.push(work);
+    }
+
+    /// Releases the retired work that has finished; returns how much still runs.
+    pub fn collect_retired(&self) -> usize {
+        self.retired.collect()
+    }
+
+    /// A [`Recorder`] into the caller's command buffer `cmd`: uploads, copies, transitions and
+    /// builds recorded there, their staging and resources held until the fence given to
+    /// [`Recorder::finish`] signals.
+    ///
+    /// # Safety
+    /// - `cmd` must be a primary command buffer of this allocator's device, in the recording
+    ///   state, allocated from a pool of the context's queue family
+    ///   ([`Context::queue_family_index`]), and stay recording until `finish` returns.
+    /// - After [`Recorder::finish`], it must be submitted at most once, to the context's queue
+    ///   (locked with [`Context::lock_queue`]), with the fence given to `finish` and no other
+    ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
+    ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
+    ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
+    ///   (reset or free it): what it recorded refers to resources released at the drop.
+    pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
+        self.retired.collect();
+        Recorder::with_tables(self, cmd, Default::default(), false)
     }
 }

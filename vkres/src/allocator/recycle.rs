@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use ash::vk;
 
-use super::batch::Tables;
+use super::tables::Tables;
 use crate::Context;
-use crate::error::Result;
+use crate::error::{Result, VkContext};
 
 /// At most this many idle pool-and-fence pairs are kept (one per concurrent batch is enough).
 const KEEP: usize = 8;
@@ -242,4 +242,36 @@ impl Drop for Shared {
             unsafe { device.destroy_semaphore(semaphore, None) };
         }
     }
+}
+
+/// Begins the next command buffer of `pool` (a batch's, or its transfer lane's): one of
+/// `allocated` not begun yet (`begun` of them are), else a newly allocated one, named `name`.
+pub(crate) fn begin_next(
+    ctx: &Context,
+    pool: vk::CommandPool,
+    allocated: &mut Vec<vk::CommandBuffer>,
+    begun: &mut usize,
+    name: &str,
+) -> Result<vk::CommandBuffer> {
+    let device = ctx.device();
+    let cmd = match allocated.get(*begun) {
+        Some(&cmd) => cmd,
+        None => {
+            let alloc_info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            // SAFETY: the pool is live and used by one batch only.
+            let cmds = unsafe { ctx.allocate_command_buffers(&alloc_info, name) }?;
+            let cmd = cmds.first().copied().unwrap_or_default();
+            allocated.push(cmd);
+            cmd
+        }
+    };
+    *begun += 1;
+    let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+    // SAFETY: a command buffer of the pool in the initial state: newly allocated, or reset with
+    // its pool when the pool was recycled, and not begun by this batch yet.
+    unsafe { device.begin_command_buffer(cmd, &begin) }.op("vkBeginCommandBuffer")?;
+    Ok(cmd)
 }

@@ -105,6 +105,16 @@ pub fn with_indices<B: IndexField>(geometry: TriangleGeometry, indices: &B) -> T
     geometry.indices(indices.buffer())
 }
 
+/// `geometry` indexed by the index buffer field `indices`, whose uploaded `data` the macro
+/// still has (an `input`, a constant or a static): every index is checked against the vertices.
+pub fn with_indices_data<B: IndexField>(
+    geometry: TriangleGeometry,
+    indices: &B,
+    data: &[B::Index],
+) -> TriangleGeometry {
+    geometry.indices_with_data(indices.buffer(), data)
+}
+
 /// `geometry` transformed by the first transform of the field `transforms`.
 pub fn with_transform<B: TransformField>(geometry: TriangleGeometry, transforms: &B) -> TriangleGeometry {
     geometry.transform(transforms.buffer(), 0)

@@ -4,7 +4,9 @@
 
 use ash::vk;
 
+use crate::error::Result;
 use crate::resources::{Buffer, ImageView, Sampler, Texture};
+use crate::valid::{self, Violation};
 
 /// What a bound field is to a shader; the derive picks it from the field's kind and usage.
 ///
@@ -81,7 +83,9 @@ enum Info {
 /// generated `write_descriptors(set)`): owned data, turned into `VkWriteDescriptorSet`s by
 /// [`with_writes`](Self::with_writes) for `vkUpdateDescriptorSets`.
 ///
-/// The writes hold handles only: keep the bundle alive while the set is in use.
+/// The writes hold handles only: keep the bundle alive while the set is in use. Each resource
+/// is checked as it is added (usage, range limits, layout: see `docs/VALID_USAGE.md`); the
+/// first problem is returned by [`with_writes`](Self::with_writes), which then writes nothing.
 ///
 /// `Send + Sync`: plain Vulkan info structs with handles, no pointers (the `VkWriteDescriptorSet`s
 /// that point into them are made inside `with_writes`).
@@ -92,6 +96,8 @@ pub struct DescriptorWrites {
     buffers: Vec<vk::DescriptorBufferInfo>,
     images: Vec<vk::DescriptorImageInfo>,
     accels: Vec<vk::AccelerationStructureKHR>,
+    /// The first write that breaks a rule.
+    problem: Option<Violation>,
 }
 
 impl DescriptorWrites {
@@ -102,6 +108,10 @@ impl DescriptorWrites {
 
     /// The whole of `buffer` at `binding`.
     pub fn buffer<T>(&mut self, binding: u32, kind: DescriptorKind, buffer: &Buffer<T>) -> &mut Self {
+        let limits = &buffer.context().capabilities().limits;
+        self.note(|| {
+            valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
+        });
         self.buffers.push(vk::DescriptorBufferInfo { buffer: buffer.handle(), offset: 0, range: vk::WHOLE_SIZE });
         self.entries.push((binding, kind, Info::Buffer(self.buffers.len() - 1)));
         self
@@ -109,6 +119,7 @@ impl DescriptorWrites {
 
     /// `texture` (view and sampler) at `binding`, in `layout`.
     pub fn texture(&mut self, binding: u32, texture: &Texture, layout: vk::ImageLayout) -> &mut Self {
+        self.note_image(DescriptorKind::CombinedImageSampler, texture.view(), layout, true);
         self.images.push(texture.descriptor_info(layout));
         self.entries.push((binding, DescriptorKind::CombinedImageSampler, Info::Image(self.images.len() - 1)));
         self
@@ -122,6 +133,7 @@ impl DescriptorWrites {
         view: &ImageView,
         layout: vk::ImageLayout,
     ) -> &mut Self {
+        self.note_image(kind, view, layout, false);
         let info =
             vk::DescriptorImageInfo { sampler: vk::Sampler::null(), image_view: view.handle(), image_layout: layout };
         self.images.push(info);
@@ -144,6 +156,22 @@ impl DescriptorWrites {
         self
     }
 
+    /// Keeps the first problem `check` finds (checked only while there is none).
+    fn note(&mut self, check: impl FnOnce() -> Option<Violation>) {
+        if self.problem.is_none() {
+            self.problem = check();
+        }
+    }
+
+    /// Checks `view` written as `kind` in `layout`.
+    fn note_image(&mut self, kind: DescriptorKind, view: &ImageView, layout: vk::ImageLayout, sampler: bool) {
+        self.note(|| {
+            let d = view.image().desc();
+            let aspects = view.subresource_range().aspect_mask;
+            valid::descriptor::image(&d.name, kind.descriptor_type(), d.usage, aspects, layout, sampler)
+        });
+    }
+
     /// The set written to.
     pub fn set(&self) -> vk::DescriptorSet {
         self.set
@@ -155,8 +183,13 @@ impl DescriptorWrites {
     }
 
     /// Calls `f` with one `VkWriteDescriptorSet` per binding (pointing into `self`), e.g.
-    /// `writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })`.
-    pub fn with_writes<R>(&self, f: impl FnOnce(&[vk::WriteDescriptorSet<'_>]) -> R) -> R {
+    /// `writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })?`; or, if a
+    /// resource does not fit its binding (usage, range limit, layout), returns
+    /// [`Error::ValidUsage`](crate::Error::ValidUsage) without calling `f`.
+    pub fn with_writes<R>(&self, f: impl FnOnce(&[vk::WriteDescriptorSet<'_>]) -> R) -> Result<R> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone().into_error());
+        }
         let mut accel_infos: Vec<vk::WriteDescriptorSetAccelerationStructureKHR<'_>> = self
             .accels
             .iter()
@@ -184,6 +217,6 @@ impl DescriptorWrites {
                 }
             })
             .collect();
-        f(&writes)
+        Ok(f(&writes))
     }
 }

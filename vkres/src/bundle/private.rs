@@ -189,9 +189,9 @@ pub fn buffer_copy<B: BufferField, S: BufferField>(batch: &mut Batch<'_>, spec: 
 fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
     Ok(match (spec.size, spec.len) {
         (Some(size), _) => size,
-        (None, Some(len)) => len.checked_mul(elem).ok_or_else(|| Error::InvalidDescription {
+        (None, Some(len)) => len.checked_mul(elem).ok_or_else(|| Error::Overflow {
             name: spec.name.into(),
-            reason: format!("{len} elements of {elem} bytes overflow a u64"),
+            what: format!("the size of {len} elements of {elem} bytes"),
         })?,
         (None, None) => default,
     })
@@ -412,5 +412,5 @@ pub fn bundle_with_inputs<T: BundleField>(batch: &mut Batch<'_>, inputs: T::Inpu
 
 /// What the stub impl of a schema with compile errors returns (it never runs).
 pub fn schema_error(bundle: &str) -> Error {
-    Error::InvalidDescription { name: bundle.into(), reason: "the GpuResources schema has compile errors".into() }
+    Error::SchemaHasErrors { bundle: bundle.into() }
 }

@@ -103,6 +103,7 @@ pub(super) unsafe fn assemble(raw: RawDevice, ownership: Ownership, messenger: O
         image_formats: Default::default(),
         formats: Default::default(),
         faults: Default::default(),
+        wait_timeout_ns: AtomicU64::new(super::wait::nanos(super::wait::DEFAULT_WAIT_TIMEOUT)),
     })
 }
 

@@ -16,6 +16,7 @@ mod faults;
 mod objects;
 mod options;
 mod raw;
+mod wait;
 
 pub(crate) use faults::FaultCounter;
 
@@ -90,6 +91,8 @@ pub struct Context {
     /// Answers of `vkGetPhysicalDeviceFormatProperties` (vertex formats of BLAS builds, blit
     /// support of mip generation), which do not change either.
     formats: Mutex<HandleMap<vk::Format, vk::FormatProperties>>,
+    /// The bound of every wait, in nanoseconds (`wait.rs`).
+    wait_timeout_ns: AtomicU64,
 }
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` is asked.

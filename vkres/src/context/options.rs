@@ -76,6 +76,7 @@ pub struct ContextOptions {
     pub(crate) device: DeviceSelector,
     pub(crate) instance_extensions: Vec<&'static CStr>,
     pub(crate) device_extensions: Vec<&'static CStr>,
+    pub(crate) wait_timeout: std::time::Duration,
 }
 
 impl Default for ContextOptions {
@@ -91,6 +92,7 @@ impl Default for ContextOptions {
             device: DeviceSelector::Auto,
             instance_extensions: Vec::new(),
             device_extensions: Vec::new(),
+            wait_timeout: super::wait::DEFAULT_WAIT_TIMEOUT,
         }
     }
 }
@@ -155,6 +157,16 @@ impl ContextOptions {
     /// graphics queue, 256 MiB about the same (docs/BENCHMARKS.md).
     pub fn transfer_queue(mut self, on: bool) -> Self {
         self.transfer_queue = on;
+        self
+    }
+
+    /// The longest vkres waits for a fence or a semaphore before it gives up with
+    /// [`Error::Timeout`](crate::Error::Timeout) (default 60 s; see
+    /// [`Context::set_wait_timeout`](crate::Context::set_wait_timeout)). Every wait vkres makes
+    /// has this bound: a hung device or work that is never submitted is an error, not a thread
+    /// blocked forever.
+    pub fn wait_timeout(mut self, bound: std::time::Duration) -> Self {
+        self.wait_timeout = bound;
         self
     }
 

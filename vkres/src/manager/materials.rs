@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use ash::vk;
 
 use super::handle::ResourceHandle;
-use crate::{Buffer, BufferDesc, Error, ResourceAllocator, Result};
+use super::{Error, Result};
+use crate::{Buffer, BufferDesc, ResourceAllocator};
 
 /// The value of one material parameter. With the `mint` feature, `mint`'s `Vector2/3/4<f32>`
 /// and `ColumnMatrix3/4<f32>` convert into it.
@@ -104,16 +105,13 @@ pub struct MaterialLayout {
 
 impl MaterialLayout {
     /// Lays out `parameters` by std140 rules: each member at the next offset that is a
-    /// multiple of its base alignment. Duplicate names are [`Error::InvalidDescription`].
+    /// multiple of its base alignment. Duplicate names are [`Error::DuplicateMaterialParameter`].
     pub fn std140(material: &str, parameters: &[(String, MaterialParam)]) -> Result<Self> {
         let mut fields: Vec<MaterialField> = Vec::with_capacity(parameters.len());
         let mut offset = 0u32;
         for (name, value) in parameters {
             if fields.iter().any(|f| &f.name == name) {
-                return Err(Error::InvalidDescription {
-                    name: material.into(),
-                    reason: format!("parameter `{name}` is declared twice"),
-                });
+                return Err(Error::DuplicateMaterialParameter { material: material.into(), parameter: name.clone() });
             }
             let align = value.std140_alignment();
             offset = offset.div_ceil(align) * align;

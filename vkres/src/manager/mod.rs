@@ -6,7 +6,7 @@
 //! use vkres::manager::{BufferType, ResourceManager, ResourceType};
 //! use vkres::{Context, ContextOptions, ResourceAllocator, vk};
 //!
-//! # fn main() -> vkres::Result<()> {
+//! # fn main() -> vkres::manager::Result<()> {
 //! let ctx = Context::new(ContextOptions::new())?;
 //! let alloc = ResourceAllocator::new(&ctx)?;
 //! let manager = ResourceManager::new(&alloc)?;
@@ -38,6 +38,7 @@
 //! manager's rule), so uploads from several threads need no lock of the manager's.
 
 mod bindless;
+mod error;
 mod handle;
 mod materials;
 mod shaders;
@@ -50,12 +51,13 @@ use ash::vk;
 use bytemuck::Pod;
 
 pub use bindless::{BINDLESS_SAMPLED_IMAGES, BINDLESS_SAMPLERS, BINDLESS_STORAGE_BUFFERS, BindlessSet};
+pub use error::{Error, Result};
 pub use handle::ResourceHandle;
 pub use materials::{Material, MaterialDescriptor, MaterialField, MaterialLayout, MaterialManager, MaterialParam};
 pub use shaders::{ReflectedBinding, Shader, ShaderDescriptor, ShaderManager, ShaderReflection, ShaderStage};
 pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips};
 
-use crate::{Buffer, BufferDesc, Context, Error, ResourceAllocator, Result, StagingConfig, Texture};
+use crate::{Buffer, BufferDesc, Context, ResourceAllocator, StagingConfig, Texture};
 use slots::SlotTable;
 
 /// What a buffer is for.
@@ -163,7 +165,8 @@ impl Default for ManagerConfig {
 /// Owns buffers, textures, shaders and materials, handed out as [`ResourceHandle`]s.
 ///
 /// A handle of a destroyed resource is stale for good: lookups with it return `None` (or
-/// [`Error::StaleHandle`]), also once its slot holds a newer resource. A lookup of the wrong
+/// [`Error::StaleHandle`]), also once its slot holds a newer resource. A handle made by
+/// another manager names nothing here: `None` (or [`Error::ForeignHandle`]). A lookup of the wrong
 /// kind returns `None` (or [`Error::WrongResourceKind`]), never another resource. Resources
 /// are created on the manager's [`ResourceAllocator`] and uploaded through its staging.
 ///
@@ -204,7 +207,7 @@ impl ResourceManager {
     /// A manager on `alloc` with `config`.
     pub fn with_config(alloc: &ResourceAllocator, config: ManagerConfig) -> Result<Self> {
         if config.capacity == 0 {
-            return Err(Error::ZeroSize { name: "resource manager".into(), kind: "resource table" });
+            return Err(crate::Error::ZeroSize { name: "resource manager".into(), kind: "resource table" }.into());
         }
         let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();
@@ -260,13 +263,16 @@ impl ResourceManager {
         &self.materials
     }
 
-    /// The bindless descriptor arrays, or [`Error::MissingFeature`] where the device lacks
+    /// The bindless descriptor arrays, or [`crate::Error::MissingFeature`] where the device lacks
     /// descriptor indexing (or the manager was configured without them).
     pub fn bindless(&self) -> Result<&BindlessSet> {
-        self.bindless.as_ref().ok_or(Error::MissingFeature {
-            feature: "Vulkan 1.2 descriptor indexing (update-after-bind, partially bound, runtime arrays)",
-            operation: "bindless descriptor arrays",
-        })
+        self.bindless.as_ref().ok_or(
+            crate::Error::MissingFeature {
+                feature: "Vulkan 1.2 descriptor indexing (update-after-bind, partially bound, runtime arrays)",
+                operation: "bindless descriptor arrays",
+            }
+            .into(),
+        )
     }
 
     /// Number of live resources.
@@ -307,7 +313,17 @@ impl ResourceManager {
 
     /// The entry `handle` names, or the typed error why there is none.
     fn entry(&self, handle: ResourceHandle) -> Result<Entry> {
-        self.read().get(handle).cloned().ok_or_else(|| Error::StaleHandle { handle: handle.to_string() })
+        let table = self.read();
+        table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))
+    }
+
+    /// Why `handle` names nothing in `table`: another manager's, or stale (or null).
+    fn missing(table: &SlotTable<Entry>, handle: ResourceHandle) -> Error {
+        if table.owns(handle) || handle == ResourceHandle::NULL {
+            Error::StaleHandle { handle: handle.to_string() }
+        } else {
+            Error::ForeignHandle { handle: handle.to_string() }
+        }
     }
 
     fn wrong_kind(handle: ResourceHandle, expected: &'static str, found: &Entry) -> Error {
@@ -378,16 +394,19 @@ impl ResourceManager {
 
     /// Adds `texture` (created elsewhere) to the table, sharing it, and writes it into the
     /// bindless arrays at the handle's index. Its image must be in `SHADER_READ_ONLY_OPTIMAL`
-    /// when a shader reads it; otherwise [`Error::InvalidDescription`].
+    /// when a shader reads it; otherwise [`crate::Error::ValidUsage`]
+    /// (`VUID-VkDescriptorImageInfo-imageLayout-00344`).
     pub fn register_texture(&self, texture: &Texture) -> Result<ResourceHandle> {
         if texture.image().layout() != vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL {
-            return Err(Error::InvalidDescription {
+            return Err(crate::Error::ValidUsage {
                 name: texture.image().desc().name.clone(),
-                reason: format!(
-                    "a registered texture must be in SHADER_READ_ONLY_OPTIMAL, not {:?}",
+                vuid: "VUID-VkDescriptorImageInfo-imageLayout-00344",
+                detail: format!(
+                    "a registered texture is read in SHADER_READ_ONLY_OPTIMAL, but it is in {:?}",
                     texture.image().layout()
                 ),
-            });
+            }
+            .into());
         }
         self.insert(Entry::Texture(texture.clone()))
     }
@@ -462,30 +481,32 @@ impl ResourceManager {
     /// Removes the resource `handle` names; every copy of the handle is stale from now on.
     /// The manager's reference is dropped after the lock is released: the resource is
     /// destroyed then, unless a clone from a lookup still holds it. A stale handle is
-    /// [`Error::StaleHandle`]. Its bindless entries are left as they are (the arrays are
+    /// [`Error::StaleHandle`], another manager's [`Error::ForeignHandle`]. Its bindless entries are left as they are (the arrays are
     /// partially bound) until the slot is reused.
     pub fn destroy_resource(&self, handle: ResourceHandle) -> Result<()> {
-        let entry = self.write().remove(handle);
-        match entry {
+        let mut table = self.write();
+        match table.remove(handle) {
             Some(entry) => {
+                // The resource is destroyed after the lock is released.
+                drop(table);
                 drop(entry);
                 Ok(())
             }
-            None => Err(Error::StaleHandle { handle: handle.to_string() }),
+            None => Err(Self::missing(&table, handle)),
         }
     }
 
     /// Writes each `(handle, byte offset, data)` into its buffer, all in one batch: one
     /// submission and one wait. Every handle is checked first (stale:
     /// [`Error::StaleHandle`], not a buffer: [`Error::WrongResourceKind`], past the end:
-    /// [`Error::DataTooLarge`]), and nothing is submitted when one fails.
+    /// [`crate::Error::DataTooLarge`]), and nothing is submitted when one fails.
     pub fn update_buffers(&self, updates: &[(ResourceHandle, u64, &[u8])]) -> Result<()> {
         let buffers = updates.iter().map(|(h, _, _)| self.buffer(*h)).collect::<Result<Vec<_>>>()?;
         let mut batch = self.alloc.batch()?;
         for (buffer, (_, offset, data)) in buffers.iter().zip(updates) {
             batch.upload_bytes(buffer, *offset, data)?;
         }
-        batch.submit_and_wait()
+        Ok(batch.submit_and_wait()?)
     }
 }
 

@@ -128,19 +128,20 @@ impl ShaderManager {
     /// bindings and push constants.
     pub fn validate(desc: &ShaderDescriptor<'_>) -> Result<ShaderReflection> {
         let name = debug_name(desc);
-        reflect(desc, &spirv_words(desc.code, &name)?, &name)
+        reflect(desc, spirv_words(desc.code, &name)?.words(), &name)
     }
 
     /// Validates `desc` (see [`validate`](Self::validate)) and creates its shader module.
     pub fn create_shader(&self, desc: &ShaderDescriptor<'_>) -> Result<Shader> {
         let name = debug_name(desc);
         let words = spirv_words(desc.code, &name)?;
-        let reflection = reflect(desc, &words, &name)?;
-        let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::InvalidDescription {
+        let reflection = reflect(desc, words.words(), &name)?;
+        let entry_point = CString::new(desc.entry_point.as_str()).map_err(|_| Error::ValidUsage {
             name: desc.entry_point.clone(),
-            reason: "an entry point name cannot contain a NUL byte".into(),
+            vuid: "VUID-VkPipelineShaderStageCreateInfo-pName-parameter",
+            detail: "an entry point name cannot contain a NUL byte".into(),
         })?;
-        let module = ShaderModule::from_words(&self.ctx, &words, &name)?;
+        let module = ShaderModule::from_spirv(&self.ctx, &words, &name)?;
         Ok(Shader { shared: Arc::new(ShaderShared { module, stage: desc.stage, entry_point, reflection }) })
     }
 }

@@ -1,6 +1,6 @@
 //! [`SlotTable`]: a generational table of values, addressed by [`ResourceHandle`].
 
-use super::handle::ResourceHandle;
+use super::handle::{ResourceHandle, new_manager_id};
 
 /// One slot: the generation that live handles to it carry, and its value while live.
 struct Slot<T> {
@@ -16,12 +16,14 @@ pub(crate) struct SlotTable<T> {
     free: Vec<u32>,
     capacity: u32,
     live: usize,
+    /// The identity its handles carry: a handle of another table never names a value here.
+    owner: u64,
 }
 
 impl<T> SlotTable<T> {
     /// A table of at most `capacity` slots.
     pub(crate) fn new(capacity: u32) -> Self {
-        Self { slots: Vec::new(), free: Vec::new(), capacity, live: 0 }
+        Self { slots: Vec::new(), free: Vec::new(), capacity, live: 0, owner: new_manager_id() }
     }
 
     /// Stores `value` in a free slot, or `None` when all `capacity` slots are taken.
@@ -36,14 +38,22 @@ impl<T> SlotTable<T> {
             None => return None,
         };
         let slot = &mut self.slots[index as usize];
-        let handle = ResourceHandle::new(index, slot.generation);
+        let handle = ResourceHandle::new(index, slot.generation, self.owner);
         slot.value = Some(make(handle));
         self.live += 1;
         Some(handle)
     }
 
-    /// The value `handle` names, if it is live and of this generation.
+    /// Whether `handle` was made by this table (live or stale).
+    pub(crate) fn owns(&self, handle: ResourceHandle) -> bool {
+        handle.manager() == self.owner
+    }
+
+    /// The value `handle` names, if it is this table's, live and of this generation.
     pub(crate) fn get(&self, handle: ResourceHandle) -> Option<&T> {
+        if !self.owns(handle) {
+            return None;
+        }
         let slot = self.slots.get(handle.index() as usize)?;
         if slot.generation != handle.generation() {
             return None;
@@ -55,6 +65,9 @@ impl<T> SlotTable<T> {
     /// handle (and every copy of it) is stale from now on. A slot whose generation would wrap
     /// is retired rather than reused, so that no old handle can ever match it again.
     pub(crate) fn remove(&mut self, handle: ResourceHandle) -> Option<T> {
+        if !self.owns(handle) {
+            return None;
+        }
         let index = handle.index();
         let slot = self.slots.get_mut(index as usize)?;
         if slot.generation != handle.generation() {

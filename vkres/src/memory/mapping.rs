@@ -28,9 +28,9 @@ pub struct MappedMemory<'a> {
 impl<'a> MappedMemory<'a> {
     /// Maps `allocation`, whose resource is `len` bytes long.
     pub(crate) fn new(allocation: &'a dyn MemoryAllocation, len: u64, name: &'a str) -> Result<Self> {
-        let len = usize::try_from(len).map_err(|_| Error::InvalidDescription {
+        let len = usize::try_from(len).map_err(|_| Error::Overflow {
             name: name.to_owned(),
-            reason: format!("{len} bytes cannot be mapped in this address space"),
+            what: format!("mapping {len} bytes in this address space"),
         })?;
         let ptr = allocation.map()?;
         Ok(Self { allocation, ptr, len, name })

@@ -286,9 +286,10 @@ fn create_named<T>(
         return Err(Error::ZeroSize { name: name.into(), kind: "buffer" });
     }
     if desc.usage.is_empty() {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name.into(),
-            reason: "a buffer needs at least one usage flag".into(),
+            vuid: "VUID-VkBufferCreateInfo-usage-requiredbitmask",
+            detail: "a buffer needs at least one usage flag".into(),
         });
     }
     let limit = ctx.capabilities().max_buffer_size;
@@ -297,10 +298,7 @@ fn create_named<T>(
     }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {
-        return Err(Error::InvalidDescription {
-            name: name.into(),
-            reason: format!("{} bytes is not a whole number of {elem}-byte elements", desc.size),
-        });
+        return Err(Error::NotWholeElements { name: name.into(), bytes: desc.size, element: elem });
     }
     // The transfer queue's family is never the main queue's (`Context::from_raw` refuses it).
     let families = match ctx.transfer_queue_family_index() {

@@ -101,14 +101,7 @@ pub fn full_mip_count(extent: vk::Extent3D) -> u32 {
 
 /// The aspects a format has: depth and/or stencil, else color.
 pub fn format_aspects(format: vk::Format) -> vk::ImageAspectFlags {
-    match format {
-        vk::Format::D16_UNORM | vk::Format::X8_D24_UNORM_PACK32 | vk::Format::D32_SFLOAT => vk::ImageAspectFlags::DEPTH,
-        vk::Format::S8_UINT => vk::ImageAspectFlags::STENCIL,
-        vk::Format::D16_UNORM_S8_UINT | vk::Format::D24_UNORM_S8_UINT | vk::Format::D32_SFLOAT_S8_UINT => {
-            vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL
-        }
-        _ => vk::ImageAspectFlags::COLOR,
-    }
+    crate::format::aspects(format)
 }
 
 /// The owner of one `VkImage` and its memory.
@@ -120,10 +113,15 @@ pub(crate) struct ImageShared {
     /// The layout of every subresource after the last finished batch that used the image (a
     /// `vk::ImageLayout`'s raw value).
     layout: AtomicI32,
+    /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
+    owned: bool,
 }
 
 impl Drop for ImageShared {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         // SAFETY: no handle, view or batch refers to the image any more (each holds an Arc);
         // its memory is freed afterwards when `allocation` drops.
         unsafe { self.allocation.context().device().destroy_image(self.handle, None) };
@@ -172,6 +170,41 @@ impl Image {
         self.shared.layout.store(layout.as_raw(), Ordering::Release);
     }
 
+    /// Wraps an image vkres did not create (a swapchain image, another library's image) as a
+    /// borrowed `Image`: recorders and batches use it like any other (its layout tracked from
+    /// `layout`), views can be made of it, and dropping the last handle destroys nothing.
+    /// [`memory`](Self::memory) reports no memory.
+    ///
+    /// # Safety
+    /// `handle` must be an image of `ctx`'s device created as `desc` says (type, format,
+    /// extent, mips, layers, samples, usage: vkres checks its commands against `desc`),
+    /// every subresource in `layout` whenever work recorded with it runs, and stay alive until
+    /// every handle of the wrapper (views, recorders, in-flight work included) is gone.
+    pub unsafe fn from_raw_borrowed(
+        ctx: &Arc<Context>,
+        handle: vk::Image,
+        desc: ImageDesc,
+        layout: vk::ImageLayout,
+    ) -> Image {
+        let allocation = ResourceMemory::none(ctx);
+        let layout = AtomicI32::new(layout.as_raw());
+        Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: false }) }
+    }
+
+    /// Whether vkres created the image (and destroys it); `false` for [`from_raw_borrowed`](Self::from_raw_borrowed).
+    pub fn is_owned(&self) -> bool {
+        self.shared.owned
+    }
+
+    /// Sets the tracked layout of every subresource after the caller's own commands changed
+    /// it (a render pass's final layout, a present transition): work recorded by vkres after
+    /// this call starts from `layout`. Work recorded before it and not finished applies its
+    /// own layout when it finishes, so call this after that work has finished, or after
+    /// recording the caller's commands that follow it.
+    pub fn set_tracked_layout(&self, layout: vk::ImageLayout) {
+        self.set_layout(layout);
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
@@ -186,7 +219,7 @@ impl Image {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
         let allocation = ResourceMemory::none(ctx);
-        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout }) }
+        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout, owned: true }) }
     }
 }
 
@@ -208,16 +241,25 @@ pub(crate) fn create_owned(
     if e.width == 0 || e.height == 0 || e.depth == 0 || desc.mip_levels == 0 || desc.array_layers == 0 {
         return Err(Error::ZeroSize { name: name.clone(), kind: "image" });
     }
-    if desc.format == vk::Format::UNDEFINED || desc.usage.is_empty() {
-        return Err(Error::InvalidDescription {
+    if desc.format == vk::Format::UNDEFINED {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: "an image needs a format and a usage".into(),
+            vuid: "VUID-VkImageCreateInfo-pNext-01975",
+            detail: "an image needs a format, not UNDEFINED".into(),
+        });
+    }
+    if desc.usage.is_empty() {
+        return Err(Error::ValidUsage {
+            name: name.clone(),
+            vuid: "VUID-VkImageCreateInfo-usage-requiredbitmask",
+            detail: "an image needs at least one usage flag".into(),
         });
     }
     if desc.mip_levels > full_mip_count(e) {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: format!(
+            vuid: "VUID-VkImageCreateInfo-mipLevels-00958",
+            detail: format!(
                 "{} mip levels asked for, a {}x{}x{} image has at most {}",
                 desc.mip_levels,
                 e.width,
@@ -228,6 +270,8 @@ pub(crate) fn create_owned(
         });
     }
     let tiling = vk::ImageTiling::OPTIMAL;
+    let info = create_info(&desc);
+    crate::valid::image::check(name, &info, ctx.format_properties(desc.format).optimal_tiling_features)?;
     let props = ctx.image_format_properties(desc.format, desc.ty, tiling, desc.usage, desc.flags);
     let props = match props {
         Ok(p) => p,
@@ -272,23 +316,12 @@ pub(crate) fn create_owned(
         }
     }
     if !props.sample_counts.contains(desc.samples) {
-        return Err(Error::InvalidDescription {
+        return Err(Error::ValidUsage {
             name: name.clone(),
-            reason: format!("{:?} samples are not supported for this format and usage", desc.samples),
+            vuid: "VUID-VkImageCreateInfo-samples-02258",
+            detail: format!("{:?} samples are not supported for this format and usage", desc.samples),
         });
     }
-    let info = vk::ImageCreateInfo::default()
-        .flags(desc.flags)
-        .image_type(desc.ty)
-        .format(desc.format)
-        .extent(e)
-        .mip_levels(desc.mip_levels)
-        .array_layers(desc.array_layers)
-        .samples(desc.samples)
-        .tiling(tiling)
-        .usage(desc.usage)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
     let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location, dedicated: false };
     // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
     // against vkGetPhysicalDeviceImageFormatProperties.
@@ -304,7 +337,23 @@ pub(crate) fn create_owned(
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout }) })
+    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true }) })
+}
+
+/// The `VkImageCreateInfo` of `desc`: optimal tiling, exclusive, initially undefined.
+fn create_info(desc: &ImageDesc) -> vk::ImageCreateInfo<'static> {
+    vk::ImageCreateInfo::default()
+        .flags(desc.flags)
+        .image_type(desc.ty)
+        .format(desc.format)
+        .extent(desc.extent)
+        .mip_levels(desc.mip_levels)
+        .array_layers(desc.array_layers)
+        .samples(desc.samples)
+        .tiling(vk::ImageTiling::OPTIMAL)
+        .usage(desc.usage)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
@@ -377,6 +426,11 @@ impl ImageView {
         &self.shared.image
     }
 
+    /// A type-erased handle that keeps the view (and its image) alive (recorders hold these).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
+
     /// The subresources it covers.
     pub fn subresource_range(&self) -> vk::ImageSubresourceRange {
         self.shared.range
@@ -424,23 +478,8 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     let d = image.desc();
     // Built only where it is used: in an error, or to name the view when debug utils are on.
     let name = || desc.name.clone().unwrap_or_else(|| format!("{}/view", d.name));
-    let out_of_range = desc.base_mip_level >= d.mip_levels || desc.base_array_layer >= d.array_layers;
     let mips = desc.mip_levels.unwrap_or(d.mip_levels.saturating_sub(desc.base_mip_level));
     let layers = desc.array_layers.unwrap_or(d.array_layers.saturating_sub(desc.base_array_layer));
-    if out_of_range
-        || mips == 0
-        || layers == 0
-        || desc.base_mip_level + mips > d.mip_levels
-        || desc.base_array_layer + layers > d.array_layers
-    {
-        return Err(Error::InvalidDescription {
-            name: name(),
-            reason: format!(
-                "mips {}+{mips} and layers {}+{layers} exceed the image's {} mips and {} layers",
-                desc.base_mip_level, desc.base_array_layer, d.mip_levels, d.array_layers
-            ),
-        });
-    }
     let view_type = desc.view_type.unwrap_or_else(|| default_view_type(d, layers));
     let format = desc.format.unwrap_or(d.format);
     let aspect = desc.aspect.unwrap_or_else(|| {
@@ -461,9 +500,12 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
         .format(format)
         .subresource_range(range);
     let ctx = image.context();
+    let features = ctx.format_properties(format).optimal_tiling_features;
+    // vkres enables no imageCubeArray: cube-array views are refused.
+    crate::valid::view::check(&name, &create_info(d), &info, features, false)?;
     let name = if ctx.names_objects() { name() } else { String::new() };
-    // SAFETY: the image is live and the range was checked to lie inside it; the view's owner
-    // destroys it and holds the image until then.
+    // SAFETY: the image is live; `valid::view` checked the range, type, format and aspects; the
+    // view's owner destroys it and holds the image until then.
     let handle = unsafe { ctx.create_image_view(&info, &name) }?;
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use ash::vk;
 
 use crate::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::handle_map::HandleMap;
 
 /// A sampler description: hashable, floats compared by their bits, so it keys the pool.
@@ -249,41 +249,33 @@ impl SamplerPool {
     fn create(&self, d: &SamplerDesc) -> Result<vk::Sampler> {
         let ctx = &self.shared.ctx;
         let caps = ctx.capabilities();
-        if d.max_anisotropy.is_some() && !caps.enabled.sampler_anisotropy {
-            return Err(Error::MissingFeature { feature: "samplerAnisotropy", operation: "create a sampler" });
-        }
-        let lods_ok = d.min_lod.is_finite() && !d.max_lod.is_nan() && d.min_lod <= d.max_lod;
-        if !lods_ok || d.max_anisotropy.is_some_and(|a| a.is_nan() || a < 1.0) {
-            return Err(Error::InvalidDescription {
-                name: "sampler".into(),
-                reason: format!(
-                    "min_lod {} must not exceed max_lod {} and anisotropy must be at least 1",
-                    d.min_lod, d.max_lod
-                ),
-            });
-        }
-        let info = vk::SamplerCreateInfo::default()
+        let mut info = vk::SamplerCreateInfo::default()
             .mag_filter(d.mag_filter)
             .min_filter(d.min_filter)
             .mipmap_mode(d.mipmap_mode)
             .address_mode_u(d.address_mode[0])
             .address_mode_v(d.address_mode[1])
             .address_mode_w(d.address_mode[2])
-            .mip_lod_bias(d.mip_lod_bias.clamp(-caps.limits.max_sampler_lod_bias, caps.limits.max_sampler_lod_bias))
+            .mip_lod_bias(d.mip_lod_bias)
             .anisotropy_enable(d.max_anisotropy.is_some())
-            .max_anisotropy(d.max_anisotropy.unwrap_or(1.0).min(caps.limits.max_sampler_anisotropy))
+            .max_anisotropy(d.max_anisotropy.unwrap_or(1.0))
             .compare_enable(d.compare_op.is_some())
             .compare_op(d.compare_op.unwrap_or(vk::CompareOp::NEVER))
             .min_lod(d.min_lod)
             .max_lod(d.max_lod)
             .border_color(d.border_color)
             .unnormalized_coordinates(d.unnormalized_coordinates);
+        crate::valid::sampler::check(&info, caps)?;
+        // Finite values past the device's limits are clamped to them (see `SamplerDesc`).
+        let bias_limit = caps.limits.max_sampler_lod_bias;
+        info.mip_lod_bias = info.mip_lod_bias.clamp(-bias_limit, bias_limit);
+        info.max_anisotropy = info.max_anisotropy.min(caps.limits.max_sampler_anisotropy);
         // Built only where debug utils name it.
         let name = match ctx.names_objects() {
             true => format!("sampler({:?}/{:?}, {:?})", d.mag_filter, d.mipmap_mode, d.address_mode[0]),
             false => String::new(),
         };
-        // SAFETY: anisotropy is enabled only where the feature is, values are clamped to limits;
+        // SAFETY: `valid::sampler` checked the description; values are clamped to the limits;
         // the pool destroys its samplers when its last user drops.
         let handle = unsafe { ctx.create_sampler(&info, &name) }?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);

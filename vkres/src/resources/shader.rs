@@ -65,45 +65,76 @@ impl ShaderModule {
     }
 }
 
-/// Checks that `code` is SPIR-V (a whole number of words, at least the 5-word header, starting
-/// with the magic number in the host's byte order) and returns its words; else
-/// [`Error::InvalidSpirv`] naming `name`. What [`ShaderModule::from_words`] wants, from the
-/// bytes `include_bytes!` gives.
-pub fn spirv_words(code: &[u8], name: &str) -> Result<Vec<u32>> {
-    if code.len() % 4 != 0 {
-        return Err(Error::InvalidSpirv {
-            name: name.into(),
-            reason: SpirvProblem::NotWordAligned { len: code.len() },
-        });
+/// SPIR-V words that passed [`spirv_words`]'s validation: the proof that a module may be
+/// created from them ([`ShaderModule::from_spirv`]).
+#[derive(Debug, Clone)]
+pub struct SpirvWords(Vec<u32>);
+
+impl SpirvWords {
+    /// The words.
+    pub fn words(&self) -> &[u32] {
+        &self.0
     }
-    let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]])).collect();
-    check_header(&words, name)?;
-    Ok(words)
 }
 
-/// At least the header, starting with the magic number.
-fn check_header(words: &[u32], name: &str) -> Result<()> {
+/// Checks that `code` is a valid SPIR-V module (a whole number of words, at least the 5-word
+/// header, starting with the magic number in the host's byte order, and a body that
+/// `valid::spirv` accepts: see docs/VALID_USAGE.md) and returns its words; else
+/// [`Error::InvalidSpirv`] naming `name`. What [`ShaderModule::from_spirv`] takes, from the
+/// bytes `include_bytes!` gives.
+pub fn spirv_words(code: &[u8], name: &str) -> Result<SpirvWords> {
     let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
-    match words.first() {
-        _ if words.len() < SPIRV_HEADER_WORDS => Err(invalid(SpirvProblem::TooShort { words: words.len() })),
-        Some(&magic) if magic != SPIRV_MAGIC => Err(invalid(SpirvProblem::BadMagic { found: magic })),
-        _ => Ok(()),
+    if code.len() % 4 != 0 {
+        return Err(invalid(SpirvProblem::NotWordAligned { len: code.len() }));
     }
+    let words: Vec<u32> = code.chunks_exact(4).map(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]])).collect();
+    check_words(&words, name)?;
+    Ok(SpirvWords(words))
+}
+
+/// The header (at least 5 words, the magic number first) and the body (`valid::spirv`).
+fn check_words(words: &[u32], name: &str) -> Result<()> {
+    let invalid = |reason| Error::InvalidSpirv { name: name.into(), reason };
+    if words.len() < SPIRV_HEADER_WORDS {
+        return Err(invalid(SpirvProblem::TooShort { words: words.len() }));
+    }
+    if words[0] != SPIRV_MAGIC {
+        return Err(invalid(SpirvProblem::BadMagic { found: words[0] }));
+    }
+    crate::valid::spirv::check_module(words).map_err(|reason| invalid(SpirvProblem::Invalid(reason)))
 }
 
 /// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
 pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
-    ShaderModule::from_words(ctx, &spirv_words(code, name)?, name)
+    ShaderModule::from_spirv(ctx, &spirv_words(code, name)?, name)
 }
 
 impl ShaderModule {
-    /// Creates a module on `ctx`'s device from SPIR-V words (see [`spirv_words`]), named
-    /// `name`: [`Error::InvalidSpirv`] unless they hold at least the header and start with
-    /// [`SPIRV_MAGIC`]. The validation layer checks the rest where it is on.
+    /// Creates a module on `ctx`'s device from words [`spirv_words`] validated, named `name`.
+    pub fn from_spirv(ctx: &Arc<Context>, words: &SpirvWords, name: &str) -> Result<Self> {
+        // SAFETY: `SpirvWords` are made only by `spirv_words`, which validated the module.
+        unsafe { Self::from_words_unchecked(ctx, words.words(), name) }
+    }
+
+    /// Creates a module on `ctx`'s device from SPIR-V words, named `name`, after the same
+    /// validation as [`spirv_words`]: [`Error::InvalidSpirv`] where the header or the body is
+    /// not a valid module.
     pub fn from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<Self> {
-        check_header(words, name)?;
-        // SAFETY: a whole number of words starting with the SPIR-V magic number; the module's
-        // owner destroys it.
+        check_words(words, name)?;
+        // SAFETY: validated just above.
+        unsafe { Self::from_words_unchecked(ctx, words, name) }
+    }
+
+    /// Creates a module from `words` without validating them, for modules vkres's validator
+    /// refuses but the device accepts.
+    ///
+    /// # Safety
+    /// `words` is a valid SPIR-V module for this device (VUID-VkShaderModuleCreateInfo-pCode-08737
+    /// and the rest of the `VkShaderModuleCreateInfo` rules): an invalid body is undefined
+    /// behaviour in the driver (it crashed lavapipe and the validation layer).
+    pub unsafe fn from_words_unchecked(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<Self> {
+        // SAFETY: `words` is a valid SPIR-V module (the caller's contract); the module's owner
+        // destroys it.
         let handle = unsafe { ctx.create_shader_module(words, name) }?;
         Ok(Self { shared: Arc::new(ShaderShared { handle, ctx: ctx.clone(), name: name.into() }) })
     }

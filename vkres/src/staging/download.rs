@@ -52,9 +52,10 @@ impl Download {
     pub fn read<T: Pod>(&self) -> Result<Vec<T>> {
         let bytes = self.bytes()?;
         if bytes.len() % size_of::<T>().max(1) != 0 {
-            return Err(Error::InvalidDescription {
+            return Err(Error::NotWholeElements {
                 name: self.buffer.name().into(),
-                reason: format!("{} bytes are not whole elements of {} bytes", bytes.len(), size_of::<T>()),
+                bytes: bytes.len() as u64,
+                element: size_of::<T>() as u64,
             });
         }
         Ok(bytemuck::pod_collect_to_vec(&bytes))

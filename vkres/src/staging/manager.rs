@@ -96,7 +96,8 @@ impl Cursor {
     /// The offset of `len` bytes aligned to `align` in the chunk, if they fit and the calling
     /// thread is the chunk's holder.
     pub(crate) fn carve(&mut self, len: u64, align: u64) -> Option<u64> {
-        let offset = self.used.next_multiple_of(align.max(1));
+        // Checked: `align` and `len` come from the caller (an overflow does not fit).
+        let offset = self.used.checked_next_multiple_of(align.max(1))?;
         let fits = offset.checked_add(len).is_some_and(|end| end <= self.buffer.size());
         (fits && self.thread == thread_id()).then(|| {
             self.used = offset + len;
@@ -411,7 +412,9 @@ impl StagingMemoryManager {
         let align = align.max(1);
         // 1. Room in a chunk the set already uses (a set being staged into is never fenced, so
         // releasing finished sets, a fence query each, cannot change this step).
-        let fits = |c: &Chunk| c.used.next_multiple_of(align) + len <= c.buffer.size();
+        // Checked: `align` and `len` come from the caller (an overflow does not fit).
+        let end = |c: &Chunk| c.used.checked_next_multiple_of(align).and_then(|o| o.checked_add(len));
+        let fits = |c: &Chunk| end(c).is_some_and(|end| end <= c.buffer.size());
         if let Some(c) = s.chunks.iter_mut().find(|c| c.owner == Some(set) && fits(c)) {
             let offset = c.used.next_multiple_of(align);
             c.used = offset + len;

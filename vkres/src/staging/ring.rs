@@ -11,6 +11,12 @@ use crate::error::Result;
 /// longer signals pending work (it was waited for and reset), and its user data is the
 /// caller's to update.
 ///
+/// Submit this iteration's work with the fence either through vkres
+/// ([`Batch::submit_with_fence`](crate::Batch::submit_with_fence)) or with your own
+/// `vkQueueSubmit(..., slot.fence.handle())`: taking the [`handle`](Fence::handle) tells the
+/// ring that a submission of yours signals it, and the ring waits for it before it resets the
+/// fence (VUID-vkResetFences-pFences-01123).
+///
 /// `Send`/`Sync` when `T` is: a borrow of the slot's fence and value.
 #[derive(Debug)]
 pub struct RingSlot<'a, T> {
@@ -56,8 +62,8 @@ impl<const N: usize, T: Default> RingFences<N, T> {
 }
 
 impl<const N: usize, T> RingFences<N, T> {
-    /// Waits for the oldest slot's work (if any was submitted with its fence), resets the
-    /// fence and hands out the slot.
+    /// Waits for the oldest slot's work (if any was submitted with its fence, through vkres or
+    /// with its [`handle`](Fence::handle)), resets the fence and hands out the slot.
     pub fn wait_and_get(&mut self) -> Result<RingSlot<'_, T>> {
         let index = self.next;
         self.next = (index + 1) % self.fences.len();

@@ -1,0 +1,170 @@
+//! Acceleration structures: BLAS and TLAS builds, updates, compaction and build sizes with
+//! geometry that does not fit its buffers or its build. On a device without acceleration
+//! structures every case is `MissingFeature` instead (also checked: never accepted).
+
+use vkres::{
+    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, TlasDesc, TlasInstance, Transform3x4,
+    TriangleGeometry, vk,
+};
+
+use super::{Case, case};
+use crate::support::Gpu;
+
+const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw()
+        | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
+);
+const XYZ: vk::Format = vk::Format::R32G32B32_SFLOAT;
+const TRIANGLE: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+
+fn vertices(gpu: &Gpu, usage: vk::BufferUsageFlags) -> Buffer<[f32; 3]> {
+    let desc = BufferDesc::elements::<[f32; 3]>(3, usage).name("vertices");
+    gpu.alloc().create_buffer_with_data(&desc, &TRIANGLE).expect("vertices")
+}
+
+fn build(gpu: &Gpu, desc: &BlasDesc) -> vkres::Result<Blas> {
+    gpu.alloc().batch()?.build_blas(desc)
+}
+
+fn triangle(gpu: &Gpu) -> TriangleGeometry {
+    TriangleGeometry::new(&vertices(gpu, INPUT), XYZ)
+}
+
+/// A built BLAS (`flags` applied to its description).
+fn built(gpu: &Gpu, flags: fn(BlasDesc) -> BlasDesc) -> vkres::Result<Blas> {
+    let mut batch = gpu.alloc().batch()?;
+    let blas = batch.build_blas(&flags(BlasDesc::new("built").triangles(triangle(gpu))))?;
+    batch.submit_and_wait()?;
+    Ok(blas)
+}
+
+/// Indices past the last of 3 vertices.
+const BAD_INDICES: [u32; 3] = [0, 1, 3];
+
+/// A derived BLAS whose index data (a constant the macro sees) addresses a vertex past the end.
+#[derive(GpuResources)]
+struct IndexedPastTheEnd {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = BAD_INDICES))]
+    indices: Buffer<u32>,
+}
+
+/// The same with the indices an input.
+#[derive(GpuResources)]
+struct IndexedByInput {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = input))]
+    indices: Buffer<u16>,
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case!("build sizes with more counts than geometries", |gpu| {
+            let vertices = vertices(gpu, INPUT);
+            let data = vk::AccelerationStructureGeometryDataKHR {
+                triangles: vk::AccelerationStructureGeometryTrianglesDataKHR::default()
+                    .vertex_format(XYZ)
+                    .vertex_stride(12)
+                    .max_vertex(2)
+                    .index_type(vk::IndexType::NONE_KHR),
+            };
+            let geometry = vk::AccelerationStructureGeometryKHR::default()
+                .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
+                .geometry(data);
+            drop(vertices);
+            gpu.alloc().acceleration_structure_build_sizes(
+                vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+                vk::BuildAccelerationStructureFlagsKHR::empty(),
+                &[geometry],
+                &[1, 2],
+            )
+        } => Error::ValidUsage { vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619", .. }
+            | Error::MissingFeature { .. }),
+        case!("BLAS without geometry", |gpu| build(gpu, &BlasDesc::new("empty"))
+            => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("BLAS vertices without build-input usage", |gpu| build(gpu, &BlasDesc::new("a")
+            .triangles(TriangleGeometry::new(&vertices(gpu, vk::BufferUsageFlags::TRANSFER_DST), XYZ)))
+            => Error::MissingUsage { .. } | Error::MissingFeature { .. }),
+        case!("BLAS of R8 vertices", |gpu| build(gpu, &BlasDesc::new("a")
+            .triangles(TriangleGeometry::new(&vertices(gpu, INPUT), vk::Format::R8_UNORM)))
+            => Error::ValidUsage { vuid: "VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797", .. }
+                | Error::MissingFeature { .. }),
+        case!("BLAS of 6 vertices in a buffer of 3", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, 6)))
+            => Error::DataTooLarge { .. } | Error::MissingFeature { .. }),
+        case!("BLAS of vertices from byte 4", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(4, 3)))
+            => Error::DataTooLarge { .. } | Error::MissingFeature { .. }),
+        case!("BLAS of u64::MAX vertices", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, u64::MAX)))
+            => Error::Overflow { .. } | Error::MissingFeature { .. }),
+        case!("BLAS index past the last vertex", |gpu| {
+            let indices = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<u32>(3, INPUT), &BAD_INDICES)?;
+            build(gpu, &BlasDesc::new("indexed").triangles(triangle(gpu).indices_with_data(&indices, &BAD_INDICES)))
+        } => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+            | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (constant)", |gpu| IndexedPastTheEnd::create(gpu.alloc())
+            => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+                | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (input)", |gpu| IndexedByInput::create(
+            gpu.alloc(), IndexedByInputInputs { indices: &[0u16, 2, 7] })
+            => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
+                | Error::MissingFeature { .. }),
+        case!("BLAS of no vertices", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, 0)))
+            => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("BLAS vertex stride 2", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).stride(2)))
+            => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("BLAS of triangles and boxes", |gpu| {
+            let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(1, INPUT), &[Aabb::default()])?;
+            build(gpu, &BlasDesc::new("mixed").triangles(triangle(gpu)).aabbs(AabbGeometry::new(&boxes)))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("BLAS transform past its buffer", |gpu| {
+            let transforms = gpu.alloc().create_buffer_with_data(
+                &BufferDesc::elements::<Transform3x4>(1, INPUT), &[Transform3x4::IDENTITY])?;
+            build(gpu, &BlasDesc::new("moved").triangles(triangle(gpu).transform(&transforms, u64::MAX)))
+        } => Error::DataTooLarge { .. } | Error::MissingFeature { .. }),
+        case!("AABBs of stride 20", |gpu| {
+            let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(2, INPUT), &[Aabb::default(); 2])?;
+            build(gpu, &BlasDesc::new("boxes").aabbs(AabbGeometry::strided(&boxes.as_bytes(), 0, 20, 2)))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("no AABBs", |gpu| {
+            let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(1, INPUT), &[Aabb::default()])?;
+            build(gpu, &BlasDesc::new("boxes").aabbs(AabbGeometry::strided(&boxes.as_bytes(), 0, 24, 0)))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("AABBs past their buffer", |gpu| {
+            let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(1, INPUT), &[Aabb::default()])?;
+            build(gpu, &BlasDesc::new("boxes").aabbs(AabbGeometry::strided(&boxes.as_bytes(), 0, 24, 2)))
+        } => Error::DataTooLarge { .. } | Error::MissingFeature { .. }),
+        case!("TLAS without instances", |gpu| gpu.alloc().batch()?.build_tlas(&TlasDesc::new("empty")).map(drop)
+            => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS instance index of 25 bits", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas).custom_index(1 << 24))).map(drop)
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS instance SBT offset of 25 bits", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas).sbt_offset(1 << 24))).map(drop)
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS of a BLAS never built", |gpu| {
+            let unbuilt = build(gpu, &BlasDesc::new("unbuilt").triangles(triangle(gpu)))?;
+            gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&unbuilt))).map(drop)
+        } => Error::NotReady { .. } | Error::MissingFeature { .. }),
+        case!("update of a BLAS built without allow_update", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            gpu.alloc().batch()?.update_blas(&blas, &BlasDesc::new("u").triangles(triangle(gpu)))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("compaction of a BLAS built without allow_compaction", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            gpu.alloc().compact(&[blas]).map(drop)
+        } => Error::ValidUsage { vuid: "VUID-VkCopyAccelerationStructureInfoKHR-src-03411", .. } | Error::MissingFeature { .. }),
+    ]
+}
+
+#[test]
+fn accel_cases() {
+    super::run("accel", cases);
+}

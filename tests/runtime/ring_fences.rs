@@ -1,0 +1,94 @@
+//! `RingFences` in Merian's frame loop, where the caller submits with the slot's fence itself
+//! (`queue->submit(..., frame_data.fence)`): the ring must wait for that submission before it
+//! resets the fence (VUID-vkResetFences-pFences-01123; the harness fails on the message).
+
+use vkres::{RingFences, vk};
+
+use crate::support::Gpu;
+
+/// 64 MiB per fill: long enough (on lavapipe, tens of milliseconds) that the submission is
+/// still running when the ring comes back to its slot.
+const FILL: u64 = 64 << 20;
+
+#[test]
+fn the_callers_own_submission_with_a_slot_fence_is_waited_for_before_the_reset() {
+    let gpu = Gpu::new();
+    let ctx = gpu.ctx();
+    let device = ctx.device();
+    let pool_info = vk::CommandPoolCreateInfo::default()
+        .queue_family_index(ctx.queue_family_index())
+        .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+    // SAFETY: plain object creation on a live device.
+    let pool = unsafe { device.create_command_pool(&pool_info, None) }.expect("pool");
+    let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(2);
+    // SAFETY: the pool is live.
+    let commands = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffers");
+    // One target per slot: two frames in flight never write the same buffer. After its fill,
+    // each frame writes its number into its slot's word of a host-visible witness buffer: the
+    // word tells which frame of the slot finished last.
+    let targets = [gpu.device_buffer(FILL, "ring target 0"), gpu.device_buffer(FILL, "ring target 1")];
+    let witness_desc = vkres::BufferDesc::new(8, vk::BufferUsageFlags::TRANSFER_DST)
+        .mapping(vkres::MappingType::HostAccessRandom)
+        .name("ring witness");
+    let witness = gpu.alloc().create_buffer_with_data(&witness_desc, &[0u8; 8]).expect("witness");
+    let finished = |index: usize| -> u64 {
+        let mut word = [0u8; 4];
+        witness.map().expect("map").read_bytes(index as u64 * 4, &mut word).expect("read");
+        u64::from(u32::from_ne_bytes(word))
+    };
+
+    let mut ring = RingFences::<2, u64>::new(ctx).expect("ring");
+    let frames = 6u64;
+    for frame in 1..=frames {
+        let slot = ring.wait_and_get().expect("slot");
+        // The frame this slot ran before has finished: the ring waited for it.
+        let done = finished(slot.index);
+        assert_eq!(done, *slot.user_data, "frame {frame}: slot handed out before frame {} finished", slot.user_data);
+        *slot.user_data = frame;
+        let cmd = commands[slot.index];
+        // SAFETY: the slot's command buffer is not pending (its last submission signalled the
+        // slot's fence, which the ring waited for); the target is live and TRANSFER_DST.
+        unsafe {
+            device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()).expect("begin");
+            device.cmd_fill_buffer(cmd, targets[slot.index].handle(), 0, vk::WHOLE_SIZE, frame as u32);
+            let after_fill = [vk::MemoryBarrier::default()
+                .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+                .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)];
+            let transfer = vk::PipelineStageFlags::TRANSFER;
+            device.cmd_pipeline_barrier(cmd, transfer, transfer, vk::DependencyFlags::empty(), &after_fill, &[], &[]);
+            device.cmd_fill_buffer(cmd, witness.handle(), slot.index as u64 * 4, 4, frame as u32);
+            let to_host = [vk::MemoryBarrier::default()
+                .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+                .dst_access_mask(vk::AccessFlags::HOST_READ)];
+            let host = vk::PipelineStageFlags::HOST;
+            device.cmd_pipeline_barrier(cmd, transfer, host, vk::DependencyFlags::empty(), &to_host, &[], &[]);
+            device.end_command_buffer(cmd).expect("end");
+        }
+        let cmds = [cmd];
+        let submit = vk::SubmitInfo::default().command_buffers(&cmds);
+        let _queue = ctx.lock_queue();
+        // SAFETY: the queue is locked; everything named is live; the slot's fence is reset and
+        // no other submission signals it.
+        unsafe { device.queue_submit(ctx.queue(), &[submit], slot.fence.handle()) }.expect("submit");
+    }
+    // Each slot once more: the ring waits for the last two frames.
+    for _ in 0..2 {
+        let slot = ring.wait_and_get().expect("slot");
+        assert_eq!(finished(slot.index), *slot.user_data);
+    }
+    assert_eq!(ring.user_data(), &[5, 6]);
+    ctx.wait_idle().expect("idle");
+    // SAFETY: the device is idle: nothing uses the pool or its command buffers.
+    unsafe { device.destroy_command_pool(pool, None) };
+}
+
+#[test]
+fn a_slot_nothing_was_submitted_with_is_handed_out_without_waiting() {
+    let gpu = Gpu::new();
+    let mut ring = RingFences::<2, ()>::new(gpu.ctx()).expect("ring");
+    // No submission, no handle taken: the ring knows nothing can signal the fences.
+    for _ in 0..5 {
+        let slot = ring.wait_and_get().expect("slot");
+        assert!(!slot.fence.is_signalled());
+    }
+}

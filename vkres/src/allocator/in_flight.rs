@@ -1,0 +1,183 @@
+//! [`InFlight`]: recorded work submitted with a caller's fence, not waited for: a batch's
+//! ([`Batch::submit_with_fence`](super::Batch::submit_with_fence)) or a recorder's
+//! ([`Recorder::finish`](super::Recorder::finish)).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use ash::vk;
+
+use super::lane::Lane;
+use super::recorder;
+use super::recycle::Recycler;
+use crate::Context;
+use crate::error::{Error, Result};
+use crate::resources::Image;
+use crate::staging::{Fence, SetId, StagingMemoryManager};
+
+/// What a batch's submission owns besides what its work uses: its command pools, its own
+/// (unsubmitted) fence and its lane, given back to the recycler once the work has finished.
+pub(crate) struct Owned {
+    pub(crate) recycler: Recycler,
+    pub(crate) pool: vk::CommandPool,
+    pub(crate) allocated: Vec<vk::CommandBuffer>,
+    pub(crate) own_fence: vk::Fence,
+    pub(crate) lane: Lane,
+}
+
+/// What says that submitted work has finished.
+pub(crate) enum Signal {
+    /// A fence, in the generation it was armed in.
+    Fence(Fence, u64),
+    /// A timeline semaphore of the caller's reaching a value.
+    Timeline { ctx: Arc<Context>, semaphore: vk::Semaphore, value: u64 },
+}
+
+impl Signal {
+    /// Whether the work has finished (a device error counts as not; waiting reports it).
+    fn finished(&self) -> bool {
+        match self {
+            Signal::Fence(fence, generation) => fence.finished(*generation),
+            // SAFETY: a live timeline semaphore of this device (the contract of
+            // `Recorder::finish_with_timeline`).
+            Signal::Timeline { ctx, semaphore, value } => {
+                unsafe { ctx.device().get_semaphore_counter_value(*semaphore) }.is_ok_and(|v| v >= *value)
+            }
+        }
+    }
+
+    /// Waits (bounded) until the work has finished.
+    fn wait(&self) -> Result<()> {
+        match self {
+            Signal::Fence(fence, generation) => fence.wait_for(*generation),
+            // SAFETY: as in `finished`.
+            Signal::Timeline { ctx, semaphore, value } => unsafe {
+                ctx.wait_timeline(*semaphore, *value, || format!("timeline semaphore {semaphore:?} to reach {value}"))
+            },
+        }
+    }
+}
+
+/// Recorded work submitted with a caller's fence (by [`Batch::submit_with_fence`](super::Batch::submit_with_fence),
+/// or by the caller after [`Recorder::finish`](super::Recorder::finish)): it holds every
+/// resource the work uses and its staging set until the work has finished. Dropping it waits
+/// for that (at once, where the fence was already waited for, as in a
+/// [`RingFences`](crate::RingFences) loop); then it applies the work's image layouts, makes its
+/// downloads readable and releases its staging memory.
+///
+/// A wait that does not end within [`Context::wait_timeout`](crate::Context::wait_timeout)
+/// (the fence was never submitted, or the device hangs) leaks what the work holds rather than
+/// free it under the device.
+///
+/// `Send + Sync`: it owns the work's command pool and fence, touched only when it is waited for or
+/// dropped (by value), and shared, thread-safe handles.
+pub struct InFlight {
+    owned: Option<Owned>,
+    signal: Option<Signal>,
+    staging: StagingMemoryManager,
+    set: SetId,
+    layouts: Vec<(Image, vk::ImageLayout)>,
+    completions: Vec<Arc<AtomicBool>>,
+    keep_alive: Vec<Arc<dyn Send + Sync>>,
+    completed: bool,
+}
+
+impl std::fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InFlight")
+            .field("set", &self.set)
+            .field("done", &self.is_done())
+            .field("resources_held", &self.keep_alive.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InFlight {
+    /// Work that `signal` says has finished (`None`: nothing was submitted).
+    pub(crate) fn new(
+        owned: Option<Owned>,
+        signal: Option<Signal>,
+        staging: StagingMemoryManager,
+        set: SetId,
+        layouts: Vec<(Image, vk::ImageLayout)>,
+        completions: Vec<Arc<AtomicBool>>,
+        keep_alive: Vec<Arc<dyn Send + Sync>>,
+    ) -> Self {
+        Self { owned, signal, staging, set, layouts, completions, keep_alive, completed: false }
+    }
+
+    /// Whether the work has finished.
+    pub fn is_done(&self) -> bool {
+        self.completed || self.signal.as_ref().is_none_or(Signal::finished)
+    }
+
+    /// Applies the work's effects (layouts, downloads, staging) if it has finished, without
+    /// waiting; whether it has.
+    pub fn poll(&mut self) -> bool {
+        if self.is_done() {
+            self.complete();
+        }
+        self.completed
+    }
+
+    /// Waits for the work, then applies its effects (see the type's docs).
+    pub fn wait(mut self) -> Result<()> {
+        if let Some(signal) = &self.signal {
+            if let Err(e) = signal.wait() {
+                if matches!(e, Error::Timeout { .. }) {
+                    // Still pending: nothing it holds may be freed.
+                    self.leak();
+                }
+                return Err(e);
+            }
+        }
+        self.complete();
+        Ok(())
+    }
+
+    /// The staging resource set the work used.
+    pub fn staging_set(&self) -> SetId {
+        self.set
+    }
+
+    fn complete(&mut self) {
+        if self.completed {
+            return;
+        }
+        self.completed = true;
+        recorder::finish(self.layouts.drain(..), self.completions.drain(..));
+        self.staging.release_resource_set(self.set);
+    }
+
+    /// Forgets what the work holds (its wait timed out: it may still run).
+    fn leak(&mut self) {
+        std::mem::forget(std::mem::take(&mut self.keep_alive));
+        std::mem::forget(self.owned.take());
+        self.layouts.clear();
+        self.completed = true;
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.completed {
+            if let Some(signal) = &self.signal {
+                // On other errors the device is lost: nothing runs any more.
+                if let Err(Error::Timeout { .. }) = signal.wait() {
+                    return self.leak();
+                }
+            }
+            self.complete();
+        }
+        if let Some(mut owned) = self.owned.take() {
+            // SAFETY: the work finished (waited above), so the pools' command buffers are not
+            // pending and the submissions that waited on the lane's semaphores are done; the
+            // batch's own fence was never submitted. The next batch reuses them.
+            unsafe {
+                owned.recycler.give(owned.pool, std::mem::take(&mut owned.allocated), owned.own_fence, None);
+                owned.lane.give_back(&owned.recycler);
+            }
+        }
+        // `keep_alive` drops after this body.
+    }
+}

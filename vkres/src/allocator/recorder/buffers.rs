@@ -1,0 +1,211 @@
+//! Buffer transfers of a [`Recorder`]: uploads through staging (or direct writes), copies,
+//! downloads.
+
+use ash::vk;
+use bytemuck::Pod;
+
+use super::{OneRound, Recorder, Rounds};
+use crate::error::{Error, Result, check_range};
+use crate::memory::{MappingType, MemoryLocation};
+use crate::resources::{Buffer, BufferDesc};
+use crate::staging::Download;
+
+impl Recorder<'_> {
+    /// Records an upload of `data` into `dst` at element `offset`, through staging memory (or
+    /// written at once, where `dst` is a direct-write buffer in host-visible memory that no
+    /// command recorded before uses). The data is in `dst` once the work has finished.
+    ///
+    /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
+    /// [`Error::DataTooLarge`], checked before anything is allocated.
+    pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
+        self.upload_in(&mut OneRound, dst, offset, data)
+    }
+
+    /// [`upload`](Self::upload) of raw bytes at a byte offset.
+    pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
+        self.upload_raw(&mut OneRound, dst, offset, data)
+    }
+
+    /// [`upload`](Self::upload) with `rounds` deciding what happens when staging runs out.
+    pub(in crate::allocator) fn upload_in<R: Rounds, T: Pod>(
+        &mut self,
+        rounds: &mut R,
+        dst: &Buffer<T>,
+        offset: u64,
+        data: &[T],
+    ) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let Some(byte_offset) = offset.checked_mul(size_of::<T>() as u64) else {
+            return Err(Error::DataTooLarge {
+                name: dst.name().into(),
+                offset: u64::MAX,
+                given: bytes.len() as u64,
+                capacity: dst.size(),
+            });
+        };
+        self.upload_raw(rounds, dst, byte_offset, bytes)
+    }
+
+    /// [`upload_bytes`](Self::upload_bytes) into a buffer of any element type (no byte handle
+    /// made for it: two reference-count changes less per upload).
+    pub(in crate::allocator) fn upload_raw<R: Rounds, T>(
+        &mut self,
+        rounds: &mut R,
+        dst: &Buffer<T>,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<()> {
+        let len = data.len() as u64;
+        check_range(dst.name(), offset, len, dst.size())?;
+        if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
+            return Err(Error::MissingUsage {
+                name: dst.name().into(),
+                operation: "an upload",
+                needed: vk::BufferUsageFlags::TRANSFER_DST.into(),
+                usage: dst.usage().into(),
+            });
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.write_directly(dst, offset, data)? {
+            return Ok(());
+        }
+        // Large whole-buffer uploads are copied on the transfer queue where a batch has one
+        // (`lane.rs`), asked before the recorder holds dst; each piece asks again, as a round in
+        // between may have handed dst over.
+        let on_lane = self.lane_on && self.lane.takes(self.alloc.context(), dst, offset, len);
+        self.hold(dst.keep_alive());
+        // Pieces of at most one chunk, so that an upload larger than the budget streams.
+        let piece = self.alloc.staging().config().chunk_size as usize;
+        let mut ordered = false;
+        for (i, part) in data.chunks(piece).enumerate() {
+            let (staging, staging_offset) = self.stage(rounds, part, 4)?;
+            let region = vk::BufferCopy {
+                src_offset: staging_offset,
+                // Inside dst: the whole range was checked above.
+                dst_offset: offset + (i * piece) as u64,
+                size: part.len() as u64,
+            };
+            if on_lane && self.lane.continues(dst.handle()) {
+                let ctx = self.alloc.context();
+                self.lane.copy(ctx, &self.alloc.recycler, staging, dst.handle(), region, i == 0)?;
+                self.tables.touched.insert(dst.handle());
+                self.commands += 1;
+                continue;
+            }
+            if !ordered {
+                self.order_transfer(staging, dst.handle());
+                ordered = true;
+            } else {
+                // Later pieces write other bytes of dst: no barrier between them is needed.
+                self.tables.written.insert(dst.handle());
+            }
+            // SAFETY: both buffers are live (and held until the work has finished), the region
+            // lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
+            unsafe { self.device().cmd_copy_buffer(self.cmd, staging, dst.handle(), &[region]) };
+            self.commands += 1;
+        }
+        Ok(())
+    }
+
+    /// Records a copy of `size` bytes from `src` at `src_offset` to `dst` at `dst_offset`
+    /// (for example, a device buffer into a mapped one to read it back). Ordered after every
+    /// transfer recorded before on either buffer.
+    ///
+    /// `src` needs `TRANSFER_SRC` usage and `dst` `TRANSFER_DST`; ranges past either end are
+    /// [`Error::DataTooLarge`], overlapping ranges of one buffer [`Error::OverlappingCopy`].
+    pub fn copy_buffer<T, U>(
+        &mut self,
+        src: &Buffer<T>,
+        src_offset: u64,
+        dst: &Buffer<U>,
+        dst_offset: u64,
+        size: u64,
+    ) -> Result<()> {
+        for (buffer, offset, usage) in [
+            (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
+            (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
+        ] {
+            check_range(buffer.name(), offset, size, buffer.size())?;
+            if !buffer.usage().contains(usage) {
+                return Err(Error::MissingUsage {
+                    name: buffer.name().into(),
+                    operation: "a copy",
+                    needed: usage.into(),
+                    usage: buffer.usage().into(),
+                });
+            }
+        }
+        // Both ranges fit their buffers (checked above): the sums do not overflow.
+        if src.handle() == dst.handle() && src_offset < dst_offset + size && dst_offset < src_offset + size && size > 0
+        {
+            return Err(Error::OverlappingCopy { name: src.name().into(), src_offset, dst_offset, size });
+        }
+        if size == 0 {
+            return Ok(());
+        }
+        self.hold(src.keep_alive());
+        // A direct host write into it would race the copy that reads it.
+        self.tables.touched.insert(src.handle());
+        // SAFETY: `src` is live, held until the work has finished, TRANSFER_SRC, and
+        // holds the range (checked above).
+        unsafe { self.copy_from_raw(src.handle(), src_offset, &dst.as_bytes(), dst_offset, size) };
+        Ok(())
+    }
+
+    /// Records a copy of all of `src` into host-visible memory, readable through the returned
+    /// [`Download`] once the work has finished. `src` needs `TRANSFER_SRC` usage.
+    pub fn download_buffer<T>(&mut self, src: &Buffer<T>) -> Result<Download> {
+        let readback = self.readback_buffer(src.size(), src.name())?;
+        self.copy_buffer(src, 0, &readback, 0, src.size())?;
+        Ok(self.register_download(readback))
+    }
+
+    /// The direct path: where `dst` was allocated for direct writes and its memory is
+    /// host-visible, and no command recorded before (in this recording, or an earlier round of
+    /// its batch) reads or writes it, the host writes the data at once (flushed), which is
+    /// visible to the submission. Returns whether it did. A buffer that recorded work uses is
+    /// staged instead, so that the upload lands after that work, in program order (a host
+    /// write would land before it: issue 16, item 9).
+    fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
+        let direct = dst.direct_writable() && !self.tables.touched.contains(&dst.handle());
+        if direct {
+            dst.map()?.write_bytes(offset, data)?;
+        }
+        Ok(direct)
+    }
+
+    /// A mapped, host-cached buffer a download is copied into.
+    pub(super) fn readback_buffer(&self, size: u64, name: &str) -> Result<Buffer> {
+        let desc = BufferDesc::new(size, vk::BufferUsageFlags::TRANSFER_DST)
+            .mapping(MappingType::HostAccessRandom)
+            .location(MemoryLocation::PreferHost)
+            .name(format!("{name}/download"));
+        self.alloc.create_buffer(&desc)
+    }
+}
+
+impl Recorder<'_> {
+    /// Records a copy from a buffer the caller keeps alive until the work has finished (the
+    /// allocator's own imports), into `dst`; ranges checked by the caller.
+    ///
+    /// # Safety
+    /// `src` must be a live `TRANSFER_SRC` buffer of this device with `size` bytes from
+    /// `src_offset`, and stay alive until the work has finished.
+    pub(in crate::allocator) unsafe fn copy_from_raw(
+        &mut self,
+        src: vk::Buffer,
+        src_offset: u64,
+        dst: &Buffer,
+        dst_offset: u64,
+        size: u64,
+    ) {
+        self.order_transfer(src, dst.handle());
+        let region = vk::BufferCopy { src_offset, dst_offset, size };
+        // SAFETY: `src` by the caller's contract; `dst` is live and held until the work finished.
+        unsafe { self.device().cmd_copy_buffer(self.cmd, src, dst.handle(), &[region]) };
+        self.commands += 1;
+        self.hold(dst.keep_alive());
+    }
+}

@@ -1,0 +1,78 @@
+//! [`Held`]: resources a [`Recorder`] can hold for the caller's own commands.
+
+use std::sync::Arc;
+
+use super::Recorder;
+use crate::accel::{Blas, Tlas};
+use crate::resources::{AccelerationStructure, Buffer, Image, ImageView, Texture};
+
+mod sealed {
+    /// What makes a resource holdable: a type-erased handle that keeps it alive.
+    pub trait Sealed {
+        fn keep_alive(&self) -> std::sync::Arc<dyn Send + Sync>;
+    }
+}
+
+/// A resource that a [`Recorder`] can keep alive until the caller's fence has signalled
+/// ([`Recorder::keep_alive`]): buffers, images, views, textures, acceleration structures.
+pub trait Held: sealed::Sealed {}
+
+impl<T> sealed::Sealed for Buffer<T> {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        Buffer::keep_alive(self)
+    }
+}
+impl<T> Held for Buffer<T> {}
+
+impl sealed::Sealed for Image {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        Image::keep_alive(self)
+    }
+}
+impl Held for Image {}
+
+impl sealed::Sealed for ImageView {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        ImageView::keep_alive(self)
+    }
+}
+impl Held for ImageView {}
+
+impl sealed::Sealed for Texture {
+    /// The view (and its image); the sampler is pooled, alive as long as its pool.
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.view.keep_alive()
+    }
+}
+impl Held for Texture {}
+
+impl sealed::Sealed for AccelerationStructure {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        AccelerationStructure::keep_alive(self)
+    }
+}
+impl Held for AccelerationStructure {}
+
+impl sealed::Sealed for Blas {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.0.keep_alive()
+    }
+}
+impl Held for Blas {}
+
+impl sealed::Sealed for Tlas {
+    /// The TLAS, which holds the BLASes its instances refer to.
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.0.keep_alive()
+    }
+}
+impl Held for Tlas {}
+
+impl Recorder<'_> {
+    /// Keeps `resource` alive until the recorded work has finished: for resources the
+    /// caller's own commands in the same command buffer use (a draw's vertex buffer, a traced
+    /// TLAS), so that dropping their handles mid-frame destroys nothing the frame reads.
+    pub fn keep_alive<R: Held>(&mut self, resource: &R) {
+        self.tables.keep_alive.push(sealed::Sealed::keep_alive(resource));
+    }
+}

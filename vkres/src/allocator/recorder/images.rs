@@ -1,0 +1,491 @@
+//! Image transfers of a [`Recorder`]: uploads of every mip level and layer, mip generation by
+//! blits, downloads, and layout transitions with synchronization2 barriers.
+
+use ash::vk;
+
+use super::{OneRound, Recorder, Rounds};
+use crate::error::{Error, Result};
+use crate::format::{self, TexelBlock};
+use crate::resources::{Image, format_aspects};
+use crate::staging::Download;
+
+/// Where the mip levels of an image upload come from.
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MipSource {
+    /// The data holds every mip level of the image.
+    #[default]
+    Provided,
+    /// The data holds level 0; the other levels are generated with linear blits (box filter).
+    /// Needs a format whose optimal tiling supports blits and linear filtering, and an image
+    /// with `TRANSFER_SRC` usage.
+    Generate,
+}
+
+/// How an image upload is done.
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageUpload {
+    /// Where the mip levels come from.
+    pub mips: MipSource,
+    /// The layout the image is left in (default: shader read-only).
+    pub final_layout: vk::ImageLayout,
+}
+
+impl Default for ImageUpload {
+    fn default() -> Self {
+        Self { mips: MipSource::Provided, final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL }
+    }
+}
+
+impl ImageUpload {
+    /// Level 0 given, the rest generated.
+    pub fn generate_mips() -> Self {
+        Self { mips: MipSource::Generate, ..Self::default() }
+    }
+}
+
+/// Whole-image subresource range.
+pub(super) fn full_range(image: &Image) -> vk::ImageSubresourceRange {
+    let d = image.desc();
+    vk::ImageSubresourceRange {
+        aspect_mask: format_aspects(d.format),
+        base_mip_level: 0,
+        level_count: d.mip_levels,
+        base_array_layer: 0,
+        layer_count: d.array_layers,
+    }
+}
+
+/// Any earlier or later access: the scope of barriers around whatever else uses an image.
+pub(super) const ANY: (vk::PipelineStageFlags2, vk::AccessFlags2) = (
+    vk::PipelineStageFlags2::ALL_COMMANDS,
+    vk::AccessFlags2::from_raw(vk::AccessFlags2::MEMORY_READ.as_raw() | vk::AccessFlags2::MEMORY_WRITE.as_raw()),
+);
+/// Transfer writes (copies and blits into the image).
+pub(super) const TRANSFER_WRITE: (vk::PipelineStageFlags2, vk::AccessFlags2) =
+    (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_WRITE);
+
+/// A barrier of every subresource in `range` of `image`.
+fn image_barrier2(
+    image: vk::Image,
+    range: vk::ImageSubresourceRange,
+    (src_stage, src_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+    (dst_stage, dst_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+    old: vk::ImageLayout,
+    new: vk::ImageLayout,
+) -> vk::ImageMemoryBarrier2<'static> {
+    vk::ImageMemoryBarrier2::default()
+        .src_stage_mask(src_stage)
+        .src_access_mask(src_access)
+        .dst_stage_mask(dst_stage)
+        .dst_access_mask(dst_access)
+        .old_layout(old)
+        .new_layout(new)
+        .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .image(image)
+        .subresource_range(range)
+}
+
+fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
+    vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
+}
+
+impl Recorder<'_> {
+    /// The layout `image` will have when the work recorded so far has run.
+    pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
+        self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
+    }
+
+    /// Records that `image` is in `layout` after the work recorded so far.
+    pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
+        self.tables.layouts.insert(image.handle(), (image.clone(), layout));
+    }
+
+    /// One image barrier.
+    pub(super) fn image_barrier(
+        &mut self,
+        image: &Image,
+        range: vk::ImageSubresourceRange,
+        (src_stage, src_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+        (dst_stage, dst_access): (vk::PipelineStageFlags2, vk::AccessFlags2),
+        old: vk::ImageLayout,
+        new: vk::ImageLayout,
+    ) {
+        let barriers =
+            [image_barrier2(image.handle(), range, (src_stage, src_access), (dst_stage, dst_access), old, new)];
+        let dependency = vk::DependencyInfo::default().image_memory_barriers(&barriers);
+        // SAFETY: the command buffer is recording, the image is live and held until the work finished,
+        // `old` is the layout the recorded work leaves it in.
+        unsafe { self.device().cmd_pipeline_barrier2(self.cmd, &dependency) };
+    }
+
+    /// Records the pending single-copy image uploads (see [`PendingUploads`]): one barrier
+    /// command, the copies, one barrier command. Called before anything else is recorded that
+    /// could touch an image, and before the closing barrier.
+    pub(in crate::allocator) fn flush_image_uploads(&mut self) {
+        let pending = &mut self.tables.pending_uploads;
+        if pending.copies.is_empty() {
+            return;
+        }
+        let device = self.alloc.context().device();
+        // SAFETY: the command buffer is recording; every image is live and held until the work finished,
+        // in UNDEFINED or, after earlier recorded work, in a layout that the discard
+        // (UNDEFINED as old layout) may leave; each copy reads staging space written for it
+        // (held by the staging set until the work finished) into an image with TRANSFER_DST
+        // usage, in TRANSFER_DST_OPTIMAL after the first barrier command.
+        unsafe {
+            device
+                .cmd_pipeline_barrier2(self.cmd, &vk::DependencyInfo::default().image_memory_barriers(&pending.to_dst));
+            for (staging, image, region) in &pending.copies {
+                device.cmd_copy_buffer_to_image(
+                    self.cmd,
+                    *staging,
+                    *image,
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    std::slice::from_ref(region),
+                );
+            }
+            device.cmd_pipeline_barrier2(
+                self.cmd,
+                &vk::DependencyInfo::default().image_memory_barriers(&pending.to_final),
+            );
+        }
+        pending.clear();
+    }
+
+    /// The texel block of `image`'s format, if its data can be copied (one aspect, known size).
+    pub(super) fn transferable(image: &Image) -> Result<TexelBlock> {
+        let d = image.desc();
+        let single_aspect = format_aspects(d.format).as_raw().count_ones() == 1;
+        match format::texel_block(d.format) {
+            Some(block) if single_aspect && d.samples == vk::SampleCountFlags::TYPE_1 => Ok(block),
+            _ => Err(Error::FormatNotTransferable { name: d.name.clone(), format: d.format }),
+        }
+    }
+
+    pub(super) fn require_usage(image: &Image, usage: vk::ImageUsageFlags, what: &'static str) -> Result<()> {
+        if image.desc().usage.contains(usage) {
+            Ok(())
+        } else {
+            Err(Error::MissingUsage {
+                name: image.desc().name.clone(),
+                operation: what,
+                needed: usage.into(),
+                usage: image.desc().usage.into(),
+            })
+        }
+    }
+
+    /// The copy region of mip `level`, all layers, at buffer offset 0.
+    fn level_region(image: &Image, level: u32) -> vk::BufferImageCopy {
+        let d = image.desc();
+        vk::BufferImageCopy {
+            buffer_offset: 0,
+            buffer_row_length: 0,
+            buffer_image_height: 0,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: format_aspects(d.format),
+                mip_level: level,
+                base_array_layer: 0,
+                layer_count: d.array_layers,
+            },
+            image_offset: vk::Offset3D::default(),
+            image_extent: format::mip_extent(d.extent, level),
+        }
+    }
+
+    /// One copy region per mip level in `levels`, all layers, tightly packed from offset 0.
+    fn level_regions(image: &Image, block: TexelBlock, levels: u32) -> Vec<vk::BufferImageCopy> {
+        let d = image.desc();
+        let mut offset = 0;
+        (0..levels)
+            .map(|level| {
+                let region = vk::BufferImageCopy { buffer_offset: offset, ..Self::level_region(image, level) };
+                offset += format::level_layer_size(block, d.extent, level) * d.array_layers as u64;
+                region
+            })
+            .collect()
+    }
+
+    /// Records an upload of `data` into `image`: every mip level and array layer (or level 0
+    /// and generated mips), tightly packed in the order of [`crate::format`], then a transition
+    /// to `upload.final_layout`. The previous contents are discarded.
+    ///
+    /// The data size is checked against format, extent, layers and mips first
+    /// ([`Error::ImageDataSize`] names both counts); mip generation on a format without linear
+    /// blits is [`Error::MipGenerationUnsupported`].
+    pub fn upload_image(&mut self, image: &Image, data: &[u8], upload: &ImageUpload) -> Result<()> {
+        self.upload_image_in(&mut OneRound, image, data, upload)
+    }
+
+    /// [`upload_image`](Self::upload_image) with `rounds` deciding what happens when staging
+    /// runs out.
+    pub(in crate::allocator) fn upload_image_in<R: Rounds>(
+        &mut self,
+        rounds: &mut R,
+        image: &Image,
+        data: &[u8],
+        upload: &ImageUpload,
+    ) -> Result<()> {
+        let d = image.desc();
+        let block = Self::transferable(image)?;
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
+        let generate = upload.mips == MipSource::Generate && d.mip_levels > 1;
+        let data_levels = if upload.mips == MipSource::Generate { 1 } else { d.mip_levels };
+        let expected = format::image_data_size(block, d.extent, data_levels, d.array_layers);
+        if data.len() as u64 != expected {
+            return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
+        }
+        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout)?;
+        if generate {
+            self.check_blits(image)?;
+        }
+
+        let all = full_range(image);
+        // Offsets in staging must be multiples of the texel block size and of 4: their lcm.
+        let bytes = block.bytes as u64;
+        let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
+        let chunk = self.alloc.staging().config().chunk_size;
+        // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
+        // the other pending uploads (after those of this image, if an earlier command of the
+        // batch touched it, have been recorded).
+        let one_copy = !generate
+            && data_levels == 1
+            && (d.array_layers == 1 || format::level_layer_size(block, d.extent, 0) * d.array_layers as u64 <= chunk);
+        if one_copy {
+            if self.tables.layouts.contains_key(&image.handle()) {
+                self.flush_image_uploads();
+            }
+            // Staging first: if it submits what the batch recorded, the pending uploads go with
+            // that submission, whose staging they read; this one joins the next.
+            let (staging, offset) = self.stage(rounds, data, align)?;
+            let region = vk::BufferImageCopy { buffer_offset: offset, ..Self::level_region(image, 0) };
+            let handle = image.handle();
+            let discard = vk::ImageLayout::UNDEFINED;
+            let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+            let pending = &mut self.tables.pending_uploads;
+            pending.to_dst.push(image_barrier2(handle, all, ANY, TRANSFER_WRITE, discard, dst));
+            pending.copies.push((staging, handle, region));
+            pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));
+            self.commands += 1;
+            self.hold(image.keep_alive());
+            self.track_layout(image, upload.final_layout);
+            return Ok(());
+        }
+        self.flush_image_uploads();
+        let pieces = Self::staging_pieces(image, block, data_levels, chunk);
+        // Old contents are discarded (UNDEFINED), after whatever used the image before.
+        self.image_barrier(
+            image,
+            all,
+            ANY,
+            TRANSFER_WRITE,
+            vk::ImageLayout::UNDEFINED,
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+        );
+        // Tracked now: if staging runs out mid-upload, the batch runs what it has, and the
+        // image is in this layout in between.
+        self.track_layout(image, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
+        self.hold(image.keep_alive());
+        for (region, bytes) in pieces {
+            let part = &data[bytes];
+            let (staging, offset) = self.stage(rounds, part, align)?;
+            let region = vk::BufferImageCopy { buffer_offset: offset, ..region };
+            // SAFETY: the staging space holds exactly the bytes the region addresses (sizes
+            // checked above), the image is in TRANSFER_DST_OPTIMAL with TRANSFER_DST usage, and
+            // both are held until the work has finished.
+            unsafe {
+                self.device().cmd_copy_buffer_to_image(
+                    self.cmd,
+                    staging,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &[region],
+                )
+            };
+            self.commands += 1;
+        }
+        if generate {
+            self.record_mip_chain(image);
+            // Levels 0..n-1 are TRANSFER_SRC, the last TRANSFER_DST.
+            let last = d.mip_levels - 1;
+            self.image_barrier(
+                image,
+                vk::ImageSubresourceRange { level_count: last, ..all },
+                (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
+                ANY,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                upload.final_layout,
+            );
+            self.image_barrier(
+                image,
+                vk::ImageSubresourceRange { base_mip_level: last, level_count: 1, ..all },
+                TRANSFER_WRITE,
+                ANY,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                upload.final_layout,
+            );
+        } else {
+            self.image_barrier(
+                image,
+                all,
+                TRANSFER_WRITE,
+                ANY,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                upload.final_layout,
+            );
+        }
+        self.track_layout(image, upload.final_layout);
+        Ok(())
+    }
+
+    /// The copies of an upload and the bytes of the data each takes: one per mip level, or one
+    /// per layer of a level larger than a staging chunk.
+    fn staging_pieces(
+        image: &Image,
+        block: TexelBlock,
+        levels: u32,
+        chunk: u64,
+    ) -> Vec<(vk::BufferImageCopy, std::ops::Range<usize>)> {
+        let layers = image.desc().array_layers;
+        let mut pieces = Vec::new();
+        for region in Self::level_regions(image, block, levels) {
+            let layer_size = format::level_layer_size(block, image.desc().extent, region.image_subresource.mip_level);
+            let start = region.buffer_offset;
+            if layer_size * layers as u64 <= chunk || layers == 1 {
+                pieces.push((region, start as usize..(start + layer_size * layers as u64) as usize));
+                continue;
+            }
+            for layer in 0..layers {
+                let from = start + layer as u64 * layer_size;
+                let sub =
+                    vk::ImageSubresourceLayers { base_array_layer: layer, layer_count: 1, ..region.image_subresource };
+                pieces.push((
+                    vk::BufferImageCopy { buffer_offset: from, image_subresource: sub, ..region },
+                    from as usize..(from + layer_size) as usize,
+                ));
+            }
+        }
+        pieces
+    }
+
+    /// Checks that mips of `image` can be generated with linear blits.
+    fn check_blits(&self, image: &Image) -> Result<()> {
+        let d = image.desc();
+        let props = self.alloc.context().format_properties(d.format);
+        let needed = vk::FormatFeatureFlags::BLIT_SRC
+            | vk::FormatFeatureFlags::BLIT_DST
+            | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;
+        if !props.optimal_tiling_features.contains(needed) {
+            return Err(Error::MipGenerationUnsupported { name: d.name.clone(), format: d.format });
+        }
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "mip generation")
+    }
+
+    /// Blits level i-1 into level i for every level, leaving 0..n-1 in TRANSFER_SRC_OPTIMAL.
+    fn record_mip_chain(&mut self, image: &Image) {
+        let d = image.desc();
+        let aspect = format_aspects(d.format);
+        let all = full_range(image);
+        for level in 1..d.mip_levels {
+            let src = vk::ImageSubresourceRange { base_mip_level: level - 1, level_count: 1, ..all };
+            self.image_barrier(
+                image,
+                src,
+                TRANSFER_WRITE,
+                (vk::PipelineStageFlags2::BLIT, vk::AccessFlags2::TRANSFER_READ),
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            );
+            let layers = |mip_level| vk::ImageSubresourceLayers {
+                aspect_mask: aspect,
+                mip_level,
+                base_array_layer: 0,
+                layer_count: d.array_layers,
+            };
+            let blit = vk::ImageBlit {
+                src_subresource: layers(level - 1),
+                src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level - 1))],
+                dst_subresource: layers(level),
+                dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level))],
+            };
+            // SAFETY: source level is TRANSFER_SRC and destination TRANSFER_DST (ordered by the
+            // barrier above); blits and linear filtering were checked for the format.
+            unsafe {
+                self.device().cmd_blit_image(
+                    self.cmd,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &[blit],
+                    vk::Filter::LINEAR,
+                )
+            };
+        }
+    }
+
+    /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
+    /// after everything recorded before (a no-op where it is in `layout` already).
+    pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
+        self.flush_image_uploads();
+        let old = self.current_layout(image);
+        if old == layout {
+            return Ok(());
+        }
+        crate::valid::layout::check(&image.desc().name, image.desc().format, image.desc().usage, layout)?;
+        self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
+        self.track_layout(image, layout);
+        self.commands += 1;
+        self.hold(image.keep_alive());
+        Ok(())
+    }
+
+    /// Records a copy of every mip level and layer of `image` into host memory, readable
+    /// through the returned [`Download`] once the work has finished; the image keeps its
+    /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
+    pub fn download_image(&mut self, image: &Image) -> Result<Download> {
+        self.flush_image_uploads();
+        let d = image.desc();
+        let block = Self::transferable(image)?;
+        Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
+        let layout = self.current_layout(image);
+        if layout == vk::ImageLayout::UNDEFINED {
+            return Err(Error::Uninitialized { name: d.name.clone() });
+        }
+        let size = format::image_data_size(block, d.extent, d.mip_levels, d.array_layers);
+        let readback = self.readback_buffer(size, &d.name)?;
+        let all = full_range(image);
+        let read = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::TRANSFER_READ);
+        self.image_barrier(image, all, ANY, read, layout, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+        let regions = Self::level_regions(image, block, d.mip_levels);
+        // SAFETY: the readback buffer holds exactly the bytes the regions address; the image is
+        // in TRANSFER_SRC_OPTIMAL with TRANSFER_SRC usage; both are held until the fence.
+        unsafe {
+            self.device().cmd_copy_image_to_buffer(
+                self.cmd,
+                image.handle(),
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                readback.handle(),
+                &regions,
+            )
+        };
+        self.image_barrier(
+            image,
+            all,
+            (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE),
+            ANY,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            layout,
+        );
+        // The host reads the readback buffer after the closing barrier.
+        self.commands += 1;
+        self.hold(image.keep_alive());
+        self.hold(readback.keep_alive());
+        Ok(self.register_download(readback))
+    }
+}

@@ -1,0 +1,342 @@
+//! The one error type of vkres.
+//!
+//! Every fallible call returns [`Result<T>`]. A failed Vulkan call keeps its [`vk::Result`] and
+//! the name of the operation; bad input gets a variant that names the resource (its debug name)
+//! and the numbers that do not fit, so that the message alone says what to fix.
+
+mod batch;
+mod spirv;
+mod usage;
+
+use ash::vk;
+
+pub use batch::BatchError;
+pub use spirv::SpirvProblem;
+pub use usage::Usage;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in vkres.
+///
+/// `Send + Sync + 'static`: it can cross threads and go into `Box<dyn std::error::Error + Send +
+/// Sync>`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A Vulkan call returned an error code.
+    #[error("{operation} failed: {result}")]
+    Vulkan {
+        /// The Vulkan function or the vkres operation that failed, e.g. `vkCreateBuffer`.
+        operation: &'static str,
+        /// What the driver returned.
+        result: vk::Result,
+    },
+
+    /// The Vulkan loader (`libvulkan.so.1`) could not be loaded.
+    #[error(
+        "the Vulkan loader could not be loaded ({0}); install it (libvulkan1 on Debian and Ubuntu) and a Vulkan driver"
+    )]
+    LoaderMissing(String),
+
+    /// An instance layer that was asked for is not installed.
+    #[error("the Vulkan layer {layer} is not installed; install it (vulkan-validationlayers on Debian and Ubuntu)")]
+    LayerMissing {
+        /// The layer's name.
+        layer: &'static str,
+    },
+
+    /// No physical device satisfies what vkres needs or what the caller selected.
+    #[error("no suitable Vulkan device: {0}")]
+    NoSuitableDevice(String),
+
+    /// A device feature or extension that the operation needs is not enabled on this context.
+    #[error("`{operation}` needs {feature}, which this device or context does not enable")]
+    MissingFeature {
+        /// The feature or extension, e.g. `VK_KHR_acceleration_structure`.
+        feature: &'static str,
+        /// What was being done.
+        operation: &'static str,
+    },
+
+    /// A resource of another device (another context) was given.
+    #[error("`{name}` belongs to another device")]
+    WrongDevice {
+        /// Debug name of the resource, and where it was given.
+        name: String,
+    },
+
+    /// A resource of size zero was asked for; Vulkan has no empty buffers or images.
+    #[error("`{name}`: a {kind} of size zero cannot be created")]
+    ZeroSize {
+        /// Debug name of the resource.
+        name: String,
+        /// `buffer`, `image`, ...
+        kind: &'static str,
+    },
+
+    /// Initial or written data does not fit the resource.
+    #[error("`{name}`: {given} bytes of data at offset {offset} do not fit its {capacity} bytes")]
+    DataTooLarge {
+        /// Debug name of the resource.
+        name: String,
+        /// Offset of the write in bytes.
+        offset: u64,
+        /// Bytes given.
+        given: u64,
+        /// Bytes the resource holds.
+        capacity: u64,
+    },
+
+    /// The device does not support this format for this use.
+    #[error(
+        "`{name}`: format {format:?} is not supported for {ty:?} images with tiling {tiling:?} and usage {usage:?}"
+    )]
+    UnsupportedFormat {
+        /// Debug name of the resource.
+        name: String,
+        /// The format asked for.
+        format: vk::Format,
+        /// Image type.
+        ty: vk::ImageType,
+        /// Tiling.
+        tiling: vk::ImageTiling,
+        /// Usage asked for.
+        usage: vk::ImageUsageFlags,
+    },
+
+    /// A size, count or extent exceeds what the device allows.
+    #[error("`{name}`: {what} of {requested} exceeds the device's limit of {limit}")]
+    LimitExceeded {
+        /// Debug name of the resource.
+        name: String,
+        /// Which quantity, e.g. `mip levels`.
+        what: &'static str,
+        /// What was asked for.
+        requested: u64,
+        /// The device's limit.
+        limit: u64,
+    },
+
+    /// The memory of a resource cannot be mapped: it was allocated without host access, or the
+    /// memory type it landed in is not host-visible.
+    #[error("`{name}`: its memory cannot be mapped ({reason})")]
+    NotHostVisible {
+        /// Debug name of the resource.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+
+    /// Image data whose size does not match the image's format, extent, layers and mips.
+    #[error("`{name}`: image data is {given} bytes, its format, extent, layers and mips need {expected}")]
+    ImageDataSize {
+        /// Debug name of the image.
+        name: String,
+        /// Bytes the image's levels and layers hold, tightly packed.
+        expected: u64,
+        /// Bytes given.
+        given: u64,
+    },
+
+    /// The image's data cannot be copied: its format has no known texel size in vkres, or
+    /// it has two aspects (depth and stencil) or several samples.
+    #[error("`{name}`: data of format {format:?} cannot be uploaded or downloaded")]
+    FormatNotTransferable {
+        /// Debug name of the image.
+        name: String,
+        /// Its format.
+        format: vk::Format,
+    },
+
+    /// Mip levels cannot be generated: the format does not support linear blits.
+    #[error("`{name}`: format {format:?} supports no linear blits, so its mips cannot be generated; supply them")]
+    MipGenerationUnsupported {
+        /// Debug name of the image.
+        name: String,
+        /// Its format.
+        format: vk::Format,
+    },
+
+    /// A download was read before the work that copies it finished.
+    #[error("`{name}`: read before the batch that downloads it finished")]
+    NotReady {
+        /// Debug name of the download.
+        name: String,
+    },
+
+    /// A single staging request larger than the whole staging budget.
+    #[error("a staging request of {requested} bytes exceeds the staging budget of {budget} bytes")]
+    StagingBudgetExceeded {
+        /// Bytes asked for.
+        requested: u64,
+        /// The budget.
+        budget: u64,
+    },
+
+    /// All staging memory is held by resource sets not yet released that waiting cannot free:
+    /// other batches of the same thread, a frame loop that does not release its sets, or a
+    /// holder that released nothing for 30 s.
+    #[error("no staging memory left: {budget} bytes are held by unreleased resource sets")]
+    StagingExhausted {
+        /// The budget.
+        budget: u64,
+    },
+
+    /// Shader code that is not SPIR-V, or that SPIR-V reflection cannot read.
+    #[error("shader `{name}`: invalid SPIR-V: {reason}")]
+    InvalidSpirv {
+        /// The shader's name (its entry point and stage).
+        name: String,
+        /// What is wrong.
+        reason: SpirvProblem,
+    },
+
+    /// The SPIR-V module has no entry point of that name for that stage.
+    #[error("shader: no entry point `{entry_point}` for stage {stage:?}; the module has: {available}")]
+    EntryPointNotFound {
+        /// The entry point asked for.
+        entry_point: String,
+        /// The stage asked for.
+        stage: vk::ShaderStageFlags,
+        /// The module's entry points with their stages.
+        available: String,
+    },
+
+    /// A description is self-contradictory or incomplete by vkres's own rules (a Vulkan rule
+    /// broken is [`Error::ValidUsage`] instead).
+    #[error("`{name}`: {reason}")]
+    InvalidDescription {
+        /// Debug name of the resource.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A wait for the device did not end within the context's bound
+    /// ([`ContextOptions::wait_timeout`](crate::ContextOptions::wait_timeout)): the work it
+    /// waits for hangs, or was never submitted. What the waited-for work holds stays alive
+    /// (leaked rather than freed under the device).
+    #[error("waited {waited:?} for {what} without it signalling")]
+    Timeout {
+        /// What was waited on: the fence or semaphore and whose work it signals.
+        what: String,
+        /// How long.
+        waited: std::time::Duration,
+    },
+
+    /// The device was lost (a GPU fault, a driver reset) while waiting for `what`.
+    #[error("the device was lost while waiting for {what}")]
+    DeviceLost {
+        /// What was waited on.
+        what: String,
+    },
+
+    /// A buffer copy whose source and destination ranges overlap in one buffer
+    /// (VUID-vkCmdCopyBuffer-pRegions-00117).
+    #[error("`{name}`: copying {size} bytes from offset {src_offset} to offset {dst_offset} overlaps")]
+    OverlappingCopy {
+        /// Debug name of the buffer.
+        name: String,
+        /// Source offset in bytes.
+        src_offset: u64,
+        /// Destination offset in bytes.
+        dst_offset: u64,
+        /// Bytes copied.
+        size: u64,
+    },
+
+    /// The input breaks a valid-usage rule of the Vulkan specification; vkres refused it
+    /// before Vulkan saw it.
+    #[error("`{name}`: {detail} ({vuid})")]
+    ValidUsage {
+        /// Debug name of the resource.
+        name: String,
+        /// The rule, e.g. `VUID-VkImageCreateInfo-mipLevels-00958`.
+        vuid: &'static str,
+        /// What does not fit, with the numbers and flags involved.
+        detail: String,
+    },
+
+    /// A resource lacks a usage flag that the operation needs.
+    #[error("`{name}`: {operation} needs {needed:?} usage; it has {usage:?}")]
+    MissingUsage {
+        /// Debug name of the resource.
+        name: String,
+        /// What was being done, e.g. `an upload`.
+        operation: &'static str,
+        /// The flag(s) needed.
+        needed: Usage,
+        /// The usage it was created with.
+        usage: Usage,
+    },
+
+    /// Data whose length is not a whole number of elements.
+    #[error("`{name}`: {bytes} bytes are not a whole number of {element}-byte elements")]
+    NotWholeElements {
+        /// Debug name of the resource.
+        name: String,
+        /// Bytes given.
+        bytes: u64,
+        /// Size of one element in bytes.
+        element: u64,
+    },
+
+    /// Arithmetic on caller-provided sizes, counts, offsets or strides overflows.
+    #[error("`{name}`: {what} overflows")]
+    Overflow {
+        /// Debug name of the resource.
+        name: String,
+        /// The computation, with its numbers.
+        what: String,
+    },
+
+    /// An image read before anything was written to it.
+    #[error("`{name}`: the image has no contents yet (its layout is UNDEFINED)")]
+    Uninitialized {
+        /// Debug name of the image.
+        name: String,
+    },
+
+    /// A [`Batch`](crate::Batch) that cannot take this call in its state.
+    #[error("batch: {0}")]
+    Batch(#[from] BatchError),
+
+    /// The stub of a `#[derive(GpuResources)]` whose schema did not compile (it never runs).
+    #[error("`{bundle}`: the GpuResources schema has compile errors")]
+    SchemaHasErrors {
+        /// The bundle's type name.
+        bundle: String,
+    },
+}
+
+impl Error {
+    /// The [`vk::Result`] behind this error, if a Vulkan call failed.
+    pub fn vk_result(&self) -> Option<vk::Result> {
+        match self {
+            Error::Vulkan { result, .. } => Some(*result),
+            _ => None,
+        }
+    }
+}
+
+/// [`Error::DataTooLarge`] unless `len` bytes from `offset` fit in `capacity` (overflow
+/// included): the one check behind every "fits the resource" test.
+pub(crate) fn check_range(name: &str, offset: u64, len: u64, capacity: u64) -> Result<()> {
+    if offset.checked_add(len).is_none_or(|end| end > capacity) {
+        return Err(Error::DataTooLarge { name: name.into(), offset, given: len, capacity });
+    }
+    Ok(())
+}
+
+/// Attaches the operation's name to a raw [`vk::Result`] error.
+pub(crate) trait VkContext<T> {
+    /// Maps `Err(result)` to [`Error::Vulkan`] with `operation`.
+    fn op(self, operation: &'static str) -> Result<T>;
+}
+
+impl<T> VkContext<T> for core::result::Result<T, vk::Result> {
+    fn op(self, operation: &'static str) -> Result<T> {
+        self.map_err(|result| Error::Vulkan { operation, result })
+    }
+}

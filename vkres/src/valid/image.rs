@@ -1,0 +1,96 @@
+//! `vkCreateImage`: the rules of `VkImageCreateInfo` that the caller's description can break
+//! and `vkGetPhysicalDeviceImageFormatProperties` does not catch (the format-properties query
+//! answers for type, format, tiling, usage and flags alone; the rules below tie them to the
+//! extent, layers, mips and samples). Zero sizes, the mip count of the extent, the device's
+//! limits and sample counts are checked in `resources::image` against that query's answer.
+
+use ash::vk;
+
+use crate::error::{Error, Result};
+
+/// Checks `info` of the image `name`; `features` are the format's optimal-tiling features.
+pub(crate) fn check(name: &str, info: &vk::ImageCreateInfo<'_>, features: vk::FormatFeatureFlags) -> Result<()> {
+    let bad = |vuid: &'static str, detail: String| Err(Error::ValidUsage { name: name.into(), vuid, detail });
+    let e = info.extent;
+    // VUID-VkImageCreateInfo-imageType-00956: a 1D image is 1 texel high and deep.
+    if info.image_type == vk::ImageType::TYPE_1D && (e.height != 1 || e.depth != 1) {
+        return bad(
+            "VUID-VkImageCreateInfo-imageType-00956",
+            format!("a 1D image is {}x1x1, not {}x{}x{}", e.width, e.width, e.height, e.depth),
+        );
+    }
+    // VUID-VkImageCreateInfo-imageType-00957: a 2D image is 1 texel deep.
+    if info.image_type == vk::ImageType::TYPE_2D && e.depth != 1 {
+        return bad("VUID-VkImageCreateInfo-imageType-00957", format!("a 2D image has depth 1, not {}", e.depth));
+    }
+    // VUID-VkImageCreateInfo-imageType-00961: a 3D image has one layer.
+    if info.image_type == vk::ImageType::TYPE_3D && info.array_layers != 1 {
+        return bad(
+            "VUID-VkImageCreateInfo-imageType-00961",
+            format!("a 3D image has 1 array layer, not {}", info.array_layers),
+        );
+    }
+    if info.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE) {
+        // VUID-VkImageCreateInfo-flags-00949: cube-compatible images are 2D.
+        if info.image_type != vk::ImageType::TYPE_2D {
+            return bad(
+                "VUID-VkImageCreateInfo-flags-00949",
+                format!("a cube-compatible image is 2D, not {:?}", info.image_type),
+            );
+        }
+        // VUID-VkImageCreateInfo-imageType-00954: square, and at least 6 layers.
+        if e.width != e.height || info.array_layers < 6 {
+            return bad(
+                "VUID-VkImageCreateInfo-imageType-00954",
+                format!(
+                    "a cube-compatible image is square with at least 6 layers, not {}x{} with {} layers",
+                    e.width, e.height, info.array_layers
+                ),
+            );
+        }
+    }
+    if info.samples != vk::SampleCountFlags::TYPE_1 {
+        // VUID-VkImageCreateInfo-samples-02257: multisampled images are 2D, not cube-compatible,
+        // with one mip level and optimal tiling.
+        let why = if info.image_type != vk::ImageType::TYPE_2D {
+            Some(format!("a {:?} image", info.image_type))
+        } else if info.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE) {
+            Some("a cube-compatible image".into())
+        } else if info.mip_levels != 1 {
+            Some(format!("{} mip levels", info.mip_levels))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return bad(
+                "VUID-VkImageCreateInfo-samples-02257",
+                format!("{:?} samples need a 2D image of one mip level, not {why}", info.samples),
+            );
+        }
+    }
+    // VUID-VkImageCreateInfo-imageCreateMaxMipLevels-02251: the format supports each usage
+    // (some drivers' format-properties query answers yes where the format features say no:
+    // STORAGE on a depth format, say).
+    for (usage, feature) in USAGE_FEATURES {
+        if info.usage.contains(usage) && !features.contains(feature) {
+            return Err(Error::UnsupportedFormat {
+                name: name.into(),
+                format: info.format,
+                ty: info.image_type,
+                tiling: info.tiling,
+                usage: info.usage,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The format feature each image usage needs.
+pub(crate) const USAGE_FEATURES: [(vk::ImageUsageFlags, vk::FormatFeatureFlags); 6] = [
+    (vk::ImageUsageFlags::SAMPLED, vk::FormatFeatureFlags::SAMPLED_IMAGE),
+    (vk::ImageUsageFlags::STORAGE, vk::FormatFeatureFlags::STORAGE_IMAGE),
+    (vk::ImageUsageFlags::COLOR_ATTACHMENT, vk::FormatFeatureFlags::COLOR_ATTACHMENT),
+    (vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT, vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT),
+    (vk::ImageUsageFlags::TRANSFER_SRC, vk::FormatFeatureFlags::TRANSFER_SRC),
+    (vk::ImageUsageFlags::TRANSFER_DST, vk::FormatFeatureFlags::TRANSFER_DST),
+];
