@@ -13,6 +13,7 @@ fn validation() -> bool {
 
 /// The example's context: validation where asked for, and synchronization validation with it
 /// when `synchronization` says so.
+#[allow(dead_code)]
 pub fn context(name: &str, synchronization: bool) -> vkres::Result<Arc<Context>> {
     context_with(name, synchronization, |options| options)
 }
