@@ -233,9 +233,10 @@ impl ApplicationHandler for App {
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
         match event {
             WindowEvent::CloseRequested => event_loop.exit(),
-            WindowEvent::Resized(_) => {
+            WindowEvent::Resized(size) => {
                 if let Some(running) = self.running.as_mut() {
-                    running.stale = true;
+                    let extent = running.chain.extent;
+                    running.stale |= (size.width, size.height) != (extent.width, extent.height);
                 }
             }
             WindowEvent::RedrawRequested => match self.draw() {
