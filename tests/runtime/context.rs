@@ -343,15 +343,12 @@ fn extensions_the_caller_asks_for() {
                 .device_extensions([ash::khr::swapchain::NAME]),
         );
         // The extension's functions load and answer: the device enabled it.
-        let loader = ash::khr::swapchain::Device::new(gpu.ctx().instance(), gpu.ctx().device());
-        drop(loader);
+        let _loader = ash::khr::swapchain::Device::new(gpu.ctx().instance(), gpu.ctx().device());
     }
     let err = Context::new(ContextOptions::new().instance_extensions([c"VK_KHR_no_such_instance_extension"]))
-        .err()
-        .expect("an instance extension the loader lacks");
+        .expect_err("an instance extension the loader lacks");
     assert!(matches!(err, Error::MissingFeature { feature: "VK_KHR_no_such_instance_extension", .. }), "{err}");
     let err = Context::new(ContextOptions::new().device_extensions([c"VK_KHR_no_such_device_extension"]))
-        .err()
-        .expect("a device extension no device has");
+        .expect_err("a device extension no device has");
     assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
 }
