@@ -30,6 +30,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             Kind::Tlas(tlas) if tlas.complete => tlas_has_instances(cx, field, tlas),
             Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
+        collection_from_inputs(cx, field);
         binding_fits_kind(cx, field);
         stages_need_binding(cx, field);
     }
@@ -233,5 +234,34 @@ fn bindings_unique(cx: &Ctxt, cont: &Container<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// A collection's length is the number of its run-time inputs: `buffers` take their contents
+/// from `data = input` (one slice per buffer), never from one expression or another field. Its
+/// elements are not descriptors of a set layout of their own (`binding` on the collection).
+fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
+    let Some(token) = &field.collection else { return };
+    if let Kind::Buffer(buffer) = &field.kind {
+        if let Some(copy) = &buffer.copy {
+            cx.error_at(copy.span(), "`buffers` cannot `copy` another field: each buffer's contents are an input");
+        }
+        match &buffer.data {
+            Some(data) if !matches!(data.value, crate::attr::Source::Input(_)) => cx.error_at(
+                data.span(),
+                "`buffers` take their contents from run-time inputs: `data = input` (one slice per buffer)",
+            ),
+            None if buffer.copy.is_none() => cx.error_spanned_by(
+                token,
+                format!("`buffers` of field `{}` needs `data = input`: one slice per buffer", field.ident),
+            ),
+            _ => {}
+        }
+    }
+    if let (Some(binding), false) = (&field.binding, matches!(field.kind, Kind::Bundle(_))) {
+        cx.error_spanned_by(
+            &binding.value.0,
+            format!("field `{}`: a `{token}` collection cannot have a `binding`", field.ident),
+        );
     }
 }

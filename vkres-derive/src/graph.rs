@@ -93,7 +93,7 @@ pub fn build(cx: &Ctxt, cont: &Container<'_>) -> Option<Graph> {
                 ok = false;
                 continue;
             };
-            let found = cont.fields[j].kind.name();
+            let found = cont.fields[j].kind_name();
             if found != role.expected_kind() {
                 cx.error_spanned_by(
                     ident,

@@ -17,15 +17,20 @@ pub const BUNDLE: &str = "bundle";
 pub const BLAS: &str = "blas";
 /// `tlas(instance(blas = field, ...), ...)`: a top-level acceleration structure.
 pub const TLAS: &str = "tlas";
-/// Every kind the derive knows.
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS];
+/// `bundles`: a `Vec` of nested bundles, each from its own inputs.
+pub const BUNDLES: &str = "bundles";
+/// `buffers(...)`: a `Vec` of buffers, each from its own run-time data.
+pub const BUFFERS: &str = "buffers";
+/// Every kind the derive knows (the plural ones are collections of the singular kind).
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
 /// `stages = A | B`.
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
-pub const TOP_LEVEL: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BINDING, STAGES];
+pub const TOP_LEVEL: &[&str] =
+    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BINDING, STAGES];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";

@@ -11,6 +11,38 @@ use crate::graph::Role;
 /// The `Result<FieldType>` expression that creates a buffer field.
 pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
+    let spec = spec(b, users, name);
+    if let Some(copy) = &b.copy {
+        let src = super::local_of(&copy.value);
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
+        return quote!(#call(__vkres_batch, #spec, &#src));
+    }
+    if b.data.is_none() {
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
+        return quote!(#call(__vkres_batch, #spec));
+    }
+    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
+    let data = super::data_tokens(
+        b.data.as_ref().map(|d| &d.value),
+        field,
+        |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
+    );
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    quote!(#call(__vkres_batch, #spec, #data))
+}
+
+/// The `Result<Vec<Buffer<T>>>` expression of a `buffers(data = input, ...)` field: one buffer
+/// per slice of its input.
+pub fn create_collection(field: &Field<'_>, b: &BufferAttr, name: &str) -> TokenStream {
+    let ty = field.ty;
+    let spec = spec(b, &[], name);
+    let ident = field.ident;
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
+    quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))
+}
+
+/// The `&BufferSpec` of a buffer (or of each buffer of a collection).
+fn spec(b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
         // Spanned at the user's flag where there is one (a flag unknown to this ash version).
         let span =
@@ -31,7 +63,7 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     };
     let len = count(b.len.as_ref());
     let size = count(b.size.as_ref());
-    let spec = quote! {
+    quote! {
         &::vkres::__private::BufferSpec {
             name: #name,
             usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
@@ -40,22 +72,5 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
             len: #len,
             size: #size,
         }
-    };
-    if let Some(copy) = &b.copy {
-        let src = super::local_of(&copy.value);
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
-        return quote!(#call(__vkres_batch, #spec, &#src));
     }
-    if b.data.is_none() {
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
-        return quote!(#call(__vkres_batch, #spec));
-    }
-    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
-    let data = super::data_tokens(
-        b.data.as_ref().map(|d| &d.value),
-        field,
-        |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
-    );
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
-    quote!(#call(__vkres_batch, #spec, #data))
 }

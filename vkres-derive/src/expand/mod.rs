@@ -74,7 +74,18 @@ fn input_fields<'a>(cont: &Container<'a>) -> Vec<(&'a syn::Ident, TokenStream, &
         .iter()
         .filter_map(|f| {
             let ty = f.ty;
+            let item = quote!(<#ty as ::vkres::__private::CollectionField>::Item);
             match &f.kind {
+                Kind::Buffer(_) if f.collection.is_some() => Some((
+                    f.ident,
+                    quote!(::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                    "initial contents of each buffer of the collection (one slice per buffer)",
+                )),
+                Kind::Bundle(_) if f.collection.is_some() => Some((
+                    f.ident,
+                    quote!(::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                    "inputs of each nested bundle of the collection (one per bundle)",
+                )),
                 Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
                     f.ident,
                     quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
@@ -201,6 +212,7 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     let local = local(field);
     let name = debug_name(cont, field);
     let value = match &field.kind {
+        Kind::Buffer(b) if field.collection.is_some() => buffer::create_collection(field, b, &name),
         Kind::Buffer(b) => buffer::create(field, b, &graph.users[i], &name),
         Kind::Texture(t) => texture::create(field, t, &name),
         Kind::Sampler(s) => sampler::create(field, s),

@@ -2,6 +2,7 @@
 //! bindings produce, and the items its expansion names (`__private`, not part of the API).
 
 mod accel_fields;
+mod collections;
 mod descriptors;
 #[doc(hidden)]
 pub mod private;

@@ -14,6 +14,7 @@ use crate::resources::{
 
 pub use crate::bundle::GpuResources;
 pub use crate::bundle::accel_fields::*;
+pub use crate::bundle::collections::{CollectionField, buffers, bundles};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 
 /// Everything the attribute of a `buffer` field says.
