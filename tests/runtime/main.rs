@@ -13,6 +13,7 @@ mod derive_collections;
 mod derive_descriptors;
 mod derive_kinds;
 mod derive_order;
+mod derive_sizes;
 mod faults;
 mod image_data;
 mod images;

@@ -33,10 +33,10 @@ pub struct Field<'a> {
 }
 
 impl Field<'_> {
-    /// The kind as written: the plural token for a collection (`bundles`), else the kind's name.
+    /// The kind as written: "`bundles` collection" for a collection, else the kind's name.
     pub fn kind_name(&self) -> String {
         match &self.collection {
-            Some(token) => token.to_string(),
+            Some(token) => format!("`{token}` collection"),
             None => self.kind.name().to_string(),
         }
     }

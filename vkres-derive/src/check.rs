@@ -24,6 +24,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 }
                 texture_sampler_needs_sampled(cx, field, texture);
                 texture_generated_mips_need_data(cx, field, texture);
+                texture_extent_all_or_no_input(cx, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
             Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),
@@ -262,6 +263,20 @@ fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
         cx.error_spanned_by(
             &binding.value.0,
             format!("field `{}`: a `{token}` collection cannot have a `binding`", field.ident),
+        );
+    }
+}
+
+/// `extent = [input, input]` makes the whole extent one input (`<field>_extent: [u32; N]`); a
+/// mix of `input` and numbers would make it a half-filled array.
+fn texture_extent_all_or_no_input(cx: &Ctxt, texture: &TextureAttr) {
+    let Some(extent) = &texture.extent else { return };
+    let inputs = extent.value.iter().filter(|e| crate::attr::is_input(e)).count();
+    if inputs != 0 && inputs != extent.value.len() {
+        cx.error_at(
+            extent.span(),
+            "`extent` comes from run time as a whole: write `input` for every dimension \
+             (e.g. `extent = [input, input]`) or none",
         );
     }
 }

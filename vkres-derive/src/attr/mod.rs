@@ -148,6 +148,12 @@ pub fn has_parens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident, example: 
     Ok(false)
 }
 
+/// Whether a size key's value is the word `input` (`len = input`, `extent = [input, input]`):
+/// the value is a field of the generated inputs struct, checked when `create` runs.
+pub fn is_input(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(p) if p.qself.is_none() && p.path.is_ident(INPUT))
+}
+
 /// Parses `data = EXPR` or `data = input`.
 pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
     let fork = input.fork();

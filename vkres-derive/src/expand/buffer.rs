@@ -11,7 +11,7 @@ use crate::graph::Role;
 /// The `Result<FieldType>` expression that creates a buffer field.
 pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
-    let spec = spec(b, users, name);
+    let spec = spec(field, b, users, name);
     if let Some(copy) = &b.copy {
         let src = super::local_of(&copy.value);
         let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
@@ -35,14 +35,14 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
 /// per slice of its input.
 pub fn create_collection(field: &Field<'_>, b: &BufferAttr, name: &str) -> TokenStream {
     let ty = field.ty;
-    let spec = spec(b, &[], name);
+    let spec = spec(field, b, &[], name);
     let ident = field.ident;
     let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
     quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))
 }
 
 /// The `&BufferSpec` of a buffer (or of each buffer of a collection).
-fn spec(b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
         // Spanned at the user's flag where there is one (a flag unknown to this ash version).
         let span =
@@ -54,15 +54,19 @@ fn spec(b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
         |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
     let mapping = variant(b.mapping.as_ref().map(|m| m.value), "None");
     let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
-    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>| match e {
+    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>, key: &str| match e {
+        Some(e) if crate::attr::is_input(&e.value) => {
+            let input = super::size_input(field, key);
+            quote_spanned!(e.value.span()=> ::core::option::Option::Some(__vkres_inputs.#input))
+        }
         Some(e) => {
             let n = super::typed(&e.value, "u64");
             quote!(::core::option::Option::Some(#n))
         }
         None => quote!(::core::option::Option::None),
     };
-    let len = count(b.len.as_ref());
-    let size = count(b.size.as_ref());
+    let len = count(b.len.as_ref(), "len");
+    let size = count(b.size.as_ref(), "size");
     quote! {
         &::vkres::__private::BufferSpec {
             name: #name,

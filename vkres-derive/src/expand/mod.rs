@@ -69,38 +69,79 @@ pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
 }
 
 /// The fields of the inputs struct: name and type.
-fn input_fields<'a>(cont: &Container<'a>) -> Vec<(&'a syn::Ident, TokenStream, &'static str)> {
-    cont.fields
-        .iter()
-        .filter_map(|f| {
-            let ty = f.ty;
-            let item = quote!(<#ty as ::vkres::__private::CollectionField>::Item);
-            match &f.kind {
-                Kind::Buffer(_) if f.collection.is_some() => Some((
-                    f.ident,
-                    quote!(::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
-                    "initial contents of each buffer of the collection (one slice per buffer)",
-                )),
-                Kind::Bundle(_) if f.collection.is_some() => Some((
-                    f.ident,
-                    quote!(::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
-                    "inputs of each nested bundle of the collection (one per bundle)",
-                )),
-                Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
-                    f.ident,
-                    quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
-                    "initial contents of the buffer",
-                )),
-                Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
-                    Some((f.ident, quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
-                }
-                Kind::Bundle(b) if b.inputs.is_some() => {
-                    Some((f.ident, quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>), "inputs of the nested bundle"))
-                }
-                _ => None,
+fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+    let sizes = cont.fields.iter().flat_map(size_inputs);
+    let data = cont.fields.iter().filter_map(|f| {
+        let ty = f.ty;
+        // Spanned at the field's type: a type that is no collection is reported there.
+        let item = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::CollectionField>::Item);
+        match &f.kind {
+            Kind::Buffer(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                "initial contents of each buffer of the collection (one slice per buffer)",
+            )),
+            Kind::Bundle(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                "inputs of each nested bundle of the collection (one per bundle)",
+            )),
+            Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
+                f.ident.clone(),
+                quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
+                "initial contents of the buffer",
+            )),
+            Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
+                Some((f.ident.clone(), quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
             }
-        })
-        .collect()
+            Kind::Bundle(b) if b.inputs.is_some() => Some((
+                f.ident.clone(),
+                quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>),
+                "inputs of the nested bundle",
+            )),
+            _ => None,
+        }
+    });
+    data.chain(sizes).collect()
+}
+
+/// The inputs struct field of a size key given as `input`: `<field>_<key>`.
+pub fn size_input(field: &Field<'_>, key: &str) -> syn::Ident {
+    format_ident!("{}_{}", field.ident, key)
+}
+
+/// The inputs struct fields of a field's sizes given as `input` (`len = input`, ...).
+fn size_inputs(f: &Field<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+    use crate::attr::{Mips, is_input};
+    let mut out = Vec::new();
+    let mut add = |key: &str, ty: TokenStream, what: &'static str| out.push((size_input(f, key), ty, what));
+    match &f.kind {
+        Kind::Buffer(b) => {
+            if b.len.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("len", quote!(u64), "length of the buffer in elements");
+            }
+            if b.size.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("size", quote!(u64), "size of the buffer in bytes");
+            }
+        }
+        Kind::Texture(t) => {
+            if t.format.as_ref().is_some_and(|k| k.value == crate::symbol::INPUT) {
+                add("format", quote!(::vkres::vk::Format), "format of the texture");
+            }
+            if let Some(extent) = t.extent.as_ref().filter(|e| e.value.iter().any(is_input)) {
+                let n = extent.value.len();
+                add("extent", quote!([u32; #n]), "extent of the texture (width, height, depth)");
+            }
+            if matches!(t.mips.as_ref().map(|m| &m.value), Some(Mips::Count(e)) if is_input(e)) {
+                add("mips", quote!(u32), "mip levels of the texture");
+            }
+            if t.layers.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("layers", quote!(u32), "array layers of the texture");
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// The impl for a checked container.

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ast::Field;
-use crate::attr::{Mips, SamplerRef, TextureAttr};
+use crate::attr::{Mips, SamplerRef, TextureAttr, is_input};
 
 /// The `Result<FieldType>` expression that creates a texture field.
 pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
@@ -16,7 +16,12 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         let c = syn::Ident::new(f, t.kind.span());
         quote!(| ::vkres::vk::ImageUsageFlags::#c)
     });
+    let input = |key: &str, span: proc_macro2::Span| {
+        let input = super::size_input(field, key);
+        quote_spanned!(span=> __vkres_inputs.#input)
+    };
     let format = match &t.format {
+        Some(f) if f.value == crate::symbol::INPUT => input("format", f.value.span()),
         Some(f) => {
             let f = &f.value;
             quote_spanned!(f.span()=> ::vkres::vk::Format::#f)
@@ -26,12 +31,20 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let dims = t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8);
     let extent: Vec<TokenStream> = (0..3)
         .map(|i| match t.extent.as_ref().and_then(|e| e.value.get(i)) {
+            Some(e) if is_input(e) => {
+                let extent = input("extent", e.span());
+                quote!(#extent[#i])
+            }
             Some(e) => super::typed(e, "u32"),
             None => quote!(1u32),
         })
         .collect();
     let mips = match t.mips.as_ref().map(|m| &m.value) {
         Some(Mips::Generate) => quote!(::core::option::Option::None),
+        Some(Mips::Count(e)) if is_input(e) => {
+            let n = input("mips", e.span());
+            quote!(::core::option::Option::Some(#n))
+        }
         Some(Mips::Count(e)) => {
             let n = super::typed(e, "u32");
             quote!(::core::option::Option::Some(#n))
@@ -39,6 +52,7 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         None => quote!(::core::option::Option::Some(1u32)),
     };
     let layers = match &t.layers {
+        Some(l) if is_input(&l.value) => input("layers", l.value.span()),
         Some(l) => super::typed(&l.value, "u32"),
         None => quote!(1u32),
     };
