@@ -28,7 +28,10 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
             Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),
-            Kind::Tlas(tlas) if tlas.complete => tlas_has_instances(cx, field, tlas),
+            Kind::Tlas(tlas) if tlas.complete => {
+                tlas_has_instances(cx, field, tlas);
+                tlas_run_time_instances_index_blases(cx, field, tlas);
+            }
             Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
         collection_from_inputs(cx, field);
@@ -41,9 +44,10 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
 /// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).
 fn read_by_blas(cont: &Container<'_>, field: &Field<'_>) -> bool {
     cont.fields.iter().any(|f| {
-        crate::graph::references(f)
-            .iter()
-            .any(|(ident, role)| matches!(role, crate::graph::Role::BuildInput(_)) && *ident == field.ident)
+        crate::graph::references(f).iter().any(|(ident, role)| {
+            matches!(role, crate::graph::Role::BuildInput(_) | crate::graph::Role::BuildInputs(_))
+                && *ident == field.ident
+        })
     })
 }
 
@@ -76,7 +80,7 @@ fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
 
 /// A TLAS needs instances, and each instance its BLAS.
 fn tlas_has_instances(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
-    if tlas.instances.is_empty() {
+    if tlas.instances.is_empty() && tlas.instances_input.is_none() {
         cx.error_spanned_by(
             &tlas.kind,
             format!("`tlas` of field `{}` needs at least one `instance(blas = field)`", field.ident),
@@ -259,7 +263,7 @@ fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
             _ => {}
         }
     }
-    if let (Some(binding), false) = (&field.binding, matches!(field.kind, Kind::Bundle(_))) {
+    if let (Some(binding), Ok(_)) = (&field.binding, crate::infer::descriptor_kind(&field.kind)) {
         cx.error_spanned_by(
             &binding.value.0,
             format!("field `{}`: a `{token}` collection cannot have a `binding`", field.ident),
@@ -277,6 +281,33 @@ fn texture_extent_all_or_no_input(cx: &Ctxt, texture: &TextureAttr) {
             extent.span(),
             "`extent` comes from run time as a whole: write `input` for every dimension \
              (e.g. `extent = [input, input]`) or none",
+        );
+    }
+}
+
+/// Run-time instances name their BLAS by index into one `blases` collection: `instances = input`
+/// needs `blases = field`, `blases` is only for run-time instances, and fixed `instance(...)`s
+/// do not mix with them (the instance index of each would depend on the run-time count).
+fn tlas_run_time_instances_index_blases(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
+    match (&tlas.instances_input, &tlas.blases) {
+        (Some(input), None) => cx.error_at(
+            input.span(),
+            format!(
+                "`tlas` of field `{}` has `instances = input` but no `blases = field`: the `blases` \
+                 collection its instances index",
+                field.ident
+            ),
+        ),
+        (None, Some(blases)) => cx.error_at(
+            blases.span(),
+            "`blases = field` names the collection that run-time instances index; add `instances = input`",
+        ),
+        _ => {}
+    }
+    if let (Some(_), Some(first)) = (&tlas.instances_input, tlas.instances.first()) {
+        cx.error_spanned_by(
+            &first.token,
+            "a `tlas` takes its instances from run time (`instances = input`) or from `instance(...)`s, not both",
         );
     }
 }

@@ -19,6 +19,11 @@ pub enum Role {
     BuildInput(&'static str),
     /// `tlas(instance(blas = field))`: a BLAS the TLAS refers to.
     Instance,
+    /// `tlas(instances = input, blases = field)`: the `blases` collection the instances index.
+    Instances,
+    /// `blases(vertices | indices | transform | aabbs = field)`: a `buffers` collection the
+    /// builds read, element by element.
+    BuildInputs(&'static str),
 }
 
 impl Role {
@@ -28,6 +33,8 @@ impl Role {
             Role::Sampler => crate::symbol::SAMPLER,
             Role::CopySource | Role::BuildInput(_) => crate::symbol::BUFFER,
             Role::Instance => crate::symbol::BLAS,
+            Role::Instances => "`blases` collection",
+            Role::BuildInputs(_) => "`buffers` collection",
         }
     }
 
@@ -38,6 +45,8 @@ impl Role {
             Role::CopySource => crate::symbol::COPY,
             Role::BuildInput(key) => key,
             Role::Instance => crate::symbol::BLAS,
+            Role::Instances => crate::symbol::BLASES,
+            Role::BuildInputs(key) => key,
         }
     }
 }
@@ -54,12 +63,18 @@ pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
             use crate::symbol::{AABBS, INDICES, TRANSFORM, VERTICES};
             [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
                 .into_iter()
-                .filter_map(|(slot, key)| slot.as_ref().map(|k| (&k.value, Role::BuildInput(key))))
+                .filter_map(|(slot, key)| {
+                    let role = if field.collection.is_some() { Role::BuildInputs(key) } else { Role::BuildInput(key) };
+                    slot.as_ref().map(|k| (&k.value, role))
+                })
                 .collect()
         }
-        Kind::Tlas(t) => {
-            t.instances.iter().filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance))).collect()
-        }
+        Kind::Tlas(t) => t
+            .instances
+            .iter()
+            .filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance)))
+            .chain(t.blases.iter().map(|b| (&b.value, Role::Instances)))
+            .collect(),
         Kind::Sampler(_) | Kind::Shader(_) | Kind::Bundle(_) => Vec::new(),
     }
 }

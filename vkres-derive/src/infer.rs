@@ -32,7 +32,7 @@ pub fn buffer_usage(b: &BufferAttr, users: &[(usize, Role)]) -> Vec<&'static str
     if users.iter().any(|(_, role)| *role == Role::CopySource) {
         add(&mut flags, "TRANSFER_SRC");
     }
-    if users.iter().any(|(_, role)| matches!(role, Role::BuildInput(_))) {
+    if users.iter().any(|(_, role)| matches!(role, Role::BuildInput(_) | Role::BuildInputs(_))) {
         add(&mut flags, "ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR");
         add(&mut flags, "SHADER_DEVICE_ADDRESS");
     }

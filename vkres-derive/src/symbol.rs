@@ -21,8 +21,10 @@ pub const TLAS: &str = "tlas";
 pub const BUNDLES: &str = "bundles";
 /// `buffers(...)`: a `Vec` of buffers, each from its own run-time data.
 pub const BUFFERS: &str = "buffers";
+/// `blases(...)`: a `Vec` of BLASes, one per element of the `buffers` collections it reads.
+pub const BLASES: &str = "blases";
 /// Every kind the derive knows (the plural ones are collections of the singular kind).
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS];
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
@@ -30,7 +32,7 @@ pub const BINDING: &str = "binding";
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
 pub const TOP_LEVEL: &[&str] =
-    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BINDING, STAGES];
+    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, BINDING, STAGES];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";
@@ -132,8 +134,10 @@ pub const PREFERENCES: &[(&str, &str)] =
 
 /// Keys of `tlas(...)`: `instance(...)`, once per instance.
 pub const INSTANCE: &str = "instance";
+/// `instances = input`: the instances are a run-time slice of `vkres::BlasInstance`.
+pub const INSTANCES: &str = "instances";
 /// Every key of `tlas(...)`.
-pub const TLAS_KEYS: &[&str] = &[INSTANCE, PREFER, ALLOW_UPDATE];
+pub const TLAS_KEYS: &[&str] = &[INSTANCE, INSTANCES, BLASES, PREFER, ALLOW_UPDATE];
 /// `custom_index = N` of an instance (24 bits).
 pub const CUSTOM_INDEX: &str = "custom_index";
 /// `mask = N` of an instance (8 bits).

@@ -11,28 +11,34 @@ use crate::attr::BlasAttr;
 /// The `Result<FieldType>` expression of a BLAS field.
 pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
     let ty = field.ty;
+    let collection = field.collection.is_some();
+    // A reference to the buffer field `ident` (its `__vkres_i`-th element for a collection).
+    let src = |ident: &syn::Ident| {
+        let local = super::local_of(ident);
+        if collection { quote!(::vkres::__private::element(#name, &#local, __vkres_i)?) } else { quote!(&#local) }
+    };
     let geometry = if let Some(aabbs) = &b.aabbs {
-        let src = super::local_of(&aabbs.value);
-        quote_spanned!(aabbs.value.span()=> ::vkres::__private::aabbs(&#src))
+        let src = src(&aabbs.value);
+        quote_spanned!(aabbs.value.span()=> ::vkres::__private::aabbs(#src))
     } else if let Some(vertices) = &b.vertices {
-        let src = super::local_of(&vertices.value);
+        let vsrc = src(&vertices.value);
         let format = b
             .format
             .as_ref()
             .map_or_else(|| syn::Ident::new("R32G32B32_SFLOAT", Span::call_site()), |f| f.value.clone());
         let mut g =
-            quote_spanned!(vertices.value.span()=> ::vkres::__private::triangles(&#src, ::vkres::vk::Format::#format));
+            quote_spanned!(vertices.value.span()=> ::vkres::__private::triangles(#vsrc, ::vkres::vk::Format::#format));
         if let Some(stride) = &b.stride {
             let stride = super::typed(&stride.value, "u64");
             g = quote!(#g.stride(#stride));
         }
         if let Some(indices) = &b.indices {
-            let src = super::local_of(&indices.value);
-            g = quote_spanned!(indices.value.span()=> ::vkres::__private::with_indices(#g, &#src));
+            let src = src(&indices.value);
+            g = quote_spanned!(indices.value.span()=> ::vkres::__private::with_indices(#g, #src));
         }
         if let Some(transform) = &b.transform {
-            let src = super::local_of(&transform.value);
-            g = quote_spanned!(transform.value.span()=> ::vkres::__private::with_transform(#g, &#src));
+            let src = src(&transform.value);
+            g = quote_spanned!(transform.value.span()=> ::vkres::__private::with_transform(#g, #src));
         }
         g
     } else {
@@ -53,6 +59,18 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
     }
     if b.allow_compaction.is_some() {
         desc = quote!(#desc.allow_compaction());
+    }
+    if collection {
+        // One BLAS per element of the collections it reads, which must be as long as each other.
+        let lens = [&b.vertices, &b.indices, &b.transform, &b.aabbs].into_iter().flatten().map(|k| {
+            let (key, local) = (k.key.to_string(), super::local_of(&k.value));
+            quote!((#key, ::vkres::__private::count(&#local)))
+        });
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::blases::<#ty>);
+        return quote!({
+            let __vkres_n = ::vkres::__private::common_len(#name, &[#(#lens),*])?;
+            #call(__vkres_batch, __vkres_n, |__vkres_i| ::core::result::Result::Ok(#desc))
+        });
     }
     let call = quote_spanned!(ty.span()=> ::vkres::__private::blas::<#ty>);
     quote!(#call(__vkres_batch, &#desc))

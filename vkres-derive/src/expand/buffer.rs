@@ -33,9 +33,9 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
 
 /// The `Result<Vec<Buffer<T>>>` expression of a `buffers(data = input, ...)` field: one buffer
 /// per slice of its input.
-pub fn create_collection(field: &Field<'_>, b: &BufferAttr, name: &str) -> TokenStream {
+pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
-    let spec = spec(field, b, &[], name);
+    let spec = spec(field, b, users, name);
     let ident = field.ident;
     let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
     quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))

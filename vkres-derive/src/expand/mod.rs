@@ -86,6 +86,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
                 quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
                 "inputs of each nested bundle of the collection (one per bundle)",
             )),
+            Kind::Tlas(t) if t.instances_input.is_some() => Some((
+                f.ident.clone(),
+                quote!(&'a [::vkres::BlasInstance]),
+                "instances of the TLAS, each naming a BLAS of its `blases` collection by index",
+            )),
             Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
                 f.ident.clone(),
                 quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
@@ -253,7 +258,7 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     let local = local(field);
     let name = debug_name(cont, field);
     let value = match &field.kind {
-        Kind::Buffer(b) if field.collection.is_some() => buffer::create_collection(field, b, &name),
+        Kind::Buffer(b) if field.collection.is_some() => buffer::create_collection(field, b, &graph.users[i], &name),
         Kind::Buffer(b) => buffer::create(field, b, &graph.users[i], &name),
         Kind::Texture(t) => texture::create(field, t, &name),
         Kind::Sampler(s) => sampler::create(field, s),

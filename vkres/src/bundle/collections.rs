@@ -17,6 +17,8 @@ pub trait CollectionField: Sized {
     type Item;
     /// Wraps the created elements.
     fn from_items(items: Vec<Self::Item>) -> Self;
+    /// The elements.
+    fn items(&self) -> &[Self::Item];
 }
 
 impl<T> CollectionField for Vec<T> {
@@ -24,6 +26,14 @@ impl<T> CollectionField for Vec<T> {
     fn from_items(items: Vec<T>) -> Self {
         items
     }
+    fn items(&self) -> &[T] {
+        self
+    }
+}
+
+/// The number of elements of a collection field.
+pub fn count<C: CollectionField>(collection: &C) -> usize {
+    collection.items().len()
 }
 
 /// Releases the elements last to first (the reverse of their creation).

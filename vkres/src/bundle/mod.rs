@@ -4,10 +4,12 @@
 mod accel_fields;
 mod collections;
 mod descriptors;
+mod instances;
 #[doc(hidden)]
 pub mod private;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use instances::BlasInstance;
 
 use crate::allocator::{Batch, ResourceAllocator};
 use crate::error::Result;

@@ -14,8 +14,9 @@ use crate::resources::{
 
 pub use crate::bundle::GpuResources;
 pub use crate::bundle::accel_fields::*;
-pub use crate::bundle::collections::{CollectionField, buffers, bundles};
+pub use crate::bundle::collections::{CollectionField, buffers, bundles, count};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
 
 /// Everything the attribute of a `buffer` field says.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,157 @@
+//! A derived scene whose BLASes and TLAS instances come from run time (issue 17 items 1 and
+//! 3): a `buffers` collection of vertices and one of indices, a `blases` collection over them
+//! (one BLAS per element), and a TLAS with `instances = input` naming those BLASes by index.
+//! Created in one submission, traced by the ray-query shader, compared with the CPU reference;
+//! every run-time mismatch a typed error that leaks nothing.
+
+use vkres::{Aabb, Blas, BlasInstance, Buffer, GpuResources, Tlas, vk};
+
+use super::reference;
+use super::scene::{self, BlasData, SceneData};
+use crate::support::Gpu;
+
+#[derive(GpuResources)]
+struct LoadedScene {
+    #[gpu(tlas(instances = input, blases = meshes))]
+    tlas: Tlas,
+    #[gpu(blases(vertices = positions, indices = indices, prefer = fast_trace))]
+    meshes: Vec<Blas>,
+    #[gpu(buffers(data = input))]
+    positions: Vec<Buffer<[f32; 3]>>,
+    #[gpu(buffers(data = input))]
+    indices: Vec<Buffer<u32>>,
+    /// The procedural geometry the ray-query shader reads (no instance uses it here).
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = [Aabb { min: [0.0; 3], max: [1.0; 3] }]))]
+    boxes: Buffer<Aabb>,
+}
+
+/// The reference scene's triangle BLASes (one geometry each, every mesh indexed) and the
+/// instances that place them.
+struct Loaded {
+    data: SceneData,
+    positions: Vec<Vec<[f32; 3]>>,
+    indices: Vec<Vec<u32>>,
+    instances: Vec<BlasInstance>,
+}
+
+impl Loaded {
+    fn new() -> Self {
+        let mut data = SceneData::new();
+        data.blases.truncate(2);
+        let BlasData::Triangles(pyramid) = &mut data.blases[1] else { unreachable!() };
+        pyramid.truncate(1);
+        data.instances.retain(|i| i.blas < 2);
+        let meshes: Vec<_> = data
+            .blases
+            .iter()
+            .map(|b| match b {
+                BlasData::Triangles(m) => m[0].clone(),
+                BlasData::Boxes(_) => unreachable!(),
+            })
+            .collect();
+        let positions = meshes.iter().map(|m| m.positions.clone()).collect();
+        let indices = meshes
+            .iter()
+            .map(|m| m.indices.clone().unwrap_or_else(|| (0..m.positions.len() as u32).collect()))
+            .collect();
+        let instances = data
+            .instances
+            .iter()
+            .map(|i| BlasInstance::new(i.blas as u32).transform(i.transform).custom_index(i.custom_index))
+            .collect();
+        Self { data, positions, indices, instances }
+    }
+
+    fn inputs(&self) -> LoadedSceneInputs<'_> {
+        LoadedSceneInputs {
+            tlas: &self.instances,
+            positions: self.positions.iter().map(Vec::as_slice).collect(),
+            indices: self.indices.iter().map(Vec::as_slice).collect(),
+        }
+    }
+}
+
+#[test]
+fn run_time_blases_and_instances_trace_like_the_reference() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let loaded = Loaded::new();
+    let submissions = gpu.ctx().submission_count();
+    let bundle = LoadedScene::create(gpu.alloc(), loaded.inputs()).expect("create");
+    assert_eq!(gpu.ctx().submission_count() - submissions, 1, "uploads, BLAS and TLAS builds in one submission");
+    assert_eq!(bundle.meshes.len(), 2);
+    assert!(bundle.tlas.is_built());
+    assert_eq!(bundle.tlas.blases().len(), 2, "the TLAS keeps each BLAS it places alive");
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let rays = SceneData::rays();
+    let hits = scene::trace(&gpu, &bundle.tlas, &bundle.boxes, &rays);
+    let (compared, hit, ambiguous) = reference::compare(&loaded.data, &rays, &hits);
+    println!("run-time scene: {compared} rays compared ({hit} hits), {ambiguous} too close to call");
+    assert!(ambiguous * 50 < rays.len() && hit > rays.len() / 4);
+}
+
+/// `create` with `change` applied to the data must fail with an error `check` accepts and leave
+/// nothing behind.
+fn fails(change: impl FnOnce(&mut Loaded), check: impl FnOnce(&vkres::Error) -> bool) {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let mut loaded = Loaded::new();
+    change(&mut loaded);
+    let err = LoadedScene::create(gpu.alloc(), loaded.inputs()).map(|_| ()).expect_err("bad run-time scene");
+    assert!(check(&err), "unexpected error: {err}");
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new(), "rolled back");
+}
+
+#[test]
+fn an_instance_of_a_missing_blas_is_a_typed_error() {
+    fails(
+        |l| l.instances[3].blas = 2,
+        |e| matches!(e, vkres::Error::IndexOutOfRange { name, index: 2, len: 2, .. } if name == "LoadedScene.tlas"),
+    );
+}
+
+#[test]
+fn a_custom_index_over_24_bits_is_a_typed_error() {
+    fails(
+        |l| l.instances[0].custom_index = 1 << 24,
+        |e| matches!(e, vkres::Error::ValueOutOfRange { max: 0xFF_FFFF, .. }),
+    );
+}
+
+#[test]
+fn an_sbt_offset_over_24_bits_is_a_typed_error() {
+    fails(|l| l.instances[1].sbt_offset = u32::MAX, |e| matches!(e, vkres::Error::ValueOutOfRange { .. }));
+}
+
+#[test]
+fn collections_of_different_lengths_are_a_typed_error() {
+    fails(
+        |l| {
+            l.indices.pop();
+        },
+        |e| {
+            matches!(e, vkres::Error::LengthMismatch { name, what, expected: 2, given: 1 }
+                if name == "LoadedScene.meshes" && what == "indices")
+        },
+    );
+}
+
+#[test]
+fn instance_flags_and_masks_pass_through() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let mut loaded = Loaded::new();
+    for i in &mut loaded.instances {
+        *i = i.mask(0x0F).sbt_offset(3).flags(vk::GeometryInstanceFlagsKHR::TRIANGLE_FACING_CULL_DISABLE);
+    }
+    let bundle = LoadedScene::create(gpu.alloc(), loaded.inputs()).expect("create");
+    assert!(bundle.tlas.is_built());
+}
