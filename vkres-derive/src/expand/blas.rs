@@ -15,7 +15,12 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
     // A reference to the buffer field `ident` (its `__vkres_i`-th element for a collection).
     let src = |ident: &syn::Ident| {
         let local = super::local_of(ident);
-        if collection { quote!(::vkres::__private::element(#name, &#local, __vkres_i)?) } else { quote!(&#local) }
+        // Spanned at the user's field name: a buffer of the wrong type is reported there.
+        if collection {
+            quote_spanned!(ident.span()=> ::vkres::__private::element(#name, &#local, __vkres_i)?)
+        } else {
+            quote_spanned!(ident.span()=> &#local)
+        }
     };
     let geometry = if let Some(aabbs) = &b.aabbs {
         let src = src(&aabbs.value);
