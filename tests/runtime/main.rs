@@ -9,6 +9,7 @@ mod bad_input;
 mod buffers;
 mod context;
 mod derive;
+mod derive_binding_arrays;
 mod derive_collections;
 mod derive_descriptors;
 mod derive_kinds;

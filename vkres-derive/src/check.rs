@@ -243,8 +243,8 @@ fn bindings_unique(cx: &Ctxt, cont: &Container<'_>) {
 }
 
 /// A collection's length is the number of its run-time inputs: `buffers` take their contents
-/// from `data = input` (one slice per buffer), never from one expression or another field. Its
-/// elements are not descriptors of a set layout of their own (`binding` on the collection).
+/// from `data = input` (one slice per buffer), never from one expression or another field. (A
+/// bound `buffers` is a binding array; `bundles` and `blases` are no descriptors: `infer`.)
 fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
     let Some(token) = &field.collection else { return };
     if let Kind::Buffer(buffer) = &field.kind {
@@ -262,12 +262,6 @@ fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
             ),
             _ => {}
         }
-    }
-    if let (Some(binding), Ok(_)) = (&field.binding, crate::infer::descriptor_kind(&field.kind)) {
-        cx.error_spanned_by(
-            &binding.value.0,
-            format!("field `{}`: a `{token}` collection cannot have a `binding`", field.ident),
-        );
     }
 }
 

@@ -38,6 +38,13 @@ pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Rol
     let spec = spec(field, b, users, name);
     let ident = field.ident;
     let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
+    if field.binding.is_some() {
+        // A binding array: the device must have descriptor indexing (a typed error otherwise).
+        return quote!({
+            ::vkres::__private::binding_array_supported(&*__vkres_batch)?;
+            #call(__vkres_batch, #spec, &__vkres_inputs.#ident)
+        });
+    }
     quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))
 }
 

@@ -4,7 +4,7 @@
 use crate::allocator::Batch;
 use crate::bundle::GpuResources;
 use crate::bundle::private::{BufferField, BufferSpec, BundleField, Release, buffer};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Field types a collection attribute (`bundles`, `buffers(...)`) may annotate: `Vec<T>`.
 #[diagnostic::on_unimplemented(
@@ -34,6 +34,21 @@ impl<T> CollectionField for Vec<T> {
 /// The number of elements of a collection field.
 pub fn count<C: CollectionField>(collection: &C) -> usize {
     collection.items().len()
+}
+
+/// The descriptor count of a bound collection (its length; saturated, though no device has
+/// `u32::MAX` descriptors).
+pub fn array_count<C: CollectionField>(collection: &C) -> u32 {
+    u32::try_from(collection.items().len()).unwrap_or(u32::MAX)
+}
+
+/// A bound collection is a binding array, partially bound and updatable after bind: the
+/// device needs the descriptor-indexing features ([`Error::MissingFeature`] otherwise).
+pub fn binding_array_supported(batch: &Batch<'_>) -> Result<()> {
+    if batch.allocator().context().capabilities().enabled.descriptor_indexing {
+        return Ok(());
+    }
+    Err(Error::MissingFeature { feature: "descriptor indexing (Vulkan 1.2)", operation: "a binding array" })
 }
 
 /// Releases the elements last to first (the reverse of their creation).
