@@ -140,3 +140,69 @@ fn every_failed_object_creation_of_a_collection_bundle_leaks_nothing() {
     assert_eq!(ctx.faults_injected() - before, points);
     println!("FIGURE collection bundle object-creation faults: {points} injected, {points} survived");
 }
+
+/// Textures of different sizes and formats from run time, one sampler for all, bound as one
+/// array; and storage images without data.
+#[derive(GpuResources)]
+struct Materials {
+    #[gpu(textures(usage = SAMPLED | TRANSFER_SRC, sampler(filter = nearest)), binding = 0)]
+    albedo: Vec<vkres::Texture>,
+    #[gpu(textures(usage = SAMPLED | TRANSFER_SRC, mips = generate, sampler(filter = linear)))]
+    mipped: Vec<vkres::Texture>,
+    #[gpu(textures(usage = STORAGE), binding = 1)]
+    targets: Vec<vkres::ImageView>,
+}
+
+#[test]
+fn textures_come_from_their_inputs() {
+    use vkres::{TextureInput, vk};
+    let gpu = Gpu::new();
+    let a = crate::support::noise(4 * 2 * 4, 1);
+    let b = crate::support::noise(8 * 8 + 4 * 4, 2); // R8, two levels
+    let c = crate::support::noise(16 * 16 * 4, 3);
+    let before = gpu.ctx().submission_count();
+    let samplers = gpu.alloc().sampler_pool().created();
+    let inputs = MaterialsInputs {
+        albedo: vec![
+            TextureInput::new(vk::Format::R8G8B8A8_UNORM, 4, 2, &a),
+            TextureInput::new(vk::Format::R8_UNORM, 8, 8, &b).mips(2),
+        ],
+        mipped: vec![TextureInput::new(vk::Format::R8G8B8A8_UNORM, 16, 16, &c)],
+        targets: vec![TextureInput { data: None, ..TextureInput::new(vk::Format::R32_SFLOAT, 8, 8, &[]) }],
+    };
+    let m = Materials::create(gpu.alloc(), inputs).expect("materials");
+    assert_eq!(gpu.ctx().submission_count() - before, 1);
+    assert_eq!(gpu.alloc().sampler_pool().created() - samplers, 2, "one sampler per description");
+    assert_eq!(gpu.download(m.albedo[0].image()), a);
+    assert_eq!(gpu.download(m.albedo[1].image()), b);
+    assert_eq!(m.albedo[1].image().desc().format, vk::Format::R8_UNORM);
+    assert_eq!(m.albedo[0].sampler().handle(), m.albedo[1].sampler().handle());
+    assert_eq!(m.mipped[0].image().desc().mip_levels, 5, "a full chain generated from level 0");
+    assert_eq!(m.targets[0].image().layout(), vk::ImageLayout::GENERAL);
+    let bindings = m.descriptor_bindings();
+    assert_eq!((bindings[0].count, bindings[0].kind), (2, vkres::DescriptorKind::CombinedImageSampler));
+    assert_eq!((bindings[1].count, bindings[1].kind), (1, vkres::DescriptorKind::StorageImage));
+    let writes = m.write_descriptors(vk::DescriptorSet::null());
+    writes.with_writes(|w| {
+        assert_eq!((w[0].descriptor_count, w[1].descriptor_count), (2, 1));
+    });
+}
+
+#[test]
+fn a_texture_element_that_does_not_fit_is_a_typed_error() {
+    use vkres::{TextureInput, vk};
+    let gpu = Gpu::new();
+    let a = crate::support::noise(4 * 2 * 4, 1);
+    let c = crate::support::noise(16 * 16 * 4, 3);
+    let albedo = TextureInput::new(vk::Format::R8G8B8A8_UNORM, 4, 2, &a);
+    let inputs = |mipped| MaterialsInputs { albedo: vec![albedo], mipped: vec![mipped], targets: Vec::new() };
+    // Texels for 16x16, described as 16x8.
+    let wrong = TextureInput::new(vk::Format::R8G8B8A8_UNORM, 16, 8, &c);
+    let err = Materials::create(gpu.alloc(), inputs(wrong)).map(|_| ()).expect_err("wrong size");
+    assert!(matches!(&err, vkres::Error::ImageDataSize { name, .. } if name == "Materials.mipped"), "{err}");
+    // Levels given where the schema generates them.
+    let two = TextureInput::new(vk::Format::R8G8B8A8_UNORM, 16, 16, &c).mips(2);
+    let err = Materials::create(gpu.alloc(), inputs(two)).map(|_| ()).expect_err("mips given");
+    assert!(matches!(&err, vkres::Error::InvalidDescription { name, .. } if name == "Materials.mipped"), "{err}");
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new(), "rolled back");
+}

@@ -19,11 +19,13 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 buffer_mapping_fits_location(cx, buffer);
             }
             Kind::Texture(texture) => {
-                if texture.complete {
+                if texture.complete && field.collection.is_none() {
                     texture_has_format_and_extent(cx, field, texture);
                 }
                 texture_sampler_needs_sampled(cx, field, texture);
-                texture_generated_mips_need_data(cx, field, texture);
+                if field.collection.is_none() {
+                    texture_generated_mips_need_data(cx, field, texture);
+                }
                 texture_extent_all_or_no_input(cx, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
@@ -247,6 +249,9 @@ fn bindings_unique(cx: &Ctxt, cont: &Container<'_>) {
 /// bound `buffers` is a binding array; `bundles` and `blases` are no descriptors: `infer`.)
 fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
     let Some(token) = &field.collection else { return };
+    if let Kind::Texture(texture) = &field.kind {
+        textures_per_element(cx, texture);
+    }
     if let Kind::Buffer(buffer) = &field.kind {
         if let Some(copy) = &buffer.copy {
             cx.error_at(copy.span(), "`buffers` cannot `copy` another field: each buffer's contents are an input");
@@ -303,5 +308,26 @@ fn tlas_run_time_instances_index_blases(cx: &Ctxt, field: &Field<'_>, tlas: &Tla
             &first.token,
             "a `tlas` takes its instances from run time (`instances = input`) or from `instance(...)`s, not both",
         );
+    }
+}
+
+/// Each texture of a `textures` collection has its own format, size, levels, layers and texels
+/// (a `vkres::TextureInput`), so those keys have no place in the schema; the images are 2D.
+fn textures_per_element(cx: &Ctxt, texture: &TextureAttr) {
+    let per_element = [
+        texture.format.as_ref().map(|k| &k.key),
+        texture.extent.as_ref().map(|k| &k.key),
+        texture.layers.as_ref().map(|k| &k.key),
+        texture.data.as_ref().map(|k| &k.key),
+        texture.mips.as_ref().filter(|m| !matches!(m.value, Mips::Generate)).map(|k| &k.key),
+    ];
+    for key in per_element.into_iter().flatten() {
+        cx.error_spanned_by(
+            key,
+            format!("`{key}` of a `textures` collection is per element: a field of each `vkres::TextureInput`"),
+        );
+    }
+    if let Some(view) = texture.view.as_ref().filter(|v| !matches!(v.value, "TYPE_2D" | "TYPE_2D_ARRAY")) {
+        cx.error_at(view.span(), "the textures of a `textures` collection are 2D: `view = TYPE_2D` or `TYPE_2D_ARRAY`");
     }
 }

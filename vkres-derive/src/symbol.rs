@@ -23,8 +23,10 @@ pub const BUNDLES: &str = "bundles";
 pub const BUFFERS: &str = "buffers";
 /// `blases(...)`: a `Vec` of BLASes, one per element of the `buffers` collections it reads.
 pub const BLASES: &str = "blases";
+/// `textures(...)`: a `Vec` of 2D textures, one per run-time `vkres::TextureInput`.
+pub const TEXTURES: &str = "textures";
 /// Every kind the derive knows (the plural ones are collections of the singular kind).
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES];
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
@@ -32,7 +34,7 @@ pub const BINDING: &str = "binding";
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
 pub const TOP_LEVEL: &[&str] =
-    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, BINDING, STAGES];
+    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES, BINDING, STAGES];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";

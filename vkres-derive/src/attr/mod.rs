@@ -198,6 +198,10 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
                     out.kind = Some(Kind::Bundle(bundle::parse_collection(cx, &meta, &ident)?));
                     out.collection = Some(ident);
                 }
+                TEXTURES => {
+                    out.kind = texture::parse(cx, &meta, ident.clone())?.map(|t| Kind::Texture(Box::new(t)));
+                    out.collection = Some(ident);
+                }
                 BLASES => {
                     out.kind = blas::parse(cx, &meta, ident.clone())?.map(Kind::Blas);
                     out.collection = Some(ident);

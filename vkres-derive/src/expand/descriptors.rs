@@ -38,8 +38,16 @@ pub fn expand(cont: &Container<'_>) -> (TokenStream, TokenStream) {
                 ::vkres::DescriptorBinding::array(#n, #kind_path, #stage_flags, #name,
                     ::vkres::__private::array_count(&self.#f))
             });
-            writes.push(quote! {
-                __vkres_w.buffer_array(#n, #kind_path, &self.#f);
+            writes.push(match &field.kind {
+                Kind::Texture(t) if t.sampler.is_some() => {
+                    let layout = super::texture::layout(t);
+                    quote!(__vkres_w.texture_array(#n, &self.#f, ::vkres::vk::ImageLayout::#layout);)
+                }
+                Kind::Texture(t) => {
+                    let layout = super::texture::layout(t);
+                    quote!(__vkres_w.image_array(#n, #kind_path, &self.#f, ::vkres::vk::ImageLayout::#layout);)
+                }
+                _ => quote!(__vkres_w.buffer_array(#n, #kind_path, &self.#f);),
             });
             continue;
         }

@@ -81,6 +81,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
                 quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
                 "initial contents of each buffer of the collection (one slice per buffer)",
             )),
+            Kind::Texture(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote!(::std::vec::Vec<::vkres::TextureInput<'a>>),
+                "format, size and texels of each texture of the collection",
+            )),
             Kind::Bundle(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
                 quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),

@@ -10,7 +10,10 @@ use crate::attr::{Mips, SamplerRef, TextureAttr, is_input};
 /// The `Result<FieldType>` expression that creates a texture field.
 pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let ty = field.ty;
-    let usage = crate::infer::texture_usage(t);
+    let mut usage = crate::infer::texture_usage(t);
+    if field.collection.is_some() && !usage.contains(&"TRANSFER_DST") {
+        usage.push("TRANSFER_DST"); // each element may bring texels
+    }
     let layout = syn::Ident::new(crate::infer::texture_layout(t, &usage), t.kind.span());
     let flags = usage.iter().map(|f| {
         let c = syn::Ident::new(f, t.kind.span());
@@ -83,6 +86,9 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             location: ::vkres::MemoryLocation::#location,
         }
     };
+    if field.collection.is_some() {
+        return create_collection(field, t, &spec);
+    }
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
             let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
@@ -102,6 +108,39 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             })
         }
     }
+}
+
+/// The `Result<Vec<_>>` expression of a `textures(...)` field: one texture per
+/// `vkres::TextureInput` of its input, every one described by `spec` but for its size and format.
+fn create_collection(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream) -> TokenStream {
+    let ty = field.ty;
+    let ident = field.ident;
+    let inputs = quote!(&__vkres_inputs.#ident);
+    let check = match &field.binding {
+        // A binding array: the device must have descriptor indexing (a typed error otherwise).
+        Some(_) => quote!(::vkres::__private::binding_array_supported(&*__vkres_batch)?;),
+        None => quote!(),
+    };
+    let create = match t.sampler.as_ref().map(|s| &s.value) {
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::images::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #inputs))
+        }
+        Some(SamplerRef::Field(sampler)) => {
+            let sampler = super::local_of(sampler);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #inputs, ::vkres::__private::sampler_of(&#sampler)))
+        }
+        Some(SamplerRef::Inline(s)) => {
+            let desc = super::sampler::desc(s);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            quote!({
+                let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
+                #call(__vkres_batch, #spec, #inputs, &__vkres_sampler)
+            })
+        }
+    };
+    quote!({ #check #create })
 }
 
 /// The layout a texture's descriptor names.

@@ -79,7 +79,10 @@ impl DescriptorBinding {
         count: u32,
     ) -> Self {
         let mut flags = vk::DescriptorBindingFlags::PARTIALLY_BOUND;
-        if kind == DescriptorKind::StorageBuffer {
+        if matches!(
+            kind,
+            DescriptorKind::StorageBuffer | DescriptorKind::SampledImage | DescriptorKind::CombinedImageSampler
+        ) {
             flags |= vk::DescriptorBindingFlags::UPDATE_AFTER_BIND;
         }
         Self { binding, kind, stages, field, count, flags }
@@ -111,6 +114,8 @@ enum Info {
     Buffer(usize),
     /// `count` buffer infos from the index.
     Buffers(usize, usize),
+    /// `count` image infos from the index.
+    Images(usize, usize),
     Image(usize),
     Accel(usize),
 }
@@ -158,6 +163,43 @@ impl DescriptorWrites {
             range: vk::WHOLE_SIZE,
         }));
         self.entries.push((binding, kind, Info::Buffers(start, buffers.len())));
+        self
+    }
+
+    /// Each of `textures` (views and samplers) at `binding`, elements `0..textures.len()` of a
+    /// binding array, in `layout` (nothing for an empty collection).
+    pub fn texture_array(&mut self, binding: u32, textures: &[Texture], layout: vk::ImageLayout) -> &mut Self {
+        let infos: Vec<_> = textures.iter().map(|t| t.descriptor_info(layout)).collect();
+        self.image_infos(binding, DescriptorKind::CombinedImageSampler, infos)
+    }
+
+    /// Each of `views` (sampled or storage images) at `binding`, elements `0..views.len()` of a
+    /// binding array, in `layout` (nothing for an empty collection).
+    pub fn image_array(
+        &mut self,
+        binding: u32,
+        kind: DescriptorKind,
+        views: &[ImageView],
+        layout: vk::ImageLayout,
+    ) -> &mut Self {
+        let infos: Vec<_> = views
+            .iter()
+            .map(|v| vk::DescriptorImageInfo {
+                sampler: vk::Sampler::null(),
+                image_view: v.handle(),
+                image_layout: layout,
+            })
+            .collect();
+        self.image_infos(binding, kind, infos)
+    }
+
+    fn image_infos(&mut self, binding: u32, kind: DescriptorKind, infos: Vec<vk::DescriptorImageInfo>) -> &mut Self {
+        if infos.is_empty() {
+            return self;
+        }
+        let (start, n) = (self.images.len(), infos.len());
+        self.images.extend(infos);
+        self.entries.push((binding, kind, Info::Images(start, n)));
         self
     }
 
@@ -231,6 +273,7 @@ impl DescriptorWrites {
                 match info {
                     Info::Buffer(i) => write.buffer_info(std::slice::from_ref(&self.buffers[i])),
                     Info::Buffers(start, n) => write.buffer_info(&self.buffers[start..start + n]),
+                    Info::Images(start, n) => write.image_info(&self.images[start..start + n]),
                     Info::Image(i) => write.image_info(std::slice::from_ref(&self.images[i])),
                     Info::Accel(i) => match accel_infos[i].take() {
                         Some(next) => write.descriptor_count(1).push_next(next),

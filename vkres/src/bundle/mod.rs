@@ -7,9 +7,11 @@ mod descriptors;
 mod instances;
 #[doc(hidden)]
 pub mod private;
+mod texture_collections;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use instances::BlasInstance;
+pub use texture_collections::TextureInput;
 
 use crate::allocator::{Batch, ResourceAllocator};
 use crate::error::Result;

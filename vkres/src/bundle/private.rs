@@ -17,6 +17,7 @@ pub use crate::bundle::accel_fields::*;
 pub use crate::bundle::collections::{CollectionField, array_count, binding_array_supported, buffers, bundles, count};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
+pub use crate::bundle::texture_collections::{images, textures};
 
 /// Everything the attribute of a `buffer` field says.
 #[derive(Debug, Clone, Copy)]
