@@ -29,7 +29,10 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 texture_extent_all_or_no_input(cx, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
-            Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),
+            Kind::Blas(blas) if blas.complete => {
+                blas_has_one_geometry(cx, field, blas);
+                blas_run_time_geometries(cx, field, blas);
+            }
             Kind::Tlas(tlas) if tlas.complete => {
                 tlas_has_instances(cx, field, tlas);
                 tlas_run_time_instances_index_blases(cx, field, tlas);
@@ -329,5 +332,18 @@ fn textures_per_element(cx: &Ctxt, texture: &TextureAttr) {
     }
     if let Some(view) = texture.view.as_ref().filter(|v| !matches!(v.value, "TYPE_2D" | "TYPE_2D_ARRAY")) {
         cx.error_at(view.span(), "the textures of a `textures` collection are 2D: `view = TYPE_2D` or `TYPE_2D_ARRAY`");
+    }
+}
+
+/// `geometries = input` gives each BLAS of a `blases` collection its own list of geometries,
+/// with per-geometry flags: a single `blas` has no list, and `opaque` would contradict the
+/// flags of each `vkres::GeometryInput`.
+fn blas_run_time_geometries(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
+    let Some(geometries) = &blas.geometries else { return };
+    if field.collection.is_none() {
+        cx.error_at(geometries.span(), "`geometries = input` is for a `blases` collection; a `blas` has fixed keys");
+    }
+    if let Some(opaque) = &blas.opaque {
+        cx.error_at(opaque.span(), "with `geometries = input`, each `vkres::GeometryInput` has its own `flags`");
     }
 }

@@ -125,9 +125,12 @@ pub const PREFER: &str = "prefer";
 pub const ALLOW_UPDATE: &str = "allow_update";
 /// `allow_compaction`: compaction allowed.
 pub const ALLOW_COMPACTION: &str = "allow_compaction";
+/// `geometries = input` (`blases` only): each BLAS's geometries are a run-time list of
+/// `vkres::GeometryInput`.
+pub const GEOMETRIES: &str = "geometries";
 /// Every key of `blas(...)`.
 pub const BLAS_KEYS: &[&str] =
-    &[VERTICES, FORMAT, STRIDE, INDICES, TRANSFORM, AABBS, OPAQUE, PREFER, ALLOW_UPDATE, ALLOW_COMPACTION];
+    &[VERTICES, FORMAT, STRIDE, INDICES, TRANSFORM, AABBS, OPAQUE, PREFER, ALLOW_UPDATE, ALLOW_COMPACTION, GEOMETRIES];
 /// `opaque = false`: geometry not opaque (any-hit shaders run); default true.
 pub const OPAQUE: &str = "opaque";
 /// Build preferences (`vkres::BuildPreference`).

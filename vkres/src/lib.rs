@@ -82,7 +82,9 @@ pub use accel::{
     TriangleGeometry,
 };
 pub use allocator::{Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, ResourceAllocator};
-pub use bundle::{BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources, TextureInput};
+pub use bundle::{
+    BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GeometryInput, GpuResources, TextureInput,
+};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,

@@ -155,3 +155,114 @@ fn instance_flags_and_masks_pass_through() {
     let bundle = LoadedScene::create(gpu.alloc(), loaded.inputs()).expect("create");
     assert!(bundle.tlas.is_built());
 }
+
+/// BLASes of several geometries from run time (issue 17 item 2): the reference scene's fan and
+/// its two-geometry BLAS (a pyramid and a transformed tile), each geometry naming its buffers by
+/// index.
+#[derive(GpuResources)]
+struct MultiGeometry {
+    #[gpu(tlas(instances = input, blases = meshes))]
+    tlas: Tlas,
+    #[gpu(blases(geometries = input, vertices = positions, indices = indices, transform = transforms))]
+    meshes: Vec<Blas>,
+    #[gpu(buffers(data = input))]
+    positions: Vec<Buffer<[f32; 3]>>,
+    #[gpu(buffers(data = input))]
+    indices: Vec<Buffer<u32>>,
+    #[gpu(buffers(data = input))]
+    transforms: Vec<Buffer<vkres::Transform3x4>>,
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = [Aabb { min: [0.0; 3], max: [1.0; 3] }]))]
+    boxes: Buffer<Aabb>,
+}
+
+struct MultiData {
+    data: SceneData,
+    positions: Vec<Vec<[f32; 3]>>,
+    indices: Vec<Vec<u32>>,
+    transforms: Vec<Vec<vkres::Transform3x4>>,
+    geometries: Vec<Vec<vkres::GeometryInput>>,
+    instances: Vec<BlasInstance>,
+}
+
+impl MultiData {
+    fn new() -> Self {
+        use vkres::GeometryInput;
+        let mut data = SceneData::new();
+        data.blases.truncate(2);
+        data.instances.retain(|i| i.blas < 2);
+        let (mut positions, mut indices, mut transforms, mut geometries) = (vec![], vec![], vec![], vec![]);
+        for blas in &data.blases {
+            let BlasData::Triangles(meshes) = blas else { unreachable!() };
+            let mut list = Vec::new();
+            for mesh in meshes {
+                let mut g = GeometryInput::new(positions.len() as u32);
+                positions.push(mesh.positions.clone());
+                if let Some(i) = &mesh.indices {
+                    g = g.indexed(indices.len() as u32);
+                    indices.push(i.clone());
+                }
+                if let Some(t) = mesh.transform {
+                    g = g.transformed(transforms.len() as u32, 0);
+                    transforms.push(vec![t]);
+                }
+                list.push(g);
+            }
+            geometries.push(list);
+        }
+        let instances = data
+            .instances
+            .iter()
+            .map(|i| BlasInstance::new(i.blas as u32).transform(i.transform).custom_index(i.custom_index))
+            .collect();
+        Self { data, positions, indices, transforms, geometries, instances }
+    }
+
+    fn inputs(&self) -> MultiGeometryInputs<'_> {
+        MultiGeometryInputs {
+            tlas: &self.instances,
+            meshes: self.geometries.clone(),
+            positions: self.positions.iter().map(Vec::as_slice).collect(),
+            indices: self.indices.iter().map(Vec::as_slice).collect(),
+            transforms: self.transforms.iter().map(Vec::as_slice).collect(),
+        }
+    }
+}
+
+#[test]
+fn run_time_multi_geometry_blases_trace_like_the_reference() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let multi = MultiData::new();
+    assert_eq!(multi.geometries[1].len(), 2, "the second BLAS has two geometries");
+    let submissions = gpu.ctx().submission_count();
+    let bundle = MultiGeometry::create(gpu.alloc(), multi.inputs()).expect("create");
+    assert_eq!(gpu.ctx().submission_count() - submissions, 1);
+    assert_eq!(bundle.meshes.len(), 2);
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let rays = SceneData::rays();
+    let hits = scene::trace(&gpu, &bundle.tlas, &bundle.boxes, &rays);
+    let (compared, hit, ambiguous) = reference::compare(&multi.data, &rays, &hits);
+    println!("multi-geometry scene: {compared} rays compared ({hit} hits), {ambiguous} too close to call");
+    assert!(ambiguous * 50 < rays.len() && hit > rays.len() / 4);
+}
+
+#[test]
+fn a_geometry_naming_a_missing_buffer_is_a_typed_error() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let mut multi = MultiData::new();
+    multi.geometries[1][1] = multi.geometries[1][1].indexed(9);
+    let err = MultiGeometry::create(gpu.alloc(), multi.inputs()).map(|_| ()).expect_err("index 9");
+    assert!(
+        matches!(&err, vkres::Error::IndexOutOfRange { name, what, index: 9, .. }
+            if name == "MultiGeometry.meshes" && what.contains("indices")),
+        "{err}"
+    );
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new(), "rolled back");
+}

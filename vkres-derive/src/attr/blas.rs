@@ -33,6 +33,8 @@ pub struct BlasAttr {
     pub allow_update: Option<Ident>,
     /// `allow_compaction`.
     pub allow_compaction: Option<Ident>,
+    /// `geometries = input` (`blases` only): run-time lists of `vkres::GeometryInput`.
+    pub geometries: Option<Keyed<Ident>>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -54,6 +56,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         prefer: None,
         allow_update: None,
         allow_compaction: None,
+        geometries: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -69,6 +72,15 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             PREFER => set_choice(cx, &m, &key, &mut a.prefer, &mut a.complete, PREFERENCES)?,
             ALLOW_UPDATE => flag(cx, &mut a.allow_update, key),
             ALLOW_COMPACTION => flag(cx, &mut a.allow_compaction, key),
+            GEOMETRIES => {
+                let value: Ident = m.value()?.parse()?;
+                if value == INPUT {
+                    set_once(cx, &mut a.geometries, &key, value);
+                } else {
+                    cx.error_spanned_by(&value, "`geometries` come from run time: `geometries = input`");
+                    a.complete = false;
+                }
+            }
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`blas` key", other, BLAS_KEYS));
                 a.complete = false;

@@ -49,22 +49,15 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
     } else {
         return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
     };
+    if b.geometries.is_some() {
+        return run_time_geometries(field, b, name);
+    }
     let flags = match &b.opaque {
         Some(opaque) if !opaque.value.value => quote!(.flags(::vkres::vk::GeometryFlagsKHR::empty())),
         _ => quote!(),
     };
     let add = if b.aabbs.is_some() { quote!(aabbs) } else { quote!(triangles) };
-    let mut desc = quote!(::vkres::BlasDesc::new(#name).#add(#geometry #flags));
-    if let Some(prefer) = &b.prefer {
-        let variant = syn::Ident::new(prefer.value, prefer.key.span());
-        desc = quote!(#desc.prefer(::vkres::BuildPreference::#variant));
-    }
-    if b.allow_update.is_some() {
-        desc = quote!(#desc.allow_update());
-    }
-    if b.allow_compaction.is_some() {
-        desc = quote!(#desc.allow_compaction());
-    }
+    let desc = options(b, quote!(::vkres::BlasDesc::new(#name).#add(#geometry #flags)));
     if collection {
         // One BLAS per element of the collections it reads, which must be as long as each other.
         let lens = [&b.vertices, &b.indices, &b.transform, &b.aabbs].into_iter().flatten().map(|k| {
@@ -79,4 +72,72 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
     }
     let call = quote_spanned!(ty.span()=> ::vkres::__private::blas::<#ty>);
     quote!(#call(__vkres_batch, &#desc))
+}
+
+/// `desc` with the build options of the attribute.
+fn options(b: &BlasAttr, mut desc: TokenStream) -> TokenStream {
+    if let Some(prefer) = &b.prefer {
+        let variant = syn::Ident::new(prefer.value, prefer.key.span());
+        desc = quote!(#desc.prefer(::vkres::BuildPreference::#variant));
+    }
+    if b.allow_update.is_some() {
+        desc = quote!(#desc.allow_update());
+    }
+    if b.allow_compaction.is_some() {
+        desc = quote!(#desc.allow_compaction());
+    }
+    desc
+}
+
+/// A `blases(geometries = input, ...)` field: BLAS `i` has the geometries of list `i` of its
+/// input, each naming buffers of the collections by index (one helper call per BLAS).
+fn run_time_geometries(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
+    let ty = field.ty;
+    let ident = field.ident;
+    let desc = options(b, quote!(::vkres::BlasDesc::new(#name)));
+    let items = |k: &crate::attr::Keyed<syn::Ident>| {
+        let local = super::local_of(&k.value);
+        quote_spanned!(k.value.span()=> ::vkres::__private::items(&#local))
+    };
+    let list = quote!(::vkres::__private::geometries_of(__vkres_lists, __vkres_i));
+    let build = if let Some(aabbs) = &b.aabbs {
+        let boxes = items(aabbs);
+        quote!(::vkres::__private::aabb_geometries(#desc, #boxes, #list))
+    } else if let Some(vertices) = &b.vertices {
+        let vertices = items(vertices);
+        let format = b
+            .format
+            .as_ref()
+            .map_or_else(|| syn::Ident::new("R32G32B32_SFLOAT", Span::call_site()), |f| f.value.clone());
+        let stride = match &b.stride {
+            Some(stride) => {
+                let stride = super::typed(&stride.value, "u64");
+                quote!(::core::option::Option::Some(#stride))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let optional = |k: Option<&crate::attr::Keyed<syn::Ident>>, none: TokenStream| match k {
+            Some(k) => {
+                let items = items(k);
+                quote!(::core::option::Option::Some(#items))
+            }
+            None => quote!(::core::option::Option::None::<&[#none]>),
+        };
+        let indices = optional(b.indices.as_ref(), quote!(::vkres::Buffer<u32>));
+        let transform = optional(b.transform.as_ref(), quote!(::vkres::Buffer<::vkres::Transform3x4>));
+        quote!(::vkres::__private::triangle_geometries(#desc, &::vkres::__private::TriangleSources {
+            vertices: #vertices,
+            format: ::vkres::vk::Format::#format,
+            stride: #stride,
+            indices: #indices,
+            transform: #transform,
+        }, #list))
+    } else {
+        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+    };
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::blases::<#ty>);
+    quote!({
+        let __vkres_lists = &__vkres_inputs.#ident;
+        #call(__vkres_batch, __vkres_lists.len(), |__vkres_i| #build)
+    })
 }

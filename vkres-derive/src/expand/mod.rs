@@ -81,6 +81,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
                 quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
                 "initial contents of each buffer of the collection (one slice per buffer)",
             )),
+            Kind::Blas(b) if b.geometries.is_some() => Some((
+                f.ident.clone(),
+                quote!(::std::vec::Vec<::std::vec::Vec<::vkres::GeometryInput>>),
+                "geometries of each BLAS of the collection (one list per BLAS)",
+            )),
             Kind::Texture(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
                 quote!(::std::vec::Vec<::vkres::TextureInput<'a>>),

@@ -31,6 +31,11 @@ impl<T> CollectionField for Vec<T> {
     }
 }
 
+/// The elements of a collection field.
+pub fn items<C: CollectionField>(collection: &C) -> &[C::Item] {
+    collection.items()
+}
+
 /// The number of elements of a collection field.
 pub fn count<C: CollectionField>(collection: &C) -> usize {
     collection.items().len()

@@ -4,12 +4,14 @@
 mod accel_fields;
 mod collections;
 mod descriptors;
+mod geometries;
 mod instances;
 #[doc(hidden)]
 pub mod private;
 mod texture_collections;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use geometries::GeometryInput;
 pub use instances::BlasInstance;
 pub use texture_collections::TextureInput;
 
