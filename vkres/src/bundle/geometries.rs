@@ -64,7 +64,7 @@ fn pick<'a, T>(name: &str, what: &dyn Fn() -> String, items: Option<&'a [T]>, in
 }
 
 /// The list of geometries of BLAS `i`.
-pub fn geometries_of<'g>(lists: &'g [Vec<GeometryInput>], i: usize) -> &'g [GeometryInput] {
+pub fn geometries_of(lists: &[Vec<GeometryInput>], i: usize) -> &[GeometryInput] {
     lists.get(i).map_or(&[], Vec::as_slice)
 }
 
