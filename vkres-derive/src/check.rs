@@ -59,6 +59,21 @@ fn read_by_blas(cont: &Container<'_>, field: &Field<'_>) -> bool {
 /// A BLAS field holds one geometry: triangles (`vertices`, with optional `indices`, `format`,
 /// `stride`, `transform`) or boxes (`aabbs`), never both.
 fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
+    for geometry in blas.all_geometries() {
+        geometry_is_triangles_or_boxes(cx, field, geometry);
+    }
+    // VUID-VkAccelerationStructureBuildGeometryInfoKHR-type-03791: one type per BLAS.
+    // (A geometry with both is reported once, above.)
+    let boxes = blas.all_geometries().any(|g| g.aabbs.is_some() && g.vertices.is_none());
+    let triangles = blas.all_geometries().find(|g| g.vertices.is_some() && g.aabbs.is_none());
+    if let (true, Some(first)) = (boxes, triangles) {
+        let at = first.vertices.as_ref().map_or(&blas.kind, |v| &v.key);
+        cx.error_spanned_by(at, "the geometries of one BLAS are all triangles or all boxes (`aabbs`)");
+    }
+}
+
+/// One geometry: triangles or boxes, with the keys of its type only.
+fn geometry_is_triangles_or_boxes(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
     match (&blas.vertices, &blas.aabbs) {
         (None, None) => cx.error_spanned_by(
             &blas.kind,
@@ -345,5 +360,8 @@ fn blas_run_time_geometries(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
     }
     if let Some(opaque) = &blas.opaque {
         cx.error_at(opaque.span(), "with `geometries = input`, each `vkres::GeometryInput` has its own `flags`");
+    }
+    if let Some(more) = blas.more.first() {
+        cx.error_spanned_by(&more.kind, "`geometry(...)` is fixed; with `geometries = input` they come from run time");
     }
 }

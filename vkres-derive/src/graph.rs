@@ -61,8 +61,11 @@ pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
         },
         Kind::Blas(b) => {
             use crate::symbol::{AABBS, INDICES, TRANSFORM, VERTICES};
-            [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
-                .into_iter()
+            std::iter::once(b)
+                .chain(&b.more)
+                .flat_map(|b| {
+                    [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
+                })
                 .filter_map(|(slot, key)| {
                     let role = if field.collection.is_some() { Role::BuildInputs(key) } else { Role::BuildInput(key) };
                     slot.as_ref().map(|k| (&k.value, role))

@@ -128,9 +128,26 @@ pub const ALLOW_COMPACTION: &str = "allow_compaction";
 /// `geometries = input` (`blases` only): each BLAS's geometries are a run-time list of
 /// `vkres::GeometryInput`.
 pub const GEOMETRIES: &str = "geometries";
+/// `geometry(...)`: one more geometry of a BLAS, with the geometry keys of `blas`.
+pub const GEOMETRY: &str = "geometry";
+/// `no_duplicate_any_hit`: the geometry's any-hit shader runs once per primitive.
+pub const NO_DUPLICATE_ANY_HIT: &str = "no_duplicate_any_hit";
 /// Every key of `blas(...)`.
-pub const BLAS_KEYS: &[&str] =
-    &[VERTICES, FORMAT, STRIDE, INDICES, TRANSFORM, AABBS, OPAQUE, PREFER, ALLOW_UPDATE, ALLOW_COMPACTION, GEOMETRIES];
+pub const BLAS_KEYS: &[&str] = &[
+    VERTICES,
+    FORMAT,
+    STRIDE,
+    INDICES,
+    TRANSFORM,
+    AABBS,
+    OPAQUE,
+    NO_DUPLICATE_ANY_HIT,
+    GEOMETRY,
+    PREFER,
+    ALLOW_UPDATE,
+    ALLOW_COMPACTION,
+    GEOMETRIES,
+];
 /// `opaque = false`: geometry not opaque (any-hit shaders run); default true.
 pub const OPAQUE: &str = "opaque";
 /// Build preferences (`vkres::BuildPreference`).

@@ -305,3 +305,71 @@ fn every_failed_object_creation_of_a_run_time_scene_leaks_nothing() {
     assert!(points >= 4, "{points} object-creation fault points");
     println!("FIGURE run-time scene object-creation faults: {points} injected, {points} survived");
 }
+
+/// Where instance `i` of the reference scene without its boxes is placed.
+fn placed(i: usize) -> vkres::Transform3x4 {
+    MultiData::new().data.instances[i].transform
+}
+
+/// Several fixed geometries on one `blas` field (issue 17 item 2): the reference scene's
+/// two-geometry BLAS, a pyramid and a transformed tile, with per-geometry flags.
+#[derive(GpuResources)]
+struct FixedGeometries {
+    #[gpu(tlas(
+        instance(blas = fan_blas, transform = placed(0), custom_index = 10),
+        instance(blas = fan_blas, transform = placed(1), custom_index = 11),
+        instance(blas = two, transform = placed(2), custom_index = 20),
+        instance(blas = two, transform = placed(3), custom_index = 21),
+        instance(blas = fan_blas, transform = placed(4), custom_index = 40),
+    ))]
+    tlas: Tlas,
+    #[gpu(blas(vertices = fan))]
+    fan_blas: Blas,
+    #[gpu(blas(
+        geometry(vertices = pyramid, indices = pyramid_indices),
+        geometry(vertices = tile, indices = tile_indices, transform = tile_transform, no_duplicate_any_hit),
+    ))]
+    two: Blas,
+    #[gpu(buffer(data = input))]
+    fan: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = input))]
+    pyramid: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = input))]
+    pyramid_indices: Buffer<u32>,
+    #[gpu(buffer(data = input))]
+    tile: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = input))]
+    tile_indices: Buffer<u32>,
+    #[gpu(buffer(data = input))]
+    tile_transform: Buffer<vkres::Transform3x4>,
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = [Aabb { min: [0.0; 3], max: [1.0; 3] }]))]
+    boxes: Buffer<Aabb>,
+}
+
+#[test]
+fn fixed_multi_geometry_blas_traces_like_the_reference() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let m = MultiData::new();
+    // positions: fan, pyramid, tile; indices: pyramid, tile; transforms: tile.
+    let inputs = FixedGeometriesInputs {
+        fan: &m.positions[0],
+        pyramid: &m.positions[1],
+        pyramid_indices: &m.indices[0],
+        tile: &m.positions[2],
+        tile_indices: &m.indices[1],
+        tile_transform: &m.transforms[0],
+    };
+    let bundle = FixedGeometries::create(gpu.alloc(), inputs).expect("create");
+    assert!(bundle.tlas.is_built() && bundle.two.is_built());
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let rays = SceneData::rays();
+    let hits = scene::trace(&gpu, &bundle.tlas, &bundle.boxes, &rays);
+    let (compared, hit, ambiguous) = reference::compare(&m.data, &rays, &hits);
+    println!("fixed multi-geometry scene: {compared} rays compared ({hit} hits), {ambiguous} too close to call");
+    assert!(ambiguous * 50 < rays.len() && hit > rays.len() / 4);
+}

@@ -22,10 +22,42 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
             quote_spanned!(ident.span()=> &#local)
         }
     };
+    if b.geometries.is_some() {
+        return run_time_geometries(field, b, name);
+    }
+    let mut desc = quote!(::vkres::BlasDesc::new(#name));
+    for g in b.all_geometries() {
+        let Some(add) = geometry(g, &src) else {
+            return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+        };
+        desc = quote!(#desc #add);
+    }
+    let desc = options(b, desc);
+    if collection {
+        // One BLAS per element of the collections it reads, which must be as long as each other.
+        let keys = b.all_geometries().flat_map(|g| [&g.vertices, &g.indices, &g.transform, &g.aabbs]);
+        let lens = keys.flatten().map(|k| {
+            let (key, local) = (k.key.to_string(), super::local_of(&k.value));
+            quote!((#key, ::vkres::__private::count(&#local)))
+        });
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::blases::<#ty>);
+        return quote!({
+            let __vkres_n = ::vkres::__private::common_len(#name, &[#(#lens),*])?;
+            #call(__vkres_batch, __vkres_n, |__vkres_i| ::core::result::Result::Ok(#desc))
+        });
+    }
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::blas::<#ty>);
+    quote!(#call(__vkres_batch, &#desc))
+}
+
+/// `.triangles(...)` or `.aabbs(...)` of one geometry (`None` without `vertices` or `aabbs`,
+/// already a compile error), its buffers named by `src`.
+fn geometry(b: &BlasAttr, src: &dyn Fn(&syn::Ident) -> TokenStream) -> Option<TokenStream> {
     let geometry = if let Some(aabbs) = &b.aabbs {
         let src = src(&aabbs.value);
         quote_spanned!(aabbs.value.span()=> ::vkres::__private::aabbs(#src))
-    } else if let Some(vertices) = &b.vertices {
+    } else {
+        let vertices = b.vertices.as_ref()?;
         let vsrc = src(&vertices.value);
         let format = b
             .format
@@ -46,32 +78,17 @@ pub fn create(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStream {
             g = quote_spanned!(transform.value.span()=> ::vkres::__private::with_transform(#g, #src));
         }
         g
-    } else {
-        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
     };
-    if b.geometries.is_some() {
-        return run_time_geometries(field, b, name);
-    }
-    let flags = match &b.opaque {
-        Some(opaque) if !opaque.value.value => quote!(.flags(::vkres::vk::GeometryFlagsKHR::empty())),
-        _ => quote!(),
+    let opaque = b.opaque.as_ref().is_none_or(|o| o.value.value);
+    let flags = match (opaque, b.no_duplicate_any_hit.is_some()) {
+        (true, false) => quote!(),
+        (false, false) => quote!(.flags(::vkres::vk::GeometryFlagsKHR::empty())),
+        (true, true) => quote!(.flags(::vkres::vk::GeometryFlagsKHR::OPAQUE
+            | ::vkres::vk::GeometryFlagsKHR::NO_DUPLICATE_ANY_HIT_INVOCATION)),
+        (false, true) => quote!(.flags(::vkres::vk::GeometryFlagsKHR::NO_DUPLICATE_ANY_HIT_INVOCATION)),
     };
     let add = if b.aabbs.is_some() { quote!(aabbs) } else { quote!(triangles) };
-    let desc = options(b, quote!(::vkres::BlasDesc::new(#name).#add(#geometry #flags)));
-    if collection {
-        // One BLAS per element of the collections it reads, which must be as long as each other.
-        let lens = [&b.vertices, &b.indices, &b.transform, &b.aabbs].into_iter().flatten().map(|k| {
-            let (key, local) = (k.key.to_string(), super::local_of(&k.value));
-            quote!((#key, ::vkres::__private::count(&#local)))
-        });
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::blases::<#ty>);
-        return quote!({
-            let __vkres_n = ::vkres::__private::common_len(#name, &[#(#lens),*])?;
-            #call(__vkres_batch, __vkres_n, |__vkres_i| ::core::result::Result::Ok(#desc))
-        });
-    }
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::blas::<#ty>);
-    quote!(#call(__vkres_batch, &#desc))
+    Some(quote!(.#add(#geometry #flags)))
 }
 
 /// `desc` with the build options of the attribute.
