@@ -17,6 +17,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 buffer_size_given_once(cx, buffer);
                 buffer_data_or_copy(cx, buffer);
                 buffer_mapping_fits_location(cx, buffer);
+                geometry_table_of_run_time_geometries(cx, cont, buffer);
             }
             Kind::Texture(texture) => {
                 if texture.complete && field.collection.is_none() {
@@ -127,7 +128,8 @@ fn buffer_has_usage(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
 /// The size of a buffer must be known: from its data or the buffer it copies, or given by
 /// `len` or `size`.
 fn buffer_has_size(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
-    if buffer.data.is_none() && buffer.copy.is_none() && buffer.len.is_none() && buffer.size.is_none() {
+    let table = buffer.geometry_table.is_some();
+    if buffer.data.is_none() && buffer.copy.is_none() && buffer.len.is_none() && buffer.size.is_none() && !table {
         cx.error_spanned_by(
             &buffer.kind,
             format!(
@@ -363,5 +365,30 @@ fn blas_run_time_geometries(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
     }
     if let Some(more) = blas.more.first() {
         cx.error_spanned_by(&more.kind, "`geometry(...)` is fixed; with `geometries = input` they come from run time");
+    }
+}
+
+/// A geometry table's contents are computed from a `blases(geometries = input)` field: no other
+/// source of contents or size, and the named field must list its geometries at run time.
+fn geometry_table_of_run_time_geometries(cx: &Ctxt, cont: &Container<'_>, buffer: &BufferAttr) {
+    let Some(table) = &buffer.geometry_table else { return };
+    let others = [
+        buffer.data.as_ref().map(|k| &k.key),
+        buffer.copy.as_ref().map(|k| &k.key),
+        buffer.len.as_ref().map(|k| &k.key),
+        buffer.size.as_ref().map(|k| &k.key),
+    ];
+    for key in others.into_iter().flatten() {
+        cx.error_spanned_by(key, format!("`{key}` and `geometry_table` both give the buffer's contents; keep one"));
+    }
+    let named = cont.fields.iter().find(|f| f.ident == &table.value);
+    if let Some(Kind::Blas(blas)) = named.map(|f| &f.kind)
+        && named.is_some_and(|f| f.collection.is_some())
+        && (blas.geometries.is_none() || blas.aabbs.is_some())
+    {
+        cx.error_spanned_by(
+            &table.value,
+            format!("`geometry_table = {}` needs a triangle `blases(geometries = input, ...)` field", table.value),
+        );
     }
 }

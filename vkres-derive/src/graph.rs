@@ -24,6 +24,8 @@ pub enum Role {
     /// `blases(vertices | indices | transform | aabbs = field)`: a `buffers` collection the
     /// builds read, element by element.
     BuildInputs(&'static str),
+    /// `buffer(geometry_table = field)`: the `blases` collection whose geometries it lists.
+    GeometryTable,
 }
 
 impl Role {
@@ -33,7 +35,7 @@ impl Role {
             Role::Sampler => crate::symbol::SAMPLER,
             Role::CopySource | Role::BuildInput(_) => crate::symbol::BUFFER,
             Role::Instance => crate::symbol::BLAS,
-            Role::Instances => "`blases` collection",
+            Role::Instances | Role::GeometryTable => "`blases` collection",
             Role::BuildInputs(_) => "`buffers` collection",
         }
     }
@@ -47,6 +49,7 @@ impl Role {
             Role::Instance => crate::symbol::BLAS,
             Role::Instances => crate::symbol::BLASES,
             Role::BuildInputs(key) => key,
+            Role::GeometryTable => crate::symbol::GEOMETRY_TABLE,
         }
     }
 }
@@ -54,7 +57,12 @@ impl Role {
 /// The fields one field names, with the token that names each.
 pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
     match &field.kind {
-        Kind::Buffer(b) => b.copy.iter().map(|c| (&c.value, Role::CopySource)).collect(),
+        Kind::Buffer(b) => b
+            .copy
+            .iter()
+            .map(|c| (&c.value, Role::CopySource))
+            .chain(b.geometry_table.iter().map(|t| (&t.value, Role::GeometryTable)))
+            .collect(),
         Kind::Texture(t) => match t.sampler.as_ref().map(|s| &s.value) {
             Some(SamplerRef::Field(ident)) => vec![(ident, Role::Sampler)],
             _ => Vec::new(),

@@ -55,8 +55,11 @@ pub const SIZE: &str = "size";
 pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
+/// `geometry_table = field`: the buffer holds the `vkres::GeometryRecord`s of a
+/// `blases(geometries = input)` field.
+pub const GEOMETRY_TABLE: &str = "geometry_table";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION];
+pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, GEOMETRY_TABLE];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";

@@ -83,7 +83,8 @@ pub use accel::{
 };
 pub use allocator::{Batch, IMPORT_THRESHOLD, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, ResourceAllocator};
 pub use bundle::{
-    BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GeometryInput, GpuResources, TextureInput,
+    BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GeometryInput, GeometryRecord, GpuResources,
+    TextureInput,
 };
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,

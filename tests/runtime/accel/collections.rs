@@ -173,6 +173,9 @@ struct MultiGeometry {
     transforms: Vec<Buffer<vkres::Transform3x4>>,
     #[gpu(buffer(usage = STORAGE_BUFFER, data = [Aabb { min: [0.0; 3], max: [1.0; 3] }]))]
     boxes: Buffer<Aabb>,
+    /// Issue 17 item 6: what a hit shader reads to fetch a hit's attributes and material.
+    #[gpu(buffer(usage = STORAGE_BUFFER | TRANSFER_SRC, geometry_table = meshes))]
+    table: Buffer<vkres::GeometryRecord>,
 }
 
 struct MultiData {
@@ -205,7 +208,7 @@ impl MultiData {
                     g = g.transformed(transforms.len() as u32, 0);
                     transforms.push(vec![t]);
                 }
-                list.push(g);
+                list.push(g.material(positions.len() as u32 * 7));
             }
             geometries.push(list);
         }
@@ -372,4 +375,45 @@ fn fixed_multi_geometry_blas_traces_like_the_reference() {
     let (compared, hit, ambiguous) = reference::compare(&m.data, &rays, &hits);
     println!("fixed multi-geometry scene: {compared} rays compared ({hit} hits), {ambiguous} too close to call");
     assert!(ambiguous * 50 < rays.len() && hit > rays.len() / 4);
+}
+
+#[test]
+fn the_geometry_table_holds_each_geometrys_addresses_and_material() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let multi = MultiData::new();
+    let bundle = MultiGeometry::create(gpu.alloc(), multi.inputs()).expect("create");
+    let records: Vec<vkres::GeometryRecord> = bytemuck::pod_collect_to_vec(&gpu.read_back(&bundle.table));
+    let address = |b: &Buffer<_>| b.device_address().expect("address");
+    let index_address = |b: &Buffer<u32>| b.device_address().expect("address");
+    let expected: Vec<_> = multi
+        .geometries
+        .iter()
+        .flatten()
+        .map(|g| vkres::GeometryRecord {
+            vertices: address(&bundle.positions[g.buffer as usize]),
+            indices: g.indices.map_or(0, |i| index_address(&bundle.indices[i as usize])),
+            material: g.material,
+            pad: 0,
+        })
+        .collect();
+    assert_eq!(records.len(), 3, "fan; pyramid and tile");
+    assert_eq!(records, expected);
+    assert_eq!(records[2].material, 21, "the tile, third vertex buffer");
+    assert_eq!(vkres::GeometryInput::offsets(&multi.geometries), vec![0, 1], "BLAS 1's records start at 1");
+}
+
+#[test]
+fn a_geometry_table_entry_naming_a_missing_buffer_is_a_typed_error() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let mut multi = MultiData::new();
+    multi.geometries[0][0].buffer = 7;
+    let err = MultiGeometry::create(gpu.alloc(), multi.inputs()).map(|_| ()).expect_err("buffer 7");
+    assert!(matches!(&err, vkres::Error::IndexOutOfRange { index: 7, len: 3, .. }), "{err}");
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new(), "rolled back");
 }

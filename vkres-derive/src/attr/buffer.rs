@@ -25,6 +25,8 @@ pub struct BufferAttr {
     pub mapping: Option<Keyed<&'static str>>,
     /// `location = ...`: the `MemoryLocation` variant.
     pub location: Option<Keyed<&'static str>>,
+    /// `geometry_table = field`: the records of a `blases(geometries = input)` field.
+    pub geometry_table: Option<Keyed<Ident>>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -44,6 +46,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         size: None,
         mapping: None,
         location: None,
+        geometry_table: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -59,6 +62,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             SIZE => set_once(cx, &mut attr.size, &key, m.value()?.parse()?),
             MAPPING => set_choice(cx, &m, &key, &mut attr.mapping, &mut attr.complete, MAPPINGS)?,
             LOCATION => set_choice(cx, &m, &key, &mut attr.location, &mut attr.complete, LOCATIONS)?,
+            GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

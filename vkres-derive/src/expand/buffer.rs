@@ -48,6 +48,39 @@ pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Rol
     quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))
 }
 
+/// The `Result<Buffer<GeometryRecord>>` expression of a `buffer(geometry_table = meshes)`
+/// field: one record per run-time geometry of the `blases` field `meshes`, uploaded.
+pub fn create_table(
+    cont: &crate::ast::Container<'_>,
+    field: &Field<'_>,
+    b: &BufferAttr,
+    users: &[(usize, Role)],
+    name: &str,
+) -> TokenStream {
+    let ty = field.ty;
+    let spec = spec(field, b, users, name);
+    let Some(table) = &b.geometry_table else { return quote!() };
+    let blases = cont.fields.iter().find(|f| f.ident == &table.value).map(|f| &f.kind);
+    let Some(crate::attr::Kind::Blas(blas)) = blases else {
+        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+    };
+    let Some(vertices) = &blas.vertices else {
+        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+    };
+    let lists = &table.value;
+    let vertices = super::local_of(&vertices.value);
+    let indices = match &blas.indices {
+        Some(i) => {
+            let local = super::local_of(&i.value);
+            quote!(::core::option::Option::Some(::vkres::__private::items(&#local)))
+        }
+        None => quote!(::core::option::Option::None::<&[::vkres::Buffer<u32>]>),
+    };
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    quote!(#call(__vkres_batch, #spec, ::core::option::Option::Some(&::vkres::__private::geometry_records(
+        #name, &__vkres_inputs.#lists, ::vkres::__private::items(&#vertices), #indices)?)))
+}
+
 /// The `&BufferSpec` of a buffer (or of each buffer of a collection).
 fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {

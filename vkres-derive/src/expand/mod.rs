@@ -268,6 +268,7 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     let local = local(field);
     let name = debug_name(cont, field);
     let value = match &field.kind {
+        Kind::Buffer(b) if b.geometry_table.is_some() => buffer::create_table(cont, field, b, &graph.users[i], &name),
         Kind::Buffer(b) if field.collection.is_some() => buffer::create_collection(field, b, &graph.users[i], &name),
         Kind::Buffer(b) => buffer::create(field, b, &graph.users[i], &name),
         Kind::Texture(t) => texture::create(field, t, &name),

@@ -25,12 +25,35 @@ pub struct GeometryInput {
     pub transform: Option<(u32, u32)>,
     /// Geometry flags: `OPAQUE` (the default), `NO_DUPLICATE_ANY_HIT_INVOCATION`.
     pub flags: vk::GeometryFlagsKHR,
+    /// The material index written to the geometry's [`GeometryRecord`] (default 0).
+    pub material: u32,
 }
 
 impl GeometryInput {
     /// Buffer `buffer` of the collection, opaque, not indexed, not transformed.
     pub fn new(buffer: u32) -> Self {
-        Self { buffer, indices: None, transform: None, flags: vk::GeometryFlagsKHR::OPAQUE }
+        Self { buffer, indices: None, transform: None, flags: vk::GeometryFlagsKHR::OPAQUE, material: 0 }
+    }
+
+    /// The material index of its [`GeometryRecord`].
+    pub fn material(mut self, material: u32) -> Self {
+        self.material = material;
+        self
+    }
+
+    /// The index of the first record of each BLAS in a geometry table of `lists` (one list per
+    /// BLAS): the custom index to give an instance of BLAS `i`, so that a hit shader finds its
+    /// record at `InstanceCustomIndex + GeometryIndex`. Saturates at `u32::MAX`.
+    pub fn offsets(lists: &[Vec<GeometryInput>]) -> Vec<u32> {
+        let mut next = 0u32;
+        lists
+            .iter()
+            .map(|list| {
+                let first = next;
+                next = next.saturating_add(u32::try_from(list.len()).unwrap_or(u32::MAX));
+                first
+            })
+            .collect()
     }
 
     /// Indexed by buffer `indices` of the `indices` collection.
@@ -50,6 +73,55 @@ impl GeometryInput {
         self.flags = flags;
         self
     }
+}
+
+/// One entry of a geometry table (`buffer(geometry_table = blases_field)`): what a hit shader
+/// needs to fetch a hit's vertex attributes and material in a bindless renderer. One record per
+/// geometry, BLAS by BLAS, in list order; an instance's custom index from
+/// [`GeometryInput::offsets`] locates its BLAS's first record.
+///
+/// `Send + Sync`: plain data.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct GeometryRecord {
+    /// Device address of the vertex buffer.
+    pub vertices: u64,
+    /// Device address of the index buffer, 0 for a geometry without indices.
+    pub indices: u64,
+    /// The geometry's material index.
+    pub material: u32,
+    /// Padding to 8-byte alignment (0).
+    pub pad: u32,
+}
+
+/// The device address of `buffer`, or why there is none.
+fn address<B: BufferField>(name: &str, buffer: &B) -> Result<u64> {
+    buffer.buffer().device_address().ok_or_else(|| Error::InvalidDescription {
+        name: name.into(),
+        reason: format!("`{}` has no device address (it needs SHADER_DEVICE_ADDRESS usage)", buffer.buffer().name()),
+    })
+}
+
+/// The records of a geometry table of `lists` over the `vertices` and `indices` collections.
+pub fn geometry_records<V: BufferField, I: IndexField>(
+    name: &str,
+    lists: &[Vec<GeometryInput>],
+    vertices: &[V],
+    indices: Option<&[I]>,
+) -> Result<Vec<GeometryRecord>> {
+    let mut records = Vec::new();
+    for (b, list) in lists.iter().enumerate() {
+        for (g, input) in list.iter().enumerate() {
+            let what = |key: &'static str| move || format!("BLAS {b} geometry {g}: `{key}` buffer");
+            let vertices = address(name, pick(name, &what("vertices"), Some(vertices), input.buffer)?)?;
+            let indices = match input.indices {
+                Some(i) => address(name, pick(name, &what("indices"), indices, i)?)?,
+                None => 0,
+            };
+            records.push(GeometryRecord { vertices, indices, material: input.material, pad: 0 });
+        }
+    }
+    Ok(records)
 }
 
 /// Element `index` of `items`, or [`Error::IndexOutOfRange`] naming `what`.

@@ -11,7 +11,7 @@ pub mod private;
 mod texture_collections;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
-pub use geometries::GeometryInput;
+pub use geometries::{GeometryInput, GeometryRecord};
 pub use instances::BlasInstance;
 pub use texture_collections::TextureInput;
 

@@ -18,7 +18,9 @@ pub use crate::bundle::collections::{
     CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
 };
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
-pub use crate::bundle::geometries::{TriangleSources, aabb_geometries, geometries_of, triangle_geometries};
+pub use crate::bundle::geometries::{
+    TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
+};
 pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
 pub use crate::bundle::texture_collections::{images, textures};
 
