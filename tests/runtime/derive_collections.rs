@@ -206,3 +206,41 @@ fn a_texture_element_that_does_not_fit_is_a_typed_error() {
     assert!(matches!(&err, vkres::Error::InvalidDescription { name, .. } if name == "Materials.mipped"), "{err}");
     assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new(), "rolled back");
 }
+
+#[test]
+fn every_failed_allocation_and_object_creation_of_a_texture_collection_leaks_nothing() {
+    use vkres::{TextureInput, vk};
+    let a = crate::support::noise(4 * 2 * 4, 1);
+    let c = crate::support::noise(16 * 16 * 4, 3);
+    let inputs = || MaterialsInputs {
+        albedo: vec![
+            TextureInput::new(vk::Format::R8G8B8A8_UNORM, 4, 2, &a),
+            TextureInput::new(vk::Format::R8G8B8A8_UNORM, 4, 2, &a),
+        ],
+        mipped: vec![TextureInput::new(vk::Format::R8G8B8A8_UNORM, 16, 16, &c)],
+        targets: vec![TextureInput { data: None, ..TextureInput::new(vk::Format::R32_SFLOAT, 8, 8, &[]) }],
+    };
+    {
+        let gpu = Gpu::new();
+        let failing = std::sync::Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
+        let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
+        let make = || Materials::create(&alloc, inputs());
+        let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+        // Four images (the staging memory exists from the warm-up on).
+        assert!(points >= 4, "{points} allocation fault points");
+        println!("FIGURE texture collection allocation faults: {points} injected, {points} survived");
+    }
+    let gpu = Gpu::new();
+    let ctx = gpu.ctx().clone();
+    let make = || Materials::create(gpu.alloc(), inputs());
+    let points = crate::faults::sweep(
+        &gpu,
+        gpu.alloc(),
+        |k| ctx.fail_nth_object_creation(k),
+        || ctx.fault_points_passed(),
+        make,
+    );
+    // Four image views and the submission (the samplers are pooled after the warm-up).
+    assert!(points >= 5, "{points} object-creation fault points");
+    println!("FIGURE texture collection object-creation faults: {points} injected, {points} survived");
+}
