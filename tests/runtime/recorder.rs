@@ -241,33 +241,13 @@ fn a_signalled_fence_is_reset_before_the_submission() {
     batch.submit_with_fence(&fence).expect("reuse of a finished fence").wait().expect("wait");
     // A fence that a pending submission signals is refused: the caller's own submission,
     // held pending by a timeline semaphore that the host signals only afterwards.
-    let ctx = gpu.ctx();
-    let device = ctx.device();
-    let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-    // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-    let gate = unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None) }
-        .expect("timeline semaphore");
-    let pending = Fence::new(ctx, false).expect("fence");
-    pending.prepare_for_own_submission().expect("prepare");
-    let own = OwnCommands::begin(&gpu);
-    // SAFETY: recording, ended once.
-    unsafe { device.end_command_buffer(own.cmd) }.expect("end");
-    let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(own.cmd)];
-    let waits =
-        [vk::SemaphoreSubmitInfo::default().semaphore(gate).value(1).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
-    let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).wait_semaphore_infos(&waits);
-    // SAFETY: an executable command buffer of the queue's family; the fence was readied above.
-    unsafe { ctx.submit(&[submit], pending.handle()) }.expect("submit");
+    let pending = Fence::new(gpu.ctx(), false).expect("fence");
+    let held = crate::support::HeldSubmission::new(&gpu, &pending).expect("held submission");
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.upload_bytes(&buffer, 0, &data).expect("upload");
     let err = batch.submit_with_fence(&pending).expect_err("a pending fence");
     assert!(matches!(err, Error::Batch(vkres::BatchError::FenceBusy)), "{err}");
-    // SAFETY: a live timeline semaphore; its value only grows.
-    unsafe { device.signal_semaphore(&vk::SemaphoreSignalInfo::default().semaphore(gate).value(1)) }.expect("signal");
-    pending.wait().expect("wait");
-    drop(own);
-    // SAFETY: the submission that waited on it has finished.
-    unsafe { device.destroy_semaphore(gate, None) };
+    held.open().expect("open");
 }
 
 #[test]

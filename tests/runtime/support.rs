@@ -164,3 +164,45 @@ pub fn xorshift(x: &mut u64) -> u64 {
     *x ^= *x << 17;
     *x
 }
+
+/// A submission of the caller's own that signals `fence` and stays pending until
+/// [`open`](Self::open): it waits on a timeline semaphore that only `open` signals from the
+/// host. For tests that need a fence a pending submission signals, whatever the device's speed.
+pub struct HeldSubmission<'a> {
+    gpu: &'a Gpu,
+    gate: vk::Semaphore,
+    fence: vkres::Fence,
+}
+
+impl<'a> HeldSubmission<'a> {
+    /// Submits an empty batch that waits on the gate and signals `fence`.
+    pub fn new(gpu: &'a Gpu, fence: &vkres::Fence) -> vkres::Result<Self> {
+        let device = gpu.ctx().device();
+        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
+        let gate =
+            unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None) }
+                .expect("timeline semaphore");
+        fence.prepare_for_own_submission()?;
+        let waits = [vk::SemaphoreSubmitInfo::default()
+            .semaphore(gate)
+            .value(1)
+            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
+        let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits);
+        // SAFETY: an empty submission; the fence was readied for it above.
+        unsafe { gpu.ctx().submit(&[submit], fence.handle()) }?;
+        Ok(Self { gpu, gate, fence: fence.clone() })
+    }
+
+    /// Lets the submission run and waits for it.
+    pub fn open(self) -> vkres::Result<()> {
+        let device = self.gpu.ctx().device();
+        // SAFETY: a live timeline semaphore; its value only grows.
+        unsafe { device.signal_semaphore(&vk::SemaphoreSignalInfo::default().semaphore(self.gate).value(1)) }
+            .expect("signal");
+        let waited = self.fence.wait();
+        // SAFETY: the submission that waited on the gate has finished (or the device is lost).
+        unsafe { device.destroy_semaphore(self.gate, None) };
+        waited
+    }
+}

@@ -93,7 +93,10 @@ pub use allocator::{
     Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder,
     ResourceAllocator,
 };
-pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
+pub use bundle::{
+    BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GeometryInput, GeometryRecord, GpuResources,
+    TextureInput,
+};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,

@@ -27,6 +27,8 @@ pub struct BufferAttr {
     pub location: Option<Keyed<&'static str>>,
     /// `pool = EXPR` (a `&MemoryPool`) or `pool = input`.
     pub pool: Option<Keyed<Source>>,
+    /// `geometry_table = field`: the records of a `blases(geometries = input)` field.
+    pub geometry_table: Option<Keyed<Ident>>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -47,6 +49,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         mapping: None,
         location: None,
         pool: None,
+        geometry_table: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -63,6 +66,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             MAPPING => set_choice(cx, &m, &key, &mut attr.mapping, &mut attr.complete, MAPPINGS)?,
             LOCATION => set_choice(cx, &m, &key, &mut attr.location, &mut attr.complete, LOCATIONS)?,
             POOL => set_once(cx, &mut attr.pool, &key, parse_source(m.value()?)?),
+            GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

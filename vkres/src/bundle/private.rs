@@ -14,7 +14,15 @@ use crate::resources::{
 
 pub use crate::bundle::GpuResources;
 pub use crate::bundle::accel_fields::*;
+pub use crate::bundle::collections::{
+    CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
+};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use crate::bundle::geometries::{
+    TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
+};
+pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
+pub use crate::bundle::texture_collections::{images, textures};
 
 /// Everything the attribute of a `buffer` field says.
 #[derive(Debug, Clone, Copy)]

@@ -227,6 +227,46 @@ pub enum Error {
         available: String,
     },
 
+    /// A run-time index names no element of a collection (a TLAS instance's BLAS index, ...).
+    #[error("`{name}`: {what} {index} is out of range: the collection has {len} elements")]
+    IndexOutOfRange {
+        /// Debug name of the resource.
+        name: String,
+        /// What the index is, e.g. `instance 3: BLAS`.
+        what: String,
+        /// The index given.
+        index: u64,
+        /// The collection's length.
+        len: u64,
+    },
+
+    /// Run-time collections that go together (one BLAS per vertex and index buffer, ...) have
+    /// different lengths.
+    #[error("`{name}`: `{what}` has {given} elements, {expected} expected")]
+    LengthMismatch {
+        /// Debug name of the resource.
+        name: String,
+        /// The collection whose length differs.
+        what: String,
+        /// The length of the first collection.
+        expected: u64,
+        /// This one's length.
+        given: u64,
+    },
+
+    /// A run-time value does not fit the bits Vulkan gives it (a 24-bit instance custom index).
+    #[error("`{name}`: {what} is {value}, at most {max}")]
+    ValueOutOfRange {
+        /// Debug name of the resource.
+        name: String,
+        /// What the value is, e.g. `instance 3: custom index`.
+        what: String,
+        /// The value given.
+        value: u64,
+        /// The largest allowed.
+        max: u64,
+    },
+
     /// A description is self-contradictory or incomplete by vkres's own rules (a Vulkan rule
     /// broken is [`Error::ValidUsage`] instead).
     #[error("`{name}`: {reason}")]
