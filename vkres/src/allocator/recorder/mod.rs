@@ -13,6 +13,7 @@ mod buffers;
 mod held;
 mod images;
 mod regions;
+mod sub_buffers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
