@@ -102,8 +102,8 @@ pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
 pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
 pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
 pub use resources::{
-    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
-    SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
+    Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

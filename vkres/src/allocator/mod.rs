@@ -30,8 +30,8 @@ use crate::Context;
 use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
 use crate::resources::{
-    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, ShaderModule, accel, buffer, image, shader,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler,
+    SamplerDesc, SamplerPool, ShaderModule, accel, buffer, image, shader,
 };
 use crate::staging::{StagingConfig, StagingMemoryManager};
 

@@ -41,12 +41,8 @@ impl RangeBlock {
         mut made: impl FnMut(VirtualAllocation, u64) -> R,
         out: &mut Vec<R>,
     ) -> bool {
-        let info = VirtualAllocationCreateInfo {
-            size,
-            alignment,
-            user_data: 0,
-            flags: VirtualAllocationCreateFlags::empty(),
-        };
+        let info =
+            VirtualAllocationCreateInfo { size, alignment, user_data: 0, flags: VirtualAllocationCreateFlags::empty() };
         let mut block = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for _ in 0..count {
             // SAFETY: the block is live and locked; size and alignment follow VMA's rules (by

@@ -11,6 +11,7 @@ mod block;
 mod sub_buffer;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ash::vk;
 
@@ -18,7 +19,7 @@ pub use sub_buffer::SubBuffer;
 
 use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
-use crate::memory::MemoryAllocator;
+use crate::memory::{MemoryAllocation, MemoryAllocator};
 use block::RangeBlock;
 use sub_buffer::SubShared;
 
@@ -32,6 +33,8 @@ pub(crate) struct ArenaShared {
     block: RangeBlock,
     /// The alignment of ranges asked for without one.
     alignment: u64,
+    /// Ranges handed out and not yet returned.
+    live: AtomicUsize,
 }
 
 /// One `VkBuffer` whose ranges are handed out as [`SubBuffer`]s: many small buffers without a
@@ -86,6 +89,17 @@ impl BufferArena {
     /// Debug name.
     pub fn name(&self) -> &str {
         self.shared.buffer.name()
+    }
+
+    /// The memory of the arena's buffer.
+    pub fn memory(&self) -> &dyn MemoryAllocation {
+        self.shared.buffer.memory()
+    }
+
+    /// Ranges handed out and not yet returned: a range returns when its last handle drops
+    /// and no recorded work that uses it is pending.
+    pub fn live_ranges(&self) -> usize {
+        self.shared.live.load(Ordering::Relaxed)
     }
 
     /// A range of `count` elements of `T`, at the arena's alignment.
@@ -150,7 +164,9 @@ impl BufferArena {
             return Err(self.exhausted(size, alignment));
         }
         let made = |allocation, offset| SubBuffer::new(SubShared::new(self.shared.clone(), allocation, offset, size));
-        if self.shared.block.take(count, size, alignment, made, out) {
+        let taken = self.shared.block.take(count, size, alignment, made, out);
+        self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
+        if taken {
             return Ok(());
         }
         // All or nothing: the ranges taken go back as their handles drop.
@@ -181,6 +197,6 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<
     }
     let buffer: Buffer = buffer::create(memory, &desc)?;
     let block = RangeBlock::new(desc.size)?;
-    let shared = ArenaShared { buffer, block, alignment };
+    let shared = ArenaShared { buffer, block, alignment, live: AtomicUsize::new(0) };
     Ok(BufferArena { shared: Arc::new(shared) })
 }

@@ -33,6 +33,7 @@ impl Drop for SubShared {
         // The last handle is gone and every recorder that used the range held it until its
         // work finished: no device work uses the range any more, so it may be handed out again.
         self.arena.block.free(&mut self.allocation);
+        self.arena.live.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
