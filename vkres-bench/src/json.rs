@@ -32,6 +32,9 @@ pub struct Results {
     pub upload_1gib_gbps: Three,
     pub bundle_create_ms: Three,
     pub small_buffers_10k_ms: Three,
+    /// The same count as ranges of one `BufferArena`, one `allocate_bytes` each, the arena's
+    /// creation included.
+    pub small_buffers_10k_suballocated_ms: Option<f64>,
     pub small_buffer_count: u64,
     pub device_memory_blocks_10k: Option<u64>,
     pub submits_per_bundle: Option<u64>,
@@ -58,7 +61,12 @@ impl Results {
             "upload_256mib_gbps": with_wgpu(&self.upload_256mib_gbps),
             "upload_1gib_gbps": without_wgpu(&self.upload_1gib_gbps),
             "bundle_create_ms": without_wgpu(&self.bundle_create_ms),
-            "small_buffers_10k_ms": with_wgpu(&self.small_buffers_10k_ms),
+            "small_buffers_10k_ms": {
+                "vkres": self.small_buffers_10k_ms.vkres,
+                "ash": self.small_buffers_10k_ms.ash,
+                "wgpu": self.small_buffers_10k_ms.wgpu,
+                "suballocated": self.small_buffers_10k_suballocated_ms,
+            },
             "device_memory_blocks_10k": self.device_memory_blocks_10k,
             "submits_per_bundle": self.submits_per_bundle,
             "samplers_for_1000_identical": self.samplers_for_1000_identical,
@@ -93,7 +101,8 @@ mod tests {
         for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms"] {
             assert_eq!(v[key].as_object().unwrap().len(), 2, "{key}");
         }
-        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 3);
+        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 4);
+        assert!(v["small_buffers_10k_ms"]["suballocated"].is_null());
         for key in ["device_memory_blocks_10k", "samplers_for_1000_identical", "derive_incremental_build_s"] {
             assert!(v[key].is_null(), "{key}");
         }

@@ -215,6 +215,7 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
     let s: Vec<Option<Summary>> = m.times.iter().map(|t| Summary::of(t)).collect();
     let ms = |i: usize| s[i].map(|s| s.median_ms);
     r.small_buffers_10k_ms = Three { vkres: ms(0), ash: ms(1), wgpu: ms(2) };
+    r.small_buffers_10k_suballocated_ms = ms(5);
     r.small_buffer_count = count as u64;
     r.device_memory_blocks_10k = m.blocks;
     println!("## {count} buffers of 4 KiB created (device-local, storage)\n");
@@ -232,6 +233,8 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
             s[4],
             vec![ratio(ms(4), ms(1))],
         ),
+        Row::new("vkres, suballocated: `create_buffer_arena` + `allocate_bytes` each", s[5], vec![ratio(ms(5), ms(1))]),
+        Row::new("vkres, suballocated: `create_buffer_arena` + one `allocate_many`", s[6], vec![ratio(ms(6), ms(1))]),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
     println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));
@@ -337,6 +340,7 @@ mod smoke {
                 assert!(v[key][way].as_f64().is_some_and(|x| x > 0.0), "{key}.{way}");
             }
         }
+        assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }

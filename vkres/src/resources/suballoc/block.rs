@@ -28,8 +28,8 @@ impl RangeBlock {
     }
 
     /// Takes `count` ranges of `size` bytes aligned to `alignment` under one lock, each passed
-    /// to `made` with its offset. `None` where the block has no room for the next one (the
-    /// ranges taken before it stay with `made`'s results).
+    /// to `made` with its offset and the result to `out`. False where the block has no room
+    /// for the next one (the ranges taken before it went to `out`).
     ///
     /// The caller checked `size` and `alignment` to be non-zero and at most the block's size,
     /// and `alignment` a power of two (VMA's rules for its arguments).
@@ -39,7 +39,7 @@ impl RangeBlock {
         size: u64,
         alignment: u64,
         mut made: impl FnMut(VirtualAllocation, u64) -> R,
-        out: &mut Vec<R>,
+        mut out: impl FnMut(R),
     ) -> bool {
         let info =
             VirtualAllocationCreateInfo { size, alignment, user_data: 0, flags: VirtualAllocationCreateFlags::empty() };
@@ -48,7 +48,7 @@ impl RangeBlock {
             // SAFETY: the block is live and locked; size and alignment follow VMA's rules (by
             // the caller's contract).
             match unsafe { block.0.allocate(info) } {
-                Ok((allocation, offset)) => out.push(made(allocation, offset)),
+                Ok((allocation, offset)) => out(made(allocation, offset)),
                 Err(_) => return false,
             }
         }

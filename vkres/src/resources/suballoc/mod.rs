@@ -120,9 +120,13 @@ impl BufferArena {
     /// alignment where smaller; 0 asks for the arena's). An alignment that is not a power of two, or larger than the
     /// arena, is [`Error::InvalidAlignment`].
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
-        let mut out = Vec::with_capacity(1);
-        self.allocate_into(1, size, alignment, &mut out)?;
-        out.pop().ok_or_else(|| self.exhausted(size, alignment))
+        let alignment = self.check(size, alignment)?;
+        let mut taken = None;
+        let made = |allocation, offset| SubBuffer::new(SubShared::new(self.shared.clone(), allocation, offset, size));
+        self.shared.block.take(1, size, alignment, made, |range| taken = Some(range));
+        let range = taken.ok_or_else(|| self.exhausted(size, alignment))?;
+        self.shared.live.fetch_add(1, Ordering::Relaxed);
+        Ok(range)
     }
 
     /// `count` ranges of `count_each` elements of `T` each, taken under one lock of the
@@ -148,8 +152,8 @@ impl BufferArena {
         Error::ArenaExhausted { name: self.name().into(), requested, alignment, capacity: self.size() }
     }
 
-    /// Checks the request and takes `count` ranges into `out` (none where one fails).
-    fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
+    /// Checks a request of `size` bytes at `alignment`; returns the alignment to use.
+    fn check(&self, size: u64, alignment: u64) -> Result<u64> {
         let capacity = self.size();
         if size == 0 {
             return Err(Error::ZeroSize { name: self.name().into(), kind: "sub-buffer" });
@@ -163,8 +167,14 @@ impl BufferArena {
         if size > capacity {
             return Err(self.exhausted(size, alignment));
         }
+        Ok(alignment)
+    }
+
+    /// Checks the request and takes `count` ranges into `out` (none where one fails).
+    fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
+        let alignment = self.check(size, alignment)?;
         let made = |allocation, offset| SubBuffer::new(SubShared::new(self.shared.clone(), allocation, offset, size));
-        let taken = self.shared.block.take(count, size, alignment, made, out);
+        let taken = self.shared.block.take(count, size, alignment, made, |range| out.push(range));
         self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
         if taken {
             return Ok(());
