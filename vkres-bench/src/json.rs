@@ -30,6 +30,10 @@ pub struct Results {
     pub upload_sizes: [u64; 2],
     pub upload_256mib_gbps: Three,
     pub upload_1gib_gbps: Three,
+    /// A 4 KiB upload ready for use, in microseconds (issue 20, item 1).
+    pub upload_4kib_us: Three,
+    /// A 64 KiB upload ready for use, in microseconds.
+    pub upload_64kib_us: Three,
     pub bundle_create_ms: Three,
     pub small_buffers_10k_ms: Three,
     /// The same count as ranges of one `BufferArena`, one `allocate_bytes` each, the arena's
@@ -60,6 +64,8 @@ impl Results {
         json!({
             "upload_256mib_gbps": with_wgpu(&self.upload_256mib_gbps),
             "upload_1gib_gbps": without_wgpu(&self.upload_1gib_gbps),
+            "upload_4kib_us": with_wgpu(&self.upload_4kib_us),
+            "upload_64kib_us": with_wgpu(&self.upload_64kib_us),
             "bundle_create_ms": without_wgpu(&self.bundle_create_ms),
             "small_buffers_10k_ms": {
                 "vkres": self.small_buffers_10k_ms.vkres,
