@@ -188,3 +188,34 @@ fn a_range_is_not_reused_before_the_work_using_it_finished() {
     assert_eq!(arena.live_ranges(), 0);
     assert_eq!(download.bytes().expect("bytes"), noise(4096, 3), "the data outlived its handle on the device");
 }
+
+#[test]
+fn a_group_shares_one_allocation_and_goes_back_together() {
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 8 * 4096, MappingType::None);
+    let mut group = arena.allocate_group::<u32>(4, 100).expect("group");
+    assert_eq!(arena.live_ranges(), 1, "one allocation for the group");
+    let stride = 400u64.next_multiple_of(arena.alignment());
+    for (i, range) in group.iter().enumerate() {
+        assert_eq!((range.size(), range.offset() - group[0].offset()), (400, i as u64 * stride));
+    }
+    let mut batch = gpu.alloc().batch().expect("batch");
+    for (i, range) in group.iter().enumerate() {
+        batch.upload_sub(range, 0, &[i as u32 * 7; 100]).expect("upload");
+    }
+    batch.submit_and_wait().expect("submit");
+    for (i, range) in group.iter().enumerate() {
+        assert_eq!(download(&gpu, &range.as_bytes()), bytemuck::cast_slice::<u32, u8>(&[i as u32 * 7; 100]));
+    }
+    let last = group.pop().expect("last");
+    drop(group);
+    assert_eq!(arena.live_ranges(), 1, "one handle of the group is left");
+    drop(last);
+    assert_eq!(arena.live_ranges(), 0);
+    assert!(arena.allocate_group::<u8>(0, 16).expect("no ranges").is_empty());
+    let err = arena.allocate_group::<u8>(9, 4096).expect_err("more than the arena");
+    assert!(matches!(err, Error::ArenaExhausted { requested: 36_864, .. }), "{err}");
+    let err = arena.allocate_group::<u8>(usize::MAX, 4096).expect_err("total overflows");
+    assert!(matches!(err, Error::Overflow { .. }), "{err}");
+    assert_eq!(arena.live_ranges(), 0);
+}

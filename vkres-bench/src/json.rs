@@ -39,6 +39,8 @@ pub struct Results {
     /// The same count as ranges of one `BufferArena`, one `allocate_bytes` each, the arena's
     /// creation included.
     pub small_buffers_10k_suballocated_ms: Option<f64>,
+    /// The same as one `allocate_group` (one allocation for all the ranges, freed together).
+    pub small_buffers_10k_group_ms: Option<f64>,
     pub small_buffer_count: u64,
     pub device_memory_blocks_10k: Option<u64>,
     pub submits_per_bundle: Option<u64>,
@@ -72,6 +74,7 @@ impl Results {
                 "ash": self.small_buffers_10k_ms.ash,
                 "wgpu": self.small_buffers_10k_ms.wgpu,
                 "suballocated": self.small_buffers_10k_suballocated_ms,
+                "suballocated_group": self.small_buffers_10k_group_ms,
             },
             "device_memory_blocks_10k": self.device_memory_blocks_10k,
             "submits_per_bundle": self.submits_per_bundle,
@@ -107,7 +110,7 @@ mod tests {
         for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms"] {
             assert_eq!(v[key].as_object().unwrap().len(), 2, "{key}");
         }
-        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 4);
+        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 5);
         assert!(v["small_buffers_10k_ms"]["suballocated"].is_null());
         for key in ["device_memory_blocks_10k", "samplers_for_1000_identical", "derive_incremental_build_s"] {
             assert!(v[key].is_null(), "{key}");

@@ -257,6 +257,7 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
     let ms = |i: usize| s[i].map(|s| s.median_ms);
     r.small_buffers_10k_ms = Three { vkres: ms(0), ash: ms(1), wgpu: ms(2) };
     r.small_buffers_10k_suballocated_ms = ms(5);
+    r.small_buffers_10k_group_ms = ms(7);
     r.small_buffer_count = count as u64;
     r.device_memory_blocks_10k = m.blocks;
     println!("## {count} buffers of 4 KiB created (device-local, storage)\n");
@@ -276,6 +277,11 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
         ),
         Row::new("vkres, suballocated: `create_buffer_arena` + `allocate_bytes` each", s[5], vec![ratio(ms(5), ms(1))]),
         Row::new("vkres, suballocated: `create_buffer_arena` + one `allocate_many`", s[6], vec![ratio(ms(6), ms(1))]),
+        Row::new(
+            "vkres, suballocated: `create_buffer_arena` + one `allocate_group` (freed together)",
+            s[7],
+            vec![ratio(ms(7), ms(1))],
+        ),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
     println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));

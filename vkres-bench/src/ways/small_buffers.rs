@@ -19,7 +19,7 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
 );
 
 /// Ways measured.
-pub const WAYS: usize = 7;
+pub const WAYS: usize = 8;
 
 /// What the section measured.
 pub struct SmallBuffers {
@@ -27,8 +27,9 @@ pub struct SmallBuffers {
     /// configured as vkres's (device addresses, heap size limits at the heaps' sizes), and
     /// hand-written on a VMA configured as `VmaAllocator::with_memory_budget`'s (device
     /// addresses, the memory budget where the device has it, `WITHIN_BUDGET` allocations);
-    /// vkres suballocated: the arena's creation and one `allocate_bytes` call per range; and
-    /// the arena's creation and one `allocate_many` call for all of them.
+    /// vkres suballocated: the arena's creation and one `allocate_bytes` call per range; the
+    /// arena's creation and one `allocate_many` call for all of them; and the arena's creation
+    /// and one `allocate_group` (one allocation shared by the ranges).
     pub times: [Vec<Duration>; WAYS],
     /// `VkDeviceMemory` blocks vkres's (fresh) allocator holds with all the buffers alive.
     pub blocks: Option<u64>,
@@ -112,14 +113,15 @@ pub fn measure(
                 }
                 None => Ok(None),
             },
-            5 | 6 => {
+            5..=7 => {
                 let alloc = ResourceAllocator::new(ctx)?;
                 let desc = BufferDesc::new(SIZE * count as u64, USAGE).location(MemoryLocation::PreferDevice);
                 let t = Instant::now();
                 let arena = alloc.create_buffer_arena(&desc)?;
                 let ranges = match way {
                     5 => (0..count).map(|_| arena.allocate_bytes(SIZE)).collect::<vkres::Result<Vec<SubBuffer>>>()?,
-                    _ => arena.allocate_many::<u8>(count, SIZE)?,
+                    6 => arena.allocate_many::<u8>(count, SIZE)?,
+                    _ => arena.allocate_group::<u8>(count, SIZE)?,
                 };
                 let elapsed = t.elapsed();
                 distinct_ranges(&ranges, arena.size(), count)?;
@@ -128,7 +130,7 @@ pub fn measure(
             _ => Ok(None),
         }
     })?;
-    let times = <[Vec<Duration>; WAYS]>::try_from(times).map_err(|_| "seven ways")?;
+    let times = <[Vec<Duration>; WAYS]>::try_from(times).map_err(|_| "eight ways")?;
     Ok(SmallBuffers { times, blocks })
 }
 

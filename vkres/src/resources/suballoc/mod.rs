@@ -96,8 +96,9 @@ impl BufferArena {
         self.shared.buffer.memory()
     }
 
-    /// Ranges handed out and not yet returned: a range returns when its last handle drops
-    /// and no recorded work that uses it is pending.
+    /// Allocations handed out and not yet returned (a range, or a group from
+    /// [`allocate_group`](Self::allocate_group), counts once): one returns when its last
+    /// handle drops and no recorded work that uses it is pending.
     pub fn live_ranges(&self) -> usize {
         self.shared.live.load(Ordering::Relaxed)
     }
@@ -117,12 +118,14 @@ impl BufferArena {
     }
 
     /// A range of `size` bytes starting at a multiple of `alignment` (raised to the arena's
-    /// alignment where smaller; 0 asks for the arena's). An alignment that is not a power of two, or larger than the
-    /// arena, is [`Error::InvalidAlignment`].
+    /// alignment where smaller; 0 asks for the arena's). An alignment that is not a power of
+    /// two, or larger than the arena, is [`Error::InvalidAlignment`].
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
         let alignment = self.check(size, alignment)?;
         let mut taken = None;
-        let made = |allocation, offset| SubBuffer::new(SubShared::new(self.shared.clone(), allocation, offset, size));
+        let made = |allocation, offset| {
+            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
+        };
         self.shared.block.take(1, size, alignment, made, |range| taken = Some(range));
         let range = taken.ok_or_else(|| self.exhausted(size, alignment))?;
         self.shared.live.fetch_add(1, Ordering::Relaxed);
@@ -137,6 +140,35 @@ impl BufferArena {
         let mut out = Vec::with_capacity(count);
         self.allocate_into(count, size, self.shared.alignment, &mut out)?;
         Ok(out.into_iter().map(SubBuffer::cast_any).collect())
+    }
+
+    /// `count` ranges of `count_each` elements of `T` each, in one allocation of the arena
+    /// (one offset search and one shared owner for all of them, each range at the arena's
+    /// alignment): the fastest way to make thousands of equal buffers. The ranges go back to
+    /// the arena together, once the last handle of any of them has dropped (and the work that
+    /// uses any of them has finished). Zero ranges is an empty `Vec`; a total past `u64`
+    /// [`Error::Overflow`], no room [`Error::ArenaExhausted`].
+    pub fn allocate_group<T>(&self, count: usize, count_each: u64) -> Result<Vec<SubBuffer<T>>> {
+        let size = self.elements_size::<T>(count_each)?;
+        let alignment = self.check(size, 0)?;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        // Size and alignment are at most the arena's size (checked above, below 2^63): the
+        // rounding does not overflow.
+        let stride = size.next_multiple_of(alignment);
+        let total = stride.checked_mul(count as u64).ok_or_else(|| Error::Overflow {
+            name: self.name().into(),
+            what: format!("{count} ranges of {stride} bytes"),
+        })?;
+        let alignment = self.check(total, alignment)?;
+        let mut owner = None;
+        let made = |allocation, offset| (Arc::new(SubShared::new(self.shared.clone(), allocation)), offset);
+        self.shared.block.take(1, total, alignment, made, |taken| owner = Some(taken));
+        let (shared, base) = owner.ok_or_else(|| self.exhausted(total, alignment))?;
+        self.shared.live.fetch_add(1, Ordering::Relaxed);
+        // Inside the allocation: base + stride * count fits (it is at most the arena's size).
+        Ok((0..count as u64).map(|i| SubBuffer::new(shared.clone(), base + i * stride, size).cast_any()).collect())
     }
 
     /// Bytes of `count` elements of `T`.
@@ -173,7 +205,9 @@ impl BufferArena {
     /// Checks the request and takes `count` ranges into `out` (none where one fails).
     fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
         let alignment = self.check(size, alignment)?;
-        let made = |allocation, offset| SubBuffer::new(SubShared::new(self.shared.clone(), allocation, offset, size));
+        let made = |allocation, offset| {
+            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
+        };
         let taken = self.shared.block.take(count, size, alignment, made, |range| out.push(range));
         self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
         if taken {

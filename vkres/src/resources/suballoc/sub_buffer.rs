@@ -13,18 +13,16 @@ use crate::error::{Result, check_range};
 use crate::memory::MappedMemory;
 use crate::resources::Buffer;
 
-/// The owner of one range, shared by every [`SubBuffer`] handle to it: returns the range to
-/// its arena when dropped.
+/// The owner of one allocation of the arena (one range, or a group's ranges), shared by
+/// every [`SubBuffer`] handle in it: returns it to its arena when dropped.
 pub(crate) struct SubShared {
     arena: Arc<ArenaShared>,
     allocation: VirtualAllocation,
-    offset: u64,
-    size: u64,
 }
 
 impl SubShared {
-    pub(super) fn new(arena: Arc<ArenaShared>, allocation: VirtualAllocation, offset: u64, size: u64) -> Self {
-        Self { arena, allocation, offset, size }
+    pub(super) fn new(arena: Arc<ArenaShared>, allocation: VirtualAllocation) -> Self {
+        Self { arena, allocation }
     }
 }
 
@@ -41,7 +39,9 @@ impl Drop for SubShared {
 /// (`u8` for raw bytes): a small buffer without a `VkBuffer` of its own.
 ///
 /// A shared handle like [`Buffer`]: cloning is cheap, the range goes back to the arena when
-/// the last handle drops, and a [`Recorder`](crate::Recorder) or [`Batch`](crate::Batch) that
+/// the last handle drops (the ranges of one
+/// [`allocate_group`](super::BufferArena::allocate_group) together, when the last handle of
+/// any of them drops), and a [`Recorder`](crate::Recorder) or [`Batch`](crate::Batch) that
 /// records work on it (its `upload_sub`, `download_sub` or `keep_alive`) holds it until that
 /// work has finished, so a range is never handed out again while the device may still use it.
 /// It keeps the arena's buffer alive. Bind it with [`descriptor_info`](Self::descriptor_info)
@@ -50,12 +50,16 @@ impl Drop for SubShared {
 /// `Send + Sync`: its state is immutable; host access goes through the arena's mapping.
 pub struct SubBuffer<T = u8> {
     shared: Arc<SubShared>,
+    /// Offset of the range in the arena's buffer.
+    offset: u64,
+    /// Size of the range in bytes.
+    size: u64,
     _elem: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for SubBuffer<T> {
     fn clone(&self) -> Self {
-        Self { shared: self.shared.clone(), _elem: PhantomData }
+        Self { shared: self.shared.clone(), offset: self.offset, size: self.size, _elem: PhantomData }
     }
 }
 
@@ -64,20 +68,21 @@ impl<T> std::fmt::Debug for SubBuffer<T> {
         f.debug_struct("SubBuffer")
             .field("arena", &self.name())
             .field("handle", &self.handle())
-            .field("offset", &self.shared.offset)
-            .field("size", &self.shared.size)
+            .field("offset", &self.offset)
+            .field("size", &self.size)
             .finish()
     }
 }
 
 impl SubBuffer {
-    pub(super) fn new(shared: SubShared) -> Self {
-        Self { shared: Arc::new(shared), _elem: PhantomData }
+    /// The range of `size` bytes at `offset` of `shared`'s allocation.
+    pub(super) fn new(shared: Arc<SubShared>, offset: u64, size: u64) -> Self {
+        Self { shared, offset, size, _elem: PhantomData }
     }
 
     /// The same range with element type `T` (sizes checked by the arena).
     pub(super) fn cast_any<T>(self) -> SubBuffer<T> {
-        SubBuffer { shared: self.shared, _elem: PhantomData }
+        SubBuffer { shared: self.shared, offset: self.offset, size: self.size, _elem: PhantomData }
     }
 }
 
@@ -89,17 +94,17 @@ impl<T> SubBuffer<T> {
 
     /// Offset of the range in the arena's buffer, in bytes.
     pub fn offset(&self) -> u64 {
-        self.shared.offset
+        self.offset
     }
 
     /// Size of the range in bytes.
     pub fn size(&self) -> u64 {
-        self.shared.size
+        self.size
     }
 
     /// Number of whole elements of `T` it holds.
     pub fn len(&self) -> u64 {
-        self.shared.size / size_of::<T>().max(1) as u64
+        self.size / size_of::<T>().max(1) as u64
     }
 
     /// Whether it holds no whole element (a byte range never is).
@@ -121,17 +126,17 @@ impl<T> SubBuffer<T> {
     /// `SHADER_DEVICE_ADDRESS`.
     pub fn device_address(&self) -> Option<vk::DeviceAddress> {
         // The range lies inside the buffer, whose addresses are contiguous.
-        self.shared.arena.buffer.device_address().map(|base| base + self.shared.offset)
+        self.shared.arena.buffer.device_address().map(|base| base + self.offset)
     }
 
     /// The range as a descriptor's buffer info (buffer, offset, range).
     pub fn descriptor_info(&self) -> vk::DescriptorBufferInfo {
-        vk::DescriptorBufferInfo { buffer: self.handle(), offset: self.shared.offset, range: self.shared.size }
+        vk::DescriptorBufferInfo { buffer: self.handle(), offset: self.offset, range: self.size }
     }
 
     /// The same range, viewed as raw bytes.
     pub fn as_bytes(&self) -> SubBuffer<u8> {
-        SubBuffer { shared: self.shared.clone(), _elem: PhantomData }
+        SubBuffer { shared: self.shared.clone(), offset: self.offset, size: self.size, _elem: PhantomData }
     }
 
     /// The arena's whole buffer (the recorder's transfers address the range in it).
@@ -180,15 +185,15 @@ impl<T: Pod> SubBuffer<T> {
 
     /// Reinterprets the handle with another element type of the same range.
     pub fn cast<U: Pod>(&self) -> SubBuffer<U> {
-        SubBuffer { shared: self.shared.clone(), _elem: PhantomData }
+        SubBuffer { shared: self.shared.clone(), offset: self.offset, size: self.size, _elem: PhantomData }
     }
 
     /// The offset in the arena's buffer of `len` bytes at element `offset` of the range,
     /// checked to lie inside the range.
     pub(crate) fn checked_byte_range(&self, offset: u64, len: u64) -> Result<u64> {
         let byte_offset = offset.saturating_mul(size_of::<T>() as u64);
-        check_range(self.name(), byte_offset, len, self.shared.size)?;
+        check_range(self.name(), byte_offset, len, self.size)?;
         // Inside the range, which lies inside the buffer: no overflow.
-        Ok(self.shared.offset + byte_offset)
+        Ok(self.offset + byte_offset)
     }
 }
