@@ -12,7 +12,8 @@ impl Recorder<'_> {
     /// Records an upload of `data` into the range `dst` at element `offset`: as
     /// [`upload`](Self::upload) (written at once where the arena is a direct-write buffer in
     /// host-visible memory that no command recorded before uses, staged otherwise). Data that
-    /// runs past the range's end is [`Error::DataTooLarge`], never written into a neighbour.
+    /// runs past the range's end is [`Error::DataTooLarge`](crate::Error::DataTooLarge), never
+    /// written into a neighbour.
     pub fn upload_sub<T: Pod>(&mut self, dst: &SubBuffer<T>, offset: u64, data: &[T]) -> Result<()> {
         self.upload_sub_in(&mut OneRound, dst, offset, data)
     }
