@@ -219,3 +219,60 @@ fn a_group_shares_one_allocation_and_goes_back_together() {
     assert!(matches!(err, Error::Overflow { .. }), "{err}");
     assert_eq!(arena.live_ranges(), 0);
 }
+
+#[test]
+fn threads_allocate_and_free_ranges_of_one_arena() {
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 4 * 256 * 1024, MappingType::None);
+    let ranges: Vec<Vec<vkres::SubBuffer>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let arena = &arena;
+                s.spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..500u64 {
+                        let range = arena.allocate_bytes(256 + (i + t) % 7 * 16).expect("range");
+                        if i % 2 == 0 {
+                            kept.push(range); // the others go back at once, for the next ones
+                        }
+                    }
+                    kept
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).collect()
+    });
+    let mut spans: Vec<(u64, u64)> = ranges.iter().flatten().map(|r| (r.offset(), r.offset() + r.size())).collect();
+    spans.sort_unstable();
+    assert_eq!(spans.len(), 1000);
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "two live ranges overlap");
+    assert_eq!(arena.live_ranges(), 1000);
+    drop(ranges);
+    assert_eq!(arena.live_ranges(), 0);
+}
+
+#[test]
+fn a_recorder_on_the_callers_command_buffer_uploads_downloads_and_holds_ranges() {
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 3 * 4096, MappingType::None);
+    let [written, filled, spare] = <[_; 3]>::try_from(arena.allocate_many::<u8>(3, 4096).expect("ranges")).expect("3");
+    let own = crate::recorder::OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
+    // `fence` after `finish`.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    recorder.upload_sub(&written, 0, &noise(4096, 5)).expect("upload");
+    let download = recorder.download_sub(&written).expect("download");
+    // The caller's own command on a range, which the recorder is told to hold.
+    // SAFETY: recording; the range lies in the arena's buffer (TRANSFER_DST) and is held below.
+    unsafe { gpu.ctx().device().cmd_fill_buffer(own.cmd, filled.handle(), filled.offset(), 4096, 0x5a5a_5a5a) };
+    recorder.keep_alive(&filled);
+    let in_flight = recorder.finish(&fence).expect("finish");
+    drop((written, filled, spare));
+    assert_eq!(arena.live_ranges(), 2, "the written and the filled range are held until the fence");
+    own.submit(&fence);
+    in_flight.wait().expect("wait");
+    assert_eq!(arena.live_ranges(), 0);
+    assert_eq!(download.bytes().expect("bytes"), noise(4096, 5));
+    drop(own);
+}
