@@ -32,5 +32,6 @@ mod samplers;
 mod send_sync;
 mod shaders;
 mod staging;
+mod sub_buffers;
 mod threads;
 mod transfer_queue;

@@ -17,15 +17,15 @@ use crate::support::{Gpu, noise};
 
 /// A command pool and one primary command buffer of the context's queue family, made by raw
 /// ash as a renderer makes its own; the pool is destroyed on drop (after the test waited).
-struct OwnCommands<'a> {
+pub(crate) struct OwnCommands<'a> {
     gpu: &'a Gpu,
     pool: vk::CommandPool,
-    cmd: vk::CommandBuffer,
+    pub(crate) cmd: vk::CommandBuffer,
 }
 
 impl<'a> OwnCommands<'a> {
     /// The pool and its command buffer, begun.
-    fn begin(gpu: &'a Gpu) -> Self {
+    pub(crate) fn begin(gpu: &'a Gpu) -> Self {
         let device = gpu.ctx().device();
         let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
         // SAFETY: plain object creation on the test's live device.
@@ -40,7 +40,7 @@ impl<'a> OwnCommands<'a> {
     }
 
     /// Ends the command buffer and submits it to the context's queue with `fence`.
-    fn submit(&self, fence: &Fence) {
+    pub(crate) fn submit(&self, fence: &Fence) {
         let ctx = self.gpu.ctx();
         // SAFETY: recording; everything recorded refers to resources an `InFlight` holds.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");

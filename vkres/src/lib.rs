@@ -108,8 +108,8 @@ pub use memory::{
     MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,
 };
 pub use resources::{
-    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
-    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count, spirv_words,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
+    Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

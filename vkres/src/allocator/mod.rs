@@ -31,8 +31,8 @@ use crate::Context;
 use crate::error::{Error, Result, check_range};
 use crate::memory::{HeapBudget, LeakReport, MappingType, MemoryAllocator, MemoryStatistics, VmaAllocator};
 use crate::resources::{
-    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, ShaderModule, accel, buffer, image, shader,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler,
+    SamplerDesc, SamplerPool, ShaderModule, accel, buffer, image, shader,
 };
 use crate::staging::{StagingConfig, StagingMemoryManager};
 
@@ -141,6 +141,13 @@ impl ResourceAllocator {
     /// Creates a buffer of raw bytes.
     pub fn create_buffer(&self, desc: &BufferDesc) -> Result<Buffer> {
         buffer::create(&*self.memory, desc)
+    }
+
+    /// Creates a [`BufferArena`]: one buffer of `desc` (`TRANSFER_SRC` and `TRANSFER_DST`
+    /// added) whose ranges are handed out as [`SubBuffer`](crate::SubBuffer)s, for many small
+    /// buffers at a fraction of a buffer's creation cost each.
+    pub fn create_buffer_arena(&self, desc: &BufferDesc) -> Result<BufferArena> {
+        crate::resources::suballoc::create(&*self.memory, desc)
     }
 
     /// Creates a buffer of elements of `T`; `desc.size` must be a multiple of `T`'s size.

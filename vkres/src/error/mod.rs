@@ -355,6 +355,31 @@ pub enum Error {
         what: String,
     },
 
+    /// A [`BufferArena`](crate::BufferArena) has no free range of this size and alignment
+    /// (its ranges are freed when their last handle drops and the work using them finished).
+    #[error("`{name}`: no free range of {requested} bytes aligned to {alignment} in its {capacity} bytes")]
+    ArenaExhausted {
+        /// Debug name of the arena.
+        name: String,
+        /// Bytes asked for.
+        requested: u64,
+        /// Alignment asked for.
+        alignment: u64,
+        /// The arena's size in bytes.
+        capacity: u64,
+    },
+
+    /// An alignment that is not a power of two, or larger than the arena it is asked of.
+    #[error("`{name}`: alignment {alignment} is not a power of two no larger than {capacity}")]
+    InvalidAlignment {
+        /// Debug name of the arena.
+        name: String,
+        /// The alignment asked for.
+        alignment: u64,
+        /// The arena's size in bytes.
+        capacity: u64,
+    },
+
     /// An image read before anything was written to it.
     #[error("`{name}`: the image has no contents yet (its layout is UNDEFINED)")]
     Uninitialized {

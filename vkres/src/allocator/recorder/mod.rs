@@ -14,6 +14,7 @@ mod buffers;
 mod held;
 mod images;
 mod regions;
+mod sub_buffers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
