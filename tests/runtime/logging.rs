@@ -1,7 +1,7 @@
 //! vkres's records through the `log` facade: a program's logger sees validation messages (at
 //! their severity), the warning of an allocator dropped while allocations are alive, the warning
 //! of a transfer queue asked for on a device without one, and the
-//! debug trace of each batch submission.
+//! debug trace of each batch submission, and the warning of an allocation the heaps cannot hold.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -114,4 +114,24 @@ fn a_users_logger_sees_the_transfer_queue_fallback() {
             println!("{} has a transfer-only family ({family}): no fallback", gpu.ctx().capabilities().device_name)
         }
     }
+}
+
+/// Budget pressure: an allocation the heaps cannot hold is a warning the program's logger sees
+/// (besides the error the caller gets).
+#[test]
+fn a_users_logger_sees_out_of_device_memory() {
+    capture();
+    let gpu = Gpu::new();
+    // Heaps capped at 64 MiB (VMA's heap size limit, as on a device with that much memory).
+    let memory = vkres::VmaAllocator::with_heap_limit(gpu.ctx(), 64 << 20).expect("vma");
+    let alloc = ResourceAllocator::with_memory_allocator(std::sync::Arc::new(memory), StagingConfig::default())
+        .expect("allocator");
+    let desc = BufferDesc::new(128 << 20, vk::BufferUsageFlags::STORAGE_BUFFER).name("logging-too-large");
+    let err = alloc.create_buffer(&desc).map(drop).expect_err("the heaps cannot hold it");
+    assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY), "{err}");
+    let warned = records_with("`logging-too-large`: out of device memory");
+    assert!(
+        warned.iter().any(|(level, target, _)| *level == log::Level::Warn && target == "vkres::memory"),
+        "{warned:?}"
+    );
 }

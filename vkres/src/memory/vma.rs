@@ -438,6 +438,12 @@ impl VmaAllocator {
     /// The error of a failed allocation: [`Error::PoolExhausted`] where a pool of the caller's
     /// ran out of blocks.
     fn alloc_error(&self, result: vk::Result, operation: &'static str, pool: Option<&PoolShared>, name: &str) -> Error {
+        // Budget pressure, said where the program's logger sees it (the error itself goes to the
+        // caller, who may handle it quietly).
+        if result == vk::Result::ERROR_OUT_OF_DEVICE_MEMORY {
+            let pool = pool.map_or(String::new(), |p| format!(" in pool `{}`", p.name));
+            log::warn!(target: "vkres::memory", "vkres: `{name}`: out of device memory{pool} ({operation})");
+        }
         match pool {
             Some(p) if p.export.is_empty() && result == vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
                 Error::PoolExhausted { pool: p.name.clone(), name: name.to_owned() }
