@@ -13,6 +13,7 @@ mod derive_descriptors;
 mod derive_kinds;
 mod derive_order;
 mod faults;
+mod frames;
 mod image_data;
 mod images;
 mod import;

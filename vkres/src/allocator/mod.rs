@@ -19,7 +19,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::Batch;
+pub use batch::{Batch, QueueSync};
 pub use import::IMPORT_THRESHOLD;
 pub use in_flight::InFlight;
 pub use lane::LANE_THRESHOLD;
