@@ -272,6 +272,6 @@ impl ResourceAllocator {
     ///   (reset or free it): what it recorded refers to resources released at the drop.
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
         self.retired.collect();
-        Recorder::with_tables(self, cmd, Default::default(), false)
+        Recorder::with_tables(self, cmd, self.recycler.take_tables(), false)
     }
 }
