@@ -6,7 +6,8 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
-    for category in ["attr", "schema", "types", "shape", "refs", "bindings", "shader", "accel", "valid"] {
+    for category in ["attr", "schema", "types", "shape", "refs", "bindings", "shader", "accel", "valid", "collections"]
+    {
         t.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
 }

@@ -37,14 +37,25 @@ have_driver() {
 }
 
 have_cxx() { command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1; }
+# The window example runs under Xvfb in the test command; winit loads the X client libraries at
+# run time.
+window_packages=(xvfb xauth libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
+have_window() {
+    command -v xvfb-run >/dev/null 2>&1 || return 1
+    local lib
+    for lib in libX11.so.6 libXcursor.so.1 libXrandr.so.2 libXi.so.6 libxkbcommon-x11.so.0; do
+        ldconfig -p 2>/dev/null | grep -q "$lib" || return 1
+    done
+}
 
 have_cxx || missing+=(g++)
 have_loader || missing+=(libvulkan1)
 have_layer || missing+=(vulkan-validationlayers)
 have_driver || missing+=("mesa-vulkan-drivers>=${want_mesa_major} (bookworm-backports)")
+have_window || missing+=("${window_packages[@]}")
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "deps: C++ compiler, Vulkan loader, validation layer and driver present"
+    echo "deps: C++ compiler, Vulkan loader, validation layer, driver and Xvfb present"
     exit 0
 fi
 
@@ -54,7 +65,7 @@ explain() {
 vkres needs, as root on Debian bookworm:
   echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list
   apt-get update
-  apt-get install -y g++ libvulkan1 vulkan-validationlayers
+  apt-get install -y g++ libvulkan1 vulkan-validationlayers ${window_packages[*]}
   apt-get install -y -t bookworm-backports mesa-vulkan-drivers
 Elsewhere: install a C++ compiler, the Vulkan loader, the Khronos validation layer and a Vulkan 1.3 driver
 with VK_KHR_acceleration_structure (Mesa >= ${want_mesa_major} lavapipe, or a GPU vendor's driver).
@@ -72,10 +83,10 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
     echo 'deb http://deb.debian.org/debian bookworm-backports main' > "$list"
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends g++ libvulkan1 vulkan-validationlayers >/dev/null
+apt-get install -y -qq --no-install-recommends g++ libvulkan1 vulkan-validationlayers "${window_packages[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers >/dev/null
 ldconfig
-if have_cxx && have_loader && have_layer && have_driver; then
+if have_cxx && have_loader && have_layer && have_driver && have_window; then
     echo "deps: installed; Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)"
 else
     echo "deps: install ran but something is still missing" >&2

@@ -13,14 +13,25 @@ fn validation() -> bool {
 
 /// The example's context: validation where asked for, and synchronization validation with it
 /// when `synchronization` says so.
+#[allow(dead_code)]
 pub fn context(name: &str, synchronization: bool) -> vkres::Result<Arc<Context>> {
+    context_with(name, synchronization, |options| options)
+}
+
+/// As [`context`], with more options set by `more` (extensions a window needs, say).
+#[allow(dead_code)]
+pub fn context_with(
+    name: &str,
+    synchronization: bool,
+    more: impl FnOnce(ContextOptions) -> ContextOptions,
+) -> vkres::Result<Arc<Context>> {
     let validation = validation();
-    Context::new(
+    Context::new(more(
         ContextOptions::new()
             .validation(validation)
             .synchronization_validation(validation && synchronization)
             .application_name(name),
-    )
+    ))
 }
 
 /// Prints the validation messages counted (where validation is on) and exits with status 1

@@ -85,6 +85,8 @@ pub struct Renderer {
     pipeline: vk::Pipeline,
     command_pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
+    /// The scene's descriptor set, from the pool above.
+    set: vk::DescriptorSet,
     fence: vk::Fence,
     table: Option<BindingTable>,
     rt: Option<ash::khr::ray_tracing_pipeline::Device>,
@@ -103,6 +105,7 @@ impl Renderer {
             pipeline: vk::Pipeline::null(),
             command_pool: vk::CommandPool::null(),
             cmd: vk::CommandBuffer::null(),
+            set: vk::DescriptorSet::null(),
             fence: vk::Fence::null(),
             table: None,
             rt: None,
@@ -183,6 +186,7 @@ impl Renderer {
 
     /// Records the one command buffer of the pool: trace every pixel.
     fn record(&mut self, set: vk::DescriptorSet) -> vkres::Result<()> {
+        self.set = set;
         let device = self.ctx.device();
         // SAFETY: the pool is this renderer's; the command buffer is recorded once, with objects
         // this renderer owns and the scene's resources behind `set`.
@@ -195,6 +199,27 @@ impl Renderer {
             device
                 .begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default())
                 .map_err(failed("vkBeginCommandBuffer"))?;
+            self.record_trace(cmd);
+            device.end_command_buffer(cmd).map_err(failed("vkEndCommandBuffer"))?;
+            self.cmd = cmd;
+        }
+        Ok(())
+    }
+
+    /// Records the trace of every pixel into `cmd` (recording, of this renderer's device and
+    /// queue family), followed by a barrier that makes the picture's writes visible to every
+    /// later command. It waits for nothing before it: a caller whose earlier commands read
+    /// the picture (a blit of the last frame) orders them with a barrier first.
+    ///
+    /// # Safety
+    /// `cmd` must be in the recording state and be submitted only while the scene and this
+    /// renderer live.
+    pub unsafe fn record_trace(&self, cmd: vk::CommandBuffer) {
+        let device = self.ctx.device();
+        let set = self.set;
+        // SAFETY: the caller's contract: `cmd` is recording; the pipeline, layout and set are
+        // this renderer's and live.
+        unsafe {
             let bind_point = match self.tracer {
                 Tracer::RayQuery => vk::PipelineBindPoint::COMPUTE,
                 Tracer::Pipeline => vk::PipelineBindPoint::RAY_TRACING_KHR,
@@ -209,20 +234,22 @@ impl Renderer {
                 _ => device.cmd_dispatch(cmd, WIDTH.div_ceil(8), HEIGHT.div_ceil(8), 1),
             }
             // The picture's writes, made visible to whatever runs next (the download's copy).
-            let stage = match self.tracer {
-                Tracer::RayQuery => vk::PipelineStageFlags2::COMPUTE_SHADER,
-                Tracer::Pipeline => vk::PipelineStageFlags2::RAY_TRACING_SHADER_KHR,
-            };
+            let stage = self.stage();
             let barrier = [vk::MemoryBarrier2::default()
                 .src_stage_mask(stage)
                 .src_access_mask(vk::AccessFlags2::SHADER_STORAGE_WRITE)
                 .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
                 .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)];
             device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().memory_barriers(&barrier));
-            device.end_command_buffer(cmd).map_err(failed("vkEndCommandBuffer"))?;
-            self.cmd = cmd;
         }
-        Ok(())
+    }
+
+    /// The stage the tracer writes the picture in.
+    pub fn stage(&self) -> vk::PipelineStageFlags2 {
+        match self.tracer {
+            Tracer::RayQuery => vk::PipelineStageFlags2::COMPUTE_SHADER,
+            Tracer::Pipeline => vk::PipelineStageFlags2::RAY_TRACING_SHADER_KHR,
+        }
     }
 
     /// Traces the picture: one submission, waited for.

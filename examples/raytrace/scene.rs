@@ -259,7 +259,11 @@ pub struct View {
 impl View {
     /// The example's camera and light.
     pub fn new() -> Self {
-        let origin = [0.0, 2.4, 6.0];
+        Self::looking_from([0.0, 2.4, 6.0])
+    }
+
+    /// The example's light, seen from `origin` towards the scene's middle.
+    pub fn looking_from(origin: [f32; 3]) -> Self {
         let target = [0.0, 0.5, 0.0];
         let forward = normalize(sub(target, origin));
         let right = normalize(cross(forward, [0.0, 1.0, 0.0]));
@@ -302,7 +306,7 @@ impl Default for View {
 #[derive(GpuResources)]
 pub struct RaytraceScene {
     /// Custom index: mesh number and instance index ([`custom_index`]); the instance index
-    /// picks the color in `View::albedo`.
+    /// picks the color in `View::albedo`. Refittable: the window example animates it.
     #[gpu(
         tlas(
             instance(blas = plane, transform = placed(0), custom_index = custom_index(0)),
@@ -310,6 +314,7 @@ pub struct RaytraceScene {
             instance(blas = icosphere, transform = placed(2), custom_index = custom_index(2)),
             instance(blas = tetrahedron, transform = placed(3), custom_index = custom_index(3)),
             instance(blas = cube, transform = placed(4), custom_index = custom_index(4)),
+            allow_update,
         ),
         binding = 0
     )]

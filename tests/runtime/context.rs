@@ -321,3 +321,34 @@ fn owned_raw_device_is_destroyed_when_from_raw_fails() {
     let messages = log.take();
     assert!(messages.is_empty(), "validation reported:\n{}", list(&messages));
 }
+
+/// Extensions a caller asks for (a window's surface and swapchain): enabled where present, a
+/// typed error where not, and the device's list consulted in the device choice.
+#[test]
+fn extensions_the_caller_asks_for() {
+    // VK_KHR_swapchain, where the device has it (lavapipe and the NVIDIA driver do).
+    let probe = Gpu::new();
+    // SAFETY: plain enumeration on the probe's live instance and physical device.
+    let has_swapchain =
+        unsafe { probe.ctx().instance().enumerate_device_extension_properties(probe.ctx().physical_device()) }
+            .expect("device extensions")
+            .iter()
+            .any(|e| e.extension_name_as_c_str() == Ok(ash::khr::swapchain::NAME));
+    drop(probe);
+    if has_swapchain {
+        // VK_KHR_swapchain requires VK_KHR_surface on the instance.
+        let gpu = Gpu::with(
+            ContextOptions::new()
+                .instance_extensions([ash::khr::surface::NAME])
+                .device_extensions([ash::khr::swapchain::NAME]),
+        );
+        // The extension's functions load and answer: the device enabled it.
+        let _loader = ash::khr::swapchain::Device::new(gpu.ctx().instance(), gpu.ctx().device());
+    }
+    let err = Context::new(ContextOptions::new().instance_extensions([c"VK_KHR_no_such_instance_extension"]))
+        .expect_err("an instance extension the loader lacks");
+    assert!(matches!(err, Error::MissingFeature { feature: "VK_KHR_no_such_instance_extension", .. }), "{err}");
+    let err = Context::new(ContextOptions::new().device_extensions([c"VK_KHR_no_such_device_extension"]))
+        .expect_err("a device extension no device has");
+    assert!(matches!(err, Error::NoSuitableDevice(_)), "{err}");
+}

@@ -152,7 +152,7 @@ pub fn dispatch(gpu: &Gpu, spirv: &[u32], bindings: &[Binding<'_>], invocations:
         .zip(bindings)
         .map(|(binding, b)| {
             let stages = vk::ShaderStageFlags::COMPUTE;
-            DescriptorBinding { binding, kind: b.kind(), stages, field: "kernel" }.layout_binding()
+            DescriptorBinding::single(binding, b.kind(), stages, "kernel").layout_binding()
         })
         .collect();
     let module = gpu.alloc().create_shader_module(bytemuck::cast_slice(spirv), "kernel").expect("module");

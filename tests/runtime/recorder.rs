@@ -17,15 +17,15 @@ use crate::support::{Gpu, noise};
 
 /// A command pool and one primary command buffer of the context's queue family, made by raw
 /// ash as a renderer makes its own; the pool is destroyed on drop (after the test waited).
-struct OwnCommands<'a> {
+pub(crate) struct OwnCommands<'a> {
     gpu: &'a Gpu,
     pool: vk::CommandPool,
-    cmd: vk::CommandBuffer,
+    pub(crate) cmd: vk::CommandBuffer,
 }
 
 impl<'a> OwnCommands<'a> {
     /// The pool and its command buffer, begun.
-    fn begin(gpu: &'a Gpu) -> Self {
+    pub(crate) fn begin(gpu: &'a Gpu) -> Self {
         let device = gpu.ctx().device();
         let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
         // SAFETY: plain object creation on the test's live device.
@@ -40,7 +40,7 @@ impl<'a> OwnCommands<'a> {
     }
 
     /// Ends the command buffer and submits it to the context's queue with `fence`.
-    fn submit(&self, fence: &Fence) {
+    pub(crate) fn submit(&self, fence: &Fence) {
         let ctx = self.gpu.ctx();
         // SAFETY: recording; everything recorded refers to resources an `InFlight` holds.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
@@ -231,16 +231,23 @@ fn a_signalled_fence_is_reset_before_the_submission() {
     let in_flight = batch.submit_with_fence(&fence).expect("submit");
     in_flight.wait().expect("wait");
     assert_eq!(gpu.read_back(&buffer), data);
-    // A fence a pending vkres submission signals is refused.
-    let pending = Fence::new(gpu.ctx(), false).expect("fence");
+    // The same fence again, its work finished but not waited for: reset and reused.
     let mut batch = gpu.alloc().batch().expect("batch");
     batch.upload_bytes(&buffer, 0, &data).expect("upload");
-    let first = batch.submit_with_fence(&pending).expect("submit");
-    let mut batch = gpu.alloc().batch().expect("batch");
-    batch.upload_bytes(&buffer, 0, &data).expect("upload");
-    let err = batch.submit_with_fence(&pending).expect_err("armed twice");
-    assert!(matches!(err, Error::Batch(vkres::BatchError::FenceBusy)), "{err}");
+    let first = batch.submit_with_fence(&fence).expect("submit");
     first.wait().expect("wait");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    batch.submit_with_fence(&fence).expect("reuse of a finished fence").wait().expect("wait");
+    // A fence that a pending submission signals is refused: the caller's own submission,
+    // held pending by a timeline semaphore that the host signals only afterwards.
+    let pending = Fence::new(gpu.ctx(), false).expect("fence");
+    let held = crate::support::HeldSubmission::new(&gpu, &pending).expect("held submission");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    let err = batch.submit_with_fence(&pending).expect_err("a pending fence");
+    assert!(matches!(err, Error::Batch(vkres::BatchError::FenceBusy)), "{err}");
+    held.open().expect("open");
 }
 
 #[test]

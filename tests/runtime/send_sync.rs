@@ -26,6 +26,8 @@ fn shared_types_are_send_and_sync() {
     send_sync::<StagingMemoryManager>();
     send_sync::<SamplerPool>();
     send_sync::<Buffer<u32>>();
+    send_sync::<BufferArena>();
+    send_sync::<SubBuffer<u32>>();
     send_sync::<Image>();
     send_sync::<ImageView>();
     send_sync::<Texture>();

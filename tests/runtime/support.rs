@@ -4,6 +4,7 @@
 //! validation message, including those the layer reports when the device is destroyed
 //! (objects left alive).
 
+use std::io::Write;
 use std::sync::Arc;
 
 use vkres::{Buffer, BufferDesc, Context, ContextOptions, MappingType, MessageLog, ResourceAllocator, vk};
@@ -32,7 +33,10 @@ fn watchdog(ctx: &Arc<Context>) -> std::sync::mpsc::Sender<()> {
     let start = std::time::Instant::now();
     std::thread::spawn(move || {
         while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(WATCHDOG_PERIOD) {
-            eprintln!(
+            // Straight to the process's stderr: the test harness captures `eprintln!` of test
+            // threads (and of threads they spawn) and shows it only when a test ends.
+            let _ = writeln!(
+                std::io::stderr(),
                 "vkres test harness: `{test}` still running after {:.0?}; a wait of vkres that does not end \
                  fails with Error::Timeout (naming what it waits on) after {bound:?}",
                 start.elapsed(),
@@ -40,6 +44,16 @@ fn watchdog(ctx: &Arc<Context>) -> std::sync::mpsc::Sender<()> {
         }
     });
     tx
+}
+
+/// With `VKRES_TEST_SERIAL_DEVICES=1`, the creation and destruction of the tests' contexts
+/// (instance and device) one at a time across the test threads: a diagnosis of the runtime
+/// suite's hang on a fresh NVIDIA H100 machine (docs/RELIABILITY.md). Off by default: tests
+/// otherwise create and destroy devices concurrently, as programs may.
+fn device_lifecycle_lock() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let on = std::env::var("VKRES_TEST_SERIAL_DEVICES").is_ok_and(|v| v == "1");
+    on.then(|| LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
 impl Gpu {
@@ -50,8 +64,10 @@ impl Gpu {
 
     /// As [`new`](Self::new) with `options`, validation forced on.
     pub fn with(options: ContextOptions) -> Self {
+        let serial = device_lifecycle_lock();
         let ctx = Context::new(options.synchronization_validation(true).application_name("vkres tests"))
             .unwrap_or_else(|e| panic!("no Vulkan context (run tools/ensure-deps.sh): {e}"));
+        drop(serial);
         let alloc = ResourceAllocator::new(&ctx).expect("allocator");
         let log = ctx.message_log().clone();
         let _watchdog = watchdog(&ctx);
@@ -141,7 +157,9 @@ impl Drop for Gpu {
         drop(alloc);
         let ctx =
             Arc::try_unwrap(ctx).unwrap_or_else(|c| panic!("{} holders of the context remain", Arc::strong_count(&c)));
+        let serial = device_lifecycle_lock();
         drop(ctx); // destroys the device: the layer reports any object still alive
+        drop(serial);
         let messages = self.log.take();
         assert!(messages.is_empty(), "validation reported {} message(s):\n{}", messages.len(), list(&messages));
     }
@@ -163,4 +181,46 @@ pub fn xorshift(x: &mut u64) -> u64 {
     *x ^= *x >> 7;
     *x ^= *x << 17;
     *x
+}
+
+/// A submission of the caller's own that signals `fence` and stays pending until
+/// [`open`](Self::open): it waits on a timeline semaphore that only `open` signals from the
+/// host. For tests that need a fence a pending submission signals, whatever the device's speed.
+pub struct HeldSubmission<'a> {
+    gpu: &'a Gpu,
+    gate: vk::Semaphore,
+    fence: vkres::Fence,
+}
+
+impl<'a> HeldSubmission<'a> {
+    /// Submits an empty batch that waits on the gate and signals `fence`.
+    pub fn new(gpu: &'a Gpu, fence: &vkres::Fence) -> vkres::Result<Self> {
+        let device = gpu.ctx().device();
+        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
+        let gate =
+            unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None) }
+                .expect("timeline semaphore");
+        fence.prepare_for_own_submission()?;
+        let waits = [vk::SemaphoreSubmitInfo::default()
+            .semaphore(gate)
+            .value(1)
+            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
+        let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits);
+        // SAFETY: an empty submission; the fence was readied for it above.
+        unsafe { gpu.ctx().submit(&[submit], fence.handle()) }?;
+        Ok(Self { gpu, gate, fence: fence.clone() })
+    }
+
+    /// Lets the submission run and waits for it.
+    pub fn open(self) -> vkres::Result<()> {
+        let device = self.gpu.ctx().device();
+        // SAFETY: a live timeline semaphore; its value only grows.
+        unsafe { device.signal_semaphore(&vk::SemaphoreSignalInfo::default().semaphore(self.gate).value(1)) }
+            .expect("signal");
+        let waited = self.fence.wait();
+        // SAFETY: the submission that waited on the gate has finished (or the device is lost).
+        unsafe { device.destroy_semaphore(self.gate, None) };
+        waited
+    }
 }

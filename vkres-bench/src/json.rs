@@ -30,8 +30,17 @@ pub struct Results {
     pub upload_sizes: [u64; 2],
     pub upload_256mib_gbps: Three,
     pub upload_1gib_gbps: Three,
+    /// A 4 KiB upload ready for use, in microseconds (issue 20, item 1).
+    pub upload_4kib_us: Three,
+    /// A 64 KiB upload ready for use, in microseconds.
+    pub upload_64kib_us: Three,
     pub bundle_create_ms: Three,
     pub small_buffers_10k_ms: Three,
+    /// The same count as ranges of one `BufferArena`, one `allocate_bytes` each, the arena's
+    /// creation included.
+    pub small_buffers_10k_suballocated_ms: Option<f64>,
+    /// The same as one `allocate_group` (one allocation for all the ranges, freed together).
+    pub small_buffers_10k_group_ms: Option<f64>,
     pub small_buffer_count: u64,
     pub device_memory_blocks_10k: Option<u64>,
     pub submits_per_bundle: Option<u64>,
@@ -63,8 +72,16 @@ impl Results {
         json!({
             "upload_256mib_gbps": with_wgpu(&self.upload_256mib_gbps),
             "upload_1gib_gbps": without_wgpu(&self.upload_1gib_gbps),
+            "upload_4kib_us": with_wgpu(&self.upload_4kib_us),
+            "upload_64kib_us": with_wgpu(&self.upload_64kib_us),
             "bundle_create_ms": without_wgpu(&self.bundle_create_ms),
-            "small_buffers_10k_ms": with_wgpu(&self.small_buffers_10k_ms),
+            "small_buffers_10k_ms": {
+                "vkres": self.small_buffers_10k_ms.vkres,
+                "ash": self.small_buffers_10k_ms.ash,
+                "wgpu": self.small_buffers_10k_ms.wgpu,
+                "suballocated": self.small_buffers_10k_suballocated_ms,
+                "suballocated_group": self.small_buffers_10k_group_ms,
+            },
             "device_memory_blocks_10k": self.device_memory_blocks_10k,
             "submits_per_bundle": self.submits_per_bundle,
             "samplers_for_1000_identical": self.samplers_for_1000_identical,
@@ -102,7 +119,8 @@ mod tests {
         for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms"] {
             assert_eq!(v[key].as_object().unwrap().len(), 2, "{key}");
         }
-        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 3);
+        assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 5);
+        assert!(v["small_buffers_10k_ms"]["suballocated"].is_null());
         for key in ["device_memory_blocks_10k", "samplers_for_1000_identical", "derive_incremental_build_s"] {
             assert!(v[key].is_null(), "{key}");
         }

@@ -157,9 +157,11 @@ fn uploads(
         }
         measured.push((size, Way::PLOTTED.map(gbps)));
     }
-    // The sweep: 4 KiB, 16 KiB, ... up to the larger table size; the table sizes reuse their figures.
+    small_uploads(args, &env, r)?;
+    // The sweep: 256 B, 1 KiB, 4 KiB, ... up to the larger table size; the table sizes reuse
+    // their figures.
     let mut sizes: Vec<u64> =
-        std::iter::successors(Some(4096u64), |s| Some(s * 4)).take_while(|&s| s <= r.upload_sizes[1]).collect();
+        std::iter::successors(Some(256u64), |s| Some(s * 4)).take_while(|&s| s <= r.upload_sizes[1]).collect();
     sizes.extend(r.upload_sizes);
     sizes.sort_unstable();
     sizes.dedup();
@@ -196,6 +198,45 @@ fn uploads(
     Ok(())
 }
 
+/// 4 KiB and 64 KiB uploads ready for use (issue 20, item 1), in microseconds: every way that
+/// can do them, many runs (each is short). The keys: vkres's `Batch::upload` into a
+/// `PreferDirectWrite` buffer (written directly where its memory is host-visible, with no
+/// submission or wait of its own), hand-written staging, wgpu's `write_buffer`.
+fn small_uploads(args: &Args, env: &upload::Env<'_>, r: &mut Results) -> BenchResult<()> {
+    const WAYS: [Way; 6] =
+        [Way::AshStaging, Way::AshDirect, Way::VkresNow, Way::VkresBatch, Way::VkresDirect, Way::Wgpu];
+    let budget = env.alloc.staging().config().budget;
+    let runs = if args.quick { args.runs } else { args.runs.max(51) };
+    for size in [4096u64, 65_536] {
+        let mut data = vkres_bench::upload_input(size);
+        let times = upload::measure(env, &mut data, &WAYS, args.warmups.max(3), runs)?;
+        let us: Vec<Option<Summary>> = times.iter().map(|t| Summary::of(t)).collect();
+        let median = |way: Way| us[WAYS.iter().position(|&w| w == way).unwrap_or(0)].map(|s| s.median_ms * 1e3);
+        let three = Three { vkres: median(Way::VkresDirect), ash: median(Way::AshStaging), wgpu: median(Way::Wgpu) };
+        match size {
+            4096 => r.upload_4kib_us = three,
+            _ => r.upload_64kib_us = three,
+        }
+        println!("## Upload of {} KiB, ready for use (microseconds)\n", size >> 10);
+        let rows: Vec<Vec<String>> = WAYS
+            .iter()
+            .zip(&us)
+            .map(|(way, s)| {
+                let us = |f: fn(&Summary) -> f64| num(s.as_ref().map(|s| f(s) * 1e3));
+                vec![
+                    way.name(budget),
+                    us(|s| s.median_ms),
+                    us(|s| s.min_ms),
+                    us(|s| s.max_ms),
+                    ratio(s.map(|s| s.median_ms * 1e3), median(Way::AshStaging)),
+                ]
+            })
+            .collect();
+        println!("{}", report::table(&["way", "median us", "min us", "max us", "vs ash staging time"], &rows));
+    }
+    Ok(())
+}
+
 /// The 64-resource bundle.
 fn bundle(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
     let raw = raw::Raw::new(alloc.context(), vk_mem::AllocatorCreateFlags::empty())?;
@@ -223,6 +264,8 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
     let s: Vec<Option<Summary>> = m.times.iter().map(|t| Summary::of(t)).collect();
     let ms = |i: usize| s[i].map(|s| s.median_ms);
     r.small_buffers_10k_ms = Three { vkres: ms(0), ash: ms(1), wgpu: ms(2) };
+    r.small_buffers_10k_suballocated_ms = ms(5);
+    r.small_buffers_10k_group_ms = ms(7);
     r.small_buffer_count = count as u64;
     r.device_memory_blocks_10k = m.blocks;
     println!("## {count} buffers of 4 KiB created (device-local, storage)\n");
@@ -239,6 +282,13 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
             "ash + vk-mem, VMA configured as `VmaAllocator::with_memory_budget` (memory budget, `WITHIN_BUDGET`)",
             s[4],
             vec![ratio(ms(4), ms(1))],
+        ),
+        Row::new("vkres, suballocated: `create_buffer_arena` + `allocate_bytes` each", s[5], vec![ratio(ms(5), ms(1))]),
+        Row::new("vkres, suballocated: `create_buffer_arena` + one `allocate_many`", s[6], vec![ratio(ms(6), ms(1))]),
+        Row::new(
+            "vkres, suballocated: `create_buffer_arena` + one `allocate_group` (freed together)",
+            s[7],
+            vec![ratio(ms(7), ms(1))],
         ),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
@@ -381,6 +431,12 @@ mod smoke {
                 assert!(v[key][way].as_f64().is_some_and(|x| x > 0.0), "{key}.{way}");
             }
         }
+        for key in ["upload_4kib_us", "upload_64kib_us"] {
+            for way in ["vkres", "ash"] {
+                assert!(v[key][way].as_f64().is_some_and(|x| x > 0.0), "{key}.{way}");
+            }
+        }
+        assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -37,7 +37,7 @@ fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// The targets table.
 pub fn table_rows(r: &Results) -> Vec<Vec<String>> {
     let count = |v: Option<u64>| v.map(|v| v as f64);
-    let rows: [(&str, Option<f64>, Goal); 11] = [
+    let rows: [(&str, Option<f64>, Goal); 15] = [
         (
             "upload_256mib_gbps: vkres / ash",
             div(r.upload_256mib_gbps.vkres, r.upload_256mib_gbps.ash),
@@ -50,11 +50,23 @@ pub fn table_rows(r: &Results) -> Vec<Vec<String>> {
             Goal::AtLeast(2.5),
         ),
         ("upload_1gib_gbps.vkres (H100 target)", r.upload_1gib_gbps.vkres, Goal::AtLeast(30.0)),
+        ("upload_4kib_us.vkres (H100 target)", r.upload_4kib_us.vkres, Goal::AtMost(5.0)),
+        ("upload_64kib_us.vkres (H100 target)", r.upload_64kib_us.vkres, Goal::AtMost(10.0)),
         ("bundle_create_ms: vkres / ash", div(r.bundle_create_ms.vkres, r.bundle_create_ms.ash), Goal::AtMost(1.05)),
         (
             "small_buffers_10k_ms: vkres / ash",
             div(r.small_buffers_10k_ms.vkres, r.small_buffers_10k_ms.ash),
             Goal::AtMost(1.05),
+        ),
+        (
+            "small_buffers_10k_ms: ash / suballocated",
+            div(r.small_buffers_10k_ms.ash, r.small_buffers_10k_suballocated_ms),
+            Goal::AtLeast(10.0),
+        ),
+        (
+            "small_buffers_10k_ms: ash / suballocated_group",
+            div(r.small_buffers_10k_ms.ash, r.small_buffers_10k_group_ms),
+            Goal::AtLeast(10.0),
         ),
         ("blas_1m_tri_ms: vkres / ash", div(r.blas_1m_tri_ms.vkres, r.blas_1m_tri_ms.ash), Goal::AtMost(1.05)),
         ("tlas_10k_ms: vkres / ash", div(r.tlas_10k_ms.vkres, r.tlas_10k_ms.ash), Goal::AtMost(1.05)),
@@ -101,6 +113,6 @@ mod tests {
         assert_eq!(rows[0], ["upload_256mib_gbps: vkres / ash", "1.25", ">= 0.95", "yes"]);
         assert_eq!(rows[2][1..], ["2.00", ">= 2.5", "no"]);
         assert_eq!(rows[1][3], "not measured");
-        assert_eq!(rows[8][1..], ["2.00", "= 1", "no"]);
+        assert_eq!(rows[12][1..], ["2.00", "= 1", "no"]);
     }
 }

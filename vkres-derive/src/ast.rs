@@ -28,6 +28,18 @@ pub struct Field<'a> {
     pub binding: Option<Keyed<(LitInt, u32)>>,
     /// `stages = A | B`.
     pub stages: Option<Keyed<Vec<(Ident, &'static str)>>>,
+    /// `bundles` / `buffers(...)`: the field is a `Vec` of the kind (the plural token).
+    pub collection: Option<Ident>,
+}
+
+impl Field<'_> {
+    /// The kind as written: "`bundles` collection" for a collection, else the kind's name.
+    pub fn kind_name(&self) -> String {
+        match &self.collection {
+            Some(token) => format!("`{token}` collection"),
+            None => self.kind.name().to_string(),
+        }
+    }
 }
 
 impl<'a> Container<'a> {
@@ -67,9 +79,14 @@ impl<'a> Container<'a> {
             let has_attr = field.attrs.iter().any(|a| a.path().is_ident(crate::symbol::GPU));
             let parsed = attr::parse_field(cx, field);
             match parsed.kind {
-                Some(kind) => {
-                    fields.push(Field { ident, ty: &field.ty, kind, binding: parsed.binding, stages: parsed.stages })
-                }
+                Some(kind) => fields.push(Field {
+                    ident,
+                    ty: &field.ty,
+                    kind,
+                    binding: parsed.binding,
+                    stages: parsed.stages,
+                    collection: parsed.collection,
+                }),
                 None if !has_attr => cx.error_spanned_by(
                     ident,
                     format!(

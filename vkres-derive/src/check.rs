@@ -17,20 +17,31 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
                 buffer_size_given_once(cx, buffer);
                 buffer_data_or_copy(cx, buffer);
                 buffer_mapping_fits_location(cx, buffer);
+                geometry_table_of_run_time_geometries(cx, cont, buffer);
             }
             Kind::Texture(texture) => {
-                if texture.complete {
+                if texture.complete && field.collection.is_none() {
                     texture_has_format_and_extent(cx, field, texture);
                 }
                 texture_sampler_needs_sampled(cx, field, texture);
-                texture_generated_mips_need_data(cx, field, texture);
+                if field.collection.is_none() {
+                    texture_generated_mips_need_data(cx, field, texture);
+                }
+                texture_extent_all_or_no_input(cx, texture);
                 crate::check_texture::check(cx, field, texture);
             }
             Kind::Shader(shader) => shader_has_path(cx, field, shader),
-            Kind::Blas(blas) if blas.complete => blas_has_one_geometry(cx, field, blas),
-            Kind::Tlas(tlas) if tlas.complete => tlas_has_instances(cx, field, tlas),
+            Kind::Blas(blas) if blas.complete => {
+                blas_has_one_geometry(cx, field, blas);
+                blas_run_time_geometries(cx, field, blas);
+            }
+            Kind::Tlas(tlas) if tlas.complete => {
+                tlas_has_instances(cx, field, tlas);
+                tlas_run_time_instances_index_blases(cx, field, tlas);
+            }
             Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
+        collection_from_inputs(cx, field);
         binding_fits_kind(cx, field);
         stages_need_binding(cx, field);
     }
@@ -40,15 +51,31 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
 /// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).
 fn read_by_blas(cont: &Container<'_>, field: &Field<'_>) -> bool {
     cont.fields.iter().any(|f| {
-        crate::graph::references(f)
-            .iter()
-            .any(|(ident, role)| matches!(role, crate::graph::Role::BuildInput(_)) && *ident == field.ident)
+        crate::graph::references(f).iter().any(|(ident, role)| {
+            matches!(role, crate::graph::Role::BuildInput(_) | crate::graph::Role::BuildInputs(_))
+                && *ident == field.ident
+        })
     })
 }
 
 /// A BLAS field holds one geometry: triangles (`vertices`, with optional `indices`, `format`,
 /// `stride`, `transform`) or boxes (`aabbs`), never both.
 fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
+    for geometry in blas.all_geometries() {
+        geometry_is_triangles_or_boxes(cx, field, geometry);
+    }
+    // VUID-VkAccelerationStructureBuildGeometryInfoKHR-type-03791: one type per BLAS.
+    // (A geometry with both is reported once, above.)
+    let boxes = blas.all_geometries().any(|g| g.aabbs.is_some() && g.vertices.is_none());
+    let triangles = blas.all_geometries().find(|g| g.vertices.is_some() && g.aabbs.is_none());
+    if let (true, Some(first)) = (boxes, triangles) {
+        let at = first.vertices.as_ref().map_or(&blas.kind, |v| &v.key);
+        cx.error_spanned_by(at, "the geometries of one BLAS are all triangles or all boxes (`aabbs`)");
+    }
+}
+
+/// One geometry: triangles or boxes, with the keys of its type only.
+fn geometry_is_triangles_or_boxes(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
     match (&blas.vertices, &blas.aabbs) {
         (None, None) => cx.error_spanned_by(
             &blas.kind,
@@ -75,7 +102,7 @@ fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
 
 /// A TLAS needs instances, and each instance its BLAS.
 fn tlas_has_instances(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
-    if tlas.instances.is_empty() {
+    if tlas.instances.is_empty() && tlas.instances_input.is_none() {
         cx.error_spanned_by(
             &tlas.kind,
             format!("`tlas` of field `{}` needs at least one `instance(blas = field)`", field.ident),
@@ -102,7 +129,8 @@ fn buffer_has_usage(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
 /// The size of a buffer must be known: from its data or the buffer it copies, or given by
 /// `len` or `size`.
 fn buffer_has_size(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
-    if buffer.data.is_none() && buffer.copy.is_none() && buffer.len.is_none() && buffer.size.is_none() {
+    let table = buffer.geometry_table.is_some();
+    if buffer.data.is_none() && buffer.copy.is_none() && buffer.len.is_none() && buffer.size.is_none() && !table {
         cx.error_spanned_by(
             &buffer.kind,
             format!(
@@ -234,5 +262,134 @@ fn bindings_unique(cx: &Ctxt, cont: &Container<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// A collection's length is the number of its run-time inputs: `buffers` take their contents
+/// from `data = input` (one slice per buffer), never from one expression or another field. (A
+/// bound `buffers` is a binding array; `bundles` and `blases` are no descriptors: `infer`.)
+fn collection_from_inputs(cx: &Ctxt, field: &Field<'_>) {
+    let Some(token) = &field.collection else { return };
+    if let Kind::Texture(texture) = &field.kind {
+        textures_per_element(cx, texture);
+    }
+    if let Kind::Buffer(buffer) = &field.kind {
+        if let Some(copy) = &buffer.copy {
+            cx.error_at(copy.span(), "`buffers` cannot `copy` another field: each buffer's contents are an input");
+        }
+        match &buffer.data {
+            Some(data) if !matches!(data.value, crate::attr::Source::Input(_)) => cx.error_at(
+                data.span(),
+                "`buffers` take their contents from run-time inputs: `data = input` (one slice per buffer)",
+            ),
+            None if buffer.copy.is_none() => cx.error_spanned_by(
+                token,
+                format!("`buffers` of field `{}` needs `data = input`: one slice per buffer", field.ident),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// `extent = [input, input]` makes the whole extent one input (`<field>_extent: [u32; N]`); a
+/// mix of `input` and numbers would make it a half-filled array.
+fn texture_extent_all_or_no_input(cx: &Ctxt, texture: &TextureAttr) {
+    let Some(extent) = &texture.extent else { return };
+    let inputs = extent.value.iter().filter(|e| crate::attr::is_input(e)).count();
+    if inputs != 0 && inputs != extent.value.len() {
+        cx.error_at(
+            extent.span(),
+            "`extent` comes from run time as a whole: write `input` for every dimension \
+             (e.g. `extent = [input, input]`) or none",
+        );
+    }
+}
+
+/// Run-time instances name their BLAS by index into one `blases` collection: `instances = input`
+/// needs `blases = field`, `blases` is only for run-time instances, and fixed `instance(...)`s
+/// do not mix with them (the instance index of each would depend on the run-time count).
+fn tlas_run_time_instances_index_blases(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
+    match (&tlas.instances_input, &tlas.blases) {
+        (Some(input), None) => cx.error_at(
+            input.span(),
+            format!(
+                "`tlas` of field `{}` has `instances = input` but no `blases = field`: the `blases` \
+                 collection its instances index",
+                field.ident
+            ),
+        ),
+        (None, Some(blases)) => cx.error_at(
+            blases.span(),
+            "`blases = field` names the collection that run-time instances index; add `instances = input`",
+        ),
+        _ => {}
+    }
+    if let (Some(_), Some(first)) = (&tlas.instances_input, tlas.instances.first()) {
+        cx.error_spanned_by(
+            &first.token,
+            "a `tlas` takes its instances from run time (`instances = input`) or from `instance(...)`s, not both",
+        );
+    }
+}
+
+/// Each texture of a `textures` collection has its own format, size, levels, layers and texels
+/// (a `vkres::TextureInput`), so those keys have no place in the schema; the images are 2D.
+fn textures_per_element(cx: &Ctxt, texture: &TextureAttr) {
+    let per_element = [
+        texture.format.as_ref().map(|k| &k.key),
+        texture.extent.as_ref().map(|k| &k.key),
+        texture.layers.as_ref().map(|k| &k.key),
+        texture.data.as_ref().map(|k| &k.key),
+        texture.mips.as_ref().filter(|m| !matches!(m.value, Mips::Generate)).map(|k| &k.key),
+    ];
+    for key in per_element.into_iter().flatten() {
+        cx.error_spanned_by(
+            key,
+            format!("`{key}` of a `textures` collection is per element: a field of each `vkres::TextureInput`"),
+        );
+    }
+    if let Some(view) = texture.view.as_ref().filter(|v| !matches!(v.value, "TYPE_2D" | "TYPE_2D_ARRAY")) {
+        cx.error_at(view.span(), "the textures of a `textures` collection are 2D: `view = TYPE_2D` or `TYPE_2D_ARRAY`");
+    }
+}
+
+/// `geometries = input` gives each BLAS of a `blases` collection its own list of geometries,
+/// with per-geometry flags: a single `blas` has no list, and `opaque` would contradict the
+/// flags of each `vkres::GeometryInput`.
+fn blas_run_time_geometries(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
+    let Some(geometries) = &blas.geometries else { return };
+    if field.collection.is_none() {
+        cx.error_at(geometries.span(), "`geometries = input` is for a `blases` collection; a `blas` has fixed keys");
+    }
+    if let Some(opaque) = &blas.opaque {
+        cx.error_at(opaque.span(), "with `geometries = input`, each `vkres::GeometryInput` has its own `flags`");
+    }
+    if let Some(more) = blas.more.first() {
+        cx.error_spanned_by(&more.kind, "`geometry(...)` is fixed; with `geometries = input` they come from run time");
+    }
+}
+
+/// A geometry table's contents are computed from a `blases(geometries = input)` field: no other
+/// source of contents or size, and the named field must list its geometries at run time.
+fn geometry_table_of_run_time_geometries(cx: &Ctxt, cont: &Container<'_>, buffer: &BufferAttr) {
+    let Some(table) = &buffer.geometry_table else { return };
+    let others = [
+        buffer.data.as_ref().map(|k| &k.key),
+        buffer.copy.as_ref().map(|k| &k.key),
+        buffer.len.as_ref().map(|k| &k.key),
+        buffer.size.as_ref().map(|k| &k.key),
+    ];
+    for key in others.into_iter().flatten() {
+        cx.error_spanned_by(key, format!("`{key}` and `geometry_table` both give the buffer's contents; keep one"));
+    }
+    let named = cont.fields.iter().find(|f| f.ident == &table.value);
+    if let Some(Kind::Blas(blas)) = named.map(|f| &f.kind)
+        && named.is_some_and(|f| f.collection.is_some())
+        && (blas.geometries.is_none() || blas.aabbs.is_some())
+    {
+        cx.error_spanned_by(
+            &table.value,
+            format!("`geometry_table = {}` needs a triangle `blases(geometries = input, ...)` field", table.value),
+        );
     }
 }

@@ -19,6 +19,13 @@ pub enum Role {
     BuildInput(&'static str),
     /// `tlas(instance(blas = field))`: a BLAS the TLAS refers to.
     Instance,
+    /// `tlas(instances = input, blases = field)`: the `blases` collection the instances index.
+    Instances,
+    /// `blases(vertices | indices | transform | aabbs = field)`: a `buffers` collection the
+    /// builds read, element by element.
+    BuildInputs(&'static str),
+    /// `buffer(geometry_table = field)`: the `blases` collection whose geometries it lists.
+    GeometryTable,
 }
 
 impl Role {
@@ -28,6 +35,8 @@ impl Role {
             Role::Sampler => crate::symbol::SAMPLER,
             Role::CopySource | Role::BuildInput(_) => crate::symbol::BUFFER,
             Role::Instance => crate::symbol::BLAS,
+            Role::Instances | Role::GeometryTable => "`blases` collection",
+            Role::BuildInputs(_) => "`buffers` collection",
         }
     }
 
@@ -38,6 +47,9 @@ impl Role {
             Role::CopySource => crate::symbol::COPY,
             Role::BuildInput(key) => key,
             Role::Instance => crate::symbol::BLAS,
+            Role::Instances => crate::symbol::BLASES,
+            Role::BuildInputs(key) => key,
+            Role::GeometryTable => crate::symbol::GEOMETRY_TABLE,
         }
     }
 }
@@ -45,21 +57,35 @@ impl Role {
 /// The fields one field names, with the token that names each.
 pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
     match &field.kind {
-        Kind::Buffer(b) => b.copy.iter().map(|c| (&c.value, Role::CopySource)).collect(),
+        Kind::Buffer(b) => b
+            .copy
+            .iter()
+            .map(|c| (&c.value, Role::CopySource))
+            .chain(b.geometry_table.iter().map(|t| (&t.value, Role::GeometryTable)))
+            .collect(),
         Kind::Texture(t) => match t.sampler.as_ref().map(|s| &s.value) {
             Some(SamplerRef::Field(ident)) => vec![(ident, Role::Sampler)],
             _ => Vec::new(),
         },
         Kind::Blas(b) => {
             use crate::symbol::{AABBS, INDICES, TRANSFORM, VERTICES};
-            [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
-                .into_iter()
-                .filter_map(|(slot, key)| slot.as_ref().map(|k| (&k.value, Role::BuildInput(key))))
+            std::iter::once(b)
+                .chain(&b.more)
+                .flat_map(|b| {
+                    [(&b.vertices, VERTICES), (&b.indices, INDICES), (&b.transform, TRANSFORM), (&b.aabbs, AABBS)]
+                })
+                .filter_map(|(slot, key)| {
+                    let role = if field.collection.is_some() { Role::BuildInputs(key) } else { Role::BuildInput(key) };
+                    slot.as_ref().map(|k| (&k.value, role))
+                })
                 .collect()
         }
-        Kind::Tlas(t) => {
-            t.instances.iter().filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance))).collect()
-        }
+        Kind::Tlas(t) => t
+            .instances
+            .iter()
+            .filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance)))
+            .chain(t.blases.iter().map(|b| (&b.value, Role::Instances)))
+            .collect(),
         Kind::Sampler(_) | Kind::Shader(_) | Kind::Bundle(_) => Vec::new(),
     }
 }
@@ -93,7 +119,7 @@ pub fn build(cx: &Ctxt, cont: &Container<'_>) -> Option<Graph> {
                 ok = false;
                 continue;
             };
-            let found = cont.fields[j].kind.name();
+            let found = cont.fields[j].kind_name();
             if found != role.expected_kind() {
                 cx.error_spanned_by(
                     ident,

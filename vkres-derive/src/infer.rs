@@ -26,13 +26,13 @@ pub fn buffer_usage(b: &BufferAttr, users: &[(usize, Role)]) -> Vec<&'static str
     for (_, flag) in b.usage.iter().flat_map(|u| &u.value) {
         add(&mut flags, flag);
     }
-    if b.data.is_some() || b.copy.is_some() {
+    if b.data.is_some() || b.copy.is_some() || b.geometry_table.is_some() {
         add(&mut flags, "TRANSFER_DST");
     }
     if users.iter().any(|(_, role)| *role == Role::CopySource) {
         add(&mut flags, "TRANSFER_SRC");
     }
-    if users.iter().any(|(_, role)| matches!(role, Role::BuildInput(_))) {
+    if users.iter().any(|(_, role)| matches!(role, Role::BuildInput(_) | Role::BuildInputs(_))) {
         add(&mut flags, "ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR");
         add(&mut flags, "SHADER_DEVICE_ADDRESS");
     }

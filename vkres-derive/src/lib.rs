@@ -15,6 +15,8 @@ mod check;
 mod check_texture;
 mod ctxt;
 mod expand;
+#[cfg(test)]
+mod expansion_size;
 mod fallback;
 #[cfg(test)]
 mod fuzz;

@@ -17,15 +17,24 @@ pub const BUNDLE: &str = "bundle";
 pub const BLAS: &str = "blas";
 /// `tlas(instance(blas = field, ...), ...)`: a top-level acceleration structure.
 pub const TLAS: &str = "tlas";
-/// Every kind the derive knows.
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS];
+/// `bundles`: a `Vec` of nested bundles, each from its own inputs.
+pub const BUNDLES: &str = "bundles";
+/// `buffers(...)`: a `Vec` of buffers, each from its own run-time data.
+pub const BUFFERS: &str = "buffers";
+/// `blases(...)`: a `Vec` of BLASes, one per element of the `buffers` collections it reads.
+pub const BLASES: &str = "blases";
+/// `textures(...)`: a `Vec` of 2D textures, one per run-time `vkres::TextureInput`.
+pub const TEXTURES: &str = "textures";
+/// Every kind the derive knows (the plural ones are collections of the singular kind).
+pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
 /// `stages = A | B`.
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
-pub const TOP_LEVEL: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BINDING, STAGES];
+pub const TOP_LEVEL: &[&str] =
+    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES, BINDING, STAGES];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";
@@ -42,12 +51,17 @@ pub const DATA: &str = "data";
 pub const LEN: &str = "len";
 /// `size = N` (bytes).
 pub const SIZE: &str = "size";
-/// `mapping = none | sequential_write | random | direct`.
+/// `mapping = none | sequential_write | random | direct | read`.
 pub const MAPPING: &str = "mapping";
 /// `location = auto | device | host`.
 pub const LOCATION: &str = "location";
+/// `pool = EXPR` (a `&vkres::MemoryPool`) or `pool = input`.
+pub const POOL: &str = "pool";
+/// `geometry_table = field`: the buffer holds the `vkres::GeometryRecord`s of a
+/// `blases(geometries = input)` field.
+pub const GEOMETRY_TABLE: &str = "geometry_table";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION];
+pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";
@@ -64,7 +78,7 @@ pub const VIEW: &str = "view";
 /// `layout = SHADER_READ_ONLY_OPTIMAL | ...`.
 pub const LAYOUT: &str = "layout";
 /// Every key of `texture(...)`.
-pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION];
+pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL];
 
 /// Keys of `sampler(...)`: each value spelled lowercase.
 pub const FILTER: &str = "filter";
@@ -116,9 +130,29 @@ pub const PREFER: &str = "prefer";
 pub const ALLOW_UPDATE: &str = "allow_update";
 /// `allow_compaction`: compaction allowed.
 pub const ALLOW_COMPACTION: &str = "allow_compaction";
+/// `geometries = input` (`blases` only): each BLAS's geometries are a run-time list of
+/// `vkres::GeometryInput`.
+pub const GEOMETRIES: &str = "geometries";
+/// `geometry(...)`: one more geometry of a BLAS, with the geometry keys of `blas`.
+pub const GEOMETRY: &str = "geometry";
+/// `no_duplicate_any_hit`: the geometry's any-hit shader runs once per primitive.
+pub const NO_DUPLICATE_ANY_HIT: &str = "no_duplicate_any_hit";
 /// Every key of `blas(...)`.
-pub const BLAS_KEYS: &[&str] =
-    &[VERTICES, FORMAT, STRIDE, INDICES, TRANSFORM, AABBS, OPAQUE, PREFER, ALLOW_UPDATE, ALLOW_COMPACTION];
+pub const BLAS_KEYS: &[&str] = &[
+    VERTICES,
+    FORMAT,
+    STRIDE,
+    INDICES,
+    TRANSFORM,
+    AABBS,
+    OPAQUE,
+    NO_DUPLICATE_ANY_HIT,
+    GEOMETRY,
+    PREFER,
+    ALLOW_UPDATE,
+    ALLOW_COMPACTION,
+    GEOMETRIES,
+];
 /// `opaque = false`: geometry not opaque (any-hit shaders run); default true.
 pub const OPAQUE: &str = "opaque";
 /// Build preferences (`vkres::BuildPreference`).
@@ -127,8 +161,10 @@ pub const PREFERENCES: &[(&str, &str)] =
 
 /// Keys of `tlas(...)`: `instance(...)`, once per instance.
 pub const INSTANCE: &str = "instance";
+/// `instances = input`: the instances are a run-time slice of `vkres::BlasInstance`.
+pub const INSTANCES: &str = "instances";
 /// Every key of `tlas(...)`.
-pub const TLAS_KEYS: &[&str] = &[INSTANCE, PREFER, ALLOW_UPDATE];
+pub const TLAS_KEYS: &[&str] = &[INSTANCE, INSTANCES, BLASES, PREFER, ALLOW_UPDATE];
 /// `custom_index = N` of an instance (24 bits).
 pub const CUSTOM_INDEX: &str = "custom_index";
 /// `mask = N` of an instance (8 bits).
@@ -237,6 +273,7 @@ pub const MAPPINGS: &[(&str, &str)] = &[
     ("sequential_write", "HostAccessSequentialWrite"),
     ("random", "HostAccessRandom"),
     ("direct", "PreferDirectWrite"),
+    ("read", "PreferDirectRead"),
 ];
 
 /// `location` values and the `vkres::MemoryLocation` variant each names.

@@ -93,17 +93,23 @@ pub use allocator::{
     Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, QueueSync, Recorder,
     ResourceAllocator,
 };
-pub use bundle::{DescriptorBinding, DescriptorKind, DescriptorWrites, GpuResources};
+pub use bundle::{
+    BlasInstance, DescriptorBinding, DescriptorKind, DescriptorWrites, GeometryInput, GeometryRecord, GpuResources,
+    TextureInput,
+};
 pub use context::{
     Context, ContextOptions, DebugMessage, DeviceCapabilities, DeviceChooser, DeviceSelector, DeviceSummary,
     EnabledFeatures, MessageLog, Ownership, RawDevice,
 };
 pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
 pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
-pub use memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, VmaAllocator};
+pub use memory::{
+    HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
+    MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,
+};
 pub use resources::{
-    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC, Sampler,
-    SamplerDesc, SamplerPool, ShaderModule, Texture, format_aspects, full_mip_count, spirv_words,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
+    Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,
 };
 pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 

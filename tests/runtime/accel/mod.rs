@@ -3,6 +3,7 @@
 //! instance, geometry and primitive index, distance) is compared with a CPU reference, after
 //! the first build, after a refit, and after compaction. Plus the typed errors of the builders.
 
+mod collections;
 mod derived;
 pub mod reference;
 pub mod scene;

@@ -11,6 +11,7 @@ mod descriptors;
 mod images;
 mod manager;
 mod memory;
+mod memory_control;
 mod samplers;
 mod shaders;
 mod staging;
@@ -75,13 +76,14 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 10] = [
+    let groups: [fn() -> Vec<Case>; 11] = [
         accel::cases,
         batch::cases,
         buffers::cases,
         descriptors::cases,
         images::cases,
         manager::cases,
+        memory_control::cases,
         samplers::cases,
         shaders::cases,
         staging::cases,

@@ -38,10 +38,18 @@ fn linear_part(t: &vkres::Transform3x4, v: [f32; 3]) -> [f32; 3] {
 }
 
 impl Reference {
+    /// The main example's picture: its view and instances as placed.
     pub fn new(texels: Vec<u8>) -> Self {
+        let transforms = scene::instances().map(|i| i.transform);
+        Self::posed(texels, View::new(), &transforms)
+    }
+
+    /// The scene seen from `view` with its instances at `transforms` (in instance order): a
+    /// frame of the animated window example.
+    pub fn posed(texels: Vec<u8>, view: View, transforms: &[vkres::Transform3x4; 5]) -> Self {
         let meshes = scene::meshes();
         let mut triangles = Vec::new();
-        for (instance, Instance { mesh, transform, .. }) in scene::instances().iter().enumerate() {
+        for (instance, (Instance { mesh, .. }, transform)) in scene::instances().iter().zip(transforms).enumerate() {
             let m = &meshes[*mesh as usize];
             for tri in m.indices.chunks(3) {
                 let v = |k: usize| m.vertices[tri[k] as usize];
@@ -54,7 +62,7 @@ impl Reference {
                 });
             }
         }
-        Self { triangles, view: View::new(), texels }
+        Self { triangles, view, texels }
     }
 
     /// The unit direction of the primary ray through pixel (`x`, `y`) offset by (`dx`, `dy`)
@@ -152,4 +160,75 @@ impl Reference {
         let at = (y * CHECKER_SIZE as usize + x) * 4;
         Some(std::array::from_fn(|i| self.texels[at + i] as f32 / 255.0))
     }
+}
+
+/// Every `STEP`-th pixel in each direction is checked.
+pub const STEP: u32 = 2;
+
+/// What the checked pixels showed, by kind.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sky: usize,
+    pub ground_lit: usize,
+    pub ground_shadowed: usize,
+    /// Per instance (the ground's too).
+    pub instances: [usize; 5],
+    pub skipped: usize,
+}
+
+/// What one checked pixel must show.
+pub struct Expected {
+    x: u32,
+    y: u32,
+    seen: Seen,
+    color: [f32; 3],
+    /// Whether the answer stays the same a third of a pixel away in each direction, and the
+    /// color is exact (no texel blend): only such pixels are compared.
+    robust: bool,
+}
+
+/// The reference's answer for every `STEP`-th pixel.
+pub fn expectations(reference: &Reference) -> Vec<Expected> {
+    let mut all = Vec::new();
+    for y in (0..HEIGHT).step_by(STEP as usize) {
+        for x in (0..WIDTH).step_by(STEP as usize) {
+            let (seen, color) = reference.trace(x as f32, y as f32);
+            let same_nearby = [(-0.33, 0.0), (0.33, 0.0), (0.0, -0.33), (0.0, 0.33)]
+                .iter()
+                .all(|&(dx, dy)| reference.trace(x as f32 + dx, y as f32 + dy).0 == seen);
+            all.push(Expected { x, y, seen, color: color.unwrap_or_default(), robust: same_nearby && color.is_some() });
+        }
+    }
+    all
+}
+
+/// Checks `pixels` (linear RGB, `WIDTH` x `HEIGHT`, row by row) against the robust
+/// expectations, each channel within `tolerance` of the expected value clamped to `ceiling`
+/// (1.0 for a picture stored as UNORM, infinity for a float one); the error names the first
+/// pixel that differs.
+pub fn check(expectations: &[Expected], pixels: &[[f32; 4]], tolerance: f32, ceiling: f32) -> Result<Tally, String> {
+    let mut tally = Tally::default();
+    for &Expected { x, y, seen, color: expected, robust } in expectations {
+        if !robust {
+            tally.skipped += 1;
+            continue;
+        }
+        let got = pixels[(y * WIDTH + x) as usize];
+        let expected = expected.map(|c| c.min(ceiling));
+        if (0..3).any(|i| (got[i] - expected[i]).abs() > tolerance) {
+            return Err(format!("pixel ({x}, {y}) shows {seen:?}: expected {expected:?}, the GPU drew {got:?}"));
+        }
+        match seen {
+            Seen::Sky => tally.sky += 1,
+            Seen::Surface { instance, shadowed } => {
+                tally.instances[instance] += 1;
+                if instance == 0 && shadowed {
+                    tally.ground_shadowed += 1;
+                } else if instance == 0 {
+                    tally.ground_lit += 1;
+                }
+            }
+        }
+    }
+    Ok(tally)
 }

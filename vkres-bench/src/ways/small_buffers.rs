@@ -1,11 +1,12 @@
 //! Many small buffers: 10 000 buffers of 4 KiB created, through vkres, hand-written VMA and
-//! wgpu; and how many `VkDeviceMemory` objects vkres's allocator holds behind them.
+//! wgpu, and as ranges of one vkres `BufferArena` (suballocated, issue 20 item 4); and how many
+//! `VkDeviceMemory` objects vkres's allocator holds behind them.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use vkres::ash::vk;
-use vkres::{Buffer, BufferDesc, Context, MemoryLocation, ResourceAllocator};
+use vkres::{Buffer, BufferDesc, Context, MemoryLocation, ResourceAllocator, SubBuffer};
 
 use crate::BenchResult;
 use crate::raw::Raw;
@@ -17,13 +18,19 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::STORAGE_BUFFER.as_raw() | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
 );
 
+/// Ways measured.
+pub const WAYS: usize = 8;
+
 /// What the section measured.
 pub struct SmallBuffers {
     /// vkres, hand-written, wgpu (empty where the way is absent), hand-written on a VMA
     /// configured as vkres's (device addresses, heap size limits at the heaps' sizes), and
     /// hand-written on a VMA configured as `VmaAllocator::with_memory_budget`'s (device
-    /// addresses, the memory budget where the device has it, `WITHIN_BUDGET` allocations).
-    pub times: [Vec<Duration>; 5],
+    /// addresses, the memory budget where the device has it, `WITHIN_BUDGET` allocations);
+    /// vkres suballocated: the arena's creation and one `allocate_bytes` call per range; the
+    /// arena's creation and one `allocate_many` call for all of them; and the arena's creation
+    /// and one `allocate_group` (one allocation shared by the ranges).
+    pub times: [Vec<Duration>; WAYS],
     /// `VkDeviceMemory` blocks vkres's (fresh) allocator holds with all the buffers alive.
     pub blocks: Option<u64>,
 }
@@ -50,7 +57,7 @@ pub fn measure(
         true => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS | vk_mem::AllocatorCreateFlags::EXT_MEMORY_BUDGET,
         false => vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS,
     };
-    let times = crate::stats::interleaved(warmups, runs, 5, |way| -> BenchResult<Option<Duration>> {
+    let times = crate::stats::interleaved(warmups, runs, WAYS, |way| -> BenchResult<Option<Duration>> {
         match way {
             0 => {
                 let alloc = ResourceAllocator::new(ctx)?;
@@ -106,9 +113,37 @@ pub fn measure(
                 }
                 None => Ok(None),
             },
+            5..=7 => {
+                let alloc = ResourceAllocator::new(ctx)?;
+                let desc = BufferDesc::new(SIZE * count as u64, USAGE).location(MemoryLocation::PreferDevice);
+                let t = Instant::now();
+                let arena = alloc.create_buffer_arena(&desc)?;
+                let ranges = match way {
+                    5 => (0..count).map(|_| arena.allocate_bytes(SIZE)).collect::<vkres::Result<Vec<SubBuffer>>>()?,
+                    6 => arena.allocate_many::<u8>(count, SIZE)?,
+                    _ => arena.allocate_group::<u8>(count, SIZE)?,
+                };
+                let elapsed = t.elapsed();
+                distinct_ranges(&ranges, arena.size(), count)?;
+                Ok(Some(elapsed))
+            }
             _ => Ok(None),
         }
     })?;
-    let times = <[Vec<Duration>; 5]>::try_from(times).map_err(|_| "five ways")?;
+    let times = <[Vec<Duration>; WAYS]>::try_from(times).map_err(|_| "eight ways")?;
     Ok(SmallBuffers { times, blocks })
+}
+
+/// Every range of `SIZE` bytes, inside the arena and overlapping no other.
+fn distinct_ranges(ranges: &[SubBuffer], arena_size: u64, count: usize) -> BenchResult<()> {
+    let mut offsets: Vec<u64> = ranges.iter().filter(|r| r.size() == SIZE).map(|r| r.offset()).collect();
+    offsets.sort_unstable();
+    let apart = offsets.windows(2).all(|w| w[1] - w[0] >= SIZE);
+    let inside = offsets.last().is_some_and(|&last| last + SIZE <= arena_size);
+    match offsets.len() == count && apart && inside {
+        true => Ok(()),
+        false => {
+            Err(format!("suballocated: {count} ranges asked, {} distinct non-overlapping ones", offsets.len()).into())
+        }
+    }
 }

@@ -46,7 +46,7 @@ impl Way {
     ];
 
     /// The ways on the plot.
-    pub const PLOTTED: [Way; 4] = [Way::VkresNow, Way::VkresBatch, Way::AshStaging, Way::Wgpu];
+    pub const PLOTTED: [Way; 5] = [Way::VkresNow, Way::VkresBatch, Way::VkresDirect, Way::AshStaging, Way::Wgpu];
 
     /// The row name; `budget` is the default allocator's staging budget.
     pub fn name(self, budget: u64) -> String {
@@ -67,6 +67,7 @@ impl Way {
         match self {
             Way::VkresNow => "vkres upload_now",
             Way::VkresBatch => "vkres Batch::upload",
+            Way::VkresDirect => "vkres Batch::upload direct",
             Way::AshStaging => "ash + vk-mem staging",
             Way::Wgpu => "wgpu write_buffer",
             _ => "other",

@@ -1,4 +1,4 @@
-//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ...)`.
+//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ...)`.
 
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
@@ -25,6 +25,10 @@ pub struct BufferAttr {
     pub mapping: Option<Keyed<&'static str>>,
     /// `location = ...`: the `MemoryLocation` variant.
     pub location: Option<Keyed<&'static str>>,
+    /// `pool = EXPR` (a `&MemoryPool`) or `pool = input`.
+    pub pool: Option<Keyed<Source>>,
+    /// `geometry_table = field`: the records of a `blases(geometries = input)` field.
+    pub geometry_table: Option<Keyed<Ident>>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -44,6 +48,8 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         size: None,
         mapping: None,
         location: None,
+        pool: None,
+        geometry_table: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -59,6 +65,8 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             SIZE => set_once(cx, &mut attr.size, &key, m.value()?.parse()?),
             MAPPING => set_choice(cx, &m, &key, &mut attr.mapping, &mut attr.complete, MAPPINGS)?,
             LOCATION => set_choice(cx, &m, &key, &mut attr.location, &mut attr.complete, LOCATIONS)?,
+            POOL => set_once(cx, &mut attr.pool, &key, parse_source(m.value()?)?),
+            GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

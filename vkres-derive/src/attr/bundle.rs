@@ -31,3 +31,17 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<BundleAttr> {
     })?;
     Ok(attr)
 }
+
+/// Parses `bundles`: a `Vec` of nested bundles whose inputs are always a `Vec` of theirs (one
+/// element per bundle), so it takes no keys.
+pub fn parse_collection(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident) -> syn::Result<BundleAttr> {
+    if meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            kind,
+            "`bundles` takes no keys: each element is created from its own inputs, \
+             a `Vec` of them in the generated inputs struct",
+        );
+        super::skip_value(meta)?;
+    }
+    Ok(BundleAttr { inputs: Some(kind.clone()) })
+}

@@ -89,6 +89,9 @@ pub struct FieldAttr {
     pub binding: Option<Keyed<(LitInt, u32)>>,
     /// `stages = A | B`.
     pub stages: Option<Keyed<Vec<(Ident, &'static str)>>>,
+    /// The plural kind token (`bundles`, `buffers(...)`): the field is a `Vec` of the kind,
+    /// one element per run-time input.
+    pub collection: Option<Ident>,
 }
 
 /// Sets `slot` once; a second time is a "duplicate key" error at the second key.
@@ -147,6 +150,12 @@ pub fn has_parens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident, example: 
     Ok(false)
 }
 
+/// Whether a size key's value is the word `input` (`len = input`, `extent = [input, input]`):
+/// the value is a field of the generated inputs struct, checked when `create` runs.
+pub fn is_input(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(p) if p.qself.is_none() && p.path.is_ident(INPUT))
+}
+
 /// Parses `data = EXPR` or `data = input`.
 pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
     let fork = input.fork();
@@ -162,7 +171,7 @@ pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
 
 /// Parses the `#[gpu(...)]` attributes of one field; every problem is reported to `cx`.
 pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
-    let mut out = FieldAttr { kind: None, binding: None, stages: None };
+    let mut out = FieldAttr { kind: None, binding: None, stages: None, collection: None };
     let mut seen_attr = false;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident(GPU)) {
         if seen_attr {
@@ -187,6 +196,22 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
                 SAMPLER => out.kind = Some(Kind::Sampler(sampler::parse(cx, &meta)?)),
                 SHADER => out.kind = shader::parse(cx, &meta, ident)?.map(Kind::Shader),
                 BUNDLE => out.kind = Some(Kind::Bundle(bundle::parse(cx, &meta)?)),
+                BUNDLES => {
+                    out.kind = Some(Kind::Bundle(bundle::parse_collection(cx, &meta, &ident)?));
+                    out.collection = Some(ident);
+                }
+                TEXTURES => {
+                    out.kind = texture::parse(cx, &meta, ident.clone())?.map(|t| Kind::Texture(Box::new(t)));
+                    out.collection = Some(ident);
+                }
+                BLASES => {
+                    out.kind = blas::parse(cx, &meta, ident.clone())?.map(Kind::Blas);
+                    out.collection = Some(ident);
+                }
+                BUFFERS => {
+                    out.kind = buffer::parse(cx, &meta, ident.clone())?.map(Kind::Buffer);
+                    out.collection = Some(ident);
+                }
                 BLAS => out.kind = blas::parse(cx, &meta, ident)?.map(Kind::Blas),
                 TLAS => out.kind = tlas::parse(cx, &meta, ident)?.map(Kind::Tlas),
                 BINDING => {

@@ -51,6 +51,8 @@ pub struct TextureAttr {
     pub layout: Option<Keyed<&'static str>>,
     /// `location = ...`.
     pub location: Option<Keyed<&'static str>>,
+    /// `pool = EXPR` (a `&MemoryPool`) or `pool = input`.
+    pub pool: Option<Keyed<Source>>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -72,6 +74,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         sampler: None,
         layout: None,
         location: None,
+        pool: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -121,6 +124,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             }
             LAYOUT => set_choice(cx, &m, &key, &mut a.layout, &mut a.complete, LAYOUTS)?,
             LOCATION => set_choice(cx, &m, &key, &mut a.location, &mut a.complete, LOCATIONS)?,
+            POOL => set_once(cx, &mut a.pool, &key, parse_source(m.value()?)?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`texture` key", other, TEXTURE_KEYS));
                 a.complete = false;

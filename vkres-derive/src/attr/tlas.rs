@@ -31,6 +31,10 @@ pub struct TlasAttr {
     pub kind: Ident,
     /// Every `instance(...)`, in order (instance index = position).
     pub instances: Vec<InstanceAttr>,
+    /// `instances = input`: the instances are a run-time slice of `vkres::BlasInstance`.
+    pub instances_input: Option<Keyed<Ident>>,
+    /// `blases = field`: the `blases` collection the run-time instances index.
+    pub blases: Option<Keyed<Ident>>,
     /// `prefer = ...`.
     pub prefer: Option<Keyed<&'static str>>,
     /// `allow_update`.
@@ -44,7 +48,15 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
     if !has_parens(cx, meta, &kind, "tlas(instance(blas = mesh), instance(blas = mesh, custom_index = 1))")? {
         return Ok(None);
     }
-    let mut a = TlasAttr { kind, instances: Vec::new(), prefer: None, allow_update: None, complete: true };
+    let mut a = TlasAttr {
+        kind,
+        instances: Vec::new(),
+        instances_input: None,
+        blases: None,
+        prefer: None,
+        allow_update: None,
+        complete: true,
+    };
     meta.parse_nested_meta(|m| {
         let key = key_ident(&m, "a key of `tlas`")?;
         match key.to_string().as_str() {
@@ -55,6 +67,19 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                     a.complete = false;
                 }
             }
+            INSTANCES => {
+                let value: Ident = m.value()?.parse()?;
+                if value == INPUT {
+                    set_once(cx, &mut a.instances_input, &key, value);
+                } else {
+                    cx.error_spanned_by(
+                        &value,
+                        "`instances` come from run time: `instances = input` (fixed ones are `instance(...)`)",
+                    );
+                    a.complete = false;
+                }
+            }
+            BLASES => set_once(cx, &mut a.blases, &key, m.value()?.parse()?),
             PREFER => set_choice(cx, &m, &key, &mut a.prefer, &mut a.complete, PREFERENCES)?,
             ALLOW_UPDATE => flag(cx, &mut a.allow_update, key),
             other => {

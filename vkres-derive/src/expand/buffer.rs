@@ -11,36 +11,7 @@ use crate::graph::Role;
 /// The `Result<FieldType>` expression that creates a buffer field.
 pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
-    let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
-        // Spanned at the user's flag where there is one (a flag unknown to this ash version).
-        let span =
-            b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
-        let c = syn::Ident::new(flag, span);
-        quote!(| ::vkres::vk::BufferUsageFlags::#c)
-    });
-    let variant =
-        |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
-    let mapping = variant(b.mapping.as_ref().map(|m| m.value), "None");
-    let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
-    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>| match e {
-        Some(e) => {
-            let n = super::typed(&e.value, "u64");
-            quote!(::core::option::Option::Some(#n))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let len = count(b.len.as_ref());
-    let size = count(b.size.as_ref());
-    let spec = quote! {
-        &::vkres::__private::BufferSpec {
-            name: #name,
-            usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
-            mapping: ::vkres::MappingType::#mapping,
-            location: ::vkres::MemoryLocation::#location,
-            len: #len,
-            size: #size,
-        }
-    };
+    let spec = spec(field, b, users, name);
     if let Some(copy) = &b.copy {
         let src = super::local_of(&copy.value);
         let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
@@ -58,4 +29,94 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     );
     let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data))
+}
+
+/// The `Result<Vec<Buffer<T>>>` expression of a `buffers(data = input, ...)` field: one buffer
+/// per slice of its input.
+pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+    let ty = field.ty;
+    let spec = spec(field, b, users, name);
+    let ident = field.ident;
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
+    if field.binding.is_some() {
+        // A binding array: the device must have descriptor indexing (a typed error otherwise).
+        return quote!({
+            ::vkres::__private::binding_array_supported(&*__vkres_batch)?;
+            #call(__vkres_batch, #spec, &__vkres_inputs.#ident)
+        });
+    }
+    quote!(#call(__vkres_batch, #spec, &__vkres_inputs.#ident))
+}
+
+/// The `Result<Buffer<GeometryRecord>>` expression of a `buffer(geometry_table = meshes)`
+/// field: one record per run-time geometry of the `blases` field `meshes`, uploaded.
+pub fn create_table(
+    cont: &crate::ast::Container<'_>,
+    field: &Field<'_>,
+    b: &BufferAttr,
+    users: &[(usize, Role)],
+    name: &str,
+) -> TokenStream {
+    let ty = field.ty;
+    let spec = spec(field, b, users, name);
+    let Some(table) = &b.geometry_table else { return quote!() };
+    let blases = cont.fields.iter().find(|f| f.ident == &table.value).map(|f| &f.kind);
+    let Some(crate::attr::Kind::Blas(blas)) = blases else {
+        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+    };
+    let Some(vertices) = &blas.vertices else {
+        return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
+    };
+    let lists = &table.value;
+    let vertices = super::local_of(&vertices.value);
+    let indices = match &blas.indices {
+        Some(i) => {
+            let local = super::local_of(&i.value);
+            quote!(::core::option::Option::Some(::vkres::__private::items(&#local)))
+        }
+        None => quote!(::core::option::Option::None::<&[::vkres::Buffer<u32>]>),
+    };
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    quote!(#call(__vkres_batch, #spec, ::core::option::Option::Some(&::vkres::__private::geometry_records(
+        #name, &__vkres_inputs.#lists, ::vkres::__private::items(&#vertices), #indices)?)))
+}
+
+/// The `&BufferSpec` of a buffer (or of each buffer of a collection).
+fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+    let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
+        // Spanned at the user's flag where there is one (a flag unknown to this ash version).
+        let span =
+            b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
+        let c = syn::Ident::new(flag, span);
+        quote!(| ::vkres::vk::BufferUsageFlags::#c)
+    });
+    let variant =
+        |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
+    let mapping = variant(b.mapping.as_ref().map(|m| m.value), "None");
+    let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
+    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>, key: &str| match e {
+        Some(e) if crate::attr::is_input(&e.value) => {
+            let input = super::size_input(field, key);
+            quote_spanned!(e.value.span()=> ::core::option::Option::Some(__vkres_inputs.#input))
+        }
+        Some(e) => {
+            let n = super::typed(&e.value, "u64");
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let len = count(b.len.as_ref(), "len");
+    let size = count(b.size.as_ref(), "size");
+    let pool = super::pool_tokens(b.pool.as_ref().map(|p| &p.value), field);
+    quote! {
+        &::vkres::__private::BufferSpec {
+            name: #name,
+            usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
+            mapping: ::vkres::MappingType::#mapping,
+            location: ::vkres::MemoryLocation::#location,
+            len: #len,
+            size: #size,
+            pool: #pool,
+        }
+    }
 }

@@ -12,6 +12,10 @@ pub fn create(field: &Field<'_>, b: &BundleAttr) -> TokenStream {
     let ty = field.ty;
     let name = field.ident;
     match &b.inputs {
+        Some(_) if field.collection.is_some() => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundles::<#ty>);
+            quote!(#call(__vkres_batch, __vkres_inputs.#name))
+        }
         Some(_) => {
             let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle_with_inputs::<#ty>);
             quote!(#call(__vkres_batch, __vkres_inputs.#name))

@@ -68,28 +68,125 @@ pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
     quote_spanned!(expr.span()=> { let __vkres_n: #ty = #expr; __vkres_n })
 }
 
+/// The inputs-struct field of a `pool = input`: `<field>_pool`.
+pub fn pool_input(field: &syn::Ident) -> syn::Ident {
+    format_ident!("{}_pool", field)
+}
+
+/// `Option<&MemoryPool>`-typed tokens of a field's `pool = ...`: `None`, an expression of type
+/// `&MemoryPool` (a wrong type is an error at the expression), or the field's pool input.
+pub fn pool_tokens(pool: Option<&Source>, field: &Field<'_>) -> TokenStream {
+    match pool {
+        None => quote!(::core::option::Option::None),
+        Some(Source::Expr(expr)) => quote_spanned!(expr.span()=>
+            ::core::option::Option::Some({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
+        Some(Source::Input(token)) => {
+            let name = pool_input(field.ident);
+            quote_spanned!(token.span()=> ::core::option::Option::Some(__vkres_inputs.#name))
+        }
+    }
+}
+
 /// The fields of the inputs struct: name and type.
-fn input_fields<'a>(cont: &Container<'a>) -> Vec<(&'a syn::Ident, TokenStream, &'static str)> {
-    cont.fields
-        .iter()
-        .filter_map(|f| {
-            let ty = f.ty;
-            match &f.kind {
-                Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
-                    f.ident,
-                    quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
-                    "initial contents of the buffer",
-                )),
-                Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
-                    Some((f.ident, quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
-                }
-                Kind::Bundle(b) if b.inputs.is_some() => {
-                    Some((f.ident, quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>), "inputs of the nested bundle"))
-                }
-                _ => None,
+fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+    let sizes = cont.fields.iter().flat_map(size_inputs);
+    let data = cont.fields.iter().filter_map(|f| {
+        let ty = f.ty;
+        // Spanned at the field's type: a type that is no collection is reported there.
+        let item = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::CollectionField>::Item);
+        match &f.kind {
+            Kind::Buffer(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                "initial contents of each buffer of the collection (one slice per buffer)",
+            )),
+            Kind::Blas(b) if b.geometries.is_some() => Some((
+                f.ident.clone(),
+                quote!(::std::vec::Vec<::std::vec::Vec<::vkres::GeometryInput>>),
+                "geometries of each BLAS of the collection (one list per BLAS)",
+            )),
+            Kind::Texture(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote!(::std::vec::Vec<::vkres::TextureInput<'a>>),
+                "format, size and texels of each texture of the collection",
+            )),
+            Kind::Bundle(_) if f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                "inputs of each nested bundle of the collection (one per bundle)",
+            )),
+            Kind::Tlas(t) if t.instances_input.is_some() => Some((
+                f.ident.clone(),
+                quote!(&'a [::vkres::BlasInstance]),
+                "instances of the TLAS, each naming a BLAS of its `blases` collection by index",
+            )),
+            Kind::Buffer(b) if matches!(b.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => Some((
+                f.ident.clone(),
+                quote!(&'a [<#ty as ::vkres::__private::BufferField>::Elem]),
+                "initial contents of the buffer",
+            )),
+            Kind::Texture(t) if matches!(t.data.as_ref().map(|d| &d.value), Some(Source::Input(_))) => {
+                Some((f.ident.clone(), quote!(&'a [u8]), "texel bytes of the texture (mip by mip, layer by layer)"))
             }
-        })
-        .collect()
+            Kind::Bundle(b) if b.inputs.is_some() => Some((
+                f.ident.clone(),
+                quote!(<#ty as ::vkres::GpuResources>::Inputs<'a>),
+                "inputs of the nested bundle",
+            )),
+            _ => None,
+        }
+    });
+    data.chain(sizes).chain(cont.fields.iter().flat_map(pool_inputs)).collect()
+}
+
+/// The inputs struct fields of a field's `pool = input`: `<field>_pool`.
+fn pool_inputs(f: &Field<'_>) -> Option<(syn::Ident, TokenStream, &'static str)> {
+    let (pool, what) = match &f.kind {
+        Kind::Buffer(b) => (b.pool.as_ref(), "the memory pool of the buffer"),
+        Kind::Texture(t) => (t.pool.as_ref(), "the memory pool of the texture"),
+        _ => return None,
+    };
+    matches!(pool.map(|p| &p.value), Some(Source::Input(_)))
+        .then(|| (pool_input(f.ident), quote!(&'a ::vkres::MemoryPool), what))
+}
+
+/// The inputs struct field of a size key given as `input`: `<field>_<key>`.
+pub fn size_input(field: &Field<'_>, key: &str) -> syn::Ident {
+    format_ident!("{}_{}", field.ident, key)
+}
+
+/// The inputs struct fields of a field's sizes given as `input` (`len = input`, ...).
+fn size_inputs(f: &Field<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+    use crate::attr::{Mips, is_input};
+    let mut out = Vec::new();
+    let mut add = |key: &str, ty: TokenStream, what: &'static str| out.push((size_input(f, key), ty, what));
+    match &f.kind {
+        Kind::Buffer(b) => {
+            if b.len.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("len", quote!(u64), "length of the buffer in elements");
+            }
+            if b.size.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("size", quote!(u64), "size of the buffer in bytes");
+            }
+        }
+        Kind::Texture(t) => {
+            if t.format.as_ref().is_some_and(|k| k.value == crate::symbol::INPUT) {
+                add("format", quote!(::vkres::vk::Format), "format of the texture");
+            }
+            if let Some(extent) = t.extent.as_ref().filter(|e| e.value.iter().any(is_input)) {
+                let n = extent.value.len();
+                add("extent", quote!([u32; #n]), "extent of the texture (width, height, depth)");
+            }
+            if matches!(t.mips.as_ref().map(|m| &m.value), Some(Mips::Count(e)) if is_input(e)) {
+                add("mips", quote!(u32), "mip levels of the texture");
+            }
+            if t.layers.as_ref().is_some_and(|l| is_input(&l.value)) {
+                add("layers", quote!(u32), "array layers of the texture");
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// The impl for a checked container.
@@ -201,12 +298,14 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     let local = local(field);
     let name = debug_name(cont, field);
     let value = match &field.kind {
+        Kind::Buffer(b) if b.geometry_table.is_some() => buffer::create_table(cont, field, b, &graph.users[i], &name),
+        Kind::Buffer(b) if field.collection.is_some() => buffer::create_collection(field, b, &graph.users[i], &name),
         Kind::Buffer(b) => buffer::create(field, b, &graph.users[i], &name),
         Kind::Texture(t) => texture::create(field, t, &name),
         Kind::Sampler(s) => sampler::create(field, s),
         Kind::Shader(s) => shader::create(field, s, &name),
         Kind::Bundle(b) => bundle::create(field, b),
-        Kind::Blas(b) => blas::create(field, b, &name, blas::index_data(cont, b)),
+        Kind::Blas(b) => blas::create(cont, field, b, &name),
         Kind::Tlas(t) => tlas::create(field, t, &name),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.

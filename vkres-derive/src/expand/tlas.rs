@@ -42,6 +42,12 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
     if t.allow_update.is_some() {
         desc = quote!(#desc.allow_update());
     }
+    if let Some(blases) = &t.blases {
+        let src = super::local_of(&blases.value);
+        let ident = field.ident;
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::tlas_from_inputs::<#ty, _>);
+        return quote!(#call(__vkres_batch, #desc, &#src, __vkres_inputs.#ident));
+    }
     let call = quote_spanned!(ty.span()=> ::vkres::__private::tlas::<#ty>);
     quote!(#call(__vkres_batch, &#desc))
 }

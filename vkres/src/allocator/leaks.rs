@@ -22,14 +22,10 @@ impl Drop for LeakWatch {
     fn drop(&mut self) {
         // The allocator's staging managers dropped before (the field is declared after them),
         // freeing their free chunks: what is left is held by resources or by work in flight.
-        let live = self.memory.live_allocation_names();
-        if !live.is_empty() {
-            log::warn!(
-                target: "vkres::leaks",
-                "vkres: a ResourceAllocator dropped while {} allocation(s) of its memory backend are alive \
-                 (a leak unless their resources drop later): {live:?}",
-                live.len()
-            );
-        }
+        // The detailed report: names, sizes, memory types, and backtraces where captured.
+        self.memory.leak_report().warn(
+            "a ResourceAllocator dropped while allocations of its memory backend are alive \
+             (a leak unless their resources drop later)",
+        );
     }
 }

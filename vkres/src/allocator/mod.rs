@@ -13,6 +13,7 @@ mod retire;
 mod stream;
 mod tables;
 mod textures;
+mod transient;
 
 use std::sync::Arc;
 
@@ -28,10 +29,10 @@ pub(crate) use textures::record_image;
 
 use crate::Context;
 use crate::error::{Error, Result, check_range};
-use crate::memory::{MappingType, MemoryAllocator, VmaAllocator};
+use crate::memory::{HeapBudget, LeakReport, MappingType, MemoryAllocator, MemoryStatistics, VmaAllocator};
 use crate::resources::{
-    AccelerationStructure, Buffer, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler, SamplerDesc,
-    SamplerPool, ShaderModule, accel, buffer, image, shader,
+    AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, Sampler,
+    SamplerDesc, SamplerPool, ShaderModule, accel, buffer, image, shader,
 };
 use crate::staging::{StagingConfig, StagingMemoryManager};
 
@@ -111,6 +112,27 @@ impl ResourceAllocator {
         self.staging.live_allocation_names_less_free_chunks()
     }
 
+    /// The leak report with details: as [`leak_report`](Self::leak_report), each live
+    /// allocation with its size and memory type, and its backtrace where the backend captured
+    /// one ([`VmaOptions::backtraces`](crate::memory::VmaOptions::backtraces)).
+    /// [`LeakReport::warn`] writes it as a warning.
+    pub fn leak_details(&self) -> LeakReport {
+        let list = self.staging.less_free_chunks(|| self.memory.leak_report().allocations, |a| &a.name);
+        LeakReport::new(list)
+    }
+
+    /// Usage and budget of each memory heap ([`MemoryAllocator::heap_budgets`]): cheap enough
+    /// for every frame.
+    pub fn heap_budgets(&self) -> Vec<HeapBudget> {
+        self.memory.heap_budgets()
+    }
+
+    /// Statistics per heap, memory type and pool ([`MemoryAllocator::memory_statistics`]),
+    /// where the backend keeps them.
+    pub fn memory_statistics(&self) -> Option<MemoryStatistics> {
+        self.memory.memory_statistics()
+    }
+
     /// The sampler pool.
     pub fn sampler_pool(&self) -> &SamplerPool {
         &self.samplers
@@ -119,6 +141,13 @@ impl ResourceAllocator {
     /// Creates a buffer of raw bytes.
     pub fn create_buffer(&self, desc: &BufferDesc) -> Result<Buffer> {
         buffer::create(&*self.memory, desc)
+    }
+
+    /// Creates a [`BufferArena`]: one buffer of `desc` (`TRANSFER_SRC` and `TRANSFER_DST`
+    /// added) whose ranges are handed out as [`SubBuffer`](crate::SubBuffer)s, for many small
+    /// buffers at a fraction of a buffer's creation cost each.
+    pub fn create_buffer_arena(&self, desc: &BufferDesc) -> Result<BufferArena> {
+        crate::resources::suballoc::create(&*self.memory, desc)
     }
 
     /// Creates a buffer of elements of `T`; `desc.size` must be a multiple of `T`'s size.

@@ -58,16 +58,55 @@ pub struct DescriptorBinding {
     pub stages: vk::ShaderStageFlags,
     /// The field it binds.
     pub field: &'static str,
+    /// Descriptors in the binding: 1, or the length of a bound collection (a binding array).
+    pub count: u32,
+    /// Binding flags: empty, or for a binding array `PARTIALLY_BOUND` (and `UPDATE_AFTER_BIND`
+    /// for storage buffers), for a `VkDescriptorSetLayoutBindingFlagsCreateInfo`.
+    pub flags: vk::DescriptorBindingFlags,
 }
 
 impl DescriptorBinding {
-    /// The layout binding (one descriptor).
+    /// One descriptor of `kind` at `binding`, seen by `stages`, binding `field`.
+    pub fn single(binding: u32, kind: DescriptorKind, stages: vk::ShaderStageFlags, field: &'static str) -> Self {
+        Self { binding, kind, stages, field, count: 1, flags: vk::DescriptorBindingFlags::empty() }
+    }
+
+    /// A binding array of `count` descriptors (a bound collection): partially bound, and
+    /// updatable after bind where the kind allows it (storage buffers).
+    pub fn array(
+        binding: u32,
+        kind: DescriptorKind,
+        stages: vk::ShaderStageFlags,
+        field: &'static str,
+        count: u32,
+    ) -> Self {
+        let mut flags = vk::DescriptorBindingFlags::PARTIALLY_BOUND;
+        if matches!(
+            kind,
+            DescriptorKind::StorageBuffer | DescriptorKind::SampledImage | DescriptorKind::CombinedImageSampler
+        ) {
+            flags |= vk::DescriptorBindingFlags::UPDATE_AFTER_BIND;
+        }
+        Self { binding, kind, stages, field, count, flags }
+    }
+
+    /// The layout binding (`count` descriptors).
     pub fn layout_binding(&self) -> vk::DescriptorSetLayoutBinding<'static> {
         vk::DescriptorSetLayoutBinding::default()
             .binding(self.binding)
             .descriptor_type(self.kind.descriptor_type())
-            .descriptor_count(1)
+            .descriptor_count(self.count)
             .stage_flags(self.stages)
+    }
+
+    /// The flags of the set layout (and of its pool) that `bindings` need:
+    /// `UPDATE_AFTER_BIND_POOL` where one of them is updatable after bind.
+    pub fn layout_flags(bindings: &[Self]) -> vk::DescriptorSetLayoutCreateFlags {
+        if bindings.iter().any(|b| b.flags.contains(vk::DescriptorBindingFlags::UPDATE_AFTER_BIND)) {
+            vk::DescriptorSetLayoutCreateFlags::UPDATE_AFTER_BIND_POOL
+        } else {
+            vk::DescriptorSetLayoutCreateFlags::empty()
+        }
     }
 }
 
@@ -75,6 +114,10 @@ impl DescriptorBinding {
 #[derive(Debug, Clone, Copy)]
 enum Info {
     Buffer(usize),
+    /// `count` buffer infos from the index.
+    Buffers(usize, usize),
+    /// `count` image infos from the index.
+    Images(usize, usize),
     Image(usize),
     Accel(usize),
 }
@@ -114,6 +157,59 @@ impl DescriptorWrites {
         });
         self.buffers.push(vk::DescriptorBufferInfo { buffer: buffer.handle(), offset: 0, range: vk::WHOLE_SIZE });
         self.entries.push((binding, kind, Info::Buffer(self.buffers.len() - 1)));
+        self
+    }
+
+    /// The whole of each of `buffers` at `binding`, elements `0..buffers.len()` of a binding
+    /// array (nothing for an empty collection: a partially bound array may stay unwritten).
+    pub fn buffer_array<T>(&mut self, binding: u32, kind: DescriptorKind, buffers: &[Buffer<T>]) -> &mut Self {
+        if buffers.is_empty() {
+            return self;
+        }
+        let start = self.buffers.len();
+        self.buffers.extend(buffers.iter().map(|b| vk::DescriptorBufferInfo {
+            buffer: b.handle(),
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }));
+        self.entries.push((binding, kind, Info::Buffers(start, buffers.len())));
+        self
+    }
+
+    /// Each of `textures` (views and samplers) at `binding`, elements `0..textures.len()` of a
+    /// binding array, in `layout` (nothing for an empty collection).
+    pub fn texture_array(&mut self, binding: u32, textures: &[Texture], layout: vk::ImageLayout) -> &mut Self {
+        let infos: Vec<_> = textures.iter().map(|t| t.descriptor_info(layout)).collect();
+        self.image_infos(binding, DescriptorKind::CombinedImageSampler, infos)
+    }
+
+    /// Each of `views` (sampled or storage images) at `binding`, elements `0..views.len()` of a
+    /// binding array, in `layout` (nothing for an empty collection).
+    pub fn image_array(
+        &mut self,
+        binding: u32,
+        kind: DescriptorKind,
+        views: &[ImageView],
+        layout: vk::ImageLayout,
+    ) -> &mut Self {
+        let infos: Vec<_> = views
+            .iter()
+            .map(|v| vk::DescriptorImageInfo {
+                sampler: vk::Sampler::null(),
+                image_view: v.handle(),
+                image_layout: layout,
+            })
+            .collect();
+        self.image_infos(binding, kind, infos)
+    }
+
+    fn image_infos(&mut self, binding: u32, kind: DescriptorKind, infos: Vec<vk::DescriptorImageInfo>) -> &mut Self {
+        if infos.is_empty() {
+            return self;
+        }
+        let (start, n) = (self.images.len(), infos.len());
+        self.images.extend(infos);
+        self.entries.push((binding, kind, Info::Images(start, n)));
         self
     }
 
@@ -209,6 +305,8 @@ impl DescriptorWrites {
                     .descriptor_type(kind.descriptor_type());
                 match info {
                     Info::Buffer(i) => write.buffer_info(std::slice::from_ref(&self.buffers[i])),
+                    Info::Buffers(start, n) => write.buffer_info(&self.buffers[start..start + n]),
+                    Info::Images(start, n) => write.image_info(&self.images[start..start + n]),
                     Info::Image(i) => write.image_info(std::slice::from_ref(&self.images[i])),
                     Info::Accel(i) => match accel_infos[i].take() {
                         Some(next) => write.descriptor_count(1).push_next(next),

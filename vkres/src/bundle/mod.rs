@@ -2,11 +2,18 @@
 //! bindings produce, and the items its expansion names (`__private`, not part of the API).
 
 mod accel_fields;
+mod collections;
 mod descriptors;
+mod geometries;
+mod instances;
 #[doc(hidden)]
 pub mod private;
+mod texture_collections;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use geometries::{GeometryInput, GeometryRecord};
+pub use instances::BlasInstance;
+pub use texture_collections::TextureInput;
 
 use crate::allocator::{Batch, ResourceAllocator};
 use crate::error::Result;

@@ -14,11 +14,19 @@ use crate::resources::{
 
 pub use crate::bundle::GpuResources;
 pub use crate::bundle::accel_fields::*;
+pub use crate::bundle::collections::{
+    CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
+};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
+pub use crate::bundle::geometries::{
+    TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
+};
+pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
+pub use crate::bundle::texture_collections::{images, textures};
 
 /// Everything the attribute of a `buffer` field says.
 #[derive(Debug, Clone, Copy)]
-pub struct BufferSpec {
+pub struct BufferSpec<'a> {
     /// `Bundle.field`.
     pub name: &'static str,
     /// `usage = ...` and the flags inferred from the schema (`TRANSFER_DST` for data, ...).
@@ -31,6 +39,8 @@ pub struct BufferSpec {
     pub len: Option<u64>,
     /// `size = N`: bytes.
     pub size: Option<u64>,
+    /// `pool = ...`: the custom pool its memory comes from.
+    pub pool: Option<&'a crate::memory::MemoryPool>,
 }
 
 /// Releases a field's resources in place (drops its references, leaving placeholders), so
@@ -199,13 +209,14 @@ fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
 
 /// The buffer of a field, named `spec.name` without a copy of the name.
 fn create_buffer<T: Pod>(batch: &Batch<'_>, spec: &BufferSpec, size: u64) -> Result<Buffer<T>> {
-    let desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
+    let mut desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
+    desc.pool = spec.pool.cloned();
     crate::resources::buffer::create_static(&**batch.allocator().memory_allocator(), &desc, spec.name)
 }
 
 /// Everything the attribute of a `texture` field says (usage includes what the schema implies).
 #[derive(Debug, Clone, Copy)]
-pub struct TextureSpec {
+pub struct TextureSpec<'a> {
     /// `Bundle.field`.
     pub name: &'static str,
     /// `format = ...`.
@@ -226,6 +237,8 @@ pub struct TextureSpec {
     pub layout: vk::ImageLayout,
     /// `location = ...`.
     pub location: MemoryLocation,
+    /// `pool = ...`: the custom pool its memory comes from.
+    pub pool: Option<&'a crate::memory::MemoryPool>,
 }
 
 /// Field types a `texture` with a sampler may annotate.
@@ -275,6 +288,7 @@ fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) ->
     let [w, h, d] = spec.extent;
     let mut desc = ImageDesc::new_2d(spec.format, w, h, spec.usage).array_layers(spec.layers).name(spec.name);
     desc.location = spec.location;
+    desc.pool = spec.pool.cloned();
     desc.ty = match spec.dims {
         1 => vk::ImageType::TYPE_1D,
         3 => vk::ImageType::TYPE_3D,

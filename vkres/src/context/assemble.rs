@@ -71,6 +71,9 @@ pub(super) unsafe fn assemble(raw: RawDevice, ownership: Ownership, messenger: O
         external_memory_host: e
             .external_memory_host
             .then(|| ash::ext::external_memory_host::Device::new(&raw.instance, &raw.device)),
+        external_memory_fd: e
+            .external_memory_fd
+            .then(|| ash::khr::external_memory_fd::Device::new(&raw.instance, &raw.device)),
     };
     let capabilities = capabilities::query(
         &raw.instance,

@@ -25,6 +25,12 @@ pub struct EnabledFeatures {
     /// `VK_EXT_external_memory_host`: [`ResourceAllocator::upload_now`](crate::ResourceAllocator::upload_now)
     /// imports the caller's memory for large uploads.
     pub external_memory_host: bool,
+    /// `VK_KHR_external_memory_fd`: memory can be exported as a file descriptor
+    /// ([`BufferDesc::export`](crate::BufferDesc::export)).
+    pub external_memory_fd: bool,
+    /// `VK_EXT_external_memory_dma_buf` (with `VK_KHR_external_memory_fd`): memory can be
+    /// exported as a dma-buf.
+    pub external_memory_dma_buf: bool,
     /// `VK_EXT_debug_utils` on the instance (vkres then names its objects).
     pub debug_utils: bool,
     /// Every Vulkan 1.2 descriptor-indexing feature the bindless arrays of the

@@ -95,6 +95,17 @@ fn create_instance(entry: &ash::Entry, options: &ContextOptions, log: &Arc<Messa
     if debug_utils {
         extension_names.push(ash::ext::debug_utils::NAME.as_ptr());
     }
+    for &name in &options.instance_extensions {
+        if !extensions.iter().any(|e| e.extension_name_as_c_str() == Ok(name)) {
+            return Err(Error::MissingFeature {
+                feature: name.to_str().unwrap_or("an instance extension that is not UTF-8"),
+                operation: "Context::new (ContextOptions::instance_extensions)",
+            });
+        }
+        if !extension_names.contains(&name.as_ptr()) {
+            extension_names.push(name.as_ptr());
+        }
+    }
 
     let app_name = CString::new(options.application_name.replace('\0', " ")).unwrap_or_default();
     let app = vk::ApplicationInfo::default()
@@ -210,6 +221,10 @@ fn choose_device(instance: &ash::Instance, options: &ContextOptions) -> Result<C
     let devices = unsafe { instance.enumerate_physical_devices() }.op("vkEnumeratePhysicalDevices")?;
     let mut candidates =
         devices.iter().enumerate().map(|(i, &pd)| describe(instance, i, pd)).collect::<Result<Vec<_>>>()?;
+    // A device without every extension the caller asked for is not suitable.
+    for c in &mut candidates {
+        c.summary.suitable &= options.device_extensions.iter().all(|&e| c.has(e));
+    }
     if candidates.is_empty() {
         return Err(Error::NoSuitableDevice("the loader reports no Vulkan device; is a driver installed?".into()));
     }
@@ -252,8 +267,10 @@ fn choose_device(instance: &ash::Instance, options: &ContextOptions) -> Result<C
     let chosen = candidates.swap_remove(index);
     if !chosen.summary.suitable {
         return Err(Error::NoSuitableDevice(format!(
-            "{} lacks Vulkan 1.3 with bufferDeviceAddress and synchronization2 or a compute queue (devices: {})",
+            "{} lacks Vulkan 1.3 with bufferDeviceAddress and synchronization2, a compute queue or one of \
+             the extensions asked for ({:?}) (devices: {})",
             chosen.summary.name,
+            options.device_extensions,
             list.join(", ")
         )));
     }
@@ -272,6 +289,8 @@ fn create_device(
     let rt_pipeline = want_rt && chosen.has(ash::khr::ray_tracing_pipeline::NAME);
     let memory_budget = chosen.has(ash::ext::memory_budget::NAME);
     let external_memory_host = chosen.has(ash::ext::external_memory_host::NAME);
+    let external_memory_fd = chosen.has(ash::khr::external_memory_fd::NAME);
+    let external_memory_dma_buf = external_memory_fd && chosen.has(ash::ext::external_memory_dma_buf::NAME);
 
     // What the device supports, queried only through structs of extensions it has.
     let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
@@ -342,6 +361,19 @@ fn create_device(
     if external_memory_host {
         ext_names.push(ash::ext::external_memory_host::NAME.as_ptr());
     }
+    if external_memory_fd {
+        ext_names.push(ash::khr::external_memory_fd::NAME.as_ptr());
+    }
+    if external_memory_dma_buf {
+        ext_names.push(ash::ext::external_memory_dma_buf::NAME.as_ptr());
+    }
+    for &name in &options.device_extensions {
+        // SAFETY: every pointer in `ext_names` is a NUL-terminated static extension name.
+        let named = |n: &*const c_char| unsafe { CStr::from_ptr(*n) } == name;
+        if !ext_names.iter().any(named) {
+            ext_names.push(name.as_ptr());
+        }
+    }
 
     // The transfer-only family the context opens a queue of, if any.
     let transfer_family = chosen.transfer_family.filter(|_| options.transfer_queue);
@@ -374,6 +406,8 @@ fn create_device(
         ray_tracing_pipeline: rt_pipeline,
         memory_budget,
         external_memory_host,
+        external_memory_fd,
+        external_memory_dma_buf,
         debug_utils,
         descriptor_indexing,
     };

@@ -61,6 +61,7 @@ pub(crate) struct Extensions {
     pub(crate) debug_utils: Option<ash::ext::debug_utils::Device>,
     pub(crate) acceleration_structure: Option<ash::khr::acceleration_structure::Device>,
     pub(crate) external_memory_host: Option<ash::ext::external_memory_host::Device>,
+    pub(crate) external_memory_fd: Option<ash::khr::external_memory_fd::Device>,
 }
 
 /// A Vulkan instance and device with one queue, shared as `Arc<Context>` by everything made
@@ -307,6 +308,17 @@ impl Context {
             .acceleration_structure
             .as_ref()
             .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
+    }
+
+    /// The `VK_KHR_external_memory_fd` functions, or [`Error::MissingFeature`](crate::Error::MissingFeature).
+    pub(crate) fn external_memory_fd_fns(
+        &self,
+        operation: &'static str,
+    ) -> Result<&ash::khr::external_memory_fd::Device> {
+        self.extensions
+            .external_memory_fd
+            .as_ref()
+            .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation })
     }
 
     /// Whether [`set_debug_name`](Self::set_debug_name) names anything (debug utils are on):

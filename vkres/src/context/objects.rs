@@ -101,6 +101,18 @@ impl Context {
         self.create_object("vkCreateBuffer", name, |d| unsafe { d.create_buffer(info, None) })
     }
 
+    /// `vkCreateImage` without memory, named `name` (an image the caller binds to memory it
+    /// has, as [`TransientMemory`](crate::memory::TransientMemory) does).
+    ///
+    /// # Safety
+    /// `info` must be a valid `VkImageCreateInfo` for this device (format supported for its
+    /// usage, limits). The caller binds memory before use and destroys the image before the
+    /// context drops.
+    pub unsafe fn create_unbound_image(&self, info: &vk::ImageCreateInfo<'_>, name: &str) -> Result<vk::Image> {
+        // SAFETY: the caller's contract.
+        self.create_object("vkCreateImage", name, |d| unsafe { d.create_image(info, None) })
+    }
+
     /// `vkCreateFence`, named `name`.
     ///
     /// # Safety

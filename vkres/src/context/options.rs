@@ -1,5 +1,6 @@
 //! How a [`Context`](crate::Context) is made: [`ContextOptions`] and [`DeviceSelector`].
 
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 
@@ -73,6 +74,8 @@ pub struct ContextOptions {
     pub(crate) ray_tracing: bool,
     pub(crate) transfer_queue: bool,
     pub(crate) device: DeviceSelector,
+    pub(crate) instance_extensions: Vec<&'static CStr>,
+    pub(crate) device_extensions: Vec<&'static CStr>,
     pub(crate) wait_timeout: std::time::Duration,
 }
 
@@ -87,6 +90,8 @@ impl Default for ContextOptions {
             ray_tracing: true,
             transfer_queue: false,
             device: DeviceSelector::Auto,
+            instance_extensions: Vec::new(),
+            device_extensions: Vec::new(),
             wait_timeout: super::wait::DEFAULT_WAIT_TIMEOUT,
         }
     }
@@ -168,6 +173,24 @@ impl ContextOptions {
     /// Which physical device to use.
     pub fn device(mut self, selector: DeviceSelector) -> Self {
         self.device = selector;
+        self
+    }
+
+    /// Instance extensions to enable besides vkres's own: for a window, the surface extensions
+    /// that `ash_window::enumerate_required_extensions` names. Creation fails with
+    /// [`Error::MissingFeature`](crate::Error::MissingFeature) naming the first one the loader
+    /// does not offer.
+    pub fn instance_extensions(mut self, names: impl IntoIterator<Item = &'static CStr>) -> Self {
+        self.instance_extensions.extend(names);
+        self
+    }
+
+    /// Device extensions to enable besides vkres's own, for example `VK_KHR_swapchain`
+    /// (`ash::khr::swapchain::NAME`). A device without all of them is not suitable: automatic
+    /// choice passes it over, and choosing it gives [`Error::NoSuitableDevice`](crate::Error::NoSuitableDevice).
+    /// vkres enables only the extensions; features they need are the caller's to check.
+    pub fn device_extensions(mut self, names: impl IntoIterator<Item = &'static CStr>) -> Self {
+        self.device_extensions.extend(names);
         self
     }
 }

@@ -66,6 +66,30 @@ pub enum Error {
         name: String,
     },
 
+    /// A custom memory pool has no room for an allocation: it holds its maximum number of
+    /// blocks and none has a free range large enough (or the allocation is larger than its
+    /// block size).
+    #[error(
+        "`{name}`: memory pool `{pool}` is exhausted (all its blocks are in use, or the request exceeds its block size)"
+    )]
+    PoolExhausted {
+        /// The pool's name.
+        pool: String,
+        /// Debug name of the resource.
+        name: String,
+    },
+
+    /// Memory cannot be exported as the handle types asked for.
+    #[error("`{name}`: memory cannot be exported as {handle_types:?}: {reason}")]
+    ExportUnsupported {
+        /// Debug name of the resource.
+        name: String,
+        /// The handle types asked for.
+        handle_types: vk::ExternalMemoryHandleTypeFlags,
+        /// Why not.
+        reason: String,
+    },
+
     /// A resource of size zero was asked for; Vulkan has no empty buffers or images.
     #[error("`{name}`: a {kind} of size zero cannot be created")]
     ZeroSize {
@@ -203,6 +227,46 @@ pub enum Error {
         available: String,
     },
 
+    /// A run-time index names no element of a collection (a TLAS instance's BLAS index, ...).
+    #[error("`{name}`: {what} {index} is out of range: the collection has {len} elements")]
+    IndexOutOfRange {
+        /// Debug name of the resource.
+        name: String,
+        /// What the index is, e.g. `instance 3: BLAS`.
+        what: String,
+        /// The index given.
+        index: u64,
+        /// The collection's length.
+        len: u64,
+    },
+
+    /// Run-time collections that go together (one BLAS per vertex and index buffer, ...) have
+    /// different lengths.
+    #[error("`{name}`: `{what}` has {given} elements, {expected} expected")]
+    LengthMismatch {
+        /// Debug name of the resource.
+        name: String,
+        /// The collection whose length differs.
+        what: String,
+        /// The length of the first collection.
+        expected: u64,
+        /// This one's length.
+        given: u64,
+    },
+
+    /// A run-time value does not fit the bits Vulkan gives it (a 24-bit instance custom index).
+    #[error("`{name}`: {what} is {value}, at most {max}")]
+    ValueOutOfRange {
+        /// Debug name of the resource.
+        name: String,
+        /// What the value is, e.g. `instance 3: custom index`.
+        what: String,
+        /// The value given.
+        value: u64,
+        /// The largest allowed.
+        max: u64,
+    },
+
     /// A description is self-contradictory or incomplete by vkres's own rules (a Vulkan rule
     /// broken is [`Error::ValidUsage`] instead).
     #[error("`{name}`: {reason}")]
@@ -289,6 +353,31 @@ pub enum Error {
         name: String,
         /// The computation, with its numbers.
         what: String,
+    },
+
+    /// A [`BufferArena`](crate::BufferArena) has no free range of this size and alignment
+    /// (its ranges are freed when their last handle drops and the work using them finished).
+    #[error("`{name}`: no free range of {requested} bytes aligned to {alignment} in its {capacity} bytes")]
+    ArenaExhausted {
+        /// Debug name of the arena.
+        name: String,
+        /// Bytes asked for.
+        requested: u64,
+        /// Alignment asked for.
+        alignment: u64,
+        /// The arena's size in bytes.
+        capacity: u64,
+    },
+
+    /// An alignment that is not a power of two, or larger than the arena it is asked of.
+    #[error("`{name}`: alignment {alignment} is not a power of two no larger than {capacity}")]
+    InvalidAlignment {
+        /// Debug name of the arena.
+        name: String,
+        /// The alignment asked for.
+        alignment: u64,
+        /// The arena's size in bytes.
+        capacity: u64,
     },
 
     /// An image read before anything was written to it.

@@ -39,8 +39,10 @@
 
 mod bindless;
 mod error;
+mod eviction;
 mod handle;
 mod materials;
+mod memory_totals;
 mod shaders;
 mod slots;
 mod textures;
@@ -52,8 +54,10 @@ use bytemuck::Pod;
 
 pub use bindless::{BINDLESS_SAMPLED_IMAGES, BINDLESS_SAMPLERS, BINDLESS_STORAGE_BUFFERS, BindlessSet};
 pub use error::{Error, Result};
+pub use eviction::EvictionStats;
 pub use handle::ResourceHandle;
 pub use materials::{Material, MaterialDescriptor, MaterialField, MaterialLayout, MaterialManager, MaterialParam};
+pub use memory_totals::ResourceTotals;
 pub use shaders::{ReflectedBinding, Shader, ShaderDescriptor, ShaderManager, ShaderReflection, ShaderStage};
 pub use textures::{TextureDescriptor, TextureFormat, TextureManager, TextureMips};
 
@@ -129,6 +133,8 @@ enum Entry {
     Texture(Texture),
     Shader(Shader),
     Material(Arc<Material>),
+    /// A buffer or texture evicted under a memory budget, made anew on its next lookup.
+    Evicted(Arc<eviction::Evicted>),
 }
 
 impl Entry {
@@ -138,6 +144,7 @@ impl Entry {
             Self::Texture(_) => ResourceType::Texture,
             Self::Shader(_) => ResourceType::Shader,
             Self::Material(_) => ResourceType::Material,
+            Self::Evicted(e) => e.ty(),
         }
     }
 }
@@ -185,6 +192,9 @@ pub struct ResourceManager {
     textures: TextureManager,
     materials: MaterialManager,
     capacity: u32,
+    /// The tick of each slot's last use (lookup or creation), for least-recently-used eviction.
+    uses: Box<[std::sync::atomic::AtomicU64]>,
+    tick: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for ResourceManager {
@@ -224,6 +234,8 @@ impl ResourceManager {
             textures: TextureManager::new(alloc),
             materials: MaterialManager::new(alloc),
             capacity: config.capacity,
+            uses: (0..config.capacity).map(|_| std::sync::atomic::AtomicU64::new(0)).collect(),
+            tick: std::sync::atomic::AtomicU64::new(1),
         })
     }
 
@@ -309,12 +321,21 @@ impl ResourceManager {
                 entry
             })
             .ok_or(Error::ResourceTableFull { capacity: self.capacity })
+            .inspect(|handle| self.touch(*handle))
     }
 
-    /// The entry `handle` names, or the typed error why there is none.
+    /// The entry `handle` names, or the typed error why there is none; an evicted resource
+    /// is made anew first. Counts as a use of it.
     fn entry(&self, handle: ResourceHandle) -> Result<Entry> {
-        let table = self.read();
-        table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))
+        let entry = {
+            let table = self.read();
+            table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))?
+        };
+        self.touch(handle);
+        match entry {
+            Entry::Evicted(evicted) => self.restore(handle, &evicted),
+            entry => Ok(entry),
+        }
     }
 
     /// Why `handle` names nothing in `table`: another manager's, or stale (or null).
@@ -334,6 +355,8 @@ impl ResourceManager {
     /// `TRANSFER_DST` (for [`update_buffers`](Self::update_buffers)). A storage buffer is
     /// written into the bindless storage-buffer array at its handle's index.
     pub fn create_buffer(&self, size: u64, usage: vk::BufferUsageFlags, ty: BufferType) -> Result<ResourceHandle> {
+        // TRANSFER_SRC: an evicted buffer is read back first (`evict_to_budget`).
+        let usage = usage | vk::BufferUsageFlags::TRANSFER_SRC;
         let desc = BufferDesc::new(size, usage | ty.usage() | vk::BufferUsageFlags::TRANSFER_DST)
             .name(format!("manager {ty:?} buffer"));
         let buffer = self.alloc.create_buffer(&desc)?;
@@ -349,6 +372,8 @@ impl ResourceManager {
         ty: BufferType,
     ) -> Result<ResourceHandle> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
+        // TRANSFER_SRC: an evicted buffer is read back first (`evict_to_budget`).
+        let usage = usage | vk::BufferUsageFlags::TRANSFER_SRC;
         let desc = BufferDesc::new(bytes.len() as u64, usage | ty.usage() | vk::BufferUsageFlags::TRANSFER_DST)
             .name(format!("manager {ty:?} buffer"));
         let buffer = self.alloc.create_buffer_with_data(&desc, bytes)?;
@@ -358,7 +383,9 @@ impl ResourceManager {
     /// Creates a texture (see [`TextureManager::create_texture`]): uploaded, in
     /// `SHADER_READ_ONLY_OPTIMAL`, and written into the bindless image and sampler arrays.
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Result<ResourceHandle> {
-        let texture = self.textures.create_texture(desc)?;
+        // TRANSFER_SRC: an evicted texture is read back first (`evict_to_budget`).
+        let desc = TextureDescriptor { usage: desc.usage | vk::ImageUsageFlags::TRANSFER_SRC, ..desc.clone() };
+        let texture = self.textures.create_texture(&desc)?;
         self.insert(Entry::Texture(texture))
     }
 

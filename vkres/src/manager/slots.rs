@@ -85,6 +85,28 @@ impl<T> SlotTable<T> {
         Some(value)
     }
 
+    /// The value `handle` names, mutably, if it is live and of this generation.
+    pub(crate) fn get_mut(&mut self, handle: ResourceHandle) -> Option<&mut T> {
+        let slot = self.slots.get_mut(handle.index() as usize)?;
+        if slot.generation != handle.generation() {
+            return None;
+        }
+        slot.value.as_mut()
+    }
+
+    /// The live values with their handles.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (ResourceHandle, &T)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.value.as_ref().map(|v| (ResourceHandle::new(i as u32, s.generation, self.owner), v)))
+    }
+
+    /// The live values.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().filter_map(|s| s.value.as_ref())
+    }
+
     /// Number of live values.
     pub(crate) fn len(&self) -> usize {
         self.live

@@ -105,6 +105,15 @@ impl MemoryAllocator for FailingAllocator {
         unsafe { self.inner.create_image(info, request) }
     }
 
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        self.faults.check("vmaAllocateMemory")?;
+        self.inner.allocate_memory(requirements, request)
+    }
+
     fn live_allocations(&self) -> usize {
         self.inner.live_allocations()
     }
@@ -115,5 +124,17 @@ impl MemoryAllocator for FailingAllocator {
 
     fn device_memory_blocks(&self) -> Option<usize> {
         self.inner.device_memory_blocks()
+    }
+
+    fn heap_budgets(&self) -> Vec<super::HeapBudget> {
+        self.inner.heap_budgets()
+    }
+
+    fn memory_statistics(&self) -> Option<super::MemoryStatistics> {
+        self.inner.memory_statistics()
+    }
+
+    fn leak_report(&self) -> super::LeakReport {
+        self.inner.leak_report()
     }
 }

@@ -1,12 +1,51 @@
 //! Device memory: the [`MemoryAllocator`] and [`MemoryAllocation`] traits (after Merian's
-//! interfaces), mapping types, and the VMA backend [`VmaAllocator`].
+//! interfaces), mapping types, the VMA backend [`VmaAllocator`] with its custom pools
+//! ([`MemoryPool`]), budgets and statistics ([`HeapBudget`], [`MemoryStatistics`]), the leak
+//! report ([`LeakReport`]) and exported memory ([`ExportedMemory`]).
+//!
+//! ```
+//! # fn main() -> vkres::Result<()> {
+//! use std::sync::Arc;
+//! use vkres::{
+//!     BufferDesc, Context, ContextOptions, MappingType, PoolDesc, PoolMemory, ResourceAllocator, StagingConfig,
+//!     VmaAllocator, VmaOptions, vk,
+//! };
+//!
+//! let ctx = Context::new(ContextOptions::new())?;
+//! let vma = Arc::new(VmaAllocator::with_options(&ctx, VmaOptions::new().backtraces(true))?);
+//! let alloc = ResourceAllocator::with_memory_allocator(vma.clone(), StagingConfig::default())?;
+//!
+//! // Every frame: usage and budget per heap (the driver's with VK_EXT_memory_budget).
+//! for heap in alloc.heap_budgets() {
+//!     assert!(heap.budget > 0);
+//! }
+//! // A pool of 1 MiB blocks, at most 4 of them, for per-frame uniforms.
+//! let usage = vk::BufferUsageFlags::UNIFORM_BUFFER;
+//! let mapping = MappingType::HostAccessSequentialWrite;
+//! let memory = PoolMemory::Buffers { usage, mapping, location: vkres::MemoryLocation::Auto };
+//! let pool = vma.create_pool(&PoolDesc::new("frame uniforms", memory).block_size(1 << 20).blocks(0, 4))?;
+//! let uniforms = alloc.create_buffer(&BufferDesc::new(256, usage).mapping(mapping).pool(&pool).name("camera"))?;
+//! assert_eq!(pool.stats().allocations, 1);
+//! // What is alive, with sizes, memory types and where each was made.
+//! let report = alloc.leak_details();
+//! assert_eq!(report.names(), ["camera"]);
+//! drop(uniforms);
+//! assert!(alloc.leak_details().is_empty());
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! The traits are the seam where another backend, or a wrapper that injects failures
 //! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
 mod copy;
+pub(crate) mod export;
 mod failing;
+mod leak;
 mod mapping;
+mod pool;
+mod stats;
+mod transient;
 mod vma;
 
 use std::fmt;
@@ -14,13 +53,19 @@ use std::sync::Arc;
 
 use ash::vk;
 
+#[cfg(unix)]
+pub use export::ExportedMemory;
 pub use failing::FailingAllocator;
+pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
 pub use mapping::MappedMemory;
-pub use vma::VmaAllocator;
+pub use pool::{MemoryPool, PoolDesc, PoolMemory};
+pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
+pub use transient::TransientMemory;
 pub(crate) use vma::VmaMemory;
+pub use vma::{VmaAllocator, VmaOptions};
 
 use crate::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How the host accesses an allocation (Merian's `MemoryMappingType`).
 ///
@@ -41,6 +86,12 @@ pub enum MappingType {
     /// succeeds exactly where the memory turned out host-visible; batches then write uploads
     /// directly instead of staging them.
     PreferDirectWrite,
+    /// Device memory that the device writes and the host reads back directly where the device
+    /// has device-local, host-visible memory (cached where there is such a type); elsewhere
+    /// device memory that read-backs reach through a copy into host memory
+    /// ([`HostAccessRandom`](Self::HostAccessRandom), host-cached where the device has it).
+    /// [`map`](MemoryAllocation::map) succeeds exactly where the memory turned out host-visible.
+    PreferDirectRead,
 }
 
 /// Where an allocation should live.
@@ -57,9 +108,11 @@ pub enum MemoryLocation {
     PreferHost,
 }
 
-/// What a resource asks of the memory allocator.
+/// What a resource asks of the memory allocator. Build with [`new`](Self::new) and struct
+/// update syntax (`MemoryRequest { dedicated: true, ..MemoryRequest::new("name") }`): fields
+/// may be added.
 ///
-/// `Send + Sync`: plain data.
+/// `Send + Sync`: plain data and a pool handle.
 #[derive(Debug, Clone, Copy)]
 pub struct MemoryRequest<'a> {
     /// Debug name of the resource, kept with the allocation for leak reports.
@@ -71,6 +124,27 @@ pub struct MemoryRequest<'a> {
     /// A `VkDeviceMemory` of its own rather than a part of a shared block (for large,
     /// long-lived allocations such as staging chunks).
     pub dedicated: bool,
+    /// The custom pool to allocate from (a backend without pools refuses it with
+    /// [`Error::InvalidDescription`]).
+    pub pool: Option<&'a MemoryPool>,
+    /// Handle types the memory is exported as (empty: not exported). The resource's create
+    /// info carries the matching external-memory struct; the allocation is dedicated.
+    pub export: vk::ExternalMemoryHandleTypeFlags,
+}
+
+impl<'a> MemoryRequest<'a> {
+    /// A request for `name` with the defaults: unmapped, placed by the backend, not
+    /// dedicated, no pool, not exported.
+    pub fn new(name: &'a str) -> Self {
+        Self {
+            name,
+            mapping: MappingType::None,
+            location: MemoryLocation::Auto,
+            dedicated: false,
+            pool: None,
+            export: vk::ExternalMemoryHandleTypeFlags::empty(),
+        }
+    }
 }
 
 /// Where an allocation lives (Merian's `MemoryAllocation::get_memory_info`).
@@ -112,7 +186,7 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
 
     /// Maps the allocation and returns a pointer to its first byte. Mappings are counted: each
     /// successful `map` needs one [`unmap`](Self::unmap). Fails with
-    /// [`Error::NotHostVisible`](crate::Error::NotHostVisible) for an allocation made with
+    /// [`Error::NotHostVisible`] for an allocation made with
     /// [`MappingType::None`] or in memory the host cannot see.
     fn map(&self) -> Result<std::ptr::NonNull<u8>>;
 
@@ -129,6 +203,44 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
     /// Makes device writes in `offset..offset + size` visible to the host (a no-op on coherent
     /// memory). `vk::WHOLE_SIZE` means to the end.
     fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()>;
+
+    /// Binds `buffer` to this memory at `offset` (transient memory: [`TransientMemory`]). The
+    /// default, for a backend that does not bind objects itself: [`Error::InvalidDescription`].
+    ///
+    /// # Safety
+    /// `buffer` is a live buffer of this device, not bound to memory, whose requirements this
+    /// memory meets at `offset` (size, alignment, memory type).
+    unsafe fn bind_buffer(&self, buffer: vk::Buffer, offset: vk::DeviceSize) -> Result<()> {
+        let _ = (buffer, offset);
+        Err(Error::InvalidDescription {
+            name: self.info().name,
+            reason: "the memory backend does not bind buffers to its allocations".into(),
+        })
+    }
+
+    /// Binds `image` to this memory at `offset`, as [`bind_buffer`](Self::bind_buffer).
+    ///
+    /// # Safety
+    /// As [`bind_buffer`](Self::bind_buffer), for an image.
+    unsafe fn bind_image(&self, image: vk::Image, offset: vk::DeviceSize) -> Result<()> {
+        let _ = (image, offset);
+        Err(Error::InvalidDescription {
+            name: self.info().name,
+            reason: "the memory backend does not bind images to its allocations".into(),
+        })
+    }
+
+    /// Exports the memory as a file descriptor of `handle_type` (one of the types the
+    /// resource was made exportable as, e.g. [`BufferDesc::export`](crate::BufferDesc::export)).
+    /// The default, for a backend that does not export: [`Error::ExportUnsupported`].
+    #[cfg(unix)]
+    fn export_fd(&self, handle_type: vk::ExternalMemoryHandleTypeFlags) -> Result<ExportedMemory> {
+        Err(Error::ExportUnsupported {
+            name: self.info().name,
+            handle_types: handle_type,
+            reason: "the memory backend does not export memory".into(),
+        })
+    }
 }
 
 /// Creates buffers and images together with the memory bound to them.
@@ -184,5 +296,43 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
     /// bypassed.
     fn as_vma(&self) -> Option<&VmaAllocator> {
         None
+    }
+
+    /// Allocates memory for `requirements` with no object bound, for resources to be bound to
+    /// it later ([`MemoryAllocation::bind_buffer`], [`TransientMemory`]); a dedicated request
+    /// stays suitable for several resources. The default, for a backend that only creates
+    /// objects with their memory: [`Error::InvalidDescription`].
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        let _ = requirements;
+        Err(Error::InvalidDescription {
+            name: request.name.to_owned(),
+            reason: "the memory backend does not allocate memory without an object".into(),
+        })
+    }
+
+    /// Usage and budget of each memory heap: cheap enough for every frame. The default, for a
+    /// backend that does not count per heap: the driver's usage and budget where the context
+    /// enabled `VK_EXT_memory_budget`, else 80% of each heap as budget and usage 0, with
+    /// [`HeapBudget::allocator`] `None`.
+    fn heap_budgets(&self) -> Vec<HeapBudget> {
+        stats::heap_budgets(self.context(), None)
+    }
+
+    /// Detailed statistics per heap, memory type and pool, where the backend keeps them (the
+    /// default: `None`). Walks the allocator's blocks: for tools and occasional logs.
+    fn memory_statistics(&self) -> Option<MemoryStatistics> {
+        None
+    }
+
+    /// Every live allocation with its name, size and memory type (and backtrace, where the
+    /// backend captures them). The default, from
+    /// [`live_allocation_names`](Self::live_allocation_names): names only, size 0, no type.
+    fn leak_report(&self) -> LeakReport {
+        let list = self.live_allocation_names().into_iter();
+        LeakReport::new(list.map(|name| LiveAllocation { name, size: 0, memory_type: None, backtrace: None }).collect())
     }
 }

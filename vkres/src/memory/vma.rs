@@ -1,66 +1,93 @@
 //! The [`MemoryAllocator`] backend on the Vulkan Memory Allocator (`vk-mem`).
 
+use std::backtrace::Backtrace;
 use std::borrow::Cow;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use ash::vk;
 use vk_mem::Alloc;
 
-use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryRequest};
+use super::leak::{self, LeakReport, LiveAllocation};
+use super::pool::{self, PoolShared};
+use super::stats::{self, BlockStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
+use super::{
+    ExportedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
+    MemoryRequest, PoolDesc, PoolMemory,
+};
 use crate::Context;
 use crate::debug_name::NameRef;
 use crate::error::{Error, Result, VkContext};
 
-/// State shared by the allocator and its allocations.
+/// State shared by the allocator, its pools and its allocations.
 ///
 /// Field order is the drop order and part of the contract: VMA's allocator is destroyed
-/// before the `Arc<Context>` that keeps the device alive is released.
-struct Shared {
-    vma: vk_mem::Allocator,
-    ctx: Arc<Context>,
+/// before the `Arc<Context>` that keeps the device alive is released (pools hold this alive,
+/// so they are gone by then).
+pub(crate) struct Shared {
+    pub(crate) vma: Arc<vk_mem::Allocator>,
+    pub(crate) ctx: Arc<Context>,
     /// Flags every allocation carries (`WITHIN_BUDGET` where the driver's budget is checked).
     flags: vk_mem::AllocationCreateFlags,
-    /// The debug name of every live named allocation (the one copy of it); with VMA's count of
-    /// live allocations, the leak report. Unnamed allocations are counted by VMA only: they
-    /// cost vkres no lock.
+    /// Every live named allocation (the one copy of its name), and with backtraces on every
+    /// allocation; with VMA's count of live allocations, the leak report. Unnamed allocations
+    /// are otherwise counted by VMA only: they cost vkres no lock.
     live: Mutex<LiveTable>,
     /// Serialises `vmaMapMemory` and `vmaUnmapMemory`, which VMA wants externally synchronised
     /// per allocation: only for allocations VMA did not map persistently, which vkres never
     /// maps (every mappable request carries `MAPPED`), so one lock for all costs nothing.
     map_lock: Mutex<()>,
+    /// Whether every allocation is recorded with the backtrace of its creation.
+    backtraces: bool,
+    /// The live custom pools (statistics) and export pools (reused per memory type and handle
+    /// types). Weak: each allocation in a pool holds its pool.
+    pools: Mutex<Vec<Weak<PoolShared>>>,
+    /// The driver's budget, reused for a few milliseconds by `heap_budgets`.
+    budget: stats::BudgetCache,
 }
 
 impl Shared {
     fn live(&self) -> MutexGuard<'_, LiveTable> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn pools(&self) -> MutexGuard<'_, Vec<Weak<PoolShared>>> {
+        self.pools.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
-/// The names of the live named allocations, in slots that freed allocations leave for the
-/// next: an insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
+/// One recorded allocation: its name, VMA handle (for its size and type in a leak report) and
+/// where it was created, where captured.
+struct LiveEntry {
+    name: Cow<'static, str>,
+    allocation: vk_mem::Allocation,
+    backtrace: Option<Arc<Backtrace>>,
+}
+
+/// The recorded live allocations, in slots that freed allocations leave for the next: an
+/// insert or a removal is a `Vec` access under the lock, with no hashing and no rehash.
 #[derive(Default)]
 struct LiveTable {
-    /// `Some(name)` for a live allocation, `None` for a free slot. A `&'static str` name (the
+    /// `Some` for a live allocation, `None` for a free slot. A `&'static str` name (the
     /// derive's) is kept without a copy.
-    slots: Vec<Option<Cow<'static, str>>>,
+    slots: Vec<Option<LiveEntry>>,
     /// Indices of the free slots.
     free: Vec<usize>,
 }
 
 impl LiveTable {
-    /// The slot of an unnamed allocation: none.
+    /// The slot of an unrecorded allocation: none.
     const UNNAMED: u32 = u32::MAX;
 
-    fn insert(&mut self, name: Cow<'static, str>) -> u32 {
-        let name = Some(name);
+    fn insert(&mut self, entry: LiveEntry) -> u32 {
+        let entry = Some(entry);
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot] = name;
+                self.slots[slot] = entry;
                 slot
             }
             None => {
-                self.slots.push(name);
+                self.slots.push(entry);
                 self.slots.len() - 1
             }
         };
@@ -74,21 +101,39 @@ impl LiveTable {
     }
 
     fn name(&self, slot: u32) -> &str {
-        self.slots.get(slot as usize).and_then(Option::as_deref).unwrap_or_default()
+        self.slots.get(slot as usize).and_then(Option::as_ref).map(|e| &*e.name).unwrap_or_default()
     }
 
-    fn len(&self) -> usize {
-        self.slots.len() - self.free.len()
+    fn entries(&self) -> impl Iterator<Item = &LiveEntry> {
+        self.slots.iter().flatten()
     }
 }
 
 /// A [`MemoryAllocator`] on VMA. Cheap to clone (clones share one VMA allocator).
 ///
 /// VMA's allocator is thread-safe, so this is `Send + Sync`. Each allocation holds the
-/// allocator alive; the allocator holds the context alive.
+/// allocator's state alive; that state holds the context alive. With
+/// [`VmaOptions::warn_leaks_on_drop`], the last clone, dropping while allocations are still
+/// alive, logs their [`LeakReport`] as a warning.
 #[derive(Clone)]
 pub struct VmaAllocator {
     shared: Arc<Shared>,
+    /// Dropped with the last clone: reports what is still alive then.
+    _owner: Arc<Owner>,
+}
+
+/// Held by every clone of a [`VmaAllocator`] (not by its allocations).
+struct Owner {
+    shared: Arc<Shared>,
+    warn_on_drop: bool,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if self.warn_on_drop && live_count(&self.shared) > 0 {
+            leak_report(&self.shared).warn("allocations outlive their VmaAllocator");
+        }
+    }
 }
 
 impl std::fmt::Debug for VmaAllocator {
@@ -110,6 +155,61 @@ enum Limit {
     DriverBudget,
 }
 
+/// Options of [`VmaAllocator::with_options`].
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmaOptions {
+    limit: Limit,
+    backtraces: bool,
+    warn_leaks_on_drop: bool,
+}
+
+impl Default for VmaOptions {
+    fn default() -> Self {
+        Self { limit: Limit::HeapSize, backtraces: leak::backtraces_from_env(), warn_leaks_on_drop: false }
+    }
+}
+
+impl VmaOptions {
+    /// The options of [`VmaAllocator::new`]: each heap limited to its size, backtraces where
+    /// the environment asks for them ([`BACKTRACE_ENV`](super::BACKTRACE_ENV)), no warning of
+    /// its own at drop (a [`ResourceAllocator`](crate::ResourceAllocator) on it warns when its
+    /// last clone drops).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every allocation against the driver's budget (see
+    /// [`VmaAllocator::with_memory_budget`]).
+    pub fn memory_budget(mut self) -> Self {
+        self.limit = Limit::DriverBudget;
+        self
+    }
+
+    /// Caps every heap at `limit` bytes (see [`VmaAllocator::with_heap_limit`]).
+    pub fn heap_limit(mut self, limit: u64) -> Self {
+        self.limit = Limit::Cap(limit);
+        self
+    }
+
+    /// Records every allocation (unnamed ones too) with the backtrace of its creation
+    /// (`std::backtrace::Backtrace::force_capture`), for [`VmaAllocator::leak_report`]. Costs
+    /// a lock and a stack walk (tens of microseconds) per allocation: for debugging leaks.
+    pub fn backtraces(mut self, on: bool) -> Self {
+        self.backtraces = on;
+        self
+    }
+
+    /// Whether the last clone of the allocator, dropping while allocations are alive, logs
+    /// their report as a warning (default off: a `ResourceAllocator` on it already does when
+    /// its last clone drops; on for a `VmaAllocator` used without one).
+    pub fn warn_leaks_on_drop(mut self, on: bool) -> Self {
+        self.warn_leaks_on_drop = on;
+        self
+    }
+}
+
 impl VmaAllocator {
     /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
     /// would take this allocator's use of a heap beyond the heap's size fails with
@@ -118,7 +218,7 @@ impl VmaAllocator {
     /// reports out of memory from `vkAllocateMemory`. [`with_memory_budget`](Self::with_memory_budget)
     /// checks the driver's budget instead, which counts other processes' memory too.
     pub fn new(ctx: &Arc<Context>) -> Result<Self> {
-        Self::create(ctx, Limit::HeapSize)
+        Self::with_options(ctx, VmaOptions::new())
     }
 
     /// As [`new`](Self::new), and every allocation checked against the driver's memory budget
@@ -130,7 +230,7 @@ impl VmaAllocator {
     /// buffers of 4 KiB took 1.27x the time on the H100, 1.3x to 1.4x on lavapipe
     /// (docs/design-notes.md).
     pub fn with_memory_budget(ctx: &Arc<Context>) -> Result<Self> {
-        Self::create(ctx, Limit::DriverBudget)
+        Self::with_options(ctx, VmaOptions::new().memory_budget())
     }
 
     /// As [`new`](Self::new), with every memory heap capped at `limit` bytes (VMA's
@@ -138,10 +238,12 @@ impl VmaAllocator {
     /// a device with that much memory. The limit counts this allocator's own allocations.
     /// For testing out-of-memory paths, and for keeping a program within a memory budget.
     pub fn with_heap_limit(ctx: &Arc<Context>, limit: u64) -> Result<Self> {
-        Self::create(ctx, Limit::Cap(limit))
+        Self::with_options(ctx, VmaOptions::new().heap_limit(limit))
     }
 
-    fn create(ctx: &Arc<Context>, limit: Limit) -> Result<Self> {
+    /// An allocator with `options` (limit, backtraces, leak warnings).
+    pub fn with_options(ctx: &Arc<Context>, options: VmaOptions) -> Result<Self> {
+        let limit = options.limit;
         let props = &ctx.capabilities().memory_properties;
         let heaps = &props.memory_heaps[..props.memory_heap_count as usize];
         let heap_limits: Vec<u64> = match limit {
@@ -169,15 +271,18 @@ impl VmaAllocator {
         // bufferDeviceAddress (and VK_EXT_memory_budget where the flag is set); the heap limits
         // have one entry per heap.
         let vma = unsafe { vk_mem::Allocator::new(info) }.op("vmaCreateAllocator")?;
-        Ok(Self {
-            shared: Arc::new(Shared {
-                vma,
-                ctx: ctx.clone(),
-                flags,
-                live: Mutex::default(),
-                map_lock: Mutex::default(),
-            }),
-        })
+        let shared = Arc::new(Shared {
+            vma: Arc::new(vma),
+            ctx: ctx.clone(),
+            flags,
+            live: Mutex::default(),
+            map_lock: Mutex::default(),
+            backtraces: options.backtraces,
+            pools: Mutex::default(),
+            budget: stats::BudgetCache::default(),
+        });
+        let owner = Arc::new(Owner { shared: shared.clone(), warn_on_drop: options.warn_leaks_on_drop });
+        Ok(Self { shared, _owner: owner })
     }
 
     fn create_info(&self, request: &MemoryRequest<'_>) -> vk_mem::AllocationCreateInfo {
@@ -194,30 +299,151 @@ impl VmaAllocator {
                     | vk_mem::AllocationCreateFlags::HOST_ACCESS_ALLOW_TRANSFER_INSTEAD
                     | vk_mem::AllocationCreateFlags::MAPPED
             }
+            MappingType::PreferDirectRead => {
+                vk_mem::AllocationCreateFlags::HOST_ACCESS_RANDOM
+                    | vk_mem::AllocationCreateFlags::HOST_ACCESS_ALLOW_TRANSFER_INSTEAD
+                    | vk_mem::AllocationCreateFlags::MAPPED
+            }
         };
         let usage = match request.location {
             MemoryLocation::Auto => vk_mem::MemoryUsage::Auto,
             MemoryLocation::PreferDevice => vk_mem::MemoryUsage::AutoPreferDevice,
             MemoryLocation::PreferHost => vk_mem::MemoryUsage::AutoPreferHost,
         };
-        let flags = if request.dedicated { flags | vk_mem::AllocationCreateFlags::DEDICATED_MEMORY } else { flags };
+        // An exported allocation has a `VkDeviceMemory` of its own: the importer maps all of it.
+        let dedicated = request.dedicated || !request.export.is_empty();
+        let flags = if dedicated { flags | vk_mem::AllocationCreateFlags::DEDICATED_MEMORY } else { flags };
         vk_mem::AllocationCreateInfo { flags: flags | self.shared.flags, usage, ..Default::default() }
     }
 
     /// `name` is `request.name`, as the caller has it.
     #[inline]
-    fn wrap(&self, allocation: vk_mem::Allocation, request: &MemoryRequest<'_>, name: NameRef<'_>) -> VmaMemory {
-        let slot = match name.as_str().is_empty() {
+    fn wrap(
+        &self,
+        allocation: vk_mem::Allocation,
+        request: &MemoryRequest<'_>,
+        name: NameRef<'_>,
+        pool: Option<Arc<PoolShared>>,
+    ) -> VmaMemory {
+        let slot = match name.as_str().is_empty() && !self.shared.backtraces {
             true => LiveTable::UNNAMED,
-            false => self.record_name(name),
+            false => self.record(allocation, name),
         };
-        VmaMemory { shared: self.shared.clone(), allocation, slot, mapping: request.mapping, facts: OnceLock::new() }
+        VmaMemory {
+            shared: self.shared.clone(),
+            allocation,
+            slot,
+            mapping: request.mapping,
+            facts: OnceLock::new(),
+            pool,
+        }
     }
 
-    /// The live-table slot of a named allocation (out of line: most allocations are unnamed).
+    /// The live-table slot of a recorded allocation (out of line: most allocations are unnamed).
     #[inline(never)]
-    fn record_name(&self, name: NameRef<'_>) -> u32 {
-        self.shared.live().insert(name.to_cow())
+    fn record(&self, allocation: vk_mem::Allocation, name: NameRef<'_>) -> u32 {
+        let backtrace = self.shared.backtraces.then(|| Arc::new(Backtrace::force_capture()));
+        self.shared.live().insert(LiveEntry { name: name.to_cow(), allocation, backtrace })
+    }
+
+    /// The pool a request allocates from: the caller's (checked to be this allocator's and to
+    /// suit the resource), an export pool for an exported resource, or none (VMA's own).
+    fn pool_for(
+        &self,
+        request: &MemoryRequest<'_>,
+        target: Target<'_>,
+        create: &vk_mem::AllocationCreateInfo,
+    ) -> Result<Option<Arc<PoolShared>>> {
+        let invalid = |reason: String| Error::InvalidDescription { name: request.name.to_owned(), reason };
+        if let Some(pool) = request.pool {
+            let p = &pool.shared;
+            if !Arc::ptr_eq(&p.shared, &self.shared) {
+                return Err(invalid(format!("pool `{}` belongs to another allocator", p.name)));
+            }
+            if request.dedicated && p.block_size != 0 {
+                return Err(invalid(format!(
+                    "a dedicated allocation cannot come from pool `{}`, whose blocks have a fixed size",
+                    p.name
+                )));
+            }
+            if !request.export.is_empty() {
+                return Err(invalid(format!("pool `{}` does not export its memory", p.name)));
+            }
+            let bits = self.memory_type_bits(target);
+            if bits & (1 << p.memory_type) == 0 {
+                return Err(Error::ValidUsage {
+                    name: request.name.to_owned(),
+                    vuid: match target {
+                        Target::Buffer(_) => "VUID-vkBindBufferMemory-memory-01035",
+                        Target::Image(_) => "VUID-vkBindImageMemory-memory-01047",
+                    },
+                    detail: format!(
+                        "pool `{}` is of memory type {}, which this resource cannot use (types {bits:#b})",
+                        p.name, p.memory_type
+                    ),
+                });
+            }
+            return Ok(Some(p.clone()));
+        }
+        if request.export.is_empty() {
+            return Ok(None);
+        }
+        // SAFETY: the caller of `create_*_inline` vouches for the create info.
+        let memory_type = unsafe {
+            match target {
+                Target::Buffer(info) => self.shared.vma.find_memory_type_index_for_buffer_info(info, create),
+                Target::Image(info) => self.shared.vma.find_memory_type_index_for_image_info(*info, create),
+            }
+        }
+        .op("vmaFindMemoryTypeIndex")?;
+        self.export_pool(memory_type, request.export).map(Some)
+    }
+
+    /// The export pool of `memory_type` and `export`, made on first use.
+    fn export_pool(&self, memory_type: u32, export: vk::ExternalMemoryHandleTypeFlags) -> Result<Arc<PoolShared>> {
+        let mut pools = self.shared.pools();
+        let found = pools.iter().filter_map(Weak::upgrade).find(|p| p.export == export && p.memory_type == memory_type);
+        if let Some(pool) = found {
+            return Ok(pool);
+        }
+        let desc =
+            PoolDesc::new(format!("export {export:?} of memory type {memory_type}"), PoolMemory::Index(memory_type));
+        let pool = pool::create(&self.shared, &desc, memory_type, export)?;
+        pools.retain(|p| p.strong_count() > 0);
+        pools.push(Arc::downgrade(&pool));
+        Ok(pool)
+    }
+
+    /// The memory types `target` can be bound to, asked without creating it.
+    fn memory_type_bits(&self, target: Target<'_>) -> u32 {
+        let device = self.shared.ctx.device();
+        let mut reqs = vk::MemoryRequirements2::default();
+        // SAFETY: the caller of `create_*_inline` vouches for the create info; both queries are
+        // Vulkan 1.3 core, which a vkres context has.
+        unsafe {
+            match target {
+                Target::Buffer(info) => device.get_device_buffer_memory_requirements(
+                    &vk::DeviceBufferMemoryRequirements::default().create_info(info),
+                    &mut reqs,
+                ),
+                Target::Image(info) => device.get_device_image_memory_requirements(
+                    &vk::DeviceImageMemoryRequirements::default().create_info(info),
+                    &mut reqs,
+                ),
+            }
+        };
+        reqs.memory_requirements.memory_type_bits
+    }
+
+    /// The error of a failed allocation: [`Error::PoolExhausted`] where a pool of the caller's
+    /// ran out of blocks.
+    fn alloc_error(&self, result: vk::Result, operation: &'static str, pool: Option<&PoolShared>, name: &str) -> Error {
+        match pool {
+            Some(p) if p.export.is_empty() && result == vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
+                Error::PoolExhausted { pool: p.name.clone(), name: name.to_owned() }
+            }
+            _ => Error::Vulkan { operation, result },
+        }
     }
 
     /// [`MemoryAllocator::create_buffer`], with the allocation unboxed (resources hold it inline)
@@ -233,9 +459,21 @@ impl VmaAllocator {
         name: NameRef<'_>,
     ) -> Result<(vk::Buffer, VmaMemory)> {
         let create = self.create_info(request);
-        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
-        let (buffer, allocation) = unsafe { self.shared.vma.create_buffer(info, &create) }.op("vmaCreateBuffer")?;
-        Ok((buffer, self.wrap(allocation, request, name)))
+        let pool = match request.pool.is_none() && request.export.is_empty() {
+            true => None,
+            false => self.pool_for(request, Target::Buffer(info), &create)?,
+        };
+        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically; a
+        // pool was checked to suit the buffer.
+        let made = unsafe {
+            match &pool {
+                Some(p) => p.pool.create_buffer(info, &create),
+                None => self.shared.vma.create_buffer(info, &create),
+            }
+        };
+        let (buffer, allocation) =
+            made.map_err(|r| self.alloc_error(r, "vmaCreateBuffer", pool.as_deref(), request.name))?;
+        Ok((buffer, self.wrap(allocation, request, name, pool)))
     }
 
     /// [`MemoryAllocator::create_image`], with the allocation unboxed (resources hold it inline)
@@ -250,10 +488,135 @@ impl VmaAllocator {
         name: NameRef<'_>,
     ) -> Result<(vk::Image, VmaMemory)> {
         let create = self.create_info(request);
-        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically.
-        let (image, allocation) = unsafe { self.shared.vma.create_image(info, &create) }.op("vmaCreateImage")?;
-        Ok((image, self.wrap(allocation, request, name)))
+        let pool = match request.pool.is_none() && request.export.is_empty() {
+            true => None,
+            false => self.pool_for(request, Target::Image(info), &create)?,
+        };
+        // SAFETY: the caller vouches for `info`; VMA creates, allocates and binds atomically; a
+        // pool was checked to suit the image.
+        let made = unsafe {
+            match &pool {
+                Some(p) => p.pool.create_image(info, &create),
+                None => self.shared.vma.create_image(info, &create),
+            }
+        };
+        let (image, allocation) =
+            made.map_err(|r| self.alloc_error(r, "vmaCreateImage", pool.as_deref(), request.name))?;
+        Ok((image, self.wrap(allocation, request, name, pool)))
     }
+
+    /// Creates a custom pool ([`PoolDesc`]): its memory type resolved (for
+    /// [`PoolMemory::Buffers`] and [`PoolMemory::Images`], the one VMA would pick), checked to
+    /// exist, its block size against the heap, its block counts against each other.
+    pub fn create_pool(&self, desc: &PoolDesc) -> Result<MemoryPool> {
+        let memory_type = self.pool_memory_type(desc)?;
+        let pool = pool::create(&self.shared, desc, memory_type, vk::ExternalMemoryHandleTypeFlags::empty())?;
+        let mut pools = self.shared.pools();
+        pools.retain(|p| p.strong_count() > 0);
+        pools.push(Arc::downgrade(&pool));
+        Ok(MemoryPool { shared: pool })
+    }
+
+    fn pool_memory_type(&self, desc: &PoolDesc) -> Result<u32> {
+        let invalid = |reason: &str| Error::InvalidDescription { name: desc.name.clone(), reason: reason.into() };
+        let found = match desc.memory {
+            PoolMemory::Index(index) => return Ok(index),
+            PoolMemory::Buffers { usage, mapping, location } => {
+                if usage.is_empty() {
+                    return Err(invalid("a pool for buffers needs at least one usage flag"));
+                }
+                let request = MemoryRequest { mapping, location, ..MemoryRequest::new(&desc.name) };
+                let info = vk::BufferCreateInfo::default().size(4096).usage(usage);
+                // SAFETY: a non-zero size and usage; VMA creates and destroys a probe buffer.
+                unsafe { self.shared.vma.find_memory_type_index_for_buffer_info(&info, &self.create_info(&request)) }
+            }
+            PoolMemory::Images { format, usage } => {
+                if usage.is_empty() {
+                    return Err(invalid("a pool for images needs at least one usage flag"));
+                }
+                let ctx = &self.shared.ctx;
+                let (ty, tiling) = (vk::ImageType::TYPE_2D, vk::ImageTiling::OPTIMAL);
+                // SAFETY: a query of the context's physical device.
+                let supported = unsafe {
+                    ctx.instance().get_physical_device_image_format_properties(
+                        ctx.physical_device(),
+                        format,
+                        ty,
+                        tiling,
+                        usage,
+                        vk::ImageCreateFlags::empty(),
+                    )
+                };
+                if supported.is_err() {
+                    return Err(Error::UnsupportedFormat { name: desc.name.clone(), format, ty, tiling, usage });
+                }
+                let info = vk::ImageCreateInfo::default()
+                    .image_type(ty)
+                    .format(format)
+                    .extent(vk::Extent3D { width: 1, height: 1, depth: 1 })
+                    .mip_levels(1)
+                    .array_layers(1)
+                    .samples(vk::SampleCountFlags::TYPE_1)
+                    .tiling(tiling)
+                    .usage(usage);
+                let request = MemoryRequest::new(&desc.name);
+                // SAFETY: format and usage were checked as supported for a 1x1 optimal image.
+                unsafe { self.shared.vma.find_memory_type_index_for_image_info(info, &self.create_info(&request)) }
+            }
+        };
+        found.op("vmaFindMemoryTypeIndex")
+    }
+
+    /// Every live allocation with its name, size, memory type and, with
+    /// [`VmaOptions::backtraces`], where it was created. Without backtraces, unnamed
+    /// allocations are not recorded and appear with an empty name, size 0 and no type.
+    pub fn leak_report(&self) -> LeakReport {
+        leak_report(&self.shared)
+    }
+}
+
+/// The object whose memory a pool must suit.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Buffer(&'a vk::BufferCreateInfo<'a>),
+    Image(&'a vk::ImageCreateInfo<'a>),
+}
+
+/// How many allocations VMA holds (custom pools included).
+fn live_count(shared: &Shared) -> usize {
+    match shared.vma.get_heap_budgets() {
+        Ok(heaps) => heaps.iter().map(|h| h.statistics.allocationCount as usize).sum(),
+        Err(_) => shared.live().entries().count(),
+    }
+}
+
+/// See [`VmaAllocator::leak_report`].
+fn leak_report(shared: &Shared) -> LeakReport {
+    let live = live_count(shared);
+    let table = shared.live();
+    // An entry is removed before its allocation is freed (`VmaMemory::drop`), under this lock:
+    // every handle read here is of a live allocation.
+    let mut list: Vec<LiveAllocation> = table
+        .entries()
+        .map(|e| {
+            let info = shared.vma.get_allocation_info(&e.allocation);
+            LiveAllocation {
+                name: e.name.to_string(),
+                size: info.size,
+                memory_type: Some(info.memory_type),
+                backtrace: e.backtrace.clone(),
+            }
+        })
+        .collect();
+    drop(table);
+    let unrecorded = live.saturating_sub(list.len());
+    list.extend((0..unrecorded).map(|_| LiveAllocation {
+        name: String::new(),
+        size: 0,
+        memory_type: None,
+        backtrace: None,
+    }));
+    LeakReport::new(list)
 }
 
 impl MemoryAllocator for VmaAllocator {
@@ -283,10 +646,7 @@ impl MemoryAllocator for VmaAllocator {
 
     fn live_allocations(&self) -> usize {
         // VMA counts every allocation it made (all of them through `wrap`) and frees.
-        match self.shared.vma.get_heap_budgets() {
-            Ok(heaps) => heaps.iter().map(|h| h.statistics.allocationCount as usize).sum(),
-            Err(_) => self.shared.live().len(),
-        }
+        live_count(&self.shared)
     }
 
     /// The names of the named allocations, and an empty name for each unnamed one. Read while
@@ -294,7 +654,7 @@ impl MemoryAllocator for VmaAllocator {
     /// before its name was recorded is reported unnamed).
     fn live_allocation_names(&self) -> Vec<String> {
         let live = self.live_allocations();
-        let mut names: Vec<String> = self.shared.live().slots.iter().flatten().map(|n| n.to_string()).collect();
+        let mut names: Vec<String> = self.shared.live().entries().map(|e| e.name.to_string()).collect();
         names.resize(live.max(names.len()), String::new());
         names.sort();
         names
@@ -307,6 +667,118 @@ impl MemoryAllocator for VmaAllocator {
 
     fn as_vma(&self) -> Option<&VmaAllocator> {
         Some(self)
+    }
+
+    /// VMA's count per heap (`vmaGetHeapBudgets`, no walk over blocks) and the driver's usage
+    /// and budget where the context enabled `VK_EXT_memory_budget`: asked of the driver
+    /// (`vkGetPhysicalDeviceMemoryProperties2`) at most every 30 ms, the usage following this
+    /// allocator's block bytes in between (VMA's own estimate).
+    fn heap_budgets(&self) -> Vec<HeapBudget> {
+        let blocks: Vec<BlockStats> = match self.shared.vma.get_heap_budgets() {
+            Ok(heaps) => heaps.iter().map(|h| stats::block_stats!(h.statistics)).collect(),
+            Err(_) => Vec::new(),
+        };
+        self.shared.budget.heap_budgets(&self.shared.ctx, &blocks)
+    }
+
+    /// `vmaCalculateStatistics` and `vmaCalculatePoolStatistics` of each live pool: a walk over
+    /// every block.
+    fn memory_statistics(&self) -> Option<MemoryStatistics> {
+        let total = self.shared.vma.calculate_statistics().ok()?;
+        let props = &self.shared.ctx.capabilities().memory_properties;
+        let heaps =
+            total.memoryHeap[..props.memory_heap_count as usize].iter().map(|s| stats::detailed_stats!(s)).collect();
+        let types = (0..props.memory_type_count)
+            .map(|i| {
+                let ty = props.memory_types[i as usize];
+                TypeStatistics {
+                    memory_type: i,
+                    heap: ty.heap_index,
+                    properties: ty.property_flags,
+                    stats: stats::detailed_stats!(total.memoryType[i as usize]),
+                }
+            })
+            .collect();
+        let live_pools: Vec<Arc<PoolShared>> = self.shared.pools().iter().filter_map(Weak::upgrade).collect();
+        let pools = live_pools
+            .iter()
+            .map(|p| PoolStatistics {
+                name: p.name.clone(),
+                memory_type: p.memory_type,
+                stats: p.pool.calculate_statistics().map(|s| stats::detailed_stats!(s)).unwrap_or_default(),
+            })
+            .collect();
+        Some(MemoryStatistics {
+            budgets: self.heap_budgets(),
+            heaps,
+            types,
+            pools,
+            total: stats::detailed_stats!(total.total),
+        })
+    }
+
+    fn leak_report(&self) -> LeakReport {
+        leak_report(&self.shared)
+    }
+
+    /// `vmaAllocateMemory`, from the request's pool where it names one; a dedicated request
+    /// carries `CAN_ALIAS` (no `VkMemoryDedicatedAllocateInfo`, so several objects may bind).
+    fn allocate_memory(
+        &self,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Box<dyn MemoryAllocation>> {
+        let invalid = |reason: String| Error::InvalidDescription { name: request.name.to_owned(), reason };
+        super::transient::check_requirements(requirements, request.name)?;
+        if !request.export.is_empty() {
+            return Err(invalid("bare memory is not exported; export a buffer or image".into()));
+        }
+        let mut create = self.create_info(request);
+        if request.dedicated {
+            create.flags |= vk_mem::AllocationCreateFlags::CAN_ALIAS;
+        }
+        // VMA's AUTO usages need the object's description, which bare memory has not: the
+        // same choice, spelled as property flags.
+        let (host, device) = (vk::MemoryPropertyFlags::HOST_VISIBLE, vk::MemoryPropertyFlags::DEVICE_LOCAL);
+        let cached = vk::MemoryPropertyFlags::HOST_CACHED;
+        let near = match request.location {
+            MemoryLocation::PreferHost => vk::MemoryPropertyFlags::empty(),
+            _ => device,
+        };
+        (create.required_flags, create.preferred_flags) = match request.mapping {
+            MappingType::None => (vk::MemoryPropertyFlags::empty(), near),
+            MappingType::HostAccessSequentialWrite => (host, near),
+            MappingType::HostAccessRandom => (host, cached),
+            MappingType::PreferDirectWrite => (vk::MemoryPropertyFlags::empty(), near | host),
+            MappingType::PreferDirectRead => (vk::MemoryPropertyFlags::empty(), near | host | cached),
+        };
+        create.usage = vk_mem::MemoryUsage::Unknown;
+        let pool = match request.pool {
+            Some(pool) => {
+                let p = &pool.shared;
+                if !Arc::ptr_eq(&p.shared, &self.shared) {
+                    return Err(invalid(format!("pool `{}` belongs to another allocator", p.name)));
+                }
+                if request.dedicated && p.block_size != 0 {
+                    return Err(invalid(format!("pool `{}` has fixed-size blocks: no dedicated memory", p.name)));
+                }
+                if requirements.memory_type_bits & (1 << p.memory_type) == 0 {
+                    return Err(invalid(format!("pool `{}` is of a memory type the request excludes", p.name)));
+                }
+                Some(p.clone())
+            }
+            None => None,
+        };
+        // SAFETY: the requirements were checked (non-zero size, power-of-two alignment, some
+        // memory type: VMA asserts on the alignment); VMA allocates and binds nothing.
+        let made = unsafe {
+            match &pool {
+                Some(p) => p.pool.allocate_memory(requirements, &create),
+                None => self.shared.vma.allocate_memory(requirements, &create),
+            }
+        };
+        let allocation = made.map_err(|r| self.alloc_error(r, "vmaAllocateMemory", pool.as_deref(), request.name))?;
+        Ok(Box::new(self.wrap(allocation, request, NameRef::Borrowed(request.name), pool)))
     }
 }
 
@@ -323,6 +795,8 @@ pub(crate) struct VmaMemory {
     /// Asked of VMA the first time they are needed (most device memory is never mapped, and
     /// its memory type never asked for).
     facts: OnceLock<Facts>,
+    /// The pool it came from, kept alive until it is freed (dropped after `Drop::drop`).
+    pool: Option<Arc<PoolShared>>,
 }
 
 /// What VMA placed an allocation in; fixed for its lifetime.
@@ -455,15 +929,54 @@ impl MemoryAllocation for VmaMemory {
         }
         self.shared.vma.invalidate_allocation(&self.allocation, offset, size).op("vmaInvalidateAllocation")
     }
+
+    unsafe fn bind_buffer(&self, buffer: vk::Buffer, offset: vk::DeviceSize) -> Result<()> {
+        // SAFETY: the caller vouches for the buffer, the offset and the fit; VMA serialises the
+        // bind with maps of the same block.
+        unsafe { self.shared.vma.bind_buffer_memory2(&self.allocation, offset, buffer, std::ptr::null()) }
+            .op("vmaBindBufferMemory2")
+    }
+
+    unsafe fn bind_image(&self, image: vk::Image, offset: vk::DeviceSize) -> Result<()> {
+        // SAFETY: as `bind_buffer`.
+        unsafe { self.shared.vma.bind_image_memory2(&self.allocation, offset, image, std::ptr::null()) }
+            .op("vmaBindImageMemory2")
+    }
+
+    #[cfg(unix)]
+    fn export_fd(&self, handle_type: vk::ExternalMemoryHandleTypeFlags) -> Result<ExportedMemory> {
+        let exportable = self.pool.as_ref().map_or(vk::ExternalMemoryHandleTypeFlags::empty(), |p| p.export);
+        if handle_type.as_raw().count_ones() != 1 || !exportable.contains(handle_type) {
+            return Err(Error::ExportUnsupported {
+                name: self.name(),
+                handle_types: handle_type,
+                reason: format!(
+                    "its memory was made exportable as {exportable:?}, and one handle type is exported at a time"
+                ),
+            });
+        }
+        let info = self.shared.vma.get_allocation_info2(&self.allocation);
+        let fd = super::export::get_fd(&self.shared.ctx, info.allocation_info.device_memory, handle_type)?;
+        Ok(ExportedMemory {
+            fd,
+            handle_type,
+            memory_size: info.block_size,
+            offset: info.allocation_info.offset,
+            size: info.allocation_info.size,
+            memory_type: info.allocation_info.memory_type,
+            dedicated: info.dedicated_memory,
+        })
+    }
 }
 
 impl Drop for VmaMemory {
     fn drop(&mut self) {
-        // SAFETY: this type is the sole owner of the allocation; the resource using it was
-        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
-        unsafe { self.shared.vma.free_memory(&mut self.allocation) };
+        // Out of the table first: a leak report reads the handles it holds under its lock.
         if self.slot != LiveTable::UNNAMED {
             self.shared.live().remove(self.slot);
         }
+        // SAFETY: this type is the sole owner of the allocation; the resource using it was
+        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
+        unsafe { self.shared.vma.free_memory(&mut self.allocation) };
     }
 }

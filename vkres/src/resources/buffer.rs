@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
-use crate::memory::{MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
+use crate::memory::{
+    MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest,
+};
 
 /// What buffer to create.
 ///
@@ -29,6 +31,11 @@ pub struct BufferDesc {
     pub location: MemoryLocation,
     /// Whether it gets a `VkDeviceMemory` of its own (see [`MemoryRequest::dedicated`](crate::memory::MemoryRequest)).
     pub dedicated: bool,
+    /// The custom pool its memory comes from (`None`: the allocator's own).
+    pub pool: Option<MemoryPool>,
+    /// Handle types its memory is exported as (empty: not exported); see
+    /// [`export`](Self::export).
+    pub export: vk::ExternalMemoryHandleTypeFlags,
     /// Debug name.
     pub name: String,
 }
@@ -42,6 +49,8 @@ impl BufferDesc {
             mapping: MappingType::None,
             location: MemoryLocation::Auto,
             dedicated: false,
+            pool: None,
+            export: vk::ExternalMemoryHandleTypeFlags::empty(),
             name: String::new(),
         }
     }
@@ -72,6 +81,24 @@ impl BufferDesc {
     /// Asks for a `VkDeviceMemory` of its own.
     pub fn dedicated(mut self, dedicated: bool) -> Self {
         self.dedicated = dedicated;
+        self
+    }
+
+    /// Takes its memory from `pool` (of the same allocator; a pool of fixed-size blocks holds
+    /// no dedicated allocation).
+    pub fn pool(mut self, pool: &MemoryPool) -> Self {
+        self.pool = Some(pool.clone());
+        self
+    }
+
+    /// Makes its memory exportable as `handle_types` (`OPAQUE_FD`, `DMA_BUF_EXT`): a
+    /// `VkDeviceMemory` of its own, which [`MemoryAllocation::export_fd`] hands out as a file
+    /// descriptor for another API or device to import. Checked at creation:
+    /// [`Error::MissingFeature`] without `VK_KHR_external_memory_fd` (or
+    /// `VK_EXT_external_memory_dma_buf`), [`Error::ExportUnsupported`] where the driver cannot
+    /// export such a buffer.
+    pub fn export(mut self, handle_types: vk::ExternalMemoryHandleTypeFlags) -> Self {
+        self.export = handle_types;
         self
     }
 }
@@ -179,6 +206,11 @@ impl<T> Buffer<T> {
     /// The same buffer, viewed as raw bytes.
     pub fn as_bytes(&self) -> Buffer<u8> {
         Buffer { shared: self.shared.clone(), _elem: PhantomData }
+    }
+
+    /// How many handles share this buffer (the manager's eviction frees only buffers it alone holds).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
@@ -310,7 +342,22 @@ fn create_named<T>(
         Some(families) => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(families),
         None => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
     };
-    let request = MemoryRequest { name, mapping: desc.mapping, location: desc.location, dedicated: desc.dedicated };
+    let mut external = vk::ExternalMemoryBufferCreateInfo::default().handle_types(desc.export);
+    let info = match desc.export.is_empty() {
+        true => info,
+        false => {
+            crate::memory::export::check_buffer(ctx, name, desc.usage, info.flags, desc.export)?;
+            info.push_next(&mut external)
+        }
+    };
+    let request = MemoryRequest {
+        name,
+        mapping: desc.mapping,
+        location: desc.location,
+        dedicated: desc.dedicated,
+        pool: desc.pool.as_ref(),
+        export: desc.export,
+    };
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
     let (handle, allocation) = unsafe {

@@ -8,7 +8,7 @@ use ash::vk;
 use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
-use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryRequest};
+use crate::memory::{MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest};
 
 /// What image to create.
 ///
@@ -33,6 +33,13 @@ pub struct ImageDesc {
     pub flags: vk::ImageCreateFlags,
     /// Placement preference.
     pub location: MemoryLocation,
+    /// Whether it gets a `VkDeviceMemory` of its own (large render targets, exported images).
+    pub dedicated: bool,
+    /// The custom pool its memory comes from (`None`: the allocator's own).
+    pub pool: Option<MemoryPool>,
+    /// Handle types its memory is exported as (empty: not exported); see
+    /// [`BufferDesc::export`](crate::BufferDesc::export).
+    pub export: vk::ExternalMemoryHandleTypeFlags,
     /// Debug name.
     pub name: String,
 }
@@ -50,6 +57,9 @@ impl ImageDesc {
             usage,
             flags: vk::ImageCreateFlags::empty(),
             location: MemoryLocation::Auto,
+            dedicated: false,
+            pool: None,
+            export: vk::ExternalMemoryHandleTypeFlags::empty(),
             name: String::new(),
         }
     }
@@ -89,6 +99,26 @@ impl ImageDesc {
     /// Sets the debug name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
+        self
+    }
+
+    /// Asks for a `VkDeviceMemory` of its own.
+    pub fn dedicated(mut self, dedicated: bool) -> Self {
+        self.dedicated = dedicated;
+        self
+    }
+
+    /// Takes its memory from `pool` (of the same allocator).
+    pub fn pool(mut self, pool: &MemoryPool) -> Self {
+        self.pool = Some(pool.clone());
+        self
+    }
+
+    /// Makes its memory exportable as `handle_types` (see
+    /// [`BufferDesc::export`](crate::BufferDesc::export)); checked against the driver's
+    /// external image format properties at creation.
+    pub fn export(mut self, handle_types: vk::ExternalMemoryHandleTypeFlags) -> Self {
+        self.export = handle_types;
         self
     }
 }
@@ -168,6 +198,11 @@ impl Image {
 
     pub(crate) fn set_layout(&self, layout: vk::ImageLayout) {
         self.shared.layout.store(layout.as_raw(), Ordering::Release);
+    }
+
+    /// How many handles share this image (views hold one each).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// Wraps an image vkres did not create (a swapchain image, another library's image) as a
@@ -322,7 +357,22 @@ pub(crate) fn create_owned(
             detail: format!("{:?} samples are not supported for this format and usage", desc.samples),
         });
     }
-    let request = MemoryRequest { name, mapping: MappingType::None, location: desc.location, dedicated: false };
+    let mut external = vk::ExternalMemoryImageCreateInfo::default().handle_types(desc.export);
+    let info = match desc.export.is_empty() {
+        true => info,
+        false => {
+            crate::memory::export::check_image(ctx, name, &info, desc.export)?;
+            info.push_next(&mut external)
+        }
+    };
+    let request = MemoryRequest {
+        name,
+        mapping: MappingType::None,
+        location: desc.location,
+        dedicated: desc.dedicated,
+        pool: desc.pool.as_ref(),
+        export: desc.export,
+    };
     // SAFETY: format, usage, flags, extent, mips, layers and samples were checked above
     // against vkGetPhysicalDeviceImageFormatProperties.
     let (handle, allocation) = unsafe {
@@ -419,6 +469,11 @@ impl ImageView {
     /// The `VkImageView`.
     pub fn handle(&self) -> vk::ImageView {
         self.shared.handle
+    }
+
+    /// How many handles share this view (textures hold one each).
+    pub(crate) fn holders(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// The image it views.

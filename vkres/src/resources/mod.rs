@@ -7,6 +7,7 @@ pub(crate) mod buffer;
 pub(crate) mod image;
 pub(crate) mod sampler;
 pub(crate) mod shader;
+pub(crate) mod suballoc;
 pub(crate) mod texture;
 
 pub use accel::AccelerationStructure;
@@ -14,6 +15,7 @@ pub use buffer::{Buffer, BufferDesc};
 pub use image::{Image, ImageDesc, ImageView, ImageViewDesc, format_aspects, full_mip_count};
 pub use sampler::{Sampler, SamplerDesc, SamplerPool};
 pub use shader::{SPIRV_MAGIC, ShaderModule, spirv_words};
+pub use suballoc::{BufferArena, SubBuffer};
 pub use texture::Texture;
 
 use std::sync::Arc;

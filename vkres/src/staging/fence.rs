@@ -124,18 +124,19 @@ impl Fence {
     }
 
     /// Readies it for a submission about to be made and arms it ([`arm`](Self::arm)): a
-    /// signalled fence that no vkres submission arms (created signalled, or its work finished
-    /// and the caller did not reset it) is reset first, since a fence given to a submission
-    /// must be unsignalled (VUID-vkQueueSubmit2-fence-04894); one a pending vkres submission
-    /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
+    /// signalled fence (created signalled, or the work it was armed for finished, waited for
+    /// or not) is reset first, since a fence given to a submission must be unsignalled
+    /// (VUID-vkQueueSubmit2-fence-04894), and work of its earlier generation then counts as
+    /// finished; one a pending submission still signals is [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub(crate) fn arm_for_submission(&self) -> Result<u64> {
         let busy = || Error::Batch(BatchError::FenceBusy);
-        if self.shared.submitted.load(Ordering::Acquire) {
-            return Err(busy());
-        }
         if self.is_signalled() {
-            // Not armed, so no vkres submission signals it; signalled, so no caller's either.
+            // Signalled: whatever submission signals it has finished (vkres's own or the
+            // caller's), so the reset below breaks no pending work (VUID-vkResetFences-pFences-01123).
             self.wait_and_reset()?;
+        } else if self.shared.submitted.load(Ordering::Acquire) {
+            return Err(busy());
         }
         self.arm().ok_or_else(busy)
     }

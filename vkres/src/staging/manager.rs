@@ -203,9 +203,11 @@ impl State {
 /// other threads that wait for staging (see [`Batch`](crate::Batch)).
 #[derive(Clone)]
 pub struct StagingMemoryManager {
+    /// Declared (so dropped) before `memory`: the chunks are freed while the manager still
+    /// holds the allocator, whose last handle reports what is alive when it goes.
+    state: Arc<Mutex<State>>,
     memory: Arc<dyn MemoryAllocator>,
     config: StagingConfig,
-    state: Arc<Mutex<State>>,
     /// Notified whenever staging is released.
     released: Arc<Condvar>,
 }
@@ -325,15 +327,22 @@ impl StagingMemoryManager {
     /// that no chunk is made, reused or destroyed in between (the lock is already held around
     /// allocations in [`stage`](Self::stage): staging before memory, as there).
     pub(crate) fn live_allocation_names_less_free_chunks(&self) -> Vec<String> {
-        let s = self.lock();
-        let mut names = self.memory.live_allocation_names();
-        for chunk in s.chunks.iter().filter(|c| c.owner.is_none()) {
-            if let Some(i) = names.iter().position(|n| n == chunk.buffer.name()) {
-                names.swap_remove(i);
-            }
-        }
+        let mut names = self.less_free_chunks(|| self.memory.live_allocation_names(), |n| n);
         names.sort();
         names
+    }
+
+    /// `list()`'s entries less one per free chunk whose name (`name` of an entry) is the
+    /// chunk's, read under the manager's lock as [`live_allocation_names_less_free_chunks`](Self::live_allocation_names_less_free_chunks).
+    pub(crate) fn less_free_chunks<T>(&self, list: impl FnOnce() -> Vec<T>, name: impl Fn(&T) -> &str) -> Vec<T> {
+        let s = self.lock();
+        let mut entries = list();
+        for chunk in s.chunks.iter().filter(|c| c.owner.is_none()) {
+            if let Some(i) = entries.iter().position(|e| name(e) == chunk.buffer.name()) {
+                entries.swap_remove(i);
+            }
+        }
+        entries
     }
 
     /// Waits until staging is released, when a set that another thread or the device will

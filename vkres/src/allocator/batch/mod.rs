@@ -6,6 +6,8 @@
 //! and fence, the rounds ([`Rounds`] for the recorder's staging), the lane's submissions, and
 //! the waits.
 
+mod alias;
+
 use std::collections::VecDeque;
 
 use ash::vk;
@@ -24,7 +26,7 @@ use super::tables::Tables;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
 use crate::error::{BatchError, Error, Result, VkContext};
 use crate::handle_map::HandleMap;
-use crate::resources::{Buffer, Image};
+use crate::resources::{Buffer, Image, SubBuffer};
 use crate::staging::{Download, Fence, SetId};
 
 /// A submission of part of a batch: its fence and the staging set it reads.
@@ -177,6 +179,18 @@ impl<'a> Batch<'a> {
     pub fn upload_bytes(&mut self, dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
         self.check_recording()?;
         self.rec.upload_raw(&mut self.sub, dst, offset, data)
+    }
+
+    /// [`Recorder::upload_sub`], in rounds where staging runs out.
+    pub fn upload_sub<T: bytemuck::Pod>(&mut self, dst: &SubBuffer<T>, offset: u64, data: &[T]) -> Result<()> {
+        self.check_recording()?;
+        self.rec.upload_sub_in(&mut self.sub, dst, offset, data)
+    }
+
+    /// [`Recorder::download_sub`]: readable once the batch has finished.
+    pub fn download_sub<T>(&mut self, src: &SubBuffer<T>) -> Result<Download> {
+        self.check_recording()?;
+        self.rec.download_sub(src)
     }
 
     /// [`Recorder::copy_buffer`].

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::Recorder;
 use crate::accel::{Blas, Tlas};
-use crate::resources::{AccelerationStructure, Buffer, Image, ImageView, Sampler, Texture};
+use crate::resources::{AccelerationStructure, Buffer, Image, ImageView, Sampler, SubBuffer, Texture};
 
 mod sealed {
     /// What makes a resource holdable: type-erased handles that keep it alive.
@@ -18,8 +18,8 @@ mod sealed {
 }
 
 /// A resource that a [`Recorder`] can keep alive until the caller's fence has signalled
-/// ([`Recorder::keep_alive`]): buffers, images, views, samplers, textures, acceleration
-/// structures.
+/// ([`Recorder::keep_alive`]): buffers, sub-buffers, images, views, samplers, textures,
+/// acceleration structures.
 pub trait Held: sealed::Sealed {}
 
 impl<T> sealed::Sealed for Buffer<T> {
@@ -28,6 +28,14 @@ impl<T> sealed::Sealed for Buffer<T> {
     }
 }
 impl<T> Held for Buffer<T> {}
+
+impl<T> sealed::Sealed for SubBuffer<T> {
+    /// The range, which holds its arena's buffer.
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        SubBuffer::keep_alive(self)
+    }
+}
+impl<T> Held for SubBuffer<T> {}
 
 impl sealed::Sealed for Image {
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {

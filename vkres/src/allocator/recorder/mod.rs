@@ -9,10 +9,12 @@
 //! The transfers are in `buffers.rs` and `images.rs`, the builds in `accel.rs`.
 
 mod accel;
+mod alias;
 mod buffers;
 mod held;
 mod images;
 mod regions;
+mod sub_buffers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

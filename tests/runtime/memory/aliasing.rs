@@ -1,0 +1,186 @@
+//! Transient memory: a buffer and an image in one allocation, used one after the other in a
+//! single batch with the alias barrier between (synchronization validation silent), the hazard
+//! the validation layer reports without it, resources that do not fit, and injected failures.
+
+use std::sync::Arc;
+
+use vkres::memory::FailingAllocator;
+use vkres::{
+    BufferDesc, Error, ImageDesc, MemoryAllocator, ResourceAllocator, StagingConfig, TransientMemory, VmaAllocator, vk,
+};
+
+use crate::support::{Gpu, noise};
+
+const SIDE: u32 = 64;
+const BYTES: u64 = (SIDE * SIDE * 4) as u64;
+
+fn buffer_desc() -> BufferDesc {
+    let usage =
+        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
+    BufferDesc::new(BYTES, usage).name("transient buffer")
+}
+
+fn image_desc() -> ImageDesc {
+    let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC;
+    ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, SIDE, SIDE, usage).name("transient image")
+}
+
+fn transient(alloc: &ResourceAllocator) -> TransientMemory {
+    alloc.create_transient_memory(&[&buffer_desc()], &[&image_desc()], "transient").expect("transient memory")
+}
+
+/// Records, in one batch: an upload into the image and its download, the alias barrier (where
+/// `barrier`), an upload into the buffer and a copy of it into a read-back buffer. Returns what
+/// the read-back buffer and the download hold, with what was written. (In the other order the
+/// batch's own discard barrier of an image upload, from all earlier commands, already orders
+/// the image after the buffer.)
+fn use_both(gpu: &Gpu, memory: &TransientMemory, barrier: bool) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    let alloc = gpu.alloc();
+    let buffer = alloc.create_aliased_buffer(memory, &buffer_desc()).expect("buffer");
+    let image = alloc.create_aliased_image(memory, &image_desc()).expect("image");
+    let (a, b) = (buffer.memory().info(), image.memory().info());
+    assert_eq!((a.memory, a.offset), (b.memory, b.offset), "one memory, one offset");
+    let readback = alloc
+        .create_buffer(
+            &BufferDesc::new(BYTES, vk::BufferUsageFlags::TRANSFER_DST)
+                .mapping(vkres::MappingType::HostAccessRandom)
+                .name("readback"),
+        )
+        .expect("readback");
+    let (buffer_data, image_data) = (noise(BYTES as usize, 1), noise(BYTES as usize, 2));
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_image(&image, &image_data, &vkres::ImageUpload::default()).expect("upload image");
+    let download = batch.download_image(&image).expect("download");
+    if barrier {
+        batch.alias_barrier(&[&image]).expect("alias barrier");
+    }
+    batch.upload(&buffer, 0, &buffer_data).expect("upload buffer");
+    batch.copy_buffer(&buffer, 0, &readback, 0, BYTES).expect("copy");
+    batch.submit_and_wait().expect("submit");
+    (readback.read_vec().expect("read"), buffer_data, download.bytes().expect("bytes"), image_data)
+}
+
+#[test]
+fn a_buffer_and_an_image_share_memory_one_after_the_other() {
+    let gpu = Gpu::new();
+    let memory = transient(gpu.alloc());
+    assert!(memory.size() >= BYTES);
+    let (read, written, downloaded, uploaded) = use_both(&gpu, &memory, true);
+    assert!(downloaded == uploaded, "the image's data, read before the buffer took the memory");
+    assert!(read == written, "the buffer's data");
+    assert_eq!(memory.resources_bound(), 2);
+    assert_eq!(gpu.alloc().leak_report(), ["transient"], "only the shared allocation is left");
+    drop(memory);
+    assert!(gpu.alloc().leak_report().is_empty());
+}
+
+/// Two buffers in one transient memory: the first written and copied out, then the second
+/// written, in one batch; returns both copies and what was written.
+fn two_buffers(gpu: &Gpu, barrier: bool) -> [(Vec<u8>, Vec<u8>); 2] {
+    let alloc = gpu.alloc();
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
+    let buffers = [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let readback = |i: usize| {
+        let desc = BufferDesc::new(BYTES, vk::BufferUsageFlags::TRANSFER_DST)
+            .mapping(vkres::MappingType::HostAccessRandom)
+            .name(format!("readback {i}"));
+        alloc.create_buffer(&desc).expect("readback")
+    };
+    let readbacks = [readback(0), readback(1)];
+    let data = [noise(BYTES as usize, 3), noise(BYTES as usize, 4)];
+    let mut batch = alloc.batch().expect("batch");
+    for i in 0..2 {
+        if i == 1 && barrier {
+            batch.alias_barrier(&[]).expect("alias barrier");
+        }
+        batch.upload(&buffers[i], 0, &data[i]).expect("upload");
+        batch.copy_buffer(&buffers[i], 0, &readbacks[i], 0, BYTES).expect("copy");
+    }
+    batch.submit_and_wait().expect("submit");
+    [0, 1].map(|i| (readbacks[i].read_vec().expect("read"), data[i].clone()))
+}
+
+#[test]
+fn two_aliased_buffers_in_one_batch_need_the_alias_barrier() {
+    let gpu = Gpu::new();
+    for (i, (read, written)) in two_buffers(&gpu, true).into_iter().enumerate() {
+        assert!(read == written, "buffer {i} read back what was written to it");
+    }
+    assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
+
+    // Without it, the second buffer's upload writes memory the first one's copy reads, with no
+    // dependency between: the layer's synchronization validation says so.
+    let _ = two_buffers(&gpu, false);
+    let messages = gpu.log().take();
+    assert!(
+        messages.iter().any(|m| m.to_string().contains("SYNC-HAZARD")),
+        "expected a synchronization hazard, got:\n{}",
+        crate::support::list(&messages)
+    );
+}
+
+#[test]
+fn resources_that_do_not_fit_are_typed_errors_and_leave_nothing() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let small = alloc
+        .create_transient_memory(&[&BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER)], &[], "small")
+        .expect("memory");
+    let live = alloc.memory_allocator().live_allocations();
+    let err = alloc.create_aliased_buffer(&small, &buffer_desc()).expect_err("too large");
+    assert!(
+        matches!(&err, Error::ValidUsage { name, vuid: "VUID-vkBindBufferMemory-size-01037", detail }
+            if name == "transient buffer" && detail.contains("`small`")),
+        "{err:?}"
+    );
+    let pooled = buffer_desc().dedicated(true);
+    assert!(matches!(alloc.create_aliased_buffer(&small, &pooled), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(alloc.create_transient_memory(&[], &[], "empty"), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(
+        alloc.create_transient_memory(&[&BufferDesc::new(0, vk::BufferUsageFlags::STORAGE_BUFFER)], &[], "zero"),
+        Err(Error::ZeroSize { .. })
+    ));
+    assert_eq!(alloc.memory_allocator().live_allocations(), live, "nothing leaked");
+    assert_eq!(small.live_allocations(), 0);
+    let other = Gpu::new();
+    let foreign = transient(other.alloc());
+    assert!(matches!(alloc.create_aliased_buffer(&foreign, &buffer_desc()), Err(Error::WrongDevice { .. })));
+}
+
+#[test]
+fn a_failed_transient_allocation_leaves_nothing_behind() {
+    let gpu = Gpu::new();
+    let failing = Arc::new(FailingAllocator::new(Arc::new(VmaAllocator::new(gpu.ctx()).expect("vma"))));
+    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("allocator");
+    failing.fail_nth(1);
+    let err = alloc.create_transient_memory(&[&buffer_desc()], &[&image_desc()], "fails").expect_err("armed");
+    assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY));
+    assert_eq!(failing.live_allocations(), 0);
+    failing.disarm();
+    let memory = transient(&alloc);
+    let image = alloc.create_aliased_image(&memory, &image_desc()).expect("image");
+    drop(memory); // the image holds the memory
+    assert_eq!(failing.live_allocations(), 1);
+    drop(image);
+    assert_eq!(failing.live_allocations(), 0);
+}
+
+#[test]
+fn hostile_memory_requirements_are_typed_errors() {
+    use vkres::memory::MemoryRequest;
+    let gpu = Gpu::new();
+    let vma = VmaAllocator::new(gpu.ctx()).expect("vma");
+    let reqs = |size, alignment, memory_type_bits| vk::MemoryRequirements { size, alignment, memory_type_bits };
+    let request = MemoryRequest::new("bare");
+    assert!(matches!(vma.allocate_memory(&reqs(0, 256, !0), &request), Err(Error::ZeroSize { .. })));
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 3, !0), &request), Err(Error::InvalidDescription { .. })));
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 256, 0), &request), Err(Error::InvalidDescription { .. })));
+    let export = MemoryRequest { export: vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD, ..request };
+    assert!(matches!(vma.allocate_memory(&reqs(4096, 256, !0), &export), Err(Error::InvalidDescription { .. })));
+    let memory = vma.allocate_memory(&reqs(4096, 256, !0), &request).expect("bare memory");
+    assert_eq!(memory.info().name, "bare");
+    assert_eq!(vma.live_allocations(), 1);
+    drop(memory);
+    assert_eq!(vma.live_allocations(), 0);
+}

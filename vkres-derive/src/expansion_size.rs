@@ -1,0 +1,56 @@
+//! The size of the expansion of the compile-cost bench's struct (vkres-bench's
+//! `derive_cost.rs`), per field kind: what the compiler has to type-check per derived
+//! struct (issue 20, item 5). `cargo test -p vkres-derive --lib expansion -- --nocapture`
+//! prints them; the test fails when the bench's struct grows past its budget.
+
+/// Tokens the bench's struct may expand to (1824 when this was written).
+const BUDGET: usize = 2000;
+
+fn tokens(stream: proc_macro2::TokenStream) -> usize {
+    stream
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => 2 + tokens(g.stream()),
+            _ => 1,
+        })
+        .sum()
+}
+
+fn expanded(fields: &str) -> usize {
+    let input = format!("struct Resources0 {{ {fields} }}");
+    let out = super::derive(input.parse().expect("tokens"));
+    let text = out.to_string();
+    assert!(!text.contains("compile_error"), "{text}");
+    tokens(out)
+}
+
+#[test]
+fn the_bench_struct_expands_within_its_token_budget() {
+    let fields = [
+        ("buffer with data", "#[gpu(buffer(usage = VERTEX, data = [1u32, 2, 3]))] vertices: Buffer<u32>,"),
+        (
+            "buffer with len, bound",
+            "#[gpu(buffer(usage = STORAGE, len = 64), binding = 0, stages = COMPUTE)] results: Buffer<u32>,",
+        ),
+        (
+            "buffer from input, bound",
+            "#[gpu(buffer(usage = UNIFORM, data = input), binding = 1)] params: Buffer<[f32; 4]>,",
+        ),
+        (
+            "texture, bound",
+            "#[gpu(texture(format = R8G8B8A8_UNORM, extent = [2, 2], data = [255u8; 16], sampler = linear), binding = 2, stages = FRAGMENT)] albedo: Texture,",
+        ),
+        ("sampler", "#[gpu(sampler(filter = linear, address = repeat))] linear: Sampler,"),
+    ];
+    let all: String = fields.iter().map(|f| f.1).collect();
+    let whole = expanded(&all);
+    eprintln!("expansion of the bench's struct: {whole} tokens");
+    for (name, field) in fields {
+        let alone = match name {
+            "texture, bound" => expanded(&format!("{field}{}", fields[4].1)) - expanded(fields[4].1),
+            _ => expanded(field),
+        };
+        eprintln!("  {name}: {alone} tokens alone");
+    }
+    assert!(whole <= BUDGET, "the bench's struct expands to {whole} tokens, over its budget of {BUDGET}");
+}

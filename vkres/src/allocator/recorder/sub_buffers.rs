@@ -1,0 +1,48 @@
+//! Transfers of [`SubBuffer`] ranges: the buffer transfers of `buffers.rs` on the arena's
+//! buffer, at the range's offset, holding the range until the work has finished.
+
+use bytemuck::Pod;
+
+use super::{OneRound, Recorder, Rounds};
+use crate::error::Result;
+use crate::resources::SubBuffer;
+use crate::staging::Download;
+
+impl Recorder<'_> {
+    /// Records an upload of `data` into the range `dst` at element `offset`: as
+    /// [`upload`](Self::upload) (written at once where the arena is a direct-write buffer in
+    /// host-visible memory that no command recorded before uses, staged otherwise). Data that
+    /// runs past the range's end is [`Error::DataTooLarge`](crate::Error::DataTooLarge), never
+    /// written into a neighbour.
+    pub fn upload_sub<T: Pod>(&mut self, dst: &SubBuffer<T>, offset: u64, data: &[T]) -> Result<()> {
+        self.upload_sub_in(&mut OneRound, dst, offset, data)
+    }
+
+    /// [`upload_sub`](Self::upload_sub) with `rounds` deciding what happens when staging runs
+    /// out.
+    pub(in crate::allocator) fn upload_sub_in<R: Rounds, T: Pod>(
+        &mut self,
+        rounds: &mut R,
+        dst: &SubBuffer<T>,
+        offset: u64,
+        data: &[T],
+    ) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        // An element offset past `u64` saturates, and is then past the range's end.
+        let at = dst.checked_byte_range(offset, bytes.len() as u64)?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.hold(dst.keep_alive());
+        self.upload_raw(rounds, dst.arena_buffer(), at, bytes)
+    }
+
+    /// Records a copy of the range `src` into host-visible memory, readable through the
+    /// returned [`Download`] once the work has finished.
+    pub fn download_sub<T>(&mut self, src: &SubBuffer<T>) -> Result<Download> {
+        let readback = self.readback_buffer(src.size(), src.name())?;
+        self.hold(src.keep_alive());
+        self.copy_buffer(src.arena_buffer(), src.offset(), &readback, 0, src.size())?;
+        Ok(self.register_download(readback))
+    }
+}

@@ -1,0 +1,167 @@
+//! Collections of acceleration structures in a derived schema: `blases(...)` fields (one BLAS
+//! per element of the `buffers` collections they read) and TLASes whose instances come from run
+//! time ([`BlasInstance`], naming BLASes of a `blases` field by index).
+
+use ash::vk;
+
+use super::accel_fields::{BlasField, TlasField};
+use super::collections::CollectionField;
+use crate::accel::{BlasDesc, TlasDesc, TlasInstance, Transform3x4};
+use crate::allocator::Batch;
+use crate::error::{Error, Result};
+
+/// One instance of a TLAS with `instances = input`: the BLAS it places, by index into the
+/// `blases` collection the TLAS names, and its placement. Checked when `create` runs: the index
+/// in range, the custom index and SBT offset within 24 bits.
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlasInstance {
+    /// Index of the BLAS in the `blases` collection.
+    pub blas: u32,
+    /// Object-to-world transform.
+    pub transform: Transform3x4,
+    /// What shaders read as the instance custom index (24 bits).
+    pub custom_index: u32,
+    /// Visibility mask, ANDed with a ray's cull mask.
+    pub mask: u8,
+    /// Shader-binding-table record offset (24 bits).
+    pub sbt_offset: u32,
+    /// Instance flags (culling, opacity overrides).
+    pub flags: vk::GeometryInstanceFlagsKHR,
+}
+
+impl BlasInstance {
+    /// BLAS number `blas`, untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
+    pub fn new(blas: u32) -> Self {
+        Self {
+            blas,
+            transform: Transform3x4::IDENTITY,
+            custom_index: 0,
+            mask: 0xFF,
+            sbt_offset: 0,
+            flags: vk::GeometryInstanceFlagsKHR::empty(),
+        }
+    }
+
+    /// Object-to-world transform.
+    pub fn transform(mut self, transform: Transform3x4) -> Self {
+        self.transform = transform;
+        self
+    }
+
+    /// The custom index (24 bits).
+    pub fn custom_index(mut self, index: u32) -> Self {
+        self.custom_index = index;
+        self
+    }
+
+    /// The visibility mask.
+    pub fn mask(mut self, mask: u8) -> Self {
+        self.mask = mask;
+        self
+    }
+
+    /// The SBT record offset (24 bits).
+    pub fn sbt_offset(mut self, offset: u32) -> Self {
+        self.sbt_offset = offset;
+        self
+    }
+
+    /// Instance flags.
+    pub fn flags(mut self, flags: vk::GeometryInstanceFlagsKHR) -> Self {
+        self.flags = flags;
+        self
+    }
+}
+
+/// The largest custom index and SBT offset: 24 bits.
+const MAX_24: u32 = (1 << 24) - 1;
+
+/// The common length of the collections a `blases` field reads (`(key, length)` pairs, the
+/// first one's length is the expected one), or [`Error::LengthMismatch`].
+pub fn common_len(name: &str, lens: &[(&'static str, usize)]) -> Result<usize> {
+    let Some(&(_, expected)) = lens.first() else { return Ok(0) };
+    for &(what, given) in lens {
+        if given != expected {
+            return Err(Error::LengthMismatch {
+                name: name.into(),
+                what: what.into(),
+                expected: expected as u64,
+                given: given as u64,
+            });
+        }
+    }
+    Ok(expected)
+}
+
+/// Element `i` of a collection field (within [`common_len`], so never out of range; an
+/// [`Error::IndexOutOfRange`] rather than a panic all the same).
+pub fn element<'c, C: CollectionField>(name: &str, collection: &'c C, i: usize) -> Result<&'c C::Item> {
+    let items = collection.items();
+    items.get(i).ok_or_else(|| Error::IndexOutOfRange {
+        name: name.into(),
+        what: "element".into(),
+        index: i as u64,
+        len: items.len() as u64,
+    })
+}
+
+/// Records the builds of a `blases` field: `count` BLASes, the `i`-th described by `desc(i)`.
+/// On error the BLASes made so far are released.
+pub fn blases<C>(batch: &mut Batch<'_>, count: usize, desc: impl Fn(usize) -> Result<BlasDesc>) -> Result<C>
+where
+    C: CollectionField,
+    C::Item: BlasField,
+{
+    let mut items = Vec::with_capacity(count);
+    for i in 0..count {
+        let desc = desc(i)?;
+        items.push(batch.build_blas(&desc).map(C::Item::from_blas)?);
+    }
+    Ok(C::from_items(items))
+}
+
+/// Records the build of a TLAS with `instances = input`: `desc` (name and options) with one
+/// instance per element of `instances`, each placing the BLAS it names in `blases`.
+pub fn tlas_from_inputs<F, C>(
+    batch: &mut Batch<'_>,
+    desc: TlasDesc,
+    blases: &C,
+    instances: &[BlasInstance],
+) -> Result<F>
+where
+    F: TlasField,
+    C: CollectionField,
+    C::Item: BlasField,
+{
+    let blases = blases.items();
+    let mut placed = Vec::with_capacity(instances.len());
+    for (i, instance) in instances.iter().enumerate() {
+        let blas = blases.get(instance.blas as usize).ok_or_else(|| Error::IndexOutOfRange {
+            name: desc.name.clone(),
+            what: format!("instance {i}: BLAS"),
+            index: u64::from(instance.blas),
+            len: blases.len() as u64,
+        })?;
+        for (what, value) in [("custom index", instance.custom_index), ("SBT offset", instance.sbt_offset)] {
+            if value > MAX_24 {
+                return Err(Error::ValueOutOfRange {
+                    name: desc.name.clone(),
+                    what: format!("instance {i}: {what}"),
+                    value: u64::from(value),
+                    max: u64::from(MAX_24),
+                });
+            }
+        }
+        placed.push(
+            TlasInstance::new(blas.blas())
+                .transform(instance.transform)
+                .custom_index(instance.custom_index)
+                .mask(instance.mask)
+                .sbt_offset(instance.sbt_offset)
+                .flags(instance.flags),
+        );
+    }
+    batch.build_tlas(&desc.instances(placed)).map(F::from_tlas)
+}

@@ -1,0 +1,293 @@
+//! [`TransientMemory`]: one allocation that several buffers and images share (aliasing), for
+//! resources whose lifetimes on the device do not overlap.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ash::vk;
+
+use super::{MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryRequest};
+use crate::Context;
+use crate::error::{Error, Result};
+
+/// One allocation that buffers and images are bound to at its start, all at once: resources
+/// that the device uses one after another (a frame graph's transient targets, scratch space)
+/// share memory instead of each holding its own.
+///
+/// It is a [`MemoryAllocator`]: create resources in it as in any other,
+/// `ResourceAllocator::create_aliased_buffer` / `create_aliased_image` or
+/// [`Buffer`](crate::Buffer)-creating code given `&transient`. A resource that does not fit
+/// (size, memory type, alignment) is [`Error::InvalidDescription`], found before it is bound.
+/// The memory is freed when the handle and every resource in it are gone.
+///
+/// Aliased resources see each other's bytes: the contents of one are undefined after another
+/// was written. Before the device uses a resource whose memory another one used, record
+/// [`Batch::alias_barrier`](crate::Batch::alias_barrier) (or an equivalent barrier of your
+/// own): it orders every earlier access before every later one and discards image contents.
+///
+/// A cheap, shared handle. `Send + Sync` like every [`MemoryAllocator`].
+#[derive(Clone)]
+pub struct TransientMemory {
+    inner: Arc<Inner>,
+}
+
+/// The allocation and its bookkeeping, shared by the handle and every resource in it.
+///
+/// Field order is the drop order: the allocation is freed (every resource bound to it is gone,
+/// each holds this) before the backend that made it is released.
+struct Inner {
+    allocation: Box<dyn MemoryAllocation>,
+    backend: Arc<dyn MemoryAllocator>,
+    size: u64,
+    memory_type: u32,
+    name: String,
+    /// Debug names of the live resources bound to it.
+    live: Mutex<Vec<String>>,
+    /// How many resources were ever bound to it.
+    bound: AtomicUsize,
+}
+
+impl std::fmt::Debug for TransientMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransientMemory")
+            .field("name", &self.inner.name)
+            .field("size", &self.inner.size)
+            .field("memory_type", &self.inner.memory_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransientMemory {
+    /// Allocates memory for `requirements` (the largest size and alignment of the resources
+    /// to share it, and the memory types all of them can use) from `backend`, as `request`
+    /// asks (mapping, location, pool; no export). A backend that cannot allocate bare memory
+    /// ([`MemoryAllocator::allocate_memory`]) refuses.
+    pub fn new(
+        backend: Arc<dyn MemoryAllocator>,
+        requirements: &vk::MemoryRequirements,
+        request: &MemoryRequest<'_>,
+    ) -> Result<Self> {
+        check_requirements(requirements, request.name)?;
+        if !request.export.is_empty() {
+            return Err(Error::InvalidDescription {
+                name: request.name.to_owned(),
+                reason: "transient memory is not exported".into(),
+            });
+        }
+        let allocation = backend.allocate_memory(requirements, request)?;
+        let memory_type = allocation.info().memory_type;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                allocation,
+                backend,
+                size: requirements.size,
+                memory_type,
+                name: request.name.to_owned(),
+                live: Mutex::default(),
+                bound: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Bytes of the shared allocation.
+    pub fn size(&self) -> u64 {
+        self.inner.size
+    }
+
+    /// The memory type it lies in.
+    pub fn memory_type(&self) -> u32 {
+        self.inner.memory_type
+    }
+
+    /// The shared allocation.
+    pub fn allocation(&self) -> &dyn MemoryAllocation {
+        &*self.inner.allocation
+    }
+
+    /// How many resources were bound to it so far.
+    pub fn resources_bound(&self) -> usize {
+        self.inner.bound.load(Ordering::Relaxed)
+    }
+
+    /// Checks that an object with `reqs` fits at offset 0 (`buffer`: a buffer, else an image).
+    fn check_fits(&self, name: &str, reqs: &vk::MemoryRequirements, buffer: bool) -> Result<()> {
+        let vuid = match (reqs.size <= self.inner.size, reqs.memory_type_bits & (1 << self.inner.memory_type) != 0) {
+            (true, true) => return Ok(()),
+            (false, _) if buffer => "VUID-vkBindBufferMemory-size-01037",
+            (false, _) => "VUID-vkBindImageMemory-size-01049",
+            (true, false) if buffer => "VUID-vkBindBufferMemory-memory-01035",
+            (true, false) => "VUID-vkBindImageMemory-memory-01047",
+        };
+        Err(Error::ValidUsage {
+            name: name.to_owned(),
+            vuid,
+            detail: format!(
+                "it needs {} bytes in memory types {:#b}; transient memory `{}` has {} bytes of type {}",
+                reqs.size, reqs.memory_type_bits, self.inner.name, self.inner.size, self.inner.memory_type
+            ),
+        })
+    }
+
+    fn check_request(&self, request: &MemoryRequest<'_>) -> Result<()> {
+        if request.pool.is_some() || request.dedicated || !request.export.is_empty() {
+            return Err(Error::InvalidDescription {
+                name: request.name.to_owned(),
+                reason: format!(
+                    "a resource in transient memory `{}` takes no pool, dedicated memory or export",
+                    self.inner.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn alias(&self, request: &MemoryRequest<'_>) -> Box<dyn MemoryAllocation> {
+        self.inner.bound.fetch_add(1, Ordering::Relaxed);
+        self.inner.live.lock().unwrap_or_else(|e| e.into_inner()).push(request.name.to_owned());
+        Box::new(Aliased { inner: self.inner.clone(), name: request.name.to_owned(), mapping: request.mapping })
+    }
+}
+
+impl MemoryAllocator for TransientMemory {
+    fn context(&self) -> &Arc<Context> {
+        self.inner.backend.context()
+    }
+
+    /// Creates the buffer and binds it at the start of the shared allocation.
+    unsafe fn create_buffer(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
+        self.check_request(request)?;
+        let device = self.context().device();
+        // SAFETY: the caller vouches for `info`; the buffer is bound below or destroyed.
+        let buffer = unsafe { self.context().create_unbound_buffer(info, request.name) }?;
+        // SAFETY: the buffer is live.
+        let reqs = unsafe { device.get_buffer_memory_requirements(buffer) };
+        // SAFETY: the buffer is live, unbound, and fits at offset 0 (checked first).
+        let bound = self
+            .check_fits(request.name, &reqs, true)
+            .and_then(|()| unsafe { self.inner.allocation.bind_buffer(buffer, 0) });
+        match bound {
+            Ok(()) => Ok((buffer, self.alias(request))),
+            Err(e) => {
+                // SAFETY: made above and never used.
+                unsafe { device.destroy_buffer(buffer, None) };
+                Err(e)
+            }
+        }
+    }
+
+    /// Creates the image and binds it at the start of the shared allocation.
+    unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> Result<(vk::Image, Box<dyn MemoryAllocation>)> {
+        self.check_request(request)?;
+        let device = self.context().device();
+        // SAFETY: the caller vouches for `info`; the image is bound below or destroyed.
+        let image = unsafe { self.context().create_unbound_image(info, request.name) }?;
+        // SAFETY: the image is live.
+        let reqs = unsafe { device.get_image_memory_requirements(image) };
+        // SAFETY: the image is live, unbound, and fits at offset 0 (checked first).
+        let bound = self
+            .check_fits(request.name, &reqs, false)
+            .and_then(|()| unsafe { self.inner.allocation.bind_image(image, 0) });
+        match bound {
+            Ok(()) => Ok((image, self.alias(request))),
+            Err(e) => {
+                // SAFETY: made above and never used.
+                unsafe { device.destroy_image(image, None) };
+                Err(e)
+            }
+        }
+    }
+
+    /// The resources bound to it that are alive.
+    fn live_allocations(&self) -> usize {
+        self.inner.live.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn live_allocation_names(&self) -> Vec<String> {
+        let mut names = self.inner.live.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        names.sort();
+        names
+    }
+}
+
+/// Checks memory requirements a caller gives [`MemoryAllocator::allocate_memory`]: a size, a
+/// power-of-two alignment, some memory type.
+pub(crate) fn check_requirements(requirements: &vk::MemoryRequirements, name: &str) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidDescription { name: name.to_owned(), reason };
+    if requirements.size == 0 {
+        return Err(Error::ZeroSize { name: name.to_owned(), kind: "memory allocation" });
+    }
+    if requirements.memory_type_bits == 0 {
+        return Err(invalid("no memory type is allowed (memory type bits 0)".into()));
+    }
+    if !requirements.alignment.is_power_of_two() {
+        return Err(invalid(format!("alignment {} is not a power of two", requirements.alignment)));
+    }
+    Ok(())
+}
+
+/// A resource's share of transient memory: the whole allocation, from offset 0.
+struct Aliased {
+    inner: Arc<Inner>,
+    name: String,
+    mapping: MappingType,
+}
+
+impl std::fmt::Debug for Aliased {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aliased").field("name", &self.name).field("memory", &self.inner.name).finish()
+    }
+}
+
+impl MemoryAllocation for Aliased {
+    fn info(&self) -> MemoryInfo {
+        MemoryInfo { name: self.name.clone(), ..self.inner.allocation.info() }
+    }
+
+    fn properties(&self) -> vk::MemoryPropertyFlags {
+        self.inner.allocation.properties()
+    }
+
+    fn mapping(&self) -> MappingType {
+        self.mapping
+    }
+
+    fn map(&self) -> Result<std::ptr::NonNull<u8>> {
+        if self.mapping == MappingType::None {
+            return Err(Error::NotHostVisible {
+                name: self.name.clone(),
+                reason: "it was allocated with MappingType::None",
+            });
+        }
+        self.inner.allocation.map()
+    }
+
+    unsafe fn unmap(&self) {
+        // SAFETY: the caller pairs this with a successful `map`, which mapped the shared allocation.
+        unsafe { self.inner.allocation.unmap() }
+    }
+
+    fn flush(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        self.inner.allocation.flush(offset, size)
+    }
+
+    fn invalidate(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        self.inner.allocation.invalidate(offset, size)
+    }
+}
+
+impl Drop for Aliased {
+    fn drop(&mut self) {
+        let mut live = self.inner.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = live.iter().position(|n| *n == self.name) {
+            live.swap_remove(i);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Suballocation: [`BufferArena`], one large `VkBuffer` whose ranges are handed out as
+//! [`SubBuffer`]s, for thousands of small uniform or storage buffers at the cost of an offset
+//! search each instead of a `vkCreateBuffer` and a memory allocation each.
+//!
+//! The ranges are kept by VMA's virtual block (`block.rs`), the same TLSF allocator VMA uses
+//! for device memory: any size, freed ranges merged with their free neighbours, constant time
+//! per call. A size-class allocator would be a little faster for one size and waste up to
+//! half of every range for the others; see docs/design-notes.md ("Suballocated buffers").
+
+mod block;
+mod sub_buffer;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ash::vk;
+
+pub use sub_buffer::SubBuffer;
+
+use super::buffer::{self, Buffer, BufferDesc};
+use crate::error::{Error, Result};
+use crate::memory::{MemoryAllocation, MemoryAllocator};
+use block::RangeBlock;
+use sub_buffer::SubShared;
+
+/// The smallest alignment of a range: 16 bytes, a `vec4` (what std140 and std430 align to
+/// at most for scalars and vectors), and a multiple of the 4 that transfers need.
+const MIN_ALIGNMENT: u64 = 16;
+
+/// What every range's handle shares: the buffer and the block of its ranges.
+pub(crate) struct ArenaShared {
+    buffer: Buffer,
+    block: RangeBlock,
+    /// The alignment of ranges asked for without one.
+    alignment: u64,
+    /// Ranges handed out and not yet returned.
+    live: AtomicUsize,
+}
+
+/// One `VkBuffer` whose ranges are handed out as [`SubBuffer`]s: many small buffers without a
+/// `VkBuffer` and an allocation each (made with
+/// [`ResourceAllocator::create_buffer_arena`](crate::ResourceAllocator::create_buffer_arena)).
+///
+/// A range is returned to the arena when its last handle drops, and a
+/// [`Recorder`](crate::Recorder) or [`Batch`](crate::Batch) that records work on it holds it
+/// until that work has finished, as it holds a [`Buffer`]; the arena's buffer lives as long as
+/// the arena or any of its ranges. Every range starts at a multiple of
+/// [`alignment`](Self::alignment) (at least 16, and the device's minimum offset alignment for
+/// the arena's storage, uniform and texel usages), so that it can be bound as a descriptor range
+/// or read through its device address.
+///
+/// `Clone` is cheap (a shared handle); `Send + Sync`: the block of ranges is behind a mutex.
+#[derive(Clone)]
+pub struct BufferArena {
+    shared: Arc<ArenaShared>,
+}
+
+impl std::fmt::Debug for BufferArena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufferArena")
+            .field("buffer", &self.shared.buffer)
+            .field("alignment", &self.shared.alignment)
+            .finish()
+    }
+}
+
+impl BufferArena {
+    /// The arena's buffer: every range's `VkBuffer`.
+    pub fn handle(&self) -> vk::Buffer {
+        self.shared.buffer.handle()
+    }
+
+    /// Size of the arena in bytes.
+    pub fn size(&self) -> u64 {
+        self.shared.buffer.size()
+    }
+
+    /// The alignment of ranges asked for without one.
+    pub fn alignment(&self) -> u64 {
+        self.shared.alignment
+    }
+
+    /// Usage flags of the arena's buffer (the description's, with `TRANSFER_SRC` and
+    /// `TRANSFER_DST` added).
+    pub fn usage(&self) -> vk::BufferUsageFlags {
+        self.shared.buffer.usage()
+    }
+
+    /// Debug name.
+    pub fn name(&self) -> &str {
+        self.shared.buffer.name()
+    }
+
+    /// The memory of the arena's buffer.
+    pub fn memory(&self) -> &dyn MemoryAllocation {
+        self.shared.buffer.memory()
+    }
+
+    /// Allocations handed out and not yet returned (a range, or a group from
+    /// [`allocate_group`](Self::allocate_group), counts once): one returns when its last
+    /// handle drops and no recorded work that uses it is pending.
+    pub fn live_ranges(&self) -> usize {
+        self.shared.live.load(Ordering::Relaxed)
+    }
+
+    /// A range of `count` elements of `T`, at the arena's alignment.
+    ///
+    /// Zero elements is [`Error::ZeroSize`], a byte count past `u64` [`Error::Overflow`], no
+    /// free range of that size [`Error::ArenaExhausted`].
+    pub fn allocate<T>(&self, count: u64) -> Result<SubBuffer<T>> {
+        let size = self.elements_size::<T>(count)?;
+        self.allocate_aligned(size, self.shared.alignment).map(SubBuffer::cast_any)
+    }
+
+    /// A range of `size` bytes at the arena's alignment.
+    pub fn allocate_bytes(&self, size: u64) -> Result<SubBuffer> {
+        self.allocate_aligned(size, self.shared.alignment)
+    }
+
+    /// A range of `size` bytes starting at a multiple of `alignment` (raised to the arena's
+    /// alignment where smaller; 0 asks for the arena's). An alignment that is not a power of
+    /// two, or larger than the arena, is [`Error::InvalidAlignment`].
+    pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
+        let alignment = self.check(size, alignment)?;
+        let mut taken = None;
+        let made = |allocation, offset| {
+            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
+        };
+        self.shared.block.take(1, size, alignment, made, |range| taken = Some(range));
+        let range = taken.ok_or_else(|| self.exhausted(size, alignment))?;
+        self.shared.live.fetch_add(1, Ordering::Relaxed);
+        Ok(range)
+    }
+
+    /// `count` ranges of `count_each` elements of `T` each, taken under one lock of the
+    /// arena: the fast path for thousands of equal buffers. All or nothing: where the arena
+    /// runs out, the ranges taken are returned and the call is [`Error::ArenaExhausted`].
+    pub fn allocate_many<T>(&self, count: usize, count_each: u64) -> Result<Vec<SubBuffer<T>>> {
+        let size = self.elements_size::<T>(count_each)?;
+        let mut out = Vec::with_capacity(count);
+        self.allocate_into(count, size, self.shared.alignment, &mut out)?;
+        Ok(out.into_iter().map(SubBuffer::cast_any).collect())
+    }
+
+    /// `count` ranges of `count_each` elements of `T` each, in one allocation of the arena
+    /// (one offset search and one shared owner for all of them, each range at the arena's
+    /// alignment): the fastest way to make thousands of equal buffers. The ranges go back to
+    /// the arena together, once the last handle of any of them has dropped (and the work that
+    /// uses any of them has finished). Zero ranges is an empty `Vec`; a total past `u64`
+    /// [`Error::Overflow`], no room [`Error::ArenaExhausted`].
+    pub fn allocate_group<T>(&self, count: usize, count_each: u64) -> Result<Vec<SubBuffer<T>>> {
+        let size = self.elements_size::<T>(count_each)?;
+        let alignment = self.check(size, 0)?;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        // Size and alignment are at most the arena's size (checked above, below 2^63): the
+        // rounding does not overflow.
+        let stride = size.next_multiple_of(alignment);
+        let total = stride.checked_mul(count as u64).ok_or_else(|| Error::Overflow {
+            name: self.name().into(),
+            what: format!("{count} ranges of {stride} bytes"),
+        })?;
+        let alignment = self.check(total, alignment)?;
+        let mut owner = None;
+        let made = |allocation, offset| (Arc::new(SubShared::new(self.shared.clone(), allocation)), offset);
+        self.shared.block.take(1, total, alignment, made, |taken| owner = Some(taken));
+        let (shared, base) = owner.ok_or_else(|| self.exhausted(total, alignment))?;
+        self.shared.live.fetch_add(1, Ordering::Relaxed);
+        // Inside the allocation: base + stride * count fits (it is at most the arena's size).
+        Ok((0..count as u64).map(|i| SubBuffer::new(shared.clone(), base + i * stride, size).cast_any()).collect())
+    }
+
+    /// Bytes of `count` elements of `T`.
+    fn elements_size<T>(&self, count: u64) -> Result<u64> {
+        let elem = size_of::<T>().max(1) as u64;
+        count.checked_mul(elem).ok_or_else(|| Error::Overflow {
+            name: self.name().into(),
+            what: format!("{count} elements of {elem} bytes"),
+        })
+    }
+
+    fn exhausted(&self, requested: u64, alignment: u64) -> Error {
+        Error::ArenaExhausted { name: self.name().into(), requested, alignment, capacity: self.size() }
+    }
+
+    /// Checks a request of `size` bytes at `alignment`; returns the alignment to use.
+    fn check(&self, size: u64, alignment: u64) -> Result<u64> {
+        let capacity = self.size();
+        if size == 0 {
+            return Err(Error::ZeroSize { name: self.name().into(), kind: "sub-buffer" });
+        }
+        if (alignment != 0 && !alignment.is_power_of_two()) || alignment > capacity {
+            return Err(Error::InvalidAlignment { name: self.name().into(), alignment, capacity });
+        }
+        let alignment = alignment.max(self.shared.alignment);
+        // Size and alignment are at most the arena's size (below 2^63 on every device), so
+        // VMA's offset arithmetic cannot overflow.
+        if size > capacity {
+            return Err(self.exhausted(size, alignment));
+        }
+        Ok(alignment)
+    }
+
+    /// Checks the request and takes `count` ranges into `out` (none where one fails).
+    fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
+        let alignment = self.check(size, alignment)?;
+        let made = |allocation, offset| {
+            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
+        };
+        let taken = self.shared.block.take(count, size, alignment, made, |range| out.push(range));
+        self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
+        if taken {
+            return Ok(());
+        }
+        // All or nothing: the ranges taken go back as their handles drop.
+        out.clear();
+        Err(self.exhausted(size, alignment))
+    }
+}
+
+/// Creates an arena of `desc.size` bytes: one buffer of `desc` (with `TRANSFER_SRC` and
+/// `TRANSFER_DST` added, for the recorder's uploads and downloads of its ranges).
+pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<BufferArena> {
+    let mut desc = desc.clone();
+    desc.usage |= vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
+    let limits = &memory.context().capabilities().limits;
+    let mut alignment = MIN_ALIGNMENT;
+    for (flags, limit) in [
+        (vk::BufferUsageFlags::STORAGE_BUFFER, limits.min_storage_buffer_offset_alignment),
+        (vk::BufferUsageFlags::UNIFORM_BUFFER, limits.min_uniform_buffer_offset_alignment),
+        (
+            vk::BufferUsageFlags::UNIFORM_TEXEL_BUFFER | vk::BufferUsageFlags::STORAGE_TEXEL_BUFFER,
+            limits.min_texel_buffer_offset_alignment,
+        ),
+    ] {
+        if desc.usage.intersects(flags) {
+            // Powers of two by the specification's limit requirements; raised to one otherwise.
+            alignment = alignment.max(limit.next_power_of_two());
+        }
+    }
+    let buffer: Buffer = buffer::create(memory, &desc)?;
+    let block = RangeBlock::new(desc.size)?;
+    let shared = ArenaShared { buffer, block, alignment, live: AtomicUsize::new(0) };
+    Ok(BufferArena { shared: Arc::new(shared) })
+}
