@@ -16,6 +16,7 @@ mod derive_kinds;
 mod derive_order;
 mod derive_sizes;
 mod faults;
+mod frames;
 mod image_data;
 mod images;
 mod import;

@@ -47,6 +47,12 @@ pub struct Results {
     pub samplers_for_1000_identical: Option<u64>,
     pub blas_1m_tri_ms: Three,
     pub tlas_10k_ms: Three,
+    /// The frame loop's CPU time per frame, in microseconds (`ways/frame.rs`).
+    pub frame_cpu_us: Three,
+    /// Submissions per frame beyond the caller's one, vkres then ash.
+    pub frame_extra_submissions: [Option<u64>; 2],
+    /// Heap allocations per frame after warm-up, vkres then ash.
+    pub frame_allocations: [Option<f64>; 2],
     pub derive_incremental_build_s: Option<f64>,
     /// The same crate with the 50 structs written without the derive.
     pub plain_incremental_build_s: Option<f64>,
@@ -81,6 +87,9 @@ impl Results {
             "samplers_for_1000_identical": self.samplers_for_1000_identical,
             "blas_1m_tri_ms": without_wgpu(&self.blas_1m_tri_ms),
             "tlas_10k_ms": without_wgpu(&self.tlas_10k_ms),
+            "frame_cpu_us": without_wgpu(&self.frame_cpu_us),
+            "frame_extra_submissions": { "vkres": self.frame_extra_submissions[0], "ash": self.frame_extra_submissions[1] },
+            "frame_allocations_per_frame": { "vkres": self.frame_allocations[0], "ash": self.frame_allocations[1] },
             "device": self.device,
             "runs": self.runs,
             "derive_incremental_build_s": self.derive_incremental_build_s,

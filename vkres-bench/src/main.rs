@@ -13,6 +13,7 @@
 //! (or one shared sampler).
 
 mod args;
+mod counting;
 mod derive_cost;
 mod font;
 mod json;
@@ -38,6 +39,10 @@ use ways::upload::{self, Way};
 use wgpu_way::WgpuWay;
 
 const MIB: u64 = 1 << 20;
+
+/// Counts heap allocations for the frame loop's allocations per frame.
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -96,6 +101,9 @@ fn run(args: &Args) -> BenchResult<()> {
     }
     if args.runs_section("accel") {
         accel(args, &ctx, &alloc, &mut r)?;
+    }
+    if args.runs_section("frame") {
+        frame_loop(args, &ctx, &alloc, &mut r)?;
     }
     if args.runs_section("derive") && args.derive_build && !args.quick {
         derive_build(args, &mut r)?;
@@ -335,6 +343,42 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
         rows.iter().zip(&s).zip(notes).map(|(((name, _), s), note)| Row::new(name.clone(), *s, vec![note])).collect();
     println!("## Acceleration-structure builds (allocation, recording, submission, wait)\n");
     println!("{}", timing_table("work", &["vs hand-written time"], &table));
+    Ok(())
+}
+
+/// The frame loop: vkres's recorder against the same loop hand-written in ash.
+fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
+    let (instances, frames) = if args.quick { (1000, 24) } else { (10_000, 120) };
+    let m = ways::frame::measure(ctx, alloc, instances, frames, args.warmups, args.runs)?;
+    let s = m.cpu.each_ref().map(|t| Summary::of(t));
+    let us = |i: usize| s[i].map(|s| s.median_ms * 1000.0);
+    r.frame_cpu_us = Three { vkres: us(0), ash: us(1), wgpu: None };
+    r.frame_extra_submissions = m.extra_submissions.map(Some);
+    r.frame_allocations = m.allocations_per_frame.map(Some);
+    let names = ["vkres: Recorder into the caller's command buffer", "ash + vk-mem, hand-written"];
+    let rows: Vec<Row> = (0..2)
+        .map(|i| {
+            Row::new(
+                names[i].to_string(),
+                s[i],
+                vec![
+                    ratio(us(i), us(1)),
+                    m.extra_submissions[i].to_string(),
+                    format!("{:.1}", m.allocations_per_frame[i]),
+                ],
+            )
+        })
+        .collect();
+    println!(
+        "## Frame loop: uniforms every frame, {}a 64x64 texture every {}th frame, 3 frames in flight (CPU per frame)\n",
+        if m.refit {
+            format!("a {instances}-instance TLAS refit every frame, ")
+        } else {
+            "no TLAS (no VK_KHR_acceleration_structure), ".into()
+        },
+        ways::frame::TEXTURE_EVERY,
+    );
+    println!("{}", timing_table("way", &["vs ash", "extra submissions", "allocations/frame"], &rows));
     Ok(())
 }
 

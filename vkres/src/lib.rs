@@ -90,7 +90,7 @@ pub use accel::{
     TriangleGeometry,
 };
 pub use allocator::{
-    Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, Recorder,
+    Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, QueueSync, Recorder,
     ResourceAllocator,
 };
 pub use bundle::{

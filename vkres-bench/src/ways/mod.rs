@@ -2,6 +2,7 @@
 
 pub mod accel;
 pub mod bundle;
+pub mod frame;
 pub mod samplers;
 pub mod small_buffers;
 pub mod upload;

@@ -10,6 +10,7 @@ use ash::vk;
 use super::lane::Lane;
 use super::recorder;
 use super::recycle::Recycler;
+use super::tables::Tables;
 use crate::Context;
 use crate::error::{Error, Result};
 use crate::resources::Image;
@@ -79,6 +80,9 @@ pub struct InFlight {
     layouts: Vec<(Image, vk::ImageLayout)>,
     completions: Vec<Arc<AtomicBool>>,
     keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// A recorder's tables: what the work holds (`keep_alive`) and the layouts it leaves,
+    /// given back to the recycler, emptied, once the work has finished.
+    tables: Option<(Tables, Recycler)>,
     completed: bool,
 }
 
@@ -87,7 +91,10 @@ impl std::fmt::Debug for InFlight {
         f.debug_struct("InFlight")
             .field("set", &self.set)
             .field("done", &self.is_done())
-            .field("resources_held", &self.keep_alive.len())
+            .field(
+                "resources_held",
+                &(self.keep_alive.len() + self.tables.as_ref().map_or(0, |(t, _)| t.keep_alive.len())),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -103,7 +110,15 @@ impl InFlight {
         completions: Vec<Arc<AtomicBool>>,
         keep_alive: Vec<Arc<dyn Send + Sync>>,
     ) -> Self {
-        Self { owned, signal, staging, set, layouts, completions, keep_alive, completed: false }
+        Self { owned, signal, staging, set, layouts, completions, keep_alive, tables: None, completed: false }
+    }
+
+    /// Work of a recorder whose `tables` hold what it uses and the layouts it leaves: they go
+    /// back to `recycler` (emptied) once the work has finished, so that the next frame's
+    /// recorder does not allocate them anew.
+    pub(crate) fn with_tables(mut self, tables: Tables, recycler: Recycler) -> Self {
+        self.tables = Some((tables, recycler));
+        self
     }
 
     /// Whether the work has finished.
@@ -145,7 +160,8 @@ impl InFlight {
             return;
         }
         self.completed = true;
-        recorder::finish(self.layouts.drain(..), self.completions.drain(..));
+        let table_layouts = self.tables.iter_mut().flat_map(|(t, _)| t.layouts.drain().map(|(_, v)| v));
+        recorder::finish(self.layouts.drain(..).chain(table_layouts), self.completions.drain(..));
         self.staging.release_resource_set(self.set);
     }
 
@@ -153,6 +169,7 @@ impl InFlight {
     fn leak(&mut self) {
         std::mem::forget(std::mem::take(&mut self.keep_alive));
         std::mem::forget(self.owned.take());
+        std::mem::forget(self.tables.take());
         self.layouts.clear();
         self.completed = true;
     }
@@ -177,6 +194,10 @@ impl Drop for InFlight {
                 owned.recycler.give(owned.pool, std::mem::take(&mut owned.allocated), owned.own_fence, None);
                 owned.lane.give_back(&owned.recycler);
             }
+        }
+        if let Some((tables, recycler)) = self.tables.take() {
+            // The work finished (waited above): what the tables hold is released here.
+            recycler.give_tables(tables);
         }
         // `keep_alive` drops after this body.
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use ash::vk;
 use bytemuck::Pod;
 
-pub use batch::Batch;
+pub use batch::{Batch, QueueSync};
 pub use import::IMPORT_THRESHOLD;
 pub use in_flight::InFlight;
 pub use lane::LANE_THRESHOLD;
@@ -301,6 +301,6 @@ impl ResourceAllocator {
     ///   (reset or free it): what it recorded refers to resources released at the drop.
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
         self.retired.collect();
-        Recorder::with_tables(self, cmd, Default::default(), false)
+        Recorder::with_tables(self, cmd, self.recycler.take_tables(), false)
     }
 }

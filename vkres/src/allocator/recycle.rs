@@ -55,6 +55,8 @@ struct Shared {
     transfer_pools: Mutex<Vec<TransferPool>>,
     /// Unsignalled binary semaphores, no wait pending on them.
     semaphores: Mutex<Vec<vk::Semaphore>>,
+    /// Emptied tables of finished recorders on callers' command buffers (no pool with them).
+    tables: Mutex<Vec<Tables>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,7 +78,28 @@ impl Recycler {
                 fences: Mutex::default(),
                 transfer_pools: Mutex::default(),
                 semaphores: Mutex::default(),
+                tables: Mutex::default(),
             }),
+        }
+    }
+
+    /// At most this many recorder tables are kept (one per frame in flight is the usual need).
+    const KEEP_TABLES: usize = 8;
+
+    /// Emptied tables of a finished recorder, else new ones: a recorder on a caller's command
+    /// buffer records each frame without growing them anew.
+    pub fn take_tables(&self) -> Tables {
+        lock(&self.shared.tables).pop().unwrap_or_default()
+    }
+
+    /// Keeps a finished recorder's tables (emptied here, after the work finished: what they
+    /// hold is released now) for a later recorder.
+    pub fn give_tables(&self, tables: Tables) {
+        if let Some(tables) = tables.emptied() {
+            let mut kept = lock(&self.shared.tables);
+            if kept.len() < Self::KEEP_TABLES {
+                kept.push(tables);
+            }
         }
     }
 

@@ -31,6 +31,16 @@ pub(crate) struct Tables {
     pub(crate) pending_uploads: PendingUploads,
 }
 
+impl std::fmt::Debug for Tables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tables")
+            .field("touched", &self.touched.len())
+            .field("layouts", &self.layouts.len())
+            .field("keep_alive", &self.keep_alive.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Tables {
     /// Tables with more room than this many entries are not kept: kept tables hold at most
     /// about 0.35 MB (most of it the pending texture uploads' barriers), for each of the

@@ -180,6 +180,11 @@ impl Sampler {
         &self.shared.desc
     }
 
+    /// A type-erased handle that keeps the `VkSampler` alive (for work that uses it).
+    pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
+
     /// Drops this handle's reference to the sampler, leaving a placeholder with a null handle
     /// that is in no pool (for the ordered drop of derived bundles).
     pub(crate) fn release(&mut self) {

@@ -12,6 +12,11 @@ use std::collections::VecDeque;
 
 use ash::vk;
 
+mod sync;
+
+use sync::HandOff;
+pub use sync::QueueSync;
+
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Owned, Signal};
 use super::lane::ownership_barrier;
@@ -272,7 +277,7 @@ impl<'a> Batch<'a> {
         }
         if rec.commands > 0 || rec.lane.busy() {
             let fence = sub.fence;
-            sub.close_and_submit(rec, fence, true)?;
+            sub.close_and_submit(rec, fence, true, QueueSync::default())?;
             sub.wait_fence(fence)?;
         }
         while !sub.pending.is_empty() {
@@ -293,7 +298,17 @@ impl<'a> Batch<'a> {
     /// A signalled `fence` (its earlier work finished, or created signalled) is reset first: a
     /// fence is never handed to a submission signalled. One that a pending vkres submission
     /// already signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
-    pub fn submit_with_fence(mut self, fence: &Fence) -> Result<InFlight> {
+    pub fn submit_with_fence(self, fence: &Fence) -> Result<InFlight> {
+        // SAFETY: no semaphores.
+        unsafe { self.hand_off(HandOff::Fence(fence), QueueSync::default()) }
+    }
+
+    /// The submission of [`submit_with_fence`](Self::submit_with_fence) and of the semaphore
+    /// variants (`sync.rs`): the last round with `sync`, its completion signalled by `signal`.
+    ///
+    /// # Safety
+    /// As [`submit_with_semaphores`](Self::submit_with_semaphores).
+    unsafe fn hand_off(mut self, signal: HandOff<'_>, sync: QueueSync<'_>) -> Result<InFlight> {
         self.check_recording()?;
         let (rec, sub) = (&mut self.rec, &mut self.sub);
         // Earlier parts of a batch larger than the staging budget are waited for here.
@@ -301,16 +316,28 @@ impl<'a> Batch<'a> {
             sub.wait_oldest(rec)?;
         }
         let mut armed = None;
-        if rec.commands > 0 || rec.lane.busy() {
-            let generation = fence.arm_for_submission()?;
-            if let Err(e) = sub.close_and_submit(rec, fence.raw(), true) {
-                fence.disarm();
+        // A submission that waits on or signals the caller's semaphores goes out even empty:
+        // the caller's queue depends on it.
+        if rec.commands > 0 || rec.lane.busy() || !sync.is_empty() || matches!(signal, HandOff::Timeline(..)) {
+            let (raw_fence, armed_signal) = match signal {
+                HandOff::Fence(fence) => {
+                    let generation = fence.arm_for_submission()?;
+                    (fence.raw(), Signal::Fence(fence.clone(), generation))
+                }
+                HandOff::Timeline(semaphore, value) => {
+                    (vk::Fence::null(), Signal::Timeline { ctx: sub.alloc.context().clone(), semaphore, value })
+                }
+            };
+            if let Err(e) = sub.close_and_submit(rec, raw_fence, true, sync) {
+                if let HandOff::Fence(fence) = signal {
+                    fence.disarm();
+                }
                 return Err(e);
             }
-            armed = Some(Signal::Fence(fence.clone(), generation));
+            armed = Some(armed_signal);
         }
         let set = rec.stream.take();
-        if armed.is_some() {
+        if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
             rec.stream.manager().release_on_fence(set, fence);
         }
         sub.state = State::HandedOff;
@@ -388,7 +415,7 @@ impl Submitter<'_> {
     /// recording into a new command buffer with a new staging set.
     fn submit_partial(&mut self, rec: &mut Recorder<'_>) -> Result<()> {
         let fence = self.alloc.recycler.fence()?;
-        let main_submitted = match self.close_and_submit(rec, fence, false) {
+        let main_submitted = match self.close_and_submit(rec, fence, false, QueueSync::default()) {
             Ok(main) => main,
             Err(e) => {
                 // SAFETY: the submission failed, so nothing signals the fence.
@@ -436,8 +463,14 @@ impl Submitter<'_> {
     /// with `fence`, when the round has nothing else and is not the last (then the main command
     /// buffer goes on recording and this returns `false`); else before the main submission,
     /// which waits for them, acquires what they hand over and signals `fence`.
-    fn close_and_submit(&mut self, rec: &mut Recorder<'_>, fence: vk::Fence, last: bool) -> Result<bool> {
-        let submitted = self.try_close_and_submit(rec, fence, last);
+    fn close_and_submit(
+        &mut self,
+        rec: &mut Recorder<'_>,
+        fence: vk::Fence,
+        last: bool,
+        sync: QueueSync<'_>,
+    ) -> Result<bool> {
+        let submitted = self.try_close_and_submit(rec, fence, last, sync);
         if submitted.is_err() {
             self.state = State::Failed;
         }
@@ -445,7 +478,13 @@ impl Submitter<'_> {
     }
 
     /// [`close_and_submit`](Self::close_and_submit), which marks the batch failed on an error.
-    fn try_close_and_submit(&mut self, rec: &mut Recorder<'_>, fence: vk::Fence, last: bool) -> Result<bool> {
+    fn try_close_and_submit(
+        &mut self,
+        rec: &mut Recorder<'_>,
+        fence: vk::Fence,
+        last: bool,
+        sync: QueueSync<'_>,
+    ) -> Result<bool> {
         // Recorded first, so that a failure here (the scratch buffer of the builds) leaves
         // nothing submitted; `close` finds them recorded.
         rec.flush_image_uploads();
@@ -455,7 +494,7 @@ impl Submitter<'_> {
         let main_work = rec.commands > rec.lane.copies;
         rec.commands -= rec.lane.copies;
         let round = rec.lane.close(ctx, recycler, last || main_work)?;
-        let mut waits = Vec::new();
+        let mut waits = sync.waits.to_vec();
         let mut acquire = None;
         if let Some(round) = &round {
             if !last && !main_work {
@@ -474,7 +513,7 @@ impl Submitter<'_> {
                 vk::SemaphoreSubmitInfo::default().semaphore(s).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
             }));
         }
-        let submitted = self.close_and_submit_main(rec, fence, &waits, acquire);
+        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire);
         if submitted.is_err() && round.is_some() {
             // The lane's round is in flight with no fence: wait for it before anything it reads
             // is freed. Its semaphore stays signalled: it is destroyed, not recycled.
@@ -492,6 +531,7 @@ impl Submitter<'_> {
         rec: &mut Recorder<'_>,
         fence: vk::Fence,
         waits: &[vk::SemaphoreSubmitInfo<'_>],
+        signals: &[vk::SemaphoreSubmitInfo<'_>],
         acquire: Option<vk::CommandBuffer>,
     ) -> Result<()> {
         rec.close()?;
@@ -503,10 +543,15 @@ impl Submitter<'_> {
             .chain([rec.cmd])
             .map(|cmd| vk::CommandBufferSubmitInfo::default().command_buffer(cmd))
             .collect();
-        let submit = vk::SubmitInfo2::default().wait_semaphore_infos(waits).command_buffer_infos(&cmd_infos);
+        let submit = vk::SubmitInfo2::default()
+            .wait_semaphore_infos(waits)
+            .command_buffer_infos(&cmd_infos)
+            .signal_semaphore_infos(signals);
         // SAFETY: the command buffers are executable and refer only to resources this batch
-        // holds; the fence is unsignalled and used by no other submission; each semaphore is
-        // signalled by a lane submission made just before, waited on by this one only.
+        // holds; the fence is unsignalled and used by no other submission (or null); each lane
+        // semaphore is signalled by a lane submission made just before, waited on by this one
+        // only; the caller's semaphores are valid for this submission (the contract of
+        // `submit_with_semaphores` / `submit_with_timeline`).
         unsafe { ctx.submit(&[submit], fence) }?;
         self.state = State::Submitted;
         self.submissions += 1;

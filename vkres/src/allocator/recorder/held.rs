@@ -4,17 +4,22 @@ use std::sync::Arc;
 
 use super::Recorder;
 use crate::accel::{Blas, Tlas};
-use crate::resources::{AccelerationStructure, Buffer, Image, ImageView, SubBuffer, Texture};
+use crate::resources::{AccelerationStructure, Buffer, Image, ImageView, Sampler, SubBuffer, Texture};
 
 mod sealed {
-    /// What makes a resource holdable: a type-erased handle that keeps it alive.
+    /// What makes a resource holdable: type-erased handles that keep it alive.
     pub trait Sealed {
+        /// Pushes the handles that keep the resource (and what it needs) alive onto `into`.
+        fn hold(&self, into: &mut Vec<std::sync::Arc<dyn Send + Sync>>) {
+            into.push(self.keep_alive());
+        }
         fn keep_alive(&self) -> std::sync::Arc<dyn Send + Sync>;
     }
 }
 
 /// A resource that a [`Recorder`] can keep alive until the caller's fence has signalled
-/// ([`Recorder::keep_alive`]): buffers, sub-buffers, images, views, textures, acceleration structures.
+/// ([`Recorder::keep_alive`]): buffers, sub-buffers, images, views, samplers, textures,
+/// acceleration structures.
 pub trait Held: sealed::Sealed {}
 
 impl<T> sealed::Sealed for Buffer<T> {
@@ -46,8 +51,21 @@ impl sealed::Sealed for ImageView {
 }
 impl Held for ImageView {}
 
+impl sealed::Sealed for Sampler {
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        Sampler::keep_alive(self)
+    }
+}
+impl Held for Sampler {}
+
 impl sealed::Sealed for Texture {
-    /// The view (and its image); the sampler is pooled, alive as long as its pool.
+    /// The view (and its image) and the sampler: a pool holds its samplers weakly, so the
+    /// texture's handle may be the last one.
+    fn hold(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
+        into.push(self.view.keep_alive());
+        into.push(self.sampler.keep_alive());
+    }
+
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.view.keep_alive()
     }
@@ -81,6 +99,6 @@ impl Recorder<'_> {
     /// caller's own commands in the same command buffer use (a draw's vertex buffer, a traced
     /// TLAS), so that dropping their handles mid-frame destroys nothing the frame reads.
     pub fn keep_alive<R: Held>(&mut self, resource: &R) {
-        self.tables.keep_alive.push(sealed::Sealed::keep_alive(resource));
+        sealed::Sealed::hold(resource, &mut self.tables.keep_alive);
     }
 }

@@ -190,15 +190,7 @@ impl<'a> Recorder<'a> {
         }
         let set = self.stream.take();
         self.stream.manager().release_on_fence(set, fence);
-        Ok(InFlight::new(
-            None,
-            Some(Signal::Fence(fence.clone(), generation)),
-            self.stream.manager().clone(),
-            set,
-            self.tables.layouts.drain().map(|(_, v)| v).collect(),
-            std::mem::take(&mut self.completions),
-            std::mem::take(&mut self.tables.keep_alive),
-        ))
+        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set))
     }
 
     /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
@@ -214,15 +206,23 @@ impl<'a> Recorder<'a> {
         self.close()?;
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
-        Ok(InFlight::new(
+        Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set))
+    }
+
+    /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
+    /// the layouts it leaves) and gives them back to the allocator's recycler once the work
+    /// has finished, and the completions; no vector is allocated for it.
+    fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
+        InFlight::new(
             None,
-            Some(Signal::Timeline { ctx, semaphore, value }),
+            Some(signal),
             self.stream.manager().clone(),
             set,
-            self.tables.layouts.drain().map(|(_, v)| v).collect(),
+            Vec::new(),
             std::mem::take(&mut self.completions),
-            std::mem::take(&mut self.tables.keep_alive),
-        ))
+            Vec::new(),
+        )
+        .with_tables(std::mem::take(&mut self.tables), self.alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of

@@ -1,0 +1,272 @@
+//! Frames in flight (issue 18, items 2 and 3): every resource kind dropped while a frame that
+//! uses it is still pending, the frame's work handed to the allocator's retire queue (the
+//! caller holds no `InFlight`); batches that wait on and signal the caller's binary and
+//! timeline semaphores. The frames are held back by an event (the batches by a timeline
+//! semaphore) the test signals from the host, so they are truly pending when the handles drop (on lavapipe too): validation
+//! reports any object destroyed under them, the harness any leak.
+
+use vkres::{
+    BufferDesc, Fence, GpuResources, ImageDesc, ImageUpload, ImageViewDesc, QueueSync, SamplerDesc, Texture, vk,
+};
+
+use crate::accel::scene::{GpuScene, SceneData, tlas_desc};
+use crate::support::{Gpu, noise};
+
+/// A timeline semaphore the host signals: work that waits on it stays pending until then.
+struct Gate<'a> {
+    gpu: &'a Gpu,
+    semaphore: vk::Semaphore,
+}
+
+impl<'a> Gate<'a> {
+    fn new(gpu: &'a Gpu) -> Self {
+        let mut kind = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+        let info = vk::SemaphoreCreateInfo::default().push_next(&mut kind);
+        // SAFETY: plain object creation on the test's live device (timeline semaphores are core 1.2).
+        let semaphore = unsafe { gpu.ctx().device().create_semaphore(&info, None) }.expect("semaphore");
+        Self { gpu, semaphore }
+    }
+
+    /// Waiting for `value` before any command runs.
+    fn wait(&self, value: u64) -> vk::SemaphoreSubmitInfo<'static> {
+        vk::SemaphoreSubmitInfo::default()
+            .semaphore(self.semaphore)
+            .value(value)
+            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+    }
+
+    /// Signals `value` from the host: the work waiting for it may run.
+    fn open(&self, value: u64) {
+        let info = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(value);
+        // SAFETY: a live timeline semaphore; `value` is above its current value.
+        unsafe { self.gpu.ctx().device().signal_semaphore(&info) }.expect("signal");
+    }
+
+    fn value(&self) -> u64 {
+        // SAFETY: a live timeline semaphore.
+        unsafe { self.gpu.ctx().device().get_semaphore_counter_value(self.semaphore) }.expect("value")
+    }
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        // SAFETY: every submission that waits on it has finished (the tests wait for them).
+        unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
+    }
+}
+
+/// An event the host sets: a command buffer that waits on it stays pending until then. Dropped
+/// (a failed assertion too), it sets the event and waits for the queue, so that nothing is
+/// destroyed under pending work.
+struct HostEvent<'a> {
+    gpu: &'a Gpu,
+    event: vk::Event,
+}
+
+impl<'a> HostEvent<'a> {
+    fn new(gpu: &'a Gpu) -> Self {
+        // SAFETY: plain object creation on the test's live device.
+        let event = unsafe { gpu.ctx().device().create_event(&vk::EventCreateInfo::default(), None) }.expect("event");
+        Self { gpu, event }
+    }
+
+    /// Records a wait for the host's `set` before every later command of `cmd`.
+    fn record_wait(&self, cmd: vk::CommandBuffer) {
+        let barrier = [vk::MemoryBarrier2::default()
+            .src_stage_mask(vk::PipelineStageFlags2::HOST)
+            .src_access_mask(vk::AccessFlags2::HOST_WRITE)
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+            .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)];
+        let dependency = [vk::DependencyInfo::default().memory_barriers(&barrier)];
+        // SAFETY: `cmd` is recording; the event is live and set only by the host.
+        unsafe { self.gpu.ctx().device().cmd_wait_events2(cmd, &[self.event], &dependency) };
+    }
+
+    fn set(&self) {
+        // SAFETY: a live event no command sets.
+        unsafe { self.gpu.ctx().device().set_event(self.event) }.expect("set");
+    }
+}
+
+impl Drop for HostEvent<'_> {
+    fn drop(&mut self) {
+        self.set();
+        let _ = self.gpu.ctx().wait_idle();
+        // SAFETY: the queue is idle: no command buffer that waits on it is pending.
+        unsafe { self.gpu.ctx().device().destroy_event(self.event, None) };
+    }
+}
+
+/// One frame's command buffer, made by raw ash as a renderer makes its own.
+struct Frame<'a> {
+    gpu: &'a Gpu,
+    pool: vk::CommandPool,
+    cmd: vk::CommandBuffer,
+    fence: Fence,
+}
+
+impl<'a> Frame<'a> {
+    fn begin(gpu: &'a Gpu) -> Self {
+        let device = gpu.ctx().device();
+        let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
+        // SAFETY: plain object creation on the test's live device.
+        let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
+        let alloc = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+        // SAFETY: the pool is live.
+        let cmd = unsafe { device.allocate_command_buffers(&alloc) }.expect("command buffer")[0];
+        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: a new command buffer, in the initial state.
+        unsafe { device.begin_command_buffer(cmd, &begin) }.expect("begin");
+        Self { gpu, pool, cmd, fence: Fence::new(gpu.ctx(), false).expect("fence") }
+    }
+
+    /// Ends the command buffer and submits it with its fence.
+    fn submit(&self) {
+        let ctx = self.gpu.ctx();
+        // SAFETY: recording; what was recorded refers to resources the retired work holds.
+        unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
+        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
+        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
+        // SAFETY: an executable command buffer of the queue's family; the fence was reset by
+        // `finish` and is used by this submission only.
+        unsafe { ctx.submit(&[submit], self.fence.handle()) }.expect("submit");
+    }
+}
+
+impl Drop for Frame<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the test waited for the submission: the command buffer is not pending.
+        unsafe { self.gpu.ctx().device().destroy_command_pool(self.pool, None) };
+    }
+}
+
+#[derive(GpuResources)]
+struct Material {
+    #[gpu(buffer(usage = STORAGE | TRANSFER_DST, data = input))]
+    params: vkres::Buffer<u32>,
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [16, 16], data = input, sampler))]
+    albedo: Texture,
+}
+
+#[test]
+fn every_resource_kind_dropped_while_its_frame_is_pending() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let memory = alloc.memory_allocator().clone();
+    let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED;
+    let image =
+        alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 32, 32, usage).name("image")).expect("image");
+    let view_image =
+        alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, usage).name("viewed")).expect("image");
+    let view = alloc.create_image_view(&view_image, &ImageViewDesc::default()).expect("view");
+    drop(view_image); // the view holds its image
+    let sampler = alloc.create_sampler(&SamplerDesc { mip_lod_bias: 0.5, ..SamplerDesc::default() }).expect("sampler");
+    let buffer = alloc
+        .create_buffer(&BufferDesc::new(4096, vk::BufferUsageFlags::TRANSFER_DST).name("uniforms"))
+        .expect("buffer");
+    let material = Material::create(alloc, MaterialInputs { params: &[1, 2, 3, 4], albedo: &noise(16 * 16 * 4, 5) })
+        .expect("bundle");
+    let scene_data = SceneData::new();
+    // The scene's inputs are not used by the frames (a TLAS refit reads its instances only).
+    let scene = gpu.has_accel().then(|| GpuScene::build(&gpu, &scene_data)).map(|s| (s.blases, s.tlas));
+    let samplers_before = alloc.sampler_pool().live();
+
+    let frames: Vec<Frame<'_>> = (0..2).map(|_| Frame::begin(&gpu)).collect();
+    // Declared after the frames: dropped first, it lets them finish.
+    let gate = HostEvent::new(&gpu);
+    for (i, frame) in frames.iter().enumerate() {
+        // The first frame waits for the host; the second follows it in queue order.
+        if i == 0 {
+            gate.record_wait(frame.cmd);
+        }
+        // SAFETY: `frame.cmd` is recording, of the context's queue family; it is submitted once,
+        // with `frame.fence`, after `finish`.
+        let mut rec = unsafe { alloc.recorder(frame.cmd) };
+        rec.upload(&buffer, 0, &[i as u8; 64]).expect("uniforms");
+        let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..ImageUpload::default() };
+        rec.upload_image(&image, &noise(32 * 32 * 4, i as u64), &upload).expect("texture upload");
+        rec.upload(&material.params, 0, &[i as u32]).expect("bundle upload");
+        // What the caller's own commands would use (descriptors of a draw).
+        rec.keep_alive(&view);
+        rec.keep_alive(&sampler);
+        rec.keep_alive(&material.albedo);
+        if let Some((blases, tlas)) = &scene {
+            rec.update_tlas(tlas, &tlas_desc(blases, &scene_data)).expect("refit");
+            rec.keep_alive(&blases[0]);
+        }
+        let work = rec.finish(&frame.fence).expect("finish");
+        // The caller keeps nothing of the frame: the allocator's retire queue does.
+        alloc.retire(work);
+        frame.submit();
+    }
+    let live = memory.live_allocations();
+    // Every handle dropped while both frames wait for the gate.
+    drop((buffer, image, view, sampler, material, scene));
+    assert_eq!(alloc.collect_retired(), 2, "both frames still pending");
+    assert_eq!(memory.live_allocations(), live, "nothing a pending frame uses is freed");
+    assert_eq!(alloc.sampler_pool().live(), samplers_before, "the samplers live on");
+
+    gate.set();
+    for frame in &frames {
+        frame.fence.wait().expect("frame");
+    }
+    assert_eq!(alloc.collect_retired(), 0, "both frames released");
+    assert_eq!(alloc.sampler_pool().live(), 0);
+    assert_eq!(alloc.leak_report(), Vec::<String>::new());
+}
+
+#[test]
+fn batches_wait_on_and_signal_the_callers_semaphores() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let gate = Gate::new(&gpu);
+    let done = Gate::new(&gpu);
+    let data = noise(64 * 1024, 9);
+    let buffer = alloc
+        .create_buffer(
+            &BufferDesc::new(
+                data.len() as u64,
+                vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC,
+            )
+            .name("gated"),
+        )
+        .expect("buffer");
+
+    // A batch held back by the gate, its end signalled on a timeline.
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data).expect("upload");
+    let waits = [gate.wait(1)];
+    // SAFETY: live timeline semaphores of the device; 1 is above both current values.
+    let work = unsafe { batch.submit_with_timeline(done.semaphore, 1, QueueSync { waits: &waits, signals: &[] }) }
+        .expect("submit");
+    assert!(!work.is_done(), "held back by the gate");
+    assert_eq!(done.value(), 0);
+    gate.open(1);
+    work.wait().expect("wait");
+    assert_eq!(done.value(), 1);
+    assert_eq!(gpu.read_back(&buffer), data);
+
+    // A binary semaphore signalled by one batch and waited on by an empty one, which still
+    // submits (the caller's queue depends on it) and so consumes the signal.
+    // SAFETY: plain object creation on the live device.
+    let binary =
+        unsafe { gpu.ctx().device().create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }.expect("binary");
+    let signal =
+        [vk::SemaphoreSubmitInfo::default().semaphore(binary).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &data[..1024]).expect("upload");
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: `binary` is unsignalled with no pending signal; waited on below.
+    let first =
+        unsafe { batch.submit_with_semaphores(&fence, QueueSync { waits: &[], signals: &signal }) }.expect("signal");
+    let fence2 = Fence::new(gpu.ctx(), false).expect("fence");
+    let empty = alloc.batch().expect("batch");
+    // SAFETY: the signal of `binary` was submitted above; nothing else waits on it.
+    let second =
+        unsafe { empty.submit_with_semaphores(&fence2, QueueSync { waits: &signal, signals: &[] }) }.expect("wait");
+    second.wait().expect("second");
+    first.wait().expect("first");
+    assert!(fence2.is_signalled(), "the empty batch was submitted");
+    // SAFETY: every submission that used it has finished.
+    unsafe { gpu.ctx().device().destroy_semaphore(binary, None) };
+}
