@@ -1,8 +1,8 @@
 //! Frames in flight (issue 18, items 2 and 3): every resource kind dropped while a frame that
 //! uses it is still pending, the frame's work handed to the allocator's retire queue (the
 //! caller holds no `InFlight`); batches that wait on and signal the caller's binary and
-//! timeline semaphores. The frames are held back by an event (the batches by a timeline
-//! semaphore) the test signals from the host, so they are truly pending when the handles drop (on lavapipe too): validation
+//! timeline semaphores. The frames and the batches are held back by a timeline semaphore the
+//! test signals from the host, so they are truly pending when the handles drop (on lavapipe too): validation
 //! reports any object destroyed under them, the harness any leak.
 
 use vkres::{
@@ -55,45 +55,50 @@ impl Drop for Gate<'_> {
     }
 }
 
-/// An event the host sets: a command buffer that waits on it stays pending until then. Dropped
-/// (a failed assertion too), it sets the event and waits for the queue, so that nothing is
-/// destroyed under pending work.
-struct HostEvent<'a> {
+/// A timeline semaphore the host signals: a submission that waits on it stays pending until
+/// then. (An event set from the host while a pending command buffer waits on it is invalid:
+/// VUID-vkSetEvent-event-09543.) Dropped (a failed assertion too), it signals and waits for the
+/// queue, so that nothing is destroyed under pending work.
+struct HostGate<'a> {
     gpu: &'a Gpu,
-    event: vk::Event,
+    semaphore: vk::Semaphore,
+    open: std::cell::Cell<bool>,
 }
 
-impl<'a> HostEvent<'a> {
+impl<'a> HostGate<'a> {
     fn new(gpu: &'a Gpu) -> Self {
-        // SAFETY: plain object creation on the test's live device.
-        let event = unsafe { gpu.ctx().device().create_event(&vk::EventCreateInfo::default(), None) }.expect("event");
-        Self { gpu, event }
+        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
+        let semaphore = unsafe {
+            gpu.ctx().device().create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None)
+        }
+        .expect("timeline semaphore");
+        Self { gpu, semaphore, open: std::cell::Cell::new(false) }
     }
 
-    /// Records a wait for the host's `set` before every later command of `cmd`.
-    fn record_wait(&self, cmd: vk::CommandBuffer) {
-        let barrier = [vk::MemoryBarrier2::default()
-            .src_stage_mask(vk::PipelineStageFlags2::HOST)
-            .src_access_mask(vk::AccessFlags2::HOST_WRITE)
-            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-            .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)];
-        let dependency = [vk::DependencyInfo::default().memory_barriers(&barrier)];
-        // SAFETY: `cmd` is recording; the event is live and set only by the host.
-        unsafe { self.gpu.ctx().device().cmd_wait_events2(cmd, &[self.event], &dependency) };
+    /// The wait a submission adds to stay pending until [`set`](Self::set).
+    fn wait_info(&self) -> vk::SemaphoreSubmitInfo<'static> {
+        vk::SemaphoreSubmitInfo::default()
+            .semaphore(self.semaphore)
+            .value(1)
+            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
     }
 
     fn set(&self) {
-        // SAFETY: a live event no command sets.
-        unsafe { self.gpu.ctx().device().set_event(self.event) }.expect("set");
+        if !self.open.replace(true) {
+            let signal = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
+            // SAFETY: a live timeline semaphore, signalled once, from the host only.
+            unsafe { self.gpu.ctx().device().signal_semaphore(&signal) }.expect("signal");
+        }
     }
 }
 
-impl Drop for HostEvent<'_> {
+impl Drop for HostGate<'_> {
     fn drop(&mut self) {
         self.set();
         let _ = self.gpu.ctx().wait_idle();
-        // SAFETY: the queue is idle: no command buffer that waits on it is pending.
-        unsafe { self.gpu.ctx().device().destroy_event(self.event, None) };
+        // SAFETY: the queue is idle: no submission that waits on it is pending.
+        unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
     }
 }
 
@@ -120,13 +125,14 @@ impl<'a> Frame<'a> {
         Self { gpu, pool, cmd, fence: Fence::new(gpu.ctx(), false).expect("fence") }
     }
 
-    /// Ends the command buffer and submits it with its fence.
-    fn submit(&self) {
+    /// Ends the command buffer and submits it with its fence, waiting on `gate` where given.
+    fn submit(&self, gate: Option<&HostGate<'_>>) {
         let ctx = self.gpu.ctx();
         // SAFETY: recording; what was recorded refers to resources the retired work holds.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
-        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
+        let waits: Vec<_> = gate.iter().map(|g| g.wait_info()).collect();
+        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).wait_semaphore_infos(&waits);
         // SAFETY: an executable command buffer of the queue's family; the fence was reset by
         // `finish` and is used by this submission only.
         unsafe { ctx.submit(&[submit], self.fence.handle()) }.expect("submit");
@@ -173,12 +179,8 @@ fn every_resource_kind_dropped_while_its_frame_is_pending() {
 
     let frames: Vec<Frame<'_>> = (0..2).map(|_| Frame::begin(&gpu)).collect();
     // Declared after the frames: dropped first, it lets them finish.
-    let gate = HostEvent::new(&gpu);
+    let gate = HostGate::new(&gpu);
     for (i, frame) in frames.iter().enumerate() {
-        // The first frame waits for the host; the second follows it in queue order.
-        if i == 0 {
-            gate.record_wait(frame.cmd);
-        }
         // SAFETY: `frame.cmd` is recording, of the context's queue family; it is submitted once,
         // with `frame.fence`, after `finish`.
         let mut rec = unsafe { alloc.recorder(frame.cmd) };
@@ -197,7 +199,8 @@ fn every_resource_kind_dropped_while_its_frame_is_pending() {
         let work = rec.finish(&frame.fence).expect("finish");
         // The caller keeps nothing of the frame: the allocator's retire queue does.
         alloc.retire(work);
-        frame.submit();
+        // Both frames wait for the host (a timeline value may be waited on by any number).
+        frame.submit(Some(&gate));
     }
     let live = memory.live_allocations();
     // Every handle dropped while both frames wait for the gate.
