@@ -10,15 +10,7 @@ for tool in rustfmt clippy; do
     cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1 || { echo "missing: rustup component add $tool" >&2; exit 1; }
 done
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# A newer validation layer than the system's, where it can be had: every test and example runs
-# under it through cargo's target runner (tools/ensure-validation-layer.sh says how and why).
-if prefix=$(tools/ensure-validation-layer.sh); then
-    export VKRES_LAYER_PREFIX="$prefix"
-    export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="$PWD/tools/vk-runner.sh"
-    echo "validation layer: Debian's vulkan-validationlayers $(basename "$prefix") (private prefix $prefix)"
-else
-    echo "validation layer: the system's"
-fi
+source tools/use-validation-layer.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

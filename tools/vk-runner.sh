@@ -11,6 +11,8 @@ prefix="${VKRES_LAYER_PREFIX:-}"
 if [ -n "$prefix" ] && [ -f "$prefix/.complete" ]; then
     lib="$prefix/usr/lib/x86_64-linux-gnu"
     export VK_LAYER_PATH="$prefix/usr/share/vulkan/explicit_layer.d"
-    exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$@"
+    # --library-path replaces LD_LIBRARY_PATH for this process: keep what cargo put there (the
+    # toolchain's libstd, which proc-macro test binaries link dynamically).
+    exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
 fi
 exec "$@"

@@ -8,7 +8,7 @@ use vkres::{
     RawDevice, ResourceAllocator, vk,
 };
 
-use crate::support::{Gpu, list};
+use crate::support::{Gpu, create_zero_size_buffer, list};
 
 #[test]
 fn context_reports_what_it_enabled() {
@@ -104,16 +104,7 @@ fn acceleration_structure_storage_is_created_and_dropped() {
 #[test]
 fn validation_reports_an_invalid_call() {
     let gpu = Gpu::new();
-    let device = gpu.ctx().device();
-    // Deliberately invalid: a buffer of size zero (VUID-VkBufferCreateInfo-size-00912).
-    let info = vk::BufferCreateInfo::default().size(0).usage(vk::BufferUsageFlags::STORAGE_BUFFER);
-    // SAFETY: invalid usage on purpose, which the validation layer reports; lavapipe and real
-    // drivers create or refuse such a buffer without harm, and it is destroyed at once.
-    unsafe {
-        if let Ok(buffer) = device.create_buffer(&info, None) {
-            device.destroy_buffer(buffer, None);
-        }
-    }
+    create_zero_size_buffer(gpu.ctx().device());
     let messages = gpu.log().take();
     assert!(
         messages.iter().any(|m| m.id_name.contains("VkBufferCreateInfo-size")),
@@ -137,6 +128,42 @@ fn device_selection_by_name_and_index() {
             .device(DeviceSelector::Custom(Arc::new(|devices| devices.iter().find(|d| d.suitable).map(|d| d.index)))),
     );
     assert!(!custom.ctx().capabilities().device_name.is_empty());
+}
+
+/// What a caller of `Context::from_raw` makes by hand on `instance`: the first Vulkan 1.3
+/// physical device, its first compute-capable queue family, and a device on it with
+/// bufferDeviceAddress, synchronization2 and one queue of that family.
+///
+/// # Safety
+/// `instance` is a live Vulkan 1.3 instance; the caller destroys the device (or hands it to an
+/// owning `Context::from_raw`) before the instance.
+unsafe fn hand_made_device(instance: &vkres::ash::Instance) -> (vk::PhysicalDevice, u32, vkres::ash::Device) {
+    // SAFETY: `instance` is live (the caller's contract); every create-info below is complete.
+    unsafe {
+        let physical_device = instance
+            .enumerate_physical_devices()
+            .expect("devices")
+            .into_iter()
+            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
+            .expect("a Vulkan 1.3 device");
+        let family = instance
+            .get_physical_device_queue_family_properties(physical_device)
+            .iter()
+            .position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
+            .expect("compute queue") as u32;
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
+        let priorities = [1.0];
+        let queues = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
+        let device = instance
+            .create_device(
+                physical_device,
+                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
+                None,
+            )
+            .expect("device");
+        (physical_device, family, device)
+    }
 }
 
 /// A context over an instance and device made by hand with ash, borrowed: vkres creates,
@@ -164,28 +191,7 @@ fn bring_your_own_device() {
         let debug_utils = vkres::ash::ext::debug_utils::Instance::new(&entry, &instance);
         let messenger =
             debug_utils.create_debug_utils_messenger(&log.messenger_create_info(), None).expect("messenger");
-        let physical_device = instance
-            .enumerate_physical_devices()
-            .expect("devices")
-            .into_iter()
-            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
-            .expect("a Vulkan 1.3 device");
-        let family = instance
-            .get_physical_device_queue_family_properties(physical_device)
-            .iter()
-            .position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
-            .expect("compute queue") as u32;
-        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
-        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
-        let priorities = [1.0];
-        let queues = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
-        let device = instance
-            .create_device(
-                physical_device,
-                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
-                None,
-            )
-            .expect("device");
+        let (physical_device, family, device) = hand_made_device(&instance);
 
         let raw = RawDevice {
             entry: entry.clone(),
@@ -284,26 +290,8 @@ fn owned_raw_device_is_destroyed_when_from_raw_fails() {
                 None,
             )
             .expect("instance");
-        let physical_device = instance
-            .enumerate_physical_devices()
-            .expect("devices")
-            .into_iter()
-            .find(|&pd| instance.get_physical_device_properties(pd).api_version >= vk::API_VERSION_1_3)
-            .expect("a Vulkan 1.3 device");
+        let (physical_device, _, device) = hand_made_device(&instance);
         let families = instance.get_physical_device_queue_family_properties(physical_device);
-        let family = families.iter().position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE)).expect("compute");
-        let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
-        let mut v13 = vk::PhysicalDeviceVulkan13Features::default().synchronization2(true);
-        let priorities = [1.0];
-        let queues =
-            [vk::DeviceQueueCreateInfo::default().queue_family_index(family as u32).queue_priorities(&priorities)];
-        let device = instance
-            .create_device(
-                physical_device,
-                &vk::DeviceCreateInfo::default().queue_create_infos(&queues).push_next(&mut v12).push_next(&mut v13),
-                None,
-            )
-            .expect("device");
         let raw = RawDevice {
             entry,
             instance,

@@ -132,8 +132,7 @@ fn every_failed_object_creation_of_a_collection_bundle_leaks_nothing() {
     let data = Data::new(3, 2);
     let before = ctx.faults_injected();
     let make = || Scene::create(&alloc, data.inputs(2));
-    let points =
-        crate::faults::sweep(&gpu, &alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), make);
+    let points = crate::faults::sweep_object_creation(&gpu, &alloc, make);
     // Buffers are no Vulkan objects of their own here; the submission is (the command buffer
     // comes from the recycled pool the warm-up made).
     assert!(points >= 1, "{points} object-creation fault points");
@@ -233,15 +232,8 @@ fn every_failed_allocation_and_object_creation_of_a_texture_collection_leaks_not
         println!("FIGURE texture collection allocation faults: {points} injected, {points} survived");
     }
     let gpu = Gpu::new();
-    let ctx = gpu.ctx().clone();
     let make = || Materials::create(gpu.alloc(), inputs());
-    let points = crate::faults::sweep(
-        &gpu,
-        gpu.alloc(),
-        |k| ctx.fail_nth_object_creation(k),
-        || ctx.fault_points_passed(),
-        make,
-    );
+    let points = crate::faults::sweep_object_creation(&gpu, gpu.alloc(), make);
     // Four image views and the submission (the samplers are pooled after the warm-up).
     assert!(points >= 5, "{points} object-creation fault points");
     println!("FIGURE texture collection object-creation faults: {points} injected, {points} survived");

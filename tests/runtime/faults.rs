@@ -151,6 +151,13 @@ pub fn sweep<T>(
     points
 }
 
+/// [`sweep`] over the context's object-creation fault hook: every Vulkan object creation and
+/// submission `make` does, failed in turn. Returns the number of points.
+pub fn sweep_object_creation<T>(gpu: &Gpu, alloc: &ResourceAllocator, make: impl Fn() -> vkres::Result<T>) -> u64 {
+    let ctx = gpu.ctx();
+    sweep(gpu, alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), make)
+}
+
 /// Every allocation `make` does, failed in turn through a [`FailingAllocator`]: at least
 /// `at_least` of them, each injected once.
 fn allocation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
@@ -177,8 +184,7 @@ fn object_creation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceA
     let (alloc, ctx) = (gpu.alloc().clone(), gpu.ctx().clone());
     let data = Data::new();
     let before = ctx.faults_injected();
-    let points =
-        sweep(&gpu, &alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), || make(&alloc, &data));
+    let points = sweep_object_creation(&gpu, &alloc, || make(&alloc, &data));
     assert!(points >= at_least, "{what}: {points} object-creation fault points, expected at least {at_least}");
     assert_eq!(ctx.faults_injected() - before, points);
     println!("FIGURE {what} object-creation faults: {points} injected, {points} survived");

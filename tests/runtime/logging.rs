@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use vkres::{BufferDesc, ResourceAllocator, StagingConfig, vk};
 
-use crate::support::Gpu;
+use crate::support::{Gpu, create_zero_size_buffer};
 
 /// A `log::Log` that keeps every record of vkres (level and text) in memory, as a program's
 /// logger (`env_logger`, ...) would print them.
@@ -51,16 +51,7 @@ fn records_with(needle: &str) -> Vec<(log::Level, String, String)> {
 fn a_users_logger_sees_a_validation_error() {
     capture();
     let gpu = Gpu::new();
-    let device = gpu.ctx().device();
-    // Deliberately invalid: a buffer of size zero (VUID-VkBufferCreateInfo-size-00912).
-    let info = vk::BufferCreateInfo::default().size(0).usage(vk::BufferUsageFlags::STORAGE_BUFFER);
-    // SAFETY: invalid usage on purpose, which the validation layer reports; lavapipe and real
-    // drivers create or refuse such a buffer without harm, and it is destroyed at once.
-    unsafe {
-        if let Ok(buffer) = device.create_buffer(&info, None) {
-            device.destroy_buffer(buffer, None);
-        }
-    }
+    create_zero_size_buffer(gpu.ctx().device());
     let in_log = gpu.log().take();
     assert!(in_log.iter().any(|m| m.id_name.contains("VkBufferCreateInfo-size")), "the MessageLog has it too");
     let logged = records_with("VkBufferCreateInfo-size");

@@ -280,16 +280,7 @@ impl<'a> RawImage<'a> {
     fn new(gpu: &'a Gpu, desc: &ImageDesc) -> Self {
         let ctx = gpu.ctx();
         let device = ctx.device();
-        let info = vk::ImageCreateInfo::default()
-            .image_type(desc.ty)
-            .format(desc.format)
-            .extent(desc.extent)
-            .mip_levels(desc.mip_levels)
-            .array_layers(desc.array_layers)
-            .samples(desc.samples)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(desc.usage)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let info = desc.create_info();
         // SAFETY: plain object creation on the test's device.
         let image = unsafe { device.create_image(&info, None) }.expect("image");
         // SAFETY: a live image; a plain query of the physical device.

@@ -169,6 +169,19 @@ pub fn list(messages: &[vkres::DebugMessage]) -> String {
     messages.iter().map(|m| format!("  {m}\n")).collect()
 }
 
+/// A deliberately invalid call, which the validation layer reports: a buffer of size zero
+/// (VUID-VkBufferCreateInfo-size-00912), destroyed at once if the driver made it.
+pub fn create_zero_size_buffer(device: &vkres::ash::Device) {
+    let info = vk::BufferCreateInfo::default().size(0).usage(vk::BufferUsageFlags::STORAGE_BUFFER);
+    // SAFETY: invalid usage on purpose, which the validation layer reports; lavapipe and real
+    // drivers create or refuse such a buffer without harm, and it is destroyed at once.
+    unsafe {
+        if let Ok(buffer) = device.create_buffer(&info, None) {
+            device.destroy_buffer(buffer, None);
+        }
+    }
+}
+
 /// Deterministic bytes that differ by position (xorshift), for data that shows any misplaced byte.
 pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

@@ -295,15 +295,8 @@ fn every_failed_object_creation_of_a_run_time_scene_leaks_nothing() {
         return;
     }
     let multi = MultiData::new();
-    let ctx = gpu.ctx().clone();
     let make = || MultiGeometry::create(gpu.alloc(), multi.inputs());
-    let points = crate::faults::sweep(
-        &gpu,
-        gpu.alloc(),
-        |k| ctx.fail_nth_object_creation(k),
-        || ctx.fault_points_passed(),
-        make,
-    );
+    let points = crate::faults::sweep_object_creation(&gpu, gpu.alloc(), make);
     // 2 BLASes and the TLAS are Vulkan objects, and the submission.
     assert!(points >= 4, "{points} object-creation fault points");
     println!("FIGURE run-time scene object-creation faults: {points} injected, {points} survived");

@@ -6,7 +6,7 @@ use vkres::ManagerError;
 use vkres::manager::{ResourceManager, TextureDescriptor};
 
 use super::shaders::bindless_sum;
-use crate::faults::sweep;
+use crate::faults::sweep_object_creation;
 use crate::support::{Gpu, noise};
 
 #[test]
@@ -33,7 +33,7 @@ fn every_failed_object_creation_of_a_manager_leaks_nothing() {
         Ok(manager)
     };
     let before = ctx.faults_injected();
-    let points = sweep(&gpu, &alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), make);
+    let points = sweep_object_creation(&gpu, &alloc, make);
     // Shader module, view, submission; and the bindless layout, pool and set where the device
     // has descriptor indexing.
     let at_least = if ctx.capabilities().enabled.descriptor_indexing { 6 } else { 3 };

@@ -2,8 +2,8 @@
 
 use ash::vk;
 
-use super::geometry::{AabbGeometry, Transform3x4, TriangleGeometry};
-use super::handles::Blas;
+use super::geometry::{AabbGeometry, TriangleGeometry};
+use super::instance::TlasInstance;
 
 /// What the builder optimises for.
 ///
@@ -101,63 +101,6 @@ impl BlasDesc {
     /// The debug name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-}
-
-/// One instance of a BLAS in a TLAS.
-///
-/// `Send + Sync`: plain data.
-#[derive(Debug, Clone)]
-pub struct TlasInstance {
-    pub(crate) blas: Blas,
-    pub(crate) transform: Transform3x4,
-    pub(crate) custom_index: u32,
-    pub(crate) mask: u8,
-    pub(crate) sbt_offset: u32,
-    pub(crate) flags: vk::GeometryInstanceFlagsKHR,
-}
-
-impl TlasInstance {
-    /// `blas` untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
-    pub fn new(blas: &Blas) -> Self {
-        Self {
-            blas: blas.clone(),
-            transform: Transform3x4::IDENTITY,
-            custom_index: 0,
-            mask: 0xFF,
-            sbt_offset: 0,
-            flags: vk::GeometryInstanceFlagsKHR::empty(),
-        }
-    }
-
-    /// Object-to-world transform.
-    pub fn transform(mut self, transform: Transform3x4) -> Self {
-        self.transform = transform;
-        self
-    }
-
-    /// What shaders read as the instance custom index (24 bits).
-    pub fn custom_index(mut self, index: u32) -> Self {
-        self.custom_index = index;
-        self
-    }
-
-    /// Visibility mask, ANDed with a ray's cull mask.
-    pub fn mask(mut self, mask: u8) -> Self {
-        self.mask = mask;
-        self
-    }
-
-    /// Shader-binding-table record offset (24 bits).
-    pub fn sbt_offset(mut self, offset: u32) -> Self {
-        self.sbt_offset = offset;
-        self
-    }
-
-    /// Instance flags (culling, opacity overrides).
-    pub fn flags(mut self, flags: vk::GeometryInstanceFlagsKHR) -> Self {
-        self.flags = flags;
-        self
     }
 }
 

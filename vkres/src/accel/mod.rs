@@ -15,10 +15,12 @@
 mod desc;
 pub(crate) mod geometry;
 mod handles;
+mod instance;
 
-pub use desc::{BlasDesc, BuildPreference, TlasDesc, TlasInstance};
+pub use desc::{BlasDesc, BuildPreference, TlasDesc};
 pub use geometry::{Aabb, AabbGeometry, IndexElement, Transform3x4, TriangleGeometry};
 pub use handles::{Blas, Compacted, Tlas};
+pub use instance::{InstanceOf, TlasInstance};
 
 pub(crate) use desc::Geometry;
 pub(crate) use geometry::InstanceRecord;

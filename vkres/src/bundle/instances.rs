@@ -2,11 +2,9 @@
 //! per element of the `buffers` collections they read) and TLASes whose instances come from run
 //! time ([`BlasInstance`], naming BLASes of a `blases` field by index).
 
-use ash::vk;
-
 use super::accel_fields::{BlasField, TlasField};
 use super::collections::CollectionField;
-use crate::accel::{BlasDesc, TlasDesc, TlasInstance, Transform3x4};
+use crate::accel::{BlasDesc, InstanceOf, TlasDesc};
 use crate::allocator::Batch;
 use crate::error::{Error, Result};
 
@@ -15,63 +13,12 @@ use crate::error::{Error, Result};
 /// in range, the custom index and SBT offset within 24 bits.
 ///
 /// `Send + Sync`: plain data.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BlasInstance {
-    /// Index of the BLAS in the `blases` collection.
-    pub blas: u32,
-    /// Object-to-world transform.
-    pub transform: Transform3x4,
-    /// What shaders read as the instance custom index (24 bits).
-    pub custom_index: u32,
-    /// Visibility mask, ANDed with a ray's cull mask.
-    pub mask: u8,
-    /// Shader-binding-table record offset (24 bits).
-    pub sbt_offset: u32,
-    /// Instance flags (culling, opacity overrides).
-    pub flags: vk::GeometryInstanceFlagsKHR,
-}
+pub type BlasInstance = InstanceOf<u32>;
 
 impl BlasInstance {
     /// BLAS number `blas`, untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
     pub fn new(blas: u32) -> Self {
-        Self {
-            blas,
-            transform: Transform3x4::IDENTITY,
-            custom_index: 0,
-            mask: 0xFF,
-            sbt_offset: 0,
-            flags: vk::GeometryInstanceFlagsKHR::empty(),
-        }
-    }
-
-    /// Object-to-world transform.
-    pub fn transform(mut self, transform: Transform3x4) -> Self {
-        self.transform = transform;
-        self
-    }
-
-    /// The custom index (24 bits).
-    pub fn custom_index(mut self, index: u32) -> Self {
-        self.custom_index = index;
-        self
-    }
-
-    /// The visibility mask.
-    pub fn mask(mut self, mask: u8) -> Self {
-        self.mask = mask;
-        self
-    }
-
-    /// The SBT record offset (24 bits).
-    pub fn sbt_offset(mut self, offset: u32) -> Self {
-        self.sbt_offset = offset;
-        self
-    }
-
-    /// Instance flags.
-    pub fn flags(mut self, flags: vk::GeometryInstanceFlagsKHR) -> Self {
-        self.flags = flags;
-        self
+        InstanceOf::placing(blas)
     }
 }
 
@@ -154,14 +101,7 @@ where
                 });
             }
         }
-        placed.push(
-            TlasInstance::new(blas.blas())
-                .transform(instance.transform)
-                .custom_index(instance.custom_index)
-                .mask(instance.mask)
-                .sbt_offset(instance.sbt_offset)
-                .flags(instance.flags),
-        );
+        placed.push(instance.with_blas(blas.blas().clone()));
     }
     batch.build_tlas(&desc.instances(placed)).map(F::from_tlas)
 }

@@ -157,12 +157,8 @@ impl Context {
         info: &vk::CommandBufferAllocateInfo<'_>,
         name: &str,
     ) -> Result<Vec<vk::CommandBuffer>> {
-        const OPERATION: &str = "vkAllocateCommandBuffers";
-        self.fault_point(OPERATION)?;
         // SAFETY: the caller's contract.
-        let buffers = unsafe { self.device.allocate_command_buffers(info) }.op(OPERATION)?;
-        self.name_all(&buffers, name);
-        Ok(buffers)
+        self.allocate_objects("vkAllocateCommandBuffers", name, |d| unsafe { d.allocate_command_buffers(info) })
     }
 
     /// `vkCreateQueryPool`, named `name`.
@@ -215,21 +211,26 @@ impl Context {
         info: &vk::DescriptorSetAllocateInfo<'_>,
         name: &str,
     ) -> Result<Vec<vk::DescriptorSet>> {
-        const OPERATION: &str = "vkAllocateDescriptorSets";
-        self.fault_point(OPERATION)?;
         // SAFETY: the caller's contract.
-        let sets = unsafe { self.device.allocate_descriptor_sets(info) }.op(OPERATION)?;
-        self.name_all(&sets, name);
-        Ok(sets)
+        self.allocate_objects("vkAllocateDescriptorSets", name, |d| unsafe { d.allocate_descriptor_sets(info) })
     }
 
-    /// Names each of `handles` (live objects of this device, just allocated).
-    fn name_all<H: vk::Handle + Copy>(&self, handles: &[H], name: &str) {
+    /// [`Self::create_object`] for the calls that allocate several objects at once: the fault
+    /// point, the allocation, each object named `name`.
+    fn allocate_objects<H: vk::Handle + Copy>(
+        &self,
+        operation: &'static str,
+        name: &str,
+        allocate: impl FnOnce(&ash::Device) -> VkResult<Vec<H>>,
+    ) -> Result<Vec<H>> {
+        self.fault_point(operation)?;
+        let handles = allocate(&self.device).op(operation)?;
         if self.names_objects() {
-            for &handle in handles {
-                // SAFETY: the callers pass objects they just allocated on this device.
+            for &handle in &handles {
+                // SAFETY: `handle` was just allocated on this context's device.
                 unsafe { self.set_debug_name(handle, name) };
             }
         }
+        Ok(handles)
     }
 }

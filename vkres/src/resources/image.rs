@@ -45,6 +45,24 @@ pub struct ImageDesc {
 }
 
 impl ImageDesc {
+    /// The `VkImageCreateInfo` vkres creates this image with: optimal tiling, exclusive,
+    /// initially undefined. For an image made outside vkres (as a swapchain's) that is to match
+    /// one vkres would make.
+    pub fn create_info(&self) -> vk::ImageCreateInfo<'static> {
+        vk::ImageCreateInfo::default()
+            .flags(self.flags)
+            .image_type(self.ty)
+            .format(self.format)
+            .extent(self.extent)
+            .mip_levels(self.mip_levels)
+            .array_layers(self.array_layers)
+            .samples(self.samples)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(self.usage)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE)
+            .initial_layout(vk::ImageLayout::UNDEFINED)
+    }
+
     /// A 2D image of one mip level and one layer, optimal tiling.
     pub fn new_2d(format: vk::Format, width: u32, height: u32, usage: vk::ImageUsageFlags) -> Self {
         Self {
@@ -305,7 +323,7 @@ pub(crate) fn create_owned(
         });
     }
     let tiling = vk::ImageTiling::OPTIMAL;
-    let info = create_info(&desc);
+    let info = desc.create_info();
     crate::valid::image::check(name, &info, ctx.format_properties(desc.format).optimal_tiling_features)?;
     let props = ctx.image_format_properties(desc.format, desc.ty, tiling, desc.usage, desc.flags);
     let props = match props {
@@ -388,22 +406,6 @@ pub(crate) fn create_owned(
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
     Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true }) })
-}
-
-/// The `VkImageCreateInfo` of `desc`: optimal tiling, exclusive, initially undefined.
-fn create_info(desc: &ImageDesc) -> vk::ImageCreateInfo<'static> {
-    vk::ImageCreateInfo::default()
-        .flags(desc.flags)
-        .image_type(desc.ty)
-        .format(desc.format)
-        .extent(desc.extent)
-        .mip_levels(desc.mip_levels)
-        .array_layers(desc.array_layers)
-        .samples(desc.samples)
-        .tiling(vk::ImageTiling::OPTIMAL)
-        .usage(desc.usage)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.
@@ -557,7 +559,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     let ctx = image.context();
     let features = ctx.format_properties(format).optimal_tiling_features;
     // vkres enables no imageCubeArray: cube-array views are refused.
-    crate::valid::view::check(&name, &create_info(d), &info, features, false)?;
+    crate::valid::view::check(&name, &d.create_info(), &info, features, false)?;
     let name = if ctx.names_objects() { name() } else { String::new() };
     // SAFETY: the image is live; `valid::view` checked the range, type, format and aspects; the
     // view's owner destroys it and holds the image until then.
