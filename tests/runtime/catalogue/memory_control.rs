@@ -1,5 +1,5 @@
 //! Memory control (issue 19): custom pools, exported memory and transient memory given input
-//! they must refuse (`docs/VALID_USAGE-memory.md` maps each to its check).
+//! they must refuse (`docs/VALID_USAGE.md`, "Memory control", maps each to its check).
 
 use std::sync::Arc;
 
