@@ -10,6 +10,7 @@ use vkres::{
 };
 
 use crate::accel::scene::{GpuScene, SceneData, tlas_desc};
+use crate::recorder::OwnCommands;
 use crate::support::{Gpu, noise};
 
 /// A timeline semaphore the host signals: work that waits on it stays pending until then.
@@ -102,47 +103,21 @@ impl Drop for HostGate<'_> {
     }
 }
 
-/// One frame's command buffer, made by raw ash as a renderer makes its own.
+/// One frame's command buffer, made by raw ash as a renderer makes its own, and its fence.
 struct Frame<'a> {
-    gpu: &'a Gpu,
-    pool: vk::CommandPool,
-    cmd: vk::CommandBuffer,
+    own: OwnCommands<'a>,
     fence: Fence,
 }
 
 impl<'a> Frame<'a> {
     fn begin(gpu: &'a Gpu) -> Self {
-        let device = gpu.ctx().device();
-        let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
-        // SAFETY: plain object creation on the test's live device.
-        let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
-        let alloc = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
-        // SAFETY: the pool is live.
-        let cmd = unsafe { device.allocate_command_buffers(&alloc) }.expect("command buffer")[0];
-        let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: a new command buffer, in the initial state.
-        unsafe { device.begin_command_buffer(cmd, &begin) }.expect("begin");
-        Self { gpu, pool, cmd, fence: Fence::new(gpu.ctx(), false).expect("fence") }
+        Self { own: OwnCommands::begin(gpu), fence: Fence::new(gpu.ctx(), false).expect("fence") }
     }
 
     /// Ends the command buffer and submits it with its fence, waiting on `gate` where given.
     fn submit(&self, gate: Option<&HostGate<'_>>) {
-        let ctx = self.gpu.ctx();
-        // SAFETY: recording; what was recorded refers to resources the retired work holds.
-        unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
-        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
         let waits: Vec<_> = gate.iter().map(|g| g.wait_info()).collect();
-        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).wait_semaphore_infos(&waits);
-        // SAFETY: an executable command buffer of the queue's family; the fence was reset by
-        // `finish` and is used by this submission only.
-        unsafe { ctx.submit(&[submit], self.fence.handle()) }.expect("submit");
-    }
-}
-
-impl Drop for Frame<'_> {
-    fn drop(&mut self) {
-        // SAFETY: the test waited for the submission: the command buffer is not pending.
-        unsafe { self.gpu.ctx().device().destroy_command_pool(self.pool, None) };
+        self.own.submit_waiting(&self.fence, &waits);
     }
 }
 
@@ -181,9 +156,9 @@ fn every_resource_kind_dropped_while_its_frame_is_pending() {
     // Declared after the frames: dropped first, it lets them finish.
     let gate = HostGate::new(&gpu);
     for (i, frame) in frames.iter().enumerate() {
-        // SAFETY: `frame.cmd` is recording, of the context's queue family; it is submitted once,
+        // SAFETY: `frame.own.cmd` is recording, of the context's queue family; it is submitted once,
         // with `frame.fence`, after `finish`.
-        let mut rec = unsafe { alloc.recorder(frame.cmd) };
+        let mut rec = unsafe { alloc.recorder(frame.own.cmd) };
         rec.upload(&buffer, 0, &[i as u8; 64]).expect("uniforms");
         let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..ImageUpload::default() };
         rec.upload_image(&image, &noise(32 * 32 * 4, i as u64), &upload).expect("texture upload");

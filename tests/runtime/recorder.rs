@@ -41,11 +41,16 @@ impl<'a> OwnCommands<'a> {
 
     /// Ends the command buffer and submits it to the context's queue with `fence`.
     pub(crate) fn submit(&self, fence: &Fence) {
+        self.submit_waiting(fence, &[]);
+    }
+
+    /// As [`submit`](Self::submit), the submission waiting on `waits` first.
+    pub(crate) fn submit_waiting(&self, fence: &Fence, waits: &[vk::SemaphoreSubmitInfo<'_>]) {
         let ctx = self.gpu.ctx();
         // SAFETY: recording; everything recorded refers to resources an `InFlight` holds.
         unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
-        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
+        let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).wait_semaphore_infos(waits);
         // SAFETY: an executable command buffer of the queue's family; the fence is unsignalled
         // (reset by `finish`) and used by this submission only.
         unsafe { ctx.submit(&[submit], fence.handle()) }.expect("submit");
