@@ -188,17 +188,7 @@ fn image_barrier(
     from: vk::ImageLayout,
     to: vk::ImageLayout,
 ) {
-    let b = [vk::ImageMemoryBarrier2::default()
-        .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-        .src_access_mask(vk::AccessFlags2::MEMORY_WRITE)
-        .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-        .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)
-        .old_layout(from)
-        .new_layout(to)
-        .image(image)
-        .subresource_range(
-            vk::ImageSubresourceRange::default().aspect_mask(vk::ImageAspectFlags::COLOR).level_count(1).layer_count(1),
-        )];
+    let b = [super::bundle::transition(image, from, to)];
     // SAFETY: recording.
     unsafe { device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().image_memory_barriers(&b)) };
 }
