@@ -11,3 +11,10 @@ fn ui() {
         t.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
 }
+
+/// The frame features' cases (per-frame fields, resize, aliasing), alone:
+/// `cargo test --test ui frames`.
+#[test]
+fn frames() {
+    trybuild::TestCases::new().compile_fail("tests/ui/frames/*.rs");
+}

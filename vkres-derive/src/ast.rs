@@ -33,6 +33,14 @@ pub struct Field<'a> {
 }
 
 impl Field<'_> {
+    /// The `per_frame` token of a field with one copy per frame in flight.
+    pub fn per_frame(&self) -> Option<&Ident> {
+        match &self.kind {
+            Kind::Buffer(b) => b.per_frame.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The kind as written: "`bundles` collection" for a collection, else the kind's name.
     pub fn kind_name(&self) -> String {
         match &self.collection {
@@ -43,6 +51,12 @@ impl Field<'_> {
 }
 
 impl<'a> Container<'a> {
+    /// Whether a field has one copy per frame in flight (the bundle then takes
+    /// `frames_in_flight` and writes its descriptors per frame).
+    pub fn has_per_frame(&self) -> bool {
+        self.fields.iter().any(|f| f.per_frame().is_some())
+    }
+
     /// Reads `input`; `None` where it is no struct of named fields. Every problem, the
     /// struct's and each field's, is reported to `cx`.
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {

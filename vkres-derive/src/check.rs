@@ -46,6 +46,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
         stages_need_binding(cx, field);
     }
     bindings_unique(cx, cont);
+    crate::check_frames::check(cx, cont);
 }
 
 /// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).

@@ -12,6 +12,7 @@
 mod ast;
 mod attr;
 mod check;
+mod check_frames;
 mod check_texture;
 mod ctxt;
 mod expand;

@@ -60,8 +60,12 @@ pub const POOL: &str = "pool";
 /// `geometry_table = field`: the buffer holds the `vkres::GeometryRecord`s of a
 /// `blases(geometries = input)` field.
 pub const GEOMETRY_TABLE: &str = "geometry_table";
+/// `per_frame`: one copy of the buffer per frame in flight (`vkres::PerFrame<Buffer<T>>`).
+pub const PER_FRAME: &str = "per_frame";
+/// The inputs-struct field of a bundle with per-frame fields: how many copies each has.
+pub const FRAMES_IN_FLIGHT: &str = "frames_in_flight";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE];
+pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE, PER_FRAME];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";

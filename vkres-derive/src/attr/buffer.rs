@@ -1,4 +1,4 @@
-//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ...)`.
+//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ..., per_frame)`.
 
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
@@ -29,6 +29,8 @@ pub struct BufferAttr {
     pub pool: Option<Keyed<Source>>,
     /// `geometry_table = field`: the records of a `blases(geometries = input)` field.
     pub geometry_table: Option<Keyed<Ident>>,
+    /// `per_frame`: one copy per frame in flight.
+    pub per_frame: Option<Ident>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -50,6 +52,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         location: None,
         pool: None,
         geometry_table: None,
+        per_frame: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -67,6 +70,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             LOCATION => set_choice(cx, &m, &key, &mut attr.location, &mut attr.complete, LOCATIONS)?,
             POOL => set_once(cx, &mut attr.pool, &key, parse_source(m.value()?)?),
             GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
+            PER_FRAME => super::flag(cx, &mut attr.per_frame, key),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

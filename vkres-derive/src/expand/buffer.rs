@@ -31,6 +31,22 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     quote!(#call(__vkres_batch, #spec, #data))
 }
 
+/// The `Result<PerFrame<Buffer<T>>>` expression of a `buffer(..., per_frame)` field: one
+/// buffer per frame in flight, each given the field's data.
+pub fn create_per_frame(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+    let ty = field.ty;
+    let spec = spec(field, b, users, name);
+    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::PerFrameBufferField>::Elem);
+    let data = super::data_tokens(
+        b.data.as_ref().map(|d| &d.value),
+        field,
+        |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
+    );
+    let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
+    let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_buffers::<#ty>);
+    quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
+}
+
 /// The `Result<Vec<Buffer<T>>>` expression of a `buffers(data = input, ...)` field: one buffer
 /// per slice of its input.
 pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {

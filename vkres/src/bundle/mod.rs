@@ -6,6 +6,7 @@ mod collections;
 mod descriptors;
 mod geometries;
 mod instances;
+mod per_frame;
 #[doc(hidden)]
 pub mod private;
 mod texture_collections;
@@ -13,6 +14,7 @@ mod texture_collections;
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use geometries::{GeometryInput, GeometryRecord};
 pub use instances::BlasInstance;
+pub use per_frame::PerFrame;
 pub use texture_collections::TextureInput;
 
 use crate::allocator::{Batch, ResourceAllocator};

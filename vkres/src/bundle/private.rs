@@ -22,6 +22,7 @@ pub use crate::bundle::geometries::{
     TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
 };
 pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
+pub use crate::bundle::per_frame::{PerFrameBufferField, frame_buffer, frames_checked, per_frame_buffers};
 pub use crate::bundle::texture_collections::{images, textures};
 
 /// Everything the attribute of a `buffer` field says.
