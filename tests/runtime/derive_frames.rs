@@ -1,10 +1,15 @@
 //! Per-frame bundles (issue 18 item 4): fields marked `per_frame` exist once per frame in
 //! flight (`PerFrame<Buffer<T>>`, `frames_in_flight` from the inputs), the others once; the
 //! generated `write_<field>` writes frame i's copy straight into mapped memory (no staging, no
-//! submission) and `write_frame_descriptors(i, set)` points a set at frame i's copies.
+//! submission) and `write_frame_descriptors(i, set)` points a set at frame i's copies; a
+//! `per_frame` TLAS is refitted by `refit_<field>` into the caller's command buffer.
 
-use vkres::{Buffer, DescriptorKind, Error, Fence, GpuResources, InFlight, PerFrame, vk};
+use vkres::{
+    Aabb, Blas, Buffer, BufferDesc, DescriptorKind, Error, Fence, GpuResources, InFlight, PerFrame, Tlas, Transform3x4,
+    vk,
+};
 
+use crate::accel::scene::{Ray, trace};
 use crate::kernel::DescriptorSet;
 use crate::recorder::OwnCommands;
 use crate::support::Gpu;
@@ -147,4 +152,105 @@ fn frame_mistakes_are_typed_errors() {
         panic!("a bundle of 0 frames was created");
     };
     assert!(matches!(none, Error::InvalidDescription { ref name, .. } if name == "FrameData.camera"), "{none:?}");
+}
+
+const TRIANGLE: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+
+/// Where the moving instance is in frame `k`.
+fn moved(k: usize) -> Transform3x4 {
+    Transform3x4::translation([k as f32 * 2.0, 0.0, 0.0])
+}
+
+#[derive(GpuResources)]
+struct Animated {
+    #[gpu(buffer(data = TRIANGLE))]
+    triangle: Buffer<[f32; 3]>,
+    #[gpu(blas(vertices = triangle))]
+    blas: Blas,
+    /// One TLAS per frame: instance 0 moves, instance 1 stays (custom index 7).
+    #[gpu(tlas(
+        instance(blas = blas),
+        instance(blas = blas, transform = Transform3x4::translation([-3.0, 0.0, 0.0]), custom_index = 7),
+        allow_update, per_frame,
+    ), binding = 0, stages = COMPUTE)]
+    tlas: PerFrame<Tlas>,
+}
+
+/// A ray straight down onto the triangle placed at `x`.
+fn ray_at(x: f32) -> Ray {
+    Ray { origin: [x + 0.25, 0.25, 10.0], t_min: 0.01, direction: [0.0, 0.0, -1.0], t_max: 100.0 }
+}
+
+/// Three frames in flight, each refitting its own TLAS in the caller's command buffer (the
+/// recorder's `update_tlas`, no allocation of a TLAS per frame): afterwards each frame's TLAS
+/// holds the transforms of the last frame that used it, traced by the ray-query shader.
+#[test]
+fn each_frame_refits_its_own_tlas() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let scene = Animated::create(alloc, AnimatedInputs { frames_in_flight: FRAMES }).expect("bundle");
+    let handles: Vec<_> = scene.tlas.iter().map(|t| t.handle()).collect();
+    assert!(handles.windows(2).all(|w| w[0] != w[1]) && handles.len() == FRAMES, "{handles:?}");
+
+    let fences: Vec<Fence> = (0..FRAMES).map(|_| Fence::new(gpu.ctx(), false).expect("fence")).collect();
+    let mut pending: Vec<Option<(OwnCommands<'_>, InFlight)>> = (0..FRAMES).map(|_| None).collect();
+    let still = Transform3x4::translation([-3.0, 0.0, 0.0]);
+    for k in 0..LOOPS {
+        let slot = k % FRAMES;
+        if let Some((own, in_flight)) = pending[slot].take() {
+            in_flight.wait().expect("frame fence");
+            drop(own);
+        }
+        let own = OwnCommands::begin(&gpu);
+        // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
+        // the slot's fence after `finish`.
+        let mut recorder = unsafe { alloc.recorder(own.cmd) };
+        scene.refit_tlas(&mut recorder, slot, &[moved(k), still]).expect("refit");
+        let in_flight = recorder.finish(&fences[slot]).expect("finish");
+        own.submit(&fences[slot]);
+        pending[slot] = Some((own, in_flight));
+    }
+    for (own, in_flight) in pending.into_iter().flatten() {
+        in_flight.wait().expect("frame fence");
+        drop(own);
+    }
+
+    // Typed errors: a frame past the copies, another number of transforms.
+    let own = OwnCommands::begin(&gpu);
+    // SAFETY: as above; the recorder records nothing and is dropped unfinished, and the
+    // command buffer never submitted.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    let err = scene.refit_tlas(&mut recorder, FRAMES, &[moved(0), still]).expect_err("frame out of range");
+    assert!(matches!(err, Error::IndexOutOfRange { index, len, .. } if index == FRAMES as u64 && len == FRAMES as u64));
+    let err = scene.refit_tlas(&mut recorder, 0, &[moved(0)]).expect_err("one transform of two");
+    assert!(matches!(err, Error::LengthMismatch { expected: 2, given: 1, .. }), "{err:?}");
+    drop(recorder);
+    drop(own);
+
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let boxes = alloc
+        .create_buffer_with_data(
+            &BufferDesc::elements::<Aabb>(1, vk::BufferUsageFlags::STORAGE_BUFFER).name("no boxes"),
+            &[Aabb::default()],
+        )
+        .expect("boxes");
+    for slot in 0..FRAMES {
+        let last = LOOPS - FRAMES + slot; // the last frame that refitted this TLAS
+        let x = |k: usize| moved(k).0[0][3];
+        let rays = [ray_at(x(last)), ray_at(x(last - FRAMES)), ray_at(-3.0)];
+        let tlas = scene.tlas.get(slot).expect("tlas");
+        let hits = trace(&gpu, tlas, &boxes, &rays);
+        assert_eq!(
+            (hits[0].kind, hits[0].instance_index),
+            (1, 0),
+            "frame {slot}: the moved instance is where frame {last} put it"
+        );
+        assert_eq!(hits[1].kind, 0, "frame {slot}: nothing where frame {} had put it", last - FRAMES);
+        assert_eq!((hits[2].kind, hits[2].custom_index), (1, 7), "frame {slot}: the still instance");
+    }
 }

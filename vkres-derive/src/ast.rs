@@ -37,6 +37,7 @@ impl Field<'_> {
     pub fn per_frame(&self) -> Option<&Ident> {
         match &self.kind {
             Kind::Buffer(b) => b.per_frame.as_ref(),
+            Kind::Tlas(t) => t.per_frame.as_ref(),
             _ => None,
         }
     }

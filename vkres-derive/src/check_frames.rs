@@ -32,13 +32,22 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     }
 }
 
-/// `per_frame` makes one field `PerFrame<Buffer<T>>`: not a collection, not a copy of another
-/// buffer (whose one copy the frames would share anyway).
+/// `per_frame` makes one field `PerFrame<Buffer<T>>` (or `PerFrame<Tlas>`): not a collection,
+/// not a copy of another buffer (whose one copy the frames would share anyway); a per-frame
+/// TLAS is there to be refitted, so it allows updates.
 fn per_frame_is_one_buffer(cx: &Ctxt, field: &Field<'_>, token: &syn::Ident) {
     if let Some(plural) = &field.collection {
         cx.error_spanned_by(
             token,
             format!("`per_frame` is for one `buffer`, not a `{plural}` collection: a collection has no copy per frame"),
+        );
+    }
+    if let crate::attr::Kind::Tlas(t) = &field.kind
+        && t.allow_update.is_none()
+    {
+        cx.error_spanned_by(
+            token,
+            "a `per_frame` TLAS is refitted in each frame (`refit_<field>`): give it `allow_update`",
         );
     }
     if let crate::attr::Kind::Buffer(b) = &field.kind

@@ -168,7 +168,7 @@ pub const INSTANCE: &str = "instance";
 /// `instances = input`: the instances are a run-time slice of `vkres::BlasInstance`.
 pub const INSTANCES: &str = "instances";
 /// Every key of `tlas(...)`.
-pub const TLAS_KEYS: &[&str] = &[INSTANCE, INSTANCES, BLASES, PREFER, ALLOW_UPDATE];
+pub const TLAS_KEYS: &[&str] = &[INSTANCE, INSTANCES, BLASES, PREFER, ALLOW_UPDATE, PER_FRAME];
 /// `custom_index = N` of an instance (24 bits).
 pub const CUSTOM_INDEX: &str = "custom_index";
 /// `mask = N` of an instance (8 bits).

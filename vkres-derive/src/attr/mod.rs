@@ -22,7 +22,7 @@ pub use bundle::BundleAttr;
 pub use sampler::SamplerAttr;
 pub use shader::ShaderAttr;
 pub use texture::{Mips, SamplerRef, TextureAttr};
-pub use tlas::TlasAttr;
+pub use tlas::{InstanceAttr, TlasAttr};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{self, *};

@@ -39,6 +39,8 @@ pub struct TlasAttr {
     pub prefer: Option<Keyed<&'static str>>,
     /// `allow_update`.
     pub allow_update: Option<Ident>,
+    /// `per_frame`: one TLAS per frame in flight, each refitted in its own frame.
+    pub per_frame: Option<Ident>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -55,6 +57,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         blases: None,
         prefer: None,
         allow_update: None,
+        per_frame: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -82,6 +85,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             BLASES => set_once(cx, &mut a.blases, &key, m.value()?.parse()?),
             PREFER => set_choice(cx, &m, &key, &mut a.prefer, &mut a.complete, PREFERENCES)?,
             ALLOW_UPDATE => flag(cx, &mut a.allow_update, key),
+            PER_FRAME => flag(cx, &mut a.per_frame, key),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`tlas` key", other, TLAS_KEYS));
                 a.complete = false;

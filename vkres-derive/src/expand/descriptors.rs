@@ -82,6 +82,9 @@ pub fn expand(cont: &Container<'_>) -> (TokenStream, TokenStream) {
             Kind::Sampler(_) => quote! {
                 __vkres_w.sampler(#n, <#ty as ::vkres::__private::SamplerField>::sampler(&self.#f));
             },
+            Kind::Tlas(_) if field.per_frame().is_some() => quote! {
+                __vkres_w.acceleration_structure(#n, ::vkres::__private::frame_tlas_handle(&self.#f, frame)?);
+            },
             Kind::Tlas(_) => quote! {
                 __vkres_w.acceleration_structure(#n, ::vkres::__private::tlas_handle(&self.#f));
             },

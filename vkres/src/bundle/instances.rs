@@ -82,11 +82,22 @@ where
     C: CollectionField,
     C::Item: BlasField,
 {
+    let placed = placed(&desc.name, blases, instances)?;
+    batch.build_tlas(&desc.instances(placed)).map(F::from_tlas)
+}
+
+/// The instances of a TLAS with `instances = input`, each placing the BLAS of `blases` it
+/// names: checked (index in range, 24-bit fields) with typed errors naming `name`.
+pub fn placed<C>(name: &str, blases: &C, instances: &[BlasInstance]) -> Result<Vec<crate::accel::TlasInstance>>
+where
+    C: CollectionField,
+    C::Item: BlasField,
+{
     let blases = blases.items();
     let mut placed = Vec::with_capacity(instances.len());
     for (i, instance) in instances.iter().enumerate() {
         let blas = blases.get(instance.blas as usize).ok_or_else(|| Error::IndexOutOfRange {
-            name: desc.name.clone(),
+            name: name.into(),
             what: format!("instance {i}: BLAS"),
             index: u64::from(instance.blas),
             len: blases.len() as u64,
@@ -94,7 +105,7 @@ where
         for (what, value) in [("custom index", instance.custom_index), ("SBT offset", instance.sbt_offset)] {
             if value > MAX_24 {
                 return Err(Error::ValueOutOfRange {
-                    name: desc.name.clone(),
+                    name: name.into(),
                     what: format!("instance {i}: {what}"),
                     value: u64::from(value),
                     max: u64::from(MAX_24),
@@ -103,5 +114,5 @@ where
         }
         placed.push(instance.with_blas(blas.blas().clone()));
     }
-    batch.build_tlas(&desc.instances(placed)).map(F::from_tlas)
+    Ok(placed)
 }

@@ -4,6 +4,7 @@
 mod accel_fields;
 mod collections;
 mod descriptors;
+mod frame_tlas;
 mod geometries;
 mod instances;
 mod per_frame;
