@@ -15,6 +15,7 @@ mod derive_descriptors;
 mod derive_frames;
 mod derive_kinds;
 mod derive_order;
+mod derive_resize;
 mod derive_sizes;
 mod faults;
 mod frames;

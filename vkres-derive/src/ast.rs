@@ -33,6 +33,15 @@ pub struct Field<'a> {
 }
 
 impl Field<'_> {
+    /// The `resize` token of a field re-created from new sizes by the generated `resize`.
+    pub fn resize(&self) -> Option<&Ident> {
+        match &self.kind {
+            Kind::Buffer(b) => b.resize.as_ref(),
+            Kind::Texture(t) => t.resize.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The `per_frame` token of a field with one copy per frame in flight.
     pub fn per_frame(&self) -> Option<&Ident> {
         match &self.kind {
@@ -52,6 +61,11 @@ impl Field<'_> {
 }
 
 impl<'a> Container<'a> {
+    /// Whether a field is re-created by the generated `resize`.
+    pub fn has_resize(&self) -> bool {
+        self.fields.iter().any(|f| f.resize().is_some())
+    }
+
     /// Whether a field has one copy per frame in flight (the bundle then takes
     /// `frames_in_flight` and writes its descriptors per frame).
     pub fn has_per_frame(&self) -> bool {

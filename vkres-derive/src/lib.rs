@@ -13,6 +13,7 @@ mod ast;
 mod attr;
 mod check;
 mod check_frames;
+mod check_resize;
 mod check_texture;
 mod ctxt;
 mod expand;

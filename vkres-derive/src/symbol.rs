@@ -64,8 +64,11 @@ pub const GEOMETRY_TABLE: &str = "geometry_table";
 pub const PER_FRAME: &str = "per_frame";
 /// The inputs-struct field of a bundle with per-frame fields: how many copies each has.
 pub const FRAMES_IN_FLIGHT: &str = "frames_in_flight";
+/// `resize`: re-created from new sizes by the generated `resize` (its sizes are inputs).
+pub const RESIZE: &str = "resize";
 /// Every key of `buffer(...)`.
-pub const BUFFER_KEYS: &[&str] = &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE, PER_FRAME];
+pub const BUFFER_KEYS: &[&str] =
+    &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE, PER_FRAME, RESIZE];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";
@@ -82,7 +85,8 @@ pub const VIEW: &str = "view";
 /// `layout = SHADER_READ_ONLY_OPTIMAL | ...`.
 pub const LAYOUT: &str = "layout";
 /// Every key of `texture(...)`.
-pub const TEXTURE_KEYS: &[&str] = &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL];
+pub const TEXTURE_KEYS: &[&str] =
+    &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL, RESIZE];
 
 /// Keys of `sampler(...)`: each value spelled lowercase.
 pub const FILTER: &str = "filter";

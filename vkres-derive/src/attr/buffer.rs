@@ -1,4 +1,4 @@
-//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ..., per_frame)`.
+//! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ..., per_frame, resize)`.
 
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
@@ -31,6 +31,8 @@ pub struct BufferAttr {
     pub geometry_table: Option<Keyed<Ident>>,
     /// `per_frame`: one copy per frame in flight.
     pub per_frame: Option<Ident>,
+    /// `resize`: re-created from new sizes by the generated `resize`.
+    pub resize: Option<Ident>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -53,6 +55,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         pool: None,
         geometry_table: None,
         per_frame: None,
+        resize: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -71,6 +74,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             POOL => set_once(cx, &mut attr.pool, &key, parse_source(m.value()?)?),
             GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
             PER_FRAME => super::flag(cx, &mut attr.per_frame, key),
+            RESIZE => super::flag(cx, &mut attr.resize, key),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

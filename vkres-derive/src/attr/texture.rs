@@ -53,6 +53,8 @@ pub struct TextureAttr {
     pub location: Option<Keyed<&'static str>>,
     /// `pool = EXPR` (a `&MemoryPool`) or `pool = input`.
     pub pool: Option<Keyed<Source>>,
+    /// `resize`: re-created from new sizes by the generated `resize`.
+    pub resize: Option<Ident>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -75,6 +77,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         layout: None,
         location: None,
         pool: None,
+        resize: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -125,6 +128,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             LAYOUT => set_choice(cx, &m, &key, &mut a.layout, &mut a.complete, LAYOUTS)?,
             LOCATION => set_choice(cx, &m, &key, &mut a.location, &mut a.complete, LOCATIONS)?,
             POOL => set_once(cx, &mut a.pool, &key, parse_source(m.value()?)?),
+            RESIZE => super::flag(cx, &mut a.resize, key),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`texture` key", other, TEXTURE_KEYS));
                 a.complete = false;

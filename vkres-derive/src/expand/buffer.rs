@@ -98,7 +98,7 @@ pub fn create_table(
 }
 
 /// The `&BufferSpec` of a buffer (or of each buffer of a collection).
-fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
+pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
         // Spanned at the user's flag where there is one (a flag unknown to this ash version).
         let span =

@@ -10,6 +10,7 @@ mod buffer;
 mod bundle;
 mod descriptors;
 mod frames;
+mod resize;
 mod sampler;
 mod shader;
 mod texture;
@@ -170,7 +171,7 @@ pub fn size_input(field: &Field<'_>, key: &str) -> syn::Ident {
 }
 
 /// The inputs struct fields of a field's sizes given as `input` (`len = input`, ...).
-fn size_inputs(f: &Field<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
+pub(super) fn size_inputs(f: &Field<'_>) -> Vec<(syn::Ident, TokenStream, &'static str)> {
     use crate::attr::{Mips, is_input};
     let mut out = Vec::new();
     let mut add = |key: &str, ty: TokenStream, what: &'static str| out.push((size_input(f, key), ty, what));
@@ -276,8 +277,10 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     });
     let (bindings, writes) = descriptors::expand(cont);
     let frame_methods = frames::expand(cont);
+    let (sizes_def, resize_method) = resize::expand(cont, graph);
     quote! {
         #inputs_def
+        #sizes_def
 
         #[automatically_derived]
         impl ::vkres::GpuResources for #ident {
@@ -312,6 +315,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
             #bindings
             #writes
             #frame_methods
+            #resize_method
         }
 
         #[automatically_derived]

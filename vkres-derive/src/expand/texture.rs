@@ -10,6 +10,39 @@ use crate::attr::{Mips, SamplerRef, TextureAttr, is_input};
 /// The `Result<FieldType>` expression that creates a texture field.
 pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let ty = field.ty;
+    let spec = spec(field, t, name);
+    let data = super::data_tokens(
+        t.data.as_ref().map(|d| &d.value),
+        field,
+        |expr| quote_spanned!(expr.span()=> ::vkres::__private::texels(&(#expr))),
+    );
+    if field.collection.is_some() {
+        return create_collection(field, t, &spec);
+    }
+    match t.sampler.as_ref().map(|s| &s.value) {
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data))
+        }
+        Some(SamplerRef::Field(ident)) => {
+            let sampler = super::local_of(ident);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler)))
+        }
+        Some(SamplerRef::Inline(s)) => {
+            let desc = super::sampler::desc(s);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            quote!({
+                let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
+                #call(__vkres_batch, #spec, #data, &__vkres_sampler)
+            })
+        }
+    }
+}
+
+/// The `&TextureSpec` of a texture (or of each texture of a collection); its run-time sizes
+/// are read from `__vkres_inputs`.
+pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let mut usage = crate::infer::texture_usage(t);
     if field.collection.is_some() && !usage.contains(&"TRANSFER_DST") {
         usage.push("TRANSFER_DST"); // each element may bring texels
@@ -67,13 +100,8 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let location = syn::Ident::new(t.location.as_ref().map_or("Auto", |l| l.value), proc_macro2::Span::call_site());
-    let data = super::data_tokens(
-        t.data.as_ref().map(|d| &d.value),
-        field,
-        |expr| quote_spanned!(expr.span()=> ::vkres::__private::texels(&(#expr))),
-    );
     let pool = super::pool_tokens(t.pool.as_ref().map(|p| &p.value), field);
-    let spec = quote! {
+    quote! {
         &::vkres::__private::TextureSpec {
             name: #name,
             format: #format,
@@ -86,28 +114,6 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             layout: ::vkres::vk::ImageLayout::#layout,
             location: ::vkres::MemoryLocation::#location,
             pool: #pool,
-        }
-    };
-    if field.collection.is_some() {
-        return create_collection(field, t, &spec);
-    }
-    match t.sampler.as_ref().map(|s| &s.value) {
-        None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
-            quote!(#call(__vkres_batch, #spec, #data))
-        }
-        Some(SamplerRef::Field(ident)) => {
-            let sampler = super::local_of(ident);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
-            quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler)))
-        }
-        Some(SamplerRef::Inline(s)) => {
-            let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
-            quote!({
-                let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
-                #call(__vkres_batch, #spec, #data, &__vkres_sampler)
-            })
         }
     }
 }

@@ -10,6 +10,7 @@ mod instances;
 mod per_frame;
 #[doc(hidden)]
 pub mod private;
+mod resize;
 mod texture_collections;
 
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};

@@ -27,6 +27,10 @@ pub use crate::bundle::geometries::{
 };
 pub use crate::bundle::instances::{blases, common_len, element, tlas_from_inputs};
 pub use crate::bundle::per_frame::{PerFrameBufferField, frame_buffer, frames_checked, per_frame_buffers};
+pub use crate::bundle::resize::{
+    ResizeField, copies_of, replace_field, resize_buffer, resize_image, resize_per_frame_buffers, resize_texture,
+    texture_sampler,
+};
 pub use crate::bundle::texture_collections::{images, textures};
 
 /// Everything the attribute of a `buffer` field says.
@@ -201,7 +205,8 @@ pub fn buffer_copy<B: BufferField, S: BufferField>(batch: &mut Batch<'_>, spec: 
     Ok(B::from_buffer(buffer))
 }
 
-fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
+/// The size in bytes `spec` gives a buffer of `elem`-byte elements (`default` without one).
+pub(crate) fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
     Ok(match (spec.size, spec.len) {
         (Some(size), _) => size,
         (None, Some(len)) => len.checked_mul(elem).ok_or_else(|| Error::Overflow {
@@ -214,9 +219,18 @@ fn size_of_spec(spec: &BufferSpec, elem: u64, default: u64) -> Result<u64> {
 
 /// The buffer of a field, named `spec.name` without a copy of the name.
 fn create_buffer<T: Pod>(batch: &Batch<'_>, spec: &BufferSpec, size: u64) -> Result<Buffer<T>> {
+    create_spec_buffer(batch.allocator(), spec, size)
+}
+
+/// The buffer of `spec`, `size` bytes, named `spec.name` without a copy of the name.
+pub(crate) fn create_spec_buffer<T: Pod>(
+    alloc: &crate::allocator::ResourceAllocator,
+    spec: &BufferSpec,
+    size: u64,
+) -> Result<Buffer<T>> {
     let mut desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
     desc.pool = spec.pool.cloned();
-    crate::resources::buffer::create_static(&**batch.allocator().memory_allocator(), &desc, spec.name)
+    crate::resources::buffer::create_static(&**alloc.memory_allocator(), &desc, spec.name)
 }
 
 /// Everything the attribute of a `texture` field says (usage includes what the schema implies).
@@ -290,6 +304,14 @@ impl TextureField for ImageView {
 }
 
 fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) -> Result<ImageView> {
+    let (desc, view) = image_desc(spec);
+    let mips = if spec.mips.is_none() { MipSource::Generate } else { MipSource::Provided };
+    // The image keeps `desc` (moved, not copied); the leak report keeps the static name.
+    record_image(batch, desc, Some(spec.name), &view, data, &ImageUpload { mips, final_layout: spec.layout })
+}
+
+/// The image and view descriptions of a texture field.
+pub(crate) fn image_desc(spec: &TextureSpec) -> (ImageDesc, ImageViewDesc) {
     let [w, h, d] = spec.extent;
     let mut desc = ImageDesc::new_2d(spec.format, w, h, spec.usage).array_layers(spec.layers).name(spec.name);
     desc.location = spec.location;
@@ -307,10 +329,7 @@ fn image_view(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>) ->
     if matches!(spec.view, Some(vk::ImageViewType::CUBE | vk::ImageViewType::CUBE_ARRAY)) {
         desc.flags |= vk::ImageCreateFlags::CUBE_COMPATIBLE;
     }
-    let view = ImageViewDesc { view_type: spec.view, ..Default::default() };
-    let mips = if spec.mips.is_none() { MipSource::Generate } else { MipSource::Provided };
-    // The image keeps `desc` (moved, not copied); the leak report keeps the static name.
-    record_image(batch, desc, Some(spec.name), &view, data, &ImageUpload { mips, final_layout: spec.layout })
+    (desc, ImageViewDesc { view_type: spec.view, ..Default::default() })
 }
 
 /// Creates the image and view of a `texture` field with a sampler and records its upload (or

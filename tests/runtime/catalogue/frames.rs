@@ -1,0 +1,64 @@
+//! Per-frame and resizable derived bundles (issue 18 items 4 and 5): frames past the copies,
+//! data past a copy's end, host writes to device-local copies, zero frames, and resizes to
+//! sizes no resource can have, each a typed error.
+
+use vkres::{Buffer, Error, GpuResources, ImageView, PerFrame};
+
+use super::{Case, case};
+use crate::recorder::OwnCommands;
+use crate::support::Gpu;
+
+#[derive(GpuResources)]
+struct Frames {
+    #[gpu(buffer(usage = UNIFORM, len = 4, mapping = sequential_write, per_frame), binding = 0)]
+    camera: PerFrame<Buffer<u32>>,
+    #[gpu(buffer(usage = STORAGE, len = 4, per_frame), binding = 1)]
+    state: PerFrame<Buffer<u32>>,
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [input, input], usage = STORAGE, resize))]
+    target: ImageView,
+    #[gpu(buffer(usage = STORAGE, len = input, resize))]
+    rows: Buffer<u32>,
+}
+
+fn frames(gpu: &Gpu, frames_in_flight: usize) -> vkres::Result<Frames> {
+    Frames::create(gpu.alloc(), FramesInputs { target_extent: [4, 4], rows_len: 4, frames_in_flight })
+}
+
+/// Resizes a two-frame bundle to `sizes` in a recorder that is dropped unsubmitted.
+fn resize(gpu: &Gpu, sizes: FramesSizes) -> vkres::Result<()> {
+    let mut bundle = frames(gpu, 2)?;
+    let own = OwnCommands::begin(gpu);
+    // SAFETY: `own.cmd` is recording, of the context's queue family; the recorder is dropped
+    // unfinished and the command buffer never submitted.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    bundle.resize(&mut recorder, sizes)
+}
+
+pub fn cases() -> Vec<Case> {
+    let ok = FramesSizes { target_extent: [8, 8], rows_len: 8 };
+    vec![
+        case!("zero frames in flight", |gpu| frames(gpu, 0) => Error::InvalidDescription { .. }),
+        case!("host write to a frame past the copies", |gpu| frames(gpu, 2)?.write_camera(2, &[1])
+            => Error::IndexOutOfRange { index: 2, len: 2, .. }),
+        case!("host write past the copy's end", |gpu| frames(gpu, 2)?.write_camera(0, &[1; 5])
+            => Error::DataTooLarge { .. }),
+        case!("host write to a device-local copy", |gpu| frames(gpu, 2)?.state.write(0, 0, &[1])
+            => Error::NotHostVisible { .. }),
+        case!("PerFrame::get past the copies", |gpu| frames(gpu, 2)?.state.get(usize::MAX).map(drop)
+            => Error::IndexOutOfRange { .. }),
+        case!("descriptors of a frame past the copies", |gpu| {
+            frames(gpu, 3)?.write_frame_descriptors(3, vkres::vk::DescriptorSet::null()).map(drop)
+        } => Error::IndexOutOfRange { index: 3, len: 3, .. }),
+        case!("resize to a zero extent", |gpu| resize(gpu, FramesSizes { target_extent: [0, 8], ..ok })
+            => Error::ZeroSize { .. }),
+        case!("resize to a zero length", |gpu| resize(gpu, FramesSizes { rows_len: 0, ..ok })
+            => Error::ZeroSize { .. }),
+        case!("resize to a length that overflows", |gpu| resize(gpu, FramesSizes { rows_len: u64::MAX, ..ok })
+            => Error::Overflow { .. }),
+    ]
+}
+
+#[test]
+fn frame_cases() {
+    super::run("frames", cases);
+}

@@ -1,0 +1,124 @@
+//! What the generated `resize(recorder, sizes)` calls: the new resources of the fields marked
+//! `resize`, made from new sizes with their layout transitions recorded into the caller's
+//! command buffer, then swapped in; the old ones held by the recorder (so by the frame's
+//! [`InFlight`](crate::InFlight)) until that frame's fence has signalled. A fence of a queue
+//! submission also orders every earlier submission of the queue, so the frames in flight
+//! that still use the old resources have finished by then.
+
+use crate::allocator::{Held, Recorder};
+use crate::bundle::per_frame::{PerFrame, PerFrameBufferField, frames_checked};
+use crate::bundle::private::{
+    BufferField, BufferSpec, SampledTextureField, TextureField, TextureSpec, create_spec_buffer, image_desc,
+    size_of_spec,
+};
+use crate::error::Result;
+use crate::resources::{Buffer, ImageView, Sampler, Texture, image};
+
+/// Field types the generated `resize` re-creates: each can hand its resources to a recorder,
+/// which keeps them until its work has finished.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be resized",
+    label = "a `resize` field is a `Buffer<T>`, a `PerFrame<Buffer<T>>`, an `ImageView` or a `Texture`"
+)]
+pub trait ResizeField: Sized {
+    /// Hands this field's resources to `recorder`, which keeps them alive until its work has
+    /// finished.
+    fn hold_in(&self, recorder: &mut Recorder<'_>);
+}
+
+impl<T> ResizeField for Buffer<T> {
+    fn hold_in(&self, recorder: &mut Recorder<'_>) {
+        recorder.keep_alive(self);
+    }
+}
+
+impl ResizeField for ImageView {
+    fn hold_in(&self, recorder: &mut Recorder<'_>) {
+        recorder.keep_alive(self);
+    }
+}
+
+impl ResizeField for Texture {
+    fn hold_in(&self, recorder: &mut Recorder<'_>) {
+        recorder.keep_alive(self);
+    }
+}
+
+impl<T: Held> ResizeField for PerFrame<T> {
+    fn hold_in(&self, recorder: &mut Recorder<'_>) {
+        for copy in self {
+            recorder.keep_alive(copy);
+        }
+    }
+}
+
+/// A new buffer for a `buffer(..., resize)` field, of the size `spec` gives (its sizes from
+/// the new inputs), held by `recorder` (so that a later failure of the same `resize` cannot
+/// free it under a command recorded for it).
+pub fn resize_buffer<B: BufferField + ResizeField>(recorder: &mut Recorder<'_>, spec: &BufferSpec) -> Result<B> {
+    let size = size_of_spec(spec, size_of::<B::Elem>() as u64, 0)?;
+    let buffer = B::from_buffer(create_spec_buffer(recorder.allocator(), spec, size)?);
+    buffer.hold_in(recorder);
+    Ok(buffer)
+}
+
+/// The `frames` new buffers of a `buffer(..., per_frame, resize)` field.
+pub fn resize_per_frame_buffers<F: PerFrameBufferField + ResizeField>(
+    recorder: &mut Recorder<'_>,
+    spec: &BufferSpec,
+    frames: usize,
+) -> Result<F> {
+    let frames = frames_checked(spec.name, frames)?;
+    let size = size_of_spec(spec, size_of::<F::Elem>() as u64, 0)?;
+    let mut copies = Vec::new();
+    for _ in 0..frames {
+        let copy: Buffer<F::Elem> = create_spec_buffer(recorder.allocator(), spec, size)?;
+        recorder.keep_alive(&copy);
+        copies.push(copy);
+    }
+    Ok(F::from_copies(spec.name, copies))
+}
+
+/// The new image and view of a texture, its transition to the field's layout recorded.
+fn resize_view(recorder: &mut Recorder<'_>, spec: &TextureSpec) -> Result<ImageView> {
+    let (desc, view_desc) = image_desc(spec);
+    let memory = recorder.allocator().memory_allocator().clone();
+    let image = image::create_owned(&*memory, desc, Some(spec.name))?;
+    let view = image::create_view(&image, &view_desc)?;
+    recorder.keep_alive(&view);
+    recorder.transition_image(view.image(), spec.layout)?;
+    Ok(view)
+}
+
+/// A new view for a `texture(..., resize)` field without a sampler.
+pub fn resize_image<F: TextureField>(recorder: &mut Recorder<'_>, spec: &TextureSpec) -> Result<F> {
+    resize_view(recorder, spec).map(F::from_view)
+}
+
+/// A new texture for a `texture(..., resize)` field with a sampler: the field's sampler, a new
+/// image and view.
+pub fn resize_texture<F: SampledTextureField>(
+    recorder: &mut Recorder<'_>,
+    spec: &TextureSpec,
+    sampler: &Sampler,
+) -> Result<F> {
+    let view = resize_view(recorder, spec)?;
+    Ok(F::from_parts(view, sampler.clone()))
+}
+
+/// The sampler of a texture field, for its re-created image.
+pub fn texture_sampler<F: SampledTextureField>(field: &F) -> &Sampler {
+    &field.texture().sampler
+}
+
+/// The number of copies of a per-frame field (`resize` makes as many new ones).
+pub fn copies_of<F: PerFrameBufferField>(field: &F) -> usize {
+    field.copies().len()
+}
+
+/// Puts `new` in `slot`; the old value's resources go to `recorder`, released when its work
+/// has finished.
+pub fn replace_field<F: ResizeField>(recorder: &mut Recorder<'_>, slot: &mut F, new: F) {
+    let old = std::mem::replace(slot, new);
+    old.hold_in(recorder);
+}
