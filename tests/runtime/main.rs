@@ -9,6 +9,7 @@ mod buffers;
 mod catalogue;
 mod context;
 mod derive;
+mod derive_alias;
 mod derive_binding_arrays;
 mod derive_collections;
 mod derive_descriptors;

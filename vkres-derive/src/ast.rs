@@ -42,6 +42,15 @@ impl Field<'_> {
         }
     }
 
+    /// The `alias = field` of a field that shares memory with another.
+    pub fn alias(&self) -> Option<&crate::attr::Keyed<Ident>> {
+        match &self.kind {
+            Kind::Buffer(b) => b.alias.as_ref(),
+            Kind::Texture(t) => t.alias.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The `per_frame` token of a field with one copy per frame in flight.
     pub fn per_frame(&self) -> Option<&Ident> {
         match &self.kind {

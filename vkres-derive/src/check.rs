@@ -48,6 +48,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     bindings_unique(cx, cont);
     crate::check_frames::check(cx, cont);
     crate::check_resize::check(cx, cont);
+    crate::check_alias::check(cx, cont);
 }
 
 /// Whether a `blas` of the struct reads `field` (its usage is then inferred, and may be omitted).

@@ -26,6 +26,8 @@ pub enum Role {
     BuildInputs(&'static str),
     /// `buffer(geometry_table = field)`: the `blases` collection whose geometries it lists.
     GeometryTable,
+    /// `buffer(alias = field)` / `texture(alias = field)`: shares that field's memory.
+    Alias,
 }
 
 impl Role {
@@ -37,6 +39,15 @@ impl Role {
             Role::Instance => crate::symbol::BLAS,
             Role::Instances | Role::GeometryTable => "`blases` collection",
             Role::BuildInputs(_) => "`buffers` collection",
+            Role::Alias => "buffer or texture",
+        }
+    }
+
+    /// Whether a field of kind `found` (as `Field::kind_name` writes it) can be named here.
+    fn accepts(self, found: &str) -> bool {
+        match self {
+            Role::Alias => found == crate::symbol::BUFFER || found == crate::symbol::TEXTURE,
+            _ => found == self.expected_kind(),
         }
     }
 
@@ -50,22 +61,26 @@ impl Role {
             Role::Instances => crate::symbol::BLASES,
             Role::BuildInputs(key) => key,
             Role::GeometryTable => crate::symbol::GEOMETRY_TABLE,
+            Role::Alias => crate::symbol::ALIAS,
         }
     }
 }
 
 /// The fields one field names, with the token that names each.
 pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
+    // An alias of the field itself is reported by `check_alias`, not as a cycle.
+    let alias = field.alias().map(|a| &a.value).filter(|a| *a != field.ident).map(|a| (a, Role::Alias));
     match &field.kind {
         Kind::Buffer(b) => b
             .copy
             .iter()
             .map(|c| (&c.value, Role::CopySource))
             .chain(b.geometry_table.iter().map(|t| (&t.value, Role::GeometryTable)))
+            .chain(alias)
             .collect(),
         Kind::Texture(t) => match t.sampler.as_ref().map(|s| &s.value) {
-            Some(SamplerRef::Field(ident)) => vec![(ident, Role::Sampler)],
-            _ => Vec::new(),
+            Some(SamplerRef::Field(ident)) => vec![(ident, Role::Sampler)].into_iter().chain(alias).collect(),
+            _ => alias.into_iter().collect(),
         },
         Kind::Blas(b) => {
             use crate::symbol::{AABBS, INDICES, TRANSFORM, VERTICES};
@@ -120,7 +135,7 @@ pub fn build(cx: &Ctxt, cont: &Container<'_>) -> Option<Graph> {
                 continue;
             };
             let found = cont.fields[j].kind_name();
-            if found != role.expected_kind() {
+            if !role.accepts(&found) {
                 cx.error_spanned_by(
                     ident,
                     format!(

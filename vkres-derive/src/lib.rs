@@ -12,6 +12,7 @@
 mod ast;
 mod attr;
 mod check;
+mod check_alias;
 mod check_frames;
 mod check_resize;
 mod check_texture;

@@ -66,9 +66,11 @@ pub const PER_FRAME: &str = "per_frame";
 pub const FRAMES_IN_FLIGHT: &str = "frames_in_flight";
 /// `resize`: re-created from new sizes by the generated `resize` (its sizes are inputs).
 pub const RESIZE: &str = "resize";
+/// `alias = field`: shares memory with that field (transient aliasing).
+pub const ALIAS: &str = "alias";
 /// Every key of `buffer(...)`.
 pub const BUFFER_KEYS: &[&str] =
-    &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE, PER_FRAME, RESIZE];
+    &[USAGE, DATA, COPY, LEN, SIZE, MAPPING, LOCATION, POOL, GEOMETRY_TABLE, PER_FRAME, RESIZE, ALIAS];
 
 /// Keys of `texture(...)`.
 pub const FORMAT: &str = "format";
@@ -86,7 +88,7 @@ pub const VIEW: &str = "view";
 pub const LAYOUT: &str = "layout";
 /// Every key of `texture(...)`.
 pub const TEXTURE_KEYS: &[&str] =
-    &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL, RESIZE];
+    &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL, RESIZE, ALIAS];
 
 /// Keys of `sampler(...)`: each value spelled lowercase.
 pub const FILTER: &str = "filter";

@@ -33,6 +33,8 @@ pub struct BufferAttr {
     pub per_frame: Option<Ident>,
     /// `resize`: re-created from new sizes by the generated `resize`.
     pub resize: Option<Ident>,
+    /// `alias = field`: shares memory with that field.
+    pub alias: Option<Keyed<Ident>>,
     /// Whether every key parsed; rules about missing keys are skipped otherwise (a misspelled
     /// `len` is reported once, not again as a missing size).
     pub complete: bool,
@@ -56,6 +58,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         geometry_table: None,
         per_frame: None,
         resize: None,
+        alias: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -75,6 +78,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             GEOMETRY_TABLE => set_once(cx, &mut attr.geometry_table, &key, m.value()?.parse()?),
             PER_FRAME => super::flag(cx, &mut attr.per_frame, key),
             RESIZE => super::flag(cx, &mut attr.resize, key),
+            ALIAS => set_once(cx, &mut attr.alias, &key, m.value()?.parse()?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`buffer` key", other, BUFFER_KEYS));
                 attr.complete = false;

@@ -55,6 +55,8 @@ pub struct TextureAttr {
     pub pool: Option<Keyed<Source>>,
     /// `resize`: re-created from new sizes by the generated `resize`.
     pub resize: Option<Ident>,
+    /// `alias = field`: shares memory with that field.
+    pub alias: Option<Keyed<Ident>>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -78,6 +80,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         location: None,
         pool: None,
         resize: None,
+        alias: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -129,6 +132,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             LOCATION => set_choice(cx, &m, &key, &mut a.location, &mut a.complete, LOCATIONS)?,
             POOL => set_once(cx, &mut a.pool, &key, parse_source(m.value()?)?),
             RESIZE => super::flag(cx, &mut a.resize, key),
+            ALIAS => set_once(cx, &mut a.alias, &key, m.value()?.parse()?),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`texture` key", other, TEXTURE_KEYS));
                 a.complete = false;

@@ -5,6 +5,7 @@
 //! Everything is named by absolute path, the generated code is safe Rust, and locals carry a
 //! `__vkres_` prefix so that they never shadow a name a `data` expression uses.
 
+mod alias;
 mod blas;
 mod buffer;
 mod bundle;
@@ -278,6 +279,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     let (bindings, writes) = descriptors::expand(cont);
     let frame_methods = frames::expand(cont);
     let (sizes_def, resize_method) = resize::expand(cont, graph);
+    let alias_methods = alias::begin_methods(cont);
     quote! {
         #inputs_def
         #sizes_def
@@ -316,6 +318,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
             #writes
             #frame_methods
             #resize_method
+            #alias_methods
         }
 
         #[automatically_derived]
@@ -340,6 +343,9 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
 /// `let __vkres_field_x = ...?;` for one field.
 fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     let field = &cont.fields[i];
+    if let Some(root) = alias::root_of(cont, i) {
+        return alias::create(cont, graph, i, root);
+    }
     let local = local(field);
     let name = debug_name(cont, field);
     let value = match &field.kind {

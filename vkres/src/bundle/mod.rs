@@ -2,6 +2,7 @@
 //! bindings produce, and the items its expansion names (`__private`, not part of the API).
 
 mod accel_fields;
+mod alias;
 mod collections;
 mod descriptors;
 mod frame_tlas;

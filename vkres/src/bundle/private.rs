@@ -14,6 +14,7 @@ use crate::resources::{
 
 pub use crate::bundle::GpuResources;
 pub use crate::bundle::accel_fields::*;
+pub use crate::bundle::alias::{AliasField, alias_memory, aliased_buffer, aliased_image, aliased_texture, begin_alias};
 pub use crate::bundle::collections::{
     CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
 };
@@ -228,9 +229,14 @@ pub(crate) fn create_spec_buffer<T: Pod>(
     spec: &BufferSpec,
     size: u64,
 ) -> Result<Buffer<T>> {
+    crate::resources::buffer::create_static(&**alloc.memory_allocator(), &buffer_desc(spec, size), spec.name)
+}
+
+/// The description of `spec`'s buffer of `size` bytes (unnamed: the caller names it).
+pub(crate) fn buffer_desc(spec: &BufferSpec, size: u64) -> BufferDesc {
     let mut desc = BufferDesc::new(size, spec.usage).mapping(spec.mapping).location(spec.location);
     desc.pool = spec.pool.cloned();
-    crate::resources::buffer::create_static(&**alloc.memory_allocator(), &desc, spec.name)
+    desc
 }
 
 /// Everything the attribute of a `texture` field says (usage includes what the schema implies).
