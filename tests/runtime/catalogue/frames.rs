@@ -1,6 +1,6 @@
 //! Per-frame and resizable derived bundles (issue 18 items 4 and 5): frames past the copies,
-//! data past a copy's end, host writes to device-local copies, zero frames, and resizes to
-//! sizes no resource can have, each a typed error.
+//! data past a copy's end, host writes to device-local copies, zero frames, resizes to sizes
+//! no resource can have, and alias groups no memory can hold, each a typed error.
 
 use vkres::{Buffer, Error, GpuResources, ImageView, PerFrame};
 
@@ -18,6 +18,18 @@ struct Frames {
     target: ImageView,
     #[gpu(buffer(usage = STORAGE, len = input, resize))]
     rows: Buffer<u32>,
+}
+
+#[derive(GpuResources)]
+struct Aliased {
+    #[gpu(buffer(usage = STORAGE, len = input))]
+    a: Buffer<u32>,
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [input, input], usage = STORAGE, alias = a))]
+    b: ImageView,
+}
+
+fn aliased(gpu: &Gpu, a_len: u64, b_extent: [u32; 2]) -> vkres::Result<Aliased> {
+    Aliased::create(gpu.alloc(), AliasedInputs { a_len, b_extent })
 }
 
 fn frames(gpu: &Gpu, frames_in_flight: usize) -> vkres::Result<Frames> {
@@ -53,6 +65,10 @@ pub fn cases() -> Vec<Case> {
             => Error::ZeroSize { .. }),
         case!("resize to a zero length", |gpu| resize(gpu, FramesSizes { rows_len: 0, ..ok })
             => Error::ZeroSize { .. }),
+        case!("alias group with a zero-sized buffer", |gpu| aliased(gpu, 0, [4, 4]) => Error::ZeroSize { .. }),
+        case!("alias group with a zero-sized image", |gpu| aliased(gpu, 4, [4, 0]) => Error::ZeroSize { .. }),
+        case!("alias group with a length that overflows", |gpu| aliased(gpu, u64::MAX, [4, 4])
+            => Error::Overflow { .. }),
         case!("resize to a length that overflows", |gpu| resize(gpu, FramesSizes { rows_len: u64::MAX, ..ok })
             => Error::Overflow { .. }),
     ]
