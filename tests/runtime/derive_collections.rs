@@ -238,3 +238,64 @@ fn every_failed_allocation_and_object_creation_of_a_texture_collection_leaks_not
     assert!(points >= 5, "{points} object-creation fault points");
     println!("FIGURE texture collection object-creation faults: {points} injected, {points} survived");
 }
+
+#[derive(GpuResources)]
+struct ShapedTextures {
+    #[gpu(textures(view = TYPE_3D, usage = STORAGE))]
+    volumes: Vec<vkres::ImageView>,
+    #[gpu(textures(view = CUBE, usage = SAMPLED | TRANSFER_SRC, sampler(filter = linear)))]
+    skies: Vec<vkres::Texture>,
+    #[gpu(textures(view = TYPE_2D_ARRAY, usage = SAMPLED | TRANSFER_SRC))]
+    layered: Vec<vkres::ImageView>,
+    #[gpu(textures(view = TYPE_1D, usage = SAMPLED | TRANSFER_SRC))]
+    ramps: Vec<vkres::ImageView>,
+}
+
+/// Texture collections other than 2D (issue 17 leftovers): 3D (depth from each input), cube
+/// (six layers, square), 2D arrays and 1D, their texels uploaded and read back.
+#[test]
+fn texture_collections_of_every_shape() {
+    use vkres::{TextureInput, vk};
+    let gpu = Gpu::new();
+    let rgba = vk::Format::R8G8B8A8_UNORM;
+    let sky = crate::support::noise(4 * 4 * 4 * 6, 4);
+    let layers = crate::support::noise(8 * 4 * 4 * 3, 5);
+    let ramp = crate::support::noise(16 * 4, 6);
+    let inputs = ShapedTexturesInputs {
+        volumes: vec![TextureInput { data: None, ..TextureInput::new(vk::Format::R32_SFLOAT, 4, 4, &[]).depth(8) }],
+        skies: vec![TextureInput::new(rgba, 4, 4, &sky).layers(6)],
+        layered: vec![TextureInput::new(rgba, 8, 4, &layers).layers(3)],
+        ramps: vec![TextureInput::new(rgba, 16, 1, &ramp)],
+    };
+    let t = ShapedTextures::create(gpu.alloc(), inputs).expect("textures");
+    let volume = t.volumes[0].image().desc();
+    assert_eq!((volume.ty, volume.extent.depth), (vk::ImageType::TYPE_3D, 8));
+    assert_eq!(t.volumes[0].view_type(), vk::ImageViewType::TYPE_3D);
+    assert_eq!(t.skies[0].view().view_type(), vk::ImageViewType::CUBE);
+    assert!(t.skies[0].view().image().desc().flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE));
+    assert_eq!(gpu.download(t.skies[0].view().image()), sky);
+    assert_eq!(gpu.download(t.layered[0].image()), layers);
+    assert_eq!(t.ramps[0].image().desc().ty, vk::ImageType::TYPE_1D);
+    assert_eq!(gpu.download(t.ramps[0].image()), ramp);
+
+    // Elements that do not fit their collection's shape: typed errors, nothing leaked.
+    let fails = |inputs: ShapedTexturesInputs<'_>| ShapedTextures::create(gpu.alloc(), inputs).err();
+    let base =
+        || ShapedTexturesInputs { volumes: Vec::new(), skies: Vec::new(), layered: Vec::new(), ramps: Vec::new() };
+    let deep_2d =
+        fails(ShapedTexturesInputs { layered: vec![TextureInput::new(rgba, 8, 4, &layers).depth(2)], ..base() });
+    assert!(matches!(deep_2d, Some(vkres::Error::InvalidDescription { .. })), "{deep_2d:?}");
+    let tall_1d = fails(ShapedTexturesInputs { ramps: vec![TextureInput::new(rgba, 8, 2, &ramp)], ..base() });
+    assert!(matches!(tall_1d, Some(vkres::Error::InvalidDescription { .. })), "{tall_1d:?}");
+    let one_face = fails(ShapedTexturesInputs { skies: vec![TextureInput::new(rgba, 4, 4, &sky[..64])], ..base() });
+    assert!(
+        matches!(one_face, Some(vkres::Error::ValidUsage { .. } | vkres::Error::InvalidDescription { .. })),
+        "{one_face:?}"
+    );
+    let not_square =
+        fails(ShapedTexturesInputs { skies: vec![TextureInput::new(rgba, 4, 2, &sky[..192]).layers(6)], ..base() });
+    assert!(
+        matches!(not_square, Some(vkres::Error::ValidUsage { .. } | vkres::Error::InvalidDescription { .. })),
+        "{not_square:?}"
+    );
+}

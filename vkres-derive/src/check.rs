@@ -336,7 +336,8 @@ fn tlas_run_time_instances_index_blases(cx: &Ctxt, field: &Field<'_>, tlas: &Tla
 }
 
 /// Each texture of a `textures` collection has its own format, size, levels, layers and texels
-/// (a `vkres::TextureInput`), so those keys have no place in the schema; the images are 2D.
+/// (a `vkres::TextureInput`), so those keys have no place in the schema. The `view` is the
+/// schema's: it says whether the images are 1D, 2D, 3D or cubes.
 fn textures_per_element(cx: &Ctxt, texture: &TextureAttr) {
     let per_element = [
         texture.format.as_ref().map(|k| &k.key),
@@ -350,9 +351,6 @@ fn textures_per_element(cx: &Ctxt, texture: &TextureAttr) {
             key,
             format!("`{key}` of a `textures` collection is per element: a field of each `vkres::TextureInput`"),
         );
-    }
-    if let Some(view) = texture.view.as_ref().filter(|v| !matches!(v.value, "TYPE_2D" | "TYPE_2D_ARRAY")) {
-        cx.error_at(view.span(), "the textures of a `textures` collection are 2D: `view = TYPE_2D` or `TYPE_2D_ARRAY`");
     }
 }
 

@@ -113,6 +113,10 @@ fn view_fits_extent(cx: &Ctxt, field: &Field<'_>, texture: &TextureAttr) {
 /// does not enable: VUID-VkImageViewCreateInfo-viewType-01004).
 fn cube_view_fits_layers(cx: &Ctxt, field: &Field<'_>, texture: &TextureAttr) {
     let Some(view) = &texture.view else { return };
+    // A collection's layers and size are per element: checked when the image is created.
+    if field.collection.is_some() && view.value == "CUBE" {
+        return;
+    }
     match view.value {
         "CUBE" => {
             if let Some(n) = layers(texture).filter(|n| *n != 6) {

@@ -1,6 +1,6 @@
 //! The format, size, levels, layers and texels of each texture of a `textures` collection are
-//! per element (`vkres::TextureInput`): those keys are errors in the schema, and the images are
-//! 2D.
+//! per element (`vkres::TextureInput`): those keys are errors in the schema. The view is the
+//! schema's (a 3D collection is fine).
 use vkres::{GpuResources, ImageView, Texture};
 
 #[derive(GpuResources)]

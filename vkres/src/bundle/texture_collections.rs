@@ -1,6 +1,8 @@
-//! `textures(...)` collections of a derived schema: one 2D texture (or layered 2D texture) per
-//! run-time [`TextureInput`], each with its own format, size and texels, the rest of its
-//! description (usage, view, sampler, layout) from the schema.
+//! `textures(...)` collections of a derived schema: one texture per run-time [`TextureInput`],
+//! each with its own format, size and texels, the rest of its description (usage, view,
+//! sampler, layout) from the schema. The schema's `view` says what each image is: 2D (the
+//! default, layered with `TYPE_2D_ARRAY`), 1D (`TYPE_1D`, `TYPE_1D_ARRAY`), 3D (`TYPE_3D`, its
+//! depth from the input) or cube (`CUBE`, `CUBE_ARRAY`: square, 6 layers per cube).
 
 use ash::vk;
 
@@ -21,8 +23,10 @@ pub struct TextureInput<'a> {
     pub format: vk::Format,
     /// Width in texels.
     pub width: u32,
-    /// Height in texels.
+    /// Height in texels (1 for a 1D texture).
     pub height: u32,
+    /// Depth in texels (1 unless the schema's `view` is `TYPE_3D`).
+    pub depth: u32,
     /// Mip levels given in `data` (1 where the schema says `mips = generate`: level 0 only).
     pub mips: u32,
     /// Array layers.
@@ -34,7 +38,13 @@ pub struct TextureInput<'a> {
 impl<'a> TextureInput<'a> {
     /// A `width` x `height` texture of `format` with one level and one layer, from `data`.
     pub fn new(format: vk::Format, width: u32, height: u32, data: &'a [u8]) -> Self {
-        Self { format, width, height, mips: 1, layers: 1, data: Some(data) }
+        Self { format, width, height, depth: 1, mips: 1, layers: 1, data: Some(data) }
+    }
+
+    /// `depth` slices: a 3D texture (the schema's `view = TYPE_3D`).
+    pub fn depth(mut self, depth: u32) -> Self {
+        self.depth = depth;
+        self
     }
 
     /// `mips` levels given in the data.
@@ -65,10 +75,26 @@ fn element_spec<'s>(spec: &TextureSpec<'s>, input: &TextureInput<'_>) -> Result<
         None => None,
         Some(_) => Some(input.mips),
     };
+    let invalid = |reason: String| Error::InvalidDescription { name: spec.name.into(), reason };
+    let dims = match spec.view {
+        Some(vk::ImageViewType::TYPE_3D) => 3,
+        Some(vk::ImageViewType::TYPE_1D | vk::ImageViewType::TYPE_1D_ARRAY) => 1,
+        _ => 2,
+    };
+    if dims != 3 && input.depth != 1 {
+        return Err(invalid(format!(
+            "an element has depth {}, but the schema's view ({:?}) is not `TYPE_3D`",
+            input.depth,
+            spec.view.unwrap_or(vk::ImageViewType::TYPE_2D)
+        )));
+    }
+    if dims == 1 && input.height != 1 {
+        return Err(invalid(format!("an element of a 1D collection has height {}, not 1", input.height)));
+    }
     Ok(TextureSpec {
         format: input.format,
-        dims: 2,
-        extent: [input.width, input.height, 1],
+        dims,
+        extent: [input.width, input.height, input.depth],
         mips,
         layers: input.layers,
         ..*spec
