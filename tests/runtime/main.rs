@@ -18,6 +18,7 @@ mod derive_kinds;
 mod derive_order;
 mod derive_resize;
 mod derive_sizes;
+mod derive_sub_blases;
 mod faults;
 mod frames;
 mod image_data;

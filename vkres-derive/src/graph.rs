@@ -21,6 +21,9 @@ pub enum Role {
     Instance,
     /// `tlas(instances = input, blases = field)`: the `blases` collection the instances index.
     Instances,
+    /// `tlas(instances = input, blases = meshes.blas)`: the `bundles` collection whose elements'
+    /// BLAS field the instances index.
+    InstanceBundles,
     /// `blases(vertices | indices | transform | aabbs = field)`: a `buffers` collection the
     /// builds read, element by element.
     BuildInputs(&'static str),
@@ -38,6 +41,7 @@ impl Role {
             Role::CopySource | Role::BuildInput(_) => crate::symbol::BUFFER,
             Role::Instance => crate::symbol::BLAS,
             Role::Instances | Role::GeometryTable => "`blases` collection",
+            Role::InstanceBundles => "`bundles` collection",
             Role::BuildInputs(_) => "`buffers` collection",
             Role::Alias => "buffer or texture",
         }
@@ -58,7 +62,7 @@ impl Role {
             Role::CopySource => crate::symbol::COPY,
             Role::BuildInput(key) => key,
             Role::Instance => crate::symbol::BLAS,
-            Role::Instances => crate::symbol::BLASES,
+            Role::Instances | Role::InstanceBundles => crate::symbol::BLASES,
             Role::BuildInputs(key) => key,
             Role::GeometryTable => crate::symbol::GEOMETRY_TABLE,
             Role::Alias => crate::symbol::ALIAS,
@@ -95,12 +99,15 @@ pub fn references<'f>(field: &'f Field<'_>) -> Vec<(&'f Ident, Role)> {
                 })
                 .collect()
         }
-        Kind::Tlas(t) => t
-            .instances
-            .iter()
-            .filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance)))
-            .chain(t.blases.iter().map(|b| (&b.value, Role::Instances)))
-            .collect(),
+        Kind::Tlas(t) => {
+            t.instances
+                .iter()
+                .filter_map(|i| i.blas.as_ref().map(|b| (&b.value, Role::Instance)))
+                .chain(t.blases.iter().map(|b| {
+                    (&b.value, if t.blases_member.is_some() { Role::InstanceBundles } else { Role::Instances })
+                }))
+                .collect()
+        }
         Kind::Sampler(_) | Kind::Shader(_) | Kind::Bundle(_) => Vec::new(),
     }
 }

@@ -35,6 +35,9 @@ pub struct TlasAttr {
     pub instances_input: Option<Keyed<Ident>>,
     /// `blases = field`: the `blases` collection the run-time instances index.
     pub blases: Option<Keyed<Ident>>,
+    /// `blases = meshes.blas`: the BLAS field of each nested bundle of the `bundles` collection
+    /// `meshes`.
+    pub blases_member: Option<Ident>,
     /// `prefer = ...`.
     pub prefer: Option<Keyed<&'static str>>,
     /// `allow_update`.
@@ -55,6 +58,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         instances: Vec::new(),
         instances_input: None,
         blases: None,
+        blases_member: None,
         prefer: None,
         allow_update: None,
         per_frame: None,
@@ -82,7 +86,15 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                     a.complete = false;
                 }
             }
-            BLASES => set_once(cx, &mut a.blases, &key, m.value()?.parse()?),
+            BLASES => {
+                let value = m.value()?;
+                let collection: Ident = value.parse()?;
+                if value.peek(syn::Token![.]) {
+                    value.parse::<syn::Token![.]>()?;
+                    a.blases_member = Some(value.parse()?);
+                }
+                set_once(cx, &mut a.blases, &key, collection);
+            }
             PREFER => set_choice(cx, &m, &key, &mut a.prefer, &mut a.complete, PREFERENCES)?,
             ALLOW_UPDATE => flag(cx, &mut a.allow_update, key),
             PER_FRAME => flag(cx, &mut a.per_frame, key),

@@ -64,6 +64,19 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
         return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
     };
     let frames = format_ident!("{}", crate::symbol::FRAMES_IN_FLIGHT);
+    if let (Some(blases), Some(member)) = (&t.blases, &t.blases_member) {
+        // The instances index a `bundles` collection; each element's BLAS is its field `member`.
+        let src = super::local_of(&blases.value);
+        let ident = field.ident;
+        let placed = placed_in_bundles(name, quote!(&#src), member, quote!(__vkres_inputs.#ident));
+        let desc = quote!(&#desc.instances(#placed));
+        if t.per_frame.is_some() {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_tlases::<#ty>);
+            return quote!(#call(__vkres_batch, #name, #desc, __vkres_inputs.#frames));
+        }
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::tlas::<#ty>);
+        return quote!(#call(__vkres_batch, #desc));
+    }
     if let Some(blases) = &t.blases {
         let src = super::local_of(&blases.value);
         let ident = field.ident;
@@ -82,6 +95,13 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
     quote!(#call(__vkres_batch, &#desc))
 }
 
+/// The checked `Vec<TlasInstance>` of run-time `instances` indexing the `bundles` collection
+/// `bundles`, each element's BLAS its field `member` (a missing field is an error at `member`).
+fn placed_in_bundles(name: &str, bundles: TokenStream, member: &Ident, instances: TokenStream) -> TokenStream {
+    let blas = quote_spanned!(member.span()=> |__vkres_e| ::vkres::__private::blas_of(&__vkres_e.#member));
+    quote!(::vkres::__private::placed_by(#name, ::vkres::__private::items(#bundles), #blas, #instances)?)
+}
+
 /// `refit_<field>(recorder, frame, transforms | instances)` of a `per_frame` TLAS: records
 /// the refit of that frame's TLAS into the caller's command buffer.
 pub fn refit(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
@@ -91,6 +111,17 @@ pub fn refit(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
     let copies = quote_spanned!(ty.span()=> &self.#ident);
     if let Some(blases) = &t.blases {
         let Some(desc) = desc(t, name, |_| quote!(), |_, _| None) else { return quote!() };
+        let refit = match &t.blases_member {
+            Some(member) => {
+                let collection = &blases.value;
+                let placed = placed_in_bundles(name, quote!(&self.#collection), member, quote!(instances));
+                quote!(::vkres::__private::refit_frame_tlas(recorder, #copies, frame, &#desc.instances(#placed)))
+            }
+            None => {
+                let blases = &blases.value;
+                quote!(::vkres::__private::refit_frame_tlas_from_inputs(recorder, #copies, frame, #desc, &self.#blases, instances))
+            }
+        };
         let blases = &blases.value;
         let doc = format!(
             "Records into `recorder` (the caller's command buffer) the refit of frame `frame`'s TLAS \
@@ -108,7 +139,7 @@ pub fn refit(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
                 frame: usize,
                 instances: &[::vkres::BlasInstance],
             ) -> ::vkres::Result<()> {
-                ::vkres::__private::refit_frame_tlas_from_inputs(recorder, #copies, frame, #desc, &self.#blases, instances)
+                #refit
             }
         };
     }

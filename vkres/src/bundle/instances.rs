@@ -4,7 +4,7 @@
 
 use super::accel_fields::{BlasField, TlasField};
 use super::collections::CollectionField;
-use crate::accel::{BlasDesc, InstanceOf, TlasDesc};
+use crate::accel::{Blas, BlasDesc, InstanceOf, TlasDesc};
 use crate::allocator::Batch;
 use crate::error::{Error, Result};
 
@@ -93,10 +93,21 @@ where
     C: CollectionField,
     C::Item: BlasField,
 {
-    let blases = blases.items();
+    placed_by(name, blases.items(), |b| b.blas(), instances)
+}
+
+/// [`placed`] for instances that index `items` (the elements of a `bundles` collection, ...),
+/// the BLAS of each given by `blas` (its BLAS field).
+pub fn placed_by<T>(
+    name: &str,
+    items: &[T],
+    blas: impl Fn(&T) -> &Blas,
+    instances: &[BlasInstance],
+) -> Result<Vec<crate::accel::TlasInstance>> {
+    let blases = items;
     let mut placed = Vec::with_capacity(instances.len());
     for (i, instance) in instances.iter().enumerate() {
-        let blas = blases.get(instance.blas as usize).ok_or_else(|| Error::IndexOutOfRange {
+        let item = blases.get(instance.blas as usize).ok_or_else(|| Error::IndexOutOfRange {
             name: name.into(),
             what: format!("instance {i}: BLAS"),
             index: u64::from(instance.blas),
@@ -112,7 +123,7 @@ where
                 });
             }
         }
-        placed.push(instance.with_blas(blas.blas().clone()));
+        placed.push(instance.with_blas(blas(item).clone()));
     }
     Ok(placed)
 }
