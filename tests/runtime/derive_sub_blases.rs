@@ -127,3 +127,57 @@ fn instances_of_nested_bundles_are_checked() {
     let err = w.refit_animated(&mut recorder, 2, &ok).expect_err("frame 2 of 2");
     assert!(matches!(err, Error::IndexOutOfRange { index: 2, len: 2, .. }), "{err:?}");
 }
+
+#[derive(GpuResources)]
+struct Levels {
+    #[gpu(bundles)]
+    meshes: Vec<Mesh>,
+    /// One TLAS per list of instances, over the nested bundles' BLASes.
+    #[gpu(tlases(instances = input, blases = meshes.blas))]
+    levels: Vec<Tlas>,
+    #[gpu(buffers(data = input))]
+    shapes: Vec<Buffer<[f32; 3]>>,
+    #[gpu(blases(vertices = shapes))]
+    shape_blases: Vec<Blas>,
+    /// One TLAS per list of instances, over a `blases` collection.
+    #[gpu(tlases(instances = input, blases = shape_blases))]
+    layers: Vec<Tlas>,
+}
+
+/// `Vec<Tlas>` (issue 17 leftover): a `tlases` collection, one TLAS per run-time instance list,
+/// each checked; all built in the bundle's one submission.
+#[test]
+fn a_tlases_collection_builds_one_tlas_per_instance_list() {
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let first = &[BlasInstance::new(0), BlasInstance::new(1).transform(at(5.0))][..];
+    let second = &[BlasInstance::new(1)][..];
+    let layer = [BlasInstance::new(2)];
+    let inputs = |levels| LevelsInputs {
+        meshes: vec![MeshInputs { vertices: &SMALL }, MeshInputs { vertices: &LARGE }],
+        levels,
+        shapes: vec![&SMALL, &LARGE, &SMALL],
+        layers: vec![&layer],
+    };
+    let submissions = gpu.ctx().submission_count();
+    let l = Levels::create(gpu.alloc(), inputs(vec![first, second])).expect("levels");
+    assert_eq!(gpu.ctx().submission_count() - submissions, 1);
+    assert_eq!((l.levels.len(), l.layers.len()), (2, 1));
+    assert!(l.levels.iter().chain(&l.layers).all(|t| t.is_built()));
+    let held = l.levels[0].blases();
+    assert!(held.len() == 2 && held[0].same(&l.meshes[0].blas) && held[1].same(&l.meshes[1].blas));
+    assert!(l.levels[1].blases()[0].same(&l.meshes[1].blas));
+    assert!(l.layers[0].blases()[0].same(&l.shape_blases[2]));
+    assert_eq!(l.levels[0].name(), "Levels.levels");
+
+    let past = &[BlasInstance::new(7)][..];
+    let Err(err) = Levels::create(gpu.alloc(), inputs(vec![first, past])) else { panic!("index 7 of 2 accepted") };
+    assert!(
+        matches!(&err, Error::IndexOutOfRange { name, index: 7, len: 2, .. } if name == "Levels.levels"),
+        "{err:?}"
+    );
+    let none = Levels::create(gpu.alloc(), inputs(Vec::new())).expect("no levels");
+    assert!(none.levels.is_empty());
+}

@@ -38,6 +38,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             Kind::Tlas(tlas) if tlas.complete => {
                 tlas_has_instances(cx, field, tlas);
                 tlas_run_time_instances_index_blases(cx, field, tlas);
+                tlases_from_inputs(cx, field, tlas);
             }
             Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
@@ -105,6 +106,9 @@ fn geometry_is_triangles_or_boxes(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr)
 
 /// A TLAS needs instances, and each instance its BLAS.
 fn tlas_has_instances(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
+    if field.collection.is_some() {
+        return; // a `tlases` collection: `tlases_from_inputs`
+    }
     if tlas.instances.is_empty() && tlas.instances_input.is_none() {
         cx.error_spanned_by(
             &tlas.kind,
@@ -305,6 +309,30 @@ fn texture_extent_all_or_no_input(cx: &Ctxt, texture: &TextureAttr) {
             "`extent` comes from run time as a whole: write `input` for every dimension \
              (e.g. `extent = [input, input]`) or none",
         );
+    }
+}
+
+/// A `tlases` collection has one run-time instance list per TLAS (`instances = input`, with
+/// `blases = field`): fixed `instance(...)`s and a binding (an array of acceleration
+/// structures) are not for it (`per_frame`: `check_frames`).
+fn tlases_from_inputs(cx: &Ctxt, field: &Field<'_>, tlas: &TlasAttr) {
+    let Some(plural) = &field.collection else { return };
+    if let Some(first) = tlas.instances.first() {
+        cx.error_spanned_by(
+            &first.token,
+            "a `tlases` collection takes its instances from run time: `instances = input`",
+        );
+    } else if tlas.instances_input.is_none() && tlas.blases.is_none() {
+        cx.error_spanned_by(
+            plural,
+            format!(
+                "`tlases` of field `{}` needs `instances = input, blases = field`: one instance list per TLAS",
+                field.ident
+            ),
+        );
+    }
+    if let Some(binding) = &field.binding {
+        cx.error_spanned_by(&binding.value.0, "a `tlases` collection cannot be bound yet: bind each TLAS on its own");
     }
 }
 

@@ -39,7 +39,7 @@ fn per_frame_is_one_buffer(cx: &Ctxt, field: &Field<'_>, token: &syn::Ident) {
     if let Some(plural) = &field.collection {
         cx.error_spanned_by(
             token,
-            format!("`per_frame` is for one `buffer`, not a `{plural}` collection: a collection has no copy per frame"),
+            format!("`per_frame` is for one field, not a `{plural}` collection: a collection has no copy per frame"),
         );
     }
     if let crate::attr::Kind::Tlas(t) = &field.kind

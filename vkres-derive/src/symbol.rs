@@ -23,18 +23,22 @@ pub const BUNDLES: &str = "bundles";
 pub const BUFFERS: &str = "buffers";
 /// `blases(...)`: a `Vec` of BLASes, one per element of the `buffers` collections it reads.
 pub const BLASES: &str = "blases";
+/// `tlases(...)`: a `Vec` of TLASes, one per run-time list of instances.
+pub const TLASES: &str = "tlases";
 /// `textures(...)`: a `Vec` of 2D textures, one per run-time `vkres::TextureInput`.
 pub const TEXTURES: &str = "textures";
 /// Every kind the derive knows (the plural ones are collections of the singular kind).
-pub const KINDS: &[&str] = &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES];
+pub const KINDS: &[&str] =
+    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES, TLASES];
 
 /// Field-level keys beside the kind: `binding = N`.
 pub const BINDING: &str = "binding";
 /// `stages = A | B`.
 pub const STAGES: &str = "stages";
 /// Everything that may appear at the top level of `#[gpu(...)]`.
-pub const TOP_LEVEL: &[&str] =
-    &[BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES, BINDING, STAGES];
+pub const TOP_LEVEL: &[&str] = &[
+    BUFFER, TEXTURE, SAMPLER, SHADER, BUNDLE, BLAS, TLAS, BUNDLES, BUFFERS, BLASES, TEXTURES, TLASES, BINDING, STAGES,
+];
 
 /// `data = input`: the data is a run-time input.
 pub const INPUT: &str = "input";

@@ -212,6 +212,10 @@ pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
                     out.kind = buffer::parse(cx, &meta, ident.clone())?.map(Kind::Buffer);
                     out.collection = Some(ident);
                 }
+                TLASES => {
+                    out.kind = tlas::parse(cx, &meta, ident.clone())?.map(Kind::Tlas);
+                    out.collection = Some(ident);
+                }
                 BLAS => out.kind = blas::parse(cx, &meta, ident)?.map(Kind::Blas),
                 TLAS => out.kind = tlas::parse(cx, &meta, ident)?.map(Kind::Tlas),
                 BINDING => {

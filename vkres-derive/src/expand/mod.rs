@@ -118,6 +118,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
                 quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
                 "inputs of each nested bundle of the collection (one per bundle)",
             )),
+            Kind::Tlas(t) if t.instances_input.is_some() && f.collection.is_some() => Some((
+                f.ident.clone(),
+                quote!(::std::vec::Vec<&'a [::vkres::BlasInstance]>),
+                "instances of each TLAS of the collection (one list per TLAS), naming BLASes of its `blases` collection by index",
+            )),
             Kind::Tlas(t) if t.instances_input.is_some() => Some((
                 f.ident.clone(),
                 quote!(&'a [::vkres::BlasInstance]),

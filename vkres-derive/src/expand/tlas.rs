@@ -64,6 +64,22 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
         return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
     };
     let frames = format_ident!("{}", crate::symbol::FRAMES_IN_FLIGHT);
+    if let (Some(blases), Some(_)) = (&t.blases, &field.collection) {
+        // A `tlases` collection: one TLAS per instance list of its input.
+        let src = super::local_of(&blases.value);
+        let ident = field.ident;
+        let place = match &t.blases_member {
+            Some(member) => {
+                let placed = placed_in_bundles(name, quote!(&#src), member, quote!(__vkres_list));
+                quote!(|__vkres_list: &[::vkres::BlasInstance]| ::core::result::Result::Ok(#placed))
+            }
+            None => {
+                quote!(|__vkres_list: &[::vkres::BlasInstance]| ::vkres::__private::placed(#name, &#src, __vkres_list))
+            }
+        };
+        let call = quote_spanned!(ty.span()=> ::vkres::__private::tlases::<#ty>);
+        return quote!(#call(__vkres_batch, &#desc, &__vkres_inputs.#ident, #place));
+    }
     if let (Some(blases), Some(member)) = (&t.blases, &t.blases_member) {
         // The instances index a `bundles` collection; each element's BLAS is its field `member`.
         let src = super::local_of(&blases.value);

@@ -127,3 +127,24 @@ pub fn placed_by<T>(
     }
     Ok(placed)
 }
+
+/// Records the builds of a `tlases` collection: one TLAS per list of `lists`, each `desc`
+/// (name and options) with the instances `place` makes of its list (checked, typed errors).
+/// On error the TLASes made so far are released.
+pub fn tlases<C>(
+    batch: &mut Batch<'_>,
+    desc: &TlasDesc,
+    lists: &[&[BlasInstance]],
+    place: impl Fn(&[BlasInstance]) -> Result<Vec<crate::accel::TlasInstance>>,
+) -> Result<C>
+where
+    C: CollectionField,
+    C::Item: TlasField,
+{
+    let mut items = Vec::with_capacity(lists.len());
+    for list in lists {
+        let desc = desc.clone().instances(place(list)?);
+        items.push(batch.build_tlas(&desc).map(C::Item::from_tlas)?);
+    }
+    Ok(C::from_items(items))
+}

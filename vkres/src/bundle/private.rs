@@ -26,7 +26,7 @@ pub use crate::bundle::frame_tlas::{
 pub use crate::bundle::geometries::{
     TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
 };
-pub use crate::bundle::instances::{blases, common_len, element, placed_by, tlas_from_inputs};
+pub use crate::bundle::instances::{blases, common_len, element, placed, placed_by, tlas_from_inputs, tlases};
 pub use crate::bundle::per_frame::{PerFrameBufferField, frame_buffer, frames_checked, per_frame_buffers};
 pub use crate::bundle::resize::{
     ResizeField, copies_of, replace_field, resize_buffer, resize_image, resize_per_frame_buffers, resize_texture,
