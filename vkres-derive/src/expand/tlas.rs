@@ -71,7 +71,7 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
         let place = match &t.blases_member {
             Some(member) => {
                 let placed = placed_in_bundles(name, quote!(&#src), member, quote!(__vkres_list));
-                quote!(|__vkres_list: &[::vkres::BlasInstance]| ::core::result::Result::Ok(#placed))
+                quote!(|__vkres_list: &[::vkres::BlasInstance]| #placed)
             }
             None => {
                 quote!(|__vkres_list: &[::vkres::BlasInstance]| ::vkres::__private::placed(#name, &#src, __vkres_list))
@@ -85,7 +85,7 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
         let src = super::local_of(&blases.value);
         let ident = field.ident;
         let placed = placed_in_bundles(name, quote!(&#src), member, quote!(__vkres_inputs.#ident));
-        let desc = quote!(&#desc.instances(#placed));
+        let desc = quote!(&#desc.instances(#placed?));
         if t.per_frame.is_some() {
             let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_tlases::<#ty>);
             return quote!(#call(__vkres_batch, #name, #desc, __vkres_inputs.#frames));
@@ -111,11 +111,11 @@ pub fn create(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
     quote!(#call(__vkres_batch, &#desc))
 }
 
-/// The checked `Vec<TlasInstance>` of run-time `instances` indexing the `bundles` collection
+/// The `Result` of the checked `Vec<TlasInstance>` of run-time `instances` indexing the `bundles` collection
 /// `bundles`, each element's BLAS its field `member` (a missing field is an error at `member`).
 fn placed_in_bundles(name: &str, bundles: TokenStream, member: &Ident, instances: TokenStream) -> TokenStream {
     let blas = quote_spanned!(member.span()=> |__vkres_e| ::vkres::__private::blas_of(&__vkres_e.#member));
-    quote!(::vkres::__private::placed_by(#name, ::vkres::__private::items(#bundles), #blas, #instances)?)
+    quote!(::vkres::__private::placed_by(#name, ::vkres::__private::items(#bundles), #blas, #instances))
 }
 
 /// `refit_<field>(recorder, frame, transforms | instances)` of a `per_frame` TLAS: records
@@ -131,7 +131,7 @@ pub fn refit(field: &Field<'_>, t: &TlasAttr, name: &str) -> TokenStream {
             Some(member) => {
                 let collection = &blases.value;
                 let placed = placed_in_bundles(name, quote!(&self.#collection), member, quote!(instances));
-                quote!(::vkres::__private::refit_frame_tlas(recorder, #copies, frame, &#desc.instances(#placed)))
+                quote!(::vkres::__private::refit_frame_tlas(recorder, #copies, frame, &#desc.instances(#placed?)))
             }
             None => {
                 let blases = &blases.value;
