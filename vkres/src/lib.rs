@@ -117,6 +117,6 @@ pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, S
 #[cfg(feature = "derive")]
 pub use vkres_derive::GpuResources;
 
-pub use bundle::PerFrame;
 #[doc(hidden)]
 pub use bundle::private as __private;
+pub use bundle::{MAX_FRAMES_IN_FLIGHT, PerFrame};

@@ -50,6 +50,9 @@ pub fn cases() -> Vec<Case> {
     let ok = FramesSizes { target_extent: [8, 8], rows_len: 8 };
     vec![
         case!("zero frames in flight", |gpu| frames(gpu, 0) => Error::InvalidDescription { .. }),
+        case!("frames in flight past the limit", |gpu| frames(gpu, vkres::MAX_FRAMES_IN_FLIGHT + 1)
+            => Error::ValueOutOfRange { .. }),
+        case!("usize::MAX frames in flight", |gpu| frames(gpu, usize::MAX) => Error::ValueOutOfRange { .. }),
         case!("host write to a frame past the copies", |gpu| frames(gpu, 2)?.write_camera(2, &[1])
             => Error::IndexOutOfRange { index: 2, len: 2, .. }),
         case!("host write past the copy's end", |gpu| frames(gpu, 2)?.write_camera(0, &[1; 5])

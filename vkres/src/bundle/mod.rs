@@ -17,7 +17,7 @@ mod texture_collections;
 pub use descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use geometries::{GeometryInput, GeometryRecord};
 pub use instances::BlasInstance;
-pub use per_frame::PerFrame;
+pub use per_frame::{MAX_FRAMES_IN_FLIGHT, PerFrame};
 pub use texture_collections::TextureInput;
 
 use crate::allocator::{Batch, ResourceAllocator};

@@ -117,9 +117,22 @@ impl<T: Pod> PerFrameBufferField for PerFrame<Buffer<T>> {
     }
 }
 
+/// The most frames in flight a per-frame field is made for: more is a mistaken input (a frame
+/// loop keeps two or three), not a reason to create resources until memory runs out.
+pub const MAX_FRAMES_IN_FLIGHT: usize = 16;
+
 /// The frame count of a bundle with per-frame fields: at least one
-/// ([`Error::InvalidDescription`] for 0).
+/// ([`Error::InvalidDescription`] for 0), at most [`MAX_FRAMES_IN_FLIGHT`]
+/// ([`Error::ValueOutOfRange`]).
 pub fn frames_checked(bundle: &str, frames: usize) -> Result<usize> {
+    if frames > MAX_FRAMES_IN_FLIGHT {
+        return Err(Error::ValueOutOfRange {
+            name: bundle.into(),
+            what: "`frames_in_flight`".into(),
+            value: frames as u64,
+            max: MAX_FRAMES_IN_FLIGHT as u64,
+        });
+    }
     if frames == 0 {
         return Err(Error::InvalidDescription {
             name: bundle.into(),
