@@ -233,21 +233,28 @@ pub fn bounds(data: &SceneData) -> ([f32; 3], [f32; 3]) {
     (lo, hi)
 }
 
-/// A camera looking at the scene's bounding sphere from above and to the side, the whole
-/// sphere in view, and a sun from over the camera's shoulder.
+/// A camera looking at the scene from above and to the side, at the distance where every
+/// corner of its bounding box is in view (with a 5% margin), and a sun from over the camera's
+/// shoulder.
 pub fn view(data: &SceneData, width: u32, height: u32) -> View {
     let (lo, hi) = bounds(data);
     let center = [0, 1, 2].map(|k| 0.5 * (lo[k] + hi[k]));
-    let radius = (0..3).map(|k| (hi[k] - lo[k]).powi(2)).sum::<f32>().sqrt().max(1e-6) * 0.5;
     let back = normalize([0.6, 0.45, 0.75]);
-    let aspect = width as f32 / height as f32;
-    let tan_half = (30f32.to_radians() * 0.5).tan();
-    // The sphere fits the narrower of the two fields of view.
-    let distance = radius / (tan_half * aspect.min(1.0)).atan().sin();
-    let origin = [0, 1, 2].map(|k| center[k] + back[k] * distance);
     let forward = back.map(|c| -c);
     let right = normalize(cross(forward, [0.0, 1.0, 0.0]));
     let up = cross(right, forward);
+    let aspect = width as f32 / height as f32;
+    let tan_half = (30f32.to_radians() * 0.5).tan();
+    // A corner at offset c from the centre, seen from `center - forward * d`, is at depth
+    // d + c.forward and in view where |c.right| <= depth * tan_half * aspect, |c.up| <= depth * tan_half.
+    let mut distance = f32::EPSILON;
+    for corner in 0..8 {
+        let c = [0, 1, 2].map(|k| if corner >> k & 1 == 1 { hi[k] - center[k] } else { lo[k] - center[k] });
+        let along = |axis: [f32; 3]| c[0] * axis[0] + c[1] * axis[1] + c[2] * axis[2];
+        let needed = (along(right).abs() / (tan_half * aspect)).max(along(up).abs() / tan_half) - along(forward);
+        distance = distance.max(needed * 1.05);
+    }
+    let origin = [0, 1, 2].map(|k| center[k] + back[k] * distance);
     let sun = normalize([0.3 + back[0], 1.0, 0.2 + back[2]]);
     View {
         origin: [origin[0], origin[1], origin[2], 0.0],

@@ -17,6 +17,7 @@ mod derive_order;
 mod derive_sizes;
 mod faults;
 mod frames;
+mod gltf;
 mod image_data;
 mod images;
 mod import;
