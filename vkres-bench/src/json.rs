@@ -53,6 +53,11 @@ pub struct Results {
     pub frame_extra_submissions: [Option<u64>; 2],
     /// Heap allocations per frame after warm-up, vkres then ash.
     pub frame_allocations: [Option<f64>; 2],
+    /// Issue 17's generated scene (1 000 meshes, 10 000 instances, 256 textures) in one `create`.
+    pub scene_create_ms: Three,
+    /// The scene section's extras: submissions, peak staging and its budget, heap bytes kept
+    /// by each way's scene.
+    pub scene: Option<serde_json::Value>,
     pub derive_incremental_build_s: Option<f64>,
     /// The same crate with the 50 structs written without the derive.
     pub plain_incremental_build_s: Option<f64>,
@@ -90,6 +95,8 @@ impl Results {
             "frame_cpu_us": without_wgpu(&self.frame_cpu_us),
             "frame_extra_submissions": { "vkres": self.frame_extra_submissions[0], "ash": self.frame_extra_submissions[1] },
             "frame_allocations_per_frame": { "vkres": self.frame_allocations[0], "ash": self.frame_allocations[1] },
+            "scene_create_ms": without_wgpu(&self.scene_create_ms),
+            "scene": self.scene,
             "device": self.device,
             "runs": self.runs,
             "derive_incremental_build_s": self.derive_incremental_build_s,

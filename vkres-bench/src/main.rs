@@ -105,6 +105,9 @@ fn run(args: &Args) -> BenchResult<()> {
     if args.runs_section("frame") {
         frame_loop(args, &ctx, &alloc, &mut r)?;
     }
+    if args.runs_section("scene") {
+        scene(args, &ctx, &mut r)?;
+    }
     if args.runs_section("derive") && args.derive_build && !args.quick {
         derive_build(args, &mut r)?;
     }
@@ -343,6 +346,63 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
         rows.iter().zip(&s).zip(notes).map(|(((name, _), s), note)| Row::new(name.clone(), *s, vec![note])).collect();
     println!("## Acceleration-structure builds (allocation, recording, submission, wait)\n");
     println!("{}", timing_table("work", &["vs hand-written time"], &table));
+    Ok(())
+}
+
+/// Issue 17's generated scene in one derived `create` against the same scene by hand.
+fn scene(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
+    let sizes = if args.quick {
+        ways::scene::Sizes { meshes: 100, instances: 1000, textures: 16 }
+    } else {
+        ways::scene::Sizes { meshes: 1000, instances: 10_000, textures: 256 }
+    };
+    let Some(m) = ways::scene::measure(ctx, sizes, args.warmups, args.runs)? else {
+        println!("## A generated scene: the device has no VK_KHR_acceleration_structure\n");
+        return Ok(());
+    };
+    let (v, a) = (Summary::of(&m.vkres), Summary::of(&m.ash));
+    let (vm, am) = (v.map(|s| s.median_ms), a.map(|s| s.median_ms));
+    r.scene_create_ms = Three { vkres: vm, ash: am, wgpu: None };
+    r.scene = Some(serde_json::json!({
+        "meshes": sizes.meshes,
+        "instances": sizes.instances,
+        "textures": sizes.textures,
+        "triangles": m.triangles,
+        "data_bytes": m.data_bytes,
+        "submissions": m.submissions,
+        "peak_staging_bytes": m.peak_staging.0,
+        "staging_budget_bytes": m.peak_staging.1,
+        "host_bytes_kept": { "vkres": m.host_bytes.0, "ash": m.host_bytes.1 },
+    }));
+    println!(
+        "## A generated scene in one `create`: {} meshes ({} triangles, a vertex and an index buffer and a BLAS each), \
+         a TLAS of {} instances, {} {}x{} RGBA8 textures with generated mips, a material buffer ({:.1} MiB of data)\n",
+        sizes.meshes,
+        m.triangles,
+        sizes.instances,
+        sizes.textures,
+        ways::scene::TEXTURE_SIDE,
+        ways::scene::TEXTURE_SIDE,
+        m.data_bytes as f64 / MIB as f64
+    );
+    let rows = [
+        Row::new("vkres, one `#[derive(GpuResources)]` struct, collections from run time", v, vec![ratio(vm, am)]),
+        Row::new(
+            "ash + vk-mem (hand-written: one staging buffer, batched blits and builds, one submit)",
+            a,
+            vec!["1.00x".into()],
+        ),
+    ];
+    println!("{}", timing_table("way", &["vs ash time"], &rows));
+    println!(
+        "queue submissions for one `create`: {}; peak staging {:.1} MiB of a {:.0} MiB budget; \
+         heap bytes kept while the scene lives: vkres {:.1} KiB, hand-written {:.1} KiB\n",
+        m.submissions,
+        m.peak_staging.0 as f64 / MIB as f64,
+        m.peak_staging.1 as f64 / MIB as f64,
+        m.host_bytes.0 as f64 / 1024.0,
+        m.host_bytes.1 as f64 / 1024.0
+    );
     Ok(())
 }
 

@@ -4,5 +4,6 @@ pub mod accel;
 pub mod bundle;
 pub mod frame;
 pub mod samplers;
+pub mod scene;
 pub mod small_buffers;
 pub mod upload;
