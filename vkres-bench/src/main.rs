@@ -497,6 +497,11 @@ mod smoke {
             }
         }
         assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
+        if !v["scene"].is_null() {
+            let s = &v["scene"];
+            assert_eq!(s["submissions"], 1, "the generated scene in one submission");
+            assert!(s["peak_staging_bytes"].as_u64() <= s["staging_budget_bytes"].as_u64(), "{s}");
+        }
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }
