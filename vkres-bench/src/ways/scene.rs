@@ -7,7 +7,9 @@
 //! (one VMA allocation each), all data through staging, the mip chains blitted, the BLASes
 //! built in one build command after the uploads, the TLAS after them, one submission, one
 //! wait. The hand-written way stages everything in one buffer (its instance records included)
-//! and batches each mip level's blits over all the textures, as a careful author would. Each
+//! and batches each mip level's blits over all the textures, as a careful author would; a
+//! third way, the same with the blits recorded image by image behind a barrier each (the order
+//! vkres's batch records them in), shows what that order costs. Each
 //! side allocates from an allocator of its own that holds only what its ways make (see
 //! `ways/accel.rs` for why).
 
@@ -170,15 +172,85 @@ fn image_barrier(
         .subresource_range(range)
 }
 
+/// How the hand-written way orders its mip blits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mips {
+    /// Level by level over every image: one barrier command per level for all the images.
+    Batched,
+    /// Image by image, a barrier before each level's blit: the order vkres's batch records.
+    PerImage,
+}
+
+/// Records the blits of every level after the first of `images` (level 0 written, every level
+/// in `TRANSFER_DST_OPTIMAL`), leaving all but the last level in `TRANSFER_SRC_OPTIMAL`.
+///
+/// # Safety
+/// `cmd` must be recording, and the images live, of this bench's texture size and levels.
+unsafe fn record_mips(device: &ash::Device, cmd: vk::CommandBuffer, images: &[vk::Image], mips: Mips) {
+    let transfer = vk::PipelineStageFlags2::ALL_TRANSFER;
+    let to_src = |image, level| {
+        image_barrier(
+            image,
+            levels_range(level - 1, 1),
+            (transfer, vk::AccessFlags2::TRANSFER_WRITE, vk::ImageLayout::TRANSFER_DST_OPTIMAL),
+            (transfer, vk::AccessFlags2::TRANSFER_READ, vk::ImageLayout::TRANSFER_SRC_OPTIMAL),
+        )
+    };
+    let side = |l: u32| (TEXTURE_SIDE >> l).max(1) as i32;
+    let layers = |l: u32| {
+        vk::ImageSubresourceLayers::default().aspect_mask(vk::ImageAspectFlags::COLOR).mip_level(l).layer_count(1)
+    };
+    let blit = |image, level: u32| {
+        let regions = [vk::ImageBlit2::default()
+            .src_subresource(layers(level - 1))
+            .src_offsets([vk::Offset3D::default(), vk::Offset3D { x: side(level - 1), y: side(level - 1), z: 1 }])
+            .dst_subresource(layers(level))
+            .dst_offsets([vk::Offset3D::default(), vk::Offset3D { x: side(level), y: side(level), z: 1 }])];
+        let info = vk::BlitImageInfo2::default()
+            .src_image(image)
+            .src_image_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL)
+            .dst_image(image)
+            .dst_image_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+            .regions(&regions)
+            .filter(vk::Filter::LINEAR);
+        // SAFETY: the caller's contract; the source level was made TRANSFER_SRC by a barrier
+        // recorded before.
+        unsafe { device.cmd_blit_image2(cmd, &info) };
+    };
+    // SAFETY: the caller's contract: `cmd` is recording, the images live.
+    unsafe {
+        match mips {
+            Mips::Batched => {
+                for level in 1..levels() {
+                    let barriers: Vec<_> = images.iter().map(|&i| to_src(i, level)).collect();
+                    device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().image_memory_barriers(&barriers));
+                    images.iter().for_each(|&i| blit(i, level));
+                }
+            }
+            Mips::PerImage => {
+                for &image in images {
+                    for level in 1..levels() {
+                        let barrier = [to_src(image, level)];
+                        device
+                            .cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().image_memory_barriers(&barrier));
+                        blit(image, level);
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl HandScene {
     fn create(
+        mips: Mips,
         raw: &Raw<'_>,
         fns: &ash::khr::acceleration_structure::Device,
         scratch_align: u64,
         data: &Data,
     ) -> BenchResult<Self> {
         let mut out = HandScene { buffers: Vec::new(), images: Vec::new(), views: Vec::new(), accels: Vec::new() };
-        match out.fill(raw, fns, scratch_align, data) {
+        match out.fill(mips, raw, fns, scratch_align, data) {
             Ok(()) => Ok(out),
             Err(e) => {
                 out.destroy(raw, fns);
@@ -220,6 +292,7 @@ impl HandScene {
 
     fn fill(
         &mut self,
+        mips: Mips,
         raw: &Raw<'_>,
         fns: &ash::khr::acceleration_structure::Device,
         scratch_align: u64,
@@ -437,41 +510,8 @@ impl HandScene {
                         &[region],
                     );
                 }
-                // The mip chains: level by level over every image.
-                for level in 1..levels() {
-                    let src = all_to(
-                        vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-                        vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
-                        levels_range(level - 1, 1),
-                    );
-                    device.cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().image_memory_barriers(&src));
-                    let side = |l: u32| (TEXTURE_SIDE >> l).max(1) as i32;
-                    let layers = |l: u32| {
-                        vk::ImageSubresourceLayers::default()
-                            .aspect_mask(vk::ImageAspectFlags::COLOR)
-                            .mip_level(l)
-                            .layer_count(1)
-                    };
-                    let blit = vk::ImageBlit2::default()
-                        .src_subresource(layers(level - 1))
-                        .src_offsets([
-                            vk::Offset3D::default(),
-                            vk::Offset3D { x: side(level - 1), y: side(level - 1), z: 1 },
-                        ])
-                        .dst_subresource(layers(level))
-                        .dst_offsets([vk::Offset3D::default(), vk::Offset3D { x: side(level), y: side(level), z: 1 }]);
-                    for &image in &images {
-                        let regions = [blit];
-                        let info = vk::BlitImageInfo2::default()
-                            .src_image(image)
-                            .src_image_layout(vk::ImageLayout::TRANSFER_SRC_OPTIMAL)
-                            .dst_image(image)
-                            .dst_image_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
-                            .regions(&regions)
-                            .filter(vk::Filter::LINEAR);
-                        device.cmd_blit_image2(cmd, &info);
-                    }
-                }
+                // The mip chains.
+                record_mips(device, cmd, &images, mips);
                 // Every level to shader reads: the last one from its writes, the rest from reads.
                 let last = levels() - 1;
                 let read = vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL;
@@ -551,6 +591,8 @@ pub struct Measured {
     pub vkres: Vec<Duration>,
     /// The hand-written creation's times.
     pub ash: Vec<Duration>,
+    /// The same with its mip blits recorded image by image, as vkres records them.
+    pub ash_per_image_mips: Vec<Duration>,
     /// Queue submissions of one `create`.
     pub submissions: u64,
     /// The most staging memory vkres held during one `create`, and its budget.
@@ -580,7 +622,7 @@ pub fn measure(
     let fns = ash::khr::acceleration_structure::Device::new(ctx.instance(), ctx.device());
     let scratch_align = u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment).max(1);
     let mut host = [Vec::new(), Vec::new()];
-    let times = crate::stats::interleaved(warmups, runs, 2, |way| -> BenchResult<Option<Duration>> {
+    let times = crate::stats::interleaved(warmups, runs, 3, |way| -> BenchResult<Option<Duration>> {
         let before = counting::live_bytes();
         let t = Instant::now();
         let elapsed = if way == 0 {
@@ -590,9 +632,12 @@ pub fn measure(
             drop(scene);
             elapsed
         } else {
-            let scene = HandScene::create(&raw, &fns, scratch_align, &data)?;
+            let mips = if way == 1 { Mips::Batched } else { Mips::PerImage };
+            let scene = HandScene::create(mips, &raw, &fns, scratch_align, &data)?;
             let elapsed = t.elapsed();
-            host[1].push(counting::live_bytes().saturating_sub(before) as f64);
+            if way == 1 {
+                host[1].push(counting::live_bytes().saturating_sub(before) as f64);
+            }
             scene.destroy(&raw, &fns);
             elapsed
         };
@@ -605,7 +650,7 @@ pub fn measure(
     let scene = StressScene::create(&alloc, data.inputs())?;
     let submissions = ctx.submission_count() - before;
     let peak_staging = (alloc.staging().peak_bytes(), alloc.staging().config().budget);
-    let hand = HandScene::create(&raw, &fns, scratch_align, &data)?;
+    let hand = HandScene::create(Mips::Batched, &raw, &fns, scratch_align, &data)?;
     let checked = check(&alloc, &raw, &scene, &hand, &data);
     hand.destroy(&raw, &fns);
     checked?;
@@ -615,6 +660,7 @@ pub fn measure(
     Ok(Some(Measured {
         vkres: times.next().unwrap_or_default(),
         ash: times.next().unwrap_or_default(),
+        ash_per_image_mips: times.next().unwrap_or_default(),
         submissions,
         peak_staging,
         host_bytes,
