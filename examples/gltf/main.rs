@@ -2,13 +2,15 @@
 //! (`load.rs`) into the inputs of one `#[derive(GpuResources)]` struct (`scene.rs`): a BLAS per
 //! mesh with a geometry per primitive, a TLAS instance per node, the materials, the images as a
 //! texture binding array with generated mips, and the derive's geometry table, all created,
-//! uploaded and built in one submission; then traced with ray queries from a compute shader
-//! (`render.rs`) and written as `out.png`.
+//! uploaded and built in one submission; then traced with ray queries from a compute shader or
+//! with a ray-tracing pipeline (`render.rs`) and written as `out.png`.
 //!
-//! Run: `cargo run --release --example gltf [-- FILE] [--out DIR] [--size WxH]` (validation on
-//! with `VKRES_VALIDATION=1`). The default file is Khronos's 2CylinderEngine sample from
-//! Debian's `assimp-testmodels` (installed by `tools/ensure-deps.sh`); the picture goes to
-//! `target/gltf/` unless `--out` says otherwise.
+//! Run: `cargo run --release --example gltf [-- FILE] [--out DIR] [--size WxH] [--tracer
+//! query|pipeline]` (validation on with `VKRES_VALIDATION=1`); the tracer defaults to ray
+//! queries where the device has them, else the ray-tracing pipeline (NVIDIA's driver). The
+//! default file is Khronos's 2CylinderEngine sample from Debian's `assimp-testmodels`
+//! (installed by `tools/ensure-deps.sh`); the picture goes to `target/gltf/` unless `--out`
+//! says otherwise.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -30,6 +32,7 @@ struct Options {
     out: PathBuf,
     width: u32,
     height: u32,
+    tracer: Option<render::Tracer>,
 }
 
 fn options() -> Result<Options, String> {
@@ -38,6 +41,7 @@ fn options() -> Result<Options, String> {
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("gltf"),
         width: 512,
         height: 384,
+        tracer: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -52,8 +56,19 @@ fn options() -> Result<Options, String> {
                     return Err(format!("--size {size}: zero"));
                 }
             }
+            "--tracer" => {
+                o.tracer = Some(match args.next().as_deref() {
+                    Some("query") => render::Tracer::RayQuery,
+                    Some("pipeline") => render::Tracer::Pipeline,
+                    other => return Err(format!("--tracer query|pipeline, not {other:?}")),
+                })
+            }
             other if !other.starts_with("--") => o.file = other.into(),
-            other => return Err(format!("unknown argument {other:?}; use FILE, --out DIR, --size WxH")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; use FILE, --out DIR, --size WxH, --tracer query|pipeline"
+                ));
+            }
         }
     }
     Ok(o)
@@ -106,10 +121,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alloc = ResourceAllocator::new(&ctx)?;
     let caps = ctx.capabilities();
     println!("device: {} (Vulkan {}, {})", caps.device_name, caps.api_version_string(), caps.driver);
-    if !(caps.enabled.acceleration_structure && caps.enabled.ray_query && caps.enabled.descriptor_indexing) {
-        println!("cannot trace: {} lacks ray queries or descriptor indexing; nothing drawn", caps.device_name);
-        return Ok(());
-    }
+    let tracer = match render::Tracer::choose(caps, o.tracer) {
+        Ok(tracer) => tracer,
+        Err(why) => {
+            println!("cannot trace: {why}; nothing drawn");
+            return Ok(());
+        }
+    };
     let submissions = ctx.submission_count();
     let t = Instant::now();
     let gpu_scene = scene::GltfScene::create(&alloc, inputs.inputs())?;
@@ -123,7 +141,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ctx.submission_count() - submissions,
         t_create.as_secs_f64() * 1e3
     );
-    let renderer = render::Renderer::new(&alloc, &gpu_scene, o.width, o.height)?;
+    let t = Instant::now();
+    let renderer = render::Renderer::new(&alloc, &gpu_scene, tracer, o.width, o.height)?;
+    let t_pipeline = t.elapsed();
     let t = Instant::now();
     renderer.render()?;
     let t_render = t.elapsed();
@@ -135,11 +155,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("picture size")?
         .save(&png_path)
         .map_err(|e| format!("{}: {e}", png_path.display()))?;
+    let how = match renderer.tracer() {
+        render::Tracer::RayQuery => "ray queries in a compute shader",
+        render::Tracer::Pipeline => "a ray-tracing pipeline (raygen, miss, closest hit)",
+    };
     println!(
-        "traced {}x{} pixels in {:.1} ms: {}",
+        "traced {}x{} pixels with {how} in {:.1} ms (pipeline made in {:.1} ms): {}",
         o.width,
         o.height,
         t_render.as_secs_f64() * 1e3,
+        t_pipeline.as_secs_f64() * 1e3,
         png_path.display()
     );
 

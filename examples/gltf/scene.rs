@@ -56,35 +56,35 @@ pub struct View {
 pub struct GltfScene {
     /// Every node with a mesh: instance `i` places BLAS `instances[i].mesh`, its custom index the
     /// geometry-table record of that BLAS's first geometry.
-    #[gpu(tlas(instances = input, blases = meshes), binding = 0, stages = COMPUTE)]
+    #[gpu(tlas(instances = input, blases = meshes), binding = 0)]
     pub world: Tlas,
     /// What the shader draws into.
     #[gpu(texture(format = R32G32B32A32_SFLOAT, extent = [input, input], usage = STORAGE | TRANSFER_SRC),
-          binding = 1, stages = COMPUTE)]
+          binding = 1)]
     pub picture: ImageView,
     /// The camera and the light.
-    #[gpu(buffer(usage = UNIFORM_BUFFER, data = input), binding = 2, stages = COMPUTE)]
+    #[gpu(buffer(usage = UNIFORM_BUFFER, data = input), binding = 2)]
     pub view: Buffer<View>,
     /// The file's images, sRGB, each with a full mip chain.
-    #[gpu(textures(mips = generate), binding = 3, stages = COMPUTE)]
+    #[gpu(textures(mips = generate), binding = 3)]
     pub textures: Vec<ImageView>,
     /// One sampler for every texture (glTF's per-texture samplers are not read).
-    #[gpu(sampler(filter = linear, mipmap = linear, address = repeat), binding = 4, stages = COMPUTE)]
+    #[gpu(sampler(filter = linear, mipmap = linear, address = repeat), binding = 4)]
     pub sampler: Sampler,
     /// Every primitive's vertices, one after the other.
-    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 5, stages = COMPUTE)]
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 5)]
     pub vertices: Buffer<Vertex>,
     /// Every indexed primitive's indices (relative to its first vertex), one after the other.
-    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 6, stages = COMPUTE)]
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 6)]
     pub indices: Buffer<u32>,
     /// Where each geometry's vertices and indices start.
-    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 7, stages = COMPUTE)]
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 7)]
     pub records: Buffer<Record>,
     /// The file's materials and the default one.
-    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 8, stages = COMPUTE)]
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 8)]
     pub materials: Buffer<Material>,
     /// The derive's geometry table: per geometry its buffers' addresses and its material.
-    #[gpu(buffer(usage = STORAGE_BUFFER, geometry_table = meshes), binding = 9, stages = COMPUTE)]
+    #[gpu(buffer(usage = STORAGE_BUFFER, geometry_table = meshes), binding = 9)]
     pub table: Buffer<GeometryRecord>,
     /// One BLAS per mesh, one geometry per primitive.
     #[gpu(blases(geometries = input, vertices = positions, indices = triangle_indices))]

@@ -6,20 +6,22 @@
 use super::load::{SceneData, load};
 use super::model;
 use super::reference::{Expected, Reference, check};
-use super::render::{Renderer, download};
+use super::render::{Renderer, Tracer, download};
 use super::scene::{GltfScene, SceneInputs};
 use crate::support::Gpu;
 
 /// Largest allowed difference per channel (linear colour) on a surface.
 const TOLERANCE: f32 = 0.02;
 
-/// Draws `data` at `width` x `height` and compares; returns the tally's numbers for the
-/// caller's own checks.
+/// Draws `data` at `width` x `height` with every tracer the device has and compares each
+/// picture; returns the last tally for the caller's own checks (`None`: nothing can trace).
 fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Option<super::reference::Tally> {
     let gpu = Gpu::new();
     let caps = gpu.ctx().capabilities().clone();
-    if !(caps.enabled.acceleration_structure && caps.enabled.ray_query && caps.enabled.descriptor_indexing) {
-        println!("SKIPPED: {} lacks ray queries or descriptor indexing", caps.device_name);
+    let tracers: Vec<Tracer> =
+        [Tracer::RayQuery, Tracer::Pipeline].into_iter().filter(|&t| Tracer::choose(&caps, Some(t)).is_ok()).collect();
+    if tracers.is_empty() {
+        println!("SKIPPED: {}", Tracer::choose(&caps, None).err().unwrap_or_default());
         return None;
     }
     let inputs = SceneInputs::new(data, width, height).expect("fits the shader");
@@ -33,24 +35,30 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
         let levels = 32 - image.width.max(image.height).leading_zeros();
         assert_eq!(texture.image().desc().mip_levels, levels, "a full mip chain");
     }
-    let renderer = Renderer::new(gpu.alloc(), &scene, width, height).expect("pipeline");
-    renderer.render().expect("render");
-    let pixels = download(gpu.alloc(), &scene).expect("download");
-    assert_eq!(pixels.len(), (width * height) as usize);
-
     let reference = Reference::new(data, *inputs.view());
     let expected: Vec<Expected> =
         (0..height).flat_map(|y| (0..width).map(move |x| (x, y))).map(|(x, y)| reference.pixel(x, y)).collect();
     let sky = inputs.view().sky;
     let sky = [sky[0], sky[1], sky[2]];
-    let tally = check(&expected, &pixels, sky, width, TOLERANCE).unwrap_or_else(|e| panic!("{name}: {e}"));
-    println!("{name}: {tally:?}");
-    // The check tells pictures apart: with red and blue swapped, it fails.
-    let swapped: Vec<[f32; 4]> = pixels.iter().map(|p| [p[2], p[1], p[0], p[3]]).collect();
-    assert!(check(&expected, &swapped, sky, width, TOLERANCE).is_err(), "{name}: a wrong picture passed");
-    drop(renderer);
+    let mut tally = None;
+    for tracer in tracers {
+        let renderer = Renderer::new(gpu.alloc(), &scene, tracer, width, height).expect("pipeline");
+        renderer.render().expect("render");
+        let pixels = download(gpu.alloc(), &scene).expect("download");
+        assert_eq!(pixels.len(), (width * height) as usize);
+        let t = check(&expected, &pixels, sky, width, TOLERANCE).unwrap_or_else(|e| panic!("{name}, {tracer:?}: {e}"));
+        println!("{name}, {tracer:?}: {t:?}");
+        // The check tells pictures apart: with red and blue swapped, it fails.
+        let swapped: Vec<[f32; 4]> = pixels.iter().map(|p| [p[2], p[1], p[0], p[3]]).collect();
+        assert!(
+            check(&expected, &swapped, sky, width, TOLERANCE).is_err(),
+            "{name}, {tracer:?}: a wrong picture passed"
+        );
+        drop(renderer);
+        tally = Some(t);
+    }
     drop(scene);
-    Some(tally)
+    tally
 }
 
 #[test]
