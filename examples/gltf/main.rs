@@ -9,8 +9,8 @@
 //! query|pipeline]` (validation on with `VKRES_VALIDATION=1`); the tracer defaults to ray
 //! queries where the device has them, else the ray-tracing pipeline (NVIDIA's driver). The
 //! default file is Khronos's 2CylinderEngine sample from Debian's `assimp-testmodels`
-//! (installed by `tools/ensure-deps.sh`); the picture goes to `target/gltf/` unless `--out`
-//! says otherwise.
+//! (installed by `tools/ensure-deps.sh`; `VKRES_GLTF_MODELS=DIR` names a copy of its glTF2
+//! folder instead); the picture goes to `target/gltf/` unless `--out` says otherwise.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -37,7 +37,9 @@ struct Options {
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
-        file: Path::new(MODELS).join("2CylinderEngine-glTF-Binary/2CylinderEngine.glb"),
+        file: std::env::var_os("VKRES_GLTF_MODELS")
+            .map_or_else(|| PathBuf::from(MODELS), PathBuf::from)
+            .join("2CylinderEngine-glTF-Binary/2CylinderEngine.glb"),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("gltf"),
         width: 512,
         height: 384,

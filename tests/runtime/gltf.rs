@@ -23,12 +23,16 @@ use std::path::PathBuf;
 /// Where Debian's `assimp-testmodels` puts the Khronos glTF samples.
 const MODELS: &str = "/usr/share/assimp/models/glTF2";
 
-/// The sample `relative` to [`MODELS`]; fails, saying how to install them, where it is missing.
+/// The sample `relative` to `$VKRES_GLTF_MODELS` (a copy of that folder, for a machine without
+/// the package: the H100's), else to [`MODELS`]; fails, saying how to install them, where it is
+/// missing.
 pub fn model(relative: &str) -> PathBuf {
-    let path = PathBuf::from(MODELS).join(relative);
+    let root = std::env::var_os("VKRES_GLTF_MODELS").map_or_else(|| PathBuf::from(MODELS), PathBuf::from);
+    let path = root.join(relative);
     assert!(
         path.is_file(),
-        "{} is missing: install Debian's assimp-testmodels (tools/ensure-deps.sh does)",
+        "{} is missing: install Debian's assimp-testmodels (tools/ensure-deps.sh does), or point \
+         VKRES_GLTF_MODELS at a copy of its glTF2 folder",
         path.display()
     );
     path
