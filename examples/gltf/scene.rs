@@ -84,7 +84,7 @@ pub struct GltfScene {
     #[gpu(buffer(usage = STORAGE_BUFFER, data = input), binding = 8)]
     pub materials: Buffer<Material>,
     /// The derive's geometry table: per geometry its buffers' addresses and its material.
-    #[gpu(buffer(usage = STORAGE_BUFFER, geometry_table = meshes), binding = 9)]
+    #[gpu(buffer(usage = STORAGE_BUFFER | TRANSFER_SRC, geometry_table = meshes), binding = 9)]
     pub table: Buffer<GeometryRecord>,
     /// One BLAS per mesh, one geometry per primitive.
     #[gpu(blases(geometries = input, vertices = positions, indices = triangle_indices))]

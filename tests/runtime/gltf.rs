@@ -3,6 +3,7 @@
 //! and the broken ones (each broken one a typed error); `picture` draws two of them and checks
 //! every pixel against a CPU trace of the same data (`reference`).
 
+mod faults;
 mod files;
 mod picture;
 mod reference;

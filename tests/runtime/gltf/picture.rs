@@ -31,6 +31,22 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
     assert_eq!(scene.meshes.len(), data.meshes.len());
     let placed: std::collections::BTreeSet<u32> = data.instances.iter().map(|i| i.mesh).collect();
     assert_eq!(scene.world.blases().len(), placed.len(), "the TLAS holds each placed mesh once");
+    // The derive's geometry table: one record per primitive, mesh by mesh, with its material
+    // and the addresses of its position and index buffers.
+    let records: Vec<vkres::GeometryRecord> = bytemuck::pod_collect_to_vec(&gpu.read_back(&scene.table));
+    let primitives: Vec<_> = data.meshes.iter().flat_map(|m| &m.primitives).collect();
+    assert_eq!(records.len(), primitives.len());
+    let mut indexed = 0;
+    for (i, (record, primitive)) in records.iter().zip(&primitives).enumerate() {
+        assert_eq!(record.material, primitive.material, "record {i}");
+        assert_eq!(Some(record.vertices), scene.positions[i].device_address(), "record {i}");
+        if primitive.indices.is_some() {
+            assert_eq!(Some(record.indices), scene.triangle_indices[indexed].device_address(), "record {i}");
+            indexed += 1;
+        } else {
+            assert_eq!(record.indices, 0, "record {i}: not indexed");
+        }
+    }
     for (texture, image) in scene.textures.iter().zip(&data.images) {
         let levels = 32 - image.width.max(image.height).leading_zeros();
         assert_eq!(texture.image().desc().mip_levels, levels, "a full mip chain");
