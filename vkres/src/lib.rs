@@ -107,6 +107,7 @@ pub use memory::{
     HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
     MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,
 };
+pub use memory::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 pub use resources::{
     AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
     Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,

@@ -211,6 +211,11 @@ impl VmaOptions {
 }
 
 impl VmaAllocator {
+    /// VMA's allocator.
+    pub(crate) fn vma(&self) -> &vk_mem::Allocator {
+        &self.shared.vma
+    }
+
     /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
     /// would take this allocator's use of a heap beyond the heap's size fails with
     /// `ERROR_OUT_OF_DEVICE_MEMORY` in VMA (VMA's heap-size limit set to the heap's size, a
@@ -675,6 +680,14 @@ impl MemoryAllocator for VmaAllocator {
         Some(self)
     }
 
+    fn defragment(
+        &self,
+        options: &super::DefragOptions,
+        pass: &mut super::defrag::DefragPass<'_>,
+    ) -> Result<super::DefragStats> {
+        self.defragment_passes(options, pass)
+    }
+
     /// VMA's count per heap (`vmaGetHeapBudgets`, no walk over blocks) and the driver's usage
     /// and budget where the context enabled `VK_EXT_memory_budget`: asked of the driver
     /// (`vkGetPhysicalDeviceMemoryProperties2`) at most every 30 ms, the usage following this
@@ -882,6 +895,14 @@ impl MemoryAllocation for VmaMemory {
 
     fn properties(&self) -> vk::MemoryPropertyFlags {
         self.facts().properties
+    }
+
+    fn allocation_id(&self) -> Option<super::AllocationId> {
+        // SAFETY: `vk_mem::Allocation` is a struct whose one field is the pointer
+        // `VmaAllocation`; `transmute` checks at compile time that its size is a `usize`'s, so
+        // that field is at offset 0 with no padding: its bytes are the pointer's, read as a
+        // number (never turned back into a pointer from this value).
+        Some(super::AllocationId(unsafe { std::mem::transmute::<vk_mem::Allocation, usize>(self.allocation) }))
     }
 
     fn mapping(&self) -> MappingType {

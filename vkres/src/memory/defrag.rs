@@ -1,0 +1,252 @@
+//! Defragmentation: VMA's passes ([`MemoryAllocator::defragment`](super::MemoryAllocator::defragment)), each a list of
+//! [`DefragMove`]s that the caller carries out (re-creating each moved buffer or image bound
+//! to the move's destination, and copying its contents on the device) or declines.
+//!
+//! VMA keeps the identity of a moved allocation: after a pass, the same allocation (the same
+//! [`MemoryAllocation`](super::MemoryAllocation)) lives at its new place, and its old place is
+//! freed. What the caller must change is the Vulkan object bound to it. The
+//! [`ResourceManager`](crate::manager::ResourceManager) does all of that behind its handles
+//! (`ResourceManager::defragment`).
+
+use ash::vk;
+
+use super::vma::VmaAllocator;
+use crate::error::{Error, Result, VkContext};
+
+/// An allocation's identity in a defragmentation: what [`DefragMove::allocation`] names and
+/// [`MemoryAllocation::allocation_id`](super::MemoryAllocation::allocation_id) answers.
+///
+/// `Send + Sync`: plain data (VMA's handle of the allocation, as a number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AllocationId(pub(crate) usize);
+
+/// How far one defragmentation goes. Build with [`new`](Self::new) and the setters.
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefragOptions {
+    /// Bytes moved in one pass at most (0: no limit). A pass's copies are submitted and
+    /// waited for together, so this bounds the memory held twice and the length of a wait.
+    pub max_bytes_per_pass: u64,
+    /// Allocations moved in one pass at most (0: no limit).
+    pub max_allocations_per_pass: u32,
+    /// Passes at most (0: until VMA has nothing more to move).
+    pub max_passes: u32,
+    /// VMA's full algorithm (fewest blocks, most copies) instead of its balanced one.
+    pub full: bool,
+}
+
+impl Default for DefragOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DefragOptions {
+    /// No limits, VMA's balanced algorithm.
+    pub fn new() -> Self {
+        Self { max_bytes_per_pass: 0, max_allocations_per_pass: 0, max_passes: 0, full: false }
+    }
+
+    /// At most `bytes` moved per pass.
+    pub fn max_bytes_per_pass(mut self, bytes: u64) -> Self {
+        self.max_bytes_per_pass = bytes;
+        self
+    }
+
+    /// At most `count` allocations moved per pass.
+    pub fn max_allocations_per_pass(mut self, count: u32) -> Self {
+        self.max_allocations_per_pass = count;
+        self
+    }
+
+    /// At most `passes` passes.
+    pub fn max_passes(mut self, passes: u32) -> Self {
+        self.max_passes = passes;
+        self
+    }
+
+    /// VMA's full algorithm (`VMA_DEFRAGMENTATION_FLAG_ALGORITHM_FULL_BIT`).
+    pub fn full(mut self, on: bool) -> Self {
+        self.full = on;
+        self
+    }
+}
+
+/// What a defragmentation did (VMA's `VmaDefragmentationStats`, and the passes).
+///
+/// `Send + Sync`: plain data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DefragStats {
+    /// Bytes copied to new places.
+    pub bytes_moved: u64,
+    /// Bytes of `VkDeviceMemory` freed.
+    pub bytes_freed: u64,
+    /// Allocations moved.
+    pub allocations_moved: u32,
+    /// `VkDeviceMemory` blocks freed.
+    pub blocks_freed: u32,
+    /// Passes in which VMA proposed moves.
+    pub passes: u32,
+}
+
+/// One allocation VMA proposes to move in a pass: bind a new object to its
+/// [destination](Self::bind_buffer), copy the contents there and leave it be (the move is
+/// done when the pass ends: the allocation is at its new place, its old one freed), or
+/// [`ignore`](Self::ignore) it (it stays where it is).
+pub struct DefragMove<'a> {
+    raw: &'a mut vk_mem::DefragmentationMove,
+    vma: &'a vk_mem::Allocator,
+}
+
+impl std::fmt::Debug for DefragMove<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DefragMove").field("allocation", &self.allocation()).field("ignored", &self.is_ignored()).finish()
+    }
+}
+
+/// `VMA_DEFRAGMENTATION_MOVE_OPERATION_IGNORE`: the raw value of VMA's `#[repr(u32)]` enum.
+const MOVE_IGNORE: u32 = 1;
+
+impl DefragMove<'_> {
+    /// The allocation to move (compare with
+    /// [`MemoryAllocation::allocation_id`](super::MemoryAllocation::allocation_id)).
+    pub fn allocation(&self) -> AllocationId {
+        AllocationId(self.raw.srcAllocation as usize)
+    }
+
+    /// Leaves the allocation where it is: VMA frees the place it reserved.
+    pub fn ignore(&mut self) {
+        let op = std::ptr::addr_of_mut!(self.raw.operation).cast::<u32>();
+        // SAFETY: `operation` is VMA's `VmaDefragmentationMoveOperation`, a `#[repr(u32)]`
+        // enum (vk-mem's ffi.rs) whose value 1 is `..._IGNORE`: a valid value of the field,
+        // written through a pointer to it that the `&mut` makes exclusive.
+        unsafe { op.write(MOVE_IGNORE) };
+    }
+
+    /// Whether [`ignore`](Self::ignore) was called.
+    pub fn is_ignored(&self) -> bool {
+        let op = std::ptr::addr_of!(self.raw.operation).cast::<u32>();
+        // SAFETY: as in `ignore`: the field is a `#[repr(u32)]` enum, so its bytes are a `u32`.
+        unsafe { op.read() == MOVE_IGNORE }
+    }
+
+    /// VMA's temporary allocation at the destination.
+    fn destination(&self) -> vk_mem::Allocation {
+        // SAFETY: `vk_mem::Allocation` is a struct whose one field is `VmaAllocation`, the
+        // pointer type of `dstTmpAllocation`; `transmute` checks at compile time that their
+        // sizes are equal, so the field is at offset 0 with no padding: the bytes of the
+        // pointer are the bytes of the struct. The allocation is live for the pass.
+        unsafe { std::mem::transmute(self.raw.dstTmpAllocation) }
+    }
+
+    /// Where the allocation moves: the block, offset and size of the destination.
+    pub fn destination_info(&self) -> (vk::DeviceMemory, vk::DeviceSize, vk::DeviceSize) {
+        let info = self.vma.get_allocation_info(&self.destination());
+        (info.device_memory, info.offset, info.size)
+    }
+
+    /// Binds `buffer` to the destination (`vmaBindBufferMemory`).
+    ///
+    /// # Safety
+    /// `buffer` is a live buffer of the allocator's device, not bound to memory, created as
+    /// the buffer bound to the moving allocation was (same size, usage, flags, sharing), so
+    /// that its requirements are the ones the destination was chosen for.
+    pub unsafe fn bind_buffer(&self, buffer: vk::Buffer) -> Result<()> {
+        // SAFETY: the caller's contract; the destination allocation is live for the pass.
+        unsafe { self.vma.bind_buffer_memory(&self.destination(), buffer) }.op("vmaBindBufferMemory")
+    }
+
+    /// Binds `image` to the destination (`vmaBindImageMemory`).
+    ///
+    /// # Safety
+    /// As [`bind_buffer`](Self::bind_buffer), for an image created as the moving one was.
+    pub unsafe fn bind_image(&self, image: vk::Image) -> Result<()> {
+        // SAFETY: as in `bind_buffer`.
+        unsafe { self.vma.bind_image_memory(&self.destination(), image) }.op("vmaBindImageMemory")
+    }
+}
+
+/// The `VmaDefragmentationInfo` of VMA 3 (vk-mem 0.5's `ffi::VmaDefragmentationInfo`, which
+/// vk-mem does not export), field for field.
+#[repr(C)]
+struct RawDefragInfo {
+    flags: u32,
+    pool: *mut std::ffi::c_void,
+    max_bytes_per_pass: u64,
+    max_allocations_per_pass: u32,
+    break_callback: Option<unsafe extern "C" fn(*mut std::ffi::c_void) -> u32>,
+    break_callback_user_data: *mut std::ffi::c_void,
+}
+
+/// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_FULL_BIT`.
+const ALGORITHM_FULL: u32 = 4;
+/// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_BALANCED_BIT`.
+const ALGORITHM_BALANCED: u32 = 2;
+
+/// The pass callback of [`MemoryAllocator::defragment`](super::MemoryAllocator::defragment).
+pub type DefragPass<'f> = dyn FnMut(&mut [DefragMove<'_>]) -> Result<()> + 'f;
+
+/// [`Error::DefragmentationUnsupported`] for a backend that moves nothing.
+pub(crate) fn unsupported(reason: &str) -> Error {
+    Error::DefragmentationUnsupported { reason: reason.into() }
+}
+
+impl VmaAllocator {
+    /// VMA's defragmentation of the default pools: passes until VMA has nothing more to move
+    /// (or `options` stop it), `pass` called with each pass's moves. A pass where `pass`
+    /// fails has every move ignored, ends the defragmentation and returns the error.
+    pub(crate) fn defragment_passes(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
+        let vma = self.vma();
+        let info = RawDefragInfo {
+            flags: if options.full { ALGORITHM_FULL } else { ALGORITHM_BALANCED },
+            pool: std::ptr::null_mut(),
+            max_bytes_per_pass: options.max_bytes_per_pass,
+            max_allocations_per_pass: options.max_allocations_per_pass,
+            break_callback: None,
+            break_callback_user_data: std::ptr::null_mut(),
+        };
+        // SAFETY: `RawDefragInfo` is `#[repr(C)]` with the fields of VMA 3.1's
+        // `VmaDefragmentationInfo` in order and of the same types (flags: `uint32_t`; pool: a
+        // handle, a pointer; maxBytesPerPass: `VkDeviceSize`, `u64`; maxAllocationsPerPass:
+        // `uint32_t`; pfnBreakCallback: `VkBool32 (*)(void*)` or null, an `Option` of an
+        // `extern "C" fn` of that signature; pBreakCallbackUserData: `void*`), which is the
+        // `#[repr(C)]` struct vk-mem's ffi.rs declares: the same layout, so the pointer cast to
+        // the parameter's (inferred) type reads the same bytes. Null pool: the default pools.
+        let context = unsafe { vma.begin_defragmentation(&*(&info as *const RawDefragInfo).cast()) }
+            .op("vmaBeginDefragmentation")?;
+        let mut stats = DefragStats::default();
+        let mut failure = None;
+        loop {
+            let mut outcome = Ok(());
+            let (mut proposed, mut carried_out) = (false, false);
+            let more = context.begin_pass(|moves| {
+                proposed = !moves.is_empty();
+                let mut wrapped: Vec<DefragMove<'_>> = moves.iter_mut().map(|raw| DefragMove { raw, vma }).collect();
+                outcome = pass(&mut wrapped);
+                if outcome.is_err() {
+                    wrapped.iter_mut().for_each(DefragMove::ignore);
+                }
+                carried_out = wrapped.iter().any(|m| !m.is_ignored());
+            });
+            stats.passes += u32::from(proposed);
+            if let Err(e) = outcome {
+                failure = Some(e);
+                break;
+            }
+            // A pass whose every move was declined would be proposed again: stop there.
+            if !more || !carried_out || (options.max_passes != 0 && stats.passes >= options.max_passes) {
+                break;
+            }
+        }
+        let raw = context.end();
+        stats.bytes_moved = raw.bytesMoved;
+        stats.bytes_freed = raw.bytesFreed;
+        stats.allocations_moved = raw.allocationsMoved;
+        stats.blocks_freed = raw.deviceMemoryBlocksFreed;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(stats),
+        }
+    }
+}
