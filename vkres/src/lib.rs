@@ -103,11 +103,11 @@ pub use context::{
 };
 pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
 pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
+pub use memory::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 pub use memory::{
     HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
     MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,
 };
-pub use memory::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 pub use resources::{
     AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
     Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,

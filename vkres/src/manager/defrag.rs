@@ -62,9 +62,7 @@ fn movable_id(entry: &Entry) -> Option<AllocationId> {
     let copy = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
     let image_copy = vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
     let memory = match entry {
-        Entry::Buffer(b, _)
-            if b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none() =>
-        {
+        Entry::Buffer(b, _) if b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none() => {
             b.memory()
         }
         Entry::Texture(t)
@@ -195,9 +193,9 @@ fn carry_out(
         let swapped = match (table.get_mut(handle), objects) {
             // SAFETY: made as the buffer was, bound to the destination, contents copied (and
             // waited for); the allocation is at the destination once the pass ends.
-            (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => unsafe { b.relocate(new) }
-                .map(Fresh::Buffer)
-                .map_err(Fresh::Buffer),
+            (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => {
+                unsafe { b.relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
+            }
             // SAFETY: as for the buffer; the new image is in the tracked layout (`copy_all`).
             (Some(Entry::Texture(t)), Fresh::Image(image, view)) => unsafe { t.view.relocate(image, view) }
                 .map(|(i, v)| Fresh::Image(i, v))
@@ -269,13 +267,21 @@ fn copy_all(
                         .subresource_range(range)
                 };
                 let all = (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_WRITE);
-                let all_rw =
-                    (vk::PipelineStageFlags2::ALL_COMMANDS, vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
+                let all_rw = (
+                    vk::PipelineStageFlags2::ALL_COMMANDS,
+                    vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE,
+                );
                 let copy_read = (vk::PipelineStageFlags2::COPY, vk::AccessFlags2::TRANSFER_READ);
                 let copy_write = (vk::PipelineStageFlags2::COPY, vk::AccessFlags2::TRANSFER_WRITE);
                 let none = (vk::PipelineStageFlags2::NONE, vk::AccessFlags2::NONE);
                 before.push(barrier(image.handle(), layout, vk::ImageLayout::TRANSFER_SRC_OPTIMAL, all, copy_read));
-                before.push(barrier(*new, vk::ImageLayout::UNDEFINED, vk::ImageLayout::TRANSFER_DST_OPTIMAL, none, copy_write));
+                before.push(barrier(
+                    *new,
+                    vk::ImageLayout::UNDEFINED,
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    none,
+                    copy_write,
+                ));
                 after.push(barrier(*new, vk::ImageLayout::TRANSFER_DST_OPTIMAL, layout, copy_write, all_rw));
                 images.push((image.handle(), *new, desc.clone(), range.aspect_mask));
             }
@@ -357,18 +363,17 @@ impl<'c> OneShot<'c> {
             .flags(vk::CommandPoolCreateFlags::TRANSIENT);
         // SAFETY: a queue family of this device; destroyed by the drop.
         let pool = unsafe { ctx.create_command_pool(&info, "vkres defragmentation") }?;
-        let mut once =
-            Self { ctx, pool, cmd: vk::CommandBuffer::null(), fence: vk::Fence::null(), pending: false };
+        let mut once = Self { ctx, pool, cmd: vk::CommandBuffer::null(), fence: vk::Fence::null(), pending: false };
         let info = vk::CommandBufferAllocateInfo::default()
             .command_pool(pool)
             .level(vk::CommandBufferLevel::PRIMARY)
             .command_buffer_count(1);
         // SAFETY: the pool is live and used by this thread only.
         let cmds = unsafe { ctx.allocate_command_buffers(&info, "vkres defragmentation") }?;
-        once.cmd = cmds.first().copied().ok_or(VkresError::Vulkan {
-            operation: "vkAllocateCommandBuffers",
-            result: vk::Result::ERROR_UNKNOWN,
-        })?;
+        once.cmd = cmds
+            .first()
+            .copied()
+            .ok_or(VkresError::Vulkan { operation: "vkAllocateCommandBuffers", result: vk::Result::ERROR_UNKNOWN })?;
         // SAFETY: a plain fence; destroyed by the drop, after its submission finished.
         once.fence = unsafe { ctx.create_fence(&vk::FenceCreateInfo::default(), "vkres defragmentation") }?;
         let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);

@@ -101,7 +101,10 @@ pub struct DefragMove<'a> {
 
 impl std::fmt::Debug for DefragMove<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DefragMove").field("allocation", &self.allocation()).field("ignored", &self.is_ignored()).finish()
+        f.debug_struct("DefragMove")
+            .field("allocation", &self.allocation())
+            .field("ignored", &self.is_ignored())
+            .finish()
     }
 }
 
@@ -179,6 +182,9 @@ struct RawDefragInfo {
     break_callback_user_data: *mut std::ffi::c_void,
 }
 
+/// VMA defragmentations one call runs at most (each plans every block once).
+const MAX_RUNS: u32 = 8;
+
 /// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_FULL_BIT`.
 const ALGORITHM_FULL: u32 = 4;
 /// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_BALANCED_BIT`.
@@ -194,9 +200,34 @@ pub(crate) fn unsupported(reason: &str) -> Error {
 
 impl VmaAllocator {
     /// VMA's defragmentation of the default pools: passes until VMA has nothing more to move
-    /// (or `options` stop it), `pass` called with each pass's moves. A pass where `pass`
-    /// fails has every move ignored, ends the defragmentation and returns the error.
+    /// (or `options` stop it), `pass` called with each pass's moves; VMA defragmentations one
+    /// after another (at most 8) while the last moved something. A pass where `pass` fails
+    /// has every move ignored, ends the defragmentation and returns the error.
     pub(crate) fn defragment_passes(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
+        // One VMA defragmentation plans each block once; a block it filled may now take what
+        // it left elsewhere, so runs follow while the last one moved something.
+        let mut total = DefragStats::default();
+        for _ in 0..MAX_RUNS {
+            let passes_left = match options.max_passes {
+                0 => 0,
+                max if total.passes >= max => break,
+                max => max - total.passes,
+            };
+            let run = self.defragment_run(&DefragOptions { max_passes: passes_left, ..*options }, pass)?;
+            total.bytes_moved += run.bytes_moved;
+            total.bytes_freed += run.bytes_freed;
+            total.allocations_moved += run.allocations_moved;
+            total.blocks_freed += run.blocks_freed;
+            total.passes += run.passes;
+            if run.allocations_moved == 0 {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// One VMA defragmentation (`vmaBeginDefragmentation` to `vmaEndDefragmentation`).
+    fn defragment_run(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
         let vma = self.vma();
         let info = RawDefragInfo {
             flags: if options.full { ALGORITHM_FULL } else { ALGORITHM_BALANCED },

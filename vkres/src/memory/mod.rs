@@ -54,9 +54,9 @@ use std::sync::Arc;
 
 use ash::vk;
 
+pub use defrag::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 #[cfg(unix)]
 pub use export::ExportedMemory;
-pub use defrag::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 pub use failing::FailingAllocator;
 pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
 pub use mapping::MappedMemory;
