@@ -6,7 +6,10 @@
 use std::sync::Arc;
 
 use vkres::manager::{ResourceManager, TextureDescriptor, TextureMips};
-use vkres::{BufferType, DefragOptions, ResourceHandle, SamplerDesc, vk};
+use vkres::memory::MemoryRequest;
+use vkres::{
+    BufferType, DefragOptions, MemoryAllocation, MemoryAllocator, ResourceHandle, SamplerDesc, VmaAllocator, vk,
+};
 
 use super::bindless::dispatch;
 use super::shaders::bindless_sum;
@@ -248,42 +251,41 @@ fn a_failed_move_leaves_every_resource_valid_and_nothing_leaked() {
     assert_intact(&gpu, &manager, &expected, "after the run that passed");
 }
 
+/// A backend without `defragment` (the trait's default): VMA underneath, nothing more.
+#[derive(Debug)]
+pub(crate) struct Plain(pub(crate) VmaAllocator);
+impl MemoryAllocator for Plain {
+    fn context(&self) -> &Arc<vkres::Context> {
+        self.0.context()
+    }
+    unsafe fn create_buffer(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> vkres::Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
+        // SAFETY: forwarded unchanged.
+        unsafe { self.0.create_buffer(info, request) }
+    }
+    unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &MemoryRequest<'_>,
+    ) -> vkres::Result<(vk::Image, Box<dyn MemoryAllocation>)> {
+        // SAFETY: forwarded unchanged.
+        unsafe { self.0.create_image(info, request) }
+    }
+    fn live_allocations(&self) -> usize {
+        self.0.live_allocations()
+    }
+    fn live_allocation_names(&self) -> Vec<String> {
+        self.0.live_allocation_names()
+    }
+}
+
 #[test]
 fn a_backend_that_does_not_move_says_so() {
     use vkres::memory::FailingAllocator;
-    use vkres::memory::MemoryRequest;
-    use vkres::{MemoryAllocation, MemoryAllocator, ResourceAllocator, StagingConfig, VmaAllocator};
-
-    /// A backend without `defragment` (the trait's default): VMA underneath, nothing more.
-    #[derive(Debug)]
-    struct Plain(VmaAllocator);
-    impl MemoryAllocator for Plain {
-        fn context(&self) -> &Arc<vkres::Context> {
-            self.0.context()
-        }
-        unsafe fn create_buffer(
-            &self,
-            info: &vk::BufferCreateInfo<'_>,
-            request: &MemoryRequest<'_>,
-        ) -> vkres::Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
-            // SAFETY: forwarded unchanged.
-            unsafe { self.0.create_buffer(info, request) }
-        }
-        unsafe fn create_image(
-            &self,
-            info: &vk::ImageCreateInfo<'_>,
-            request: &MemoryRequest<'_>,
-        ) -> vkres::Result<(vk::Image, Box<dyn MemoryAllocation>)> {
-            // SAFETY: forwarded unchanged.
-            unsafe { self.0.create_image(info, request) }
-        }
-        fn live_allocations(&self) -> usize {
-            self.0.live_allocations()
-        }
-        fn live_allocation_names(&self) -> Vec<String> {
-            self.0.live_allocation_names()
-        }
-    }
+    use vkres::{ResourceAllocator, StagingConfig, VmaAllocator};
 
     let gpu = Gpu::new();
     let plain = Arc::new(Plain(VmaAllocator::new(gpu.ctx()).expect("vma")));
@@ -307,4 +309,24 @@ fn a_backend_that_does_not_move_says_so() {
     assert_eq!(err.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY));
     failing.disarm();
     manager.defragment(&DefragOptions::new()).expect("forwarded to VMA");
+}
+
+#[test]
+fn options_bound_each_pass_and_the_number_of_passes() {
+    let gpu = Gpu::new();
+    let manager = ResourceManager::new(gpu.alloc()).expect("manager");
+    let expected = fragmented(&gpu, &manager, 2);
+    // Fewer bytes per pass than any allocation: VMA proposes nothing.
+    let stats = manager.defragment(&DefragOptions::new().max_bytes_per_pass(1)).expect("tiny passes");
+    assert_eq!((stats.allocations_moved, stats.passes), (0, 0), "{stats:?}");
+    // One allocation per pass, two passes at most: two moves.
+    let stats =
+        manager.defragment(&DefragOptions::new().max_allocations_per_pass(1).max_passes(2)).expect("two passes of one");
+    assert_eq!((stats.allocations_moved, stats.passes), (2, 2), "{stats:?}");
+    assert_intact(&gpu, &manager, &expected, "after two single moves");
+    // VMA's full algorithm, no limits: it moves more (whether a block empties is its choice).
+    let (blocks_before, _) = blocks(&gpu);
+    let stats = manager.defragment(&DefragOptions::new().full(true)).expect("full");
+    assert!(stats.allocations_moved > 0 && blocks(&gpu).0 <= blocks_before, "{stats:?}");
+    assert_intact(&gpu, &manager, &expected, "after the full algorithm");
 }

@@ -2,7 +2,7 @@
 //! handles, textures, shaders, materials (read back from the device) and batched updates.
 
 mod bindless;
-mod defrag;
+pub(crate) mod defrag;
 mod faults;
 mod materials;
 mod shaders;
