@@ -219,7 +219,11 @@ impl<T> Buffer<T> {
     /// contents copied there.
     pub(crate) unsafe fn relocate(&mut self, handle: vk::Buffer) -> std::result::Result<vk::Buffer, vk::Buffer> {
         match Arc::get_mut(&mut self.shared) {
-            Some(shared) if shared.address.is_none() => Ok(std::mem::replace(&mut shared.handle, handle)),
+            Some(shared) if shared.address.is_none() => {
+                // Written by the move's copy: a later transfer-queue upload is not its first use.
+                *shared.fresh.get_mut() = false;
+                Ok(std::mem::replace(&mut shared.handle, handle))
+            }
             _ => Err(handle),
         }
     }
