@@ -10,7 +10,6 @@ use vkres::{BufferType, DefragOptions, ResourceAllocator, StagingConfig, VmaAllo
 
 use super::{Case, case};
 use crate::manager::defrag::Plain;
-use crate::support::Gpu;
 
 /// A manager on `alloc` whose one block has holes: eight small buffers, every other one
 /// destroyed, so that VMA moves the rest within the block.
