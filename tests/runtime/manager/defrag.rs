@@ -330,3 +330,50 @@ fn options_bound_each_pass_and_the_number_of_passes() {
     assert!(stats.allocations_moved > 0 && blocks(&gpu).0 <= blocks_before, "{stats:?}");
     assert_intact(&gpu, &manager, &expected, "after the full algorithm");
 }
+
+/// Another thread drops buffers of the same allocator (ones VMA's passes may name, ignored)
+/// while the manager defragments: their frees wait for the run's end, and nothing leaks.
+#[test]
+fn resources_freed_on_another_thread_during_a_run_are_freed_after_it() {
+    let gpu = Gpu::new();
+    let manager = ResourceManager::new(gpu.alloc()).expect("manager");
+    let mut expected = Vec::new();
+    let mut others = Vec::new();
+    for i in 0..96u32 {
+        if i % 8 == 3 {
+            let words: Vec<u32> = (0..(BIG / 4) as u32).map(|j| j ^ i).collect();
+            let h = manager.create_buffer_with_data(&words, vk::BufferUsageFlags::empty(), BufferType::Storage);
+            let h = h.expect("buffer");
+            expected.push((h, contents(&gpu, &manager, h)));
+        } else {
+            others.push(gpu.device_buffer(BIG, "other thread's buffer"));
+        }
+    }
+    // Holes: half of the others go now, the rest on the other thread during the run.
+    let (gone, late): (Vec<_>, Vec<_>) = others.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    drop(gone);
+    let live_before = gpu.alloc().memory_allocator().live_allocations();
+    let late_count = late.len();
+    let start = std::sync::Barrier::new(2);
+    let stats = std::thread::scope(|s| {
+        s.spawn(|| {
+            start.wait();
+            for (_, buffer) in late {
+                drop(buffer);
+                std::thread::yield_now();
+            }
+        });
+        start.wait();
+        // No per-pass limit: VMA ends a run at a pass that moves nothing, and with limits the
+        // first passes may name only the other thread's buffers (declined).
+        manager.defragment(&DefragOptions::new())
+    })
+    .expect("defragment");
+    assert!(stats.allocations_moved > 0, "{stats:?}");
+    assert_eq!(
+        gpu.alloc().memory_allocator().live_allocations(),
+        live_before - late_count,
+        "every buffer dropped during the run is freed by its end"
+    );
+    assert_intact(&gpu, &manager, &expected, "after a run with frees on another thread");
+}

@@ -8,6 +8,9 @@
 //! [`ResourceManager`](crate::manager::ResourceManager) does all of that behind its handles
 //! (`ResourceManager::defragment`).
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
 use ash::vk;
 
 use super::vma::VmaAllocator;
@@ -28,7 +31,10 @@ pub struct DefragOptions {
     /// Bytes moved in one pass at most (0: no limit). A pass's copies are submitted and
     /// waited for together, so this bounds the memory held twice and the length of a wait.
     pub max_bytes_per_pass: u64,
-    /// Allocations moved in one pass at most (0: no limit).
+    /// Allocations moved in one pass at most (0: no limit). VMA plans each pass without
+    /// knowing which moves the caller will decline, and ends its run at a pass that moves
+    /// nothing: with limits, a heap shared with allocations the caller cannot move (the
+    /// manager: anything outside its table) may end the run early.
     pub max_allocations_per_pass: u32,
     /// Passes at most (0: until VMA has nothing more to move).
     pub max_passes: u32,
@@ -185,10 +191,83 @@ struct RawDefragInfo {
 /// VMA defragmentations one call runs at most (each plans every block once).
 const MAX_RUNS: u32 = 8;
 
+/// Passes in a row that carry out no move, after which a VMA defragmentation ends.
+const MAX_IDLE_PASSES: u32 = 8;
+
 /// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_FULL_BIT`.
 const ALGORITHM_FULL: u32 = 4;
 /// `VMA_DEFRAGMENTATION_FLAG_ALGORITHM_BALANCED_BIT`.
 const ALGORITHM_BALANCED: u32 = 2;
+
+/// Frees of default-pool allocations while a defragmentation runs wait until it ends: VMA must
+/// not free an allocation that a pass's moves name (ignored ones included) before the pass
+/// ends, and other threads may drop resources of the same allocator meanwhile. Outside a run a
+/// free costs two atomic additions more.
+#[derive(Default)]
+pub(crate) struct DefragGate {
+    /// Held for a whole run: runs on one allocator one at a time.
+    run: Mutex<()>,
+    /// A run is on: frees go to `deferred`.
+    active: AtomicBool,
+    /// Frees between their check of `active` and their end: a run starts (and ends) only when
+    /// none is in that window, so a free either sees the run or is done before it begins.
+    freeing: AtomicUsize,
+    /// Allocations whose free waits for the run's end.
+    deferred: Mutex<Vec<vk_mem::Allocation>>,
+}
+
+impl DefragGate {
+    /// Frees `allocation` now, or at the end of the running defragmentation.
+    ///
+    /// # Safety
+    /// The caller owns `allocation` (of `vma`) and gives it up: nothing uses it afterwards.
+    pub(crate) unsafe fn free_or_defer(&self, vma: &vk_mem::Allocator, mut allocation: vk_mem::Allocation) {
+        // SeqCst on both sides (here and in `begin`/`end`): either this sees `active`, or the
+        // run's wait for `freeing` to reach 0 sees this free in its window.
+        self.freeing.fetch_add(1, Ordering::SeqCst);
+        if self.active.load(Ordering::SeqCst) {
+            self.deferred.lock().unwrap_or_else(|e| e.into_inner()).push(allocation);
+        } else {
+            // SAFETY: the caller's contract; no defragmentation runs (it waits for this free).
+            unsafe { vma.free_memory(&mut allocation) };
+        }
+        self.freeing.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Starts a run: frees are deferred from now on. The guard ends it.
+    pub(crate) fn begin<'g>(&'g self, vma: &'g vk_mem::Allocator) -> DefragRun<'g> {
+        let run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        self.active.store(true, Ordering::SeqCst);
+        self.wait_for_frees();
+        DefragRun { gate: self, vma, _run: run }
+    }
+
+    fn wait_for_frees(&self) {
+        while self.freeing.load(Ordering::SeqCst) != 0 {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// A running defragmentation (see [`DefragGate`]); dropping it frees what was deferred.
+pub(crate) struct DefragRun<'g> {
+    gate: &'g DefragGate,
+    vma: &'g vk_mem::Allocator,
+    _run: MutexGuard<'g, ()>,
+}
+
+impl Drop for DefragRun<'_> {
+    fn drop(&mut self) {
+        self.gate.active.store(false, Ordering::SeqCst);
+        // A free that saw `active` pushes before leaving its window: wait, then drain.
+        self.gate.wait_for_frees();
+        let deferred = std::mem::take(&mut *self.gate.deferred.lock().unwrap_or_else(|e| e.into_inner()));
+        for mut allocation in deferred {
+            // SAFETY: given up by its owner (`free_or_defer`); the defragmentation has ended.
+            unsafe { self.vma.free_memory(&mut allocation) };
+        }
+    }
+}
 
 /// The pass callback of [`MemoryAllocator::defragment`](super::MemoryAllocator::defragment).
 pub type DefragPass<'f> = dyn FnMut(&mut [DefragMove<'_>]) -> Result<()> + 'f;
@@ -206,6 +285,7 @@ impl VmaAllocator {
     pub(crate) fn defragment_passes(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
         // One VMA defragmentation plans each block once; a block it filled may now take what
         // it left elsewhere, so runs follow while the last one moved something.
+        let _run = self.defrag_gate().begin(self.vma());
         let mut total = DefragStats::default();
         for _ in 0..MAX_RUNS {
             let passes_left = match options.max_passes {
@@ -248,6 +328,7 @@ impl VmaAllocator {
             .op("vmaBeginDefragmentation")?;
         let mut stats = DefragStats::default();
         let mut failure = None;
+        let mut idle_passes = 0;
         loop {
             let mut outcome = Ok(());
             let (mut proposed, mut carried_out) = (false, false);
@@ -265,8 +346,16 @@ impl VmaAllocator {
                 failure = Some(e);
                 break;
             }
-            // A pass whose every move was declined would be proposed again: stop there.
-            if !more || !carried_out || (options.max_passes != 0 && stats.passes >= options.max_passes) {
+            // VMA marks the block of a declined move immovable and plans around it next pass
+            // (moves of other owners' allocations come first, so a pass may carry out none);
+            // within one block it may propose the same declined move again: a few passes in a
+            // row that carry out nothing end the run.
+            idle_passes = if carried_out { 0 } else { idle_passes + 1 };
+            if !more
+                || !proposed
+                || idle_passes >= MAX_IDLE_PASSES
+                || (options.max_passes != 0 && stats.passes >= options.max_passes)
+            {
                 break;
             }
         }

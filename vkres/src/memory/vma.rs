@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     pools: Mutex<Vec<Weak<PoolShared>>>,
     /// The driver's budget, reused for a few milliseconds by `heap_budgets`.
     budget: stats::BudgetCache,
+    /// Defers frees while a defragmentation runs (VMA must not free an allocation that a pass's
+    /// moves name, even an ignored one, before the pass ends).
+    pub(crate) defrag: super::defrag::DefragGate,
 }
 
 impl Shared {
@@ -216,6 +219,11 @@ impl VmaAllocator {
         &self.shared.vma
     }
 
+    /// The gate that defers frees while a defragmentation runs.
+    pub(crate) fn defrag_gate(&self) -> &super::defrag::DefragGate {
+        &self.shared.defrag
+    }
+
     /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
     /// would take this allocator's use of a heap beyond the heap's size fails with
     /// `ERROR_OUT_OF_DEVICE_MEMORY` in VMA (VMA's heap-size limit set to the heap's size, a
@@ -285,6 +293,7 @@ impl VmaAllocator {
             backtraces: options.backtraces,
             pools: Mutex::default(),
             budget: stats::BudgetCache::default(),
+            defrag: super::defrag::DefragGate::default(),
         });
         let owner = Arc::new(Owner { shared: shared.clone(), warn_on_drop: options.warn_leaks_on_drop });
         Ok(Self { shared, _owner: owner })
@@ -1002,8 +1011,14 @@ impl Drop for VmaMemory {
         if self.slot != LiveTable::UNNAMED {
             self.shared.live().remove(self.slot);
         }
-        // SAFETY: this type is the sole owner of the allocation; the resource using it was
-        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
-        unsafe { self.shared.vma.free_memory(&mut self.allocation) };
+        // A custom pool's allocation is never in a defragmentation's moves (only the default
+        // pools are defragmented): freed now. Others wait while one runs.
+        match self.pool {
+            // SAFETY: this type is the sole owner of the allocation; the resource using it was
+            // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
+            Some(_) => unsafe { self.shared.vma.free_memory(&mut self.allocation) },
+            // SAFETY: as above.
+            None => unsafe { self.shared.defrag.free_or_defer(&self.shared.vma, self.allocation) },
+        }
     }
 }
