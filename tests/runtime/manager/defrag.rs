@@ -377,3 +377,42 @@ fn resources_freed_on_another_thread_during_a_run_are_freed_after_it() {
     );
     assert_intact(&gpu, &manager, &expected, "after a run with frees on another thread");
 }
+
+/// The trait's `defragment` is safe: a pass that binds nothing moves nothing (every move starts
+/// declined), so no live buffer is left bound to freed memory.
+#[test]
+fn a_pass_that_binds_nothing_moves_nothing() {
+    let gpu = Gpu::new();
+    let manager = ResourceManager::new(gpu.alloc()).expect("manager");
+    let expected = fragmented(&gpu, &manager, 2);
+    let places: Vec<(vk::DeviceMemory, u64)> = expected
+        .iter()
+        .map(|(h, _)| {
+            let info = match manager.get_texture(*h) {
+                Some(t) => t.image().memory().info(),
+                None => manager.buffer(*h).expect("buffer").memory().info(),
+            };
+            (info.memory, info.offset)
+        })
+        .collect();
+    let mut proposed = 0;
+    let stats = gpu
+        .alloc()
+        .memory_allocator()
+        .defragment(&DefragOptions::new(), &mut |moves| {
+            proposed += moves.len();
+            assert!(moves.iter().all(|m| m.is_ignored()), "moves start declined");
+            Ok(())
+        })
+        .expect("defragment");
+    assert!(proposed > 0, "VMA proposed moves");
+    assert_eq!((stats.allocations_moved, stats.bytes_moved), (0, 0), "{stats:?}");
+    for ((h, _), place) in expected.iter().zip(&places) {
+        let info = match manager.get_texture(*h) {
+            Some(t) => t.image().memory().info(),
+            None => manager.buffer(*h).expect("buffer").memory().info(),
+        };
+        assert_eq!((info.memory, info.offset), *place, "{h} stayed where it was");
+    }
+    assert_intact(&gpu, &manager, &expected, "after a pass that bound nothing");
+}

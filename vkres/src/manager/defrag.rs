@@ -147,15 +147,19 @@ fn carry_out(
                 let buffer = unsafe { ctx.create_unbound_buffer(&info, b.name()) }?;
                 fresh.objects.push((i, handle, Fresh::Buffer(buffer)));
                 // SAFETY: made as the moving buffer was, so its requirements are the ones VMA
-                // placed the destination for; not bound yet.
+                // placed the destination for; not bound yet. The rest of the contract is this
+                // function's: the copies are waited for (`copy_all`) and the new buffer swapped
+                // in and the old destroyed before it returns, or, on any failure, the pass's
+                // moves are all ignored (the caller) and `fresh` destroys the new objects.
                 unsafe { m.bind_buffer(buffer) }?;
             }
             Some(e @ Entry::Texture(t)) if movable_id(e) == Some(m.allocation()) => {
                 let desc = t.image().desc();
                 // SAFETY: the moving image's own create info (checked when it was made).
                 let image = unsafe { ctx.create_unbound_image(&desc.create_info(), &desc.name) }?;
-                // SAFETY: made as the moving image was; not bound yet. Destroyed by
-                // `fresh` if the view below fails.
+                // SAFETY: made as the moving image was; not bound yet. As for a buffer: copied
+                // (every mip and layer) and swapped in with a new view, or the move ignored and
+                // the image destroyed (here if the view fails, else by `fresh`).
                 if let Err(e) = unsafe { m.bind_image(image) } {
                     // SAFETY: made above, used by nothing.
                     unsafe { ctx.device().destroy_image(image, None) };

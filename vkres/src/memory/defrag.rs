@@ -96,10 +96,11 @@ pub struct DefragStats {
     pub passes: u32,
 }
 
-/// One allocation VMA proposes to move in a pass: bind a new object to its
-/// [destination](Self::bind_buffer), copy the contents there and leave it be (the move is
-/// done when the pass ends: the allocation is at its new place, its old one freed), or
-/// [`ignore`](Self::ignore) it (it stays where it is).
+/// One allocation VMA proposes to move in a pass. It starts declined: unless the caller binds
+/// a new object to its destination ([`bind_buffer`](Self::bind_buffer),
+/// [`bind_image`](Self::bind_image), which carry out the move's contract), the allocation
+/// stays where it is. A bound move is done when the pass ends (the allocation at its new
+/// place, its old one freed) unless [`ignore`](Self::ignore)d again.
 pub struct DefragMove<'a> {
     raw: &'a mut vk_mem::DefragmentationMove,
     vma: &'a vk_mem::Allocator,
@@ -114,7 +115,9 @@ impl std::fmt::Debug for DefragMove<'_> {
     }
 }
 
-/// `VMA_DEFRAGMENTATION_MOVE_OPERATION_IGNORE`: the raw value of VMA's `#[repr(u32)]` enum.
+/// `VMA_DEFRAGMENTATION_MOVE_OPERATION_COPY`: the raw value of VMA's `#[repr(u32)]` enum.
+const MOVE_COPY: u32 = 0;
+/// `VMA_DEFRAGMENTATION_MOVE_OPERATION_IGNORE`.
 const MOVE_IGNORE: u32 = 1;
 
 impl DefragMove<'_> {
@@ -126,11 +129,17 @@ impl DefragMove<'_> {
 
     /// Leaves the allocation where it is: VMA frees the place it reserved.
     pub fn ignore(&mut self) {
+        self.set_operation(MOVE_IGNORE);
+    }
+
+    /// Sets VMA's operation of the move.
+    fn set_operation(&mut self, operation: u32) {
         let op = std::ptr::addr_of_mut!(self.raw.operation).cast::<u32>();
         // SAFETY: `operation` is VMA's `VmaDefragmentationMoveOperation`, a `#[repr(u32)]`
-        // enum (vk-mem's ffi.rs) whose value 1 is `..._IGNORE`: a valid value of the field,
-        // written through a pointer to it that the `&mut` makes exclusive.
-        unsafe { op.write(MOVE_IGNORE) };
+        // enum (vk-mem's ffi.rs) whose values 0 and 1 are `..._COPY` and `..._IGNORE` (the
+        // only ones written here): a valid value of the field, written through a pointer to it
+        // that the `&mut` makes exclusive.
+        unsafe { op.write(operation) };
     }
 
     /// Whether [`ignore`](Self::ignore) was called.
@@ -155,24 +164,36 @@ impl DefragMove<'_> {
         (info.device_memory, info.offset, info.size)
     }
 
-    /// Binds `buffer` to the destination (`vmaBindBufferMemory`).
+    /// Binds `buffer` to the destination (`vmaBindBufferMemory`) and, on success, marks the
+    /// move to be carried out when the pass ends.
     ///
     /// # Safety
     /// `buffer` is a live buffer of the allocator's device, not bound to memory, created as
     /// the buffer bound to the moving allocation was (same size, usage, flags, sharing), so
-    /// that its requirements are the ones the destination was chosen for.
-    pub unsafe fn bind_buffer(&self, buffer: vk::Buffer) -> Result<()> {
+    /// that its requirements are the ones the destination was chosen for. Unless the move is
+    /// [`ignore`](Self::ignore)d before the pass callback returns, the caller, before it
+    /// returns: has copied the contents to `buffer` and waited for the copy; no longer uses
+    /// the old buffer, which it destroys (its memory is freed when the pass ends); and uses
+    /// `buffer` in its place from then on. A move ignored after this call leaves `buffer`
+    /// bound to memory that is freed when the pass ends: destroy it unused.
+    pub unsafe fn bind_buffer(&mut self, buffer: vk::Buffer) -> Result<()> {
         // SAFETY: the caller's contract; the destination allocation is live for the pass.
-        unsafe { self.vma.bind_buffer_memory(&self.destination(), buffer) }.op("vmaBindBufferMemory")
+        unsafe { self.vma.bind_buffer_memory(&self.destination(), buffer) }.op("vmaBindBufferMemory")?;
+        self.set_operation(MOVE_COPY);
+        Ok(())
     }
 
-    /// Binds `image` to the destination (`vmaBindImageMemory`).
+    /// Binds `image` to the destination (`vmaBindImageMemory`) and, on success, marks the move
+    /// to be carried out when the pass ends.
     ///
     /// # Safety
-    /// As [`bind_buffer`](Self::bind_buffer), for an image created as the moving one was.
-    pub unsafe fn bind_image(&self, image: vk::Image) -> Result<()> {
+    /// As [`bind_buffer`](Self::bind_buffer), for an image created as the moving one was (its
+    /// contents copied in every mip and layer, its views made anew).
+    pub unsafe fn bind_image(&mut self, image: vk::Image) -> Result<()> {
         // SAFETY: as in `bind_buffer`.
-        unsafe { self.vma.bind_image_memory(&self.destination(), image) }.op("vmaBindImageMemory")
+        unsafe { self.vma.bind_image_memory(&self.destination(), image) }.op("vmaBindImageMemory")?;
+        self.set_operation(MOVE_COPY);
+        Ok(())
     }
 }
 
@@ -334,7 +355,16 @@ impl VmaAllocator {
             let (mut proposed, mut carried_out) = (false, false);
             let more = context.begin_pass(|moves| {
                 proposed = !moves.is_empty();
-                let mut wrapped: Vec<DefragMove<'_>> = moves.iter_mut().map(|raw| DefragMove { raw, vma }).collect();
+                // Every move starts declined: only an (unsafe) bind carries one out, so a
+                // pass callback that does nothing moves nothing under a live object.
+                let mut wrapped: Vec<DefragMove<'_>> = moves
+                    .iter_mut()
+                    .map(|raw| {
+                        let mut m = DefragMove { raw, vma };
+                        m.ignore();
+                        m
+                    })
+                    .collect();
                 outcome = pass(&mut wrapped);
                 if outcome.is_err() {
                     wrapped.iter_mut().for_each(DefragMove::ignore);

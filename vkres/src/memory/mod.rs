@@ -323,9 +323,9 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
     }
 
     /// Defragments the backend's default pools: in passes, each a list of [`DefragMove`]s that
-    /// `pass` carries out (binds a new object to each move's destination and copies the
-    /// contents there, waiting for the copies before it returns) or
-    /// [`ignore`](DefragMove::ignore)s. When `pass` fails, every move of that pass is ignored
+    /// `pass` carries out (binds a new object to each move's destination, an `unsafe` call
+    /// whose contract is the copy and the swap, see [`DefragMove::bind_buffer`]) or leaves
+    /// declined (each move starts so). When `pass` fails, every move of that pass is ignored
     /// (`pass` must have changed nothing it cannot undo) and the error returned; the moves of
     /// earlier passes stay done. A moved allocation keeps its identity (the same
     /// [`MemoryAllocation`]) at its new place. The default, for a backend that moves nothing:
