@@ -110,7 +110,8 @@ fn a_fragmented_heap_is_compacted_and_every_handle_keeps_its_contents() {
         .filter(|(_, ((h, _), old))| raw(&manager, *h) != **old)
         .map(|(i, _)| i)
         .collect();
-    assert_eq!(moved.len(), stats.allocations_moved as usize, "one new object per move");
+    // A resource may move twice (a later VMA run fills the first blocks), never without a move.
+    assert!(!moved.is_empty() && moved.len() <= stats.allocations_moved as usize, "{} moved, {stats:?}", moved.len());
     assert!(
         moved.iter().any(|&i| matches!(expected[i].1, Contents::Texture(_))),
         "a texture moved (the last block is emptied)"
