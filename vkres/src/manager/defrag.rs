@@ -37,21 +37,7 @@ impl ResourceManager {
             table.entries().filter_map(|(handle, entry)| movable_id(entry).map(|id| (id, handle))).collect();
         let memory = self.alloc.memory_allocator().clone();
         let bindless = self.bindless.as_ref();
-        let stats = memory.defragment(options, &mut |moves| {
-            let moved = carry_out(&ctx, &mut table, &movable, moves)?;
-            if let Some(set) = bindless {
-                for handle in moved {
-                    match table.get(handle) {
-                        Some(Entry::Buffer(b, _)) if b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER) => {
-                            set.write_buffer(handle.index(), b)
-                        }
-                        Some(Entry::Texture(t)) => set.write_texture(handle.index(), t),
-                        _ => {}
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        let stats = memory.defragment(options, &mut |moves| carry_out(&ctx, &mut table, bindless, &movable, moves))?;
         Ok(stats)
     }
 }
@@ -120,14 +106,16 @@ unsafe fn destroy(device: &ash::Device, objects: Fresh) {
 }
 
 /// One pass: declines the moves of allocations that are not movable resources, makes and binds
-/// the new objects of the others, copies them in one submission and swaps them in. Returns
-/// the handles moved. On an error nothing was swapped (the caller's pass ignores every move).
+/// the new objects of the others, copies them in one submission, swaps them in and rewrites
+/// their bindless descriptors. On an error nothing was swapped (the caller's pass ignores every
+/// move).
 fn carry_out(
     ctx: &Arc<Context>,
     table: &mut super::slots::SlotTable<Entry>,
+    bindless: Option<&super::BindlessSet>,
     movable: &HashMap<AllocationId, ResourceHandle>,
     moves: &mut [DefragMove<'_>],
-) -> crate::Result<Vec<ResourceHandle>> {
+) -> crate::Result<()> {
     let mut fresh = FreshObjects { ctx, objects: Vec::new() };
     for (i, m) in moves.iter_mut().enumerate() {
         // Still movable: no lookup took a clone since (the table is locked throughout).
@@ -186,7 +174,7 @@ fn carry_out(
         }
     }
     if fresh.objects.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     copy_all(ctx, table, &fresh.objects)?;
     // Swap the new objects in; a resource that can no longer take them (none: the table is
@@ -217,13 +205,25 @@ fn carry_out(
             }
         }
     }
+    // The bindless descriptors name the new objects before the old ones are destroyed.
+    if let Some(set) = bindless {
+        for handle in moved {
+            match table.get(handle) {
+                Some(Entry::Buffer(b, _)) if b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER) => {
+                    set.write_buffer(handle.index(), b)
+                }
+                Some(Entry::Texture(t)) => set.write_texture(handle.index(), t),
+                _ => {}
+            }
+        }
+    }
     let device = ctx.device();
     for objects in old {
         // SAFETY: the old objects were used last by the copies, waited for; no handle holds
         // them any more (swapped out above). Destroyed before VMA frees their memory.
         unsafe { destroy(device, objects) };
     }
-    Ok(moved)
+    Ok(())
 }
 
 /// Records the copies from each old object to its new one (images: every mip and layer, the
