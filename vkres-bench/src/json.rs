@@ -62,6 +62,8 @@ pub struct Results {
     /// The same crate with the 50 structs written without the derive.
     pub plain_incremental_build_s: Option<f64>,
     pub sweep: Sweep,
+    /// The `defrag` key (`ways/defrag.rs`): blocks and bytes before and after, ms per MiB moved.
+    pub defrag: Option<Value>,
 }
 
 impl Results {
@@ -105,6 +107,7 @@ impl Results {
             "upload_bytes": self.upload_sizes,
             "small_buffer_count": self.small_buffer_count,
             "upload_sweep_gbps": sweep,
+            "defrag": self.defrag,
         })
     }
 }

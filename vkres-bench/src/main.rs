@@ -105,6 +105,9 @@ fn run(args: &Args) -> BenchResult<()> {
     if args.runs_section("frame") {
         frame_loop(args, &ctx, &alloc, &mut r)?;
     }
+    if args.runs_section("defrag") {
+        r.defrag = Some(ways::defrag::measure(&ctx, args.quick, args.warmups, args.runs)?);
+    }
     if args.runs_section("scene") {
         scene(args, &ctx, &mut r)?;
     }
@@ -503,6 +506,8 @@ mod smoke {
             }
         }
         assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
+        assert!(v["defrag"]["blocks_after"].as_u64() < v["defrag"]["blocks_before"].as_u64(), "{}", v["defrag"]);
+        assert!(v["defrag"]["ms_per_mib"].as_f64().is_some_and(|x| x > 0.0), "{}", v["defrag"]);
         if !v["scene"].is_null() {
             let s = &v["scene"];
             assert_eq!(s["submissions"], 1, "the generated scene in one submission");

@@ -7,6 +7,7 @@
 mod accel;
 mod batch;
 mod buffers;
+mod defrag;
 mod descriptors;
 mod images;
 mod manager;
@@ -76,10 +77,11 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 11] = [
+    let groups: [fn() -> Vec<Case>; 12] = [
         accel::cases,
         batch::cases,
         buffers::cases,
+        defrag::cases,
         descriptors::cases,
         images::cases,
         manager::cases,

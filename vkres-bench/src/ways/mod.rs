@@ -2,6 +2,7 @@
 
 pub mod accel;
 pub mod bundle;
+pub mod defrag;
 pub mod frame;
 pub mod samplers;
 pub mod scene;
