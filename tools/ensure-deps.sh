@@ -48,14 +48,19 @@ have_window() {
     done
 }
 
+# Real glTF 2.0 assets for the glTF example and its picture test (examples/gltf/): Debian's
+# assimp-testmodels ships Khronos sample models under /usr/share/assimp/models/glTF2/.
+have_models() { [ -f /usr/share/assimp/models/glTF2/2CylinderEngine-glTF-Binary/2CylinderEngine.glb ]; }
+
 have_cxx || missing+=(g++)
 have_loader || missing+=(libvulkan1)
 have_layer || missing+=(vulkan-validationlayers)
 have_driver || missing+=("mesa-vulkan-drivers>=${want_mesa_major} (bookworm-backports)")
 have_window || missing+=("${window_packages[@]}")
+have_models || missing+=(assimp-testmodels)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "deps: C++ compiler, Vulkan loader, validation layer, driver and Xvfb present"
+    echo "deps: C++ compiler, Vulkan loader, validation layer, driver, Xvfb and glTF test models present"
     exit 0
 fi
 
@@ -65,7 +70,7 @@ explain() {
 vkres needs, as root on Debian bookworm:
   echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list
   apt-get update
-  apt-get install -y g++ libvulkan1 vulkan-validationlayers ${window_packages[*]}
+  apt-get install -y g++ libvulkan1 vulkan-validationlayers assimp-testmodels ${window_packages[*]}
   apt-get install -y -t bookworm-backports mesa-vulkan-drivers
 Elsewhere: install a C++ compiler, the Vulkan loader, the Khronos validation layer and a Vulkan 1.3 driver
 with VK_KHR_acceleration_structure (Mesa >= ${want_mesa_major} lavapipe, or a GPU vendor's driver).
@@ -83,10 +88,10 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
     echo 'deb http://deb.debian.org/debian bookworm-backports main' > "$list"
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends g++ libvulkan1 vulkan-validationlayers "${window_packages[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends g++ libvulkan1 vulkan-validationlayers assimp-testmodels "${window_packages[@]}" >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers >/dev/null
 ldconfig
-if have_cxx && have_loader && have_layer && have_driver && have_window; then
+if have_cxx && have_loader && have_layer && have_driver && have_window && have_models; then
     echo "deps: installed; Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)"
 else
     echo "deps: install ran but something is still missing" >&2

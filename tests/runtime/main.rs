@@ -21,6 +21,7 @@ mod derive_sizes;
 mod derive_sub_blases;
 mod faults;
 mod frames;
+mod gltf;
 mod image_data;
 mod images;
 mod import;

@@ -53,10 +53,17 @@ pub struct Results {
     pub frame_extra_submissions: [Option<u64>; 2],
     /// Heap allocations per frame after warm-up, vkres then ash.
     pub frame_allocations: [Option<f64>; 2],
+    /// Issue 17's generated scene (1 000 meshes, 10 000 instances, 256 textures) in one `create`.
+    pub scene_create_ms: Three,
+    /// The scene section's extras: submissions, peak staging and its budget, heap bytes kept
+    /// by each way's scene.
+    pub scene: Option<serde_json::Value>,
     pub derive_incremental_build_s: Option<f64>,
     /// The same crate with the 50 structs written without the derive.
     pub plain_incremental_build_s: Option<f64>,
     pub sweep: Sweep,
+    /// The `defrag` key (`ways/defrag.rs`): blocks and bytes before and after, ms per MiB moved.
+    pub defrag: Option<Value>,
 }
 
 impl Results {
@@ -90,6 +97,8 @@ impl Results {
             "frame_cpu_us": without_wgpu(&self.frame_cpu_us),
             "frame_extra_submissions": { "vkres": self.frame_extra_submissions[0], "ash": self.frame_extra_submissions[1] },
             "frame_allocations_per_frame": { "vkres": self.frame_allocations[0], "ash": self.frame_allocations[1] },
+            "scene_create_ms": without_wgpu(&self.scene_create_ms),
+            "scene": self.scene,
             "device": self.device,
             "runs": self.runs,
             "derive_incremental_build_s": self.derive_incremental_build_s,
@@ -98,6 +107,7 @@ impl Results {
             "upload_bytes": self.upload_sizes,
             "small_buffer_count": self.small_buffer_count,
             "upload_sweep_gbps": sweep,
+            "defrag": self.defrag,
         })
     }
 }

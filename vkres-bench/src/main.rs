@@ -105,6 +105,12 @@ fn run(args: &Args) -> BenchResult<()> {
     if args.runs_section("frame") {
         frame_loop(args, &ctx, &alloc, &mut r)?;
     }
+    if args.runs_section("defrag") {
+        r.defrag = Some(ways::defrag::measure(&ctx, args.quick, args.warmups, args.runs)?);
+    }
+    if args.runs_section("scene") {
+        scene(args, &ctx, &mut r)?;
+    }
     if args.runs_section("derive") && args.derive_build && !args.quick {
         derive_build(args, &mut r)?;
     }
@@ -346,6 +352,69 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
     Ok(())
 }
 
+/// Issue 17's generated scene in one derived `create` against the same scene by hand.
+fn scene(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
+    let sizes = if args.quick {
+        ways::scene::Sizes { meshes: 100, instances: 1000, textures: 16 }
+    } else {
+        ways::scene::Sizes { meshes: 1000, instances: 10_000, textures: 256 }
+    };
+    let Some(m) = ways::scene::measure(ctx, sizes, args.warmups, args.runs)? else {
+        println!("## A generated scene: the device has no VK_KHR_acceleration_structure\n");
+        return Ok(());
+    };
+    let (v, a, p) = (Summary::of(&m.vkres), Summary::of(&m.ash), Summary::of(&m.ash_per_image_mips));
+    let (vm, am) = (v.map(|s| s.median_ms), a.map(|s| s.median_ms));
+    r.scene_create_ms = Three { vkres: vm, ash: am, wgpu: None };
+    r.scene = Some(serde_json::json!({
+        "meshes": sizes.meshes,
+        "instances": sizes.instances,
+        "textures": sizes.textures,
+        "triangles": m.triangles,
+        "data_bytes": m.data_bytes,
+        "submissions": m.submissions,
+        "peak_staging_bytes": m.peak_staging.0,
+        "staging_budget_bytes": m.peak_staging.1,
+        "host_bytes_kept": { "vkres": m.host_bytes.0, "ash": m.host_bytes.1 },
+        "ash_per_image_mips_ms": p.map(|s| s.median_ms),
+    }));
+    println!(
+        "## A generated scene in one `create`: {} meshes ({} triangles, a vertex and an index buffer and a BLAS each), \
+         a TLAS of {} instances, {} {}x{} RGBA8 textures with generated mips, a material buffer ({:.1} MiB of data)\n",
+        sizes.meshes,
+        m.triangles,
+        sizes.instances,
+        sizes.textures,
+        ways::scene::TEXTURE_SIDE,
+        ways::scene::TEXTURE_SIDE,
+        m.data_bytes as f64 / MIB as f64
+    );
+    let rows = [
+        Row::new("vkres, one `#[derive(GpuResources)]` struct, collections from run time", v, vec![ratio(vm, am)]),
+        Row::new(
+            "ash + vk-mem (hand-written: one staging buffer, batched blits and builds, one submit)",
+            a,
+            vec!["1.00x".into()],
+        ),
+        Row::new(
+            "ash + vk-mem, its mip blits image by image behind a barrier each (the order vkres records)",
+            p,
+            vec![ratio(p.map(|s| s.median_ms), am)],
+        ),
+    ];
+    println!("{}", timing_table("way", &["vs ash time"], &rows));
+    println!(
+        "queue submissions for one `create`: {}; peak staging {:.1} MiB of a {:.0} MiB budget; \
+         heap bytes kept while the scene lives: vkres {:.1} KiB, hand-written {:.1} KiB\n",
+        m.submissions,
+        m.peak_staging.0 as f64 / MIB as f64,
+        m.peak_staging.1 as f64 / MIB as f64,
+        m.host_bytes.0 as f64 / 1024.0,
+        m.host_bytes.1 as f64 / 1024.0
+    );
+    Ok(())
+}
+
 /// The frame loop: vkres's recorder against the same loop hand-written in ash.
 fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
     let (instances, frames) = if args.quick { (1000, 24) } else { (10_000, 120) };
@@ -437,6 +506,13 @@ mod smoke {
             }
         }
         assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
+        assert!(v["defrag"]["blocks_after"].as_u64() < v["defrag"]["blocks_before"].as_u64(), "{}", v["defrag"]);
+        assert!(v["defrag"]["ms_per_mib"].as_f64().is_some_and(|x| x > 0.0), "{}", v["defrag"]);
+        if !v["scene"].is_null() {
+            let s = &v["scene"];
+            assert_eq!(s["submissions"], 1, "the generated scene in one submission");
+            assert!(s["peak_staging_bytes"].as_u64() <= s["staging_budget_bytes"].as_u64(), "{s}");
+        }
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -103,6 +103,7 @@ pub use context::{
 };
 pub use error::{BatchError, Error, Result, SpirvProblem, Usage};
 pub use manager::{BufferType, Error as ManagerError, ResourceHandle, ResourceManager, ResourceType};
+pub use memory::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 pub use memory::{
     HeapBudget, LeakReport, MappingType, MemoryAllocation, MemoryAllocator, MemoryInfo, MemoryLocation, MemoryPool,
     MemoryStatistics, PoolDesc, PoolMemory, TransientMemory, VmaAllocator, VmaOptions,

@@ -7,6 +7,7 @@
 mod accel;
 mod batch;
 mod buffers;
+mod defrag;
 mod descriptors;
 mod frames;
 mod images;
@@ -81,6 +82,7 @@ fn the_catalogue_holds_at_least_150_cases() {
         accel::cases,
         batch::cases,
         buffers::cases,
+        defrag::cases,
         descriptors::cases,
         frames::cases,
         images::cases,

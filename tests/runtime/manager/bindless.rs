@@ -13,7 +13,7 @@ const TEXTURE_SIZE: u32 = 8;
 
 /// Runs `shader` once over `QUERIES` invocations with the manager's bindless set and
 /// `params` as push constants, and waits.
-fn dispatch(gpu: &Gpu, manager: &ResourceManager, shader: ResourceHandle, params: [u32; 3]) {
+pub(super) fn dispatch(gpu: &Gpu, manager: &ResourceManager, shader: ResourceHandle, params: [u32; 3]) {
     let ctx = gpu.ctx();
     let device = ctx.device();
     let shader = manager.get_shader_stage_info(shader).expect("shader");

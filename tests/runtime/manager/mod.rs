@@ -2,6 +2,7 @@
 //! handles, textures, shaders, materials (read back from the device) and batched updates.
 
 mod bindless;
+pub(crate) mod defrag;
 mod faults;
 mod materials;
 mod shaders;

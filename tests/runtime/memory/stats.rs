@@ -199,7 +199,10 @@ fn prefer_direct_read_buffers_are_read_back_through_their_mapping_where_host_vis
     let data = noise(4096, 19);
     let source_desc = BufferDesc::new(4096, STORAGE | vk::BufferUsageFlags::TRANSFER_SRC).name("source");
     let source = gpu.alloc().create_buffer_with_data(&source_desc, &data).expect("source");
-    let desc = BufferDesc::new(4096, STORAGE | vk::BufferUsageFlags::TRANSFER_DST)
+    // TRANSFER_SRC: where the memory is not host-visible (a discrete GPU's device-local memory,
+    // which VMA picks for a device-written buffer that may be read back through a transfer),
+    // the read-back is a copy out of it.
+    let desc = BufferDesc::new(4096, STORAGE | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC)
         .mapping(MappingType::PreferDirectRead)
         .name("results");
     let results = gpu.alloc().create_buffer(&desc).expect("results");

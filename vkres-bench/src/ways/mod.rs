@@ -2,7 +2,9 @@
 
 pub mod accel;
 pub mod bundle;
+pub mod defrag;
 pub mod frame;
 pub mod samplers;
+pub mod scene;
 pub mod small_buffers;
 pub mod upload;

@@ -397,6 +397,16 @@ pub enum Error {
         /// The bundle's type name.
         bundle: String,
     },
+
+    // --- defragmentation (issue 19, item 4) ---
+    /// A defragmentation asked of a memory backend that does not move allocations (a custom
+    /// [`MemoryAllocator`](crate::memory::MemoryAllocator) without
+    /// [`defragment`](crate::memory::MemoryAllocator::defragment)).
+    #[error("defragmentation is not supported: {reason}")]
+    DefragmentationUnsupported {
+        /// Why not.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -38,6 +38,7 @@
 //! manager's rule), so uploads from several threads need no lock of the manager's.
 
 mod bindless;
+mod defrag;
 mod error;
 mod eviction;
 mod handle;

@@ -137,4 +137,14 @@ impl MemoryAllocator for FailingAllocator {
     fn leak_report(&self) -> super::LeakReport {
         self.inner.leak_report()
     }
+
+    /// The inner allocator's, after a fault point (`vmaBeginDefragmentation`).
+    fn defragment(
+        &self,
+        options: &super::DefragOptions,
+        pass: &mut super::DefragPass<'_>,
+    ) -> Result<super::DefragStats> {
+        self.faults.check("vmaBeginDefragmentation")?;
+        self.inner.defragment(options, pass)
+    }
 }

@@ -39,6 +39,7 @@
 //! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
 mod copy;
+mod defrag;
 pub(crate) mod export;
 mod failing;
 mod leak;
@@ -53,6 +54,7 @@ use std::sync::Arc;
 
 use ash::vk;
 
+pub use defrag::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStats};
 #[cfg(unix)]
 pub use export::ExportedMemory;
 pub use failing::FailingAllocator;
@@ -184,6 +186,12 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
     /// How it was requested to be mapped.
     fn mapping(&self) -> MappingType;
 
+    /// Its identity in a defragmentation ([`DefragMove::allocation`]), where the backend
+    /// moves allocations ([`MemoryAllocator::defragment`]); the default: `None`, never moved.
+    fn allocation_id(&self) -> Option<AllocationId> {
+        None
+    }
+
     /// Maps the allocation and returns a pointer to its first byte. Mappings are counted: each
     /// successful `map` needs one [`unmap`](Self::unmap). Fails with
     /// [`Error::NotHostVisible`] for an allocation made with
@@ -312,6 +320,19 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
             name: request.name.to_owned(),
             reason: "the memory backend does not allocate memory without an object".into(),
         })
+    }
+
+    /// Defragments the backend's default pools: in passes, each a list of [`DefragMove`]s that
+    /// `pass` carries out (binds a new object to each move's destination, an `unsafe` call
+    /// whose contract is the copy and the swap, see [`DefragMove::bind_buffer`]) or leaves
+    /// declined (each move starts so). When `pass` fails, every move of that pass is ignored
+    /// (`pass` must have changed nothing it cannot undo) and the error returned; the moves of
+    /// earlier passes stay done. A moved allocation keeps its identity (the same
+    /// [`MemoryAllocation`]) at its new place. The default, for a backend that moves nothing:
+    /// [`Error::DefragmentationUnsupported`].
+    fn defragment(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
+        let _ = (options, pass);
+        Err(defrag::unsupported("the memory backend does not move allocations"))
     }
 
     /// Usage and budget of each memory heap: cheap enough for every frame. The default, for a

@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     pools: Mutex<Vec<Weak<PoolShared>>>,
     /// The driver's budget, reused for a few milliseconds by `heap_budgets`.
     budget: stats::BudgetCache,
+    /// Defers frees while a defragmentation runs (VMA must not free an allocation that a pass's
+    /// moves name, even an ignored one, before the pass ends).
+    pub(crate) defrag: super::defrag::DefragGate,
 }
 
 impl Shared {
@@ -211,6 +214,16 @@ impl VmaOptions {
 }
 
 impl VmaAllocator {
+    /// VMA's allocator.
+    pub(crate) fn vma(&self) -> &vk_mem::Allocator {
+        &self.shared.vma
+    }
+
+    /// The gate that defers frees while a defragmentation runs.
+    pub(crate) fn defrag_gate(&self) -> &super::defrag::DefragGate {
+        &self.shared.defrag
+    }
+
     /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
     /// would take this allocator's use of a heap beyond the heap's size fails with
     /// `ERROR_OUT_OF_DEVICE_MEMORY` in VMA (VMA's heap-size limit set to the heap's size, a
@@ -280,6 +293,7 @@ impl VmaAllocator {
             backtraces: options.backtraces,
             pools: Mutex::default(),
             budget: stats::BudgetCache::default(),
+            defrag: super::defrag::DefragGate::default(),
         });
         let owner = Arc::new(Owner { shared: shared.clone(), warn_on_drop: options.warn_leaks_on_drop });
         Ok(Self { shared, _owner: owner })
@@ -675,6 +689,14 @@ impl MemoryAllocator for VmaAllocator {
         Some(self)
     }
 
+    fn defragment(
+        &self,
+        options: &super::DefragOptions,
+        pass: &mut super::defrag::DefragPass<'_>,
+    ) -> Result<super::DefragStats> {
+        self.defragment_passes(options, pass)
+    }
+
     /// VMA's count per heap (`vmaGetHeapBudgets`, no walk over blocks) and the driver's usage
     /// and budget where the context enabled `VK_EXT_memory_budget`: asked of the driver
     /// (`vkGetPhysicalDeviceMemoryProperties2`) at most every 30 ms, the usage following this
@@ -884,6 +906,14 @@ impl MemoryAllocation for VmaMemory {
         self.facts().properties
     }
 
+    fn allocation_id(&self) -> Option<super::AllocationId> {
+        // SAFETY: `vk_mem::Allocation` is a struct whose one field is the pointer
+        // `VmaAllocation`; `transmute` checks at compile time that its size is a `usize`'s, so
+        // that field is at offset 0 with no padding: its bytes are the pointer's, read as a
+        // number (never turned back into a pointer from this value).
+        Some(super::AllocationId(unsafe { std::mem::transmute::<vk_mem::Allocation, usize>(self.allocation) }))
+    }
+
     fn mapping(&self) -> MappingType {
         self.mapping
     }
@@ -981,8 +1011,14 @@ impl Drop for VmaMemory {
         if self.slot != LiveTable::UNNAMED {
             self.shared.live().remove(self.slot);
         }
-        // SAFETY: this type is the sole owner of the allocation; the resource using it was
-        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
-        unsafe { self.shared.vma.free_memory(&mut self.allocation) };
+        // A custom pool's allocation is never in a defragmentation's moves (only the default
+        // pools are defragmented): freed now. Others wait while one runs.
+        match self.pool {
+            // SAFETY: this type is the sole owner of the allocation; the resource using it was
+            // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
+            Some(_) => unsafe { self.shared.vma.free_memory(&mut self.allocation) },
+            // SAFETY: as above.
+            None => unsafe { self.shared.defrag.free_or_defer(&self.shared.vma, self.allocation) },
+        }
     }
 }

@@ -208,6 +208,26 @@ impl<T> Buffer<T> {
         Buffer { shared: self.shared.clone(), _elem: PhantomData }
     }
 
+    /// Swaps in `handle` for the `VkBuffer` where this is the buffer's only handle (the
+    /// manager's defragmentation, which re-creates a moved buffer in place): `Ok` with the old
+    /// `VkBuffer`, for the caller to destroy; `Err(handle)` back where other handles (or work
+    /// in flight) share the buffer or it has a device address (which would change).
+    ///
+    /// # Safety
+    /// `handle` is a buffer of this device created as this one was (size, usage, sharing),
+    /// bound to the memory that this buffer's allocation names once the move is done, with the
+    /// contents copied there.
+    pub(crate) unsafe fn relocate(&mut self, handle: vk::Buffer) -> std::result::Result<vk::Buffer, vk::Buffer> {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) if shared.address.is_none() => {
+                // Written by the move's copy: a later transfer-queue upload is not its first use.
+                *shared.fresh.get_mut() = false;
+                Ok(std::mem::replace(&mut shared.handle, handle))
+            }
+            _ => Err(handle),
+        }
+    }
+
     /// How many handles share this buffer (the manager's eviction frees only buffers it alone holds).
     pub(crate) fn holders(&self) -> usize {
         Arc::strong_count(&self.shared)

@@ -436,6 +436,8 @@ struct ImageViewShared {
     handle: vk::ImageView,
     range: vk::ImageSubresourceRange,
     view_type: vk::ImageViewType,
+    /// The view's format (the image's unless the view asked for another).
+    format: vk::Format,
     /// Kept alive by the view; released after the view is destroyed.
     image: Image,
 }
@@ -471,6 +473,32 @@ impl ImageView {
     /// The `VkImageView`.
     pub fn handle(&self) -> vk::ImageView {
         self.shared.handle
+    }
+
+    /// Its format.
+    pub(crate) fn format(&self) -> vk::Format {
+        self.shared.format
+    }
+
+    /// Swaps in `image` and `view` for the `VkImage` and this `VkImageView` where this is the
+    /// view's only handle and the view its image's only holder (the manager's
+    /// defragmentation, which re-creates a moved texture in place): `Ok` with the old image
+    /// and view, for the caller to destroy (view first); `Err` with the new ones back
+    /// otherwise. The tracked layout stays: the caller leaves the new image in it.
+    ///
+    /// # Safety
+    /// `image` is an image of this device created as this view's image was, bound to the memory
+    /// its allocation names once the move is done, with the contents copied there and in the
+    /// tracked layout; `view` is a view of `image` made as this one was (type, format, range).
+    pub(crate) unsafe fn relocate(
+        &mut self,
+        image: vk::Image,
+        view: vk::ImageView,
+    ) -> std::result::Result<(vk::Image, vk::ImageView), (vk::Image, vk::ImageView)> {
+        let Some(shared) = Arc::get_mut(&mut self.shared) else { return Err((image, view)) };
+        let Some(img) = Arc::get_mut(&mut shared.image.shared).filter(|i| i.owned) else { return Err((image, view)) };
+        let old_image = std::mem::replace(&mut img.handle, image);
+        Ok((old_image, std::mem::replace(&mut shared.handle, view)))
     }
 
     /// How many handles share this view (textures hold one each).
@@ -510,6 +538,7 @@ impl ImageView {
             handle: vk::ImageView::null(),
             range: vk::ImageSubresourceRange::default(),
             view_type: self.shared.view_type,
+            format: vk::Format::UNDEFINED,
             image,
         };
         self.shared = Arc::new(placeholder);
@@ -564,5 +593,5 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     // SAFETY: the image is live; `valid::view` checked the range, type, format and aspects; the
     // view's owner destroys it and holds the image until then.
     let handle = unsafe { ctx.create_image_view(&info, &name) }?;
-    Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, image: image.clone() }) })
+    Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, format, image: image.clone() }) })
 }

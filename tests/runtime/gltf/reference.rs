@@ -1,0 +1,292 @@
+//! The CPU reference of the glTF picture: the same rays as `shaders/gltf_query.wgsl`, traced in
+//! f64 against every placed triangle (culled by world-space boxes of 64-triangle chunks), shaded
+//! the same way (interpolated normal through the instance's cofactor matrix, turned to the ray,
+//! base colour factor times the texture sampled bilinearly at level 0 with repeat, sRGB decoded,
+//! Lambert plus ambient). Pixels whose answer a float-precision tracer may legitimately give
+//! differently (closest hit within a hair of a triangle's edge, two surfaces at one distance,
+//! a miss grazing an edge) are ambiguous, not compared.
+
+use super::load::{Image, NO_TEXTURE, SceneData};
+use super::scene::View;
+
+type V = [f64; 3];
+
+/// Relative closeness (barycentric, or distance) below which a hit is too close to call.
+const EDGE: f64 = 1e-4;
+
+/// Triangles per culling box.
+const CHUNK: usize = 64;
+
+fn sub(a: V, b: V) -> V {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+fn add(a: V, b: V) -> V {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+fn scale(a: V, s: f64) -> V {
+    a.map(|c| c * s)
+}
+fn dot(a: V, b: V) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+fn cross(a: V, b: V) -> V {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+fn normalize(a: V) -> V {
+    scale(a, 1.0 / dot(a, a).sqrt())
+}
+fn wide<const N: usize>(v: [f32; N]) -> [f64; N] {
+    v.map(f64::from)
+}
+
+/// What the reference expects of one pixel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Expected {
+    /// The sky.
+    Miss,
+    /// A surface of this linear colour.
+    Hit([f32; 3]),
+    /// Not compared.
+    Ambiguous,
+}
+
+/// One placed triangle in world space, with where its shading data comes from.
+struct Triangle {
+    corners: [V; 3],
+    /// Index of the placed primitive in [`Reference::placed`].
+    placed: usize,
+    /// The primitive's vertex numbers of its corners.
+    vertices: [usize; 3],
+}
+
+/// A placed primitive: its mesh and primitive, and the instance's normal matrix.
+struct Placed {
+    mesh: usize,
+    primitive: usize,
+    /// Rows of the cofactor matrix of the instance's 3x3 part.
+    normal_matrix: [V; 3],
+}
+
+/// A box around up to [`CHUNK`] triangles.
+struct Chunk {
+    lo: V,
+    hi: V,
+    triangles: std::ops::Range<usize>,
+}
+
+/// The scene in world space, ready to trace.
+pub struct Reference<'a> {
+    data: &'a SceneData,
+    view: View,
+    triangles: Vec<Triangle>,
+    placed: Vec<Placed>,
+    chunks: Vec<Chunk>,
+}
+
+impl<'a> Reference<'a> {
+    /// Places every triangle of `data` and boxes them.
+    pub fn new(data: &'a SceneData, view: View) -> Self {
+        let mut this = Self { data, view, triangles: Vec::new(), placed: Vec::new(), chunks: Vec::new() };
+        for instance in &data.instances {
+            let m = instance.transform.0.map(wide);
+            let apply = |p: [f32; 3]| {
+                let p = wide(p);
+                [0, 1, 2].map(|r| m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3])
+            };
+            let column = |c: usize| [m[0][c], m[1][c], m[2][c]];
+            // n_world = cross(c1, c2) n.x + cross(c2, c0) n.y + cross(c0, c1) n.z, as the shader.
+            let (k0, k1, k2) = (cross(column(1), column(2)), cross(column(2), column(0)), cross(column(0), column(1)));
+            let normal_matrix = [[k0[0], k1[0], k2[0]], [k0[1], k1[1], k2[1]], [k0[2], k1[2], k2[2]]];
+            let mesh = &data.meshes[instance.mesh as usize];
+            for (p, primitive) in mesh.primitives.iter().enumerate() {
+                let placed = this.placed.len();
+                this.placed.push(Placed { mesh: instance.mesh as usize, primitive: p, normal_matrix });
+                let first = this.triangles.len();
+                for t in 0..primitive.triangles() {
+                    let vertices = primitive.triangle(t);
+                    let corners = vertices.map(|v| apply(primitive.vertices[v].position));
+                    this.triangles.push(Triangle { corners, placed, vertices });
+                }
+                let mut start = first;
+                while start < this.triangles.len() {
+                    let end = (start + CHUNK).min(this.triangles.len());
+                    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+                    for t in &this.triangles[start..end] {
+                        for c in t.corners {
+                            for k in 0..3 {
+                                lo[k] = lo[k].min(c[k]);
+                                hi[k] = hi[k].max(c[k]);
+                            }
+                        }
+                    }
+                    this.chunks.push(Chunk { lo, hi, triangles: start..end });
+                    start = end;
+                }
+            }
+        }
+        this
+    }
+
+    /// The primary ray of pixel (x, y), as the shader makes it.
+    fn ray(&self, x: u32, y: u32) -> (V, V) {
+        let v = &self.view;
+        let (w, h) = (f64::from(v.params[0]), f64::from(v.params[1]));
+        let ndc = [2.0 * (f64::from(x) + 0.5) / w - 1.0, 1.0 - 2.0 * (f64::from(y) + 0.5) / h];
+        let xyz = |a: [f32; 4]| wide([a[0], a[1], a[2]]);
+        let d = add(add(xyz(v.forward), scale(xyz(v.right), ndc[0])), scale(xyz(v.up), ndc[1]));
+        (xyz(v.origin), normalize(d))
+    }
+
+    /// What pixel (x, y) shows.
+    pub fn pixel(&self, x: u32, y: u32) -> Expected {
+        let (o, d) = self.ray(x, y);
+        // (t, margin, triangle, u, v) of every hit or near hit.
+        let mut candidates: Vec<(f64, f64, usize, f64, f64)> = Vec::new();
+        for chunk in &self.chunks {
+            if !slab(o, d, chunk.lo, chunk.hi) {
+                continue;
+            }
+            for i in chunk.triangles.clone() {
+                if let Some((t, u, v)) = intersect(o, d, self.triangles[i].corners) {
+                    let margin = u.min(v).min(1.0 - u - v);
+                    if margin > -EDGE && t > 0.0 {
+                        candidates.push((t, margin, i, u, v));
+                    }
+                }
+            }
+        }
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let Some(&(t, margin, i, u, v)) = candidates.first() else { return Expected::Miss };
+        let tied = candidates.get(1).is_some_and(|second| second.0 - t < EDGE * t);
+        if margin < EDGE || tied {
+            return Expected::Ambiguous;
+        }
+        Expected::Hit(self.shade(d, i, u, v))
+    }
+
+    fn shade(&self, d: V, i: usize, u: f64, v: f64) -> [f32; 3] {
+        let triangle = &self.triangles[i];
+        let placed = &self.placed[triangle.placed];
+        let primitive = &self.data.meshes[placed.mesh].primitives[placed.primitive];
+        let b = [1.0 - u - v, u, v];
+        let corner = |k: usize| primitive.vertices[triangle.vertices[k]];
+        let mut n = [0.0; 3];
+        let mut uv = [0.0; 2];
+        for (k, weight) in b.iter().enumerate() {
+            n = add(n, scale(wide(corner(k).normal), *weight));
+            uv = [uv[0] + weight * f64::from(corner(k).uv[0]), uv[1] + weight * f64::from(corner(k).uv[1])];
+        }
+        let nm = &placed.normal_matrix;
+        let mut n = normalize([dot(nm[0], n), dot(nm[1], n), dot(nm[2], n)]);
+        if dot(n, d) > 0.0 {
+            n = scale(n, -1.0);
+        }
+        let material = self.data.materials[primitive.material as usize];
+        let mut albedo = wide([material.base_color[0], material.base_color[1], material.base_color[2]]);
+        if material.texture != NO_TEXTURE {
+            let texel = bilinear(&self.data.images[material.texture as usize], uv);
+            albedo = [0, 1, 2].map(|k| albedo[k] * texel[k]);
+        }
+        let sun = wide([self.view.sun[0], self.view.sun[1], self.view.sun[2]]);
+        let ambient = f64::from(self.view.sun[3]);
+        let light = ambient + (1.0 - ambient) * dot(n, sun).max(0.0);
+        albedo.map(|c| (c * light) as f32)
+    }
+}
+
+/// Möller-Trumbore: `t` and the barycentrics of corners 1 and 2.
+fn intersect(o: V, d: V, tri: [V; 3]) -> Option<(f64, f64, f64)> {
+    let e1 = sub(tri[1], tri[0]);
+    let e2 = sub(tri[2], tri[0]);
+    let p = cross(d, e2);
+    let det = dot(e1, p);
+    if det.abs() < 1e-300 {
+        return None;
+    }
+    let s = sub(o, tri[0]);
+    let u = dot(s, p) / det;
+    let q = cross(s, e1);
+    let v = dot(d, q) / det;
+    Some((dot(e2, q) / det, u, v))
+}
+
+/// Whether the ray passes through the box, widened a little so that near misses are tested.
+fn slab(o: V, d: V, lo: V, hi: V) -> bool {
+    let (mut near, mut far) = (0.0f64, f64::INFINITY);
+    for k in 0..3 {
+        let pad = (hi[k] - lo[k]).abs() * 1e-3 + 1e-9;
+        let (a, b) = ((lo[k] - pad - o[k]) / d[k], (hi[k] + pad - o[k]) / d[k]);
+        near = near.max(a.min(b));
+        far = far.min(a.max(b));
+    }
+    near <= far
+}
+
+/// sRGB-encoded 8 bits to linear.
+fn decode(c: u8) -> f64 {
+    let s = f64::from(c) / 255.0;
+    if s <= 0.04045 { s / 12.92 } else { ((s + 0.055) / 1.055).powf(2.4) }
+}
+
+/// Level 0 of `image` at `uv`, bilinear, repeating.
+fn bilinear(image: &Image, uv: [f64; 2]) -> [f64; 3] {
+    let (w, h) = (image.width as i64, image.height as i64);
+    let x = uv[0] * w as f64 - 0.5;
+    let y = uv[1] * h as f64 - 0.5;
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let texel = |i: i64, j: i64| {
+        let (i, j) = (i.rem_euclid(w), j.rem_euclid(h));
+        let at = ((j * w + i) * 4) as usize;
+        [0, 1, 2].map(|k| decode(image.rgba[at + k]))
+    };
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let (a, b, c, d) = (texel(x0, y0), texel(x0 + 1, y0), texel(x0, y0 + 1), texel(x0 + 1, y0 + 1));
+    [0, 1, 2].map(|k| (a[k] * (1.0 - fx) + b[k] * fx) * (1.0 - fy) + (c[k] * (1.0 - fx) + d[k] * fx) * fy)
+}
+
+/// Counts of a comparison.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Sky pixels that matched.
+    pub sky: usize,
+    /// Surface pixels that matched.
+    pub surface: usize,
+    /// Pixels not compared.
+    pub ambiguous: usize,
+    /// The largest channel difference over matched surface pixels.
+    pub worst: f32,
+}
+
+/// Compares the device's picture with the reference; `Err` lists the first pixels that differ.
+pub fn check(
+    expected: &[Expected],
+    pixels: &[[f32; 4]],
+    sky: [f32; 3],
+    width: u32,
+    tolerance: f32,
+) -> Result<Tally, String> {
+    let mut tally = Tally::default();
+    let mut wrong = Vec::new();
+    for (i, (e, p)) in expected.iter().zip(pixels).enumerate() {
+        let close = |c: [f32; 3]| (0..3).map(|k| (c[k] - p[k]).abs()).fold(0.0f32, f32::max);
+        match *e {
+            Expected::Ambiguous => tally.ambiguous += 1,
+            Expected::Miss if close(sky) <= 1e-6 => tally.sky += 1,
+            Expected::Hit(c) if close(c) <= tolerance && close(sky) > 1e-6 => {
+                tally.surface += 1;
+                tally.worst = tally.worst.max(close(c));
+            }
+            _ => wrong.push(format!(
+                "pixel ({}, {}): expected {e:?}, device drew {p:?}",
+                i as u32 % width,
+                i as u32 / width
+            )),
+        }
+    }
+    if wrong.is_empty() {
+        Ok(tally)
+    } else {
+        Err(format!("{} pixels differ:\n{}", wrong.len(), wrong[..wrong.len().min(10)].join("\n")))
+    }
+}
