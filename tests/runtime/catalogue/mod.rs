@@ -78,7 +78,7 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 12] = [
+    let groups: [fn() -> Vec<Case>; 13] = [
         accel::cases,
         batch::cases,
         buffers::cases,
