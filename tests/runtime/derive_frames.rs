@@ -254,3 +254,64 @@ fn each_frame_refits_its_own_tlas() {
         assert_eq!((hits[2].kind, hits[2].custom_index), (1, 7), "frame {slot}: the still instance");
     }
 }
+
+#[derive(GpuResources)]
+struct FrameImages {
+    /// A storage target per frame, the size of the window.
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [input, input], usage = STORAGE, per_frame, resize), binding = 0, stages = COMPUTE)]
+    color: PerFrame<vkres::ImageView>,
+    /// A sampled texture per frame, each given the same texels, one sampler for all.
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [2, 2], data = [9u8; 16], usage = SAMPLED | TRANSFER_SRC, per_frame, sampler(filter = nearest)), binding = 1, stages = COMPUTE)]
+    lut: PerFrame<vkres::Texture>,
+}
+
+/// Per-frame textures: one image per frame (the data uploaded to each), frame i's descriptors
+/// name frame i's views, and `resize` re-creates every copy of a per-frame target.
+#[test]
+fn per_frame_textures_have_a_copy_per_frame_and_resize_together() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let mut images = FrameImages::create(alloc, FrameImagesInputs { color_extent: [8, 8], frames_in_flight: FRAMES })
+        .expect("bundle");
+    assert_eq!((images.frames_in_flight(), images.color.len(), images.lut.len()), (FRAMES, FRAMES, FRAMES));
+    let colors: Vec<vk::Image> = images.color.iter().map(|v| v.image().handle()).collect();
+    assert!(colors.windows(2).all(|w| w[0] != w[1]), "{colors:?}");
+    for lut in &images.lut {
+        assert_eq!(gpu.download(lut.view().image()), [9u8; 16], "every copy has the texels");
+        assert_eq!(lut.sampler().handle(), images.lut.get(0).expect("0").sampler().handle(), "one sampler");
+    }
+    let device = gpu.ctx().device();
+    let layout: Vec<_> = FrameImages::descriptor_bindings().iter().map(|b| b.layout_binding()).collect();
+    for frame in 0..FRAMES {
+        let set = DescriptorSet::new(device, &layout);
+        let w = images.write_frame_descriptors(frame, set.set()).expect("writes");
+        let views: Vec<vk::ImageView> = w
+            .with_writes(|writes| {
+                // SAFETY: each image write points at one live `DescriptorImageInfo` that
+                // `with_writes` keeps alive for the closure.
+                writes.iter().map(|w| unsafe { (*w.p_image_info).image_view }).collect()
+            })
+            .expect("writes");
+        let color = images.color.get(frame).expect("color").handle();
+        let lut = images.lut.get(frame).expect("lut").view().handle();
+        assert_eq!(views, [color, lut], "frame {frame}");
+        // SAFETY: the writes name the bundle's live views, of the layout's types; the set is not in use.
+        w.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) }).expect("update");
+    }
+
+    let own = OwnCommands::begin(&gpu);
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
+    // `fence` after `finish`.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    images.resize(&mut recorder, FrameImagesSizes { color_extent: [32, 16] }).expect("resize");
+    let in_flight = recorder.finish(&fence).expect("finish");
+    own.submit(&fence);
+    in_flight.wait().expect("wait");
+    assert_eq!(images.color.len(), FRAMES);
+    for (old, new) in colors.iter().zip(&images.color) {
+        assert_ne!(*old, new.image().handle());
+        assert_eq!((new.image().desc().extent.width, new.image().desc().extent.height), (32, 16));
+        assert_eq!(new.image().layout(), vk::ImageLayout::GENERAL);
+    }
+}

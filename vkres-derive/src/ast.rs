@@ -56,6 +56,7 @@ impl Field<'_> {
         match &self.kind {
             Kind::Buffer(b) => b.per_frame.as_ref(),
             Kind::Tlas(t) => t.per_frame.as_ref(),
+            Kind::Texture(t) => t.per_frame.as_ref(),
             _ => None,
         }
     }

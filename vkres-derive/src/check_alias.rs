@@ -64,9 +64,10 @@ fn alias_starts_undefined(cx: &Ctxt, field: &Field<'_>) {
             ],
             vec![b.per_frame.as_ref(), b.resize.as_ref()],
         ),
-        Kind::Texture(t) => {
-            (vec![t.data.as_ref().map(|k| &k.key), t.pool.as_ref().map(|k| &k.key)], vec![t.resize.as_ref()])
-        }
+        Kind::Texture(t) => (
+            vec![t.data.as_ref().map(|k| &k.key), t.pool.as_ref().map(|k| &k.key)],
+            vec![t.resize.as_ref(), t.per_frame.as_ref()],
+        ),
         _ => return,
     };
     for key in keys.into_iter().chain(flags).flatten() {

@@ -92,7 +92,7 @@ pub const VIEW: &str = "view";
 pub const LAYOUT: &str = "layout";
 /// Every key of `texture(...)`.
 pub const TEXTURE_KEYS: &[&str] =
-    &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL, RESIZE, ALIAS];
+    &[FORMAT, EXTENT, MIPS, LAYERS, VIEW, USAGE, DATA, SAMPLER, LAYOUT, LOCATION, POOL, RESIZE, ALIAS, PER_FRAME];
 
 /// Keys of `sampler(...)`: each value spelled lowercase.
 pub const FILTER: &str = "filter";

@@ -1,6 +1,6 @@
-//! A `per_frame` buffer's type is `PerFrame<Buffer<T>>`; a plain `Buffer<T>` field is not
-//! per frame and is not written per frame.
-use vkres::{Buffer, GpuResources, PerFrame};
+//! A `per_frame` buffer's type is `PerFrame<Buffer<T>>` (a texture's `PerFrame<ImageView>`); a
+//! plain `Buffer<T>` field is not per frame and is not written per frame.
+use vkres::{Buffer, GpuResources, ImageView, PerFrame};
 
 #[derive(GpuResources)]
 struct NotWrapped {
@@ -18,6 +18,12 @@ struct Wrapped {
 struct DeviceLocal {
     #[gpu(buffer(usage = STORAGE, len = 1, per_frame))]
     state: PerFrame<Buffer<u32>>,
+}
+
+#[derive(GpuResources)]
+struct TextureNotWrapped {
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [2, 2], usage = STORAGE, per_frame))]
+    target: ImageView,
 }
 
 fn main() {

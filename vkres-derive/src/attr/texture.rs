@@ -57,6 +57,8 @@ pub struct TextureAttr {
     pub resize: Option<Ident>,
     /// `alias = field`: shares memory with that field.
     pub alias: Option<Keyed<Ident>>,
+    /// `per_frame`: one copy per frame in flight.
+    pub per_frame: Option<Ident>,
     /// Whether every key parsed.
     pub complete: bool,
 }
@@ -81,6 +83,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
         pool: None,
         resize: None,
         alias: None,
+        per_frame: None,
         complete: true,
     };
     meta.parse_nested_meta(|m| {
@@ -133,6 +136,7 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             POOL => set_once(cx, &mut a.pool, &key, parse_source(m.value()?)?),
             RESIZE => super::flag(cx, &mut a.resize, key),
             ALIAS => set_once(cx, &mut a.alias, &key, m.value()?.parse()?),
+            PER_FRAME => super::flag(cx, &mut a.per_frame, key),
             other => {
                 cx.error_spanned_by(&key, symbol::unknown("`texture` key", other, TEXTURE_KEYS));
                 a.complete = false;

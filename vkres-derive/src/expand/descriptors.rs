@@ -64,6 +64,21 @@ pub fn expand(cont: &Container<'_>) -> (TokenStream, TokenStream) {
                 __vkres_w.buffer(#n, ::vkres::DescriptorKind::#kind_ident,
                     <#ty as ::vkres::__private::BufferField>::buffer(&self.#f));
             },
+            Kind::Texture(t) if t.per_frame.is_some() && t.sampler.is_some() => {
+                let layout = super::texture::layout(t);
+                quote! {
+                    __vkres_w.texture(#n, ::vkres::__private::SampledTextureField::texture(
+                        ::vkres::__private::frame_copy(&self.#f, frame)?), ::vkres::vk::ImageLayout::#layout);
+                }
+            }
+            Kind::Texture(t) if t.per_frame.is_some() => {
+                let layout = super::texture::layout(t);
+                quote! {
+                    __vkres_w.image(#n, ::vkres::DescriptorKind::#kind_ident,
+                        ::vkres::__private::TextureField::view(::vkres::__private::frame_copy(&self.#f, frame)?),
+                        ::vkres::vk::ImageLayout::#layout);
+                }
+            }
             Kind::Texture(t) if t.sampler.is_some() => {
                 let layout = super::texture::layout(t);
                 quote! {

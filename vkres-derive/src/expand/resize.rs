@@ -46,6 +46,21 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> (TokenStream, TokenStream)
                 let call = quote_spanned!(ty.span()=> ::vkres::__private::resize_buffer::<#ty>);
                 quote!(#call(recorder, #spec))
             }
+            Kind::Texture(t) if t.per_frame.is_some() => {
+                let spec = super::texture::spec(field, t, &name);
+                let frames = quote!(::vkres::__private::frame_count_of(&self.#f));
+                match t.sampler {
+                    None => {
+                        let call = quote_spanned!(ty.span()=> ::vkres::__private::resize_per_frame_images::<#ty>);
+                        quote!(#call(recorder, #spec, #frames))
+                    }
+                    Some(_) => {
+                        let call = quote_spanned!(ty.span()=> ::vkres::__private::resize_per_frame_textures::<#ty>);
+                        quote!(#call(recorder, #spec,
+                            ::vkres::__private::texture_sampler(::vkres::__private::frame_copy(&self.#f, 0)?), #frames))
+                    }
+                }
+            }
             Kind::Texture(t) => {
                 let spec = super::texture::spec(field, t, &name);
                 match t.sampler.as_ref().map(|s| &s.value) {

@@ -19,6 +19,9 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     if field.collection.is_some() {
         return create_collection(field, t, &spec);
     }
+    if t.per_frame.is_some() {
+        return create_per_frame(field, t, &spec, &data);
+    }
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
             let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
@@ -35,6 +38,32 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #data, &__vkres_sampler)
+            })
+        }
+    }
+}
+
+/// The `Result<PerFrame<_>>` expression of a `texture(..., per_frame)` field: one texture per
+/// frame in flight, each given the field's data.
+fn create_per_frame(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream, data: &TokenStream) -> TokenStream {
+    let ty = field.ty;
+    let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
+    match t.sampler.as_ref().map(|s| &s.value) {
+        None => {
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_images::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
+        }
+        Some(SamplerRef::Field(ident)) => {
+            let sampler = super::local_of(ident);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler), __vkres_inputs.#frames))
+        }
+        Some(SamplerRef::Inline(s)) => {
+            let desc = super::sampler::desc(s);
+            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            quote!({
+                let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
+                #call(__vkres_batch, #spec, #data, &__vkres_sampler, __vkres_inputs.#frames)
             })
         }
     }

@@ -4,9 +4,11 @@
 use bytemuck::Pod;
 
 use crate::allocator::Batch;
-use crate::bundle::private::{BufferSpec, Release, buffer};
+use crate::bundle::private::{
+    BufferSpec, Release, SampledTextureField, TextureField, TextureSpec, buffer, image, texture,
+};
 use crate::error::{Error, Result};
-use crate::resources::Buffer;
+use crate::resources::{Buffer, Sampler};
 
 /// One copy of a resource per frame in flight: the type of a field marked `per_frame` in a
 /// `#[derive(GpuResources)]` struct (`#[gpu(buffer(usage = UNIFORM, len = 1, mapping =
@@ -161,4 +163,69 @@ pub fn per_frame_buffers<F: PerFrameBufferField>(
 /// The buffer of `frame` of a per-frame field, for a descriptor write.
 pub fn frame_buffer<F: PerFrameBufferField>(field: &F, frame: usize) -> Result<&Buffer<F::Elem>> {
     field.copies().get(frame)
+}
+
+/// Any `PerFrame<T>` field, by its element type: what the expansion of a `texture(per_frame)`
+/// field creates and reads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a per-frame type",
+    label = "a `texture(per_frame)` field must have type `vkres::PerFrame<vkres::ImageView>` (or `PerFrame<vkres::Texture>` with a sampler)"
+)]
+pub trait PerFrameCopies: Sized {
+    /// The type of one copy.
+    type Item;
+    /// Wraps the copies.
+    fn from_items(name: &'static str, copies: Vec<Self::Item>) -> Self;
+    /// The copies.
+    fn items(&self) -> &PerFrame<Self::Item>;
+}
+
+impl<T> PerFrameCopies for PerFrame<T> {
+    type Item = T;
+    fn from_items(name: &'static str, copies: Vec<T>) -> Self {
+        PerFrame::new(name, copies)
+    }
+    fn items(&self) -> &PerFrame<T> {
+        self
+    }
+}
+
+/// The copy of `frame` of a per-frame field, for a descriptor write.
+pub fn frame_copy<F: PerFrameCopies>(field: &F, frame: usize) -> Result<&F::Item> {
+    field.items().get(frame)
+}
+
+/// Creates the `frames` copies of a `texture(per_frame)` field without a sampler, each given
+/// `data` where there is some. On error, the copies made so far are released.
+pub fn per_frame_images<F>(batch: &mut Batch<'_>, spec: &TextureSpec, data: Option<&[u8]>, frames: usize) -> Result<F>
+where
+    F: PerFrameCopies,
+    F::Item: TextureField,
+{
+    let frames = frames_checked(spec.name, frames)?;
+    let mut copies = Vec::new();
+    for _ in 0..frames {
+        copies.push(image::<F::Item>(batch, spec, data)?);
+    }
+    Ok(F::from_items(spec.name, copies))
+}
+
+/// As [`per_frame_images`], for a texture with a sampler (one sampler for every copy).
+pub fn per_frame_textures<F>(
+    batch: &mut Batch<'_>,
+    spec: &TextureSpec,
+    data: Option<&[u8]>,
+    sampler: &Sampler,
+    frames: usize,
+) -> Result<F>
+where
+    F: PerFrameCopies,
+    F::Item: SampledTextureField,
+{
+    let frames = frames_checked(spec.name, frames)?;
+    let mut copies = Vec::new();
+    for _ in 0..frames {
+        copies.push(texture::<F::Item>(batch, spec, data, sampler)?);
+    }
+    Ok(F::from_items(spec.name, copies))
 }

@@ -27,10 +27,13 @@ pub use crate::bundle::geometries::{
     TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
 };
 pub use crate::bundle::instances::{blases, common_len, element, placed, placed_by, tlas_from_inputs, tlases};
-pub use crate::bundle::per_frame::{PerFrameBufferField, frame_buffer, frames_checked, per_frame_buffers};
+pub use crate::bundle::per_frame::{
+    PerFrameBufferField, PerFrameCopies, frame_buffer, frame_copy, frames_checked, per_frame_buffers, per_frame_images,
+    per_frame_textures,
+};
 pub use crate::bundle::resize::{
-    ResizeField, copies_of, replace_field, resize_buffer, resize_image, resize_per_frame_buffers, resize_texture,
-    texture_sampler,
+    ResizeField, copies_of, frame_count_of, replace_field, resize_buffer, resize_image, resize_per_frame_buffers,
+    resize_per_frame_images, resize_per_frame_textures, resize_texture, texture_sampler,
 };
 pub use crate::bundle::texture_collections::{images, textures};
 

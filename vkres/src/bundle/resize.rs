@@ -6,7 +6,7 @@
 //! that still use the old resources have finished by then.
 
 use crate::allocator::{Held, Recorder};
-use crate::bundle::per_frame::{PerFrame, PerFrameBufferField, frames_checked};
+use crate::bundle::per_frame::{PerFrame, PerFrameBufferField, PerFrameCopies, frames_checked};
 use crate::bundle::private::{
     BufferField, BufferSpec, SampledTextureField, TextureField, TextureSpec, create_spec_buffer, image_desc,
     size_of_spec,
@@ -121,4 +121,42 @@ pub fn copies_of<F: PerFrameBufferField>(field: &F) -> usize {
 pub fn replace_field<F: ResizeField>(recorder: &mut Recorder<'_>, slot: &mut F, new: F) {
     let old = std::mem::replace(slot, new);
     old.hold_in(recorder);
+}
+
+/// The `frames` new copies of a `texture(..., per_frame, resize)` field without a sampler.
+pub fn resize_per_frame_images<F>(recorder: &mut Recorder<'_>, spec: &TextureSpec, frames: usize) -> Result<F>
+where
+    F: PerFrameCopies + ResizeField,
+    F::Item: TextureField,
+{
+    let frames = frames_checked(spec.name, frames)?;
+    let mut copies = Vec::new();
+    for _ in 0..frames {
+        copies.push(F::Item::from_view(resize_view(recorder, spec)?));
+    }
+    Ok(F::from_items(spec.name, copies))
+}
+
+/// The `frames` new copies of a `texture(..., per_frame, resize)` field with a sampler.
+pub fn resize_per_frame_textures<F>(
+    recorder: &mut Recorder<'_>,
+    spec: &TextureSpec,
+    sampler: &Sampler,
+    frames: usize,
+) -> Result<F>
+where
+    F: PerFrameCopies + ResizeField,
+    F::Item: SampledTextureField,
+{
+    let frames = frames_checked(spec.name, frames)?;
+    let mut copies = Vec::new();
+    for _ in 0..frames {
+        copies.push(F::Item::from_parts(resize_view(recorder, spec)?, sampler.clone()));
+    }
+    Ok(F::from_items(spec.name, copies))
+}
+
+/// The number of copies of any per-frame field.
+pub fn frame_count_of<F: PerFrameCopies>(field: &F) -> usize {
+    field.items().len()
 }
