@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use vkres::ash::{self, vk};
 use vkres::{
     Blas, BlasDesc, Buffer, BufferDesc, Context, Image, ImageDesc, ImageUpload, InFlight, MappingType, MemoryLocation,
-    ResourceAllocator, RingFences, Tlas, TlasDesc, TlasInstance, Transform3x4, TriangleGeometry,
+    ResourceAllocator, RingFences, Tlas, TlasDesc, TlasInstance, TlasInstanceRef, Transform3x4, TriangleGeometry,
 };
 
 use crate::BenchResult;
@@ -133,10 +133,8 @@ impl VkresWay<'_> {
         }
         if let Some((blas, tlas)) = &self.accel {
             transforms(instances, f, &mut self.transforms);
-            let desc = TlasDesc::new("frame tlas")
-                .allow_update()
-                .instances(self.transforms.iter().map(|t| TlasInstance::new(blas).transform(*t)));
-            rec.update_tlas(tlas, &desc)?;
+            // Written straight into the TLAS's own mapped instance buffer of this frame.
+            rec.refit_tlas(tlas, self.transforms.iter().map(|t| TlasInstanceRef::new(blas).transform(*t)))?;
         }
         let work = rec.finish(slot.fence)?;
         self.slots.submit(i, slot.fence.handle())?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ash::vk;
 
+use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
 
@@ -29,6 +30,15 @@ pub(crate) struct Tables {
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// Image uploads whose commands are recorded together at the next flush (`recorder/images.rs`).
     pub(crate) pending_uploads: PendingUploads,
+    /// Acceleration-structure builds recorded at the next round's end (`recorder/accel.rs`),
+    /// their geometries one after another in `geometries` (each build names its range), and
+    /// where each group of builds that go into one build command ends (`group_ends`, filled
+    /// while they are recorded): kept here so that a frame's refits allocate no vector.
+    pub(crate) builds: Vec<PendingBuild>,
+    pub(crate) geometries: Vec<GeometryRecord>,
+    pub(crate) group_ends: Vec<usize>,
+    /// The structures of the group of builds being formed (`recorder/accel.rs`).
+    pub(crate) in_group: HandleSet<vk::AccelerationStructureKHR>,
 }
 
 impl std::fmt::Debug for Tables {
@@ -55,6 +65,10 @@ impl Tables {
         self.layouts.clear();
         self.keep_alive.clear();
         self.pending_uploads.clear();
+        self.builds.clear();
+        self.geometries.clear();
+        self.group_ends.clear();
+        self.in_group.clear();
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),
@@ -62,6 +76,10 @@ impl Tables {
             self.layouts.capacity(),
             self.keep_alive.capacity(),
             self.pending_uploads.capacity(),
+            self.builds.capacity(),
+            self.geometries.capacity(),
+            self.group_ends.capacity(),
+            self.in_group.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }

@@ -260,10 +260,10 @@ impl<'a> Batch<'a> {
         self.rec.build_tlas_in(&mut self.sub, desc)
     }
 
-    /// [`Recorder::update_tlas`], in rounds where staging runs out.
+    /// [`Recorder::update_tlas`] (the refit writes the TLAS's own mapped instance buffer: no staging).
     pub fn update_tlas(&mut self, tlas: &Tlas, desc: &TlasDesc) -> Result<()> {
         self.check_recording()?;
-        self.rec.update_tlas_in(&mut self.sub, tlas, desc)
+        self.rec.update_tlas(tlas, desc)
     }
 
     /// Ends recording, submits once and waits on the batch's fence; then releases the staging

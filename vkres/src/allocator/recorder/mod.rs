@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
 
+pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
@@ -106,8 +107,6 @@ pub struct Recorder<'a> {
     pub(super) tables: Tables,
     /// The staging of the work being recorded.
     pub(super) stream: StagingStream<'a>,
-    /// Acceleration-structure builds recorded at the next round's end (`accel.rs`).
-    pub(super) builds: Vec<accel::PendingBuild>,
     /// Structures this recorder builds: a TLAS it builds may refer to them.
     pub(super) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
@@ -147,7 +146,6 @@ impl<'a> Recorder<'a> {
             commands: 0,
             tables,
             stream: StagingStream::new(alloc.staging()),
-            builds: Vec::new(),
             built_here: HandleSet::default(),
             accel_recorded: false,
             completions: Vec::new(),
