@@ -19,7 +19,7 @@ pub use sync::QueueSync;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Owned, Signal};
-use super::lane::ownership_barrier;
+use super::lane::{LaneImage, image_ownership_barrier, ownership_barrier};
 use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
 use super::tables::Tables;
@@ -504,8 +504,8 @@ impl Submitter<'_> {
             }
             // Recorded before the lane's submission: nothing can fail between the two submissions
             // but the main one.
-            if !round.handed.is_empty() {
-                acquire = Some(self.acquire_command(&round.handed)?);
+            if !round.handed.is_empty() || !round.handed_images.is_empty() {
+                acquire = Some(self.acquire_command(&round.handed, &round.handed_images)?);
             }
             let semaphore = rec.lane.submit(ctx, recycler, round, None)?;
             self.submissions += 1;
@@ -559,16 +559,19 @@ impl Submitter<'_> {
         Ok(())
     }
 
-    /// A command buffer of the main queue's family with the acquire barriers of `handed`, the
-    /// first of the main submission that waits for the lane's round.
-    fn acquire_command(&mut self, handed: &[vk::Buffer]) -> Result<vk::CommandBuffer> {
+    /// A command buffer of the main queue's family with the acquire barriers of `handed` and
+    /// `images`, the first of the main submission that waits for the lane's round.
+    fn acquire_command(&mut self, handed: &[vk::Buffer], images: &[LaneImage]) -> Result<vk::CommandBuffer> {
         let cmd = self.next_command_buffer()?;
         let ctx = self.alloc.context();
         let acquires: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, false)).collect();
+        let image_acquires: Vec<_> = images.iter().map(|i| image_ownership_barrier(ctx, i, false)).collect();
+        let dependency =
+            vk::DependencyInfo::default().buffer_memory_barriers(&acquires).image_memory_barriers(&image_acquires);
         // SAFETY: recording; each barrier matches a release of the lane round this submission
-        // waits for (same buffer, range and families).
+        // waits for (same buffer or image, range, layouts and families).
         unsafe {
-            ctx.device().cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().buffer_memory_barriers(&acquires));
+            ctx.device().cmd_pipeline_barrier2(cmd, &dependency);
             ctx.device().end_command_buffer(cmd)
         }
         .op("vkEndCommandBuffer")?;
