@@ -22,7 +22,6 @@ use super::in_flight::{InFlight, Owned, Signal};
 use super::lane::{LaneImage, image_ownership_barrier, ownership_barrier};
 use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
-use super::tables::Tables;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
 use crate::error::{BatchError, Error, Result, VkContext};
 use crate::handle_map::HandleMap;
@@ -124,12 +123,12 @@ impl<'a> Batch<'a> {
             allocated: Vec::new(),
             begun: 0,
         };
-        let mut tables = Tables::default();
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
             (sub.pool, sub.allocated, sub.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
-            tables = recycled.tables;
         }
+        // The one cache of tables, shared with recorders on callers' command buffers.
+        let tables = alloc.recycler.take_tables();
         // Built with a null command buffer first so that `Drop` cleans up whatever step fails.
         let mut batch = Self { rec: Recorder::with_tables(alloc, vk::CommandBuffer::null(), tables, true), sub };
         if batch.sub.pool == vk::CommandPool::null() {
@@ -286,7 +285,7 @@ impl<'a> Batch<'a> {
         // Finished: images in their new layouts, downloads readable, structures built. The
         // staging set is released in `Drop`, which follows at once.
         sub.state = State::Finished;
-        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.completions.drain(..));
+        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.tables.completions.drain(..));
         Ok(())
     }
 
@@ -342,20 +341,19 @@ impl<'a> Batch<'a> {
         }
         sub.state = State::HandedOff;
         let owned = Owned {
-            recycler: sub.alloc.recycler.clone(),
             pool: std::mem::replace(&mut sub.pool, vk::CommandPool::null()),
             allocated: std::mem::take(&mut sub.allocated),
             own_fence: std::mem::replace(&mut sub.fence, vk::Fence::null()),
             lane: std::mem::take(&mut rec.lane),
         };
+        // The tables go with the work, as a recorder's do: nothing is drained or allocated.
         Ok(InFlight::new(
             Some(owned),
             armed,
             rec.stream.manager().clone(),
             set,
-            rec.tables.layouts.drain().map(|(_, v)| v).collect(),
-            std::mem::take(&mut rec.completions),
-            std::mem::take(&mut rec.tables.keep_alive),
+            std::mem::take(&mut rec.tables),
+            sub.alloc.recycler.clone(),
         ))
     }
 }
@@ -625,14 +623,17 @@ impl Drop for Batch<'_> {
         // unless an `InFlight` took it over (then it is taken): released when `rec` drops.
         let tables = std::mem::take(&mut rec.tables);
         if idle {
-            // Held resources go last, as the tables are emptied; then the tables go with the pool.
-            let tables = tables.emptied();
             // SAFETY: nothing pending uses the pools, the fence or the lane's semaphores (waited
             // above, or never submitted); an `InFlight` took them (leaving null or empty) if it
             // owns the work. Destroying null handles, left by a failed `new`, is a no-op in Vulkan.
             unsafe {
-                sub.alloc.recycler.give(sub.pool, std::mem::take(&mut sub.allocated), sub.fence, tables);
+                sub.alloc.recycler.give(sub.pool, std::mem::take(&mut sub.allocated), sub.fence);
                 rec.lane.give_back(&sub.alloc.recycler);
+            }
+            // Held resources go last, as the tables are emptied (an `InFlight` that took them
+            // over gives them back itself).
+            if sub.state != State::HandedOff {
+                sub.alloc.recycler.give_tables(tables);
             }
         } else {
             // SAFETY: the wait failed: the device is lost, nothing runs any more.

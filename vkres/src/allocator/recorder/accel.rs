@@ -810,7 +810,7 @@ impl Recorder<'_> {
     pub(in crate::allocator) fn hold_structure(&mut self, structure: &AccelerationStructure, builds: bool) {
         self.hold(structure.keep_alive());
         if builds {
-            self.completions.push(structure.built_flag());
+            self.tables.completions.push(structure.built_flag());
             self.built_here.insert(structure.handle());
         }
     }

@@ -112,9 +112,6 @@ pub struct Recorder<'a> {
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     pub(super) accel_recorded: bool,
-    /// Set when the work has finished: its downloads can then be read, and the acceleration
-    /// structures it built be referenced.
-    pub(super) completions: Vec<Arc<AtomicBool>>,
     /// Large uploads copied on the transfer queue (a batch's only).
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
@@ -148,7 +145,6 @@ impl<'a> Recorder<'a> {
             stream: StagingStream::new(alloc.staging()),
             built_here: HandleSet::default(),
             accel_recorded: false,
-            completions: Vec::new(),
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
         }
@@ -208,19 +204,17 @@ impl<'a> Recorder<'a> {
     }
 
     /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
-    /// the layouts it leaves) and gives them back to the allocator's recycler once the work
-    /// has finished, and the completions; no vector is allocated for it.
+    /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
+    /// once the work has finished; no vector is allocated for it.
     fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
         InFlight::new(
             None,
             Some(signal),
             self.stream.manager().clone(),
             set,
-            Vec::new(),
-            std::mem::take(&mut self.completions),
-            Vec::new(),
+            std::mem::take(&mut self.tables),
+            self.alloc.recycler.clone(),
         )
-        .with_tables(std::mem::take(&mut self.tables), self.alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of
@@ -291,7 +285,7 @@ impl<'a> Recorder<'a> {
     /// A download into `buffer`, readable once the work has finished.
     fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
         let done = Arc::new(AtomicBool::new(false));
-        self.completions.push(done.clone());
+        self.tables.completions.push(done.clone());
         crate::staging::Download::new(buffer, done)
     }
 
