@@ -221,6 +221,7 @@ impl Renderer {
 
     /// The layout of the scene's descriptor set (for sets of the caller's, as the window
     /// example's, one per frame in flight, bound to a picture of another size).
+    #[allow(dead_code, reason = "the window example's; this file is a module of several examples")]
     pub fn set_layout(&self) -> vk::DescriptorSetLayout {
         self.set_layout
     }
