@@ -265,6 +265,17 @@ impl<'a> Batch<'a> {
         self.rec.update_tlas(tlas, desc)
     }
 
+    /// [`Recorder::refit_tlas`]: a refit from borrowed instances, written into the TLAS's own
+    /// instance buffer.
+    pub fn refit_tlas<'b>(
+        &mut self,
+        tlas: &Tlas,
+        instances: impl IntoIterator<Item = crate::accel::TlasInstanceRef<'b>>,
+    ) -> Result<()> {
+        self.check_recording()?;
+        self.rec.refit_tlas(tlas, instances)
+    }
+
     /// Ends recording, submits once and waits on the batch's fence; then releases the staging
     /// memory and the resources it held. A batch with no commands submits nothing; one whose
     /// every command went out with earlier partial submissions waits for those.
