@@ -1,4 +1,5 @@
-//! The frame loop (issue 18 item 8): per-frame uniform writes, a TLAS of `instances` instances
+//! The frame loop (issue 18 item 8): per-frame uniform writes (through the frame's mapped
+//! uniform buffer, both ways), a TLAS of `instances` instances
 //! refitted every frame (where the device has acceleration structures) and a 64x64 texture
 //! uploaded every [`TEXTURE_EVERY`]th frame, three frames in flight, recorded into the caller's
 //! command buffers and submitted by the caller: through vkres's [`Recorder`](vkres::Recorder)
@@ -126,7 +127,10 @@ impl VkresWay<'_> {
         // SAFETY: `cmd` is recording, of the context's family; submitted once with the slot's
         // fence after `finish`.
         let mut rec = unsafe { self.alloc.recorder(cmd) };
-        rec.upload(&self.uniforms[i], 0, uniform)?;
+        // The frame's own host-visible uniform buffer (its last use finished with the slot's
+        // fence): written through its mapping, as the hand-written loop's. A recorder's
+        // `upload` would stage it and record a copy, which this buffer does not need.
+        self.uniforms[i].map()?.write_bytes(0, uniform)?;
         if f % TEXTURE_EVERY == 0 {
             let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..Default::default() };
             rec.upload_image(&self.texture, texels, &upload)?;

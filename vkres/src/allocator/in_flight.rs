@@ -74,6 +74,9 @@ pub struct InFlight {
     signal: Option<Signal>,
     staging: StagingMemoryManager,
     set: SetId,
+    /// Whether `set` may hold staging (a recording that staged nothing releases nothing: no
+    /// lock of the staging manager when its frame completes).
+    staged: bool,
     /// The recording's tables (a batch's or a recorder's, one path): what the work holds
     /// (`keep_alive`), the layouts it leaves and its completions, given back to `recycler`,
     /// emptied, once the work has finished. `None` once given back or leaked.
@@ -105,7 +108,13 @@ impl InFlight {
         tables: Tables,
         recycler: Recycler,
     ) -> Self {
-        Self { owned, signal, staging, set, tables: Some(tables), recycler, completed: false }
+        Self { owned, signal, staging, set, staged: true, tables: Some(tables), recycler, completed: false }
+    }
+
+    /// The same, for a recording whose set staged nothing (`staged` false): it is not released.
+    pub(crate) fn staged(mut self, staged: bool) -> Self {
+        self.staged = staged;
+        self
     }
 
     /// Whether the work has finished.
@@ -150,7 +159,9 @@ impl InFlight {
         if let Some(tables) = &mut self.tables {
             recorder::finish(tables.layouts.drain().map(|(_, v)| v), tables.completions.drain(..));
         }
-        self.staging.release_resource_set(self.set);
+        if self.staged {
+            self.staging.release_resource_set(self.set);
+        }
     }
 
     /// Forgets what the work holds (its wait timed out: it may still run).

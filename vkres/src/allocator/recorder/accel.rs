@@ -7,6 +7,8 @@ use std::sync::Arc;
 use ash::vk;
 
 use super::{OneRound, Recorder, Rounds};
+use bytemuck::Zeroable;
+
 use crate::accel::{Blas, BlasDesc, Geometry, InstanceOf, InstanceRecord, Tlas, TlasDesc, geometry};
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
@@ -277,6 +279,7 @@ impl Recorder<'_> {
             // BLAS one after another (the common case) skip the checks and the set.
             let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
             let mut written = 0u32;
+            let mut block = [InstanceRecord::zeroed(); BLOCK];
             for instance in instances {
                 if written == count {
                     return Err(geometry::invalid(name, format!("an update must keep {count} instances, not more")));
@@ -311,12 +314,22 @@ impl Recorder<'_> {
                     sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
                     blas_address,
                 };
-                // SAFETY: the mapping (alive until the end of this closure) holds `capacity`
-                // (at least `count`) records and `written < count`; no recorded work holds the
-                // set (its `Arc` is unique), so no command reads the buffer now.
-                unsafe { records.add(written as usize).write_unaligned(record) };
+                // Gathered in cache and copied a block at a time: the mapping may be
+                // write-combined memory, which takes whole blocks best.
+                let at = written as usize % BLOCK;
+                block[at] = record;
                 written += 1;
+                if at == BLOCK - 1 {
+                    // SAFETY: the mapping (alive until the end of this closure) holds
+                    // `capacity` (at least `count`) records; this block's `BLOCK` records end at
+                    // `written <= count`; no recorded work holds the set (its `Arc` is unique),
+                    // so no command reads the buffer now.
+                    unsafe { copy_block(&block, records, written as usize - BLOCK) };
+                }
             }
+            let rest = written as usize % BLOCK;
+            // SAFETY: as above, the last `rest` records, ending at `written <= count`.
+            unsafe { copy_block(&block[..rest], records, written as usize - rest) };
             if written != count {
                 return Err(geometry::invalid(name, format!("an update must keep {count} instances, not {written}")));
             }
@@ -787,6 +800,21 @@ impl Recorder<'_> {
         // previous one (BLAS before the TLAS that reads it).
         unsafe { fns.cmd_build_acceleration_structures(self.cmd, infos, range_refs) };
     }
+}
+
+/// Instance records gathered before each copy into a refit's mapped instance buffer.
+const BLOCK: usize = 64;
+
+/// Copies `block` into `records` from record `at`.
+///
+/// # Safety
+/// `records` must be valid for writes of `at + block.len()` records (any alignment), and not
+/// read by the device meanwhile.
+unsafe fn copy_block(block: &[InstanceRecord], records: *mut InstanceRecord, at: usize) {
+    // SAFETY: by the caller's contract; `block` is host memory of its own, not overlapping.
+    unsafe {
+        std::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), records.add(at).cast::<u8>(), size_of_val(block))
+    };
 }
 
 /// Geometries, ranges and builds of one build command held on the stack (more go to the heap).

@@ -182,9 +182,14 @@ impl<'a> Recorder<'a> {
             fence.disarm();
             return Err(e);
         }
+        // A frame that staged nothing (its uniforms written through their mappings, its refits
+        // into their own buffers) leaves the staging manager alone: no lock, now or at the end.
+        let staged = self.stream.staged() > 0;
         let set = self.stream.take();
-        self.stream.manager().release_on_fence(set, fence);
-        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set))
+        if staged {
+            self.stream.manager().release_on_fence(set, fence);
+        }
+        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set).staged(staged))
     }
 
     /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
