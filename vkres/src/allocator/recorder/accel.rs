@@ -752,13 +752,15 @@ impl Recorder<'_> {
         }
         let (geometries, ranges) = (&*geometries, &*ranges);
         let mut stack_infos = [vk::AccelerationStructureBuildGeometryInfoKHR::default(); ON_STACK];
-        let mut stack_refs: [&[vk::AccelerationStructureBuildRangeInfoKHR]; ON_STACK] = [&[]; ON_STACK];
+        // The pointer to each build's ranges, as the command takes them (ash's wrapper would
+        // collect them into a new `Vec` per command: one allocation per frame).
+        let mut stack_refs = [std::ptr::null::<vk::AccelerationStructureBuildRangeInfoKHR>(); ON_STACK];
         let (mut heap_infos, mut heap_refs);
         let (infos, range_refs): (&mut [_], &mut [_]) = if group.len() <= ON_STACK {
             (&mut stack_infos[..group.len()], &mut stack_refs[..group.len()])
         } else {
             heap_infos = vec![vk::AccelerationStructureBuildGeometryInfoKHR::default(); group.len()];
-            heap_refs = vec![&ranges[..0]; group.len()];
+            heap_refs = vec![std::ptr::null(); group.len()];
             (&mut heap_infos, &mut heap_refs)
         };
         let mut offset = base;
@@ -789,7 +791,7 @@ impl Recorder<'_> {
                 .dst_acceleration_structure(b.dst.handle())
                 .geometries(&geometries[at..at + b.count])
                 .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch });
-            range_refs[i] = &ranges[at..at + b.count];
+            range_refs[i] = ranges[at..at + b.count].as_ptr();
             at += b.count;
         }
         // SAFETY: the command buffer is recording; every structure, input buffer and scratch
@@ -798,7 +800,16 @@ impl Recorder<'_> {
         // own aligned scratch range (a refit set is held by one refit only); no structure is
         // written twice in one group, and the barrier before each group orders it after the
         // previous one (BLAS before the TLAS that reads it).
-        unsafe { fns.cmd_build_acceleration_structures(self.cmd, infos, range_refs) };
+        // Each build's range pointer addresses its `geometry_count` ranges (`b.count`, the
+        // length of its geometries slice), alive until the call returns.
+        unsafe {
+            (fns.fp().cmd_build_acceleration_structures_khr)(
+                self.cmd,
+                infos.len() as u32,
+                infos.as_ptr(),
+                range_refs.as_ptr(),
+            )
+        };
     }
 }
 
