@@ -3,8 +3,8 @@
 //! structures every case is `MissingFeature` instead (also checked: never accepted).
 
 use vkres::{
-    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, TlasDesc, TlasInstance, Transform3x4,
-    TriangleGeometry, vk,
+    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, Tlas, TlasDesc, TlasInstance,
+    TlasInstanceRef, Transform3x4, TriangleGeometry, vk,
 };
 
 use super::{Case, case};
@@ -37,6 +37,22 @@ fn built(gpu: &Gpu, flags: fn(BlasDesc) -> BlasDesc) -> vkres::Result<Blas> {
     let blas = batch.build_blas(&flags(BlasDesc::new("built").triangles(triangle(gpu))))?;
     batch.submit_and_wait()?;
     Ok(blas)
+}
+
+/// A built BLAS and a TLAS of two instances of it, built with `flags` applied to its description.
+fn built_tlas(gpu: &Gpu, flags: fn(TlasDesc) -> TlasDesc) -> vkres::Result<(Blas, Tlas)> {
+    let blas = built(gpu, |d| d)?;
+    let mut batch = gpu.alloc().batch()?;
+    let tlas = batch.build_tlas(&flags(
+        TlasDesc::new("refitted").instances([TlasInstance::new(&blas), TlasInstance::new(&blas)]),
+    ))?;
+    batch.submit_and_wait()?;
+    Ok((blas, tlas))
+}
+
+/// A refit of `tlas` with `instances`, recorded into a batch (dropped unsubmitted).
+fn refit<'b>(gpu: &Gpu, tlas: &Tlas, instances: impl IntoIterator<Item = TlasInstanceRef<'b>>) -> vkres::Result<()> {
+    gpu.alloc().batch()?.refit_tlas(tlas, instances)
 }
 
 /// Indices past the last of 3 vertices.
@@ -157,6 +173,31 @@ pub fn cases() -> Vec<Case> {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().batch()?.update_blas(&blas, &BlasDesc::new("u").triangles(triangle(gpu)))
         } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with fewer instances than its build", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas)])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with more instances than its build", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas); 3])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with no instances", |gpu| {
+            let (_, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit instance index of 25 bits", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas), TlasInstanceRef::new(&blas).custom_index(1 << 24)])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit of a TLAS built without allow_update", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, |d| d)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas); 2])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit placing a BLAS never built", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            let unbuilt = build(gpu, &BlasDesc::new("unbuilt").triangles(triangle(gpu)))?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas), TlasInstanceRef::new(&unbuilt)])
+        } => Error::NotReady { .. } | Error::MissingFeature { .. }),
         case!("compaction of a BLAS built without allow_compaction", |gpu| {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().compact(&[blas]).map(drop)

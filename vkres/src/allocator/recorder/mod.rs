@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
 
+pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
@@ -106,16 +107,11 @@ pub struct Recorder<'a> {
     pub(super) tables: Tables,
     /// The staging of the work being recorded.
     pub(super) stream: StagingStream<'a>,
-    /// Acceleration-structure builds recorded at the next round's end (`accel.rs`).
-    pub(super) builds: Vec<accel::PendingBuild>,
     /// Structures this recorder builds: a TLAS it builds may refer to them.
     pub(super) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     pub(super) accel_recorded: bool,
-    /// Set when the work has finished: its downloads can then be read, and the acceleration
-    /// structures it built be referenced.
-    pub(super) completions: Vec<Arc<AtomicBool>>,
     /// Large uploads copied on the transfer queue (a batch's only).
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
@@ -147,10 +143,8 @@ impl<'a> Recorder<'a> {
             commands: 0,
             tables,
             stream: StagingStream::new(alloc.staging()),
-            builds: Vec::new(),
             built_here: HandleSet::default(),
             accel_recorded: false,
-            completions: Vec::new(),
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
         }
@@ -188,9 +182,14 @@ impl<'a> Recorder<'a> {
             fence.disarm();
             return Err(e);
         }
+        // A frame that staged nothing (its uniforms written through their mappings, its refits
+        // into their own buffers) leaves the staging manager alone: no lock, now or at the end.
+        let staged = self.stream.staged() > 0;
         let set = self.stream.take();
-        self.stream.manager().release_on_fence(set, fence);
-        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set))
+        if staged {
+            self.stream.manager().release_on_fence(set, fence);
+        }
+        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set).staged(staged))
     }
 
     /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
@@ -210,19 +209,17 @@ impl<'a> Recorder<'a> {
     }
 
     /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
-    /// the layouts it leaves) and gives them back to the allocator's recycler once the work
-    /// has finished, and the completions; no vector is allocated for it.
+    /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
+    /// once the work has finished; no vector is allocated for it.
     fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
         InFlight::new(
             None,
             Some(signal),
             self.stream.manager().clone(),
             set,
-            Vec::new(),
-            std::mem::take(&mut self.completions),
-            Vec::new(),
+            std::mem::take(&mut self.tables),
+            self.alloc.recycler.clone(),
         )
-        .with_tables(std::mem::take(&mut self.tables), self.alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of
@@ -293,7 +290,7 @@ impl<'a> Recorder<'a> {
     /// A download into `buffer`, readable once the work has finished.
     fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
         let done = Arc::new(AtomicBool::new(false));
-        self.completions.push(done.clone());
+        self.tables.completions.push(done.clone());
         crate::staging::Download::new(buffer, done)
     }
 
