@@ -4,14 +4,16 @@
 //!
 //! The ranges are kept by VMA's virtual block (`block.rs`), the same TLSF allocator VMA uses
 //! for device memory: any size, freed ranges merged with their free neighbours, constant time
-//! per call. A size-class allocator would be a little faster for one size and waste up to
-//! half of every range for the others; see docs/design-notes.md ("Suballocated buffers").
+//! per call. A size asked for many times gets slabs (`slab.rs`): 64 ranges of it taken from
+//! the block at once and handed out by a bit search, without a heap allocation per range.
+//! See docs/design-notes.md ("Suballocated buffers").
 
 mod block;
+mod slab;
 mod sub_buffer;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ash::vk;
 
@@ -20,8 +22,9 @@ pub use sub_buffer::SubBuffer;
 use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
 use crate::memory::{MemoryAllocation, MemoryAllocator};
-use block::RangeBlock;
-use sub_buffer::SubShared;
+use block::Block;
+use slab::{Classes, Slab};
+use sub_buffer::{Owner, SubShared};
 
 /// The smallest alignment of a range: 16 bytes, a `vec4` (what std140 and std430 align to
 /// at most for scalars and vectors), and a multiple of the 4 that transfers need.
@@ -30,11 +33,26 @@ const MIN_ALIGNMENT: u64 = 16;
 /// What every range's handle shares: the buffer and the block of its ranges.
 pub(crate) struct ArenaShared {
     buffer: Buffer,
-    block: RangeBlock,
+    state: Mutex<State>,
     /// The alignment of ranges asked for without one.
     alignment: u64,
-    /// Ranges handed out and not yet returned.
+    /// Exact-sized ranges (and groups) handed out and not yet returned; slab slots are
+    /// counted by their slabs.
     live: AtomicUsize,
+}
+
+/// What the arena's lock guards: the block of offsets and the slabs of its frequent sizes.
+pub(crate) struct State {
+    block: Block,
+    classes: Classes,
+}
+
+impl ArenaShared {
+    /// The arena's state, locked (a panic in another holder left it consistent: every
+    /// change to it is one VMA call or a few plain writes).
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// One `VkBuffer` whose ranges are handed out as [`SubBuffer`]s: many small buffers without a
@@ -50,6 +68,12 @@ pub(crate) struct ArenaShared {
 /// or read through its device address.
 ///
 /// `Clone` is cheap (a shared handle); `Send + Sync`: the block of ranges is behind a mutex.
+///
+/// A size asked for many times (16 ranges of one size and alignment) is handed out from
+/// slabs of 64 ranges of it, each slab one allocation of the arena: the fast path for
+/// thousands of equal buffers. A slab goes back to the arena when its last range has; while
+/// the arena is short of room, the free slots of a size's slabs are handed out again for
+/// that size before the arena is exhausted.
 #[derive(Clone)]
 pub struct BufferArena {
     shared: Arc<ArenaShared>,
@@ -100,7 +124,11 @@ impl BufferArena {
     /// [`allocate_group`](Self::allocate_group), counts once): one returns when its last
     /// handle drops and no recorded work that uses it is pending.
     pub fn live_ranges(&self) -> usize {
-        self.shared.live.load(Ordering::Relaxed)
+        let mut slabs: Vec<Arc<Slab>> = Vec::new();
+        let slots = self.shared.lock().classes.live(&mut slabs);
+        // The slabs drop after the lock (a slab's drop takes it).
+        drop(slabs);
+        self.shared.live.load(Ordering::Relaxed) + slots
     }
 
     /// A range of `count` elements of `T`, at the arena's alignment.
@@ -123,13 +151,8 @@ impl BufferArena {
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
         let alignment = self.check(size, alignment)?;
         let mut taken = None;
-        let made = |allocation, offset| {
-            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
-        };
-        self.shared.block.take(1, size, alignment, made, |range| taken = Some(range));
-        let range = taken.ok_or_else(|| self.exhausted(size, alignment))?;
-        self.shared.live.fetch_add(1, Ordering::Relaxed);
-        Ok(range)
+        self.take(1, size, alignment, |range| taken = Some(range));
+        taken.ok_or_else(|| self.exhausted(size, alignment))
     }
 
     /// `count` ranges of `count_each` elements of `T` each, taken under one lock of the
@@ -162,13 +185,14 @@ impl BufferArena {
             what: format!("{count} ranges of {stride} bytes"),
         })?;
         let alignment = self.check(total, alignment)?;
-        let mut owner = None;
-        let made = |allocation, offset| (Arc::new(SubShared::new(self.shared.clone(), allocation)), offset);
-        self.shared.block.take(1, total, alignment, made, |taken| owner = Some(taken));
-        let (shared, base) = owner.ok_or_else(|| self.exhausted(total, alignment))?;
+        let taken = self.shared.lock().block.allocate(total, alignment);
+        let (allocation, base) = taken.ok_or_else(|| self.exhausted(total, alignment))?;
+        let shared = Arc::new(SubShared::new(self.shared.clone(), allocation));
         self.shared.live.fetch_add(1, Ordering::Relaxed);
         // Inside the allocation: base + stride * count fits (it is at most the arena's size).
-        Ok((0..count as u64).map(|i| SubBuffer::new(shared.clone(), base + i * stride, size).cast_any()).collect())
+        Ok((0..count as u64)
+            .map(|i| SubBuffer::new(Owner::Range(shared.clone()), base + i * stride, size).cast_any())
+            .collect())
     }
 
     /// Bytes of `count` elements of `T`.
@@ -205,17 +229,47 @@ impl BufferArena {
     /// Checks the request and takes `count` ranges into `out` (none where one fails).
     fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
         let alignment = self.check(size, alignment)?;
-        let made = |allocation, offset| {
-            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
-        };
-        let taken = self.shared.block.take(count, size, alignment, made, |range| out.push(range));
-        self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
-        if taken {
+        if self.take(count, size, alignment, |range| out.push(range)) {
             return Ok(());
         }
-        // All or nothing: the ranges taken go back as their handles drop.
+        // All or nothing: the ranges taken go back as their handles drop (after the lock).
         out.clear();
         Err(self.exhausted(size, alignment))
+    }
+
+    /// Takes `count` ranges of `size` bytes at `alignment` (checked) under one lock, each
+    /// passed to `out`: slots of the size's slabs where it has them, exact-sized ranges of
+    /// the block otherwise. False where the arena has no room for the next one (the ranges
+    /// taken before it went to `out`). `out` runs under the lock: it must not drop a range.
+    fn take(&self, count: usize, size: u64, alignment: u64, mut out: impl FnMut(SubBuffer)) -> bool {
+        let capacity = self.size();
+        // Slabs this call stops holding: dropped after the lock, which a slab's drop takes.
+        let mut deferred: Vec<Arc<Slab>> = Vec::new();
+        let mut exact = 0;
+        let mut asked = count as u64;
+        let mut taken = true;
+        {
+            let mut state = self.shared.lock();
+            let State { block, classes } = &mut *state;
+            for _ in 0..count {
+                let slot = classes.take(size, alignment, asked, capacity, &self.shared, block, &mut deferred);
+                asked = 0;
+                if let Some((slot, offset)) = slot {
+                    out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                    continue;
+                }
+                let Some((allocation, offset)) = block.allocate(size, alignment) else {
+                    taken = false;
+                    break;
+                };
+                exact += 1;
+                out(SubBuffer::new(Owner::Range(Arc::new(SubShared::new(self.shared.clone(), allocation))), offset, size));
+            }
+            // Counted before any of them can drop (after the lock).
+            self.shared.live.fetch_add(exact, Ordering::Relaxed);
+        }
+        drop(deferred);
+        taken
     }
 }
 
@@ -240,7 +294,7 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<
         }
     }
     let buffer: Buffer = buffer::create(memory, &desc)?;
-    let block = RangeBlock::new(desc.size)?;
-    let shared = ArenaShared { buffer, block, alignment, live: AtomicUsize::new(0) };
+    let state = Mutex::new(State { block: Block::new(desc.size)?, classes: Classes::default() });
+    let shared = ArenaShared { buffer, state, alignment, live: AtomicUsize::new(0) };
     Ok(BufferArena { shared: Arc::new(shared) })
 }
