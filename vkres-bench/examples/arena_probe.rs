@@ -36,7 +36,12 @@ fn main() -> BenchResult<()> {
         many.push(t.elapsed().as_secs_f64() * 1e3);
         drop(ranges);
     }
-    for (name, v) in [("create_buffer_arena", create), ("allocate_bytes x10000", each), ("drop x10000", drop_each), ("allocate_many 10000", many)] {
+    for (name, v) in [
+        ("create_buffer_arena", create),
+        ("allocate_bytes x10000", each),
+        ("drop x10000", drop_each),
+        ("allocate_many 10000", many),
+    ] {
         println!("{name:24} {:.4} ms (median of {rounds})", stats::median(&v).unwrap_or(f64::NAN));
     }
     Ok(())

@@ -23,7 +23,7 @@ use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
 use crate::memory::{MemoryAllocation, MemoryAllocator};
 use block::Block;
-use slab::{Classes, Slab};
+use slab::{Classes, HotClass, MAX_CLASSES, State};
 use sub_buffer::{Owner, SubShared};
 
 /// The smallest alignment of a range: 16 bytes, a `vec4` (what std140 and std430 align to
@@ -34,6 +34,8 @@ const MIN_ALIGNMENT: u64 = 16;
 pub(crate) struct ArenaShared {
     buffer: Buffer,
     state: Mutex<State>,
+    /// The slab classes' keys and current slabs, read without the lock.
+    hot: [HotClass; MAX_CLASSES],
     /// The alignment of ranges asked for without one.
     alignment: u64,
     /// Exact-sized ranges (and groups) handed out and not yet returned; slab slots are
@@ -41,13 +43,12 @@ pub(crate) struct ArenaShared {
     live: AtomicUsize,
 }
 
-/// What the arena's lock guards: the block of offsets and the slabs of its frequent sizes.
-pub(crate) struct State {
-    block: Block,
-    classes: Classes,
-}
-
 impl ArenaShared {
+    /// Size of the arena in bytes.
+    fn size(&self) -> u64 {
+        self.buffer.size()
+    }
+
     /// The arena's state, locked (a panic in another holder left it consistent: every
     /// change to it is one VMA call or a few plain writes).
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -124,10 +125,7 @@ impl BufferArena {
     /// [`allocate_group`](Self::allocate_group), counts once): one returns when its last
     /// handle drops and no recorded work that uses it is pending.
     pub fn live_ranges(&self) -> usize {
-        let mut slabs: Vec<Arc<Slab>> = Vec::new();
-        let slots = self.shared.lock().classes.live(&mut slabs);
-        // The slabs drop after the lock (a slab's drop takes it).
-        drop(slabs);
+        let slots = self.shared.lock().classes.live();
         self.shared.live.load(Ordering::Relaxed) + slots
     }
 
@@ -237,38 +235,45 @@ impl BufferArena {
         Err(self.exhausted(size, alignment))
     }
 
-    /// Takes `count` ranges of `size` bytes at `alignment` (checked) under one lock, each
-    /// passed to `out`: slots of the size's slabs where it has them, exact-sized ranges of
-    /// the block otherwise. False where the arena has no room for the next one (the ranges
-    /// taken before it went to `out`). `out` runs under the lock: it must not drop a range.
+    /// Takes `count` ranges of `size` bytes at `alignment` (checked), each passed to `out`:
+    /// slots of the size's slabs where it has them (without the lock while the current slab
+    /// has free slots), exact-sized ranges of the block otherwise. False where the arena has
+    /// no room for the next one (the ranges taken before it went to `out`). `out` may run
+    /// under the lock: it must not drop a range.
     fn take(&self, count: usize, size: u64, alignment: u64, mut out: impl FnMut(SubBuffer)) -> bool {
-        let capacity = self.size();
-        // Slabs this call stops holding: dropped after the lock, which a slab's drop takes.
-        let mut deferred: Vec<Arc<Slab>> = Vec::new();
+        let mut state: Option<MutexGuard<'_, State>> = None;
         let mut exact = 0;
-        let mut asked = count as u64;
         let mut taken = true;
-        {
-            let mut state = self.shared.lock();
-            let State { block, classes } = &mut *state;
-            for _ in 0..count {
-                let slot = classes.take(size, alignment, asked, capacity, &self.shared, block, &mut deferred);
-                asked = 0;
-                if let Some((slot, offset)) = slot {
+        for n in 0..count {
+            if state.is_none() {
+                // SAFETY: `self` is a handle of the arena.
+                if let Some((slot, offset)) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) } {
                     out(SubBuffer::new(Owner::Slot(slot), offset, size));
                     continue;
                 }
-                let Some((allocation, offset)) = block.allocate(size, alignment) else {
-                    taken = false;
-                    break;
-                };
-                exact += 1;
-                out(SubBuffer::new(Owner::Range(Arc::new(SubShared::new(self.shared.clone(), allocation))), offset, size));
             }
-            // Counted before any of them can drop (after the lock).
-            self.shared.live.fetch_add(exact, Ordering::Relaxed);
+            let state = state.get_or_insert_with(|| self.shared.lock());
+            let State { block, classes } = &mut **state;
+            // The call's ranges count once towards the size's slabs.
+            let asked = if n == 0 { count as u64 } else { 0 };
+            if let Some((slot, offset)) = classes.take(&self.shared, block, size, alignment, asked) {
+                out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                continue;
+            }
+            let allocated = match block.allocate(size, alignment) {
+                None if classes.trim(&self.shared.hot, block) => block.allocate(size, alignment),
+                allocated => allocated,
+            };
+            let Some((allocation, offset)) = allocated else {
+                taken = false;
+                break;
+            };
+            exact += 1;
+            out(SubBuffer::new(Owner::Range(Arc::new(SubShared::new(self.shared.clone(), allocation))), offset, size));
         }
-        drop(deferred);
+        // Counted before any of them can drop (after the lock).
+        self.shared.live.fetch_add(exact, Ordering::Relaxed);
+        drop(state);
         taken
     }
 }
@@ -295,6 +300,6 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<
     }
     let buffer: Buffer = buffer::create(memory, &desc)?;
     let state = Mutex::new(State { block: Block::new(desc.size)?, classes: Classes::default() });
-    let shared = ArenaShared { buffer, state, alignment, live: AtomicUsize::new(0) };
+    let shared = ArenaShared { buffer, state, hot: Default::default(), alignment, live: AtomicUsize::new(0) };
     Ok(BufferArena { shared: Arc::new(shared) })
 }

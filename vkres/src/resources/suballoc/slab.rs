@@ -1,14 +1,27 @@
 //! Slabs: the fast path for many ranges of one size. Once an arena has been asked for
 //! [`WARM_REQUESTS`] ranges of one size and alignment, it takes [`SLOTS`] of them at a time
-//! as one allocation of its virtual block (a [`Slab`]) and hands its slots out one by one: a
-//! bit search under the arena's lock instead of a TLSF search, and a counted reference to the
-//! slab instead of a heap allocation per range. A slot goes back to its slab when its last
-//! handle drops (a lock-free bit set); the slab goes back to the block when its last slot has.
+//! as one allocation of its virtual block (a [`Slab`]) and hands its slots out with one
+//! compare-and-swap on the slab's bitmap of free slots: no lock, no heap allocation and no
+//! reference count per range. A slot goes back to its slab when its last handle drops (one
+//! atomic `or`); a slab that is not the one slots are taken from goes back to the block
+//! when its last slot has.
+//!
+//! Lifetimes, without a reference count per range:
+//! - A slab's memory (this struct) lives as long as its arena: the arena's state owns it, and
+//!   a slab whose range went back to the block ("retired", its bitmap 0) is reused for the
+//!   same size. A thread that read a slab's address and takes a slot from it later finds
+//!   either a valid slot of that size (the bitmap says so, and the slab's offset was written
+//!   before its bitmap) or no free slot (retired or full), and then takes the lock.
+//! - A slab with at least one slot taken holds one count of its arena's `Arc`: taken by the
+//!   claim that finds every slot free, given back by the drop that makes every slot free (in
+//!   that order per slab: the slot that was taken must be dropped first). So a slot's handle
+//!   keeps its arena, and with it its slab, alive.
 //!
 //! See docs/design-notes.md ("Suballocated buffers: the slab fast path").
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Weak};
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
 
 use vk_mem::VirtualAllocation;
 
@@ -17,237 +30,367 @@ use super::block::Block;
 
 /// Slots per slab: the bits of one `u64`.
 pub(super) const SLOTS: u64 = 64;
+/// Every slot free.
+const ALL_FREE: u64 = u64::MAX;
 /// Ranges of one size and alignment asked for before that size gets slabs: an arena that
 /// hands out a few ranges of many sizes keeps every range exact-sized.
 const WARM_REQUESTS: u64 = 16;
 /// Sizes an arena keeps slabs for; other sizes take exact-sized ranges.
-const MAX_CLASSES: usize = 16;
+pub(super) const MAX_CLASSES: usize = 16;
+/// Sizes whose requests an arena counts towards [`WARM_REQUESTS`].
+const MAX_CANDIDATES: usize = 32;
 /// A slab takes at most this fraction of the arena (1/16), so that one size's slabs cannot
 /// crowd out the others'.
 const SLAB_SHARE: u64 = 16;
 
 /// [`SLOTS`] ranges of one size, taken from the arena's block as one allocation.
 pub(crate) struct Slab {
-    arena: Arc<ArenaShared>,
-    allocation: VirtualAllocation,
-    /// Offset of slot 0 in the arena's buffer.
-    base: u64,
+    /// The arena (from `Arc::as_ptr`): valid while the slab holds a count of it (a slot is
+    /// taken), and for whoever holds a handle of the arena.
+    arena: *const ArenaShared,
+    /// Index of the slab's class in the arena, and of the slab in its class.
+    class: usize,
+    index: usize,
     /// Bytes from one slot to the next (the size rounded up to the alignment).
     stride: u64,
-    /// Slots whose last handle dropped and that the size's class has not taken back yet
-    /// (bit `i`: slot `i`). Set without the arena's lock, cleared under it.
-    returned: AtomicU64,
+    /// Offset of slot 0 in the arena's buffer; written under the arena's lock while the slab
+    /// is retired, before its bitmap is set.
+    base: AtomicU64,
+    /// Free slots (bit `i`: slot `i`); 0 when every slot is taken or the slab is retired.
+    free: AtomicU64,
     /// Handles of each slot: 0 while the slot is free.
     refs: [AtomicUsize; SLOTS as usize],
 }
 
+// SAFETY: the slab's only non-thread-safe field is the arena's address, which is read-only
+// and points to an `ArenaShared` (itself `Send + Sync`); everything else is atomics.
+unsafe impl Send for Slab {}
+// SAFETY: as for `Send`: shared access reads the address or goes through atomics.
+unsafe impl Sync for Slab {}
+
 impl Slab {
-    /// The arena the slab is part of.
-    pub(super) fn arena(&self) -> &ArenaShared {
-        &self.arena
+    /// Takes a free slot: its handle and offset, or `None` where every slot is taken or the
+    /// slab is retired.
+    ///
+    /// # Safety
+    /// The caller holds a handle of the slab's arena (so the slab and the arena are alive).
+    unsafe fn claim(&self) -> Option<(SlotRef, u64)> {
+        let mut bits = self.free.load(Ordering::Relaxed);
+        loop {
+            if bits == 0 {
+                return None;
+            }
+            // Acquire: the slot's last handle released it with `Release`, and `base` was
+            // written before the bitmap that this value follows.
+            match self.free.compare_exchange_weak(bits, bits & (bits - 1), Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => bits = now,
+            }
+        }
+        if bits == ALL_FREE {
+            // The first slot taken: the slab holds a count of its arena until the last goes.
+            // SAFETY: `arena` came from `Arc::as_ptr` of the arena's `Arc`, which the caller
+            // holds a handle of (its count is at least 1).
+            unsafe { Arc::increment_strong_count(self.arena) };
+        }
+        let index = bits.trailing_zeros();
+        // The slot was free: no handle counts it, and nothing else touches its count now.
+        self.refs[index as usize].store(1, Ordering::Relaxed);
+        // Inside the slab's allocation: index < SLOTS.
+        let offset = self.base.load(Ordering::Relaxed) + u64::from(index) * self.stride;
+        Some((SlotRef { slab: NonNull::from(self), index }, offset))
     }
 
-    /// Slots that have handles.
-    fn live(&self) -> usize {
-        self.refs.iter().filter(|r| r.load(Ordering::Relaxed) > 0).count()
-    }
-}
-
-impl Drop for Slab {
-    fn drop(&mut self) {
-        // Every slot's last handle is gone, and every recorder that used a slot held it until
-        // its work finished: no device work uses the slab's bytes any more.
-        self.arena.lock().block.free(&mut self.allocation);
+    /// Slots taken.
+    fn taken(&self) -> usize {
+        (SLOTS - u64::from(self.free.load(Ordering::Relaxed).count_ones())) as usize
     }
 }
 
 /// One handle of a slot: what a [`SubBuffer`](super::SubBuffer) of a slab holds. Cloning
 /// counts a handle; the last one to drop returns the slot to its slab.
 pub(crate) struct SlotRef {
-    slab: Arc<Slab>,
+    slab: NonNull<Slab>,
     index: u32,
 }
 
+// SAFETY: a slot handle is an address of a slab (`Sync`) and an index; it touches the slab
+// only through atomics, and the arena under its mutex.
+unsafe impl Send for SlotRef {}
+// SAFETY: as for `Send`: `&SlotRef` only reads the address and the index.
+unsafe impl Sync for SlotRef {}
+
 impl SlotRef {
-    /// The slab the slot is part of.
-    pub(super) fn slab(&self) -> &Slab {
-        &self.slab
+    fn slab(&self) -> &Slab {
+        // SAFETY: the slot is taken while this handle lives, so the slab holds a count of
+        // its arena, which owns the slab: the slab is alive.
+        unsafe { self.slab.as_ref() }
+    }
+
+    /// The arena the slot is part of.
+    pub(super) fn arena(&self) -> &ArenaShared {
+        // SAFETY: the slab holds a count of its arena while this handle lives (see `slab`).
+        unsafe { &*self.slab().arena }
     }
 }
 
 impl Clone for SlotRef {
     fn clone(&self) -> Self {
-        // At most as many handles as references to the slab, which `Arc` keeps below
-        // `isize::MAX`: the count cannot overflow.
-        self.slab.refs[self.index as usize].fetch_add(1, Ordering::Relaxed);
-        Self { slab: self.slab.clone(), index: self.index }
+        let before = self.slab().refs[self.index as usize].fetch_add(1, Ordering::Relaxed);
+        if before > isize::MAX as usize {
+            // As `Arc` does: a count this high comes only from handles forgotten in a loop.
+            std::process::abort();
+        }
+        Self { slab: self.slab, index: self.index }
     }
 }
 
 impl Drop for SlotRef {
     fn drop(&mut self) {
-        if self.slab.refs[self.index as usize].fetch_sub(1, Ordering::Release) == 1 {
-            // The last handle: every use of the slot through any handle happens before the
-            // slot is handed out again (the class takes `returned` with `Acquire`).
+        let slab = self.slab.as_ptr().cast_const();
+        let bit = 1u64 << self.index;
+        let (emptied, arena) = {
+            let slab = self.slab();
+            if slab.refs[self.index as usize].fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            // The last handle: every use of the slot happens before it is taken again.
             fence(Ordering::Acquire);
-            self.slab.returned.fetch_or(1 << self.index, Ordering::Release);
+            let before = slab.free.fetch_or(bit, Ordering::Release);
+            (before | bit == ALL_FREE, slab.arena)
+        };
+        if emptied {
+            // The slab's count of its arena is still held (given back by this call only), so
+            // the arena and the slab are alive; nothing here touches them after it.
+            // SAFETY: `arena` and `slab` are the slab's arena and the slab, alive (above).
+            unsafe { slab_emptied(arena, slab) };
         }
-        // The `Arc` drops after this body: the last slot's drop returns the slab.
     }
 }
 
-/// The slabs of one size and alignment, under the arena's lock.
-struct Class {
-    size: u64,
-    alignment: u64,
-    stride: u64,
-    /// Ranges of this size asked for (saturating).
-    requests: u64,
-    /// The slab slots are taken from. Weak: a slab whose slots have all gone back returns
-    /// to the block at once, even while it is current.
-    current: Weak<Slab>,
-    /// Slots of `current` not handed out (bit `i`: slot `i`).
-    free: u64,
-    /// Every slab of this class that may still be live, for the arena's count of live
-    /// ranges and for reuse of returned slots when the block is short.
-    slabs: Vec<Weak<Slab>>,
-    /// Length of `slabs` after its last pruning of dead slabs.
-    pruned: usize,
+/// The last slot of `slab` went back: retires the slab (its range back to the block) unless
+/// it is its class's current slab or a slot was taken again meanwhile, then gives back the
+/// slab's count of its arena.
+///
+/// # Safety
+/// `slab`'s count of `arena` is held and given back by this call.
+unsafe fn slab_emptied(arena: *const ArenaShared, slab: *const Slab) {
+    {
+        // SAFETY: the slab's count keeps the arena alive until the end of this call, and the
+        // arena owns the slab.
+        let (shared, slab_ref) = unsafe { (&*arena, &*slab) };
+        let mut state = shared.lock();
+        let current = shared.hot[slab_ref.class].current.load(Ordering::Relaxed).cast_const();
+        if current != slab && slab_ref.free.compare_exchange(ALL_FREE, 0, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        {
+            let State { block, classes } = &mut *state;
+            if let Some(mut range) = classes.class_mut(slab_ref.class).and_then(|c| c.ranges[slab_ref.index].take()) {
+                block.free(&mut range);
+            }
+        }
+    }
+    // SAFETY: the count taken when the slab's first slot was (the caller's contract); the
+    // last use of the arena and the slab was above.
+    unsafe { Arc::decrement_strong_count(arena) };
 }
 
-impl Class {
-    /// A slot of this class, from the current slab, a new slab, or (the block being short)
-    /// any slab with returned slots; `None` where there is none. Slabs that this call stops
-    /// holding go to `deferred`, to drop after the arena's lock is released (a slab's drop
-    /// takes the lock).
-    fn take(
+/// What threads read without the arena's lock: a class's key (0: unused; set once under the
+/// lock) and its current slab (changed under the lock).
+#[derive(Default)]
+pub(crate) struct HotClass {
+    key: AtomicU64,
+    current: AtomicPtr<Slab>,
+}
+
+/// The key of a size and alignment: `size << 6 | log2(alignment)`; `None` where the size is
+/// too large for slabs anyway.
+fn key(size: u64, alignment: u64) -> Option<u64> {
+    (size < 1 << 57).then(|| (size << 6) | u64::from(alignment.trailing_zeros()))
+}
+
+/// Takes a slot of `size` bytes at `alignment` without the lock, where that size has a current
+/// slab with a free slot.
+///
+/// # Safety
+/// The caller holds a handle of `arena`.
+pub(super) unsafe fn take_fast(hot: &[HotClass; MAX_CLASSES], size: u64, alignment: u64) -> Option<(SlotRef, u64)> {
+    let key = key(size, alignment)?;
+    for class in hot {
+        match class.key.load(Ordering::Acquire) {
+            0 => return None,
+            k if k == key => {
+                let slab = class.current.load(Ordering::Acquire);
+                // SAFETY: a current slab is owned by the arena, which the caller holds.
+                return unsafe { slab.as_ref()?.claim() };
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The slabs of one size and alignment, under the arena's lock.
+pub(super) struct Class {
+    alignment: u64,
+    stride: u64,
+    /// Every slab ever made for this class (reused once retired).
+    slabs: Vec<Arc<Slab>>,
+    /// Each slab's allocation of the block; `None`: retired.
+    ranges: Vec<Option<VirtualAllocation>>,
+}
+
+/// The arena's slab classes and the sizes counted towards one, under its lock.
+#[derive(Default)]
+pub(super) struct Classes {
+    classes: Vec<Class>,
+    /// Sizes (keys) asked for, and how many ranges of each.
+    candidates: Vec<(u64, u64)>,
+}
+
+/// What the arena's lock guards: the block of offsets and the slabs of its frequent sizes.
+pub(crate) struct State {
+    pub(super) block: Block,
+    pub(super) classes: Classes,
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // The arena is going: no slot is taken (each taken slot's slab holds the arena), so
+        // the slabs still holding a range are empty; their ranges go back before the block.
+        for class in &mut self.classes.classes {
+            for range in class.ranges.iter_mut().flatten() {
+                self.block.free(range);
+            }
+        }
+    }
+}
+
+impl Classes {
+    fn class_mut(&mut self, index: usize) -> Option<&mut Class> {
+        self.classes.get_mut(index)
+    }
+
+    /// Slots taken, over every slab.
+    pub(super) fn live(&self) -> usize {
+        let slabs = self.classes.iter().flat_map(|c| c.slabs.iter().zip(&c.ranges));
+        slabs.filter(|(_, range)| range.is_some()).map(|(slab, _)| slab.taken()).sum()
+    }
+
+    /// Frees the ranges of current slabs that have no slot taken, so that the block has all
+    /// its free room for a range that did not fit. True where one was.
+    pub(super) fn trim(&mut self, hot: &[HotClass; MAX_CLASSES], block: &mut Block) -> bool {
+        let mut trimmed = false;
+        for (c, class) in self.classes.iter_mut().enumerate() {
+            let current = hot[c].current.load(Ordering::Relaxed);
+            // SAFETY: a current slab is owned by this arena, alive under its lock.
+            let Some(slab) = (unsafe { current.as_ref() }) else { continue };
+            // A thread taking a slot at the same time either got it first (this fails) or
+            // finds the bitmap 0 and takes the lock.
+            if slab.free.compare_exchange(ALL_FREE, 0, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                hot[c].current.store(std::ptr::null_mut(), Ordering::Release);
+                if let Some(mut range) = class.ranges[slab.index].take() {
+                    block.free(&mut range);
+                    trimmed = true;
+                }
+            }
+        }
+        trimmed
+    }
+
+    /// A slot of `size` bytes at `alignment` under the lock, the request counted as `asked`
+    /// ranges of that size: from the size's current slab, a new (or retired) slab, or (the
+    /// block being short) another of its slabs with a free slot. `None` sends the range to
+    /// the block. `capacity` is the arena's size.
+    pub(super) fn take(
         &mut self,
         arena: &Arc<ArenaShared>,
         block: &mut Block,
-        deferred: &mut Vec<Arc<Slab>>,
+        size: u64,
+        alignment: u64,
+        asked: u64,
     ) -> Option<(SlotRef, u64)> {
-        match self.current.upgrade() {
-            Some(slab) => {
-                if self.free == 0 {
-                    self.free = slab.returned.swap(0, Ordering::Acquire);
-                }
-                if self.free != 0 {
-                    return Some(self.claim(slab));
-                }
-                deferred.push(slab);
+        let key = key(size, alignment)?;
+        let hot = &arena.hot;
+        let c = match hot.iter().position(|h| h.key.load(Ordering::Relaxed) == key) {
+            Some(c) => c,
+            None => self.new_class(arena, key, size, alignment, asked)?,
+        };
+        let class = &mut self.classes[c];
+        // SAFETY: a current slab is owned by the arena, which the caller holds.
+        if let Some(current) = unsafe { hot[c].current.load(Ordering::Acquire).as_ref() } {
+            // SAFETY: the caller holds a handle of the slab's arena.
+            if let Some(slot) = unsafe { current.claim() } {
+                return Some(slot);
             }
-            // Every slot of the current slab went back and the slab with them.
-            None => self.free = 0,
         }
-        // SLOTS * stride was checked to be at most the arena's size when the class was made.
-        if let Some((allocation, base)) = block.allocate(SLOTS * self.stride, self.alignment) {
-            let refs = std::array::from_fn(|_| AtomicUsize::new(0));
-            let slab = Slab {
-                arena: arena.clone(),
-                allocation,
-                base,
-                stride: self.stride,
-                returned: AtomicU64::new(0),
-                refs,
+        // A new range for a retired slab, or a new slab.
+        if let Some((allocation, base)) = block.allocate(SLOTS * class.stride, class.alignment) {
+            let index = match class.ranges.iter().position(Option::is_none) {
+                Some(index) => index,
+                None => {
+                    let refs = std::array::from_fn(|_| AtomicUsize::new(0));
+                    let index = class.slabs.len();
+                    let slab = Slab {
+                        arena: Arc::as_ptr(arena),
+                        class: c,
+                        index,
+                        stride: class.stride,
+                        base: AtomicU64::new(0),
+                        free: AtomicU64::new(0),
+                        refs,
+                    };
+                    class.slabs.push(Arc::new(slab));
+                    class.ranges.push(None);
+                    index
+                }
             };
-            let slab = Arc::new(slab);
-            self.adopt(&slab, u64::MAX);
-            if self.slabs.len() >= 2 * self.pruned + 16 {
-                self.slabs.retain(|s| s.strong_count() > 0);
-                self.pruned = self.slabs.len();
-            }
-            self.slabs.push(Arc::downgrade(&slab));
-            return Some(self.claim(slab));
+            class.ranges[index] = Some(allocation);
+            let slab = &class.slabs[index];
+            slab.base.store(base, Ordering::Relaxed);
+            slab.free.store(ALL_FREE, Ordering::Release);
+            hot[c].current.store(Arc::as_ptr(slab).cast_mut(), Ordering::Release);
+            // SAFETY: the caller holds a handle of the slab's arena.
+            return unsafe { slab.claim() };
         }
-        // The block is short: slots returned to the other slabs of this size.
-        for weak in &self.slabs {
-            let Some(slab) = weak.upgrade() else { continue };
-            let returned = slab.returned.swap(0, Ordering::Acquire);
-            if returned != 0 {
-                self.current = weak.clone();
-                self.free = returned;
-                return Some(self.claim(slab));
+        // The block is short: free slots of the size's other slabs.
+        for (slab, range) in class.slabs.iter().zip(&class.ranges) {
+            if range.is_some() && slab.free.load(Ordering::Relaxed) != 0 {
+                hot[c].current.store(Arc::as_ptr(slab).cast_mut(), Ordering::Release);
+                // SAFETY: the caller holds a handle of the slab's arena.
+                if let Some(slot) = unsafe { slab.claim() } {
+                    return Some(slot);
+                }
             }
-            deferred.push(slab);
         }
         None
     }
 
-    /// Makes `slab` current with `free` slots.
-    fn adopt(&mut self, slab: &Arc<Slab>, free: u64) {
-        self.current = Arc::downgrade(slab);
-        self.free = free;
-    }
-
-    /// Hands out the lowest free slot of `slab` (the current slab, `free` not empty).
-    fn claim(&mut self, slab: Arc<Slab>) -> (SlotRef, u64) {
-        let index = self.free.trailing_zeros();
-        self.free &= self.free - 1;
-        // The slot is free: no handle counts it, and nothing else touches its count now.
-        slab.refs[index as usize].store(1, Ordering::Relaxed);
-        // Inside the slab's allocation: index < SLOTS.
-        let offset = slab.base + u64::from(index) * slab.stride;
-        (SlotRef { slab, index }, offset)
-    }
-}
-
-/// The arena's size classes, under its lock.
-#[derive(Default)]
-pub(super) struct Classes(Vec<Class>);
-
-impl Classes {
-    /// A slot of `size` bytes at `alignment` for the `count`th range of a call asking for
-    /// `count` (the first counts them, the others pass 0), where that size has slabs and one
-    /// has room; `None` sends the range to the block. `capacity` is the arena's size.
-    pub(super) fn take(
-        &mut self,
-        size: u64,
-        alignment: u64,
-        count: u64,
-        capacity: u64,
-        arena: &Arc<ArenaShared>,
-        block: &mut Block,
-        deferred: &mut Vec<Arc<Slab>>,
-    ) -> Option<(SlotRef, u64)> {
-        let class = match self.0.iter().position(|c| c.size == size && c.alignment == alignment) {
-            Some(i) => &mut self.0[i],
+    /// Counts `asked` ranges of `key`; once the size is warm (and small enough for slabs, and
+    /// a class is left), makes its class and returns its index.
+    fn new_class(&mut self, arena: &ArenaShared, key: u64, size: u64, alignment: u64, asked: u64) -> Option<usize> {
+        let count = match self.candidates.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, count)) => count,
             None => {
-                // Size and alignment are at most the arena's size, below 2^63: no overflow.
-                let stride = size.next_multiple_of(alignment);
-                if stride.checked_mul(SLOTS)? > capacity / SLAB_SHARE {
-                    return None;
+                if self.candidates.len() >= MAX_CANDIDATES {
+                    self.candidates.clear();
                 }
-                if self.0.len() >= MAX_CLASSES {
-                    // Room for a new size where some size never got a slab.
-                    let idle = self.0.iter().position(|c| c.slabs.is_empty())?;
-                    self.0.swap_remove(idle);
-                }
-                self.0.push(Class {
-                    size,
-                    alignment,
-                    stride,
-                    requests: 0,
-                    current: Weak::new(),
-                    free: 0,
-                    slabs: Vec::new(),
-                    pruned: 0,
-                });
-                self.0.last_mut()?
+                self.candidates.push((key, 0));
+                &mut self.candidates.last_mut()?.1
             }
         };
-        class.requests = class.requests.saturating_add(count);
-        if class.requests < WARM_REQUESTS {
+        *count = count.saturating_add(asked);
+        if *count < WARM_REQUESTS || self.classes.len() >= MAX_CLASSES {
             return None;
         }
-        class.take(arena, block, deferred)
-    }
-
-    /// Slots with handles, over every slab; the slabs looked at go to `deferred` (to drop
-    /// after the lock).
-    pub(super) fn live(&self, deferred: &mut Vec<Arc<Slab>>) -> usize {
-        let slabs = self.0.iter().flat_map(|c| &c.slabs).filter_map(Weak::upgrade);
-        let before = deferred.len();
-        deferred.extend(slabs);
-        deferred[before..].iter().map(|s| s.live()).sum()
+        // Size and alignment are at most the arena's size, below 2^63: no overflow.
+        let stride = size.next_multiple_of(alignment);
+        if stride.checked_mul(SLOTS)? > arena.size() / SLAB_SHARE {
+            return None;
+        }
+        self.candidates.retain(|(k, _)| *k != key);
+        let c = self.classes.len();
+        self.classes.push(Class { alignment, stride, slabs: Vec::new(), ranges: Vec::new() });
+        arena.hot[c].key.store(key, Ordering::Release);
+        Some(c)
     }
 }

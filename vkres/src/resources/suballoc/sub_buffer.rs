@@ -50,7 +50,7 @@ impl Owner {
     fn arena(&self) -> &ArenaShared {
         match self {
             Owner::Range(shared) => &shared.arena,
-            Owner::Slot(slot) => slot.slab().arena(),
+            Owner::Slot(slot) => slot.arena(),
         }
     }
 }
