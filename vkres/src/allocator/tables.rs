@@ -29,6 +29,8 @@ pub(crate) struct Tables {
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// Image uploads whose commands are recorded together at the next flush (`recorder/images.rs`).
     pub(crate) pending_uploads: PendingUploads,
+    /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
+    pub(crate) pending_copies: super::recorder::PendingCopies,
 }
 
 impl std::fmt::Debug for Tables {
@@ -55,6 +57,7 @@ impl Tables {
         self.layouts.clear();
         self.keep_alive.clear();
         self.pending_uploads.clear();
+        self.pending_copies.clear();
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),
@@ -62,6 +65,7 @@ impl Tables {
             self.layouts.capacity(),
             self.keep_alive.capacity(),
             self.pending_uploads.capacity(),
+            self.pending_copies.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }

@@ -11,6 +11,7 @@
 mod accel;
 mod alias;
 mod buffers;
+mod gathered;
 mod held;
 mod images;
 mod regions;
@@ -24,6 +25,8 @@ use ash::vk;
 pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
+
+pub(super) use gathered::PendingCopies;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Signal};
