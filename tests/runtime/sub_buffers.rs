@@ -381,3 +381,29 @@ fn threads_churn_equal_ranges_of_one_arena() {
     assert_eq!(arena.live_ranges(), 0);
     assert_eq!(arena.allocate_bytes(1 << 20).expect("the whole arena").offset(), 0);
 }
+
+#[test]
+fn a_full_arena_hands_out_the_free_slots_of_larger_ranges_slabs() {
+    // 256 KiB: 100 ranges of 64 bytes (16 exact-sized, then 84 slots of two slabs of 64),
+    // then 1 KiB ranges (too large for slabs here) until none fits: less than 1 KiB of the
+    // block is left, room for at most 31 ranges of 32 bytes. The 44 free slots of the slabs
+    // take 32-byte ranges too, rather than the arena being exhausted.
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 18, MappingType::None);
+    if arena.alignment() > 32 {
+        return; // the slots' layout below assumes 64-byte ranges packed without padding
+    }
+    let mut ranges: Vec<_> = (0..100).map(|_| arena.allocate_bytes(64).expect("range")).collect();
+    while let Ok(range) = arena.allocate_bytes(1024) {
+        ranges.push(range);
+    }
+    let small: Vec<_> = std::iter::from_fn(|| arena.allocate_bytes(32).ok()).collect();
+    assert!(small.len() >= 2 * 64 - 84, "{} small ranges: not every free slot of the 64-byte slabs", small.len());
+    assert!(small.iter().all(|r| r.size() == 32));
+    ranges.extend(small);
+    disjoint(&ranges.iter().collect::<Vec<_>>(), &arena);
+    assert_eq!(arena.live_ranges(), ranges.len());
+    drop(ranges);
+    assert_eq!(arena.live_ranges(), 0);
+    assert_eq!(arena.allocate_bytes(1 << 18).expect("the whole arena").offset(), 0);
+}

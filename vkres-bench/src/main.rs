@@ -158,6 +158,7 @@ fn uploads(
         measured.push((size, Way::PLOTTED.map(gbps)));
     }
     small_uploads(args, &env, r)?;
+    gathered_uploads(args, alloc, r)?;
     // The sweep: 256 B, 1 KiB, 4 KiB, ... up to the larger table size; the table sizes reuse
     // their figures.
     let mut sizes: Vec<u64> =
@@ -234,6 +235,39 @@ fn small_uploads(args: &Args, env: &upload::Env<'_>, r: &mut Results) -> BenchRe
             .collect();
         println!("{}", report::table(&["way", "median us", "min us", "max us", "vs ash staging time"], &rows));
     }
+    Ok(())
+}
+
+/// 1000 small staged uploads into device-local buffers, in one batch (issue 20, item 1).
+fn gathered_uploads(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
+    let times = ways::small_uploads::measure(alloc, args.warmups, args.runs)?;
+    let s = times.each_ref().map(|t| Summary::of(t));
+    let ms = |i: usize| s[i].map(|s| s.median_ms);
+    r.small_uploads_1000_ms = Three { vkres: ms(0), ash: ms(1), wgpu: None };
+    r.small_uploads_1000_one_buffer_ms = [ms(2), ms(3)];
+    println!(
+        "## {} small uploads (256 B to 4 KiB, staged) into device-local buffers, one batch, ready for use\n",
+        ways::small_uploads::COUNT
+    );
+    let rows = [
+        Row::new(
+            "vkres, `Batch::upload_bytes` into 1000 buffers (gathered: one copy per buffer)",
+            s[0],
+            vec![ratio(ms(0), ms(1))],
+        ),
+        Row::new("ash + vk-mem, one staging buffer, one copy per buffer (hand-written)", s[1], vec!["1.00x".into()]),
+        Row::new(
+            "vkres, `Batch::upload_sub` into 1000 ranges of one arena (gathered: one copy)",
+            s[2],
+            vec![ratio(ms(2), ms(3))],
+        ),
+        Row::new(
+            "ash + vk-mem, one staging buffer, one copy of 1000 regions into one buffer",
+            s[3],
+            vec!["1.00x".into()],
+        ),
+    ];
+    println!("{}", timing_table("way", &["vs its hand-written way"], &rows));
     Ok(())
 }
 

@@ -37,7 +37,7 @@ fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// The targets table.
 pub fn table_rows(r: &Results) -> Vec<Vec<String>> {
     let count = |v: Option<u64>| v.map(|v| v as f64);
-    let rows: [(&str, Option<f64>, Goal); 15] = [
+    let rows: [(&str, Option<f64>, Goal); 17] = [
         (
             "upload_256mib_gbps: vkres / ash",
             div(r.upload_256mib_gbps.vkres, r.upload_256mib_gbps.ash),
@@ -52,6 +52,16 @@ pub fn table_rows(r: &Results) -> Vec<Vec<String>> {
         ("upload_1gib_gbps.vkres (H100 target)", r.upload_1gib_gbps.vkres, Goal::AtLeast(30.0)),
         ("upload_4kib_us.vkres (H100 target)", r.upload_4kib_us.vkres, Goal::AtMost(5.0)),
         ("upload_64kib_us.vkres (H100 target)", r.upload_64kib_us.vkres, Goal::AtMost(10.0)),
+        (
+            "small_uploads_1000_ms: vkres / ash",
+            div(r.small_uploads_1000_ms.vkres, r.small_uploads_1000_ms.ash),
+            Goal::AtMost(1.05),
+        ),
+        (
+            "small_uploads_1000_ms: vkres_arena / ash_one_buffer",
+            div(r.small_uploads_1000_one_buffer_ms[0], r.small_uploads_1000_one_buffer_ms[1]),
+            Goal::AtMost(1.05),
+        ),
         ("bundle_create_ms: vkres / ash", div(r.bundle_create_ms.vkres, r.bundle_create_ms.ash), Goal::AtMost(1.05)),
         (
             "small_buffers_10k_ms: vkres / ash",
@@ -113,6 +123,6 @@ mod tests {
         assert_eq!(rows[0], ["upload_256mib_gbps: vkres / ash", "1.25", ">= 0.95", "yes"]);
         assert_eq!(rows[2][1..], ["2.00", ">= 2.5", "no"]);
         assert_eq!(rows[1][3], "not measured");
-        assert_eq!(rows[12][1..], ["2.00", "= 1", "no"]);
+        assert_eq!(rows[14][1..], ["2.00", "= 1", "no"]);
     }
 }

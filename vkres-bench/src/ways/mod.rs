@@ -5,4 +5,5 @@ pub mod bundle;
 pub mod frame;
 pub mod samplers;
 pub mod small_buffers;
+pub mod small_uploads;
 pub mod upload;

@@ -260,7 +260,16 @@ impl BufferArena {
                 out(SubBuffer::new(Owner::Slot(slot), offset, size));
                 continue;
             }
-            let allocated = match block.allocate(size, alignment) {
+            let allocated = block.allocate(size, alignment);
+            if allocated.is_none() {
+                // Short of room: a free slot of another size's slab that is large enough.
+                // SAFETY: `self` is a handle of the arena.
+                if let Some((slot, offset)) = unsafe { classes.take_any(size, alignment) } {
+                    out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                    continue;
+                }
+            }
+            let allocated = match allocated {
                 None if classes.trim(&self.shared.hot, block) => block.allocate(size, alignment),
                 allocated => allocated,
             };

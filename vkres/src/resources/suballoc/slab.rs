@@ -1,6 +1,6 @@
 //! Slabs: the fast path for many ranges of one size. Once an arena has been asked for
-//! [`WARM_REQUESTS`] ranges of one size and alignment, it takes [`SLOTS`] of them at a time
-//! as one allocation of its virtual block (a [`Slab`]) and hands its slots out with one
+//! [`WARM_REQUESTS`] ranges of one size and alignment, it takes up to [`SLOTS`] of them at a
+//! time as one allocation of its virtual block (a [`Slab`]) and hands its slots out with one
 //! compare-and-swap on the slab's bitmap of free slots: no lock, no heap allocation and no
 //! reference count per range. A slot goes back to its slab when its last handle drops (one
 //! atomic `or`); a slab that is not the one slots are taken from goes back to the block
@@ -28,22 +28,24 @@ use vk_mem::VirtualAllocation;
 use super::ArenaShared;
 use super::block::Block;
 
-/// Slots per slab: the bits of one `u64`.
+/// Slots per slab at most: the bits of one `u64`.
 pub(super) const SLOTS: u64 = 64;
-/// Every slot free.
-const ALL_FREE: u64 = u64::MAX;
+/// Slots per slab at least: a size whose slab of this many would be too large for the arena
+/// takes exact-sized ranges.
+const MIN_SLOTS: u64 = 8;
 /// Ranges of one size and alignment asked for before that size gets slabs: an arena that
 /// hands out a few ranges of many sizes keeps every range exact-sized.
 const WARM_REQUESTS: u64 = 16;
 /// Sizes an arena keeps slabs for; other sizes take exact-sized ranges.
-pub(super) const MAX_CLASSES: usize = 16;
+pub(super) const MAX_CLASSES: usize = 8;
 /// Sizes whose requests an arena counts towards [`WARM_REQUESTS`].
 const MAX_CANDIDATES: usize = 32;
-/// A slab takes at most this fraction of the arena (1/16), so that one size's slabs cannot
-/// crowd out the others'.
-const SLAB_SHARE: u64 = 16;
+/// A slab takes at most this fraction of the arena (1/64). The slots of a slab that no range
+/// holds serve only its size (and, once the arena is full, smaller ones): with at most
+/// [`MAX_CLASSES`] sizes, their current slabs hold at most 1/8 of the arena.
+const SLAB_SHARE: u64 = 64;
 
-/// [`SLOTS`] ranges of one size, taken from the arena's block as one allocation.
+/// Up to [`SLOTS`] ranges of one size, taken from the arena's block as one allocation.
 pub(crate) struct Slab {
     /// The arena (from `Arc::as_ptr`): valid while the slab holds a count of it (a slot is
     /// taken), and for whoever holds a handle of the arena.
@@ -53,6 +55,8 @@ pub(crate) struct Slab {
     index: usize,
     /// Bytes from one slot to the next (the size rounded up to the alignment).
     stride: u64,
+    /// The bitmap with every slot free (bit `i` for each slot `i` the slab has).
+    all: u64,
     /// Offset of slot 0 in the arena's buffer; written under the arena's lock while the slab
     /// is retired, before its bitmap is set.
     base: AtomicU64,
@@ -87,7 +91,7 @@ impl Slab {
                 Err(now) => bits = now,
             }
         }
-        if bits == ALL_FREE {
+        if bits == self.all {
             // The first slot taken: the slab holds a count of its arena until the last goes.
             // SAFETY: `arena` came from `Arc::as_ptr` of the arena's `Arc`, which the caller
             // holds a handle of (its count is at least 1).
@@ -103,7 +107,7 @@ impl Slab {
 
     /// Slots taken.
     fn taken(&self) -> usize {
-        (SLOTS - u64::from(self.free.load(Ordering::Relaxed).count_ones())) as usize
+        (self.all.count_ones() - self.free.load(Ordering::Relaxed).count_ones()) as usize
     }
 }
 
@@ -157,7 +161,7 @@ impl Drop for SlotRef {
             // The last handle: every use of the slot happens before it is taken again.
             fence(Ordering::Acquire);
             let before = slab.free.fetch_or(bit, Ordering::Release);
-            (before | bit == ALL_FREE, slab.arena)
+            (before | bit == slab.all, slab.arena)
         };
         if emptied {
             // The slab's count of its arena is still held (given back by this call only), so
@@ -181,7 +185,8 @@ unsafe fn slab_emptied(arena: *const ArenaShared, slab: *const Slab) {
         let (shared, slab_ref) = unsafe { (&*arena, &*slab) };
         let mut state = shared.lock();
         let current = shared.hot[slab_ref.class].current.load(Ordering::Relaxed).cast_const();
-        if current != slab && slab_ref.free.compare_exchange(ALL_FREE, 0, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        if current != slab
+            && slab_ref.free.compare_exchange(slab_ref.all, 0, Ordering::Acquire, Ordering::Relaxed).is_ok()
         {
             let State { block, classes } = &mut *state;
             if let Some(mut range) = classes.class_mut(slab_ref.class).and_then(|c| c.ranges[slab_ref.index].take()) {
@@ -233,6 +238,8 @@ pub(super) unsafe fn take_fast(hot: &[HotClass; MAX_CLASSES], size: u64, alignme
 pub(super) struct Class {
     alignment: u64,
     stride: u64,
+    /// Slots of each slab (`MIN_SLOTS..=SLOTS`).
+    slots: u64,
     /// Every slab ever made for this class (reused once retired).
     slabs: Vec<Arc<Slab>>,
     /// Each slab's allocation of the block; `None`: retired.
@@ -286,7 +293,7 @@ impl Classes {
             let Some(slab) = (unsafe { current.as_ref() }) else { continue };
             // A thread taking a slot at the same time either got it first (this fails) or
             // finds the bitmap 0 and takes the lock.
-            if slab.free.compare_exchange(ALL_FREE, 0, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            if slab.free.compare_exchange(slab.all, 0, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 hot[c].current.store(std::ptr::null_mut(), Ordering::Release);
                 if let Some(mut range) = class.ranges[slab.index].take() {
                     block.free(&mut range);
@@ -324,7 +331,8 @@ impl Classes {
             }
         }
         // A new range for a retired slab, or a new slab.
-        if let Some((allocation, base)) = block.allocate(SLOTS * class.stride, class.alignment) {
+        // Slots and stride were checked when the class was made: no overflow.
+        if let Some((allocation, base)) = block.allocate(class.slots * class.stride, class.alignment) {
             let index = match class.ranges.iter().position(Option::is_none) {
                 Some(index) => index,
                 None => {
@@ -335,6 +343,7 @@ impl Classes {
                         class: c,
                         index,
                         stride: class.stride,
+                        all: if class.slots == SLOTS { u64::MAX } else { (1 << class.slots) - 1 },
                         base: AtomicU64::new(0),
                         free: AtomicU64::new(0),
                         refs,
@@ -347,7 +356,7 @@ impl Classes {
             class.ranges[index] = Some(allocation);
             let slab = &class.slabs[index];
             slab.base.store(base, Ordering::Relaxed);
-            slab.free.store(ALL_FREE, Ordering::Release);
+            slab.free.store(slab.all, Ordering::Release);
             hot[c].current.store(Arc::as_ptr(slab).cast_mut(), Ordering::Release);
             // SAFETY: the caller holds a handle of the slab's arena.
             return unsafe { slab.claim() };
@@ -359,6 +368,28 @@ impl Classes {
                 // SAFETY: the caller holds a handle of the slab's arena.
                 if let Some(slot) = unsafe { slab.claim() } {
                     return Some(slot);
+                }
+            }
+        }
+        None
+    }
+
+    /// Where the block has no room for an exact-sized range of `size` bytes at `alignment`: a
+    /// free slot of any slab whose slots are at least that large and aligned (the range is
+    /// `size` bytes at the slot's start), so that the free slots of other sizes' slabs are not
+    /// lost to it.
+    ///
+    /// # Safety
+    /// The caller holds a handle of the arena.
+    pub(super) unsafe fn take_any(&self, size: u64, alignment: u64) -> Option<(SlotRef, u64)> {
+        let fitting = self.classes.iter().filter(|c| c.stride >= size && c.alignment >= alignment);
+        for class in fitting {
+            for (slab, range) in class.slabs.iter().zip(&class.ranges) {
+                if range.is_some() && slab.free.load(Ordering::Relaxed) != 0 {
+                    // SAFETY: the caller holds a handle of the slab's arena.
+                    if let Some(slot) = unsafe { slab.claim() } {
+                        return Some(slot);
+                    }
                 }
             }
         }
@@ -384,12 +415,13 @@ impl Classes {
         }
         // Size and alignment are at most the arena's size, below 2^63: no overflow.
         let stride = size.next_multiple_of(alignment);
-        if stride.checked_mul(SLOTS)? > arena.size() / SLAB_SHARE {
+        let slots = (arena.size() / SLAB_SHARE / stride).min(SLOTS);
+        if slots < MIN_SLOTS {
             return None;
         }
         self.candidates.retain(|(k, _)| *k != key);
         let c = self.classes.len();
-        self.classes.push(Class { alignment, stride, slabs: Vec::new(), ranges: Vec::new() });
+        self.classes.push(Class { alignment, stride, slots, slabs: Vec::new(), ranges: Vec::new() });
         arena.hot[c].key.store(key, Ordering::Release);
         Some(c)
     }
