@@ -69,6 +69,10 @@ pub struct Results {
 impl Results {
     /// The JSON document: the keys (dotted keys as nested objects), then extras.
     pub fn to_json(&self) -> Value {
+        // Each target's figure (as the targets table has it), by id; one process: its spread
+        // is its own figure.
+        let ratios: serde_json::Map<String, Value> =
+            crate::targets::targets(self).into_iter().map(|t| (t.id.to_string(), json!(t.value))).collect();
         let with_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash, "wgpu": t.wgpu });
         let without_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash });
         let mut sweep = serde_json::Map::new();
@@ -111,6 +115,9 @@ impl Results {
             "upload_bytes": self.upload_sizes,
             "small_buffer_count": self.small_buffer_count,
             "upload_sweep_gbps": sweep,
+            "ratios": ratios.clone(),
+            "ratio_spread": ratios,
+            "processes": 1,
         })
     }
 }

@@ -18,6 +18,7 @@ mod derive_cost;
 mod font;
 mod json;
 mod plot;
+mod processes;
 mod report;
 mod targets;
 mod ways;
@@ -55,7 +56,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
+    let ran = if args.processes > 1 { processes::run(&args) } else { run(&args) };
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
