@@ -15,6 +15,10 @@ impl Recorder<'_> {
     /// written at once, where `dst` is a direct-write buffer in host-visible memory that no
     /// command recorded before uses). The data is in `dst` once the work has finished.
     ///
+    /// Staged uploads are gathered: their copies are recorded at the recorder's next command
+    /// on a buffer (a copy, a download, the builds) or at [`finish`](Self::finish), one
+    /// `vkCmdCopyBuffer` per destination with a region per upload.
+    ///
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
     /// [`Error::DataTooLarge`], checked before anything is allocated.
     pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {

@@ -175,8 +175,8 @@ impl<'a> Recorder<'a> {
         self.commands
     }
 
-    /// Ends the recording: records the pending image uploads and builds and the closing
-    /// barrier, which makes everything recorded visible to the commands the caller records
+    /// Ends the recording: records the pending image uploads, staged buffer copies and builds
+    /// and the closing barrier, which makes everything recorded visible to the commands the caller records
     /// after it and to host reads after `fence`. The returned [`InFlight`] holds what the work
     /// uses and the staging it reads until `fence` has signalled; dropping it waits for that
     /// (bounded by [`Context::wait_timeout`](crate::Context::wait_timeout)).
