@@ -15,7 +15,8 @@ pub struct Args {
     pub json: Option<PathBuf>,
     /// Where to write the PNG of upload throughput against upload size.
     pub plot: Option<PathBuf>,
-    /// Sections to run (all when empty): upload, bundle, small, samplers, accel, derive.
+    /// Sections to run (all when empty): upload, gather, bundle, small, samplers, accel, frame,
+    /// derive.
     pub only: Vec<String>,
     /// Whether to time the incremental build of 50 derived structs (needs cargo and the source tree).
     pub derive_build: bool,
@@ -27,7 +28,7 @@ pub struct Args {
 }
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 7] = ["upload", "bundle", "small", "samplers", "accel", "frame", "derive"];
+pub const SECTIONS: [&str; 8] = ["upload", "gather", "bundle", "small", "samplers", "accel", "frame", "derive"];
 
 pub const USAGE: &str = "\
 usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
@@ -37,7 +38,8 @@ usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH
   --warmups N        uncounted runs per way first (default 1)
   --json PATH        write the results as JSON
   --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
-  --only LIST        run only these sections: upload,bundle,small,samplers,accel,frame,derive
+  --only LIST        run only these sections: upload,gather,bundle,small,samplers,accel,frame,
+                     derive (gather: 1000 small staged uploads into device-local buffers)
   --no-derive-build  skip timing the incremental build of 50 derived structs
   --transfer-queue   vkres with ContextOptions::transfer_queue(true): large uploads copy on
                      a transfer-only queue family where the device has one

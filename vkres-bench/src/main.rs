@@ -92,6 +92,9 @@ fn run(args: &Args) -> BenchResult<()> {
     if args.runs_section("upload") {
         uploads(args, &ctx, &alloc, wgpu.as_ref(), &mut r)?;
     }
+    if args.runs_section("gather") {
+        gathered_uploads(args, &alloc, &mut r)?;
+    }
     if args.runs_section("bundle") {
         bundle(args, &alloc, &mut r)?;
     }
@@ -160,7 +163,6 @@ fn uploads(
         measured.push((size, Way::PLOTTED.map(gbps)));
     }
     small_uploads(args, &env, r)?;
-    gathered_uploads(args, alloc, r)?;
     // The sweep: 256 B, 1 KiB, 4 KiB, ... up to the larger table size; the table sizes reuse
     // their figures.
     let mut sizes: Vec<u64> =
@@ -473,6 +475,12 @@ mod smoke {
             }
         }
         assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
+        for way in ["vkres", "ash", "vkres_arena", "ash_one_buffer"] {
+            assert!(v["small_uploads_1000_ms"][way].as_f64().is_some_and(|x| x > 0.0), "small_uploads_1000_ms.{way}");
+        }
+        assert_eq!(v["processes"], 1);
+        let spread = &v["ratio_spread"]["bundle_create_vkres_over_ash"];
+        assert!(spread.as_f64().is_some_and(|x| x > 0.0) && *spread == v["ratios"]["bundle_create_vkres_over_ash"]);
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }
