@@ -6,21 +6,69 @@
 //! barrier, so that the barriers the recorder works out (`order_transfer`) hold as if each
 //! copy had been recorded at once.
 
+use std::collections::BTreeMap;
+
 use ash::vk;
 
 use super::Recorder;
 use crate::handle_map::HandleMap;
+
+/// The bytes of one destination that pending copies write.
+#[derive(Debug)]
+enum Span {
+    /// Regions taken in order of their offsets (the usual case): the lowest offset and the
+    /// highest end of them.
+    Hull(u64, u64),
+    /// Regions taken out of order: each region's start and end (disjoint).
+    Regions(BTreeMap<u64, u64>),
+}
+
+impl Span {
+    /// Whether `start..end` overlaps no pending region of `dst`; `copies` are the pending
+    /// copies, from which the regions of `dst` are listed when one falls inside the hull.
+    fn disjoint(
+        &mut self,
+        start: u64,
+        end: u64,
+        dst: vk::Buffer,
+        copies: &[(vk::Buffer, vk::Buffer, vk::BufferCopy)],
+    ) -> bool {
+        if let Span::Hull(lo, hi) = *self {
+            if start >= hi || end <= lo {
+                return true;
+            }
+            let regions =
+                copies.iter().filter(|(_, d, _)| *d == dst).map(|(_, _, r)| (r.dst_offset, r.dst_offset + r.size));
+            *self = Span::Regions(regions.collect());
+        }
+        match self {
+            Span::Hull(..) => false,
+            // The region starting last before `end` is the only one that can reach past
+            // `start` (the regions are disjoint, so every earlier one ends before it starts).
+            Span::Regions(regions) => regions.range(..end).next_back().is_none_or(|(_, &e)| e <= start),
+        }
+    }
+
+    /// Adds `start..end`, disjoint from the pending regions.
+    fn add(&mut self, start: u64, end: u64) {
+        match self {
+            Span::Hull(lo, hi) => *self = Span::Hull((*lo).min(start), (*hi).max(end)),
+            Span::Regions(regions) => {
+                regions.insert(start, end);
+            }
+        }
+    }
+}
 
 /// Staged buffer copies recorded since the last flush.
 #[derive(Debug, Default)]
 pub(crate) struct PendingCopies {
     /// Staging buffer, destination, region, in the order taken.
     copies: Vec<(vk::Buffer, vk::Buffer, vk::BufferCopy)>,
-    /// Per destination: the lowest offset and the highest end of its pending regions. A
-    /// region that starts at or after the end, or ends at or before the start, overlaps none
-    /// (the regions of one `vkCmdCopyBuffer` must not overlap, and a later upload of the same
-    /// bytes must land after the earlier one).
-    spans: HandleMap<vk::Buffer, (u64, u64)>,
+    /// Per destination: the bytes its pending regions write, to find whether a new region
+    /// overlaps one (the regions of one `vkCmdCopyBuffer` must not overlap, and a later upload
+    /// of the same bytes must land after the earlier one).
+    spans: HandleMap<vk::Buffer, Span>,
     /// The regions of one command, reused from flush to flush.
     regions: Vec<vk::BufferCopy>,
 }
@@ -47,17 +95,24 @@ impl Recorder<'_> {
     pub(super) fn gather_copy(&mut self, staging: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy) {
         // Inside dst (checked by the caller): no overflow.
         let end = region.dst_offset + region.size;
-        match self.tables.pending_copies.spans.get(&dst).copied() {
-            Some((start, last_end)) if region.dst_offset >= last_end || end <= start => {}
-            Some(_) => {
+        let pending = &mut self.tables.pending_copies;
+        let disjoint =
+            pending.spans.get_mut(&dst).map(|span| span.disjoint(region.dst_offset, end, dst, &pending.copies));
+        match disjoint {
+            Some(true) => {}
+            Some(false) => {
                 self.flush_buffer_uploads();
                 self.order_transfer(staging, dst);
             }
             None => self.order_transfer(staging, dst),
         }
         let pending = &mut self.tables.pending_copies;
-        let span = pending.spans.entry(dst).or_insert((region.dst_offset, end));
-        *span = (span.0.min(region.dst_offset), span.1.max(end));
+        match pending.spans.get_mut(&dst) {
+            Some(span) => span.add(region.dst_offset, end),
+            None => {
+                pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
+            }
+        }
         pending.copies.push((staging, dst, region));
     }
 
