@@ -71,10 +71,12 @@ impl ArenaShared {
 /// `Clone` is cheap (a shared handle); `Send + Sync`: the block of ranges is behind a mutex.
 ///
 /// A size asked for many times (16 ranges of one size and alignment) is handed out from
-/// slabs of 64 ranges of it, each slab one allocation of the arena: the fast path for
-/// thousands of equal buffers. A slab goes back to the arena when its last range has; while
-/// the arena is short of room, the free slots of a size's slabs are handed out again for
-/// that size before the arena is exhausted.
+/// slabs of up to 64 ranges of it (each slab one allocation of at most 1/64 of the arena; at
+/// most 8 sizes): the fast path for thousands of equal buffers, a slot taken without a lock.
+/// A slab goes back to the arena when its last range has. Its free slots serve its size, and
+/// smaller ranges once the arena has no other room; so an arena sized to the byte for ranges
+/// of several sizes can run out with up to one partly used slab per size free: give it that
+/// much headroom, or take equal ranges with [`allocate_group`](Self::allocate_group).
 #[derive(Clone)]
 pub struct BufferArena {
     shared: Arc<ArenaShared>,
