@@ -150,6 +150,10 @@ impl BufferArena {
     /// two, or larger than the arena, is [`Error::InvalidAlignment`].
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
         let alignment = self.check(size, alignment)?;
+        // SAFETY: `self` is a handle of the arena.
+        if let Some((slot, offset)) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) } {
+            return Ok(SubBuffer::new(Owner::Slot(slot), offset, size));
+        }
         let mut taken = None;
         self.take(1, size, alignment, |range| taken = Some(range));
         taken.ok_or_else(|| self.exhausted(size, alignment))
