@@ -4,7 +4,8 @@
 //! instead of one command each. A flush comes before anything else is recorded that could
 //! touch a buffer (a copy, a download, the builds, an image command) and before the closing
 //! barrier, so that the barriers the recorder works out (`order_transfer`) hold as if each
-//! copy had been recorded at once.
+//! copy had been recorded at once. See docs/design-notes.md ("Suballocated buffers at 10x,
+//! staged uploads gathered, the method").
 
 use std::collections::BTreeMap;
 

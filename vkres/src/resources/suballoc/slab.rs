@@ -17,7 +17,7 @@
 //!   that order per slab: the slot that was taken must be dropped first). So a slot's handle
 //!   keeps its arena, and with it its slab, alive.
 //!
-//! See docs/design-notes.md ("Suballocated buffers: the slab fast path").
+//! See docs/design-notes.md ("Suballocated buffers at 10x, staged uploads gathered, the method").
 
 use std::ptr::NonNull;
 use std::sync::Arc;
