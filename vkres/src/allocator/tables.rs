@@ -44,6 +44,8 @@ pub(crate) struct Tables {
     pub(crate) group_ends: Vec<usize>,
     /// The structures of the group of builds being formed (`recorder/accel.rs`).
     pub(crate) in_group: HandleSet<vk::AccelerationStructureKHR>,
+    /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
+    pub(crate) pending_copies: super::recorder::PendingCopies,
 }
 
 impl std::fmt::Debug for Tables {
@@ -75,6 +77,7 @@ impl Tables {
         self.geometries.clear();
         self.group_ends.clear();
         self.in_group.clear();
+        self.pending_copies.clear();
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),
@@ -87,6 +90,7 @@ impl Tables {
             self.geometries.capacity(),
             self.group_ends.capacity(),
             self.in_group.capacity(),
+            self.pending_copies.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }

@@ -15,6 +15,10 @@ impl Recorder<'_> {
     /// written at once, where `dst` is a direct-write buffer in host-visible memory that no
     /// command recorded before uses). The data is in `dst` once the work has finished.
     ///
+    /// Staged uploads are gathered: their copies are recorded at the recorder's next command
+    /// on a buffer (a copy, a download, the builds) or at [`finish`](Self::finish), one
+    /// `vkCmdCopyBuffer` per destination with a region per upload.
+    ///
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
     /// [`Error::DataTooLarge`], checked before anything is allocated.
     pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
@@ -78,7 +82,6 @@ impl Recorder<'_> {
         self.hold(dst.keep_alive());
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
-        let mut ordered = false;
         for (i, part) in data.chunks(piece).enumerate() {
             let (staging, staging_offset) = self.stage(rounds, part, 4)?;
             let region = vk::BufferCopy {
@@ -94,16 +97,9 @@ impl Recorder<'_> {
                 self.commands += 1;
                 continue;
             }
-            if !ordered {
-                self.order_transfer(staging, dst.handle());
-                ordered = true;
-            } else {
-                // Later pieces write other bytes of dst: no barrier between them is needed.
-                self.tables.written.insert(dst.handle());
-            }
-            // SAFETY: both buffers are live (and held until the work has finished), the region
-            // lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-            unsafe { self.device().cmd_copy_buffer(self.cmd, staging, dst.handle(), &[region]) };
+            // Recorded with the other staged uploads into dst at the next flush: one command
+            // for all of them (`gathered.rs`); later pieces write other bytes of dst.
+            self.gather_copy(staging, dst.handle(), region);
             self.commands += 1;
         }
         Ok(())
@@ -201,6 +197,8 @@ impl Recorder<'_> {
         dst_offset: u64,
         size: u64,
     ) {
+        // The staged uploads taken before it are recorded before it.
+        self.flush_buffer_uploads();
         self.order_transfer(src, dst.handle());
         let region = vk::BufferCopy { src_offset, dst_offset, size };
         // SAFETY: `src` by the caller's contract; `dst` is live and held until the work finished.

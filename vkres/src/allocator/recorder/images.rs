@@ -127,6 +127,8 @@ impl Recorder<'_> {
     /// command, the copies, one barrier command. Called before anything else is recorded that
     /// could touch an image, and before the closing barrier.
     pub(in crate::allocator) fn flush_image_uploads(&mut self) {
+        // The gathered buffer copies first: every flush point of one is one of the other.
+        self.flush_buffer_uploads();
         let pending = &mut self.tables.pending_uploads;
         if pending.copies.is_empty() {
             return;

@@ -11,6 +11,7 @@
 mod accel;
 mod alias;
 mod buffers;
+mod gathered;
 mod held;
 mod images;
 mod regions;
@@ -25,6 +26,8 @@ pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
+
+pub(super) use gathered::PendingCopies;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Signal};
@@ -166,8 +169,8 @@ impl<'a> Recorder<'a> {
         self.commands
     }
 
-    /// Ends the recording: records the pending image uploads and builds and the closing
-    /// barrier, which makes everything recorded visible to the commands the caller records
+    /// Ends the recording: records the pending image uploads, staged buffer copies and builds
+    /// and the closing barrier, which makes everything recorded visible to the commands the caller records
     /// after it and to host reads after `fence`. The returned [`InFlight`] holds what the work
     /// uses and the staging it reads until `fence` has signalled; dropping it waits for that
     /// (bounded by [`Context::wait_timeout`](crate::Context::wait_timeout)).
