@@ -56,9 +56,8 @@ impl Drop for Gate<'_> {
 }
 
 fn direct_buffer(gpu: &Gpu, size: u64) -> vkres::Buffer {
-    let usage = vk::BufferUsageFlags::STORAGE_BUFFER
-        | vk::BufferUsageFlags::TRANSFER_DST
-        | vk::BufferUsageFlags::TRANSFER_SRC;
+    let usage =
+        vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
     let desc = BufferDesc::new(size, usage).mapping(MappingType::PreferDirectWrite).name("direct");
     gpu.alloc().create_buffer(&desc).expect("buffer")
 }
@@ -78,7 +77,8 @@ fn upload_into_a_buffer_that_pending_work_uses_is_ordered_after_it() {
     setup.submit_and_wait().expect("submit");
 
     let gate = Gate::new(&gpu);
-    let (fence_a, fence_b) = (Fence::new(gpu.ctx(), false).expect("fence"), Fence::new(gpu.ctx(), false).expect("fence"));
+    let (fence_a, fence_b) =
+        (Fence::new(gpu.ctx(), false).expect("fence"), Fence::new(gpu.ctx(), false).expect("fence"));
     let mut first = gpu.alloc().batch().expect("batch");
     first.copy_buffer(&src, 0, &target, 0, 256).expect("copy");
     let waits = gate.wait();

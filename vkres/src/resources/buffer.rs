@@ -103,11 +103,35 @@ impl BufferDesc {
     }
 }
 
-/// The owner of one `VkBuffer` and its memory, shared by every [`Buffer`] handle to it.
-pub(crate) struct BufferShared {
+/// The `VkBuffer` and its memory: destroyed (then the memory freed) when the last
+/// [`BufferShared`] and the last hold of recorded work on it are gone.
+///
+/// Recorded work holds this, not [`BufferShared`]: every reference to it beyond the one of
+/// its `BufferShared` is a hold of recorded work not yet known to be finished (a batch's,
+/// an [`InFlight`](crate::InFlight)'s, a recorder's), which is what
+/// [`Buffer::unused_by_recorded_work`] counts (issue 16, item 9: a direct host write must
+/// not race GPU work of another batch).
+struct BufferCore {
     handle: vk::Buffer,
     /// Freed after `handle` is destroyed (in `Drop`); holds the context.
     allocation: ResourceMemory,
+}
+
+impl Drop for BufferCore {
+    fn drop(&mut self) {
+        // SAFETY: the last handle is gone and every batch that used the buffer holds the core
+        // until its fence signalled, so the device no longer uses it. The memory is freed
+        // afterwards, when `allocation` drops.
+        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
+    }
+}
+
+/// What every [`Buffer`] handle to one `VkBuffer` shares: its core and its immutable state.
+pub(crate) struct BufferShared {
+    /// Held by this and by recorded work on the buffer (see [`BufferCore`]).
+    core: Arc<BufferCore>,
+    /// `core.handle`, read without a second indirection.
+    handle: vk::Buffer,
     size: u64,
     usage: vk::BufferUsageFlags,
     /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
@@ -116,15 +140,6 @@ pub(crate) struct BufferShared {
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
     fresh: AtomicBool,
-}
-
-impl Drop for BufferShared {
-    fn drop(&mut self) {
-        // SAFETY: the last handle is gone and every batch that used the buffer holds a handle
-        // until its fence signalled, so the device no longer uses it. The memory is freed
-        // afterwards, when `allocation` drops.
-        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
-    }
 }
 
 /// A `VkBuffer` and its memory, holding elements of `T` (`u8` for raw bytes).
@@ -194,13 +209,13 @@ impl<T> Buffer<T> {
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        self.shared.allocation.get()
+        self.shared.core.allocation.get()
     }
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
-        MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
+        MappedMemory::new(self.shared.core.allocation.get(), self.shared.size, &self.shared.name)
     }
 
     /// The same buffer, viewed as raw bytes.
@@ -208,13 +223,36 @@ impl<T> Buffer<T> {
         Buffer { shared: self.shared.clone(), _elem: PhantomData }
     }
 
-    /// How many handles share this buffer (the manager's eviction frees only buffers it alone holds).
+    /// How many handles share this buffer, and holds of recorded work on it (the manager's
+    /// eviction frees only buffers it alone holds).
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&self.shared)
+        Arc::strong_count(&self.shared) + self.pending_uses()
+    }
+
+    /// Holds of recorded work on the buffer not yet known to be finished: a batch or recorder
+    /// recording it, a submitted batch not yet waited for, an [`InFlight`](crate::InFlight)
+    /// not yet dropped (see [`BufferCore`]). Counted from recording on, not from submission:
+    /// work recorded but not yet submitted may run after a write made now.
+    pub(crate) fn pending_uses(&self) -> usize {
+        // The `BufferShared` holds one reference; every other one is a hold of recorded work.
+        Arc::strong_count(&self.shared.core).saturating_sub(1)
+    }
+
+    /// Whether no recorded work holds the buffer: a host write into its memory then races no
+    /// GPU work vkres recorded on it (the direct-write path of uploads checks this; issue 16,
+    /// item 9). One atomic load on the hot path.
+    pub(crate) fn unused_by_recorded_work(&self) -> bool {
+        let unused = self.pending_uses() == 0;
+        if unused {
+            // The count fell to 0 when the last work's hold was dropped, after its fence was
+            // seen signalled (a release decrement): writes made after this see that work done.
+            std::sync::atomic::fence(Ordering::Acquire);
+        }
+        unused
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        self.shared.allocation.context()
+        self.shared.core.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
@@ -224,7 +262,8 @@ impl<T> Buffer<T> {
         if self.is_fresh() {
             self.shared.fresh.store(false, Ordering::Relaxed);
         }
-        self.shared.clone()
+        // The core, not the shared state: each such hold counts in `pending_uses`.
+        self.shared.core.clone()
     }
 
     /// Whether no batch has recorded work on it yet.
@@ -247,9 +286,10 @@ impl<T> Buffer<T> {
         if self.shared.handle == vk::Buffer::null() {
             return;
         }
+        let core = BufferCore { handle: vk::Buffer::null(), allocation: ResourceMemory::none(self.context()) };
         let placeholder = BufferShared {
+            core: Arc::new(core),
             handle: vk::Buffer::null(),
-            allocation: ResourceMemory::none(self.context()),
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
@@ -376,8 +416,8 @@ fn create_named<T>(
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let shared = BufferShared {
+        core: Arc::new(BufferCore { handle, allocation }),
         handle,
-        allocation,
         size: desc.size,
         usage: desc.usage,
         address,
