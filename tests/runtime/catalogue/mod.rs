@@ -8,6 +8,7 @@ mod accel;
 mod batch;
 mod buffers;
 mod descriptors;
+mod devices;
 mod images;
 mod manager;
 mod memory;
@@ -76,11 +77,12 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 11] = [
+    let groups: [fn() -> Vec<Case>; 12] = [
         accel::cases,
         batch::cases,
         buffers::cases,
         descriptors::cases,
+        devices::cases,
         images::cases,
         manager::cases,
         memory_control::cases,

@@ -135,6 +135,7 @@ impl Recorder<'_> {
     /// [`BlasDesc::allow_update`].
     pub fn update_blas(&mut self, blas: &Blas, desc: &BlasDesc) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a BLAS")?;
+        self.own_buffer(blas.0.buffer())?;
         self.check_updatable(blas, "BLAS")?;
         let records = self.blas_records(desc)?;
         let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
@@ -187,6 +188,7 @@ impl Recorder<'_> {
         desc: &TlasDesc,
     ) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a TLAS")?;
+        self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
         if *tlas.shape() != [desc.instances.len() as u32] {
             return Err(geometry::invalid(
@@ -234,6 +236,12 @@ impl Recorder<'_> {
             records.push(match g {
                 Geometry::Triangles(t) => {
                     t.check(name)?;
+                    let indices = t.indices.as_ref().map(|(buffer, _)| buffer);
+                    for buffer in
+                        [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
+                    {
+                        self.own_buffer(buffer)?;
+                    }
                     self.check_vertex_format(name, t.vertex_format)?;
                     let (index_type, indices) = match &t.indices {
                         Some((buffer, ty)) => (*ty, self.read_address(buffer)),
@@ -255,6 +263,7 @@ impl Recorder<'_> {
                 }
                 Geometry::Aabbs(a) => {
                     a.check(name)?;
+                    self.own_buffer(&a.boxes)?;
                     GeometryRecord::Aabbs {
                         data: self.read_address(&a.boxes) + a.offset,
                         stride: a.stride,

@@ -56,6 +56,7 @@ impl Recorder<'_> {
         data: &[u8],
     ) -> Result<()> {
         let len = data.len() as u64;
+        self.own_buffer(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::MissingUsage {
@@ -127,6 +128,7 @@ impl Recorder<'_> {
             (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
             (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
         ] {
+            self.own_buffer(&buffer)?;
             check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
                 return Err(Error::MissingUsage {

@@ -14,6 +14,7 @@ mod buffers;
 mod held;
 mod images;
 mod regions;
+mod same_device;
 mod sub_buffers;
 
 use std::sync::Arc;
@@ -183,6 +184,7 @@ impl<'a> Recorder<'a> {
     /// is never handed to a submission signalled; one a pending vkres submission already
     /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
+        self.own_fence(fence)?;
         let generation = fence.arm_for_submission()?;
         if let Err(e) = self.close() {
             fence.disarm();

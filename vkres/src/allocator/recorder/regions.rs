@@ -75,6 +75,7 @@ impl Recorder<'_> {
         data: &[u8],
         final_layout: vk::ImageLayout,
     ) -> Result<()> {
+        self.own_image(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
