@@ -165,6 +165,13 @@ pub fn cases() -> Vec<Case> {
             batch.submit_and_wait()?;
             gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).map(drop)
         }) => Error::WrongDevice { .. } | Error::MissingFeature { .. }),
+        case!("compaction of another context's BLAS", |gpu| foreign(|other| {
+            let geometry = TriangleGeometry::new(&vertices(other)?, vk::Format::R32G32B32_SFLOAT);
+            let mut batch = other.alloc().batch()?;
+            let blas = batch.build_blas(&BlasDesc::new("b").allow_compaction().triangles(geometry))?;
+            batch.submit_and_wait()?;
+            gpu.alloc().compact(&[blas]).map(drop)
+        }) => Error::WrongDevice { .. } | Error::MissingFeature { .. }),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;
