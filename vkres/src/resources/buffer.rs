@@ -1,8 +1,8 @@
 //! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -103,35 +103,11 @@ impl BufferDesc {
     }
 }
 
-/// The `VkBuffer` and its memory: destroyed (then the memory freed) when the last
-/// [`BufferShared`] and the last hold of recorded work on it are gone.
-///
-/// Recorded work holds this, not [`BufferShared`]: every reference to it beyond the one of
-/// its `BufferShared` is a hold of recorded work not yet known to be finished (a batch's,
-/// an [`InFlight`](crate::InFlight)'s, a recorder's), which is what
-/// [`Buffer::unused_by_recorded_work`] counts (issue 16, item 9: a direct host write must
-/// not race GPU work of another batch).
-struct BufferCore {
+/// The owner of one `VkBuffer` and its memory, shared by every [`Buffer`] handle to it.
+pub(crate) struct BufferShared {
     handle: vk::Buffer,
     /// Freed after `handle` is destroyed (in `Drop`); holds the context.
     allocation: ResourceMemory,
-}
-
-impl Drop for BufferCore {
-    fn drop(&mut self) {
-        // SAFETY: the last handle is gone and every batch that used the buffer holds the core
-        // until its fence signalled, so the device no longer uses it. The memory is freed
-        // afterwards, when `allocation` drops.
-        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
-    }
-}
-
-/// What every [`Buffer`] handle to one `VkBuffer` shares: its core and its immutable state.
-pub(crate) struct BufferShared {
-    /// Held by this and by recorded work on the buffer (see [`BufferCore`]).
-    core: Arc<BufferCore>,
-    /// `core.handle`, read without a second indirection.
-    handle: vk::Buffer,
     size: u64,
     usage: vk::BufferUsageFlags,
     /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
@@ -140,6 +116,27 @@ pub(crate) struct BufferShared {
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
     fresh: AtomicBool,
+    /// For a buffer uploads write directly ([`Buffer::direct_writable`]) only: the hold that
+    /// recorded work on it shares while any is not known to be finished (see [`PendingHold`]).
+    /// `None` for every other buffer, whose holds are plain references (no allocation, no lock).
+    holds: Option<Mutex<Weak<PendingHold>>>,
+}
+
+/// What recorded work holds of a direct-write buffer (issue 16, item 9: a direct host write
+/// must not race GPU work of another batch): one shared hold per buffer, made by the first
+/// recording that uses it while no other does, cloned by the next ones, dropped with the last
+/// (after its work has finished: batches, recorders and [`InFlight`](crate::InFlight)s drop
+/// their holds only then). Its strong count is the number of recorded uses not known to be
+/// finished, which [`Buffer::unused_by_recorded_work`] reads.
+struct PendingHold(#[allow(dead_code, reason = "held for its drop: it keeps the buffer alive")] Arc<BufferShared>);
+
+impl Drop for BufferShared {
+    fn drop(&mut self) {
+        // SAFETY: the last handle is gone and every batch that used the buffer holds a handle
+        // until its fence signalled, so the device no longer uses it. The memory is freed
+        // afterwards, when `allocation` drops.
+        unsafe { self.allocation.context().device().destroy_buffer(self.handle, None) };
+    }
 }
 
 /// A `VkBuffer` and its memory, holding elements of `T` (`u8` for raw bytes).
@@ -209,13 +206,13 @@ impl<T> Buffer<T> {
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        self.shared.core.allocation.get()
+        self.shared.allocation.get()
     }
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
-        MappedMemory::new(self.shared.core.allocation.get(), self.shared.size, &self.shared.name)
+        MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
     /// The same buffer, viewed as raw bytes.
@@ -223,47 +220,55 @@ impl<T> Buffer<T> {
         Buffer { shared: self.shared.clone(), _elem: PhantomData }
     }
 
-    /// How many handles share this buffer, and holds of recorded work on it (the manager's
-    /// eviction frees only buffers it alone holds).
+    /// How many handles share this buffer (the manager's eviction frees only buffers it alone
+    /// holds; recorded work on it counts as one at least).
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&self.shared) + self.pending_uses()
+        Arc::strong_count(&self.shared)
     }
 
-    /// Holds of recorded work on the buffer not yet known to be finished: a batch or recorder
-    /// recording it, a submitted batch not yet waited for, an [`InFlight`](crate::InFlight)
-    /// not yet dropped (see [`BufferCore`]). Counted from recording on, not from submission:
-    /// work recorded but not yet submitted may run after a write made now.
-    pub(crate) fn pending_uses(&self) -> usize {
-        // The `BufferShared` holds one reference; every other one is a hold of recorded work.
-        Arc::strong_count(&self.shared.core).saturating_sub(1)
-    }
-
-    /// Whether no recorded work holds the buffer: a host write into its memory then races no
-    /// GPU work vkres recorded on it (the direct-write path of uploads checks this; issue 16,
-    /// item 9). One atomic load on the hot path.
+    /// Whether no recorded work holds the buffer (a batch or recorder recording it, a submitted
+    /// batch not yet waited for, an [`InFlight`](crate::InFlight) not yet dropped): a host write
+    /// into its memory then races no GPU work vkres recorded on it. Counted from recording, not
+    /// submission: work recorded but not yet submitted may run after a write made now. Always
+    /// `true` for a buffer that is not [`direct_writable`](Self::direct_writable) (its holds are
+    /// not counted; no upload writes it from the host).
     pub(crate) fn unused_by_recorded_work(&self) -> bool {
-        let unused = self.pending_uses() == 0;
+        let Some(holds) = &self.shared.holds else { return true };
+        let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count() == 0;
         if unused {
-            // The count fell to 0 when the last work's hold was dropped, after its fence was
-            // seen signalled (a release decrement): writes made after this see that work done.
+            // The last hold was dropped (a release decrement) after its work's fence was seen
+            // signalled: a write made after this sees that work done.
             std::sync::atomic::fence(Ordering::Acquire);
         }
         unused
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        self.shared.core.allocation.context()
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
     /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.mark_recorded();
+        let Some(holds) = &self.shared.holds else { return self.shared.clone() };
+        // A direct-write buffer: the shared hold that counts the recorded uses.
+        let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hold) = slot.upgrade() {
+            return hold;
+        }
+        let hold = Arc::new(PendingHold(self.shared.clone()));
+        *slot = Arc::downgrade(&hold);
+        hold
+    }
+
+    /// Marks it as recorded on by a batch (no longer [`fresh`](Self::is_fresh)) without holding
+    /// it (a `SubBuffer`'s hold keeps its arena's buffer alive).
+    pub(crate) fn mark_recorded(&self) {
         // Written once: later holds only read it (no store into the line of the counts).
         if self.is_fresh() {
             self.shared.fresh.store(false, Ordering::Relaxed);
         }
-        // The core, not the shared state: each such hold counts in `pending_uses`.
-        self.shared.core.clone()
     }
 
     /// Whether no batch has recorded work on it yet.
@@ -286,15 +291,15 @@ impl<T> Buffer<T> {
         if self.shared.handle == vk::Buffer::null() {
             return;
         }
-        let core = BufferCore { handle: vk::Buffer::null(), allocation: ResourceMemory::none(self.context()) };
         let placeholder = BufferShared {
-            core: Arc::new(core),
             handle: vk::Buffer::null(),
+            allocation: ResourceMemory::none(self.context()),
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
             name: Cow::Borrowed(""),
             fresh: AtomicBool::new(false),
+            holds: None,
         };
         self.shared = Arc::new(placeholder);
     }
@@ -415,14 +420,19 @@ fn create_named<T>(
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
+    // Only a buffer uploads write directly tracks the recorded work that holds it.
+    // (`direct_writable`'s test, on the allocation just made.)
+    let direct = allocation.get().mapping() == MappingType::PreferDirectWrite
+        && allocation.get().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
     let shared = BufferShared {
-        core: Arc::new(BufferCore { handle, allocation }),
         handle,
+        allocation,
         size: desc.size,
         usage: desc.usage,
         address,
         name: name_ref.to_cow(),
         fresh: AtomicBool::new(true),
+        holds: direct.then(|| Mutex::new(Weak::new())),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }
