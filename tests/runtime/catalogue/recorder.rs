@@ -103,6 +103,16 @@ pub fn cases() -> Vec<Case> {
             held.open()?;
             result
         } => Error::Batch(vkres::BatchError::FenceBusy)),
+        case!("tracked layout set to a depth layout on a colour image", |gpu| {
+            let image = image(gpu, vk::ImageUsageFlags::SAMPLED);
+            // SAFETY: refused before anything is tracked: no work starts from the layout.
+            unsafe { image.set_tracked_layout(vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL) }
+        } => Error::ValidUsage { .. }),
+        case!("tracked layout set to a layout whose usage the image lacks", |gpu| {
+            let image = image(gpu, vk::ImageUsageFlags::SAMPLED);
+            // SAFETY: refused before anything is tracked: no work starts from the layout.
+            unsafe { image.set_tracked_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL) }
+        } => Error::ValidUsage { .. }),
         case!("recorder BLAS of no geometry", |gpu| with_recorder(gpu, |mut r| {
             r.build_blas(&vkres::BlasDesc::new("empty")).map(drop)
         }) => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
