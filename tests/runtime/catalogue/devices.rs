@@ -172,6 +172,29 @@ pub fn cases() -> Vec<Case> {
             batch.submit_and_wait()?;
             gpu.alloc().compact(&[blas]).map(drop)
         }) => Error::WrongDevice { .. } | Error::MissingFeature { .. }),
+        case!("upload_now into another context's buffer", |gpu| foreign(|other| {
+            gpu.alloc().upload_now(&other.device_buffer(16, "foreign"), 0, &[1u8; 16])
+        }) => Error::WrongDevice { .. }),
+        case!("another context's buffer registered with a manager", |gpu| {
+            let manager = vkres::manager::ResourceManager::new(gpu.alloc())?;
+            let other = Gpu::without_validation();
+            let result = manager.register_buffer(&other.device_buffer(16, "foreign")).map(drop);
+            drop(manager);
+            result
+        } => vkres::manager::Error::Vkres(Error::WrongDevice { .. })),
+        case!("another context's texture registered with a manager", |gpu| {
+            let manager = vkres::manager::ResourceManager::new(gpu.alloc())?;
+            let other = Gpu::without_validation();
+            let desc = ImageDesc::new_2d(RGBA, 4, 4, vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST);
+            let result = other.alloc().create_texture(&desc, &vkres::SamplerDesc::default()).map_err(Into::into).and_then(|texture| {
+                let mut batch = other.alloc().batch()?;
+                batch.transition_image(texture.image(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?;
+                batch.submit_and_wait()?;
+                manager.register_texture(&texture).map(drop)
+            });
+            drop(manager);
+            result
+        } => vkres::manager::Error::Vkres(Error::WrongDevice { .. })),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;
