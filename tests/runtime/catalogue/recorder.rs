@@ -2,7 +2,7 @@
 //! ranges, overlaps, layouts), plus its own: staging it cannot split into rounds, fences and
 //! downloads used out of order.
 
-use vkres::{Buffer, BufferDesc, Error, Fence, Image, ImageDesc, ImageUpload, vk};
+use vkres::{Buffer, BufferDesc, Error, Fence, Image, ImageDesc, ImageRegion, ImageUpload, vk};
 
 use super::{Case, case};
 use crate::support::Gpu;
@@ -113,6 +113,53 @@ pub fn cases() -> Vec<Case> {
             // SAFETY: refused before anything is tracked: no work starts from the layout.
             unsafe { image.set_tracked_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL) }
         } => Error::ValidUsage { .. }),
+        case!("region upload ending in a depth layout on a colour image", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0), &[0; 64], vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
+        }) => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01209", .. }),
+        case!("region upload ending as colour attachment without the usage", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0), &[0; 64], vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+        }) => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01208", .. }),
+        case!("region upload ending shader-readable without SAMPLED", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST);
+            r.upload_image_region(&image, &ImageRegion::level(0), &[0; 64], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-oldLayout-01211", .. }),
+        case!("region upload ending in UNDEFINED", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0), &[0; 64], vk::ImageLayout::UNDEFINED)
+        }) => Error::InvalidDescription { .. }),
+        case!("region of mip level 1 of a one-level image", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(1), &[0; 16], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::InvalidDescription { .. }),
+        case!("region of zero layers", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0).layers(0, 0), &[], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::InvalidDescription { .. }),
+        case!("region of layers u32::MAX..+2", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0).layers(u32::MAX, 2), &[0; 128], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::InvalidDescription { .. }),
+        case!("region of texels past the level", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            let region = ImageRegion::level(0).texels([3, 3, 0], [2, 2, 1]);
+            r.upload_image_region(&image, &region, &[0; 16], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::InvalidDescription { .. }),
+        case!("region at texel offset u32::MAX", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            let region = ImageRegion::level(0).texels([u32::MAX, 0, 0], [1, 1, 1]);
+            r.upload_image_region(&image, &region, &[0; 4], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::InvalidDescription { .. }),
+        case!("region data one byte short", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED);
+            let region = ImageRegion::level(0).texels([0, 0, 0], [2, 2, 1]);
+            r.upload_image_region(&image, &region, &[0; 15], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::ImageDataSize { expected: 16, given: 15, .. }),
+        case!("region upload without TRANSFER_DST", |gpu| with_recorder(gpu, |mut r| {
+            let image = image(gpu, vk::ImageUsageFlags::SAMPLED);
+            r.upload_image_region(&image, &ImageRegion::level(0), &[0; 64], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)
+        }) => Error::MissingUsage { .. }),
         case!("recorder BLAS of no geometry", |gpu| with_recorder(gpu, |mut r| {
             r.build_blas(&vkres::BlasDesc::new("empty")).map(drop)
         }) => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
