@@ -15,6 +15,7 @@ mod derive_descriptors;
 mod derive_kinds;
 mod derive_order;
 mod derive_sizes;
+mod direct_writes;
 mod faults;
 mod frames;
 mod gltf;

@@ -265,8 +265,24 @@ impl Image {
     /// this call starts from `layout`. Work recorded before it and not finished applies its
     /// own layout when it finishes, so call this after that work has finished, or after
     /// recording the caller's commands that follow it.
-    pub fn set_tracked_layout(&self, layout: vk::ImageLayout) {
+    ///
+    /// A layout the image cannot be in (a depth layout of a colour format, a layout whose usage
+    /// the image lacks: the rules of `valid/layout.rs`) is [`Error::ValidUsage`], and the
+    /// tracked layout is left alone. `UNDEFINED` is always accepted (the contents are
+    /// discarded).
+    ///
+    /// # Safety
+    /// Every subresource of the image must be in `layout` whenever work vkres records with it
+    /// after this call runs: the barriers vkres records name `layout` as their old layout, and a
+    /// wrong one is invalid usage (VUID-VkImageMemoryBarrier2-oldLayout-01197) that vkres cannot
+    /// see.
+    pub unsafe fn set_tracked_layout(&self, layout: vk::ImageLayout) -> Result<()> {
+        if layout != vk::ImageLayout::UNDEFINED {
+            let d = &self.shared.desc;
+            crate::valid::layout::check(&d.name, d.format, d.usage, layout)?;
+        }
         self.set_layout(layout);
+        Ok(())
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {

@@ -325,6 +325,9 @@ impl<'a> Batch<'a> {
         while !sub.pending.is_empty() {
             sub.wait_oldest(rec)?;
         }
+        if let HandOff::Fence(fence) = signal {
+            rec.own_fence(fence)?;
+        }
         let mut armed = None;
         // A submission that waits on or signals the caller's semaphores goes out even empty:
         // the caller's queue depends on it.

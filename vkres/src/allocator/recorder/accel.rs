@@ -167,6 +167,7 @@ impl Recorder<'_> {
     /// allocates nothing once each frame in flight has refitted once.
     pub fn update_blas(&mut self, blas: &Blas, desc: &BlasDesc) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a BLAS")?;
+        self.own_buffer(blas.0.buffer())?;
         self.check_updatable(blas, "BLAS")?;
         let first = self.tables.geometries.len();
         let planned = self.blas_records(desc).and_then(|()| {
@@ -257,6 +258,7 @@ impl Recorder<'_> {
     ) -> Result<()> {
         let ctx = self.alloc.context().clone();
         ctx.acceleration_structure_fns("update a TLAS")?;
+        self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
         let count = tlas.shape().first().copied().unwrap_or(0);
         let scratch = match tlas.update_scratch_size() {
@@ -459,6 +461,12 @@ impl Recorder<'_> {
             let record = match g {
                 Geometry::Triangles(t) => {
                     t.check(name)?;
+                    let indices = t.indices.as_ref().map(|(buffer, _)| buffer);
+                    for buffer in
+                        [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
+                    {
+                        self.own_buffer(buffer)?;
+                    }
                     self.check_vertex_format(name, t.vertex_format)?;
                     let (index_type, indices) = match &t.indices {
                         Some((buffer, ty)) => (*ty, self.read_address(buffer)),
@@ -480,6 +488,7 @@ impl Recorder<'_> {
                 }
                 Geometry::Aabbs(a) => {
                     a.check(name)?;
+                    self.own_buffer(&a.boxes)?;
                     GeometryRecord::Aabbs {
                         data: self.read_address(&a.boxes) + a.offset,
                         stride: a.stride,

@@ -60,6 +60,7 @@ impl Recorder<'_> {
         data: &[u8],
     ) -> Result<()> {
         let len = data.len() as u64;
+        self.own_buffer(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::MissingUsage {
@@ -123,6 +124,7 @@ impl Recorder<'_> {
             (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
             (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
         ] {
+            self.own_buffer(&buffer)?;
             check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
                 return Err(Error::MissingUsage {
@@ -163,9 +165,13 @@ impl Recorder<'_> {
     /// its batch) reads or writes it, the host writes the data at once (flushed), which is
     /// visible to the submission. Returns whether it did. A buffer that recorded work uses is
     /// staged instead, so that the upload lands after that work, in program order (a host
-    /// write would land before it: issue 16, item 9).
+    /// write would land before it: issue 16, item 9). So is one that work recorded elsewhere
+    /// (another batch's or recorder's, submitted and not known to be finished) still holds:
+    /// the host write would race it on the device; the staged copy is ordered after it on the
+    /// queue.
     fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
-        let direct = dst.direct_writable() && !self.tables.touched.contains(&dst.handle());
+        let direct =
+            dst.direct_writable() && !self.tables.touched.contains(&dst.handle()) && dst.unused_by_recorded_work();
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }

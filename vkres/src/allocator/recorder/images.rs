@@ -233,6 +233,7 @@ impl Recorder<'_> {
         data: &[u8],
         upload: &ImageUpload,
     ) -> Result<()> {
+        self.own_image(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -478,6 +479,7 @@ impl Recorder<'_> {
     /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
     /// after everything recorded before (a no-op where it is in `layout` already).
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
+        self.own_image(image)?;
         self.flush_image_uploads();
         let old = self.current_layout(image);
         if old == layout {
@@ -495,6 +497,7 @@ impl Recorder<'_> {
     /// through the returned [`Download`] once the work has finished; the image keeps its
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
+        self.own_image(image)?;
         self.flush_image_uploads();
         let d = image.desc();
         let block = Self::transferable(image)?;

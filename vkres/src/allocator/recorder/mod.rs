@@ -15,6 +15,7 @@ mod gathered;
 mod held;
 mod images;
 mod regions;
+mod same_device;
 mod sub_buffers;
 
 use std::sync::Arc;
@@ -180,6 +181,7 @@ impl<'a> Recorder<'a> {
     /// is never handed to a submission signalled; one a pending vkres submission already
     /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
+        self.own_fence(fence)?;
         let generation = fence.arm_for_submission()?;
         if let Err(e) = self.close() {
             fence.disarm();

@@ -167,7 +167,7 @@ impl<T> SubBuffer<T> {
     /// A type-erased handle that keeps the range (and so its arena's buffer) alive: what a
     /// recorder holds until its work has finished. Marks the arena's buffer used by a batch.
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        drop(self.shared.arena().buffer.keep_alive());
+        self.shared.arena().buffer.mark_recorded();
         match &self.shared {
             Owner::Range(shared) => shared.clone(),
             Owner::Slot(slot) => Arc::new(slot.clone()),
