@@ -215,8 +215,26 @@ impl Renderer {
     /// `cmd` must be in the recording state and be submitted only while the scene and this
     /// renderer live.
     pub unsafe fn record_trace(&self, cmd: vk::CommandBuffer) {
+        // SAFETY: the caller's contract; the set is this renderer's.
+        unsafe { self.record_trace_with(cmd, self.set, vk::Extent2D { width: WIDTH, height: HEIGHT }) }
+    }
+
+    /// The layout of the scene's descriptor set (for sets of the caller's, as the window
+    /// example's, one per frame in flight, bound to a picture of another size).
+    #[allow(dead_code, reason = "the window example's; this file is a module of several examples")]
+    pub fn set_layout(&self) -> vk::DescriptorSetLayout {
+        self.set_layout
+    }
+
+    /// [`record_trace`](Self::record_trace) with `set` (of [`set_layout`](Self::set_layout))
+    /// bound, tracing a picture of `extent` (the view's `params` must say the same size).
+    ///
+    /// # Safety
+    /// As `record_trace`; `set` must be a live set of this layout that stays alive and
+    /// unchanged until the work has finished.
+    pub unsafe fn record_trace_with(&self, cmd: vk::CommandBuffer, set: vk::DescriptorSet, extent: vk::Extent2D) {
         let device = self.ctx.device();
-        let set = self.set;
+        let (width, height) = (extent.width, extent.height);
         // SAFETY: the caller's contract: `cmd` is recording; the pipeline, layout and set are
         // this renderer's and live.
         unsafe {
@@ -229,9 +247,9 @@ impl Renderer {
             match (&self.rt, &self.table) {
                 (Some(rt), Some(table)) => {
                     let callable = vk::StridedDeviceAddressRegionKHR::default();
-                    rt.cmd_trace_rays(cmd, &table.raygen, &table.miss, &table.hit, &callable, WIDTH, HEIGHT, 1);
+                    rt.cmd_trace_rays(cmd, &table.raygen, &table.miss, &table.hit, &callable, width, height, 1);
                 }
-                _ => device.cmd_dispatch(cmd, WIDTH.div_ceil(8), HEIGHT.div_ceil(8), 1),
+                _ => device.cmd_dispatch(cmd, width.div_ceil(8), height.div_ceil(8), 1),
             }
             // The picture's writes, made visible to whatever runs next (the download's copy).
             let stage = self.stage();

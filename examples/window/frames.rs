@@ -1,18 +1,20 @@
 //! Three frames in flight. Each frame records, into its own command buffer: the view's upload
-//! and the TLAS refit by a vkres `Recorder`, the trace by the main example's pipeline, the
-//! blit of the picture into the acquired swapchain image and, on the frame that is checked,
-//! a copy of that image into a read-back buffer. The frame's `vkres::Fence` signals when its
-//! submission has finished; the `InFlight` the recorder returned holds the staging and the
-//! resources that work used until then.
+//! and the TLAS refit by a vkres `Recorder`, the trace by the main example's pipeline into the
+//! window-sized target (`target.rs`), the blit of the target into the acquired swapchain image
+//! and, on the frame that is checked, a copy of that image into a read-back buffer. The
+//! frame's `vkres::Fence` signals when its submission has finished; the `InFlight` the recorder
+//! returned, which holds the staging and the resources that work used (the target among them)
+//! until then, goes to the allocator's retire queue: the frame keeps nothing of it.
 
 use std::sync::Arc;
 
-use vkres::{Buffer, BufferDesc, Context, Error, Fence, InFlight, MappingType, ResourceAllocator, vk};
+use vkres::{Buffer, BufferDesc, Context, Error, Fence, MappingType, ResourceAllocator, vk};
 
 use super::pose::Pose;
 use super::render::Renderer;
 use super::scene::{HEIGHT, RaytraceScene, WIDTH};
 use super::swapchain::Swapchain;
+use super::target::{Target, fit};
 
 /// How many frames the CPU records ahead of the GPU.
 pub const FRAMES_IN_FLIGHT: usize = 3;
@@ -28,8 +30,12 @@ struct Frame {
     /// Signalled by the presentation engine when the acquired image may be written.
     acquired: vk::Semaphore,
     fence: Fence,
-    /// The recorder's hold on what the frame's work uses, until `fence` signals.
-    in_flight: Option<InFlight>,
+    /// Whether a submission of this frame signals `fence` (waited for before the frame's reuse).
+    pending: bool,
+    /// The scene's descriptor set of this frame, its picture binding pointing at target
+    /// `bound` (rewritten, when the frame's last use has finished, for a new target).
+    set: vk::DescriptorSet,
+    bound: u64,
 }
 
 /// What drawing a frame came to.
@@ -43,21 +49,31 @@ pub enum Drawn {
 /// The frames in flight and the read-back buffer of the checked frame.
 pub struct Frames {
     ctx: Arc<Context>,
+    alloc: ResourceAllocator,
     frames: Vec<Frame>,
+    /// The frames' descriptor sets come from it.
+    descriptor_pool: vk::DescriptorPool,
     next: usize,
     /// The checked frame's pixels (4 bytes each, the swapchain's format), host-readable.
     readback: Buffer,
 }
 
 impl Frames {
-    pub fn new(alloc: &ResourceAllocator) -> vkres::Result<Self> {
+    pub fn new(alloc: &ResourceAllocator, renderer: &Renderer, scene: &RaytraceScene) -> vkres::Result<Self> {
         let ctx = alloc.context().clone();
         let readback = alloc.create_buffer(
             &BufferDesc::new(u64::from(WIDTH * HEIGHT * 4), vk::BufferUsageFlags::TRANSFER_DST)
                 .mapping(MappingType::HostAccessRandom)
                 .name("window read-back"),
         )?;
-        let mut frames = Self { ctx: ctx.clone(), frames: Vec::new(), next: 0, readback };
+        let mut frames = Self {
+            ctx: ctx.clone(),
+            alloc: alloc.clone(),
+            frames: Vec::new(),
+            descriptor_pool: vk::DescriptorPool::null(),
+            next: 0,
+            readback,
+        };
         let device = ctx.device();
         for _ in 0..FRAMES_IN_FLIGHT {
             // SAFETY: objects of this device from valid create infos; each is kept in
@@ -87,7 +103,15 @@ impl Frames {
                         return Err(e);
                     }
                 };
-                frames.frames.push(Frame { pool, cmd, acquired, fence, in_flight: None });
+                frames.frames.push(Frame {
+                    pool,
+                    cmd,
+                    acquired,
+                    fence,
+                    pending: false,
+                    set: vk::DescriptorSet::null(),
+                    bound: 0,
+                });
             }
         }
         for frame in &mut frames.frames {
@@ -99,37 +123,92 @@ impl Frames {
             }
             .map_err(failed("vkAllocateCommandBuffers"))?[0];
         }
+        // A descriptor set of the scene per frame, its picture binding written per target.
+        let mut pool_sizes: Vec<vk::DescriptorPoolSize> = Vec::new();
+        for binding in RaytraceScene::descriptor_bindings() {
+            let binding = binding.layout_binding();
+            match pool_sizes.iter_mut().find(|s| s.ty == binding.descriptor_type) {
+                Some(size) => size.descriptor_count += FRAMES_IN_FLIGHT as u32,
+                None => pool_sizes.push(vk::DescriptorPoolSize {
+                    ty: binding.descriptor_type,
+                    descriptor_count: FRAMES_IN_FLIGHT as u32,
+                }),
+            }
+        }
+        // SAFETY: a valid create info; destroyed by `Drop`.
+        frames.descriptor_pool = unsafe {
+            device.create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default().max_sets(FRAMES_IN_FLIGHT as u32).pool_sizes(&pool_sizes),
+                None,
+            )
+        }
+        .map_err(failed("vkCreateDescriptorPool"))?;
+        let layouts = [renderer.set_layout(); FRAMES_IN_FLIGHT];
+        // SAFETY: the pool has room for these sets of the renderer's layout.
+        let sets = unsafe {
+            device.allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default().descriptor_pool(frames.descriptor_pool).set_layouts(&layouts),
+            )
+        }
+        .map_err(failed("vkAllocateDescriptorSets"))?;
+        for (frame, set) in frames.frames.iter_mut().zip(sets) {
+            frame.set = set;
+            let writes = scene.write_descriptors(set);
+            // SAFETY: the writes name live resources of the scene; the set is not in use.
+            writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })?;
+        }
         Ok(frames)
     }
 
     /// Waits until no frame is in flight (before the swapchain is made again, and at the end).
     pub fn wait_all(&mut self) -> vkres::Result<()> {
         for frame in &mut self.frames {
-            if let Some(in_flight) = frame.in_flight.take() {
-                in_flight.wait()?;
+            if std::mem::take(&mut frame.pending) {
+                frame.fence.wait()?;
             }
         }
         // Presentation waits on semaphores that no fence covers: idle the queue too.
-        self.ctx.wait_idle()
+        self.ctx.wait_idle()?;
+        // What the frames held (old targets among it) is released now.
+        self.alloc.collect_retired();
+        Ok(())
     }
 
     /// Draws `pose` into the next swapchain image and presents it; with `check`, also copies
     /// the image into the read-back buffer (read it with [`read_back`](Self::read_back) after
     /// [`wait_all`](Self::wait_all)).
+    #[expect(clippy::too_many_arguments, reason = "what one frame draws with, as the example's parts")]
     pub fn draw(
         &mut self,
         alloc: &ResourceAllocator,
         scene: &RaytraceScene,
         renderer: &Renderer,
         chain: &Swapchain,
+        target: &mut Target,
         pose: &Pose,
         check: bool,
     ) -> vkres::Result<Drawn> {
         let device = self.ctx.device();
         let frame = &mut self.frames[self.next];
-        // The frame's last use: once it finished, its command pool, semaphore and fence are free.
-        if let Some(in_flight) = frame.in_flight.take() {
-            in_flight.wait()?;
+        // The frame's last use: once it finished, its command pool, semaphore, fence and
+        // descriptor set are free (what its work held is released by the retire queue).
+        if std::mem::take(&mut frame.pending) {
+            frame.fence.wait()?;
+        }
+        if frame.bound != target.serial {
+            let image = [vk::DescriptorImageInfo::default()
+                .image_view(target.view.handle())
+                .image_layout(vk::ImageLayout::GENERAL)];
+            // The scene's picture binding (1), a storage image.
+            let write = vk::WriteDescriptorSet::default()
+                .dst_set(frame.set)
+                .dst_binding(1)
+                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
+                .image_info(&image);
+            // SAFETY: the set is not in use (the frame's last submission finished); the view
+            // is live and its image a storage image.
+            unsafe { device.update_descriptor_sets(&[write], &[]) };
+            frame.bound = target.serial;
         }
         // SAFETY: the swapchain is live; the semaphore is unsignalled (its last wait finished
         // with the frame's previous submission, or it was never used).
@@ -157,11 +236,20 @@ impl Frames {
         // SAFETY: `frame.cmd` is recording, of the context's queue family, and is submitted
         // once below with `frame.fence`.
         let mut recorder = unsafe { alloc.recorder(frame.cmd) };
-        recorder.upload(&scene.view, 0, &[pose.view])?;
-        recorder.update_tlas(&scene.world, &pose.tlas(scene))?;
+        recorder.upload(&scene.view, 0, &[fit(pose.view, target.extent)])?;
+        // Written straight into the TLAS's own instance buffer of this frame: no allocation.
+        recorder.refit_tlas(&scene.world, pose.instances(scene))?;
+        if !target.initialized {
+            // A new target: every later frame traces after this transition (queue order).
+            recorder.transition_image(&target.image, vk::ImageLayout::GENERAL)?;
+            target.initialized = true;
+        }
+        // The trace writes the target: held until this frame's fence has signalled, however
+        // soon a resize drops its handle.
+        recorder.keep_alive(&target.view);
         let in_flight = recorder.finish(&frame.fence)?;
 
-        let picture = scene.picture.image().handle();
+        let picture = target.image.handle();
         let color = vk::ImageSubresourceRange {
             aspect_mask: vk::ImageAspectFlags::COLOR,
             base_mip_level: 0,
@@ -190,7 +278,7 @@ impl Frames {
                 .subresource_range(color)];
             device
                 .cmd_pipeline_barrier2(frame.cmd, &vk::DependencyInfo::default().image_memory_barriers(&before_trace));
-            renderer.record_trace(frame.cmd);
+            renderer.record_trace_with(frame.cmd, frame.set, target.extent);
             // The acquired image: waited for at BLIT (the submission's wait stage), then written.
             let to_dst = [vk::ImageMemoryBarrier2::default()
                 .src_stage_mask(vk::PipelineStageFlags2::BLIT)
@@ -203,7 +291,10 @@ impl Frames {
             device.cmd_pipeline_barrier2(frame.cmd, &vk::DependencyInfo::default().image_memory_barriers(&to_dst));
             let blit = vk::ImageBlit {
                 src_subresource: layers,
-                src_offsets: [vk::Offset3D::default(), vk::Offset3D { x: WIDTH as i32, y: HEIGHT as i32, z: 1 }],
+                src_offsets: [
+                    vk::Offset3D::default(),
+                    vk::Offset3D { x: target.extent.width as i32, y: target.extent.height as i32, z: 1 },
+                ],
                 dst_subresource: layers,
                 dst_offsets: [
                     vk::Offset3D::default(),
@@ -275,7 +366,10 @@ impl Frames {
         // SAFETY: the command buffer is executable; the fence was made unsignalled by the
         // recorder's `finish`; the semaphores are this frame's and this image's.
         unsafe { self.ctx.submit(&[submit], frame.fence.handle()) }?;
-        frame.in_flight = Some(in_flight);
+        frame.pending = true;
+        // The frame keeps nothing: the retire queue releases what its work holds once the
+        // fence has signalled (checked whenever the allocator opens a recorder).
+        alloc.retire(in_flight);
         self.next = (self.next + 1) % FRAMES_IN_FLIGHT;
 
         let semaphores = [rendered];
@@ -313,13 +407,17 @@ impl Frames {
 
 impl Drop for Frames {
     fn drop(&mut self) {
-        // Whatever is still in flight is waited for first (an `InFlight` waits when dropped).
+        // Whatever is still in flight is waited for first.
         for frame in &mut self.frames {
-            drop(frame.in_flight.take());
+            if std::mem::take(&mut frame.pending) {
+                let _ = frame.fence.wait();
+            }
         }
         let _ = self.ctx.wait_idle();
+        self.alloc.collect_retired();
         // SAFETY: no work uses the frames' objects any more.
         unsafe {
+            self.ctx.device().destroy_descriptor_pool(self.descriptor_pool, None);
             for frame in &self.frames {
                 self.ctx.device().destroy_semaphore(frame.acquired, None);
                 self.ctx.device().destroy_command_pool(frame.pool, None);

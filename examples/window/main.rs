@@ -8,6 +8,10 @@
 //! `Fence` (`frames.rs`). The window is winit's; the surface comes from `ash-window` and the
 //! context enables the surface and swapchain extensions through `ContextOptions`.
 //!
+//! The picture is traced into a storage image the size of the window (`target.rs`), made
+//! again on a resize while the frames in flight still trace into the old one: its handle is
+//! dropped at once, and the retire queue releases it when those frames' fences have signalled.
+//!
 //! Run: `cargo run --release --example window` (close the window to stop), or, as CI does under
 //! Xvfb, `cargo run --example window -- --frames 40 --resize-at 10 --check`: 40 frames, a
 //! resize to 400x300 at frame 10 and back at frame 20, and the last frame read back from the
@@ -29,6 +33,7 @@ mod render;
 #[path = "../raytrace/scene.rs"]
 mod scene;
 mod swapchain;
+mod target;
 
 use std::ffi::CStr;
 use std::path::PathBuf;
@@ -47,6 +52,7 @@ use frames::{Drawn, Frames};
 use render::{Renderer, Tracer};
 use scene::{HEIGHT, RaytraceScene, WIDTH};
 use swapchain::Swapchain;
+use target::Target;
 
 /// Command-line options.
 #[derive(Default)]
@@ -88,6 +94,8 @@ struct Running {
     // Field order is drop order: frames (waits for the GPU), renderer and swapchain before the
     // window the surface was made for.
     frames: Frames,
+    /// The window-sized picture the frames trace into.
+    target: Target,
     renderer: Renderer,
     chain: Swapchain,
     window: Arc<Window>,
@@ -129,7 +137,8 @@ impl App {
         let chain = Swapchain::new(&self.ctx, surface, vk::Extent2D { width: size.width, height: size.height })
             .map_err(|e| e.to_string())?;
         let renderer = Renderer::new(&self.alloc, &self.scene, self.tracer).map_err(|e| e.to_string())?;
-        let frames = Frames::new(&self.alloc).map_err(|e| e.to_string())?;
+        let frames = Frames::new(&self.alloc, &renderer, &self.scene).map_err(|e| e.to_string())?;
+        let target = Target::new(&self.alloc, chain.extent, 1).map_err(|e| e.to_string())?;
         println!(
             "window: {}x{}, swapchain {:?} of {} images",
             size.width,
@@ -137,7 +146,7 @@ impl App {
             chain.format,
             chain.images.len()
         );
-        self.running = Some(Running { frames, renderer, chain, window, stale: false });
+        self.running = Some(Running { frames, target, renderer, chain, window, stale: false });
         self.started = Some(Instant::now());
         Ok(())
     }
@@ -158,6 +167,21 @@ impl App {
             if size.width == 0 || size.height == 0 {
                 return Ok(true); // minimized: nothing to draw into
             }
+            let extent = vk::Extent2D { width: size.width, height: size.height };
+            if extent != running.target.extent {
+                // Made while the frames in flight still trace into the old target, whose handle
+                // goes now: their work (in the retire queue) holds it until their fences signal.
+                let serial = running.target.serial + 1;
+                running.target = Target::new(&self.alloc, extent, serial).map_err(|e| e.to_string())?;
+                println!(
+                    "frame {}: target made again at {}x{} ({} frames still in the retire queue)",
+                    self.frame,
+                    extent.width,
+                    extent.height,
+                    self.alloc.collect_retired()
+                );
+            }
+            // The swapchain's images are presented by frames in flight: made again once they are done.
             running.frames.wait_all().map_err(|e| e.to_string())?;
             running
                 .chain
@@ -171,7 +195,11 @@ impl App {
             );
         }
         let check = last && self.options.check;
-        if check && (running.chain.extent.width, running.chain.extent.height) != (WIDTH, HEIGHT) {
+        let target = (running.target.extent.width, running.target.extent.height);
+        if check
+            && ((running.chain.extent.width, running.chain.extent.height) != (WIDTH, HEIGHT)
+                || target != (WIDTH, HEIGHT))
+        {
             return Err(format!(
                 "the checked frame needs a {WIDTH}x{HEIGHT} swapchain, the window is {}x{}",
                 running.chain.extent.width, running.chain.extent.height
@@ -180,7 +208,7 @@ impl App {
         let pose = pose::at(self.frame);
         let drawn = running
             .frames
-            .draw(&self.alloc, &self.scene, &running.renderer, &running.chain, &pose, check)
+            .draw(&self.alloc, &self.scene, &running.renderer, &running.chain, &mut running.target, &pose, check)
             .map_err(|e| e.to_string())?;
         match drawn {
             Drawn::OutOfDate => {

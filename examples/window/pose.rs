@@ -1,7 +1,7 @@
 //! Where the camera and the instances are at each frame: a function of the frame number alone,
 //! so that a frame read back from the swapchain can be traced again on the CPU.
 
-use vkres::{TlasDesc, TlasInstance, Transform3x4};
+use vkres::{TlasInstanceRef, Transform3x4};
 
 use super::scene::{self, RaytraceScene, View, custom_index, placement};
 
@@ -35,13 +35,13 @@ pub fn at(frame: u64) -> Pose {
 
 impl Pose {
     /// The TLAS's instances at this pose: the same BLASes, custom indices and order as the
-    /// scene's `tlas` attribute.
-    pub fn tlas(&self, scene: &RaytraceScene) -> TlasDesc {
+    /// scene's `tlas` attribute (borrowed: a refit clones no handle).
+    pub fn instances<'a>(&self, scene: &'a RaytraceScene) -> impl Iterator<Item = TlasInstanceRef<'a>> {
         let blases = [&scene.plane, &scene.cube, &scene.icosphere, &scene.tetrahedron, &scene.cube];
-        TlasDesc::new("RaytraceScene.world").allow_update().instances(
-            blases.iter().zip(self.transforms).enumerate().map(|(i, (blas, transform))| {
-                TlasInstance::new(blas).transform(transform).custom_index(custom_index(i))
-            }),
-        )
+        blases
+            .into_iter()
+            .zip(self.transforms)
+            .enumerate()
+            .map(|(i, (blas, transform))| TlasInstanceRef::new(blas).transform(transform).custom_index(custom_index(i)))
     }
 }

@@ -6,7 +6,8 @@
 //! reports any object destroyed under them, the harness any leak.
 
 use vkres::{
-    BufferDesc, Fence, GpuResources, ImageDesc, ImageUpload, ImageViewDesc, QueueSync, SamplerDesc, Texture, vk,
+    BufferDesc, Fence, GpuResources, ImageDesc, ImageUpload, ImageViewDesc, InFlight, QueueSync, SamplerDesc, Texture,
+    TlasInstanceRef, vk,
 };
 
 use crate::accel::scene::{GpuScene, SceneData, tlas_desc};
@@ -247,4 +248,156 @@ fn batches_wait_on_and_signal_the_callers_semaphores() {
     assert!(fence2.is_signalled(), "the empty batch was submitted");
     // SAFETY: every submission that used it has finished.
     unsafe { gpu.ctx().device().destroy_semaphore(binary, None) };
+}
+
+/// How many live allocations are named `name` (the allocator's leak report lists them all).
+fn live_named(alloc: &vkres::ResourceAllocator, name: &str) -> usize {
+    alloc.leak_report().iter().filter(|n| n.as_str() == name).count()
+}
+
+#[test]
+fn refits_with_three_frames_in_flight_reuse_one_set_per_frame() {
+    const IN_FLIGHT: usize = 3;
+    let gpu = Gpu::new();
+    if !gpu.has_accel() {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let memory = alloc.memory_allocator().clone();
+    let data = SceneData::new();
+    let scene = GpuScene::build(&gpu, &data);
+    let fan = scene.inputs.blas_descs().swap_remove(0);
+    let (blases, placed) = (&scene.blases, &data.instances);
+    let instances = |f: usize| {
+        placed.iter().map(move |i| {
+            let mut transform = i.transform;
+            transform.0[0][3] += f as f32 * 0.01;
+            TlasInstanceRef::new(&blases[i.blas]).transform(transform).custom_index(i.custom_index)
+        })
+    };
+    let mut slots: Vec<Option<(Frame<'_>, InFlight)>> = (0..IN_FLIGHT).map(|_| None).collect();
+    let mut live_after_warm_up = None;
+    for f in 0..4 * IN_FLIGHT {
+        let slot = &mut slots[f % IN_FLIGHT];
+        if let Some((frame, work)) = slot.take() {
+            work.wait().expect("frame");
+            drop(frame);
+        }
+        if f == IN_FLIGHT {
+            live_after_warm_up = Some(memory.live_allocations());
+        }
+        let frame = Frame::begin(&gpu);
+        // SAFETY: `frame.own.cmd` is recording, of the context's queue family; submitted once,
+        // with `frame.fence`, after `finish`.
+        let mut rec = unsafe { alloc.recorder(frame.own.cmd) };
+        // Hostile counts first: typed errors that record nothing and hold no refit set.
+        let count = data.instances.len();
+        let fewer = rec.refit_tlas(&scene.tlas, instances(f).take(count - 1));
+        assert!(matches!(fewer, Err(vkres::Error::InvalidDescription { .. })), "{fewer:?}");
+        let more = rec.refit_tlas(&scene.tlas, instances(f).chain(instances(f).take(1)));
+        assert!(matches!(more, Err(vkres::Error::InvalidDescription { .. })), "{more:?}");
+        assert_eq!(rec.commands(), 0, "nothing recorded by the failed refits");
+        rec.update_blas(&scene.blases[0], &fan).expect("BLAS refit");
+        rec.refit_tlas(&scene.tlas, instances(f)).expect("TLAS refit");
+        let work = rec.finish(&frame.fence).expect("finish");
+        frame.submit(None);
+        *slot = Some((frame, work));
+    }
+    // One set per frame in flight, made in the first three frames, reused by the other nine.
+    assert_eq!(live_named(alloc, "scene/refit instances"), IN_FLIGHT);
+    assert_eq!(live_named(alloc, "scene/refit scratch"), IN_FLIGHT);
+    assert_eq!(live_named(alloc, "fan/refit scratch"), IN_FLIGHT);
+    assert_eq!(Some(memory.live_allocations()), live_after_warm_up, "no allocation after the warm-up");
+
+    // A refit recorded and then dropped unsubmitted gives its set back at once.
+    {
+        let abandoned = OwnCommands::begin(&gpu);
+        // SAFETY: recording, of the context's family; never submitted (the recorder is
+        // dropped without `finish`, then the pool is destroyed).
+        let mut rec = unsafe { alloc.recorder(abandoned.cmd) };
+        for (frame, work) in slots.iter_mut().filter_map(Option::take) {
+            work.wait().expect("frame");
+            drop(frame);
+        }
+        rec.refit_tlas(&scene.tlas, instances(0)).expect("refit");
+        drop(rec);
+    }
+    let frame = Frame::begin(&gpu);
+    // SAFETY: as above.
+    let mut rec = unsafe { alloc.recorder(frame.own.cmd) };
+    rec.refit_tlas(&scene.tlas, instances(0)).expect("refit");
+    let work = rec.finish(&frame.fence).expect("finish");
+    frame.submit(None);
+    work.wait().expect("frame");
+    assert_eq!(live_named(alloc, "scene/refit instances"), IN_FLIGHT, "the abandoned refit's set was reused");
+
+    // The last refit placed the instances as built: the scene traces as the CPU reference.
+    if gpu.has_ray_query() {
+        crate::accel::trace_and_compare(&gpu, &scene, &scene.tlas, &data);
+    }
+}
+
+/// A window-sized target (the storage image a renderer traces into) re-created on a resize
+/// while the frames that wrote the old one are still pending: the old handle is dropped at
+/// once, the frames' work (handed to the retire queue) keeps the old image alive until their
+/// fences signal, and it is released then. 0 validation messages, 0 leaks.
+#[test]
+fn a_target_resized_with_frames_in_flight_is_released_after_their_fences() {
+    const IN_FLIGHT: usize = 3;
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let usage = vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC;
+    let sizes = |f: usize| if (2..4).contains(&f) { (96, 72) } else { (64, 48) };
+    let name = |n: usize, (w, h): (u32, u32)| format!("target {w}x{h} #{n}");
+    let mut made = 0;
+    let (w, h) = sizes(0);
+    let mut target = alloc
+        .create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, w, h, usage).name(name(0, (w, h))))
+        .expect("target");
+    let mut slots: Vec<Option<Frame<'_>>> = (0..IN_FLIGHT).map(|_| None).collect();
+    // The first frames wait for the gate: truly pending when the resize drops their target.
+    let gate = HostGate::new(&gpu);
+    let mut last = Vec::new();
+    for f in 0..7 {
+        if let Some(frame) = slots[f % IN_FLIGHT].take() {
+            gate.set();
+            frame.fence.wait().expect("frame");
+        }
+        let size = sizes(f);
+        if size != (target.desc().extent.width, target.desc().extent.height) {
+            made += 1;
+            let old = name(made - 1, (target.desc().extent.width, target.desc().extent.height));
+            let desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, size.0, size.1, usage).name(name(made, size));
+            // The old handle goes now, whatever still uses the image.
+            target = alloc.create_image(&desc).expect("resized target");
+            if f == 2 {
+                assert_eq!(alloc.collect_retired(), 2, "frames 0 and 1 still pending");
+                assert_eq!(live_named(alloc, &old), 1, "the old target lives on while its frames are pending");
+            }
+        }
+        let frame = Frame::begin(&gpu);
+        // SAFETY: `frame.own.cmd` is recording, of the context's queue family; submitted once,
+        // with `frame.fence`, after `finish`.
+        let mut rec = unsafe { alloc.recorder(frame.own.cmd) };
+        last = noise(size.0 as usize * size.1 as usize * 4, f as u64);
+        let upload = ImageUpload { final_layout: vk::ImageLayout::GENERAL, ..ImageUpload::default() };
+        rec.upload_image(&target, &last, &upload).expect("the frame's picture");
+        let work = rec.finish(&frame.fence).expect("finish");
+        alloc.retire(work);
+        frame.submit(if f < IN_FLIGHT { Some(&gate) } else { None });
+        slots[f % IN_FLIGHT] = Some(frame);
+    }
+    for frame in slots.iter_mut().filter_map(Option::take) {
+        frame.fence.wait().expect("frame");
+    }
+    assert_eq!(alloc.collect_retired(), 0, "every frame released");
+    for n in 0..made {
+        let old = if n % 2 == 0 { (64, 48) } else { (96, 72) };
+        assert_eq!(live_named(alloc, &name(n, old)), 0, "old target {n} released");
+    }
+    assert_eq!(target.layout(), vk::ImageLayout::GENERAL);
+    let mut batch = alloc.batch().expect("batch");
+    let download = batch.download_image(&target).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == last, "the last frame's picture");
 }

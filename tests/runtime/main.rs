@@ -19,6 +19,7 @@ mod derive_order;
 mod derive_resize;
 mod derive_sizes;
 mod derive_sub_blases;
+mod direct_writes;
 mod faults;
 mod frames;
 mod gltf;

@@ -276,3 +276,134 @@ fn a_recorder_on_the_callers_command_buffer_uploads_downloads_and_holds_ranges()
     assert_eq!(download.bytes().expect("bytes"), noise(4096, 5));
     drop(own);
 }
+
+/// Spans of live ranges, sorted; panics where two overlap or one leaves the arena.
+fn disjoint(ranges: &[&vkres::SubBuffer], arena: &BufferArena) {
+    let mut spans: Vec<(u64, u64)> = ranges.iter().map(|r| (r.offset(), r.offset() + r.size())).collect();
+    spans.sort_unstable();
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "two live ranges overlap");
+    assert!(spans.last().is_none_or(|s| s.1 <= arena.size()), "a range leaves the arena");
+    assert!(ranges.iter().all(|r| r.offset() % arena.alignment() == 0), "a range is not aligned");
+}
+
+#[test]
+fn many_equal_ranges_come_from_slabs_and_go_back_whole() {
+    // 256-byte ranges in a 1 MiB arena: past the first 16, slots of slabs of 64.
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 20, MappingType::None);
+    let mut ranges: Vec<_> = (0..1000).map(|_| arena.allocate_bytes(256).expect("range")).collect();
+    ranges.extend(arena.allocate_many::<u8>(1000, 256).expect("ranges"));
+    disjoint(&ranges.iter().collect::<Vec<_>>(), &arena);
+    assert_eq!(arena.live_ranges(), 2000);
+    // A clone holds its slot: the slot goes back with its last handle.
+    let clone = ranges[500].clone();
+    let mut kept: Vec<_> = ranges.into_iter().enumerate().filter(|(i, _)| i % 3 == 0).map(|(_, r)| r).collect();
+    assert_eq!(arena.live_ranges(), kept.len() + 1, "every third range and the clone");
+    let live = kept.len();
+    kept.extend((0..1000).map(|_| arena.allocate_bytes(256).expect("range again")));
+    let all: Vec<_> = kept.iter().chain(std::iter::once(&clone)).collect();
+    disjoint(&all, &arena);
+    assert_eq!(arena.live_ranges(), live + 1000 + 1);
+    // Data round-trips through slab slots, neighbours untouched.
+    let mut batch = gpu.alloc().batch().expect("batch");
+    for (i, range) in kept.iter().enumerate().step_by(97) {
+        batch.upload_sub(range, 0, &noise(256, i as u64)).expect("upload");
+    }
+    batch.submit_and_wait().expect("submit");
+    for (i, range) in kept.iter().enumerate().step_by(97) {
+        assert_eq!(download(&gpu, range), noise(256, i as u64), "range {i} at {}", range.offset());
+    }
+    drop((kept, clone));
+    assert_eq!(arena.live_ranges(), 0);
+    // Every slab went back (the current one too, once the block is short): the arena is
+    // one free range again.
+    let whole = arena.allocate_bytes(1 << 20).expect("the whole arena");
+    assert_eq!(whole.offset(), 0);
+}
+
+#[test]
+fn a_slab_slot_is_not_reused_before_the_work_using_it_finished() {
+    // 64-byte ranges in a 64 KiB arena: slabs of 4 KiB; the arena is filled to the last slot.
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 16, MappingType::None);
+    let mut ranges: Vec<_> = (0..64).map(|_| arena.allocate_bytes(64).expect("range")).collect();
+    let busy = ranges.pop().expect("a slot");
+    let (offset, size) = (busy.offset(), busy.size());
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_sub(&busy, 0, &noise(64, 11)).expect("upload");
+    let in_flight = batch.submit_with_fence(&fence).expect("submit");
+    drop(busy);
+    // Everything else the arena has, taken while the work is pending: never the busy slot.
+    while let Ok(range) = arena.allocate_bytes(64) {
+        assert!(range.offset() + range.size() <= offset || offset + size <= range.offset(), "busy slot handed out");
+        ranges.push(range);
+    }
+    disjoint(&ranges.iter().collect::<Vec<_>>(), &arena);
+    assert_eq!(ranges.len() as u64, (1 << 16) / 64 - 1, "every other slot of the arena");
+    let err = arena.allocate_bytes(64).expect_err("full but for the busy slot");
+    assert!(matches!(err, Error::ArenaExhausted { requested: 64, .. }), "{err}");
+    in_flight.wait().expect("wait");
+    let again = arena.allocate_bytes(64).expect("the slot, once the work finished");
+    assert_eq!(again.offset(), offset);
+    assert_eq!(download(&gpu, &again), noise(64, 11));
+}
+
+#[test]
+fn threads_churn_equal_ranges_of_one_arena() {
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 20, MappingType::None);
+    let kept: Vec<Vec<vkres::SubBuffer>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let arena = &arena;
+                s.spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..3000 {
+                        let range = arena.allocate_bytes(128).expect("range");
+                        let copy = range.clone();
+                        if i % 3 == 0 {
+                            kept.push(copy); // the others go back at once, in any thread's slab
+                        }
+                    }
+                    kept
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).collect()
+    });
+    let all: Vec<_> = kept.iter().flatten().collect();
+    assert_eq!(all.len(), 4000);
+    disjoint(&all, &arena);
+    assert_eq!(arena.live_ranges(), 4000);
+    drop(all);
+    drop(kept);
+    assert_eq!(arena.live_ranges(), 0);
+    assert_eq!(arena.allocate_bytes(1 << 20).expect("the whole arena").offset(), 0);
+}
+
+#[test]
+fn a_full_arena_hands_out_the_free_slots_of_larger_ranges_slabs() {
+    // 256 KiB: 100 ranges of 64 bytes (16 exact-sized, then 84 slots of two slabs of 64),
+    // then 1 KiB ranges (too large for slabs here) until none fits: less than 1 KiB of the
+    // block is left, room for at most 31 ranges of 32 bytes. The 44 free slots of the slabs
+    // take 32-byte ranges too, rather than the arena being exhausted.
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 18, MappingType::None);
+    if arena.alignment() > 32 {
+        return; // the slots' layout below assumes 64-byte ranges packed without padding
+    }
+    let mut ranges: Vec<_> = (0..100).map(|_| arena.allocate_bytes(64).expect("range")).collect();
+    while let Ok(range) = arena.allocate_bytes(1024) {
+        ranges.push(range);
+    }
+    let small: Vec<_> = std::iter::from_fn(|| arena.allocate_bytes(32).ok()).collect();
+    assert!(small.len() >= 2 * 64 - 84, "{} small ranges: not every free slot of the 64-byte slabs", small.len());
+    assert!(small.iter().all(|r| r.size() == 32));
+    ranges.extend(small);
+    disjoint(&ranges.iter().collect::<Vec<_>>(), &arena);
+    assert_eq!(arena.live_ranges(), ranges.len());
+    drop(ranges);
+    assert_eq!(arena.live_ranges(), 0);
+    assert_eq!(arena.allocate_bytes(1 << 18).expect("the whole arena").offset(), 0);
+}

@@ -4,8 +4,10 @@
 //! handed to the main queue's family with ownership transfers; lavapipe has one family, so
 //! there the same uploads run on the main queue, and the tests check that too. Either way the
 //! data must read back byte for byte, with validation and synchronization validation clean.
+//! Image uploads likewise (released by the transfer family in their final layout, acquired by
+//! the main one).
 
-use vkres::{ContextOptions, Fence, LANE_THRESHOLD, StagingConfig};
+use vkres::{ContextOptions, Fence, ImageUpload, LANE_THRESHOLD, StagingConfig, vk};
 
 use crate::support::{Gpu, noise};
 
@@ -120,4 +122,99 @@ fn transfer_queue_off_uses_the_main_queue() {
     });
     assert_eq!(submissions, 0);
     assert!(gpu.read_back(&target) == data);
+}
+
+/// Bytes of every level of an RGBA8 image of `width` x `height` with `levels` mips and `layers`.
+fn rgba8_size(width: u32, height: u32, levels: u32, layers: u32) -> usize {
+    (0..levels).map(|l| (width >> l).max(1) as usize * (height >> l).max(1) as usize * 4 * layers as usize).sum()
+}
+
+fn transfer_image(width: u32, height: u32, name: &str) -> vkres::ImageDesc {
+    let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::SAMPLED;
+    vkres::ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, width, height, usage).name(name)
+}
+
+/// Image uploads on the transfer queue: a large single-level image (downloaded in the same
+/// batch, so the main queue acquires it within the round) and a large image with every mip
+/// level given (downloaded by a later batch), each released by the transfer family in its
+/// final layout and acquired by the main one. Where the device has no transfer-only family
+/// (lavapipe) the same uploads run on the main queue (printed) and must still read back.
+#[test]
+fn image_uploads_on_the_transfer_queue_are_handed_to_the_main_queue() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let alloc = gpu.alloc();
+    let flat = alloc.create_image(&transfer_image(2048, 1024, "flat")).expect("image");
+    let mipped = alloc.create_image(&transfer_image(1024, 1024, "mipped").full_mip_chain()).expect("image");
+    let flat_data = noise(rgba8_size(2048, 1024, 1, 1), 11);
+    let mipped_data = noise(rgba8_size(1024, 1024, 11, 1), 12);
+    assert!(flat_data.len() as u64 >= LANE_THRESHOLD && mipped_data.len() as u64 >= LANE_THRESHOLD);
+    let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..ImageUpload::default() };
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let mut batch = alloc.batch().expect("batch");
+        batch.upload_image(&flat, &flat_data, &upload).expect("upload flat");
+        batch.upload_image(&mipped, &mipped_data, &upload).expect("upload mipped");
+        let download = batch.download_image(&flat).expect("download flat");
+        batch.submit_and_wait().expect("submit");
+        assert!(download.bytes().expect("bytes") == flat_data, "the flat image differs");
+    });
+    assert_eq!(submissions, u64::from(lane), "one transfer-queue round where there is a transfer queue");
+    assert_eq!(flat.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL);
+    assert_eq!(mipped.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL);
+    let mut batch = alloc.batch().expect("batch");
+    let download = batch.download_image(&mipped).expect("download mipped");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == mipped_data, "the mipped image differs");
+}
+
+/// An image upload larger than the staging budget, one layer per piece: the rounds between
+/// its pieces leave the half-uploaded image on the transfer queue (in TRANSFER_DST there), the
+/// last round hands it over complete.
+#[test]
+fn an_image_upload_larger_than_the_budget_stays_on_the_transfer_queue_until_complete() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let alloc = gpu.alloc().with_staging(StagingConfig { budget: 4 * MIB, chunk_size: MIB }).expect("staging");
+    let layers = 8;
+    let image = alloc.create_image(&transfer_image(512, 512, "layers").array_layers(layers)).expect("image");
+    let data = noise(rgba8_size(512, 512, 1, layers), 13);
+    // A small buffer upload on the main queue in the same batch: its rounds have main work.
+    let small = gpu.device_buffer(4096, "small");
+    let small_data = noise(4096, 14);
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let mut batch = alloc.batch().expect("batch");
+        batch.upload_bytes(&small, 0, &small_data).expect("upload small");
+        batch.upload_image(&image, &data, &ImageUpload::default()).expect("upload layers");
+        batch.submit_and_wait().expect("submit");
+    });
+    println!("{} MiB of layers through 4 MiB of staging: {submissions} transfer-queue submissions", data.len() >> 20);
+    assert!(!lane || submissions >= 2, "{submissions} transfer submissions");
+    assert!(lane || submissions == 0);
+    let mut batch = alloc.batch().expect("batch");
+    let download = batch.download_image(&image).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == data, "the layered image differs");
+    assert!(gpu.read_back(&small) == small_data);
+}
+
+/// An image a recorder held before (a pending batch uploads it) is not taken by the transfer
+/// queue, which would not wait for that work: the later upload runs on the main queue and wins.
+#[test]
+fn an_image_used_before_stays_on_the_main_queue() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let alloc = gpu.alloc();
+    let image = alloc.create_image(&transfer_image(2048, 1024, "used before")).expect("image");
+    let (early, late) = (noise(rgba8_size(2048, 1024, 1, 1), 15), noise(rgba8_size(2048, 1024, 1, 1), 16));
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+    let upload = ImageUpload::default();
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let mut first = alloc.batch().expect("batch");
+        first.upload_image(&image, &early, &upload).expect("upload");
+        let in_flight = first.submit_with_fence(&fence).expect("submit");
+        let mut second = alloc.batch().expect("batch");
+        second.upload_image(&image, &late, &upload).expect("upload");
+        let download = second.download_image(&image).expect("download");
+        second.submit_and_wait().expect("submit");
+        in_flight.wait().expect("wait");
+        assert!(download.bytes().expect("bytes") == late, "the later upload must win");
+    });
+    assert_eq!(submissions, u64::from(lane), "only the first upload went to the transfer queue");
 }

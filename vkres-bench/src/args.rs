@@ -15,31 +15,39 @@ pub struct Args {
     pub json: Option<PathBuf>,
     /// Where to write the PNG of upload throughput against upload size.
     pub plot: Option<PathBuf>,
-    /// Sections to run (all when empty): upload, bundle, small, samplers, accel, frame, defrag, scene, derive.
+    /// Sections to run (all when empty): upload, gather, bundle, small, samplers, accel, frame,
+    /// defrag, scene, derive.
     pub only: Vec<String>,
     /// Whether to time the incremental build of 50 derived structs (needs cargo and the source tree).
     pub derive_build: bool,
     /// Whether vkres's context opens a transfer queue where the device has one (off by default,
     /// as in vkres).
     pub transfer_queue: bool,
+    /// Processes to run the program in, one after another, their JSON merged (1: this one).
+    pub processes: usize,
 }
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 9] =
-    ["upload", "bundle", "small", "samplers", "accel", "frame", "defrag", "scene", "derive"];
+pub const SECTIONS: [&str; 10] =
+    ["upload", "gather", "bundle", "small", "samplers", "accel", "frame", "defrag", "scene", "derive"];
 
 pub const USAGE: &str = "\
 usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
-                   [--only SECTION,...] [--no-derive-build] [--transfer-queue]
+                   [--only SECTION,...] [--no-derive-build] [--transfer-queue] [--processes N]
   --quick            small sizes, 2 runs: a smoke run (under a minute on lavapipe)
   --runs N           counted runs per way (default 7; quick: 2)
   --warmups N        uncounted runs per way first (default 1)
   --json PATH        write the results as JSON
   --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
-  --only LIST        run only these sections: upload,bundle,small,samplers,accel,frame,defrag,scene,derive
+  --only LIST        run only these sections: upload,gather,bundle,small,samplers,accel,frame,
+                     defrag,scene,derive (gather: 1000 small staged uploads into device-local buffers)
   --no-derive-build  skip timing the incremental build of 50 derived structs
   --transfer-queue   vkres with ContextOptions::transfer_queue(true): large uploads copy on
                      a transfer-only queue family where the device has one
+  --processes N      run the program N times, one process after another; print every target
+                     of every process (met or missed in each) and write JSON whose figures are
+                     the medians over the processes, with each target's figure per process
+                     (ratios_per_process) and its highest (ratio_spread)
 environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways)";
 
 impl Args {
@@ -54,6 +62,7 @@ impl Args {
             only: Vec::new(),
             derive_build: true,
             transfer_queue: false,
+            processes: 1,
         };
         let mut runs = None;
         let mut args = args.into_iter();
@@ -75,12 +84,30 @@ impl Args {
                 }
                 "--no-derive-build" => out.derive_build = false,
                 "--transfer-queue" => out.transfer_queue = true,
+                "--processes" => out.processes = number(&value("--processes")?)?.max(1),
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument `{other}`")),
             }
         }
         out.runs = runs.unwrap_or(if out.quick { 2 } else { 7 });
         Ok(out)
+    }
+
+    /// The arguments of one process of a `--processes` run: these, writing JSON to `json`, and
+    /// (`first`) the plot and the derive's build timing, which the other processes skip.
+    pub fn child_args(&self, json: &std::path::Path, first: bool) -> Vec<String> {
+        let mut out = vec!["--runs".to_string(), self.runs.to_string(), "--warmups".into(), self.warmups.to_string()];
+        out.extend(self.quick.then(|| "--quick".to_string()));
+        out.extend(["--json".to_string(), json.display().to_string()]);
+        if let Some(plot) = self.plot.as_ref().filter(|_| first) {
+            out.extend(["--plot".to_string(), plot.display().to_string()]);
+        }
+        if !self.only.is_empty() {
+            out.extend(["--only".to_string(), self.only.join(",")]);
+        }
+        out.extend((!self.derive_build || !first).then(|| "--no-derive-build".to_string()));
+        out.extend(self.transfer_queue.then(|| "--transfer-queue".to_string()));
+        out
     }
 
     /// Whether `section` runs.
@@ -119,5 +146,18 @@ mod tests {
         assert!(parse("--runs").unwrap_err().contains("needs a value"));
         assert!(parse("--runs x").unwrap_err().contains("not a number"));
         assert!(parse("--fast").unwrap_err().contains("unknown argument"));
+    }
+
+    #[test]
+    fn processes_and_their_arguments() {
+        let args = parse("--processes 9 --runs 5 --only small,accel --plot p.png --json all.json").unwrap();
+        assert_eq!(args.processes, 9);
+        let first = args.child_args(std::path::Path::new("p0.json"), true).join(" ");
+        assert_eq!(first, "--runs 5 --warmups 1 --json p0.json --plot p.png --only small,accel");
+        let other = args.child_args(std::path::Path::new("p1.json"), false).join(" ");
+        assert_eq!(other, "--runs 5 --warmups 1 --json p1.json --only small,accel --no-derive-build");
+        let back = Args::parse(other.split(' ').map(String::from)).unwrap();
+        assert_eq!((back.processes, back.runs, back.derive_build), (1, 5, false));
+        assert_eq!(parse("").unwrap().processes, 1);
     }
 }

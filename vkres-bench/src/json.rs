@@ -42,6 +42,13 @@ pub struct Results {
     /// The same as one `allocate_group` (one allocation for all the ranges, freed together).
     pub small_buffers_10k_group_ms: Option<f64>,
     pub small_buffer_count: u64,
+    /// 1000 small staged uploads (256 B-4 KiB) into device-local buffers in one batch, ready
+    /// for use, in milliseconds: vkres (gathered, one copy per destination) and hand-written
+    /// (one staging buffer, one copy per destination).
+    pub small_uploads_1000_ms: Three,
+    /// The same into ranges of one buffer: vkres `upload_sub` into one arena's `SubBuffer`s,
+    /// and hand-written, one copy of 1000 regions.
+    pub small_uploads_1000_one_buffer_ms: [Option<f64>; 2],
     pub device_memory_blocks_10k: Option<u64>,
     pub submits_per_bundle: Option<u64>,
     pub samplers_for_1000_identical: Option<u64>,
@@ -69,6 +76,10 @@ pub struct Results {
 impl Results {
     /// The JSON document: the keys (dotted keys as nested objects), then extras.
     pub fn to_json(&self) -> Value {
+        // Each target's figure (as the targets table has it), by id; one process: its spread
+        // is its own figure.
+        let ratios: serde_json::Map<String, Value> =
+            crate::targets::targets(self).into_iter().map(|t| (t.id.to_string(), json!(t.value))).collect();
         let with_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash, "wgpu": t.wgpu });
         let without_wgpu = |t: &Three| json!({ "vkres": t.vkres, "ash": t.ash });
         let mut sweep = serde_json::Map::new();
@@ -89,6 +100,12 @@ impl Results {
                 "suballocated": self.small_buffers_10k_suballocated_ms,
                 "suballocated_group": self.small_buffers_10k_group_ms,
             },
+            "small_uploads_1000_ms": {
+                "vkres": self.small_uploads_1000_ms.vkres,
+                "ash": self.small_uploads_1000_ms.ash,
+                "vkres_arena": self.small_uploads_1000_one_buffer_ms[0],
+                "ash_one_buffer": self.small_uploads_1000_one_buffer_ms[1],
+            },
             "device_memory_blocks_10k": self.device_memory_blocks_10k,
             "submits_per_bundle": self.submits_per_bundle,
             "samplers_for_1000_identical": self.samplers_for_1000_identical,
@@ -108,6 +125,9 @@ impl Results {
             "small_buffer_count": self.small_buffer_count,
             "upload_sweep_gbps": sweep,
             "defrag": self.defrag,
+            "ratios": ratios.clone(),
+            "ratio_spread": ratios,
+            "processes": 1,
         })
     }
 }

@@ -18,6 +18,7 @@ mod derive_cost;
 mod font;
 mod json;
 mod plot;
+mod processes;
 mod report;
 mod targets;
 mod ways;
@@ -55,7 +56,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
+    let ran = if args.processes > 1 { processes::run(&args) } else { run(&args) };
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -89,6 +91,9 @@ fn run(args: &Args) -> BenchResult<()> {
 
     if args.runs_section("upload") {
         uploads(args, &ctx, &alloc, wgpu.as_ref(), &mut r)?;
+    }
+    if args.runs_section("gather") {
+        gathered_uploads(args, &alloc, &mut r)?;
     }
     if args.runs_section("bundle") {
         bundle(args, &alloc, &mut r)?;
@@ -240,6 +245,39 @@ fn small_uploads(args: &Args, env: &upload::Env<'_>, r: &mut Results) -> BenchRe
             .collect();
         println!("{}", report::table(&["way", "median us", "min us", "max us", "vs ash staging time"], &rows));
     }
+    Ok(())
+}
+
+/// 1000 small staged uploads into device-local buffers, in one batch (issue 20, item 1).
+fn gathered_uploads(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
+    let times = ways::small_uploads::measure(alloc, args.warmups, args.runs)?;
+    let s = times.each_ref().map(|t| Summary::of(t));
+    let ms = |i: usize| s[i].map(|s| s.median_ms);
+    r.small_uploads_1000_ms = Three { vkres: ms(0), ash: ms(1), wgpu: None };
+    r.small_uploads_1000_one_buffer_ms = [ms(2), ms(3)];
+    println!(
+        "## {} small uploads (256 B to 4 KiB, staged) into device-local buffers, one batch, ready for use\n",
+        ways::small_uploads::COUNT
+    );
+    let rows = [
+        Row::new(
+            "vkres, `Batch::upload_bytes` into 1000 buffers (gathered: one copy per buffer)",
+            s[0],
+            vec![ratio(ms(0), ms(1))],
+        ),
+        Row::new("ash + vk-mem, one staging buffer, one copy per buffer (hand-written)", s[1], vec!["1.00x".into()]),
+        Row::new(
+            "vkres, `Batch::upload_sub` into 1000 ranges of one arena (gathered: one copy)",
+            s[2],
+            vec![ratio(ms(2), ms(3))],
+        ),
+        Row::new(
+            "ash + vk-mem, one staging buffer, one copy of 1000 regions into one buffer",
+            s[3],
+            vec!["1.00x".into()],
+        ),
+    ];
+    println!("{}", timing_table("way", &["vs its hand-written way"], &rows));
     Ok(())
 }
 
@@ -513,6 +551,12 @@ mod smoke {
             assert_eq!(s["submissions"], 1, "the generated scene in one submission");
             assert!(s["peak_staging_bytes"].as_u64() <= s["staging_budget_bytes"].as_u64(), "{s}");
         }
+        for way in ["vkres", "ash", "vkres_arena", "ash_one_buffer"] {
+            assert!(v["small_uploads_1000_ms"][way].as_f64().is_some_and(|x| x > 0.0), "small_uploads_1000_ms.{way}");
+        }
+        assert_eq!(v["processes"], 1);
+        let spread = &v["ratio_spread"]["bundle_create_vkres_over_ash"];
+        assert!(spread.as_f64().is_some_and(|x| x > 0.0) && *spread == v["ratios"]["bundle_create_vkres_over_ash"]);
         assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -34,6 +34,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             Kind::Blas(blas) if blas.complete => {
                 blas_has_one_geometry(cx, field, blas);
                 blas_run_time_geometries(cx, field, blas);
+                blas_indices_have_data(cx, cont, blas);
             }
             Kind::Tlas(tlas) if tlas.complete => {
                 tlas_has_instances(cx, field, tlas);
@@ -75,6 +76,38 @@ fn blas_has_one_geometry(cx: &Ctxt, field: &Field<'_>, blas: &BlasAttr) {
     if let (true, Some(first)) = (boxes, triangles) {
         let at = first.vertices.as_ref().map_or(&blas.kind, |v| &v.key);
         cx.error_spanned_by(at, "the geometries of one BLAS are all triangles or all boxes (`aabbs`)");
+    }
+}
+
+/// The index buffer a BLAS reads has data on the host (`data = ...`, or `copy = ...` of a
+/// buffer that has): one with neither holds whatever the memory held, and an index past the
+/// last vertex is undefined behaviour in the build (the spec's rule on `maxVertex`). The
+/// build checks the data it has (`expand/blas.rs`); without any, there is nothing to check.
+fn blas_indices_have_data(cx: &Ctxt, cont: &Container<'_>, blas: &BlasAttr) {
+    for geometry in blas.all_geometries() {
+        let Some(indices) = &geometry.indices else { continue };
+        let mut ident = &indices.value;
+        // A copy chain names each field once at most (the graph refuses cycles).
+        for _ in 0..cont.fields.len() {
+            let Some(field) = cont.fields.iter().find(|f| *f.ident == *ident) else { break };
+            let Kind::Buffer(buffer) = &field.kind else { break };
+            if buffer.data.is_some() || field.collection.is_some() {
+                break;
+            }
+            match &buffer.copy {
+                Some(copy) => ident = &copy.value,
+                None => {
+                    cx.error_spanned_by(
+                        &indices.value,
+                        format!(
+                            "the indices of this BLAS come from `{ident}`, which has no `data`: the build would \
+                             read indices of undefined value; give `{ident}` `data = ...` (or `data = input`)"
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
     }
 }
 

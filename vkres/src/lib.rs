@@ -87,7 +87,7 @@ pub use bytemuck;
 
 pub use accel::{
     Aabb, AabbGeometry, Blas, BlasDesc, BuildPreference, Compacted, InstanceOf, Tlas, TlasDesc, TlasInstance,
-    Transform3x4, TriangleGeometry,
+    TlasInstanceRef, Transform3x4, TriangleGeometry,
 };
 pub use allocator::{
     Batch, Held, IMPORT_THRESHOLD, ImageRegion, ImageUpload, InFlight, LANE_THRESHOLD, MipSource, QueueSync, Recorder,

@@ -17,7 +17,7 @@ use crate::support::Gpu;
 use scene::{BlasData, GpuScene, INPUT, SceneData, transform};
 
 /// Traces the scene's rays against `tlas` and compares with the reference of `data`.
-fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas, data: &SceneData) {
+pub(crate) fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas, data: &SceneData) {
     let rays = SceneData::rays();
     let hits = scene.trace(gpu, tlas, &rays);
     let (compared, hit, ambiguous) = reference::compare(data, &rays, &hits);

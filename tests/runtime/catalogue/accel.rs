@@ -3,8 +3,8 @@
 //! structures every case is `MissingFeature` instead (also checked: never accepted).
 
 use vkres::{
-    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, TlasDesc, TlasInstance, Transform3x4,
-    TriangleGeometry, vk,
+    Aabb, AabbGeometry, Blas, BlasDesc, Buffer, BufferDesc, Error, GpuResources, Tlas, TlasDesc, TlasInstance,
+    TlasInstanceRef, Transform3x4, TriangleGeometry, vk,
 };
 
 use super::{Case, case};
@@ -39,6 +39,22 @@ fn built(gpu: &Gpu, flags: fn(BlasDesc) -> BlasDesc) -> vkres::Result<Blas> {
     Ok(blas)
 }
 
+/// A built BLAS and a TLAS of two instances of it, built with `flags` applied to its description.
+fn built_tlas(gpu: &Gpu, flags: fn(TlasDesc) -> TlasDesc) -> vkres::Result<(Blas, Tlas)> {
+    let blas = built(gpu, |d| d)?;
+    let mut batch = gpu.alloc().batch()?;
+    let tlas = batch.build_tlas(&flags(
+        TlasDesc::new("refitted").instances([TlasInstance::new(&blas), TlasInstance::new(&blas)]),
+    ))?;
+    batch.submit_and_wait()?;
+    Ok((blas, tlas))
+}
+
+/// A refit of `tlas` with `instances`, recorded into a batch (dropped unsubmitted).
+fn refit<'b>(gpu: &Gpu, tlas: &Tlas, instances: impl IntoIterator<Item = TlasInstanceRef<'b>>) -> vkres::Result<()> {
+    gpu.alloc().batch()?.refit_tlas(tlas, instances)
+}
+
 /// Indices past the last of 3 vertices.
 const BAD_INDICES: [u32; 3] = [0, 1, 3];
 
@@ -63,6 +79,65 @@ struct IndexedByInput {
     #[gpu(buffer(data = input))]
     indices: Buffer<u16>,
 }
+
+/// Index data of an expression that is no path (evaluated once, checked all the same).
+#[derive(GpuResources)]
+struct IndexedByExpression {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = [0u32, 1, 3]))]
+    indices: Buffer<u32>,
+}
+
+/// Index data shorter than the index buffer the build reads: the rest was never written.
+#[derive(GpuResources)]
+struct IndexedPastTheData {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(data = [0u32, 1, 2], len = 6))]
+    indices: Buffer<u32>,
+}
+
+/// Indices copied from a buffer whose data addresses a vertex past the end.
+#[derive(GpuResources)]
+struct IndexedByCopy {
+    #[gpu(blas(vertices = vertices, indices = indices))]
+    mesh: Blas,
+    #[gpu(buffer(data = TRIANGLE))]
+    vertices: Buffer<[f32; 3]>,
+    #[gpu(buffer(usage = STORAGE_BUFFER, data = BAD_INDICES))]
+    source: Buffer<u32>,
+    #[gpu(buffer(copy = source))]
+    indices: Buffer<u32>,
+}
+
+/// One BLAS per element of `buffers` collections: each element's index data is checked.
+#[derive(GpuResources)]
+struct IndexedCollection {
+    #[gpu(blases(vertices = positions, indices = indices))]
+    meshes: Vec<Blas>,
+    #[gpu(buffers(data = input))]
+    positions: Vec<Buffer<[f32; 3]>>,
+    #[gpu(buffers(data = input))]
+    indices: Vec<Buffer<u32>>,
+}
+
+/// BLASes of run-time geometry lists: each geometry's index buffer is checked.
+#[derive(GpuResources)]
+struct IndexedGeometries {
+    #[gpu(blases(geometries = input, vertices = positions, indices = indices))]
+    meshes: Vec<Blas>,
+    #[gpu(buffers(data = input))]
+    positions: Vec<Buffer<[f32; 3]>>,
+    #[gpu(buffers(data = input))]
+    indices: Vec<Buffer<u32>>,
+}
+
+const MAX_VERTEX: &str = "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex";
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -114,6 +189,29 @@ pub fn cases() -> Vec<Case> {
             gpu.alloc(), IndexedByInputInputs { indices: &[0u16, 2, 7] })
             => Error::ValidUsage { vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex", .. }
                 | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (array expression)", |gpu| IndexedByExpression::create(gpu.alloc())
+            => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
+        case!("derived BLAS reading indices past its data (len 6, 3 given)", |gpu| IndexedPastTheData::create(gpu.alloc())
+            => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
+        case!("derived BLAS index past the last vertex (copied buffer)", |gpu| IndexedByCopy::create(gpu.alloc())
+            => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
+        case!("derived BLAS collection, second element's index past its vertices", |gpu| IndexedCollection::create(
+            gpu.alloc(), IndexedCollectionInputs {
+                positions: vec![&TRIANGLE, &TRIANGLE],
+                indices: vec![&[0, 1, 2], &[0, 1, 3]],
+            })
+            => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
+        case!("derived run-time geometry index past its vertices", |gpu| IndexedGeometries::create(
+            gpu.alloc(), IndexedGeometriesInputs {
+                meshes: vec![vec![vkres::GeometryInput::new(0).indexed(1)]],
+                positions: vec![&TRIANGLE],
+                indices: vec![&[0, 1, 2], &[2, 1, 9]],
+            })
+            => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
+        case!("BLAS indices_with_data covering 3 of 6 indices", |gpu| {
+            let indices = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<u32>(6, INPUT), &[0u32, 1, 2, 0, 1, 2])?;
+            build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).indices_with_data(&indices, &[0, 1, 2])))
+        } => Error::ValidUsage { vuid: MAX_VERTEX, .. } | Error::MissingFeature { .. }),
         case!("BLAS of no vertices", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).vertex_range(0, 0)))
             => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
         case!("BLAS vertex stride 2", |gpu| build(gpu, &BlasDesc::new("a").triangles(triangle(gpu).stride(2)))
@@ -157,6 +255,31 @@ pub fn cases() -> Vec<Case> {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().batch()?.update_blas(&blas, &BlasDesc::new("u").triangles(triangle(gpu)))
         } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with fewer instances than its build", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas)])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with more instances than its build", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas); 3])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit with no instances", |gpu| {
+            let (_, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit instance index of 25 bits", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas), TlasInstanceRef::new(&blas).custom_index(1 << 24)])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit of a TLAS built without allow_update", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, |d| d)?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas); 2])
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit placing a BLAS never built", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            let unbuilt = build(gpu, &BlasDesc::new("unbuilt").triangles(triangle(gpu)))?;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas), TlasInstanceRef::new(&unbuilt)])
+        } => Error::NotReady { .. } | Error::MissingFeature { .. }),
         case!("compaction of a BLAS built without allow_compaction", |gpu| {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().compact(&[blas]).map(drop)

@@ -9,14 +9,17 @@ mod batch;
 mod buffers;
 mod defrag;
 mod descriptors;
+mod devices;
 mod frames;
 mod images;
 mod manager;
 mod memory;
 mod memory_control;
+mod recorder;
 mod samplers;
 mod shaders;
 mod staging;
+mod suballoc;
 mod views;
 
 use crate::support::{Gpu, list};
@@ -78,19 +81,22 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 13] = [
+    let groups: [fn() -> Vec<Case>; 16] = [
         accel::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,
         descriptors::cases,
+        devices::cases,
         frames::cases,
         images::cases,
         manager::cases,
         memory_control::cases,
+        recorder::cases,
         samplers::cases,
         shaders::cases,
         staging::cases,
+        suballoc::cases,
         views::cases,
     ];
     let total: usize = groups.iter().map(|g| g().len()).sum();

@@ -1,4 +1,5 @@
-//! The frame loop (issue 18 item 8): per-frame uniform writes, a TLAS of `instances` instances
+//! The frame loop (issue 18 item 8): per-frame uniform writes (through the frame's mapped
+//! uniform buffer, both ways), a TLAS of `instances` instances
 //! refitted every frame (where the device has acceleration structures) and a 64x64 texture
 //! uploaded every [`TEXTURE_EVERY`]th frame, three frames in flight, recorded into the caller's
 //! command buffers and submitted by the caller: through vkres's [`Recorder`](vkres::Recorder)
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use vkres::ash::{self, vk};
 use vkres::{
     Blas, BlasDesc, Buffer, BufferDesc, Context, Image, ImageDesc, ImageUpload, InFlight, MappingType, MemoryLocation,
-    ResourceAllocator, RingFences, Tlas, TlasDesc, TlasInstance, Transform3x4, TriangleGeometry,
+    ResourceAllocator, RingFences, Tlas, TlasDesc, TlasInstance, TlasInstanceRef, Transform3x4, TriangleGeometry,
 };
 
 use crate::BenchResult;
@@ -126,17 +127,18 @@ impl VkresWay<'_> {
         // SAFETY: `cmd` is recording, of the context's family; submitted once with the slot's
         // fence after `finish`.
         let mut rec = unsafe { self.alloc.recorder(cmd) };
-        rec.upload(&self.uniforms[i], 0, uniform)?;
+        // The frame's own host-visible uniform buffer (its last use finished with the slot's
+        // fence): written through its mapping, as the hand-written loop's. A recorder's
+        // `upload` would stage it and record a copy, which this buffer does not need.
+        self.uniforms[i].map()?.write_bytes(0, uniform)?;
         if f % TEXTURE_EVERY == 0 {
             let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..Default::default() };
             rec.upload_image(&self.texture, texels, &upload)?;
         }
         if let Some((blas, tlas)) = &self.accel {
             transforms(instances, f, &mut self.transforms);
-            let desc = TlasDesc::new("frame tlas")
-                .allow_update()
-                .instances(self.transforms.iter().map(|t| TlasInstance::new(blas).transform(*t)));
-            rec.update_tlas(tlas, &desc)?;
+            // Written straight into the TLAS's own mapped instance buffer of this frame.
+            rec.refit_tlas(tlas, self.transforms.iter().map(|t| TlasInstanceRef::new(blas).transform(*t)))?;
         }
         let work = rec.finish(slot.fence)?;
         self.slots.submit(i, slot.fence.handle())?;

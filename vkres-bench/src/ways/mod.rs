@@ -7,4 +7,5 @@ pub mod frame;
 pub mod samplers;
 pub mod scene;
 pub mod small_buffers;
+pub mod small_uploads;
 pub mod upload;

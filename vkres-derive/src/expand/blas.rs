@@ -8,21 +8,50 @@ use syn::spanned::Spanned;
 use crate::ast::{Container, Field};
 use crate::attr::{BlasAttr, Kind, Source};
 
-/// The host data of the BLAS's index buffer field, where the macro can name it again without
-/// evaluating anything twice: an `input`, or a path (a constant or a static). The build then
-/// checks every index against the vertices.
-pub fn index_data(cont: &Container<'_>, b: &BlasAttr) -> Option<TokenStream> {
+/// The host data of the BLAS's index buffer field, for every data source a buffer field
+/// takes: an `input` (of a `buffers` collection, the element's), an expression (evaluated
+/// once, into the local that [`index_data_local`] names, by `create_field`), or, for
+/// `copy = field`, the data of the field it copies (of the same type). The build checks every
+/// index against the vertices, and that the data covers every index it reads (the rest of a
+/// buffer longer than its data was never written). `None` only for a copy of another element
+/// type; a buffer with neither data nor copy is refused at compile time (`check.rs`).
+pub fn index_data(cont: &Container<'_>, b: &BlasAttr, collection: bool) -> Option<TokenStream> {
     let indices = &b.indices.as_ref()?.value;
-    let field = cont.fields.iter().find(|f| *f.ident == *indices)?;
-    let Kind::Buffer(buffer) = &field.kind else { return None };
-    match &buffer.data.as_ref()?.value {
-        Source::Input(_) => {
-            let name = field.ident;
-            Some(quote!(::vkres::__private::data(__vkres_inputs.#name)))
+    let first = cont.fields.iter().find(|f| *f.ident == *indices)?;
+    let mut field = first;
+    // A copy chain names each field once at most (the graph refuses cycles).
+    for _ in 0..cont.fields.len() {
+        let Kind::Buffer(buffer) = &field.kind else { return None };
+        let name = field.ident;
+        if field.collection.is_some() {
+            // Collections are always filled from inputs, one slice per buffer.
+            return collection.then(|| quote!(::vkres::__private::element_data(&__vkres_inputs.#name, __vkres_i)));
         }
-        Source::Expr(expr @ syn::Expr::Path(_)) => Some(quote!(::vkres::__private::data(&(#expr)))),
-        Source::Expr(_) => None,
+        match buffer.data.as_ref().map(|d| &d.value) {
+            Some(Source::Input(_)) => return Some(quote!(::vkres::__private::data(__vkres_inputs.#name))),
+            Some(Source::Expr(_)) => {
+                let local = index_data_local(name);
+                return Some(quote!(::vkres::__private::data(#local)));
+            }
+            None => {
+                let source = &buffer.copy.as_ref()?.value;
+                let next = cont.fields.iter().find(|f| *f.ident == *source)?;
+                // Another element type: its data is not this buffer's indices.
+                let (next_ty, first_ty) = (next.ty, first.ty);
+                if quote!(#next_ty).to_string() != quote!(#first_ty).to_string() {
+                    return None;
+                }
+                field = next;
+            }
+        }
     }
+    None
+}
+
+/// The local holding the evaluated `data = expr` of a buffer field that a BLAS reads as
+/// indices: bound once by `create_field`, read by the buffer's upload and the BLAS's check.
+pub fn index_data_local(field: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__vkres_index_data_{}", field)
 }
 
 /// The `Result<FieldType>` expression of a BLAS field.
@@ -44,9 +73,8 @@ pub fn create(cont: &Container<'_>, field: &Field<'_>, b: &BlasAttr, name: &str)
     }
     let mut desc = quote!(::vkres::BlasDesc::new(#name));
     for g in b.all_geometries() {
-        // The index data is checked on the host where the macro can name it (not per element
-        // of a collection).
-        let data = if collection { None } else { index_data(cont, g) };
+        // The index data, checked on the host (per element of a collection).
+        let data = index_data(cont, g, collection);
         let Some(add) = geometry(g, &src, data) else {
             return quote!(::core::result::Result::Err(::vkres::__private::schema_error(#name)));
         };
@@ -170,12 +198,21 @@ fn run_time_geometries(field: &Field<'_>, b: &BlasAttr, name: &str) -> TokenStre
             None => quote!(::core::option::Option::None::<&[#none]>),
         };
         let indices = optional(b.indices.as_ref(), quote!(::vkres::Buffer<u32>));
+        // The indices collection's inputs, one slice per buffer: every index is checked.
+        let index_data = match &b.indices {
+            Some(k) => {
+                let ident = &k.value;
+                quote!(::core::option::Option::Some(&__vkres_inputs.#ident))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         let transform = optional(b.transform.as_ref(), quote!(::vkres::Buffer<::vkres::Transform3x4>));
         quote!(::vkres::__private::triangle_geometries(#desc, &::vkres::__private::TriangleSources {
             vertices: #vertices,
             format: ::vkres::vk::Format::#format,
             stride: #stride,
             indices: #indices,
+            index_data: #index_data,
             transform: #transform,
         }, #list))
     } else {

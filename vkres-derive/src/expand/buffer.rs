@@ -22,11 +22,11 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
         return quote!(#call(__vkres_batch, #spec));
     }
     let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
-    let data = super::data_tokens(
-        b.data.as_ref().map(|d| &d.value),
-        field,
-        |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
-    );
+    let bound = bound_data(field, b, users).map(|(local, _)| local);
+    let data = super::data_tokens(b.data.as_ref().map(|d| &d.value), field, |expr| match &bound {
+        Some(local) => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(#local)),
+        None => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
+    });
     let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data))
 }
@@ -45,6 +45,27 @@ pub fn create_per_frame(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role
     let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
     let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_buffers::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
+}
+
+/// `let __vkres_index_data_x = &(EXPR);` before the buffer is created, for a buffer whose
+/// `data = EXPR` a BLAS checks as its indices (directly, or through a buffer that copies it):
+/// the expression is evaluated once, and both the upload and the check read the local.
+pub fn bind_data(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)]) -> TokenStream {
+    match bound_data(field, b, users) {
+        Some((local, expr)) => quote_spanned!(expr.span()=> let #local = &(#expr);),
+        None => TokenStream::new(),
+    }
+}
+
+/// The local and expression of [`bind_data`], where the buffer has one.
+fn bound_data<'b>(
+    field: &Field<'_>,
+    b: &'b BufferAttr,
+    users: &[(usize, Role)],
+) -> Option<(syn::Ident, &'b syn::Expr)> {
+    let Some(crate::attr::Source::Expr(expr)) = b.data.as_ref().map(|d| &d.value) else { return None };
+    let read = users.iter().any(|(_, role)| matches!(role, Role::BuildInput("indices") | Role::CopySource));
+    (read && field.collection.is_none()).then(|| (super::blas::index_data_local(field.ident), expr))
 }
 
 /// The `Result<Vec<Buffer<T>>>` expression of a `buffers(data = input, ...)` field: one buffer

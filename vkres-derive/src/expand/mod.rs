@@ -365,6 +365,12 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         Kind::Blas(b) => blas::create(cont, field, b, &name),
         Kind::Tlas(t) => tlas::create(field, t, &name),
     };
+    // The data a BLAS checks as indices, evaluated once before the buffer is made.
+    let bound = match &field.kind {
+        Kind::Buffer(b) => buffer::bind_data(field, b, &graph.users[i]),
+        _ => TokenStream::new(),
+    };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
-    quote_spanned!(field.ty.span()=> let #local = #value?;)
+    let field_let = quote_spanned!(field.ty.span()=> let #local = #value?;);
+    quote!(#bound #field_let)
 }

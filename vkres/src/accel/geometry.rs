@@ -111,6 +111,9 @@ pub struct TriangleGeometry {
     pub(crate) indices: Option<(Buffer, vk::IndexType)>,
     /// The largest index of the triangles, where the index data is known on the host.
     pub(crate) max_index: Option<u64>,
+    /// How many leading indices of the buffer that data holds (`None`: not known on the host).
+    /// Fewer than the triangles read: the rest of the buffer was never written by it.
+    pub(crate) known_indices: Option<u64>,
     pub(crate) triangles: u64,
     pub(crate) transform: Option<(Buffer, u64)>,
     pub(crate) flags: vk::GeometryFlagsKHR,
@@ -130,6 +133,7 @@ impl TriangleGeometry {
             vertex_count: count,
             indices: None,
             max_index: None,
+            known_indices: None,
             triangles: count / 3,
             transform: None,
             flags: vk::GeometryFlagsKHR::OPAQUE,
@@ -157,16 +161,20 @@ impl TriangleGeometry {
         self.triangles = indices.len() / 3;
         self.indices = Some((indices.as_bytes(), I::INDEX_TYPE));
         self.max_index = None;
+        self.known_indices = None;
         self
     }
 
     /// As [`indices`](Self::indices), where `data` is what was uploaded at the start of
     /// `indices`: the build then checks that every index of the triangles addresses a vertex
-    /// of the geometry (an index past the last vertex is undefined behaviour in the build).
+    /// of the geometry (an index past the last vertex is undefined behaviour in the build),
+    /// and that `data` covers every index the triangles read (the buffer's every whole
+    /// triangle): indices past its end are ones the host never wrote, of undefined value.
     pub fn indices_with_data<I: IndexElement>(self, indices: &Buffer<I>, data: &[I]) -> Self {
         let mut geometry = self.indices(indices);
         let used = usize::try_from(geometry.triangles.saturating_mul(3)).unwrap_or(usize::MAX).min(data.len());
         geometry.max_index = data[..used].iter().map(|i| i.to_u64()).max();
+        geometry.known_indices = Some(data.len() as u64);
         geometry
     }
 
@@ -219,6 +227,19 @@ impl TriangleGeometry {
                         detail: format!(
                             "index {max} addresses a vertex past the last of {} vertices",
                             self.vertex_count
+                        ),
+                    });
+                }
+                // Indices the host data does not cover hold whatever the memory held.
+                let read = self.triangles.saturating_mul(3);
+                if let Some(known) = self.known_indices.filter(|known| *known < read) {
+                    return Err(Error::ValidUsage {
+                        name: name.into(),
+                        vuid: "VkAccelerationStructureGeometryTrianglesDataKHR::maxVertex",
+                        detail: format!(
+                            "the build reads {read} indices ({} triangles) but only the first {known} were \
+                             written: the rest are undefined and may address any vertex",
+                            self.triangles
                         ),
                     });
                 }

@@ -38,6 +38,18 @@ impl TlasInstance {
     }
 }
 
+/// One instance of a borrowed [`Blas`]: what
+/// [`Recorder::refit_tlas`](crate::Recorder::refit_tlas) takes, so that a per-frame refit clones
+/// no handle per instance.
+pub type TlasInstanceRef<'b> = InstanceOf<&'b Blas>;
+
+impl<'b> TlasInstanceRef<'b> {
+    /// `blas` untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
+    pub fn new(blas: &'b Blas) -> Self {
+        InstanceOf::placing(blas)
+    }
+}
+
 impl<B> InstanceOf<B> {
     /// `blas` untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
     pub(crate) fn placing(blas: B) -> Self {

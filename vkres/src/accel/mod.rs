@@ -20,7 +20,7 @@ mod instance;
 pub use desc::{BlasDesc, BuildPreference, TlasDesc};
 pub use geometry::{Aabb, AabbGeometry, IndexElement, Transform3x4, TriangleGeometry};
 pub use handles::{Blas, Compacted, Tlas};
-pub use instance::{InstanceOf, TlasInstance};
+pub use instance::{InstanceOf, TlasInstance, TlasInstanceRef};
 
 pub(crate) use desc::Geometry;
 pub(crate) use geometry::InstanceRecord;

@@ -30,6 +30,7 @@ impl ResourceAllocator {
         let ctx = self.context().clone();
         let fns = ctx.acceleration_structure_fns("compact acceleration structures")?;
         for blas in blases {
+            crate::valid::device::same_device(&ctx, blas.0.buffer().context(), || blas.name().to_owned())?;
             if !blas.build_flags().contains(vk::BuildAccelerationStructureFlagsKHR::ALLOW_COMPACTION) {
                 return Err(Error::ValidUsage {
                     name: blas.name().into(),

@@ -3,7 +3,6 @@
 //! ([`Recorder::finish`](super::Recorder::finish)).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use ash::vk;
 
@@ -13,13 +12,11 @@ use super::recycle::Recycler;
 use super::tables::Tables;
 use crate::Context;
 use crate::error::{Error, Result};
-use crate::resources::Image;
 use crate::staging::{Fence, SetId, StagingMemoryManager};
 
 /// What a batch's submission owns besides what its work uses: its command pools, its own
 /// (unsubmitted) fence and its lane, given back to the recycler once the work has finished.
 pub(crate) struct Owned {
-    pub(crate) recycler: Recycler,
     pub(crate) pool: vk::CommandPool,
     pub(crate) allocated: Vec<vk::CommandBuffer>,
     pub(crate) own_fence: vk::Fence,
@@ -77,12 +74,14 @@ pub struct InFlight {
     signal: Option<Signal>,
     staging: StagingMemoryManager,
     set: SetId,
-    layouts: Vec<(Image, vk::ImageLayout)>,
-    completions: Vec<Arc<AtomicBool>>,
-    keep_alive: Vec<Arc<dyn Send + Sync>>,
-    /// A recorder's tables: what the work holds (`keep_alive`) and the layouts it leaves,
-    /// given back to the recycler, emptied, once the work has finished.
-    tables: Option<(Tables, Recycler)>,
+    /// Whether `set` may hold staging (a recording that staged nothing releases nothing: no
+    /// lock of the staging manager when its frame completes).
+    staged: bool,
+    /// The recording's tables (a batch's or a recorder's, one path): what the work holds
+    /// (`keep_alive`), the layouts it leaves and its completions, given back to `recycler`,
+    /// emptied, once the work has finished. `None` once given back or leaked.
+    tables: Option<Tables>,
+    recycler: Recycler,
     completed: bool,
 }
 
@@ -91,33 +90,30 @@ impl std::fmt::Debug for InFlight {
         f.debug_struct("InFlight")
             .field("set", &self.set)
             .field("done", &self.is_done())
-            .field(
-                "resources_held",
-                &(self.keep_alive.len() + self.tables.as_ref().map_or(0, |(t, _)| t.keep_alive.len())),
-            )
+            .field("resources_held", &self.tables.as_ref().map_or(0, |t| t.keep_alive.len()))
             .finish_non_exhaustive()
     }
 }
 
 impl InFlight {
-    /// Work that `signal` says has finished (`None`: nothing was submitted).
+    /// Work that `signal` says has finished (`None`: nothing was submitted), whose `tables`
+    /// hold what it uses, the layouts it leaves and its completions: they go back to `recycler`
+    /// (emptied) once the work has finished, so that the next batch or frame's recorder does
+    /// not allocate them anew.
     pub(crate) fn new(
         owned: Option<Owned>,
         signal: Option<Signal>,
         staging: StagingMemoryManager,
         set: SetId,
-        layouts: Vec<(Image, vk::ImageLayout)>,
-        completions: Vec<Arc<AtomicBool>>,
-        keep_alive: Vec<Arc<dyn Send + Sync>>,
+        tables: Tables,
+        recycler: Recycler,
     ) -> Self {
-        Self { owned, signal, staging, set, layouts, completions, keep_alive, tables: None, completed: false }
+        Self { owned, signal, staging, set, staged: true, tables: Some(tables), recycler, completed: false }
     }
 
-    /// Work of a recorder whose `tables` hold what it uses and the layouts it leaves: they go
-    /// back to `recycler` (emptied) once the work has finished, so that the next frame's
-    /// recorder does not allocate them anew.
-    pub(crate) fn with_tables(mut self, tables: Tables, recycler: Recycler) -> Self {
-        self.tables = Some((tables, recycler));
+    /// The same, for a recording whose set staged nothing (`staged` false): it is not released.
+    pub(crate) fn staged(mut self, staged: bool) -> Self {
+        self.staged = staged;
         self
     }
 
@@ -160,17 +156,18 @@ impl InFlight {
             return;
         }
         self.completed = true;
-        let table_layouts = self.tables.iter_mut().flat_map(|(t, _)| t.layouts.drain().map(|(_, v)| v));
-        recorder::finish(self.layouts.drain(..).chain(table_layouts), self.completions.drain(..));
-        self.staging.release_resource_set(self.set);
+        if let Some(tables) = &mut self.tables {
+            recorder::finish(tables.layouts.drain().map(|(_, v)| v), tables.completions.drain(..));
+        }
+        if self.staged {
+            self.staging.release_resource_set(self.set);
+        }
     }
 
     /// Forgets what the work holds (its wait timed out: it may still run).
     fn leak(&mut self) {
-        std::mem::forget(std::mem::take(&mut self.keep_alive));
         std::mem::forget(self.owned.take());
         std::mem::forget(self.tables.take());
-        self.layouts.clear();
         self.completed = true;
     }
 }
@@ -191,14 +188,13 @@ impl Drop for InFlight {
             // pending and the submissions that waited on the lane's semaphores are done; the
             // batch's own fence was never submitted. The next batch reuses them.
             unsafe {
-                owned.recycler.give(owned.pool, std::mem::take(&mut owned.allocated), owned.own_fence, None);
-                owned.lane.give_back(&owned.recycler);
+                self.recycler.give(owned.pool, std::mem::take(&mut owned.allocated), owned.own_fence);
+                owned.lane.give_back(&self.recycler);
             }
         }
-        if let Some((tables, recycler)) = self.tables.take() {
+        if let Some(tables) = self.tables.take() {
             // The work finished (waited above): what the tables hold is released here.
-            recycler.give_tables(tables);
+            self.recycler.give_tables(tables);
         }
-        // `keep_alive` drops after this body.
     }
 }

@@ -19,6 +19,13 @@
 //! - The last round of a batch always hands everything over: what a batch leaves behind is
 //!   owned by the main queue's family, ready for use as before.
 //! - Staging chunks are `CONCURRENT` over both families (the lane's copies read them too).
+//! - Images likewise: an upload of every level (no generated mips) of [`LANE_THRESHOLD`] bytes
+//!   or more into an image no recorder has held yet (so no work, pending or not, uses it, and
+//!   its contents are discarded) goes to the lane: a transition from `UNDEFINED` to
+//!   `TRANSFER_DST_OPTIMAL` there, the copies, and at the hand-over a release barrier that
+//!   also moves it to the upload's final layout, matched by the acquire of the main
+//!   submission. An image whose upload is not complete (a round went out between its pieces)
+//!   stays on the lane until it is.
 
 use ash::vk;
 
@@ -26,7 +33,7 @@ use super::recycle::{Recycler, TransferPool, begin_next};
 use crate::Context;
 use crate::error::{Result, VkContext};
 use crate::handle_map::HandleSet;
-use crate::resources::Buffer;
+use crate::resources::{Buffer, Image};
 
 /// Whole-buffer uploads of at least this many bytes, into buffers no batch has used yet, go to
 /// the transfer queue where the context has one (opened with
@@ -54,18 +61,33 @@ pub(crate) struct Lane {
     main_touched: HandleSet<vk::Buffer>,
     /// The semaphores of this batch's rounds, given back once the batch has finished.
     semaphores: Vec<vk::Semaphore>,
+    /// Images the lane wrote and has not handed over: owned by the transfer family.
+    images: Vec<LaneImage>,
 }
 
-/// What a round sends to the transfer queue: its command buffer and the buffers it hands over.
+/// An image uploaded on the lane: in `TRANSFER_DST_OPTIMAL` on the transfer family until its
+/// hand-over moves it to `layout` on the main family.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LaneImage {
+    pub image: vk::Image,
+    pub range: vk::ImageSubresourceRange,
+    pub layout: vk::ImageLayout,
+    /// Every piece of its upload is recorded: it may be handed over.
+    complete: bool,
+}
+
+/// What a round sends to the transfer queue: its command buffer and the buffers and images it
+/// hands over.
 pub(crate) struct LaneRound {
     pub cmd: vk::CommandBuffer,
     pub handed: Vec<vk::Buffer>,
+    pub handed_images: Vec<LaneImage>,
 }
 
 impl Lane {
     /// Whether anything is recorded or owned: the batch's last round then has lane work.
     pub(crate) fn busy(&self) -> bool {
-        self.copies > 0 || !self.owned.is_empty()
+        self.copies > 0 || !self.owned.is_empty() || !self.images.is_empty()
     }
 
     /// Whether the lane owns `buffer` (a direct host write into it would overtake the copy).
@@ -166,6 +188,68 @@ impl Lane {
         Ok(())
     }
 
+    /// Whether an upload of `len` bytes of every level of `image` goes to the lane (asked
+    /// before the recorder holds `image`, which ends its being fresh).
+    pub(crate) fn takes_image(&self, ctx: &Context, image: &Image, len: u64) -> bool {
+        ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.is_fresh()
+    }
+
+    /// Records a copy on the lane from `src` into `image` (`range`: all of it), the first
+    /// (`first_piece`) after the transition from `UNDEFINED` (its contents discarded) to
+    /// `TRANSFER_DST_OPTIMAL`; the lane owns the image from then on, until it is
+    /// [`complete`](Self::complete_image) and handed over in `layout`.
+    #[expect(clippy::too_many_arguments, reason = "one copy's parts, passed as the buffer copy's are")]
+    pub(crate) fn copy_image(
+        &mut self,
+        ctx: &Context,
+        recycler: &Recycler,
+        src: vk::Buffer,
+        image: vk::Image,
+        range: vk::ImageSubresourceRange,
+        region: vk::BufferImageCopy,
+        layout: vk::ImageLayout,
+        first_piece: bool,
+    ) -> Result<()> {
+        self.begin(ctx, recycler)?;
+        let device = ctx.device();
+        if first_piece {
+            let to_dst = [vk::ImageMemoryBarrier2::default()
+                .dst_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+                .dst_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+                .old_layout(vk::ImageLayout::UNDEFINED)
+                .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .image(image)
+                .subresource_range(range)];
+            // SAFETY: the lane's command buffer is recording; the image is live, held by the
+            // recorder, and used by no other work (fresh); its contents are discarded.
+            unsafe {
+                device.cmd_pipeline_barrier2(self.cmd, &vk::DependencyInfo::default().image_memory_barriers(&to_dst))
+            };
+            self.images.push(LaneImage { image, range, layout, complete: false });
+        }
+        // SAFETY: the staging space holds the bytes the region addresses (checked by the
+        // caller), the image is in TRANSFER_DST_OPTIMAL (above) with TRANSFER_DST usage; both
+        // are held by the recorder.
+        unsafe {
+            device.cmd_copy_buffer_to_image(self.cmd, src, image, vk::ImageLayout::TRANSFER_DST_OPTIMAL, &[region])
+        };
+        self.copies += 1;
+        Ok(())
+    }
+
+    /// Marks `image`'s upload complete: the next hand-over releases it. Whether the lane has
+    /// the image (it recorded a copy into it).
+    pub(crate) fn complete_image(&mut self, image: vk::Image) -> bool {
+        let mut found = false;
+        for lane_image in self.images.iter_mut().filter(|i| i.image == image) {
+            lane_image.complete = true;
+            found = true;
+        }
+        found
+    }
+
     /// Begins the lane's next command buffer unless one is recording.
     fn begin(&mut self, ctx: &Context, recycler: &Recycler) -> Result<()> {
         if self.cmd != vk::CommandBuffer::null() {
@@ -184,7 +268,8 @@ impl Lane {
     /// `None` when the lane has nothing to submit. The round's copies are no longer counted
     /// in [`copies`](Self::copies) (the caller uncounts them from its commands first).
     pub(crate) fn close(&mut self, ctx: &Context, recycler: &Recycler, hand_over: bool) -> Result<Option<LaneRound>> {
-        if self.copies == 0 && (!hand_over || self.owned.is_empty()) {
+        let images_to_hand = hand_over && self.images.iter().any(|i| i.complete);
+        if self.copies == 0 && (!hand_over || self.owned.is_empty()) && !images_to_hand {
             return Ok(None);
         }
         self.begin(ctx, recycler)?;
@@ -192,9 +277,20 @@ impl Lane {
             true => self.owned.drain().collect(),
             false => Vec::new(),
         };
+        let mut handed_images = Vec::new();
+        if hand_over {
+            // Complete uploads only: an image a round interrupted gets its other pieces first.
+            let (complete, kept) = std::mem::take(&mut self.images).into_iter().partition(|i| i.complete);
+            handed_images = complete;
+            self.images = kept;
+        }
         let releases: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, true)).collect();
+        let image_releases: Vec<_> = handed_images.iter().map(|i| image_ownership_barrier(ctx, i, true)).collect();
         let ordering = [lane_barrier()];
-        let dependency = vk::DependencyInfo::default().buffer_memory_barriers(&releases).memory_barriers(&ordering);
+        let dependency = vk::DependencyInfo::default()
+            .buffer_memory_barriers(&releases)
+            .image_memory_barriers(&image_releases)
+            .memory_barriers(&ordering);
         // SAFETY: recording; each released buffer is live, held by the recorder and owned by
         // the transfer family (written there by this lane); the acquire side is recorded by
         // the main submission that waits for this one.
@@ -208,7 +304,7 @@ impl Lane {
         }
         self.written.clear();
         self.copies = 0;
-        Ok(Some(LaneRound { cmd: std::mem::take(&mut self.cmd), handed }))
+        Ok(Some(LaneRound { cmd: std::mem::take(&mut self.cmd), handed, handed_images }))
     }
 
     /// Submits a lane round to the transfer queue, signalling `fence` (a round alone) or a new
@@ -278,5 +374,32 @@ pub(crate) fn ownership_barrier(
             .dst_access_mask(
                 vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE | vk::AccessFlags2::HOST_READ,
             ),
+    }
+}
+
+/// The release (on the transfer family) or acquire (on the main family) half of the ownership
+/// transfer of an image the lane uploaded, which also moves it from `TRANSFER_DST_OPTIMAL` to
+/// its upload's final layout (the same transition in both halves, as the spec requires).
+pub(crate) fn image_ownership_barrier(
+    ctx: &crate::Context,
+    image: &LaneImage,
+    release: bool,
+) -> vk::ImageMemoryBarrier2<'static> {
+    // A lane exists only on a context with a transfer queue.
+    let transfer = ctx.transfer_queue_family_index().unwrap_or_default();
+    let barrier = vk::ImageMemoryBarrier2::default()
+        .src_queue_family_index(transfer)
+        .dst_queue_family_index(ctx.queue_family_index())
+        .old_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+        .new_layout(image.layout)
+        .image(image.image)
+        .subresource_range(image.range);
+    match release {
+        true => barrier
+            .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+            .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE),
+        false => barrier
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+            .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE),
     }
 }

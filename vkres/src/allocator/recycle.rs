@@ -27,8 +27,6 @@ pub(crate) struct Recycled {
     /// The pool's command buffers, allocated by earlier batches.
     pub command_buffers: Vec<vk::CommandBuffer>,
     pub fence: vk::Fence,
-    /// The emptied tables of the batch that used the pool last (empty ones where it left none).
-    pub tables: Tables,
 }
 
 /// An idle command pool of the transfer queue's family (reset), with its command buffers.
@@ -55,7 +53,7 @@ struct Shared {
     transfer_pools: Mutex<Vec<TransferPool>>,
     /// Unsignalled binary semaphores, no wait pending on them.
     semaphores: Mutex<Vec<vk::Semaphore>>,
-    /// Emptied tables of finished recorders on callers' command buffers (no pool with them).
+    /// Emptied tables of finished work, batches' and recorders' alike (the one cache of them).
     tables: Mutex<Vec<Tables>>,
 }
 
@@ -83,17 +81,18 @@ impl Recycler {
         }
     }
 
-    /// At most this many recorder tables are kept (one per frame in flight is the usual need).
+    /// At most this many tables are kept (one per frame in flight, or per concurrent batch, is
+    /// the usual need).
     const KEEP_TABLES: usize = 8;
 
-    /// Emptied tables of a finished recorder, else new ones: a recorder on a caller's command
-    /// buffer records each frame without growing them anew.
+    /// Emptied tables of finished work, else new ones: a batch, or a recorder on a caller's
+    /// command buffer each frame, records without growing them anew.
     pub fn take_tables(&self) -> Tables {
         lock(&self.shared.tables).pop().unwrap_or_default()
     }
 
-    /// Keeps a finished recorder's tables (emptied here, after the work finished: what they
-    /// hold is released now) for a later recorder.
+    /// Keeps finished work's tables (emptied here, after the work finished: what they hold is
+    /// released now) for a later batch or recorder.
     pub fn give_tables(&self, tables: Tables) {
         if let Some(tables) = tables.emptied() {
             let mut kept = lock(&self.shared.tables);
@@ -109,19 +108,13 @@ impl Recycler {
     }
 
     /// Resets `pool` (and with it `command_buffers`, which stay allocated for the next batch to
-    /// begin without allocating) and `fence`, and keeps them for a later batch, with the
-    /// batch's emptied `tables` (or destroys them when enough are kept, or when a reset fails).
+    /// begin without allocating) and `fence`, and keeps them for a later batch (or destroys
+    /// them when enough are kept, or when a reset fails).
     ///
     /// # Safety
     /// No command buffer of the pool may be pending and no submission may use the fence (a
     /// null pool or fence, left by a failed batch, has the pair only destroyed).
-    pub unsafe fn give(
-        &self,
-        pool: vk::CommandPool,
-        command_buffers: Vec<vk::CommandBuffer>,
-        fence: vk::Fence,
-        tables: Option<Tables>,
-    ) {
+    pub unsafe fn give(&self, pool: vk::CommandPool, command_buffers: Vec<vk::CommandBuffer>, fence: vk::Fence) {
         let ctx = &self.shared.ctx;
         let device = ctx.device();
         // SAFETY: unused, by the caller's contract. Resetting the pool without the release
@@ -132,7 +125,7 @@ impl Recycler {
                 device.reset_command_pool(pool, vk::CommandPoolResetFlags::empty()).is_ok()
                     && device.reset_fences(&[fence]).is_ok()
             };
-        let recycled = Recycled { pool, command_buffers, fence, tables: tables.unwrap_or_default() };
+        let recycled = Recycled { pool, command_buffers, fence };
         let mut idle = lock(&self.shared.idle);
         if reset && idle.len() < KEEP {
             idle.push(recycled);

@@ -1,17 +1,20 @@
-//! [`Tables`]: what a [`Recorder`](super::Recorder) tracks while it records, kept (emptied)
-//! with a recycled command pool so that the next batch records without allocating them anew.
+//! [`Tables`]: what a [`Recorder`](super::Recorder) tracks while it records and what its work
+//! holds until it has finished; kept (emptied) by the allocator's recycler afterwards, so that
+//! the next batch or recorder records without allocating them anew.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use ash::vk;
 
+use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
 
-/// The tables a recorder fills as it records, which grow with the resources it records on. A
-/// finished batch leaves them, emptied, with its recycled command pool, so that the next batch
-/// records without allocating and growing them anew (a bundle of 64 resources grew them about
-/// 25 times).
+/// The tables a recorder fills as it records, which grow with the resources it records on. The
+/// work's [`InFlight`](super::InFlight) (or the batch that waited for it) gives them back,
+/// emptied, to the recycler, so that the next batch or recorder records without allocating and
+/// growing them anew (a bundle of 64 resources grew them about 25 times).
 #[derive(Default)]
 pub(crate) struct Tables {
     /// Buffers written and read by transfers since the last barrier: a transfer that reads
@@ -27,8 +30,22 @@ pub(crate) struct Tables {
     pub(crate) layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     /// Released after the work finished.
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// Set when the work has finished: its downloads can then be read, and the acceleration
+    /// structures it built be referenced.
+    pub(crate) completions: Vec<Arc<AtomicBool>>,
     /// Image uploads whose commands are recorded together at the next flush (`recorder/images.rs`).
     pub(crate) pending_uploads: PendingUploads,
+    /// Acceleration-structure builds recorded at the next round's end (`recorder/accel.rs`),
+    /// their geometries one after another in `geometries` (each build names its range), and
+    /// where each group of builds that go into one build command ends (`group_ends`, filled
+    /// while they are recorded): kept here so that a frame's refits allocate no vector.
+    pub(crate) builds: Vec<PendingBuild>,
+    pub(crate) geometries: Vec<GeometryRecord>,
+    pub(crate) group_ends: Vec<usize>,
+    /// The structures of the group of builds being formed (`recorder/accel.rs`).
+    pub(crate) in_group: HandleSet<vk::AccelerationStructureKHR>,
+    /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
+    pub(crate) pending_copies: super::recorder::PendingCopies,
 }
 
 impl std::fmt::Debug for Tables {
@@ -54,14 +71,26 @@ impl Tables {
         self.touched.clear();
         self.layouts.clear();
         self.keep_alive.clear();
+        self.completions.clear();
         self.pending_uploads.clear();
+        self.builds.clear();
+        self.geometries.clear();
+        self.group_ends.clear();
+        self.in_group.clear();
+        self.pending_copies.clear();
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),
             self.touched.capacity(),
             self.layouts.capacity(),
             self.keep_alive.capacity(),
+            self.completions.capacity(),
             self.pending_uploads.capacity(),
+            self.builds.capacity(),
+            self.geometries.capacity(),
+            self.group_ends.capacity(),
+            self.in_group.capacity(),
+            self.pending_copies.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }

@@ -115,6 +115,13 @@ pub fn with_indices_data<B: IndexField>(
     geometry.indices_with_data(indices.buffer(), data)
 }
 
+/// Element `i` of the index data of a `buffers` collection (one slice per buffer), for the
+/// `i`-th BLAS of a `blases` field; past the end, no data (the build then reports the indices
+/// as never written, though the buffer lookup fails first).
+pub fn element_data<'d, T>(data: &'d [&'d [T]], i: usize) -> &'d [T] {
+    data.get(i).copied().unwrap_or(&[])
+}
+
 /// `geometry` transformed by the first transform of the field `transforms`.
 pub fn with_transform<B: TransformField>(geometry: TriangleGeometry, transforms: &B) -> TriangleGeometry {
     geometry.transform(transforms.buffer(), 0)

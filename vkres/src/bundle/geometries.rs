@@ -142,7 +142,7 @@ pub fn geometries_of(lists: &[Vec<GeometryInput>], i: usize) -> &[GeometryInput]
 
 /// The buffers a triangle BLAS of run-time geometries reads, as the schema names them (a
 /// collection the schema does not name is `None`: a geometry that uses it is an error).
-pub struct TriangleSources<'a, V, I, T> {
+pub struct TriangleSources<'a, V, I: IndexField, T> {
     /// `vertices = field`.
     pub vertices: &'a [V],
     /// `format = ...` of the positions.
@@ -151,6 +151,9 @@ pub struct TriangleSources<'a, V, I, T> {
     pub stride: Option<u64>,
     /// `indices = field`.
     pub indices: Option<&'a [I]>,
+    /// The host data of each buffer of `indices` (the collection's input): every index of a
+    /// geometry is checked against its vertex buffer.
+    pub index_data: Option<&'a [&'a [<I as IndexField>::Index]]>,
     /// `transform = field`.
     pub transform: Option<&'a [T]>,
 }
@@ -175,7 +178,11 @@ where
             geometry = geometry.stride(stride);
         }
         if let Some(i) = input.indices {
-            geometry = geometry.indices(pick(&name, &what("indices"), sources.indices, i)?.buffer());
+            let buffer = pick(&name, &what("indices"), sources.indices, i)?.buffer();
+            geometry = match sources.index_data {
+                Some(data) => geometry.indices_with_data(buffer, super::accel_fields::element_data(data, i as usize)),
+                None => geometry.indices(buffer),
+            };
         }
         if let Some((t, element)) = input.transform {
             geometry =

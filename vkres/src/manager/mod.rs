@@ -416,6 +416,9 @@ impl ResourceManager {
     /// table, sharing it; its type is [`BufferType::from_usage`]. With `STORAGE_BUFFER` usage
     /// it is written into the bindless storage-buffer array at the handle's index.
     pub fn register_buffer<T>(&self, buffer: &Buffer<T>) -> Result<ResourceHandle> {
+        // Written into this device's descriptor set, read back by its batches: of this device
+        // (`valid/device.rs`).
+        crate::valid::device::same_device(self.context(), buffer.context(), || buffer.name().to_owned())?;
         let ty = BufferType::from_usage(buffer.usage());
         self.insert(Entry::Buffer(buffer.as_bytes(), ty))
     }
@@ -425,6 +428,8 @@ impl ResourceManager {
     /// when a shader reads it; otherwise [`crate::Error::ValidUsage`]
     /// (`VUID-VkDescriptorImageInfo-imageLayout-00344`).
     pub fn register_texture(&self, texture: &Texture) -> Result<ResourceHandle> {
+        let image = texture.image();
+        crate::valid::device::same_device(self.context(), image.context(), || image.desc().name.clone())?;
         if texture.image().layout() != vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL {
             return Err(crate::Error::ValidUsage {
                 name: texture.image().desc().name.clone(),

@@ -1,14 +1,36 @@
 //! [`AccelerationStructure`] storage: a buffer and the `VkAccelerationStructureKHR` in it.
 //! Building into it is the job of a batch (`crate::accel` and `Batch::build_blas`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ash::vk;
 
 use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
+use crate::handle_map::HandleSet;
 use crate::memory::MemoryAllocator;
+
+/// The persistent buffers of one refit (an update-mode build) of a structure, reused by every
+/// later refit once the work that used them has finished: the update scratch and, for a TLAS,
+/// a mapped instance buffer the host writes the instance records into. A structure keeps as
+/// many as refits are in flight at once (one per frame in flight); a set is free when no
+/// recorded work holds it (its `Arc` is unique), so a recording dropped unsubmitted frees it
+/// and work whose wait timed out (leaked) never gives it back.
+pub(crate) struct RefitSet {
+    /// Update scratch, `scratch_size` usable bytes from `scratch_address` (aligned).
+    #[expect(dead_code, reason = "held for its memory; builds use its address")]
+    pub(crate) scratch: Buffer,
+    pub(crate) scratch_address: vk::DeviceAddress,
+    pub(crate) scratch_size: u64,
+    /// A TLAS's instance records (host-visible, mapped), room for `capacity` of them.
+    pub(crate) instances: Option<Buffer>,
+    pub(crate) capacity: u64,
+    /// The BLASes one refit's instances refer to, each once, in first-seen order (kept
+    /// between refits so that a refit allocates nothing).
+    pub(crate) seen: HandleSet<vk::AccelerationStructureKHR>,
+    pub(crate) referenced: Vec<AccelerationStructure>,
+}
 
 /// The owner of one `VkAccelerationStructureKHR`.
 struct AccelShared {
@@ -25,6 +47,10 @@ struct AccelShared {
     shape: Mutex<Vec<u32>>,
     /// The structures this one refers to (a TLAS's BLASes): dropped after this one is destroyed.
     references: Mutex<Vec<AccelerationStructure>>,
+    /// The update scratch size of its build (0: not known), which every refit needs.
+    update_scratch: AtomicU64,
+    /// The persistent refit buffers (`RefitSet`), one per refit in flight.
+    refits: Mutex<Vec<Arc<RefitSet>>>,
     /// Debug name (the storage buffer is `{name}/storage`).
     name: String,
     /// The storage; released after the acceleration structure is destroyed.
@@ -124,6 +150,21 @@ impl AccelerationStructure {
         self.shared.references.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The update scratch size its build was recorded with (0: not recorded by a vkres build).
+    pub(crate) fn update_scratch_size(&self) -> u64 {
+        self.shared.update_scratch.load(Ordering::Relaxed)
+    }
+
+    /// Records the update scratch size of its build.
+    pub(crate) fn set_update_scratch_size(&self, size: u64) {
+        self.shared.update_scratch.store(size, Ordering::Relaxed);
+    }
+
+    /// The persistent refit buffers (see `RefitSet`).
+    pub(crate) fn refits(&self) -> MutexGuard<'_, Vec<Arc<RefitSet>>> {
+        self.shared.refits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Whether both handles are the same structure.
     pub fn same(&self, other: &AccelerationStructure) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
@@ -145,6 +186,8 @@ impl AccelerationStructure {
             built: Arc::new(AtomicBool::new(false)),
             shape: Mutex::new(Vec::new()),
             references: Mutex::new(Vec::new()),
+            update_scratch: AtomicU64::new(0),
+            refits: Mutex::new(Vec::new()),
             name: String::new(),
             buffer,
         };
@@ -189,6 +232,8 @@ pub(crate) fn create(
         built: Arc::new(AtomicBool::new(false)),
         shape: Mutex::new(Vec::new()),
         references: Mutex::new(Vec::new()),
+        update_scratch: AtomicU64::new(0),
+        refits: Mutex::new(Vec::new()),
         name: name.into(),
         buffer: storage,
     };

@@ -1,8 +1,8 @@
 //! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -116,7 +116,19 @@ pub(crate) struct BufferShared {
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
     fresh: AtomicBool,
+    /// For a buffer uploads write directly ([`Buffer::direct_writable`]) only: the hold that
+    /// recorded work on it shares while any is not known to be finished (see [`PendingHold`]).
+    /// `None` for every other buffer, whose holds are plain references (no allocation, no lock).
+    holds: Option<Mutex<Weak<PendingHold>>>,
 }
+
+/// What recorded work holds of a direct-write buffer (issue 16, item 9: a direct host write
+/// must not race GPU work of another batch): one shared hold per buffer, made by the first
+/// recording that uses it while no other does, cloned by the next ones, dropped with the last
+/// (after its work has finished: batches, recorders and [`InFlight`](crate::InFlight)s drop
+/// their holds only then). Its strong count is the number of recorded uses not known to be
+/// finished, which [`Buffer::unused_by_recorded_work`] reads.
+struct PendingHold(#[allow(dead_code, reason = "held for its drop: it keeps the buffer alive")] Arc<BufferShared>);
 
 impl Drop for BufferShared {
     fn drop(&mut self) {
@@ -228,9 +240,27 @@ impl<T> Buffer<T> {
         }
     }
 
-    /// How many handles share this buffer (the manager's eviction frees only buffers it alone holds).
+    /// How many handles share this buffer (the manager's eviction frees only buffers it alone
+    /// holds; recorded work on it counts as one at least).
     pub(crate) fn holders(&self) -> usize {
         Arc::strong_count(&self.shared)
+    }
+
+    /// Whether no recorded work holds the buffer (a batch or recorder recording it, a submitted
+    /// batch not yet waited for, an [`InFlight`](crate::InFlight) not yet dropped): a host write
+    /// into its memory then races no GPU work vkres recorded on it. Counted from recording, not
+    /// submission: work recorded but not yet submitted may run after a write made now. Always
+    /// `true` for a buffer that is not [`direct_writable`](Self::direct_writable) (its holds are
+    /// not counted; no upload writes it from the host).
+    pub(crate) fn unused_by_recorded_work(&self) -> bool {
+        let Some(holds) = &self.shared.holds else { return true };
+        let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count() == 0;
+        if unused {
+            // The last hold was dropped (a release decrement) after its work's fence was seen
+            // signalled: a write made after this sees that work done.
+            std::sync::atomic::fence(Ordering::Acquire);
+        }
+        unused
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
@@ -240,11 +270,25 @@ impl<T> Buffer<T> {
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
     /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.mark_recorded();
+        let Some(holds) = &self.shared.holds else { return self.shared.clone() };
+        // A direct-write buffer: the shared hold that counts the recorded uses.
+        let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hold) = slot.upgrade() {
+            return hold;
+        }
+        let hold = Arc::new(PendingHold(self.shared.clone()));
+        *slot = Arc::downgrade(&hold);
+        hold
+    }
+
+    /// Marks it as recorded on by a batch (no longer [`fresh`](Self::is_fresh)) without holding
+    /// it (a `SubBuffer`'s hold keeps its arena's buffer alive).
+    pub(crate) fn mark_recorded(&self) {
         // Written once: later holds only read it (no store into the line of the counts).
         if self.is_fresh() {
             self.shared.fresh.store(false, Ordering::Relaxed);
         }
-        self.shared.clone()
     }
 
     /// Whether no batch has recorded work on it yet.
@@ -275,6 +319,7 @@ impl<T> Buffer<T> {
             address: None,
             name: Cow::Borrowed(""),
             fresh: AtomicBool::new(false),
+            holds: None,
         };
         self.shared = Arc::new(placeholder);
     }
@@ -395,6 +440,10 @@ fn create_named<T>(
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
+    // Only a buffer uploads write directly tracks the recorded work that holds it.
+    // (`direct_writable`'s test, on the allocation just made.)
+    let direct = allocation.get().mapping() == MappingType::PreferDirectWrite
+        && allocation.get().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
     let shared = BufferShared {
         handle,
         allocation,
@@ -403,6 +452,7 @@ fn create_named<T>(
         address,
         name: name_ref.to_cow(),
         fresh: AtomicBool::new(true),
+        holds: direct.then(|| Mutex::new(Weak::new())),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

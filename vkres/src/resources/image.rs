@@ -1,7 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use ash::vk;
 
@@ -163,6 +163,8 @@ pub(crate) struct ImageShared {
     layout: AtomicI32,
     /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
     owned: bool,
+    /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
+    fresh: AtomicBool,
 }
 
 impl Drop for ImageShared {
@@ -241,7 +243,16 @@ impl Image {
     ) -> Image {
         let allocation = ResourceMemory::none(ctx);
         let layout = AtomicI32::new(layout.as_raw());
-        Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: false }) }
+        Image {
+            shared: Arc::new(ImageShared {
+                handle,
+                allocation,
+                desc,
+                layout,
+                owned: false,
+                fresh: AtomicBool::new(false),
+            }),
+        }
     }
 
     /// Whether vkres created the image (and destroys it); `false` for [`from_raw_borrowed`](Self::from_raw_borrowed).
@@ -254,8 +265,24 @@ impl Image {
     /// this call starts from `layout`. Work recorded before it and not finished applies its
     /// own layout when it finishes, so call this after that work has finished, or after
     /// recording the caller's commands that follow it.
-    pub fn set_tracked_layout(&self, layout: vk::ImageLayout) {
+    ///
+    /// A layout the image cannot be in (a depth layout of a colour format, a layout whose usage
+    /// the image lacks: the rules of `valid/layout.rs`) is [`Error::ValidUsage`], and the
+    /// tracked layout is left alone. `UNDEFINED` is always accepted (the contents are
+    /// discarded).
+    ///
+    /// # Safety
+    /// Every subresource of the image must be in `layout` whenever work vkres records with it
+    /// after this call runs: the barriers vkres records name `layout` as their old layout, and a
+    /// wrong one is invalid usage (VUID-VkImageMemoryBarrier2-oldLayout-01197) that vkres cannot
+    /// see.
+    pub unsafe fn set_tracked_layout(&self, layout: vk::ImageLayout) -> Result<()> {
+        if layout != vk::ImageLayout::UNDEFINED {
+            let d = &self.shared.desc;
+            crate::valid::layout::check(&d.name, d.format, d.usage, layout)?;
+        }
         self.set_layout(layout);
+        Ok(())
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
@@ -264,7 +291,16 @@ impl Image {
 
     /// A type-erased handle that keeps the image alive (batches hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        // Written once: later holds only read it (as a buffer's).
+        if self.is_fresh() {
+            self.shared.fresh.store(false, Ordering::Relaxed);
+        }
         self.shared.clone()
+    }
+
+    /// Whether no recorder has held it yet: no recorded work (pending or not) uses it.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.shared.fresh.load(Ordering::Relaxed)
     }
 
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
@@ -272,7 +308,16 @@ impl Image {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
         let allocation = ResourceMemory::none(ctx);
-        Image { shared: Arc::new(ImageShared { handle: vk::Image::null(), allocation, desc, layout, owned: true }) }
+        Image {
+            shared: Arc::new(ImageShared {
+                handle: vk::Image::null(),
+                allocation,
+                desc,
+                layout,
+                owned: true,
+                fresh: AtomicBool::new(false),
+            }),
+        }
     }
 }
 
@@ -405,7 +450,9 @@ pub(crate) fn create_owned(
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
-    Ok(Image { shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true }) })
+    Ok(Image {
+        shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true, fresh: AtomicBool::new(true) }),
+    })
 }
 
 /// Which part of an image a view shows; `None` fields follow the image.

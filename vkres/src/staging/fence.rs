@@ -72,6 +72,11 @@ impl Fence {
         self.shared.handle
     }
 
+    /// The context it was made with (`valid/device.rs`).
+    pub(crate) fn context(&self) -> &Arc<Context> {
+        &self.shared.ctx
+    }
+
     /// The `VkFence` for vkres's own submissions, which [`arm`](Self::arm) it first.
     pub(crate) fn raw(&self) -> vk::Fence {
         self.shared.handle

@@ -7,6 +7,7 @@
 //! `docs/VALID_USAGE.md` maps every VUID to its check and to the test that breaks it.
 
 pub(crate) mod descriptor;
+pub(crate) mod device;
 pub(crate) mod image;
 pub(crate) mod layout;
 pub(crate) mod sampler;

@@ -19,10 +19,9 @@ pub use sync::QueueSync;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Owned, Signal};
-use super::lane::ownership_barrier;
+use super::lane::{LaneImage, image_ownership_barrier, ownership_barrier};
 use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
-use super::tables::Tables;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
 use crate::error::{BatchError, Error, Result, VkContext};
 use crate::handle_map::HandleMap;
@@ -124,12 +123,12 @@ impl<'a> Batch<'a> {
             allocated: Vec::new(),
             begun: 0,
         };
-        let mut tables = Tables::default();
         if let Some(recycled) = alloc.recycler.take() {
             // Named when they were made.
             (sub.pool, sub.allocated, sub.fence) = (recycled.pool, recycled.command_buffers, recycled.fence);
-            tables = recycled.tables;
         }
+        // The one cache of tables, shared with recorders on callers' command buffers.
+        let tables = alloc.recycler.take_tables();
         // Built with a null command buffer first so that `Drop` cleans up whatever step fails.
         let mut batch = Self { rec: Recorder::with_tables(alloc, vk::CommandBuffer::null(), tables, true), sub };
         if batch.sub.pool == vk::CommandPool::null() {
@@ -260,10 +259,21 @@ impl<'a> Batch<'a> {
         self.rec.build_tlas_in(&mut self.sub, desc)
     }
 
-    /// [`Recorder::update_tlas`], in rounds where staging runs out.
+    /// [`Recorder::update_tlas`] (the refit writes the TLAS's own mapped instance buffer: no staging).
     pub fn update_tlas(&mut self, tlas: &Tlas, desc: &TlasDesc) -> Result<()> {
         self.check_recording()?;
-        self.rec.update_tlas_in(&mut self.sub, tlas, desc)
+        self.rec.update_tlas(tlas, desc)
+    }
+
+    /// [`Recorder::refit_tlas`]: a refit from borrowed instances, written into the TLAS's own
+    /// instance buffer.
+    pub fn refit_tlas<'b>(
+        &mut self,
+        tlas: &Tlas,
+        instances: impl IntoIterator<Item = crate::accel::TlasInstanceRef<'b>>,
+    ) -> Result<()> {
+        self.check_recording()?;
+        self.rec.refit_tlas(tlas, instances)
     }
 
     /// Ends recording, submits once and waits on the batch's fence; then releases the staging
@@ -286,7 +296,7 @@ impl<'a> Batch<'a> {
         // Finished: images in their new layouts, downloads readable, structures built. The
         // staging set is released in `Drop`, which follows at once.
         sub.state = State::Finished;
-        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.completions.drain(..));
+        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.tables.completions.drain(..));
         Ok(())
     }
 
@@ -315,6 +325,9 @@ impl<'a> Batch<'a> {
         while !sub.pending.is_empty() {
             sub.wait_oldest(rec)?;
         }
+        if let HandOff::Fence(fence) = signal {
+            rec.own_fence(fence)?;
+        }
         let mut armed = None;
         // A submission that waits on or signals the caller's semaphores goes out even empty:
         // the caller's queue depends on it.
@@ -342,20 +355,19 @@ impl<'a> Batch<'a> {
         }
         sub.state = State::HandedOff;
         let owned = Owned {
-            recycler: sub.alloc.recycler.clone(),
             pool: std::mem::replace(&mut sub.pool, vk::CommandPool::null()),
             allocated: std::mem::take(&mut sub.allocated),
             own_fence: std::mem::replace(&mut sub.fence, vk::Fence::null()),
             lane: std::mem::take(&mut rec.lane),
         };
+        // The tables go with the work, as a recorder's do: nothing is drained or allocated.
         Ok(InFlight::new(
             Some(owned),
             armed,
             rec.stream.manager().clone(),
             set,
-            rec.tables.layouts.drain().map(|(_, v)| v).collect(),
-            std::mem::take(&mut rec.completions),
-            std::mem::take(&mut rec.tables.keep_alive),
+            std::mem::take(&mut rec.tables),
+            sub.alloc.recycler.clone(),
         ))
     }
 }
@@ -504,8 +516,8 @@ impl Submitter<'_> {
             }
             // Recorded before the lane's submission: nothing can fail between the two submissions
             // but the main one.
-            if !round.handed.is_empty() {
-                acquire = Some(self.acquire_command(&round.handed)?);
+            if !round.handed.is_empty() || !round.handed_images.is_empty() {
+                acquire = Some(self.acquire_command(&round.handed, &round.handed_images)?);
             }
             let semaphore = rec.lane.submit(ctx, recycler, round, None)?;
             self.submissions += 1;
@@ -559,16 +571,19 @@ impl Submitter<'_> {
         Ok(())
     }
 
-    /// A command buffer of the main queue's family with the acquire barriers of `handed`, the
-    /// first of the main submission that waits for the lane's round.
-    fn acquire_command(&mut self, handed: &[vk::Buffer]) -> Result<vk::CommandBuffer> {
+    /// A command buffer of the main queue's family with the acquire barriers of `handed` and
+    /// `images`, the first of the main submission that waits for the lane's round.
+    fn acquire_command(&mut self, handed: &[vk::Buffer], images: &[LaneImage]) -> Result<vk::CommandBuffer> {
         let cmd = self.next_command_buffer()?;
         let ctx = self.alloc.context();
         let acquires: Vec<_> = handed.iter().map(|&b| ownership_barrier(ctx, b, false)).collect();
+        let image_acquires: Vec<_> = images.iter().map(|i| image_ownership_barrier(ctx, i, false)).collect();
+        let dependency =
+            vk::DependencyInfo::default().buffer_memory_barriers(&acquires).image_memory_barriers(&image_acquires);
         // SAFETY: recording; each barrier matches a release of the lane round this submission
-        // waits for (same buffer, range and families).
+        // waits for (same buffer or image, range, layouts and families).
         unsafe {
-            ctx.device().cmd_pipeline_barrier2(cmd, &vk::DependencyInfo::default().buffer_memory_barriers(&acquires));
+            ctx.device().cmd_pipeline_barrier2(cmd, &dependency);
             ctx.device().end_command_buffer(cmd)
         }
         .op("vkEndCommandBuffer")?;
@@ -622,14 +637,17 @@ impl Drop for Batch<'_> {
         // unless an `InFlight` took it over (then it is taken): released when `rec` drops.
         let tables = std::mem::take(&mut rec.tables);
         if idle {
-            // Held resources go last, as the tables are emptied; then the tables go with the pool.
-            let tables = tables.emptied();
             // SAFETY: nothing pending uses the pools, the fence or the lane's semaphores (waited
             // above, or never submitted); an `InFlight` took them (leaving null or empty) if it
             // owns the work. Destroying null handles, left by a failed `new`, is a no-op in Vulkan.
             unsafe {
-                sub.alloc.recycler.give(sub.pool, std::mem::take(&mut sub.allocated), sub.fence, tables);
+                sub.alloc.recycler.give(sub.pool, std::mem::take(&mut sub.allocated), sub.fence);
                 rec.lane.give_back(&sub.alloc.recycler);
+            }
+            // Held resources go last, as the tables are emptied (an `InFlight` that took them
+            // over gives them back itself).
+            if sub.state != State::HandedOff {
+                sub.alloc.recycler.give_tables(tables);
             }
         } else {
             // SAFETY: the wait failed: the device is lost, nothing runs any more.

@@ -7,24 +7,39 @@ use std::sync::Arc;
 use ash::vk;
 
 use super::{OneRound, Recorder, Rounds};
-use crate::accel::{Blas, BlasDesc, Geometry, InstanceRecord, Tlas, TlasDesc, geometry};
+use bytemuck::Zeroable;
+
+use crate::accel::{Blas, BlasDesc, Geometry, InstanceOf, InstanceRecord, Tlas, TlasDesc, geometry};
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
+use crate::resources::accel::RefitSet;
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 
 /// A build or update recorded, waiting for the end of the recording (or of the batch's round).
-pub(in crate::allocator) struct PendingBuild {
+pub(crate) struct PendingBuild {
     dst: AccelerationStructure,
     update: bool,
-    geometries: Vec<GeometryRecord>,
-    scratch: u64,
+    /// Its geometries: `tables.geometries[first..first + count]`.
+    first: usize,
+    count: usize,
+    scratch: Scratch,
+}
+
+/// Where a build's scratch lies.
+#[derive(Debug, Clone, Copy)]
+enum Scratch {
+    /// This many bytes of the scratch buffer the recording's builds share (made when they are
+    /// recorded).
+    Shared(u64),
+    /// A refit's own persistent scratch (`RefitSet`), at this (aligned) address.
+    Own(vk::DeviceAddress),
 }
 
 /// One geometry of a build as plain data (device addresses, counts): the Vulkan structs with
 /// their pointers are made only while the build command is recorded.
 #[derive(Debug, Clone, Copy)]
-enum GeometryRecord {
+pub(crate) enum GeometryRecord {
     Triangles {
         vertices: vk::DeviceAddress,
         format: vk::Format,
@@ -115,38 +130,73 @@ impl Recorder<'_> {
     /// usage; nothing is created then.
     pub fn build_blas(&mut self, desc: &BlasDesc) -> Result<Blas> {
         self.alloc.context().acceleration_structure_fns("build a BLAS")?;
-        let records = self.blas_records(desc)?;
-        let flags = desc.options.flags();
-        let sizes = self.build_sizes(BOTTOM, flags, &records)?;
-        let blas = accel::create(
-            &**self.alloc.memory_allocator(),
-            BOTTOM,
-            flags,
-            sizes.acceleration_structure_size,
-            &desc.name,
-        )?;
-        *blas.shape() = records.iter().map(GeometryRecord::count).collect();
-        self.push_build(blas.clone(), false, records, sizes.build_scratch_size);
-        Ok(Blas(blas))
+        let first = self.tables.geometries.len();
+        let made = self.blas_records(desc).and_then(|()| {
+            let flags = desc.options.flags();
+            let records = &self.tables.geometries[first..];
+            let sizes = self.build_sizes(BOTTOM, flags, records)?;
+            let blas = accel::create(
+                &**self.alloc.memory_allocator(),
+                BOTTOM,
+                flags,
+                sizes.acceleration_structure_size,
+                &desc.name,
+            )?;
+            *blas.shape() = records.iter().map(GeometryRecord::count).collect();
+            blas.set_update_scratch_size(sizes.update_scratch_size);
+            Ok((blas, sizes.build_scratch_size))
+        });
+        match made {
+            Ok((blas, scratch)) => {
+                self.push_build(blas.clone(), false, first, Scratch::Shared(scratch));
+                Ok(Blas(blas))
+            }
+            Err(e) => {
+                self.tables.geometries.truncate(first);
+                Err(e)
+            }
+        }
     }
 
     /// Records a refit of `blas` from `desc`'s geometry (the same geometries with the same
     /// primitive counts, new vertex data or transforms). The BLAS must have been built with
     /// [`BlasDesc::allow_update`].
+    ///
+    /// The refit's scratch is the BLAS's own, made at its first refit and reused by every later
+    /// one whose earlier use has finished (one per refit in flight): a refit per frame
+    /// allocates nothing once each frame in flight has refitted once.
     pub fn update_blas(&mut self, blas: &Blas, desc: &BlasDesc) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a BLAS")?;
+        self.own_buffer(blas.0.buffer())?;
         self.check_updatable(blas, "BLAS")?;
-        let records = self.blas_records(desc)?;
-        let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
-        if *blas.shape() != counts {
-            return Err(geometry::invalid(
-                blas.name(),
-                format!("an update must keep the primitive counts {:?}, not {counts:?}", blas.shape()),
-            ));
+        let first = self.tables.geometries.len();
+        let planned = self.blas_records(desc).and_then(|()| {
+            let records = &self.tables.geometries[first..];
+            let shape = blas.shape();
+            if shape.len() != records.len() || shape.iter().zip(records).any(|(&n, r)| n != r.count()) {
+                let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
+                return Err(geometry::invalid(
+                    blas.name(),
+                    format!("an update must keep the primitive counts {:?}, not {counts:?}", *shape),
+                ));
+            }
+            drop(shape);
+            let scratch = match blas.update_scratch_size() {
+                0 => self.build_sizes(BOTTOM, blas.build_flags(), records)?.update_scratch_size,
+                known => known,
+            };
+            self.refit_set(&blas.0, scratch, 0, |_, set| Ok(set.scratch_address))
+        });
+        match planned {
+            Ok(address) => {
+                self.push_build(blas.0.clone(), true, first, Scratch::Own(address));
+                Ok(())
+            }
+            Err(e) => {
+                self.tables.geometries.truncate(first);
+                Err(e)
+            }
         }
-        let sizes = self.build_sizes(BOTTOM, blas.build_flags(), &records)?;
-        self.push_build(blas.0.clone(), true, records, sizes.update_scratch_size);
-        Ok(())
     }
 
     /// Creates a TLAS for `desc`, fills its instance buffer (written in place where it lands in
@@ -162,48 +212,225 @@ impl Recorder<'_> {
     pub(in crate::allocator) fn build_tlas_in<R: Rounds>(&mut self, rounds: &mut R, desc: &TlasDesc) -> Result<Tlas> {
         self.alloc.context().acceleration_structure_fns("build a TLAS")?;
         let flags = desc.options.flags();
-        let (records, referenced) = self.tlas_records(rounds, desc)?;
-        let sizes = self.build_sizes(TOP, flags, &records)?;
+        let (record, referenced) = self.tlas_records(rounds, desc)?;
+        let sizes = self.build_sizes(TOP, flags, &[record])?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
         *tlas.shape() = vec![desc.instances.len() as u32];
         *tlas.references() = referenced;
-        self.push_build(tlas.clone(), false, records, sizes.build_scratch_size);
+        tlas.set_update_scratch_size(sizes.update_scratch_size);
+        let first = self.tables.geometries.len();
+        self.tables.geometries.push(record);
+        self.push_build(tlas.clone(), false, first, Scratch::Shared(sizes.build_scratch_size));
         Ok(Tlas(tlas))
     }
 
     /// Records a refit of `tlas` with `desc`'s instances (as many as before; new transforms,
     /// masks, custom indices or BLASes). The TLAS must have been built with
     /// [`TlasDesc::allow_update`]. It keeps the BLASes of its earlier build alive too.
+    ///
+    /// As [`refit_tlas`](Self::refit_tlas), which takes the instances without a description
+    /// (and so without a handle clone per instance).
     pub fn update_tlas(&mut self, tlas: &Tlas, desc: &TlasDesc) -> Result<()> {
-        self.update_tlas_in(&mut OneRound, tlas, desc)
+        self.refit_tlas(tlas, desc.instances.iter().map(|i| i.with_blas(&i.blas)))
     }
 
-    /// [`update_tlas`](Self::update_tlas) with `rounds` deciding what happens when staging runs out.
-    pub(in crate::allocator) fn update_tlas_in<R: Rounds>(
+    /// Records a refit of `tlas` with `instances` (exactly as many as its build had; new
+    /// transforms, masks, custom indices or BLASes), written straight into the TLAS's own
+    /// persistent instance buffer as they come: the per-frame refit of an animated scene. The
+    /// TLAS must have been built with [`TlasDesc::allow_update`]; it keeps the BLASes of its
+    /// earlier build alive too.
+    ///
+    /// The instance buffer (host-visible, mapped) and the update scratch are made at the first
+    /// refit and reused by every later refit whose earlier use has finished; a TLAS keeps one
+    /// set per refit in flight (three frames in flight: three sets). So a refit per frame
+    /// allocates nothing, stages nothing and copies nothing once each frame in flight has
+    /// refitted once.
+    ///
+    /// [`Error::InvalidDescription`] for more or fewer instances than the build's, a custom
+    /// index or SBT offset past 24 bits, or a TLAS without `allow_update`; [`Error::NotReady`]
+    /// for a BLAS not built yet; [`Error::WrongDevice`] for one of another device. Nothing is
+    /// recorded then.
+    pub fn refit_tlas<'b>(
         &mut self,
-        rounds: &mut R,
         tlas: &Tlas,
-        desc: &TlasDesc,
+        instances: impl IntoIterator<Item = InstanceOf<&'b Blas>>,
     ) -> Result<()> {
-        self.alloc.context().acceleration_structure_fns("update a TLAS")?;
+        let ctx = self.alloc.context().clone();
+        ctx.acceleration_structure_fns("update a TLAS")?;
+        self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
-        if *tlas.shape() != [desc.instances.len() as u32] {
-            return Err(geometry::invalid(
-                tlas.name(),
-                format!("an update must keep {:?} instances, not {}", tlas.shape(), desc.instances.len()),
-            ));
-        }
-        let (records, referenced) = self.tlas_records(rounds, desc)?;
-        let sizes = self.build_sizes(TOP, tlas.build_flags(), &records)?;
-        // Until the update has run, the structure may still point at the old BLASes.
-        let mut references = tlas.references();
-        // All of this device (checked by `tlas_records`), so a handle names a structure.
-        let mut held: HandleSet<vk::AccelerationStructureKHR> = references.iter().map(|r| r.handle()).collect();
-        references.extend(referenced.into_iter().filter(|blas| held.insert(blas.handle())));
-        drop(references);
-        self.push_build(tlas.0.clone(), true, records, sizes.update_scratch_size);
+        let count = tlas.shape().first().copied().unwrap_or(0);
+        let scratch = match tlas.update_scratch_size() {
+            0 => {
+                let record = GeometryRecord::Instances { data: 0, count };
+                self.build_sizes(TOP, tlas.build_flags(), &[record])?.update_scratch_size
+            }
+            known => known,
+        };
+        let name = tlas.name();
+        let (data, scratch_address) = self.refit_set(&tlas.0, scratch, u64::from(count), |rec, set| {
+            let Some(buffer) = set.instances.as_ref() else {
+                return Err(geometry::invalid(name, "a TLAS refit without an instance buffer"));
+            };
+            let mapping = buffer.map()?;
+            let records = mapping.as_ptr().cast::<InstanceRecord>();
+            set.seen.clear();
+            set.referenced.clear();
+            // The BLAS of the previous instance and its address: instances that place the same
+            // BLAS one after another (the common case) skip the checks and the set.
+            let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
+            let mut written = 0u32;
+            let mut block = [InstanceRecord::zeroed(); BLOCK];
+            for instance in instances {
+                if written == count {
+                    return Err(geometry::invalid(name, format!("an update must keep {count} instances, not more")));
+                }
+                let blas = &instance.blas.0;
+                if instance.custom_index >= 1 << 24 || instance.sbt_offset >= 1 << 24 {
+                    return Err(geometry::invalid(
+                        name,
+                        format!("instance {written}: custom index and SBT offset have 24 bits"),
+                    ));
+                }
+                let blas_address = match last {
+                    Some((previous, address)) if previous.same(blas) => address,
+                    _ => {
+                        if !Arc::ptr_eq(blas.buffer().context(), &ctx) {
+                            return Err(Error::WrongDevice {
+                                name: format!("{name}: instance {written} ({})", blas.name()),
+                            });
+                        }
+                        if set.seen.insert(blas.handle()) {
+                            rec.check_built(blas)?;
+                            set.referenced.push(blas.clone());
+                        }
+                        let address = blas.device_address();
+                        last = Some((blas, address));
+                        address
+                    }
+                };
+                let record = InstanceRecord {
+                    transform: instance.transform,
+                    custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
+                    sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
+                    blas_address,
+                };
+                // Gathered in cache and copied a block at a time: the mapping may be
+                // write-combined memory, which takes whole blocks best.
+                let at = written as usize % BLOCK;
+                block[at] = record;
+                written += 1;
+                if at == BLOCK - 1 {
+                    // SAFETY: the mapping (alive until the end of this closure) holds
+                    // `capacity` (at least `count`) records; this block's `BLOCK` records end at
+                    // `written <= count`; no recorded work holds the set (its `Arc` is unique),
+                    // so no command reads the buffer now.
+                    unsafe { copy_block(&block, records, written as usize - BLOCK) };
+                }
+            }
+            let rest = written as usize % BLOCK;
+            // SAFETY: as above, the last `rest` records, ending at `written <= count`.
+            unsafe { copy_block(&block[..rest], records, written as usize - rest) };
+            if written != count {
+                return Err(geometry::invalid(name, format!("an update must keep {count} instances, not {written}")));
+            }
+            // Made visible to the device by the caller's submission.
+            buffer.memory().flush(0, u64::from(count) * size_of::<InstanceRecord>() as u64)?;
+            // Until the update has run, the structure may still point at the old BLASes: the
+            // TLAS keeps both. The usual refit places the BLASes of the build in the same
+            // order, which the references start with: nothing to add then.
+            let mut references = tlas.references();
+            let same = set.referenced.len() <= references.len()
+                && set.referenced.iter().zip(references.iter()).all(|(a, b)| a.same(b));
+            if !same {
+                // All of this device (checked above), so a handle names a structure.
+                let mut held: HandleSet<vk::AccelerationStructureKHR> = references.iter().map(|r| r.handle()).collect();
+                references.extend(set.referenced.drain(..).filter(|blas| held.insert(blas.handle())));
+            }
+            set.referenced.clear();
+            Ok((buffer.device_address().unwrap_or_default(), set.scratch_address))
+        })?;
+        let first = self.tables.geometries.len();
+        self.tables.geometries.push(GeometryRecord::Instances { data, count });
+        self.push_build(tlas.0.clone(), true, first, Scratch::Own(scratch_address));
         Ok(())
+    }
+
+    /// Runs `fill` on a free refit set of `target` (see [`RefitSet`]) with at least `scratch`
+    /// bytes of scratch and room for `capacity` instance records, made (or replaced by a larger
+    /// one) when none is; holds the set until the recorded work has finished if `fill`
+    /// succeeds.
+    fn refit_set<T>(
+        &mut self,
+        target: &AccelerationStructure,
+        scratch: u64,
+        capacity: u64,
+        fill: impl FnOnce(&mut Self, &mut RefitSet) -> Result<T>,
+    ) -> Result<T> {
+        let mut sets = target.refits();
+        let free = sets.iter_mut().position(|s| Arc::get_mut(s).is_some());
+        let fits = |s: &RefitSet| s.scratch_size >= scratch && s.capacity >= capacity;
+        let index = match free {
+            Some(i) if fits(&sets[i]) => i,
+            free => {
+                let set = Arc::new(self.new_refit_set(target, scratch, capacity)?);
+                match free {
+                    // Too small (more instances than before): replaced, not kept beside.
+                    Some(i) => {
+                        sets[i] = set;
+                        i
+                    }
+                    None => {
+                        sets.push(set);
+                        sets.len() - 1
+                    }
+                }
+            }
+        };
+        let Some(set) = Arc::get_mut(&mut sets[index]) else {
+            // Free was checked under the lock, which every holder of the set takes first.
+            return Err(geometry::invalid(target.name(), "a refit set in use"));
+        };
+        let value = fill(self, set)?;
+        self.hold(sets[index].clone());
+        Ok(value)
+    }
+
+    /// A refit set of `target`: `scratch` bytes of update scratch and, for `capacity` > 0, a
+    /// mapped instance buffer of `capacity` records.
+    fn new_refit_set(&self, target: &AccelerationStructure, scratch: u64, capacity: u64) -> Result<RefitSet> {
+        let name = target.name();
+        let align =
+            u64::from(self.alloc.context().capabilities().min_acceleration_structure_scratch_offset_alignment).max(1);
+        let scratch_desc = BufferDesc::new(
+            scratch.max(1) + align,
+            vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS,
+        )
+        .location(MemoryLocation::PreferDevice)
+        .name(format!("{name}/refit scratch"));
+        let scratch_buffer = self.alloc.create_buffer(&scratch_desc)?;
+        let scratch_address = scratch_buffer.device_address().unwrap_or_default().next_multiple_of(align);
+        let instances = if capacity > 0 {
+            // Host-visible and mapped (device-local where the device has such memory): the
+            // records are written in place each refit, as a hand-written renderer does.
+            let desc = BufferDesc::elements::<InstanceRecord>(capacity, geometry::BUILD_INPUT)
+                .location(MemoryLocation::PreferDevice)
+                .mapping(MappingType::HostAccessSequentialWrite)
+                .name(format!("{name}/refit instances"));
+            Some(self.alloc.create_buffer(&desc)?)
+        } else {
+            None
+        };
+        Ok(RefitSet {
+            scratch: scratch_buffer,
+            scratch_address,
+            scratch_size: scratch,
+            instances,
+            capacity,
+            seen: HandleSet::default(),
+            referenced: Vec::new(),
+        })
     }
 
     fn check_updatable(&self, target: &AccelerationStructure, what: &str) -> Result<()> {
@@ -222,18 +449,24 @@ impl Recorder<'_> {
         }
     }
 
-    /// Checks `desc` and turns its geometries into records; holds their buffers.
-    fn blas_records(&mut self, desc: &BlasDesc) -> Result<Vec<GeometryRecord>> {
+    /// Checks `desc` and turns its geometries into records, pushed onto the tables'
+    /// geometries (the caller truncates them on an error); holds their buffers.
+    fn blas_records(&mut self, desc: &BlasDesc) -> Result<()> {
         let name = desc.name.as_str();
         let first = desc.geometries.first().ok_or_else(|| geometry::invalid(name, "a BLAS needs a geometry"))?;
-        let mut records = Vec::with_capacity(desc.geometries.len());
         for g in &desc.geometries {
             if std::mem::discriminant(g) != std::mem::discriminant(first) {
                 return Err(geometry::invalid(name, "a BLAS holds either triangles or boxes, not both"));
             }
-            records.push(match g {
+            let record = match g {
                 Geometry::Triangles(t) => {
                     t.check(name)?;
+                    let indices = t.indices.as_ref().map(|(buffer, _)| buffer);
+                    for buffer in
+                        [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
+                    {
+                        self.own_buffer(buffer)?;
+                    }
                     self.check_vertex_format(name, t.vertex_format)?;
                     let (index_type, indices) = match &t.indices {
                         Some((buffer, ty)) => (*ty, self.read_address(buffer)),
@@ -255,6 +488,7 @@ impl Recorder<'_> {
                 }
                 Geometry::Aabbs(a) => {
                     a.check(name)?;
+                    self.own_buffer(&a.boxes)?;
                     GeometryRecord::Aabbs {
                         data: self.read_address(&a.boxes) + a.offset,
                         stride: a.stride,
@@ -262,18 +496,19 @@ impl Recorder<'_> {
                         flags: a.flags,
                     }
                 }
-            });
+            };
+            self.tables.geometries.push(record);
         }
-        Ok(records)
+        Ok(())
     }
 
-    /// Checks `desc`'s instances, writes them into a new instance buffer and returns its
-    /// record and the BLASes referred to (each once).
+    /// Checks `desc`'s instances, writes them into a new instance buffer (a build's) and
+    /// returns its record and the BLASes referred to (each once).
     fn tlas_records<R: Rounds>(
         &mut self,
         rounds: &mut R,
         desc: &TlasDesc,
-    ) -> Result<(Vec<GeometryRecord>, Vec<AccelerationStructure>)> {
+    ) -> Result<(GeometryRecord, Vec<AccelerationStructure>)> {
         let name = desc.name.as_str();
         let ctx = self.alloc.context();
         let count = desc.instances.len();
@@ -347,7 +582,7 @@ impl Recorder<'_> {
             self.upload_in(rounds, &buffer, 0, &staged)?;
         }
         let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count32 };
-        Ok((vec![record], referenced))
+        Ok((record, referenced))
     }
 
     /// The device builds from `format` vertices (asked once per allocator).
@@ -384,53 +619,74 @@ impl Recorder<'_> {
         self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts)
     }
 
-    fn push_build(&mut self, dst: AccelerationStructure, update: bool, geometries: Vec<GeometryRecord>, scratch: u64) {
-        self.hold_structure(&dst, true);
-        self.builds.push(PendingBuild { dst, update, geometries, scratch });
+    /// Queues a build of `dst` from the geometries the tables hold from `first` on.
+    fn push_build(&mut self, dst: AccelerationStructure, update: bool, first: usize, scratch: Scratch) {
+        // A refit's structure is built already (by finished work, or earlier in this one, which
+        // then marks it built): it is only held.
+        self.hold_structure(&dst, !update);
+        let count = self.tables.geometries.len() - first;
+        self.tables.builds.push(PendingBuild { dst, update, first, count, scratch });
         self.commands += 1;
     }
 
     /// Records every pending build: BLASes, then TLASes, in groups that each go into one
     /// `vkCmdBuildAccelerationStructuresKHR` (a structure built twice starts a new group), with
-    /// one scratch buffer shared by the groups and a barrier before each group.
+    /// one scratch buffer shared by the groups' builds (refits bring their own) and a barrier
+    /// before each group. A frame's refits (a group or two of few builds) allocate nothing.
     pub(in crate::allocator) fn record_builds(&mut self) -> Result<()> {
-        if self.builds.is_empty() {
+        if self.tables.builds.is_empty() {
             return Ok(());
         }
         let ctx = self.alloc.context();
         let fns = ctx.acceleration_structure_fns("build acceleration structures")?;
-        let builds = std::mem::take(&mut self.builds);
-        let (bottom, top): (Vec<_>, Vec<_>) = builds.into_iter().partition(|b| b.dst.ty() == BOTTOM);
-        let mut groups: Vec<Vec<PendingBuild>> = Vec::new();
-        // The structures of the group being filled (a set: a batch may build thousands).
-        let mut in_group: HandleSet<vk::AccelerationStructureKHR> = HandleSet::default();
-        for level in [bottom, top] {
-            let mut group: Vec<PendingBuild> = Vec::new();
-            in_group.clear();
-            for build in level {
-                if !in_group.insert(build.dst.handle()) {
-                    groups.push(std::mem::take(&mut group));
-                    in_group.clear();
-                    in_group.insert(build.dst.handle());
-                }
-                group.push(build);
-            }
-            if !group.is_empty() {
-                groups.push(group);
+        // Taken out of the tables while recorded (the barriers borrow the recorder), put back
+        // emptied: their room is kept.
+        let mut builds = std::mem::take(&mut self.tables.builds);
+        let mut ends = std::mem::take(&mut self.tables.group_ends);
+        // BLASes first (a stable sort keeps the order of each level; most recordings are in order).
+        if !builds.is_sorted_by_key(|b| b.dst.ty() != BOTTOM) {
+            builds.sort_by_key(|b| b.dst.ty() != BOTTOM);
+        }
+        // Groups: a new one at the first TLAS and where a structure is built a second time.
+        ends.clear();
+        let in_group = &mut self.tables.in_group;
+        in_group.clear();
+        for (i, build) in builds.iter().enumerate() {
+            let level_starts = i > 0 && build.dst.ty() != builds[i - 1].dst.ty();
+            if level_starts || !in_group.insert(build.dst.handle()) {
+                ends.push(i);
+                in_group.clear();
+                in_group.insert(build.dst.handle());
             }
         }
+        ends.push(builds.len());
+        in_group.clear();
+
         let align = u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment.max(1));
         let aligned = |size: u64| size.next_multiple_of(align);
-        let scratch_size = groups.iter().map(|g| g.iter().map(|b| aligned(b.scratch)).sum::<u64>()).max().unwrap_or(0);
-        let scratch_desc = BufferDesc::new(
-            scratch_size + align,
-            vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS,
-        )
-        .location(MemoryLocation::PreferDevice)
-        .name("vkres batch/scratch");
-        let scratch = self.alloc.create_buffer(&scratch_desc)?;
-        self.hold(scratch.keep_alive());
-        let base = scratch.device_address().unwrap_or_default().next_multiple_of(align);
+        let shared_size = |b: &PendingBuild| match b.scratch {
+            Scratch::Shared(size) => aligned(size),
+            Scratch::Own(_) => 0,
+        };
+        let mut scratch_size = 0;
+        let mut start = 0;
+        for &end in &ends {
+            scratch_size = scratch_size.max(builds[start..end].iter().map(shared_size).sum::<u64>());
+            start = end;
+        }
+        let base = if scratch_size > 0 {
+            let scratch_desc = BufferDesc::new(
+                scratch_size + align,
+                vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS,
+            )
+            .location(MemoryLocation::PreferDevice)
+            .name("vkres batch/scratch");
+            let scratch = self.alloc.create_buffer(&scratch_desc)?;
+            self.hold(scratch.keep_alive());
+            scratch.device_address().unwrap_or_default().next_multiple_of(align)
+        } else {
+            0
+        };
 
         // Inputs written by this batch's transfers are read by the first group. Every buffer a
         // transfer wrote since the last barrier is in `written` (a build reads only buffers, and
@@ -446,7 +702,8 @@ impl Recorder<'_> {
                     .dst_access_mask(vk::AccessFlags2::ACCELERATION_STRUCTURE_READ_KHR | vk::AccessFlags2::SHADER_READ),
             );
         }
-        for (i, group) in groups.iter().enumerate() {
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
             if i > 0 {
                 // The TLAS reads the BLASes; every group reuses the scratch.
                 self.barrier(
@@ -460,58 +717,128 @@ impl Recorder<'_> {
                         ),
                 );
             }
-            // Every build's geometries and ranges, one after another in two vectors; each build
-            // gets its slice of them.
-            let records = group.iter().flat_map(|b| &b.geometries);
-            let geometries: Vec<_> = records.clone().map(GeometryRecord::vk).collect();
-            let ranges: Vec<_> = records
-                .map(|g| vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(g.count()))
-                .collect();
-            let mut starts = Vec::with_capacity(group.len() + 1);
-            starts.push(0);
-            for b in group {
-                starts.push(starts[starts.len() - 1] + b.geometries.len());
-            }
-            let mut offset = base;
-            let infos: Vec<_> = group
-                .iter()
-                .zip(starts.windows(2))
-                .map(|(b, range)| {
-                    let geometries = &geometries[range[0]..range[1]];
-                    let mode = if b.update {
-                        vk::BuildAccelerationStructureModeKHR::UPDATE
-                    } else {
-                        vk::BuildAccelerationStructureModeKHR::BUILD
-                    };
-                    let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-                        .ty(b.dst.ty())
-                        .flags(b.dst.build_flags())
-                        .mode(mode)
-                        .src_acceleration_structure(if b.update {
-                            b.dst.handle()
-                        } else {
-                            vk::AccelerationStructureKHR::null()
-                        })
-                        .dst_acceleration_structure(b.dst.handle())
-                        .geometries(geometries)
-                        .scratch_data(vk::DeviceOrHostAddressKHR { device_address: offset });
-                    offset += aligned(b.scratch);
-                    info
-                })
-                .collect();
-            let range_refs: Vec<&[vk::AccelerationStructureBuildRangeInfoKHR]> =
-                starts.windows(2).map(|range| &ranges[range[0]..range[1]]).collect();
-            // SAFETY: the command buffer is recording; every structure, input buffer and the
-            // scratch buffer is held by this batch until its fence signalled; inputs were checked
-            // to lie inside their buffers with build-input usage; each build has its own aligned
-            // scratch range; no structure is written twice in one group, and the barrier before
-            // each group orders it after the previous one (BLAS before the TLAS that reads it).
-            unsafe { fns.cmd_build_acceleration_structures(self.cmd, &infos, &range_refs) };
+            self.record_group(fns, &builds[start..end], base, aligned);
+            start = end;
         }
+        builds.clear();
+        ends.clear();
+        self.tables.builds = builds;
+        self.tables.group_ends = ends;
+        self.tables.geometries.clear();
         self.accel_recorded = true;
         Ok(())
     }
+
+    /// Records one group of builds in one command: each build's geometries and ranges one
+    /// after another (on the stack for up to [`ON_STACK`] of each), each build its slice of them
+    /// and its scratch (its own, or the next range of the shared scratch from `base`).
+    fn record_group(
+        &self,
+        fns: &ash::khr::acceleration_structure::Device,
+        group: &[PendingBuild],
+        base: vk::DeviceAddress,
+        aligned: impl Fn(u64) -> u64,
+    ) {
+        let records = &self.tables.geometries;
+        let total: usize = group.iter().map(|b| b.count).sum();
+        let mut stack_geometries = [vk::AccelerationStructureGeometryKHR::default(); ON_STACK];
+        let mut stack_ranges = [vk::AccelerationStructureBuildRangeInfoKHR::default(); ON_STACK];
+        let (mut heap_geometries, mut heap_ranges);
+        let (geometries, ranges): (&mut [_], &mut [_]) = if total <= ON_STACK {
+            (&mut stack_geometries[..total], &mut stack_ranges[..total])
+        } else {
+            heap_geometries = vec![vk::AccelerationStructureGeometryKHR::default(); total];
+            heap_ranges = vec![vk::AccelerationStructureBuildRangeInfoKHR::default(); total];
+            (&mut heap_geometries, &mut heap_ranges)
+        };
+        let mut at = 0;
+        for b in group {
+            for record in &records[b.first..b.first + b.count] {
+                geometries[at] = record.vk();
+                ranges[at] = vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(record.count());
+                at += 1;
+            }
+        }
+        let (geometries, ranges) = (&*geometries, &*ranges);
+        let mut stack_infos = [vk::AccelerationStructureBuildGeometryInfoKHR::default(); ON_STACK];
+        // The pointer to each build's ranges, as the command takes them (ash's wrapper would
+        // collect them into a new `Vec` per command: one allocation per frame).
+        let mut stack_refs = [std::ptr::null::<vk::AccelerationStructureBuildRangeInfoKHR>(); ON_STACK];
+        let (mut heap_infos, mut heap_refs);
+        let (infos, range_refs): (&mut [_], &mut [_]) = if group.len() <= ON_STACK {
+            (&mut stack_infos[..group.len()], &mut stack_refs[..group.len()])
+        } else {
+            heap_infos = vec![vk::AccelerationStructureBuildGeometryInfoKHR::default(); group.len()];
+            heap_refs = vec![std::ptr::null(); group.len()];
+            (&mut heap_infos, &mut heap_refs)
+        };
+        let mut offset = base;
+        let mut at = 0;
+        for (i, b) in group.iter().enumerate() {
+            let mode = if b.update {
+                vk::BuildAccelerationStructureModeKHR::UPDATE
+            } else {
+                vk::BuildAccelerationStructureModeKHR::BUILD
+            };
+            let scratch = match b.scratch {
+                Scratch::Own(address) => address,
+                Scratch::Shared(size) => {
+                    let address = offset;
+                    offset += aligned(size);
+                    address
+                }
+            };
+            infos[i] = vk::AccelerationStructureBuildGeometryInfoKHR::default()
+                .ty(b.dst.ty())
+                .flags(b.dst.build_flags())
+                .mode(mode)
+                .src_acceleration_structure(if b.update {
+                    b.dst.handle()
+                } else {
+                    vk::AccelerationStructureKHR::null()
+                })
+                .dst_acceleration_structure(b.dst.handle())
+                .geometries(&geometries[at..at + b.count])
+                .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch });
+            range_refs[i] = ranges[at..at + b.count].as_ptr();
+            at += b.count;
+        }
+        // SAFETY: the command buffer is recording; every structure, input buffer and scratch
+        // buffer (shared, or a refit set) is held by this work until it has finished; inputs
+        // were checked to lie inside their buffers with build-input usage; each build has its
+        // own aligned scratch range (a refit set is held by one refit only); no structure is
+        // written twice in one group, and the barrier before each group orders it after the
+        // previous one (BLAS before the TLAS that reads it).
+        // Each build's range pointer addresses its `geometry_count` ranges (`b.count`, the
+        // length of its geometries slice), alive until the call returns.
+        unsafe {
+            (fns.fp().cmd_build_acceleration_structures_khr)(
+                self.cmd,
+                infos.len() as u32,
+                infos.as_ptr(),
+                range_refs.as_ptr(),
+            )
+        };
+    }
 }
+
+/// Instance records gathered before each copy into a refit's mapped instance buffer.
+const BLOCK: usize = 64;
+
+/// Copies `block` into `records` from record `at`.
+///
+/// # Safety
+/// `records` must be valid for writes of `at + block.len()` records (any alignment), and not
+/// read by the device meanwhile.
+unsafe fn copy_block(block: &[InstanceRecord], records: *mut InstanceRecord, at: usize) {
+    // SAFETY: by the caller's contract; `block` is host memory of its own, not overlapping.
+    unsafe {
+        std::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), records.add(at).cast::<u8>(), size_of_val(block))
+    };
+}
+
+/// Geometries, ranges and builds of one build command held on the stack (more go to the heap).
+const ON_STACK: usize = 8;
 
 impl Recorder<'_> {
     /// Records commands of the allocator's own (queries, copies of structures) with `record`;
@@ -531,7 +858,7 @@ impl Recorder<'_> {
     pub(in crate::allocator) fn hold_structure(&mut self, structure: &AccelerationStructure, builds: bool) {
         self.hold(structure.keep_alive());
         if builds {
-            self.completions.push(structure.built_flag());
+            self.tables.completions.push(structure.built_flag());
             self.built_here.insert(structure.handle());
         }
     }

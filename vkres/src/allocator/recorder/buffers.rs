@@ -15,6 +15,10 @@ impl Recorder<'_> {
     /// written at once, where `dst` is a direct-write buffer in host-visible memory that no
     /// command recorded before uses). The data is in `dst` once the work has finished.
     ///
+    /// Staged uploads are gathered: their copies are recorded at the recorder's next command
+    /// on a buffer (a copy, a download, the builds) or at [`finish`](Self::finish), one
+    /// `vkCmdCopyBuffer` per destination with a region per upload.
+    ///
     /// `dst` needs `TRANSFER_DST` usage. Data that runs past its end is
     /// [`Error::DataTooLarge`], checked before anything is allocated.
     pub fn upload<T: Pod>(&mut self, dst: &Buffer<T>, offset: u64, data: &[T]) -> Result<()> {
@@ -56,6 +60,7 @@ impl Recorder<'_> {
         data: &[u8],
     ) -> Result<()> {
         let len = data.len() as u64;
+        self.own_buffer(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::MissingUsage {
@@ -78,7 +83,6 @@ impl Recorder<'_> {
         self.hold(dst.keep_alive());
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
-        let mut ordered = false;
         for (i, part) in data.chunks(piece).enumerate() {
             let (staging, staging_offset) = self.stage(rounds, part, 4)?;
             let region = vk::BufferCopy {
@@ -94,16 +98,9 @@ impl Recorder<'_> {
                 self.commands += 1;
                 continue;
             }
-            if !ordered {
-                self.order_transfer(staging, dst.handle());
-                ordered = true;
-            } else {
-                // Later pieces write other bytes of dst: no barrier between them is needed.
-                self.tables.written.insert(dst.handle());
-            }
-            // SAFETY: both buffers are live (and held until the work has finished), the region
-            // lies inside both, dst has TRANSFER_DST and staging TRANSFER_SRC usage.
-            unsafe { self.device().cmd_copy_buffer(self.cmd, staging, dst.handle(), &[region]) };
+            // Recorded with the other staged uploads into dst at the next flush: one command
+            // for all of them (`gathered.rs`); later pieces write other bytes of dst.
+            self.gather_copy(staging, dst.handle(), region);
             self.commands += 1;
         }
         Ok(())
@@ -127,6 +124,7 @@ impl Recorder<'_> {
             (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
             (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
         ] {
+            self.own_buffer(&buffer)?;
             check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
                 return Err(Error::MissingUsage {
@@ -167,9 +165,13 @@ impl Recorder<'_> {
     /// its batch) reads or writes it, the host writes the data at once (flushed), which is
     /// visible to the submission. Returns whether it did. A buffer that recorded work uses is
     /// staged instead, so that the upload lands after that work, in program order (a host
-    /// write would land before it: issue 16, item 9).
+    /// write would land before it: issue 16, item 9). So is one that work recorded elsewhere
+    /// (another batch's or recorder's, submitted and not known to be finished) still holds:
+    /// the host write would race it on the device; the staged copy is ordered after it on the
+    /// queue.
     fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
-        let direct = dst.direct_writable() && !self.tables.touched.contains(&dst.handle());
+        let direct =
+            dst.direct_writable() && !self.tables.touched.contains(&dst.handle()) && dst.unused_by_recorded_work();
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }
@@ -201,6 +203,8 @@ impl Recorder<'_> {
         dst_offset: u64,
         size: u64,
     ) {
+        // The staged uploads taken before it are recorded before it.
+        self.flush_buffer_uploads();
         self.order_transfer(src, dst.handle());
         let region = vk::BufferCopy { src_offset, dst_offset, size };
         // SAFETY: `src` by the caller's contract; `dst` is live and held until the work finished.

@@ -45,7 +45,10 @@ impl sealed::Sealed for Image {
 impl Held for Image {}
 
 impl sealed::Sealed for ImageView {
+    /// The view, which holds its image; the image counts as used by recorded work from now
+    /// on (a batch's transfer lane leaves it to the main queue).
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        drop(self.image().keep_alive());
         ImageView::keep_alive(self)
     }
 }
@@ -62,7 +65,7 @@ impl sealed::Sealed for Texture {
     /// The view (and its image) and the sampler: a pool holds its samplers weakly, so the
     /// texture's handle may be the last one.
     fn hold(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
-        into.push(self.view.keep_alive());
+        into.push(sealed::Sealed::keep_alive(&self.view));
         into.push(self.sampler.keep_alive());
     }
 

@@ -127,6 +127,8 @@ impl Recorder<'_> {
     /// command, the copies, one barrier command. Called before anything else is recorded that
     /// could touch an image, and before the closing barrier.
     pub(in crate::allocator) fn flush_image_uploads(&mut self) {
+        // The gathered buffer copies first: every flush point of one is one of the other.
+        self.flush_buffer_uploads();
         let pending = &mut self.tables.pending_uploads;
         if pending.copies.is_empty() {
             return;
@@ -231,6 +233,7 @@ impl Recorder<'_> {
         data: &[u8],
         upload: &ImageUpload,
     ) -> Result<()> {
+        self.own_image(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -250,6 +253,19 @@ impl Recorder<'_> {
         let bytes = block.bytes as u64;
         let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
         let chunk = self.alloc.staging().config().chunk_size;
+        // Large uploads of every level into an image no work uses yet go to a batch's transfer
+        // queue (`lane.rs`), asked before the recorder holds the image.
+        if self.lane_on && !generate && self.lane.takes_image(self.alloc.context(), image, expected) {
+            let pieces = Self::staging_pieces(image, block, data_levels, chunk);
+            self.hold(image.keep_alive());
+            let copied = self.upload_image_on_lane(rounds, image, data, pieces, align, upload.final_layout);
+            // Handed over even after a failure part way (in its final layout, contents
+            // undefined): the batch's last round leaves nothing on the transfer family.
+            if self.lane.complete_image(image.handle()) {
+                self.track_layout(image, upload.final_layout);
+            }
+            return copied;
+        }
         // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
         // the other pending uploads (after those of this image, if an earlier command of the
         // batch touched it, have been recorded).
@@ -343,6 +359,37 @@ impl Recorder<'_> {
         Ok(())
     }
 
+    /// The copies of an image upload on the transfer lane, each piece staged, then copied
+    /// there (the first after the lane's transition of the image).
+    fn upload_image_on_lane<R: Rounds>(
+        &mut self,
+        rounds: &mut R,
+        image: &Image,
+        data: &[u8],
+        pieces: Vec<(vk::BufferImageCopy, std::ops::Range<usize>)>,
+        align: u64,
+        final_layout: vk::ImageLayout,
+    ) -> Result<()> {
+        let all = full_range(image);
+        for (i, (region, bytes)) in pieces.into_iter().enumerate() {
+            let (staging, offset) = self.stage(rounds, &data[bytes], align)?;
+            let region = vk::BufferImageCopy { buffer_offset: offset, ..region };
+            let ctx = self.alloc.context();
+            self.lane.copy_image(
+                ctx,
+                &self.alloc.recycler,
+                staging,
+                image.handle(),
+                all,
+                region,
+                final_layout,
+                i == 0,
+            )?;
+            self.commands += 1;
+        }
+        Ok(())
+    }
+
     /// The copies of an upload and the bytes of the data each takes: one per mip level, or one
     /// per layer of a level larger than a staging chunk.
     fn staging_pieces(
@@ -432,6 +479,7 @@ impl Recorder<'_> {
     /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
     /// after everything recorded before (a no-op where it is in `layout` already).
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
+        self.own_image(image)?;
         self.flush_image_uploads();
         let old = self.current_layout(image);
         if old == layout {
@@ -449,6 +497,7 @@ impl Recorder<'_> {
     /// through the returned [`Download`] once the work has finished; the image keeps its
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
+        self.own_image(image)?;
         self.flush_image_uploads();
         let d = image.desc();
         let block = Self::transferable(image)?;

@@ -11,9 +11,11 @@
 mod accel;
 mod alias;
 mod buffers;
+mod gathered;
 mod held;
 mod images;
 mod regions;
+mod same_device;
 mod sub_buffers;
 
 use std::sync::Arc;
@@ -21,9 +23,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ash::vk;
 
+pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
+
+pub(super) use gathered::PendingCopies;
 
 use super::ResourceAllocator;
 use super::in_flight::{InFlight, Signal};
@@ -106,16 +111,11 @@ pub struct Recorder<'a> {
     pub(super) tables: Tables,
     /// The staging of the work being recorded.
     pub(super) stream: StagingStream<'a>,
-    /// Acceleration-structure builds recorded at the next round's end (`accel.rs`).
-    pub(super) builds: Vec<accel::PendingBuild>,
     /// Structures this recorder builds: a TLAS it builds may refer to them.
     pub(super) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     pub(super) accel_recorded: bool,
-    /// Set when the work has finished: its downloads can then be read, and the acceleration
-    /// structures it built be referenced.
-    pub(super) completions: Vec<Arc<AtomicBool>>,
     /// Large uploads copied on the transfer queue (a batch's only).
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
@@ -147,10 +147,8 @@ impl<'a> Recorder<'a> {
             commands: 0,
             tables,
             stream: StagingStream::new(alloc.staging()),
-            builds: Vec::new(),
             built_here: HandleSet::default(),
             accel_recorded: false,
-            completions: Vec::new(),
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
         }
@@ -172,8 +170,8 @@ impl<'a> Recorder<'a> {
         self.commands
     }
 
-    /// Ends the recording: records the pending image uploads and builds and the closing
-    /// barrier, which makes everything recorded visible to the commands the caller records
+    /// Ends the recording: records the pending image uploads, staged buffer copies and builds
+    /// and the closing barrier, which makes everything recorded visible to the commands the caller records
     /// after it and to host reads after `fence`. The returned [`InFlight`] holds what the work
     /// uses and the staging it reads until `fence` has signalled; dropping it waits for that
     /// (bounded by [`Context::wait_timeout`](crate::Context::wait_timeout)).
@@ -183,14 +181,20 @@ impl<'a> Recorder<'a> {
     /// is never handed to a submission signalled; one a pending vkres submission already
     /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
+        self.own_fence(fence)?;
         let generation = fence.arm_for_submission()?;
         if let Err(e) = self.close() {
             fence.disarm();
             return Err(e);
         }
+        // A frame that staged nothing (its uniforms written through their mappings, its refits
+        // into their own buffers) leaves the staging manager alone: no lock, now or at the end.
+        let staged = self.stream.staged() > 0;
         let set = self.stream.take();
-        self.stream.manager().release_on_fence(set, fence);
-        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set))
+        if staged {
+            self.stream.manager().release_on_fence(set, fence);
+        }
+        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set).staged(staged))
     }
 
     /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
@@ -210,19 +214,17 @@ impl<'a> Recorder<'a> {
     }
 
     /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
-    /// the layouts it leaves) and gives them back to the allocator's recycler once the work
-    /// has finished, and the completions; no vector is allocated for it.
+    /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
+    /// once the work has finished; no vector is allocated for it.
     fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
         InFlight::new(
             None,
             Some(signal),
             self.stream.manager().clone(),
             set,
-            Vec::new(),
-            std::mem::take(&mut self.completions),
-            Vec::new(),
+            std::mem::take(&mut self.tables),
+            self.alloc.recycler.clone(),
         )
-        .with_tables(std::mem::take(&mut self.tables), self.alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of
@@ -293,7 +295,7 @@ impl<'a> Recorder<'a> {
     /// A download into `buffer`, readable once the work has finished.
     fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
         let done = Arc::new(AtomicBool::new(false));
-        self.completions.push(done.clone());
+        self.tables.completions.push(done.clone());
         crate::staging::Download::new(buffer, done)
     }
 

@@ -75,6 +75,7 @@ impl Recorder<'_> {
         data: &[u8],
         final_layout: vk::ImageLayout,
     ) -> Result<()> {
+        self.own_image(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -82,6 +83,9 @@ impl Recorder<'_> {
         if matches!(final_layout, vk::ImageLayout::UNDEFINED | vk::ImageLayout::PREINITIALIZED) {
             return Err(invalid("an image cannot end in an undefined layout".into()));
         }
+        // The final transition's new layout fits the image's format and usage, as an upload's
+        // (VUID-VkImageMemoryBarrier2-oldLayout-01208 to -01213, -01658/01659 and kin).
+        crate::valid::layout::check(&d.name, d.format, d.usage, final_layout)?;
         if region.mip_level >= d.mip_levels {
             return Err(invalid(format!("mip level {} of an image of {} levels", region.mip_level, d.mip_levels)));
         }

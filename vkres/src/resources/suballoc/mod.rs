@@ -4,14 +4,16 @@
 //!
 //! The ranges are kept by VMA's virtual block (`block.rs`), the same TLSF allocator VMA uses
 //! for device memory: any size, freed ranges merged with their free neighbours, constant time
-//! per call. A size-class allocator would be a little faster for one size and waste up to
-//! half of every range for the others; see docs/design-notes.md ("Suballocated buffers").
+//! per call. A size asked for many times gets slabs (`slab.rs`): 64 ranges of it taken from
+//! the block at once and handed out by a bit search, without a heap allocation per range.
+//! See docs/design-notes.md ("Suballocated buffers").
 
 mod block;
+mod slab;
 mod sub_buffer;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ash::vk;
 
@@ -20,8 +22,9 @@ pub use sub_buffer::SubBuffer;
 use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
 use crate::memory::{MemoryAllocation, MemoryAllocator};
-use block::RangeBlock;
-use sub_buffer::SubShared;
+use block::Block;
+use slab::{Classes, HotClass, MAX_CLASSES, State};
+use sub_buffer::{Owner, SubShared};
 
 /// The smallest alignment of a range: 16 bytes, a `vec4` (what std140 and std430 align to
 /// at most for scalars and vectors), and a multiple of the 4 that transfers need.
@@ -30,11 +33,27 @@ const MIN_ALIGNMENT: u64 = 16;
 /// What every range's handle shares: the buffer and the block of its ranges.
 pub(crate) struct ArenaShared {
     buffer: Buffer,
-    block: RangeBlock,
+    state: Mutex<State>,
+    /// The slab classes' keys and current slabs, read without the lock.
+    hot: [HotClass; MAX_CLASSES],
     /// The alignment of ranges asked for without one.
     alignment: u64,
-    /// Ranges handed out and not yet returned.
+    /// Exact-sized ranges (and groups) handed out and not yet returned; slab slots are
+    /// counted by their slabs.
     live: AtomicUsize,
+}
+
+impl ArenaShared {
+    /// Size of the arena in bytes.
+    fn size(&self) -> u64 {
+        self.buffer.size()
+    }
+
+    /// The arena's state, locked (a panic in another holder left it consistent: every
+    /// change to it is one VMA call or a few plain writes).
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// One `VkBuffer` whose ranges are handed out as [`SubBuffer`]s: many small buffers without a
@@ -50,6 +69,14 @@ pub(crate) struct ArenaShared {
 /// or read through its device address.
 ///
 /// `Clone` is cheap (a shared handle); `Send + Sync`: the block of ranges is behind a mutex.
+///
+/// A size asked for many times (16 ranges of one size and alignment) is handed out from
+/// slabs of up to 64 ranges of it (each slab one allocation of at most 1/64 of the arena; at
+/// most 8 sizes): the fast path for thousands of equal buffers, a slot taken without a lock.
+/// A slab goes back to the arena when its last range has. Its free slots serve its size, and
+/// smaller ranges once the arena has no other room; so an arena sized to the byte for ranges
+/// of several sizes can run out with up to one partly used slab per size free: give it that
+/// much headroom, or take equal ranges with [`allocate_group`](Self::allocate_group).
 #[derive(Clone)]
 pub struct BufferArena {
     shared: Arc<ArenaShared>,
@@ -100,7 +127,8 @@ impl BufferArena {
     /// [`allocate_group`](Self::allocate_group), counts once): one returns when its last
     /// handle drops and no recorded work that uses it is pending.
     pub fn live_ranges(&self) -> usize {
-        self.shared.live.load(Ordering::Relaxed)
+        let slots = self.shared.lock().classes.live();
+        self.shared.live.load(Ordering::Relaxed) + slots
     }
 
     /// A range of `count` elements of `T`, at the arena's alignment.
@@ -122,14 +150,13 @@ impl BufferArena {
     /// two, or larger than the arena, is [`Error::InvalidAlignment`].
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
         let alignment = self.check(size, alignment)?;
+        // SAFETY: `self` is a handle of the arena.
+        if let Some((slot, offset)) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) } {
+            return Ok(SubBuffer::new(Owner::Slot(slot), offset, size));
+        }
         let mut taken = None;
-        let made = |allocation, offset| {
-            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
-        };
-        self.shared.block.take(1, size, alignment, made, |range| taken = Some(range));
-        let range = taken.ok_or_else(|| self.exhausted(size, alignment))?;
-        self.shared.live.fetch_add(1, Ordering::Relaxed);
-        Ok(range)
+        self.take(1, size, alignment, |range| taken = Some(range));
+        taken.ok_or_else(|| self.exhausted(size, alignment))
     }
 
     /// `count` ranges of `count_each` elements of `T` each, taken under one lock of the
@@ -162,13 +189,14 @@ impl BufferArena {
             what: format!("{count} ranges of {stride} bytes"),
         })?;
         let alignment = self.check(total, alignment)?;
-        let mut owner = None;
-        let made = |allocation, offset| (Arc::new(SubShared::new(self.shared.clone(), allocation)), offset);
-        self.shared.block.take(1, total, alignment, made, |taken| owner = Some(taken));
-        let (shared, base) = owner.ok_or_else(|| self.exhausted(total, alignment))?;
+        let taken = self.shared.lock().block.allocate(total, alignment);
+        let (allocation, base) = taken.ok_or_else(|| self.exhausted(total, alignment))?;
+        let shared = Arc::new(SubShared::new(self.shared.clone(), allocation));
         self.shared.live.fetch_add(1, Ordering::Relaxed);
         // Inside the allocation: base + stride * count fits (it is at most the arena's size).
-        Ok((0..count as u64).map(|i| SubBuffer::new(shared.clone(), base + i * stride, size).cast_any()).collect())
+        Ok((0..count as u64)
+            .map(|i| SubBuffer::new(Owner::Range(shared.clone()), base + i * stride, size).cast_any())
+            .collect())
     }
 
     /// Bytes of `count` elements of `T`.
@@ -205,17 +233,63 @@ impl BufferArena {
     /// Checks the request and takes `count` ranges into `out` (none where one fails).
     fn allocate_into(&self, count: usize, size: u64, alignment: u64, out: &mut Vec<SubBuffer>) -> Result<()> {
         let alignment = self.check(size, alignment)?;
-        let made = |allocation, offset| {
-            SubBuffer::new(Arc::new(SubShared::new(self.shared.clone(), allocation)), offset, size)
-        };
-        let taken = self.shared.block.take(count, size, alignment, made, |range| out.push(range));
-        self.shared.live.fetch_add(out.len(), Ordering::Relaxed);
-        if taken {
+        if self.take(count, size, alignment, |range| out.push(range)) {
             return Ok(());
         }
-        // All or nothing: the ranges taken go back as their handles drop.
+        // All or nothing: the ranges taken go back as their handles drop (after the lock).
         out.clear();
         Err(self.exhausted(size, alignment))
+    }
+
+    /// Takes `count` ranges of `size` bytes at `alignment` (checked), each passed to `out`:
+    /// slots of the size's slabs where it has them (without the lock while the current slab
+    /// has free slots), exact-sized ranges of the block otherwise. False where the arena has
+    /// no room for the next one (the ranges taken before it went to `out`). `out` may run
+    /// under the lock: it must not drop a range.
+    fn take(&self, count: usize, size: u64, alignment: u64, mut out: impl FnMut(SubBuffer)) -> bool {
+        let mut state: Option<MutexGuard<'_, State>> = None;
+        let mut exact = 0;
+        let mut taken = true;
+        for n in 0..count {
+            if state.is_none() {
+                // SAFETY: `self` is a handle of the arena.
+                if let Some((slot, offset)) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) } {
+                    out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                    continue;
+                }
+            }
+            let state = state.get_or_insert_with(|| self.shared.lock());
+            let State { block, classes } = &mut **state;
+            // The call's ranges count once towards the size's slabs.
+            let asked = if n == 0 { count as u64 } else { 0 };
+            if let Some((slot, offset)) = classes.take(&self.shared, block, size, alignment, asked) {
+                out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                continue;
+            }
+            let allocated = block.allocate(size, alignment);
+            if allocated.is_none() {
+                // Short of room: a free slot of another size's slab that is large enough.
+                // SAFETY: `self` is a handle of the arena.
+                if let Some((slot, offset)) = unsafe { classes.take_any(size, alignment) } {
+                    out(SubBuffer::new(Owner::Slot(slot), offset, size));
+                    continue;
+                }
+            }
+            let allocated = match allocated {
+                None if classes.trim(&self.shared.hot, block) => block.allocate(size, alignment),
+                allocated => allocated,
+            };
+            let Some((allocation, offset)) = allocated else {
+                taken = false;
+                break;
+            };
+            exact += 1;
+            out(SubBuffer::new(Owner::Range(Arc::new(SubShared::new(self.shared.clone(), allocation))), offset, size));
+        }
+        // Counted before any of them can drop (after the lock).
+        self.shared.live.fetch_add(exact, Ordering::Relaxed);
+        drop(state);
+        taken
     }
 }
 
@@ -240,7 +314,7 @@ pub(crate) fn create(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<
         }
     }
     let buffer: Buffer = buffer::create(memory, &desc)?;
-    let block = RangeBlock::new(desc.size)?;
-    let shared = ArenaShared { buffer, block, alignment, live: AtomicUsize::new(0) };
+    let state = Mutex::new(State { block: Block::new(desc.size)?, classes: Classes::default() });
+    let shared = ArenaShared { buffer, state, hot: Default::default(), alignment, live: AtomicUsize::new(0) };
     Ok(BufferArena { shared: Arc::new(shared) })
 }

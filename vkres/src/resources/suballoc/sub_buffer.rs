@@ -9,6 +9,7 @@ use bytemuck::Pod;
 use vk_mem::VirtualAllocation;
 
 use super::ArenaShared;
+use super::slab::SlotRef;
 use crate::error::{Result, check_range};
 use crate::memory::MappedMemory;
 use crate::resources::Buffer;
@@ -30,8 +31,27 @@ impl Drop for SubShared {
     fn drop(&mut self) {
         // The last handle is gone and every recorder that used the range held it until its
         // work finished: no device work uses the range any more, so it may be handed out again.
-        self.arena.block.free(&mut self.allocation);
+        self.arena.lock().block.free(&mut self.allocation);
         self.arena.live.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// What a [`SubBuffer`] holds its range by: an exact-sized allocation of the arena (shared
+/// by a group's ranges), or a slot of a slab.
+#[derive(Clone)]
+pub(crate) enum Owner {
+    /// An allocation of its own (or its group's).
+    Range(Arc<SubShared>),
+    /// A slot of a slab of equal ranges.
+    Slot(SlotRef),
+}
+
+impl Owner {
+    fn arena(&self) -> &ArenaShared {
+        match self {
+            Owner::Range(shared) => &shared.arena,
+            Owner::Slot(slot) => slot.arena(),
+        }
     }
 }
 
@@ -49,7 +69,7 @@ impl Drop for SubShared {
 ///
 /// `Send + Sync`: its state is immutable; host access goes through the arena's mapping.
 pub struct SubBuffer<T = u8> {
-    shared: Arc<SubShared>,
+    shared: Owner,
     /// Offset of the range in the arena's buffer.
     offset: u64,
     /// Size of the range in bytes.
@@ -76,7 +96,7 @@ impl<T> std::fmt::Debug for SubBuffer<T> {
 
 impl SubBuffer {
     /// The range of `size` bytes at `offset` of `shared`'s allocation.
-    pub(super) fn new(shared: Arc<SubShared>, offset: u64, size: u64) -> Self {
+    pub(super) fn new(shared: Owner, offset: u64, size: u64) -> Self {
         Self { shared, offset, size, _elem: PhantomData }
     }
 
@@ -89,7 +109,7 @@ impl SubBuffer {
 impl<T> SubBuffer<T> {
     /// The arena's `VkBuffer`, which this range is part of.
     pub fn handle(&self) -> vk::Buffer {
-        self.shared.arena.buffer.handle()
+        self.shared.arena().buffer.handle()
     }
 
     /// Offset of the range in the arena's buffer, in bytes.
@@ -114,19 +134,19 @@ impl<T> SubBuffer<T> {
 
     /// The arena's debug name.
     pub fn name(&self) -> &str {
-        self.shared.arena.buffer.name()
+        self.shared.arena().buffer.name()
     }
 
     /// Usage flags of the arena's buffer.
     pub fn usage(&self) -> vk::BufferUsageFlags {
-        self.shared.arena.buffer.usage()
+        self.shared.arena().buffer.usage()
     }
 
     /// The device address of the range's first byte, where the arena was made with
     /// `SHADER_DEVICE_ADDRESS`.
     pub fn device_address(&self) -> Option<vk::DeviceAddress> {
         // The range lies inside the buffer, whose addresses are contiguous.
-        self.shared.arena.buffer.device_address().map(|base| base + self.offset)
+        self.shared.arena().buffer.device_address().map(|base| base + self.offset)
     }
 
     /// The range as a descriptor's buffer info (buffer, offset, range).
@@ -141,19 +161,22 @@ impl<T> SubBuffer<T> {
 
     /// The arena's whole buffer (the recorder's transfers address the range in it).
     pub(crate) fn arena_buffer(&self) -> &Buffer {
-        &self.shared.arena.buffer
+        &self.shared.arena().buffer
     }
 
     /// A type-erased handle that keeps the range (and so its arena's buffer) alive: what a
     /// recorder holds until its work has finished. Marks the arena's buffer used by a batch.
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        drop(self.shared.arena.buffer.keep_alive());
-        self.shared.clone()
+        self.shared.arena().buffer.mark_recorded();
+        match &self.shared {
+            Owner::Range(shared) => shared.clone(),
+            Owner::Slot(slot) => Arc::new(slot.clone()),
+        }
     }
 
     /// Maps the arena's buffer: the range's bytes start at [`offset`](Self::offset).
     fn map(&self) -> Result<MappedMemory<'_>> {
-        self.shared.arena.buffer.map()
+        self.shared.arena().buffer.map()
     }
 }
 

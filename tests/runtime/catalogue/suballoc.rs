@@ -1,0 +1,77 @@
+//! Suballocated buffers (`BufferArena`, `SubBuffer`): hostile sizes, alignments, offsets and
+//! element counts, each refused before VMA's virtual allocator or Vulkan sees it.
+
+use vkres::{BufferArena, BufferDesc, Error, MappingType, vk};
+
+use super::{Case, case};
+use crate::support::Gpu;
+
+const STORAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::STORAGE_BUFFER;
+
+fn arena(gpu: &Gpu, mapping: MappingType) -> vkres::Result<BufferArena> {
+    gpu.alloc().create_buffer_arena(&BufferDesc::new(1 << 16, STORAGE).mapping(mapping).name("arena"))
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case!("arena of size zero", |gpu| gpu.alloc().create_buffer_arena(&BufferDesc::new(0, STORAGE)).map(drop)
+            => Error::ZeroSize { .. }),
+        case!("alignment 48", |gpu| arena(gpu, MappingType::None)?.allocate_aligned(16, 48).map(drop)
+            => Error::InvalidAlignment { alignment: 48, .. }),
+        case!("arena of u64::MAX bytes", |gpu| gpu.alloc().create_buffer_arena(&BufferDesc::new(u64::MAX, STORAGE)).map(drop)
+            => Error::LimitExceeded { .. }),
+        case!("range of zero bytes", |gpu| arena(gpu, MappingType::None)?.allocate_bytes(0).map(drop)
+            => Error::ZeroSize { kind: "sub-buffer", .. }),
+        case!("range of zero elements", |gpu| arena(gpu, MappingType::None)?.allocate::<u32>(0).map(drop)
+            => Error::ZeroSize { .. }),
+        case!("range one byte larger than the arena", |gpu| arena(gpu, MappingType::None)?.allocate_bytes((1 << 16) + 1).map(drop)
+            => Error::ArenaExhausted { requested: 65_537, .. }),
+        case!("range of u64::MAX bytes", |gpu| arena(gpu, MappingType::None)?.allocate_bytes(u64::MAX).map(drop)
+            => Error::ArenaExhausted { .. }),
+        case!("alignment 3", |gpu| arena(gpu, MappingType::None)?.allocate_aligned(16, 3).map(drop)
+            => Error::InvalidAlignment { alignment: 3, .. }),
+        case!("alignment larger than the arena", |gpu| arena(gpu, MappingType::None)?.allocate_aligned(16, 1 << 17).map(drop)
+            => Error::InvalidAlignment { alignment: 131_072, .. }),
+        case!("alignment 2^63", |gpu| arena(gpu, MappingType::None)?.allocate_aligned(16, 1 << 63).map(drop)
+            => Error::InvalidAlignment { .. }),
+        case!("u64::MAX / 4 elements of u64", |gpu| arena(gpu, MappingType::None)?.allocate::<u64>(u64::MAX / 4).map(drop)
+            => Error::Overflow { .. }),
+        case!("allocate_many of u64::MAX pages", |gpu| arena(gpu, MappingType::None)?.allocate_many::<[u8; 4096]>(1, u64::MAX).map(drop)
+            => Error::Overflow { .. }),
+        case!("allocate_group past the arena", |gpu| arena(gpu, MappingType::None)?.allocate_group::<u8>(17, 4096).map(drop)
+            => Error::ArenaExhausted { .. }),
+        case!("upload past the range's end", |gpu| {
+            let arena = arena(gpu, MappingType::None)?;
+            let range = arena.allocate::<u32>(4)?;
+            gpu.alloc().batch()?.upload_sub(&range, 2, &[1u32, 2, 3])
+        } => Error::DataTooLarge { .. }),
+        case!("upload at element offset u64::MAX", |gpu| {
+            let arena = arena(gpu, MappingType::None)?;
+            let range = arena.allocate::<u32>(4)?;
+            gpu.alloc().batch()?.upload_sub(&range, u64::MAX, &[1u32])
+        } => Error::DataTooLarge { .. }),
+        case!("write through the mapping of a device-only arena", |gpu| {
+            let arena = arena(gpu, MappingType::None)?;
+            let range = arena.allocate::<u32>(4)?;
+            if arena.memory().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE) && arena.memory().mapping() != MappingType::None {
+                return Ok(());
+            }
+            range.write(0, &[1u32])
+        } => Error::NotHostVisible { .. }),
+        case!("write past a host-visible range's end", |gpu| {
+            let arena = arena(gpu, MappingType::HostAccessRandom)?;
+            let range = arena.allocate::<u32>(4)?;
+            range.write(3, &[1u32, 2])
+        } => Error::DataTooLarge { .. }),
+        case!("read past a host-visible range's end", |gpu| {
+            let arena = arena(gpu, MappingType::HostAccessRandom)?;
+            let range = arena.allocate::<u32>(4)?;
+            range.read(1, &mut [0u32; 4])
+        } => Error::DataTooLarge { .. }),
+    ]
+}
+
+#[test]
+fn suballoc_cases() {
+    super::run("suballoc", cases);
+}

@@ -1,0 +1,42 @@
+//! Where the time of many small staged uploads in one batch goes (issue 20 item 1): 1000
+//! uploads of 256 B-4 KiB into 1000 device-local buffers, recorded (not submitted) and then
+//! submitted, many rounds; run under `perf record` to see the pieces.
+//!
+//! ```sh
+//! cargo run -p vkres-bench --release --example gather_probe -- [ROUNDS]
+//! ```
+
+use std::time::Instant;
+
+use vkres::ash::vk;
+use vkres::{BufferDesc, Context, ContextOptions, MemoryLocation, ResourceAllocator};
+use vkres_bench::{BenchResult, stats};
+
+fn main() -> BenchResult<()> {
+    let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
+    let alloc = ResourceAllocator::new(&ctx)?;
+    let usage = vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST;
+    let sizes: Vec<u64> = (0..1000).map(|i| 256 << (i % 5)).collect();
+    let buffers = sizes
+        .iter()
+        .map(|&s| alloc.create_buffer(&BufferDesc::new(s, usage).location(MemoryLocation::PreferDevice)))
+        .collect::<vkres::Result<Vec<_>>>()?;
+    let data = vkres_bench::upload_input(4096);
+    let (mut record, mut submit) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let mut batch = alloc.batch()?;
+        for (buffer, &size) in buffers.iter().zip(&sizes) {
+            batch.upload_bytes(buffer, 0, &data[..size as usize])?;
+        }
+        record.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        batch.submit_and_wait()?;
+        submit.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    for (name, v) in [("batch + 1000 upload_bytes", record), ("submit_and_wait", submit)] {
+        println!("{name:26} {:.4} ms (median of {rounds})", stats::median(&v).unwrap_or(f64::NAN));
+    }
+    Ok(())
+}

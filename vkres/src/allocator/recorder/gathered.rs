@@ -1,0 +1,160 @@
+//! Staged buffer uploads gathered (issue 20, item 1): the staged uploads a recorder takes go
+//! into [`PendingCopies`], and are recorded together at the next flush as one
+//! `vkCmdCopyBuffer` per staging chunk and destination buffer, with a region per upload,
+//! instead of one command each. A flush comes before anything else is recorded that could
+//! touch a buffer (a copy, a download, the builds, an image command) and before the closing
+//! barrier, so that the barriers the recorder works out (`order_transfer`) hold as if each
+//! copy had been recorded at once. See docs/design-notes.md ("Suballocated buffers at 10x,
+//! staged uploads gathered, the method").
+
+use std::collections::BTreeMap;
+
+use ash::vk;
+
+use super::Recorder;
+use crate::handle_map::HandleMap;
+
+/// The bytes of one destination that pending copies write.
+#[derive(Debug)]
+enum Span {
+    /// Regions taken in order of their offsets (the usual case): the lowest offset and the
+    /// highest end of them.
+    Hull(u64, u64),
+    /// Regions taken out of order: each region's start and end (disjoint).
+    Regions(BTreeMap<u64, u64>),
+}
+
+impl Span {
+    /// Whether `start..end` overlaps no pending region of `dst`; `copies` are the pending
+    /// copies, from which the regions of `dst` are listed when one falls inside the hull.
+    fn disjoint(
+        &mut self,
+        start: u64,
+        end: u64,
+        dst: vk::Buffer,
+        copies: &[(vk::Buffer, vk::Buffer, vk::BufferCopy)],
+    ) -> bool {
+        if let Span::Hull(lo, hi) = *self {
+            if start >= hi || end <= lo {
+                return true;
+            }
+            let regions =
+                copies.iter().filter(|(_, d, _)| *d == dst).map(|(_, _, r)| (r.dst_offset, r.dst_offset + r.size));
+            *self = Span::Regions(regions.collect());
+        }
+        match self {
+            Span::Hull(..) => false,
+            // The region starting last before `end` is the only one that can reach past
+            // `start` (the regions are disjoint, so every earlier one ends before it starts).
+            Span::Regions(regions) => regions.range(..end).next_back().is_none_or(|(_, &e)| e <= start),
+        }
+    }
+
+    /// Adds `start..end`, disjoint from the pending regions.
+    fn add(&mut self, start: u64, end: u64) {
+        match self {
+            Span::Hull(lo, hi) => *self = Span::Hull((*lo).min(start), (*hi).max(end)),
+            Span::Regions(regions) => {
+                regions.insert(start, end);
+            }
+        }
+    }
+}
+
+/// Staged buffer copies recorded since the last flush.
+#[derive(Debug, Default)]
+pub(crate) struct PendingCopies {
+    /// Staging buffer, destination, region, in the order taken.
+    copies: Vec<(vk::Buffer, vk::Buffer, vk::BufferCopy)>,
+    /// Per destination: the bytes its pending regions write, to find whether a new region
+    /// overlaps one (the regions of one `vkCmdCopyBuffer` must not overlap, and a later upload
+    /// of the same bytes must land after the earlier one).
+    spans: HandleMap<vk::Buffer, Span>,
+    /// The regions of one command, reused from flush to flush.
+    regions: Vec<vk::BufferCopy>,
+}
+
+impl PendingCopies {
+    /// Forgets the copies, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.copies.clear();
+        self.spans.clear();
+        self.regions.clear();
+    }
+
+    /// The room of the largest list.
+    pub(crate) fn capacity(&self) -> usize {
+        self.copies.capacity().max(self.spans.capacity()).max(self.regions.capacity())
+    }
+}
+
+impl Recorder<'_> {
+    /// Takes a staged copy of `region` from `staging` into `dst` (both held by the caller until
+    /// the work has finished), recorded at the next flush. A region that may overlap a pending
+    /// one of `dst` flushes those first; the first region of a destination is ordered after
+    /// the work recorded before it, as an immediate copy would be.
+    pub(super) fn gather_copy(&mut self, staging: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy) {
+        // Inside dst (checked by the caller): no overflow.
+        let end = region.dst_offset + region.size;
+        let pending = &mut self.tables.pending_copies;
+        let disjoint =
+            pending.spans.get_mut(&dst).map(|span| span.disjoint(region.dst_offset, end, dst, &pending.copies));
+        match disjoint {
+            Some(true) => {}
+            Some(false) => {
+                self.flush_buffer_uploads();
+                self.order_transfer(staging, dst);
+            }
+            None => self.order_transfer(staging, dst),
+        }
+        let pending = &mut self.tables.pending_copies;
+        match pending.spans.get_mut(&dst) {
+            Some(span) => span.add(region.dst_offset, end),
+            None => {
+                pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
+            }
+        }
+        pending.copies.push((staging, dst, region));
+    }
+
+    /// Records the pending staged copies: one `vkCmdCopyBuffer` per staging buffer and
+    /// destination, with all their regions. Their destinations count as written by transfers
+    /// since the last barrier again (a barrier recorded while they were pending cleared that).
+    pub(in crate::allocator) fn flush_buffer_uploads(&mut self) {
+        let alloc = self.alloc;
+        let pending = &mut self.tables.pending_copies;
+        if pending.copies.is_empty() {
+            return;
+        }
+        // Stable: one destination's regions stay in the order taken (they do not overlap).
+        pending.copies.sort_by_key(|(staging, dst, _)| (*dst, *staging));
+        let mut rest = &pending.copies[..];
+        while let Some(&(staging, dst, _)) = rest.first() {
+            let run = rest.iter().take_while(|(s, d, _)| (*s, *d) == (staging, dst)).count();
+            pending.regions.clear();
+            pending.regions.extend(rest[..run].iter().map(|(_, _, region)| *region));
+            debug_assert!(disjoint(&pending.regions), "overlapping regions gathered into one copy");
+            // SAFETY: the command buffer is recording; `staging` holds each region's bytes
+            // (staged for it, held by the staging set until the work has finished) and has
+            // TRANSFER_SRC usage; `dst` is live, held until the work has finished, has
+            // TRANSFER_DST usage and holds each region (checked as each was taken); the regions
+            // of one destination do not overlap (`gather_copy`), nor can source and destination
+            // (a staging chunk is never a destination).
+            unsafe { alloc.context().device().cmd_copy_buffer(self.cmd, staging, dst, &pending.regions) };
+            self.tables.written.insert(dst);
+            self.tables.read.insert(staging);
+            rest = &rest[run..];
+        }
+        let pending = &mut self.tables.pending_copies;
+        pending.copies.clear();
+        pending.spans.clear();
+    }
+}
+
+/// Whether no two of `regions` overlap in their destination (checked in debug builds: the
+/// tests' uploads in every order then find a gathering that breaks the rule).
+fn disjoint(regions: &[vk::BufferCopy]) -> bool {
+    let mut spans: Vec<(u64, u64)> = regions.iter().map(|r| (r.dst_offset, r.dst_offset + r.size)).collect();
+    spans.sort_unstable();
+    spans.windows(2).all(|w| w[0].1 <= w[1].0)
+}
