@@ -62,7 +62,7 @@ impl Tables {
     /// Tables with more room than this many entries are not kept: kept tables hold at most
     /// about 0.35 MB (most of it the pending texture uploads' barriers), for each of the
     /// recycler's pools, and one batch of many thousand resources keeps nothing for later ones.
-    const KEEP_CAPACITY: usize = 1024;
+    const KEEP_CAPACITY: usize = 4096;
 
     /// Empties the tables, dropping what they hold; `None` if one of them grew too large to keep.
     pub(crate) fn emptied(mut self) -> Option<Self> {
