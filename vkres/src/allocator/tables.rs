@@ -10,6 +10,7 @@ use ash::vk;
 use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
+use crate::resources::suballoc::RangeHold;
 
 /// The tables a recorder fills as it records, which grow with the resources it records on. The
 /// work's [`InFlight`](super::InFlight) (or the batch that waited for it) gives them back,
@@ -30,6 +31,9 @@ pub(crate) struct Tables {
     pub(crate) layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     /// Released after the work finished.
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// The ranges the recorder's transfers use (`upload_sub`, `download_sub`), released after
+    /// the work finished: a handle each without an allocation of its own.
+    pub(crate) ranges: Vec<RangeHold>,
     /// Set when the work has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
     pub(crate) completions: Vec<Arc<AtomicBool>>,
@@ -54,6 +58,7 @@ impl std::fmt::Debug for Tables {
             .field("touched", &self.touched.len())
             .field("layouts", &self.layouts.len())
             .field("keep_alive", &self.keep_alive.len())
+            .field("ranges", &self.ranges.len())
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +76,7 @@ impl Tables {
         self.touched.clear();
         self.layouts.clear();
         self.keep_alive.clear();
+        self.ranges.clear();
         self.completions.clear();
         self.pending_uploads.clear();
         self.builds.clear();
@@ -84,6 +90,7 @@ impl Tables {
             self.touched.capacity(),
             self.layouts.capacity(),
             self.keep_alive.capacity(),
+            self.ranges.capacity(),
             self.completions.capacity(),
             self.pending_uploads.capacity(),
             self.builds.capacity(),

@@ -299,8 +299,11 @@ impl<T> Buffer<T> {
     /// Whether uploads write it through its mapping instead of staging: a
     /// [`MappingType::PreferDirectWrite`] buffer that landed in host-visible memory.
     pub(crate) fn direct_writable(&self) -> bool {
+        // Only such a buffer tracks its holds (decided at creation): the test costs every other
+        // buffer no read of its allocation (a cache miss per upload of many small ones).
         let memory = self.memory();
-        memory.mapping() == MappingType::PreferDirectWrite
+        self.shared.holds.is_some()
+            && memory.mapping() == MappingType::PreferDirectWrite
             && memory.properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
     }
 

@@ -73,16 +73,24 @@ impl Recorder<'_> {
         if data.is_empty() {
             return Ok(());
         }
-        if self.write_directly(dst, offset, data)? {
+        // A buffer a command recorded here uses is held already (by these tables, until all of
+        // the work has finished): another upload into it (a range of an arena, the next piece
+        // of a mesh) holds nothing more.
+        let touched = self.tables.touched.contains(&dst.handle());
+        if !touched && self.write_directly(dst, offset, data)? {
             return Ok(());
         }
         // Large whole-buffer uploads are copied on the transfer queue where a batch has one
         // (`lane.rs`), asked before the recorder holds dst; each piece asks again, as a round in
         // between may have handed dst over.
         let on_lane = self.lane_on && self.lane.takes(self.alloc.context(), dst, offset, len);
-        self.hold(dst.keep_alive());
+        if !touched {
+            self.hold(dst.keep_alive());
+        }
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
+        // No command recorded here uses dst before its first piece.
+        let mut fresh = !touched;
         for (i, part) in data.chunks(piece).enumerate() {
             let (staging, staging_offset) = self.stage(rounds, part, 4)?;
             let region = vk::BufferCopy {
@@ -96,12 +104,14 @@ impl Recorder<'_> {
                 self.lane.copy(ctx, &self.alloc.recycler, staging, dst.handle(), region, i == 0)?;
                 self.tables.touched.insert(dst.handle());
                 self.commands += 1;
+                fresh = false;
                 continue;
             }
             // Recorded with the other staged uploads into dst at the next flush: one command
             // for all of them (`gathered.rs`); later pieces write other bytes of dst.
-            self.gather_copy(staging, dst.handle(), region);
+            self.gather_copy(staging, dst.handle(), region, fresh);
             self.commands += 1;
+            fresh = false;
         }
         Ok(())
     }
@@ -169,9 +179,9 @@ impl Recorder<'_> {
     /// (another batch's or recorder's, submitted and not known to be finished) still holds:
     /// the host write would race it on the device; the staged copy is ordered after it on the
     /// queue.
+    /// The caller checked that no command recorded here uses `dst`.
     fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
-        let direct =
-            dst.direct_writable() && !self.tables.touched.contains(&dst.handle()) && dst.unused_by_recorded_work();
+        let direct = dst.direct_writable() && dst.unused_by_recorded_work();
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }

@@ -97,10 +97,19 @@ impl Recorder<'_> {
     /// Takes a staged copy of `region` from `staging` into `dst` (both held by the caller until
     /// the work has finished), recorded at the next flush. A region that may overlap a pending
     /// one of `dst` flushes those first; the first region of a destination is ordered after
-    /// the work recorded before it, as an immediate copy would be.
-    pub(super) fn gather_copy(&mut self, staging: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy) {
+    /// the work recorded before it, as an immediate copy would be. `fresh`: no command recorded
+    /// here uses `dst` (the caller found it in no table), so nothing orders it and it has no
+    /// pending region (two table operations instead of about ten: issue 20, item 1).
+    pub(super) fn gather_copy(&mut self, staging: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy, fresh: bool) {
         // Inside dst (checked by the caller): no overflow.
         let end = region.dst_offset + region.size;
+        if fresh {
+            self.order_staged(staging, dst, true);
+            let pending = &mut self.tables.pending_copies;
+            pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
+            pending.copies.push((staging, dst, region));
+            return;
+        }
         let pending = &mut self.tables.pending_copies;
         let disjoint =
             pending.spans.get_mut(&dst).map(|span| span.disjoint(region.dst_offset, end, dst, &pending.copies));
@@ -108,9 +117,9 @@ impl Recorder<'_> {
             Some(true) => {}
             Some(false) => {
                 self.flush_buffer_uploads();
-                self.order_transfer(staging, dst);
+                self.order_staged(staging, dst, false);
             }
-            None => self.order_transfer(staging, dst),
+            None => self.order_staged(staging, dst, false),
         }
         let pending = &mut self.tables.pending_copies;
         match pending.spans.get_mut(&dst) {
@@ -124,6 +133,32 @@ impl Recorder<'_> {
             }
         }
         pending.copies.push((staging, dst, region));
+    }
+
+    /// [`order_transfer`](Recorder::order_transfer) for a gathered copy from a staging chunk,
+    /// which no transfer writes: a barrier if a transfer recorded since the last one wrote or
+    /// read `dst`. The copy counts as a transfer that writes `dst` and reads `staging` only
+    /// once recorded (`flush_buffer_uploads`), as every command that could race it flushes the
+    /// pending copies first. `fresh`: no command recorded here uses `dst` (nor can a transfer
+    /// since the last barrier have, then).
+    fn order_staged(&mut self, staging: vk::Buffer, dst: vk::Buffer, fresh: bool) {
+        if self.lane_on {
+            self.lane.touch(staging);
+            self.lane.touch(dst);
+        }
+        let known = !self.tables.touched.insert(dst);
+        debug_assert!(!(fresh && known), "a fresh destination was touched");
+        if known && (self.tables.written.contains(&dst) || self.tables.read.contains(&dst)) {
+            self.barrier(
+                vk::MemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+                    .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+                    .dst_access_mask(vk::AccessFlags2::TRANSFER_READ | vk::AccessFlags2::TRANSFER_WRITE),
+            );
+            self.tables.written.clear();
+            self.tables.read.clear();
+        }
     }
 
     /// Records the pending staged copies: one `vkCmdCopyBuffer` per staging buffer and
@@ -144,6 +179,7 @@ impl Recorder<'_> {
             pending.copies.sort_unstable_by_key(|(staging, dst, region)| (*dst, *staging, region.dst_offset));
         }
         let mut rest = &pending.copies[..];
+        let mut last_staging = vk::Buffer::null();
         while let Some(&(staging, dst, _)) = rest.first() {
             let run = rest.iter().take_while(|(s, d, _)| (*s, *d) == (staging, dst)).count();
             pending.regions.clear();
@@ -157,7 +193,10 @@ impl Recorder<'_> {
             // (a staging chunk is never a destination).
             unsafe { alloc.context().device().cmd_copy_buffer(self.cmd, staging, dst, &pending.regions) };
             self.tables.written.insert(dst);
-            self.tables.read.insert(staging);
+            if staging != last_staging {
+                self.tables.read.insert(staging);
+                last_staging = staging;
+            }
             rest = &rest[run..];
         }
         let pending = &mut self.tables.pending_copies;

@@ -33,7 +33,7 @@ impl Recorder<'_> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.hold(dst.keep_alive());
+        self.tables.ranges.push(dst.hold());
         self.upload_raw(rounds, dst.arena_buffer(), at, bytes)
     }
 
@@ -41,7 +41,7 @@ impl Recorder<'_> {
     /// returned [`Download`] once the work has finished.
     pub fn download_sub<T>(&mut self, src: &SubBuffer<T>) -> Result<Download> {
         let readback = self.readback_buffer(src.size(), src.name())?;
-        self.hold(src.keep_alive());
+        self.tables.ranges.push(src.hold());
         self.copy_buffer(src.arena_buffer(), src.offset(), &readback, 0, src.size())?;
         Ok(self.register_download(readback))
     }

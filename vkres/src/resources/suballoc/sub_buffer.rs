@@ -55,6 +55,10 @@ impl Owner {
     }
 }
 
+/// A handle of a range that a recorder holds until its work has finished
+/// ([`SubBuffer::hold`]): an allocation's count or a slot's, no allocation of its own.
+pub(crate) struct RangeHold(#[allow(dead_code, reason = "held for its drop: it keeps the range alive")] Owner);
+
 /// A range of a [`BufferArena`](super::BufferArena)'s `VkBuffer`, holding elements of `T`
 /// (`u8` for raw bytes): a small buffer without a `VkBuffer` of its own.
 ///
@@ -172,6 +176,14 @@ impl<T> SubBuffer<T> {
             Owner::Range(shared) => shared.clone(),
             Owner::Slot(slot) => Arc::new(slot.clone()),
         }
+    }
+
+    /// What keeps the range (and so its arena's buffer) alive without a new allocation (a
+    /// slot's [`keep_alive`](Self::keep_alive) boxes its handle): the recorder's own transfers
+    /// hold ranges through this. Marks the arena's buffer used by a batch.
+    pub(crate) fn hold(&self) -> RangeHold {
+        self.shared.arena().buffer.mark_recorded();
+        RangeHold(self.shared.clone())
     }
 
     /// Maps the arena's buffer: the range's bytes start at [`offset`](Self::offset).
