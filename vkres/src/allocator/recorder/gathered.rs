@@ -7,8 +7,6 @@
 //! copy had been recorded at once. See docs/design-notes.md ("Suballocated buffers at 10x,
 //! staged uploads gathered, the method").
 
-use std::collections::BTreeMap;
-
 use ash::vk;
 
 use super::Recorder;
@@ -20,8 +18,11 @@ enum Span {
     /// Regions taken in order of their offsets (the usual case): the lowest offset and the
     /// highest end of them.
     Hull(u64, u64),
-    /// Regions taken out of order: each region's start and end (disjoint).
-    Regions(BTreeMap<u64, u64>),
+    /// Regions taken out of order (ranges of an arena's slabs of several sizes, taken in
+    /// turn): the bytes they write as disjoint runs sorted by start, adjacent regions merged
+    /// into one run (the slots of one slab: a few runs for a thousand regions). A sorted list
+    /// rather than a tree: no allocation per region, a binary search per look-up.
+    Runs(Vec<(u64, u64)>),
 }
 
 impl Span {
@@ -38,15 +39,30 @@ impl Span {
             if start >= hi || end <= lo {
                 return true;
             }
-            let regions =
-                copies.iter().filter(|(_, d, _)| *d == dst).map(|(_, _, r)| (r.dst_offset, r.dst_offset + r.size));
-            *self = Span::Regions(regions.collect());
+            let mut regions: Vec<(u64, u64)> = copies
+                .iter()
+                .filter(|(_, d, _)| *d == dst)
+                .map(|(_, _, r)| (r.dst_offset, r.dst_offset + r.size))
+                .collect();
+            regions.sort_unstable();
+            // Disjoint (each was checked as it was taken): merge the adjacent ones.
+            let mut runs: Vec<(u64, u64)> = Vec::with_capacity(regions.len());
+            for (s, e) in regions {
+                match runs.last_mut() {
+                    Some(last) if last.1 == s => last.1 = e,
+                    _ => runs.push((s, e)),
+                }
+            }
+            *self = Span::Runs(runs);
         }
         match self {
             Span::Hull(..) => false,
-            // The region starting last before `end` is the only one that can reach past
-            // `start` (the regions are disjoint, so every earlier one ends before it starts).
-            Span::Regions(regions) => regions.range(..end).next_back().is_none_or(|(_, &e)| e <= start),
+            // The run starting last before `end` is the only one that can reach past `start`
+            // (the runs are disjoint and sorted, so every earlier one ends before it starts).
+            Span::Runs(runs) => {
+                let before_end = runs.partition_point(|&(s, _)| s < end);
+                before_end == 0 || runs[before_end - 1].1 <= start
+            }
         }
     }
 
@@ -54,8 +70,19 @@ impl Span {
     fn add(&mut self, start: u64, end: u64) {
         match self {
             Span::Hull(lo, hi) => *self = Span::Hull((*lo).min(start), (*hi).max(end)),
-            Span::Regions(regions) => {
-                regions.insert(start, end);
+            Span::Runs(runs) => {
+                let at = runs.partition_point(|&(s, _)| s < start);
+                let joins_prev = at > 0 && runs[at - 1].1 == start;
+                let joins_next = runs.get(at).is_some_and(|&(s, _)| s == end);
+                match (joins_prev, joins_next) {
+                    (true, true) => {
+                        runs[at - 1].1 = runs[at].1;
+                        runs.remove(at);
+                    }
+                    (true, false) => runs[at - 1].1 = end,
+                    (false, true) => runs[at].0 = start,
+                    (false, false) => runs.insert(at, (start, end)),
+                }
             }
         }
     }
