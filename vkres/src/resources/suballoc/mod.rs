@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ash::vk;
 
-pub use sub_buffer::SubBuffer;
 pub(crate) use sub_buffer::RangeHold;
+pub use sub_buffer::SubBuffer;
 
 use super::buffer::{self, Buffer, BufferDesc};
 use crate::error::{Error, Result};
