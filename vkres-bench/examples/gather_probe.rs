@@ -3,7 +3,7 @@
 //! submitted, many rounds; run under `perf record` to see the pieces.
 //!
 //! ```sh
-//! cargo run -p vkres-bench --release --example gather_probe -- [ROUNDS]
+//! cargo run -p vkres-bench --release --example gather_probe -- [ROUNDS] [EVICT_MIB]
 //! ```
 
 use std::time::Instant;
@@ -14,6 +14,16 @@ use vkres_bench::{BenchResult, stats};
 
 fn main() -> BenchResult<()> {
     let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    // Optional: MiB of memory written between rounds, so that each round starts with cold
+    // caches (as in the bench, where the other ways run in between).
+    let evict_mib: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(0);
+    let mut evict = vec![0u8; evict_mib << 20];
+    let mut cool = move || {
+        for (i, b) in evict.iter_mut().enumerate().step_by(64) {
+            *b = b.wrapping_add(i as u8);
+        }
+        std::hint::black_box(&evict);
+    };
     let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
     let alloc = ResourceAllocator::new(&ctx)?;
     let usage = vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST;
@@ -25,6 +35,7 @@ fn main() -> BenchResult<()> {
     let data = vkres_bench::upload_input(4096);
     let (mut record, mut submit) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
+        cool();
         let t = Instant::now();
         let mut batch = alloc.batch()?;
         for (buffer, &size) in buffers.iter().zip(&sizes) {
@@ -44,6 +55,7 @@ fn main() -> BenchResult<()> {
     let input = vkres_bench::upload_input(total);
     let (mut ash_copy, mut ash_submit) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
+        cool();
         let t = Instant::now();
         let mut at = 0;
         for &size in &sizes {
