@@ -68,11 +68,7 @@ fn vertex_position(v: u32) -> vec3<f32> {
 
 // The primary ray of pixel `pixel`.
 fn primary_direction(pixel: vec2<u32>) -> vec3<f32> {
-    let ndc = vec2<f32>(
-        2.0 * (f32(pixel.x) + 0.5) / view.params.x - 1.0,
-        1.0 - 2.0 * (f32(pixel.y) + 0.5) / view.params.y,
-    );
-    return normalize(view.forward.xyz + ndc.x * view.right.xyz + ndc.y * view.up.xyz);
+    return pixel_direction(pixel, view.params.xy, view.forward.xyz, view.right.xyz, view.up.xyz);
 }
 
 // The absolute vertex numbers of triangle `primitive` of geometry record `index`.

@@ -113,7 +113,5 @@ fn shade(s: Surface, direction: vec3<f32>) -> vec3<f32> {
 }
 
 fn primary_direction(pixel: vec2<u32>) -> vec3<f32> {
-    let u = (f32(pixel.x) + 0.5) / view.params.y * 2.0 - 1.0;
-    let v = 1.0 - (f32(pixel.y) + 0.5) / view.params.z * 2.0;
-    return normalize(view.forward.xyz + u * view.right.xyz + v * view.up.xyz);
+    return pixel_direction(pixel, view.params.yz, view.forward.xyz, view.right.xyz, view.up.xyz);
 }
