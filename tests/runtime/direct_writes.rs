@@ -6,54 +6,7 @@
 use vkres::ash::vk;
 use vkres::{BufferDesc, Fence, MappingType, QueueSync};
 
-use crate::support::{Gpu, noise};
-
-/// A timeline semaphore that the host signals: a submission waiting on it stays pending,
-/// however fast the device, until [`open`](Self::open).
-struct Gate<'a> {
-    gpu: &'a Gpu,
-    semaphore: vk::Semaphore,
-    opened: std::cell::Cell<bool>,
-}
-
-impl<'a> Gate<'a> {
-    fn new(gpu: &'a Gpu) -> Self {
-        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        let info = vk::SemaphoreCreateInfo::default().push_next(&mut timeline);
-        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-        let semaphore = unsafe { gpu.ctx().device().create_semaphore(&info, None) }.expect("timeline semaphore");
-        Self { gpu, semaphore, opened: std::cell::Cell::new(false) }
-    }
-
-    /// The wait of a submission that the gate holds.
-    fn wait(&self) -> [vk::SemaphoreSubmitInfo<'static>; 1] {
-        [vk::SemaphoreSubmitInfo::default()
-            .semaphore(self.semaphore)
-            .value(1)
-            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)]
-    }
-
-    fn open(&self) {
-        if self.opened.replace(true) {
-            return;
-        }
-        let info = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
-        // SAFETY: a live timeline semaphore; its value only grows.
-        unsafe { self.gpu.ctx().device().signal_semaphore(&info) }.expect("signal");
-    }
-}
-
-impl Drop for Gate<'_> {
-    fn drop(&mut self) {
-        // A failed test leaves it closed: opened, and the device idle, before it is destroyed.
-        self.open();
-        // SAFETY: opened above; once the queue is idle no submission waits on it any more.
-        unsafe {
-            let _ = self.gpu.ctx().device().device_wait_idle();
-            self.gpu.ctx().device().destroy_semaphore(self.semaphore, None);
-        }
-    }
-}
+use crate::support::{Gpu, HostGate, noise};
 
 fn direct_buffer(gpu: &Gpu, size: u64) -> vkres::Buffer {
     let usage =
@@ -76,12 +29,12 @@ fn upload_into_a_buffer_that_pending_work_uses_is_ordered_after_it() {
     setup.upload_bytes(&src, 0, &old).expect("upload");
     setup.submit_and_wait().expect("submit");
 
-    let gate = Gate::new(&gpu);
+    let gate = HostGate::new(&gpu);
     let (fence_a, fence_b) =
         (Fence::new(gpu.ctx(), false).expect("fence"), Fence::new(gpu.ctx(), false).expect("fence"));
     let mut first = gpu.alloc().batch().expect("batch");
     first.copy_buffer(&src, 0, &target, 0, 256).expect("copy");
-    let waits = gate.wait();
+    let waits = [gate.wait_info()];
     // SAFETY: the gate's semaphore is live until both submissions were waited for; value 1 is
     // signalled by the host only.
     let first = unsafe { first.submit_with_semaphores(&fence_a, QueueSync { waits: &waits, signals: &[] }) }
@@ -144,8 +97,8 @@ fn upload_after_a_recorders_pending_work_is_ordered_after_it() {
     let in_flight = recorder.finish(&fence).expect("finish");
     // SAFETY: recorded above.
     unsafe { device.end_command_buffer(cmd) }.expect("end");
-    let gate = Gate::new(&gpu);
-    let waits = gate.wait();
+    let gate = HostGate::new(&gpu);
+    let waits = [gate.wait_info()];
     let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
     let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
     // SAFETY: the recorder's command buffer, submitted once with its fence (readied by `finish`).
@@ -180,11 +133,11 @@ fn sub_buffer_upload_while_the_arena_is_in_use_is_staged() {
     setup.upload_sub(&a, 0, &noise(256, 6)).expect("upload");
     setup.submit_and_wait().expect("submit");
 
-    let gate = Gate::new(&gpu);
+    let gate = HostGate::new(&gpu);
     let fence = Fence::new(gpu.ctx(), false).expect("fence");
     let mut first = gpu.alloc().batch().expect("batch");
     let download = first.download_sub(&a).expect("download");
-    let waits = gate.wait();
+    let waits = [gate.wait_info()];
     // SAFETY: as in the first test.
     let first = unsafe { first.submit_with_semaphores(&fence, QueueSync { waits: &waits, signals: &[] }) }
         .expect("submit held");
