@@ -57,6 +57,17 @@ fn device_lifecycle_lock() -> Option<std::sync::MutexGuard<'static, ()>> {
 }
 
 impl Gpu {
+    /// Takes the validation messages and fails unless one is a synchronization hazard (for
+    /// the half of a test that leaves out a barrier on purpose).
+    pub fn take_sync_hazard(&self) {
+        let messages = self.log().take();
+        assert!(
+            messages.iter().any(|m| m.to_string().contains("SYNC-HAZARD")),
+            "expected a synchronization hazard, got:\n{}",
+            list(&messages)
+        );
+    }
+
     /// Validation and synchronization validation on, ray tracing where the device has it.
     pub fn new() -> Self {
         Self::with(ContextOptions::new())
@@ -319,4 +330,22 @@ impl<M: std::borrow::Borrow<vkres::VmaAllocator> + std::fmt::Debug + Send + Sync
     fn live_allocation_names(&self) -> Vec<String> {
         self.0.borrow().live_allocation_names()
     }
+}
+
+/// `f` with a recording primary command buffer of `gpu`'s own, never submitted (its pool is
+/// destroyed after).
+pub fn with_command_buffer<T>(gpu: &Gpu, f: impl FnOnce(vk::CommandBuffer) -> T) -> T {
+    let device = gpu.ctx().device();
+    let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
+    // SAFETY: plain object creation, destroyed below.
+    let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
+    let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+    // SAFETY: a live pool of this device.
+    let cmd = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffer")[0];
+    // SAFETY: a fresh primary command buffer.
+    unsafe { device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()) }.expect("begin");
+    let result = f(cmd);
+    // SAFETY: nothing was submitted from the pool.
+    unsafe { device.destroy_command_pool(pool, None) };
+    result
 }

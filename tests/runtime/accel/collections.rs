@@ -272,17 +272,12 @@ fn a_geometry_naming_a_missing_buffer_is_a_typed_error() {
 
 #[test]
 fn every_failed_allocation_of_a_run_time_scene_leaks_nothing() {
-    use vkres::memory::FailingAllocator;
-    use vkres::{ResourceAllocator, StagingConfig};
     let gpu = Gpu::new();
     if !gpu.has_accel() {
         return;
     }
     let multi = MultiData::new();
-    let failing = std::sync::Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let make = || MultiGeometry::create(&alloc, multi.inputs());
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points = crate::faults::sweep_allocations(&gpu, |alloc| MultiGeometry::create(alloc, multi.inputs()));
     // 3 vertex, 2 index and 1 transform buffers, the boxes, and the structures' own buffers.
     assert!(points >= 12, "{points} allocation fault points");
     println!("FIGURE run-time scene allocation faults: {points} injected, {points} survived");

@@ -4,11 +4,6 @@
 //! error that leaves nothing behind (`crate::faults::sweep` checks the leak report and the
 //! validation log after each).
 
-use std::sync::Arc;
-
-use vkres::memory::FailingAllocator;
-use vkres::{ResourceAllocator, StagingConfig};
-
 use super::load::load;
 use super::model;
 use super::scene::{GltfScene, SceneInputs};
@@ -26,10 +21,7 @@ fn every_failed_allocation_of_a_gltf_scene_leaks_nothing() {
         return;
     }
     let inputs = inputs();
-    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let make = || GltfScene::create(&alloc, inputs.inputs());
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points = crate::faults::sweep_allocations(&gpu, |alloc| GltfScene::create(alloc, inputs.inputs()));
     // The picture, the texture, 6 buffers (view, vertices, indices, records, materials, table),
     // 1 position and 1 index buffer, the BLAS's and TLAS's storage, the instances.
     assert!(points >= 12, "{points} allocation fault points");
