@@ -172,10 +172,7 @@ pub fn sweep_allocations<T>(gpu: &Gpu, make: impl Fn(&ResourceAllocator) -> vkre
 /// Every allocation `make` does, failed in turn through a [`FailingAllocator`]: at least
 /// `at_least` of them, each injected once.
 fn allocation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let data = Data::new();
     let points = sweep_allocations(&gpu, |alloc| make(alloc, &data));
     assert!(points >= at_least, "{what}: {points} allocation fault points, expected at least {at_least}");
@@ -185,10 +182,7 @@ fn allocation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAlloca
 /// Every Vulkan object creation and submission `make` does, failed in turn through the
 /// context's fault hook: at least `at_least` of them, each injected once.
 fn object_creation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let (alloc, ctx) = (gpu.alloc().clone(), gpu.ctx().clone());
     let data = Data::new();
     let before = ctx.faults_injected();

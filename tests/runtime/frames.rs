@@ -207,10 +207,7 @@ fn live_named(alloc: &vkres::ResourceAllocator, name: &str) -> usize {
 #[test]
 fn refits_with_three_frames_in_flight_reuse_one_set_per_frame() {
     const IN_FLIGHT: usize = 3;
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let memory = alloc.memory_allocator().clone();
     let data = SceneData::new();

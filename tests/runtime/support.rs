@@ -108,6 +108,13 @@ impl Gpu {
         &self.log
     }
 
+    /// A new [`Gpu`] where the device builds acceleration structures; `None` (the test skips,
+    /// saying why) elsewhere.
+    pub fn with_accel() -> Option<Self> {
+        let gpu = Self::new();
+        gpu.has_accel().then_some(gpu)
+    }
+
     /// Whether the device builds acceleration structures; prints why a test skips otherwise.
     pub fn has_accel(&self) -> bool {
         let caps = self.ctx().capabilities();
