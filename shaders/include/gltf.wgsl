@@ -35,18 +35,14 @@ struct Material {
     pad2: u32,
 }
 
-@group(0) @binding(0) var world: acceleration_structure;
-@group(0) @binding(1) var picture: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(2) var<uniform> view: View;
 @group(0) @binding(3) var textures: binding_array<texture_2d<f32>, 64>;
-@group(0) @binding(4) var linear: sampler;
 @group(0) @binding(5) var<storage, read> vertices: array<f32>;
 @group(0) @binding(6) var<storage, read> indices: array<u32>;
 @group(0) @binding(7) var<storage, read> records: array<Record>;
 @group(0) @binding(8) var<storage, read> materials: array<Material>;
 @group(0) @binding(9) var<storage, read> table: array<GeometryRecord>;
 
-const FLOATS_PER_VERTEX: u32 = 8u;
 const NO_TEXTURE: u32 = 0xFFFFFFFFu;
 const T_MIN: f32 = 0.0;
 const T_MAX: f32 = 1.0e30;

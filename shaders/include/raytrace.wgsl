@@ -15,11 +15,8 @@ struct View {
     albedo: array<vec4<f32>, 8>,
 }
 
-@group(0) @binding(0) var world: acceleration_structure;
-@group(0) @binding(1) var picture: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(2) var<uniform> view: View;
 @group(0) @binding(3) var checker: texture_2d<f32>;
-@group(0) @binding(4) var linear: sampler;
 @group(0) @binding(5) var<storage, read> plane_vertices: array<f32>;
 @group(0) @binding(6) var<storage, read> plane_indices: array<u32>;
 @group(0) @binding(7) var<storage, read> cube_vertices: array<f32>;
@@ -29,7 +26,6 @@ struct View {
 @group(0) @binding(11) var<storage, read> tetrahedron_vertices: array<f32>;
 @group(0) @binding(12) var<storage, read> tetrahedron_indices: array<u32>;
 
-const FLOATS_PER_VERTEX: u32 = 8u;
 const T_MIN: f32 = 0.001;
 const T_MAX: f32 = 1000.0;
 

@@ -1,7 +1,15 @@
 // What every ray-traced picture's shaders share (the ray-tracing example's and the glTF
 // example's, each tracer of both): the primary ray of a pixel and the barycentrics of a point
 // on a triangle. Not a shader of its own: `tests/runtime/shaders.rs` appends it to the sources
-// that name it in a `// #append include/trace.wgsl` line.
+// that name it in a `// #append include/trace.wgsl` line. Bindings 0, 1 and 4 are the same in
+// every one of them (each example's scene struct declares the others, 2, 3 and 5 on).
+
+@group(0) @binding(0) var world: acceleration_structure;
+@group(0) @binding(1) var picture: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(4) var linear: sampler;
+
+// Floats per vertex in the vertex buffers: position, normal, texture coordinates.
+const FLOATS_PER_VERTEX: u32 = 8u;
 
 // The unit direction through the centre of pixel `pixel` of a picture of `size` pixels, for a
 // camera looking along `forward` whose `right` and `up` reach the picture's edges at

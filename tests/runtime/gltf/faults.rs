@@ -16,10 +16,9 @@ fn inputs() -> SceneInputs {
 
 #[test]
 fn every_failed_allocation_of_a_gltf_scene_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !(gpu.has_accel() && gpu.ctx().capabilities().enabled.descriptor_indexing) {
+    let Some(gpu) = Gpu::with_accel().filter(|gpu| gpu.ctx().capabilities().enabled.descriptor_indexing) else {
         return;
-    }
+    };
     let inputs = inputs();
     let points = crate::faults::sweep_allocations(&gpu, |alloc| GltfScene::create(alloc, inputs.inputs()));
     // The picture, the texture, 6 buffers (view, vertices, indices, records, materials, table),
@@ -30,10 +29,9 @@ fn every_failed_allocation_of_a_gltf_scene_leaks_nothing() {
 
 #[test]
 fn every_failed_object_creation_of_a_gltf_scene_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !(gpu.has_accel() && gpu.ctx().capabilities().enabled.descriptor_indexing) {
+    let Some(gpu) = Gpu::with_accel().filter(|gpu| gpu.ctx().capabilities().enabled.descriptor_indexing) else {
         return;
-    }
+    };
     let inputs = inputs();
     let make = || GltfScene::create(gpu.alloc(), inputs.inputs());
     let points = crate::faults::sweep_object_creation(&gpu, gpu.alloc(), make);
