@@ -22,6 +22,7 @@ use vkres::bytemuck::{Pod, Zeroable};
 
 /// The vertex and the vector operations, shared with `examples/raytrace/`.
 #[path = "../common/geometry.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod geometry;
 
 pub use geometry::{Vertex, cross, normalize};

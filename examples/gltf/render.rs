@@ -14,6 +14,7 @@ use super::scene::{GltfScene, MAX_TEXTURES};
 /// The tracers, their pipeline objects and the picture's download, shared with
 /// `examples/raytrace/`.
 #[path = "../common/trace.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod trace;
 
 pub use trace::Tracer;

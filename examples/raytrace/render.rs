@@ -15,6 +15,7 @@ use super::scene::{HEIGHT, RaytraceScene, WIDTH};
 
 /// The tracers, their pipeline objects and the picture's download, shared with `examples/gltf/`.
 #[path = "../common/trace.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod trace;
 
 pub use trace::Tracer;

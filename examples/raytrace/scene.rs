@@ -9,6 +9,7 @@ use vkres::{Blas, Buffer, GpuResources, ImageView, Sampler, Tlas, Transform3x4};
 
 /// The vertex and the vector operations, shared with `examples/gltf/`.
 #[path = "../common/geometry.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod geometry;
 
 #[allow(unused_imports, reason = "`dot`: the picture test's CPU reference reads it from here")]
