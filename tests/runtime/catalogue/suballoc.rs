@@ -16,13 +16,25 @@ fn arena(gpu: &Gpu, mapping: MappingType) -> vkres::Result<BufferArena> {
 /// (issue 16, item 9): refused; a range of the same arena that no work uses is written. With
 /// `slab`, the ranges come from a slab (more than 16 of one size were asked for first).
 fn write_while_uploading(gpu: &Gpu, mapping: MappingType, slab: bool) -> vkres::Result<()> {
+    write_while_pending(gpu, mapping, slab, |batch, range| batch.upload_sub(range, 0, &[1, 2, 3, 4]))
+}
+
+/// As [`write_while_uploading`], with `pending` recording the work on the range.
+fn write_while_pending(
+    gpu: &Gpu,
+    mapping: MappingType,
+    slab: bool,
+    pending: fn(&mut vkres::Batch<'_>, &vkres::SubBuffer<u32>) -> vkres::Result<()>,
+) -> vkres::Result<()> {
     let arena = gpu.alloc().create_buffer_arena(
-        &BufferDesc::new(1 << 16, STORAGE | vk::BufferUsageFlags::TRANSFER_DST).mapping(mapping).name("arena"),
+        &BufferDesc::new(1 << 16, STORAGE | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(mapping)
+            .name("arena"),
     )?;
     let warm: Vec<_> = (0..if slab { 40 } else { 0 }).map(|_| arena.allocate::<u32>(4)).collect::<Result<_, _>>()?;
     let (range, other) = (arena.allocate::<u32>(4)?, arena.allocate::<u32>(4)?);
     let mut batch = gpu.alloc().batch()?;
-    batch.upload_sub(&range, 0, &[1, 2, 3, 4])?;
+    pending(&mut batch, &range)?;
     let refused = range.write(0, &[9]);
     other.write(0, &[5, 6, 7, 8]).map_err(|e| Error::InvalidDescription {
         name: "other range".into(),
@@ -95,8 +107,8 @@ pub fn cases() -> Vec<Case> {
         case!("host write into a slab slot an unsubmitted upload writes", |gpu| {
             write_while_uploading(gpu, MappingType::HostAccessSequentialWrite, true)
         } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("host write into a direct-write range an unsubmitted upload writes", |gpu| {
-            write_while_uploading(gpu, MappingType::PreferDirectWrite, true)
+        case!("host write into a direct-write range an unsubmitted download reads", |gpu| {
+            write_while_pending(gpu, MappingType::PreferDirectWrite, true, |batch, range| batch.download_sub(range).map(drop))
         } => Error::InUseByRecordedWork { .. } | Error::NotHostVisible { .. }),
     ]
 }

@@ -198,13 +198,18 @@ impl<T> SubBuffer<T> {
         }
     }
 
+    /// The recorded uses of the range (its allocation) not known to be finished.
+    pub(crate) fn recorded_uses(&self) -> usize {
+        match &self.shared {
+            Owner::Range(shared) => shared.busy.load(Ordering::Acquire),
+            Owner::Slot(slot) => slot.recorded_uses(),
+        }
+    }
+
     /// [`Error::InUseByRecordedWork`] while work vkres recorded on this range (its
     /// allocation: a group's ranges share one) is not known to be finished.
     fn check_host_writable(&self) -> Result<()> {
-        let busy = match &self.shared {
-            Owner::Range(shared) => shared.busy.load(Ordering::Acquire),
-            Owner::Slot(slot) => slot.recorded_uses(),
-        };
+        let busy = self.recorded_uses();
         if busy == 0 {
             return Ok(());
         }
