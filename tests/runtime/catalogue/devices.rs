@@ -177,6 +177,34 @@ pub fn cases() -> Vec<Case> {
             drop(manager);
             result
         } => vkres::manager::Error::Vkres(Error::WrongDevice { .. })),
+        case!("descriptor writes mixing two contexts' buffers", |gpu| foreign(|other| {
+            let (own, theirs) = (gpu.device_buffer(16, "own"), other.device_buffer(16, "foreign"));
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &own);
+            writes.buffer(1, vkres::DescriptorKind::StorageBuffer, &theirs);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign"),
+        case!("descriptor writes with another context's buffer in an array", |gpu| foreign(|other| {
+            let buffers = [gpu.device_buffer(16, "own"), other.device_buffer(16, "foreign")];
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer_array(0, vkres::DescriptorKind::StorageBuffer, &buffers);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign"),
+        case!("descriptor writes with another context's sampler", |gpu| foreign(|other| {
+            let sampler = other.alloc().create_sampler(&vkres::SamplerDesc::default())?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            writes.sampler(1, &sampler);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { .. }),
+        case!("descriptor writes with another context's image view", |gpu| foreign(|other| {
+            let image = image(other, vk::ImageUsageFlags::STORAGE);
+            let view = other.alloc().create_image_view(&image, &vkres::ImageViewDesc::default())?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            writes.image(1, vkres::DescriptorKind::StorageImage, &view, vk::ImageLayout::GENERAL);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign image"),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;
