@@ -8,6 +8,7 @@ enable wgpu_ray_tracing_pipeline;
 enable wgpu_binding_array;
 enable primitive_index;
 // #append include/gltf.wgsl
+// #append include/trace.wgsl
 
 struct Payload {
     color: vec3<f32>,
@@ -34,17 +35,7 @@ fn miss() {
 
 // Barycentrics of point `p` on the triangle of corners `v`.
 fn barycentrics(v: vec3<u32>, p: vec3<f32>) -> vec2<f32> {
-    let p0 = vertex_position(v.x);
-    let e1 = vertex_position(v.y) - p0;
-    let e2 = vertex_position(v.z) - p0;
-    let d = p - p0;
-    let d11 = dot(e1, e1);
-    let d12 = dot(e1, e2);
-    let d22 = dot(e2, e2);
-    let d1 = dot(d, e1);
-    let d2 = dot(d, e2);
-    let denominator = d11 * d22 - d12 * d12;
-    return vec2<f32>(d22 * d1 - d12 * d2, d11 * d2 - d12 * d1) / denominator;
+    return triangle_barycentrics(vertex_position(v.x), vertex_position(v.y), vertex_position(v.z), p);
 }
 
 @closest_hit

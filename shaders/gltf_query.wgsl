@@ -8,6 +8,8 @@
 enable wgpu_ray_query;
 enable wgpu_binding_array;
 // #append include/gltf.wgsl
+// #append include/trace.wgsl
+// #append include/query.wgsl
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -16,10 +18,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let origin = view.origin.xyz;
     let direction = primary_direction(id.xy);
-    var query: ray_query;
-    rayQueryInitialize(&query, world, RayDesc(RAY_FLAG_NONE, 0xFFu, T_MIN, T_MAX, origin, direction));
-    while rayQueryProceed(&query) {}
-    let hit = rayQueryGetCommittedIntersection(&query);
+    let hit = closest_intersection(origin, direction);
     var color = view.sky.xyz;
     if hit.kind != RAY_QUERY_INTERSECTION_NONE {
         color = shade_hit(hit.instance_custom_data + hit.geometry_index, hit.primitive_index, hit.barycentrics, hit.object_to_world, direction);

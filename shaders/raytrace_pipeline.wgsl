@@ -9,6 +9,7 @@
 enable wgpu_ray_tracing_pipeline;
 enable primitive_index;
 // #append include/raytrace.wgsl
+// #append include/trace.wgsl
 
 fn vertex_position(mesh: u32, v: u32) -> vec3<f32> {
     let base = v * FLOATS_PER_VERTEX;
@@ -67,16 +68,7 @@ fn barycentrics(mesh: u32, primitive: u32, p: vec3<f32>) -> vec2<f32> {
     let p0 = vertex_position(mesh, vertex_index(mesh, primitive * 3u));
     let p1 = vertex_position(mesh, vertex_index(mesh, primitive * 3u + 1u));
     let p2 = vertex_position(mesh, vertex_index(mesh, primitive * 3u + 2u));
-    let e1 = p1 - p0;
-    let e2 = p2 - p0;
-    let d = p - p0;
-    let d11 = dot(e1, e1);
-    let d12 = dot(e1, e2);
-    let d22 = dot(e2, e2);
-    let d1 = dot(d, e1);
-    let d2 = dot(d, e2);
-    let denominator = d11 * d22 - d12 * d12;
-    return vec2<f32>(d22 * d1 - d12 * d2, d11 * d2 - d12 * d1) / denominator;
+    return triangle_barycentrics(p0, p1, p2, p);
 }
 
 @closest_hit

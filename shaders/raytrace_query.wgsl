@@ -9,6 +9,8 @@
 // shaders/include/raytrace.wgsl (the picture test checks both against a CPU reference). Bindings: examples/raytrace/scene.rs (`RaytraceScene`).
 enable wgpu_ray_query;
 // #append include/raytrace.wgsl
+// #append include/trace.wgsl
+// #append include/query.wgsl
 
 // Whether anything lies between `origin` and the sun.
 fn in_shadow(origin: vec3<f32>) -> bool {
@@ -25,10 +27,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let origin = view.origin.xyz;
     let direction = primary_direction(id.xy);
-    var query: ray_query;
-    rayQueryInitialize(&query, world, RayDesc(RAY_FLAG_NONE, 0xFFu, T_MIN, T_MAX, origin, direction));
-    while rayQueryProceed(&query) {}
-    let hit = rayQueryGetCommittedIntersection(&query);
+    let hit = closest_intersection(origin, direction);
     var color = sky(direction);
     if hit.kind != RAY_QUERY_INTERSECTION_NONE {
         var s = surface(hit.instance_custom_data & 15u, hit.primitive_index, hit.barycentrics, hit.object_to_world);

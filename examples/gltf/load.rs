@@ -20,17 +20,13 @@ use std::path::{Path, PathBuf};
 use vkres::Transform3x4;
 use vkres::bytemuck::{Pod, Zeroable};
 
-/// One vertex as the shader reads it: position, normal, texture coordinates (32 bytes).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
-pub struct Vertex {
-    /// Object-space position.
-    pub position: [f32; 3],
-    /// Object-space unit normal.
-    pub normal: [f32; 3],
-    /// Texture coordinates of the material's base colour texture.
-    pub uv: [f32; 2],
-}
+/// The vertex and the vector operations, shared with `examples/raytrace/`.
+#[path = "../common/geometry.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
+mod geometry;
+
+pub use geometry::{Vertex, cross, normalize};
+use geometry::{normalize_or, sub};
 
 /// One triangle primitive of a mesh.
 #[derive(Clone, Debug, Default)]
@@ -425,7 +421,7 @@ impl Loader<'_> {
                 }
             }
             for (v, s) in result.vertices.iter_mut().zip(sums) {
-                v.normal = normalize(s);
+                v.normal = normalize_or(s, [0.0, 1.0, 0.0]);
             }
         } else {
             result.vertices = vertices;
@@ -496,17 +492,4 @@ impl Loader<'_> {
             .collect();
         Ok(Image { width: image.width, height: image.height, rgba })
     }
-}
-
-fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn normalize(v: [f32; 3]) -> [f32; 3] {
-    let length = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    if length > 0.0 { v.map(|c| c / length) } else { [0.0, 1.0, 0.0] }
 }

@@ -9,7 +9,7 @@ use vkres::{
     Blas, BlasInstance, Buffer, GeometryInput, GeometryRecord, GpuResources, ImageView, Sampler, TextureInput, Tlas, vk,
 };
 
-use super::load::{Material, SceneData, Vertex};
+use super::load::{Material, SceneData, Vertex, cross, normalize};
 
 /// The size of the shader's texture binding array (`shaders/gltf_query.wgsl`): naga writes
 /// only fixed-size binding arrays, so the layout's binding has this count, partially bound.
@@ -265,13 +265,4 @@ pub fn view(data: &SceneData, width: u32, height: u32) -> View {
         sky: [0.55, 0.7, 0.9, 1.0],
         params: [width as f32, height as f32, 0.0, 0.0],
     }
-}
-
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn normalize(v: [f32; 3]) -> [f32; 3] {
-    let length = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    v.map(|c| c / length)
 }

@@ -7,6 +7,14 @@
 use vkres::bytemuck::{Pod, Zeroable};
 use vkres::{Blas, Buffer, GpuResources, ImageView, Sampler, Tlas, Transform3x4};
 
+/// The vertex and the vector operations, shared with `examples/gltf/`.
+#[path = "../common/geometry.rs"]
+#[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
+mod geometry;
+
+#[allow(unused_imports, reason = "`dot`: the picture test's CPU reference reads it from here")]
+pub use geometry::{Vertex, cross, dot, normalize, sub};
+
 /// The picture's size in pixels.
 pub const WIDTH: u32 = 256;
 /// The picture's size in pixels.
@@ -29,19 +37,6 @@ pub const CUBE: u32 = 1;
 pub const ICOSPHERE: u32 = 2;
 /// See [`PLANE`].
 pub const TETRAHEDRON: u32 = 3;
-
-/// One vertex: position (what the BLAS builds read: the first 12 bytes), normal, texture
-/// coordinates. 32 bytes; the shaders read it as 8 floats.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
-pub struct Vertex {
-    /// Object-space position.
-    pub position: [f32; 3],
-    /// Object-space unit normal.
-    pub normal: [f32; 3],
-    /// Texture coordinates (used on the ground plane).
-    pub uv: [f32; 2],
-}
 
 /// Indexed triangles.
 #[derive(Clone, Debug, Default)]
@@ -389,23 +384,6 @@ pub fn create(alloc: &vkres::ResourceAllocator, texels: &[u8]) -> vkres::Result<
             tetrahedron_indices: &tetrahedron.indices,
         },
     )
-}
-
-pub fn sub(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-pub fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-pub fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-pub fn normalize(a: [f32; 3]) -> [f32; 3] {
-    let l = dot(a, a).sqrt();
-    [a[0] / l, a[1] / l, a[2] / l]
 }
 
 fn scale4(a: [f32; 3], s: f32) -> [f32; 4] {

@@ -35,18 +35,14 @@ struct Material {
     pad2: u32,
 }
 
-@group(0) @binding(0) var world: acceleration_structure;
-@group(0) @binding(1) var picture: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(2) var<uniform> view: View;
 @group(0) @binding(3) var textures: binding_array<texture_2d<f32>, 64>;
-@group(0) @binding(4) var linear: sampler;
 @group(0) @binding(5) var<storage, read> vertices: array<f32>;
 @group(0) @binding(6) var<storage, read> indices: array<u32>;
 @group(0) @binding(7) var<storage, read> records: array<Record>;
 @group(0) @binding(8) var<storage, read> materials: array<Material>;
 @group(0) @binding(9) var<storage, read> table: array<GeometryRecord>;
 
-const FLOATS_PER_VERTEX: u32 = 8u;
 const NO_TEXTURE: u32 = 0xFFFFFFFFu;
 const T_MIN: f32 = 0.0;
 const T_MAX: f32 = 1.0e30;
@@ -68,11 +64,7 @@ fn vertex_position(v: u32) -> vec3<f32> {
 
 // The primary ray of pixel `pixel`.
 fn primary_direction(pixel: vec2<u32>) -> vec3<f32> {
-    let ndc = vec2<f32>(
-        2.0 * (f32(pixel.x) + 0.5) / view.params.x - 1.0,
-        1.0 - 2.0 * (f32(pixel.y) + 0.5) / view.params.y,
-    );
-    return normalize(view.forward.xyz + ndc.x * view.right.xyz + ndc.y * view.up.xyz);
+    return pixel_direction(pixel, view.params.xy, view.forward.xyz, view.right.xyz, view.up.xyz);
 }
 
 // The absolute vertex numbers of triangle `primitive` of geometry record `index`.

@@ -15,11 +15,8 @@ struct View {
     albedo: array<vec4<f32>, 8>,
 }
 
-@group(0) @binding(0) var world: acceleration_structure;
-@group(0) @binding(1) var picture: texture_storage_2d<rgba32float, write>;
 @group(0) @binding(2) var<uniform> view: View;
 @group(0) @binding(3) var checker: texture_2d<f32>;
-@group(0) @binding(4) var linear: sampler;
 @group(0) @binding(5) var<storage, read> plane_vertices: array<f32>;
 @group(0) @binding(6) var<storage, read> plane_indices: array<u32>;
 @group(0) @binding(7) var<storage, read> cube_vertices: array<f32>;
@@ -29,7 +26,6 @@ struct View {
 @group(0) @binding(11) var<storage, read> tetrahedron_vertices: array<f32>;
 @group(0) @binding(12) var<storage, read> tetrahedron_indices: array<u32>;
 
-const FLOATS_PER_VERTEX: u32 = 8u;
 const T_MIN: f32 = 0.001;
 const T_MAX: f32 = 1000.0;
 
@@ -113,7 +109,5 @@ fn shade(s: Surface, direction: vec3<f32>) -> vec3<f32> {
 }
 
 fn primary_direction(pixel: vec2<u32>) -> vec3<f32> {
-    let u = (f32(pixel.x) + 0.5) / view.params.y * 2.0 - 1.0;
-    let v = 1.0 - (f32(pixel.y) + 0.5) / view.params.z * 2.0;
-    return normalize(view.forward.xyz + u * view.right.xyz + v * view.up.xyz);
+    return pixel_direction(pixel, view.params.yz, view.forward.xyz, view.right.xyz, view.up.xyz);
 }

@@ -51,10 +51,7 @@ fn ray_tracing_off_gives_missing_feature() {
 
 #[test]
 fn acceleration_structure_storage_is_created_and_dropped() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
         .vertex_format(vk::Format::R32G32B32_SFLOAT)
         .vertex_stride(12)

@@ -100,12 +100,7 @@ fn aliased_fields_share_memory_and_switch_with_the_alias_barrier() {
 
     // Without the barriers, the uploads through one field race the reads through another.
     let _ = frame(&gpu, &passes, false);
-    let messages = gpu.log().take();
-    assert!(
-        messages.iter().any(|m| m.to_string().contains("SYNC-HAZARD")),
-        "expected a synchronization hazard, got:\n{}",
-        crate::support::list(&messages)
-    );
+    gpu.take_sync_hazard();
 }
 
 /// A group whose fields need sizes no resource can have fails `create` with a typed error and
@@ -125,19 +120,12 @@ fn an_alias_group_that_cannot_be_made_is_a_typed_error() {
 /// turn: a typed error each time, nothing leaked.
 #[test]
 fn every_failed_allocation_or_creation_of_an_alias_group_leaks_nothing() {
-    use std::sync::Arc;
-    use vkres::memory::FailingAllocator;
-    use vkres::{ResourceAllocator, StagingConfig};
-
     let gpu = Gpu::new();
-    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let make = || Passes::create(&alloc, PassesInputs { partial_len: 16 });
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points =
+        crate::faults::sweep_allocations(&gpu, |alloc| Passes::create(alloc, PassesInputs { partial_len: 16 }));
     // The group's one allocation, the constants, staging.
     assert!(points >= 2, "{points} allocation fault points");
     println!("FIGURE alias bundle allocation faults: {points} injected, {points} survived");
-    drop(alloc); // with its staging, which the next sweep's leak report would otherwise see
 
     let alloc = gpu.alloc().clone();
     let points =

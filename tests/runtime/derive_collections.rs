@@ -2,8 +2,7 @@
 //! each from its own inputs) and `#[gpu(buffers(...))]` (a `Vec` of buffers, one per input
 //! slice), all recorded into the bundle's one batch and released in reverse order.
 
-use vkres::memory::FailingAllocator;
-use vkres::{Buffer, GpuResources, ResourceAllocator, StagingConfig};
+use vkres::{Buffer, GpuResources};
 
 use crate::support::Gpu;
 
@@ -114,14 +113,10 @@ fn a_bad_element_is_a_typed_error_and_releases_the_others() {
 #[test]
 fn every_failed_allocation_of_a_collection_bundle_leaks_nothing() {
     let gpu = Gpu::new();
-    let failing = std::sync::Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
     let data = Data::new(3, 2);
-    let make = || Scene::create(&alloc, data.inputs(2));
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points = crate::faults::sweep_allocations(&gpu, |alloc| Scene::create(alloc, data.inputs(2)));
     // 3 x 2 primitive buffers, 2 materials, 2 lights, the globals, and staging.
     assert!(points >= 11, "{points} allocation fault points");
-    assert_eq!(failing.injected(), points);
     println!("FIGURE collection bundle allocation faults: {points} injected, {points} survived");
 }
 
@@ -223,10 +218,7 @@ fn every_failed_allocation_and_object_creation_of_a_texture_collection_leaks_not
     };
     {
         let gpu = Gpu::new();
-        let failing = std::sync::Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-        let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-        let make = || Materials::create(&alloc, inputs());
-        let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+        let points = crate::faults::sweep_allocations(&gpu, |alloc| Materials::create(alloc, inputs()));
         // Four images (the staging memory exists from the warm-up on).
         assert!(points >= 4, "{points} allocation fault points");
         println!("FIGURE texture collection allocation faults: {points} injected, {points} survived");

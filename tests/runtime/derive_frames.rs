@@ -186,10 +186,7 @@ fn ray_at(x: f32) -> Ray {
 /// holds the transforms of the last frame that used it, traced by the ray-query shader.
 #[test]
 fn each_frame_refits_its_own_tlas() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let scene = Animated::create(alloc, AnimatedInputs { frames_in_flight: FRAMES }).expect("bundle");
     let handles: Vec<_> = scene.tlas.iter().map(|t| t.handle()).collect();

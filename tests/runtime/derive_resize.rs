@@ -9,7 +9,7 @@ use vkres::{Buffer, Error, Fence, GpuResources, ImageView, PerFrame, Texture, vk
 
 use crate::kernel::DescriptorSet;
 use crate::recorder::OwnCommands;
-use crate::support::Gpu;
+use crate::support::{Gpu, HostGate};
 
 const FRAMES: usize = 3;
 
@@ -54,51 +54,6 @@ fn sizes(side: u32) -> TargetsSizes {
     }
 }
 
-/// A timeline semaphore the host signals: submissions that wait on it stay pending until
-/// then. Dropped (a failed assertion too), it signals and waits for the queue, so that nothing
-/// is destroyed under pending work.
-struct Gate<'a> {
-    gpu: &'a Gpu,
-    semaphore: vk::Semaphore,
-    open: std::cell::Cell<bool>,
-}
-
-impl<'a> Gate<'a> {
-    fn new(gpu: &'a Gpu) -> Self {
-        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-        let semaphore = unsafe {
-            gpu.ctx().device().create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None)
-        }
-        .expect("timeline semaphore");
-        Self { gpu, semaphore, open: std::cell::Cell::new(false) }
-    }
-
-    fn wait_info(&self) -> vk::SemaphoreSubmitInfo<'static> {
-        vk::SemaphoreSubmitInfo::default()
-            .semaphore(self.semaphore)
-            .value(1)
-            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-    }
-
-    fn open(&self) {
-        if !self.open.replace(true) {
-            let signal = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
-            // SAFETY: a live timeline semaphore, signalled once, from the host only.
-            unsafe { self.gpu.ctx().device().signal_semaphore(&signal) }.expect("signal");
-        }
-    }
-}
-
-impl Drop for Gate<'_> {
-    fn drop(&mut self) {
-        self.open();
-        let _ = self.gpu.ctx().wait_idle();
-        // SAFETY: the queue is idle: no submission that waits on it is pending.
-        unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
-    }
-}
-
 /// Two frames use the old targets and stay pending; the third resizes into its own command
 /// buffer and uses the new ones. Every frame's work goes to the retire queue: the old targets
 /// outlive their handles until the gate opens and the fences signal, then everything is
@@ -108,7 +63,7 @@ fn resize_keeps_old_targets_for_the_frames_in_flight() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc();
     let mut targets = Targets::create(alloc, inputs(8)).expect("bundle");
-    let gate = Gate::new(&gpu);
+    let gate = HostGate::new(&gpu);
     let fences: Vec<Fence> = (0..FRAMES).map(|_| Fence::new(gpu.ctx(), false).expect("fence")).collect();
     let mut commands = Vec::new();
 
@@ -218,9 +173,7 @@ fn a_failed_resize_keeps_the_old_targets() {
 /// recorder then dropped unsubmitted) failed in turn: each is a typed error, nothing leaked.
 #[test]
 fn every_failed_allocation_or_creation_of_create_and_resize_leaks_nothing() {
-    use std::sync::Arc;
-    use vkres::memory::FailingAllocator;
-    use vkres::{ResourceAllocator, StagingConfig};
+    use vkres::ResourceAllocator;
 
     let gpu = Gpu::new();
     let make = |alloc: &ResourceAllocator| -> vkres::Result<Targets> {
@@ -232,13 +185,10 @@ fn every_failed_allocation_or_creation_of_create_and_resize_leaks_nothing() {
         targets.resize(&mut recorder, sizes(16))?;
         Ok(targets)
     };
-    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), || make(&alloc));
+    let points = crate::faults::sweep_allocations(&gpu, make);
     // 2 images + 1 buffer + 3 scratch + 3 cameras + constants (+ staging) at create; 2 + 1 + 3 at resize.
     assert!(points >= 16, "{points} allocation fault points");
     println!("FIGURE per-frame/resize bundle allocation faults: {points} injected, {points} survived");
-    drop(alloc); // with its staging, which the next sweep's leak report would otherwise see
 
     let alloc = gpu.alloc().clone();
     let points = crate::faults::sweep_object_creation(&gpu, &alloc, || make(&alloc));

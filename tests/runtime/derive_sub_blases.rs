@@ -52,10 +52,7 @@ fn world<'a>(instances: &'a [BlasInstance]) -> WorldInputs<'a> {
 
 #[test]
 fn instances_place_the_blas_fields_of_nested_bundles() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let instances = [
         BlasInstance::new(1).transform(at(0.0)).custom_index(5),
         BlasInstance::new(0).transform(at(10.0)).custom_index(6),
@@ -103,10 +100,7 @@ fn instances_place_the_blas_fields_of_nested_bundles() {
 
 #[test]
 fn instances_of_nested_bundles_are_checked() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let past = [BlasInstance::new(2)];
     let Err(err) = World::create(gpu.alloc(), world(&past)) else { panic!("index 2 of 2 accepted") };
     assert!(matches!(&err, Error::IndexOutOfRange { name, index: 2, len: 2, .. } if name == "World.tlas"), "{err:?}");
@@ -148,10 +142,7 @@ struct Levels {
 /// each checked; all built in the bundle's one submission.
 #[test]
 fn a_tlases_collection_builds_one_tlas_per_instance_list() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let first = &[BlasInstance::new(0), BlasInstance::new(1).transform(at(5.0))][..];
     let second = &[BlasInstance::new(1)][..];
     let layer = [BlasInstance::new(2)];

@@ -6,54 +6,7 @@
 use vkres::ash::vk;
 use vkres::{BufferDesc, Fence, MappingType, QueueSync};
 
-use crate::support::{Gpu, noise};
-
-/// A timeline semaphore that the host signals: a submission waiting on it stays pending,
-/// however fast the device, until [`open`](Self::open).
-struct Gate<'a> {
-    gpu: &'a Gpu,
-    semaphore: vk::Semaphore,
-    opened: std::cell::Cell<bool>,
-}
-
-impl<'a> Gate<'a> {
-    fn new(gpu: &'a Gpu) -> Self {
-        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        let info = vk::SemaphoreCreateInfo::default().push_next(&mut timeline);
-        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-        let semaphore = unsafe { gpu.ctx().device().create_semaphore(&info, None) }.expect("timeline semaphore");
-        Self { gpu, semaphore, opened: std::cell::Cell::new(false) }
-    }
-
-    /// The wait of a submission that the gate holds.
-    fn wait(&self) -> [vk::SemaphoreSubmitInfo<'static>; 1] {
-        [vk::SemaphoreSubmitInfo::default()
-            .semaphore(self.semaphore)
-            .value(1)
-            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)]
-    }
-
-    fn open(&self) {
-        if self.opened.replace(true) {
-            return;
-        }
-        let info = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
-        // SAFETY: a live timeline semaphore; its value only grows.
-        unsafe { self.gpu.ctx().device().signal_semaphore(&info) }.expect("signal");
-    }
-}
-
-impl Drop for Gate<'_> {
-    fn drop(&mut self) {
-        // A failed test leaves it closed: opened, and the device idle, before it is destroyed.
-        self.open();
-        // SAFETY: opened above; once the queue is idle no submission waits on it any more.
-        unsafe {
-            let _ = self.gpu.ctx().device().device_wait_idle();
-            self.gpu.ctx().device().destroy_semaphore(self.semaphore, None);
-        }
-    }
-}
+use crate::support::{Gpu, HostGate, noise};
 
 fn direct_buffer(gpu: &Gpu, size: u64) -> vkres::Buffer {
     let usage =
@@ -76,12 +29,12 @@ fn upload_into_a_buffer_that_pending_work_uses_is_ordered_after_it() {
     setup.upload_bytes(&src, 0, &old).expect("upload");
     setup.submit_and_wait().expect("submit");
 
-    let gate = Gate::new(&gpu);
+    let gate = HostGate::new(&gpu);
     let (fence_a, fence_b) =
         (Fence::new(gpu.ctx(), false).expect("fence"), Fence::new(gpu.ctx(), false).expect("fence"));
     let mut first = gpu.alloc().batch().expect("batch");
     first.copy_buffer(&src, 0, &target, 0, 256).expect("copy");
-    let waits = gate.wait();
+    let waits = [gate.wait_info()];
     // SAFETY: the gate's semaphore is live until both submissions were waited for; value 1 is
     // signalled by the host only.
     let first = unsafe { first.submit_with_semaphores(&fence_a, QueueSync { waits: &waits, signals: &[] }) }
@@ -144,8 +97,8 @@ fn upload_after_a_recorders_pending_work_is_ordered_after_it() {
     let in_flight = recorder.finish(&fence).expect("finish");
     // SAFETY: recorded above.
     unsafe { device.end_command_buffer(cmd) }.expect("end");
-    let gate = Gate::new(&gpu);
-    let waits = gate.wait();
+    let gate = HostGate::new(&gpu);
+    let waits = [gate.wait_info()];
     let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
     let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
     // SAFETY: the recorder's command buffer, submitted once with its fence (readied by `finish`).
@@ -165,9 +118,11 @@ fn upload_after_a_recorders_pending_work_is_ordered_after_it() {
     assert!(gpu.read_back(&target) == new, "the later upload wins, in program order");
 }
 
-/// A range of a direct-write arena: a pending copy out of one range holds the arena's buffer,
-/// so an upload into another range is staged (ordered on the queue) rather than written by the
-/// host while the device reads the buffer; the bytes come out right either way.
+/// Ranges of a direct-write arena are tracked per range (issue 16, item 2): a pending copy out
+/// of range `a` makes an upload into `a` staged (ordered on the queue after the copy) rather
+/// than written by the host while the device reads it, while an upload into range `b` of the
+/// same arena is written at once where the memory is host-visible; the bytes come out right
+/// either way.
 #[test]
 fn sub_buffer_upload_while_the_arena_is_in_use_is_staged() {
     let gpu = Gpu::new();
@@ -180,31 +135,77 @@ fn sub_buffer_upload_while_the_arena_is_in_use_is_staged() {
     setup.upload_sub(&a, 0, &noise(256, 6)).expect("upload");
     setup.submit_and_wait().expect("submit");
 
-    let gate = Gate::new(&gpu);
+    let gate = HostGate::new(&gpu);
     let fence = Fence::new(gpu.ctx(), false).expect("fence");
     let mut first = gpu.alloc().batch().expect("batch");
     let download = first.download_sub(&a).expect("download");
-    let waits = gate.wait();
+    let waits = [gate.wait_info()];
     // SAFETY: as in the first test.
     let first = unsafe { first.submit_with_semaphores(&fence, QueueSync { waits: &waits, signals: &[] }) }
         .expect("submit held");
     let mut second = gpu.alloc().batch().expect("batch");
     second.upload_sub(&b, 0, &noise(256, 7)).expect("upload");
-    let staged = second.commands();
+    let other_range = second.commands();
+    second.upload_sub(&a, 0, &noise(256, 9)).expect("upload");
+    let same_range = second.commands() - other_range;
     let second_fence = Fence::new(gpu.ctx(), false).expect("fence");
     let second = second.submit_with_fence(&second_fence).expect("submit");
     gate.open();
     first.wait().expect("first");
     second.wait().expect("second");
-    assert_eq!(staged, 1, "staged while the arena's buffer is in use");
-    assert_eq!(download.bytes().expect("bytes"), noise(256, 6));
+    assert_eq!(same_range, 1, "staged while the range is in use");
+    assert_eq!(
+        other_range,
+        usize::from(!host_visible),
+        "another range is written at once (host-visible: {host_visible})"
+    );
+    assert_eq!(download.bytes().expect("bytes"), noise(256, 6), "the pending copy read the old bytes");
     let mut batch = gpu.alloc().batch().expect("batch");
-    let back = batch.download_sub(&b).expect("download");
+    let (back, back_a) = (batch.download_sub(&b).expect("download"), batch.download_sub(&a).expect("download"));
     batch.submit_and_wait().expect("submit");
     assert_eq!(back.bytes().expect("bytes"), noise(256, 7));
+    assert_eq!(back_a.bytes().expect("bytes"), noise(256, 9), "the staged upload landed after the copy");
     // Released: written at once again where the memory is host-visible.
     let mut third = gpu.alloc().batch().expect("batch");
     third.upload_sub(&b, 0, &noise(256, 8)).expect("upload");
     assert_eq!(third.commands(), usize::from(!host_visible), "host-visible: {host_visible}");
     third.submit_and_wait().expect("submit");
+}
+
+/// A range the caller's own recorded work holds (`Recorder::keep_alive`, as for a range bound
+/// in a descriptor set its commands read) is not written by the host while that work may run:
+/// an upload into it is staged (ordered after the work on the queue), an upload into another
+/// range of the arena is written at once where the memory is host-visible, and a host
+/// `SubBuffer::write` into the held range is refused (issue 16, items 2 and 9).
+#[test]
+fn a_range_held_by_a_recorder_is_not_written_by_the_host() {
+    let gpu = Gpu::new();
+    let usage = vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_SRC;
+    let desc = BufferDesc::new(1 << 16, usage).mapping(MappingType::PreferDirectWrite).name("arena");
+    let arena = gpu.alloc().create_buffer_arena(&desc).expect("arena");
+    let host_visible = arena.memory().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
+    let (held, free) = (arena.allocate::<u32>(64).expect("range"), arena.allocate::<u32>(64).expect("range"));
+    let own = crate::recorder::OwnCommands::begin(&gpu);
+    // SAFETY: `own.cmd` is recording, of the context's queue family; the recorder is dropped
+    // unfinished and the command buffer never submitted.
+    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+    recorder.keep_alive(&held);
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_sub(&free, 0, &[1; 64]).expect("upload");
+    assert_eq!(batch.commands(), usize::from(!host_visible), "another range: at once (host-visible: {host_visible})");
+    batch.upload_sub(&held, 0, &[2; 64]).expect("upload");
+    assert_eq!(batch.commands(), 1 + usize::from(!host_visible), "the held range: staged");
+    if host_visible {
+        let refused = held.write(0, &[3]).expect_err("a host write into the held range");
+        assert!(matches!(refused, vkres::Error::InUseByRecordedWork { .. }), "{refused:?}");
+        free.write(0, &[4]).expect("a range no work uses");
+    }
+    batch.submit_and_wait().expect("submit");
+    drop(recorder);
+    drop(own);
+    if host_visible {
+        // Released: written by the host again.
+        held.write(0, &[5]).expect("released");
+        assert_eq!(held.read_vec().expect("read")[..2], [5, 2]);
+    }
 }

@@ -158,29 +158,31 @@ pub fn sweep_object_creation<T>(gpu: &Gpu, alloc: &ResourceAllocator, make: impl
     sweep(gpu, alloc, |k| ctx.fail_nth_object_creation(k), || ctx.fault_points_passed(), make)
 }
 
+/// [`sweep`] of every allocation `make` does on the allocator it is given, one over a
+/// [`FailingAllocator`] on `gpu`'s memory, each failed in turn (and each injected exactly once).
+/// Returns the number of fault points.
+pub fn sweep_allocations<T>(gpu: &Gpu, make: impl Fn(&ResourceAllocator) -> vkres::Result<T>) -> u64 {
+    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
+    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
+    let points = sweep(gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), || make(&alloc));
+    assert_eq!(failing.injected(), points, "each fault point injected once");
+    points
+}
+
 /// Every allocation `make` does, failed in turn through a [`FailingAllocator`]: at least
 /// `at_least` of them, each injected once.
 fn allocation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
-    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
+    let Some(gpu) = Gpu::with_accel() else { return };
     let data = Data::new();
-    let points = sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), || make(&alloc, &data));
+    let points = sweep_allocations(&gpu, |alloc| make(alloc, &data));
     assert!(points >= at_least, "{what}: {points} allocation fault points, expected at least {at_least}");
-    assert_eq!(failing.injected(), points);
     println!("FIGURE {what} allocation faults: {points} injected, {points} survived");
 }
 
 /// Every Vulkan object creation and submission `make` does, failed in turn through the
 /// context's fault hook: at least `at_least` of them, each injected once.
 fn object_creation_faults<T>(what: &str, at_least: u64, make: impl Fn(&ResourceAllocator, &Data) -> vkres::Result<T>) {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let (alloc, ctx) = (gpu.alloc().clone(), gpu.ctx().clone());
     let data = Data::new();
     let before = ctx.faults_injected();

@@ -12,7 +12,7 @@ use vkres::{
 
 use crate::accel::scene::{GpuScene, SceneData, tlas_desc};
 use crate::recorder::OwnCommands;
-use crate::support::{Gpu, noise};
+use crate::support::{Gpu, HostGate, noise, timeline_semaphore};
 
 /// A timeline semaphore the host signals: work that waits on it stays pending until then.
 struct Gate<'a> {
@@ -22,11 +22,7 @@ struct Gate<'a> {
 
 impl<'a> Gate<'a> {
     fn new(gpu: &'a Gpu) -> Self {
-        let mut kind = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        let info = vk::SemaphoreCreateInfo::default().push_next(&mut kind);
-        // SAFETY: plain object creation on the test's live device (timeline semaphores are core 1.2).
-        let semaphore = unsafe { gpu.ctx().device().create_semaphore(&info, None) }.expect("semaphore");
-        Self { gpu, semaphore }
+        Self { gpu, semaphore: timeline_semaphore(gpu) }
     }
 
     /// Waiting for `value` before any command runs.
@@ -53,53 +49,6 @@ impl<'a> Gate<'a> {
 impl Drop for Gate<'_> {
     fn drop(&mut self) {
         // SAFETY: every submission that waits on it has finished (the tests wait for them).
-        unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
-    }
-}
-
-/// A timeline semaphore the host signals: a submission that waits on it stays pending until
-/// then. (An event set from the host while a pending command buffer waits on it is invalid:
-/// VUID-vkSetEvent-event-09543.) Dropped (a failed assertion too), it signals and waits for the
-/// queue, so that nothing is destroyed under pending work.
-struct HostGate<'a> {
-    gpu: &'a Gpu,
-    semaphore: vk::Semaphore,
-    open: std::cell::Cell<bool>,
-}
-
-impl<'a> HostGate<'a> {
-    fn new(gpu: &'a Gpu) -> Self {
-        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-        let semaphore = unsafe {
-            gpu.ctx().device().create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None)
-        }
-        .expect("timeline semaphore");
-        Self { gpu, semaphore, open: std::cell::Cell::new(false) }
-    }
-
-    /// The wait a submission adds to stay pending until [`set`](Self::set).
-    fn wait_info(&self) -> vk::SemaphoreSubmitInfo<'static> {
-        vk::SemaphoreSubmitInfo::default()
-            .semaphore(self.semaphore)
-            .value(1)
-            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-    }
-
-    fn set(&self) {
-        if !self.open.replace(true) {
-            let signal = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
-            // SAFETY: a live timeline semaphore, signalled once, from the host only.
-            unsafe { self.gpu.ctx().device().signal_semaphore(&signal) }.expect("signal");
-        }
-    }
-}
-
-impl Drop for HostGate<'_> {
-    fn drop(&mut self) {
-        self.set();
-        let _ = self.gpu.ctx().wait_idle();
-        // SAFETY: the queue is idle: no submission that waits on it is pending.
         unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
     }
 }
@@ -185,7 +134,7 @@ fn every_resource_kind_dropped_while_its_frame_is_pending() {
     assert_eq!(memory.live_allocations(), live, "nothing a pending frame uses is freed");
     assert_eq!(alloc.sampler_pool().live(), samplers_before, "the samplers live on");
 
-    gate.set();
+    gate.open();
     for frame in &frames {
         frame.fence.wait().expect("frame");
     }
@@ -258,10 +207,7 @@ fn live_named(alloc: &vkres::ResourceAllocator, name: &str) -> usize {
 #[test]
 fn refits_with_three_frames_in_flight_reuse_one_set_per_frame() {
     const IN_FLIGHT: usize = 3;
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let memory = alloc.memory_allocator().clone();
     let data = SceneData::new();
@@ -360,7 +306,7 @@ fn a_target_resized_with_frames_in_flight_is_released_after_their_fences() {
     let mut last = Vec::new();
     for f in 0..7 {
         if let Some(frame) = slots[f % IN_FLIGHT].take() {
-            gate.set();
+            gate.open();
             frame.fence.wait().expect("frame");
         }
         let size = sizes(f);

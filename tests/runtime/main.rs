@@ -8,6 +8,7 @@ mod accel;
 mod buffers;
 mod catalogue;
 mod context;
+mod cpu_trace;
 mod derive;
 mod derive_alias;
 mod derive_binding_arrays;

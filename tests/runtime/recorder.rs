@@ -507,10 +507,7 @@ fn resources_dropped_mid_frame_are_released_after_the_callers_fence() {
 /// typed errors, never a panic or a wrapped (too small) range.
 #[test]
 fn overflowing_geometry_ranges_are_typed_errors() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
     let alloc = gpu.alloc();

@@ -57,6 +57,17 @@ fn device_lifecycle_lock() -> Option<std::sync::MutexGuard<'static, ()>> {
 }
 
 impl Gpu {
+    /// Takes the validation messages and fails unless one is a synchronization hazard (for
+    /// the half of a test that leaves out a barrier on purpose).
+    pub fn take_sync_hazard(&self) {
+        let messages = self.log().take();
+        assert!(
+            messages.iter().any(|m| m.to_string().contains("SYNC-HAZARD")),
+            "expected a synchronization hazard, got:\n{}",
+            list(&messages)
+        );
+    }
+
     /// Validation and synchronization validation on, ray tracing where the device has it.
     pub fn new() -> Self {
         Self::with(ContextOptions::new())
@@ -95,6 +106,13 @@ impl Gpu {
 
     pub fn log(&self) -> &Arc<MessageLog> {
         &self.log
+    }
+
+    /// A new [`Gpu`] where the device builds acceleration structures; `None` (the test skips,
+    /// saying why) elsewhere.
+    pub fn with_accel() -> Option<Self> {
+        let gpu = Self::new();
+        gpu.has_accel().then_some(gpu)
     }
 
     /// Whether the device builds acceleration structures; prints why a test skips otherwise.
@@ -208,12 +226,7 @@ pub struct HeldSubmission<'a> {
 impl<'a> HeldSubmission<'a> {
     /// Submits an empty batch that waits on the gate and signals `fence`.
     pub fn new(gpu: &'a Gpu, fence: &vkres::Fence) -> vkres::Result<Self> {
-        let device = gpu.ctx().device();
-        let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
-        // SAFETY: timeline semaphores are core in Vulkan 1.2, enabled by every vkres context.
-        let gate =
-            unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut timeline), None) }
-                .expect("timeline semaphore");
+        let gate = timeline_semaphore(gpu);
         fence.prepare_for_own_submission()?;
         let waits = [vk::SemaphoreSubmitInfo::default()
             .semaphore(gate)
@@ -236,4 +249,110 @@ impl<'a> HeldSubmission<'a> {
         unsafe { device.destroy_semaphore(self.gate, None) };
         waited
     }
+}
+
+/// A new timeline semaphore (value 0) of `gpu`'s device; the caller destroys it.
+pub fn timeline_semaphore(gpu: &Gpu) -> vk::Semaphore {
+    let mut timeline = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+    let info = vk::SemaphoreCreateInfo::default().push_next(&mut timeline);
+    // SAFETY: plain object creation on the test's live device; timeline semaphores are core in
+    // Vulkan 1.2, enabled by every vkres context.
+    unsafe { gpu.ctx().device().create_semaphore(&info, None) }.expect("timeline semaphore")
+}
+
+/// A timeline semaphore the host signals: a submission that waits on it ([`wait_info`](Self::wait_info))
+/// stays pending, however fast the device, until [`open`](Self::open). (An event set from the
+/// host while a pending command buffer waits on it is invalid: VUID-vkSetEvent-event-09543.)
+/// Dropped (a failed assertion too), it opens and waits for the queue, so that nothing is
+/// destroyed under pending work.
+pub struct HostGate<'a> {
+    gpu: &'a Gpu,
+    semaphore: vk::Semaphore,
+    opened: std::cell::Cell<bool>,
+}
+
+impl<'a> HostGate<'a> {
+    /// A closed gate.
+    pub fn new(gpu: &'a Gpu) -> Self {
+        Self { gpu, semaphore: timeline_semaphore(gpu), opened: std::cell::Cell::new(false) }
+    }
+
+    /// The wait a submission adds to stay pending until [`open`](Self::open).
+    pub fn wait_info(&self) -> vk::SemaphoreSubmitInfo<'static> {
+        vk::SemaphoreSubmitInfo::default()
+            .semaphore(self.semaphore)
+            .value(1)
+            .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+    }
+
+    /// Signals the gate from the host (once; later calls do nothing): the work behind it may run.
+    pub fn open(&self) {
+        if !self.opened.replace(true) {
+            let signal = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
+            // SAFETY: a live timeline semaphore, signalled once, from the host only.
+            unsafe { self.gpu.ctx().device().signal_semaphore(&signal) }.expect("signal");
+        }
+    }
+}
+
+impl Drop for HostGate<'_> {
+    fn drop(&mut self) {
+        self.open();
+        let _ = self.gpu.ctx().wait_idle();
+        // SAFETY: opened above, and the queue is idle: no submission that waits on it is pending.
+        unsafe { self.gpu.ctx().device().destroy_semaphore(self.semaphore, None) };
+    }
+}
+
+/// A memory backend with only the trait's required methods, forwarded to VMA (owned or
+/// shared): what a backend gets from the trait's defaults (no statistics, no `defragment`).
+#[derive(Debug)]
+pub struct Plain<M>(pub M);
+
+impl<M: std::borrow::Borrow<vkres::VmaAllocator> + std::fmt::Debug + Send + Sync + 'static> vkres::MemoryAllocator
+    for Plain<M>
+{
+    fn context(&self) -> &Arc<Context> {
+        self.0.borrow().context()
+    }
+    unsafe fn create_buffer(
+        &self,
+        info: &vk::BufferCreateInfo<'_>,
+        request: &vkres::memory::MemoryRequest<'_>,
+    ) -> vkres::Result<(vk::Buffer, Box<dyn vkres::MemoryAllocation>)> {
+        // SAFETY: forwarded unchanged.
+        unsafe { self.0.borrow().create_buffer(info, request) }
+    }
+    unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+        request: &vkres::memory::MemoryRequest<'_>,
+    ) -> vkres::Result<(vk::Image, Box<dyn vkres::MemoryAllocation>)> {
+        // SAFETY: forwarded unchanged.
+        unsafe { self.0.borrow().create_image(info, request) }
+    }
+    fn live_allocations(&self) -> usize {
+        self.0.borrow().live_allocations()
+    }
+    fn live_allocation_names(&self) -> Vec<String> {
+        self.0.borrow().live_allocation_names()
+    }
+}
+
+/// `f` with a recording primary command buffer of `gpu`'s own, never submitted (its pool is
+/// destroyed after).
+pub fn with_command_buffer<T>(gpu: &Gpu, f: impl FnOnce(vk::CommandBuffer) -> T) -> T {
+    let device = gpu.ctx().device();
+    let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
+    // SAFETY: plain object creation, destroyed below.
+    let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
+    let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+    // SAFETY: a live pool of this device.
+    let cmd = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffer")[0];
+    // SAFETY: a fresh primary command buffer.
+    unsafe { device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()) }.expect("begin");
+    let result = f(cmd);
+    // SAFETY: nothing was submitted from the pool.
+    unsafe { device.destroy_command_pool(pool, None) };
+    result
 }

@@ -59,6 +59,11 @@ impl RawMesh {
         }
     }
 
+    /// The build range of [`geometry`](Self::geometry): every triangle.
+    pub fn range(&self) -> [vk::AccelerationStructureBuildRangeInfoKHR; 1] {
+        [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(self.triangles)]
+    }
+
     /// One opaque triangle geometry of the mesh.
     pub fn geometry(&self) -> vk::AccelerationStructureGeometryKHR<'static> {
         let triangles = vk::AccelerationStructureGeometryTrianglesDataKHR::default()
@@ -78,6 +83,23 @@ impl RawMesh {
 /// The flags every hand-written build uses.
 pub const BUILD_FLAGS: vk::BuildAccelerationStructureFlagsKHR =
     vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE;
+
+/// The device build of type `ty` with [`BUILD_FLAGS`] into `dst` over `geometries`, with its
+/// scratch memory at `scratch` (aligned to `minAccelerationStructureScratchOffsetAlignment`).
+pub fn build_info<'a>(
+    ty: vk::AccelerationStructureTypeKHR,
+    dst: vk::AccelerationStructureKHR,
+    geometries: &'a [vk::AccelerationStructureGeometryKHR<'a>],
+    scratch: vk::DeviceAddress,
+) -> vk::AccelerationStructureBuildGeometryInfoKHR<'a> {
+    vk::AccelerationStructureBuildGeometryInfoKHR::default()
+        .ty(ty)
+        .flags(BUILD_FLAGS)
+        .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
+        .dst_acceleration_structure(dst)
+        .geometries(geometries)
+        .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch })
+}
 
 /// Storage and scratch sizes of a device build of type `ty` with [`BUILD_FLAGS`] over
 /// `geometries`, `counts` holding one primitive count per geometry. The extension must be

@@ -73,10 +73,7 @@ impl Loaded {
 
 #[test]
 fn run_time_blases_and_instances_trace_like_the_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let loaded = Loaded::new();
     let submissions = gpu.ctx().submission_count();
     let bundle = LoadedScene::create(gpu.alloc(), loaded.inputs()).expect("create");
@@ -97,10 +94,7 @@ fn run_time_blases_and_instances_trace_like_the_reference() {
 /// `create` with `change` applied to the data must fail with an error `check` accepts and leave
 /// nothing behind.
 fn fails(change: impl FnOnce(&mut Loaded), check: impl FnOnce(&vkres::Error) -> bool) {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let mut loaded = Loaded::new();
     change(&mut loaded);
     let err = LoadedScene::create(gpu.alloc(), loaded.inputs()).map(|_| ()).expect_err("bad run-time scene");
@@ -144,10 +138,7 @@ fn collections_of_different_lengths_are_a_typed_error() {
 
 #[test]
 fn instance_flags_and_masks_pass_through() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let mut loaded = Loaded::new();
     for i in &mut loaded.instances {
         *i = i.mask(0x0F).sbt_offset(3).flags(vk::GeometryInstanceFlagsKHR::TRIANGLE_FACING_CULL_DISABLE);
@@ -233,10 +224,7 @@ impl MultiData {
 
 #[test]
 fn run_time_multi_geometry_blases_trace_like_the_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let multi = MultiData::new();
     assert_eq!(multi.geometries[1].len(), 2, "the second BLAS has two geometries");
     let submissions = gpu.ctx().submission_count();
@@ -255,10 +243,7 @@ fn run_time_multi_geometry_blases_trace_like_the_reference() {
 
 #[test]
 fn a_geometry_naming_a_missing_buffer_is_a_typed_error() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let mut multi = MultiData::new();
     multi.geometries[1][1] = multi.geometries[1][1].indexed(9);
     let err = MultiGeometry::create(gpu.alloc(), multi.inputs()).map(|_| ()).expect_err("index 9");
@@ -272,17 +257,9 @@ fn a_geometry_naming_a_missing_buffer_is_a_typed_error() {
 
 #[test]
 fn every_failed_allocation_of_a_run_time_scene_leaks_nothing() {
-    use vkres::memory::FailingAllocator;
-    use vkres::{ResourceAllocator, StagingConfig};
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let multi = MultiData::new();
-    let failing = std::sync::Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let make = || MultiGeometry::create(&alloc, multi.inputs());
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points = crate::faults::sweep_allocations(&gpu, |alloc| MultiGeometry::create(alloc, multi.inputs()));
     // 3 vertex, 2 index and 1 transform buffers, the boxes, and the structures' own buffers.
     assert!(points >= 12, "{points} allocation fault points");
     println!("FIGURE run-time scene allocation faults: {points} injected, {points} survived");
@@ -290,10 +267,7 @@ fn every_failed_allocation_of_a_run_time_scene_leaks_nothing() {
 
 #[test]
 fn every_failed_object_creation_of_a_run_time_scene_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let multi = MultiData::new();
     let make = || MultiGeometry::create(gpu.alloc(), multi.inputs());
     let points = crate::faults::sweep_object_creation(&gpu, gpu.alloc(), make);
@@ -344,10 +318,7 @@ struct FixedGeometries {
 
 #[test]
 fn fixed_multi_geometry_blas_traces_like_the_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let m = MultiData::new();
     // positions: fan, pyramid, tile; indices: pyramid, tile; transforms: tile.
     let inputs = FixedGeometriesInputs {
@@ -372,10 +343,7 @@ fn fixed_multi_geometry_blas_traces_like_the_reference() {
 
 #[test]
 fn the_geometry_table_holds_each_geometrys_addresses_and_material() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let multi = MultiData::new();
     let bundle = MultiGeometry::create(gpu.alloc(), multi.inputs()).expect("create");
     let records: Vec<vkres::GeometryRecord> = bytemuck::pod_collect_to_vec(&gpu.read_back(&bundle.table));
@@ -400,10 +368,7 @@ fn the_geometry_table_holds_each_geometrys_addresses_and_material() {
 
 #[test]
 fn a_geometry_table_entry_naming_a_missing_buffer_is_a_typed_error() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let mut multi = MultiData::new();
     multi.geometries[0][0].buffer = 7;
     let err = MultiGeometry::create(gpu.alloc(), multi.inputs()).map(|_| ()).expect_err("buffer 7");

@@ -51,10 +51,7 @@ struct TracedScene {
 
 #[test]
 fn derived_scene_is_one_submission_and_traces_like_the_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     // The reference scene without the second geometry of its indexed BLAS (a derived BLAS has
     // one geometry).
     let mut data = SceneData::new();

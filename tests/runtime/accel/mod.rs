@@ -32,10 +32,7 @@ pub(crate) fn trace_and_compare(gpu: &Gpu, scene: &GpuScene, tlas: &vkres::Tlas,
 
 #[test]
 fn traced_rays_match_cpu_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let data = SceneData::new();
     let mut scene = GpuScene::build(&gpu, &data);
     assert_eq!(scene.tlas.blases().len(), 3, "the TLAS holds each BLAS once");
@@ -48,10 +45,7 @@ fn traced_rays_match_cpu_reference() {
 
 #[test]
 fn refit_then_trace_matches_cpu_reference() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let mut data = SceneData::new();
     let scene = GpuScene::build(&gpu, &data);
     // New fan vertices (same count) and a moved, renumbered box instance.
@@ -69,10 +63,7 @@ fn refit_then_trace_matches_cpu_reference() {
 
 #[test]
 fn compacted_blases_trace_the_same() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let data = SceneData::new();
     let scene = GpuScene::build(&gpu, &data);
     let compacted = gpu.alloc().compact(&scene.blases).expect("compact");
@@ -98,10 +89,7 @@ fn compacted_blases_trace_the_same() {
 /// submission; a TLAS whose instances alternate between two BLASes holds each once.
 #[test]
 fn build_and_refit_in_one_batch() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
     let vertices =
@@ -148,10 +136,7 @@ fn acceleration_structures_without_the_feature_are_a_typed_error() {
 
 #[test]
 fn builders_reject_bad_geometry_and_references() {
-    let gpu = Gpu::new();
-    if !gpu.has_accel() {
-        return;
-    }
+    let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
     let good = alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("good"), &tri).unwrap();

@@ -5,8 +5,7 @@
 use vkres::Transform3x4;
 
 use super::scene::{BlasData, GpuHit, Ray, SceneData};
-
-type V = [f64; 3];
+use crate::cpu_trace::{V, moller_trumbore, wide};
 
 /// The closest hit, as the shader reports it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,19 +30,6 @@ pub enum Expected {
 
 /// Relative closeness below which a hit is too close to call.
 const EDGE: f64 = 1e-4;
-
-fn sub(a: V, b: V) -> V {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-fn dot(a: V, b: V) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn cross(a: V, b: V) -> V {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-fn wide(p: [f32; 3]) -> V {
-    p.map(f64::from)
-}
 
 fn apply(m: &[[f64; 4]; 3], p: V, w: f64) -> V {
     [0, 1, 2].map(|i| m[i][0] * p[0] + m[i][1] * p[1] + m[i][2] * p[2] + m[i][3] * w)
@@ -74,18 +60,7 @@ struct Candidate {
 
 /// Möller-Trumbore; returns `t` and the smallest signed barycentric (negative: outside).
 fn triangle(o: V, d: V, tri: [V; 3]) -> Option<(f64, f64)> {
-    let e1 = sub(tri[1], tri[0]);
-    let e2 = sub(tri[2], tri[0]);
-    let p = cross(d, e2);
-    let det = dot(e1, p);
-    if det.abs() < 1e-12 {
-        return None;
-    }
-    let s = sub(o, tri[0]);
-    let u = dot(s, p) / det;
-    let q = cross(s, e1);
-    let v = dot(d, q) / det;
-    let t = dot(e2, q) / det;
+    let (t, u, v) = moller_trumbore(o, d, tri, 1e-12)?;
     Some((t, u.min(v).min(1.0 - u - v)))
 }
 

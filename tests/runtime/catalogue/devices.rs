@@ -10,7 +10,7 @@ use vkres::{
 };
 
 use super::{Case, case};
-use crate::support::Gpu;
+use crate::support::{Gpu, with_command_buffer};
 
 const RGBA: vk::Format = vk::Format::R8G8B8A8_UNORM;
 const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
@@ -34,24 +34,6 @@ fn image(gpu: &Gpu, usage: vk::ImageUsageFlags) -> Image {
 
 fn vertices(gpu: &Gpu) -> vkres::Result<Buffer<[f32; 3]>> {
     gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("foreign vertices"), &TRIANGLE)
-}
-
-/// `f` with a recording command buffer of `gpu`'s own, never submitted (its pool is destroyed
-/// after).
-fn with_command_buffer(gpu: &Gpu, f: impl FnOnce(vk::CommandBuffer) -> vkres::Result<()>) -> vkres::Result<()> {
-    let device = gpu.ctx().device();
-    let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
-    // SAFETY: plain object creation, destroyed below.
-    let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
-    let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
-    // SAFETY: a live pool of this device.
-    let cmd = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffer")[0];
-    // SAFETY: a fresh primary command buffer.
-    unsafe { device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()) }.expect("begin");
-    let result = f(cmd);
-    // SAFETY: nothing was submitted from the pool.
-    unsafe { device.destroy_command_pool(pool, None) };
-    result
 }
 
 /// `f` with a recorder on a command buffer of `gpu`'s own, never submitted.
@@ -195,6 +177,34 @@ pub fn cases() -> Vec<Case> {
             drop(manager);
             result
         } => vkres::manager::Error::Vkres(Error::WrongDevice { .. })),
+        case!("descriptor writes mixing two contexts' buffers", |gpu| foreign(|other| {
+            let (own, theirs) = (gpu.device_buffer(16, "own"), other.device_buffer(16, "foreign"));
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &own);
+            writes.buffer(1, vkres::DescriptorKind::StorageBuffer, &theirs);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign"),
+        case!("descriptor writes with another context's buffer in an array", |gpu| foreign(|other| {
+            let buffers = [gpu.device_buffer(16, "own"), other.device_buffer(16, "foreign")];
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer_array(0, vkres::DescriptorKind::StorageBuffer, &buffers);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign"),
+        case!("descriptor writes with another context's sampler", |gpu| foreign(|other| {
+            let sampler = other.alloc().create_sampler(&vkres::SamplerDesc::default())?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            writes.sampler(1, &sampler);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { .. }),
+        case!("descriptor writes with another context's image view", |gpu| foreign(|other| {
+            let image = image(other, vk::ImageUsageFlags::STORAGE);
+            let view = other.alloc().create_image_view(&image, &vkres::ImageViewDesc::default())?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            writes.image(1, vkres::DescriptorKind::StorageImage, &view, vk::ImageLayout::GENERAL);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign image"),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;

@@ -28,6 +28,36 @@ struct Aliased {
     b: ImageView,
 }
 
+/// A per-frame camera given initial data (a staged upload recorded into the creating batch).
+#[derive(GpuResources)]
+struct Seeded {
+    #[gpu(buffer(usage = UNIFORM | TRANSFER_SRC, data = [1u32, 2, 3, 4], mapping = sequential_write, per_frame), binding = 0)]
+    camera: PerFrame<Buffer<u32>>,
+    #[gpu(buffer(usage = STORAGE | TRANSFER_DST, len = 4))]
+    history: Buffer<u32>,
+}
+
+/// A host write into frame 0's camera while recorded work on that copy is not finished
+/// (issue 16, item 9): `pending` records it, then the write is tried with the recording alive.
+fn write_while_recorded(gpu: &Gpu, pending: fn(&Gpu, &Seeded) -> vkres::Result<()>) -> vkres::Result<()> {
+    let bundle = Seeded::create(gpu.alloc(), SeededInputs { frames_in_flight: 2 })?;
+    pending(gpu, &bundle)
+}
+
+/// A direct-write buffer (host-visible on lavapipe and most desktop GPUs) that a copy recorded
+/// in a batch still writes, written by the host before the batch is submitted (where the
+/// device put it in device-only memory, the write is [`Error::NotHostVisible`] instead).
+fn direct_write_after_copy(gpu: &Gpu) -> vkres::Result<()> {
+    let alloc = gpu.alloc();
+    let usage = vkres::vk::BufferUsageFlags::TRANSFER_DST | vkres::vk::BufferUsageFlags::TRANSFER_SRC;
+    let src: Buffer<u32> = alloc.create_buffer_with_data(&vkres::BufferDesc::new(16, usage), &[1u32, 2, 3, 4])?;
+    let desc = vkres::BufferDesc::new(16, usage).mapping(vkres::MappingType::PreferDirectWrite);
+    let dst: Buffer<u32> = alloc.create_typed_buffer(&desc)?;
+    let mut batch = alloc.batch()?;
+    batch.copy_buffer(&src, 0, &dst, 0, 16)?;
+    dst.write(0, &[9u32])
+}
+
 fn aliased(gpu: &Gpu, a_len: u64, b_extent: [u32; 2]) -> vkres::Result<Aliased> {
     Aliased::create(gpu.alloc(), AliasedInputs { a_len, b_extent })
 }
@@ -72,6 +102,34 @@ pub fn cases() -> Vec<Case> {
         case!("alias group with a zero-sized image", |gpu| aliased(gpu, 4, [4, 0]) => Error::ZeroSize { .. }),
         case!("alias group with a length that overflows", |gpu| aliased(gpu, u64::MAX, [4, 4])
             => Error::Overflow { .. }),
+        case!("host write to a frame before the bundle's upload is submitted", |gpu| {
+            let mut batch = gpu.alloc().batch()?;
+            let bundle = Seeded::record(&mut batch, SeededInputs { frames_in_flight: 2 })?;
+            bundle.write_camera(0, &[9])
+        } => Error::InUseByRecordedWork { ref name, .. } if name == "Seeded.camera"),
+        case!("host write to a frame a recorder still reads", |gpu| write_while_recorded(gpu, |gpu, bundle| {
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; the recorder is
+            // dropped unfinished and the command buffer never submitted.
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            recorder.copy_buffer(bundle.camera.get(0)?, 0, &bundle.history, 0, 16)?;
+            bundle.write_camera(0, &[9])
+        }) => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("host write to a frame whose in-flight work was not waited for", |gpu| {
+            write_while_recorded(gpu, |gpu, bundle| {
+                let mut batch = gpu.alloc().batch()?;
+                batch.copy_buffer(bundle.camera.get(1)?, 0, &bundle.history, 0, 16)?;
+                let fence = vkres::Fence::new(gpu.ctx(), false)?;
+                let in_flight = batch.submit_with_fence(&fence)?;
+                let refused = bundle.write_camera(1, &[9]);
+                in_flight.wait()?;
+                // Waited for and dropped: the same write is accepted now.
+                bundle.write_camera(1, &[9])?;
+                refused
+            })
+        } => Error::InUseByRecordedWork { .. }),
+        case!("host write to a direct-write buffer a recorded copy still writes", |gpu| direct_write_after_copy(gpu)
+            => Error::InUseByRecordedWork { .. } | Error::NotHostVisible { .. }),
         case!("resize to a length that overflows", |gpu| resize(gpu, FramesSizes { rows_len: u64::MAX, ..ok })
             => Error::Overflow { .. }),
     ]

@@ -5,27 +5,17 @@
 use vkres::{Buffer, BufferDesc, Error, Fence, Image, ImageDesc, ImageRegion, ImageUpload, vk};
 
 use super::{Case, case};
-use crate::support::Gpu;
+use crate::support::{Gpu, with_command_buffer};
 
 const RGBA: vk::Format = vk::Format::R8G8B8A8_UNORM;
 
 /// `f` with a recorder on a recording command buffer of `gpu`'s own, never submitted (its pool
 /// is destroyed after).
 fn with_recorder(gpu: &Gpu, f: impl FnOnce(vkres::Recorder<'_>) -> vkres::Result<()>) -> vkres::Result<()> {
-    let device = gpu.ctx().device();
-    let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
-    // SAFETY: plain object creation, destroyed below.
-    let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
-    let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
-    // SAFETY: a live pool of this device.
-    let cmd = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffer")[0];
-    // SAFETY: a fresh primary command buffer.
-    unsafe { device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()) }.expect("begin");
-    // SAFETY: `cmd` is recording, of the context's queue family, and never submitted.
-    let result = f(unsafe { gpu.alloc().recorder(cmd) });
-    // SAFETY: nothing was submitted from the pool.
-    unsafe { device.destroy_command_pool(pool, None) };
-    result
+    with_command_buffer(gpu, |cmd| {
+        // SAFETY: `cmd` is recording, of the context's queue family, and never submitted.
+        f(unsafe { gpu.alloc().recorder(cmd) })
+    })
 }
 
 fn buffer(gpu: &Gpu, size: u64, usage: vk::BufferUsageFlags) -> Buffer {
@@ -53,20 +43,10 @@ pub fn cases() -> Vec<Case> {
         case!("recorder upload larger than the staging budget", |gpu| {
             let small = gpu.alloc().with_staging(vkres::StagingConfig { budget: 1 << 16, chunk_size: 1 << 16 })?;
             let dst = buffer(gpu, 1 << 17, DST);
-            let device = gpu.ctx().device();
-            let info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
-            // SAFETY: plain object creation, destroyed below.
-            let pool = unsafe { device.create_command_pool(&info, None) }.expect("pool");
-            let alloc_info = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
-            // SAFETY: a live pool of this device.
-            let cmd = unsafe { device.allocate_command_buffers(&alloc_info) }.expect("command buffer")[0];
-            // SAFETY: a fresh primary command buffer.
-            unsafe { device.begin_command_buffer(cmd, &vk::CommandBufferBeginInfo::default()) }.expect("begin");
-            // SAFETY: recording, never submitted.
-            let result = unsafe { small.recorder(cmd) }.upload_bytes(&dst, 0, &vec![7; 1 << 17]);
-            // SAFETY: nothing was submitted from the pool.
-            unsafe { device.destroy_command_pool(pool, None) };
-            result
+            with_command_buffer(gpu, |cmd| {
+                // SAFETY: recording, never submitted.
+                unsafe { small.recorder(cmd) }.upload_bytes(&dst, 0, &vec![7; 1 << 17])
+            })
         } => Error::StagingExhausted { .. }),
         case!("recorder copy of overlapping ranges", |gpu| with_recorder(gpu, |mut r| {
             let b = buffer(gpu, 64, SRC | DST);

@@ -12,6 +12,39 @@ fn arena(gpu: &Gpu, mapping: MappingType) -> vkres::Result<BufferArena> {
     gpu.alloc().create_buffer_arena(&BufferDesc::new(1 << 16, STORAGE).mapping(mapping).name("arena"))
 }
 
+/// A host write into a range that an upload recorded into an unsubmitted batch still writes
+/// (issue 16, item 9): refused; a range of the same arena that no work uses is written. With
+/// `slab`, the ranges come from a slab (more than 16 of one size were asked for first).
+fn write_while_uploading(gpu: &Gpu, mapping: MappingType, slab: bool) -> vkres::Result<()> {
+    write_while_pending(gpu, mapping, slab, |batch, range| batch.upload_sub(range, 0, &[1, 2, 3, 4]))
+}
+
+/// As [`write_while_uploading`], with `pending` recording the work on the range.
+fn write_while_pending(
+    gpu: &Gpu,
+    mapping: MappingType,
+    slab: bool,
+    pending: fn(&mut vkres::Batch<'_>, &vkres::SubBuffer<u32>) -> vkres::Result<()>,
+) -> vkres::Result<()> {
+    let arena = gpu.alloc().create_buffer_arena(
+        &BufferDesc::new(1 << 16, STORAGE | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC)
+            .mapping(mapping)
+            .name("arena"),
+    )?;
+    let warm: Vec<_> = (0..if slab { 40 } else { 0 }).map(|_| arena.allocate::<u32>(4)).collect::<Result<_, _>>()?;
+    let (range, other) = (arena.allocate::<u32>(4)?, arena.allocate::<u32>(4)?);
+    let mut batch = gpu.alloc().batch()?;
+    pending(&mut batch, &range)?;
+    let refused = range.write(0, &[9]);
+    other.write(0, &[5, 6, 7, 8]).map_err(|e| Error::InvalidDescription {
+        name: "other range".into(),
+        reason: format!("a range no work uses was refused: {e}"),
+    })?;
+    batch.submit_and_wait()?;
+    drop(warm);
+    refused
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case!("arena of size zero", |gpu| gpu.alloc().create_buffer_arena(&BufferDesc::new(0, STORAGE)).map(drop)
@@ -68,6 +101,15 @@ pub fn cases() -> Vec<Case> {
             let range = arena.allocate::<u32>(4)?;
             range.read(1, &mut [0u32; 4])
         } => Error::DataTooLarge { .. }),
+        case!("host write into a range an unsubmitted upload writes", |gpu| {
+            write_while_uploading(gpu, MappingType::HostAccessSequentialWrite, false)
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("host write into a slab slot an unsubmitted upload writes", |gpu| {
+            write_while_uploading(gpu, MappingType::HostAccessSequentialWrite, true)
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("host write into a direct-write range an unsubmitted download reads", |gpu| {
+            write_while_pending(gpu, MappingType::PreferDirectWrite, true, |batch, range| batch.download_sub(range).map(drop))
+        } => Error::InUseByRecordedWork { .. } | Error::NotHostVisible { .. }),
     ]
 }
 

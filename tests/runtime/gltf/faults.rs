@@ -4,11 +4,6 @@
 //! error that leaves nothing behind (`crate::faults::sweep` checks the leak report and the
 //! validation log after each).
 
-use std::sync::Arc;
-
-use vkres::memory::FailingAllocator;
-use vkres::{ResourceAllocator, StagingConfig};
-
 use super::load::load;
 use super::model;
 use super::scene::{GltfScene, SceneInputs};
@@ -21,15 +16,11 @@ fn inputs() -> SceneInputs {
 
 #[test]
 fn every_failed_allocation_of_a_gltf_scene_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !(gpu.has_accel() && gpu.ctx().capabilities().enabled.descriptor_indexing) {
+    let Some(gpu) = Gpu::with_accel().filter(|gpu| gpu.ctx().capabilities().enabled.descriptor_indexing) else {
         return;
-    }
+    };
     let inputs = inputs();
-    let failing = Arc::new(FailingAllocator::new(gpu.alloc().memory_allocator().clone()));
-    let alloc = ResourceAllocator::with_memory_allocator(failing.clone(), StagingConfig::default()).expect("alloc");
-    let make = || GltfScene::create(&alloc, inputs.inputs());
-    let points = crate::faults::sweep(&gpu, &alloc, |k| failing.fail_nth(k), || failing.allocations(), make);
+    let points = crate::faults::sweep_allocations(&gpu, |alloc| GltfScene::create(alloc, inputs.inputs()));
     // The picture, the texture, 6 buffers (view, vertices, indices, records, materials, table),
     // 1 position and 1 index buffer, the BLAS's and TLAS's storage, the instances.
     assert!(points >= 12, "{points} allocation fault points");
@@ -38,10 +29,9 @@ fn every_failed_allocation_of_a_gltf_scene_leaks_nothing() {
 
 #[test]
 fn every_failed_object_creation_of_a_gltf_scene_leaks_nothing() {
-    let gpu = Gpu::new();
-    if !(gpu.has_accel() && gpu.ctx().capabilities().enabled.descriptor_indexing) {
+    let Some(gpu) = Gpu::with_accel().filter(|gpu| gpu.ctx().capabilities().enabled.descriptor_indexing) else {
         return;
-    }
+    };
     let inputs = inputs();
     let make = || GltfScene::create(gpu.alloc(), inputs.inputs());
     let points = crate::faults::sweep_object_creation(&gpu, gpu.alloc(), make);

@@ -8,36 +8,13 @@
 
 use super::load::{Image, NO_TEXTURE, SceneData};
 use super::scene::View;
-
-type V = [f64; 3];
+use crate::cpu_trace::{V, add, cross, dot, moller_trumbore, normalize, scale, wide};
 
 /// Relative closeness (barycentric, or distance) below which a hit is too close to call.
 const EDGE: f64 = 1e-4;
 
 /// Triangles per culling box.
 const CHUNK: usize = 64;
-
-fn sub(a: V, b: V) -> V {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-fn add(a: V, b: V) -> V {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-fn scale(a: V, s: f64) -> V {
-    a.map(|c| c * s)
-}
-fn dot(a: V, b: V) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn cross(a: V, b: V) -> V {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-fn normalize(a: V) -> V {
-    scale(a, 1.0 / dot(a, a).sqrt())
-}
-fn wide<const N: usize>(v: [f32; N]) -> [f64; N] {
-    v.map(f64::from)
-}
 
 /// What the reference expects of one pixel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -196,18 +173,7 @@ impl<'a> Reference<'a> {
 
 /// Möller-Trumbore: `t` and the barycentrics of corners 1 and 2.
 fn intersect(o: V, d: V, tri: [V; 3]) -> Option<(f64, f64, f64)> {
-    let e1 = sub(tri[1], tri[0]);
-    let e2 = sub(tri[2], tri[0]);
-    let p = cross(d, e2);
-    let det = dot(e1, p);
-    if det.abs() < 1e-300 {
-        return None;
-    }
-    let s = sub(o, tri[0]);
-    let u = dot(s, p) / det;
-    let q = cross(s, e1);
-    let v = dot(d, q) / det;
-    Some((dot(e2, q) / det, u, v))
+    moller_trumbore(o, d, tri, 1e-300)
 }
 
 /// Whether the ray passes through the box, widened a little so that near misses are tested.

@@ -6,13 +6,12 @@
 use std::sync::Arc;
 
 use vkres::manager::{ResourceManager, TextureDescriptor, TextureMips};
-use vkres::memory::MemoryRequest;
-use vkres::{
-    BufferType, DefragOptions, MemoryAllocation, MemoryAllocator, ResourceHandle, SamplerDesc, VmaAllocator, vk,
-};
+use vkres::{BufferType, DefragOptions, ResourceHandle, SamplerDesc, vk};
 
 use super::bindless::dispatch;
 use super::shaders::bindless_sum;
+/// The catalogue's defragmentation cases use it from here.
+pub(crate) use crate::support::Plain;
 use crate::support::{Gpu, noise};
 
 /// Bytes of each buffer: 100 of them take three of VMA's default blocks (its first blocks are
@@ -250,37 +249,6 @@ fn a_failed_move_leaves_every_resource_valid_and_nothing_leaked() {
     }
     assert!(failures >= 4, "pool, command buffer, fence, objects and submission all failed once: {failures}");
     assert_intact(&gpu, &manager, &expected, "after the run that passed");
-}
-
-/// A backend without `defragment` (the trait's default): VMA underneath, nothing more.
-#[derive(Debug)]
-pub(crate) struct Plain(pub(crate) VmaAllocator);
-impl MemoryAllocator for Plain {
-    fn context(&self) -> &Arc<vkres::Context> {
-        self.0.context()
-    }
-    unsafe fn create_buffer(
-        &self,
-        info: &vk::BufferCreateInfo<'_>,
-        request: &MemoryRequest<'_>,
-    ) -> vkres::Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
-        // SAFETY: forwarded unchanged.
-        unsafe { self.0.create_buffer(info, request) }
-    }
-    unsafe fn create_image(
-        &self,
-        info: &vk::ImageCreateInfo<'_>,
-        request: &MemoryRequest<'_>,
-    ) -> vkres::Result<(vk::Image, Box<dyn MemoryAllocation>)> {
-        // SAFETY: forwarded unchanged.
-        unsafe { self.0.create_image(info, request) }
-    }
-    fn live_allocations(&self) -> usize {
-        self.0.live_allocations()
-    }
-    fn live_allocation_names(&self) -> Vec<String> {
-        self.0.live_allocation_names()
-    }
 }
 
 #[test]

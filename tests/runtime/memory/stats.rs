@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use vkres::manager::{ResourceManager, ResourceTotals};
-use vkres::memory::{FailingAllocator, MemoryRequest};
+use vkres::memory::FailingAllocator;
 use vkres::{
-    BufferDesc, BufferType, Context, Error, ImageDesc, MappingType, MemoryAllocation, MemoryAllocator,
-    ResourceAllocator, ResourceType, StagingConfig, VmaAllocator, vk,
+    BufferDesc, BufferType, Context, Error, ImageDesc, MappingType, MemoryAllocator, ResourceAllocator, ResourceType,
+    StagingConfig, VmaAllocator, vk,
 };
 
-use crate::support::{Gpu, noise};
+use crate::support::{Gpu, Plain, noise};
 
 const STORAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::STORAGE_BUFFER;
 
@@ -90,38 +90,6 @@ fn statistics_report_types_heaps_free_ranges_and_totals() {
     assert_eq!(stats.budgets.len(), stats.heaps.len());
     assert!(stats.total.totals.unused_bytes() >= 256 << 10);
     drop(b);
-}
-
-/// A backend that keeps no statistics: only the trait's required methods, over VMA.
-#[derive(Debug)]
-struct Plain(Arc<VmaAllocator>);
-
-impl MemoryAllocator for Plain {
-    fn context(&self) -> &Arc<Context> {
-        self.0.context()
-    }
-    unsafe fn create_buffer(
-        &self,
-        info: &vk::BufferCreateInfo<'_>,
-        request: &MemoryRequest<'_>,
-    ) -> vkres::Result<(vk::Buffer, Box<dyn MemoryAllocation>)> {
-        // SAFETY: forwarded unchanged.
-        unsafe { self.0.create_buffer(info, request) }
-    }
-    unsafe fn create_image(
-        &self,
-        info: &vk::ImageCreateInfo<'_>,
-        request: &MemoryRequest<'_>,
-    ) -> vkres::Result<(vk::Image, Box<dyn MemoryAllocation>)> {
-        // SAFETY: forwarded unchanged.
-        unsafe { self.0.create_image(info, request) }
-    }
-    fn live_allocations(&self) -> usize {
-        self.0.live_allocations()
-    }
-    fn live_allocation_names(&self) -> Vec<String> {
-        self.0.live_allocation_names()
-    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use vkres::Context;
 use vkres::ash::{self, vk};
 pub use vkres_bench::BenchResult as Res;
-use vkres_bench::accel_raw::{BUILD_FLAGS, RawMesh, build_sizes};
+use vkres_bench::accel_raw::{RawMesh, build_info, build_sizes};
 use vkres_bench::raw::{self, Raw, RawBuffer};
 
 /// Which of vkres's choices the hand-written build takes; all `false` is vkres-bench's way.
@@ -153,16 +153,8 @@ impl<'a> Hand<'a> {
             knobs,
         )?;
         let geometry = [mesh.geometry()];
-        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-            .ty(ty)
-            .flags(BUILD_FLAGS)
-            .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
-            .dst_acceleration_structure(handle)
-            .geometries(&geometry)
-            .scratch_data(vk::DeviceOrHostAddressKHR {
-                device_address: scratch_address.next_multiple_of(self.scratch_align),
-            });
-        let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(mesh.triangles)];
+        let info = build_info(ty, handle, &geometry, scratch_address.next_multiple_of(self.scratch_align));
+        let range = mesh.range();
         let (pool, cmd) = self.pools[usize::from(knobs.transient_pool)];
         // SAFETY: the pool's command buffer is not pending and the fence is unsignalled (every
         // submission is waited for, the fence reset after); inputs, storage and scratch are live

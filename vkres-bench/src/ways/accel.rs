@@ -33,7 +33,7 @@ use vkres::{
 
 use crate::BenchResult;
 use crate::raw::{Raw, RawBuffer, barrier};
-use vkres_bench::accel_raw::{BUILD_FLAGS, RawMesh, build_sizes, grid, grid_quads};
+use vkres_bench::accel_raw::{RawMesh, build_info, build_sizes, grid, grid_quads};
 
 const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
@@ -113,21 +113,12 @@ impl<'a> HandWritten<'a> {
             .zip(&geometries)
             .zip(&sizes)
             .map(|((a, g), s)| {
-                let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-                    .ty(ty)
-                    .flags(BUILD_FLAGS)
-                    .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
-                    .dst_acceleration_structure(a.handle)
-                    .geometries(g)
-                    .scratch_data(vk::DeviceOrHostAddressKHR { device_address: if batched { offset } else { base } });
+                let info = build_info(ty, a.handle, g, if batched { offset } else { base });
                 offset += align(s.build_scratch_size);
                 info
             })
             .collect();
-        let ranges: Vec<[vk::AccelerationStructureBuildRangeInfoKHR; 1]> = meshes
-            .iter()
-            .map(|m| [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(m.triangles)])
-            .collect();
+        let ranges: Vec<_> = meshes.iter().map(RawMesh::range).collect();
         let range_refs: Vec<&[vk::AccelerationStructureBuildRangeInfoKHR]> = ranges.iter().map(|r| &r[..]).collect();
         // SAFETY: inputs live, one scratch range per build (or one build per submission), each
         // submission waited for before the next reuses the scratch; `cmd` is recording.
@@ -196,15 +187,7 @@ impl<'a> HandWritten<'a> {
         let tlas = self.create(ty, sizes.acceleration_structure_size)?;
         let (scratch, scratch_address) =
             self.buffer(sizes.build_scratch_size + self.scratch_align, vk::BufferUsageFlags::STORAGE_BUFFER)?;
-        let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-            .ty(ty)
-            .flags(BUILD_FLAGS)
-            .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
-            .dst_acceleration_structure(tlas.handle)
-            .geometries(&geometry)
-            .scratch_data(vk::DeviceOrHostAddressKHR {
-                device_address: scratch_address.next_multiple_of(self.scratch_align),
-            });
+        let info = build_info(ty, tlas.handle, &geometry, scratch_address.next_multiple_of(self.scratch_align));
         let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(count)];
         let ctx = self.raw.ctx;
         let built = self.raw.submit(|cmd| {

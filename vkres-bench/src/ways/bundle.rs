@@ -108,6 +108,41 @@ const COLOR: vk::ImageSubresourceRange = vk::ImageSubresourceRange {
     layer_count: 1,
 };
 
+/// A `side` x `side` image of `format` with `levels` mip levels (sampled, copied to and from)
+/// in device-local memory, pushed on `images`, and its view of every level, pushed on `views`:
+/// each kept by its owner's `destroy` as soon as it exists, also when the next step fails.
+pub(super) fn sampled_texture(
+    raw: &Raw,
+    format: vk::Format,
+    side: u32,
+    levels: u32,
+    images: &mut Vec<(vk::Image, vk_mem::Allocation)>,
+    views: &mut Vec<vk::ImageView>,
+) -> BenchResult<()> {
+    let image_info = vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(format)
+        .extent(vk::Extent3D { width: side, height: side, depth: 1 })
+        .mip_levels(levels)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::OPTIMAL)
+        .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC);
+    let device_local =
+        vk_mem::AllocationCreateInfo { usage: vk_mem::MemoryUsage::AutoPreferDevice, ..Default::default() };
+    // SAFETY: a valid create info; destroyed by the owner of `images`.
+    let image = unsafe { raw.vma.create_image(&image_info, &device_local) }?;
+    images.push(image);
+    let view_info = vk::ImageViewCreateInfo::default()
+        .image(image.0)
+        .view_type(vk::ImageViewType::TYPE_2D)
+        .format(format)
+        .subresource_range(vk::ImageSubresourceRange { level_count: levels, ..COLOR });
+    // SAFETY: a view of the live image just made; destroyed before it by the owner of `views`.
+    views.push(unsafe { raw.ctx.device().create_image_view(&view_info, None) }?);
+    Ok(())
+}
+
 /// A whole-image colour layout transition after and before all commands (the hand-written
 /// ways' barrier; the frame loop's too).
 pub(crate) fn transition(
@@ -170,30 +205,8 @@ impl HandBundle {
         for data in &input.buffers {
             self.buffers.push(raw.device_buffer(size_of_val(data.as_slice()) as u64, usage)?);
         }
-        let image_info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::R8G8B8A8_UNORM)
-            .extent(vk::Extent3D { width: TEXTURE_SIDE, height: TEXTURE_SIDE, depth: 1 })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(
-                vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
-            );
-        let device_local =
-            vk_mem::AllocationCreateInfo { usage: vk_mem::MemoryUsage::AutoPreferDevice, ..Default::default() };
         for _ in &input.textures {
-            // SAFETY: a valid create info; destroyed by `destroy`.
-            let image = unsafe { raw.vma.create_image(&image_info, &device_local) }?;
-            self.images.push(image);
-            let view_info = vk::ImageViewCreateInfo::default()
-                .image(image.0)
-                .view_type(vk::ImageViewType::TYPE_2D)
-                .format(vk::Format::R8G8B8A8_UNORM)
-                .subresource_range(COLOR);
-            // SAFETY: a view of the live image just made; destroyed before it.
-            self.views.push(unsafe { device.create_image_view(&view_info, None) }?);
+            sampled_texture(raw, vk::Format::R8G8B8A8_UNORM, TEXTURE_SIDE, 1, &mut self.images, &mut self.views)?;
         }
         // All the data in one staging buffer.
         let total: usize = input.buffers.iter().map(|b| size_of_val(b.as_slice())).sum::<usize>()

@@ -15,16 +15,16 @@
 
 use std::time::{Duration, Instant};
 
-use vk_mem::Alloc;
 use vkres::ash::{self, vk};
 use vkres::{
     Blas, BlasInstance, Buffer, Context, GpuResources, ImageView, ResourceAllocator, TextureInput, Tlas, Transform3x4,
 };
 
+use super::bundle::sampled_texture;
 use crate::BenchResult;
 use crate::counting;
 use crate::raw::{Raw, RawBuffer, barrier};
-use vkres_bench::accel_raw::{BUILD_FLAGS, RawMesh, build_sizes, grid};
+use vkres_bench::accel_raw::{RawMesh, build_info, build_sizes, grid};
 
 /// Width and height of each texture (RGBA8, full mip chain).
 pub const TEXTURE_SIDE: u32 = 64;
@@ -314,30 +314,8 @@ impl HandScene {
         )?;
         uploads.push((materials, bytemuck::cast_slice(&data.materials)));
         // Images with full mip chains, and their views.
-        let image_info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(TEXTURE_FORMAT)
-            .extent(vk::Extent3D { width: TEXTURE_SIDE, height: TEXTURE_SIDE, depth: 1 })
-            .mip_levels(levels())
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(
-                vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
-            );
-        let device_local =
-            vk_mem::AllocationCreateInfo { usage: vk_mem::MemoryUsage::AutoPreferDevice, ..Default::default() };
         for _ in &data.textures {
-            // SAFETY: a valid create info; destroyed by `destroy`.
-            let image = unsafe { raw.vma.create_image(&image_info, &device_local) }?;
-            self.images.push(image);
-            let view_info = vk::ImageViewCreateInfo::default()
-                .image(image.0)
-                .view_type(vk::ImageViewType::TYPE_2D)
-                .format(TEXTURE_FORMAT)
-                .subresource_range(levels_range(0, levels()));
-            // SAFETY: a view of the live image just made; destroyed before it.
-            self.views.push(unsafe { device.create_image_view(&view_info, None) }?);
+            sampled_texture(raw, TEXTURE_FORMAT, TEXTURE_SIDE, levels(), &mut self.images, &mut self.views)?;
         }
         // BLASes: sizes, structures, one scratch buffer for all.
         let meshes: Vec<RawMesh> = (0..data.positions.len())
@@ -436,30 +414,15 @@ impl HandScene {
             .zip(&geometries)
             .zip(&sizes)
             .map(|((&a, g), s)| {
-                let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-                    .ty(blas_ty)
-                    .flags(BUILD_FLAGS)
-                    .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
-                    .dst_acceleration_structure(a)
-                    .geometries(g)
-                    .scratch_data(vk::DeviceOrHostAddressKHR { device_address: offset });
+                let info = build_info(blas_ty, a, g, offset);
                 offset += align(s.build_scratch_size);
                 info
             })
             .collect();
-        let blas_ranges: Vec<[vk::AccelerationStructureBuildRangeInfoKHR; 1]> = meshes
-            .iter()
-            .map(|m| [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(m.triangles)])
-            .collect();
+        let blas_ranges: Vec<_> = meshes.iter().map(RawMesh::range).collect();
         let blas_range_refs: Vec<&[vk::AccelerationStructureBuildRangeInfoKHR]> =
             blas_ranges.iter().map(|r| &r[..]).collect();
-        let tlas_info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-            .ty(tlas_ty)
-            .flags(BUILD_FLAGS)
-            .mode(vk::BuildAccelerationStructureModeKHR::BUILD)
-            .dst_acceleration_structure(tlas)
-            .geometries(&tlas_geometry)
-            .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch_base });
+        let tlas_info = build_info(tlas_ty, tlas, &tlas_geometry, scratch_base);
         let tlas_range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(count)];
         let images: Vec<vk::Image> = self.images.iter().map(|(i, _)| *i).collect();
         let buffer_copies = uploads.len();

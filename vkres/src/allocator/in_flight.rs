@@ -36,9 +36,9 @@ impl Signal {
     fn finished(&self) -> bool {
         match self {
             Signal::Fence(fence, generation) => fence.finished(*generation),
-            // SAFETY: a live timeline semaphore of this device (the contract of
-            // `Recorder::finish_with_timeline`).
             Signal::Timeline { ctx, semaphore, value } => {
+                // SAFETY: a live timeline semaphore of this device (the contract of
+                // `Recorder::finish_with_timeline`).
                 unsafe { ctx.device().get_semaphore_counter_value(*semaphore) }.is_ok_and(|v| v >= *value)
             }
         }

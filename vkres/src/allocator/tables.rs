@@ -10,7 +10,7 @@ use ash::vk;
 use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
 use crate::resources::Image;
-use crate::resources::suballoc::RangeHold;
+use crate::resources::suballoc::RangeUse;
 
 /// The tables a recorder fills as it records, which grow with the resources it records on. The
 /// work's [`InFlight`](super::InFlight) (or the batch that waited for it) gives them back,
@@ -33,7 +33,7 @@ pub(crate) struct Tables {
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// The ranges the recorder's transfers use (`upload_sub`, `download_sub`), released after
     /// the work finished: a handle each without an allocation of its own.
-    pub(crate) ranges: Vec<RangeHold>,
+    pub(crate) ranges: Vec<RangeUse>,
     /// Set when the work has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
     pub(crate) completions: Vec<Arc<AtomicBool>>,

@@ -141,6 +141,11 @@ pub struct DescriptorWrites {
     accels: Vec<vk::AccelerationStructureKHR>,
     /// The first write that breaks a rule.
     problem: Option<Violation>,
+    /// The `VkDevice` of the first resource written (null before), and the name of the first
+    /// resource of another one (VUID-VkWriteDescriptorSet-commonparent: every object a write
+    /// names comes from one device).
+    device: vk::Device,
+    foreign: Option<String>,
 }
 
 impl DescriptorWrites {
@@ -151,6 +156,7 @@ impl DescriptorWrites {
 
     /// The whole of `buffer` at `binding`.
     pub fn buffer<T>(&mut self, binding: u32, kind: DescriptorKind, buffer: &Buffer<T>) -> &mut Self {
+        self.note_device(buffer.context().device().handle(), || buffer.name());
         let limits = &buffer.context().capabilities().limits;
         self.note(|| {
             valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
@@ -166,6 +172,9 @@ impl DescriptorWrites {
         if buffers.is_empty() {
             return self;
         }
+        for buffer in buffers {
+            self.note_device(buffer.context().device().handle(), || buffer.name());
+        }
         let start = self.buffers.len();
         self.buffers.extend(buffers.iter().map(|b| vk::DescriptorBufferInfo {
             buffer: b.handle(),
@@ -179,6 +188,10 @@ impl DescriptorWrites {
     /// Each of `textures` (views and samplers) at `binding`, elements `0..textures.len()` of a
     /// binding array, in `layout` (nothing for an empty collection).
     pub fn texture_array(&mut self, binding: u32, textures: &[Texture], layout: vk::ImageLayout) -> &mut Self {
+        for t in textures {
+            self.note_view_device(t.view());
+            self.note_device(t.sampler().device_handle(), || &t.view().image().desc().name);
+        }
         let infos: Vec<_> = textures.iter().map(|t| t.descriptor_info(layout)).collect();
         self.image_infos(binding, DescriptorKind::CombinedImageSampler, infos)
     }
@@ -192,6 +205,9 @@ impl DescriptorWrites {
         views: &[ImageView],
         layout: vk::ImageLayout,
     ) -> &mut Self {
+        for view in views {
+            self.note_view_device(view);
+        }
         let infos: Vec<_> = views
             .iter()
             .map(|v| vk::DescriptorImageInfo {
@@ -215,6 +231,7 @@ impl DescriptorWrites {
 
     /// `texture` (view and sampler) at `binding`, in `layout`.
     pub fn texture(&mut self, binding: u32, texture: &Texture, layout: vk::ImageLayout) -> &mut Self {
+        self.note_device(texture.sampler().device_handle(), || &texture.view().image().desc().name);
         self.note_image(DescriptorKind::CombinedImageSampler, texture.view(), layout, true);
         self.images.push(texture.descriptor_info(layout));
         self.entries.push((binding, DescriptorKind::CombinedImageSampler, Info::Image(self.images.len() - 1)));
@@ -239,6 +256,7 @@ impl DescriptorWrites {
 
     /// `sampler` at `binding`.
     pub fn sampler(&mut self, binding: u32, sampler: &Sampler) -> &mut Self {
+        self.note_device(sampler.device_handle(), || "sampler");
         let info = vk::DescriptorImageInfo { sampler: sampler.handle(), ..Default::default() };
         self.images.push(info);
         self.entries.push((binding, DescriptorKind::Sampler, Info::Image(self.images.len() - 1)));
@@ -259,13 +277,36 @@ impl DescriptorWrites {
         }
     }
 
+    /// Keeps the name of the first resource of a device other than the first resource's.
+    fn note_device<'n>(&mut self, device: vk::Device, name: impl FnOnce() -> &'n str) {
+        if self.device == vk::Device::null() {
+            self.device = device;
+        } else if self.device != device && self.foreign.is_none() {
+            self.foreign = Some(name().to_owned());
+        }
+    }
+
+    /// [`note_device`](Self::note_device) for `view`.
+    fn note_view_device(&mut self, view: &ImageView) {
+        let image = view.image();
+        self.note_device(image.context().device().handle(), || &image.desc().name);
+    }
+
     /// Checks `view` written as `kind` in `layout`.
     fn note_image(&mut self, kind: DescriptorKind, view: &ImageView, layout: vk::ImageLayout, sampler: bool) {
+        self.note_view_device(view);
         self.note(|| {
             let d = view.image().desc();
             let aspects = view.subresource_range().aspect_mask;
             valid::descriptor::image(&d.name, kind.descriptor_type(), d.usage, aspects, layout, sampler)
         });
+    }
+
+    /// The `VkDevice` of the resources written (of the first one where they are of several:
+    /// [`with_writes`](Self::with_writes) refuses that); `None` before any resource is written
+    /// (an acceleration structure is a raw handle of no known device).
+    pub fn device(&self) -> Option<vk::Device> {
+        (self.device != vk::Device::null()).then_some(self.device)
     }
 
     /// The set written to.
@@ -281,8 +322,15 @@ impl DescriptorWrites {
     /// Calls `f` with one `VkWriteDescriptorSet` per binding (pointing into `self`), e.g.
     /// `writes.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) })?`; or, if a
     /// resource does not fit its binding (usage, range limit, layout), returns
-    /// [`Error::ValidUsage`](crate::Error::ValidUsage) without calling `f`.
+    /// [`Error::ValidUsage`](crate::Error::ValidUsage) without calling `f`; if the resources
+    /// come from more than one device (VUID-VkWriteDescriptorSet-commonparent), returns
+    /// [`Error::WrongDevice`](crate::Error::WrongDevice) naming the first of another device
+    /// than the first resource's, without calling `f`. The set and the device `f` updates it
+    /// with are the caller's (`unsafe` in `f`): that of [`device`](Self::device).
     pub fn with_writes<R>(&self, f: impl FnOnce(&[vk::WriteDescriptorSet<'_>]) -> R) -> Result<R> {
+        if let Some(name) = &self.foreign {
+            return Err(crate::Error::WrongDevice { name: name.clone() });
+        }
         if let Some(problem) = &self.problem {
             return Err(problem.clone().into_error());
         }

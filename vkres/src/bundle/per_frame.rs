@@ -5,9 +5,10 @@ use bytemuck::Pod;
 
 use crate::allocator::Batch;
 use crate::bundle::private::{
-    BufferSpec, Release, SampledTextureField, TextureField, TextureSpec, buffer, image, texture,
+    BufferSpec, Release, SampledTextureField, TextureField, TextureSpec, create_spec_buffer, image, size_of_spec,
+    texture,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::resources::{Buffer, Sampler};
 
 /// One copy of a resource per frame in flight: the type of a field marked `per_frame` in a
@@ -77,9 +78,12 @@ impl<'a, T> IntoIterator for &'a PerFrame<T> {
 impl<T: Pod> PerFrame<Buffer<T>> {
     /// Writes `data` at element `offset` of `frame`'s copy, directly into its mapped memory:
     /// no staging, no command, no submission. The copy must be host-visible (a field with
-    /// `mapping = ...`; [`Error::NotHostVisible`] otherwise) and the GPU must be done with
-    /// that frame's earlier use of it (wait for the frame's fence first, as a frame loop does
-    /// before recording the frame again).
+    /// `mapping = ...`; [`Error::NotHostVisible`] otherwise). Work vkres recorded on that copy
+    /// (a batch or recorder using it, its [`InFlight`](crate::InFlight) not yet waited for and
+    /// dropped, the bundle's own initial upload not yet submitted) must be finished:
+    /// [`Error::InUseByRecordedWork`] otherwise, since the write would race it. Command
+    /// buffers the caller records with the copy's raw handle (a descriptor set it wrote) are
+    /// the caller's `unsafe` to order: wait for the frame's fence first, as a frame loop does.
     pub fn write(&self, frame: usize, offset: u64, data: &[T]) -> Result<()> {
         self.get(frame)?.write(offset, data)
     }
@@ -154,8 +158,20 @@ pub fn per_frame_buffers<F: PerFrameBufferField>(
 ) -> Result<F> {
     let frames = frames_checked(spec.name, frames)?;
     let mut copies = Vec::new();
+    let elem = std::mem::size_of::<F::Elem>() as u64;
+    let data_bytes = data.map_or(0, |d| d.len() as u64 * elem);
+    let size = size_of_spec(spec, elem, data_bytes)?;
+    check_range(spec.name, 0, data_bytes, size)?;
     for _ in 0..frames {
-        copies.push(buffer::<Buffer<F::Elem>>(batch, spec, data)?);
+        let mut copy: Buffer<F::Elem> = create_spec_buffer(batch.allocator(), spec, size)?;
+        // The host writes these every frame (`write_<field>`): their recorded uses, the
+        // initial upload's first, are counted, so that a write racing one is refused. The
+        // copy is new: this is its only handle.
+        copy.count_recorded_uses();
+        if let Some(data) = data {
+            batch.upload(&copy, 0, data)?;
+        }
+        copies.push(copy);
     }
     Ok(F::from_copies(spec.name, copies))
 }

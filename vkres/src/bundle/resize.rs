@@ -72,7 +72,9 @@ pub fn resize_per_frame_buffers<F: PerFrameBufferField + ResizeField>(
     let size = size_of_spec(spec, size_of::<F::Elem>() as u64, 0)?;
     let mut copies = Vec::new();
     for _ in 0..frames {
-        let copy: Buffer<F::Elem> = create_spec_buffer(recorder.allocator(), spec, size)?;
+        let mut copy: Buffer<F::Elem> = create_spec_buffer(recorder.allocator(), spec, size)?;
+        // Host-written every frame: recorded uses counted (see `per_frame_buffers`).
+        copy.count_recorded_uses();
         recorder.keep_alive(&copy);
         copies.push(copy);
     }

@@ -407,6 +407,22 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+
+    // --- host writes against recorded work (issue 16, item 9; sound2) ---
+    /// A host write through a buffer's mapping (a per-frame field's `write_<field>`,
+    /// [`Buffer::write`](crate::Buffer::write) on a buffer whose recorded uses are counted)
+    /// while work vkres recorded on that buffer is not known to be finished: a batch or
+    /// recorder still recording it, or its [`InFlight`](crate::InFlight) not yet waited for and
+    /// dropped. Written now, the bytes would race that work (or be overwritten by it).
+    #[error(
+        "`{name}`: {holds} recorded use(s) of the buffer are not known to be finished; a host write now would race them (wait for and drop the work's InFlight, or submit the batch, first)"
+    )]
+    InUseByRecordedWork {
+        /// The buffer.
+        name: String,
+        /// How many recordings (batches, recorders, in-flight work) still hold it (at least 1).
+        holds: u64,
+    },
 }
 
 impl Error {

@@ -183,9 +183,9 @@ fn carry_out(
     let mut old = Vec::with_capacity(fresh.objects.len());
     for (i, handle, objects) in std::mem::take(&mut fresh.objects) {
         let swapped = match (table.get_mut(handle), objects) {
-            // SAFETY: made as the buffer was, bound to the destination, contents copied (and
-            // waited for); the allocation is at the destination once the pass ends.
             (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => {
+                // SAFETY: made as the buffer was, bound to the destination, contents copied (and
+                // waited for); the allocation is at the destination once the pass ends.
                 unsafe { b.relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
             }
             // SAFETY: as for the buffer; the new image is in the tracked layout (`copy_all`).

@@ -263,6 +263,39 @@ impl<T> Buffer<T> {
         unused
     }
 
+    /// Starts counting the recorded uses of this buffer (as a direct-write buffer's are), so
+    /// that a host write through [`write`](Self::write) is refused while any is not known to
+    /// be finished ([`Error::InUseByRecordedWork`]): the per-frame fields' copies, written by
+    /// the host every frame. Only where this is the buffer's only handle (right after
+    /// creation; recordings made before would go uncounted): `false` otherwise, and nothing
+    /// changes.
+    pub(crate) fn count_recorded_uses(&mut self) -> bool {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => {
+                if shared.holds.is_none() {
+                    shared.holds = Some(Mutex::new(Weak::new()));
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Error::InUseByRecordedWork`] where recorded work that is not known to be finished
+    /// holds this buffer and its uses are counted; `Ok` otherwise (a buffer whose uses are not
+    /// counted is always `Ok`: nothing vkres records writes it from the host).
+    pub(crate) fn check_host_writable(&self) -> Result<()> {
+        let Some(holds) = &self.shared.holds else { return Ok(()) };
+        let count = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count();
+        if count == 0 {
+            // The last hold was dropped (a release decrement) after its work's fence was seen
+            // signalled: a write made after this sees that work done.
+            std::sync::atomic::fence(Ordering::Acquire);
+            return Ok(());
+        }
+        Err(Error::InUseByRecordedWork { name: self.shared.name.to_string(), holds: count as u64 })
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
@@ -330,7 +363,14 @@ impl<T> Buffer<T> {
 
 impl<T: Pod> Buffer<T> {
     /// Writes `data` at element `offset` through a mapping (see [`map`](Self::map)).
+    ///
+    /// For a buffer whose recorded uses are counted (a [`MappingType::PreferDirectWrite`]
+    /// buffer in host-visible memory, a per-frame field's copy), refused with
+    /// [`Error::InUseByRecordedWork`] while work vkres recorded on it is not known to be
+    /// finished: the bytes would race that work (or a copy recorded earlier would overwrite
+    /// them), against program order.
     pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
+        self.check_host_writable()?;
         let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
         self.map()?.write_bytes(offset, bytemuck::cast_slice(data))
     }

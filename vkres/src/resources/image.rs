@@ -544,6 +544,9 @@ impl ImageView {
     ) -> std::result::Result<(vk::Image, vk::ImageView), (vk::Image, vk::ImageView)> {
         let Some(shared) = Arc::get_mut(&mut self.shared) else { return Err((image, view)) };
         let Some(img) = Arc::get_mut(&mut shared.image.shared).filter(|i| i.owned) else { return Err((image, view)) };
+        // Written by the move's copy on the main queue (as a moved buffer): a later
+        // transfer-queue upload is not its first use.
+        *img.fresh.get_mut() = false;
         let old_image = std::mem::replace(&mut img.handle, image);
         Ok((old_image, std::mem::replace(&mut shared.handle, view)))
     }

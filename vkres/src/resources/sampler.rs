@@ -180,6 +180,11 @@ impl Sampler {
         &self.shared.desc
     }
 
+    /// The `VkDevice` it was made on (for the device checks of descriptor writes).
+    pub(crate) fn device_handle(&self) -> vk::Device {
+        self.shared.pool.ctx.device().handle()
+    }
+
     /// A type-erased handle that keeps the `VkSampler` alive (for work that uses it).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.shared.clone()

@@ -392,7 +392,15 @@ impl Recorder<'_> {
             // Free was checked under the lock, which every holder of the set takes first.
             return Err(geometry::invalid(target.name(), "a refit set in use"));
         };
-        let value = fill(self, set)?;
+        let value = match fill(self, &mut *set) {
+            Ok(value) => value,
+            Err(e) => {
+                // Nothing recorded: the set stays free, holding no BLAS until its next refit.
+                set.seen.clear();
+                set.referenced.clear();
+                return Err(e);
+            }
+        };
         self.hold(sets[index].clone());
         Ok(value)
     }

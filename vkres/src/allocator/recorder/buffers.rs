@@ -59,6 +59,19 @@ impl Recorder<'_> {
         offset: u64,
         data: &[u8],
     ) -> Result<()> {
+        self.upload_raw_as(rounds, dst, offset, data, Direct::Buffer)
+    }
+
+    /// [`upload_raw`](Self::upload_raw), with `direct` saying what the direct path asks of
+    /// `dst` (the whole buffer, or a range whose recorded uses are counted by itself).
+    pub(super) fn upload_raw_as<R: Rounds, T>(
+        &mut self,
+        rounds: &mut R,
+        dst: &Buffer<T>,
+        offset: u64,
+        data: &[u8],
+        direct: Direct,
+    ) -> Result<()> {
         let len = data.len() as u64;
         self.own_buffer(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
@@ -77,7 +90,7 @@ impl Recorder<'_> {
         // the work has finished): another upload into it (a range of an arena, the next piece
         // of a mesh) holds nothing more.
         let touched = self.tables.touched.contains(&dst.handle());
-        if !touched && self.write_directly(dst, offset, data)? {
+        if self.write_directly(dst, offset, data, direct, touched)? {
             return Ok(());
         }
         // Large whole-buffer uploads are copied on the transfer queue where a batch has one
@@ -179,9 +192,25 @@ impl Recorder<'_> {
     /// (another batch's or recorder's, submitted and not known to be finished) still holds:
     /// the host write would race it on the device; the staged copy is ordered after it on the
     /// queue.
-    /// The caller checked that no command recorded here uses `dst`.
-    fn write_directly<T>(&mut self, dst: &Buffer<T>, offset: u64, data: &[u8]) -> Result<bool> {
-        let direct = dst.direct_writable() && dst.unused_by_recorded_work();
+    ///
+    /// For a range of an arena ([`Direct::Range`]) the test is the range's own: its recorded
+    /// uses (every command vkres records on an arena's buffer is recorded through a range,
+    /// and counted on it: `upload_sub`, `download_sub`, `keep_alive`), so an upload into one
+    /// range is written at once while work on other ranges of the arena is pending. `touched`:
+    /// a command recorded here uses `dst`.
+    fn write_directly<T>(
+        &mut self,
+        dst: &Buffer<T>,
+        offset: u64,
+        data: &[u8],
+        direct: Direct,
+        touched: bool,
+    ) -> Result<bool> {
+        let direct = dst.direct_writable()
+            && match direct {
+                Direct::Buffer => !touched && dst.unused_by_recorded_work(),
+                Direct::Range { in_use } => !in_use,
+            };
         if direct {
             dst.map()?.write_bytes(offset, data)?;
         }
@@ -222,4 +251,17 @@ impl Recorder<'_> {
         self.commands += 1;
         self.hold(dst.keep_alive());
     }
+}
+
+/// What the direct path of an upload asks of its destination (see `write_directly`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Direct {
+    /// A whole buffer: no command of this recording on it, no recorded use elsewhere pending.
+    Buffer,
+    /// A range of an arena's buffer: `in_use` when recorded work on the range (counted on
+    /// the range) is not known to be finished.
+    Range {
+        /// The range's recorded uses are not all finished.
+        in_use: bool,
+    },
 }

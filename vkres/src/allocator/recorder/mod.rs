@@ -92,6 +92,9 @@ impl Rounds for OneRound {
 /// barriers wait for all earlier commands) and made visible to all later commands, of the
 /// command buffer and of later submissions, and to host reads after the fence
 /// (by the barrier [`finish`](Self::finish) records).
+/// So the caller's own commands that use what it records go after `finish`: staged buffer
+/// uploads are gathered and recorded only at the next flush point (at the latest, `finish`),
+/// so a command recorded between an `upload` and `finish` may even run before the copy.
 ///
 /// Staging: a recorder cannot split its work into rounds as a [`Batch`](super::Batch) does
 /// (only the caller submits its command buffer), so work that needs more staging than the

@@ -3,6 +3,7 @@
 
 use bytemuck::Pod;
 
+use super::buffers::Direct;
 use super::{OneRound, Recorder, Rounds};
 use crate::error::Result;
 use crate::resources::SubBuffer;
@@ -33,8 +34,16 @@ impl Recorder<'_> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.tables.ranges.push(dst.hold());
-        self.upload_raw(rounds, dst.arena_buffer(), at, bytes)
+        // Per range (issue 16, item 2): written at once unless recorded work on this range
+        // (not another range of the arena) is pending; staged otherwise, after that work.
+        let in_use = dst.recorded_uses() > 0;
+        if in_use || !dst.arena_buffer().direct_writable() {
+            // Staged (`write_directly` decides the same): the copy holds the range, and counts
+            // a use of it, until it has run; held first, so that a piece recorded before an
+            // error is covered too.
+            self.tables.ranges.push(dst.hold());
+        }
+        self.upload_raw_as(rounds, dst.arena_buffer(), at, bytes, Direct::Range { in_use })
     }
 
     /// Records a copy of the range `src` into host-visible memory, readable through the

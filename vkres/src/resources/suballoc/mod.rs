@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ash::vk;
 
-pub(crate) use sub_buffer::RangeHold;
+pub(crate) use sub_buffer::RangeUse;
 pub use sub_buffer::SubBuffer;
 
 use super::buffer::{self, Buffer, BufferDesc};

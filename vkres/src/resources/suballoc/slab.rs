@@ -64,6 +64,9 @@ pub(crate) struct Slab {
     free: AtomicU64,
     /// Handles of each slot: 0 while the slot is free.
     refs: [AtomicUsize; SLOTS as usize],
+    /// Recorded uses of each slot not known to be finished (the [`SlotHold`]s that recorders
+    /// hold): a host write into the slot is refused while its count is not 0.
+    busy: [AtomicUsize; SLOTS as usize],
 }
 
 // SAFETY: the slab's only non-thread-safe field is the arena's address, which is read-only
@@ -135,6 +138,33 @@ impl SlotRef {
     pub(super) fn arena(&self) -> &ArenaShared {
         // SAFETY: the slab holds a count of its arena while this handle lives (see `slab`).
         unsafe { &*self.slab().arena }
+    }
+}
+
+impl SlotRef {
+    /// The recorded uses of the slot not known to be finished (see [`SlotHold`]).
+    pub(super) fn recorded_uses(&self) -> usize {
+        self.slab().busy[self.index as usize].load(Ordering::Acquire)
+    }
+}
+
+/// What recorded work holds of a slot: a handle (the slot is not handed out again before the
+/// work has finished) that also counts one recorded use of it, so that a host write into the
+/// slot is refused while the work may still use it (issue 16, item 9). One atomic add when
+/// taken, one subtract when dropped (after the work's fence was seen signalled).
+pub(crate) struct SlotHold(SlotRef);
+
+impl SlotHold {
+    pub(super) fn new(slot: &SlotRef) -> Self {
+        slot.slab().busy[slot.index as usize].fetch_add(1, Ordering::Relaxed);
+        Self(slot.clone())
+    }
+}
+
+impl Drop for SlotHold {
+    fn drop(&mut self) {
+        // Release: a host write that reads the count 0 (with `Acquire`) sees the work done.
+        self.0.slab().busy[self.0.index as usize].fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -337,6 +367,7 @@ impl Classes {
                 Some(index) => index,
                 None => {
                     let refs = std::array::from_fn(|_| AtomicUsize::new(0));
+                    let busy = std::array::from_fn(|_| AtomicUsize::new(0));
                     let index = class.slabs.len();
                     let slab = Slab {
                         arena: Arc::as_ptr(arena),
@@ -347,6 +378,7 @@ impl Classes {
                         base: AtomicU64::new(0),
                         free: AtomicU64::new(0),
                         refs,
+                        busy,
                     };
                     class.slabs.push(Arc::new(slab));
                     class.ranges.push(None);

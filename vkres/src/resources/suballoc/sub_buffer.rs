@@ -3,14 +3,15 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ash::vk;
 use bytemuck::Pod;
 use vk_mem::VirtualAllocation;
 
 use super::ArenaShared;
-use super::slab::SlotRef;
-use crate::error::{Result, check_range};
+use super::slab::{SlotHold, SlotRef};
+use crate::error::{Error, Result, check_range};
 use crate::memory::MappedMemory;
 use crate::resources::Buffer;
 
@@ -19,12 +20,45 @@ use crate::resources::Buffer;
 pub(crate) struct SubShared {
     arena: Arc<ArenaShared>,
     allocation: VirtualAllocation,
+    /// Recorded uses of the allocation not known to be finished (the [`RangeHold`]s that
+    /// recorders hold): a host write into its ranges is refused while this is not 0.
+    busy: AtomicUsize,
 }
 
 impl SubShared {
     pub(super) fn new(arena: Arc<ArenaShared>, allocation: VirtualAllocation) -> Self {
-        Self { arena, allocation }
+        Self { arena, allocation, busy: AtomicUsize::new(0) }
     }
+}
+
+/// What recorded work holds of an exact-sized range (or group): the allocation, kept from
+/// going back to the arena, and one recorded use of it counted until the work has finished.
+struct RangeHold(Arc<SubShared>);
+
+impl RangeHold {
+    fn new(shared: &Arc<SubShared>) -> Self {
+        shared.busy.fetch_add(1, Ordering::Relaxed);
+        Self(shared.clone())
+    }
+}
+
+impl Drop for RangeHold {
+    fn drop(&mut self) {
+        // Release: a host write that reads the count 0 (with `Acquire`) sees the work done.
+        self.0.busy.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// One recorded use of a range, held by a recorder's tables until its work has finished (no
+/// allocation of its own, unlike the boxed [`SubBuffer::keep_alive`]): dropping it ends the use.
+pub(crate) struct RangeUse(#[allow(dead_code, reason = "held for its drop")] Use);
+
+/// What a [`RangeUse`] holds.
+enum Use {
+    /// Of an exact-sized range (or group).
+    Range(#[allow(dead_code, reason = "held for its drop")] RangeHold),
+    /// Of a slab's slot.
+    Slot(#[allow(dead_code, reason = "held for its drop")] SlotHold),
 }
 
 impl Drop for SubShared {
@@ -54,10 +88,6 @@ impl Owner {
         }
     }
 }
-
-/// A handle of a range that a recorder holds until its work has finished
-/// ([`SubBuffer::hold`]): an allocation's count or a slot's, no allocation of its own.
-pub(crate) struct RangeHold(#[allow(dead_code, reason = "held for its drop: it keeps the range alive")] Owner);
 
 /// A range of a [`BufferArena`](super::BufferArena)'s `VkBuffer`, holding elements of `T`
 /// (`u8` for raw bytes): a small buffer without a `VkBuffer` of its own.
@@ -170,20 +200,46 @@ impl<T> SubBuffer<T> {
 
     /// A type-erased handle that keeps the range (and so its arena's buffer) alive: what a
     /// recorder holds until its work has finished. Marks the arena's buffer used by a batch.
+    /// The hold also counts a recorded use of the range, until the work has finished (see
+    /// [`write`](SubBuffer::write)).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.shared.arena().buffer.mark_recorded();
         match &self.shared {
-            Owner::Range(shared) => shared.clone(),
-            Owner::Slot(slot) => Arc::new(slot.clone()),
+            Owner::Range(shared) => Arc::new(RangeHold::new(shared)),
+            Owner::Slot(slot) => Arc::new(SlotHold::new(slot)),
         }
     }
 
-    /// What keeps the range (and so its arena's buffer) alive without a new allocation (a
-    /// slot's [`keep_alive`](Self::keep_alive) boxes its handle): the recorder's own transfers
-    /// hold ranges through this. Marks the arena's buffer used by a batch.
-    pub(crate) fn hold(&self) -> RangeHold {
+    /// [`keep_alive`](Self::keep_alive) without the box: what the recorder's own transfers
+    /// hold ranges by (`Tables::ranges`), one recorded use of the range counted until the work
+    /// has finished, as `keep_alive`'s. Marks the arena's buffer used by a batch.
+    pub(crate) fn hold(&self) -> RangeUse {
         self.shared.arena().buffer.mark_recorded();
-        RangeHold(self.shared.clone())
+        RangeUse(match &self.shared {
+            Owner::Range(shared) => Use::Range(RangeHold::new(shared)),
+            Owner::Slot(slot) => Use::Slot(SlotHold::new(slot)),
+        })
+    }
+
+    /// The recorded uses of the range (its allocation) not known to be finished.
+    pub(crate) fn recorded_uses(&self) -> usize {
+        match &self.shared {
+            Owner::Range(shared) => shared.busy.load(Ordering::Acquire),
+            Owner::Slot(slot) => slot.recorded_uses(),
+        }
+    }
+
+    /// [`Error::InUseByRecordedWork`] while work vkres recorded on this range (its
+    /// allocation: a group's ranges share one) is not known to be finished.
+    fn check_host_writable(&self) -> Result<()> {
+        let busy = self.recorded_uses();
+        if busy == 0 {
+            return Ok(());
+        }
+        Err(Error::InUseByRecordedWork {
+            name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
+            holds: busy as u64,
+        })
     }
 
     /// Maps the arena's buffer: the range's bytes start at [`offset`](Self::offset).
@@ -197,7 +253,13 @@ impl<T: Pod> SubBuffer<T> {
     /// must have a host-access [`MappingType`](crate::MappingType); else
     /// [`Error::NotHostVisible`](crate::Error::NotHostVisible)). Data past the range's end is
     /// [`Error::DataTooLarge`](crate::Error::DataTooLarge), never written into a neighbour.
+    /// While work vkres recorded on this range (an `upload_sub`, `download_sub` or
+    /// `keep_alive` of a batch or recorder) is not known to be finished (the recording is
+    /// open, or its [`InFlight`](crate::InFlight) not yet waited for and dropped), the write
+    /// would race it or be overwritten by it: [`Error::InUseByRecordedWork`]
+    /// (other ranges of the arena are not affected).
     pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
+        self.check_host_writable()?;
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let at = self.checked_byte_range(offset, bytes.len() as u64)?;
         self.map()?.write_bytes(at, bytes)
