@@ -21,7 +21,7 @@ pub use crate::bundle::collections::{
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::frame_tlas::{
     PerFrameField, PerFrameTlasField, frame_tlas_handle, per_frame_tlases, per_frame_tlases_from_inputs,
-    refit_frame_tlas, refit_frame_tlas_from_inputs, transforms_for,
+    refit_frame_tlas, refit_frame_tlas_by, refit_frame_tlas_from_inputs, transforms_for,
 };
 pub use crate::bundle::geometries::{
     TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
