@@ -125,7 +125,7 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
         let span =
             b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
         let c = syn::Ident::new(flag, span);
-        quote!(| ::vkres::vk::BufferUsageFlags::#c)
+        quote!(::vkres::vk::BufferUsageFlags::#c)
     });
     let variant =
         |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
@@ -145,15 +145,24 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
     let len = count(b.len.as_ref(), "len");
     let size = count(b.size.as_ref(), "size");
     let pool = super::pool_tokens(b.pool.as_ref().map(|p| &p.value), field);
-    quote! {
-        &::vkres::__private::BufferSpec {
-            name: #name,
-            usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
-            mapping: ::vkres::MappingType::#mapping,
-            location: ::vkres::MemoryLocation::#location,
-            len: #len,
-            size: #size,
-            pool: #pool,
-        }
-    }
+    let constant = b.pool.is_none()
+        && [&b.len, &b.size]
+            .into_iter()
+            .flatten()
+            .all(|e| !crate::attr::is_input(&e.value) && super::const_safe(&e.value));
+    super::spec_ref(
+        constant,
+        quote! {
+            ::vkres::__private::BufferSpec {
+                name: #name,
+                // Evaluated at compile time: data, not calls.
+                usage: const { ::vkres::__private::buffer_usage(&[#(#flags),*]) },
+                mapping: ::vkres::MappingType::#mapping,
+                location: ::vkres::MemoryLocation::#location,
+                len: #len,
+                size: #size,
+                pool: #pool,
+            }
+        },
+    )
 }

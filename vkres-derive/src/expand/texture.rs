@@ -79,7 +79,7 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let layout = syn::Ident::new(crate::infer::texture_layout(t, &usage), t.kind.span());
     let flags = usage.iter().map(|f| {
         let c = syn::Ident::new(f, t.kind.span());
-        quote!(| ::vkres::vk::ImageUsageFlags::#c)
+        quote!(::vkres::vk::ImageUsageFlags::#c)
     });
     let input = |key: &str, span: proc_macro2::Span| {
         let input = super::size_input(field, key);
@@ -130,21 +130,34 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     };
     let location = syn::Ident::new(t.location.as_ref().map_or("Auto", |l| l.value), proc_macro2::Span::call_site());
     let pool = super::pool_tokens(t.pool.as_ref().map(|p| &p.value), field);
-    quote! {
-        &::vkres::__private::TextureSpec {
-            name: #name,
-            format: #format,
-            dims: #dims,
-            extent: [#(#extent),*],
-            mips: #mips,
-            layers: #layers,
-            view: #view,
-            usage: ::vkres::vk::ImageUsageFlags::empty() #(#flags)*,
-            layout: ::vkres::vk::ImageLayout::#layout,
-            location: ::vkres::MemoryLocation::#location,
-            pool: #pool,
-        }
-    }
+    let user_exprs = t.extent.iter().flat_map(|e| &e.value).chain(t.layers.iter().map(|l| &l.value)).chain(
+        t.mips.iter().filter_map(|m| match &m.value {
+            Mips::Count(e) => Some(e),
+            Mips::Generate => None,
+        }),
+    );
+    let constant = t.pool.is_none()
+        && t.format.as_ref().is_none_or(|f| f.value != crate::symbol::INPUT)
+        && user_exprs.into_iter().all(|e| !is_input(e) && super::const_safe(e));
+    super::spec_ref(
+        constant,
+        quote! {
+            ::vkres::__private::TextureSpec {
+                name: #name,
+                format: #format,
+                dims: #dims,
+                extent: [#(#extent),*],
+                mips: #mips,
+                layers: #layers,
+                view: #view,
+                // Evaluated at compile time: data, not calls.
+                usage: const { ::vkres::__private::image_usage(&[#(#flags),*]) },
+                layout: ::vkres::vk::ImageLayout::#layout,
+                location: ::vkres::MemoryLocation::#location,
+                pool: #pool,
+            }
+        },
+    )
 }
 
 /// The `Result<Vec<_>>` expression of a `textures(...)` field: one texture per

@@ -461,3 +461,60 @@ pub fn bundle_with_inputs<T: BundleField>(batch: &mut Batch<'_>, inputs: T::Inpu
 pub fn schema_error(bundle: &str) -> Error {
     Error::SchemaHasErrors { bundle: bundle.into() }
 }
+
+/// The `descriptor_bindings()` of a bundle without binding arrays: its constant table, copied
+/// (one non-generic function for every bundle, instead of a `vec![...]` per struct).
+pub fn bindings(table: &'static [DescriptorBinding]) -> Vec<DescriptorBinding> {
+    table.to_vec()
+}
+
+/// `SamplerDesc::default()` as a constant: the start of a sampler field's description, which
+/// the expansion evaluates at compile time.
+pub const SAMPLER_DEFAULT: SamplerDesc = SamplerDesc::DEFAULT;
+
+/// `Ok(v) => v, Err(e) => return Err(e)`: the expansion's `?` without the `Try` trait's calls
+/// (`branch`, `from_residual`), which would be instantiated and called once per field of
+/// every derived struct (its compile time).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __vkres_try {
+    ($e:expr) => {
+        match $e {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+        }
+    };
+}
+
+/// The union of `flags`, at compile time (the expansion's `const { buffer_usage(&[...]) }`).
+pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::BufferUsageFlags::from_raw(raw)
+}
+
+/// The union of `flags`, at compile time.
+pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::ImageUsageFlags::from_raw(raw)
+}
+
+/// The union of `flags`, at compile time.
+pub const fn stages(flags: &[vk::ShaderStageFlags]) -> vk::ShaderStageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::ShaderStageFlags::from_raw(raw)
+}
