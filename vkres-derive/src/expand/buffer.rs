@@ -145,24 +145,16 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
     let len = count(b.len.as_ref(), "len");
     let size = count(b.size.as_ref(), "size");
     let pool = super::pool_tokens(b.pool.as_ref().map(|p| &p.value), field);
-    let constant = b.pool.is_none()
-        && [&b.len, &b.size]
-            .into_iter()
-            .flatten()
-            .all(|e| !crate::attr::is_input(&e.value) && super::const_safe(&e.value));
-    super::spec_ref(
-        constant,
-        quote! {
-            ::vkres::__private::BufferSpec {
-                name: #name,
-                // Evaluated at compile time: data, not calls.
-                usage: const { ::vkres::__private::buffer_usage(&[#(#flags),*]) },
-                mapping: ::vkres::MappingType::#mapping,
-                location: ::vkres::MemoryLocation::#location,
-                len: #len,
-                size: #size,
-                pool: #pool,
-            }
-        },
-    )
+    quote! {
+        &::vkres::__private::BufferSpec {
+            name: #name,
+            // One call of a `const fn` over a promoted array, not a call per flag.
+            usage: ::vkres::__private::buffer_usage(&[#(#flags),*]),
+            mapping: ::vkres::MappingType::#mapping,
+            location: ::vkres::MemoryLocation::#location,
+            len: #len,
+            size: #size,
+            pool: #pool,
+        }
+    }
 }

@@ -64,28 +64,6 @@ pub fn data_tokens(
     }
 }
 
-/// Whether `expr` can be evaluated at compile time for certain: literals, paths (constants,
-/// statics) and operators on them, no call, method or macro. A field spec made only of such
-/// expressions is emitted as `&const { ... }`: promoted to static data, no code in `record`.
-pub fn const_safe(expr: &syn::Expr) -> bool {
-    use syn::Expr;
-    match expr {
-        Expr::Lit(_) | Expr::Path(_) => true,
-        Expr::Binary(b) => const_safe(&b.left) && const_safe(&b.right),
-        Expr::Unary(u) => const_safe(&u.expr),
-        Expr::Paren(p) => const_safe(&p.expr),
-        Expr::Group(g) => const_safe(&g.expr),
-        Expr::Cast(c) => const_safe(&c.expr),
-        _ => false,
-    }
-}
-
-/// `&const { spec }` where `constant` (the spec's user expressions are all [`const_safe`],
-/// none an input), else `&spec`.
-pub fn spec_ref(constant: bool, spec: TokenStream) -> TokenStream {
-    if constant { quote!(&const { #spec }) } else { quote!(&#spec) }
-}
-
 /// `{ let n: T = EXPR; n }`: an expression of type `ty`, so that a wrong type is an error at
 /// the user's expression.
 pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
@@ -393,8 +371,6 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         _ => TokenStream::new(),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
-    // A `match` (`__vkres_try!`), not `?`: no `Try::branch` / `from_residual` call per field
-    // (the size of the code generated is the derive's compile time).
-    let field_let = quote_spanned!(field.ty.span()=> let #local = ::vkres::__vkres_try!(#value););
+    let field_let = quote_spanned!(field.ty.span()=> let #local = #value?;);
     quote!(#bound #field_let)
 }

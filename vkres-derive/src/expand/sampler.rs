@@ -50,16 +50,13 @@ pub fn desc(s: &SamplerAttr) -> TokenStream {
         }),
     );
     set(quote!(border_color), s.border.as_ref().map(|v| constant("BorderColor", v)));
-    let desc = quote! {{
+    // From a constant rather than `Default::default()`: no call.
+    quote! {{
         #[allow(unused_mut)]
         let mut __vkres_d = ::vkres::__private::SAMPLER_DEFAULT;
         #(#sets)*
         __vkres_d
-    }};
-    // Data rather than code where the floats are plain constants.
-    let constant =
-        [&s.anisotropy, &s.min_lod, &s.max_lod, &s.lod_bias].into_iter().flatten().all(|v| super::const_safe(&v.value));
-    if constant { quote!(const #desc) } else { desc }
+    }}
 }
 
 /// The `Result<FieldType>` expression of a sampler field.

@@ -130,34 +130,22 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     };
     let location = syn::Ident::new(t.location.as_ref().map_or("Auto", |l| l.value), proc_macro2::Span::call_site());
     let pool = super::pool_tokens(t.pool.as_ref().map(|p| &p.value), field);
-    let user_exprs = t.extent.iter().flat_map(|e| &e.value).chain(t.layers.iter().map(|l| &l.value)).chain(
-        t.mips.iter().filter_map(|m| match &m.value {
-            Mips::Count(e) => Some(e),
-            Mips::Generate => None,
-        }),
-    );
-    let constant = t.pool.is_none()
-        && t.format.as_ref().is_none_or(|f| f.value != crate::symbol::INPUT)
-        && user_exprs.into_iter().all(|e| !is_input(e) && super::const_safe(e));
-    super::spec_ref(
-        constant,
-        quote! {
-            ::vkres::__private::TextureSpec {
-                name: #name,
-                format: #format,
-                dims: #dims,
-                extent: [#(#extent),*],
-                mips: #mips,
-                layers: #layers,
-                view: #view,
-                // Evaluated at compile time: data, not calls.
-                usage: const { ::vkres::__private::image_usage(&[#(#flags),*]) },
-                layout: ::vkres::vk::ImageLayout::#layout,
-                location: ::vkres::MemoryLocation::#location,
-                pool: #pool,
-            }
-        },
-    )
+    quote! {
+        &::vkres::__private::TextureSpec {
+            name: #name,
+            format: #format,
+            dims: #dims,
+            extent: [#(#extent),*],
+            mips: #mips,
+            layers: #layers,
+            view: #view,
+            // One call of a `const fn` over a promoted array, not a call per flag.
+            usage: ::vkres::__private::image_usage(&[#(#flags),*]),
+            layout: ::vkres::vk::ImageLayout::#layout,
+            location: ::vkres::MemoryLocation::#location,
+            pool: #pool,
+        }
+    }
 }
 
 /// The `Result<Vec<_>>` expression of a `textures(...)` field: one texture per

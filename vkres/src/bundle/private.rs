@@ -468,25 +468,12 @@ pub fn bindings(table: &'static [DescriptorBinding]) -> Vec<DescriptorBinding> {
     table.to_vec()
 }
 
-/// `SamplerDesc::default()` as a constant: the start of a sampler field's description, which
-/// the expansion evaluates at compile time.
+/// `SamplerDesc::default()` as a constant: the start of a sampler field's description (no
+/// call in the expansion).
 pub const SAMPLER_DEFAULT: SamplerDesc = SamplerDesc::DEFAULT;
 
-/// `Ok(v) => v, Err(e) => return Err(e)`: the expansion's `?` without the `Try` trait's calls
-/// (`branch`, `from_residual`), which would be instantiated and called once per field of
-/// every derived struct (its compile time).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __vkres_try {
-    ($e:expr) => {
-        match $e {
-            ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
-        }
-    };
-}
-
-/// The union of `flags`, at compile time (the expansion's `const { buffer_usage(&[...]) }`).
+/// The union of `flags` (the expansion's `buffer_usage(&[...])`: one call over a promoted
+/// array instead of a `|` call per flag; `const` for the bindings table).
 pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlags {
     let mut raw = 0;
     let mut i = 0;
@@ -497,7 +484,7 @@ pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlag
     vk::BufferUsageFlags::from_raw(raw)
 }
 
-/// The union of `flags`, at compile time.
+/// The union of `flags` (as [`buffer_usage`]).
 pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
     let mut raw = 0;
     let mut i = 0;
@@ -508,7 +495,7 @@ pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
     vk::ImageUsageFlags::from_raw(raw)
 }
 
-/// The union of `flags`, at compile time.
+/// The union of `flags` (as [`buffer_usage`]).
 pub const fn stages(flags: &[vk::ShaderStageFlags]) -> vk::ShaderStageFlags {
     let mut raw = 0;
     let mut i = 0;
