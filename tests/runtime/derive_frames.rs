@@ -10,6 +10,7 @@ use vkres::{
 };
 
 use crate::accel::scene::{Ray, trace};
+use crate::derive_counting::allocations_of;
 use crate::kernel::DescriptorSet;
 use crate::recorder::OwnCommands;
 use crate::support::Gpu;
@@ -182,8 +183,10 @@ fn ray_at(x: f32) -> Ray {
 }
 
 /// Three frames in flight, each refitting its own TLAS in the caller's command buffer (the
-/// recorder's `update_tlas`, no allocation of a TLAS per frame): afterwards each frame's TLAS
-/// holds the transforms of the last frame that used it, traced by the ray-query shader.
+/// recorder's `refit_tlas` into the TLAS's persistent instance buffer): once each frame has
+/// refitted once, a refit makes no heap allocation and no new refit set; afterwards each
+/// frame's TLAS holds the transforms of the last frame that used it, traced by the ray-query
+/// shader.
 #[test]
 fn each_frame_refits_its_own_tlas() {
     let Some(gpu) = Gpu::with_accel() else { return };
@@ -205,11 +208,18 @@ fn each_frame_refits_its_own_tlas() {
         // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
         // the slot's fence after `finish`.
         let mut recorder = unsafe { alloc.recorder(own.cmd) };
-        scene.refit_tlas(&mut recorder, slot, &[moved(k), still]).expect("refit");
+        let (allocations, refit) = allocations_of(|| scene.refit_tlas(&mut recorder, slot, &[moved(k), still]));
+        refit.expect("refit");
+        if k >= FRAMES {
+            // Warmed up: each frame's TLAS has its persistent instance buffer and scratch.
+            assert_eq!(allocations, 0, "frame {k}: the refit allocated");
+        }
         let in_flight = recorder.finish(&fences[slot]).expect("finish");
         own.submit(&fences[slot]);
         pending[slot] = Some((own, in_flight));
     }
+    let sets = alloc.leak_report().iter().filter(|n| n.as_str() == "Animated.tlas/refit instances").count();
+    assert_eq!(sets, FRAMES, "one persistent instance buffer per frame's TLAS, made once");
     for (own, in_flight) in pending.into_iter().flatten() {
         in_flight.wait().expect("frame fence");
         drop(own);

@@ -8,6 +8,7 @@ use vkres::{
 };
 
 use crate::accel::scene::{Ray, trace};
+use crate::derive_counting::allocations_of;
 use crate::recorder::OwnCommands;
 use crate::support::Gpu;
 
@@ -65,17 +66,25 @@ fn instances_place_the_blas_fields_of_nested_bundles() {
     assert!(held[0].same(&w.meshes[1].blas) && held[1].same(&w.meshes[0].blas), "in instance order");
     assert_eq!(w.animated.len(), 2);
 
-    // Frame 0's animated TLAS is refitted: the large triangle moves to x = 20.
-    let moved = [instances[0].transform(at(20.0)), instances[1]];
-    let own = OwnCommands::begin(&gpu);
-    let fence = Fence::new(gpu.ctx(), false).expect("fence");
-    // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
-    // `fence` after `finish`.
-    let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
-    w.refit_animated(&mut recorder, 0, &moved).expect("refit");
-    let in_flight = recorder.finish(&fence).expect("finish");
-    own.submit(&fence);
-    in_flight.wait().expect("wait");
+    // Frame 0's animated TLAS is refitted twice: the large triangle moves to x = 30, then
+    // x = 20. The second refit reuses the first one's instance buffer and scratch (finished by
+    // then): it makes no heap allocation.
+    for (round, x) in [30.0, 20.0].into_iter().enumerate() {
+        let moved = [instances[0].transform(at(x)), instances[1]];
+        let own = OwnCommands::begin(&gpu);
+        let fence = Fence::new(gpu.ctx(), false).expect("fence");
+        // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
+        // `fence` after `finish`.
+        let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+        let (allocations, refit) = allocations_of(|| w.refit_animated(&mut recorder, 0, &moved));
+        refit.expect("refit");
+        if round > 0 {
+            assert_eq!(allocations, 0, "a warm refit allocated");
+        }
+        let in_flight = recorder.finish(&fence).expect("finish");
+        own.submit(&fence);
+        in_flight.wait().expect("wait");
+    }
 
     if gpu.has_ray_query() {
         let boxes = gpu

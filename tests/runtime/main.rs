@@ -13,6 +13,7 @@ mod derive;
 mod derive_alias;
 mod derive_binding_arrays;
 mod derive_collections;
+mod derive_counting;
 mod derive_descriptors;
 mod derive_frames;
 mod derive_kinds;

@@ -125,7 +125,7 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
         let span =
             b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
         let c = syn::Ident::new(flag, span);
-        quote!(| ::vkres::vk::BufferUsageFlags::#c)
+        quote!(::vkres::vk::BufferUsageFlags::#c)
     });
     let variant =
         |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
@@ -148,7 +148,8 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
     quote! {
         &::vkres::__private::BufferSpec {
             name: #name,
-            usage: ::vkres::vk::BufferUsageFlags::empty() #(#flags)*,
+            // One call of a `const fn` over a promoted array, not a call per flag.
+            usage: ::vkres::__private::buffer_usage(&[#(#flags),*]),
             mapping: ::vkres::MappingType::#mapping,
             location: ::vkres::MemoryLocation::#location,
             len: #len,

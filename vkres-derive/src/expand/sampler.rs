@@ -50,9 +50,10 @@ pub fn desc(s: &SamplerAttr) -> TokenStream {
         }),
     );
     set(quote!(border_color), s.border.as_ref().map(|v| constant("BorderColor", v)));
+    // From a constant rather than `Default::default()`: no call.
     quote! {{
         #[allow(unused_mut)]
-        let mut __vkres_d = <::vkres::SamplerDesc as ::core::default::Default>::default();
+        let mut __vkres_d = ::vkres::__private::SAMPLER_DEFAULT;
         #(#sets)*
         __vkres_d
     }}

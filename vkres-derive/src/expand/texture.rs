@@ -79,7 +79,7 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     let layout = syn::Ident::new(crate::infer::texture_layout(t, &usage), t.kind.span());
     let flags = usage.iter().map(|f| {
         let c = syn::Ident::new(f, t.kind.span());
-        quote!(| ::vkres::vk::ImageUsageFlags::#c)
+        quote!(::vkres::vk::ImageUsageFlags::#c)
     });
     let input = |key: &str, span: proc_macro2::Span| {
         let input = super::size_input(field, key);
@@ -139,7 +139,8 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
             mips: #mips,
             layers: #layers,
             view: #view,
-            usage: ::vkres::vk::ImageUsageFlags::empty() #(#flags)*,
+            // One call of a `const fn` over a promoted array, not a call per flag.
+            usage: ::vkres::__private::image_usage(&[#(#flags),*]),
             layout: ::vkres::vk::ImageLayout::#layout,
             location: ::vkres::MemoryLocation::#location,
             pool: #pool,

@@ -67,7 +67,7 @@ pub struct DescriptorBinding {
 
 impl DescriptorBinding {
     /// One descriptor of `kind` at `binding`, seen by `stages`, binding `field`.
-    pub fn single(binding: u32, kind: DescriptorKind, stages: vk::ShaderStageFlags, field: &'static str) -> Self {
+    pub const fn single(binding: u32, kind: DescriptorKind, stages: vk::ShaderStageFlags, field: &'static str) -> Self {
         Self { binding, kind, stages, field, count: 1, flags: vk::DescriptorBindingFlags::empty() }
     }
 

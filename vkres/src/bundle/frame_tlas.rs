@@ -1,16 +1,16 @@
 //! What the expansion of a `tlas(..., allow_update, per_frame)` field calls: one TLAS per
 //! frame in flight, built in the bundle's batch, refitted by the generated `refit_<field>`
-//! into the caller's command buffer ([`Recorder::update_tlas`]) while the other frames'
+//! into the caller's command buffer ([`Recorder::refit_tlas`]) while the other frames'
 //! TLASes may still be traced.
 
 use ash::vk;
 
 use super::accel_fields::BlasField;
 use super::collections::CollectionField;
-use super::instances::{BlasInstance, placed};
+use super::instances::{BlasInstance, check_instances, placed};
 use super::per_frame::{PerFrame, frames_checked};
 use super::private::Release;
-use crate::accel::{Tlas, TlasDesc, Transform3x4};
+use crate::accel::{Blas, Tlas, TlasDesc, TlasInstanceRef, Transform3x4};
 use crate::allocator::{Batch, Recorder};
 use crate::error::{Error, Result};
 
@@ -97,15 +97,16 @@ pub fn transforms_for<'t, const N: usize>(name: &str, transforms: &'t [Transform
     })
 }
 
-/// Records the refit of frame `frame`'s TLAS of `field` with `desc`'s instances into
-/// `recorder` ([`Recorder::update_tlas`]).
+/// Records the refit of frame `frame`'s TLAS of `field` with `instances` into `recorder`
+/// ([`Recorder::refit_tlas`]: written into the TLAS's persistent instance buffer, no
+/// allocation once each frame has refitted once).
 pub fn refit_frame_tlas<F: PerFrameTlasField>(
     recorder: &mut Recorder<'_>,
     field: &F,
     frame: usize,
-    desc: &TlasDesc,
+    instances: &[TlasInstanceRef<'_>],
 ) -> Result<()> {
-    recorder.update_tlas(field.copies().get(frame)?, desc)
+    recorder.refit_tlas(field.copies().get(frame)?, instances.iter().copied())
 }
 
 /// [`refit_frame_tlas`] for a TLAS with `instances = input`: the new instances name BLASes of
@@ -114,7 +115,6 @@ pub fn refit_frame_tlas_from_inputs<F, C>(
     recorder: &mut Recorder<'_>,
     field: &F,
     frame: usize,
-    desc: TlasDesc,
     blases: &C,
     instances: &[BlasInstance],
 ) -> Result<()>
@@ -123,9 +123,29 @@ where
     C: CollectionField,
     C::Item: BlasField,
 {
+    refit_frame_tlas_by(recorder, field, frame, blases.items(), BlasField::blas, instances)
+}
+
+/// [`refit_frame_tlas_from_inputs`] for instances that index `items` (the elements of a
+/// `bundles` collection), the BLAS of each given by `blas`. The instances are checked first
+/// (typed errors, nothing recorded), then written one by one: nothing is collected.
+pub fn refit_frame_tlas_by<F, T>(
+    recorder: &mut Recorder<'_>,
+    field: &F,
+    frame: usize,
+    items: &[T],
+    blas: impl Fn(&T) -> &Blas,
+    instances: &[BlasInstance],
+) -> Result<()>
+where
+    F: PerFrameTlasField,
+{
     let tlas = field.copies().get(frame)?;
-    let desc = desc.instances(placed(tlas.name(), blases, instances)?);
-    recorder.update_tlas(tlas, &desc)
+    check_instances(tlas.name(), items.len(), instances)?;
+    // Checked: every index is in range (one out of range would leave the count short, which
+    // `refit_tlas` refuses, typed).
+    let placed = instances.iter().filter_map(|i| items.get(i.blas as usize).map(|item| i.with_blas(blas(item))));
+    recorder.refit_tlas(tlas, placed)
 }
 
 /// The handle of frame `frame`'s TLAS, for its descriptor.

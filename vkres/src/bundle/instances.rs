@@ -104,15 +104,25 @@ pub fn placed_by<T>(
     blas: impl Fn(&T) -> &Blas,
     instances: &[BlasInstance],
 ) -> Result<Vec<crate::accel::TlasInstance>> {
-    let blases = items;
-    let mut placed = Vec::with_capacity(instances.len());
+    check_instances(name, items.len(), instances)?;
+    Ok(instances
+        .iter()
+        .filter_map(|i| items.get(i.blas as usize).map(|item| i.with_blas(blas(item).clone())))
+        .collect())
+}
+
+/// Checks `instances` against a collection of `len` BLASes (index in range, 24-bit fields),
+/// with typed errors naming `name`; allocates nothing unless it fails.
+pub fn check_instances(name: &str, len: usize, instances: &[BlasInstance]) -> Result<()> {
     for (i, instance) in instances.iter().enumerate() {
-        let item = blases.get(instance.blas as usize).ok_or_else(|| Error::IndexOutOfRange {
-            name: name.into(),
-            what: format!("instance {i}: BLAS"),
-            index: u64::from(instance.blas),
-            len: blases.len() as u64,
-        })?;
+        if instance.blas as usize >= len {
+            return Err(Error::IndexOutOfRange {
+                name: name.into(),
+                what: format!("instance {i}: BLAS"),
+                index: u64::from(instance.blas),
+                len: len as u64,
+            });
+        }
         for (what, value) in [("custom index", instance.custom_index), ("SBT offset", instance.sbt_offset)] {
             if value > MAX_24 {
                 return Err(Error::ValueOutOfRange {
@@ -123,9 +133,8 @@ pub fn placed_by<T>(
                 });
             }
         }
-        placed.push(instance.with_blas(blas(item).clone()));
     }
-    Ok(placed)
+    Ok(())
 }
 
 /// Records the builds of a `tlases` collection: one TLAS per list of `lists`, each `desc`

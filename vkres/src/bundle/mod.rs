@@ -70,10 +70,21 @@ pub trait GpuResources: Sized {
     fn record(batch: &mut Batch<'_>, inputs: Self::Inputs<'_>) -> Result<Self>;
 
     /// Creates the bundle in one batch: one submission (none if nothing is uploaded), one wait.
+    // `?` would instantiate `FromResidual` for each bundle type.
+    #[allow(clippy::question_mark)]
     fn create(alloc: &ResourceAllocator, inputs: Self::Inputs<'_>) -> Result<Self> {
-        let mut batch = alloc.batch()?;
-        let bundle = Self::record(&mut batch, inputs)?;
-        batch.submit_and_wait()?;
-        Ok(bundle)
+        // Instantiated once per bundle type: `match`es rather than `?` (no `Try` calls), the
+        // rest in non-generic functions.
+        let mut batch = match alloc.batch() {
+            Ok(batch) => batch,
+            Err(e) => return Err(e),
+        };
+        match Self::record(&mut batch, inputs) {
+            Ok(bundle) => match batch.submit_and_wait() {
+                Ok(()) => Ok(bundle),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 }

@@ -21,7 +21,7 @@ pub use crate::bundle::collections::{
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::frame_tlas::{
     PerFrameField, PerFrameTlasField, frame_tlas_handle, per_frame_tlases, per_frame_tlases_from_inputs,
-    refit_frame_tlas, refit_frame_tlas_from_inputs, transforms_for,
+    refit_frame_tlas, refit_frame_tlas_by, refit_frame_tlas_from_inputs, transforms_for,
 };
 pub use crate::bundle::geometries::{
     TriangleSources, aabb_geometries, geometries_of, geometry_records, triangle_geometries,
@@ -460,4 +460,48 @@ pub fn bundle_with_inputs<T: BundleField>(batch: &mut Batch<'_>, inputs: T::Inpu
 /// What the stub impl of a schema with compile errors returns (it never runs).
 pub fn schema_error(bundle: &str) -> Error {
     Error::SchemaHasErrors { bundle: bundle.into() }
+}
+
+/// The `descriptor_bindings()` of a bundle without binding arrays: its constant table, copied
+/// (one non-generic function for every bundle, instead of a `vec![...]` per struct).
+pub fn bindings(table: &'static [DescriptorBinding]) -> Vec<DescriptorBinding> {
+    table.to_vec()
+}
+
+/// `SamplerDesc::default()` as a constant: the start of a sampler field's description (no
+/// call in the expansion).
+pub const SAMPLER_DEFAULT: SamplerDesc = SamplerDesc::DEFAULT;
+
+/// The union of `flags` (the expansion's `buffer_usage(&[...])`: one call over a promoted
+/// array instead of a `|` call per flag; `const` for the bindings table).
+pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::BufferUsageFlags::from_raw(raw)
+}
+
+/// The union of `flags` (as [`buffer_usage`]).
+pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::ImageUsageFlags::from_raw(raw)
+}
+
+/// The union of `flags` (as [`buffer_usage`]).
+pub const fn stages(flags: &[vk::ShaderStageFlags]) -> vk::ShaderStageFlags {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < flags.len() {
+        raw |= flags[i].as_raw();
+        i += 1;
+    }
+    vk::ShaderStageFlags::from_raw(raw)
 }

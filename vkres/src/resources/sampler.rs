@@ -43,20 +43,26 @@ pub struct SamplerDesc {
 impl Default for SamplerDesc {
     /// Linear filtering, linear mips, repeat, all mip levels.
     fn default() -> Self {
-        Self {
-            mag_filter: vk::Filter::LINEAR,
-            min_filter: vk::Filter::LINEAR,
-            mipmap_mode: vk::SamplerMipmapMode::LINEAR,
-            address_mode: [vk::SamplerAddressMode::REPEAT; 3],
-            mip_lod_bias: 0.0,
-            max_anisotropy: None,
-            compare_op: None,
-            min_lod: 0.0,
-            max_lod: vk::LOD_CLAMP_NONE,
-            border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
-            unnormalized_coordinates: false,
-        }
+        Self::DEFAULT
     }
+}
+
+impl SamplerDesc {
+    /// [`Default::default`] as a constant (the derive builds its sampler descriptions from it
+    /// at compile time).
+    pub(crate) const DEFAULT: Self = Self {
+        mag_filter: vk::Filter::LINEAR,
+        min_filter: vk::Filter::LINEAR,
+        mipmap_mode: vk::SamplerMipmapMode::LINEAR,
+        address_mode: [vk::SamplerAddressMode::REPEAT; 3],
+        mip_lod_bias: 0.0,
+        max_anisotropy: None,
+        compare_op: None,
+        min_lod: 0.0,
+        max_lod: vk::LOD_CLAMP_NONE,
+        border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+        unnormalized_coordinates: false,
+    };
 }
 
 impl SamplerDesc {
