@@ -28,6 +28,15 @@ struct Aliased {
     b: ImageView,
 }
 
+/// An alias group used in recorded work: `b` is active after `create` (its transition).
+#[derive(GpuResources)]
+struct Switched {
+    #[gpu(buffer(usage = STORAGE | TRANSFER_DST, len = 16))]
+    a: Buffer<u32>,
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [4, 4], usage = STORAGE | TRANSFER_DST, alias = a))]
+    b: ImageView,
+}
+
 /// A per-frame camera given initial data (a staged upload recorded into the creating batch).
 #[derive(GpuResources)]
 struct Seeded {
@@ -102,6 +111,20 @@ pub fn cases() -> Vec<Case> {
         case!("alias group with a zero-sized image", |gpu| aliased(gpu, 4, [4, 0]) => Error::ZeroSize { .. }),
         case!("alias group with a length that overflows", |gpu| aliased(gpu, u64::MAX, [4, 4])
             => Error::Overflow { .. }),
+        case!("aliased field used without begin_<field> after create", |gpu| {
+            let bundle = Switched::create(gpu.alloc())?;
+            gpu.alloc().batch()?.upload(&bundle.a, 0, &[1, 2, 3, 4])
+        } => Error::AliasNotActive { ref name, ref active, .. } if name == "Switched.a" && active == "Switched.b"),
+        case!("aliased texture used without begin_<field> after its sibling", |gpu| {
+            let bundle = Switched::create(gpu.alloc())?;
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; the recorder is
+            // dropped unfinished and the command buffer never submitted.
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            bundle.begin_a(&mut recorder)?;
+            recorder.upload(&bundle.a, 0, &[1, 2, 3, 4])?;
+            recorder.transition_image(bundle.b.image(), vkres::vk::ImageLayout::GENERAL)
+        } => Error::AliasNotActive { ref name, ref active, .. } if name == "Switched.b" && active == "Switched.a"),
         case!("host write to a frame before the bundle's upload is submitted", |gpu| {
             let mut batch = gpu.alloc().batch()?;
             let bundle = Seeded::record(&mut batch, SeededInputs { frames_in_flight: 2 })?;

@@ -27,6 +27,22 @@ fn pooled(gpu: &Gpu) -> vkres::Result<(ResourceAllocator, MemoryPool)> {
     Ok((ResourceAllocator::with_memory_allocator(vma, StagingConfig::default())?, pool))
 }
 
+/// Two buffers (copyable both ways) and an image (`TRANSFER_DST`) in one transient memory.
+fn aliased_pair(gpu: &Gpu) -> vkres::Result<(vkres::Buffer, vkres::Buffer, vkres::Image)> {
+    let desc = |name: &str| {
+        BufferDesc::new(256, USAGE | vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC).name(name)
+    };
+    let image_desc =
+        ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, vk::ImageUsageFlags::TRANSFER_DST).name("third");
+    let alloc = gpu.alloc();
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[&image_desc], "pair")?;
+    Ok((
+        alloc.create_aliased_buffer(&memory, &desc("first"))?,
+        alloc.create_aliased_buffer(&memory, &desc("second"))?,
+        alloc.create_aliased_image(&memory, &image_desc)?,
+    ))
+}
+
 fn any_type(name: &str) -> PoolDesc {
     PoolDesc::new(name, PoolMemory::Index(0))
 }
@@ -76,6 +92,30 @@ pub fn cases() -> Vec<Case> {
             let small = gpu.alloc().create_transient_memory(&[&BufferDesc::new(256, USAGE)], &[], "small")?;
             gpu.alloc().create_aliased_buffer(&small, &BufferDesc::new(1 << 20, USAGE))
         } => Error::ValidUsage { vuid: "VUID-vkBindBufferMemory-size-01037", .. }),
+        case!("aliased buffer used while another member is active", |gpu| {
+            let (first, second, _) = aliased_pair(gpu)?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&first, 0, &[1; 16])?;
+            batch.upload_bytes(&second, 0, &[2; 16])
+        } => Error::AliasNotActive { ref name, ref active, .. } if name == "second" && active == "first"),
+        case!("aliased image used while a buffer member is active", |gpu| {
+            let (first, _, image) = aliased_pair(gpu)?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&first, 0, &[1; 16])?;
+            batch.transition_image(&image, vk::ImageLayout::GENERAL)
+        } => Error::AliasNotActive { ref name, ref memory, .. } if name == "third" && memory == "pair"),
+        case!("copy between two members of one transient memory", |gpu| {
+            let (first, second, _) = aliased_pair(gpu)?;
+            gpu.alloc().batch()?.copy_buffer(&first, 0, &second, 0, 16)
+        } => Error::AliasNotActive { ref name, .. } if name == "second"),
+        case!("aliased buffer used after the alias barrier, then its sibling", |gpu| {
+            let (first, second, _) = aliased_pair(gpu)?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&first, 0, &[1; 16])?;
+            batch.alias_barrier(&[])?;
+            batch.upload_bytes(&second, 0, &[2; 16])?;
+            batch.upload_bytes(&first, 0, &[3; 16])
+        } => Error::AliasNotActive { ref name, ref active, .. } if name == "first" && active == "second"),
         case!("bare memory of no size", |gpu| vma(gpu)?.allocate_memory(
                 &vk::MemoryRequirements { size: 0, alignment: 256, memory_type_bits: !0 }, &MemoryRequest::new("s"))
             => Error::ZeroSize { .. }),

@@ -1,6 +1,7 @@
 //! Transient memory: a buffer and an image in one allocation, used one after the other in a
-//! single batch with the alias barrier between (synchronization validation silent), the hazard
-//! the validation layer reports without it, resources that do not fit, and injected failures.
+//! single batch with the alias barrier between (synchronization validation silent), the typed
+//! error for a member used without it (and the hazard the layer reports for a raw command the
+//! recorder does not see), resources that do not fit, and injected failures.
 
 use std::sync::Arc;
 
@@ -75,8 +76,8 @@ fn a_buffer_and_an_image_share_memory_one_after_the_other() {
 }
 
 /// Two buffers in one transient memory: the first written and copied out, then the second
-/// written, in one batch; returns both copies and what was written.
-fn two_buffers(gpu: &Gpu, barrier: bool) -> [(Vec<u8>, Vec<u8>); 2] {
+/// written, in one batch, with the alias barrier between; returns both copies and what was written.
+fn two_buffers(gpu: &Gpu) -> [(Vec<u8>, Vec<u8>); 2] {
     let alloc = gpu.alloc();
     let desc = |name: &str| buffer_desc().name(name);
     let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
@@ -91,7 +92,7 @@ fn two_buffers(gpu: &Gpu, barrier: bool) -> [(Vec<u8>, Vec<u8>); 2] {
     let data = [noise(BYTES as usize, 3), noise(BYTES as usize, 4)];
     let mut batch = alloc.batch().expect("batch");
     for i in 0..2 {
-        if i == 1 && barrier {
+        if i == 1 {
             batch.alias_barrier(&[]).expect("alias barrier");
         }
         batch.upload(&buffers[i], 0, &data[i]).expect("upload");
@@ -104,14 +105,55 @@ fn two_buffers(gpu: &Gpu, barrier: bool) -> [(Vec<u8>, Vec<u8>); 2] {
 #[test]
 fn two_aliased_buffers_in_one_batch_need_the_alias_barrier() {
     let gpu = Gpu::new();
-    for (i, (read, written)) in two_buffers(&gpu, true).into_iter().enumerate() {
+    for (i, (read, written)) in two_buffers(&gpu).into_iter().enumerate() {
         assert!(read == written, "buffer {i} read back what was written to it");
     }
     assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
 
-    // Without it, the second buffer's upload writes memory the first one's copy reads, with no
-    // dependency between: the layer's synchronization validation says so.
-    let _ = two_buffers(&gpu, false);
+    // Without it, the second buffer's upload would write memory the first one's copy reads,
+    // with no dependency between: the recorder refuses it (issue 16), recording nothing.
+    let alloc = gpu.alloc();
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
+    let [first, second] =
+        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload(&first, 0, &noise(BYTES as usize, 5)).expect("first");
+    let download = batch.download_buffer(&first).expect("download first");
+    let err = batch.upload(&second, 0, &noise(BYTES as usize, 6)).expect_err("second without the barrier");
+    assert!(
+        matches!(&err, Error::AliasNotActive { name, memory, active }
+            if name == "second" && memory == "two buffers" && active == "first"),
+        "{err:?}"
+    );
+    assert_eq!(memory.active_member().as_deref(), Some("first"));
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == noise(BYTES as usize, 5), "nothing of the refused upload landed");
+    assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
+}
+
+/// What the check does not see: a command the caller records on a member's raw handle. The
+/// hazard the alias barrier prevents is then reported by synchronization validation.
+#[test]
+fn a_raw_command_on_another_member_still_races() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "raw").expect("memory");
+    let [first, second] =
+        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let own = crate::recorder::OwnCommands::begin(&gpu);
+    let fence = vkres::Fence::new(gpu.ctx(), false).expect("fence");
+    // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once with
+    // `fence` after `finish`.
+    let mut recorder = unsafe { alloc.recorder(own.cmd) };
+    let download = recorder.download_buffer(&first).expect("download first");
+    // SAFETY: `own.cmd` is recording; `second` is live until the work has finished (waited below).
+    unsafe { gpu.ctx().device().cmd_fill_buffer(own.cmd, second.handle(), 0, vk::WHOLE_SIZE, 0) };
+    let in_flight = recorder.finish(&fence).expect("finish");
+    own.submit(&fence);
+    in_flight.wait().expect("wait");
+    drop(download);
     gpu.take_sync_hazard();
 }
 

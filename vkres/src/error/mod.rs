@@ -423,6 +423,24 @@ pub enum Error {
         /// How many recordings (batches, recorders, in-flight work) still hold it (at least 1).
         holds: u64,
     },
+
+    // --- helper "alias" (issue 16): alias-group members ---
+    /// A resource in [`TransientMemory`](crate::memory::TransientMemory) was named by a
+    /// recorded command while another member of the same memory is the active one (used since
+    /// the last alias barrier): the device would read or overwrite that member's bytes. Record
+    /// `Recorder::alias_barrier` / `Batch::alias_barrier` (the derive's `begin_<field>`) first.
+    /// Nothing was recorded.
+    #[error(
+        "`{name}` shares transient memory `{memory}` with `{active}`, which recorded work used since the last alias barrier; record the alias barrier (begin_<field>) before using `{name}`"
+    )]
+    AliasNotActive {
+        /// The resource the command named.
+        name: String,
+        /// The transient memory.
+        memory: String,
+        /// The member that is active now.
+        active: String,
+    },
 }
 
 impl Error {

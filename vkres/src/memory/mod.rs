@@ -62,7 +62,8 @@ pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
 pub use mapping::MappedMemory;
 pub use pool::{MemoryPool, PoolDesc, PoolMemory};
 pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
-pub use transient::TransientMemory;
+pub(crate) use transient::advance_alias_epoch;
+pub use transient::{AliasMember, TransientMemory};
 pub(crate) use vma::VmaMemory;
 pub use vma::{VmaAllocator, VmaOptions};
 
@@ -189,6 +190,12 @@ pub trait MemoryAllocation: Send + Sync + fmt::Debug {
     /// Its identity in a defragmentation ([`DefragMove::allocation`]), where the backend
     /// moves allocations ([`MemoryAllocator::defragment`]); the default: `None`, never moved.
     fn allocation_id(&self) -> Option<AllocationId> {
+        None
+    }
+
+    /// Its membership in a [`TransientMemory`], for a resource bound there (which member is
+    /// active is checked where recorded work names it); the default: `None`, not aliased.
+    fn alias_member(&self) -> Option<AliasMember<'_>> {
         None
     }
 

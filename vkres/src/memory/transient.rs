@@ -1,7 +1,7 @@
 //! [`TransientMemory`]: one allocation that several buffers and images share (aliasing), for
 //! resources whose lifetimes on the device do not overlap.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ash::vk;
@@ -43,8 +43,27 @@ struct Inner {
     name: String,
     /// Debug names of the live resources bound to it.
     live: Mutex<Vec<String>>,
-    /// How many resources were ever bound to it.
+    /// How many resources were ever bound to it (a member's id is the count before it).
     bound: AtomicUsize,
+    /// The active member: its id, its name, and the alias epoch in which it was claimed.
+    active: Mutex<Option<Active>>,
+}
+
+/// The member of a [`TransientMemory`] that recorded work used last, since which alias barrier.
+struct Active {
+    id: usize,
+    name: String,
+    epoch: u64,
+}
+
+/// Counts alias barriers recorded in this process: a member claimed in an earlier epoch is
+/// ordered before any use recorded now (the barrier orders every earlier command).
+static ALIAS_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Starts a new alias epoch: called where an alias barrier is recorded. Every member claimed
+/// before it may be replaced by the next use of another member.
+pub(crate) fn advance_alias_epoch() {
+    ALIAS_EPOCH.fetch_add(1, Ordering::SeqCst);
 }
 
 impl std::fmt::Debug for TransientMemory {
@@ -85,6 +104,7 @@ impl TransientMemory {
                 name: request.name.to_owned(),
                 live: Mutex::default(),
                 bound: AtomicUsize::new(0),
+                active: Mutex::new(None),
             }),
         })
     }
@@ -142,9 +162,16 @@ impl TransientMemory {
     }
 
     fn alias(&self, request: &MemoryRequest<'_>) -> Box<dyn MemoryAllocation> {
-        self.inner.bound.fetch_add(1, Ordering::Relaxed);
+        let id = self.inner.bound.fetch_add(1, Ordering::Relaxed);
         self.inner.live.lock().unwrap_or_else(|e| e.into_inner()).push(request.name.to_owned());
-        Box::new(Aliased { inner: self.inner.clone(), name: request.name.to_owned(), mapping: request.mapping })
+        Box::new(Aliased { inner: self.inner.clone(), name: request.name.to_owned(), mapping: request.mapping, id })
+    }
+
+    /// The name of the member that recorded work used since the last alias barrier, if any.
+    pub fn active_member(&self) -> Option<String> {
+        let epoch = ALIAS_EPOCH.load(Ordering::SeqCst);
+        let active = self.inner.active.lock().unwrap_or_else(|e| e.into_inner());
+        active.as_ref().filter(|a| a.epoch == epoch).map(|a| a.name.clone())
     }
 }
 
@@ -238,6 +265,39 @@ struct Aliased {
     inner: Arc<Inner>,
     name: String,
     mapping: MappingType,
+    /// Its member id in the memory.
+    id: usize,
+}
+
+/// A resource's membership in a [`TransientMemory`]
+/// ([`MemoryAllocation::alias_member`]): what the recorder checks before a command uses it.
+pub struct AliasMember<'a> {
+    aliased: &'a Aliased,
+}
+
+impl std::fmt::Debug for AliasMember<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.aliased.fmt(f)
+    }
+}
+
+impl AliasMember<'_> {
+    /// Makes it its memory's active member for recorded work, unless another member is active
+    /// in the current alias epoch ([`Error::AliasNotActive`] naming `resource`, nothing changed).
+    pub(crate) fn claim(&self, resource: &str) -> Result<()> {
+        let inner = &self.aliased.inner;
+        let epoch = ALIAS_EPOCH.load(Ordering::SeqCst);
+        let mut active = inner.active.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch && a.id != self.aliased.id) {
+            return Err(Error::AliasNotActive {
+                name: resource.to_owned(),
+                memory: inner.name.clone(),
+                active: a.name.clone(),
+            });
+        }
+        *active = Some(Active { id: self.aliased.id, name: self.aliased.name.clone(), epoch });
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Aliased {
@@ -257,6 +317,10 @@ impl MemoryAllocation for Aliased {
 
     fn mapping(&self) -> MappingType {
         self.mapping
+    }
+
+    fn alias_member(&self) -> Option<AliasMember<'_>> {
+        Some(AliasMember { aliased: self })
     }
 
     fn map(&self) -> Result<std::ptr::NonNull<u8>> {

@@ -1,4 +1,24 @@
-//! [`Recorder::alias_barrier`]: the barrier between resources that share transient memory.
+//! [`Recorder::alias_barrier`]: the barrier between resources that share transient memory, and
+//! which member of a memory is active (issue 16).
+//!
+//! Each [`TransientMemory`](crate::memory::TransientMemory) keeps its active member: the one
+//! that recorded work used since the last alias barrier. Every recorder entry that names a
+//! buffer or image (`same_device.rs::own_buffer`/`own_image`) claims it for its memory: the
+//! first use after a barrier makes it active, a use of another member before the next barrier
+//! is [`Error::AliasNotActive`] and records nothing. An alias barrier starts a new epoch: any
+//! member may be claimed again (the derive's `begin_<field>` is the barrier, then the
+//! texture's transition, which claims it). At creation nothing is claimed by
+//! `create_aliased_*`; the derive's `create` transitions each texture of a group (after the
+//! barrier for every texture but the first), so the group's last texture is active after it.
+//!
+//! The order is the recording order of commands in this process, taken as their submission
+//! order: one global counter of alias barriers, shared by every allocator and recorder (a
+//! barrier recorded in one recorder lets the next use in any recorder switch members). Not
+//! caught: recorders submitted in another order than recorded, or on other queues without
+//! a semaphore between them; a barrier in a recorder of another device or memory letting a
+//! switch through (the counter is process-wide); commands the recorder does not see (raw
+//! command buffers, descriptor sets bound by the caller: the recorder checks only resources
+//! it is handed); host access through `map`.
 
 use std::sync::Arc;
 
@@ -6,6 +26,7 @@ use ash::vk;
 
 use super::Recorder;
 use crate::error::{Error, Result};
+use crate::memory::advance_alias_epoch;
 use crate::resources::Image;
 
 impl Recorder<'_> {
@@ -15,6 +36,10 @@ impl Recorder<'_> {
     /// after another resource of the same memory (Vulkan's memory aliasing rules: the later
     /// resource's contents are undefined, and accesses through the earlier one must be
     /// complete). One global memory barrier, all commands to all commands.
+    ///
+    /// After it, the next use of any member of a transient memory makes that member the active
+    /// one (module docs: the order semantics); `images` may be the member left or the one
+    /// entered, it does not claim them.
     ///
     /// The transfer queue is not ordered by it: with a transfer queue on the context, upload
     /// aliased buffers below [`LANE_THRESHOLD`](crate::LANE_THRESHOLD) or in separate batches.
@@ -31,6 +56,7 @@ impl Recorder<'_> {
             .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
         self.barrier(barrier);
         self.commands += 1;
+        advance_alias_epoch();
         // Everything before is ordered: no transfer needs another barrier for it.
         self.tables.written.clear();
         self.tables.read.clear();
