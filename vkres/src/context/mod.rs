@@ -94,6 +94,8 @@ pub struct Context {
     formats: Mutex<HandleMap<vk::Format, vk::FormatProperties>>,
     /// The bound of every wait, in nanoseconds (`wait.rs`).
     wait_timeout_ns: AtomicU64,
+    /// Alias barriers recorded on this device (`memory/transient.rs`: the active member).
+    pub(crate) alias_epoch: AtomicU64,
 }
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` is asked.

@@ -1,7 +1,7 @@
 //! [`TransientMemory`]: one allocation that several buffers and images share (aliasing), for
 //! resources whose lifetimes on the device do not overlap.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ash::vk;
@@ -56,14 +56,11 @@ struct Active {
     epoch: u64,
 }
 
-/// Counts alias barriers recorded in this process: a member claimed in an earlier epoch is
-/// ordered before any use recorded now (the barrier orders every earlier command).
-static ALIAS_EPOCH: AtomicU64 = AtomicU64::new(0);
-
-/// Starts a new alias epoch: called where an alias barrier is recorded. Every member claimed
-/// before it may be replaced by the next use of another member.
-pub(crate) fn advance_alias_epoch() {
-    ALIAS_EPOCH.fetch_add(1, Ordering::SeqCst);
+/// Starts a new alias epoch on `context` (its `alias_epoch`: alias barriers recorded on the
+/// device): called where an alias barrier is recorded. Every member claimed before it may be
+/// replaced by the next use of another member.
+pub(crate) fn advance_alias_epoch(context: &Context) {
+    context.alias_epoch.fetch_add(1, Ordering::SeqCst);
 }
 
 impl std::fmt::Debug for TransientMemory {
@@ -169,7 +166,7 @@ impl TransientMemory {
 
     /// The name of the member that recorded work used since the last alias barrier, if any.
     pub fn active_member(&self) -> Option<String> {
-        let epoch = ALIAS_EPOCH.load(Ordering::SeqCst);
+        let epoch = self.context().alias_epoch.load(Ordering::SeqCst);
         let active = self.inner.active.lock().unwrap_or_else(|e| e.into_inner());
         active.as_ref().filter(|a| a.epoch == epoch).map(|a| a.name.clone())
     }
@@ -286,7 +283,7 @@ impl AliasMember<'_> {
     /// in the current alias epoch ([`Error::AliasNotActive`] naming `resource`, nothing changed).
     pub(crate) fn claim(&self, resource: &str) -> Result<()> {
         let inner = &self.aliased.inner;
-        let epoch = ALIAS_EPOCH.load(Ordering::SeqCst);
+        let epoch = inner.backend.context().alias_epoch.load(Ordering::SeqCst);
         let mut active = inner.active.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch && a.id != self.aliased.id) {
             return Err(Error::AliasNotActive {

@@ -11,12 +11,11 @@
 //! `create_aliased_*`; the derive's `create` transitions each texture of a group (after the
 //! barrier for every texture but the first), so the group's last texture is active after it.
 //!
-//! The order is the recording order of commands in this process, taken as their submission
-//! order: one global counter of alias barriers, shared by every allocator and recorder (a
-//! barrier recorded in one recorder lets the next use in any recorder switch members). Not
-//! caught: recorders submitted in another order than recorded, or on other queues without
-//! a semaphore between them; a barrier in a recorder of another device or memory letting a
-//! switch through (the counter is process-wide); commands the recorder does not see (raw
+//! The order is the recording order of commands on one device, taken as their submission
+//! order: one counter of alias barriers per device (`Context`), shared by every allocator and
+//! recorder on it (a barrier recorded in one recorder lets the next use in any recorder switch
+//! members). Not caught: recorders submitted in another order than recorded, or on other
+//! queues without a semaphore between them; commands the recorder does not see (raw
 //! command buffers, descriptor sets bound by the caller: the recorder checks only resources
 //! it is handed); host access through `map`.
 
@@ -56,7 +55,7 @@ impl Recorder<'_> {
             .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE);
         self.barrier(barrier);
         self.commands += 1;
-        advance_alias_epoch();
+        advance_alias_epoch(self.alloc.context());
         // Everything before is ordered: no transfer needs another barrier for it.
         self.tables.written.clear();
         self.tables.read.clear();
