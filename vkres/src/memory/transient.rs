@@ -24,6 +24,10 @@ use crate::error::{Error, Result};
 /// was written. Before the device uses a resource whose memory another one used, record
 /// [`Batch::alias_barrier`](crate::Batch::alias_barrier) (or an equivalent barrier of your
 /// own): it orders every earlier access before every later one and discards image contents.
+/// The recorder checks it: the member recorded work used since the last alias barrier is the
+/// active one ([`active_member`](Self::active_member)), and a command naming another member
+/// is [`Error::AliasNotActive`], nothing recorded (`allocator/recorder/alias.rs` tells the
+/// order this follows and what it does not see: a barrier of your own is not counted).
 ///
 /// A cheap, shared handle. `Send + Sync` like every [`MemoryAllocator`].
 #[derive(Clone)]
