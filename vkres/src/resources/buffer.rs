@@ -119,7 +119,9 @@ pub(crate) struct BufferShared {
     /// For a buffer uploads write directly ([`Buffer::direct_writable`]) only: the hold that
     /// recorded work on it shares while any is not known to be finished (see [`PendingHold`]).
     /// `None` for every other buffer, whose holds are plain references (no allocation, no lock).
-    holds: Option<Mutex<Weak<PendingHold>>>,
+    /// Boxed: one pointer in the shared state of every buffer, the lock only in the few that
+    /// count their holds.
+    holds: Option<Box<Mutex<Weak<PendingHold>>>>,
 }
 
 /// What recorded work holds of a direct-write buffer (issue 16, item 9: a direct host write
@@ -273,7 +275,7 @@ impl<T> Buffer<T> {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => {
                 if shared.holds.is_none() {
-                    shared.holds = Some(Mutex::new(Weak::new()));
+                    shared.holds = Some(Box::new(Mutex::new(Weak::new())));
                 }
                 true
             }
@@ -450,11 +452,13 @@ fn create_named<T>(
         Some(families) => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(families),
         None => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
     };
-    let mut external = vk::ExternalMemoryBufferCreateInfo::default().handle_types(desc.export);
+    // Built only for an exported buffer (most are not: no stores for the others).
+    let mut external;
     let info = match desc.export.is_empty() {
         true => info,
         false => {
             crate::memory::export::check_buffer(ctx, name, desc.usage, info.flags, desc.export)?;
+            external = vk::ExternalMemoryBufferCreateInfo::default().handle_types(desc.export);
             info.push_next(&mut external)
         }
     };
@@ -484,8 +488,10 @@ fn create_named<T>(
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
     // Only a buffer uploads write directly tracks the recorded work that holds it.
-    // (`direct_writable`'s test, on the allocation just made.)
-    let direct = allocation.get().mapping() == MappingType::PreferDirectWrite
+    // (`direct_writable`'s test, on the allocation just made; the description's mapping is read
+    // first, so that every other buffer skips the allocation's two dynamic calls.)
+    let direct = desc.mapping == MappingType::PreferDirectWrite
+        && allocation.get().mapping() == MappingType::PreferDirectWrite
         && allocation.get().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
     let shared = BufferShared {
         handle,
@@ -495,7 +501,7 @@ fn create_named<T>(
         address,
         name: name_ref.to_cow(),
         fresh: AtomicBool::new(true),
-        holds: direct.then(|| Mutex::new(Weak::new())),
+        holds: direct.then(|| Box::new(Mutex::new(Weak::new()))),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }
