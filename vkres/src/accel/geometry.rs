@@ -350,6 +350,19 @@ pub(crate) struct InstanceRecord {
     pub blas_address: u64,
 }
 
+impl InstanceRecord {
+    /// The record of `instance` placing the BLAS at `blas_address` (mask and flags in the top
+    /// 8 bits of their words; the 24-bit fields are checked by the callers).
+    pub(crate) fn new<B>(instance: &super::InstanceOf<B>, blas_address: u64) -> Self {
+        InstanceRecord {
+            transform: instance.transform,
+            custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
+            sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
+            blas_address,
+        }
+    }
+}
+
 pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
     Error::InvalidDescription { name: name.into(), reason: reason.into() }
 }

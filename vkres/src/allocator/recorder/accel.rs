@@ -310,12 +310,7 @@ impl Recorder<'_> {
                         address
                     }
                 };
-                let record = InstanceRecord {
-                    transform: instance.transform,
-                    custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
-                    sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
-                    blas_address,
-                };
+                let record = InstanceRecord::new(&instance, blas_address);
                 // Gathered in cache and copied a block at a time: the mapping may be
                 // write-combined memory, which takes whole blocks best.
                 let at = written as usize % BLOCK;
@@ -566,12 +561,7 @@ impl Recorder<'_> {
                     address
                 }
             };
-            let record = InstanceRecord {
-                transform: instance.transform,
-                custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
-                sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
-                blas_address,
-            };
+            let record = InstanceRecord::new(instance, blas_address);
             match in_place {
                 // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
                 // records and is aligned for them (checked); `i < count`. The buffer is new: no
