@@ -35,28 +35,28 @@ use crate::BenchResult;
 use crate::raw::{Raw, RawBuffer, barrier};
 use vkres_bench::accel_raw::{RawMesh, build_info, build_sizes, grid, grid_quads};
 
-const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+pub(crate) const INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw()
         | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
 );
 
 /// A structure the hand-written way made: its storage and the structure.
-struct RawAccel {
+pub(crate) struct RawAccel {
     storage: RawBuffer,
     handle: vk::AccelerationStructureKHR,
 }
 
 /// The hand-written baseline: VMA with device addresses, one command buffer and fence, the
 /// extension's functions.
-struct HandWritten<'a> {
+pub(crate) struct HandWritten<'a> {
     raw: Raw<'a>,
     fns: ash::khr::acceleration_structure::Device,
     scratch_align: u64,
 }
 
 impl<'a> HandWritten<'a> {
-    fn new(ctx: &'a Context) -> BenchResult<Self> {
+    pub(crate) fn new(ctx: &'a Context) -> BenchResult<Self> {
         let raw = Raw::new(ctx, vk_mem::AllocatorCreateFlags::BUFFER_DEVICE_ADDRESS)?;
         let fns = ash::khr::acceleration_structure::Device::new(ctx.instance(), ctx.device());
         let scratch_align = u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment).max(1);
@@ -83,14 +83,14 @@ impl<'a> HandWritten<'a> {
         }
     }
 
-    fn destroy(&self, accel: RawAccel) {
+    pub(crate) fn destroy(&self, accel: RawAccel) {
         // SAFETY: the build that wrote it was waited for; destroyed before its storage.
         unsafe { self.fns.destroy_acceleration_structure(accel.handle, None) };
         self.raw.destroy_buffer(accel.storage);
     }
 
     /// Builds one BLAS per mesh in one command (`batched`) or one submission each.
-    fn build_blases(&self, meshes: &[RawMesh], batched: bool) -> BenchResult<Vec<RawAccel>> {
+    pub(crate) fn build_blases(&self, meshes: &[RawMesh], batched: bool) -> BenchResult<Vec<RawAccel>> {
         let ty = vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL;
         let geometries: Vec<[vk::AccelerationStructureGeometryKHR<'static>; 1]> =
             meshes.iter().map(|m| [m.geometry()]).collect();

@@ -9,8 +9,8 @@ use ash::vk;
 
 use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
-use crate::resources::Image;
 use crate::resources::suballoc::RangeUse;
+use crate::resources::{AccelerationStructure, Image};
 
 /// The tables a recorder fills as it records, which grow with the resources it records on. The
 /// work's [`InFlight`](super::InFlight) (or the batch that waited for it) gives them back,
@@ -36,7 +36,7 @@ pub(crate) struct Tables {
     pub(crate) ranges: Vec<RangeUse>,
     /// Set when the work has finished: its downloads can then be read, and the acceleration
     /// structures it built be referenced.
-    pub(crate) completions: Vec<Arc<AtomicBool>>,
+    pub(crate) completions: Vec<Completion>,
     /// Image uploads whose commands are recorded together at the next flush (`recorder/images.rs`).
     pub(crate) pending_uploads: PendingUploads,
     /// Acceleration-structure builds recorded at the next round's end (`recorder/accel.rs`),
@@ -48,6 +48,9 @@ pub(crate) struct Tables {
     pub(crate) group_ends: Vec<usize>,
     /// The structures of the group of builds being formed (`recorder/accel.rs`).
     pub(crate) in_group: HandleSet<vk::AccelerationStructureKHR>,
+    /// Structures the recorder builds: a TLAS it builds may refer to them. Here rather than
+    /// in the recorder so that 1000 BLASes of one batch do not grow a new set each time.
+    pub(crate) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
     pub(crate) pending_copies: super::recorder::PendingCopies,
 }
@@ -83,6 +86,7 @@ impl Tables {
         self.geometries.clear();
         self.group_ends.clear();
         self.in_group.clear();
+        self.built_here.clear();
         self.pending_copies.clear();
         let capacities = [
             self.written.capacity(),
@@ -97,10 +101,19 @@ impl Tables {
             self.geometries.capacity(),
             self.group_ends.capacity(),
             self.in_group.capacity(),
+            self.built_here.capacity(),
             self.pending_copies.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
     }
+}
+
+/// What finished work marks done.
+pub(crate) enum Completion {
+    /// A download's flag: readable.
+    Flag(Arc<AtomicBool>),
+    /// A structure it built (held here as by the work: no flag of its own to allocate).
+    Built(AccelerationStructure),
 }
 
 /// Image uploads of one copy each (a level and its layers within a staging chunk, the usual

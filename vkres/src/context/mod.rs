@@ -213,7 +213,7 @@ impl Context {
     /// must have a transfer queue.
     pub(crate) unsafe fn submit_transfer(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
         self.fault_point("vkQueueSubmit2")?;
-        let transfer = self.transfer.as_ref().ok_or(crate::Error::MissingFeature {
+        let transfer = self.transfer.as_ref().ok_or_else(|| crate::Error::MissingFeature {
             feature: "a transfer-only queue family",
             operation: "submit to the transfer queue",
         })?;
@@ -309,7 +309,7 @@ impl Context {
         self.extensions
             .acceleration_structure
             .as_ref()
-            .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
+            .ok_or_else(|| crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
     }
 
     /// The `VK_KHR_external_memory_fd` functions, or [`Error::MissingFeature`](crate::Error::MissingFeature).
@@ -320,7 +320,7 @@ impl Context {
         self.extensions
             .external_memory_fd
             .as_ref()
-            .ok_or(crate::Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation })
+            .ok_or_else(|| crate::Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation })
     }
 
     /// Whether [`set_debug_name`](Self::set_debug_name) names anything (debug utils are on):

@@ -40,8 +40,9 @@ struct AccelShared {
     address: OnceLock<vk::DeviceAddress>,
     /// The build flags it was created for (an update needs `ALLOW_UPDATE`).
     flags: vk::BuildAccelerationStructureFlagsKHR,
-    /// Set once a batch that built it has finished: only then may a TLAS refer to it.
-    built: Arc<AtomicBool>,
+    /// Set once a batch that built it has finished: only then may a TLAS refer to it. (Set
+    /// through the structure itself, which the batch holds anyway: no allocation of its own.)
+    built: AtomicBool,
     /// What the last build read: for a BLAS the primitive count of each geometry (an update
     /// must keep them), for a TLAS the instance count.
     shape: Mutex<Vec<u32>>,
@@ -51,9 +52,9 @@ struct AccelShared {
     update_scratch: AtomicU64,
     /// The persistent refit buffers (`RefitSet`), one per refit in flight.
     refits: Mutex<Vec<Arc<RefitSet>>>,
-    /// Debug name (the storage buffer is `{name}/storage`).
-    name: String,
-    /// The storage; released after the acceleration structure is destroyed.
+    /// The storage, named `{name}/storage` (the structure's debug name is read from it: one
+    /// string per structure, moved into the buffer, instead of three copies); released after
+    /// the acceleration structure is destroyed.
     buffer: Buffer,
 }
 
@@ -83,7 +84,7 @@ pub struct AccelerationStructure {
 impl std::fmt::Debug for AccelerationStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccelerationStructure")
-            .field("name", &self.shared.name)
+            .field("name", &self.name())
             .field("ty", &self.shared.ty)
             .field("size", &self.shared.buffer.size())
             .finish()
@@ -122,7 +123,8 @@ impl AccelerationStructure {
 
     /// Debug name.
     pub fn name(&self) -> &str {
-        &self.shared.name
+        let storage = self.shared.buffer.name();
+        storage.strip_suffix(STORAGE_SUFFIX).unwrap_or(storage)
     }
 
     /// The build flags it was created for.
@@ -135,9 +137,9 @@ impl AccelerationStructure {
         self.shared.built.load(Ordering::Acquire)
     }
 
-    /// The flag a batch sets when its build of this structure has finished.
-    pub(crate) fn built_flag(&self) -> Arc<AtomicBool> {
-        self.shared.built.clone()
+    /// Marks it built: a batch's build of it has finished.
+    pub(crate) fn set_built(&self) {
+        self.shared.built.store(true, Ordering::Release)
     }
 
     /// The primitive counts (BLAS) or instance count (TLAS) of the last recorded build.
@@ -183,12 +185,11 @@ impl AccelerationStructure {
             ty: self.shared.ty,
             address: OnceLock::from(0),
             flags: vk::BuildAccelerationStructureFlagsKHR::empty(),
-            built: Arc::new(AtomicBool::new(false)),
+            built: AtomicBool::new(false),
             shape: Mutex::new(Vec::new()),
             references: Mutex::new(Vec::new()),
             update_scratch: AtomicU64::new(0),
             refits: Mutex::new(Vec::new()),
-            name: String::new(),
             buffer,
         };
         self.shared = Arc::new(placeholder);
@@ -202,6 +203,9 @@ impl AccelerationStructure {
 
 /// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
 /// acceleration structure in it.
+/// What the storage buffer's name adds to the structure's.
+const STORAGE_SUFFIX: &str = "/storage";
+
 pub(crate) fn create(
     memory: &dyn MemoryAllocator,
     ty: vk::AccelerationStructureTypeKHR,
@@ -218,7 +222,11 @@ pub(crate) fn create(
         });
     }
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
-    let storage: Buffer = buffer::create(memory, &BufferDesc::new(size, usage).name(format!("{name}/storage")))?;
+    // Built without `format!` (its writer grows the string twice), moved into the buffer.
+    let mut storage_name = String::with_capacity(name.len() + STORAGE_SUFFIX.len());
+    storage_name.push_str(name);
+    storage_name.push_str(STORAGE_SUFFIX);
+    let storage: Buffer = buffer::create_owned_name(memory, &BufferDesc::new(size, usage), storage_name)?;
     let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.handle()).offset(0).size(size).ty(ty);
     // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
     // offset 0 (which is 256-byte aligned, as the spec requires); the structure's owner
@@ -229,12 +237,11 @@ pub(crate) fn create(
         ty,
         address: OnceLock::new(),
         flags,
-        built: Arc::new(AtomicBool::new(false)),
+        built: AtomicBool::new(false),
         shape: Mutex::new(Vec::new()),
         references: Mutex::new(Vec::new()),
         update_scratch: AtomicU64::new(0),
         refits: Mutex::new(Vec::new()),
-        name: name.into(),
         buffer: storage,
     };
     Ok(AccelerationStructure { shared: Arc::new(shared) })

@@ -398,13 +398,19 @@ impl<T: Pod> Buffer<T> {
 
 /// Validates `desc` and creates the buffer for elements of `T`.
 pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
-    create_named(memory, desc, NameRef::Borrowed(&desc.name), false)
+    create_named(memory, desc, Name::Ref(NameRef::Borrowed(&desc.name)), false)
+}
+
+/// [`create`], named `name` instead of `desc.name`, moved into the buffer rather than copied
+/// (an acceleration structure's storage, named after it: one string per structure).
+pub(crate) fn create_owned_name<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name: String) -> Result<Buffer<T>> {
+    create_named(memory, desc, Name::Owned(name), false)
 }
 
 /// [`create`], shared by the context's queue families (`CONCURRENT` where it has a transfer
 /// queue): staging chunks, which both queues' copies read.
 pub(crate) fn create_for_all_queues(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer> {
-    create_named(memory, desc, NameRef::Borrowed(&desc.name), true)
+    create_named(memory, desc, Name::Ref(NameRef::Borrowed(&desc.name)), true)
 }
 
 /// [`create`], named `name` instead of `desc.name` (the derive's names, kept without a copy).
@@ -413,16 +419,27 @@ pub(crate) fn create_static<T>(
     desc: &BufferDesc,
     name: &'static str,
 ) -> Result<Buffer<T>> {
-    create_named(memory, desc, NameRef::Static(name), false)
+    create_named(memory, desc, Name::Ref(NameRef::Static(name)), false)
+}
+
+/// The name [`create_named`] gives a buffer: as the caller has it, or a string of its own that
+/// the buffer keeps.
+enum Name<'a> {
+    Ref(NameRef<'a>),
+    Owned(String),
 }
 
 fn create_named<T>(
     memory: &dyn MemoryAllocator,
     desc: &BufferDesc,
-    name_ref: NameRef<'_>,
+    given: Name<'_>,
     all_queues: bool,
 ) -> Result<Buffer<T>> {
     let ctx = memory.context();
+    let name_ref = match &given {
+        Name::Ref(name) => *name,
+        Name::Owned(name) => NameRef::Borrowed(name),
+    };
     let name = name_ref.as_str();
     if desc.size == 0 {
         return Err(Error::ZeroSize { name: name.into(), kind: "buffer" });
@@ -499,7 +516,10 @@ fn create_named<T>(
         size: desc.size,
         usage: desc.usage,
         address,
-        name: name_ref.to_cow(),
+        name: match given {
+            Name::Ref(name) => name.to_cow(),
+            Name::Owned(name) => Cow::Owned(name),
+        },
         fresh: AtomicBool::new(true),
         holds: direct.then(|| Box::new(Mutex::new(Weak::new()))),
     };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ash::vk;
 
 use super::{OneRound, Recorder, Rounds};
+use crate::allocator::tables::Completion;
 use bytemuck::Zeroable;
 
 use crate::accel::{Blas, BlasDesc, Geometry, InstanceOf, InstanceRecord, Tlas, TlasDesc, geometry};
@@ -445,7 +446,7 @@ impl Recorder<'_> {
 
     /// `target` was built by a finished batch or is built by this one.
     fn check_built(&self, target: &AccelerationStructure) -> Result<()> {
-        if target.is_built() || self.built_here.contains(&target.handle()) {
+        if target.is_built() || self.tables.built_here.contains(&target.handle()) {
             Ok(())
         } else {
             Err(Error::NotReady { name: target.name().into() })
@@ -856,8 +857,8 @@ impl Recorder<'_> {
     pub(in crate::allocator) fn hold_structure(&mut self, structure: &AccelerationStructure, builds: bool) {
         self.hold(structure.keep_alive());
         if builds {
-            self.tables.completions.push(structure.built_flag());
-            self.built_here.insert(structure.handle());
+            self.tables.completions.push(Completion::Built(structure.clone()));
+            self.tables.built_here.insert(structure.handle());
         }
     }
 }

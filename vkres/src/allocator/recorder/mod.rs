@@ -34,9 +34,8 @@ use super::ResourceAllocator;
 use super::in_flight::{InFlight, Signal};
 use super::lane::Lane;
 use super::stream::StagingStream;
-use super::tables::Tables;
+use super::tables::{Completion, Tables};
 use crate::error::{Error, Result};
-use crate::handle_map::HandleSet;
 use crate::resources::Image;
 use crate::staging::Fence;
 
@@ -114,8 +113,6 @@ pub struct Recorder<'a> {
     pub(super) tables: Tables,
     /// The staging of the work being recorded.
     pub(super) stream: StagingStream<'a>,
-    /// Structures this recorder builds: a TLAS it builds may refer to them.
-    pub(super) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     pub(super) accel_recorded: bool,
@@ -150,7 +147,6 @@ impl<'a> Recorder<'a> {
             commands: 0,
             tables,
             stream: StagingStream::new(alloc.staging()),
-            built_here: HandleSet::default(),
             accel_recorded: false,
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
@@ -298,7 +294,7 @@ impl<'a> Recorder<'a> {
     /// A download into `buffer`, readable once the work has finished.
     fn register_download(&mut self, buffer: crate::resources::Buffer) -> crate::staging::Download {
         let done = Arc::new(AtomicBool::new(false));
-        self.tables.completions.push(done.clone());
+        self.tables.completions.push(Completion::Flag(done.clone()));
         crate::staging::Download::new(buffer, done)
     }
 
@@ -344,12 +340,15 @@ impl<'a> Recorder<'a> {
 /// acceleration structures built.
 pub(super) fn finish(
     layouts: impl IntoIterator<Item = (Image, vk::ImageLayout)>,
-    completions: impl IntoIterator<Item = Arc<AtomicBool>>,
+    completions: impl IntoIterator<Item = Completion>,
 ) {
     for (image, layout) in layouts {
         image.set_layout(layout);
     }
     for done in completions {
-        done.store(true, Ordering::Release);
+        match done {
+            Completion::Flag(flag) => flag.store(true, Ordering::Release),
+            Completion::Built(structure) => structure.set_built(),
+        }
     }
 }
