@@ -213,10 +213,14 @@ impl Context {
     /// must have a transfer queue.
     pub(crate) unsafe fn submit_transfer(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
         self.fault_point("vkQueueSubmit2")?;
-        let transfer = self.transfer.as_ref().ok_or_else(|| crate::Error::MissingFeature {
-            feature: "a transfer-only queue family",
-            operation: "submit to the transfer queue",
-        })?;
+        // A `match`, not `ok_or`: the error (whose enum has drop glue) is built only when it is
+        // returned.
+        let Some(transfer) = self.transfer.as_ref() else {
+            return Err(crate::Error::MissingFeature {
+                feature: "a transfer-only queue family",
+                operation: "submit to the transfer queue",
+            });
+        };
         let _guard = transfer.lock();
         // SAFETY: as in `submit`, on the transfer queue, locked above.
         unsafe { self.device.queue_submit2(transfer.handle, submits, fence) }.op("vkQueueSubmit2")?;
@@ -306,10 +310,11 @@ impl Context {
         &self,
         operation: &'static str,
     ) -> Result<&ash::khr::acceleration_structure::Device> {
-        self.extensions
-            .acceleration_structure
-            .as_ref()
-            .ok_or_else(|| crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation })
+        // A `match`, not `ok_or`: the error is built (and dropped) only when it is returned.
+        match self.extensions.acceleration_structure.as_ref() {
+            Some(fns) => Ok(fns),
+            None => Err(crate::Error::MissingFeature { feature: "VK_KHR_acceleration_structure", operation }),
+        }
     }
 
     /// The `VK_KHR_external_memory_fd` functions, or [`Error::MissingFeature`](crate::Error::MissingFeature).
@@ -317,10 +322,11 @@ impl Context {
         &self,
         operation: &'static str,
     ) -> Result<&ash::khr::external_memory_fd::Device> {
-        self.extensions
-            .external_memory_fd
-            .as_ref()
-            .ok_or_else(|| crate::Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation })
+        // A `match`, not `ok_or`: the error is built (and dropped) only when it is returned.
+        match self.extensions.external_memory_fd.as_ref() {
+            Some(fns) => Ok(fns),
+            None => Err(crate::Error::MissingFeature { feature: "VK_KHR_external_memory_fd", operation }),
+        }
     }
 
     /// Whether [`set_debug_name`](Self::set_debug_name) names anything (debug utils are on):
