@@ -126,8 +126,44 @@ def outgoing(path):
         print(f"  {incl:>14} {n:>8}x  {caller} -> {callee[:90]}")
 
 
+
+def inclusive(path, wanted):
+    """Own instructions under each function (its own, its libc calls', and those of the own
+    functions it calls, a callee's shared between its callers by their calls' inclusive cost)."""
+    self_cost, calls = parse(path)
+    fns = set(self_cost) | set(calls)
+    binaries = [ob.rsplit("/", 1)[-1] for ob, n in fns if ob and "::main" in n]
+    binary = binaries[0] if binaries else None
+    incl_total = defaultdict(int)
+    for fn in fns:
+        for callee, (_, c) in calls[fn].items():
+            incl_total[callee] += c
+    memo = {}
+
+    def own_incl(fn, depth=0):
+        if fn in memo:
+            return memo[fn]
+        memo[fn] = 0  # recursion guard
+        total = self_cost[fn]
+        for (cob, cfn), (_, c) in calls[fn].items():
+            callee = (cob or fn[0], cfn)
+            if cob and is_libc(cob):
+                total += c
+            elif is_own(callee, binary) and callee != fn and incl_total[callee]:
+                share = c / incl_total[callee]
+                total += own_incl(callee, depth + 1) * share
+        memo[fn] = total
+        return total
+
+    rows = [(own_incl(fn), fn[1]) for fn in fns if is_own(fn, binary) and any(w in fn[1] for w in wanted)]
+    for c, name in sorted(rows, reverse=True):
+        print(f"  {c:>14.0f}  {name[:140]}")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--out":
         outgoing(sys.argv[2])
+    elif sys.argv[1] == "--incl":
+        inclusive(sys.argv[2], sys.argv[3:] or [""])
     else:
         main()

@@ -9,11 +9,19 @@
 //! valgrind --tool=callgrind target/release/examples/bundle_probe vkres 50
 //! valgrind --tool=callgrind target/release/examples/bundle_probe ash 50
 //! ```
-//! (and each with COUNT 0, to subtract the setup; divide the rest by 64 × COUNT).
+//! (and each with COUNT 0, to subtract the setup; divide the rest by 64 × COUNT). Each way
+//! also prints the median, lowest and highest time of one `create` (on a GPU, run each way
+//! with a few hundred bundles, and both binaries of two commits one after the other).
+//! `PROBE_KEEP=1` keeps one more vkres bundle alive through the loop: on lavapipe, a view
+//! created while no view of its kind is alive has its sampling functions compiled again
+//! (about 4 M instructions), which vkres's bundles met now and then and the hand-written ones
+//! did not.
 
 #[allow(dead_code)]
 #[path = "../src/ways/bundle.rs"]
 mod bundle;
+
+use std::time::{Duration, Instant};
 
 use vkres::{Context, ContextOptions, ResourceAllocator};
 use vkres_bench::raw::Raw;
@@ -26,6 +34,7 @@ fn main() -> BenchResult<()> {
     let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50);
     let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
     let input = bundle::input();
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
     match way.as_str() {
         "vkres" => {
             let alloc = ResourceAllocator::new(&ctx)?;
@@ -35,7 +44,9 @@ fn main() -> BenchResult<()> {
                 None => None,
             };
             for _ in 0..count {
+                let t = Instant::now();
                 let made = bundle::Bundle::create(&alloc, bundle::Bundle::inputs(&input))?;
+                times.push(t.elapsed());
                 drop(std::hint::black_box(made));
             }
             drop(kept);
@@ -43,13 +54,22 @@ fn main() -> BenchResult<()> {
         "ash" => {
             let raw = Raw::like_vkres(&ctx)?;
             for _ in 0..count {
+                let t = Instant::now();
                 let made = bundle::HandBundle::create(&raw, &input)?;
+                times.push(t.elapsed());
                 std::hint::black_box(&made);
                 made.destroy(&raw);
             }
         }
         other => return Err(format!("unknown way `{other}` (vkres or ash)").into()),
     }
-    println!("{way}: {count} bundles of 64 resources");
+    times.sort();
+    let ms = |d: Option<&Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    println!(
+        "{way}: {count} bundles of 64 resources, create ms: median {:.3}, min {:.3}, max {:.3}",
+        ms(times.get(times.len() / 2)),
+        ms(times.first()),
+        ms(times.last())
+    );
     Ok(())
 }

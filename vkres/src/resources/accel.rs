@@ -45,7 +45,7 @@ struct AccelShared {
     built: AtomicBool,
     /// What the last build read: for a BLAS the primitive count of each geometry (an update
     /// must keep them), for a TLAS the instance count.
-    shape: Mutex<Vec<u32>>,
+    shape: Mutex<Shape>,
     /// The structures this one refers to (a TLAS's BLASes): dropped after this one is destroyed.
     references: Mutex<Vec<AccelerationStructure>>,
     /// The update scratch size of its build (0: not known), which every refit needs.
@@ -143,7 +143,7 @@ impl AccelerationStructure {
     }
 
     /// The primitive counts (BLAS) or instance count (TLAS) of the last recorded build.
-    pub(crate) fn shape(&self) -> MutexGuard<'_, Vec<u32>> {
+    pub(crate) fn shape(&self) -> MutexGuard<'_, Shape> {
         self.shared.shape.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -186,7 +186,7 @@ impl AccelerationStructure {
             address: OnceLock::from(0),
             flags: vk::BuildAccelerationStructureFlagsKHR::empty(),
             built: AtomicBool::new(false),
-            shape: Mutex::new(Vec::new()),
+            shape: Mutex::new(Shape::new()),
             references: Mutex::new(Vec::new()),
             update_scratch: AtomicU64::new(0),
             refits: Mutex::new(Vec::new()),
@@ -203,6 +203,10 @@ impl AccelerationStructure {
 
 /// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
 /// acceleration structure in it.
+/// The primitive counts of a BLAS's geometries or a TLAS's instance count: inline up to two
+/// (no allocation per structure for the usual one or two geometries).
+pub(crate) type Shape = smallvec::SmallVec<[u32; 2]>;
+
 /// What the storage buffer's name adds to the structure's.
 const STORAGE_SUFFIX: &str = "/storage";
 
@@ -238,7 +242,7 @@ pub(crate) fn create(
         address: OnceLock::new(),
         flags,
         built: AtomicBool::new(false),
-        shape: Mutex::new(Vec::new()),
+        shape: Mutex::new(Shape::new()),
         references: Mutex::new(Vec::new()),
         update_scratch: AtomicU64::new(0),
         refits: Mutex::new(Vec::new()),

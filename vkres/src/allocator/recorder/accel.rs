@@ -217,7 +217,7 @@ impl Recorder<'_> {
         let sizes = self.build_sizes(TOP, flags, &[record])?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
-        *tlas.shape() = vec![desc.instances.len() as u32];
+        *tlas.shape() = smallvec::smallvec![desc.instances.len() as u32];
         *tlas.references() = referenced;
         tlas.set_update_scratch_size(sizes.update_scratch_size);
         let first = self.tables.geometries.len();
