@@ -1,7 +1,6 @@
 //! The [`MemoryAllocator`] backend on the Vulkan Memory Allocator (`vk-mem`).
 
 use std::backtrace::Backtrace;
-use std::borrow::Cow;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -17,7 +16,7 @@ use super::{
     MemoryRequest, PoolDesc, PoolMemory,
 };
 use crate::Context;
-use crate::debug_name::NameRef;
+use crate::debug_name::{NameRef, StoredName};
 use crate::error::{Error, Result, VkContext};
 
 /// State shared by the allocator, its pools and its allocations.
@@ -63,7 +62,7 @@ impl Shared {
 /// One recorded allocation: its name, VMA handle (for its size and type in a leak report) and
 /// where it was created, where captured.
 struct LiveEntry {
-    name: Cow<'static, str>,
+    name: StoredName,
     allocation: vk_mem::Allocation,
     backtrace: Option<Arc<Backtrace>>,
 }
@@ -358,7 +357,7 @@ impl VmaAllocator {
     #[inline(never)]
     fn record(&self, allocation: vk_mem::Allocation, name: NameRef<'_>) -> u32 {
         let backtrace = self.shared.backtraces.then(|| Arc::new(Backtrace::force_capture()));
-        self.shared.live().insert(LiveEntry { name: name.to_cow(), allocation, backtrace })
+        self.shared.live().insert(LiveEntry { name: name.to_stored(), allocation, backtrace })
     }
 
     /// The pool a request allocates from: the caller's (checked to be this allocator's and to
@@ -472,7 +471,7 @@ impl VmaAllocator {
     ///
     /// # Safety
     /// As [`MemoryAllocator::create_buffer`].
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn create_buffer_inline(
         &self,
         info: &vk::BufferCreateInfo<'_>,

@@ -210,6 +210,23 @@ pub(crate) type Shape = smallvec::SmallVec<[u32; 2]>;
 /// What the storage buffer's name adds to the structure's.
 const STORAGE_SUFFIX: &str = "/storage";
 
+/// `{name}/storage`, in the one allocation that the buffer and the leak table share: put
+/// together on the stack where it fits (`format!` grew a string twice, and the string was then
+/// copied into the shared one).
+fn storage_name(name: &str) -> Arc<str> {
+    let mut joined = [0u8; 128];
+    let len = name.len() + STORAGE_SUFFIX.len();
+    if let Some(dst) = joined.get_mut(..len) {
+        dst[..name.len()].copy_from_slice(name.as_bytes());
+        dst[name.len()..].copy_from_slice(STORAGE_SUFFIX.as_bytes());
+        // Two strings one after the other are a string.
+        if let Ok(joined) = std::str::from_utf8(dst) {
+            return Arc::from(joined);
+        }
+    }
+    Arc::from(format!("{name}{STORAGE_SUFFIX}"))
+}
+
 pub(crate) fn create(
     memory: &dyn MemoryAllocator,
     ty: vk::AccelerationStructureTypeKHR,
@@ -226,11 +243,7 @@ pub(crate) fn create(
         });
     }
     let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_STORAGE_KHR | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
-    // Built without `format!` (its writer grows the string twice), moved into the buffer.
-    let mut storage_name = String::with_capacity(name.len() + STORAGE_SUFFIX.len());
-    storage_name.push_str(name);
-    storage_name.push_str(STORAGE_SUFFIX);
-    let storage: Buffer = buffer::create_owned_name(memory, &BufferDesc::new(size, usage), storage_name)?;
+    let storage: Buffer = buffer::create_shared_name(memory, &BufferDesc::new(size, usage), storage_name(name))?;
     let info = vk::AccelerationStructureCreateInfoKHR::default().buffer(storage.handle()).offset(0).size(size).ty(ty);
     // SAFETY: the buffer is live, has ACCELERATION_STRUCTURE_STORAGE usage and `size` bytes at
     // offset 0 (which is 256-byte aligned, as the spec requires); the structure's owner

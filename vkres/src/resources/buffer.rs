@@ -7,10 +7,9 @@ use std::sync::{Arc, Mutex, Weak};
 use ash::vk;
 use bytemuck::Pod;
 
-use std::borrow::Cow;
-
 use super::{NameRef, ResourceMemory};
 use crate::Context;
+use crate::debug_name::StoredName;
 use crate::error::{Error, Result};
 use crate::memory::{
     MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest,
@@ -112,7 +111,7 @@ pub(crate) struct BufferShared {
     usage: vk::BufferUsageFlags,
     /// Never 0 for a buffer made with `SHADER_DEVICE_ADDRESS` (`None` takes no room).
     address: Option<std::num::NonZeroU64>,
-    name: Cow<'static, str>,
+    name: StoredName,
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
     fresh: AtomicBool,
@@ -162,7 +161,7 @@ impl<T> Clone for Buffer<T> {
 impl<T> std::fmt::Debug for Buffer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Buffer")
-            .field("name", &self.shared.name)
+            .field("name", &&*self.shared.name)
             .field("handle", &self.shared.handle)
             .field("size", &self.shared.size)
             .field("usage", &self.shared.usage)
@@ -355,7 +354,7 @@ impl<T> Buffer<T> {
             size: 0,
             usage: vk::BufferUsageFlags::empty(),
             address: None,
-            name: Cow::Borrowed(""),
+            name: StoredName::Static(""),
             fresh: AtomicBool::new(false),
             holds: None,
         };
@@ -398,19 +397,23 @@ impl<T: Pod> Buffer<T> {
 
 /// Validates `desc` and creates the buffer for elements of `T`.
 pub(crate) fn create<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer<T>> {
-    create_named(memory, desc, Name::Ref(NameRef::Borrowed(&desc.name)), false)
+    create_named(memory, desc, NameRef::Borrowed(&desc.name), false)
 }
 
-/// [`create`], named `name` instead of `desc.name`, moved into the buffer rather than copied
+/// [`create`], named `name` instead of `desc.name`, which the buffer and the leak table share
 /// (an acceleration structure's storage, named after it: one string per structure).
-pub(crate) fn create_owned_name<T>(memory: &dyn MemoryAllocator, desc: &BufferDesc, name: String) -> Result<Buffer<T>> {
-    create_named(memory, desc, Name::Owned(name), false)
+pub(crate) fn create_shared_name<T>(
+    memory: &dyn MemoryAllocator,
+    desc: &BufferDesc,
+    name: Arc<str>,
+) -> Result<Buffer<T>> {
+    create_named(memory, desc, NameRef::Shared(&name), false)
 }
 
 /// [`create`], shared by the context's queue families (`CONCURRENT` where it has a transfer
 /// queue): staging chunks, which both queues' copies read.
 pub(crate) fn create_for_all_queues(memory: &dyn MemoryAllocator, desc: &BufferDesc) -> Result<Buffer> {
-    create_named(memory, desc, Name::Ref(NameRef::Borrowed(&desc.name)), true)
+    create_named(memory, desc, NameRef::Borrowed(&desc.name), true)
 }
 
 /// [`create`], named `name` instead of `desc.name` (the derive's names, kept without a copy).
@@ -419,26 +422,30 @@ pub(crate) fn create_static<T>(
     desc: &BufferDesc,
     name: &'static str,
 ) -> Result<Buffer<T>> {
-    create_named(memory, desc, Name::Ref(NameRef::Static(name)), false)
+    create_named(memory, desc, NameRef::Static(name), false)
 }
 
-/// The name [`create_named`] gives a buffer: as the caller has it, or a string of its own that
-/// the buffer keeps.
-enum Name<'a> {
-    Ref(NameRef<'a>),
-    Owned(String),
-}
-
+/// Inlined into its few callers, each of which passes one kind of name: the name's kind is
+/// then known where it is matched (the unnamed `create_buffer` path paid 23 instructions for
+/// the third kind, `Shared`, when this was a function of its own; `#[inline]` alone left it one).
+#[inline(always)]
 fn create_named<T>(
     memory: &dyn MemoryAllocator,
     desc: &BufferDesc,
-    given: Name<'_>,
+    name_ref: NameRef<'_>,
     all_queues: bool,
 ) -> Result<Buffer<T>> {
     let ctx = memory.context();
-    let name_ref = match &given {
-        Name::Ref(name) => *name,
-        Name::Owned(name) => NameRef::Borrowed(name),
+    // A borrowed name (the description's) is copied once, into a string that the buffer and
+    // the leak table share (they copied it once each); a static one (the derive's) not at all,
+    // nor an empty one.
+    let shared_name: Arc<str>;
+    let name_ref = match name_ref {
+        NameRef::Borrowed(name) if !name.is_empty() => {
+            shared_name = Arc::from(name);
+            NameRef::Shared(&shared_name)
+        }
+        name_ref => name_ref,
     };
     let name = name_ref.as_str();
     if desc.size == 0 {
@@ -516,10 +523,7 @@ fn create_named<T>(
         size: desc.size,
         usage: desc.usage,
         address,
-        name: match given {
-            Name::Ref(name) => name.to_cow(),
-            Name::Owned(name) => Cow::Owned(name),
-        },
+        name: name_ref.to_stored(),
         fresh: AtomicBool::new(true),
         holds: direct.then(|| Box::new(Mutex::new(Weak::new()))),
     };
