@@ -5,6 +5,7 @@
 
 mod collections;
 mod derived;
+mod names;
 pub mod reference;
 pub mod scene;
 
