@@ -17,7 +17,12 @@ const TOLERANCE: f32 = 0.02;
 /// picture; returns the last tally, the reference and the last picture for the caller's own
 /// checks (`None`: nothing can trace).
 fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Option<Drawn> {
+    // Each step's time, on stdout (seen with --nocapture): where a slow layer or driver
+    // spends it, or where the test stops when it hangs.
+    let start = std::time::Instant::now();
+    let step = |what: &str| println!("{name}: {what} after {:.1?}", start.elapsed());
     let gpu = Gpu::new();
+    step("context made");
     let caps = gpu.ctx().capabilities().clone();
     let tracers: Vec<Tracer> =
         [Tracer::RayQuery, Tracer::Pipeline].into_iter().filter(|&t| Tracer::choose(&caps, Some(t)).is_ok()).collect();
@@ -29,6 +34,7 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
     let submissions = gpu.ctx().submission_count();
     let scene = GltfScene::create(gpu.alloc(), inputs.inputs()).expect("create the scene");
     assert_eq!(gpu.ctx().submission_count() - submissions, 1, "the whole scene in one submission");
+    step("scene created");
     assert_eq!(scene.meshes.len(), data.meshes.len());
     let placed: std::collections::BTreeSet<u32> = data.instances.iter().map(|i| i.mesh).collect();
     assert_eq!(scene.world.blases().len(), placed.len(), "the TLAS holds each placed mesh once");
@@ -55,12 +61,15 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
     let reference = Reference::new(data, *inputs.view());
     let expected: Vec<Expected> =
         (0..height).flat_map(|y| (0..width).map(move |x| (x, y))).map(|(x, y)| reference.pixel(x, y)).collect();
+    step("CPU reference traced");
     let sky = inputs.view().sky;
     let sky = [sky[0], sky[1], sky[2]];
     let mut drawn = None;
     for tracer in tracers {
         let renderer = Renderer::new(gpu.alloc(), &scene, tracer, width, height).expect("pipeline");
+        step(&format!("{tracer:?} pipeline made"));
         renderer.render().expect("render");
+        step(&format!("{tracer:?} traced"));
         let pixels = download(gpu.alloc(), &scene).expect("download");
         assert_eq!(pixels.len(), (width * height) as usize);
         let t = check(&expected, &pixels, sky, width, TOLERANCE).unwrap_or_else(|e| panic!("{name}, {tracer:?}: {e}"));
@@ -82,6 +91,8 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
         drawn = Some(Drawn { tally: t, expected: expected.clone(), pixels });
     }
     drop(scene);
+    drop(gpu);
+    step("context destroyed");
     drawn
 }
 
