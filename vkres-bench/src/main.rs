@@ -435,7 +435,7 @@ fn scene(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
             vec!["1.00x".into()],
         ),
         Row::new(
-            "ash + vk-mem, its mip blits image by image behind a barrier each (the order vkres records)",
+            "ash + vk-mem, its mip blits image by image behind a barrier each (vkres's order until session 7)",
             p,
             vec![ratio(p.map(|s| s.median_ms), am)],
         ),

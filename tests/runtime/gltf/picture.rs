@@ -59,8 +59,24 @@ fn draw_and_compare(name: &str, data: &SceneData, width: u32, height: u32) -> Op
         assert_eq!(texture.image().desc().mip_levels, levels, "a full mip chain");
     }
     let reference = Reference::new(data, *inputs.view());
-    let expected: Vec<Expected> =
-        (0..height).flat_map(|y| (0..width).map(move |x| (x, y))).map(|(x, y)| reference.pixel(x, y)).collect();
+    // Rows split over the host's cores (the reference is unoptimized in the test build).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(height as usize).max(1);
+    let rows_each = (height as usize).div_ceil(threads) as u32;
+    let expected: Vec<Expected> = std::thread::scope(|s| {
+        let reference = &reference;
+        let parts: Vec<_> = (0..height)
+            .step_by(rows_each as usize)
+            .map(|first| {
+                let rows = first..(first + rows_each).min(height);
+                s.spawn(move || {
+                    rows.flat_map(|y| (0..width).map(move |x| (x, y)))
+                        .map(|(x, y)| reference.pixel(x, y))
+                        .collect::<Vec<Expected>>()
+                })
+            })
+            .collect();
+        parts.into_iter().flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
     step("CPU reference traced");
     let sky = inputs.view().sky;
     let sky = [sky[0], sky[1], sky[2]];
