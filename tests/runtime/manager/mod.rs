@@ -3,6 +3,7 @@
 
 mod bindless;
 pub(crate) mod defrag;
+mod defrag_pools;
 mod faults;
 mod materials;
 mod shaders;

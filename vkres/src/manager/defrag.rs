@@ -13,7 +13,8 @@ use crate::memory::{AllocationId, DefragMove, DefragOptions, DefragStats, Mappin
 use crate::{Context, Error as VkresError, format_aspects};
 
 impl ResourceManager {
-    /// Defragments the memory of the manager's allocator (VMA's default pools), moving the
+    /// Defragments the memory of the manager's allocator (VMA's default pools, or the custom
+    /// pool [`DefragOptions::pool`] names, where registered resources may live), moving the
     /// buffers and textures that only the manager holds; every handle stays valid and names
     /// the same contents afterwards, and the bindless descriptors name the new objects.
     ///
