@@ -4,6 +4,7 @@
 mod bindless;
 pub(crate) mod defrag;
 mod defrag_pools;
+mod defrag_threads;
 mod faults;
 mod materials;
 mod shaders;
