@@ -1,7 +1,8 @@
-//! Defragmentation behind handles: VMA's passes move the manager's buffers and textures to
-//! fuller blocks; each moved resource is re-created in place (a new `VkBuffer`, or a new
-//! `VkImage` and view, bound to the destination and copied there on the device, all of a pass
-//! in one submission), its bindless descriptors rewritten, its handle unchanged.
+//! Defragmentation behind handles: VMA's passes move the manager's buffers, textures and
+//! materials' uniform buffers to fuller blocks; each moved resource is re-created in place (a
+//! new `VkBuffer`, or a new `VkImage` and view, bound to the destination and copied there on
+//! the device, all of a pass in one submission, waited for with the table free), its
+//! bindless descriptors rewritten, its handle unchanged.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,14 +16,16 @@ use crate::{Context, Error as VkresError, format_aspects};
 impl ResourceManager {
     /// Defragments the memory of the manager's allocator (VMA's default pools, or the custom
     /// pool [`DefragOptions::pool`] names, where registered resources may live), moving the
-    /// buffers and textures that only the manager holds; every handle stays valid and names
-    /// the same contents afterwards, and the bindless descriptors name the new objects.
+    /// buffers, textures and materials' uniform buffers that only the manager holds; every
+    /// handle stays valid and names the same contents afterwards, and the bindless descriptors
+    /// name the new objects (objects the caller took from a lookup and wrote into its own
+    /// descriptors are its to look up again after a run).
     ///
     /// Waits for the device to be idle first. Each pass holds the table's write lock while it
     /// makes the new objects and submits their copies, releases it while the device copies
     /// (lookups, creations and destructions on other threads go on), and takes it again to
     /// swap the new objects in. Not moved (VMA's move is declined, the allocation stays): a
-    /// resource a lookup's clone or work in flight still holds, one looked up, destroyed or
+    /// resource a lookup's clone (an `Arc<Material>` included) or work in flight still holds, one looked up, destroyed or
     /// evicted while its copy ran (the lookup's clone names the old object, valid until
     /// dropped), a buffer with a device address (the address lives in the caller's data:
     /// shaders, instance records, push constants; vkres cannot rewrite it) or without
@@ -110,6 +113,18 @@ impl ResourceManager {
                     // once the pass ends.
                     unsafe { b.relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
                 }
+                (Some(Entry::Material(material)), Fresh::Buffer(new))
+                    if untouched && raw_handle_of_buffer(material.buffer()) == raw =>
+                {
+                    match Arc::get_mut(material) {
+                        // SAFETY: as for a buffer: the material's uniform buffer, copied from
+                        // this very object; no other holder of the material (`get_mut`).
+                        Some(material) => {
+                            unsafe { material.buffer_mut().relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
+                        }
+                        None => Err(Fresh::Buffer(new)),
+                    }
+                }
                 (Some(Entry::Texture(t)), Fresh::Image(image, view)) if untouched && raw_handle_of_view(t) == raw => {
                     // SAFETY: as for the buffer; the new image is in the tracked layout.
                     unsafe { t.view.relocate(image, view) }
@@ -156,6 +171,7 @@ impl ResourceManager {
 fn raw_handle(entry: &Entry) -> u64 {
     match entry {
         Entry::Buffer(b, _) => raw_handle_of_buffer(b),
+        Entry::Material(m) => raw_handle_of_buffer(m.buffer()),
         Entry::Texture(t) => raw_handle_of_view(t),
         _ => 0,
     }
@@ -171,31 +187,33 @@ fn raw_handle_of_view(t: &crate::Texture) -> u64 {
     t.view().handle().as_raw()
 }
 
+/// Makes the new buffer of a moving buffer `b` and binds it to `m`'s destination.
+fn make_and_bind_buffer(ctx: &Arc<Context>, b: &crate::Buffer, m: &mut DefragMove<'_>) -> crate::Result<Fresh> {
+    let info = vk::BufferCreateInfo::default().size(b.size()).usage(b.usage()).sharing_mode(vk::SharingMode::EXCLUSIVE);
+    // SAFETY: the moving buffer's size and usage (valid, since it was made with them);
+    // the manager's buffers are EXCLUSIVE. Bound below, destroyed on failure here, else
+    // by the caller's `FreshObjects` or after the swap.
+    let buffer = unsafe { ctx.create_unbound_buffer(&info, b.name()) }?;
+    // SAFETY: made as the moving buffer was, so its requirements are the ones VMA
+    // placed the destination for; not bound yet. The rest of the contract is
+    // `carry_out`'s: the copies are waited for and the new buffer swapped in and the
+    // old destroyed before it returns, or the move ignored (by it, or on any failure by
+    // the caller's pass) and the new buffer destroyed.
+    if let Err(e) = unsafe { m.bind_buffer(buffer) } {
+        // SAFETY: made above, used by nothing.
+        unsafe { ctx.device().destroy_buffer(buffer, None) };
+        return Err(e);
+    }
+    Ok(Fresh::Buffer(buffer))
+}
+
 /// Makes the new object(s) of a movable `entry` and binds them to `m`'s destination; `None`
 /// for an entry that is not a buffer or texture.
 fn make_and_bind(ctx: &Arc<Context>, entry: &Entry, m: &mut DefragMove<'_>) -> crate::Result<Option<Fresh>> {
+    if let Some(b) = entry_buffer(entry) {
+        return make_and_bind_buffer(ctx, b, m).map(Some);
+    }
     match entry {
-        Entry::Buffer(b, _) => {
-            let info = vk::BufferCreateInfo::default()
-                .size(b.size())
-                .usage(b.usage())
-                .sharing_mode(vk::SharingMode::EXCLUSIVE);
-            // SAFETY: the moving buffer's size and usage (valid, since it was made with them);
-            // the manager's buffers are EXCLUSIVE. Bound below, destroyed on failure here, else
-            // by the caller's `FreshObjects` or after the swap.
-            let buffer = unsafe { ctx.create_unbound_buffer(&info, b.name()) }?;
-            // SAFETY: made as the moving buffer was, so its requirements are the ones VMA
-            // placed the destination for; not bound yet. The rest of the contract is
-            // `carry_out`'s: the copies are waited for and the new buffer swapped in and the
-            // old destroyed before it returns, or the move ignored (by it, or on any failure by
-            // the caller's pass) and the new buffer destroyed.
-            if let Err(e) = unsafe { m.bind_buffer(buffer) } {
-                // SAFETY: made above, used by nothing.
-                unsafe { ctx.device().destroy_buffer(buffer, None) };
-                return Err(e);
-            }
-            Ok(Some(Fresh::Buffer(buffer)))
-        }
         Entry::Texture(t) => {
             let desc = t.image().desc();
             // SAFETY: the moving image's own create info (checked when it was made).
@@ -232,12 +250,9 @@ fn make_and_bind(ctx: &Arc<Context>, entry: &Entry, m: &mut DefragMove<'_>) -> c
 /// The allocation of a buffer or texture the manager may move (see
 /// [`ResourceManager::defragment`]), or `None`.
 fn movable_id(entry: &Entry) -> Option<AllocationId> {
-    let copy = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
     let image_copy = vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
     let memory = match entry {
-        Entry::Buffer(b, _) if b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none() => {
-            b.memory()
-        }
+        Entry::Buffer(..) | Entry::Material(_) => entry_buffer(entry).filter(|b| movable_buffer(b))?.memory(),
         Entry::Texture(t)
             if t.view().holders() == 1
                 && t.image().holders() == 1
@@ -249,6 +264,23 @@ fn movable_id(entry: &Entry) -> Option<AllocationId> {
         _ => return None,
     };
     (memory.mapping() == MappingType::None).then(|| memory.allocation_id()).flatten()
+}
+
+/// Whether `b` (a buffer's or material's) can be re-created in place: no other holder, both
+/// copy directions, no device address (which would change, and lives in the caller's data).
+fn movable_buffer(b: &crate::Buffer) -> bool {
+    let copy = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
+    b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none()
+}
+
+/// The buffer an entry moves with: a buffer's, or a material's uniform buffer where the
+/// material itself has no other holder (a lookup's `Arc<Material>`).
+fn entry_buffer(entry: &Entry) -> Option<&crate::Buffer> {
+    match entry {
+        Entry::Buffer(b, _) => Some(b),
+        Entry::Material(m) if Arc::strong_count(m) == 1 => Some(m.buffer()),
+        _ => None,
+    }
 }
 
 /// A new object made for a move, destroyed on drop unless committed.
@@ -309,6 +341,9 @@ fn record_and_submit<'c>(
     for (_, handle, objects) in objects {
         match (table.get(*handle), objects) {
             (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => buffers.push((b.handle(), *new, b.size())),
+            (Some(Entry::Material(m)), Fresh::Buffer(new)) => {
+                buffers.push((m.buffer().handle(), *new, m.buffer().size()))
+            }
             (Some(Entry::Texture(t)), Fresh::Image(new, _)) => {
                 let image = t.image();
                 let layout = image.layout();
