@@ -28,7 +28,7 @@ pub struct Pieces {
 
 impl Pieces {
     /// The JSON object, with `vkres_upload_now_ms` (the whole upload, from the upload table).
-    pub fn to_json(&self, bytes: u64, vkres_upload_now_ms: Option<f64>) -> Value {
+    pub fn to_json(self, bytes: u64, vkres_upload_now_ms: Option<f64>) -> Value {
         json!({
             "bytes": bytes,
             "memcpy_one_thread": self.memcpy_one_thread_ms,
