@@ -218,3 +218,39 @@ fn pooled_buffers_freed_during_a_run_are_freed_after_it() {
     assert_eq!(vma.live_allocations(), live_before - 8, "every late buffer freed by the run's end ({stats:?})");
     assert_intact(&gpu, &manager, &expected, "after a run with frees on another thread");
 }
+
+/// A failure at any object creation of a pool's defragmentation (the pass's command pool,
+/// fence, new buffers) leaves every pooled buffer valid with its contents, nothing leaked; the
+/// run that gets past every fault point compacts the pool.
+#[test]
+fn a_failed_move_in_a_pool_leaves_every_buffer_valid_and_nothing_leaked() {
+    let gpu = Gpu::new();
+    let (vma, alloc, manager) = setup(&gpu);
+    let pool = buffer_pool(&vma, "faulty pool");
+    let expected = fragment_pool(&alloc, &manager, &pool, 11);
+    let live = vma.live_allocations();
+    let blocks_before = pool.stats().blocks;
+    let options = DefragOptions::new().pool(&pool).max_allocations_per_pass(2);
+    let mut failures = 0;
+    for n in 1.. {
+        gpu.ctx().fail_nth_object_creation(n);
+        let result = manager.defragment(&options);
+        gpu.ctx().fail_nth_object_creation(0);
+        match result {
+            Ok(stats) => {
+                assert!(pool.stats().blocks < blocks_before, "the run that passed compacted the pool: {stats:?}");
+                break;
+            }
+            Err(e) => {
+                failures += 1;
+                assert_eq!(e.vk_result(), Some(vk::Result::ERROR_OUT_OF_DEVICE_MEMORY), "typed: {e}");
+                assert_eq!(vma.live_allocations(), live, "nothing leaked at fault {n}");
+                assert_eq!(pool.stats().allocations, 8, "every pooled buffer still in the pool at fault {n}");
+                assert_intact(&gpu, &manager, &expected, &format!("after a failure at fault point {n}"));
+            }
+        }
+        assert!(n < 300, "defragmentation never got past its fault points");
+    }
+    assert!(failures >= 3, "command pool, fence and a new buffer failed once each: {failures}");
+    assert_intact(&gpu, &manager, &expected, "after the run that passed");
+}
