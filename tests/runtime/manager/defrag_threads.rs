@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use vkres::AllocationId;
 use vkres::manager::ResourceManager;
 use vkres::memory::{DefragPass, MemoryRequest};
 use vkres::{
@@ -18,12 +19,16 @@ use vkres::{
 use crate::support::{Gpu, timeline_semaphore};
 
 /// VMA, whose defragmentation puts a held submission on the queue before the first pass that
-/// has moves, and says so (with the submission count then) on `started`.
+/// has moves, and says so (with the submission count then, and the pass's moves) on `started`. The held batch waits
+/// on `gate` and has a command (`held`, a fill): a later submission's fence (whose first scope
+/// takes every earlier command on the queue) and the pass's barrier before its copies (all
+/// commands) cannot get past it on any driver.
 #[derive(Debug)]
 struct HeldPasses {
     vma: Arc<VmaAllocator>,
     gate: vk::Semaphore,
-    started: Mutex<Option<mpsc::Sender<u64>>>,
+    held: vk::CommandBuffer,
+    started: Mutex<Option<mpsc::Sender<(u64, Vec<AllocationId>)>>>,
 }
 
 impl MemoryAllocator for HeldPasses {
@@ -60,11 +65,13 @@ impl MemoryAllocator for HeldPasses {
                     .semaphore(self.gate)
                     .value(1)
                     .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
-                let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits);
-                // SAFETY: an empty submission without a fence; the test signals the gate and
-                // waits for the device before destroying it.
+                let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.held)];
+                let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
+                // SAFETY: a recorded command buffer submitted once, without a fence; the test
+                // signals the gate and waits for the device before destroying either.
                 unsafe { self.vma.context().submit(&[submit], vk::Fence::null()) }?;
-                let _ = started.send(self.vma.context().submission_count());
+                let ids = moves.iter().map(|m| m.allocation()).collect();
+                let _ = started.send((self.vma.context().submission_count(), ids));
             }
             pass(moves)
         })
@@ -75,10 +82,26 @@ impl MemoryAllocator for HeldPasses {
 fn lookups_and_creations_go_on_while_a_pass_copies() {
     let gpu = Gpu::new();
     let gate = timeline_semaphore(&gpu);
+    let marker = gpu.device_buffer(256, "held batch's fill");
+    let device = gpu.ctx().device();
+    let pool_info = vk::CommandPoolCreateInfo::default().queue_family_index(gpu.ctx().queue_family_index());
+    // SAFETY: plain object creation; destroyed at the end, after the device is idle.
+    let pool = unsafe { device.create_command_pool(&pool_info, None) }.expect("pool");
+    let allocate = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+    // SAFETY: a live pool of this device.
+    let held = unsafe { device.allocate_command_buffers(&allocate) }.expect("command buffer")[0];
+    // SAFETY: a fresh command buffer, recorded once: one fill of a live 256-byte buffer with
+    // `TRANSFER_DST` usage.
+    unsafe {
+        device.begin_command_buffer(held, &vk::CommandBufferBeginInfo::default()).expect("begin");
+        device.cmd_fill_buffer(held, marker.handle(), 0, vk::WHOLE_SIZE, 7);
+        device.end_command_buffer(held).expect("end");
+    }
     let (started_tx, started_rx) = mpsc::channel();
     let backend = Arc::new(HeldPasses {
         vma: Arc::new(VmaAllocator::new(gpu.ctx()).expect("vma")),
         gate,
+        held,
         started: Mutex::new(Some(started_tx)),
     });
     let alloc = ResourceAllocator::with_memory_allocator(backend.clone(), StagingConfig::default()).expect("allocator");
@@ -95,8 +118,14 @@ fn lookups_and_creations_go_on_while_a_pass_copies() {
     for f in fillers {
         manager.destroy_resource(f).expect("destroy filler");
     }
-    let probe = live[live.len() - 1].0;
-    let probe_before = manager.buffer(probe).expect("probe").handle();
+    // Each live buffer's allocation and Vulkan buffer before the run.
+    let before: Vec<(AllocationId, vk::Buffer)> = live
+        .iter()
+        .map(|(h, _)| {
+            let b = manager.buffer(*h).expect("buffer");
+            (b.memory().allocation_id().expect("VMA allocations have ids"), b.handle())
+        })
+        .collect();
 
     let opened = AtomicBool::new(false);
     let open = || {
@@ -107,38 +136,57 @@ fn lookups_and_creations_go_on_while_a_pass_copies() {
         }
     };
     let (done_tx, done_rx) = mpsc::channel();
-    let (gpu_ref, manager_ref) = (&gpu, &manager);
-    let (stats, looked_up, created) = std::thread::scope(|s| {
+    let (gpu_ref, manager_ref, before_ref, live_ref) = (&gpu, &manager, &before, &live);
+    let (stats, probe, dropped, looked_up, created) = std::thread::scope(|s| {
         let other = s.spawn(move || {
-            let Ok(count) = started_rx.recv() else { return None };
+            let Ok((count, moving)) = started_rx.recv() else { return None };
+            // Two buffers the pass is moving, looked up while their copy runs: the first one's
+            // clone is kept, the second one's dropped at once (its use is still seen).
+            let mut in_pass = before_ref.iter().enumerate().filter(|(_, (id, _))| moving.contains(id)).map(|(i, _)| i);
+            let (Some(probe), Some(dropped)) = (in_pass.next(), in_pass.next()) else {
+                panic!("two live buffers move in the pass")
+            };
             // The pass has submitted its copies (queued behind the held submission).
             while gpu_ref.ctx().submission_count() <= count {
                 std::thread::yield_now();
             }
-            let looked_up = manager_ref.buffer(probe).expect("lookup during the copy");
+            let looked_up = manager_ref.buffer(live_ref[probe].0).expect("lookup during the copy");
+            drop(manager_ref.buffer(live_ref[dropped].0).expect("lookup during the copy"));
             let created = manager_ref.create_buffer(4096, vk::BufferUsageFlags::empty(), BufferType::Storage);
             let _ = done_tx.send(());
-            Some((looked_up, created.expect("creation during the copy")))
+            Some((probe, dropped, looked_up, created.expect("creation during the copy")))
         });
-        let run = s.spawn(|| manager.defragment(&DefragOptions::new()));
+        // One pass: a declined move stays declined (a later pass could move it again).
+        let run = s.spawn(|| manager.defragment(&DefragOptions::new().max_passes(1)));
         // The gate opens when the other thread is done, or (a table held across the copy's
         // wait) after a bound long enough never to be reached otherwise: then this fails.
         let progressed = done_rx.recv_timeout(Duration::from_secs(30)).is_ok();
         open();
         let stats = run.join().expect("defragment thread");
-        let (looked_up, created) = other.join().expect("other thread").expect("the pass started");
+        let (probe, dropped, looked_up, created) = other.join().expect("other thread").expect("the pass started");
         assert!(progressed, "the lookup and the creation waited for the pass's copy (table held across the wait)");
-        (stats.expect("defragment"), looked_up, created)
+        (stats.expect("defragment"), probe, dropped, looked_up, created)
     });
     gpu.ctx().wait_idle().expect("idle");
-    // SAFETY: signalled, and the device is idle: no submission waits on it.
-    unsafe { gpu.ctx().device().destroy_semaphore(gate, None) };
+    // SAFETY: signalled, and the device is idle: no submission waits on it or uses the pool.
+    unsafe {
+        gpu.ctx().device().destroy_semaphore(gate, None);
+        gpu.ctx().device().destroy_command_pool(pool, None);
+    }
+    assert_eq!(gpu.read_back(&marker), bytemuck::cast_slice::<u32, u8>(&[7; 64]), "the held batch ran");
 
     assert!(stats.allocations_moved > 0, "{stats:?}");
-    // Looked up while its copy ran: not swapped (the clone names the same, old, object).
+    // Looked up while its copy ran: its move declined (the clone names the same, old, object;
+    // the one whose clone was dropped before the pass took the table back too).
+    let (_, probe_before) = before[probe];
     assert_eq!(looked_up.handle(), probe_before, "the lookup's clone is the buffer as it was");
-    assert_eq!(manager.buffer(probe).expect("probe").handle(), probe_before, "not swapped under the clone");
-    assert!(gpu.read_back(&looked_up) == bytemuck::cast_slice::<u32, u8>(&live[live.len() - 1].1), "probe contents");
+    assert_eq!(manager.buffer(live[probe].0).expect("probe").handle(), probe_before, "not swapped under the clone");
+    assert!(gpu.read_back(&looked_up) == bytemuck::cast_slice::<u32, u8>(&live[probe].1), "probe contents");
+    let handle_now = manager.buffer(live[dropped].0).expect("buffer").handle();
+    assert_eq!(handle_now, before[dropped].1, "looked up during the copy, clone dropped: not swapped either");
+    let swapped =
+        live.iter().zip(&before).filter(|((h, _), (_, b))| manager.buffer(*h).expect("buffer").handle() != *b);
+    assert!(swapped.count() > 0, "the other moves of the run were carried out");
     assert!(manager.buffer(created).is_ok(), "the buffer created during the copy is in the table");
     for (i, (h, words)) in live.iter().enumerate() {
         let got = gpu.read_back(&manager.buffer(*h).expect("buffer"));
