@@ -28,8 +28,11 @@ struct HeldPasses {
     vma: Arc<VmaAllocator>,
     gate: vk::Semaphore,
     held: vk::CommandBuffer,
-    started: Mutex<Option<mpsc::Sender<(u64, Vec<AllocationId>)>>>,
+    started: Mutex<Option<mpsc::Sender<PassStarted>>>,
 }
+
+/// The submission count once the held batch is submitted, and the pass's moves.
+type PassStarted = (u64, Vec<AllocationId>);
 
 impl MemoryAllocator for HeldPasses {
     fn context(&self) -> &Arc<Context> {
