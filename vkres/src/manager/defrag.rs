@@ -25,9 +25,9 @@ impl ResourceManager {
     /// makes the new objects and submits their copies, releases it while the device copies
     /// (lookups, creations and destructions on other threads go on), and takes it again to
     /// swap the new objects in. Not moved (VMA's move is declined, the allocation stays): a
-    /// resource a lookup's clone (an `Arc<Material>` included) or work in flight still holds, one looked up, destroyed or
-    /// evicted while its copy ran (the lookup's clone names the old object, valid until
-    /// dropped), a buffer with a device address (the address lives in the caller's data:
+    /// resource a lookup's clone (an `Arc<Material>` included) or work in flight still holds,
+    /// one looked up, destroyed or evicted while its copy ran (the lookup's clone names the old
+    /// object, valid until dropped), a buffer with a device address (the address lives in the caller's data:
     /// shaders, instance records, push constants; vkres cannot rewrite it) or without
     /// `TRANSFER_SRC | TRANSFER_DST` usage, a mapped allocation, a texture whose image is
     /// shared or not the manager's, and every allocation of the allocator that is not the
@@ -117,10 +117,11 @@ impl ResourceManager {
                     if untouched && raw_handle_of_buffer(material.buffer()) == raw =>
                 {
                     match Arc::get_mut(material) {
-                        // SAFETY: as for a buffer: the material's uniform buffer, copied from
-                        // this very object; no other holder of the material (`get_mut`).
                         Some(material) => {
-                            unsafe { material.buffer_mut().relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
+                            // SAFETY: as for a buffer: the material's uniform buffer, copied
+                            // from this very object; no other holder of the material (`get_mut`).
+                            let relocated = unsafe { material.buffer_mut().relocate(new) };
+                            relocated.map(Fresh::Buffer).map_err(Fresh::Buffer)
                         }
                         None => Err(Fresh::Buffer(new)),
                     }
