@@ -585,9 +585,13 @@ impl Recorder<'_> {
     }
 
     /// The device builds from `format` vertices (asked once per allocator).
-    fn check_vertex_format(&self, name: &str, format: vk::Format) -> Result<()> {
+    fn check_vertex_format(&mut self, name: &str, format: vk::Format) -> Result<()> {
+        if format == self.vertex_format_ok && format != vk::Format::UNDEFINED {
+            return Ok(());
+        }
         let props = self.alloc.context().format_properties(format);
         if props.buffer_features.contains(vk::FormatFeatureFlags::ACCELERATION_STRUCTURE_VERTEX_BUFFER_KHR) {
+            self.vertex_format_ok = format;
             Ok(())
         } else {
             Err(geometry::invalid(name, format!("the device cannot build from {format:?} vertices")))

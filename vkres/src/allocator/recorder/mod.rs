@@ -116,6 +116,9 @@ pub struct Recorder<'a> {
     /// Whether the command buffer writes acceleration structures (the closing barrier then
     /// covers the build stage).
     pub(super) accel_recorded: bool,
+    /// The vertex format the last BLAS geometry was checked with and found buildable (a batch
+    /// of 1000 BLASes asks the context's format cache, a lock and a look-up, once).
+    pub(super) vertex_format_ok: vk::Format,
     /// Large uploads copied on the transfer queue (a batch's only).
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
@@ -148,6 +151,7 @@ impl<'a> Recorder<'a> {
             tables,
             stream: StagingStream::new(alloc.staging()),
             accel_recorded: false,
+            vertex_format_ok: vk::Format::UNDEFINED,
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
         }
