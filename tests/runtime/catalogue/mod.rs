@@ -13,6 +13,7 @@ mod devices;
 mod frames;
 mod images;
 mod manager;
+mod mappings;
 mod memory;
 mod memory_control;
 mod recorder;

@@ -77,7 +77,7 @@ impl<'a> StagingStream<'a> {
         let Some(cursor) = self.cursor.as_ref() else {
             return Err(crate::Error::StagingExhausted { budget: self.staging.config().budget });
         };
-        cursor.buffer().map()?.write_bytes(offset, data)?;
+        cursor.buffer().map_unchecked()?.write_bytes(offset, data)?;
         Ok((cursor.buffer().handle(), offset))
     }
 

@@ -4,6 +4,7 @@
 
 use ash::vk;
 
+use crate::accel::Tlas;
 use crate::error::Result;
 use crate::resources::{Buffer, ImageView, Sampler, Texture};
 use crate::valid::{self, Violation};
@@ -126,9 +127,11 @@ enum Info {
 /// generated `write_descriptors(set)`): owned data, turned into `VkWriteDescriptorSet`s by
 /// [`with_writes`](Self::with_writes) for `vkUpdateDescriptorSets`.
 ///
-/// The writes hold handles only: keep the bundle alive while the set is in use. Each resource
-/// is checked as it is added (usage, range limits, layout: see `docs/VALID_USAGE.md`); the
-/// first problem is returned by [`with_writes`](Self::with_writes), which then writes nothing.
+/// The writes hold handles only: keep the bundle alive while the set is in use (a recorder
+/// that records work reading the set keeps each resource alive with
+/// [`keep_alive`](crate::Recorder::keep_alive)). Each resource is checked as it is added
+/// (usage, range limits, layout, device: see `docs/VALID_USAGE.md`); the first problem is
+/// returned by [`with_writes`](Self::with_writes), which then writes nothing.
 ///
 /// `Send + Sync`: plain Vulkan info structs with handles, no pointers (the `VkWriteDescriptorSet`s
 /// that point into them are made inside `with_writes`).
@@ -263,8 +266,29 @@ impl DescriptorWrites {
         self
     }
 
-    /// An acceleration structure at `binding`.
-    pub fn acceleration_structure(&mut self, binding: u32, handle: vk::AccelerationStructureKHR) -> &mut Self {
+    /// `tlas` at `binding` (a top-level structure by its type:
+    /// VUID-VkWriteDescriptorSetAccelerationStructureKHR-pAccelerationStructures-03579). Of
+    /// another device than the other resources written: [`with_writes`](Self::with_writes)
+    /// refuses with [`Error::WrongDevice`](crate::Error::WrongDevice).
+    pub fn acceleration_structure(&mut self, binding: u32, tlas: &Tlas) -> &mut Self {
+        self.note_device(tlas.buffer().context().device().handle(), || tlas.name());
+        self.push_accel(binding, tlas.handle())
+    }
+
+    /// An acceleration structure the caller made itself, by its raw handle, at `binding`.
+    ///
+    /// # Safety
+    /// `handle` is a top-level (or generic) acceleration structure of the device the writes
+    /// are made with ([`device`](Self::device)), live until the set is no longer used.
+    pub unsafe fn acceleration_structure_raw(
+        &mut self,
+        binding: u32,
+        handle: vk::AccelerationStructureKHR,
+    ) -> &mut Self {
+        self.push_accel(binding, handle)
+    }
+
+    fn push_accel(&mut self, binding: u32, handle: vk::AccelerationStructureKHR) -> &mut Self {
         self.accels.push(handle);
         self.entries.push((binding, DescriptorKind::AccelerationStructure, Info::Accel(self.accels.len() - 1)));
         self
@@ -304,7 +328,7 @@ impl DescriptorWrites {
 
     /// The `VkDevice` of the resources written (of the first one where they are of several:
     /// [`with_writes`](Self::with_writes) refuses that); `None` before any resource is written
-    /// (an acceleration structure is a raw handle of no known device).
+    /// (a raw acceleration structure is of no known device).
     pub fn device(&self) -> Option<vk::Device> {
         (self.device != vk::Device::null()).then_some(self.device)
     }

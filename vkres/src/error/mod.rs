@@ -441,6 +441,17 @@ pub enum Error {
         /// The member that is active now.
         active: String,
     },
+
+    // --- helper "sound" (issue 16, item 1): host writes through mappings ---
+    /// A write through [`Buffer::map`](crate::Buffer::map) into a staging chunk (the buffer of
+    /// a [`StagingSpace`](crate::StagingSpace)): other spaces of the chunk, which recorded
+    /// copies may be reading, share its mapping. Write the space through
+    /// [`StagingSpace::write`](crate::StagingSpace::write), which bounds the write to it.
+    #[error("`{name}` is a staging chunk: write it through StagingSpace::write, not through the buffer's mapping")]
+    MappingReserved {
+        /// The chunk's buffer.
+        name: String,
+    },
 }
 
 impl Error {

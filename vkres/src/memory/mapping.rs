@@ -7,22 +7,50 @@ use ash::vk;
 use super::MemoryAllocation;
 use crate::error::{Error, Result, check_range};
 
+/// What a mapping asks before each host write ([`MappedMemory::write_bytes`]): the resource
+/// behind it (a buffer) refuses the write while work recorded on it is not known to be
+/// finished, and keeps new work from being recorded on it while the write runs.
+///
+/// Implemented by the resource layer; the memory layer only calls it.
+pub(crate) trait HostWriteGuard {
+    /// Runs `write` unless recorded work that is not known to be finished holds the resource
+    /// (then its typed error, and `write` is not run), such that no work is recorded on the
+    /// resource while `write` runs.
+    fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+}
+
 /// A host mapping of an allocation's first `len` bytes (the resource's size), with bounds-
 /// checked copies in and out. Dropping it unmaps.
 ///
-/// Writes are flushed and reads invalidated, so they work on non-coherent memory too. The
-/// device must not write the range while the host reads it, nor read it while the host
-/// writes: vkres waits for its own submissions before handing resources out, so this only
-/// concerns work the caller submits.
+/// Writes are flushed and reads invalidated, so they work on non-coherent memory too. A
+/// mapping made by [`Buffer::map`](crate::Buffer::map) checks every
+/// [`write_bytes`](Self::write_bytes) against the work vkres recorded on the buffer: while a
+/// batch or recorder still records it, or its [`InFlight`](crate::InFlight) is not waited
+/// for and dropped, the write is [`Error::InUseByRecordedWork`] (it would race that work, or
+/// be overwritten by a copy recorded before it, against program order). Reads are not
+/// checked: read after the work that writes the buffer has finished. Writes through
+/// [`as_ptr`](Self::as_ptr) are the caller's `unsafe` to order.
 ///
 /// Neither `Send` nor `Sync`: it holds the raw pointer of a mapping. The allocation is `Send +
 /// Sync`, so each thread maps it for itself.
-#[derive(Debug)]
 pub struct MappedMemory<'a> {
     allocation: &'a dyn MemoryAllocation,
     ptr: NonNull<u8>,
     len: usize,
     name: &'a str,
+    /// Asked before each write (`None`: vkres's own writes, which order themselves).
+    guard: Option<&'a dyn HostWriteGuard>,
+}
+
+impl std::fmt::Debug for MappedMemory<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedMemory")
+            .field("name", &self.name)
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .field("checked", &self.guard.is_some())
+            .finish()
+    }
 }
 
 impl<'a> MappedMemory<'a> {
@@ -33,7 +61,19 @@ impl<'a> MappedMemory<'a> {
             what: format!("mapping {len} bytes in this address space"),
         })?;
         let ptr = allocation.map()?;
-        Ok(Self { allocation, ptr, len, name })
+        Ok(Self { allocation, ptr, len, name, guard: None })
+    }
+
+    /// [`new`](Self::new), asking `guard` before each write.
+    pub(crate) fn guarded(
+        allocation: &'a dyn MemoryAllocation,
+        len: u64,
+        name: &'a str,
+        guard: &'a dyn HostWriteGuard,
+    ) -> Result<Self> {
+        let mut mapping = Self::new(allocation, len, name)?;
+        mapping.guard = Some(guard);
+        Ok(mapping)
     }
 
     /// Length of the mapped range in bytes.
@@ -56,15 +96,26 @@ impl<'a> MappedMemory<'a> {
         check_range(self.name, offset, len as u64, self.len as u64)
     }
 
-    /// Copies `data` to `offset` and flushes the range.
+    /// Copies `data` to `offset` and flushes the range. A buffer's mapping refuses the write
+    /// with [`Error::InUseByRecordedWork`] while work vkres recorded on the buffer is not
+    /// known to be finished (see the type's docs); out of range is [`Error::DataTooLarge`].
     pub fn write_bytes(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         self.check(offset, data.len())?;
-        // SAFETY: the range was checked to lie inside the mapping, which is valid while `self`
-        // lives and is borrowed mutably here, so no other slice of it exists; the device does
-        // not touch it meanwhile (see the type's docs); `data` is a distinct host allocation.
-        let dst = unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(offset as usize), data.len()) };
-        super::copy::copy(dst, data);
-        self.allocation.flush(offset, data.len() as vk::DeviceSize)
+        let (ptr, allocation) = (self.ptr, self.allocation);
+        let mut write = || {
+            // SAFETY: the range was checked to lie inside the mapping, which is valid while
+            // `self` lives and is borrowed mutably here, so no other slice of it exists; no
+            // recorded work that is not finished uses the buffer and none is recorded while
+            // this runs (the guard; vkres's unguarded writes order their own); `data` is a
+            // distinct host allocation.
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr().add(offset as usize), data.len()) };
+            super::copy::copy(dst, data);
+            allocation.flush(offset, data.len() as vk::DeviceSize)
+        };
+        match self.guard {
+            Some(guard) => guard.guarded_write(&mut write),
+            None => write(),
+        }
     }
 
     /// Invalidates the range and copies it from `offset` into `out`.

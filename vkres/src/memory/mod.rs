@@ -59,6 +59,7 @@ pub use defrag::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStat
 pub use export::ExportedMemory;
 pub use failing::FailingAllocator;
 pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
+pub(crate) use mapping::HostWriteGuard;
 pub use mapping::MappedMemory;
 pub use pool::{MemoryPool, PoolDesc, PoolMemory};
 pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};

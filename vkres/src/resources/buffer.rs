@@ -116,16 +116,44 @@ pub(crate) struct BufferShared {
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
     fresh: AtomicBool,
-    /// For a buffer uploads write directly ([`Buffer::direct_writable`]) only: the hold that
-    /// recorded work on it shares while any is not known to be finished (see [`PendingHold`]).
-    /// `None` for every other buffer, whose holds are plain references (no allocation, no lock).
-    /// Boxed: one pointer in the shared state of every buffer, the lock only in the few that
-    /// count their holds.
+    /// A staging chunk's: only the staging manager writes its mapping (each
+    /// [`StagingSpace`](crate::StagingSpace) its own range), so a write through
+    /// [`Buffer::map`] is [`Error::MappingReserved`].
+    reserved: bool,
+    /// For a buffer made with a host-access [`MappingType`] (or counted since creation, a
+    /// per-frame field's copy): the hold that recorded work on it shares while any is not
+    /// known to be finished (see [`PendingHold`]); host writes through [`Buffer::map`] are
+    /// checked against it. `None` for every other buffer (never mapped), whose holds are plain
+    /// references (no allocation, no lock). Boxed: one pointer in the shared state of every
+    /// buffer, the lock only in the mapped ones.
     holds: Option<Box<Mutex<Weak<PendingHold>>>>,
 }
 
-/// What recorded work holds of a direct-write buffer (issue 16, item 9: a direct host write
-/// must not race GPU work of another batch): one shared hold per buffer, made by the first
+/// The check behind every host write through [`Buffer::map`]'s mapping (issue 16, items 1 and
+/// 9): refused while recorded work holds the buffer, and run under the lock that recording a
+/// use of it takes, so that no batch records one while the bytes are written.
+impl crate::memory::HostWriteGuard for BufferShared {
+    fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return write() };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let count = slot.strong_count();
+        if count != 0 {
+            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
+        }
+        // The last hold was dropped (a release decrement) after its work's fence was seen
+        // signalled: the write, made after this, sees that work done.
+        std::sync::atomic::fence(Ordering::Acquire);
+        let written = write();
+        drop(slot);
+        written
+    }
+}
+
+/// What recorded work holds of a mapped buffer (issue 16, item 9: a host write must not race
+/// GPU work recorded before it): one shared hold per buffer, made by the first
 /// recording that uses it while no other does, cloned by the next ones, dropped with the last
 /// (after its work has finished: batches, recorders and [`InFlight`](crate::InFlight)s drop
 /// their holds only then). Its strong count is the number of recorded uses not known to be
@@ -213,7 +241,23 @@ impl<T> Buffer<T> {
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
+    ///
+    /// Each [`write_bytes`](MappedMemory::write_bytes) of the mapping is checked against the
+    /// work vkres recorded on this buffer: while a batch or recorder that uses it is still
+    /// recording, or its [`InFlight`](crate::InFlight) is not waited for and dropped, the
+    /// write is [`Error::InUseByRecordedWork`] (it would race that work on the device, or a
+    /// copy recorded before it would overwrite it, against program order). A staging chunk's
+    /// mapping ([`StagingSpace::buffer`](crate::StagingSpace)) is written only through
+    /// [`StagingSpace::write`](crate::StagingSpace::write): [`Error::MappingReserved`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
+        let shared = &*self.shared;
+        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared)
+    }
+
+    /// [`map`](Self::map) without the check of each write: vkres's own writes (staging
+    /// chunks, TLAS instance records, direct uploads), each ordered against the work that
+    /// uses the range it writes by its caller.
+    pub(crate) fn map_unchecked(&self) -> Result<MappedMemory<'_>> {
         MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
@@ -283,21 +327,6 @@ impl<T> Buffer<T> {
         }
     }
 
-    /// [`Error::InUseByRecordedWork`] where recorded work that is not known to be finished
-    /// holds this buffer and its uses are counted; `Ok` otherwise (a buffer whose uses are not
-    /// counted is always `Ok`: nothing vkres records writes it from the host).
-    pub(crate) fn check_host_writable(&self) -> Result<()> {
-        let Some(holds) = &self.shared.holds else { return Ok(()) };
-        let count = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count();
-        if count == 0 {
-            // The last hold was dropped (a release decrement) after its work's fence was seen
-            // signalled: a write made after this sees that work done.
-            std::sync::atomic::fence(Ordering::Acquire);
-            return Ok(());
-        }
-        Err(Error::InUseByRecordedWork { name: self.shared.name.to_string(), holds: count as u64 })
-    }
-
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
@@ -357,6 +386,7 @@ impl<T> Buffer<T> {
             address: None,
             name: Cow::Borrowed(""),
             fresh: AtomicBool::new(false),
+            reserved: false,
             holds: None,
         };
         self.shared = Arc::new(placeholder);
@@ -366,13 +396,10 @@ impl<T> Buffer<T> {
 impl<T: Pod> Buffer<T> {
     /// Writes `data` at element `offset` through a mapping (see [`map`](Self::map)).
     ///
-    /// For a buffer whose recorded uses are counted (a [`MappingType::PreferDirectWrite`]
-    /// buffer in host-visible memory, a per-frame field's copy), refused with
-    /// [`Error::InUseByRecordedWork`] while work vkres recorded on it is not known to be
-    /// finished: the bytes would race that work (or a copy recorded earlier would overwrite
-    /// them), against program order.
+    /// Refused with [`Error::InUseByRecordedWork`] while work vkres recorded on the buffer is
+    /// not known to be finished: the bytes would race that work (or a copy recorded earlier
+    /// would overwrite them), against program order.
     pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
-        self.check_host_writable()?;
         let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
         self.map()?.write_bytes(offset, bytemuck::cast_slice(data))
     }
@@ -487,12 +514,10 @@ fn create_named<T>(
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    // Only a buffer uploads write directly tracks the recorded work that holds it.
-    // (`direct_writable`'s test, on the allocation just made; the description's mapping is read
-    // first, so that every other buffer skips the allocation's two dynamic calls.)
-    let direct = desc.mapping == MappingType::PreferDirectWrite
-        && allocation.get().mapping() == MappingType::PreferDirectWrite
-        && allocation.get().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
+    // Every mapped buffer tracks the recorded work that holds it (its host writes are checked
+    // against it), but a staging chunk, which only the staging manager writes (the
+    // description's mapping alone decides: no dynamic call on the allocation just made).
+    let counted = desc.mapping != MappingType::None && !all_queues;
     let shared = BufferShared {
         handle,
         allocation,
@@ -501,7 +526,8 @@ fn create_named<T>(
         address,
         name: name_ref.to_cow(),
         fresh: AtomicBool::new(true),
-        holds: direct.then(|| Box::new(Mutex::new(Weak::new()))),
+        reserved: all_queues,
+        holds: counted.then(|| Box::new(Mutex::new(Weak::new()))),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

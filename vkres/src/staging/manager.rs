@@ -68,7 +68,7 @@ impl StagingSpace {
                 capacity: self.len,
             });
         }
-        self.buffer.map()?.write_bytes(self.offset, data)
+        self.buffer.map_unchecked()?.write_bytes(self.offset, data)
     }
 }
 

@@ -206,15 +206,24 @@ impl Recorder<'_> {
         direct: Direct,
         touched: bool,
     ) -> Result<bool> {
-        let direct = dst.direct_writable()
-            && match direct {
-                Direct::Buffer => !touched && dst.unused_by_recorded_work(),
-                Direct::Range { in_use } => !in_use,
-            };
-        if direct {
-            dst.map()?.write_bytes(offset, data)?;
+        if !dst.direct_writable() {
+            return Ok(false);
         }
-        Ok(direct)
+        match direct {
+            // The buffer's guarded mapping checks its holds and writes under their lock (no
+            // other thread records a use meanwhile): refused, it is staged instead.
+            Direct::Buffer if !touched && dst.unused_by_recorded_work() => match dst.map()?.write_bytes(offset, data) {
+                Ok(()) => Ok(true),
+                Err(Error::InUseByRecordedWork { .. }) => Ok(false),
+                Err(e) => Err(e),
+            },
+            // The range's own uses decide (the arena's buffer counts none of its own).
+            Direct::Range { in_use: false } => {
+                dst.map_unchecked()?.write_bytes(offset, data)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// A mapped, host-cached buffer a download is copied into.
