@@ -150,13 +150,15 @@ impl Lane {
 }
 
 impl Lane {
-    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the lane (asked before
-    /// the recorder holds `dst`, which ends its being fresh).
+    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the lane. A fresh `dst`
+    /// (no recorded work uses it) is claimed here, atomically: of two threads uploading into
+    /// the same unused buffer at once, one takes the transfer queue and the other finds it
+    /// used (check and claim are one compare-exchange, not a test and a later hold).
     pub(crate) fn takes<T>(&self, ctx: &Context, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
         ctx.transfer_queue_family_index().is_some()
             && self.continues(dst.handle())
             && (self.owns(dst.handle())
-                || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.is_fresh()))
+                || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.claim_fresh()))
     }
 
     /// Records a copy on the lane from `src` into `dst` (which the lane then owns); the first
@@ -188,10 +190,12 @@ impl Lane {
         Ok(())
     }
 
-    /// Whether an upload of `len` bytes of every level of `image` goes to the lane (asked
-    /// before the recorder holds `image`, which ends its being fresh).
+    /// Whether an upload of `len` bytes of every level of `image` goes to the lane. A fresh
+    /// image is claimed here, atomically (as a buffer in [`takes`](Self::takes)): of two
+    /// threads uploading into the same unused image at once, only one takes the transfer
+    /// queue and records its transition from `UNDEFINED` there.
     pub(crate) fn takes_image(&self, ctx: &Context, image: &Image, len: u64) -> bool {
-        ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.is_fresh()
+        ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.claim_fresh()
     }
 
     /// Records a copy on the lane from `src` into `image` (`range`: all of it), the first

@@ -360,6 +360,14 @@ impl<T> Buffer<T> {
         self.shared.fresh.load(Ordering::Relaxed)
     }
 
+    /// Ends its being fresh, atomically: `true` for the one caller that found it fresh (the
+    /// transfer lane's first use: of two threads uploading into one unused buffer at once,
+    /// only one takes the transfer queue), `false` for every other.
+    pub(crate) fn claim_fresh(&self) -> bool {
+        // Read first: a used buffer (the common case) costs no write to the shared line.
+        self.is_fresh() && self.shared.fresh.compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
     /// Whether uploads write it through its mapping instead of staging: a
     /// [`MappingType::PreferDirectWrite`] buffer that landed in host-visible memory.
     pub(crate) fn direct_writable(&self) -> bool {

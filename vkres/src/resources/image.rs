@@ -303,6 +303,14 @@ impl Image {
         self.shared.fresh.load(Ordering::Relaxed)
     }
 
+    /// Ends its being fresh, atomically: `true` for the one caller that found it fresh (the
+    /// transfer lane's first use: of two threads uploading into one unused image at once,
+    /// only one takes the transfer queue), `false` for every other.
+    pub(crate) fn claim_fresh(&self) -> bool {
+        // Read first: a used image (the common case) costs no write to the shared line.
+        self.is_fresh() && self.shared.fresh.compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
     fn placeholder(ctx: &Arc<Context>) -> Self {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
