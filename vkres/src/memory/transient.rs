@@ -289,7 +289,12 @@ impl AliasMember<'_> {
         let inner = &self.aliased.inner;
         let epoch = inner.backend.context().alias_epoch.load(Ordering::SeqCst);
         let mut active = inner.active.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch && a.id != self.aliased.id) {
+        if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch) {
+            if a.id == self.aliased.id {
+                // Active already in this epoch (every use after the first): nothing to write
+                // (no copy of the name per recorded use).
+                return Ok(());
+            }
             return Err(Error::AliasNotActive {
                 name: resource.to_owned(),
                 memory: inner.name.clone(),
