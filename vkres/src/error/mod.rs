@@ -452,6 +452,21 @@ pub enum Error {
         /// The chunk's buffer.
         name: String,
     },
+
+    // --- helper "sound" (issue 16, item 4): the transfer lane's claim ---
+    /// A buffer or image that another batch uploads on the transfer queue (its first use,
+    /// claimed by that batch's transfer lane, with
+    /// [`ContextOptions::transfer_queue`](crate::ContextOptions::transfer_queue)) was named by
+    /// a recorded command before that batch's work finished: work on the main queue is not
+    /// ordered after the lane's copy, and would race it. Submit and wait for the uploading
+    /// batch (or drop its [`InFlight`](crate::InFlight)) first.
+    #[error(
+        "`{name}` is being uploaded on the transfer queue by another batch whose work has not finished; use it after that work"
+    )]
+    OnTransferQueue {
+        /// The resource.
+        name: String,
+    },
 }
 
 impl Error {

@@ -1,7 +1,7 @@
 //! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 
 use ash::vk;
@@ -115,7 +115,7 @@ pub(crate) struct BufferShared {
     name: Cow<'static, str>,
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
-    fresh: AtomicBool,
+    fresh: super::FirstUse,
     /// A staging chunk's: only the staging manager writes its mapping (each
     /// [`StagingSpace`](crate::StagingSpace) its own range), so a write through
     /// [`Buffer::map`] is [`Error::MappingReserved`].
@@ -279,7 +279,7 @@ impl<T> Buffer<T> {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) if shared.address.is_none() => {
                 // Written by the move's copy: a later transfer-queue upload is not its first use.
-                *shared.fresh.get_mut() = false;
+                shared.fresh.set_used();
                 Ok(std::mem::replace(&mut shared.handle, handle))
             }
             _ => Err(handle),
@@ -332,7 +332,7 @@ impl<T> Buffer<T> {
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
-    /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
+    /// they record work on: it is no longer fresh after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.mark_recorded();
         let Some(holds) = &self.shared.holds else { return self.shared.clone() };
@@ -346,26 +346,34 @@ impl<T> Buffer<T> {
         hold
     }
 
-    /// Marks it as recorded on by a batch (no longer [`fresh`](Self::is_fresh)) without holding
+    /// Marks it as recorded on by a batch (no longer fresh) without holding
     /// it (a `SubBuffer`'s hold keeps its arena's buffer alive).
     pub(crate) fn mark_recorded(&self) {
-        // Written once: later holds only read it (no store into the line of the counts).
-        if self.is_fresh() {
-            self.shared.fresh.store(false, Ordering::Relaxed);
-        }
+        self.shared.fresh.mark_used();
     }
 
-    /// Whether no batch has recorded work on it yet.
-    pub(crate) fn is_fresh(&self) -> bool {
-        self.shared.fresh.load(Ordering::Relaxed)
+    /// Claims it for a batch's transfer lane if it is fresh, atomically: `true` for the one
+    /// caller that found it fresh (of two threads uploading into one unused buffer at once,
+    /// only one takes the transfer queue). Other recordings are refused until the claim ends
+    /// ([`on_lane`](Self::on_lane)).
+    pub(crate) fn claim_for_lane(&self) -> bool {
+        self.shared.fresh.claim_for_lane()
     }
 
-    /// Ends its being fresh, atomically: `true` for the one caller that found it fresh (the
-    /// transfer lane's first use: of two threads uploading into one unused buffer at once,
-    /// only one takes the transfer queue), `false` for every other.
-    pub(crate) fn claim_fresh(&self) -> bool {
-        // Read first: a used buffer (the common case) costs no write to the shared line.
-        self.is_fresh() && self.shared.fresh.compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    /// Whether a batch's transfer lane claimed it and the claim has not ended.
+    pub(crate) fn on_lane(&self) -> bool {
+        self.shared.fresh.on_lane()
+    }
+
+    /// Marks it used by the recording about to use it, unless a lane claimed it (`false`):
+    /// one atomic step (see `FirstUse::use_now`).
+    pub(crate) fn use_now(&self) -> bool {
+        self.shared.fresh.use_now()
+    }
+
+    /// Ends a lane's claim (the claiming batch's work has finished).
+    pub(crate) fn release_lane(&self) {
+        self.shared.fresh.release_lane()
     }
 
     /// Whether uploads write it through its mapping instead of staging: a
@@ -393,7 +401,7 @@ impl<T> Buffer<T> {
             usage: vk::BufferUsageFlags::empty(),
             address: None,
             name: Cow::Borrowed(""),
-            fresh: AtomicBool::new(false),
+            fresh: super::FirstUse::new(false),
             reserved: false,
             holds: None,
         };
@@ -533,7 +541,7 @@ fn create_named<T>(
         usage: desc.usage,
         address,
         name: name_ref.to_cow(),
-        fresh: AtomicBool::new(true),
+        fresh: super::FirstUse::new(true),
         reserved: all_queues,
         holds: counted.then(|| Box::new(Mutex::new(Weak::new()))),
     };

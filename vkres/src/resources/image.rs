@@ -1,7 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use ash::vk;
 
@@ -164,7 +164,7 @@ pub(crate) struct ImageShared {
     /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
     owned: bool,
     /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
-    fresh: AtomicBool,
+    fresh: super::FirstUse,
 }
 
 impl Drop for ImageShared {
@@ -250,7 +250,7 @@ impl Image {
                 desc,
                 layout,
                 owned: false,
-                fresh: AtomicBool::new(false),
+                fresh: super::FirstUse::new(false),
             }),
         }
     }
@@ -291,24 +291,30 @@ impl Image {
 
     /// A type-erased handle that keeps the image alive (batches hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        // Written once: later holds only read it (as a buffer's).
-        if self.is_fresh() {
-            self.shared.fresh.store(false, Ordering::Relaxed);
-        }
+        self.shared.fresh.mark_used();
         self.shared.clone()
     }
 
-    /// Whether no recorder has held it yet: no recorded work (pending or not) uses it.
-    pub(crate) fn is_fresh(&self) -> bool {
-        self.shared.fresh.load(Ordering::Relaxed)
+    /// Claims it for a batch's transfer lane if it is fresh, atomically (see
+    /// [`Buffer::claim_for_lane`](crate::Buffer)).
+    pub(crate) fn claim_for_lane(&self) -> bool {
+        self.shared.fresh.claim_for_lane()
     }
 
-    /// Ends its being fresh, atomically: `true` for the one caller that found it fresh (the
-    /// transfer lane's first use: of two threads uploading into one unused image at once,
-    /// only one takes the transfer queue), `false` for every other.
-    pub(crate) fn claim_fresh(&self) -> bool {
-        // Read first: a used image (the common case) costs no write to the shared line.
-        self.is_fresh() && self.shared.fresh.compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    /// Whether a batch's transfer lane claimed it and the claim has not ended.
+    pub(crate) fn on_lane(&self) -> bool {
+        self.shared.fresh.on_lane()
+    }
+
+    /// Marks it used by the recording about to use it, unless a lane claimed it (`false`):
+    /// one atomic step (see `FirstUse::use_now`).
+    pub(crate) fn use_now(&self) -> bool {
+        self.shared.fresh.use_now()
+    }
+
+    /// Ends a lane's claim (the claiming batch's work has finished).
+    pub(crate) fn release_lane(&self) {
+        self.shared.fresh.release_lane()
     }
 
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
@@ -323,7 +329,7 @@ impl Image {
                 desc,
                 layout,
                 owned: true,
-                fresh: AtomicBool::new(false),
+                fresh: super::FirstUse::new(false),
             }),
         }
     }
@@ -459,7 +465,14 @@ pub(crate) fn create_owned(
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
     Ok(Image {
-        shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true, fresh: AtomicBool::new(true) }),
+        shared: Arc::new(ImageShared {
+            handle,
+            allocation,
+            desc,
+            layout,
+            owned: true,
+            fresh: super::FirstUse::new(true),
+        }),
     })
 }
 
@@ -554,7 +567,7 @@ impl ImageView {
         let Some(img) = Arc::get_mut(&mut shared.image.shared).filter(|i| i.owned) else { return Err((image, view)) };
         // Written by the move's copy on the main queue (as a moved buffer): a later
         // transfer-queue upload is not its first use.
-        *img.fresh.get_mut() = false;
+        img.fresh.set_used();
         let old_image = std::mem::replace(&mut img.handle, image);
         Ok((old_image, std::mem::replace(&mut shared.handle, view)))
     }

@@ -526,6 +526,10 @@ impl Submitter<'_> {
             }));
         }
         let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire);
+        if let (Ok(()), Some(round)) = (&submitted, &round) {
+            // What the round handed over is acquired by a submission now on the main queue.
+            rec.lane.release_handed(round);
+        }
         if submitted.is_err() && round.is_some() {
             // The lane's round is in flight with no fence: wait for it before anything it reads
             // is freed. Its semaphore stays signalled: it is destroyed, not recycled.

@@ -73,7 +73,7 @@ impl Recorder<'_> {
         direct: Direct,
     ) -> Result<()> {
         let len = data.len() as u64;
-        self.own_buffer(dst)?;
+        self.own_buffer_before_upload(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::MissingUsage {
@@ -97,6 +97,10 @@ impl Recorder<'_> {
         // (`lane.rs`), asked before the recorder holds dst; each piece asks again, as a round in
         // between may have handed dst over.
         let on_lane = self.lane_on && self.lane.takes(self.alloc.context(), dst, offset, len);
+        if !on_lane {
+            // Its first use, unless another batch's lane claimed it meanwhile.
+            self.off_other_lanes(dst, true)?;
+        }
         if !touched {
             self.hold(dst.keep_alive());
         }

@@ -233,7 +233,7 @@ impl Recorder<'_> {
         data: &[u8],
         upload: &ImageUpload,
     ) -> Result<()> {
-        self.own_image(image)?;
+        self.own_image_before_upload(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -266,6 +266,8 @@ impl Recorder<'_> {
             }
             return copied;
         }
+        // Its first use, unless another batch's lane claimed it meanwhile.
+        self.image_off_other_lanes(image, true)?;
         // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
         // the other pending uploads (after those of this image, if an earlier command of the
         // batch touched it, have been recorded).
