@@ -159,11 +159,7 @@ impl DescriptorWrites {
 
     /// The whole of `buffer` at `binding`.
     pub fn buffer<T>(&mut self, binding: u32, kind: DescriptorKind, buffer: &Buffer<T>) -> &mut Self {
-        self.note_device(buffer.context().device().handle(), || buffer.name());
-        let limits = &buffer.context().capabilities().limits;
-        self.note(|| {
-            valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
-        });
+        self.note_buffer(kind, buffer);
         self.buffers.push(vk::DescriptorBufferInfo { buffer: buffer.handle(), offset: 0, range: vk::WHOLE_SIZE });
         self.entries.push((binding, kind, Info::Buffer(self.buffers.len() - 1)));
         self
@@ -176,7 +172,9 @@ impl DescriptorWrites {
             return self;
         }
         for buffer in buffers {
-            self.note_device(buffer.context().device().handle(), || buffer.name());
+            // Each element as a single buffer's (usage, range limit): a binding array's
+            // elements obey the same VUIDs.
+            self.note_buffer(kind, buffer);
         }
         let start = self.buffers.len();
         self.buffers.extend(buffers.iter().map(|b| vk::DescriptorBufferInfo {
@@ -192,8 +190,9 @@ impl DescriptorWrites {
     /// binding array, in `layout` (nothing for an empty collection).
     pub fn texture_array(&mut self, binding: u32, textures: &[Texture], layout: vk::ImageLayout) -> &mut Self {
         for t in textures {
-            self.note_view_device(t.view());
             self.note_device(t.sampler().device_handle(), || &t.view().image().desc().name);
+            // Each element as a single texture's (usage, aspect, layout).
+            self.note_image(DescriptorKind::CombinedImageSampler, t.view(), layout, true);
         }
         let infos: Vec<_> = textures.iter().map(|t| t.descriptor_info(layout)).collect();
         self.image_infos(binding, DescriptorKind::CombinedImageSampler, infos)
@@ -209,7 +208,8 @@ impl DescriptorWrites {
         layout: vk::ImageLayout,
     ) -> &mut Self {
         for view in views {
-            self.note_view_device(view);
+            // Each element as a single view's (usage, aspect, layout).
+            self.note_image(kind, view, layout, false);
         }
         let infos: Vec<_> = views
             .iter()
@@ -308,6 +308,15 @@ impl DescriptorWrites {
         } else if self.device != device && self.foreign.is_none() {
             self.foreign = Some(name().to_owned());
         }
+    }
+
+    /// Checks `buffer` written whole as `kind`, and notes its device.
+    fn note_buffer<T>(&mut self, kind: DescriptorKind, buffer: &Buffer<T>) {
+        self.note_device(buffer.context().device().handle(), || buffer.name());
+        let limits = &buffer.context().capabilities().limits;
+        self.note(|| {
+            valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
+        });
     }
 
     /// [`note_device`](Self::note_device) for `view`.
