@@ -16,6 +16,7 @@ mod manager;
 mod mappings;
 mod memory;
 mod memory_control;
+mod parameters;
 mod recorder;
 mod samplers;
 mod shaders;

@@ -477,6 +477,7 @@ fn create_named<T>(
             detail: "a buffer needs at least one usage flag".into(),
         });
     }
+    crate::valid::known::buffer_usage(name, desc.usage)?;
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
         return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });

@@ -279,7 +279,8 @@ impl Image {
     pub unsafe fn set_tracked_layout(&self, layout: vk::ImageLayout) -> Result<()> {
         if layout != vk::ImageLayout::UNDEFINED {
             let d = &self.shared.desc;
-            crate::valid::layout::check(&d.name, d.format, d.usage, layout)?;
+            let swapchain = self.context().capabilities().enabled.swapchain;
+            crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         }
         self.set_layout(layout);
         Ok(())
@@ -353,6 +354,8 @@ pub(crate) fn create_owned(
     if e.width == 0 || e.height == 0 || e.depth == 0 || desc.mip_levels == 0 || desc.array_layers == 0 {
         return Err(Error::ZeroSize { name: name.clone(), kind: "image" });
     }
+    // Bits no Vulkan defines, and sparse images, before any query sees them.
+    crate::valid::known::image(name, desc.usage, desc.flags)?;
     if desc.format == vk::Format::UNDEFINED {
         return Err(Error::ValidUsage {
             name: name.clone(),

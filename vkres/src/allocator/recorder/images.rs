@@ -243,7 +243,8 @@ impl Recorder<'_> {
         if data.len() as u64 != expected {
             return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
         }
-        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout)?;
+        let swapchain = self.alloc.context().capabilities().enabled.swapchain;
+        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout, swapchain)?;
         if generate {
             self.check_blits(image)?;
         }
@@ -487,7 +488,8 @@ impl Recorder<'_> {
         if old == layout {
             return Ok(());
         }
-        crate::valid::layout::check(&image.desc().name, image.desc().format, image.desc().usage, layout)?;
+        let (d, swapchain) = (image.desc(), self.alloc.context().capabilities().enabled.swapchain);
+        crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
         self.track_layout(image, layout);
         self.commands += 1;
