@@ -1,6 +1,7 @@
 //! Host writes through mappings (issue 16, item 1): `Buffer::map`'s `write_bytes` and
 //! `Buffer::write` into any mapped buffer while work vkres recorded on it is not known to be
-//! finished, and writes into a staging chunk outside the caller's space.
+//! finished, writes into a staging chunk outside the caller's space, and the release of a
+//! staging set that vkres's own work still reads.
 
 use vkres::{Buffer, BufferDesc, Error, MappingType, vk};
 
@@ -75,7 +76,7 @@ fn staging_write(gpu: &Gpu, write: fn(&vkres::StagingSpace) -> vkres::Result<()>
         Some(space) => write(&space),
         None => Err(Error::StagingExhausted { budget: 0 }),
     };
-    staging.release_resource_set(set);
+    staging.release_resource_set(set)?;
     result
 }
 
@@ -143,6 +144,37 @@ pub fn cases() -> Vec<Case> {
         case!("Buffer::write at element u64::MAX", |gpu| {
             mapped(gpu, MappingType::HostAccessSequentialWrite)?.write(u64::MAX, &[1])
         } => Error::DataTooLarge { .. }),
+        case!("release of a submitted batch's staging set", |gpu| {
+            let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE))?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&buffer, 0, &[1; 64])?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = batch.submit_with_fence(&fence)?;
+            let refused = gpu.alloc().staging().release_resource_set(in_flight.staging_set());
+            in_flight.wait()?;
+            refused
+        } => Error::StagingSetInUse { .. }),
+        case!("release on the caller's fence of a batch's staging set", |gpu| {
+            let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE))?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&buffer, 0, &[1; 64])?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = batch.submit_with_fence(&fence)?;
+            let signalled = vkres::Fence::new(gpu.ctx(), true)?;
+            let refused = gpu.alloc().staging().release_on_fence(in_flight.staging_set(), &signalled);
+            in_flight.wait()?;
+            refused
+        } => Error::StagingSetInUse { .. }),
+        case!("release of a finished batch's staging set", |gpu| {
+            let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE))?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&buffer, 0, &[1; 64])?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = batch.submit_with_fence(&fence)?;
+            let set = in_flight.staging_set();
+            in_flight.wait()?;
+            gpu.alloc().staging().release_resource_set(set)
+        } => Error::StagingSetInUse { .. }),
         case!("map read past the buffer's end", |gpu| {
             mapped(gpu, MappingType::HostAccessRandom)?.map()?.read_bytes(8, &mut [0; 9])
         } => Error::DataTooLarge { offset: 8, given: 9, capacity: 16, .. }),

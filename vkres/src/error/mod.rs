@@ -467,6 +467,18 @@ pub enum Error {
         /// The resource.
         name: String,
     },
+
+    // --- helper "sound" (issue 16, item 5): staging sets of vkres's own work ---
+    /// [`StagingMemoryManager::release_resource_set`](crate::StagingMemoryManager::release_resource_set)
+    /// or [`release_on_fence`](crate::StagingMemoryManager::release_on_fence) of the staging set
+    /// of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set)):
+    /// vkres releases it when that work has finished; released sooner, later uploads would
+    /// overwrite bytes the device may still be copying.
+    #[error("staging set {set} belongs to a batch's or recorder's work, which releases it when it has finished")]
+    StagingSetInUse {
+        /// The set's number.
+        set: u64,
+    },
 }
 
 impl Error {

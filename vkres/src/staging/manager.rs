@@ -37,11 +37,43 @@ impl Default for StagingConfig {
     }
 }
 
-/// A resource set of a [`StagingMemoryManager`].
+/// A resource set of a [`StagingMemoryManager`]: the caller's (from
+/// [`open_set`](StagingMemoryManager::open_set), [`current_set`](StagingMemoryManager::current_set),
+/// [`finalize_resource_set`](StagingMemoryManager::finalize_resource_set)), or the set of a
+/// batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set)), which
+/// vkres releases once that work has finished: the caller cannot release it
+/// ([`Error::StagingSetInUse`]).
 ///
 /// `Send + Sync`: plain data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SetId(u64);
+
+/// The bit of a [`SetId`] that marks the set of vkres's own work (a batch's, a recorder's).
+const WORK_SET: u64 = 1 << 63;
+
+impl SetId {
+    /// Whether the set belongs to vkres's own work.
+    fn of_work(self) -> bool {
+        self.0 & WORK_SET != 0
+    }
+}
+
+impl std::fmt::Debug for SetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.of_work() {
+            true => write!(f, "SetId({}, work)", self.0 & !WORK_SET),
+            false => write!(f, "SetId({})", self.0),
+        }
+    }
+}
+
+/// [`Error::StagingSetInUse`] for the set of vkres's own work.
+fn refuse_work_set(set: SetId) -> Result<()> {
+    match set.of_work() {
+        true => Err(Error::StagingSetInUse { set: set.0 & !WORK_SET }),
+        false => Ok(()),
+    }
+}
 
 /// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
 ///
@@ -258,11 +290,17 @@ impl StagingMemoryManager {
         s.peak = s.allocated;
     }
 
-    /// Opens a new, private resource set (batches use one each).
+    /// Opens a new, private resource set.
     pub fn open_set(&self) -> SetId {
         let mut s = self.lock();
         s.next_set += 1;
         SetId(s.next_set)
+    }
+
+    /// Opens the set of a batch's or recorder's work: released by vkres only
+    /// ([`release_work_set`](Self::release_work_set)), once that work has finished.
+    pub(crate) fn open_work_set(&self) -> SetId {
+        SetId(self.open_set().0 | WORK_SET)
     }
 
     /// The current resource set of the frame-loop API: what
@@ -292,17 +330,40 @@ impl StagingMemoryManager {
     /// [`release_finished`](Self::release_finished)).
     pub fn finalize_resource_set_with_fence(&self, fence: &Fence) -> SetId {
         let set = self.finalize_resource_set();
-        self.release_on_fence(set, fence);
+        self.release_work_set_on_fence(set, fence);
         set
     }
 
     /// Releases `set` once `fence` has signalled.
-    pub fn release_on_fence(&self, set: SetId, fence: &Fence) {
+    ///
+    /// The set of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set))
+    /// is [`Error::StagingSetInUse`]: vkres releases it when that work has finished.
+    pub fn release_on_fence(&self, set: SetId, fence: &Fence) -> Result<()> {
+        refuse_work_set(set)?;
+        self.release_work_set_on_fence(set, fence);
+        Ok(())
+    }
+
+    /// [`release_on_fence`](Self::release_on_fence) for any set: vkres's own work, with the
+    /// fence its submission signals.
+    pub(crate) fn release_work_set_on_fence(&self, set: SetId, fence: &Fence) {
         self.lock().fenced.push((set, fence.clone()));
     }
 
     /// Frees the staging memory of `set` for reuse: its transfers must have finished.
-    pub fn release_resource_set(&self, set: SetId) {
+    ///
+    /// The set of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set))
+    /// is [`Error::StagingSetInUse`]: vkres releases it when that work has finished (released
+    /// sooner, the next uploads would overwrite bytes the device may still be copying).
+    pub fn release_resource_set(&self, set: SetId) -> Result<()> {
+        refuse_work_set(set)?;
+        self.release_work_set(set);
+        Ok(())
+    }
+
+    /// [`release_resource_set`](Self::release_resource_set) for any set: vkres's own work, once
+    /// it has finished (or was never submitted).
+    pub(crate) fn release_work_set(&self, set: SetId) {
         let mut s = self.lock();
         s.fenced.retain(|(id, _)| *id != set);
         s.release(set);

@@ -351,7 +351,7 @@ impl<'a> Batch<'a> {
         }
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
-            rec.stream.manager().release_on_fence(set, fence);
+            rec.stream.manager().release_work_set_on_fence(set, fence);
         }
         sub.state = State::HandedOff;
         let owned = Owned {
@@ -466,7 +466,7 @@ impl Submitter<'_> {
         if let Some(p) = self.pending.pop_front() {
             // SAFETY: signalled, so no submission uses the fence any more.
             unsafe { self.alloc.recycler.give_fence(p.fence) };
-            self.alloc.staging().release_resource_set(p.set);
+            self.alloc.staging().release_work_set(p.set);
         }
     }
 
@@ -631,7 +631,7 @@ impl Drop for Batch<'_> {
                     device.destroy_fence(p.fence, None);
                 }
             }
-            sub.alloc.staging().release_resource_set(p.set);
+            sub.alloc.staging().release_work_set(p.set);
         }
         // Work that was submitted before a failure did run: its images are in those layouts.
         if sub.state != State::Finished && sub.state != State::HandedOff {
