@@ -144,6 +144,25 @@ pub fn cases() -> Vec<Case> {
         case!("Buffer::write at element u64::MAX", |gpu| {
             mapped(gpu, MappingType::HostAccessSequentialWrite)?.write(u64::MAX, &[1])
         } => Error::DataTooLarge { .. }),
+        case!("StagingSpace::write after its set was released", |gpu| {
+            let staging = gpu.alloc().staging();
+            let set = staging.open_set();
+            let Some(space) = staging.stage(set, 16, 4)? else { return Err(Error::StagingExhausted { budget: 0 }) };
+            staging.release_resource_set(set)?;
+            space.write(&[1; 16])
+        } => Error::StagingReleased { .. }),
+        case!("StagingSpace::write into a chunk another set staged into since", |gpu| {
+            let staging = gpu.alloc().staging();
+            let first = staging.open_set();
+            let Some(stale) = staging.stage(first, 16, 4)? else { return Err(Error::StagingExhausted { budget: 0 }) };
+            staging.release_resource_set(first)?;
+            let second = staging.open_set();
+            let fresh = staging.stage(second, 16, 4)?;
+            let result = stale.write(&[1; 16]);
+            drop(fresh);
+            staging.release_resource_set(second)?;
+            result
+        } => Error::StagingReleased { .. }),
         case!("release of a submitted batch's staging set", |gpu| {
             let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE))?;
             let mut batch = gpu.alloc().batch()?;

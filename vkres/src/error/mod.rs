@@ -479,6 +479,15 @@ pub enum Error {
         /// The set's number.
         set: u64,
     },
+    /// [`StagingSpace::write`](crate::StagingSpace::write) after the space's set was released:
+    /// the chunk may hold another set's bytes now, which recorded copies read.
+    #[error("`{name}`: the staging space's set {set} was released; stage anew")]
+    StagingReleased {
+        /// The chunk's buffer.
+        name: String,
+        /// The set's number.
+        set: u64,
+    },
 }
 
 impl Error {

@@ -75,21 +75,42 @@ fn refuse_work_set(set: SetId) -> Result<()> {
     }
 }
 
-/// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
+/// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host
+/// through [`write`](Self::write) while its set owns it. Made only by
+/// [`StagingMemoryManager::stage`] (`non_exhaustive`: a space made by hand could name any
+/// bytes of a chunk, which other sets' recorded copies read).
 ///
-/// `Send + Sync`: a shared buffer handle and two numbers.
-#[derive(Debug)]
+/// `Send + Sync`: a shared buffer handle, numbers, and the manager's shared state.
+#[non_exhaustive]
 pub struct StagingSpace {
-    /// The chunk's buffer (`TRANSFER_SRC`, mapped).
+    /// The chunk's buffer (`TRANSFER_SRC`, mapped; its mapping is written only through
+    /// [`write`](Self::write)).
     pub buffer: Buffer,
     /// Offset of the space in it.
     pub offset: u64,
     /// Length of the space.
     pub len: u64,
+    /// The set the space was staged in: the write checks that it still owns the chunk.
+    set: SetId,
+    /// The manager's state, locked around the write.
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for StagingSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagingSpace")
+            .field("buffer", &self.buffer)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("set", &self.set)
+            .finish()
+    }
 }
 
 impl StagingSpace {
-    /// Copies `data` (at most `len` bytes) to the start of the space.
+    /// Copies `data` (at most `len` bytes) to the start of the space. After its set was
+    /// released, the chunk may hold another set's bytes, which recorded copies read:
+    /// [`Error::StagingReleased`] then, nothing written.
     pub fn write(&self, data: &[u8]) -> Result<()> {
         // The space's own length bounds the write (the chunk behind it is larger).
         if data.len() as u64 > self.len {
@@ -100,7 +121,15 @@ impl StagingSpace {
                 capacity: self.len,
             });
         }
-        self.buffer.map_unchecked()?.write_bytes(self.offset, data)
+        // Under the manager's lock: no release (and no new owner) while the bytes are written.
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let owned = s.chunks.iter().any(|c| c.owner == Some(self.set) && c.buffer.handle() == self.buffer.handle());
+        if !owned {
+            return Err(Error::StagingReleased { name: self.buffer.name().into(), set: self.set.0 & !WORK_SET });
+        }
+        let written = self.buffer.map_unchecked()?.write_bytes(self.offset, data);
+        drop(s);
+        written
     }
 }
 
@@ -489,7 +518,8 @@ impl StagingMemoryManager {
             let offset = c.used.next_multiple_of(align);
             c.used = offset + len;
             c.holder = Some(me);
-            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
+            let buffer = c.buffer.clone();
+            return Ok(Some(StagingSpace { buffer, offset, len, set, state: self.state.clone() }));
         }
         s.release_signalled();
         // 2. A free chunk large enough.
@@ -497,7 +527,8 @@ impl StagingMemoryManager {
             c.owner = Some(set);
             c.used = len;
             c.holder = Some(me);
-            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset: 0, len }));
+            let buffer = c.buffer.clone();
+            return Ok(Some(StagingSpace { buffer, offset: 0, len, set, state: self.state.clone() }));
         }
         // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
         let size = len.max(self.config.chunk_size);
@@ -518,6 +549,6 @@ impl StagingMemoryManager {
         s.allocated += size;
         s.peak = s.peak.max(s.allocated);
         s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set), holder: Some(me) });
-        Ok(Some(StagingSpace { buffer, offset: 0, len }))
+        Ok(Some(StagingSpace { buffer, offset: 0, len, set, state: self.state.clone() }))
     }
 }
