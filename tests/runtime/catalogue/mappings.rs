@@ -68,6 +68,15 @@ fn typed_write(buffer: &Buffer<u32>) -> vkres::Result<()> {
     buffer.write(1, &[7])
 }
 
+/// Two mapped buffers of 64 bytes in one transient memory (their bytes are each other's):
+/// `first` and `second`.
+fn transient_pair(gpu: &Gpu) -> vkres::Result<(Buffer, Buffer)> {
+    let alloc = gpu.alloc();
+    let desc = |name: &str| BufferDesc::new(64, USAGE).mapping(MappingType::HostAccessRandom).name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "mapped pair")?;
+    Ok((alloc.create_aliased_buffer(&memory, &desc("first"))?, alloc.create_aliased_buffer(&memory, &desc("second"))?))
+}
+
 /// A staging space of 16 bytes in a set of the allocator's staging manager, released after.
 fn staging_write(gpu: &Gpu, write: fn(&vkres::StagingSpace) -> vkres::Result<()>) -> vkres::Result<()> {
     let staging = gpu.alloc().staging();
@@ -163,6 +172,26 @@ pub fn cases() -> Vec<Case> {
             staging.release_resource_set(second)?;
             result
         } => Error::StagingReleased { .. }),
+        case!("map write into a transient member while another member's copy is recorded", |gpu| {
+            let (first, second) = transient_pair(gpu)?;
+            let src = source(gpu)?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.copy_buffer(&src, 0, &second, 0, 16)?;
+            first.map()?.write_bytes(0, &[1; 16])
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("mapped pair")),
+        case!("Buffer::write into a transient member while another member's copy is in flight", |gpu| {
+            let (first, second) = transient_pair(gpu)?;
+            let src = source(gpu)?;
+            let mut batch = gpu.alloc().batch()?;
+            batch.copy_buffer(&src, 0, &second, 0, 16)?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = batch.submit_with_fence(&fence)?;
+            let refused = first.cast::<u32>().write(0, &[7]);
+            in_flight.wait()?;
+            // Waited for and dropped: the same write is accepted now.
+            first.cast::<u32>().write(0, &[7])?;
+            refused
+        } => Error::InUseByRecordedWork { .. }),
         case!("release of a submitted batch's staging set", |gpu| {
             let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, USAGE))?;
             let mut batch = gpu.alloc().batch()?;

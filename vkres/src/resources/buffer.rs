@@ -146,7 +146,17 @@ impl crate::memory::HostWriteGuard for BufferShared {
         // The last hold was dropped (a release decrement) after its work's fence was seen
         // signalled: the write, made after this, sees that work done.
         std::sync::atomic::fence(Ordering::Acquire);
-        let written = write();
+        // A member of transient memory writes every member's bytes: no recording of any of
+        // them may be pending (checked and written under the memory's lock, after the own one).
+        let written = match self.allocation.alias_member() {
+            Some(member) => member.with_none_pending(write).unwrap_or_else(|pending| {
+                Err(Error::InUseByRecordedWork {
+                    name: format!("{} (in transient memory `{}`)", self.name, member.memory_name()),
+                    holds: pending as u64,
+                })
+            }),
+            None => write(),
+        };
         drop(slot);
         written
     }
@@ -334,6 +344,17 @@ impl<T> Buffer<T> {
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
     /// they record work on: it is no longer fresh after this).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        let own = self.own_hold();
+        // A member of transient memory: also the memory's hold, which host writes into any
+        // member check (its bytes are theirs).
+        match self.shared.allocation.alias_member() {
+            Some(member) => Arc::new((own, member.hold())),
+            None => own,
+        }
+    }
+
+    /// [`keep_alive`](Self::keep_alive) of the buffer itself.
+    fn own_hold(&self) -> Arc<dyn Send + Sync> {
         self.mark_recorded();
         let Some(holds) = &self.shared.holds else { return self.shared.clone() };
         // A direct-write buffer: the shared hold that counts the recorded uses.

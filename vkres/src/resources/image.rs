@@ -293,7 +293,17 @@ impl Image {
     /// A type-erased handle that keeps the image alive (batches hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.shared.fresh.mark_used();
-        self.shared.clone()
+        // A member of transient memory: also the memory's hold, which host writes into a
+        // mapped buffer member check (the image's bytes are theirs).
+        match self.shared.allocation.alias_member() {
+            Some(member) => Arc::new((self.shared.clone(), member.hold())),
+            None => self.shared.clone(),
+        }
+    }
+
+    /// Whether it lives in transient memory (its recorded uses then hold the memory too).
+    pub(crate) fn in_transient_memory(&self) -> bool {
+        self.shared.allocation.alias_member().is_some()
     }
 
     /// Claims it for a batch's transfer lane if it is fresh, atomically (see

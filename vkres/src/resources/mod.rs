@@ -52,6 +52,15 @@ impl ResourceMemory {
         }
     }
 
+    /// Its membership in transient memory: `None` for VMA memory without a dynamic call (the
+    /// per-use test of `keep_alive`).
+    pub(crate) fn alias_member(&self) -> Option<crate::memory::AliasMember<'_>> {
+        match self {
+            Self::Vma(_) => None,
+            Self::Boxed(memory, _) => memory.alias_member(),
+        }
+    }
+
     /// The context of the resource's device.
     pub(crate) fn context(&self) -> &Arc<Context> {
         match self {
