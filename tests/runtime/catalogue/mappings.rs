@@ -140,6 +140,9 @@ pub fn cases() -> Vec<Case> {
         case!("map write into a staging chunk inside the space", |gpu| staging_write(gpu, |space| {
             space.buffer.map()?.write_bytes(space.offset, &[1; 4])
         }) => Error::MappingReserved { .. }),
+        case!("map read of a staging chunk", |gpu| staging_write(gpu, |space| {
+            space.buffer.map()?.read_bytes(space.offset, &mut [0; 4])
+        }) => Error::MappingReserved { .. }),
         case!("Buffer::write into a staging chunk", |gpu| staging_write(gpu, |space| space.buffer.write(0, &[1u8]))
             => Error::MappingReserved { .. }),
         case!("StagingSpace::write past the space", |gpu| staging_write(gpu, |space| space.write(&[1; 17]))

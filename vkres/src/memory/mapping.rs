@@ -15,8 +15,22 @@ use crate::error::{Error, Result, check_range};
 pub(crate) trait HostWriteGuard {
     /// Runs `write` unless recorded work that is not known to be finished holds the resource
     /// (then its typed error, and `write` is not run), such that no work is recorded on the
-    /// resource while `write` runs.
+    /// resource while `write` runs, and no other host thread copies into or out of it.
     fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+
+    /// Runs `access` (a read, or a write whose order vkres keeps itself) under the lock that
+    /// [`guarded_write`](Self::guarded_write) takes: no two host threads copy into, or into
+    /// and out of, the mapping at once (a data race in Rust's memory model).
+    fn locked(&self, access: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+}
+
+/// What a mapping's guard is asked for each write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteCheck {
+    /// Refused while recorded work holds the resource ([`Buffer::map`](crate::Buffer::map)).
+    Pending,
+    /// The lock only: vkres orders the write against the GPU itself (a range of an arena).
+    LockOnly,
 }
 
 /// A host mapping of an allocation's first `len` bytes (the resource's size), with bounds-
@@ -38,8 +52,8 @@ pub struct MappedMemory<'a> {
     ptr: NonNull<u8>,
     len: usize,
     name: &'a str,
-    /// Asked before each write (`None`: vkres's own writes, which order themselves).
-    guard: Option<&'a dyn HostWriteGuard>,
+    /// Asked around each copy (`None`: vkres's own writes, to bytes no other thread copies).
+    guard: Option<(&'a dyn HostWriteGuard, WriteCheck)>,
 }
 
 impl std::fmt::Debug for MappedMemory<'_> {
@@ -64,15 +78,17 @@ impl<'a> MappedMemory<'a> {
         Ok(Self { allocation, ptr, len, name, guard: None })
     }
 
-    /// [`new`](Self::new), asking `guard` before each write.
+    /// [`new`](Self::new), asking `guard` around each copy: writes as `check` says, reads
+    /// under its lock.
     pub(crate) fn guarded(
         allocation: &'a dyn MemoryAllocation,
         len: u64,
         name: &'a str,
         guard: &'a dyn HostWriteGuard,
+        check: WriteCheck,
     ) -> Result<Self> {
         let mut mapping = Self::new(allocation, len, name)?;
-        mapping.guard = Some(guard);
+        mapping.guard = Some((guard, check));
         Ok(mapping)
     }
 
@@ -113,20 +129,30 @@ impl<'a> MappedMemory<'a> {
             allocation.flush(offset, data.len() as vk::DeviceSize)
         };
         match self.guard {
-            Some(guard) => guard.guarded_write(&mut write),
+            Some((guard, WriteCheck::Pending)) => guard.guarded_write(&mut write),
+            Some((guard, WriteCheck::LockOnly)) => guard.locked(&mut write),
             None => write(),
         }
     }
 
-    /// Invalidates the range and copies it from `offset` into `out`.
+    /// Invalidates the range and copies it from `offset` into `out` (under the guard's lock
+    /// for a buffer's mapping: no other host thread writes the bytes meanwhile).
     pub fn read_bytes(&self, offset: u64, out: &mut [u8]) -> Result<()> {
         self.check(offset, out.len())?;
-        self.allocation.invalidate(offset, out.len() as vk::DeviceSize)?;
-        // SAFETY: the range lies inside the mapping, valid while `self` lives; the device does
-        // not write it meanwhile (see the type's docs); `out` is a distinct host buffer.
-        let src = unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(offset as usize), out.len()) };
-        super::copy::copy(out, src);
-        Ok(())
+        let (ptr, allocation) = (self.ptr, self.allocation);
+        let mut read = || {
+            allocation.invalidate(offset, out.len() as vk::DeviceSize)?;
+            // SAFETY: the range lies inside the mapping, valid while `self` lives; no other
+            // host thread writes it meanwhile (the guard's lock; vkres's unguarded mappings
+            // are of bytes only their writer touches); `out` is a distinct host buffer.
+            let src = unsafe { std::slice::from_raw_parts(ptr.as_ptr().add(offset as usize), out.len()) };
+            super::copy::copy(out, src);
+            Ok(())
+        };
+        match self.guard {
+            Some((guard, _)) => guard.locked(&mut read),
+            None => read(),
+        }
     }
 }
 

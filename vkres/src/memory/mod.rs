@@ -59,8 +59,8 @@ pub use defrag::{AllocationId, DefragMove, DefragOptions, DefragPass, DefragStat
 pub use export::ExportedMemory;
 pub use failing::FailingAllocator;
 pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
-pub(crate) use mapping::HostWriteGuard;
 pub use mapping::MappedMemory;
+pub(crate) use mapping::{HostWriteGuard, WriteCheck};
 pub use pool::{MemoryPool, PoolDesc, PoolMemory};
 pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
 pub(crate) use transient::advance_alias_epoch;

@@ -325,6 +325,15 @@ impl AliasMember<'_> {
         }
     }
 
+    /// Runs `access` under the lock [`with_none_pending`](Self::with_none_pending) takes: no
+    /// two host threads copy into, or into and out of, the memory's bytes at once.
+    pub(crate) fn locked<R>(&self, access: impl FnOnce() -> R) -> R {
+        let slot = self.aliased.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let result = access();
+        drop(slot);
+        result
+    }
+
     /// The memory's debug name.
     pub(crate) fn memory_name(&self) -> &str {
         &self.aliased.inner.name

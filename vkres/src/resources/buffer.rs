@@ -13,7 +13,7 @@ use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
 use crate::memory::{
-    MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest,
+    MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest, WriteCheck,
 };
 
 /// What buffer to create.
@@ -160,6 +160,20 @@ impl crate::memory::HostWriteGuard for BufferShared {
         drop(slot);
         written
     }
+
+    fn locked(&self, access: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return access() };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let done = match self.allocation.alias_member() {
+            Some(member) => member.locked(access),
+            None => access(),
+        };
+        drop(slot);
+        done
+    }
 }
 
 /// What recorded work holds of a mapped buffer (issue 16, item 9: a host write must not race
@@ -261,12 +275,19 @@ impl<T> Buffer<T> {
     /// [`StagingSpace::write`](crate::StagingSpace::write): [`Error::MappingReserved`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
         let shared = &*self.shared;
-        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared)
+        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::Pending)
     }
 
-    /// [`map`](Self::map) without the check of each write: vkres's own writes (staging
-    /// chunks, TLAS instance records, direct uploads), each ordered against the work that
-    /// uses the range it writes by its caller.
+    /// [`map`](Self::map) whose writes take the lock but are not checked against recorded
+    /// work: a range of an arena, which counts its own recorded uses (`SubBuffer`).
+    pub(crate) fn map_locked(&self) -> Result<MappedMemory<'_>> {
+        let shared = &*self.shared;
+        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::LockOnly)
+    }
+
+    /// [`map`](Self::map) without the check or the lock: vkres's own writes to bytes no
+    /// other host thread copies (a staging chunk's space of one set, TLAS instance records),
+    /// each ordered against the work that uses them by its caller.
     pub(crate) fn map_unchecked(&self) -> Result<MappedMemory<'_>> {
         MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }

@@ -223,7 +223,7 @@ impl Recorder<'_> {
             },
             // The range's own uses decide (the arena's buffer counts none of its own).
             Direct::Range { in_use: false } => {
-                dst.map_unchecked()?.write_bytes(offset, data)?;
+                dst.map_locked()?.write_bytes(offset, data)?;
                 Ok(true)
             }
             _ => Ok(false),
