@@ -2,8 +2,10 @@
 // shaders; for drivers without ray queries, such as NVIDIA's): the same picture as
 // shaders/gltf_query.wgsl, with which it shares shaders/include/gltf.wgsl. The closest-hit
 // shader computes the barycentrics itself from the object-space hit point (naga has no hit
-// attributes), shades the hit and hands the colour to the raygen shader in the payload; the
-// miss shader hands back the sky. Recursion depth 1. Bindings: examples/gltf/scene.rs.
+// attributes), finds the hit's surface (texture level from the ray cone) and hands it to the
+// raygen shader in the payload; the miss shader says it missed. Where the sun falls on the
+// surface, the raygen shader traces a shadow ray towards it (first hit ends it, no closest-hit
+// shader: only a miss clears `hit`). Recursion depth 1. Bindings: examples/gltf/scene.rs.
 enable wgpu_ray_tracing_pipeline;
 enable wgpu_binding_array;
 enable primitive_index;
@@ -11,8 +13,14 @@ enable primitive_index;
 // #append include/trace.wgsl
 
 struct Payload {
-    color: vec3<f32>,
+    // The surface's base colour (on a hit).
+    albedo: vec3<f32>,
+    // 1 on a hit, 0 on a miss.
     hit: u32,
+    // The surface's normal, facing the ray (on a hit).
+    normal: vec3<f32>,
+    // The hit's distance along the ray.
+    t: f32,
 }
 
 var<ray_payload> payload: Payload;
@@ -20,16 +28,31 @@ var<incoming_ray_payload> incoming: Payload;
 
 @ray_generation
 fn raygen(@builtin(ray_invocation_id) id: vec3<u32>) {
+    let origin = view.origin.xyz;
     let direction = primary_direction(id.xy);
     payload.hit = 0u;
-    traceRay(world, RayDesc(RAY_FLAG_NONE, 0xFFu, T_MIN, T_MAX, view.origin.xyz, direction), &payload);
-    textureStore(picture, id.xy, vec4<f32>(payload.color, 1.0));
+    traceRay(world, RayDesc(RAY_FLAG_NONE, 0xFFu, T_MIN, T_MAX, origin, direction), &payload);
+    var color = view.sky.xyz;
+    if payload.hit != 0u {
+        let surface = Surface(payload.albedo, payload.normal);
+        var sun = sunlight(surface.normal);
+        if sun > 0.0 {
+            // The shadow ray: the miss shader clears `hit`; a hit keeps it (no closest hit).
+            let shadow_origin = origin + direction * payload.t;
+            let flags = RAY_FLAG_TERMINATE_ON_FIRST_HIT | RAY_FLAG_FORCE_OPAQUE | RAY_FLAG_SKIP_CLOSEST_HIT_SHADER;
+            traceRay(world, RayDesc(flags, 0xFFu, view.params.w, T_MAX, shadow_origin, view.sun.xyz), &payload);
+            if payload.hit != 0u {
+                sun = 0.0;
+            }
+        }
+        color = lit(surface, sun);
+    }
+    textureStore(picture, id.xy, vec4<f32>(color, 1.0));
 }
 
 @miss
 @incoming_payload(incoming)
 fn miss() {
-    incoming.color = view.sky.xyz;
     incoming.hit = 0u;
 }
 
@@ -52,6 +75,9 @@ fn closest_hit(
 ) {
     let index = custom + geometry;
     let bary = barycentrics(corners(index, primitive), object_origin + object_direction * t);
-    incoming.color = shade_hit(index, primitive, bary, object_to_world, direction);
+    let surface = surface_at(index, primitive, bary, object_to_world, direction, t);
+    incoming.albedo = surface.albedo;
+    incoming.normal = surface.normal;
+    incoming.t = t;
     incoming.hit = 1u;
 }

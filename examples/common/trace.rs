@@ -116,6 +116,9 @@ pub struct Tracing {
     fence: vk::Fence,
     /// The pipeline's binding table (the pipeline tracer only).
     table: Option<BindingTable>,
+    /// Set when a trace did not finish within the context's wait bound: its command buffer may
+    /// still be pending, so `Drop` leaks the objects it uses rather than destroy them under it.
+    hung: std::cell::Cell<bool>,
     rt: Option<ash::khr::ray_tracing_pipeline::Device>,
 }
 
@@ -142,6 +145,7 @@ impl Tracing {
             set: vk::DescriptorSet::null(),
             fence: vk::Fence::null(),
             table: None,
+            hung: std::cell::Cell::new(false),
             rt: None,
         };
         // Built step by step into `t`, whose `Drop` destroys whatever was made when a step fails.
@@ -287,23 +291,54 @@ impl Tracing {
         }
     }
 
-    /// Traces the picture: one submission of the recorded command buffer, waited for.
+    /// Traces the picture: one submission of the recorded command buffer, waited for at most
+    /// the context's wait timeout (as every wait of vkres): a trace that does not finish is
+    /// [`Error::Timeout`] naming it, a lost device [`Error::DeviceLost`], never a thread blocked
+    /// for good. After either, the tracing's objects are leaked when it is dropped (the trace
+    /// may still be pending).
     pub fn render(&self) -> vkres::Result<()> {
+        if self.hung.get() {
+            return Err(Error::Timeout { what: self.what(), waited: std::time::Duration::ZERO });
+        }
         let device = self.ctx.device();
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
+        let bound = u64::try_from(self.ctx.wait_timeout().as_nanos()).unwrap_or(u64::MAX).min(u64::MAX - 1);
         // SAFETY: the command buffer is executable (`record` ran) and not pending (every
-        // submission is waited for below); the fence is unsignalled (reset after each wait).
+        // submission is waited for below, and none is made after a wait that did not end); the
+        // fence is unsignalled (reset after each wait).
         unsafe {
             self.ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], self.fence)?;
-            device.wait_for_fences(&[self.fence], true, u64::MAX).map_err(failed("vkWaitForFences"))?;
+            let start = std::time::Instant::now();
+            match device.wait_for_fences(&[self.fence], true, bound) {
+                Ok(()) => {}
+                Err(vk::Result::TIMEOUT) => {
+                    self.hung.set(true);
+                    return Err(Error::Timeout { what: self.what(), waited: start.elapsed() });
+                }
+                Err(vk::Result::ERROR_DEVICE_LOST) => {
+                    self.hung.set(true);
+                    return Err(Error::DeviceLost { what: self.what() });
+                }
+                Err(e) => return Err(failed("vkWaitForFences")(e)),
+            }
             device.reset_fences(&[self.fence]).map_err(failed("vkResetFences"))?;
         }
         Ok(())
+    }
+
+    /// What [`render`](Self::render) waits for, for its errors.
+    fn what(&self) -> String {
+        format!("the fence of a picture's trace ({:?} tracer, fence {:?})", self.tracer, self.fence)
     }
 }
 
 impl Drop for Tracing {
     fn drop(&mut self) {
+        if self.hung.get() {
+            // A trace may still be pending on these objects: leaked, not destroyed under it.
+            std::mem::forget(self.table.take());
+            return;
+        }
         let device = self.ctx.device();
         // SAFETY: every submission was waited for; each handle is this tracing's (or null,
         // which the destroy functions ignore).

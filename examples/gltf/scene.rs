@@ -46,7 +46,10 @@ pub struct View {
     pub sun: [f32; 4],
     /// The colour of a ray that hits nothing.
     pub sky: [f32; 4],
-    /// x, y: the picture's width and height in pixels.
+    /// x, y: the picture's width and height in pixels; z: the spread angle of a pixel's ray
+    /// cone (its height in the image plane at distance 1), which chooses the texture's mip
+    /// level; w: where shadow rays start ([`SHADOW_BIAS`] of the scene's size), so that a
+    /// surface does not shadow itself.
     pub params: [f32; 4],
 }
 
@@ -233,9 +236,15 @@ pub fn bounds(data: &SceneData) -> ([f32; 3], [f32; 3]) {
     (lo, hi)
 }
 
+/// Where a shadow ray starts, as a share of the diagonal of the scene's bounding box: far
+/// above f32's rounding of a hit point (1e-7 of its distance from the origin), far below the
+/// gaps between surfaces.
+pub const SHADOW_BIAS: f32 = 1e-4;
+
 /// A camera looking at the scene from above and to the side, at the distance where every
-/// corner of its bounding box is in view (with a 5% margin), and a sun from over the camera's
-/// shoulder.
+/// corner of its bounding box is in view (with a 5% margin), and a sun from above and to the
+/// right, low enough that the shadows of what stands out show; the pixels' ray cones spread
+/// by a pixel's height.
 pub fn view(data: &SceneData, width: u32, height: u32) -> View {
     let (lo, hi) = bounds(data);
     let center = [0, 1, 2].map(|k| 0.5 * (lo[k] + hi[k]));
@@ -255,7 +264,8 @@ pub fn view(data: &SceneData, width: u32, height: u32) -> View {
         distance = distance.max(needed * 1.05);
     }
     let origin = [0, 1, 2].map(|k| center[k] + back[k] * distance);
-    let sun = normalize([0.3 + back[0], 1.0, 0.2 + back[2]]);
+    let sun = normalize([0.9, 1.1, -0.1]);
+    let diagonal = [0, 1, 2].map(|k| hi[k] - lo[k]).iter().map(|e| e * e).sum::<f32>().sqrt();
     View {
         origin: [origin[0], origin[1], origin[2], 0.0],
         forward: [forward[0], forward[1], forward[2], 0.0],
@@ -263,6 +273,11 @@ pub fn view(data: &SceneData, width: u32, height: u32) -> View {
         up: [up[0] * tan_half, up[1] * tan_half, up[2] * tan_half, 0.0],
         sun: [sun[0], sun[1], sun[2], 0.25],
         sky: [0.55, 0.7, 0.9, 1.0],
-        params: [width as f32, height as f32, 0.0, 0.0],
+        params: [
+            width as f32,
+            height as f32,
+            2.0 * tan_half / height as f32,
+            SHADOW_BIAS * diagonal.max(f32::MIN_POSITIVE),
+        ],
     }
 }

@@ -9,6 +9,8 @@ struct View {
     up: vec4<f32>,
     sun: vec4<f32>,
     sky: vec4<f32>,
+    // x, y: the picture's size in pixels; z: a pixel's spread angle (its ray cone); w: where
+    // shadow rays start (t_min), against a surface's own triangles.
     params: vec4<f32>,
 }
 
@@ -78,11 +80,42 @@ fn corners(index: u32, primitive: u32) -> vec3<u32> {
     return corner + vec3<u32>(record.first_vertex);
 }
 
-// The colour of a hit on triangle `primitive` of geometry record `index` (the instance's custom
-// index plus the geometry index) at barycentrics `bary`, seen along `direction`: the
-// interpolated normal and texture coordinates, the base colour texture (level 0, bilinear)
-// times the material's factor, lit by the sun (Lambert, two-sided, no shadow) plus ambient.
-fn shade_hit(index: u32, primitive: u32, bary: vec2<f32>, m: mat4x3<f32>, direction: vec3<f32>) -> vec3<f32> {
+// What a ray sees where it hits: the surface's colour and its normal.
+struct Surface {
+    // The base colour (texture times factor), linear.
+    albedo: vec3<f32>,
+    // The interpolated normal in world space, unit length, turned to face the ray.
+    normal: vec3<f32>,
+}
+
+// The mip level of texture `texture` for the hit at distance `t` along `direction` on the
+// triangle of corners `v` placed by `m`: a ray cone of the pixel's spread (`view.params.z`)
+// is `t * spread` wide there; seen at the angle between the ray and the triangle's plane it
+// covers that width over the cosine of world space, which the triangle maps to texels by the
+// square root of its texel-to-world area ratio. The level is the log2 of that texel footprint,
+// clamped to the chain (0 where the triangle has no texture area). The CPU reference
+// (tests/runtime/gltf/reference.rs) chooses it the same way.
+fn texture_lod(texture: u32, v: vec3<u32>, m: mat4x3<f32>, direction: vec3<f32>, t: f32) -> f32 {
+    let e1 = vertex_position(v.y) - vertex_position(v.x);
+    let e2 = vertex_position(v.z) - vertex_position(v.x);
+    // Twice the triangle's world area, as a vector along its geometric normal.
+    let g = cross(m[0] * e1.x + m[1] * e1.y + m[2] * e1.z, m[0] * e2.x + m[1] * e2.y + m[2] * e2.z);
+    let d1 = vertex_uv(v.y) - vertex_uv(v.x);
+    let d2 = vertex_uv(v.z) - vertex_uv(v.x);
+    let size = vec2<f32>(textureDimensions(textures[texture]));
+    // Twice the triangle's area in texels.
+    let texel_area = abs(d1.x * d2.y - d1.y * d2.x) * size.x * size.y;
+    // t * spread / cos * sqrt(texel_area / world_area), with cos = |g.d| / |g|.
+    let footprint = t * view.params.z * sqrt(texel_area * length(g)) / max(abs(dot(g, direction)), 1.0e-30);
+    let last = f32(textureNumLevels(textures[texture]) - 1u);
+    return clamp(log2(max(footprint, 1.0e-30)), 0.0, last);
+}
+
+// The surface of a hit on triangle `primitive` of geometry record `index` (the instance's
+// custom index plus the geometry index) at barycentrics `bary`, at distance `t` along
+// `direction`: the interpolated normal and texture coordinates, the base colour texture
+// (trilinear, at the level of `texture_lod`) times the material's factor.
+fn surface_at(index: u32, primitive: u32, bary: vec2<f32>, m: mat4x3<f32>, direction: vec3<f32>, t: f32) -> Surface {
     let material = materials[table[index].material];
     let v = corners(index, primitive);
     let b = vec3<f32>(1.0 - bary.x - bary.y, bary.x, bary.y);
@@ -97,9 +130,20 @@ fn shade_hit(index: u32, primitive: u32, bary: vec2<f32>, m: mat4x3<f32>, direct
     }
     var albedo = material.base_color.xyz;
     if material.texture != NO_TEXTURE {
-        albedo = albedo * textureSampleLevel(textures[material.texture], linear, uv, 0.0).xyz;
+        let lod = texture_lod(material.texture, v, m, direction, t);
+        albedo = albedo * textureSampleLevel(textures[material.texture], linear, uv, lod).xyz;
     }
+    return Surface(albedo, n);
+}
+
+// How much of the sun falls on a surface of normal `n`: Lambert, two-sided (the normal faces
+// the ray); 0 where the surface faces away. A shadow ray is cast only where it is above 0.
+fn sunlight(n: vec3<f32>) -> f32 {
+    return max(dot(n, view.sun.xyz), 0.0);
+}
+
+// The colour of `surface` lit by ambient light plus `sun` (its `sunlight`, 0 in shadow).
+fn lit(surface: Surface, sun: f32) -> vec3<f32> {
     let ambient = view.sun.w;
-    let lambert = max(dot(n, view.sun.xyz), 0.0);
-    return albedo * (ambient + (1.0 - ambient) * lambert);
+    return surface.albedo * (ambient + (1.0 - ambient) * sun);
 }

@@ -238,3 +238,79 @@ fn batched_texture_uploads_mixed_with_other_work() {
     }
     drop((images, buffer, alloc));
 }
+
+/// Checks every generated level of `image` (downloaded as `all`, RGBA8, `layers` layers)
+/// against the box filter of the level above it, within one step of rounding, and level 0
+/// against `level0`.
+fn check_generated_levels(image: &Image, all: &[u8], level0: &[u8]) {
+    let d = image.desc();
+    let block = texel_block(d.format).expect("rgba8");
+    let layers = d.array_layers as usize;
+    assert_eq!(all.len() as u64, image_data_size(block, d.extent, d.mip_levels, d.array_layers), "{}", d.name);
+    let mut levels = Vec::new();
+    let mut offset = 0usize;
+    for level in 0..d.mip_levels {
+        let layer = level_layer_size(block, d.extent, level) as usize;
+        levels.push((0..layers).map(|l| &all[offset + l * layer..offset + (l + 1) * layer]).collect::<Vec<_>>());
+        offset += layers * layer;
+    }
+    assert_eq!(levels[0].concat(), level0, "{}: level 0 is the data", d.name);
+    for level in 1..d.mip_levels as usize {
+        let above = mip_extent(d.extent, level as u32 - 1);
+        for (upper, lower) in levels[level - 1].iter().zip(&levels[level]) {
+            let expected = box_filter(upper, above.width, above.height);
+            let worst = expected.iter().zip(lower.iter()).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
+            assert!(worst <= 1, "{} level {level}: differs from the box filter by up to {worst}/255", d.name);
+        }
+    }
+}
+
+/// Textures of several shapes whose mips are generated in one batch (recorded level by level
+/// across all of them: one barrier command per level), mixed with what must see them: a
+/// second upload of one (the last wins), a download of one mid-batch, a texture with one level;
+/// and a staging budget small enough that the batch submits part of them on the way.
+#[test]
+fn generated_mips_of_many_textures_in_one_batch() {
+    let gpu = Gpu::new();
+    // Chunks of 64 KiB, budget 256 KiB: the batch submits every 128 KiB staged.
+    let staging = vkres::StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 };
+    let alloc = gpu.alloc().with_staging(staging).expect("staging");
+    let format = vk::Format::R8G8B8A8_UNORM;
+    let shapes = [(64, 32, 2), (16, 16, 1), (8, 2, 1), (1, 1, 1), (128, 64, 1), (4, 4, 3), (32, 32, 1)];
+    let images: Vec<Image> = (0..21)
+        .map(|i| {
+            let (w, h, layers) = shapes[i % shapes.len()];
+            let desc =
+                ImageDesc::new_2d(format, w, h, USAGE).full_mip_chain().array_layers(layers).name(format!("mips {i}"));
+            alloc.create_image(&desc).expect("image")
+        })
+        .collect();
+    let level0_of = |image: &Image, seed: u64| {
+        let d = image.desc();
+        noise(
+            level_layer_size(texel_block(format).expect("rgba8"), d.extent, 0) as usize * d.array_layers as usize,
+            seed,
+        )
+    };
+    let data: Vec<Vec<u8>> = images.iter().enumerate().map(|(i, image)| level0_of(image, 200 + i as u64)).collect();
+    let mut batch = alloc.batch().expect("batch");
+    let mut early = None;
+    for (i, (image, data)) in images.iter().zip(&data).enumerate() {
+        batch.upload_image(image, data, &ImageUpload::generate_mips()).expect("upload");
+        if i == 8 {
+            early = Some(batch.download_image(&images[4]).expect("download"));
+        }
+    }
+    let again = level0_of(&images[2], 999);
+    batch.upload_image(&images[2], &again, &ImageUpload::generate_mips()).expect("second upload");
+    let downloads: Vec<_> = images.iter().map(|image| batch.download_image(image).expect("download")).collect();
+    assert!(batch.submissions() >= 1, "{} partial submissions", batch.submissions());
+    batch.submit_and_wait().expect("submit");
+    check_generated_levels(&images[4], &early.expect("early").bytes().expect("bytes"), &data[4]);
+    for (i, (image, download)) in images.iter().zip(&downloads).enumerate() {
+        let level0 = if i == 2 { &again } else { &data[i] };
+        check_generated_levels(image, &download.bytes().expect("bytes"), level0);
+        assert_eq!(image.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, "image {i}");
+    }
+    drop((downloads, images, alloc));
+}

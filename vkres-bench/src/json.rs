@@ -30,6 +30,16 @@ pub struct Results {
     pub upload_sizes: [u64; 2],
     pub upload_256mib_gbps: Three,
     pub upload_1gib_gbps: Three,
+    /// The limit of a large upload (issue 20, item 2): a copy from imported pinned host memory
+    /// into device-local memory, at the larger upload size (1 GiB; `None`: not measured, the
+    /// key is then absent and `pinned_copy_missing` says why).
+    pub pinned_copy_gbps: Option<f64>,
+    /// The same at the smaller upload size (256 MiB).
+    pub pinned_copy_256mib_gbps: Option<f64>,
+    /// Why the pinned copy was not measured.
+    pub pinned_copy_missing: Option<String>,
+    /// Where a large upload's time goes (`ways/upload_pieces.rs`), at the larger upload size.
+    pub upload_pieces: Option<Value>,
     /// A 4 KiB upload ready for use, in microseconds (issue 20, item 1).
     pub upload_4kib_us: Three,
     /// A 64 KiB upload ready for use, in microseconds.
@@ -87,7 +97,7 @@ impl Results {
         for (name, gbps) in &self.sweep.series {
             sweep.insert(name.clone(), json!(gbps));
         }
-        json!({
+        let mut doc = json!({
             "upload_256mib_gbps": with_wgpu(&self.upload_256mib_gbps),
             "upload_1gib_gbps": without_wgpu(&self.upload_1gib_gbps),
             "upload_4kib_us": with_wgpu(&self.upload_4kib_us),
@@ -128,7 +138,21 @@ impl Results {
             "ratios": ratios.clone(),
             "ratio_spread": ratios,
             "processes": 1,
-        })
+        });
+        // The pinned-copy limit: present only where it was measured (issue 20, item 2).
+        if let Some(object) = doc.as_object_mut() {
+            if let Some(gbps) = self.pinned_copy_gbps {
+                object.insert("pinned_copy_gbps".into(), json!(gbps));
+                object.insert("pinned_copy_256mib_gbps".into(), json!(self.pinned_copy_256mib_gbps));
+            }
+            if let Some(why) = &self.pinned_copy_missing {
+                object.insert("pinned_copy_missing".into(), json!(why));
+            }
+            if let Some(pieces) = &self.upload_pieces {
+                object.insert("upload_1gib_pieces_ms".into(), pieces.clone());
+            }
+        }
+        doc
     }
 }
 
@@ -158,5 +182,22 @@ mod tests {
             (v["submits_per_bundle"].as_u64(), v["device"].as_str(), v["runs"].as_u64()),
             (Some(1), Some("dev"), Some(3))
         );
+    }
+
+    #[test]
+    fn the_pinned_copy_key_is_present_only_where_measured() {
+        let mut r =
+            Results { upload_1gib_gbps: Three { vkres: Some(45.0), ..Default::default() }, ..Default::default() };
+        r.pinned_copy_missing = Some("no extension".into());
+        let v = r.to_json();
+        assert!(!v.as_object().unwrap().contains_key("pinned_copy_gbps"));
+        assert_eq!(v["pinned_copy_missing"], "no extension");
+        assert!(v["ratios"]["upload_1gib_vkres_over_pinned"].is_null(), "no ratio without the limit");
+        r.pinned_copy_missing = None;
+        r.pinned_copy_gbps = Some(50.0);
+        let v = r.to_json();
+        assert_eq!(v["pinned_copy_gbps"], 50.0);
+        assert!(!v.as_object().unwrap().contains_key("pinned_copy_missing"));
+        assert_eq!(v["ratios"]["upload_1gib_vkres_over_pinned"], 0.9);
     }
 }

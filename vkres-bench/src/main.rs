@@ -166,11 +166,20 @@ fn uploads(
         let three = Three { vkres: gbps(Way::VkresNow), ash: base, wgpu: gbps(Way::Wgpu) };
         if k == 0 {
             r.upload_256mib_gbps = three;
+            r.pinned_copy_256mib_gbps = gbps(Way::AshPinned);
         } else {
             r.upload_1gib_gbps = Three { wgpu: None, ..three };
+            r.pinned_copy_gbps = gbps(Way::AshPinned);
         }
         measured.push((size, Way::PLOTTED.map(gbps)));
     }
+    if r.pinned_copy_gbps.is_none() {
+        let why = upload::pinned_unavailable(ctx)
+            .unwrap_or_else(|| "the driver refused to import the page-aligned host allocation".into());
+        println!("The pinned-copy limit (`pinned_copy_gbps`) was not measured: {why}; the key is absent.\n");
+        r.pinned_copy_missing = Some(why);
+    }
+    upload_pieces(args, ctx, &raw, r)?;
     small_uploads(args, &env, r)?;
     // The sweep: 256 B, 1 KiB, 4 KiB, ... up to the larger table size; the table sizes reuse
     // their figures.
@@ -209,6 +218,29 @@ fn uploads(
         .collect();
     println!("{}", report::table(&header, &rows));
     r.sweep = json::Sweep { sizes, series: Way::PLOTTED.iter().map(|w| w.short().to_string()).zip(series).collect() };
+    Ok(())
+}
+
+/// Where the larger upload's time goes, piece by piece (`ways/upload_pieces.rs`), beside
+/// vkres's `upload_now` and the pinned-copy limit.
+fn upload_pieces(args: &Args, ctx: &Context, raw: &raw::Raw<'_>, r: &mut Results) -> BenchResult<()> {
+    let size = r.upload_sizes[1];
+    let data = vkres_bench::upload_input(size);
+    let pieces = ways::upload_pieces::measure(ctx, raw, &data, args.warmups, args.runs)?;
+    let ms_of = |gbps: Option<f64>| gbps.map(|g| size as f64 / g / 1e6);
+    let vkres_ms = ms_of(r.upload_1gib_gbps.vkres);
+    let row = |name: String, ms: Option<f64>| vec![name, num(ms), num(ms.map(|ms| size as f64 / ms / 1e6))];
+    let rows = vec![
+        row("memcpy into mapped staging, 1 thread".into(), pieces.memcpy_one_thread_ms),
+        row(format!("memcpy into mapped staging, {} threads", pieces.threads), pieces.memcpy_threads_ms),
+        row("device copy, staging to device-local (timestamps)".into(), pieces.device_copy_ms),
+        row("submit + fence wait around that copy (wall - device)".into(), pieces.submit_wait_ms),
+        row("pinned copy, submit and wait (the limit)".into(), ms_of(r.pinned_copy_gbps)),
+        row("vkres `upload_now`, the whole upload".into(), vkres_ms),
+    ];
+    println!("## Where an upload of {} MiB goes (each piece alone, medians)\n", size / MIB);
+    println!("{}", report::table(&["piece", "ms", "GB/s"], &rows));
+    r.upload_pieces = Some(pieces.to_json(size, vkres_ms));
     Ok(())
 }
 
@@ -468,7 +500,7 @@ fn scene(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
             vec!["1.00x".into()],
         ),
         Row::new(
-            "ash + vk-mem, its mip blits image by image behind a barrier each (the order vkres records)",
+            "ash + vk-mem, its mip blits image by image behind a barrier each (vkres's order until session 7)",
             p,
             vec![ratio(p.map(|s| s.median_ms), am)],
         ),
@@ -577,6 +609,15 @@ mod smoke {
             }
         }
         assert!(v["small_buffers_10k_ms"]["suballocated"].as_f64().is_some_and(|x| x > 0.0));
+        // The pinned-copy limit: measured where the device imports host memory, else absent
+        // with the reason (lavapipe has the extension).
+        match v["pinned_copy_missing"].as_str() {
+            Some(why) => assert!(v.get("pinned_copy_gbps").is_none(), "absent where not measured: {why}"),
+            None => assert!(v["pinned_copy_gbps"].as_f64().is_some_and(|x| x > 0.0), "pinned_copy_gbps"),
+        }
+        for piece in ["memcpy_one_thread", "memcpy_threads", "vkres_upload_now"] {
+            assert!(v["upload_1gib_pieces_ms"][piece].as_f64().is_some_and(|x| x > 0.0), "{piece}");
+        }
         assert!(v["defrag"]["blocks_after"].as_u64() < v["defrag"]["blocks_before"].as_u64(), "{}", v["defrag"]);
         assert!(v["defrag"]["ms_per_mib"].as_f64().is_some_and(|x| x > 0.0), "{}", v["defrag"]);
         if !v["scene"].is_null() {

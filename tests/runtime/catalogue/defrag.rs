@@ -1,12 +1,13 @@
 //! Defragmentation (issue 19, item 4) given what it must refuse: a memory backend that does
-//! not move allocations, and a move that fails part way (`docs/VALID_USAGE.md`,
+//! not move allocations, a move that fails part way, a pool it cannot defragment (linear, or
+//! another allocator's) (`docs/VALID_USAGE.md`,
 //! "Defragmentation", maps each to its check).
 
 use std::sync::Arc;
 
 use vkres::manager::{Error, ResourceManager};
 use vkres::memory::FailingAllocator;
-use vkres::{BufferType, DefragOptions, ResourceAllocator, StagingConfig, VmaAllocator, vk};
+use vkres::{BufferType, DefragOptions, PoolDesc, PoolMemory, ResourceAllocator, StagingConfig, VmaAllocator, vk};
 
 use super::{Case, case};
 use crate::manager::defrag::Plain;
@@ -51,6 +52,19 @@ pub fn cases() -> Vec<Case> {
             gpu.ctx().fail_nth_object_creation(0);
             result
         } => Error::Vkres(vkres::Error::Vulkan { operation: "vkCreateBuffer", .. })),
+        case!("defragmentation of a linear pool", |gpu| {
+            let vma = Arc::new(VmaAllocator::new(gpu.ctx())?);
+            let alloc = ResourceAllocator::with_memory_allocator(vma.clone(), StagingConfig::default())?;
+            let memory = PoolMemory::Index(0);
+            let pool = vma.create_pool(&PoolDesc::new("linear", memory).linear(true))?;
+            holes(&alloc)?.defragment(&DefragOptions::new().pool(&pool))
+        } => Error::Vkres(vkres::Error::DefragmentationUnsupported { .. })),
+        case!("defragmentation of another allocator's pool", |gpu| {
+            let other = VmaAllocator::new(gpu.ctx())?;
+            let pool = other.create_pool(&PoolDesc::new("foreign", PoolMemory::Index(0)))?;
+            let alloc = ResourceAllocator::new(gpu.ctx())?;
+            holes(&alloc)?.defragment(&DefragOptions::new().pool(&pool))
+        } => Error::Vkres(vkres::Error::InvalidDescription { .. })),
     ]
 }
 

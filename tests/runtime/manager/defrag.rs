@@ -385,3 +385,70 @@ fn a_pass_that_binds_nothing_moves_nothing() {
     }
     assert_intact(&gpu, &manager, &expected, "after a pass that bound nothing");
 }
+
+/// Materials move like buffers (their uniform buffer re-created in place) unless a lookup's
+/// `Arc<Material>` is held; every material's buffer holds its parameters afterwards, and
+/// updates after the move reach the new buffer.
+#[test]
+fn materials_move_and_keep_their_parameters() {
+    use vkres::manager::{MaterialDescriptor, MaterialParam};
+
+    let gpu = Gpu::new();
+    let manager = ResourceManager::new(gpu.alloc()).expect("manager");
+    let shader = manager.create_shader(&bindless_sum()).expect("shader");
+    // 1 MiB buffers fill whole blocks (one in eight kept); the materials, made after them,
+    // go to the one free range, the last block's tail; the fillers' holes are where they
+    // can move.
+    let mut kept = Vec::new();
+    let mut fillers = Vec::new();
+    for i in 0..100u32 {
+        let h = manager.create_buffer(BIG, vk::BufferUsageFlags::empty(), BufferType::Vertex).expect("buffer");
+        if i % 8 == 3 { kept.push(h) } else { fillers.push(h) }
+    }
+    let mut materials = Vec::new();
+    for i in 0..12u32 {
+        let f = i as f32;
+        let desc = MaterialDescriptor {
+            name: format!("material {i}"),
+            shader_handle: shader,
+            parameters: vec![
+                ("model".into(), MaterialParam::Mat4([[f, 1.0, 2.0, 3.0], [4.0, f, 6.0, 7.0], [8.0; 4], [f; 4]])),
+                ("layer".into(), MaterialParam::Int(-(i as i32))),
+            ],
+        };
+        materials.push(manager.create_material(&desc).expect("material"));
+    }
+    for f in fillers {
+        manager.destroy_resource(f).expect("destroy filler");
+    }
+    let raw_of = |h: ResourceHandle| {
+        use vk::Handle;
+        manager.material(h).expect("material").buffer().handle().as_raw()
+    };
+    let before: Vec<u64> = materials.iter().map(|h| raw_of(*h)).collect();
+    // The first material is held by the caller: it must stay where it is.
+    let held = manager.material(materials[0]).expect("held material");
+    let live = gpu.alloc().memory_allocator().live_allocations();
+
+    let stats = manager.defragment(&DefragOptions::new()).expect("defragment");
+
+    assert!(stats.allocations_moved > 0, "{stats:?}");
+    assert_eq!(gpu.alloc().memory_allocator().live_allocations(), live, "moved, not leaked nor lost");
+    let after: Vec<u64> = materials.iter().map(|h| raw_of(*h)).collect();
+    let moved = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert!(moved > 0, "materials in the emptied blocks moved ({stats:?})");
+    assert_eq!(after[0], before[0], "the held material was not moved");
+    drop(held);
+    for (i, h) in materials.iter().enumerate() {
+        let material = manager.material(*h).expect("material");
+        assert_eq!(gpu.read_back(material.buffer()), material.contents(), "material {i}: its buffer's bytes");
+    }
+    // An update after the move reaches the buffer the handle names now.
+    let moved_one = *materials.iter().zip(before.iter().zip(&after)).find(|(_, (a, b))| a != b).expect("a moved one").0;
+    manager.update_material(moved_one, &[("layer", MaterialParam::Int(77))]).expect("update");
+    let material = manager.material(moved_one).expect("material");
+    let bytes = gpu.read_back(material.buffer());
+    assert_eq!(bytes, material.contents(), "updated after the move");
+    let layer = material.layout().field("layer").expect("layer").offset as usize;
+    assert_eq!(&bytes[layer..layer + 4], &77i32.to_le_bytes());
+}

@@ -3,6 +3,8 @@
 
 mod bindless;
 pub(crate) mod defrag;
+mod defrag_pools;
+mod defrag_threads;
 mod faults;
 mod materials;
 mod shaders;

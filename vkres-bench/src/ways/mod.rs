@@ -10,3 +10,4 @@ pub mod scene;
 pub mod small_buffers;
 pub mod small_uploads;
 pub mod upload;
+pub mod upload_pieces;

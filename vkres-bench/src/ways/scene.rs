@@ -9,7 +9,8 @@
 //! wait. The hand-written way stages everything in one buffer (its instance records included)
 //! and batches each mip level's blits over all the textures, as a careful author would; a
 //! third way, the same with the blits recorded image by image behind a barrier each (the order
-//! vkres's batch records them in), shows what that order costs. Each
+//! vkres's batch recorded them in before session 7, when it moved to the batched order), shows
+//! what that order costs. Each
 //! side allocates from an allocator of its own that holds only what its ways make (see
 //! `ways/accel.rs` for why).
 
@@ -177,7 +178,8 @@ fn image_barrier(
 pub enum Mips {
     /// Level by level over every image: one barrier command per level for all the images.
     Batched,
-    /// Image by image, a barrier before each level's blit: the order vkres's batch records.
+    /// Image by image, a barrier before each level's blit: the order vkres's batch recorded
+    /// before session 7 (it now batches each level's barriers over a batch's textures).
     PerImage,
 }
 
@@ -554,7 +556,8 @@ pub struct Measured {
     pub vkres: Vec<Duration>,
     /// The hand-written creation's times.
     pub ash: Vec<Duration>,
-    /// The same with its mip blits recorded image by image, as vkres records them.
+    /// The same with its mip blits recorded image by image, as vkres recorded them before
+    /// session 7.
     pub ash_per_image_mips: Vec<Duration>,
     /// Queue submissions of one `create`.
     pub submissions: u64,

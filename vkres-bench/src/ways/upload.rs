@@ -7,6 +7,12 @@
 //! API is `ResourceAllocator::upload_now` (on a device sharing the host's memory it imports the
 //! caller's pages with `VK_EXT_external_memory_host`; on a discrete GPU it stages, pipelined,
 //! with the memcpy split over threads); `Batch::upload` (staged) is reported beside it.
+//!
+//! The limit every way is measured against (issue 20, item 2) is the pinned way: the data
+//! already lies in page-aligned host memory imported with `VK_EXT_external_memory_host`
+//! (pinned, imported once, untimed), and each run is one `vkCmdCopyBuffer` from it into
+//! device-local memory, one submit, one wait: no memcpy, no staging. Where the extension is
+//! missing (or the driver refuses the import), that way is absent.
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +28,7 @@ const MIB: u64 = 1 << 20;
 /// One way of uploading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
+    AshPinned,
     AshStaging,
     AshPieces,
     AshDirect,
@@ -34,7 +41,8 @@ pub enum Way {
 
 impl Way {
     /// Every way, in table order.
-    pub const ALL: [Way; 8] = [
+    pub const ALL: [Way; 9] = [
+        Way::AshPinned,
         Way::AshStaging,
         Way::AshPieces,
         Way::AshDirect,
@@ -51,6 +59,7 @@ impl Way {
     /// The row name; `budget` is the default allocator's staging budget.
     pub fn name(self, budget: u64) -> String {
         match self {
+            Way::AshPinned => "ash, copy from imported pinned host memory (the limit: no memcpy)".into(),
             Way::AshStaging => "ash + vk-mem, staging (hand-written)".into(),
             Way::AshPieces => format!("ash + vk-mem, staging in {} MiB submissions, 2 slots", budget / 2 / MIB),
             Way::AshDirect => "ash + vk-mem, direct write to device-local host-visible memory".into(),
@@ -81,6 +90,100 @@ pub struct Env<'a> {
     pub alloc: &'a ResourceAllocator,
     pub raw: &'a Raw<'a>,
     pub wgpu: Option<&'a WgpuWay>,
+}
+
+/// Why the pinned way cannot run on `ctx`'s device, or `None` where it can try (the import
+/// itself may still be refused: then the way reports nothing).
+pub fn pinned_unavailable(ctx: &Context) -> Option<String> {
+    (!ctx.capabilities().enabled.external_memory_host)
+        .then(|| "the device does not have VK_EXT_external_memory_host".to_string())
+}
+
+/// Page-aligned host memory imported as a transfer source (`VK_EXT_external_memory_host`):
+/// the pinned way's source. Freed (memory, then the host pages) on drop.
+struct PinnedHost<'a> {
+    ctx: &'a Context,
+    ptr: std::ptr::NonNull<u8>,
+    layout: std::alloc::Layout,
+    buffer: vk::Buffer,
+    memory: vk::DeviceMemory,
+}
+
+impl<'a> PinnedHost<'a> {
+    /// `size` bytes (a multiple of the import alignment) of fresh host memory, imported; `None`
+    /// where the device or driver cannot import it.
+    fn new(ctx: &'a Context, size: u64) -> BenchResult<Option<Self>> {
+        if pinned_unavailable(ctx).is_some() {
+            return Ok(None);
+        }
+        let align = ctx.capabilities().min_imported_host_pointer_alignment.max(4096);
+        if size == 0 || size % align != 0 {
+            return Ok(None);
+        }
+        let layout = std::alloc::Layout::from_size_align(size as usize, align as usize)?;
+        // SAFETY: a layout of non-zero size.
+        let Some(ptr) = std::ptr::NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }) else {
+            return Ok(None);
+        };
+        let mut out = PinnedHost { ctx, ptr, layout, buffer: vk::Buffer::null(), memory: vk::DeviceMemory::null() };
+        let (device, handle) = (ctx.device(), vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT);
+        let fns = vkres::ash::ext::external_memory_host::Device::new(ctx.instance(), device);
+        let mut props = vk::MemoryHostPointerPropertiesEXT::default();
+        let host = ptr.as_ptr().cast::<std::ffi::c_void>();
+        // SAFETY: the extension is enabled (checked above); `host` is aligned to the import
+        // alignment and readable for `size` bytes until `out` drops, after the memory is freed.
+        let result =
+            unsafe { (fns.fp().get_memory_host_pointer_properties_ext)(fns.device(), handle, host, &mut props) };
+        if result != vk::Result::SUCCESS {
+            return Ok(None);
+        }
+        let mut external = vk::ExternalMemoryBufferCreateInfo::default().handle_types(handle);
+        let info = vk::BufferCreateInfo::default()
+            .size(size)
+            .usage(vk::BufferUsageFlags::TRANSFER_SRC)
+            .push_next(&mut external);
+        // SAFETY: a plain buffer for external host memory, destroyed by `out`'s drop.
+        out.buffer = unsafe { device.create_buffer(&info, None) }?;
+        // SAFETY: a live buffer of this device.
+        let requirements = unsafe { device.get_buffer_memory_requirements(out.buffer) };
+        let types = requirements.memory_type_bits & props.memory_type_bits;
+        if types == 0 || requirements.size > size {
+            return Ok(None);
+        }
+        let mut import = vk::ImportMemoryHostPointerInfoEXT::default().handle_type(handle).host_pointer(host);
+        let allocate = vk::MemoryAllocateInfo::default()
+            .allocation_size(size)
+            .memory_type_index(types.trailing_zeros())
+            .push_next(&mut import);
+        // SAFETY: the pointer and size are aligned and valid for the import's life (freed by
+        // `out`'s drop before the pages); the memory type is one the driver reported for it.
+        match unsafe { device.allocate_memory(&allocate, None) } {
+            Ok(memory) => out.memory = memory,
+            Err(_) => return Ok(None),
+        }
+        // SAFETY: an unbound buffer and memory of a compatible type and of its size.
+        unsafe { device.bind_buffer_memory(out.buffer, out.memory, 0) }?;
+        Ok(Some(out))
+    }
+
+    /// The host bytes the device copies from.
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `layout.size()` bytes allocated (zeroed) by `new`, owned by `self`; the device
+        // reads them only during a submission, which every caller waits for.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.layout.size()) }
+    }
+}
+
+impl Drop for PinnedHost<'_> {
+    fn drop(&mut self) {
+        // SAFETY: nothing is in flight (every way waits before it returns); the buffer and the
+        // imported memory go before the host pages they name. Null handles are no-ops.
+        unsafe {
+            self.ctx.device().destroy_buffer(self.buffer, None);
+            self.ctx.device().free_memory(self.memory, None);
+            std::alloc::dealloc(self.ptr.as_ptr(), self.layout);
+        }
+    }
 }
 
 /// Two (pool, command buffer, fence) slots for the split hand-written way.
@@ -124,6 +227,8 @@ impl Drop for Slots<'_> {
 /// The buffers the ways upload into, for one size.
 struct Targets<'a> {
     env: &'a Env<'a>,
+    /// The pinned way's source, holding the data of the last `refresh` (`None`: no import).
+    pinned: Option<PinnedHost<'a>>,
     staging: RawBuffer,
     ash_dst: RawBuffer,
     ash_direct: Option<RawBuffer>,
@@ -141,9 +246,11 @@ const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
 );
 
 impl<'a> Targets<'a> {
-    fn new(env: &'a Env<'a>, size: u64, ways: &[Way]) -> BenchResult<Self> {
+    fn new(env: &'a Env<'a>, data: &[u8], ways: &[Way]) -> BenchResult<Self> {
+        let size = data.len() as u64;
         let raw = env.raw;
         let has = |w: Way| ways.contains(&w);
+        let pinned = if has(Way::AshPinned) { PinnedHost::new(env.ctx, size)? } else { None };
         let staging = raw.staging_buffer(if has(Way::AshStaging) || has(Way::AshPieces) { size } else { 4 })?;
         let ash_dst = raw.device_buffer(size, USAGE)?;
         // Device-local memory the host can write, where the device has it.
@@ -165,7 +272,18 @@ impl<'a> Targets<'a> {
             _ => None,
         };
         let slots = Slots::new(env.ctx)?;
-        Ok(Targets { env, staging, ash_dst, ash_direct, slots, vk_dst, vk_direct, whole, wgpu_dst })
+        let mut targets =
+            Targets { env, pinned, staging, ash_dst, ash_direct, slots, vk_dst, vk_direct, whole, wgpu_dst };
+        targets.refresh(data);
+        Ok(targets)
+    }
+
+    /// Puts `data` where the pinned way copies from (untimed: its data is already in pinned
+    /// memory, as the limit assumes).
+    fn refresh(&mut self, data: &[u8]) {
+        if let Some(pinned) = &mut self.pinned {
+            pinned.bytes_mut().copy_from_slice(data);
+        }
     }
 
     /// Uploads `data` the way `way` does; `false` where the way cannot do it here.
@@ -177,6 +295,10 @@ impl<'a> Targets<'a> {
             batch.submit_and_wait()
         };
         match way {
+            Way::AshPinned => match &self.pinned {
+                Some(pinned) => self.copy_to_ash_dst(pinned.buffer, data.len() as u64)?,
+                None => return Ok(false),
+            },
             Way::AshStaging => self.ash_staging(data)?,
             Way::AshPieces => self.ash_pieces(data, (env.alloc.staging().config().budget / 2) as usize)?,
             Way::AshDirect => match &self.ash_direct {
@@ -197,13 +319,17 @@ impl<'a> Targets<'a> {
 
     /// memcpy into the persistent staging buffer, one copy, one submit, one wait.
     fn ash_staging(&self, data: &[u8]) -> BenchResult<()> {
+        self.env.raw.write(&self.staging, 0, data)?;
+        self.copy_to_ash_dst(self.staging.buffer, data.len() as u64)
+    }
+
+    /// One copy of `size` bytes from `src` into the hand-written destination, one submit, one
+    /// wait.
+    fn copy_to_ash_dst(&self, src: vk::Buffer, size: u64) -> BenchResult<()> {
         let raw = self.env.raw;
-        raw.write(&self.staging, 0, data)?;
-        let region = vk::BufferCopy::default().size(data.len() as u64);
-        // SAFETY: both buffers are live and hold `data.len()` bytes; `cmd` is recording.
-        raw.submit(|cmd| unsafe {
-            raw.ctx.device().cmd_copy_buffer(cmd, self.staging.buffer, self.ash_dst.buffer, &[region])
-        })
+        let region = vk::BufferCopy::default().size(size);
+        // SAFETY: both buffers are live and hold `size` bytes; `cmd` is recording.
+        raw.submit(|cmd| unsafe { raw.ctx.device().cmd_copy_buffer(cmd, src, self.ash_dst.buffer, &[region]) })
     }
 
     /// The same in pieces of `piece` bytes, each its own submission, through two slots.
@@ -252,7 +378,7 @@ impl<'a> Targets<'a> {
     fn read_back(&self, way: Way, size: u64) -> BenchResult<Vec<u8>> {
         let raw = self.env.raw;
         Ok(match way {
-            Way::AshStaging | Way::AshPieces => raw.read_buffer(self.ash_dst.buffer, size)?,
+            Way::AshPinned | Way::AshStaging | Way::AshPieces => raw.read_buffer(self.ash_dst.buffer, size)?,
             Way::AshDirect => {
                 raw.read_buffer(self.ash_direct.as_ref().map_or(vk::Buffer::null(), |b| b.buffer), size)?
             }
@@ -286,7 +412,7 @@ pub fn measure(
     runs: usize,
 ) -> BenchResult<Vec<Vec<Duration>>> {
     let size = data.len() as u64;
-    let mut targets = Targets::new(env, size, ways)?;
+    let mut targets = Targets::new(env, data, ways)?;
     // wgpu drives a VkDevice of its own: the GPU switching between two devices slows the first
     // submission after each switch (measured on the H100: 4 KiB-1 MiB uploads 10x slower for
     // whichever way followed the other device's). So the ways on vkres's device are interleaved
@@ -310,6 +436,9 @@ pub fn measure(
     for &way in ways {
         for i in (0..data.len()).step_by(4096).chain([data.len() - 1]) {
             data[i] ^= 0x5A;
+        }
+        if way == Way::AshPinned {
+            targets.refresh(data);
         }
         if targets.upload(way, data)? {
             let back = targets.read_back(way, size)?;

@@ -110,12 +110,33 @@ impl Tables {
 /// command with every transition to its final layout, as one writes them by hand, rather than
 /// two barrier commands per image (each a pipeline drain on some drivers; on lavapipe, a flush
 /// of its command stream).
+///
+/// Images whose mips are generated from the copied level 0 (`mips`) have theirs blitted level
+/// by level across all of them: per level one barrier command (every image's previous level to
+/// `TRANSFER_SRC_OPTIMAL`) and the blits, as one writes it by hand, rather than a barrier per
+/// image and level; their transitions to the final layout join the last barrier command.
 #[derive(Debug, Default)]
 pub(crate) struct PendingUploads {
     pub(crate) to_dst: Vec<vk::ImageMemoryBarrier2<'static>>,
     /// Staging buffer, image, region.
     pub(crate) copies: Vec<(vk::Buffer, vk::Image, vk::BufferImageCopy)>,
     pub(crate) to_final: Vec<vk::ImageMemoryBarrier2<'static>>,
+    /// The images of `copies` whose other levels are generated.
+    pub(crate) mips: Vec<PendingMips>,
+    /// Room for one level's barriers while the mips are recorded.
+    pub(crate) level_barriers: Vec<vk::ImageMemoryBarrier2<'static>>,
+}
+
+/// An image of [`PendingUploads::mips`]: what its blits and barriers need.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PendingMips {
+    pub(crate) image: vk::Image,
+    /// Its aspect, level count and layer count (every level and layer is generated).
+    pub(crate) range: vk::ImageSubresourceRange,
+    /// Level 0's extent.
+    pub(crate) extent: vk::Extent3D,
+    /// Where the upload leaves it.
+    pub(crate) final_layout: vk::ImageLayout,
 }
 
 impl PendingUploads {
@@ -124,10 +145,17 @@ impl PendingUploads {
         self.to_dst.clear();
         self.copies.clear();
         self.to_final.clear();
+        self.mips.clear();
+        self.level_barriers.clear();
     }
 
     /// The room of the largest list.
     pub(crate) fn capacity(&self) -> usize {
-        self.to_dst.capacity().max(self.copies.capacity()).max(self.to_final.capacity())
+        self.to_dst
+            .capacity()
+            .max(self.copies.capacity())
+            .max(self.to_final.capacity())
+            .max(self.mips.capacity())
+            .max(self.level_barriers.capacity())
     }
 }

@@ -1,7 +1,8 @@
-//! Defragmentation behind handles: VMA's passes move the manager's buffers and textures to
-//! fuller blocks; each moved resource is re-created in place (a new `VkBuffer`, or a new
-//! `VkImage` and view, bound to the destination and copied there on the device, all of a pass
-//! in one submission), its bindless descriptors rewritten, its handle unchanged.
+//! Defragmentation behind handles: VMA's passes move the manager's buffers, textures and
+//! materials' uniform buffers to fuller blocks; each moved resource is re-created in place (a
+//! new `VkBuffer`, or a new `VkImage` and view, bound to the destination and copied there on
+//! the device, all of a pass in one submission, waited for with the table free), its
+//! bindless descriptors rewritten, its handle unchanged.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,17 +14,25 @@ use crate::memory::{AllocationId, DefragMove, DefragOptions, DefragStats, Mappin
 use crate::{Context, Error as VkresError, format_aspects};
 
 impl ResourceManager {
-    /// Defragments the memory of the manager's allocator (VMA's default pools), moving the
-    /// buffers and textures that only the manager holds; every handle stays valid and names
-    /// the same contents afterwards, and the bindless descriptors name the new objects.
+    /// Defragments the memory of the manager's allocator (VMA's default pools, or the custom
+    /// pool [`DefragOptions::pool`] names, where registered resources may live), moving the
+    /// buffers, textures and materials' uniform buffers that only the manager holds; every
+    /// handle stays valid and names the same contents afterwards, and the bindless descriptors
+    /// name the new objects (objects the caller took from a lookup and wrote into its own
+    /// descriptors are its to look up again after a run).
     ///
-    /// Waits for the device to be idle first, and holds the table for the whole run (lookups
-    /// on other threads wait). Not moved (VMA's move is declined, the allocation stays): a
-    /// resource a lookup's clone or work in flight still holds, a buffer with a device
-    /// address or without `TRANSFER_SRC | TRANSFER_DST` usage, a mapped allocation, a texture
-    /// whose image is shared or not the manager's, materials, and every allocation of the
-    /// allocator that is not the manager's. Call it between frames: command buffers the caller
-    /// submits while it runs must not use the manager's resources or its bindless set.
+    /// Waits for the device to be idle first. Each pass holds the table's write lock while it
+    /// makes the new objects and submits their copies, releases it while the device copies
+    /// (lookups, creations and destructions on other threads go on), and takes it again to
+    /// swap the new objects in. Not moved (VMA's move is declined, the allocation stays): a
+    /// resource a lookup's clone (an `Arc<Material>` included) or work in flight still holds,
+    /// one looked up, destroyed or evicted while its copy ran (the lookup's clone names the old
+    /// object, valid until dropped), a buffer with a device address (the address lives in the caller's data:
+    /// shaders, instance records, push constants; vkres cannot rewrite it) or without
+    /// `TRANSFER_SRC | TRANSFER_DST` usage, a mapped allocation, a texture whose image is
+    /// shared or not the manager's, and every allocation of the allocator that is not the
+    /// manager's. Call it between frames: command buffers the caller submits while it runs
+    /// must not use the manager's resources or its bindless set.
     ///
     /// Each pass's copies are one submission, waited for. A pass that fails (an object
     /// creation, the submission or the wait) leaves every resource of that pass where it was,
@@ -32,25 +41,219 @@ impl ResourceManager {
     pub fn defragment(&self, options: &DefragOptions) -> Result<DefragStats> {
         let ctx = self.context().clone();
         ctx.wait_idle()?;
-        let mut table = self.write();
+        // Resources made during the run are not in this map: their moves are declined.
         let movable: HashMap<AllocationId, ResourceHandle> =
-            table.entries().filter_map(|(handle, entry)| movable_id(entry).map(|id| (id, handle))).collect();
+            self.read().entries().filter_map(|(handle, entry)| movable_id(entry).map(|id| (id, handle))).collect();
         let memory = self.alloc.memory_allocator().clone();
-        let bindless = self.bindless.as_ref();
-        let stats = memory.defragment(options, &mut |moves| carry_out(&ctx, &mut table, bindless, &movable, moves))?;
+        let stats = memory.defragment(options, &mut |moves| self.carry_out(&ctx, &movable, moves))?;
         Ok(stats)
+    }
+
+    /// The tick of `handle`'s slot's last use: lookups set it under the table's read lock, so
+    /// a pass that holds the write lock reads every use made before it took the lock.
+    fn last_use(&self, handle: ResourceHandle) -> u64 {
+        self.uses.get(handle.index() as usize).map_or(0, |u| u.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// One pass: declines the moves of allocations that are not movable resources, makes and
+    /// binds the new objects of the others and submits their copies (table locked), waits for
+    /// the copies (table free), then swaps the new objects in where the resource was left
+    /// alone meanwhile and rewrites their bindless descriptors (table locked). On an error
+    /// nothing was swapped (the caller's pass ignores every move).
+    fn carry_out(
+        &self,
+        ctx: &Arc<Context>,
+        movable: &HashMap<AllocationId, ResourceHandle>,
+        moves: &mut [DefragMove<'_>],
+    ) -> crate::Result<()> {
+        let mut fresh = FreshObjects { ctx, objects: Vec::new() };
+        // Beside each new object: a clone of the old resource (its objects stay alive through
+        // the copy whatever other threads do), its Vulkan handle and its slot's last use.
+        let mut olds: Vec<(Entry, u64, u64)> = Vec::new();
+        let copies = {
+            let table = self.write();
+            for (i, m) in moves.iter_mut().enumerate() {
+                let Some(&handle) = movable.get(&m.allocation()) else {
+                    m.ignore();
+                    continue;
+                };
+                let Some(entry) = table.get(handle).filter(|e| movable_id(e) == Some(m.allocation())) else {
+                    m.ignore();
+                    continue;
+                };
+                let Some(objects) = make_and_bind(ctx, entry, m)? else {
+                    m.ignore();
+                    continue;
+                };
+                fresh.objects.push((i, handle, objects));
+                olds.push((entry.clone(), raw_handle(entry), self.last_use(handle)));
+            }
+            if fresh.objects.is_empty() {
+                return Ok(());
+            }
+            record_and_submit(ctx, &table, &fresh.objects)?
+        };
+        // The device copies with the table free. Declared after `fresh` and `olds`: on a
+        // failure it drops first, waiting for the device before either is destroyed.
+        copies.wait()?;
+        let mut table = self.write();
+        let mut moved = Vec::with_capacity(fresh.objects.len());
+        let mut old = Vec::with_capacity(fresh.objects.len());
+        for ((i, handle, objects), (clone, raw, last_use)) in std::mem::take(&mut fresh.objects).into_iter().zip(olds) {
+            // The clone goes first: the table's entry is then the one holder of a resource that
+            // no other thread took, as `relocate` checks. (Where the entry was destroyed during
+            // the copy, this drops the old resource; its memory is freed when the run ends.)
+            drop(clone);
+            let untouched = self.last_use(handle) == last_use;
+            let swapped = match (table.get_mut(handle), objects) {
+                (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) if untouched && raw_handle_of_buffer(b) == raw => {
+                    // SAFETY: made as the buffer was, bound to the destination, contents copied
+                    // (and waited for) from this very object, which no lookup took since (its
+                    // last use unchanged under the lock); the allocation is at the destination
+                    // once the pass ends.
+                    unsafe { b.relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
+                }
+                (Some(Entry::Material(material)), Fresh::Buffer(new))
+                    if untouched && raw_handle_of_buffer(material.buffer()) == raw =>
+                {
+                    match Arc::get_mut(material) {
+                        Some(material) => {
+                            // SAFETY: as for a buffer: the material's uniform buffer, copied
+                            // from this very object; no other holder of the material (`get_mut`).
+                            let relocated = unsafe { material.buffer_mut().relocate(new) };
+                            relocated.map(Fresh::Buffer).map_err(Fresh::Buffer)
+                        }
+                        None => Err(Fresh::Buffer(new)),
+                    }
+                }
+                (Some(Entry::Texture(t)), Fresh::Image(image, view)) if untouched && raw_handle_of_view(t) == raw => {
+                    // SAFETY: as for the buffer; the new image is in the tracked layout.
+                    unsafe { t.view.relocate(image, view) }
+                        .map(|(i, v)| Fresh::Image(i, v))
+                        .map_err(|(i, v)| Fresh::Image(i, v))
+                }
+                (_, objects) => Err(objects),
+            };
+            match swapped {
+                Ok(previous) => {
+                    old.push(previous);
+                    moved.push(handle);
+                }
+                Err(unused) => {
+                    moves[i].ignore();
+                    fresh.objects.push((i, handle, unused));
+                }
+            }
+        }
+        // The bindless descriptors name the new objects before the old ones are destroyed.
+        if let Some(set) = self.bindless.as_ref() {
+            for handle in moved {
+                match table.get(handle) {
+                    Some(Entry::Buffer(b, _)) if b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER) => {
+                        set.write_buffer(handle.index(), b)
+                    }
+                    Some(Entry::Texture(t)) => set.write_texture(handle.index(), t),
+                    _ => {}
+                }
+            }
+        }
+        drop(table);
+        let device = ctx.device();
+        for objects in old {
+            // SAFETY: the old objects were used last by the copies, waited for; no handle holds
+            // them any more (swapped out above). Destroyed before VMA frees their memory.
+            unsafe { destroy(device, objects) };
+        }
+        Ok(())
+    }
+}
+
+/// The Vulkan handle that names a buffer's or texture's objects (a texture's view), as a number.
+fn raw_handle(entry: &Entry) -> u64 {
+    match entry {
+        Entry::Buffer(b, _) => raw_handle_of_buffer(b),
+        Entry::Material(m) => raw_handle_of_buffer(m.buffer()),
+        Entry::Texture(t) => raw_handle_of_view(t),
+        _ => 0,
+    }
+}
+
+fn raw_handle_of_buffer(b: &crate::Buffer) -> u64 {
+    use vk::Handle;
+    b.handle().as_raw()
+}
+
+fn raw_handle_of_view(t: &crate::Texture) -> u64 {
+    use vk::Handle;
+    t.view().handle().as_raw()
+}
+
+/// Makes the new buffer of a moving buffer `b` and binds it to `m`'s destination.
+fn make_and_bind_buffer(ctx: &Arc<Context>, b: &crate::Buffer, m: &mut DefragMove<'_>) -> crate::Result<Fresh> {
+    let info = vk::BufferCreateInfo::default().size(b.size()).usage(b.usage()).sharing_mode(vk::SharingMode::EXCLUSIVE);
+    // SAFETY: the moving buffer's size and usage (valid, since it was made with them);
+    // the manager's buffers are EXCLUSIVE. Bound below, destroyed on failure here, else
+    // by the caller's `FreshObjects` or after the swap.
+    let buffer = unsafe { ctx.create_unbound_buffer(&info, b.name()) }?;
+    // SAFETY: made as the moving buffer was, so its requirements are the ones VMA
+    // placed the destination for; not bound yet. The rest of the contract is
+    // `carry_out`'s: the copies are waited for and the new buffer swapped in and the
+    // old destroyed before it returns, or the move ignored (by it, or on any failure by
+    // the caller's pass) and the new buffer destroyed.
+    if let Err(e) = unsafe { m.bind_buffer(buffer) } {
+        // SAFETY: made above, used by nothing.
+        unsafe { ctx.device().destroy_buffer(buffer, None) };
+        return Err(e);
+    }
+    Ok(Fresh::Buffer(buffer))
+}
+
+/// Makes the new object(s) of a movable `entry` and binds them to `m`'s destination; `None`
+/// for an entry that is not a buffer or texture.
+fn make_and_bind(ctx: &Arc<Context>, entry: &Entry, m: &mut DefragMove<'_>) -> crate::Result<Option<Fresh>> {
+    if let Some(b) = entry_buffer(entry) {
+        return make_and_bind_buffer(ctx, b, m).map(Some);
+    }
+    match entry {
+        Entry::Texture(t) => {
+            let desc = t.image().desc();
+            // SAFETY: the moving image's own create info (checked when it was made).
+            let image = unsafe { ctx.create_unbound_image(&desc.create_info(), &desc.name) }?;
+            // SAFETY: made as the moving image was; not bound yet. As for a buffer: copied
+            // (every mip and layer) and swapped in with a new view, or the move ignored and
+            // the image destroyed (here if the view fails, else by the caller).
+            if let Err(e) = unsafe { m.bind_image(image) } {
+                // SAFETY: made above, used by nothing.
+                unsafe { ctx.device().destroy_image(image, None) };
+                return Err(e);
+            }
+            let view = t.view();
+            let info = vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(view.view_type())
+                .format(view.format())
+                .subresource_range(view.subresource_range());
+            // SAFETY: the moving view's type, format and range (checked when it was made) on an
+            // image made as its image was, bound to memory above.
+            match unsafe { ctx.create_image_view(&info, &desc.name) } {
+                Ok(v) => Ok(Some(Fresh::Image(image, v))),
+                Err(e) => {
+                    // SAFETY: made above, used by nothing.
+                    unsafe { ctx.device().destroy_image(image, None) };
+                    Err(e)
+                }
+            }
+        }
+        _ => Ok(None),
     }
 }
 
 /// The allocation of a buffer or texture the manager may move (see
 /// [`ResourceManager::defragment`]), or `None`.
 fn movable_id(entry: &Entry) -> Option<AllocationId> {
-    let copy = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
     let image_copy = vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
     let memory = match entry {
-        Entry::Buffer(b, _) if b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none() => {
-            b.memory()
-        }
+        Entry::Buffer(..) | Entry::Material(_) => entry_buffer(entry).filter(|b| movable_buffer(b))?.memory(),
         Entry::Texture(t)
             if t.view().holders() == 1
                 && t.image().holders() == 1
@@ -62,6 +265,23 @@ fn movable_id(entry: &Entry) -> Option<AllocationId> {
         _ => return None,
     };
     (memory.mapping() == MappingType::None).then(|| memory.allocation_id()).flatten()
+}
+
+/// Whether `b` (a buffer's or material's) can be re-created in place: no other holder, both
+/// copy directions, no device address (which would change, and lives in the caller's data).
+fn movable_buffer(b: &crate::Buffer) -> bool {
+    let copy = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
+    b.holders() == 1 && b.usage().contains(copy) && b.device_address().is_none()
+}
+
+/// The buffer an entry moves with: a buffer's, or a material's uniform buffer where the
+/// material itself has no other holder (a lookup's `Arc<Material>`).
+fn entry_buffer(entry: &Entry) -> Option<&crate::Buffer> {
+    match entry {
+        Entry::Buffer(b, _) => Some(b),
+        Entry::Material(m) if Arc::strong_count(m) == 1 => Some(m.buffer()),
+        _ => None,
+    }
 }
 
 /// A new object made for a move, destroyed on drop unless committed.
@@ -105,135 +325,14 @@ unsafe fn destroy(device: &ash::Device, objects: Fresh) {
     }
 }
 
-/// One pass: declines the moves of allocations that are not movable resources, makes and binds
-/// the new objects of the others, copies them in one submission, swaps them in and rewrites
-/// their bindless descriptors. On an error nothing was swapped (the caller's pass ignores every
-/// move).
-fn carry_out(
-    ctx: &Arc<Context>,
-    table: &mut super::slots::SlotTable<Entry>,
-    bindless: Option<&super::BindlessSet>,
-    movable: &HashMap<AllocationId, ResourceHandle>,
-    moves: &mut [DefragMove<'_>],
-) -> crate::Result<()> {
-    let mut fresh = FreshObjects { ctx, objects: Vec::new() };
-    for (i, m) in moves.iter_mut().enumerate() {
-        // Still movable: no lookup took a clone since (the table is locked throughout).
-        let Some(&handle) = movable.get(&m.allocation()) else {
-            m.ignore();
-            continue;
-        };
-        match table.get(handle) {
-            Some(e @ Entry::Buffer(b, _)) if movable_id(e) == Some(m.allocation()) => {
-                let info = vk::BufferCreateInfo::default()
-                    .size(b.size())
-                    .usage(b.usage())
-                    .sharing_mode(vk::SharingMode::EXCLUSIVE);
-                // SAFETY: the moving buffer's size and usage (valid, since it was made with
-                // them); the manager's buffers are EXCLUSIVE. Bound below, destroyed by
-                // `fresh` or after the swap.
-                let buffer = unsafe { ctx.create_unbound_buffer(&info, b.name()) }?;
-                fresh.objects.push((i, handle, Fresh::Buffer(buffer)));
-                // SAFETY: made as the moving buffer was, so its requirements are the ones VMA
-                // placed the destination for; not bound yet. The rest of the contract is this
-                // function's: the copies are waited for (`copy_all`) and the new buffer swapped
-                // in and the old destroyed before it returns, or, on any failure, the pass's
-                // moves are all ignored (the caller) and `fresh` destroys the new objects.
-                unsafe { m.bind_buffer(buffer) }?;
-            }
-            Some(e @ Entry::Texture(t)) if movable_id(e) == Some(m.allocation()) => {
-                let desc = t.image().desc();
-                // SAFETY: the moving image's own create info (checked when it was made).
-                let image = unsafe { ctx.create_unbound_image(&desc.create_info(), &desc.name) }?;
-                // SAFETY: made as the moving image was; not bound yet. As for a buffer: copied
-                // (every mip and layer) and swapped in with a new view, or the move ignored and
-                // the image destroyed (here if the view fails, else by `fresh`).
-                if let Err(e) = unsafe { m.bind_image(image) } {
-                    // SAFETY: made above, used by nothing.
-                    unsafe { ctx.device().destroy_image(image, None) };
-                    return Err(e);
-                }
-                let view = t.view();
-                let info = vk::ImageViewCreateInfo::default()
-                    .image(image)
-                    .view_type(view.view_type())
-                    .format(view.format())
-                    .subresource_range(view.subresource_range());
-                // SAFETY: the moving view's type, format and range (checked when it was made)
-                // on an image made as its image was, bound to memory above.
-                match unsafe { ctx.create_image_view(&info, &desc.name) } {
-                    Ok(v) => fresh.objects.push((i, handle, Fresh::Image(image, v))),
-                    Err(e) => {
-                        // SAFETY: made above, used by nothing.
-                        unsafe { ctx.device().destroy_image(image, None) };
-                        return Err(e);
-                    }
-                }
-            }
-            _ => m.ignore(),
-        }
-    }
-    if fresh.objects.is_empty() {
-        return Ok(());
-    }
-    copy_all(ctx, table, &fresh.objects)?;
-    // Swap the new objects in; a resource that can no longer take them (none: the table is
-    // locked) keeps its place, its move declined.
-    let mut moved = Vec::with_capacity(fresh.objects.len());
-    let mut old = Vec::with_capacity(fresh.objects.len());
-    for (i, handle, objects) in std::mem::take(&mut fresh.objects) {
-        let swapped = match (table.get_mut(handle), objects) {
-            (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => {
-                // SAFETY: made as the buffer was, bound to the destination, contents copied (and
-                // waited for); the allocation is at the destination once the pass ends.
-                unsafe { b.relocate(new) }.map(Fresh::Buffer).map_err(Fresh::Buffer)
-            }
-            // SAFETY: as for the buffer; the new image is in the tracked layout (`copy_all`).
-            (Some(Entry::Texture(t)), Fresh::Image(image, view)) => unsafe { t.view.relocate(image, view) }
-                .map(|(i, v)| Fresh::Image(i, v))
-                .map_err(|(i, v)| Fresh::Image(i, v)),
-            (_, objects) => Err(objects),
-        };
-        match swapped {
-            Ok(previous) => {
-                old.push(previous);
-                moved.push(handle);
-            }
-            Err(unused) => {
-                moves[i].ignore();
-                fresh.objects.push((i, handle, unused));
-            }
-        }
-    }
-    // The bindless descriptors name the new objects before the old ones are destroyed.
-    if let Some(set) = bindless {
-        for handle in moved {
-            match table.get(handle) {
-                Some(Entry::Buffer(b, _)) if b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER) => {
-                    set.write_buffer(handle.index(), b)
-                }
-                Some(Entry::Texture(t)) => set.write_texture(handle.index(), t),
-                _ => {}
-            }
-        }
-    }
-    let device = ctx.device();
-    for objects in old {
-        // SAFETY: the old objects were used last by the copies, waited for; no handle holds
-        // them any more (swapped out above). Destroyed before VMA frees their memory.
-        unsafe { destroy(device, objects) };
-    }
-    Ok(())
-}
-
 /// Records the copies from each old object to its new one (images: every mip and layer, the
-/// new image left in the old one's tracked layout), submits them and waits.
-fn copy_all(
-    ctx: &Arc<Context>,
+/// new image left in the old one's tracked layout) and submits them: the caller waits.
+fn record_and_submit<'c>(
+    ctx: &'c Arc<Context>,
     table: &super::slots::SlotTable<Entry>,
     objects: &[(usize, ResourceHandle, Fresh)],
-) -> crate::Result<()> {
-    let once = OneShot::new(ctx)?;
+) -> crate::Result<OneShot<'c>> {
+    let mut once = OneShot::new(ctx)?;
     let device = ctx.device();
     let cmd = once.cmd;
     let mut before = Vec::new();
@@ -243,6 +342,9 @@ fn copy_all(
     for (_, handle, objects) in objects {
         match (table.get(*handle), objects) {
             (Some(Entry::Buffer(b, _)), Fresh::Buffer(new)) => buffers.push((b.handle(), *new, b.size())),
+            (Some(Entry::Material(m)), Fresh::Buffer(new)) => {
+                buffers.push((m.buffer().handle(), *new, m.buffer().size()))
+            }
             (Some(Entry::Texture(t)), Fresh::Image(new, _)) => {
                 let image = t.image();
                 let layout = image.layout();
@@ -347,7 +449,8 @@ fn copy_all(
             &vk::DependencyInfo::default().memory_barriers(&memory_after).image_memory_barriers(&after),
         );
     }
-    once.submit_and_wait()
+    once.submit()?;
+    Ok(once)
 }
 
 /// A command pool, one command buffer (begun) and a fence: the one submission of a pass.
@@ -387,7 +490,8 @@ impl<'c> OneShot<'c> {
         Ok(once)
     }
 
-    fn submit_and_wait(mut self) -> crate::Result<()> {
+    /// Ends the command buffer and submits it.
+    fn submit(&mut self) -> crate::Result<()> {
         let ctx = self.ctx;
         // SAFETY: the command buffer is recording (begun in `new`).
         unsafe { ctx.device().end_command_buffer(self.cmd) }
@@ -398,6 +502,12 @@ impl<'c> OneShot<'c> {
         // in use by another submission.
         unsafe { ctx.submit(&submit, self.fence) }?;
         self.pending = true;
+        Ok(())
+    }
+
+    /// Waits for the submission.
+    fn wait(mut self) -> crate::Result<()> {
+        let ctx = self.ctx;
         // SAFETY: the fence is live.
         unsafe { ctx.wait_fences(&[self.fence], || "the copies of a defragmentation pass".into()) }?;
         self.pending = false;

@@ -182,6 +182,11 @@ impl Material {
     pub fn contents(&self) -> Vec<u8> {
         self.shadow.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+    /// Its uniform buffer, to re-create in place: the manager's defragmentation moves a
+    /// material only it holds (`defrag.rs`).
+    pub(super) fn buffer_mut(&mut self) -> &mut Buffer {
+        &mut self.buffer
+    }
 }
 
 /// Creates and updates [`Material`]s on a [`ResourceAllocator`].

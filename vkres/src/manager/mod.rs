@@ -330,9 +330,12 @@ impl ResourceManager {
     fn entry(&self, handle: ResourceHandle) -> Result<Entry> {
         let entry = {
             let table = self.read();
-            table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))?
+            let entry = table.get(handle).cloned().ok_or_else(|| Self::missing(&table, handle))?;
+            // Under the lock: a defragmentation pass, which copies with the table free, sees
+            // every use made before it takes the lock back (`defrag.rs`).
+            self.touch(handle);
+            entry
         };
-        self.touch(handle);
         match entry {
             Entry::Evicted(evicted) => self.restore(handle, &evicted),
             entry => Ok(entry),

@@ -9,11 +9,13 @@
 //! (`ResourceManager::defragment`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ash::vk;
 
+use super::MemoryPool;
+use super::pool::PoolShared;
 use super::vma::VmaAllocator;
 use crate::error::{Error, Result, VkContext};
 
@@ -24,11 +26,15 @@ use crate::error::{Error, Result, VkContext};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AllocationId(pub(crate) usize);
 
-/// How far one defragmentation goes. Build with [`new`](Self::new) and the setters.
+/// What one defragmentation moves and how far it goes. Build with [`new`](Self::new) and the
+/// setters.
 ///
-/// `Send + Sync`: plain data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `Send + Sync`: plain data and a shared pool handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefragOptions {
+    /// The custom pool to defragment ([`pool`](Self::pool)); `None`: the default pools (every
+    /// allocation made without a pool). One run moves within one of the two, never across.
+    pub pool: Option<MemoryPool>,
     /// Bytes moved in one pass at most (0: no limit). A pass's copies are submitted and
     /// waited for together, so this bounds the memory held twice and the length of a wait.
     pub max_bytes_per_pass: u64,
@@ -50,9 +56,18 @@ impl Default for DefragOptions {
 }
 
 impl DefragOptions {
-    /// No limits, VMA's balanced algorithm.
+    /// The default pools, no limits, VMA's balanced algorithm.
     pub fn new() -> Self {
-        Self { max_bytes_per_pass: 0, max_allocations_per_pass: 0, max_passes: 0, full: false }
+        Self { pool: None, max_bytes_per_pass: 0, max_allocations_per_pass: 0, max_passes: 0, full: false }
+    }
+
+    /// Defragments `pool` (a pool of the allocator that runs the defragmentation) instead of
+    /// the default pools. A pool with VMA's linear algorithm cannot be defragmented
+    /// ([`Error::DefragmentationUnsupported`]); a pool of another allocator is
+    /// [`Error::InvalidDescription`].
+    pub fn pool(mut self, pool: &MemoryPool) -> Self {
+        self.pool = Some(pool.clone());
+        self
     }
 
     /// At most `bytes` moved per pass.
@@ -210,6 +225,28 @@ struct RawDefragInfo {
     break_callback_user_data: *mut std::ffi::c_void,
 }
 
+/// The size of the `VmaDefragmentationInfo` that `begin_defragmentation` takes (a type vk-mem
+/// does not export, named here through the method's signature).
+const fn info_size<T>(
+    _: for<'a, 'b> unsafe fn(
+        &'a vk_mem::Allocator,
+        &'b T,
+    ) -> ash::prelude::VkResult<vk_mem::DefragmentationContext<'a>>,
+) -> (usize, usize) {
+    (std::mem::size_of::<T>(), std::mem::align_of::<T>())
+}
+
+// The layouts this module relies on, checked at compile time (Cargo.toml pins vk-mem to 0.5.0):
+// `RawDefragInfo` is VMA's info; a move's operation is a `u32`; an `Allocation` is one pointer.
+const _: () = {
+    use std::mem::{align_of, size_of};
+    let (size, align) = info_size(vk_mem::Allocator::begin_defragmentation);
+    assert!(size == size_of::<RawDefragInfo>() && align == align_of::<RawDefragInfo>());
+    assert!(size_of::<vk_mem::Allocation>() == size_of::<*mut std::ffi::c_void>());
+    assert!(align_of::<vk_mem::Allocation>() == align_of::<*mut std::ffi::c_void>());
+    assert!(size_of::<vk_mem::DefragmentationMove>() == 3 * size_of::<*mut std::ffi::c_void>());
+};
+
 /// VMA defragmentations one call runs at most (each plans every block once).
 const MAX_RUNS: u32 = 8;
 
@@ -234,21 +271,29 @@ pub(crate) struct DefragGate {
     /// Frees between their check of `active` and their end: a run starts (and ends) only when
     /// none is in that window, so a free either sees the run or is done before it begins.
     freeing: AtomicUsize,
-    /// Allocations whose free waits for the run's end.
-    deferred: Mutex<Vec<vk_mem::Allocation>>,
+    /// Allocations whose free waits for the run's end, each with its custom pool (kept alive:
+    /// VMA frees an allocation before its pool is destroyed).
+    deferred: Mutex<Vec<(vk_mem::Allocation, Option<Arc<PoolShared>>)>>,
 }
 
 impl DefragGate {
-    /// Frees `allocation` now, or at the end of the running defragmentation.
+    /// Frees `allocation` now, or at the end of the running defragmentation; a deferred free
+    /// takes `pool` (the allocation's custom pool, if any) to keep it alive until then.
     ///
     /// # Safety
-    /// The caller owns `allocation` (of `vma`) and gives it up: nothing uses it afterwards.
-    pub(crate) unsafe fn free_or_defer(&self, vma: &vk_mem::Allocator, mut allocation: vk_mem::Allocation) {
+    /// The caller owns `allocation` (of `vma`, in `pool` where `Some`) and gives it up:
+    /// nothing uses it afterwards.
+    pub(crate) unsafe fn free_or_defer(
+        &self,
+        vma: &vk_mem::Allocator,
+        mut allocation: vk_mem::Allocation,
+        pool: &mut Option<Arc<PoolShared>>,
+    ) {
         // SeqCst on both sides (here and in `begin`/`end`): either this sees `active`, or the
         // run's wait for `freeing` to reach 0 sees this free in its window.
         self.freeing.fetch_add(1, Ordering::SeqCst);
         if self.active.load(Ordering::SeqCst) {
-            self.deferred.lock().unwrap_or_else(|e| e.into_inner()).push(allocation);
+            self.deferred.lock().unwrap_or_else(|e| e.into_inner()).push((allocation, pool.take()));
         } else {
             // SAFETY: the caller's contract; no defragmentation runs (it waits for this free).
             unsafe { vma.free_memory(&mut allocation) };
@@ -314,9 +359,11 @@ impl Drop for DefragRun<'_> {
             return;
         }
         let deferred = std::mem::take(&mut *self.gate.deferred.lock().unwrap_or_else(|e| e.into_inner()));
-        for mut allocation in deferred {
+        for (mut allocation, pool) in deferred {
             // SAFETY: given up by its owner (`free_or_defer`); the defragmentation has ended.
+            // Its pool (if any) is alive until after the free.
             unsafe { self.vma.free_memory(&mut allocation) };
+            drop(pool);
         }
     }
 }
@@ -330,13 +377,17 @@ pub(crate) fn unsupported(reason: &str) -> Error {
 }
 
 impl VmaAllocator {
-    /// VMA's defragmentation of the default pools: passes until VMA has nothing more to move
+    /// VMA's defragmentation of the default pools or of the pool `options` names: passes until VMA has nothing more to move
     /// (or `options` stop it), `pass` called with each pass's moves; VMA defragmentations one
     /// after another (at most 8) while the last moved something. A pass where `pass` fails
     /// has every move ignored, ends the defragmentation and returns the error.
     pub(crate) fn defragment_passes(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
         // One VMA defragmentation plans each block once; a block it filled may now take what
         // it left elsewhere, so runs follow while the last one moved something.
+        let pool = match &options.pool {
+            Some(pool) => self.pool_to_defragment(pool)?,
+            None => std::ptr::null_mut(),
+        };
         let bound = super::MemoryAllocator::context(self).wait_timeout();
         let _run = self.defrag_gate().begin(self.vma(), bound)?;
         let mut total = DefragStats::default();
@@ -346,7 +397,7 @@ impl VmaAllocator {
                 max if total.passes >= max => break,
                 max => max - total.passes,
             };
-            let run = self.defragment_run(&DefragOptions { max_passes: passes_left, ..*options }, pass)?;
+            let run = self.defragment_run(pool, &DefragOptions { max_passes: passes_left, ..options.clone() }, pass)?;
             total.bytes_moved += run.bytes_moved;
             total.bytes_freed += run.bytes_freed;
             total.allocations_moved += run.allocations_moved;
@@ -359,12 +410,35 @@ impl VmaAllocator {
         Ok(total)
     }
 
+    /// VMA's handle of `pool`, checked: this allocator's, and not linear (VMA defragments no
+    /// linear pool).
+    fn pool_to_defragment(&self, pool: &MemoryPool) -> Result<*mut std::ffi::c_void> {
+        if !self.owns_pool(pool) {
+            return Err(Error::InvalidDescription {
+                name: pool.name().to_owned(),
+                reason: "defragmentation of a pool that belongs to another allocator".into(),
+            });
+        }
+        if pool.shared.linear {
+            return Err(unsupported(&format!(
+                "pool `{}` uses VMA's linear algorithm, which VMA does not defragment",
+                pool.name()
+            )));
+        }
+        pool.shared.raw_handle()
+    }
+
     /// One VMA defragmentation (`vmaBeginDefragmentation` to `vmaEndDefragmentation`).
-    fn defragment_run(&self, options: &DefragOptions, pass: &mut DefragPass<'_>) -> Result<DefragStats> {
+    fn defragment_run(
+        &self,
+        pool: *mut std::ffi::c_void,
+        options: &DefragOptions,
+        pass: &mut DefragPass<'_>,
+    ) -> Result<DefragStats> {
         let vma = self.vma();
         let info = RawDefragInfo {
             flags: if options.full { ALGORITHM_FULL } else { ALGORITHM_BALANCED },
-            pool: std::ptr::null_mut(),
+            pool,
             max_bytes_per_pass: options.max_bytes_per_pass,
             max_allocations_per_pass: options.max_allocations_per_pass,
             break_callback: None,
@@ -376,7 +450,9 @@ impl VmaAllocator {
         // `uint32_t`; pfnBreakCallback: `VkBool32 (*)(void*)` or null, an `Option` of an
         // `extern "C" fn` of that signature; pBreakCallbackUserData: `void*`), which is the
         // `#[repr(C)]` struct vk-mem's ffi.rs declares: the same layout, so the pointer cast to
-        // the parameter's (inferred) type reads the same bytes. Null pool: the default pools.
+        // the parameter's (inferred) type reads the same bytes (sizes and alignments checked at
+        // compile time below). Null pool: the default pools; else a live pool of this allocator
+        // (`pool_to_defragment`; `options` holds it).
         let context = unsafe { vma.begin_defragmentation(&*(&info as *const RawDefragInfo).cast()) }
             .op("vmaBeginDefragmentation")?;
         let mut stats = DefragStats::default();

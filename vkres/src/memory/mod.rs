@@ -330,7 +330,8 @@ pub trait MemoryAllocator: Send + Sync + fmt::Debug {
         })
     }
 
-    /// Defragments the backend's default pools: in passes, each a list of [`DefragMove`]s that
+    /// Defragments the backend's default pools, or the custom pool [`DefragOptions::pool`]
+    /// names: in passes, each a list of [`DefragMove`]s that
     /// `pass` carries out (binds a new object to each move's destination, an `unsafe` call
     /// whose contract is the copy and the swap, see [`DefragMove::bind_buffer`]) or leaves
     /// declined (each move starts so). When `pass` fails, every move of that pass is ignored

@@ -225,6 +225,11 @@ impl VmaAllocator {
         &self.shared.defrag
     }
 
+    /// Whether `pool` is one of this allocator's.
+    pub(crate) fn owns_pool(&self, pool: &MemoryPool) -> bool {
+        Arc::ptr_eq(&pool.shared.shared, &self.shared)
+    }
+
     /// A VMA allocator for `ctx`'s device, with buffer device addresses. An allocation that
     /// would take this allocator's use of a heap beyond the heap's size fails with
     /// `ERROR_OUT_OF_DEVICE_MEMORY` in VMA (VMA's heap-size limit set to the heap's size, a
@@ -1040,14 +1045,10 @@ impl Drop for VmaMemory {
         if self.slot != LiveTable::UNNAMED {
             self.shared.live().remove(self.slot);
         }
-        // A custom pool's allocation is never in a defragmentation's moves (only the default
-        // pools are defragmented): freed now. Others wait while one runs.
-        match self.pool {
-            // SAFETY: this type is the sole owner of the allocation; the resource using it was
-            // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
-            Some(_) => unsafe { self.shared.vma.free_memory(&mut self.allocation) },
-            // SAFETY: as above.
-            None => unsafe { self.shared.defrag.free_or_defer(&self.shared.vma, self.allocation) },
-        }
+        // While a defragmentation runs (of the default pools or of a custom one), frees wait
+        // for its end; a deferred free keeps its pool alive until then.
+        // SAFETY: this type is the sole owner of the allocation; the resource using it was
+        // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
+        unsafe { self.shared.defrag.free_or_defer(&self.shared.vma, self.allocation, &mut self.pool) }
     }
 }

@@ -4,6 +4,7 @@
 use ash::vk;
 
 use super::{OneRound, Recorder, Rounds};
+use crate::allocator::tables::{PendingMips, PendingUploads};
 use crate::error::{Error, Result};
 use crate::format::{self, TexelBlock};
 use crate::resources::{Image, format_aspects};
@@ -94,6 +95,66 @@ fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
     vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
 }
 
+/// Records the mip generation of every image of `pending.mips` (each in TRANSFER_DST_OPTIMAL
+/// with level 0 copied by the commands just recorded, blits and linear filtering checked for
+/// its format): for each level from 1, one barrier command moving the level before it of every
+/// image that has the level to TRANSFER_SRC_OPTIMAL, then their blits; and adds each image's
+/// transitions to its final layout (levels but the last from TRANSFER_SRC, the last from
+/// TRANSFER_DST) to `pending.to_final`.
+///
+/// # Safety
+/// `cmd` must be a command buffer of `device` in the recording state, and every image of
+/// `pending.mips` live and held until the work has finished, in TRANSFER_DST_OPTIMAL after the
+/// commands recorded before (which wrote its level 0), with TRANSFER_SRC and TRANSFER_DST usage
+/// and a format whose optimal tiling blits with linear filtering.
+unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pending: &mut PendingUploads) {
+    let deepest = pending.mips.iter().map(|m| m.range.level_count).max().unwrap_or(0);
+    let blit_read = (vk::PipelineStageFlags2::BLIT, vk::AccessFlags2::TRANSFER_READ);
+    let (src, dst) = (vk::ImageLayout::TRANSFER_SRC_OPTIMAL, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
+    for level in 1..deepest {
+        let deep_enough = || pending.mips.iter().filter(move |m| m.range.level_count > level);
+        pending.level_barriers.clear();
+        pending.level_barriers.extend(deep_enough().map(|m| {
+            let range = vk::ImageSubresourceRange { base_mip_level: level - 1, level_count: 1, ..m.range };
+            image_barrier2(m.image, range, TRANSFER_WRITE, blit_read, dst, src)
+        }));
+        // SAFETY: the caller's contract: the command buffer is recording; each image is live
+        // and held until the work finished, level `level - 1` written (copy or blit) before this barrier and in
+        // TRANSFER_DST_OPTIMAL until it; after it, each blit reads that level as TRANSFER_SRC and
+        // writes level `level`, still TRANSFER_DST since the discard; formats checked for
+        // blits with linear filtering, usage for TRANSFER_SRC and TRANSFER_DST.
+        unsafe {
+            device.cmd_pipeline_barrier2(
+                cmd,
+                &vk::DependencyInfo::default().image_memory_barriers(&pending.level_barriers),
+            );
+            for m in deep_enough() {
+                let layers = |mip_level| vk::ImageSubresourceLayers {
+                    aspect_mask: m.range.aspect_mask,
+                    mip_level,
+                    base_array_layer: 0,
+                    layer_count: m.range.layer_count,
+                };
+                let blit = vk::ImageBlit {
+                    src_subresource: layers(level - 1),
+                    src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(m.extent, level - 1))],
+                    dst_subresource: layers(level),
+                    dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(m.extent, level))],
+                };
+                device.cmd_blit_image(cmd, m.image, src, m.image, dst, &[blit], vk::Filter::LINEAR);
+            }
+        }
+    }
+    for m in &pending.mips {
+        let last = m.range.level_count - 1;
+        let read_before = (vk::PipelineStageFlags2::ALL_TRANSFER, vk::AccessFlags2::NONE);
+        let upper = vk::ImageSubresourceRange { level_count: last, ..m.range };
+        pending.to_final.push(image_barrier2(m.image, upper, read_before, ANY, src, m.final_layout));
+        let bottom = vk::ImageSubresourceRange { base_mip_level: last, level_count: 1, ..m.range };
+        pending.to_final.push(image_barrier2(m.image, bottom, TRANSFER_WRITE, ANY, dst, m.final_layout));
+    }
+}
+
 impl Recorder<'_> {
     /// The layout `image` will have when the work recorded so far has run.
     pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
@@ -151,6 +212,14 @@ impl Recorder<'_> {
                     std::slice::from_ref(region),
                 );
             }
+        }
+        // SAFETY: the command buffer is recording; each image of `mips` was checked for blits
+        // and usage when it was queued, is held, and was discarded to TRANSFER_DST_OPTIMAL and
+        // had its level 0 copied by the commands just recorded.
+        unsafe { record_pending_mips(device, self.cmd, pending) };
+        // SAFETY: as above; the mips' images are in the layouts their barriers name (after
+        // `record_pending_mips`: levels but the last TRANSFER_SRC, the last TRANSFER_DST).
+        unsafe {
             device.cmd_pipeline_barrier2(
                 self.cmd,
                 &vk::DependencyInfo::default().image_memory_barriers(&pending.to_final),
@@ -271,9 +340,8 @@ impl Recorder<'_> {
         self.image_off_other_lanes(image, true)?;
         // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
         // the other pending uploads (after those of this image, if an earlier command of the
-        // batch touched it, have been recorded).
-        let one_copy = !generate
-            && data_levels == 1
+        // batch touched it, have been recorded), and its generated mips with theirs.
+        let one_copy = data_levels == 1
             && (d.array_layers == 1 || format::level_layer_size(block, d.extent, 0) * d.array_layers as u64 <= chunk);
         if one_copy {
             if self.tables.layouts.contains_key(&image.handle()) {
@@ -289,7 +357,12 @@ impl Recorder<'_> {
             let pending = &mut self.tables.pending_uploads;
             pending.to_dst.push(image_barrier2(handle, all, ANY, TRANSFER_WRITE, discard, dst));
             pending.copies.push((staging, handle, region));
-            pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));
+            if generate {
+                let (extent, final_layout) = (d.extent, upload.final_layout);
+                pending.mips.push(PendingMips { image: handle, range: all, extent, final_layout });
+            } else {
+                pending.to_final.push(image_barrier2(handle, all, TRANSFER_WRITE, ANY, dst, upload.final_layout));
+            }
             self.commands += 1;
             self.hold(image.keep_alive());
             self.track_layout(image, upload.final_layout);
