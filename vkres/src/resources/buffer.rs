@@ -327,8 +327,8 @@ impl<T> Buffer<T> {
     /// batch not yet waited for, an [`InFlight`](crate::InFlight) not yet dropped): a host write
     /// into its memory then races no GPU work vkres recorded on it. Counted from recording, not
     /// submission: work recorded but not yet submitted may run after a write made now. Always
-    /// `true` for a buffer that is not [`direct_writable`](Self::direct_writable) (its holds are
-    /// not counted; no upload writes it from the host).
+    /// `true` for a buffer made without a host-access mapping (its holds are not counted; it is
+    /// never mapped).
     pub(crate) fn unused_by_recorded_work(&self) -> bool {
         let Some(holds) = &self.shared.holds else { return true };
         let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count() == 0;
@@ -340,10 +340,10 @@ impl<T> Buffer<T> {
         unused
     }
 
-    /// Starts counting the recorded uses of this buffer (as a direct-write buffer's are), so
-    /// that a host write through [`write`](Self::write) is refused while any is not known to
-    /// be finished ([`Error::InUseByRecordedWork`]): the per-frame fields' copies, written by
-    /// the host every frame. Only where this is the buffer's only handle (right after
+    /// Starts counting the recorded uses of this buffer (as a mapped buffer's are from its
+    /// creation), so that a host write through [`write`](Self::write) is refused while any is
+    /// not known to be finished ([`Error::InUseByRecordedWork`]): the per-frame fields' copies,
+    /// written by the host every frame (a device-local copy counts too, to no effect). Only where this is the buffer's only handle (right after
     /// creation; recordings made before would go uncounted): `false` otherwise, and nothing
     /// changes.
     pub(crate) fn count_recorded_uses(&mut self) -> bool {
