@@ -182,7 +182,11 @@ impl crate::memory::HostWriteGuard for BufferShared {
 /// (after its work has finished: batches, recorders and [`InFlight`](crate::InFlight)s drop
 /// their holds only then). Its strong count is the number of recorded uses not known to be
 /// finished, which [`Buffer::unused_by_recorded_work`] reads.
-struct PendingHold(#[allow(dead_code, reason = "held for its drop: it keeps the buffer alive")] Arc<BufferShared>);
+///
+/// For a member of transient memory it also carries the memory's hold (which host writes into
+/// any member check): taken once per hold, not per recorded use.
+#[allow(dead_code, reason = "held for its drop: it keeps the buffer (and its memory's hold) alive")]
+struct PendingHold(Arc<BufferShared>, Option<Arc<dyn Send + Sync>>);
 
 impl Drop for BufferShared {
     fn drop(&mut self) {
@@ -364,26 +368,20 @@ impl<T> Buffer<T> {
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
     /// they record work on: it is no longer fresh after this).
+    ///
+    /// A member of transient memory counts its holds (see `create_named`): its
+    /// [`PendingHold`] carries the memory's hold too, which host writes into any member check.
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        let own = self.own_hold();
-        // A member of transient memory: also the memory's hold, which host writes into any
-        // member check (its bytes are theirs).
-        match self.shared.allocation.alias_member() {
-            Some(member) => Arc::new((own, member.hold())),
-            None => own,
-        }
-    }
-
-    /// [`keep_alive`](Self::keep_alive) of the buffer itself.
-    fn own_hold(&self) -> Arc<dyn Send + Sync> {
         self.mark_recorded();
         let Some(holds) = &self.shared.holds else { return self.shared.clone() };
-        // A direct-write buffer: the shared hold that counts the recorded uses.
+        // A mapped buffer or a member of transient memory: the shared hold that counts the
+        // recorded uses.
         let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hold) = slot.upgrade() {
             return hold;
         }
-        let hold = Arc::new(PendingHold(self.shared.clone()));
+        let memory = self.shared.allocation.alias_member().map(|member| member.hold());
+        let hold = Arc::new(PendingHold(self.shared.clone(), memory));
         *slot = Arc::downgrade(&hold);
         hold
     }
@@ -576,7 +574,9 @@ fn create_named<T>(
     // Every mapped buffer tracks the recorded work that holds it (its host writes are checked
     // against it), but a staging chunk, which only the staging manager writes (the
     // description's mapping alone decides: no dynamic call on the allocation just made).
-    let counted = desc.mapping != MappingType::None && !all_queues;
+    // A member of transient memory too: its holds carry the memory's (`PendingHold`), which
+    // host writes into a mapped sibling check (VMA memory answers without a dynamic call).
+    let counted = (desc.mapping != MappingType::None || allocation.alias_member().is_some()) && !all_queues;
     let shared = BufferShared {
         handle,
         allocation,
