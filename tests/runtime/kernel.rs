@@ -131,7 +131,7 @@ impl Drop for ComputePipeline<'_> {
 /// What each binding of the kernel's set holds.
 pub enum Binding<'a> {
     Storage(&'a Buffer),
-    Accel(vk::AccelerationStructureKHR),
+    Accel(&'a vkres::Tlas),
 }
 
 impl Binding<'_> {
@@ -162,7 +162,7 @@ pub fn dispatch(gpu: &Gpu, spirv: &[u32], bindings: &[Binding<'_>], invocations:
     for (i, b) in (0..).zip(bindings) {
         match b {
             Binding::Storage(buffer) => writes.buffer(i, DescriptorKind::StorageBuffer, buffer),
-            Binding::Accel(handle) => writes.acceleration_structure(i, *handle),
+            Binding::Accel(tlas) => writes.acceleration_structure(i, tlas),
         };
     }
     // SAFETY: the writes name live resources of the caller, of the layout's types; the set is

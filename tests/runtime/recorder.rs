@@ -149,7 +149,7 @@ fn staging_is_not_reused_before_the_callers_fence() {
     // Signalled: the manager releases the set at the next request.
     let space = staging.stage(other, 1, 1).expect("stage").expect("staging free after the fence");
     drop(space);
-    staging.release_resource_set(other);
+    staging.release_resource_set(other).expect("release");
     in_flight.wait().expect("wait");
     assert_eq!(gpu.read_back(&dst), data);
     drop(own);

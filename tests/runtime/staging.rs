@@ -116,8 +116,8 @@ fn resource_sets_release_and_reuse_staging() {
     assert_ne!(a.buffer.handle(), b.buffer.handle());
     let second = staging.finalize_resource_set();
     assert_ne!(first, second);
-    staging.release_resource_set(first);
-    staging.release_resource_set(second);
+    staging.release_resource_set(first).expect("release");
+    staging.release_resource_set(second).expect("release");
     // Released chunks are reused: no new allocation.
     let c = staging.stage(staging.current_set(), 4000, 4).expect("stage").expect("space");
     assert!(c.buffer.handle() == a.buffer.handle() || c.buffer.handle() == b.buffer.handle());
@@ -125,7 +125,7 @@ fn resource_sets_release_and_reuse_staging() {
     let err = c.write(&[0; 4001]).expect_err("past the space");
     assert!(matches!(err, Error::DataTooLarge { .. }));
     let third = staging.finalize_resource_set();
-    staging.release_resource_set(third);
+    staging.release_resource_set(third).expect("release");
     drop((a, b, c));
     staging.trim();
     assert_eq!(staging.allocated_bytes(), 0);

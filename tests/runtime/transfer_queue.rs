@@ -9,7 +9,7 @@
 
 use vkres::{ContextOptions, Fence, ImageUpload, LANE_THRESHOLD, StagingConfig, vk};
 
-use crate::support::{Gpu, noise};
+use crate::support::{Gpu, noise, with_command_buffer};
 
 const MIB: u64 = 1 << 20;
 
@@ -217,4 +217,116 @@ fn an_image_used_before_stays_on_the_main_queue() {
         assert!(download.bytes().expect("bytes") == late, "the later upload must win");
     });
     assert_eq!(submissions, u64::from(lane), "only the first upload went to the transfer queue");
+}
+
+/// A buffer and an image whose first use is one batch's transfer-queue upload (claimed by its
+/// lane) are refused to every other recording, a batch's or a recorder's, until that batch's
+/// main submission (which waits for the lane's copy and acquires them) is submitted
+/// (`Error::OnTransferQueue`): main-queue work of another batch recorded before could be
+/// submitted first, unordered with the copy. Recorded after, it is accepted and sees the data.
+/// The claiming batch itself uses them after the copy. Where the device has no transfer-only
+/// family (lavapipe) nothing is claimed and every use is accepted; on the H100 the refusals
+/// are checked.
+#[test]
+fn a_resource_on_another_batchs_transfer_queue_is_refused_until_that_batch_is_submitted() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let alloc = gpu.alloc();
+    let lane = gpu.ctx().transfer_queue_family_index().is_some();
+    let size = LANE_THRESHOLD;
+    let (big, other) = (gpu.device_buffer(size, "claimed"), gpu.device_buffer(size, "other"));
+    let image = alloc.create_image(&transfer_image(1024, 1024, "claimed image")).expect("image");
+    let (data, texels) = (noise(size as usize, 21), noise(rgba8_size(1024, 1024, 1, 1), 22));
+    let upload = ImageUpload { final_layout: vk::ImageLayout::TRANSFER_SRC_OPTIMAL, ..ImageUpload::default() };
+    let fence = Fence::new(gpu.ctx(), false).expect("fence");
+
+    let mut first = alloc.batch().expect("batch");
+    first.upload_bytes(&big, 0, &data).expect("upload");
+    first.upload_image(&image, &texels, &upload).expect("upload image");
+    // The claiming batch uses both after the lane's copies.
+    let own = first.download_buffer(&big).expect("own download");
+
+    let mut second = alloc.batch().expect("batch");
+    let copy = second.copy_buffer(&big, 0, &other, 0, size);
+    let transition = second.transition_image(&image, vk::ImageLayout::GENERAL);
+    let image_download = second.download_image(&image).map(drop);
+    let upload_again = second.upload_bytes(&big, 0, &data[..4096]);
+    let recorded = with_command_buffer(&gpu, |cmd| {
+        // SAFETY: `cmd` is recording, of the context's family; the recorder is dropped
+        // unfinished and the command buffer never submitted.
+        let mut recorder = unsafe { alloc.recorder(cmd) };
+        recorder.copy_buffer(&big, 0, &other, 0, size)
+    });
+    let uses = [
+        ("batch copy", &copy),
+        ("transition", &transition),
+        ("image download", &image_download),
+        ("upload", &upload_again),
+        ("recorder copy", &recorded),
+    ];
+    for (what, result) in uses {
+        match (lane, result) {
+            (true, Err(vkres::Error::OnTransferQueue { name })) => {
+                assert!(name.starts_with("claimed"), "{what}: {name}")
+            }
+            (true, other) => panic!("{what} of a resource on another batch's transfer queue: {other:?}"),
+            (false, Ok(())) => {}
+            (false, Err(e)) => panic!("{what} without a transfer queue: {e}"),
+        }
+    }
+    // Dropped unsubmitted: on lavapipe its commands are discarded.
+    drop(second);
+
+    let in_flight = first.submit_with_fence(&fence).expect("submit");
+    // Submitted: later main-queue work is ordered after it, and is accepted.
+    let mut third = alloc.batch().expect("batch");
+    third.copy_buffer(&big, 0, &other, 0, size).expect("copy after the upload was submitted");
+    third.submit_and_wait().expect("submit");
+    in_flight.wait().expect("wait");
+    assert!(own.bytes().expect("bytes") == data, "the claiming batch's own download differs");
+    assert!(gpu.read_back(&other) == data, "the copy differs");
+    // The image's layout is known once the upload's work finished (a download before is
+    // `Uninitialized`, as without the lane).
+    let mut fourth = alloc.batch().expect("batch");
+    let texels_back = fourth.download_image(&image).expect("download after the upload finished");
+    fourth.submit_and_wait().expect("submit");
+    assert!(texels_back.bytes().expect("bytes") == texels, "the image differs");
+}
+
+/// Eight threads upload into one unused buffer at once, each in its own batch: at most one
+/// takes the transfer queue (the claim is one compare-exchange), the others record on the main
+/// queue or, while the claiming batch is not yet submitted, are refused with
+/// `Error::OnTransferQueue`; no validation message, and the buffer ends holding one thread's
+/// data whole.
+#[test]
+fn threads_uploading_into_one_unused_buffer_take_the_transfer_queue_once() {
+    let gpu = Gpu::with(ContextOptions::new().transfer_queue(true));
+    let size = LANE_THRESHOLD;
+    let target = gpu.device_buffer(size, "contended");
+    let inputs: Vec<Vec<u8>> = (0..8).map(|i| noise(size as usize, 30 + i)).collect();
+    let start = std::sync::Barrier::new(inputs.len());
+    let (submissions, lane) = transfer_submissions(&gpu, || {
+        let results: Vec<vkres::Result<()>> = std::thread::scope(|s| {
+            let threads: Vec<_> = inputs
+                .iter()
+                .map(|data| {
+                    let (gpu, target, start) = (&gpu, &target, &start);
+                    s.spawn(move || {
+                        let mut batch = gpu.alloc().batch()?;
+                        start.wait();
+                        batch.upload_bytes(target, 0, data)?;
+                        batch.submit_and_wait()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().expect("thread")).collect()
+        });
+        let accepted = results.iter().filter(|r| r.is_ok()).count();
+        for result in &results {
+            assert!(matches!(result, Ok(()) | Err(vkres::Error::OnTransferQueue { .. })), "{result:?}");
+        }
+        assert!(accepted >= 1, "every upload was refused");
+    });
+    assert!(submissions <= u64::from(lane), "{submissions} transfer-queue submissions: the lane was taken twice");
+    let got = gpu.read_back(&target);
+    assert!(inputs.contains(&got), "the buffer holds no thread's data whole");
 }

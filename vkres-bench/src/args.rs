@@ -28,8 +28,8 @@ pub struct Args {
 }
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 10] =
-    ["upload", "gather", "bundle", "small", "samplers", "accel", "frame", "defrag", "scene", "derive"];
+pub const SECTIONS: [&str; 11] =
+    ["upload", "gather", "bundle", "small", "samplers", "accel", "frame", "defrag", "scene", "derive", "alias"];
 
 pub const USAGE: &str = "\
 usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH]
@@ -40,7 +40,8 @@ usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH
   --json PATH        write the results as JSON
   --plot PATH        write a PNG of upload throughput against upload size (4 KiB to 1 GiB)
   --only LIST        run only these sections: upload,gather,bundle,small,samplers,accel,frame,
-                     defrag,scene,derive (gather: 1000 small staged uploads into device-local buffers)
+                     defrag,scene,derive,alias (gather: 1000 small staged uploads into device-local
+                     buffers; alias: the cost of the recorder's transient-memory check per use)
   --no-derive-build  skip timing the incremental build of 50 derived structs
   --transfer-queue   vkres with ContextOptions::transfer_queue(true): large uploads copy on
                      a transfer-only queue family where the device has one

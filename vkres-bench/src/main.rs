@@ -116,6 +116,9 @@ fn run(args: &Args) -> BenchResult<()> {
     if args.runs_section("scene") {
         scene(args, &ctx, &mut r)?;
     }
+    if args.runs_section("alias") {
+        alias_check(args, &ctx, &alloc)?;
+    }
     if args.runs_section("derive") && args.derive_build && !args.quick {
         derive_build(args, &mut r)?;
     }
@@ -369,6 +372,36 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
     println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));
+    Ok(())
+}
+
+/// The recorder's active-member check of transient memory, per recorded use (issue 16).
+fn alias_check(args: &Args, ctx: &Context, alloc: &ResourceAllocator) -> BenchResult<()> {
+    let times = ways::alias_check::measure(ctx, alloc, args.warmups, args.runs)?;
+    let s: Vec<Option<Summary>> = times.iter().map(|t| Summary::of(t)).collect();
+    let uses = ways::alias_check::USES as f64;
+    // Nanoseconds per copy (two checks each) or per check.
+    let ns = |i: usize| s[i].map(|s| s.median_ms * 1e6 / uses);
+    println!(
+        "## The transient-memory check (`AliasNotActive`) per recorded use: {} copies or checks
+",
+        uses
+    );
+    let rows: Vec<Row> = ways::alias_check::WAYS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let share = match i {
+                // Two checks per copy, against the copy's whole recording cost.
+                0 => ns(3).zip(ns(0)).map_or("n/a".into(), |(c, r)| format!("{:.1}%", 200.0 * c / r)),
+                // The claims' cost: what a copy between aliased buffers adds to a plain one's.
+                1 => ns(1).zip(ns(0)).map_or("n/a".into(), |(a, p)| format!("+{:.1} ns a copy", a - p)),
+                _ => String::new(),
+            };
+            Row::new(*name, s[i], vec![num(ns(i)), ratio(ns(i), ns(2)), share])
+        })
+        .collect();
+    println!("{}", timing_table("way", &["ns per use", "vs ash", "the checks' cost"], &rows));
     Ok(())
 }
 

@@ -281,7 +281,7 @@ pub fn trace(gpu: &Gpu, tlas: &Tlas, boxes: &Buffer<Aabb>, rays: &[Ray]) -> Vec<
         )
         .expect("hits");
     let bindings = [
-        Binding::Accel(tlas.handle()),
+        Binding::Accel(tlas),
         Binding::Storage(&ray_buffer.as_bytes()),
         Binding::Storage(&hits.as_bytes()),
         Binding::Storage(&boxes.as_bytes()),

@@ -67,6 +67,42 @@ pub fn cases() -> Vec<Case> {
             let texture = gpu.alloc().create_texture(&ImageDesc::new_2d(RGBA, 4, 4, I::SAMPLED), &SamplerDesc::linear())?;
             written(DescriptorWrites::new(vk::DescriptorSet::null()).texture(0, &texture, L::TRANSFER_DST_OPTIMAL))
         } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-04150", .. }),
+        case!("storage buffer array with a buffer without STORAGE_BUFFER", |gpu| {
+            let good = gpu.alloc().create_buffer(&BufferDesc::new(64, B::STORAGE_BUFFER))?;
+            let bad = gpu.alloc().create_buffer(&BufferDesc::new(64, B::UNIFORM_BUFFER).name("uniform only"))?;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).buffer_array(0, DescriptorKind::StorageBuffer, &[good, bad]))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00331", ref name, .. } if name == "uniform only"),
+        case!("uniform buffer array over maxUniformBufferRange", |gpu| {
+            let max = u64::from(gpu.ctx().capabilities().limits.max_uniform_buffer_range);
+            let big = gpu.alloc().create_buffer(&BufferDesc::new(max + 16, B::UNIFORM_BUFFER))?;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).buffer_array(0, DescriptorKind::UniformBuffer, &[big]))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00332", .. }),
+        case!("buffer array as sampled images", |gpu| {
+            let buffer = gpu.alloc().create_buffer(&BufferDesc::new(64, B::STORAGE_BUFFER))?;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).buffer_array(0, DescriptorKind::SampledImage, &[buffer]))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00322", .. }),
+        case!("sampled image array with a view without SAMPLED", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(RGBA, 4, 4, I::STORAGE).name("storage only"))?;
+            let view = gpu.alloc().create_image_view(&image, &ImageViewDesc::default())?;
+            let layout = L::SHADER_READ_ONLY_OPTIMAL;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).image_array(0, DescriptorKind::SampledImage, &[view], layout))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00337", ref name, .. } if name == "storage only"),
+        case!("storage image array in SHADER_READ_ONLY_OPTIMAL", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(RGBA, 4, 4, I::STORAGE | I::SAMPLED))?;
+            let view = gpu.alloc().create_image_view(&image, &ImageViewDesc::default())?;
+            let layout = L::SHADER_READ_ONLY_OPTIMAL;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).image_array(0, DescriptorKind::StorageImage, &[view], layout))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-04152", .. }),
+        case!("image array as uniform buffers", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(RGBA, 4, 4, I::SAMPLED))?;
+            let view = gpu.alloc().create_image_view(&image, &ImageViewDesc::default())?;
+            let layout = L::SHADER_READ_ONLY_OPTIMAL;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).image_array(0, DescriptorKind::UniformBuffer, &[view], layout))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00324", .. }),
+        case!("texture array in TRANSFER_DST_OPTIMAL", |gpu| {
+            let texture = gpu.alloc().create_texture(&ImageDesc::new_2d(RGBA, 4, 4, I::SAMPLED), &SamplerDesc::linear())?;
+            written(DescriptorWrites::new(vk::DescriptorSet::null()).texture_array(0, &[texture], L::TRANSFER_DST_OPTIMAL))
+        } => Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-04150", .. }),
         case!("the first bad write of several", |gpu| {
             let good = gpu.alloc().create_buffer(&BufferDesc::new(64, B::STORAGE_BUFFER))?;
             let bad = gpu.alloc().create_buffer(&BufferDesc::new(64, B::STORAGE_BUFFER).name("second"))?;

@@ -36,6 +36,17 @@ fn vertices(gpu: &Gpu) -> vkres::Result<Buffer<[f32; 3]>> {
     gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("foreign vertices"), &TRIANGLE)
 }
 
+/// A TLAS of `gpu` over one triangle BLAS, built and waited for, named `name`.
+fn tlas(gpu: &Gpu, name: &str) -> vkres::Result<vkres::Tlas> {
+    let vertices = vertices(gpu)?;
+    let mut batch = gpu.alloc().batch()?;
+    let blas = batch
+        .build_blas(&BlasDesc::new("blas").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))?;
+    let tlas = batch.build_tlas(&TlasDesc::new(name).instance(TlasInstance::new(&blas)))?;
+    batch.submit_and_wait()?;
+    Ok(tlas)
+}
+
 /// `f` with a recorder on a command buffer of `gpu`'s own, never submitted.
 fn with_recorder(gpu: &Gpu, f: impl FnOnce(&mut vkres::Recorder<'_>) -> vkres::Result<()>) -> vkres::Result<()> {
     with_command_buffer(gpu, |cmd| {
@@ -205,6 +216,19 @@ pub fn cases() -> Vec<Case> {
             writes.image(1, vkres::DescriptorKind::StorageImage, &view, vk::ImageLayout::GENERAL);
             writes.with_writes(|_| ())
         }) => Error::WrongDevice { ref name } if name == "foreign image"),
+        case!("descriptor writes with another context's TLAS", |gpu| foreign(|other| {
+            let theirs = tlas(other, "foreign tlas")?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            writes.acceleration_structure(1, &theirs);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "foreign tlas"),
+        case!("descriptor writes with another context's TLAS first", |gpu| foreign(|other| {
+            let (own, theirs) = (tlas(gpu, "own tlas")?, tlas(other, "foreign tlas")?);
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.acceleration_structure(0, &theirs).acceleration_structure(1, &own);
+            writes.with_writes(|_| ())
+        }) => Error::WrongDevice { ref name } if name == "own tlas"),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;

@@ -1,6 +1,7 @@
 //! The work, each way side by side: one module per kind of work.
 
 pub mod accel;
+pub mod alias_check;
 pub mod bundle;
 pub mod defrag;
 pub mod frame;

@@ -193,6 +193,7 @@ impl TriangleGeometry {
 
     /// Checks that every range lies in its buffer and every buffer can be read by a build.
     pub(crate) fn check(&self, name: &str) -> Result<()> {
+        crate::valid::known::geometry_flags(name, self.flags)?;
         let stride = self.vertex_stride;
         if self.vertex_count == 0 || self.triangles == 0 {
             return Err(invalid(name, "a triangle geometry needs at least one triangle"));
@@ -303,6 +304,7 @@ impl AabbGeometry {
     }
 
     pub(crate) fn check(&self, name: &str) -> Result<()> {
+        crate::valid::known::geometry_flags(name, self.flags)?;
         if self.count == 0 {
             return Err(invalid(name, "an AABB geometry needs at least one box"));
         }

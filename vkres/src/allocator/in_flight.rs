@@ -160,7 +160,7 @@ impl InFlight {
             recorder::finish(tables.layouts.drain().map(|(_, v)| v), tables.completions.drain(..));
         }
         if self.staged {
-            self.staging.release_resource_set(self.set);
+            self.staging.release_work_set(self.set);
         }
     }
 

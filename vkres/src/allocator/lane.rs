@@ -18,6 +18,13 @@
 //!   by the main queue: later uploads into it in this batch stay on the main queue.
 //! - The last round of a batch always hands everything over: what a batch leaves behind is
 //!   owned by the main queue's family, ready for use as before.
+//! - The first use is claimed, not tested (issue 16, item 4): one compare-exchange takes a fresh
+//!   buffer or image for the lane, so of two threads uploading into it at once one takes the
+//!   lane. The claim lasts until the batch's work has finished (the lane is given back): every
+//!   other recording of the resource meanwhile is `Error::OnTransferQueue`
+//!   (`recorder/same_device.rs`), since another batch's main-queue work is not ordered after
+//!   the lane's copy (it may be submitted before the claiming batch's main submission, which
+//!   alone waits for the lane).
 //! - Staging chunks are `CONCURRENT` over both families (the lane's copies read them too).
 //! - Images likewise: an upload of every level (no generated mips) of [`LANE_THRESHOLD`] bytes
 //!   or more into an image no recorder has held yet (so no work, pending or not, uses it, and
@@ -63,6 +70,35 @@ pub(crate) struct Lane {
     semaphores: Vec<vk::Semaphore>,
     /// Images the lane wrote and has not handed over: owned by the transfer family.
     images: Vec<LaneImage>,
+    /// The buffers and images this lane claimed (their first use), released when the batch's
+    /// work has finished (the lane is given back, or dropped unsubmitted): until then every
+    /// other recording of them is refused, since it would not be ordered after the lane's copy.
+    claims: Vec<LaneClaim>,
+}
+
+/// A buffer or image a lane claimed; dropping it ends the claim.
+enum LaneClaim {
+    Buffer(Buffer),
+    Image(Image),
+}
+
+impl LaneClaim {
+    fn names_buffer(&self, buffer: vk::Buffer) -> bool {
+        matches!(self, LaneClaim::Buffer(b) if b.handle() == buffer)
+    }
+
+    fn names_image(&self, image: vk::Image) -> bool {
+        matches!(self, LaneClaim::Image(i) if i.handle() == image)
+    }
+}
+
+impl Drop for LaneClaim {
+    fn drop(&mut self) {
+        match self {
+            LaneClaim::Buffer(buffer) => buffer.release_lane(),
+            LaneClaim::Image(image) => image.release_lane(),
+        }
+    }
 }
 
 /// An image uploaded on the lane: in `TRANSFER_DST_OPTIMAL` on the transfer family until its
@@ -122,6 +158,7 @@ impl Lane {
     /// # Safety
     /// As [`give_back`](Self::give_back), or the device lost.
     pub(crate) unsafe fn destroy(&mut self, ctx: &crate::Context) {
+        self.claims.clear();
         let device = ctx.device();
         // SAFETY: by the caller's contract; null handles are no-ops.
         unsafe {
@@ -132,12 +169,13 @@ impl Lane {
         }
     }
 
-    /// Gives back the pool and the semaphores.
+    /// Gives back the pool and the semaphores, and ends the lane's claims.
     ///
     /// # Safety
     /// Nothing the lane submitted may be pending, and every semaphore's waiting submission
     /// must have finished.
     pub(crate) unsafe fn give_back(&mut self, recycler: &Recycler) {
+        self.claims.clear();
         let pool = std::mem::take(&mut self.pool);
         // SAFETY: by the caller's contract.
         unsafe {
@@ -150,13 +188,45 @@ impl Lane {
 }
 
 impl Lane {
-    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the lane (asked before
-    /// the recorder holds `dst`, which ends its being fresh).
-    pub(crate) fn takes<T>(&self, ctx: &Context, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
-        ctx.transfer_queue_family_index().is_some()
-            && self.continues(dst.handle())
-            && (self.owns(dst.handle())
-                || (offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.is_fresh()))
+    /// Whether an upload of `len` bytes at `offset` into `dst` goes to the lane. A fresh `dst`
+    /// (no recorded work uses it) is claimed here, atomically: of two threads uploading into
+    /// the same unused buffer at once, one takes the transfer queue and the other finds it
+    /// used (check and claim are one compare-exchange, not a test and a later hold).
+    /// The claim lasts until the batch's work has finished: until then every other recording
+    /// of `dst` is [`Error::OnTransferQueue`](crate::Error::OnTransferQueue)
+    /// (`recorder/same_device.rs`).
+    pub(crate) fn takes<T>(&mut self, ctx: &Context, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
+        if ctx.transfer_queue_family_index().is_none() || !self.continues(dst.handle()) {
+            return false;
+        }
+        if self.owns(dst.handle()) {
+            return true;
+        }
+        let claimed = offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.claim_for_lane();
+        if claimed {
+            self.claims.push(LaneClaim::Buffer(dst.as_bytes()));
+        }
+        claimed
+    }
+
+    /// Ends the claims of what `round` handed over, once the main submission that acquires it
+    /// (and waits for the round) is submitted: every later submission on the main queue is
+    /// ordered after it, so other batches may use those resources from now on.
+    pub(crate) fn release_handed(&mut self, round: &LaneRound) {
+        self.claims.retain(|claim| match claim {
+            LaneClaim::Buffer(b) => !round.handed.contains(&b.handle()),
+            LaneClaim::Image(i) => !round.handed_images.iter().any(|h| h.image == i.handle()),
+        });
+    }
+
+    /// Whether this lane claimed `buffer` (its own batch may use it after the lane's copy).
+    pub(crate) fn claimed_buffer(&self, buffer: vk::Buffer) -> bool {
+        self.claims.iter().any(|c| c.names_buffer(buffer))
+    }
+
+    /// Whether this lane claimed `image`.
+    pub(crate) fn claimed_image(&self, image: vk::Image) -> bool {
+        self.claims.iter().any(|c| c.names_image(image))
     }
 
     /// Records a copy on the lane from `src` into `dst` (which the lane then owns); the first
@@ -188,10 +258,17 @@ impl Lane {
         Ok(())
     }
 
-    /// Whether an upload of `len` bytes of every level of `image` goes to the lane (asked
-    /// before the recorder holds `image`, which ends its being fresh).
-    pub(crate) fn takes_image(&self, ctx: &Context, image: &Image, len: u64) -> bool {
-        ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.is_fresh()
+    /// Whether an upload of `len` bytes of every level of `image` goes to the lane. A fresh
+    /// image is claimed here, atomically (as a buffer in [`takes`](Self::takes)): of two
+    /// threads uploading into the same unused image at once, only one takes the transfer
+    /// queue and records its transition from `UNDEFINED` there.
+    /// The claim lasts as a buffer's (see [`takes`](Self::takes)).
+    pub(crate) fn takes_image(&mut self, ctx: &Context, image: &Image, len: u64) -> bool {
+        let claimed = ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.claim_for_lane();
+        if claimed {
+            self.claims.push(LaneClaim::Image(image.clone()));
+        }
+        claimed
     }
 
     /// Records a copy on the lane from `src` into `image` (`range`: all of it), the first

@@ -28,7 +28,7 @@ pub(crate) struct StagingStream<'a> {
 impl<'a> StagingStream<'a> {
     /// A stream with a new set of `staging`.
     pub(crate) fn new(staging: &'a StagingMemoryManager) -> Self {
-        Self { set: staging.open_set(), taken: false, staging, staged: 0, cursor: None }
+        Self { set: staging.open_work_set(), taken: false, staging, staged: 0, cursor: None }
     }
 
     /// The manager.
@@ -77,7 +77,7 @@ impl<'a> StagingStream<'a> {
         let Some(cursor) = self.cursor.as_ref() else {
             return Err(crate::Error::StagingExhausted { budget: self.staging.config().budget });
         };
-        cursor.buffer().map()?.write_bytes(offset, data)?;
+        cursor.buffer().map_unchecked()?.write_bytes(offset, data)?;
         Ok((cursor.buffer().handle(), offset))
     }
 
@@ -87,7 +87,7 @@ impl<'a> StagingStream<'a> {
         self.cursor = None;
         self.staged = 0;
         if !self.taken {
-            self.staging.release_resource_set(self.set);
+            self.staging.release_work_set(self.set);
         }
     }
 
@@ -95,7 +95,7 @@ impl<'a> StagingStream<'a> {
     /// has finished, and goes on in a new one.
     pub(crate) fn hand_over(&mut self) -> SetId {
         let set = self.take();
-        self.set = self.staging.open_set();
+        self.set = self.staging.open_work_set();
         self.taken = false;
         set
     }
@@ -114,7 +114,7 @@ impl Drop for StagingStream<'_> {
     fn drop(&mut self) {
         self.cursor = None;
         if !self.taken {
-            self.staging.release_resource_set(self.set);
+            self.staging.release_work_set(self.set);
         }
     }
 }

@@ -147,7 +147,7 @@ pub fn blas_of<F: BlasField>(field: &F) -> &Blas {
     field.blas()
 }
 
-/// The handle of a `tlas` field, for its descriptor.
-pub fn tlas_handle<F: TlasField>(field: &F) -> vk::AccelerationStructureKHR {
-    field.tlas().handle()
+/// The TLAS of a `tlas` field, for its descriptor (checked for its device by the writes).
+pub fn tlas_handle<F: TlasField>(field: &F) -> &Tlas {
+    field.tlas()
 }

@@ -4,6 +4,7 @@
 
 use ash::vk;
 
+use crate::accel::Tlas;
 use crate::error::Result;
 use crate::resources::{Buffer, ImageView, Sampler, Texture};
 use crate::valid::{self, Violation};
@@ -126,9 +127,11 @@ enum Info {
 /// generated `write_descriptors(set)`): owned data, turned into `VkWriteDescriptorSet`s by
 /// [`with_writes`](Self::with_writes) for `vkUpdateDescriptorSets`.
 ///
-/// The writes hold handles only: keep the bundle alive while the set is in use. Each resource
-/// is checked as it is added (usage, range limits, layout: see `docs/VALID_USAGE.md`); the
-/// first problem is returned by [`with_writes`](Self::with_writes), which then writes nothing.
+/// The writes hold handles only: keep the bundle alive while the set is in use (a recorder
+/// that records work reading the set keeps each resource alive with
+/// [`keep_alive`](crate::Recorder::keep_alive)). Each resource is checked as it is added
+/// (usage, range limits, layout, device: see `docs/VALID_USAGE.md`); the first problem is
+/// returned by [`with_writes`](Self::with_writes), which then writes nothing.
 ///
 /// `Send + Sync`: plain Vulkan info structs with handles, no pointers (the `VkWriteDescriptorSet`s
 /// that point into them are made inside `with_writes`).
@@ -156,11 +159,7 @@ impl DescriptorWrites {
 
     /// The whole of `buffer` at `binding`.
     pub fn buffer<T>(&mut self, binding: u32, kind: DescriptorKind, buffer: &Buffer<T>) -> &mut Self {
-        self.note_device(buffer.context().device().handle(), || buffer.name());
-        let limits = &buffer.context().capabilities().limits;
-        self.note(|| {
-            valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
-        });
+        self.note_buffer(kind, buffer);
         self.buffers.push(vk::DescriptorBufferInfo { buffer: buffer.handle(), offset: 0, range: vk::WHOLE_SIZE });
         self.entries.push((binding, kind, Info::Buffer(self.buffers.len() - 1)));
         self
@@ -173,7 +172,9 @@ impl DescriptorWrites {
             return self;
         }
         for buffer in buffers {
-            self.note_device(buffer.context().device().handle(), || buffer.name());
+            // Each element as a single buffer's (usage, range limit): a binding array's
+            // elements obey the same VUIDs.
+            self.note_buffer(kind, buffer);
         }
         let start = self.buffers.len();
         self.buffers.extend(buffers.iter().map(|b| vk::DescriptorBufferInfo {
@@ -189,8 +190,9 @@ impl DescriptorWrites {
     /// binding array, in `layout` (nothing for an empty collection).
     pub fn texture_array(&mut self, binding: u32, textures: &[Texture], layout: vk::ImageLayout) -> &mut Self {
         for t in textures {
-            self.note_view_device(t.view());
             self.note_device(t.sampler().device_handle(), || &t.view().image().desc().name);
+            // Each element as a single texture's (usage, aspect, layout).
+            self.note_image(DescriptorKind::CombinedImageSampler, t.view(), layout, true);
         }
         let infos: Vec<_> = textures.iter().map(|t| t.descriptor_info(layout)).collect();
         self.image_infos(binding, DescriptorKind::CombinedImageSampler, infos)
@@ -206,7 +208,8 @@ impl DescriptorWrites {
         layout: vk::ImageLayout,
     ) -> &mut Self {
         for view in views {
-            self.note_view_device(view);
+            // Each element as a single view's (usage, aspect, layout).
+            self.note_image(kind, view, layout, false);
         }
         let infos: Vec<_> = views
             .iter()
@@ -263,8 +266,29 @@ impl DescriptorWrites {
         self
     }
 
-    /// An acceleration structure at `binding`.
-    pub fn acceleration_structure(&mut self, binding: u32, handle: vk::AccelerationStructureKHR) -> &mut Self {
+    /// `tlas` at `binding` (a top-level structure by its type:
+    /// VUID-VkWriteDescriptorSetAccelerationStructureKHR-pAccelerationStructures-03579). Of
+    /// another device than the other resources written: [`with_writes`](Self::with_writes)
+    /// refuses with [`Error::WrongDevice`](crate::Error::WrongDevice).
+    pub fn acceleration_structure(&mut self, binding: u32, tlas: &Tlas) -> &mut Self {
+        self.note_device(tlas.buffer().context().device().handle(), || tlas.name());
+        self.push_accel(binding, tlas.handle())
+    }
+
+    /// An acceleration structure the caller made itself, by its raw handle, at `binding`.
+    ///
+    /// # Safety
+    /// `handle` is a top-level (or generic) acceleration structure of the device the writes
+    /// are made with ([`device`](Self::device)), live until the set is no longer used.
+    pub unsafe fn acceleration_structure_raw(
+        &mut self,
+        binding: u32,
+        handle: vk::AccelerationStructureKHR,
+    ) -> &mut Self {
+        self.push_accel(binding, handle)
+    }
+
+    fn push_accel(&mut self, binding: u32, handle: vk::AccelerationStructureKHR) -> &mut Self {
         self.accels.push(handle);
         self.entries.push((binding, DescriptorKind::AccelerationStructure, Info::Accel(self.accels.len() - 1)));
         self
@@ -286,6 +310,15 @@ impl DescriptorWrites {
         }
     }
 
+    /// Checks `buffer` written whole as `kind`, and notes its device.
+    fn note_buffer<T>(&mut self, kind: DescriptorKind, buffer: &Buffer<T>) {
+        self.note_device(buffer.context().device().handle(), || buffer.name());
+        let limits = &buffer.context().capabilities().limits;
+        self.note(|| {
+            valid::descriptor::buffer(buffer.name(), kind.descriptor_type(), buffer.usage(), buffer.size(), limits)
+        });
+    }
+
     /// [`note_device`](Self::note_device) for `view`.
     fn note_view_device(&mut self, view: &ImageView) {
         let image = view.image();
@@ -304,7 +337,7 @@ impl DescriptorWrites {
 
     /// The `VkDevice` of the resources written (of the first one where they are of several:
     /// [`with_writes`](Self::with_writes) refuses that); `None` before any resource is written
-    /// (an acceleration structure is a raw handle of no known device).
+    /// (a raw acceleration structure is of no known device).
     pub fn device(&self) -> Option<vk::Device> {
         (self.device != vk::Device::null()).then_some(self.device)
     }

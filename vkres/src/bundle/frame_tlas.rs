@@ -3,8 +3,6 @@
 //! into the caller's command buffer ([`Recorder::refit_tlas`]) while the other frames'
 //! TLASes may still be traced.
 
-use ash::vk;
-
 use super::accel_fields::BlasField;
 use super::collections::CollectionField;
 use super::instances::{BlasInstance, check_instances, placed};
@@ -148,7 +146,7 @@ where
     recorder.refit_tlas(tlas, placed)
 }
 
-/// The handle of frame `frame`'s TLAS, for its descriptor.
-pub fn frame_tlas_handle<F: PerFrameTlasField>(field: &F, frame: usize) -> Result<vk::AccelerationStructureKHR> {
-    field.copies().get(frame).map(|tlas| tlas.handle())
+/// Frame `frame`'s TLAS, for its descriptor (checked for its device by the writes).
+pub fn frame_tlas_handle<F: PerFrameTlasField>(field: &F, frame: usize) -> Result<&Tlas> {
+    field.copies().get(frame)
 }

@@ -40,6 +40,9 @@ pub struct EnabledFeatures {
     /// `descriptorBindingSampledImageUpdateAfterBind`, `shaderStorageBufferArrayNonUniformIndexing`,
     /// `shaderSampledImageArrayNonUniformIndexing` and `descriptorBindingVariableDescriptorCount`.
     pub descriptor_indexing: bool,
+    /// `VK_KHR_swapchain` (one of [`ContextOptions::device_extensions`](crate::ContextOptions::device_extensions)):
+    /// images may be transitioned to `PRESENT_SRC_KHR`.
+    pub swapchain: bool,
 }
 
 /// What a context's device offers and which optional features the context enabled.

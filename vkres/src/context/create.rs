@@ -410,6 +410,7 @@ fn create_device(
         external_memory_dma_buf,
         debug_utils,
         descriptor_indexing,
+        swapchain: options.device_extensions.contains(&ash::khr::swapchain::NAME),
     };
     Ok((device, enabled, transfer_family))
 }

@@ -441,6 +441,53 @@ pub enum Error {
         /// The member that is active now.
         active: String,
     },
+
+    // --- helper "sound" (issue 16, item 1): host writes through mappings ---
+    /// A write through [`Buffer::map`](crate::Buffer::map) into a staging chunk (the buffer of
+    /// a [`StagingSpace`](crate::StagingSpace)): other spaces of the chunk, which recorded
+    /// copies may be reading, share its mapping. Write the space through
+    /// [`StagingSpace::write`](crate::StagingSpace::write), which bounds the write to it.
+    #[error("`{name}` is a staging chunk: write it through StagingSpace::write, not through the buffer's mapping")]
+    MappingReserved {
+        /// The chunk's buffer.
+        name: String,
+    },
+
+    // --- helper "sound" (issue 16, item 4): the transfer lane's claim ---
+    /// A buffer or image that another batch uploads on the transfer queue (its first use,
+    /// claimed by that batch's transfer lane, with
+    /// [`ContextOptions::transfer_queue`](crate::ContextOptions::transfer_queue)) was named by
+    /// a recorded command before that batch's work finished: work on the main queue is not
+    /// ordered after the lane's copy, and would race it. Submit and wait for the uploading
+    /// batch (or drop its [`InFlight`](crate::InFlight)) first.
+    #[error(
+        "`{name}` is being uploaded on the transfer queue by another batch whose work has not finished; use it after that work"
+    )]
+    OnTransferQueue {
+        /// The resource.
+        name: String,
+    },
+
+    // --- helper "sound" (issue 16, item 5): staging sets of vkres's own work ---
+    /// [`StagingMemoryManager::release_resource_set`](crate::StagingMemoryManager::release_resource_set)
+    /// or [`release_on_fence`](crate::StagingMemoryManager::release_on_fence) of the staging set
+    /// of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set)):
+    /// vkres releases it when that work has finished; released sooner, later uploads would
+    /// overwrite bytes the device may still be copying.
+    #[error("staging set {set} belongs to a batch's or recorder's work, which releases it when it has finished")]
+    StagingSetInUse {
+        /// The set's number.
+        set: u64,
+    },
+    /// [`StagingSpace::write`](crate::StagingSpace::write) after the space's set was released:
+    /// the chunk may hold another set's bytes now, which recorded copies read.
+    #[error("`{name}`: the staging space's set {set} was released; stage anew")]
+    StagingReleased {
+        /// The chunk's buffer.
+        name: String,
+        /// The set's number.
+        set: u64,
+    },
 }
 
 impl Error {

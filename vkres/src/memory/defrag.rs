@@ -10,6 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use ash::vk;
 
@@ -300,33 +301,63 @@ impl DefragGate {
         self.freeing.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Starts a run: frees are deferred from now on. The guard ends it.
-    pub(crate) fn begin<'g>(&'g self, vma: &'g vk_mem::Allocator) -> DefragRun<'g> {
+    /// Starts a run: frees are deferred from now on. The guard ends it. Waits at most `bound`
+    /// (the context's [`wait_timeout`](crate::Context::wait_timeout)) for the frees already in
+    /// their window: a thread stalled inside one is [`Error::Timeout`], and no run starts.
+    pub(crate) fn begin<'g>(&'g self, vma: &'g vk_mem::Allocator, bound: Duration) -> Result<DefragRun<'g>> {
         let run = self.run.lock().unwrap_or_else(|e| e.into_inner());
         self.active.store(true, Ordering::SeqCst);
-        self.wait_for_frees();
-        DefragRun { gate: self, vma, _run: run }
+        if !self.wait_for_frees(bound) {
+            self.active.store(false, Ordering::SeqCst);
+            return Err(Error::Timeout { what: STALLED_FREE.into(), waited: bound });
+        }
+        Ok(DefragRun { gate: self, vma, bound, _run: run })
     }
 
-    fn wait_for_frees(&self) {
+    /// Waits until no free is in its window (issue 16, item 4: never an unbounded spin): a few
+    /// yields (a free's window is a VMA free or a push), then sleeps of 100 µs, for at most
+    /// `bound`. Whether the window emptied.
+    fn wait_for_frees(&self, bound: Duration) -> bool {
+        let start = Instant::now();
+        let mut yields = 0u32;
         while self.freeing.load(Ordering::SeqCst) != 0 {
-            std::thread::yield_now();
+            if yields < 64 {
+                yields += 1;
+                std::thread::yield_now();
+                continue;
+            }
+            if start.elapsed() >= bound {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(100));
         }
+        true
     }
 }
+
+/// What a run waits for when a free stalls in its window.
+const STALLED_FREE: &str =
+    "another thread's free of this allocator's memory to end (it stalled while a defragmentation began or ended)";
 
 /// A running defragmentation (see [`DefragGate`]); dropping it frees what was deferred.
 pub(crate) struct DefragRun<'g> {
     gate: &'g DefragGate,
     vma: &'g vk_mem::Allocator,
+    /// How long its end waits for frees in their window.
+    bound: Duration,
     _run: MutexGuard<'g, ()>,
 }
 
 impl Drop for DefragRun<'_> {
     fn drop(&mut self) {
         self.gate.active.store(false, Ordering::SeqCst);
-        // A free that saw `active` pushes before leaving its window: wait, then drain.
-        self.gate.wait_for_frees();
+        // A free that saw `active` pushes before leaving its window: wait, then drain. Where a
+        // free stalls past the bound, what was deferred stays deferred (a late push could
+        // follow the drain): the next run's end frees it (its moves, of no live resource, are
+        // ignored meanwhile).
+        if !self.gate.wait_for_frees(self.bound) {
+            return;
+        }
         let deferred = std::mem::take(&mut *self.gate.deferred.lock().unwrap_or_else(|e| e.into_inner()));
         for (mut allocation, pool) in deferred {
             // SAFETY: given up by its owner (`free_or_defer`); the defragmentation has ended.
@@ -357,7 +388,8 @@ impl VmaAllocator {
             Some(pool) => self.pool_to_defragment(pool)?,
             None => std::ptr::null_mut(),
         };
-        let _run = self.defrag_gate().begin(self.vma());
+        let bound = super::MemoryAllocator::context(self).wait_timeout();
+        let _run = self.defrag_gate().begin(self.vma(), bound)?;
         let mut total = DefragStats::default();
         for _ in 0..MAX_RUNS {
             let passes_left = match options.max_passes {
@@ -474,5 +506,33 @@ impl VmaAllocator {
             Some(e) => Err(e),
             None => Ok(stats),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    use super::DefragGate;
+
+    /// A free stalled in its window (its count never drops) ends the wait at the bound, and a
+    /// window that empties meanwhile ends it at once (issue 16, item 4: no unbounded spin).
+    #[test]
+    fn the_wait_for_frees_is_bounded() {
+        let gate = DefragGate::default();
+        assert!(gate.wait_for_frees(Duration::ZERO), "no free in its window: no wait");
+        gate.freeing.fetch_add(1, Ordering::SeqCst);
+        let start = Instant::now();
+        assert!(!gate.wait_for_frees(Duration::from_millis(20)), "a stalled free ends the wait at the bound");
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(20) && waited < Duration::from_secs(5), "{waited:?}");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(5));
+                gate.freeing.fetch_sub(1, Ordering::SeqCst);
+            });
+            assert!(gate.wait_for_frees(Duration::from_secs(5)), "the window emptied");
+        });
     }
 }

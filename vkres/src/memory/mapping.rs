@@ -7,22 +7,64 @@ use ash::vk;
 use super::MemoryAllocation;
 use crate::error::{Error, Result, check_range};
 
+/// What a mapping asks before each host write ([`MappedMemory::write_bytes`]): the resource
+/// behind it (a buffer) refuses the write while work recorded on it is not known to be
+/// finished, and keeps new work from being recorded on it while the write runs.
+///
+/// Implemented by the resource layer; the memory layer only calls it.
+pub(crate) trait HostWriteGuard {
+    /// Runs `write` unless recorded work that is not known to be finished holds the resource
+    /// (then its typed error, and `write` is not run), such that no work is recorded on the
+    /// resource while `write` runs, and no other host thread copies into or out of it.
+    fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+
+    /// Runs `access` (a read, or a write whose order vkres keeps itself) under the lock that
+    /// [`guarded_write`](Self::guarded_write) takes: no two host threads copy into, or into
+    /// and out of, the mapping at once (a data race in Rust's memory model).
+    fn locked(&self, access: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+}
+
+/// What a mapping's guard is asked for each write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteCheck {
+    /// Refused while recorded work holds the resource ([`Buffer::map`](crate::Buffer::map)).
+    Pending,
+    /// The lock only: vkres orders the write against the GPU itself (a range of an arena).
+    LockOnly,
+}
+
 /// A host mapping of an allocation's first `len` bytes (the resource's size), with bounds-
 /// checked copies in and out. Dropping it unmaps.
 ///
-/// Writes are flushed and reads invalidated, so they work on non-coherent memory too. The
-/// device must not write the range while the host reads it, nor read it while the host
-/// writes: vkres waits for its own submissions before handing resources out, so this only
-/// concerns work the caller submits.
+/// Writes are flushed and reads invalidated, so they work on non-coherent memory too. A
+/// mapping made by [`Buffer::map`](crate::Buffer::map) checks every
+/// [`write_bytes`](Self::write_bytes) against the work vkres recorded on the buffer: while a
+/// batch or recorder still records it, or its [`InFlight`](crate::InFlight) is not waited
+/// for and dropped, the write is [`Error::InUseByRecordedWork`] (it would race that work, or
+/// be overwritten by a copy recorded before it, against program order). Reads are not
+/// checked: read after the work that writes the buffer has finished. Writes through
+/// [`as_ptr`](Self::as_ptr) are the caller's `unsafe` to order.
 ///
 /// Neither `Send` nor `Sync`: it holds the raw pointer of a mapping. The allocation is `Send +
 /// Sync`, so each thread maps it for itself.
-#[derive(Debug)]
 pub struct MappedMemory<'a> {
     allocation: &'a dyn MemoryAllocation,
     ptr: NonNull<u8>,
     len: usize,
     name: &'a str,
+    /// Asked around each copy (`None`: vkres's own writes, to bytes no other thread copies).
+    guard: Option<(&'a dyn HostWriteGuard, WriteCheck)>,
+}
+
+impl std::fmt::Debug for MappedMemory<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedMemory")
+            .field("name", &self.name)
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .field("checked", &self.guard.is_some())
+            .finish()
+    }
 }
 
 impl<'a> MappedMemory<'a> {
@@ -33,7 +75,21 @@ impl<'a> MappedMemory<'a> {
             what: format!("mapping {len} bytes in this address space"),
         })?;
         let ptr = allocation.map()?;
-        Ok(Self { allocation, ptr, len, name })
+        Ok(Self { allocation, ptr, len, name, guard: None })
+    }
+
+    /// [`new`](Self::new), asking `guard` around each copy: writes as `check` says, reads
+    /// under its lock.
+    pub(crate) fn guarded(
+        allocation: &'a dyn MemoryAllocation,
+        len: u64,
+        name: &'a str,
+        guard: &'a dyn HostWriteGuard,
+        check: WriteCheck,
+    ) -> Result<Self> {
+        let mut mapping = Self::new(allocation, len, name)?;
+        mapping.guard = Some((guard, check));
+        Ok(mapping)
     }
 
     /// Length of the mapped range in bytes.
@@ -56,26 +112,47 @@ impl<'a> MappedMemory<'a> {
         check_range(self.name, offset, len as u64, self.len as u64)
     }
 
-    /// Copies `data` to `offset` and flushes the range.
+    /// Copies `data` to `offset` and flushes the range. A buffer's mapping refuses the write
+    /// with [`Error::InUseByRecordedWork`] while work vkres recorded on the buffer is not
+    /// known to be finished (see the type's docs); out of range is [`Error::DataTooLarge`].
     pub fn write_bytes(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         self.check(offset, data.len())?;
-        // SAFETY: the range was checked to lie inside the mapping, which is valid while `self`
-        // lives and is borrowed mutably here, so no other slice of it exists; the device does
-        // not touch it meanwhile (see the type's docs); `data` is a distinct host allocation.
-        let dst = unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(offset as usize), data.len()) };
-        super::copy::copy(dst, data);
-        self.allocation.flush(offset, data.len() as vk::DeviceSize)
+        let (ptr, allocation) = (self.ptr, self.allocation);
+        let mut write = || {
+            // SAFETY: the range was checked to lie inside the mapping, which is valid while
+            // `self` lives and is borrowed mutably here, so no other slice of it exists; no
+            // recorded work that is not finished uses the buffer and none is recorded while
+            // this runs (the guard; vkres's unguarded writes order their own); `data` is a
+            // distinct host allocation.
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr().add(offset as usize), data.len()) };
+            super::copy::copy(dst, data);
+            allocation.flush(offset, data.len() as vk::DeviceSize)
+        };
+        match self.guard {
+            Some((guard, WriteCheck::Pending)) => guard.guarded_write(&mut write),
+            Some((guard, WriteCheck::LockOnly)) => guard.locked(&mut write),
+            None => write(),
+        }
     }
 
-    /// Invalidates the range and copies it from `offset` into `out`.
+    /// Invalidates the range and copies it from `offset` into `out` (under the guard's lock
+    /// for a buffer's mapping: no other host thread writes the bytes meanwhile).
     pub fn read_bytes(&self, offset: u64, out: &mut [u8]) -> Result<()> {
         self.check(offset, out.len())?;
-        self.allocation.invalidate(offset, out.len() as vk::DeviceSize)?;
-        // SAFETY: the range lies inside the mapping, valid while `self` lives; the device does
-        // not write it meanwhile (see the type's docs); `out` is a distinct host buffer.
-        let src = unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(offset as usize), out.len()) };
-        super::copy::copy(out, src);
-        Ok(())
+        let (ptr, allocation) = (self.ptr, self.allocation);
+        let mut read = || {
+            allocation.invalidate(offset, out.len() as vk::DeviceSize)?;
+            // SAFETY: the range lies inside the mapping, valid while `self` lives; no other
+            // host thread writes it meanwhile (the guard's lock; vkres's unguarded mappings
+            // are of bytes only their writer touches); `out` is a distinct host buffer.
+            let src = unsafe { std::slice::from_raw_parts(ptr.as_ptr().add(offset as usize), out.len()) };
+            super::copy::copy(out, src);
+            Ok(())
+        };
+        match self.guard {
+            Some((guard, _)) => guard.locked(&mut read),
+            None => read(),
+        }
     }
 }
 

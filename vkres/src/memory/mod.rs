@@ -60,6 +60,7 @@ pub use export::ExportedMemory;
 pub use failing::FailingAllocator;
 pub use leak::{BACKTRACE_ENV, LeakReport, LiveAllocation};
 pub use mapping::MappedMemory;
+pub(crate) use mapping::{HostWriteGuard, WriteCheck};
 pub use pool::{MemoryPool, PoolDesc, PoolMemory};
 pub use stats::{BlockStats, DetailedStats, HeapBudget, MemoryStatistics, PoolStatistics, TypeStatistics};
 pub(crate) use transient::advance_alias_epoch;

@@ -2,7 +2,7 @@
 //! resources whose lifetimes on the device do not overlap.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use ash::vk;
 
@@ -51,7 +51,17 @@ struct Inner {
     bound: AtomicUsize,
     /// The active member: its id, its name, and the alias epoch in which it was claimed.
     active: Mutex<Option<Active>>,
+    /// The hold that recorded work on any member shares while any is not known to be
+    /// finished (see [`MemoryHold`]).
+    pending: Mutex<Weak<MemoryHold>>,
 }
+
+/// What recorded work holds of a transient memory (issue 16, items 1 and 9): one hold per
+/// memory, made by the first recording that uses a member while no other does, shared by the
+/// next ones, dropped with the last (after its work has finished). Its strong count is the
+/// number of recordings of any member not known to be finished: a host write into a mapped
+/// member writes every member's bytes, so it is refused while that count is not 0.
+struct MemoryHold(#[allow(dead_code, reason = "held for its drop: it keeps the memory alive")] Arc<Inner>);
 
 /// The member of a [`TransientMemory`] that recorded work used last, since which alias barrier.
 struct Active {
@@ -106,6 +116,7 @@ impl TransientMemory {
                 live: Mutex::default(),
                 bound: AtomicUsize::new(0),
                 active: Mutex::new(None),
+                pending: Mutex::new(Weak::new()),
             }),
         })
     }
@@ -283,13 +294,63 @@ impl std::fmt::Debug for AliasMember<'_> {
 }
 
 impl AliasMember<'_> {
+    /// The hold a recording that uses this member keeps until its work has finished (shared
+    /// by every recording of every member of the memory meanwhile).
+    pub(crate) fn hold(&self) -> Arc<dyn Send + Sync> {
+        let inner = &self.aliased.inner;
+        let mut slot = inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hold) = slot.upgrade() {
+            return hold;
+        }
+        let hold = Arc::new(MemoryHold(inner.clone()));
+        *slot = Arc::downgrade(&hold);
+        hold
+    }
+
+    /// Runs `write` unless a recording of any member of the memory is not known to be
+    /// finished (`Err` with how many), under the lock that recording a use takes: no member's
+    /// use is recorded while `write` runs.
+    pub(crate) fn with_none_pending<R>(&self, write: impl FnOnce() -> R) -> std::result::Result<R, usize> {
+        let slot = self.aliased.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.strong_count() {
+            0 => {
+                // The last hold was dropped (a release decrement) after its work's fence was
+                // seen signalled: the write, made after this, sees that work done.
+                std::sync::atomic::fence(Ordering::Acquire);
+                let written = write();
+                drop(slot);
+                Ok(written)
+            }
+            pending => Err(pending),
+        }
+    }
+
+    /// Runs `access` under the lock [`with_none_pending`](Self::with_none_pending) takes: no
+    /// two host threads copy into, or into and out of, the memory's bytes at once.
+    pub(crate) fn locked<R>(&self, access: impl FnOnce() -> R) -> R {
+        let slot = self.aliased.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let result = access();
+        drop(slot);
+        result
+    }
+
+    /// The memory's debug name.
+    pub(crate) fn memory_name(&self) -> &str {
+        &self.aliased.inner.name
+    }
+
     /// Makes it its memory's active member for recorded work, unless another member is active
     /// in the current alias epoch ([`Error::AliasNotActive`] naming `resource`, nothing changed).
     pub(crate) fn claim(&self, resource: &str) -> Result<()> {
         let inner = &self.aliased.inner;
         let epoch = inner.backend.context().alias_epoch.load(Ordering::SeqCst);
         let mut active = inner.active.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch && a.id != self.aliased.id) {
+        if let Some(a) = active.as_ref().filter(|a| a.epoch == epoch) {
+            if a.id == self.aliased.id {
+                // Active already in this epoch (every use after the first): nothing to write
+                // (no copy of the name per recorded use).
+                return Ok(());
+            }
             return Err(Error::AliasNotActive {
                 name: resource.to_owned(),
                 memory: inner.name.clone(),

@@ -1,7 +1,7 @@
 //! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 
 use ash::vk;
@@ -12,7 +12,7 @@ use crate::Context;
 use crate::debug_name::StoredName;
 use crate::error::{Error, Result};
 use crate::memory::{
-    MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest,
+    MappedMemory, MappingType, MemoryAllocation, MemoryAllocator, MemoryLocation, MemoryPool, MemoryRequest, WriteCheck,
 };
 
 /// What buffer to create.
@@ -114,22 +114,78 @@ pub(crate) struct BufferShared {
     name: StoredName,
     /// Cleared when a batch first records work on it: until then no submission has used it, so
     /// a transfer-queue upload needs to wait for nothing (`allocator/batch/transfer.rs`).
-    fresh: AtomicBool,
-    /// For a buffer uploads write directly ([`Buffer::direct_writable`]) only: the hold that
-    /// recorded work on it shares while any is not known to be finished (see [`PendingHold`]).
-    /// `None` for every other buffer, whose holds are plain references (no allocation, no lock).
-    /// Boxed: one pointer in the shared state of every buffer, the lock only in the few that
-    /// count their holds.
+    fresh: super::FirstUse,
+    /// A staging chunk's: only the staging manager writes its mapping (each
+    /// [`StagingSpace`](crate::StagingSpace) its own range), so a write through
+    /// [`Buffer::map`] is [`Error::MappingReserved`].
+    reserved: bool,
+    /// For a buffer made with a host-access [`MappingType`] (or counted since creation, a
+    /// per-frame field's copy): the hold that recorded work on it shares while any is not
+    /// known to be finished (see [`PendingHold`]); host writes through [`Buffer::map`] are
+    /// checked against it. `None` for every other buffer (never mapped), whose holds are plain
+    /// references (no allocation, no lock). Boxed: one pointer in the shared state of every
+    /// buffer, the lock only in the mapped ones.
     holds: Option<Box<Mutex<Weak<PendingHold>>>>,
 }
 
-/// What recorded work holds of a direct-write buffer (issue 16, item 9: a direct host write
-/// must not race GPU work of another batch): one shared hold per buffer, made by the first
+/// The check behind every host write through [`Buffer::map`]'s mapping (issue 16, items 1 and
+/// 9): refused while recorded work holds the buffer, and run under the lock that recording a
+/// use of it takes, so that no batch records one while the bytes are written.
+impl crate::memory::HostWriteGuard for BufferShared {
+    fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return write() };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let count = slot.strong_count();
+        if count != 0 {
+            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
+        }
+        // The last hold was dropped (a release decrement) after its work's fence was seen
+        // signalled: the write, made after this, sees that work done.
+        std::sync::atomic::fence(Ordering::Acquire);
+        // A member of transient memory writes every member's bytes: no recording of any of
+        // them may be pending (checked and written under the memory's lock, after the own one).
+        let written = match self.allocation.alias_member() {
+            Some(member) => member.with_none_pending(write).unwrap_or_else(|pending| {
+                Err(Error::InUseByRecordedWork {
+                    name: format!("{} (in transient memory `{}`)", &*self.name, member.memory_name()),
+                    holds: pending as u64,
+                })
+            }),
+            None => write(),
+        };
+        drop(slot);
+        written
+    }
+
+    fn locked(&self, access: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return access() };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let done = match self.allocation.alias_member() {
+            Some(member) => member.locked(access),
+            None => access(),
+        };
+        drop(slot);
+        done
+    }
+}
+
+/// What recorded work holds of a mapped buffer (issue 16, item 9: a host write must not race
+/// GPU work recorded before it): one shared hold per buffer, made by the first
 /// recording that uses it while no other does, cloned by the next ones, dropped with the last
 /// (after its work has finished: batches, recorders and [`InFlight`](crate::InFlight)s drop
 /// their holds only then). Its strong count is the number of recorded uses not known to be
 /// finished, which [`Buffer::unused_by_recorded_work`] reads.
-struct PendingHold(#[allow(dead_code, reason = "held for its drop: it keeps the buffer alive")] Arc<BufferShared>);
+///
+/// For a member of transient memory it also carries the memory's hold (which host writes into
+/// any member check): taken once per hold, not per recorded use.
+#[allow(dead_code, reason = "held for its drop: it keeps the buffer (and its memory's hold) alive")]
+struct PendingHold(Arc<BufferShared>, Option<Arc<dyn Send + Sync>>);
 
 impl Drop for BufferShared {
     fn drop(&mut self) {
@@ -212,7 +268,30 @@ impl<T> Buffer<T> {
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
     /// host-access [`MappingType`].
+    ///
+    /// Each [`write_bytes`](MappedMemory::write_bytes) of the mapping is checked against the
+    /// work vkres recorded on this buffer: while a batch or recorder that uses it is still
+    /// recording, or its [`InFlight`](crate::InFlight) is not waited for and dropped, the
+    /// write is [`Error::InUseByRecordedWork`] (it would race that work on the device, or a
+    /// copy recorded before it would overwrite it, against program order). A staging chunk's
+    /// mapping ([`StagingSpace::buffer`](crate::StagingSpace)) is written only through
+    /// [`StagingSpace::write`](crate::StagingSpace::write): [`Error::MappingReserved`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
+        let shared = &*self.shared;
+        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::Pending)
+    }
+
+    /// [`map`](Self::map) whose writes take the lock but are not checked against recorded
+    /// work: a range of an arena, which counts its own recorded uses (`SubBuffer`).
+    pub(crate) fn map_locked(&self) -> Result<MappedMemory<'_>> {
+        let shared = &*self.shared;
+        MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::LockOnly)
+    }
+
+    /// [`map`](Self::map) without the check or the lock: vkres's own writes to bytes no
+    /// other host thread copies (a staging chunk's space of one set, TLAS instance records),
+    /// each ordered against the work that uses them by its caller.
+    pub(crate) fn map_unchecked(&self) -> Result<MappedMemory<'_>> {
         MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
@@ -234,7 +313,7 @@ impl<T> Buffer<T> {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) if shared.address.is_none() => {
                 // Written by the move's copy: a later transfer-queue upload is not its first use.
-                *shared.fresh.get_mut() = false;
+                shared.fresh.set_used();
                 Ok(std::mem::replace(&mut shared.handle, handle))
             }
             _ => Err(handle),
@@ -251,8 +330,8 @@ impl<T> Buffer<T> {
     /// batch not yet waited for, an [`InFlight`](crate::InFlight) not yet dropped): a host write
     /// into its memory then races no GPU work vkres recorded on it. Counted from recording, not
     /// submission: work recorded but not yet submitted may run after a write made now. Always
-    /// `true` for a buffer that is not [`direct_writable`](Self::direct_writable) (its holds are
-    /// not counted; no upload writes it from the host).
+    /// `true` for a buffer made without a host-access mapping (its holds are not counted; it is
+    /// never mapped).
     pub(crate) fn unused_by_recorded_work(&self) -> bool {
         let Some(holds) = &self.shared.holds else { return true };
         let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count() == 0;
@@ -264,10 +343,10 @@ impl<T> Buffer<T> {
         unused
     }
 
-    /// Starts counting the recorded uses of this buffer (as a direct-write buffer's are), so
-    /// that a host write through [`write`](Self::write) is refused while any is not known to
-    /// be finished ([`Error::InUseByRecordedWork`]): the per-frame fields' copies, written by
-    /// the host every frame. Only where this is the buffer's only handle (right after
+    /// Starts counting the recorded uses of this buffer (as a mapped buffer's are from its
+    /// creation), so that a host write through [`write`](Self::write) is refused while any is
+    /// not known to be finished ([`Error::InUseByRecordedWork`]): the per-frame fields' copies,
+    /// written by the host every frame (a device-local copy counts too, to no effect). Only where this is the buffer's only handle (right after
     /// creation; recordings made before would go uncounted): `false` otherwise, and nothing
     /// changes.
     pub(crate) fn count_recorded_uses(&mut self) -> bool {
@@ -282,52 +361,58 @@ impl<T> Buffer<T> {
         }
     }
 
-    /// [`Error::InUseByRecordedWork`] where recorded work that is not known to be finished
-    /// holds this buffer and its uses are counted; `Ok` otherwise (a buffer whose uses are not
-    /// counted is always `Ok`: nothing vkres records writes it from the host).
-    pub(crate) fn check_host_writable(&self) -> Result<()> {
-        let Some(holds) = &self.shared.holds else { return Ok(()) };
-        let count = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count();
-        if count == 0 {
-            // The last hold was dropped (a release decrement) after its work's fence was seen
-            // signalled: a write made after this sees that work done.
-            std::sync::atomic::fence(Ordering::Acquire);
-            return Ok(());
-        }
-        Err(Error::InUseByRecordedWork { name: self.shared.name.to_string(), holds: count as u64 })
-    }
-
     pub(crate) fn context(&self) -> &Arc<Context> {
         self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
-    /// they record work on: it is no longer [`fresh`](Self::is_fresh) after this).
+    /// they record work on: it is no longer fresh after this).
+    ///
+    /// A member of transient memory counts its holds (see `create_named`): its
+    /// [`PendingHold`] carries the memory's hold too, which host writes into any member check.
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.mark_recorded();
         let Some(holds) = &self.shared.holds else { return self.shared.clone() };
-        // A direct-write buffer: the shared hold that counts the recorded uses.
+        // A mapped buffer or a member of transient memory: the shared hold that counts the
+        // recorded uses.
         let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hold) = slot.upgrade() {
             return hold;
         }
-        let hold = Arc::new(PendingHold(self.shared.clone()));
+        let memory = self.shared.allocation.alias_member().map(|member| member.hold());
+        let hold = Arc::new(PendingHold(self.shared.clone(), memory));
         *slot = Arc::downgrade(&hold);
         hold
     }
 
-    /// Marks it as recorded on by a batch (no longer [`fresh`](Self::is_fresh)) without holding
+    /// Marks it as recorded on by a batch (no longer fresh) without holding
     /// it (a `SubBuffer`'s hold keeps its arena's buffer alive).
     pub(crate) fn mark_recorded(&self) {
-        // Written once: later holds only read it (no store into the line of the counts).
-        if self.is_fresh() {
-            self.shared.fresh.store(false, Ordering::Relaxed);
-        }
+        self.shared.fresh.mark_used();
     }
 
-    /// Whether no batch has recorded work on it yet.
-    pub(crate) fn is_fresh(&self) -> bool {
-        self.shared.fresh.load(Ordering::Relaxed)
+    /// Claims it for a batch's transfer lane if it is fresh, atomically: `true` for the one
+    /// caller that found it fresh (of two threads uploading into one unused buffer at once,
+    /// only one takes the transfer queue). Other recordings are refused until the claim ends
+    /// ([`on_lane`](Self::on_lane)).
+    pub(crate) fn claim_for_lane(&self) -> bool {
+        self.shared.fresh.claim_for_lane()
+    }
+
+    /// Whether a batch's transfer lane claimed it and the claim has not ended.
+    pub(crate) fn on_lane(&self) -> bool {
+        self.shared.fresh.on_lane()
+    }
+
+    /// Marks it used by the recording about to use it, unless a lane claimed it (`false`):
+    /// one atomic step (see `FirstUse::use_now`).
+    pub(crate) fn use_now(&self) -> bool {
+        self.shared.fresh.use_now()
+    }
+
+    /// Ends a lane's claim (the claiming batch's work has finished).
+    pub(crate) fn release_lane(&self) {
+        self.shared.fresh.release_lane()
     }
 
     /// Whether uploads write it through its mapping instead of staging: a
@@ -355,7 +440,8 @@ impl<T> Buffer<T> {
             usage: vk::BufferUsageFlags::empty(),
             address: None,
             name: StoredName::Static(""),
-            fresh: AtomicBool::new(false),
+            fresh: super::FirstUse::new(false),
+            reserved: false,
             holds: None,
         };
         self.shared = Arc::new(placeholder);
@@ -365,13 +451,10 @@ impl<T> Buffer<T> {
 impl<T: Pod> Buffer<T> {
     /// Writes `data` at element `offset` through a mapping (see [`map`](Self::map)).
     ///
-    /// For a buffer whose recorded uses are counted (a [`MappingType::PreferDirectWrite`]
-    /// buffer in host-visible memory, a per-frame field's copy), refused with
-    /// [`Error::InUseByRecordedWork`] while work vkres recorded on it is not known to be
-    /// finished: the bytes would race that work (or a copy recorded earlier would overwrite
-    /// them), against program order.
+    /// Refused with [`Error::InUseByRecordedWork`] while work vkres recorded on the buffer is
+    /// not known to be finished: the bytes would race that work (or a copy recorded earlier
+    /// would overwrite them), against program order.
     pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
-        self.check_host_writable()?;
         let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
         self.map()?.write_bytes(offset, bytemuck::cast_slice(data))
     }
@@ -458,6 +541,7 @@ fn create_named<T>(
             detail: "a buffer needs at least one usage flag".into(),
         });
     }
+    crate::valid::known::buffer_usage(name, desc.usage)?;
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
         return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });
@@ -511,12 +595,12 @@ fn create_named<T>(
     let address = address.and_then(std::num::NonZeroU64::new);
     // SAFETY: `handle` is a live buffer of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    // Only a buffer uploads write directly tracks the recorded work that holds it.
-    // (`direct_writable`'s test, on the allocation just made; the description's mapping is read
-    // first, so that every other buffer skips the allocation's two dynamic calls.)
-    let direct = desc.mapping == MappingType::PreferDirectWrite
-        && allocation.get().mapping() == MappingType::PreferDirectWrite
-        && allocation.get().properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE);
+    // Every mapped buffer tracks the recorded work that holds it (its host writes are checked
+    // against it), but a staging chunk, which only the staging manager writes (the
+    // description's mapping alone decides: no dynamic call on the allocation just made).
+    // A member of transient memory too: its holds carry the memory's (`PendingHold`), which
+    // host writes into a mapped sibling check (VMA memory answers without a dynamic call).
+    let counted = (desc.mapping != MappingType::None || allocation.alias_member().is_some()) && !all_queues;
     let shared = BufferShared {
         handle,
         allocation,
@@ -524,8 +608,9 @@ fn create_named<T>(
         usage: desc.usage,
         address,
         name: name_ref.to_stored(),
-        fresh: AtomicBool::new(true),
-        holds: direct.then(|| Box::new(Mutex::new(Weak::new()))),
+        fresh: super::FirstUse::new(true),
+        reserved: all_queues,
+        holds: counted.then(|| Box::new(Mutex::new(Weak::new()))),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

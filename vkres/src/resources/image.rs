@@ -1,7 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use ash::vk;
 
@@ -164,7 +164,7 @@ pub(crate) struct ImageShared {
     /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
     owned: bool,
     /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
-    fresh: AtomicBool,
+    fresh: super::FirstUse,
 }
 
 impl Drop for ImageShared {
@@ -250,7 +250,7 @@ impl Image {
                 desc,
                 layout,
                 owned: false,
-                fresh: AtomicBool::new(false),
+                fresh: super::FirstUse::new(false),
             }),
         }
     }
@@ -279,7 +279,8 @@ impl Image {
     pub unsafe fn set_tracked_layout(&self, layout: vk::ImageLayout) -> Result<()> {
         if layout != vk::ImageLayout::UNDEFINED {
             let d = &self.shared.desc;
-            crate::valid::layout::check(&d.name, d.format, d.usage, layout)?;
+            let swapchain = self.context().capabilities().enabled.swapchain;
+            crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         }
         self.set_layout(layout);
         Ok(())
@@ -291,16 +292,40 @@ impl Image {
 
     /// A type-erased handle that keeps the image alive (batches hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        // Written once: later holds only read it (as a buffer's).
-        if self.is_fresh() {
-            self.shared.fresh.store(false, Ordering::Relaxed);
+        self.shared.fresh.mark_used();
+        // A member of transient memory: also the memory's hold, which host writes into a
+        // mapped buffer member check (the image's bytes are theirs).
+        match self.shared.allocation.alias_member() {
+            Some(member) => Arc::new((self.shared.clone(), member.hold())),
+            None => self.shared.clone(),
         }
-        self.shared.clone()
     }
 
-    /// Whether no recorder has held it yet: no recorded work (pending or not) uses it.
-    pub(crate) fn is_fresh(&self) -> bool {
-        self.shared.fresh.load(Ordering::Relaxed)
+    /// Whether it lives in transient memory (its recorded uses then hold the memory too).
+    pub(crate) fn in_transient_memory(&self) -> bool {
+        self.shared.allocation.alias_member().is_some()
+    }
+
+    /// Claims it for a batch's transfer lane if it is fresh, atomically (see
+    /// [`Buffer::claim_for_lane`](crate::Buffer)).
+    pub(crate) fn claim_for_lane(&self) -> bool {
+        self.shared.fresh.claim_for_lane()
+    }
+
+    /// Whether a batch's transfer lane claimed it and the claim has not ended.
+    pub(crate) fn on_lane(&self) -> bool {
+        self.shared.fresh.on_lane()
+    }
+
+    /// Marks it used by the recording about to use it, unless a lane claimed it (`false`):
+    /// one atomic step (see `FirstUse::use_now`).
+    pub(crate) fn use_now(&self) -> bool {
+        self.shared.fresh.use_now()
+    }
+
+    /// Ends a lane's claim (the claiming batch's work has finished).
+    pub(crate) fn release_lane(&self) {
+        self.shared.fresh.release_lane()
     }
 
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
@@ -315,7 +340,7 @@ impl Image {
                 desc,
                 layout,
                 owned: true,
-                fresh: AtomicBool::new(false),
+                fresh: super::FirstUse::new(false),
             }),
         }
     }
@@ -339,6 +364,8 @@ pub(crate) fn create_owned(
     if e.width == 0 || e.height == 0 || e.depth == 0 || desc.mip_levels == 0 || desc.array_layers == 0 {
         return Err(Error::ZeroSize { name: name.clone(), kind: "image" });
     }
+    // Bits no Vulkan defines, and sparse images, before any query sees them.
+    crate::valid::known::image(name, desc.usage, desc.flags)?;
     if desc.format == vk::Format::UNDEFINED {
         return Err(Error::ValidUsage {
             name: name.clone(),
@@ -451,7 +478,14 @@ pub(crate) fn create_owned(
     unsafe { ctx.set_debug_name(handle, name) };
     let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
     Ok(Image {
-        shared: Arc::new(ImageShared { handle, allocation, desc, layout, owned: true, fresh: AtomicBool::new(true) }),
+        shared: Arc::new(ImageShared {
+            handle,
+            allocation,
+            desc,
+            layout,
+            owned: true,
+            fresh: super::FirstUse::new(true),
+        }),
     })
 }
 
@@ -546,7 +580,7 @@ impl ImageView {
         let Some(img) = Arc::get_mut(&mut shared.image.shared).filter(|i| i.owned) else { return Err((image, view)) };
         // Written by the move's copy on the main queue (as a moved buffer): a later
         // transfer-queue upload is not its first use.
-        *img.fresh.get_mut() = false;
+        img.fresh.set_used();
         let old_image = std::mem::replace(&mut img.handle, image);
         Ok((old_image, std::mem::replace(&mut shared.handle, view)))
     }

@@ -4,6 +4,7 @@
 
 pub(crate) mod accel;
 pub(crate) mod buffer;
+mod first_use;
 pub(crate) mod image;
 pub(crate) mod sampler;
 pub(crate) mod shader;
@@ -26,6 +27,7 @@ use crate::Context;
 pub(crate) use crate::debug_name::NameRef;
 use crate::error::{Error, Result};
 use crate::memory::{MappingType, MemoryAllocation, MemoryInfo, VmaMemory};
+pub(crate) use first_use::FirstUse;
 
 /// The memory bound to a buffer or image, and the context that keeps the device alive: a VMA
 /// allocation inline (the resource's owner and its memory in one heap allocation; the
@@ -47,6 +49,15 @@ impl ResourceMemory {
         match self {
             Self::Vma(memory) => memory,
             Self::Boxed(memory, _) => &**memory,
+        }
+    }
+
+    /// Its membership in transient memory: `None` for VMA memory without a dynamic call (the
+    /// per-use test of `keep_alive`).
+    pub(crate) fn alias_member(&self) -> Option<crate::memory::AliasMember<'_>> {
+        match self {
+            Self::Vma(_) => None,
+            Self::Boxed(memory, _) => memory.alias_member(),
         }
     }
 

@@ -37,27 +37,80 @@ impl Default for StagingConfig {
     }
 }
 
-/// A resource set of a [`StagingMemoryManager`].
+/// A resource set of a [`StagingMemoryManager`]: the caller's (from
+/// [`open_set`](StagingMemoryManager::open_set), [`current_set`](StagingMemoryManager::current_set),
+/// [`finalize_resource_set`](StagingMemoryManager::finalize_resource_set)), or the set of a
+/// batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set)), which
+/// vkres releases once that work has finished: the caller cannot release it
+/// ([`Error::StagingSetInUse`]).
 ///
 /// `Send + Sync`: plain data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SetId(u64);
 
-/// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host.
+/// The bit of a [`SetId`] that marks the set of vkres's own work (a batch's, a recorder's).
+const WORK_SET: u64 = 1 << 63;
+
+impl SetId {
+    /// Whether the set belongs to vkres's own work.
+    fn of_work(self) -> bool {
+        self.0 & WORK_SET != 0
+    }
+}
+
+impl std::fmt::Debug for SetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.of_work() {
+            true => write!(f, "SetId({}, work)", self.0 & !WORK_SET),
+            false => write!(f, "SetId({})", self.0),
+        }
+    }
+}
+
+/// [`Error::StagingSetInUse`] for the set of vkres's own work.
+fn refuse_work_set(set: SetId) -> Result<()> {
+    match set.of_work() {
+        true => Err(Error::StagingSetInUse { set: set.0 & !WORK_SET }),
+        false => Ok(()),
+    }
+}
+
+/// Space in a staging chunk: `len` bytes at `offset` of `buffer`, written by the host
+/// through [`write`](Self::write) while its set owns it. Made only by
+/// [`StagingMemoryManager::stage`] (`non_exhaustive`: a space made by hand could name any
+/// bytes of a chunk, which other sets' recorded copies read).
 ///
-/// `Send + Sync`: a shared buffer handle and two numbers.
-#[derive(Debug)]
+/// `Send + Sync`: a shared buffer handle, numbers, and the manager's shared state.
+#[non_exhaustive]
 pub struct StagingSpace {
-    /// The chunk's buffer (`TRANSFER_SRC`, mapped).
+    /// The chunk's buffer (`TRANSFER_SRC`, mapped; its mapping is written only through
+    /// [`write`](Self::write)).
     pub buffer: Buffer,
     /// Offset of the space in it.
     pub offset: u64,
     /// Length of the space.
     pub len: u64,
+    /// The set the space was staged in: the write checks that it still owns the chunk.
+    set: SetId,
+    /// The manager's state, locked around the write.
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for StagingSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagingSpace")
+            .field("buffer", &self.buffer)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("set", &self.set)
+            .finish()
+    }
 }
 
 impl StagingSpace {
-    /// Copies `data` (at most `len` bytes) to the start of the space.
+    /// Copies `data` (at most `len` bytes) to the start of the space. After its set was
+    /// released, the chunk may hold another set's bytes, which recorded copies read:
+    /// [`Error::StagingReleased`] then, nothing written.
     pub fn write(&self, data: &[u8]) -> Result<()> {
         // The space's own length bounds the write (the chunk behind it is larger).
         if data.len() as u64 > self.len {
@@ -68,7 +121,15 @@ impl StagingSpace {
                 capacity: self.len,
             });
         }
-        self.buffer.map()?.write_bytes(self.offset, data)
+        // Under the manager's lock: no release (and no new owner) while the bytes are written.
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let owned = s.chunks.iter().any(|c| c.owner == Some(self.set) && c.buffer.handle() == self.buffer.handle());
+        if !owned {
+            return Err(Error::StagingReleased { name: self.buffer.name().into(), set: self.set.0 & !WORK_SET });
+        }
+        let written = self.buffer.map_unchecked()?.write_bytes(self.offset, data);
+        drop(s);
+        written
     }
 }
 
@@ -258,11 +319,17 @@ impl StagingMemoryManager {
         s.peak = s.allocated;
     }
 
-    /// Opens a new, private resource set (batches use one each).
+    /// Opens a new, private resource set.
     pub fn open_set(&self) -> SetId {
         let mut s = self.lock();
         s.next_set += 1;
         SetId(s.next_set)
+    }
+
+    /// Opens the set of a batch's or recorder's work: released by vkres only
+    /// ([`release_work_set`](Self::release_work_set)), once that work has finished.
+    pub(crate) fn open_work_set(&self) -> SetId {
+        SetId(self.open_set().0 | WORK_SET)
     }
 
     /// The current resource set of the frame-loop API: what
@@ -292,17 +359,40 @@ impl StagingMemoryManager {
     /// [`release_finished`](Self::release_finished)).
     pub fn finalize_resource_set_with_fence(&self, fence: &Fence) -> SetId {
         let set = self.finalize_resource_set();
-        self.release_on_fence(set, fence);
+        self.release_work_set_on_fence(set, fence);
         set
     }
 
     /// Releases `set` once `fence` has signalled.
-    pub fn release_on_fence(&self, set: SetId, fence: &Fence) {
+    ///
+    /// The set of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set))
+    /// is [`Error::StagingSetInUse`]: vkres releases it when that work has finished.
+    pub fn release_on_fence(&self, set: SetId, fence: &Fence) -> Result<()> {
+        refuse_work_set(set)?;
+        self.release_work_set_on_fence(set, fence);
+        Ok(())
+    }
+
+    /// [`release_on_fence`](Self::release_on_fence) for any set: vkres's own work, with the
+    /// fence its submission signals.
+    pub(crate) fn release_work_set_on_fence(&self, set: SetId, fence: &Fence) {
         self.lock().fenced.push((set, fence.clone()));
     }
 
     /// Frees the staging memory of `set` for reuse: its transfers must have finished.
-    pub fn release_resource_set(&self, set: SetId) {
+    ///
+    /// The set of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set))
+    /// is [`Error::StagingSetInUse`]: vkres releases it when that work has finished (released
+    /// sooner, the next uploads would overwrite bytes the device may still be copying).
+    pub fn release_resource_set(&self, set: SetId) -> Result<()> {
+        refuse_work_set(set)?;
+        self.release_work_set(set);
+        Ok(())
+    }
+
+    /// [`release_resource_set`](Self::release_resource_set) for any set: vkres's own work, once
+    /// it has finished (or was never submitted).
+    pub(crate) fn release_work_set(&self, set: SetId) {
         let mut s = self.lock();
         s.fenced.retain(|(id, _)| *id != set);
         s.release(set);
@@ -428,7 +518,8 @@ impl StagingMemoryManager {
             let offset = c.used.next_multiple_of(align);
             c.used = offset + len;
             c.holder = Some(me);
-            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset, len }));
+            let buffer = c.buffer.clone();
+            return Ok(Some(StagingSpace { buffer, offset, len, set, state: self.state.clone() }));
         }
         s.release_signalled();
         // 2. A free chunk large enough.
@@ -436,7 +527,8 @@ impl StagingMemoryManager {
             c.owner = Some(set);
             c.used = len;
             c.holder = Some(me);
-            return Ok(Some(StagingSpace { buffer: c.buffer.clone(), offset: 0, len }));
+            let buffer = c.buffer.clone();
+            return Ok(Some(StagingSpace { buffer, offset: 0, len, set, state: self.state.clone() }));
         }
         // 3. A new chunk, after destroying free chunks too small to serve, if the budget needs it.
         let size = len.max(self.config.chunk_size);
@@ -457,6 +549,6 @@ impl StagingMemoryManager {
         s.allocated += size;
         s.peak = s.peak.max(s.allocated);
         s.chunks.push(Chunk { buffer: buffer.clone(), used: len, owner: Some(set), holder: Some(me) });
-        Ok(Some(StagingSpace { buffer, offset: 0, len }))
+        Ok(Some(StagingSpace { buffer, offset: 0, len, set, state: self.state.clone() }))
     }
 }

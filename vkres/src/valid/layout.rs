@@ -6,12 +6,19 @@ use ash::vk;
 use crate::error::{Error, Result};
 use crate::format;
 
-/// Checks that the image `name` (of `format`, created with `usage`) may be transitioned to
-/// (or from) `layout`.
-pub(crate) fn check(name: &str, format: vk::Format, usage: vk::ImageUsageFlags, layout: vk::ImageLayout) -> Result<()> {
+/// Checks that the image `name` (of `format`, created with `usage`, on a device with
+/// `VK_KHR_swapchain` enabled or not) may be transitioned to (or from) `layout`.
+pub(crate) fn check(
+    name: &str,
+    format: vk::Format,
+    usage: vk::ImageUsageFlags,
+    layout: vk::ImageLayout,
+    swapchain: bool,
+) -> Result<()> {
     use vk::ImageLayout as L;
     use vk::ImageUsageFlags as U;
     let bad = |vuid: &'static str, detail: String| Err(Error::ValidUsage { name: name.into(), vuid, detail });
+    super::known::layout(name, layout, swapchain)?;
     // VUID-VkImageMemoryBarrier2-newLayout-01198: never into UNDEFINED or PREINITIALIZED.
     if matches!(layout, L::UNDEFINED | L::PREINITIALIZED) {
         return bad(

@@ -9,6 +9,7 @@
 pub(crate) mod descriptor;
 pub(crate) mod device;
 pub(crate) mod image;
+pub(crate) mod known;
 pub(crate) mod layout;
 pub(crate) mod sampler;
 pub(crate) mod spirv;

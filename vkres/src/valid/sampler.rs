@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 /// Checks `info` as the description gives it (before clamping to the limits).
 pub(crate) fn check(info: &vk::SamplerCreateInfo<'_>, caps: &DeviceCapabilities) -> Result<()> {
     let bad = |vuid: &'static str, detail: String| Err(Error::ValidUsage { name: "sampler".into(), vuid, detail });
+    super::known::sampler(info)?;
     // VUID-VkSamplerCreateInfo-mipLodBias-01069: a bias within the limit (NaN is in none).
     if info.mip_lod_bias.is_nan() {
         return bad("VUID-VkSamplerCreateInfo-mipLodBias-01069", "the mip LOD bias is NaN".into());

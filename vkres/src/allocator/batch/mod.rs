@@ -351,7 +351,7 @@ impl<'a> Batch<'a> {
         }
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
-            rec.stream.manager().release_on_fence(set, fence);
+            rec.stream.manager().release_work_set_on_fence(set, fence);
         }
         sub.state = State::HandedOff;
         let owned = Owned {
@@ -466,7 +466,7 @@ impl Submitter<'_> {
         if let Some(p) = self.pending.pop_front() {
             // SAFETY: signalled, so no submission uses the fence any more.
             unsafe { self.alloc.recycler.give_fence(p.fence) };
-            self.alloc.staging().release_resource_set(p.set);
+            self.alloc.staging().release_work_set(p.set);
         }
     }
 
@@ -526,6 +526,10 @@ impl Submitter<'_> {
             }));
         }
         let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire);
+        if let (Ok(()), Some(round)) = (&submitted, &round) {
+            // What the round handed over is acquired by a submission now on the main queue.
+            rec.lane.release_handed(round);
+        }
         if submitted.is_err() && round.is_some() {
             // The lane's round is in flight with no fence: wait for it before anything it reads
             // is freed. Its semaphore stays signalled: it is destroyed, not recycled.
@@ -627,7 +631,7 @@ impl Drop for Batch<'_> {
                     device.destroy_fence(p.fence, None);
                 }
             }
-            sub.alloc.staging().release_resource_set(p.set);
+            sub.alloc.staging().release_work_set(p.set);
         }
         // Work that was submitted before a failure did run: its images are in those layouts.
         if sub.state != State::Finished && sub.state != State::HandedOff {

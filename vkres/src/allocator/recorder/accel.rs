@@ -274,7 +274,7 @@ impl Recorder<'_> {
             let Some(buffer) = set.instances.as_ref() else {
                 return Err(geometry::invalid(name, "a TLAS refit without an instance buffer"));
             };
-            let mapping = buffer.map()?;
+            let mapping = buffer.map_unchecked()?;
             let records = mapping.as_ptr().cast::<InstanceRecord>();
             set.seen.clear();
             set.referenced.clear();
@@ -532,7 +532,7 @@ impl Recorder<'_> {
         .mapping(MappingType::PreferDirectWrite)
         .name(format!("{name}/instances"));
         let buffer: Buffer<InstanceRecord> = self.alloc.create_buffer(&buffer_desc)?.cast();
-        let mapping = if buffer.direct_writable() { Some(buffer.map()?) } else { None };
+        let mapping = if buffer.direct_writable() { Some(buffer.map_unchecked()?) } else { None };
         let in_place = mapping.as_ref().map(|m| m.as_ptr().cast::<InstanceRecord>()).filter(|p| p.is_aligned());
         let mut staged = Vec::with_capacity(if in_place.is_some() { 0 } else { count });
         let mut referenced: Vec<AccelerationStructure> = Vec::new();

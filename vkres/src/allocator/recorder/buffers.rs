@@ -73,7 +73,7 @@ impl Recorder<'_> {
         direct: Direct,
     ) -> Result<()> {
         let len = data.len() as u64;
-        self.own_buffer(dst)?;
+        self.own_buffer_before_upload(dst)?;
         check_range(dst.name(), offset, len, dst.size())?;
         if !dst.usage().contains(vk::BufferUsageFlags::TRANSFER_DST) {
             return Err(Error::MissingUsage {
@@ -97,6 +97,10 @@ impl Recorder<'_> {
         // (`lane.rs`), asked before the recorder holds dst; each piece asks again, as a round in
         // between may have handed dst over.
         let on_lane = self.lane_on && self.lane.takes(self.alloc.context(), dst, offset, len);
+        if !on_lane {
+            // Its first use, unless another batch's lane claimed it meanwhile.
+            self.off_other_lanes(dst, true)?;
+        }
         if !touched {
             self.hold(dst.keep_alive());
         }
@@ -206,15 +210,24 @@ impl Recorder<'_> {
         direct: Direct,
         touched: bool,
     ) -> Result<bool> {
-        let direct = dst.direct_writable()
-            && match direct {
-                Direct::Buffer => !touched && dst.unused_by_recorded_work(),
-                Direct::Range { in_use } => !in_use,
-            };
-        if direct {
-            dst.map()?.write_bytes(offset, data)?;
+        if !dst.direct_writable() {
+            return Ok(false);
         }
-        Ok(direct)
+        match direct {
+            // The buffer's guarded mapping checks its holds and writes under their lock (no
+            // other thread records a use meanwhile): refused, it is staged instead.
+            Direct::Buffer if !touched && dst.unused_by_recorded_work() => match dst.map()?.write_bytes(offset, data) {
+                Ok(()) => Ok(true),
+                Err(Error::InUseByRecordedWork { .. }) => Ok(false),
+                Err(e) => Err(e),
+            },
+            // The range's own uses decide (the arena's buffer counts none of its own).
+            Direct::Range { in_use: false } => {
+                dst.map_locked()?.write_bytes(offset, data)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// A mapped, host-cached buffer a download is copied into.

@@ -48,8 +48,16 @@ impl sealed::Sealed for ImageView {
     /// The view, which holds its image; the image counts as used by recorded work from now
     /// on (a batch's transfer lane leaves it to the main queue).
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        drop(self.image().keep_alive());
-        ImageView::keep_alive(self)
+        let image = self.image().keep_alive();
+        match self.image().in_transient_memory() {
+            // The image's hold carries its transient memory's, which host writes into a
+            // mapped member check.
+            true => Arc::new((image, ImageView::keep_alive(self))),
+            false => {
+                drop(image);
+                ImageView::keep_alive(self)
+            }
+        }
     }
 }
 impl Held for ImageView {}

@@ -302,7 +302,7 @@ impl Recorder<'_> {
         data: &[u8],
         upload: &ImageUpload,
     ) -> Result<()> {
-        self.own_image(image)?;
+        self.own_image_before_upload(image)?;
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_DST, "an upload")?;
@@ -312,7 +312,8 @@ impl Recorder<'_> {
         if data.len() as u64 != expected {
             return Err(Error::ImageDataSize { name: d.name.clone(), expected, given: data.len() as u64 });
         }
-        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout)?;
+        let swapchain = self.alloc.context().capabilities().enabled.swapchain;
+        crate::valid::layout::check(&d.name, d.format, d.usage, upload.final_layout, swapchain)?;
         if generate {
             self.check_blits(image)?;
         }
@@ -335,6 +336,8 @@ impl Recorder<'_> {
             }
             return copied;
         }
+        // Its first use, unless another batch's lane claimed it meanwhile.
+        self.image_off_other_lanes(image, true)?;
         // One level whose layers fit a staging chunk (or one layer): one copy, deferred with
         // the other pending uploads (after those of this image, if an earlier command of the
         // batch touched it, have been recorded), and its generated mips with theirs.
@@ -558,7 +561,8 @@ impl Recorder<'_> {
         if old == layout {
             return Ok(());
         }
-        crate::valid::layout::check(&image.desc().name, image.desc().format, image.desc().usage, layout)?;
+        let (d, swapchain) = (image.desc(), self.alloc.context().capabilities().enabled.swapchain);
+        crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
         self.track_layout(image, layout);
         self.commands += 1;

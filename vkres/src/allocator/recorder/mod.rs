@@ -195,7 +195,7 @@ impl<'a> Recorder<'a> {
         let staged = self.stream.staged() > 0;
         let set = self.stream.take();
         if staged {
-            self.stream.manager().release_on_fence(set, fence);
+            self.stream.manager().release_work_set_on_fence(set, fence);
         }
         Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set).staged(staged))
     }

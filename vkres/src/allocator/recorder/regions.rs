@@ -85,7 +85,8 @@ impl Recorder<'_> {
         }
         // The final transition's new layout fits the image's format and usage, as an upload's
         // (VUID-VkImageMemoryBarrier2-oldLayout-01208 to -01213, -01658/01659 and kin).
-        crate::valid::layout::check(&d.name, d.format, d.usage, final_layout)?;
+        let swapchain = self.alloc.context().capabilities().enabled.swapchain;
+        crate::valid::layout::check(&d.name, d.format, d.usage, final_layout, swapchain)?;
         if region.mip_level >= d.mip_levels {
             return Err(invalid(format!("mip level {} of an image of {} levels", region.mip_level, d.mip_levels)));
         }

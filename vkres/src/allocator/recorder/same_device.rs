@@ -2,10 +2,12 @@
 //! a resource of another context is [`Error::WrongDevice`](crate::Error::WrongDevice) before
 //! anything is recorded (`valid/device.rs` cites the VUIDs); a resource in transient memory is
 //! its memory's active member ([`Error::AliasNotActive`](crate::Error::AliasNotActive), issue
-//! 16: `recorder/alias.rs` tells the order semantics).
+//! 16: `recorder/alias.rs` tells the order semantics); a resource another batch's transfer
+//! lane claimed is [`Error::OnTransferQueue`] until that batch's work has finished
+//! (`allocator/lane.rs`).
 
 use super::Recorder;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::resources::{Buffer, Image};
 use crate::staging::Fence;
 use crate::valid::device::same_device;
@@ -14,7 +16,19 @@ impl Recorder<'_> {
     /// `buffer` is of this recorder's device and, in transient memory, its memory's active
     /// member (or becomes it: see `recorder/alias.rs`).
     pub(super) fn own_buffer<T>(&self, buffer: &Buffer<T>) -> Result<()> {
+        self.own_buffer_as(buffer, true)
+    }
+
+    /// [`own_buffer`](Self::own_buffer) for an upload, which may claim `buffer` for the
+    /// transfer lane (`Lane::takes`): its first use is not marked here, but by
+    /// [`off_other_lanes`](Self::off_other_lanes) where the lane does not take it.
+    pub(super) fn own_buffer_before_upload<T>(&self, buffer: &Buffer<T>) -> Result<()> {
+        self.own_buffer_as(buffer, false)
+    }
+
+    fn own_buffer_as<T>(&self, buffer: &Buffer<T>, first_use: bool) -> Result<()> {
         same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
+        self.off_other_lanes(buffer, first_use)?;
         match buffer.memory().alias_member() {
             Some(member) => member.claim(buffer.name()),
             None => Ok(()),
@@ -24,10 +38,48 @@ impl Recorder<'_> {
     /// `image` is of this recorder's device and, in transient memory, its memory's active
     /// member (or becomes it: see `recorder/alias.rs`).
     pub(super) fn own_image(&self, image: &Image) -> Result<()> {
+        self.own_image_as(image, true)
+    }
+
+    /// [`own_image`](Self::own_image) for an upload of every level, which may claim `image`
+    /// for the transfer lane (`Lane::takes_image`): its first use is marked by
+    /// [`image_off_other_lanes`](Self::image_off_other_lanes) where the lane does not take it.
+    pub(super) fn own_image_before_upload(&self, image: &Image) -> Result<()> {
+        self.own_image_as(image, false)
+    }
+
+    fn own_image_as(&self, image: &Image, first_use: bool) -> Result<()> {
         same_device(self.alloc.context(), image.context(), || image.desc().name.clone())?;
+        self.image_off_other_lanes(image, first_use)?;
         match image.memory().alias_member() {
             Some(member) => member.claim(&image.desc().name),
             None => Ok(()),
+        }
+    }
+
+    /// [`Error::OnTransferQueue`] where another batch's transfer lane claimed `buffer` and the
+    /// claim has not ended (its main submission, which waits for the lane's copy, is not
+    /// submitted yet: work recorded here could be submitted before it, unordered with the
+    /// copy). With `first_use`, marks it used in the same atomic step (a claim cannot slip in
+    /// between the test and this recording's hold).
+    pub(super) fn off_other_lanes<T>(&self, buffer: &Buffer<T>, first_use: bool) -> Result<()> {
+        if self.lane.claimed_buffer(buffer.handle()) {
+            return Ok(());
+        }
+        match if first_use { buffer.use_now() } else { !buffer.on_lane() } {
+            true => Ok(()),
+            false => Err(Error::OnTransferQueue { name: buffer.name().to_owned() }),
+        }
+    }
+
+    /// [`off_other_lanes`](Self::off_other_lanes) for `image`.
+    pub(super) fn image_off_other_lanes(&self, image: &Image, first_use: bool) -> Result<()> {
+        if self.lane.claimed_image(image.handle()) {
+            return Ok(());
+        }
+        match if first_use { image.use_now() } else { !image.on_lane() } {
+            true => Ok(()),
+            false => Err(Error::OnTransferQueue { name: image.desc().name.clone() }),
         }
     }
 

@@ -244,7 +244,7 @@ impl<T> SubBuffer<T> {
 
     /// Maps the arena's buffer: the range's bytes start at [`offset`](Self::offset).
     fn map(&self) -> Result<MappedMemory<'_>> {
-        self.shared.arena().buffer.map()
+        self.shared.arena().buffer.map_locked()
     }
 }
 
