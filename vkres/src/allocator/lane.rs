@@ -95,8 +95,8 @@ impl LaneClaim {
 impl Drop for LaneClaim {
     fn drop(&mut self) {
         match self {
-            LaneClaim::Buffer(buffer) => buffer.release_lane(),
-            LaneClaim::Image(image) => image.release_lane(),
+            LaneClaim::Buffer(buffer) => buffer.first_use().release_lane(),
+            LaneClaim::Image(image) => image.first_use().release_lane(),
         }
     }
 }
@@ -202,7 +202,7 @@ impl Lane {
         if self.owns(dst.handle()) {
             return true;
         }
-        let claimed = offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.claim_for_lane();
+        let claimed = offset == 0 && len == dst.size() && len >= LANE_THRESHOLD && dst.first_use().claim_for_lane();
         if claimed {
             self.claims.push(LaneClaim::Buffer(dst.as_bytes()));
         }
@@ -264,7 +264,7 @@ impl Lane {
     /// queue and records its transition from `UNDEFINED` there.
     /// The claim lasts as a buffer's (see [`takes`](Self::takes)).
     pub(crate) fn takes_image(&mut self, ctx: &Context, image: &Image, len: u64) -> bool {
-        let claimed = ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.claim_for_lane();
+        let claimed = ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.first_use().claim_for_lane();
         if claimed {
             self.claims.push(LaneClaim::Image(image.clone()));
         }

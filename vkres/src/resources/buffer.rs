@@ -391,28 +391,10 @@ impl<T> Buffer<T> {
         self.shared.fresh.mark_used();
     }
 
-    /// Claims it for a batch's transfer lane if it is fresh, atomically: `true` for the one
-    /// caller that found it fresh (of two threads uploading into one unused buffer at once,
-    /// only one takes the transfer queue). Other recordings are refused until the claim ends
-    /// ([`on_lane`](Self::on_lane)).
-    pub(crate) fn claim_for_lane(&self) -> bool {
-        self.shared.fresh.claim_for_lane()
-    }
-
-    /// Whether a batch's transfer lane claimed it and the claim has not ended.
-    pub(crate) fn on_lane(&self) -> bool {
-        self.shared.fresh.on_lane()
-    }
-
-    /// Marks it used by the recording about to use it, unless a lane claimed it (`false`):
-    /// one atomic step (see `FirstUse::use_now`).
-    pub(crate) fn use_now(&self) -> bool {
-        self.shared.fresh.use_now()
-    }
-
-    /// Ends a lane's claim (the claiming batch's work has finished).
-    pub(crate) fn release_lane(&self) {
-        self.shared.fresh.release_lane()
+    /// Its first-use state: whether any recording has used it, and a batch's transfer-lane
+    /// claim (one atomic step each: see [`FirstUse`](super::FirstUse)).
+    pub(crate) fn first_use(&self) -> &super::FirstUse {
+        &self.shared.fresh
     }
 
     /// Whether uploads write it through its mapping instead of staging: a

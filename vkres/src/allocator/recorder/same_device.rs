@@ -66,7 +66,7 @@ impl Recorder<'_> {
         if self.lane.claimed_buffer(buffer.handle()) {
             return Ok(());
         }
-        match if first_use { buffer.use_now() } else { !buffer.on_lane() } {
+        match if first_use { buffer.first_use().use_now() } else { !buffer.first_use().on_lane() } {
             true => Ok(()),
             false => Err(Error::OnTransferQueue { name: buffer.name().to_owned() }),
         }
@@ -77,7 +77,7 @@ impl Recorder<'_> {
         if self.lane.claimed_image(image.handle()) {
             return Ok(());
         }
-        match if first_use { image.use_now() } else { !image.on_lane() } {
+        match if first_use { image.first_use().use_now() } else { !image.first_use().on_lane() } {
             true => Ok(()),
             false => Err(Error::OnTransferQueue { name: image.desc().name.clone() }),
         }
