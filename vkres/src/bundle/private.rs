@@ -18,6 +18,7 @@ pub use crate::bundle::alias::{AliasField, alias_memory, aliased_buffer, aliased
 pub use crate::bundle::collections::{
     CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
 };
+pub use crate::bundle::compact::{bindings_raw, sampler_desc, write_buffer, write_image, write_sampler, write_texture};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::frame_tlas::{
     PerFrameField, PerFrameTlasField, frame_tlas_handle, per_frame_tlases, per_frame_tlases_from_inputs,
@@ -195,6 +196,12 @@ pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Op
         batch.upload(&buffer, 0, data)?;
     }
     Ok(B::from_buffer(buffer))
+}
+
+/// Creates the buffer of a `buffer(data = ...)` field and records the upload of `data` (the
+/// expansion passes an expression through [`data`], whose bound checks its element type).
+pub fn buffer_data<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: &[B::Elem]) -> Result<B> {
+    buffer(batch, spec, Some(data))
 }
 
 /// Creates the buffer of a `buffer(copy = src)` field (as large as `src` unless `len` or
