@@ -11,10 +11,11 @@
 
 use ash::vk;
 
+use crate::accel::Tlas;
 use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
-use crate::bundle::private::{BufferField, BufferSpec, SampledTextureField, SamplerField, TextureField, TextureSpec};
+use crate::bundle::private::{BufferSpec, TextureSpec};
 use crate::memory::{MappingType, MemoryLocation, MemoryPool};
-use crate::resources::SamplerDesc;
+use crate::resources::{Buffer, ImageView, Sampler, SamplerDesc, Texture};
 
 /// The mapping of a memory code (its low three bits), in the order of the derive's `MAPPINGS`.
 const fn mapping(code: u8) -> MappingType {
@@ -176,24 +177,52 @@ pub fn bindings_raw(table: &[(u32, u8, u32, &'static str)]) -> Vec<DescriptorBin
         .collect()
 }
 
-/// `write_descriptors`' write of a bound buffer field: `kind` a descriptor kind code.
-pub fn write_buffer<B: BufferField>(writes: &mut DescriptorWrites, binding: u32, kind: u8, field: &B) {
-    writes.buffer(binding, descriptor_kind(kind), field.buffer());
+/// A field type that a `binding = N` may bind: its write into a descriptor set. The derive's
+/// `write_descriptors` passes every bound field as `&dyn BoundField` in one table, instead of a
+/// call per field; each field's type was checked where the field was created.
+pub trait BoundField {
+    /// Adds the field's write at `binding`: a descriptor of `kind`, an image in `layout`.
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, kind: DescriptorKind, layout: vk::ImageLayout);
 }
 
-/// `write_descriptors`' write of a bound texture field with a sampler, in layout `layout` (raw).
-pub fn write_texture<T: SampledTextureField>(writes: &mut DescriptorWrites, binding: u32, layout: i32, field: &T) {
-    writes.texture(binding, field.texture(), vk::ImageLayout::from_raw(layout));
+impl<T: bytemuck::Pod> BoundField for Buffer<T> {
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, kind: DescriptorKind, _: vk::ImageLayout) {
+        writes.buffer(binding, kind, self);
+    }
 }
 
-/// `write_descriptors`' write of a bound texture field without a sampler (`kind` a code).
-pub fn write_image<T: TextureField>(writes: &mut DescriptorWrites, binding: u32, kind: u8, layout: i32, field: &T) {
-    writes.image(binding, descriptor_kind(kind), field.view(), vk::ImageLayout::from_raw(layout));
+impl BoundField for Texture {
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, _: DescriptorKind, layout: vk::ImageLayout) {
+        writes.texture(binding, self, layout);
+    }
 }
 
-/// `write_descriptors`' write of a bound sampler field.
-pub fn write_sampler<S: SamplerField>(writes: &mut DescriptorWrites, binding: u32, field: &S) {
-    writes.sampler(binding, field.sampler());
+impl BoundField for ImageView {
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, kind: DescriptorKind, layout: vk::ImageLayout) {
+        writes.image(binding, kind, self, layout);
+    }
+}
+
+impl BoundField for Sampler {
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, _: DescriptorKind, _: vk::ImageLayout) {
+        writes.sampler(binding, self);
+    }
+}
+
+impl BoundField for Tlas {
+    fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, _: DescriptorKind, _: vk::ImageLayout) {
+        writes.acceleration_structure(binding, self.handle());
+    }
+}
+
+/// `write_descriptors()` of a bundle without binding arrays or per-frame fields: one write per
+/// `(binding, kind code, layout (raw), field)` of `table`.
+pub fn writes(set: vk::DescriptorSet, table: &[(u32, u8, i32, &dyn BoundField)]) -> DescriptorWrites {
+    let mut writes = DescriptorWrites::new(set);
+    for &(binding, kind, layout, field) in table {
+        field.write_to(&mut writes, binding, descriptor_kind(kind), vk::ImageLayout::from_raw(layout));
+    }
+    writes
 }
 
 #[cfg(test)]

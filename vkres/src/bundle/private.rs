@@ -18,7 +18,7 @@ pub use crate::bundle::alias::{AliasField, alias_memory, aliased_buffer, aliased
 pub use crate::bundle::collections::{
     CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
 };
-pub use crate::bundle::compact::{bindings_raw, sampler_desc, write_buffer, write_image, write_sampler, write_texture};
+pub use crate::bundle::compact::{BoundField, bindings_raw, sampler_desc, writes};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::frame_tlas::{
     PerFrameField, PerFrameTlasField, frame_tlas_handle, per_frame_tlases, per_frame_tlases_from_inputs,
