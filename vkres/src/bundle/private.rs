@@ -469,40 +469,12 @@ pub fn schema_error(bundle: &str) -> Error {
     Error::SchemaHasErrors { bundle: bundle.into() }
 }
 
-/// The `descriptor_bindings()` of a bundle without binding arrays: its constant table, copied
-/// (one non-generic function for every bundle, instead of a `vec![...]` per struct).
-pub fn bindings(table: &'static [DescriptorBinding]) -> Vec<DescriptorBinding> {
-    table.to_vec()
-}
-
 /// `SamplerDesc::default()` as a constant: the start of a sampler field's description (no
 /// call in the expansion).
 pub const SAMPLER_DEFAULT: SamplerDesc = SamplerDesc::DEFAULT;
 
-/// The union of `flags` (the expansion's `buffer_usage(&[...])`: one call over a promoted
-/// array instead of a `|` call per flag; `const` for the bindings table).
-pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlags {
-    let mut raw = 0;
-    let mut i = 0;
-    while i < flags.len() {
-        raw |= flags[i].as_raw();
-        i += 1;
-    }
-    vk::BufferUsageFlags::from_raw(raw)
-}
-
-/// The union of `flags` (as [`buffer_usage`]).
-pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
-    let mut raw = 0;
-    let mut i = 0;
-    while i < flags.len() {
-        raw |= flags[i].as_raw();
-        i += 1;
-    }
-    vk::ImageUsageFlags::from_raw(raw)
-}
-
-/// The union of `flags` (as [`buffer_usage`]).
+/// The union of `flags` (the expansion's `stages(&[...])` of a binding array: one call over a
+/// promoted array instead of a `|` call per flag).
 pub const fn stages(flags: &[vk::ShaderStageFlags]) -> vk::ShaderStageFlags {
     let mut raw = 0;
     let mut i = 0;
