@@ -187,8 +187,15 @@ pub trait BoundField {
 
 impl<T: bytemuck::Pod> BoundField for Buffer<T> {
     fn write_to(&self, writes: &mut DescriptorWrites, binding: u32, kind: DescriptorKind, _: vk::ImageLayout) {
-        writes.buffer(binding, kind, self);
+        // Through the byte handle and a non-generic function: no instance of the write in
+        // the user's crate.
+        write_buffer_bytes(writes, binding, kind, &self.cast::<u8>());
     }
+}
+
+/// [`DescriptorWrites::buffer`] of a byte handle, instantiated here once.
+fn write_buffer_bytes(writes: &mut DescriptorWrites, binding: u32, kind: DescriptorKind, buffer: &Buffer) {
+    writes.buffer(binding, kind, buffer);
 }
 
 impl BoundField for Texture {

@@ -186,16 +186,27 @@ pub fn texels<D: TextureData + ?Sized>(data: &D) -> &[u8] {
 }
 
 /// Creates the buffer of a `buffer` field, and records the upload of `data` if there is one.
+/// The work is [`buffer_bytes`]'s, not generic: a crate of derived structs instantiates only
+/// this shim and [`Buffer::cast`] per element type, not the creation and upload paths (their
+/// instances and dependency-graph nodes are what an incremental rebuild of such a crate
+/// reloads; issue 20 item 5).
 pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Option<&[B::Elem]>) -> Result<B> {
     let elem = size_of::<B::Elem>() as u64;
-    let data_bytes = data.map_or(0, |d| d.len() as u64 * elem);
+    let buffer = buffer_bytes(batch, spec, elem, data.map(bytemuck::cast_slice))?;
+    Ok(B::from_buffer(buffer.cast()))
+}
+
+/// [`buffer`] on bytes: the buffer for elements of `elem` bytes, sized by `spec` or by `data`,
+/// and the upload of `data`.
+fn buffer_bytes(batch: &mut Batch<'_>, spec: &BufferSpec, elem: u64, data: Option<&[u8]>) -> Result<Buffer> {
+    let data_bytes = data.map_or(0, |d| d.len() as u64);
     let size = size_of_spec(spec, elem, data_bytes)?;
     check_range(spec.name, 0, data_bytes, size)?;
-    let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
+    let buffer: Buffer = create_buffer(batch, spec, size)?;
     if let Some(data) = data {
-        batch.upload(&buffer, 0, data)?;
+        batch.upload_bytes(&buffer, 0, data)?;
     }
-    Ok(B::from_buffer(buffer))
+    Ok(buffer)
 }
 
 /// Creates the buffer of a `buffer(data = ...)` field and records the upload of `data` (the
