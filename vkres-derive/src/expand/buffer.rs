@@ -14,11 +14,11 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     let spec = spec(field, b, users, name);
     if let Some(copy) = &b.copy {
         let src = super::local_of(&copy.value);
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
+        let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_copy::<#ty, _>);
         return quote!(#call(__vkres_batch, #spec, &#src));
     }
     if b.data.is_none() {
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
+        let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_empty::<#ty>);
         return quote!(#call(__vkres_batch, #spec));
     }
     // The data as the last argument of `buffer_data::<T>`: an expression through `data`, whose
@@ -26,7 +26,7 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     let bound = bound_data(field, b, users).map(|(local, _)| local);
     let data = match b.data.as_ref().map(|d| &d.value) {
         Some(crate::attr::Source::Expr(expr)) => {
-            let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
+            let elem = quote_spanned!(field.ty_span=> <#ty as ::vkres::__private::BufferField>::Elem);
             match &bound {
                 Some(local) => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(#local)),
                 None => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
@@ -38,7 +38,7 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
         }
         None => quote!(),
     };
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_data::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_data::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data))
 }
 
@@ -47,14 +47,14 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
 pub fn create_per_frame(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
     let spec = spec(field, b, users, name);
-    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::PerFrameBufferField>::Elem);
+    let elem = quote_spanned!(field.ty_span=> <#ty as ::vkres::__private::PerFrameBufferField>::Elem);
     let data = super::data_tokens(
         b.data.as_ref().map(|d| &d.value),
         field,
         |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
     );
     let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_buffers::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_buffers::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
 }
 
@@ -85,7 +85,7 @@ pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Rol
     let ty = field.ty;
     let spec = spec(field, b, users, name);
     let ident = field.ident;
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffers::<#ty>);
     if field.binding.is_some() {
         // A binding array: the device must have descriptor indexing (a typed error otherwise).
         return quote!({
@@ -124,7 +124,7 @@ pub fn create_table(
         }
         None => quote!(::core::option::Option::None::<&[::vkres::Buffer<u32>]>),
     };
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer::<#ty>);
     quote!(#call(__vkres_batch, #spec, ::core::option::Option::Some(&::vkres::__private::geometry_records(
         #name, &__vkres_inputs.#lists, ::vkres::__private::items(&#vertices), #indices)?)))
 }

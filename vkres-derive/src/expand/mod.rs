@@ -114,11 +114,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
     let data = cont.fields.iter().filter_map(|f| {
         let ty = f.ty;
         // Spanned at the field's type: a type that is no collection is reported there.
-        let item = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::CollectionField>::Item);
+        let item = quote_spanned!(f.ty_span=> <#ty as ::vkres::__private::CollectionField>::Item);
         match &f.kind {
             Kind::Buffer(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                quote_spanned!(f.ty_span=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
                 "initial contents of each buffer of the collection (one slice per buffer)",
             )),
             Kind::Blas(b) if b.geometries.is_some() => Some((
@@ -133,7 +133,7 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
             )),
             Kind::Bundle(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                quote_spanned!(f.ty_span=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
                 "inputs of each nested bundle of the collection (one per bundle)",
             )),
             Kind::Tlas(t) if t.instances_input.is_some() && f.collection.is_some() => Some((
@@ -403,6 +403,6 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         _ => TokenStream::new(),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
-    let field_let = quote_spanned!(field.ty.span()=> let #local = #value?;);
+    let field_let = quote_spanned!(field.ty_span=> let #local = #value?;);
     quote!(#bound #field_let)
 }

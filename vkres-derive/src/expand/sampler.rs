@@ -3,7 +3,6 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use crate::ast::Field;
 use crate::attr::{Keyed, SamplerAttr};
@@ -98,6 +97,6 @@ fn desc_statements(s: &SamplerAttr) -> TokenStream {
 pub fn create(field: &Field<'_>, s: &SamplerAttr) -> TokenStream {
     let ty = field.ty;
     let desc = desc(s);
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::sampler_field::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::sampler_field::<#ty>);
     quote!(#call(&*__vkres_batch, &#desc))
 }

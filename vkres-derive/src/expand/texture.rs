@@ -24,17 +24,17 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     }
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::image::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data))
         }
         Some(SamplerRef::Field(ident)) => {
             let sampler = super::local_of(ident);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::texture::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler)))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::texture::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #data, &__vkres_sampler)
@@ -50,17 +50,17 @@ fn create_per_frame(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream, data
     let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_images::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_images::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
         }
         Some(SamplerRef::Field(ident)) => {
             let sampler = super::local_of(ident);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_textures::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler), __vkres_inputs.#frames))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_textures::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #data, &__vkres_sampler, __vkres_inputs.#frames)
@@ -145,17 +145,17 @@ fn create_collection(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream) -> 
     };
     let create = match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::images::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::images::<#ty>);
             quote!(#call(__vkres_batch, #spec, #inputs))
         }
         Some(SamplerRef::Field(sampler)) => {
             let sampler = super::local_of(sampler);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::textures::<#ty>);
             quote!(#call(__vkres_batch, #spec, #inputs, ::vkres::__private::sampler_of(&#sampler)))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::textures::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #inputs, &__vkres_sampler)
