@@ -186,7 +186,7 @@ pub fn texels<D: TextureData + ?Sized>(data: &D) -> &[u8] {
 }
 
 /// Creates the buffer of a `buffer` field, and records the upload of `data` if there is one.
-/// The work is [`buffer_bytes`]'s, not generic: a crate of derived structs instantiates only
+/// The work is `buffer_bytes`', not generic: a crate of derived structs instantiates only
 /// this shim and [`Buffer::cast`] per element type, not the creation and upload paths (their
 /// instances and dependency-graph nodes are what an incremental rebuild of such a crate
 /// reloads; issue 20 item 5).
