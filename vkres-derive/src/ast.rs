@@ -22,6 +22,9 @@ pub struct Field<'a> {
     pub ident: &'a Ident,
     /// Its declared type.
     pub ty: &'a Type,
+    /// The span of `ty`, computed once: `Spanned::span` re-tokenizes the type through the
+    /// compiler's bridge on every call, and the expansion spans several calls at it.
+    pub ty_span: proc_macro2::Span,
     /// What `#[gpu(...)]` says it is.
     pub kind: Kind,
     /// `binding = N`.
@@ -121,6 +124,7 @@ impl<'a> Container<'a> {
                 Some(kind) => fields.push(Field {
                     ident,
                     ty: &field.ty,
+                    ty_span: syn::spanned::Spanned::span(&field.ty),
                     kind,
                     binding: parsed.binding,
                     stages: parsed.stages,

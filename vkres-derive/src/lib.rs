@@ -25,6 +25,7 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
+mod raw;
 mod spirv_module;
 mod symbol;
 

@@ -14,20 +14,31 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
     let spec = spec(field, b, users, name);
     if let Some(copy) = &b.copy {
         let src = super::local_of(&copy.value);
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_copy::<#ty, _>);
+        let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_copy::<#ty, _>);
         return quote!(#call(__vkres_batch, #spec, &#src));
     }
     if b.data.is_none() {
-        let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer_empty::<#ty>);
+        let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_empty::<#ty>);
         return quote!(#call(__vkres_batch, #spec));
     }
-    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::BufferField>::Elem);
+    // The data as the last argument of `buffer_data::<T>`: an expression through `data`, whose
+    // bound checks its element type at the user's expression.
     let bound = bound_data(field, b, users).map(|(local, _)| local);
-    let data = super::data_tokens(b.data.as_ref().map(|d| &d.value), field, |expr| match &bound {
-        Some(local) => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(#local)),
-        None => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
-    });
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    let data = match b.data.as_ref().map(|d| &d.value) {
+        Some(crate::attr::Source::Expr(expr)) => {
+            let elem = quote_spanned!(field.ty_span=> <#ty as ::vkres::__private::BufferField>::Elem);
+            match &bound {
+                Some(local) => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(#local)),
+                None => quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
+            }
+        }
+        Some(crate::attr::Source::Input(token)) => {
+            let name = field.ident;
+            quote_spanned!(token.span()=> __vkres_inputs.#name)
+        }
+        None => quote!(),
+    };
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer_data::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data))
 }
 
@@ -36,14 +47,14 @@ pub fn create(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: 
 pub fn create_per_frame(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
     let ty = field.ty;
     let spec = spec(field, b, users, name);
-    let elem = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::PerFrameBufferField>::Elem);
+    let elem = quote_spanned!(field.ty_span=> <#ty as ::vkres::__private::PerFrameBufferField>::Elem);
     let data = super::data_tokens(
         b.data.as_ref().map(|d| &d.value),
         field,
         |expr| quote_spanned!(expr.span()=> ::vkres::__private::data::<#elem, _>(&(#expr))),
     );
     let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_buffers::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_buffers::<#ty>);
     quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
 }
 
@@ -74,7 +85,7 @@ pub fn create_collection(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Rol
     let ty = field.ty;
     let spec = spec(field, b, users, name);
     let ident = field.ident;
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffers::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffers::<#ty>);
     if field.binding.is_some() {
         // A binding array: the device must have descriptor indexing (a typed error otherwise).
         return quote!({
@@ -113,48 +124,37 @@ pub fn create_table(
         }
         None => quote!(::core::option::Option::None::<&[::vkres::Buffer<u32>]>),
     };
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::buffer::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::buffer::<#ty>);
     quote!(#call(__vkres_batch, #spec, ::core::option::Option::Some(&::vkres::__private::geometry_records(
         #name, &__vkres_inputs.#lists, ::vkres::__private::items(&#vertices), #indices)?)))
 }
 
-/// The `&BufferSpec` of a buffer (or of each buffer of a collection).
+/// The `&BufferSpec` of a buffer (or of each buffer of a collection): one `const fn` call of
+/// literal numbers (usage flags and memory code raw, see `raw.rs`), plus a builder call per
+/// `len`, `size` or `pool` the schema gives.
 pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &str) -> TokenStream {
-    let flags = crate::infer::buffer_usage(b, users).into_iter().map(|flag| {
-        // Spanned at the user's flag where there is one (a flag unknown to this ash version).
-        let span =
-            b.usage.iter().flat_map(|u| &u.value).find(|(_, c)| *c == flag).map_or(b.kind.span(), |(s, _)| s.span());
-        let c = syn::Ident::new(flag, span);
-        quote!(::vkres::vk::BufferUsageFlags::#c)
-    });
-    let variant =
-        |v: Option<&'static str>, default: &str| syn::Ident::new(v.unwrap_or(default), proc_macro2::Span::call_site());
-    let mapping = variant(b.mapping.as_ref().map(|m| m.value), "None");
-    let location = variant(b.location.as_ref().map(|l| l.value), "Auto");
+    let flags = crate::infer::buffer_usage(b, users);
+    let memory = crate::raw::memory(b.mapping.as_ref().map(|m| m.value), b.location.as_ref().map(|l| l.value));
+    let (Some(usage), Some(memory)) = (crate::raw::buffer_usage(flags.iter().copied()), memory) else {
+        return super::internal_error(name);
+    };
+    let usage = proc_macro2::Literal::u32_unsuffixed(usage);
+    let memory = proc_macro2::Literal::u8_unsuffixed(memory);
     let count = |e: Option<&crate::attr::Keyed<syn::Expr>>, key: &str| match e {
         Some(e) if crate::attr::is_input(&e.value) => {
             let input = super::size_input(field, key);
-            quote_spanned!(e.value.span()=> ::core::option::Option::Some(__vkres_inputs.#input))
+            let method = syn::Ident::new(key, proc_macro2::Span::call_site());
+            quote_spanned!(e.value.span()=> .#method(__vkres_inputs.#input))
         }
         Some(e) => {
-            let n = super::typed(&e.value, "u64");
-            quote!(::core::option::Option::Some(#n))
+            let n = super::number(&e.value, "u64");
+            let method = syn::Ident::new(key, proc_macro2::Span::call_site());
+            quote!(.#method(#n))
         }
-        None => quote!(::core::option::Option::None),
+        None => quote!(),
     };
     let len = count(b.len.as_ref(), "len");
     let size = count(b.size.as_ref(), "size");
-    let pool = super::pool_tokens(b.pool.as_ref().map(|p| &p.value), field);
-    quote! {
-        &::vkres::__private::BufferSpec {
-            name: #name,
-            // One call of a `const fn` over a promoted array, not a call per flag.
-            usage: ::vkres::__private::buffer_usage(&[#(#flags),*]),
-            mapping: ::vkres::MappingType::#mapping,
-            location: ::vkres::MemoryLocation::#location,
-            len: #len,
-            size: #size,
-            pool: #pool,
-        }
-    }
+    let pool = super::pool_builder(b.pool.as_ref().map(|p| &p.value), field);
+    quote!(&::vkres::__private::BufferSpec::raw(#name, #usage, #memory) #len #size #pool)
 }

@@ -2,7 +2,6 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use crate::ast::Field;
 use crate::attr::BundleAttr;
@@ -13,15 +12,15 @@ pub fn create(field: &Field<'_>, b: &BundleAttr) -> TokenStream {
     let name = field.ident;
     match &b.inputs {
         Some(_) if field.collection.is_some() => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundles::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::bundles::<#ty>);
             quote!(#call(__vkres_batch, __vkres_inputs.#name))
         }
         Some(_) => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle_with_inputs::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::bundle_with_inputs::<#ty>);
             quote!(#call(__vkres_batch, __vkres_inputs.#name))
         }
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::bundle::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::bundle::<#ty>);
             quote!(#call(__vkres_batch))
         }
     }

@@ -30,7 +30,7 @@ pub fn local(field: &Field<'_>) -> syn::Ident {
     format_ident!("__vkres_field_{}", field.ident)
 }
 
-/// The local holding the field named `ident`.
+/// The local holding the field named `ident` (at that token: a reference's errors point at it).
 pub fn local_of(ident: &syn::Ident) -> syn::Ident {
     format_ident!("__vkres_field_{}", ident)
 }
@@ -71,23 +71,41 @@ pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
     quote_spanned!(expr.span()=> { let __vkres_n: #ty = #expr; __vkres_n })
 }
 
+/// [`typed`], or an unsuffixed integer literal as it is: the parameter it is passed to has
+/// type `ty`, so a literal that does not fit is still rustc's error at the literal, and the
+/// expansion has no block for it.
+pub fn number(expr: &syn::Expr, ty: &str) -> TokenStream {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), attrs }) if attrs.is_empty() && n.suffix().is_empty() => {
+            quote!(#n)
+        }
+        _ => typed(expr, ty),
+    }
+}
+
 /// The inputs-struct field of a `pool = input`: `<field>_pool`.
 pub fn pool_input(field: &syn::Ident) -> syn::Ident {
     format_ident!("{}_pool", field)
 }
 
-/// `Option<&MemoryPool>`-typed tokens of a field's `pool = ...`: `None`, an expression of type
-/// `&MemoryPool` (a wrong type is an error at the expression), or the field's pool input.
-pub fn pool_tokens(pool: Option<&Source>, field: &Field<'_>) -> TokenStream {
+/// `.pool(P)` on a spec of a field with `pool = ...` (an expression of type `&MemoryPool`, a
+/// wrong type an error at the expression, or the field's pool input); nothing without one.
+pub fn pool_builder(pool: Option<&Source>, field: &Field<'_>) -> TokenStream {
     match pool {
-        None => quote!(::core::option::Option::None),
+        None => quote!(),
         Some(Source::Expr(expr)) => quote_spanned!(expr.span()=>
-            ::core::option::Option::Some({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
+            .pool({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
         Some(Source::Input(token)) => {
             let name = pool_input(field.ident);
-            quote_spanned!(token.span()=> ::core::option::Option::Some(__vkres_inputs.#name))
+            quote_spanned!(token.span()=> .pool(__vkres_inputs.#name))
         }
     }
+}
+
+/// What a name without a raw value (`raw.rs`; its tests make this unreachable) expands to.
+pub fn internal_error(name: &str) -> TokenStream {
+    let msg = format!("vkres-derive: a name of `{name}`'s schema has no raw value (a bug in vkres-derive)");
+    quote!(::core::compile_error!(#msg))
 }
 
 /// The fields of the inputs struct: name and type.
@@ -96,11 +114,11 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
     let data = cont.fields.iter().filter_map(|f| {
         let ty = f.ty;
         // Spanned at the field's type: a type that is no collection is reported there.
-        let item = quote_spanned!(ty.span()=> <#ty as ::vkres::__private::CollectionField>::Item);
+        let item = quote_spanned!(f.ty_span=> <#ty as ::vkres::__private::CollectionField>::Item);
         match &f.kind {
             Kind::Buffer(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(ty.span()=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                quote_spanned!(f.ty_span=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
                 "initial contents of each buffer of the collection (one slice per buffer)",
             )),
             Kind::Blas(b) if b.geometries.is_some() => Some((
@@ -115,7 +133,7 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
             )),
             Kind::Bundle(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(ty.span()=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                quote_spanned!(f.ty_span=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
                 "inputs of each nested bundle of the collection (one per bundle)",
             )),
             Kind::Tlas(t) if t.instances_input.is_some() && f.collection.is_some() => Some((
@@ -228,25 +246,41 @@ fn mentions_lifetime_a(tokens: TokenStream) -> bool {
     false
 }
 
+/// Tokens of generated text that carries no user span: the compiler lexes it in one call,
+/// where `quote!` makes a call per token (issue 20 item 5: the skeleton of every impl is
+/// text, the parts that must point at the user's tokens are `quote_spanned!`).
+pub fn text(s: &str) -> TokenStream {
+    // Straight to the compiler's lexer where there is one: `proc_macro2`'s own parse lexes the
+    // text a second time (unoptimized, as a user's dev profile builds this crate) to validate
+    // it first. The text is this crate's, and the unit tests lex every form of it that way.
+    if proc_macro::is_available() {
+        if let Ok(tokens) = s.parse::<proc_macro::TokenStream>() {
+            return tokens.into();
+        }
+    }
+    s.parse().unwrap_or_else(|e: proc_macro2::LexError| {
+        let msg = format!("vkres-derive: generated text does not lex ({e:?}; a bug in vkres-derive)");
+        quote!(::core::compile_error!(#msg))
+    })
+}
+
 /// The impl for a checked container.
 pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     let ident = cont.ident;
     let vis = cont.vis;
+    let name = ident.to_string();
     let creates = graph.order.iter().map(|&i| create_field(cont, graph, i));
+    // Quoted, not text: each local carries its field's span, and with it the hygiene of a
+    // `macro_rules!` that declared the struct.
     let inits = cont.fields.iter().map(|f| {
         let name = f.ident;
         let local = local(f);
         quote!(#name: #local)
     });
+    let inits = quote!(::core::result::Result::Ok(Self { #(#inits),* }));
     let inputs = input_fields(cont);
-    let (inputs_def, inputs_ty, create_sig, record_sig, pass) = if inputs.is_empty() {
-        (
-            quote!(),
-            quote!(()),
-            quote!(alloc: &::vkres::ResourceAllocator),
-            quote!(batch: &mut ::vkres::Batch<'_>),
-            quote!(()),
-        )
+    let (inputs_def, inputs_ty, pass_ty) = if inputs.is_empty() {
+        (quote!(), "()".to_string(), None)
     } else {
         let inputs_ident = inputs_ident(cont);
         let fields = inputs.iter().map(|(name, ty, what)| {
@@ -256,92 +290,90 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
         let doc = format!("Run-time inputs of [`{ident}::create`] (generated by `#[derive(GpuResources)]`).");
         // Inputs that are all numbers (sizes, `frames_in_flight`) borrow nothing: no lifetime,
         // which the struct would otherwise declare unused.
-        let (params, lifetime) = if inputs.iter().any(|(_, ty, _)| mentions_lifetime_a(ty.clone())) {
-            (quote!(<'a>), quote!(<'_>))
-        } else {
-            (quote!(), quote!())
-        };
+        let borrows = inputs.iter().any(|(_, ty, _)| mentions_lifetime_a(ty.clone()));
+        let (params, lifetime) = if borrows { ("<'a>", "<'_>") } else { ("", "") };
+        let params_tokens = text(params);
         let def = quote! {
             #[doc = #doc]
-            #vis struct #inputs_ident #params {
+            #vis struct #inputs_ident #params_tokens {
                 #(#fields,)*
             }
         };
-        (
-            def,
-            quote!(#inputs_ident #params),
-            quote!(alloc: &::vkres::ResourceAllocator, inputs: #inputs_ident #lifetime),
-            quote!(batch: &mut ::vkres::Batch<'_>, inputs: #inputs_ident #lifetime),
-            quote!(inputs),
-        )
+        (def, format!("{inputs_ident}{params}"), Some(format!("{inputs_ident}{lifetime}")))
+    };
+    let (create_args, record_args, pass) = match &pass_ty {
+        None => (String::new(), String::new(), "()"),
+        Some(ty) => (format!(", inputs: {ty}"), format!(", inputs: {ty}"), "inputs"),
     };
     // Through autoref dispatch: a field type without `Release` (already an error where the
     // field is created) falls back to a no-op instead of raising a second error here.
-    let release = graph.order.iter().rev().map(|&i| {
-        let name = cont.fields[i].ident;
-        quote!((&mut self.#name).__vkres_release();)
-    });
+    let release: String =
+        graph.order.iter().rev().map(|&i| format!("(&mut self.{}).__vkres_release();", cont.fields[i].ident)).collect();
     let (bindings, writes) = descriptors::expand(cont);
     let frame_methods = frames::expand(cont);
     let (sizes_def, resize_method) = resize::expand(cont, graph);
     let alias_methods = alias::begin_methods(cont);
+    let trait_head = text(&format!("#[automatically_derived] impl ::vkres::GpuResources for {name}"));
+    let record_sig = text(&format!(
+        "type Inputs<'a> = {inputs_ty};
+        #[inline]
+        fn record(__vkres_batch: &mut ::vkres::Batch<'_>, __vkres_inputs: Self::Inputs<'_>) -> ::vkres::Result<Self>"
+    ));
+    let methods = text(&format!(
+        "#[doc = \"Creates every resource of the bundle in dependency order, uploads its data in one \
+        submission and waits for it (generated by `#[derive(GpuResources)]`).\"]
+        #[inline]
+        pub fn create(alloc: &::vkres::ResourceAllocator{create_args}) -> ::vkres::Result<Self> {{
+            <Self as ::vkres::GpuResources>::create(alloc, {pass})
+        }}
+
+        #[doc = \"Creates every resource of the bundle and records its uploads into `batch`, to be \
+        submitted with other work (generated by `#[derive(GpuResources)]`).\"]
+        #[inline]
+        pub fn record(batch: &mut ::vkres::Batch<'_>{record_args}) -> ::vkres::Result<Self> {{
+            <Self as ::vkres::GpuResources>::record(batch, {pass})
+        }}"
+    ));
+    let impl_head = text(&format!("#[allow(dead_code)] impl {name}"));
+    let drop = text(&format!(
+        "#[automatically_derived]
+        impl ::vkres::__private::Release for {name} {{
+            #[inline]
+            fn __vkres_release(&mut self) {{
+                #[allow(unused_imports)]
+                use ::vkres::__private::{{Release as _, ReleaseFallback as _}};
+                {release}
+            }}
+        }}
+
+        /// Releases the fields in reverse dependency order (generated by `#[derive(GpuResources)]`).
+        #[automatically_derived]
+        impl ::core::ops::Drop for {name} {{
+            #[inline]
+            fn drop(&mut self) {{
+                ::vkres::__private::Release::__vkres_release(self);
+            }}
+        }}"
+    ));
     quote! {
         #inputs_def
         #sizes_def
-
-        #[automatically_derived]
-        impl ::vkres::GpuResources for #ident {
-            type Inputs<'a> = #inputs_ty;
-
-            fn record(
-                __vkres_batch: &mut ::vkres::Batch<'_>,
-                __vkres_inputs: Self::Inputs<'_>,
-            ) -> ::vkres::Result<Self> {
+        #trait_head {
+            #record_sig {
                 let _ = &__vkres_inputs;
                 #(#creates)*
-                ::core::result::Result::Ok(Self { #(#inits),* })
+                #inits
             }
         }
-
-        #[automatically_derived]
-        impl #ident {
-            /// Creates every resource of the bundle in dependency order, uploads its data in one
-            /// submission and waits for it (generated by `#[derive(GpuResources)]`).
-            #[allow(dead_code)]
-            pub fn create(#create_sig) -> ::vkres::Result<Self> {
-                <Self as ::vkres::GpuResources>::create(alloc, #pass)
-            }
-
-            /// Creates every resource of the bundle and records its uploads into `batch`, to be
-            /// submitted with other work (generated by `#[derive(GpuResources)]`).
-            #[allow(dead_code)]
-            pub fn record(#record_sig) -> ::vkres::Result<Self> {
-                <Self as ::vkres::GpuResources>::record(batch, #pass)
-            }
-
+        #impl_head {
+            #methods
             #bindings
             #writes
             #frame_methods
             #resize_method
             #alias_methods
         }
-
-        #[automatically_derived]
-        impl ::vkres::__private::Release for #ident {
-            fn __vkres_release(&mut self) {
-                #[allow(unused_imports)]
-                use ::vkres::__private::{Release as _, ReleaseFallback as _};
-                #(#release)*
-            }
-        }
-
-        /// Releases the fields in reverse dependency order (generated by `#[derive(GpuResources)]`).
-        #[automatically_derived]
-        impl ::core::ops::Drop for #ident {
-            fn drop(&mut self) {
-                ::vkres::__private::Release::__vkres_release(self);
-            }
-        }
+        #drop
     }
 }
 
@@ -371,6 +403,6 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
         _ => TokenStream::new(),
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
-    let field_let = quote_spanned!(field.ty.span()=> let #local = #value?;);
+    let field_let = quote_spanned!(field.ty_span=> let #local = #value?;);
     quote!(#bound #field_let)
 }

@@ -3,13 +3,47 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use crate::ast::Field;
 use crate::attr::{Keyed, SamplerAttr};
 
-/// The `SamplerDesc` expression of a sampler attribute: the default, then each key.
+/// The `SamplerDesc` expression of a sampler attribute: one `const fn` call of raw codes for
+/// filters and address modes (`raw.rs`), then a statement per rarer key where there is one.
 pub fn desc(s: &SamplerAttr) -> TokenStream {
+    let code = |v: &Option<Keyed<&'static str>>, of: fn(&str) -> Option<i32>| match v {
+        Some(v) => of(v.value),
+        None => Some(-1),
+    };
+    let pick = |general: Option<i32>, specific: Option<i32>| match (general, specific) {
+        (g, Some(-1)) => g,
+        (_, s) => s,
+    };
+    let filter = code(&s.filter, crate::raw::filter);
+    let address = code(&s.address, crate::raw::address_mode);
+    let codes = (
+        pick(filter, code(&s.mag_filter, crate::raw::filter)),
+        pick(filter, code(&s.min_filter, crate::raw::filter)),
+        code(&s.mipmap, crate::raw::filter),
+        pick(address, code(&s.address_u, crate::raw::address_mode)),
+        pick(address, code(&s.address_v, crate::raw::address_mode)),
+        pick(address, code(&s.address_w, crate::raw::address_mode)),
+    );
+    let rare = s.anisotropy.is_some()
+        || s.min_lod.is_some()
+        || s.max_lod.is_some()
+        || s.lod_bias.is_some()
+        || s.compare.is_some()
+        || s.border.is_some();
+    if let ((Some(mag), Some(min), Some(mip), Some(u), Some(v), Some(w)), false) = (codes, rare) {
+        let [mag, min, mip, u, v, w] = [mag, min, mip, u, v, w].map(proc_macro2::Literal::i32_unsuffixed);
+        return quote!(::vkres::__private::sampler_desc(#mag, #min, #mip, [#u, #v, #w]));
+    }
+    desc_statements(s)
+}
+
+/// The `SamplerDesc` expression of a sampler attribute with a rarer key: the default, then
+/// each key.
+fn desc_statements(s: &SamplerAttr) -> TokenStream {
     let mut sets = Vec::new();
     let constant = |ty: &str, v: &Keyed<&'static str>| {
         let ty = syn::Ident::new(ty, v.key.span());
@@ -63,6 +97,6 @@ pub fn desc(s: &SamplerAttr) -> TokenStream {
 pub fn create(field: &Field<'_>, s: &SamplerAttr) -> TokenStream {
     let ty = field.ty;
     let desc = desc(s);
-    let call = quote_spanned!(ty.span()=> ::vkres::__private::sampler_field::<#ty>);
+    let call = quote_spanned!(field.ty_span=> ::vkres::__private::sampler_field::<#ty>);
     quote!(#call(&*__vkres_batch, &#desc))
 }

@@ -24,17 +24,17 @@ pub fn create(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     }
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::image::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::image::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data))
         }
         Some(SamplerRef::Field(ident)) => {
             let sampler = super::local_of(ident);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::texture::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler)))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::texture::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::texture::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #data, &__vkres_sampler)
@@ -50,17 +50,17 @@ fn create_per_frame(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream, data
     let frames = syn::Ident::new(crate::symbol::FRAMES_IN_FLIGHT, proc_macro2::Span::call_site());
     match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_images::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_images::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, __vkres_inputs.#frames))
         }
         Some(SamplerRef::Field(ident)) => {
             let sampler = super::local_of(ident);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_textures::<#ty>);
             quote!(#call(__vkres_batch, #spec, #data, ::vkres::__private::sampler_of(&#sampler), __vkres_inputs.#frames))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::per_frame_textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::per_frame_textures::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #data, &__vkres_sampler, __vkres_inputs.#frames)
@@ -76,11 +76,21 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
     if field.collection.is_some() && !usage.contains(&"TRANSFER_DST") {
         usage.push("TRANSFER_DST"); // each element may bring texels
     }
-    let layout = syn::Ident::new(crate::infer::texture_layout(t, &usage), t.kind.span());
-    let flags = usage.iter().map(|f| {
-        let c = syn::Ident::new(f, t.kind.span());
-        quote!(::vkres::vk::ImageUsageFlags::#c)
-    });
+    let layout = crate::raw::layout(crate::infer::texture_layout(t, &usage));
+    let memory = crate::raw::memory(None, t.location.as_ref().map(|l| l.value));
+    let view = match &t.view {
+        Some(v) => crate::raw::view_type(v.value),
+        None => Some(-1),
+    };
+    let (Some(usage), Some(layout), Some(memory), Some(view)) =
+        (crate::raw::image_usage(usage.iter().copied()), layout, memory, view)
+    else {
+        return super::internal_error(name);
+    };
+    let usage = proc_macro2::Literal::u32_unsuffixed(usage);
+    let layout = proc_macro2::Literal::i32_unsuffixed(layout);
+    let memory = proc_macro2::Literal::u8_unsuffixed(memory);
+    let view = proc_macro2::Literal::i32_unsuffixed(view);
     let input = |key: &str, span: proc_macro2::Span| {
         let input = super::size_input(field, key);
         quote_spanned!(span=> __vkres_inputs.#input)
@@ -93,58 +103,32 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         }
         None => quote!(::vkres::vk::Format::UNDEFINED),
     };
-    let dims = t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8);
+    let dims = proc_macro2::Literal::u8_unsuffixed(t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8));
     let extent: Vec<TokenStream> = (0..3)
         .map(|i| match t.extent.as_ref().and_then(|e| e.value.get(i)) {
             Some(e) if is_input(e) => {
                 let extent = input("extent", e.span());
                 quote!(#extent[#i])
             }
-            Some(e) => super::typed(e, "u32"),
-            None => quote!(1u32),
+            Some(e) => super::number(e, "u32"),
+            None => quote!(1),
         })
         .collect();
-    let mips = match t.mips.as_ref().map(|m| &m.value) {
-        Some(Mips::Generate) => quote!(::core::option::Option::None),
-        Some(Mips::Count(e)) if is_input(e) => {
-            let n = input("mips", e.span());
-            quote!(::core::option::Option::Some(#n))
-        }
-        Some(Mips::Count(e)) => {
-            let n = super::typed(e, "u32");
-            quote!(::core::option::Option::Some(#n))
-        }
-        None => quote!(::core::option::Option::Some(1u32)),
+    let (mips, generate) = match t.mips.as_ref().map(|m| &m.value) {
+        Some(Mips::Generate) => (quote!(1), quote!(.generate_mips())),
+        Some(Mips::Count(e)) if is_input(e) => (input("mips", e.span()), quote!()),
+        Some(Mips::Count(e)) => (super::number(e, "u32"), quote!()),
+        None => (quote!(1), quote!()),
     };
     let layers = match &t.layers {
         Some(l) if is_input(&l.value) => input("layers", l.value.span()),
-        Some(l) => super::typed(&l.value, "u32"),
-        None => quote!(1u32),
+        Some(l) => super::number(&l.value, "u32"),
+        None => quote!(1),
     };
-    let view = match &t.view {
-        Some(v) => {
-            let c = syn::Ident::new(v.value, v.key.span());
-            quote!(::core::option::Option::Some(::vkres::vk::ImageViewType::#c))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let location = syn::Ident::new(t.location.as_ref().map_or("Auto", |l| l.value), proc_macro2::Span::call_site());
-    let pool = super::pool_tokens(t.pool.as_ref().map(|p| &p.value), field);
+    let pool = super::pool_builder(t.pool.as_ref().map(|p| &p.value), field);
     quote! {
-        &::vkres::__private::TextureSpec {
-            name: #name,
-            format: #format,
-            dims: #dims,
-            extent: [#(#extent),*],
-            mips: #mips,
-            layers: #layers,
-            view: #view,
-            // One call of a `const fn` over a promoted array, not a call per flag.
-            usage: ::vkres::__private::image_usage(&[#(#flags),*]),
-            layout: ::vkres::vk::ImageLayout::#layout,
-            location: ::vkres::MemoryLocation::#location,
-            pool: #pool,
-        }
+        &::vkres::__private::TextureSpec::raw(#name, #format, #dims, [#(#extent),*], #mips, #layers, #view, #usage,
+            #layout, #memory) #generate #pool
     }
 }
 
@@ -161,17 +145,17 @@ fn create_collection(field: &Field<'_>, t: &TextureAttr, spec: &TokenStream) -> 
     };
     let create = match t.sampler.as_ref().map(|s| &s.value) {
         None => {
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::images::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::images::<#ty>);
             quote!(#call(__vkres_batch, #spec, #inputs))
         }
         Some(SamplerRef::Field(sampler)) => {
             let sampler = super::local_of(sampler);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::textures::<#ty>);
             quote!(#call(__vkres_batch, #spec, #inputs, ::vkres::__private::sampler_of(&#sampler)))
         }
         Some(SamplerRef::Inline(s)) => {
             let desc = super::sampler::desc(s);
-            let call = quote_spanned!(ty.span()=> ::vkres::__private::textures::<#ty>);
+            let call = quote_spanned!(field.ty_span=> ::vkres::__private::textures::<#ty>);
             quote!({
                 let __vkres_sampler = ::vkres::__private::sampler(&*__vkres_batch, &#desc)?;
                 #call(__vkres_batch, #spec, #inputs, &__vkres_sampler)

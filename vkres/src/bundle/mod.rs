@@ -4,6 +4,7 @@
 mod accel_fields;
 mod alias;
 mod collections;
+mod compact;
 mod descriptors;
 mod frame_tlas;
 mod geometries;

@@ -18,6 +18,7 @@ pub use crate::bundle::alias::{AliasField, alias_memory, aliased_buffer, aliased
 pub use crate::bundle::collections::{
     CollectionField, array_count, binding_array_supported, buffers, bundles, count, items,
 };
+pub use crate::bundle::compact::{BoundField, bindings_raw, sampler_desc, writes};
 pub use crate::bundle::descriptors::{DescriptorBinding, DescriptorKind, DescriptorWrites};
 pub use crate::bundle::frame_tlas::{
     PerFrameField, PerFrameTlasField, frame_tlas_handle, per_frame_tlases, per_frame_tlases_from_inputs,
@@ -185,16 +186,33 @@ pub fn texels<D: TextureData + ?Sized>(data: &D) -> &[u8] {
 }
 
 /// Creates the buffer of a `buffer` field, and records the upload of `data` if there is one.
+/// The work is `buffer_bytes`', not generic: a crate of derived structs instantiates only
+/// this shim and [`Buffer::cast`] per element type, not the creation and upload paths (their
+/// instances and dependency-graph nodes are what an incremental rebuild of such a crate
+/// reloads; issue 20 item 5).
 pub fn buffer<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: Option<&[B::Elem]>) -> Result<B> {
     let elem = size_of::<B::Elem>() as u64;
-    let data_bytes = data.map_or(0, |d| d.len() as u64 * elem);
+    let buffer = buffer_bytes(batch, spec, elem, data.map(bytemuck::cast_slice))?;
+    Ok(B::from_buffer(buffer.cast()))
+}
+
+/// [`buffer`] on bytes: the buffer for elements of `elem` bytes, sized by `spec` or by `data`,
+/// and the upload of `data`.
+fn buffer_bytes(batch: &mut Batch<'_>, spec: &BufferSpec, elem: u64, data: Option<&[u8]>) -> Result<Buffer> {
+    let data_bytes = data.map_or(0, |d| d.len() as u64);
     let size = size_of_spec(spec, elem, data_bytes)?;
     check_range(spec.name, 0, data_bytes, size)?;
-    let buffer: Buffer<B::Elem> = create_buffer(batch, spec, size)?;
+    let buffer: Buffer = create_buffer(batch, spec, size)?;
     if let Some(data) = data {
-        batch.upload(&buffer, 0, data)?;
+        batch.upload_bytes(&buffer, 0, data)?;
     }
-    Ok(B::from_buffer(buffer))
+    Ok(buffer)
+}
+
+/// Creates the buffer of a `buffer(data = ...)` field and records the upload of `data` (the
+/// expansion passes an expression through [`data`], whose bound checks its element type).
+pub fn buffer_data<B: BufferField>(batch: &mut Batch<'_>, spec: &BufferSpec, data: &[B::Elem]) -> Result<B> {
+    buffer(batch, spec, Some(data))
 }
 
 /// Creates the buffer of a `buffer(copy = src)` field (as large as `src` unless `len` or
@@ -462,40 +480,12 @@ pub fn schema_error(bundle: &str) -> Error {
     Error::SchemaHasErrors { bundle: bundle.into() }
 }
 
-/// The `descriptor_bindings()` of a bundle without binding arrays: its constant table, copied
-/// (one non-generic function for every bundle, instead of a `vec![...]` per struct).
-pub fn bindings(table: &'static [DescriptorBinding]) -> Vec<DescriptorBinding> {
-    table.to_vec()
-}
-
 /// `SamplerDesc::default()` as a constant: the start of a sampler field's description (no
 /// call in the expansion).
 pub const SAMPLER_DEFAULT: SamplerDesc = SamplerDesc::DEFAULT;
 
-/// The union of `flags` (the expansion's `buffer_usage(&[...])`: one call over a promoted
-/// array instead of a `|` call per flag; `const` for the bindings table).
-pub const fn buffer_usage(flags: &[vk::BufferUsageFlags]) -> vk::BufferUsageFlags {
-    let mut raw = 0;
-    let mut i = 0;
-    while i < flags.len() {
-        raw |= flags[i].as_raw();
-        i += 1;
-    }
-    vk::BufferUsageFlags::from_raw(raw)
-}
-
-/// The union of `flags` (as [`buffer_usage`]).
-pub const fn image_usage(flags: &[vk::ImageUsageFlags]) -> vk::ImageUsageFlags {
-    let mut raw = 0;
-    let mut i = 0;
-    while i < flags.len() {
-        raw |= flags[i].as_raw();
-        i += 1;
-    }
-    vk::ImageUsageFlags::from_raw(raw)
-}
-
-/// The union of `flags` (as [`buffer_usage`]).
+/// The union of `flags` (the expansion's `stages(&[...])` of a binding array: one call over a
+/// promoted array instead of a `|` call per flag).
 pub const fn stages(flags: &[vk::ShaderStageFlags]) -> vk::ShaderStageFlags {
     let mut raw = 0;
     let mut i = 0;
