@@ -264,7 +264,8 @@ impl Lane {
     /// queue and records its transition from `UNDEFINED` there.
     /// The claim lasts as a buffer's (see [`takes`](Self::takes)).
     pub(crate) fn takes_image(&mut self, ctx: &Context, image: &Image, len: u64) -> bool {
-        let claimed = ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.first_use().claim_for_lane();
+        let claimed =
+            ctx.transfer_queue_family_index().is_some() && len >= LANE_THRESHOLD && image.first_use().claim_for_lane();
         if claimed {
             self.claims.push(LaneClaim::Image(image.clone()));
         }
