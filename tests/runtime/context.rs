@@ -199,6 +199,7 @@ fn bring_your_own_device() {
             transfer_queue: None,
             queue_index: 0,
             enabled: EnabledFeatures { debug_utils: true, ..Default::default() },
+            device_extensions: Vec::new(),
             message_log: Some(log.clone()),
         };
         let ctx = Context::from_raw(raw, Ownership::Borrowed).expect("context from raw");
@@ -298,6 +299,7 @@ fn owned_raw_device_is_destroyed_when_from_raw_fails() {
             transfer_queue: None,
             queue_index: 0,
             enabled: EnabledFeatures::default(),
+            device_extensions: Vec::new(),
             message_log: Some(log.clone()),
         };
         Context::from_raw(raw, Ownership::Owned).expect_err("no such queue family")

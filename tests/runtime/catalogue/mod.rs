@@ -10,6 +10,7 @@ mod buffers;
 mod defrag;
 mod descriptors;
 mod devices;
+mod extensions;
 mod frames;
 mod images;
 mod manager;
@@ -83,13 +84,14 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 16] = [
+    let groups: [fn() -> Vec<Case>; 17] = [
         accel::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,
         descriptors::cases,
         devices::cases,
+        extensions::cases,
         frames::cases,
         images::cases,
         manager::cases,

@@ -111,6 +111,7 @@ pub fn install(owner: &Context) -> vkres::Result<Arc<Context>> {
         queue_index: 0,
         transfer_queue: owner.transfer_queue_family_index().map(|family| (family, 0)),
         enabled: EnabledFeatures { debug_utils: false, ..caps.enabled },
+        device_extensions: caps.device_extensions.clone(),
         message_log: None,
     };
     // SAFETY: the instance and device are `owner`'s, made together with exactly the features

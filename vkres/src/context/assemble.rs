@@ -81,6 +81,7 @@ pub(super) unsafe fn assemble(raw: RawDevice, ownership: Ownership, messenger: O
         raw.queue_family_index,
         raw.transfer_queue.map(|(family, _)| family),
         e,
+        &raw.device_extensions,
     );
     log::debug!(
         "vkres context on {} ({}, Vulkan {}), enabled: {:?}",

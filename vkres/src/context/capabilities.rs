@@ -87,9 +87,19 @@ pub struct DeviceCapabilities {
     /// The family of the context's transfer queue, if it opened one (see
     /// [`Context::transfer_queue_family_index`](crate::Context::transfer_queue_family_index)).
     pub transfer_queue_family_index: Option<u32>,
+    /// Every optional device extension enabled: those [`enabled`](Self::enabled) names, and
+    /// [`ContextOptions::device_extensions`](crate::ContextOptions::device_extensions) (or
+    /// [`RawDevice::device_extensions`](crate::RawDevice::device_extensions)). A flag bit that an
+    /// extension defines is refused unless its extension is here.
+    pub device_extensions: Vec<&'static CStr>,
 }
 
 impl DeviceCapabilities {
+    /// Whether the device extension `name` is enabled (see [`device_extensions`](Self::device_extensions)).
+    pub fn has_extension(&self, name: &CStr) -> bool {
+        self.device_extensions.contains(&name)
+    }
+
     /// `major.minor.patch` of [`api_version`](Self::api_version).
     pub fn api_version_string(&self) -> String {
         let v = self.api_version;
@@ -115,6 +125,7 @@ pub(super) fn query(
     queue_family_index: u32,
     transfer_queue_family_index: Option<u32>,
     enabled: EnabledFeatures,
+    extra_extensions: &[&'static CStr],
 ) -> DeviceCapabilities {
     let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
     let mut driver = vk::PhysicalDeviceDriverProperties::default();
@@ -154,7 +165,30 @@ pub(super) fn query(
         memory_properties,
         queue_family_index,
         transfer_queue_family_index,
+        device_extensions: enabled_extensions(enabled, extra_extensions),
     }
+}
+
+/// The extensions `enabled` names, then `extra` (without repeats).
+fn enabled_extensions(enabled: EnabledFeatures, extra: &[&'static CStr]) -> Vec<&'static CStr> {
+    let named = [
+        (enabled.acceleration_structure, ash::khr::acceleration_structure::NAME),
+        (enabled.acceleration_structure, ash::khr::deferred_host_operations::NAME),
+        (enabled.ray_query, ash::khr::ray_query::NAME),
+        (enabled.ray_tracing_pipeline, ash::khr::ray_tracing_pipeline::NAME),
+        (enabled.memory_budget, ash::ext::memory_budget::NAME),
+        (enabled.external_memory_host, ash::ext::external_memory_host::NAME),
+        (enabled.external_memory_fd, ash::khr::external_memory_fd::NAME),
+        (enabled.external_memory_dma_buf, ash::ext::external_memory_dma_buf::NAME),
+        (enabled.swapchain, ash::khr::swapchain::NAME),
+    ];
+    let mut all: Vec<&'static CStr> = named.iter().filter(|(on, _)| *on).map(|&(_, name)| name).collect();
+    for &name in extra {
+        if !all.contains(&name) {
+            all.push(name);
+        }
+    }
+    all
 }
 
 /// The name in a fixed-size C string array, lossily.

@@ -58,6 +58,7 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
         queue_index: 0,
         transfer_queue: transfer_family.map(|family| (family, 0)),
         enabled,
+        device_extensions: options.device_extensions.clone(),
         message_log: Some(log),
     };
     let messenger = guard.messenger.take();

@@ -1,5 +1,6 @@
 //! Bring your own device: what the caller made, for [`Context::from_raw`](super::Context::from_raw).
 
+use std::ffi::CStr;
 use std::sync::Arc;
 
 use ash::vk;
@@ -40,6 +41,11 @@ pub struct RawDevice {
     pub transfer_queue: Option<(u32, u32)>,
     /// What the creator enabled.
     pub enabled: EnabledFeatures,
+    /// Device extensions the creator enabled besides those [`enabled`](Self::enabled) names
+    /// (e.g. `VK_EXT_transform_feedback`): a flag bit that an extension defines is refused
+    /// with [`Error::MissingFeature`](crate::Error::MissingFeature) unless its extension is
+    /// named here or in `enabled`.
+    pub device_extensions: Vec<&'static CStr>,
     /// Where validation messages go, if the creator routes them (see
     /// [`MessageLog::messenger_create_info`]); `None` gives the context an empty log.
     pub message_log: Option<Arc<MessageLog>>,

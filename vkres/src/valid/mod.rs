@@ -8,6 +8,7 @@
 
 pub(crate) mod descriptor;
 pub(crate) mod device;
+pub(crate) mod extension_bits;
 pub(crate) mod image;
 pub(crate) mod known;
 pub(crate) mod layout;

@@ -1,0 +1,107 @@
+//! Flag bits that an extension defines, refused unless that extension is enabled on the
+//! context's device ([`DeviceCapabilities::device_extensions`]). Vulkan's `*-parameter` rules
+//! ("a valid combination of VkXFlagBits") count a bit only where "the extension that defines
+//! it is enabled"; the layer reports the others (e.g. `VUID-VkBufferCreateInfo-None-09499`,
+//! `VUID-VkImageCreateInfo-usage-parameter`, `VUID-VkImageCreateInfo-flags-parameter`), and
+//! without the layer the driver reads a bit of an extension it never turned on as it likes.
+//! Refused with [`Error::MissingFeature`] naming the bit and the extension.
+//!
+//! The bits of core versions are not here (vkres needs 1.3; core bits that need a feature,
+//! like sparse ones, are refused by [`known`](super::known)). Bits no version or extension
+//! defines are [`known`](super::known)'s.
+
+use ash::vk;
+
+use crate::context::DeviceCapabilities;
+use crate::error::{Error, Result};
+
+/// One extension-defined bit: the bit, the operation text naming it, and the extensions any
+/// one of which makes it valid.
+struct ExtBit<F> {
+    bit: F,
+    operation: &'static str,
+    extensions: &'static [&'static str],
+}
+
+macro_rules! ext_bits {
+    ($ty:ident, $what:literal: $($bit:ident => [$($ext:literal),+]),+ $(,)?) => {
+        &[$(ExtBit {
+            bit: vk::$ty::$bit,
+            operation: concat!("create a resource with ", $what, " ", stringify!($bit)),
+            extensions: &[$($ext),+],
+        }),+]
+    };
+}
+
+const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags, "buffer usage":
+    VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
+    VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
+    TRANSFORM_FEEDBACK_BUFFER_EXT => ["VK_EXT_transform_feedback"],
+    TRANSFORM_FEEDBACK_COUNTER_BUFFER_EXT => ["VK_EXT_transform_feedback"],
+    CONDITIONAL_RENDERING_EXT => ["VK_EXT_conditional_rendering"],
+    EXECUTION_GRAPH_SCRATCH_AMDX => ["VK_AMDX_shader_enqueue"],
+    ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR => ["VK_KHR_acceleration_structure"],
+    ACCELERATION_STRUCTURE_STORAGE_KHR => ["VK_KHR_acceleration_structure"],
+    SHADER_BINDING_TABLE_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    VIDEO_ENCODE_DST_KHR => ["VK_KHR_video_encode_queue"],
+    VIDEO_ENCODE_SRC_KHR => ["VK_KHR_video_encode_queue"],
+    SAMPLER_DESCRIPTOR_BUFFER_EXT => ["VK_EXT_descriptor_buffer"],
+    RESOURCE_DESCRIPTOR_BUFFER_EXT => ["VK_EXT_descriptor_buffer"],
+    PUSH_DESCRIPTORS_DESCRIPTOR_BUFFER_EXT => ["VK_EXT_descriptor_buffer"],
+    MICROMAP_BUILD_INPUT_READ_ONLY_EXT => ["VK_EXT_opacity_micromap"],
+    MICROMAP_STORAGE_EXT => ["VK_EXT_opacity_micromap"],
+);
+
+const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "image usage":
+    VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
+    VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
+    VIDEO_DECODE_DPB_KHR => ["VK_KHR_video_decode_queue"],
+    FRAGMENT_SHADING_RATE_ATTACHMENT_KHR => ["VK_KHR_fragment_shading_rate", "VK_NV_shading_rate_image"],
+    FRAGMENT_DENSITY_MAP_EXT => ["VK_EXT_fragment_density_map"],
+    HOST_TRANSFER_EXT => ["VK_EXT_host_image_copy"],
+    VIDEO_ENCODE_DST_KHR => ["VK_KHR_video_encode_queue"],
+    VIDEO_ENCODE_SRC_KHR => ["VK_KHR_video_encode_queue"],
+    VIDEO_ENCODE_DPB_KHR => ["VK_KHR_video_encode_queue"],
+    ATTACHMENT_FEEDBACK_LOOP_EXT => ["VK_EXT_attachment_feedback_loop_layout"],
+    INVOCATION_MASK_HUAWEI => ["VK_HUAWEI_invocation_mask"],
+    SAMPLE_WEIGHT_QCOM => ["VK_QCOM_image_processing"],
+    SAMPLE_BLOCK_MATCH_QCOM => ["VK_QCOM_image_processing"],
+);
+
+const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags, "image creation flag":
+    CORNER_SAMPLED_NV => ["VK_NV_corner_sampled_image"],
+    SAMPLE_LOCATIONS_COMPATIBLE_DEPTH_EXT => ["VK_EXT_sample_locations"],
+    SUBSAMPLED_EXT => ["VK_EXT_fragment_density_map"],
+    DESCRIPTOR_BUFFER_CAPTURE_REPLAY_EXT => ["VK_EXT_descriptor_buffer"],
+    MULTISAMPLED_RENDER_TO_SINGLE_SAMPLED_EXT => ["VK_EXT_multisampled_render_to_single_sampled"],
+    TYPE_2D_VIEW_COMPATIBLE_EXT => ["VK_EXT_image_2d_view_of_3d"],
+    FRAGMENT_DENSITY_MAP_OFFSET_QCOM => ["VK_QCOM_fragment_density_map_offset"],
+    VIDEO_PROFILE_INDEPENDENT_KHR => ["VK_KHR_video_maintenance1"],
+);
+
+/// The first bit of `flags` in `table` none of whose extensions is enabled.
+fn check_raw<F: Copy>(
+    caps: &DeviceCapabilities,
+    table: &[ExtBit<F>],
+    raw: impl Fn(F) -> u32,
+    flags: u32,
+) -> Result<()> {
+    for entry in table.iter().filter(|e| flags & raw(e.bit) != 0) {
+        let enabled = |ext: &&str| caps.device_extensions.iter().any(|e| e.to_bytes() == ext.as_bytes());
+        if !entry.extensions.iter().any(enabled) {
+            return Err(Error::MissingFeature { feature: entry.extensions[0], operation: entry.operation });
+        }
+    }
+    Ok(())
+}
+
+/// A buffer's usage bits that an extension defines need that extension.
+pub(crate) fn buffer_usage(caps: &DeviceCapabilities, usage: vk::BufferUsageFlags) -> Result<()> {
+    check_raw(caps, BUFFER_USAGE, |b| b.as_raw(), usage.as_raw())
+}
+
+/// An image's usage and creation-flag bits that an extension defines need that extension.
+pub(crate) fn image(caps: &DeviceCapabilities, usage: vk::ImageUsageFlags, flags: vk::ImageCreateFlags) -> Result<()> {
+    check_raw(caps, IMAGE_USAGE, |b| b.as_raw(), usage.as_raw())?;
+    check_raw(caps, IMAGE_CREATE, |b| b.as_raw(), flags.as_raw())
+}
