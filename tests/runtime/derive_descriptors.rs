@@ -62,3 +62,20 @@ fn writes_fill_a_descriptor_set_and_a_pipeline_uses_it() {
     w.with_writes(|w| unsafe { device.update_descriptor_sets(w, &[]) }).expect("writes");
     let _pipeline = ComputePipeline::new(device, main_stage(bound.shader.handle()), &[set.layout()], &[]);
 }
+
+/// `DescriptorWrites::update` writes the set with the context's device: the pipeline's layout
+/// accepts it with validation on; the writes' device is the context's.
+#[test]
+fn update_writes_the_set_with_the_context_device() {
+    let gpu = Gpu::new();
+    let bound = Bound::create(gpu.alloc()).expect("bound");
+    let device = gpu.ctx().device();
+    let layout_bindings: Vec<_> = Bound::descriptor_bindings().iter().map(|b| b.layout_binding()).collect();
+    let set = DescriptorSet::new(device, &layout_bindings);
+    let w = bound.write_descriptors(set.set());
+    assert_eq!(w.device(), Some(device.handle()));
+    // SAFETY: the set is of the context's device, with the bundle's layout, not in use; the
+    // bundle outlives the set and the pipeline (declared after it).
+    unsafe { w.update(gpu.ctx()) }.expect("update");
+    let _pipeline = ComputePipeline::new(device, main_stage(bound.shader.handle()), &[set.layout()], &[]);
+}

@@ -229,6 +229,19 @@ pub fn cases() -> Vec<Case> {
             writes.acceleration_structure(0, &theirs).acceleration_structure(1, &own);
             writes.with_writes(|_| ())
         }) => Error::WrongDevice { ref name } if name == "own tlas"),
+        case!("descriptor writes of one context updated with another context's device", |gpu| foreign(|other| {
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.buffer(0, vkres::DescriptorKind::StorageBuffer, &gpu.device_buffer(16, "own"));
+            // SAFETY: refused before Vulkan sees the (null) set: the buffer is not of `other`'s device.
+            unsafe { writes.update(other.ctx()) }
+        }) => Error::WrongDevice { ref name } if name == "own"),
+        case!("descriptor writes of another context's sampler updated with this one", |gpu| foreign(|other| {
+            let sampler = other.alloc().create_sampler(&vkres::SamplerDesc::default())?;
+            let mut writes = vkres::DescriptorWrites::new(vk::DescriptorSet::null());
+            writes.sampler(0, &sampler);
+            // SAFETY: as above (the sampler is `other`'s).
+            unsafe { writes.update(gpu.ctx()) }
+        }) => Error::WrongDevice { .. }),
         case!("aliased buffer in another context's transient memory", |gpu| foreign(|other| {
             let desc = BufferDesc::new(256, vk::BufferUsageFlags::STORAGE_BUFFER);
             let memory = other.alloc().create_transient_memory(&[&desc], &[], "foreign")?;

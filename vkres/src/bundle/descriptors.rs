@@ -148,6 +148,8 @@ pub struct DescriptorWrites {
     /// resource of another one (VUID-VkWriteDescriptorSet-commonparent: every object a write
     /// names comes from one device).
     device: vk::Device,
+    /// The name of that first resource (for [`update`](Self::update)'s `WrongDevice`).
+    first: String,
     foreign: Option<String>,
 }
 
@@ -305,6 +307,7 @@ impl DescriptorWrites {
     fn note_device<'n>(&mut self, device: vk::Device, name: impl FnOnce() -> &'n str) {
         if self.device == vk::Device::null() {
             self.device = device;
+            self.first = name().to_owned();
         } else if self.device != device && self.foreign.is_none() {
             self.foreign = Some(name().to_owned());
         }
@@ -397,5 +400,26 @@ impl DescriptorWrites {
             })
             .collect();
         Ok(f(&writes))
+    }
+
+    /// Writes the descriptors into the set with `ctx`'s device (`vkUpdateDescriptorSets`).
+    /// Refused before Vulkan is called, like [`with_writes`](Self::with_writes), and also with
+    /// [`Error::WrongDevice`](crate::Error::WrongDevice) naming the first resource when the
+    /// resources written are not of `ctx`'s device (VUID-vkUpdateDescriptorSets-pDescriptorWrites-06237
+    /// and the write's `commonparent`: the update's device is known here, the set's is not).
+    ///
+    /// # Safety
+    /// The set ([`set`](Self::set)) is a live descriptor set allocated from `ctx`'s device,
+    /// with a layout whose bindings have the types and counts written (vkres cannot tell a
+    /// raw `VkDescriptorSet`'s device or layout: a non-dispatchable handle carries neither),
+    /// not in use by pending work unless its bindings are update-after-bind, and not updated
+    /// by another thread at the same time; the resources stay alive while the set is used.
+    pub unsafe fn update(&self, ctx: &crate::Context) -> Result<()> {
+        if self.device != vk::Device::null() && self.device != ctx.device().handle() {
+            return Err(crate::Error::WrongDevice { name: self.first.clone() });
+        }
+        // SAFETY: the caller vouches for the set (above); every resource written is of `ctx`'s
+        // device (just checked) and fits its binding (`with_writes` checks before calling).
+        self.with_writes(|w| unsafe { ctx.device().update_descriptor_sets(w, &[]) })
     }
 }
