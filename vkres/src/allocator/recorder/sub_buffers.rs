@@ -36,14 +36,20 @@ impl Recorder<'_> {
         }
         // Per range (issue 16, item 2): written at once unless recorded work on this range
         // (not another range of the arena) is pending; staged otherwise, after that work.
-        let in_use = dst.recorded_uses() > 0;
-        if in_use || !dst.arena_buffer().direct_writable() {
+        // Where the range is written at once, it is taken for that write first (one step with
+        // the check: a use another thread records meanwhile waits for the copy to end).
+        let direct = dst.arena_buffer().direct_writable();
+        let writing = if direct { dst.begin_host_write().ok() } else { None };
+        let in_use = if direct { writing.is_none() } else { dst.recorded_uses() > 0 };
+        if in_use || !direct {
             // Staged (`write_directly` decides the same): the copy holds the range, and counts
             // a use of it, until it has run; held first, so that a piece recorded before an
             // error is covered too.
             self.tables.ranges.push(dst.hold());
         }
-        self.upload_raw_as(rounds, dst.arena_buffer(), at, bytes, Direct::Range { in_use })
+        let result = self.upload_raw_as(rounds, dst.arena_buffer(), at, bytes, Direct::Range { in_use });
+        drop(writing);
+        result
     }
 
     /// Records a copy of the range `src` into host-visible memory, readable through the

@@ -11,6 +11,7 @@
 mod block;
 mod slab;
 mod sub_buffer;
+mod use_word;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -144,7 +144,12 @@ impl SlotRef {
 impl SlotRef {
     /// The recorded uses of the slot not known to be finished (see [`SlotHold`]).
     pub(super) fn recorded_uses(&self) -> usize {
-        self.slab().busy[self.index as usize].load(Ordering::Acquire)
+        super::use_word::uses(self.use_word())
+    }
+
+    /// The slot's state word (recorded uses and a host write's bit, see `use_word`).
+    pub(super) fn use_word(&self) -> &AtomicUsize {
+        &self.slab().busy[self.index as usize]
     }
 }
 
@@ -156,15 +161,14 @@ pub(crate) struct SlotHold(SlotRef);
 
 impl SlotHold {
     pub(super) fn new(slot: &SlotRef) -> Self {
-        slot.slab().busy[slot.index as usize].fetch_add(1, Ordering::Relaxed);
+        super::use_word::claim(slot.use_word());
         Self(slot.clone())
     }
 }
 
 impl Drop for SlotHold {
     fn drop(&mut self) {
-        // Release: a host write that reads the count 0 (with `Acquire`) sees the work done.
-        self.0.slab().busy[self.0.index as usize].fetch_sub(1, Ordering::Release);
+        super::use_word::release(self.0.use_word());
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 
 use ash::vk;
 use bytemuck::Pod;
@@ -11,6 +11,7 @@ use vk_mem::VirtualAllocation;
 
 use super::ArenaShared;
 use super::slab::{SlotHold, SlotRef};
+use super::use_word::{self, Writing};
 use crate::error::{Error, Result, check_range};
 use crate::memory::MappedMemory;
 use crate::resources::Buffer;
@@ -21,7 +22,8 @@ pub(crate) struct SubShared {
     arena: Arc<ArenaShared>,
     allocation: VirtualAllocation,
     /// Recorded uses of the allocation not known to be finished (the [`RangeHold`]s that
-    /// recorders hold): a host write into its ranges is refused while this is not 0.
+    /// recorders hold), and a host write's bit (`use_word`): a host write into its ranges is
+    /// refused while a use is counted, and a use waits for a host write's copy to end.
     busy: AtomicUsize,
 }
 
@@ -37,15 +39,14 @@ struct RangeHold(Arc<SubShared>);
 
 impl RangeHold {
     fn new(shared: &Arc<SubShared>) -> Self {
-        shared.busy.fetch_add(1, Ordering::Relaxed);
+        use_word::claim(&shared.busy);
         Self(shared.clone())
     }
 }
 
 impl Drop for RangeHold {
     fn drop(&mut self) {
-        // Release: a host write that reads the count 0 (with `Acquire`) sees the work done.
-        self.0.busy.fetch_sub(1, Ordering::Release);
+        use_word::release(&self.0.busy);
     }
 }
 
@@ -224,19 +225,20 @@ impl<T> SubBuffer<T> {
     /// The recorded uses of the range (its allocation) not known to be finished.
     pub(crate) fn recorded_uses(&self) -> usize {
         match &self.shared {
-            Owner::Range(shared) => shared.busy.load(Ordering::Acquire),
+            Owner::Range(shared) => use_word::uses(&shared.busy),
             Owner::Slot(slot) => slot.recorded_uses(),
         }
     }
 
-    /// [`Error::InUseByRecordedWork`] while work vkres recorded on this range (its
-    /// allocation: a group's ranges share one) is not known to be finished.
-    fn check_host_writable(&self) -> Result<()> {
-        let busy = self.recorded_uses();
-        if busy == 0 {
-            return Ok(());
-        }
-        Err(Error::InUseByRecordedWork {
+    /// Takes the range (its allocation) for a host write, held until the guard drops: no use
+    /// is recorded meanwhile. [`Error::InUseByRecordedWork`] while work vkres recorded on this
+    /// range (its allocation: a group's ranges share one) is not known to be finished.
+    pub(crate) fn begin_host_write(&self) -> Result<Writing<'_>> {
+        let word = match &self.shared {
+            Owner::Range(shared) => &shared.busy,
+            Owner::Slot(slot) => slot.use_word(),
+        };
+        use_word::begin_write(word).map_err(|busy| Error::InUseByRecordedWork {
             name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
             holds: busy as u64,
         })
@@ -259,9 +261,11 @@ impl<T: Pod> SubBuffer<T> {
     /// would race it or be overwritten by it: [`Error::InUseByRecordedWork`]
     /// (other ranges of the arena are not affected).
     pub fn write(&self, offset: u64, data: &[T]) -> Result<()> {
-        self.check_host_writable()?;
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let at = self.checked_byte_range(offset, bytes.len() as u64)?;
+        // The check and the write are one step: a use another thread records meanwhile waits
+        // for the copy to end (`use_word`).
+        let _writing = self.begin_host_write()?;
         self.map()?.write_bytes(at, bytes)
     }
 
