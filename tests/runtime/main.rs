@@ -25,6 +25,7 @@ mod direct_writes;
 mod faults;
 mod frames;
 mod gltf;
+mod host_reads;
 mod image_data;
 mod images;
 mod import;

@@ -68,6 +68,26 @@ fn typed_write(buffer: &Buffer<u32>) -> vkres::Result<()> {
     buffer.write(1, &[7])
 }
 
+/// A host read through `Buffer::map` (refused like a write while a copy into it is pending).
+fn map_read(buffer: &Buffer<u32>) -> vkres::Result<()> {
+    buffer.map()?.read_bytes(4, &mut [0; 4])
+}
+
+fn typed_read(buffer: &Buffer<u32>) -> vkres::Result<()> {
+    buffer.read_vec().map(drop)
+}
+
+/// A read of a buffer that an unsubmitted batch's copy only reads: accepted (then `NotReady`
+/// from the batch's download, to make the case an error of a known kind).
+fn read_while_a_copy_reads(gpu: &Gpu) -> vkres::Result<()> {
+    let (src, dst) = (mapped(gpu, MappingType::HostAccessRandom)?, source(gpu)?);
+    let mut batch = gpu.alloc().batch()?;
+    batch.copy_buffer(&src, 0, &dst, 0, 16)?;
+    let download = batch.download_buffer(&src)?;
+    typed_read(&src)?;
+    download.bytes().map(drop)
+}
+
 /// Two mapped buffers of 64 bytes in one transient memory (their bytes are each other's):
 /// `first` and `second`.
 fn transient_pair(gpu: &Gpu) -> vkres::Result<(Buffer, Buffer)> {
@@ -229,6 +249,21 @@ pub fn cases() -> Vec<Case> {
         case!("map read past the buffer's end", |gpu| {
             mapped(gpu, MappingType::HostAccessRandom)?.map()?.read_bytes(8, &mut [0; 9])
         } => Error::DataTooLarge { offset: 8, given: 9, capacity: 16, .. }),
+        case!("map read of a host-random buffer a recorded copy writes", |gpu| {
+            write_after_recorded_copy(gpu, MappingType::HostAccessRandom, map_read)
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name == "mapped"),
+        case!("Buffer::read_vec of a host-sequential buffer a recorded copy writes", |gpu| {
+            write_after_recorded_copy(gpu, MappingType::HostAccessSequentialWrite, typed_read)
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("Buffer::read_vec of a direct-read buffer a recorded copy writes", |gpu| {
+            write_after_recorded_copy(gpu, MappingType::PreferDirectRead, typed_read)
+        } => Error::InUseByRecordedWork { .. } | Error::NotHostVisible { .. }),
+        case!("Buffer::read_vec while a submitted copy into the buffer is in flight", |gpu| {
+            write_while_in_flight(gpu, typed_read)
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("read of a buffer a recorded copy only reads (accepted; its download not ready)", |gpu| {
+            read_while_a_copy_reads(gpu)
+        } => Error::NotReady { .. }),
     ]
 }
 

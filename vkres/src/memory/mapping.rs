@@ -18,6 +18,12 @@ pub(crate) trait HostWriteGuard {
     /// resource while `write` runs, and no other host thread copies into or out of it.
     fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()>;
 
+    /// Runs `read` unless recorded work that writes the resource (a copy or a staged upload
+    /// vkres recorded into it) is not known to be finished (then its typed error: the read
+    /// would return the bytes from before that work), under the lock of
+    /// [`locked`](Self::locked).
+    fn guarded_read(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+
     /// Runs `access` (a read, or a write whose order vkres keeps itself) under the lock that
     /// [`guarded_write`](Self::guarded_write) takes: no two host threads copy into, or into
     /// and out of, the mapping at once (a data race in Rust's memory model).
@@ -41,8 +47,11 @@ pub(crate) enum WriteCheck {
 /// [`write_bytes`](Self::write_bytes) against the work vkres recorded on the buffer: while a
 /// batch or recorder still records it, or its [`InFlight`](crate::InFlight) is not waited
 /// for and dropped, the write is [`Error::InUseByRecordedWork`] (it would race that work, or
-/// be overwritten by a copy recorded before it, against program order). Reads are not
-/// checked: read after the work that writes the buffer has finished. Writes through
+/// be overwritten by a copy recorded before it, against program order). Reads are refused the
+/// same way while a copy or staged upload vkres recorded *into* the buffer is not known to be
+/// finished (they would return old bytes); work that only reads it, and the caller's own
+/// commands (held by [`Recorder::keep_alive`](crate::Recorder::keep_alive), which vkres cannot
+/// tell writes from reads), do not stop a read. Writes through
 /// [`as_ptr`](Self::as_ptr) are the caller's `unsafe` to order.
 ///
 /// Neither `Send` nor `Sync`: it holds the raw pointer of a mapping. The allocation is `Send +
@@ -136,7 +145,10 @@ impl<'a> MappedMemory<'a> {
     }
 
     /// Invalidates the range and copies it from `offset` into `out` (under the guard's lock
-    /// for a buffer's mapping: no other host thread writes the bytes meanwhile).
+    /// for a buffer's mapping: no other host thread writes the bytes meanwhile). A buffer's
+    /// mapping refuses the read with [`Error::InUseByRecordedWork`] while a copy or staged
+    /// upload vkres recorded into the buffer is not known to be finished (it would return the
+    /// bytes from before it); work that only reads the buffer does not stop a read.
     pub fn read_bytes(&self, offset: u64, out: &mut [u8]) -> Result<()> {
         self.check(offset, out.len())?;
         let (ptr, allocation) = (self.ptr, self.allocation);
@@ -150,7 +162,8 @@ impl<'a> MappedMemory<'a> {
             Ok(())
         };
         match self.guard {
-            Some((guard, _)) => guard.locked(&mut read),
+            Some((guard, WriteCheck::Pending)) => guard.guarded_read(&mut read),
+            Some((guard, WriteCheck::LockOnly)) => guard.locked(&mut read),
             None => read(),
         }
     }

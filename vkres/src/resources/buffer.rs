@@ -125,7 +125,17 @@ pub(crate) struct BufferShared {
     /// checked against it. `None` for every other buffer (never mapped), whose holds are plain
     /// references (no allocation, no lock). Boxed: one pointer in the shared state of every
     /// buffer, the lock only in the mapped ones.
-    holds: Option<Box<Mutex<Weak<PendingHold>>>>,
+    holds: Option<Box<Mutex<HoldSlots>>>,
+}
+
+/// The shared holds of a mapped buffer's recorded work (see [`PendingHold`]): of every use, and
+/// of the uses that write it (copies and staged uploads vkres records into it; each of those
+/// holds the `any` one too), which host reads check (issue 16: a read before the work that
+/// writes the buffer has finished would return old bytes).
+#[derive(Default)]
+struct HoldSlots {
+    any: Weak<PendingHold>,
+    writes: Weak<PendingHold>,
 }
 
 /// The check behind every host write through [`Buffer::map`]'s mapping (issue 16, items 1 and
@@ -138,7 +148,7 @@ impl crate::memory::HostWriteGuard for BufferShared {
         }
         let Some(holds) = &self.holds else { return write() };
         let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
-        let count = slot.strong_count();
+        let count = slot.any.strong_count();
         if count != 0 {
             return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
         }
@@ -158,6 +168,26 @@ impl crate::memory::HostWriteGuard for BufferShared {
         };
         drop(slot);
         written
+    }
+
+    fn guarded_read(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return read() };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let count = slot.writes.strong_count();
+        if count != 0 {
+            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
+        }
+        // The last writing hold was dropped after its work's fence was seen signalled.
+        std::sync::atomic::fence(Ordering::Acquire);
+        let done = match self.allocation.alias_member() {
+            Some(member) => member.locked(read),
+            None => read(),
+        };
+        drop(slot);
+        done
     }
 
     fn locked(&self, access: &mut dyn FnMut() -> Result<()>) -> Result<()> {
@@ -334,7 +364,7 @@ impl<T> Buffer<T> {
     /// never mapped).
     pub(crate) fn unused_by_recorded_work(&self) -> bool {
         let Some(holds) = &self.shared.holds else { return true };
-        let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).strong_count() == 0;
+        let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).any.strong_count() == 0;
         if unused {
             // The last hold was dropped (a release decrement) after its work's fence was seen
             // signalled: a write made after this sees that work done.
@@ -353,7 +383,7 @@ impl<T> Buffer<T> {
         match Arc::get_mut(&mut self.shared) {
             Some(shared) => {
                 if shared.holds.is_none() {
-                    shared.holds = Some(Box::new(Mutex::new(Weak::new())));
+                    shared.holds = Some(Box::new(Mutex::new(HoldSlots::default())));
                 }
                 true
             }
@@ -376,12 +406,28 @@ impl<T> Buffer<T> {
         // A mapped buffer or a member of transient memory: the shared hold that counts the
         // recorded uses.
         let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(hold) = slot.upgrade() {
+        if let Some(hold) = slot.any.upgrade() {
             return hold;
         }
         let memory = self.shared.allocation.alias_member().map(|member| member.hold());
         let hold = Arc::new(PendingHold(self.shared.clone(), memory));
-        *slot = Arc::downgrade(&hold);
+        slot.any = Arc::downgrade(&hold);
+        hold
+    }
+
+    /// [`keep_alive`](Self::keep_alive) for recorded work that writes the buffer (a copy or a
+    /// staged upload into it): while it is held, host reads through the buffer's mapping are
+    /// [`Error::InUseByRecordedWork`] (they would return the bytes from before the work).
+    pub(crate) fn keep_alive_written(&self) -> Arc<dyn Send + Sync> {
+        let any = self.keep_alive();
+        let Some(holds) = &self.shared.holds else { return any };
+        let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hold) = slot.writes.upgrade() {
+            return hold;
+        }
+        // Holds the `any` hold too: writes refused while the reads are.
+        let hold = Arc::new(PendingHold(self.shared.clone(), Some(any)));
+        slot.writes = Arc::downgrade(&hold);
         hold
     }
 
@@ -593,7 +639,7 @@ fn create_named<T>(
         name: name_ref.to_stored(),
         fresh: super::FirstUse::new(true),
         reserved: all_queues,
-        holds: counted.then(|| Box::new(Mutex::new(Weak::new()))),
+        holds: counted.then(|| Box::new(Mutex::new(HoldSlots::default()))),
     };
     Ok(Buffer { shared: Arc::new(shared), _elem: PhantomData })
 }

@@ -45,7 +45,11 @@ impl Download {
         if !self.is_ready() {
             return Err(Error::NotReady { name: self.buffer.name().into() });
         }
-        self.buffer.read_vec()
+        // Under the mapping's lock only: the copy into it is finished (`done`), although the
+        // batch may still hold the buffer as written.
+        let mut out = vec![0u8; self.buffer.size() as usize];
+        self.buffer.map_locked()?.read_bytes(0, &mut out)?;
+        Ok(out)
     }
 
     /// The data as elements of `T`; its size must be a multiple of `T`'s.

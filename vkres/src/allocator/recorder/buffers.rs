@@ -102,7 +102,8 @@ impl Recorder<'_> {
             self.off_other_lanes(dst, true)?;
         }
         if !touched {
-            self.hold(dst.keep_alive());
+            // Writes it: host reads of it wait for the work (`keep_alive_written`).
+            self.hold(dst.keep_alive_written());
         }
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
@@ -262,7 +263,8 @@ impl Recorder<'_> {
         // SAFETY: `src` by the caller's contract; `dst` is live and held until the work finished.
         unsafe { self.device().cmd_copy_buffer(self.cmd, src, dst.handle(), &[region]) };
         self.commands += 1;
-        self.hold(dst.keep_alive());
+        // Writes it: host reads of it wait for the work (`keep_alive_written`).
+        self.hold(dst.keep_alive_written());
     }
 }
 
