@@ -72,3 +72,21 @@ fn a_download_is_readable_once_its_copy_is_done() {
     assert!(download.bytes().expect("download") == data);
     drop(in_flight);
 }
+
+/// A buffer a batch first copies from, then uploads into (staged: the copy reads it): the
+/// upload's write hold is taken although the buffer was held already, so a read is refused.
+#[test]
+fn an_upload_into_a_buffer_first_copied_from_stops_reads() {
+    let gpu = Gpu::new();
+    let buffer = mapped(&gpu, "copied then written");
+    buffer.write(0, &noise(256, 4)).expect("write");
+    let sink = gpu.device_buffer(256, "sink");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.copy_buffer(&buffer, 0, &sink, 0, 256).expect("copy");
+    buffer.read_vec().expect("a read while the batch only reads it");
+    batch.upload_bytes(&buffer, 0, &noise(256, 5)).expect("upload");
+    let refused = buffer.read_vec();
+    assert!(matches!(&refused, Err(Error::InUseByRecordedWork { .. })), "{refused:?}");
+    batch.submit_and_wait().expect("submit");
+    assert!(buffer.read_vec().expect("read after the work") == noise(256, 5));
+}

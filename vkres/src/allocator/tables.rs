@@ -26,6 +26,9 @@ pub(crate) struct Tables {
     /// finished (never cleared by a barrier): a host write into one of them would race that
     /// work, so uploads into them are staged and ordered instead of written directly.
     pub(crate) touched: HandleSet<vk::Buffer>,
+    /// Mapped buffers held as written (`Buffer::keep_alive_written`) by an upload into them:
+    /// an upload into a buffer touched before only as a source still takes the write hold.
+    pub(crate) write_held: HandleSet<vk::Buffer>,
     /// The layout each image recorded on will have once the work ran; applied to the images
     /// only when the work has finished (discarded work changes no layout).
     pub(crate) layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
@@ -77,6 +80,7 @@ impl Tables {
         self.written.clear();
         self.read.clear();
         self.touched.clear();
+        self.write_held.clear();
         self.layouts.clear();
         self.keep_alive.clear();
         self.ranges.clear();
@@ -92,6 +96,7 @@ impl Tables {
             self.written.capacity(),
             self.read.capacity(),
             self.touched.capacity(),
+            self.write_held.capacity(),
             self.layouts.capacity(),
             self.keep_alive.capacity(),
             self.ranges.capacity(),

@@ -415,6 +415,12 @@ impl<T> Buffer<T> {
         hold
     }
 
+    /// Whether its recorded uses are counted (a mapped buffer, or a member of transient
+    /// memory): only such a buffer tells its write holds apart.
+    pub(crate) fn counts_holds(&self) -> bool {
+        self.shared.holds.is_some()
+    }
+
     /// [`keep_alive`](Self::keep_alive) for recorded work that writes the buffer (a copy or a
     /// staged upload into it): while it is held, host reads through the buffer's mapping are
     /// [`Error::InUseByRecordedWork`] (they would return the bytes from before the work).

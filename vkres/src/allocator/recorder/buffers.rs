@@ -104,6 +104,12 @@ impl Recorder<'_> {
         if !touched {
             // Writes it: host reads of it wait for the work (`keep_alive_written`).
             self.hold(dst.keep_alive_written());
+            if dst.counts_holds() {
+                self.tables.write_held.insert(dst.handle());
+            }
+        } else if dst.counts_holds() && self.tables.write_held.insert(dst.handle()) {
+            // Touched before only as a source (a copy's): held as written now.
+            self.hold(dst.keep_alive_written());
         }
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
@@ -265,6 +271,9 @@ impl Recorder<'_> {
         self.commands += 1;
         // Writes it: host reads of it wait for the work (`keep_alive_written`).
         self.hold(dst.keep_alive_written());
+        if dst.counts_holds() {
+            self.tables.write_held.insert(dst.handle());
+        }
     }
 }
 
