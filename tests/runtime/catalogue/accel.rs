@@ -247,6 +247,22 @@ pub fn cases() -> Vec<Case> {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas).sbt_offset(1 << 24))).map(drop)
         } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS instance with a flag bit no Vulkan defines", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            let instance = TlasInstance::new(&blas).flags(vk::GeometryInstanceFlagsKHR::from_raw(1 << 6));
+            gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(instance)).map(drop)
+        } => Error::ValidUsage { vuid: "VUID-VkAccelerationStructureInstanceKHR-flags-parameter", .. }
+            | Error::MissingFeature { feature: "VK_KHR_acceleration_structure", .. }),
+        case!("TLAS instance with DISABLE_OPACITY_MICROMAPS_EXT without VK_EXT_opacity_micromap", |gpu| {
+            let blas = built(gpu, |d| d)?;
+            let instance = TlasInstance::new(&blas).flags(vk::GeometryInstanceFlagsKHR::DISABLE_OPACITY_MICROMAPS_EXT);
+            gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(instance)).map(drop)
+        } => Error::MissingFeature { feature: "VK_EXT_opacity_micromap" | "VK_KHR_acceleration_structure", .. }),
+        case!("TLAS refit instance with FORCE_OPACITY_MICROMAP_2_STATE_EXT without the extension", |gpu| {
+            let (blas, tlas) = built_tlas(gpu, TlasDesc::allow_update)?;
+            let flags = vk::GeometryInstanceFlagsKHR::FORCE_OPACITY_MICROMAP_2_STATE_EXT;
+            refit(gpu, &tlas, [TlasInstanceRef::new(&blas).flags(flags), TlasInstanceRef::new(&blas)])
+        } => Error::MissingFeature { feature: "VK_EXT_opacity_micromap" | "VK_KHR_acceleration_structure", .. }),
         case!("TLAS of a BLAS never built", |gpu| {
             let unbuilt = build(gpu, &BlasDesc::new("unbuilt").triangles(triangle(gpu)))?;
             gpu.alloc().batch()?.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&unbuilt))).map(drop)

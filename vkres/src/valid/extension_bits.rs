@@ -105,3 +105,34 @@ pub(crate) fn image(caps: &DeviceCapabilities, usage: vk::ImageUsageFlags, flags
     check_raw(caps, IMAGE_USAGE, |b| b.as_raw(), usage.as_raw())?;
     check_raw(caps, IMAGE_CREATE, |b| b.as_raw(), flags.as_raw())
 }
+
+/// The TLAS instance flag bits that are valid on `caps`' device: the four of
+/// `VK_KHR_acceleration_structure`, and the two of `VK_EXT_opacity_micromap` where it is
+/// enabled. Computed once per build; each instance is then one mask test.
+pub(crate) fn instance_flags_allowed(caps: &DeviceCapabilities) -> u32 {
+    use vk::GeometryInstanceFlagsKHR as I;
+    let core = I::TRIANGLE_FACING_CULL_DISABLE | I::TRIANGLE_FLIP_FACING | I::FORCE_OPAQUE | I::FORCE_NO_OPAQUE;
+    let micromap = I::FORCE_OPACITY_MICROMAP_2_STATE_EXT | I::DISABLE_OPACITY_MICROMAPS_EXT;
+    if caps.has_extension(c"VK_EXT_opacity_micromap") { core | micromap } else { core }.as_raw()
+}
+
+/// The error for instance `index` of `name` whose `flags` have bits outside
+/// [`instance_flags_allowed`] (VUID-VkAccelerationStructureInstanceKHR-flags-parameter: the
+/// device reads them from the instance buffer, where no layer sees them).
+pub(crate) fn instance_flags_error(name: &str, index: usize, flags: vk::GeometryInstanceFlagsKHR) -> Error {
+    use vk::GeometryInstanceFlagsKHR as I;
+    let micromap = I::FORCE_OPACITY_MICROMAP_2_STATE_EXT | I::DISABLE_OPACITY_MICROMAPS_EXT;
+    let known =
+        I::TRIANGLE_FACING_CULL_DISABLE | I::TRIANGLE_FLIP_FACING | I::FORCE_OPAQUE | I::FORCE_NO_OPAQUE | micromap;
+    match flags.as_raw() & !known.as_raw() {
+        0 => Error::MissingFeature {
+            feature: "VK_EXT_opacity_micromap",
+            operation: "place a TLAS instance with FORCE_OPACITY_MICROMAP_2_STATE_EXT or DISABLE_OPACITY_MICROMAPS_EXT",
+        },
+        bits => Error::ValidUsage {
+            name: name.into(),
+            vuid: "VUID-VkAccelerationStructureInstanceKHR-flags-parameter",
+            detail: format!("instance {index}: flag bits {bits:#x} are not defined by Vulkan or any extension"),
+        },
+    }
+}

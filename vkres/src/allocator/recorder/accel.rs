@@ -16,6 +16,7 @@ use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::accel::RefitSet;
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
+use crate::valid::extension_bits;
 
 /// A build or update recorded, waiting for the end of the recording (or of the batch's round).
 pub(crate) struct PendingBuild {
@@ -258,6 +259,7 @@ impl Recorder<'_> {
         instances: impl IntoIterator<Item = InstanceOf<&'b Blas>>,
     ) -> Result<()> {
         let ctx = self.alloc.context().clone();
+        let allowed_flags = extension_bits::instance_flags_allowed(ctx.capabilities());
         ctx.acceleration_structure_fns("update a TLAS")?;
         self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
@@ -288,6 +290,9 @@ impl Recorder<'_> {
                     return Err(geometry::invalid(name, format!("an update must keep {count} instances, not more")));
                 }
                 let blas = &instance.blas.0;
+                if instance.flags.as_raw() & !allowed_flags != 0 {
+                    return Err(extension_bits::instance_flags_error(name, written as usize, instance.flags));
+                }
                 if instance.custom_index >= 1 << 24 || instance.sbt_offset >= 1 << 24 {
                     return Err(geometry::invalid(
                         name,
@@ -515,6 +520,7 @@ impl Recorder<'_> {
     ) -> Result<(GeometryRecord, Vec<AccelerationStructure>)> {
         let name = desc.name.as_str();
         let ctx = self.alloc.context();
+        let allowed_flags = extension_bits::instance_flags_allowed(ctx.capabilities());
         let count = desc.instances.len();
         if count == 0 {
             return Err(geometry::invalid(name, "a TLAS needs an instance"));
@@ -542,6 +548,9 @@ impl Recorder<'_> {
         let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
         for (i, instance) in desc.instances.iter().enumerate() {
             let blas = &instance.blas.0;
+            if instance.flags.as_raw() & !allowed_flags != 0 {
+                return Err(extension_bits::instance_flags_error(name, i, instance.flags));
+            }
             if instance.custom_index >= 1 << 24 || instance.sbt_offset >= 1 << 24 {
                 return Err(geometry::invalid(name, format!("instance {i}: custom index and SBT offset have 24 bits")));
             }
