@@ -1,15 +1,10 @@
 //! The derive input in one token buffer: syn's `DeriveInput`, and each field's `#[gpu(...)]`
-//! attributes parsed in place from the same buffer (a fork kept at each attribute while the
-//! struct is parsed) instead of a new buffer per attribute. Building a `TokenBuffer` walks the tokens through
+//! attributes parsed in place from the same buffer (a fork walked over the struct's fields)
+//! instead of a new buffer per attribute. Building a `TokenBuffer` walks the tokens through
 //! the compiler's bridge: per attribute, that was about a third of the macro's parse.
 
-use syn::parse::discouraged::Speculative;
-use syn::parse::{ParseBuffer, ParseStream, Parser};
-use syn::punctuated::Punctuated;
-use syn::{
-    AttrStyle, Attribute, Data, DataStruct, DeriveInput, Field, FieldModifiers, Fields, FieldsNamed, Generics, Ident,
-    Token, Visibility,
-};
+use syn::parse::{ParseStream, Parser};
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Token, Type, Visibility, WhereClause};
 
 use crate::attr::{self, FieldAttr, nested};
 use crate::ctxt::Ctxt;
@@ -27,98 +22,79 @@ pub struct FieldParse {
 /// `#[gpu(...)]` (`None` otherwise: the fields' attributes are then parsed one by one).
 pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<(DeriveInput, Option<Vec<FieldParse>>)> {
     (|input: ParseStream<'_>| {
-        let start = input.fork();
-        if let Some(parsed) = named_struct(input)? {
-            return Ok(parsed);
-        }
-        // Not a struct of named fields: syn's parse from the start, for its errors.
-        let derive: DeriveInput = start.parse()?;
-        input.advance_to(&start);
-        Ok((derive, None))
+        let fork = input.fork();
+        let derive: DeriveInput = input.parse()?;
+        let fields = walk(&fork, &derive);
+        Ok((derive, fields))
     })
     .parse2(tokens)
 }
 
-/// A struct of named fields, parsed as syn's `DeriveInput` parses it, and each field's
-/// `#[gpu(...)]` parsed in place; `Ok(None)` where `input` holds another item (nothing of
-/// `input` is consumed then that matters: the caller parses again from its start).
-fn named_struct(input: ParseStream<'_>) -> syn::Result<Option<(DeriveInput, Option<Vec<FieldParse>>)>> {
-    let attrs = input.call(Attribute::parse_outer)?;
-    let vis: Visibility = input.parse()?;
-    if !input.peek(Token![struct]) {
-        return Ok(None);
-    }
-    let struct_token = input.parse()?;
-    let ident: Ident = input.parse()?;
-    let mut generics: Generics = input.parse()?;
-    if input.peek(Token![where]) {
-        generics.where_clause = Some(input.parse()?);
-    }
-    if !input.peek(syn::token::Brace) {
-        return Ok(None);
-    }
-    let content;
-    let brace_token = syn::braced!(content in input);
-    let mut named = Punctuated::new();
-    let mut parsed = Vec::new();
-    while !content.is_empty() {
-        let Some((field, gpu)) = field(&content)? else { return Ok(None) };
-        parsed.push(field_attrs(&field, gpu));
-        named.push_value(field);
-        if content.is_empty() {
-            break;
-        }
-        named.push_punct(content.parse::<Token![,]>()?);
-    }
-    let fields = Fields::Named(FieldsNamed { brace_token, named });
-    let data = Data::Struct(DataStruct { struct_token, fields, semi_token: None });
-    Ok(Some((DeriveInput { attrs, vis, ident, generics, data }, Some(parsed))))
-}
-
-/// A fork at each `#[gpu]` attribute of a field, with its index in the field's attributes.
-type GpuForks<'a> = Vec<(usize, ParseBuffer<'a>)>;
-
-/// One named field (syn's `Field::parse_named`), and a fork at each of its `#[gpu(...)]`
-/// attributes with the attribute's index; `None` for an unnamed `_` field.
-fn field<'a>(input: ParseStream<'a>) -> syn::Result<Option<(Field, GpuForks<'a>)>> {
-    let mut attrs = Vec::new();
-    let mut gpu = Vec::new();
+/// Walks `input` (a fork at the start of `derive`'s tokens) to its fields and parses each
+/// field's `#[gpu(...)]` in place. `None` where the walk does not find what syn parsed (not a
+/// struct of named fields, or a token it does not expect; the caller then parses each
+/// attribute from its own tokens).
+fn walk(input: ParseStream<'_>, derive: &DeriveInput) -> Option<Vec<FieldParse>> {
+    let Data::Struct(data) = &derive.data else { return None };
+    let Fields::Named(named) = &data.fields else { return None };
     while input.peek(Token![#]) {
-        let at = input.fork();
+        nested::skip_attribute(input).ok()?;
+    }
+    input.parse::<Visibility>().ok()?;
+    input.parse::<Token![struct]>().ok()?;
+    input.parse::<Ident>().ok()?;
+    input.parse::<Generics>().ok()?;
+    input.parse::<Option<WhereClause>>().ok()?;
+    let braced = || -> syn::Result<_> {
         let content;
-        let pound_token = input.parse()?;
-        let bracket_token = syn::bracketed!(content in input);
-        let meta: syn::Meta = content.parse()?;
-        if meta.path().is_ident(crate::symbol::GPU) {
-            gpu.push((attrs.len(), at));
-        }
-        attrs.push(Attribute { pound_token, style: AttrStyle::Outer, bracket_token, meta });
+        syn::braced!(content in input);
+        Ok(content)
+    };
+    let content = braced().ok()?;
+    let mut out = Vec::with_capacity(named.named.len());
+    for field in &named.named {
+        out.push(field_attrs(&content, field)?);
     }
-    let vis = input.parse()?;
-    if input.peek(Token![_]) {
-        return Ok(None); // an unnamed field: syn's parse has the rules
-    }
-    let ident = input.parse()?;
-    let colon_token = input.parse()?;
-    let ty = input.parse()?;
-    let default = if input.peek(Token![=]) { Some((input.parse()?, input.parse()?)) } else { None };
-    let modifiers = FieldModifiers::default();
-    let field = Field { attrs, vis, modifiers, ident: Some(ident), colon_token: Some(colon_token), ty, default };
-    Ok(Some((field, gpu)))
+    Some(out)
 }
 
-/// Parses `field`'s `#[gpu(...)]` attributes, each in place at its fork.
-fn field_attrs(field: &Field, gpu: GpuForks<'_>) -> FieldParse {
+/// Parses `field`'s attributes at the head of `input` and consumes the field.
+fn field_attrs(input: ParseStream<'_>, field: &syn::Field) -> Option<FieldParse> {
     let errors = Ctxt::default();
-    let attr =
-        attr::parse_field_with(&errors, field, |index, attr, logic| match gpu.iter().find(|(i, _)| *i == index) {
-            Some((_, at)) => match nested::parse_in_place(at, &mut *logic)? {
-                Some(()) => Ok(()),
-                None => attr::attr_tokens(attr, logic),
-            },
-            None => attr::attr_tokens(attr, logic),
-        });
-    FieldParse { attr, errors }
+    let mut next = 0; // index in `field.attrs` of the attribute at the head of `input`
+    let mut broken = false;
+    let attr = attr::parse_field_with(&errors, field, |index, attr, logic| {
+        while !broken && next < index {
+            broken = nested::skip_attribute(input).is_err();
+            next += 1;
+        }
+        if broken {
+            return attr::attr_tokens(attr, logic);
+        }
+        let result = match nested::parse_in_place(input, &mut *logic) {
+            Ok(Some(())) => Ok(()),
+            Ok(None) => attr::attr_tokens(attr, logic),
+            Err(e) => Err(e),
+        };
+        broken = nested::skip_attribute(input).is_err();
+        next += 1;
+        result
+    });
+    if broken {
+        return None;
+    }
+    while next < field.attrs.len() {
+        nested::skip_attribute(input).ok()?;
+        next += 1;
+    }
+    input.parse::<Visibility>().ok()?;
+    input.parse::<Ident>().ok()?;
+    input.parse::<Token![:]>().ok()?;
+    input.parse::<Type>().ok()?;
+    if !input.is_empty() {
+        input.parse::<Token![,]>().ok()?;
+    }
+    Some(FieldParse { attr, errors })
 }
 
 #[cfg(test)]

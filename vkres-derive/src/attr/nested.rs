@@ -103,3 +103,12 @@ pub fn parse_in_place(
     }
     parse_all(&content, logic).map(Some)
 }
+
+/// Consumes one outer attribute `# [...]` from `input` without building it.
+pub fn skip_attribute(input: ParseStream<'_>) -> syn::Result<()> {
+    input.parse::<Token![#]>()?;
+    input.step(|cursor| match cursor.any_group() {
+        Some((_, proc_macro2::Delimiter::Bracket, _, rest)) => Ok(((), rest)),
+        _ => Err(cursor.error("expected `[...]` of an attribute")),
+    })
+}
