@@ -5,7 +5,6 @@ use syn::{Data, DeriveInput, Fields, Ident, LitInt, Type, Visibility};
 
 use crate::attr::{self, Keyed, Kind};
 use crate::ctxt::Ctxt;
-use crate::input::FieldParse;
 
 /// The annotated struct.
 pub struct Container<'a> {
@@ -87,9 +86,8 @@ impl<'a> Container<'a> {
     }
 
     /// Reads `input`; `None` where it is no struct of named fields. Every problem, the
-    /// struct's and each field's, is reported to `cx`. `parsed` holds the fields'
-    /// attributes parsed already (`crate::input`), in field order; `None` parses them here.
-    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput, parsed: Option<Vec<FieldParse>>) -> Option<Self> {
+    /// struct's and each field's, is reported to `cx`.
+    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
         if !input.generics.params.is_empty() {
             cx.error_spanned_by(&input.generics, "`GpuResources` cannot be derived for a generic struct yet");
         }
@@ -118,17 +116,10 @@ impl<'a> Container<'a> {
             }
         };
         let mut fields = Vec::new();
-        let mut parsed = parsed.filter(|p| p.len() == named.named.len()).map(Vec::into_iter);
         for field in &named.named {
             let Some(ident) = &field.ident else { continue };
             let has_attr = field.attrs.iter().any(|a| a.path().is_ident(crate::symbol::GPU));
-            let parsed = match parsed.as_mut().and_then(Iterator::next) {
-                Some(done) => {
-                    cx.append(done.errors);
-                    done.attr
-                }
-                None => attr::parse_field(cx, field),
-            };
+            let parsed = attr::parse_field(cx, field);
             match parsed.kind {
                 Some(kind) => fields.push(Field {
                     ident,

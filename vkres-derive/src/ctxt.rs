@@ -28,11 +28,6 @@ impl Ctxt {
         self.errors.borrow_mut().push(error);
     }
 
-    /// Adds `other`'s errors after this one's.
-    pub fn append(&self, other: Ctxt) {
-        self.errors.borrow_mut().extend(other.errors.into_inner());
-    }
-
     /// All errors combined into one, or `Ok` if there were none.
     pub fn check(self) -> Result<(), syn::Error> {
         let mut errors = self.errors.into_inner().into_iter();

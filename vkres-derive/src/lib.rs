@@ -1,6 +1,6 @@
 //! `#[derive(GpuResources)]` for vkres: parse, then check, then expand.
 //!
-//! - `input` parses the struct and its attributes in one token buffer; `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
+//! - `attr` and `ast` parse the struct and its `#[gpu(...)]` attributes, keeping spans;
 //! - `check` applies the rules that span several keys or fields; `graph` resolves references
 //!   between fields and sorts them in dependency order (a cycle is an error);
 //! - `infer` derives usage flags, layouts and descriptor types from how fields use each other;
@@ -25,12 +25,12 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
-mod input;
 mod raw;
 mod spirv_module;
 mod symbol;
 
 use proc_macro::TokenStream;
+use syn::DeriveInput;
 
 /// Derives `vkres::GpuResources` for a struct whose fields are annotated with `#[gpu(...)]`.
 /// The attribute grammar is documented in the vkres README.
@@ -41,12 +41,12 @@ pub fn derive_gpu_resources(input: TokenStream) -> TokenStream {
 
 /// The whole derive on `proc_macro2` tokens (callable outside a proc-macro context, for tests).
 fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let (input, parsed) = match input::parse(input) {
+    let input: DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
         Err(e) => return e.to_compile_error(),
     };
     let cx = ctxt::Ctxt::default();
-    let cont = ast::Container::from_ast(&cx, &input, parsed);
+    let cont = ast::Container::from_ast(&cx, &input);
     let graph = cont.as_ref().and_then(|cont| {
         check::check(&cx, cont);
         graph::build(&cx, cont)

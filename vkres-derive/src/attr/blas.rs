@@ -3,7 +3,7 @@
 //! `blas(aabbs = field, ...)`: a geometry read from buffer fields of the same struct, and more
 //! with `geometry(vertices = field, ...)`.
 
-use super::Meta;
+use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident, LitBool};
 
 use super::{Keyed, flag, has_parens, key_ident, set_choice, set_once, skip_value};
@@ -46,7 +46,7 @@ pub struct BlasAttr {
 }
 
 /// Parses `blas(key = value, ...)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<BlasAttr>> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<Option<BlasAttr>> {
     if !has_parens(cx, meta, &kind, "blas(vertices = positions, indices = indices)")? {
         return Ok(None);
     }
@@ -66,7 +66,7 @@ impl BlasAttr {
 }
 
 /// The keys of `blas(...)`, or of a `geometry(...)` inside it (`top` false: geometry keys only).
-fn parse_keys(cx: &Ctxt, meta: &Meta<'_>, kind: Ident, top: bool) -> syn::Result<BlasAttr> {
+fn parse_keys(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident, top: bool) -> syn::Result<BlasAttr> {
     let mut a = BlasAttr {
         kind,
         vertices: None,

@@ -1,6 +1,6 @@
 //! `buffer(usage = ..., data = ... | copy = field, len = ..., size = ..., mapping = ..., location = ..., pool = ..., per_frame, resize)`.
 
-use super::Meta;
+use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
 
 use super::{Keyed, Source, has_parens, key_ident, parse_flags, parse_source, set_choice, set_once, skip_value};
@@ -41,7 +41,7 @@ pub struct BufferAttr {
 }
 
 /// Parses `buffer(key = value, ...)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<BufferAttr>> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<Option<BufferAttr>> {
     if !has_parens(cx, meta, &kind, "buffer(usage = STORAGE, len = 16)")? {
         return Ok(None);
     }

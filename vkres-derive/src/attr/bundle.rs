@@ -1,7 +1,7 @@
 //! `bundle` or `bundle(inputs)`: a field whose type itself derives `GpuResources`.
 
-use super::Meta;
 use syn::Ident;
+use syn::meta::ParseNestedMeta;
 
 use super::key_ident;
 use crate::ctxt::Ctxt;
@@ -14,7 +14,7 @@ pub struct BundleAttr {
 }
 
 /// Parses `bundle` or `bundle(inputs)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>) -> syn::Result<BundleAttr> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<BundleAttr> {
     let mut attr = BundleAttr { inputs: None };
     if !meta.input.peek(syn::token::Paren) {
         return Ok(attr);
@@ -34,7 +34,7 @@ pub fn parse(cx: &Ctxt, meta: &Meta<'_>) -> syn::Result<BundleAttr> {
 
 /// Parses `bundles`: a `Vec` of nested bundles whose inputs are always a `Vec` of theirs (one
 /// element per bundle), so it takes no keys.
-pub fn parse_collection(cx: &Ctxt, meta: &Meta<'_>, kind: &Ident) -> syn::Result<BundleAttr> {
+pub fn parse_collection(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident) -> syn::Result<BundleAttr> {
     if meta.input.peek(syn::token::Paren) {
         cx.error_spanned_by(
             kind,

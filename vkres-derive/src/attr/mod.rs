@@ -5,15 +5,14 @@
 mod blas;
 mod buffer;
 mod bundle;
-pub mod nested;
 mod sampler;
 mod shader;
 mod texture;
 mod tlas;
 
-pub use nested::Meta;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitInt, Token};
 
@@ -114,7 +113,7 @@ pub fn flag(cx: &Ctxt, slot: &mut Option<Ident>, key: Ident) {
 }
 
 /// Consumes the value of a key that was rejected, so parsing can go on with the next key.
-pub fn skip_value(meta: &Meta<'_>) -> syn::Result<()> {
+pub fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         let value = meta.value()?;
         while !value.is_empty() && !value.peek(Token![,]) {
@@ -129,12 +128,12 @@ pub fn skip_value(meta: &Meta<'_>) -> syn::Result<()> {
 }
 
 /// The key of a nested meta item as an identifier, or an error at the path.
-pub fn key_ident(meta: &Meta<'_>, what: &str) -> syn::Result<Ident> {
+pub fn key_ident(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<Ident> {
     meta.path.get_ident().cloned().ok_or_else(|| meta.error(format!("expected {what}, found a path")))
 }
 
 /// Whether `kind(...)` has its parenthesised keys; reports the missing parentheses otherwise.
-pub fn has_parens(cx: &Ctxt, meta: &Meta<'_>, kind: &Ident, example: &str) -> syn::Result<bool> {
+pub fn has_parens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: &Ident, example: &str) -> syn::Result<bool> {
     if meta.input.peek(syn::token::Paren) {
         let fork = meta.input.fork();
         let content;
@@ -170,34 +169,18 @@ pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
     input.parse().map(Source::Expr)
 }
 
-/// Parses the `#[gpu(...)]` attributes of one field from each attribute's own tokens; every
-/// problem is reported to `cx`.
+/// Parses the `#[gpu(...)]` attributes of one field; every problem is reported to `cx`.
 pub fn parse_field(cx: &Ctxt, field: &syn::Field) -> FieldAttr {
-    parse_field_with(cx, field, |_, attr, logic| attr_tokens(attr, logic))
-}
-
-/// Parses one `#[gpu]` attribute from its own tokens (a new token buffer for them).
-pub fn attr_tokens(attr: &syn::Attribute, logic: &mut dyn FnMut(Meta<'_>) -> syn::Result<()>) -> syn::Result<()> {
-    attr.parse_args_with(|input: ParseStream<'_>| nested::parse_all(input, logic))
-}
-
-/// Parses the `#[gpu(...)]` attributes of one field, each through `parse(index in
-/// field.attrs, attribute, logic)`; every problem is reported to `cx`.
-pub fn parse_field_with(
-    cx: &Ctxt,
-    field: &syn::Field,
-    mut parse: impl FnMut(usize, &syn::Attribute, &mut dyn FnMut(Meta<'_>) -> syn::Result<()>) -> syn::Result<()>,
-) -> FieldAttr {
     let mut out = FieldAttr { kind: None, binding: None, stages: None, collection: None };
     let mut seen_attr = false;
-    for (index, attr) in field.attrs.iter().enumerate().filter(|(_, a)| a.path().is_ident(GPU)) {
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident(GPU)) {
         if seen_attr {
             cx.error_spanned_by(attr, "duplicate `#[gpu(...)]` attribute; give each field one");
             continue;
         }
         seen_attr = true;
         let mut kind_seen = false;
-        let result = parse(index, attr, &mut |meta| {
+        let result = attr.parse_nested_meta(|meta| {
             let ident = key_ident(&meta, "a resource kind such as `buffer(...)`")?;
             let name = ident.to_string();
             if KINDS.contains(&name.as_str()) {
@@ -307,7 +290,7 @@ pub fn parse_choice(
 /// A choice key: sets `slot` when the value is known, else marks the attribute incomplete.
 pub fn set_choice(
     cx: &Ctxt,
-    meta: &Meta<'_>,
+    meta: &ParseNestedMeta<'_>,
     key: &Ident,
     slot: &mut Option<Keyed<&'static str>>,
     complete: &mut bool,

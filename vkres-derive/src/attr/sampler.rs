@@ -1,8 +1,8 @@
 //! `sampler(filter = linear, address = repeat, ...)`, or `sampler` alone (the default
 //! description: linear, linear mips, repeat). Also the inline form of a texture's sampler.
 
-use super::Meta;
 use syn::Expr;
+use syn::meta::ParseNestedMeta;
 
 use super::{Keyed, key_ident, set_choice, set_once, skip_value};
 use crate::ctxt::Ctxt;
@@ -41,7 +41,7 @@ pub struct SamplerAttr {
 }
 
 /// Parses `sampler` or `sampler(key = value, ...)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>) -> syn::Result<SamplerAttr> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<SamplerAttr> {
     let mut a = SamplerAttr {
         filter: None,
         mag_filter: None,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::Meta;
+use syn::meta::ParseNestedMeta;
 use syn::{Ident, LitStr};
 
 use super::{Keyed, has_parens, key_ident, set_once, skip_value};
@@ -28,7 +28,7 @@ pub struct ShaderAttr {
 }
 
 /// Parses `shader(path = "...")` and checks the file.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<ShaderAttr>> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<Option<ShaderAttr>> {
     if !has_parens(cx, meta, &kind, "shader(path = \"shaders/main.spv\")")? {
         return Ok(None);
     }

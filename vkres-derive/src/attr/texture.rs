@@ -1,7 +1,7 @@
 //! `texture(format = ..., extent = [w, h], mips = N | generate, layers = N, view = ...,
 //! usage = ..., data = EXPR | input, sampler = field | sampler(...), layout = ..., location = ...)`.
 
-use super::Meta;
+use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Token};
 
@@ -64,7 +64,7 @@ pub struct TextureAttr {
 }
 
 /// Parses `texture(key = value, ...)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<TextureAttr>> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<Option<TextureAttr>> {
     if !has_parens(cx, meta, &kind, "texture(format = R8G8B8A8_UNORM, extent = [256, 256])")? {
         return Ok(None);
     }

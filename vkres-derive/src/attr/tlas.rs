@@ -1,7 +1,7 @@
 //! `tlas(instance(blas = field, transform = EXPR, custom_index = N, mask = N, sbt_offset = N),
 //! ..., prefer = ..., allow_update)`: instances of BLAS fields of the same struct.
 
-use super::Meta;
+use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident};
 
 use super::flag;
@@ -49,7 +49,7 @@ pub struct TlasAttr {
 }
 
 /// Parses `tlas(instance(...), ...)`.
-pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<TlasAttr>> {
+pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<Option<TlasAttr>> {
     if !has_parens(cx, meta, &kind, "tlas(instance(blas = mesh), instance(blas = mesh, custom_index = 1))")? {
         return Ok(None);
     }
@@ -109,7 +109,7 @@ pub fn parse(cx: &Ctxt, meta: &Meta<'_>, kind: Ident) -> syn::Result<Option<Tlas
     Ok(Some(a))
 }
 
-fn parse_instance(cx: &Ctxt, meta: &Meta<'_>, token: Ident) -> syn::Result<InstanceAttr> {
+fn parse_instance(cx: &Ctxt, meta: &ParseNestedMeta<'_>, token: Ident) -> syn::Result<InstanceAttr> {
     let mut i = InstanceAttr { token, blas: None, transform: None, custom_index: None, mask: None, sbt_offset: None };
     meta.parse_nested_meta(|m| {
         let key = key_ident(&m, "a key of `instance`")?;
