@@ -425,7 +425,7 @@ impl VmaAllocator {
                 pool.name()
             )));
         }
-        pool.shared.raw_handle()
+        Ok(pool.shared.raw_handle())
     }
 
     /// One VMA defragmentation (`vmaBeginDefragmentation` to `vmaEndDefragmentation`).
