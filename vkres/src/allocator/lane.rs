@@ -20,8 +20,9 @@
 //!   owned by the main queue's family, ready for use as before.
 //! - The first use is claimed, not tested (issue 16, item 4): one compare-exchange takes a fresh
 //!   buffer or image for the lane, so of two threads uploading into it at once one takes the
-//!   lane. The claim lasts until the batch's work has finished (the lane is given back): every
-//!   other recording of the resource meanwhile is `Error::OnTransferQueue`
+//!   lane. The claim lasts until the claiming batch's main submission, which acquires the
+//!   resource from the transfer family, is submitted (or the lane is given back unsubmitted):
+//!   every other recording of the resource meanwhile is `Error::OnTransferQueue`
 //!   (`recorder/same_device.rs`), since another batch's main-queue work is not ordered after
 //!   the lane's copy (it may be submitted before the claiming batch's main submission, which
 //!   alone waits for the lane).
@@ -70,9 +71,10 @@ pub(crate) struct Lane {
     semaphores: Vec<vk::Semaphore>,
     /// Images the lane wrote and has not handed over: owned by the transfer family.
     images: Vec<LaneImage>,
-    /// The buffers and images this lane claimed (their first use), released when the batch's
-    /// work has finished (the lane is given back, or dropped unsubmitted): until then every
-    /// other recording of them is refused, since it would not be ordered after the lane's copy.
+    /// The buffers and images this lane claimed (their first use), released once the main
+    /// submission that acquires them is submitted (or the lane is given back or dropped
+    /// unsubmitted): until then every other recording of them is refused, since it could be
+    /// submitted before that acquire.
     claims: Vec<LaneClaim>,
 }
 
@@ -192,8 +194,8 @@ impl Lane {
     /// (no recorded work uses it) is claimed here, atomically: of two threads uploading into
     /// the same unused buffer at once, one takes the transfer queue and the other finds it
     /// used (check and claim are one compare-exchange, not a test and a later hold).
-    /// The claim lasts until the batch's work has finished: until then every other recording
-    /// of `dst` is [`Error::OnTransferQueue`](crate::Error::OnTransferQueue)
+    /// The claim lasts until the batch's main submission that acquires `dst` is submitted
+    /// ([`release_handed`](Self::release_handed)): until then every other recording of `dst` is [`Error::OnTransferQueue`](crate::Error::OnTransferQueue)
     /// (`recorder/same_device.rs`).
     pub(crate) fn takes<T>(&mut self, ctx: &Context, dst: &Buffer<T>, offset: u64, len: u64) -> bool {
         if ctx.transfer_queue_family_index().is_none() || !self.continues(dst.handle()) {

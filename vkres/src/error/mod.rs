@@ -457,11 +457,11 @@ pub enum Error {
     /// A buffer or image that another batch uploads on the transfer queue (its first use,
     /// claimed by that batch's transfer lane, with
     /// [`ContextOptions::transfer_queue`](crate::ContextOptions::transfer_queue)) was named by
-    /// a recorded command before that batch's work finished: work on the main queue is not
-    /// ordered after the lane's copy, and would race it. Submit and wait for the uploading
-    /// batch (or drop its [`InFlight`](crate::InFlight)) first.
+    /// a recorded command before that batch's main submission (which acquires it from the
+    /// transfer queue) was submitted: such work could reach the main queue first, unordered
+    /// with the lane's copy. Submit the uploading batch first.
     #[error(
-        "`{name}` is being uploaded on the transfer queue by another batch whose work has not finished; use it after that work"
+        "`{name}` is being uploaded on the transfer queue by another batch that is not submitted yet; use it after that batch's submission"
     )]
     OnTransferQueue {
         /// The resource.

@@ -294,11 +294,34 @@ impl DefragGate {
         self.freeing.fetch_add(1, Ordering::SeqCst);
         if self.active.load(Ordering::SeqCst) {
             self.deferred.lock().unwrap_or_else(|e| e.into_inner()).push((allocation, pool.take()));
+            // A run whose end gave up waiting for this window (a stall past its bound) has
+            // drained before this push: then nothing else would free it. A new run cannot
+            // begin while this free is in its window, so `active` false means none runs.
+            if !self.active.load(Ordering::SeqCst) {
+                // SAFETY: no defragmentation runs (above); each deferred allocation was given
+                // up by its owner.
+                unsafe { self.drain(vma) };
+            }
         } else {
             // SAFETY: the caller's contract; no defragmentation runs (it waits for this free).
             unsafe { vma.free_memory(&mut allocation) };
         }
         self.freeing.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Frees every deferred allocation (each with its pool alive until after its free).
+    ///
+    /// # Safety
+    /// No defragmentation of `vma` runs (its VMA context ended), and the deferred allocations
+    /// are `vma`'s.
+    unsafe fn drain(&self, vma: &vk_mem::Allocator) {
+        let deferred = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|e| e.into_inner()));
+        for (mut allocation, pool) in deferred {
+            // SAFETY: given up by its owner (`free_or_defer`); the caller's contract: no
+            // defragmentation runs. Its pool (if any) is alive until after the free.
+            unsafe { vma.free_memory(&mut allocation) };
+            drop(pool);
+        }
     }
 
     /// Starts a run: frees are deferred from now on. The guard ends it. Waits at most `bound`
@@ -351,20 +374,13 @@ pub(crate) struct DefragRun<'g> {
 impl Drop for DefragRun<'_> {
     fn drop(&mut self) {
         self.gate.active.store(false, Ordering::SeqCst);
-        // A free that saw `active` pushes before leaving its window: wait, then drain. Where a
-        // free stalls past the bound, what was deferred stays deferred (a late push could
-        // follow the drain): the next run's end frees it (its moves, of no live resource, are
-        // ignored meanwhile).
-        if !self.gate.wait_for_frees(self.bound) {
-            return;
-        }
-        let deferred = std::mem::take(&mut *self.gate.deferred.lock().unwrap_or_else(|e| e.into_inner()));
-        for (mut allocation, pool) in deferred {
-            // SAFETY: given up by its owner (`free_or_defer`); the defragmentation has ended.
-            // Its pool (if any) is alive until after the free.
-            unsafe { self.vma.free_memory(&mut allocation) };
-            drop(pool);
-        }
+        // A free that saw `active` pushes before leaving its window: wait (bounded), then
+        // drain. A free stalled past the bound drains the list itself after its late push
+        // (it sees `active` false), so nothing deferred is left behind either way.
+        let _ = self.gate.wait_for_frees(self.bound);
+        // SAFETY: the run's VMA defragmentation context has ended (it is dropped before the
+        // run's guard); the deferred allocations are of `vma`.
+        unsafe { self.gate.drain(self.vma) };
     }
 }
 
@@ -425,7 +441,7 @@ impl VmaAllocator {
                 pool.name()
             )));
         }
-        pool.shared.raw_handle()
+        Ok(pool.shared.raw_handle())
     }
 
     /// One VMA defragmentation (`vmaBeginDefragmentation` to `vmaEndDefragmentation`).

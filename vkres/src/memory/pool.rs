@@ -169,41 +169,24 @@ pub(crate) struct PoolShared {
     pub(crate) export: vk::ExternalMemoryHandleTypeFlags,
 }
 
-/// The words of a `vk_mem::AllocatorPool`: vk-mem 0.5.0 declares it as two pointer-sized
-/// fields (`allocator: Arc<Allocator>`, `pool: PoolHandle(VmaPool)`) in Rust's layout, whose
-/// order the compiler chooses; [`PoolShared::raw_handle`] finds which word is the pool.
-type PoolWords = [*mut std::ffi::c_void; 2];
-
-// The layout `raw_handle` reads: checked at compile time (Cargo.toml pins vk-mem to 0.5.0).
+// The handle `raw_handle` reads: checked at compile time (Cargo.toml pins vk-mem to 0.5.0).
 const _: () = {
     use std::mem::{align_of, size_of};
-    assert!(size_of::<vk_mem::AllocatorPool>() == size_of::<PoolWords>());
-    assert!(align_of::<vk_mem::AllocatorPool>() == align_of::<PoolWords>());
     assert!(size_of::<vk_mem::PoolHandle>() == size_of::<*mut std::ffi::c_void>());
-    assert!(size_of::<std::sync::Arc<vk_mem::Allocator>>() == size_of::<*mut std::ffi::c_void>());
+    assert!(align_of::<vk_mem::PoolHandle>() == align_of::<*mut std::ffi::c_void>());
 };
 
 impl PoolShared {
-    /// VMA's `VmaPool` handle of the pool (for `vmaBeginDefragmentation`), which vk-mem 0.5
-    /// keeps private: read from the pool's words at the place where the null handle of a
-    /// default pool (`Allocator::default_pool`, the one value known to be null, next to an
-    /// `Arc`, never null) lies. A layout where that place is not one word: an error.
-    pub(crate) fn raw_handle(&self) -> Result<*mut std::ffi::c_void> {
-        let probe = self.shared.vma.default_pool();
-        // SAFETY: `AllocatorPool` is two words (checked above at compile time), each a pointer
-        // (an `Arc`'s, and `PoolHandle`'s `VmaPool`); `transmute_copy` reads its bytes as two
-        // raw pointers without taking ownership (the `Arc`'s count is untouched). Both values
-        // are initialised (no padding: two words in a two-word struct).
-        let probe_words: PoolWords = unsafe { std::mem::transmute_copy(&probe) };
-        // Dropping a default pool calls `vmaDestroyPool` with a null pool: a no-op in VMA.
-        drop(probe);
-        let mut nulls = probe_words.iter().enumerate().filter(|(_, w)| w.is_null()).map(|(i, _)| i);
-        let (Some(index), None) = (nulls.next(), nulls.next()) else {
-            return Err(super::defrag::unsupported("vk-mem's pool layout is not the one vkres reads (vk-mem 0.5.0)"));
-        };
-        // SAFETY: as for the probe: the same type, read as two pointers.
-        let words: PoolWords = unsafe { std::mem::transmute_copy(&self.pool) };
-        Ok(words[index])
+    /// VMA's `VmaPool` handle of the pool (for `vmaBeginDefragmentation`): vk-mem 0.5 gives it
+    /// out as `PoolHandle` (through its public `Alloc` trait) but keeps the pointer inside
+    /// private.
+    pub(crate) fn raw_handle(&self) -> *mut std::ffi::c_void {
+        let handle = vk_mem::Alloc::pool(&self.pool);
+        // SAFETY: `PoolHandle` is vk-mem 0.5.0's `struct PoolHandle(ffi::VmaPool)`, one field
+        // that is a raw pointer (`VmaPool`), `Copy`, of a pointer's size and alignment (checked
+        // above at compile time); a struct of one field has that field's layout, so its bits
+        // are the `VmaPool` pointer. Reading it takes no ownership (the pool keeps it).
+        unsafe { std::mem::transmute::<vk_mem::PoolHandle, *mut std::ffi::c_void>(handle) }
     }
 }
 

@@ -201,8 +201,6 @@ impl AccelerationStructure {
     }
 }
 
-/// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
-/// acceleration structure in it.
 /// The primitive counts of a BLAS's geometries or a TLAS's instance count: inline up to two
 /// (no allocation per structure for the usual one or two geometries).
 pub(crate) type Shape = smallvec::SmallVec<[u32; 2]>;
@@ -227,6 +225,8 @@ fn storage_name(name: &str) -> Arc<str> {
     Arc::from(format!("{name}{STORAGE_SUFFIX}"))
 }
 
+/// Creates storage of `size` bytes (from `vkGetAccelerationStructureBuildSizesKHR`) and the
+/// acceleration structure in it.
 pub(crate) fn create(
     memory: &dyn MemoryAllocator,
     ty: vk::AccelerationStructureTypeKHR,

@@ -47,16 +47,23 @@ impl Held for Image {}
 impl sealed::Sealed for ImageView {
     /// The view, which holds its image; the image counts as used by recorded work from now
     /// on (a batch's transfer lane leaves it to the main queue).
-    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        let image = self.image().keep_alive();
-        match self.image().in_transient_memory() {
+    fn hold(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
+        if self.image().in_transient_memory() {
             // The image's hold carries its transient memory's, which host writes into a
-            // mapped member check.
-            true => Arc::new((image, ImageView::keep_alive(self))),
-            false => {
-                drop(image);
-                ImageView::keep_alive(self)
-            }
+            // mapped member check (and marks the image used).
+            into.push(self.image().keep_alive());
+        } else {
+            self.image().first_use().mark_used();
+        }
+        into.push(ImageView::keep_alive(self));
+    }
+
+    fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        if self.image().in_transient_memory() {
+            Arc::new((self.image().keep_alive(), ImageView::keep_alive(self)))
+        } else {
+            self.image().first_use().mark_used();
+            ImageView::keep_alive(self)
         }
     }
 }
@@ -73,7 +80,7 @@ impl sealed::Sealed for Texture {
     /// The view (and its image) and the sampler: a pool holds its samplers weakly, so the
     /// texture's handle may be the last one.
     fn hold(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
-        into.push(sealed::Sealed::keep_alive(&self.view));
+        sealed::Sealed::hold(&self.view, into);
         into.push(self.sampler.keep_alive());
     }
 

@@ -95,6 +95,23 @@ fn offset3d(e: vk::Extent3D) -> vk::Offset3D {
     vk::Offset3D { x: e.width as i32, y: e.height as i32, z: e.depth as i32 }
 }
 
+/// The blit of mip generation that fills `level` (from `level - 1`) of an image of `extent`,
+/// every layer of `range` (its aspect and layer count).
+fn mip_blit(range: &vk::ImageSubresourceRange, extent: vk::Extent3D, level: u32) -> vk::ImageBlit {
+    let layers = |mip_level| vk::ImageSubresourceLayers {
+        aspect_mask: range.aspect_mask,
+        mip_level,
+        base_array_layer: 0,
+        layer_count: range.layer_count,
+    };
+    vk::ImageBlit {
+        src_subresource: layers(level - 1),
+        src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(extent, level - 1))],
+        dst_subresource: layers(level),
+        dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(extent, level))],
+    }
+}
+
 /// Records the mip generation of every image of `pending.mips` (each in TRANSFER_DST_OPTIMAL
 /// with level 0 copied by the commands just recorded, blits and linear filtering checked for
 /// its format): for each level from 1, one barrier command moving the level before it of every
@@ -129,18 +146,7 @@ unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pend
                 &vk::DependencyInfo::default().image_memory_barriers(&pending.level_barriers),
             );
             for m in deep_enough() {
-                let layers = |mip_level| vk::ImageSubresourceLayers {
-                    aspect_mask: m.range.aspect_mask,
-                    mip_level,
-                    base_array_layer: 0,
-                    layer_count: m.range.layer_count,
-                };
-                let blit = vk::ImageBlit {
-                    src_subresource: layers(level - 1),
-                    src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(m.extent, level - 1))],
-                    dst_subresource: layers(level),
-                    dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(m.extent, level))],
-                };
+                let blit = mip_blit(&m.range, m.extent, level);
                 device.cmd_blit_image(cmd, m.image, src, m.image, dst, &[blit], vk::Filter::LINEAR);
             }
         }
@@ -512,7 +518,6 @@ impl Recorder<'_> {
     /// Blits level i-1 into level i for every level, leaving 0..n-1 in TRANSFER_SRC_OPTIMAL.
     fn record_mip_chain(&mut self, image: &Image) {
         let d = image.desc();
-        let aspect = format_aspects(d.format);
         let all = full_range(image);
         for level in 1..d.mip_levels {
             let src = vk::ImageSubresourceRange { base_mip_level: level - 1, level_count: 1, ..all };
@@ -524,18 +529,7 @@ impl Recorder<'_> {
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
             );
-            let layers = |mip_level| vk::ImageSubresourceLayers {
-                aspect_mask: aspect,
-                mip_level,
-                base_array_layer: 0,
-                layer_count: d.array_layers,
-            };
-            let blit = vk::ImageBlit {
-                src_subresource: layers(level - 1),
-                src_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level - 1))],
-                dst_subresource: layers(level),
-                dst_offsets: [vk::Offset3D::default(), offset3d(format::mip_extent(d.extent, level))],
-            };
+            let blit = mip_blit(&all, d.extent, level);
             // SAFETY: source level is TRANSFER_SRC and destination TRANSFER_DST (ordered by the
             // barrier above); blits and linear filtering were checked for the format.
             unsafe {

@@ -8,7 +8,7 @@
 
 use super::Recorder;
 use crate::error::{Error, Result};
-use crate::resources::{Buffer, Image};
+use crate::resources::{Buffer, FirstUse, Image};
 use crate::staging::Fence;
 use crate::valid::device::same_device;
 
@@ -63,28 +63,39 @@ impl Recorder<'_> {
     /// copy). With `first_use`, marks it used in the same atomic step (a claim cannot slip in
     /// between the test and this recording's hold).
     pub(super) fn off_other_lanes<T>(&self, buffer: &Buffer<T>, first_use: bool) -> Result<()> {
-        if self.lane.claimed_buffer(buffer.handle()) {
-            return Ok(());
-        }
-        match if first_use { buffer.first_use().use_now() } else { !buffer.first_use().on_lane() } {
-            true => Ok(()),
-            false => Err(Error::OnTransferQueue { name: buffer.name().to_owned() }),
-        }
+        off_lanes(
+            buffer.first_use(),
+            first_use,
+            || self.lane.claimed_buffer(buffer.handle()),
+            || buffer.name().to_owned(),
+        )
     }
 
     /// [`off_other_lanes`](Self::off_other_lanes) for `image`.
     pub(super) fn image_off_other_lanes(&self, image: &Image, first_use: bool) -> Result<()> {
-        if self.lane.claimed_image(image.handle()) {
-            return Ok(());
-        }
-        match if first_use { image.first_use().use_now() } else { !image.first_use().on_lane() } {
-            true => Ok(()),
-            false => Err(Error::OnTransferQueue { name: image.desc().name.clone() }),
-        }
+        off_lanes(
+            image.first_use(),
+            first_use,
+            || self.lane.claimed_image(image.handle()),
+            || image.desc().name.clone(),
+        )
     }
 
     /// `fence` is of this recorder's device (the work's submission signals it).
     pub(in crate::allocator) fn own_fence(&self, fence: &Fence) -> Result<()> {
         same_device(self.alloc.context(), fence.context(), || format!("fence {:?}", fence.raw()))
     }
+}
+
+/// The lane test of a buffer or image: the atomic first-use state decides alone unless a lane
+/// claimed the resource (the common "used before" case costs one atomic operation); then only
+/// this recorder's own lane's claim (`claimed_here`) lets it through.
+fn off_lanes(
+    state: &FirstUse,
+    first_use: bool,
+    claimed_here: impl FnOnce() -> bool,
+    name: impl FnOnce() -> String,
+) -> Result<()> {
+    let free = if first_use { state.use_now() } else { !state.on_lane() };
+    if free || claimed_here() { Ok(()) } else { Err(Error::OnTransferQueue { name: name() }) }
 }
