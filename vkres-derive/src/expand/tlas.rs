@@ -27,16 +27,7 @@ fn desc(
         if let Some(value) = transform(n, instance) {
             i = quote!(#i.transform(#value));
         }
-        for (slot, method, ty) in [
-            (&instance.custom_index, quote!(custom_index), "u32"),
-            (&instance.mask, quote!(mask), "u8"),
-            (&instance.sbt_offset, quote!(sbt_offset), "u32"),
-        ] {
-            if let Some(v) = slot {
-                let v = super::typed(&v.value, ty);
-                i = quote!(#i.#method(#v));
-            }
-        }
+        let i = placement(i, instance);
         desc = quote!(#desc.instance(#i));
     }
     if let Some(prefer) = &t.prefer {
@@ -189,20 +180,26 @@ fn refit_instances(t: &TlasAttr) -> Option<Vec<TokenStream>> {
         .enumerate()
         .map(|(n, instance)| {
             let field = &instance.blas.as_ref()?.value;
-            let mut i =
+            let i =
                 quote_spanned!(field.span()=> ::vkres::TlasInstanceRef::new(::vkres::__private::blas_of(&self.#field)));
-            i = quote!(#i.transform(__vkres_t[#n]));
-            for (slot, method, ty) in [
-                (&instance.custom_index, quote!(custom_index), "u32"),
-                (&instance.mask, quote!(mask), "u8"),
-                (&instance.sbt_offset, quote!(sbt_offset), "u32"),
-            ] {
-                if let Some(v) = slot {
-                    let v = super::typed(&v.value, ty);
-                    i = quote!(#i.#method(#v));
-                }
-            }
-            Some(i)
+            let i = quote!(#i.transform(__vkres_t[#n]));
+            Some(placement(i, instance))
         })
         .collect()
+}
+
+/// `i` (an instance expression) with the instance's literal custom index, mask and SBT offset,
+/// each typed as its builder method takes it.
+fn placement(mut i: TokenStream, instance: &InstanceAttr) -> TokenStream {
+    for (slot, method, ty) in [
+        (&instance.custom_index, quote!(custom_index), "u32"),
+        (&instance.mask, quote!(mask), "u8"),
+        (&instance.sbt_offset, quote!(sbt_offset), "u32"),
+    ] {
+        if let Some(v) = slot {
+            let v = super::typed(&v.value, ty);
+            i = quote!(#i.#method(#v));
+        }
+    }
+    i
 }

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use ash::vk;
 use bytemuck::Pod;
@@ -138,23 +138,34 @@ struct HoldSlots {
     writes: Weak<PendingHold>,
 }
 
+impl BufferShared {
+    /// The common check of a host access through the mapping: a staging chunk's is
+    /// [`Error::MappingReserved`]; a counted buffer's is refused while the holds `which` picks
+    /// (every use, or the writing ones) are not all dropped, else its hold slots are returned
+    /// locked (no use is recorded while the caller copies). `None`: an uncounted buffer.
+    fn unheld(&self, which: fn(&HoldSlots) -> &Weak<PendingHold>) -> Result<Option<MutexGuard<'_, HoldSlots>>> {
+        if self.reserved {
+            return Err(Error::MappingReserved { name: self.name.to_string() });
+        }
+        let Some(holds) = &self.holds else { return Ok(None) };
+        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
+        let count = which(&slot).strong_count();
+        if count != 0 {
+            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
+        }
+        // The last such hold was dropped (a release decrement) after its work's fence was seen
+        // signalled: the access, made after this, sees that work done.
+        std::sync::atomic::fence(Ordering::Acquire);
+        Ok(Some(slot))
+    }
+}
+
 /// The check behind every host write through [`Buffer::map`]'s mapping (issue 16, items 1 and
 /// 9): refused while recorded work holds the buffer, and run under the lock that recording a
 /// use of it takes, so that no batch records one while the bytes are written.
 impl crate::memory::HostWriteGuard for BufferShared {
     fn guarded_write(&self, write: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        if self.reserved {
-            return Err(Error::MappingReserved { name: self.name.to_string() });
-        }
-        let Some(holds) = &self.holds else { return write() };
-        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
-        let count = slot.any.strong_count();
-        if count != 0 {
-            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
-        }
-        // The last hold was dropped (a release decrement) after its work's fence was seen
-        // signalled: the write, made after this, sees that work done.
-        std::sync::atomic::fence(Ordering::Acquire);
+        let Some(slot) = self.unheld(|slots| &slots.any)? else { return write() };
         // A member of transient memory writes every member's bytes: no recording of any of
         // them may be pending (checked and written under the memory's lock, after the own one).
         let written = match self.allocation.alias_member() {
@@ -171,17 +182,7 @@ impl crate::memory::HostWriteGuard for BufferShared {
     }
 
     fn guarded_read(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        if self.reserved {
-            return Err(Error::MappingReserved { name: self.name.to_string() });
-        }
-        let Some(holds) = &self.holds else { return read() };
-        let slot = holds.lock().unwrap_or_else(|e| e.into_inner());
-        let count = slot.writes.strong_count();
-        if count != 0 {
-            return Err(Error::InUseByRecordedWork { name: self.name.to_string(), holds: count as u64 });
-        }
-        // The last writing hold was dropped after its work's fence was seen signalled.
-        std::sync::atomic::fence(Ordering::Acquire);
+        let Some(slot) = self.unheld(|slots| &slots.writes)? else { return read() };
         let done = match self.allocation.alias_member() {
             Some(member) => member.locked(read),
             None => read(),
