@@ -18,6 +18,7 @@ mod mappings;
 mod memory;
 mod memory_control;
 mod parameters;
+mod pending_reads;
 mod recorder;
 mod samplers;
 mod shaders;
@@ -84,7 +85,7 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 17] = [
+    let groups: [fn() -> Vec<Case>; 20] = [
         accel::cases,
         batch::cases,
         buffers::cases,
@@ -95,7 +96,10 @@ fn the_catalogue_holds_at_least_150_cases() {
         frames::cases,
         images::cases,
         manager::cases,
+        mappings::cases,
         memory_control::cases,
+        parameters::cases,
+        pending_reads::cases,
         recorder::cases,
         samplers::cases,
         shaders::cases,

@@ -1,7 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use ash::vk;
 
@@ -165,6 +165,10 @@ pub(crate) struct ImageShared {
     owned: bool,
     /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
     fresh: super::FirstUse,
+    /// Recordings not known to be finished that write the image or change its layout (the
+    /// [`LayoutHold`]s in their layout tables): a download recorded elsewhere meanwhile would
+    /// race them (issue 16, helper "sound3").
+    pending_layouts: AtomicU32,
 }
 
 impl Drop for ImageShared {
@@ -251,6 +255,7 @@ impl Image {
                 layout,
                 owned: false,
                 fresh: super::FirstUse::new(false),
+                pending_layouts: AtomicU32::new(0),
             }),
         }
     }
@@ -301,6 +306,12 @@ impl Image {
         }
     }
 
+    /// The recordings not known to be finished that write the image or change its layout
+    /// (see [`LayoutHold`]).
+    pub(crate) fn pending_layout_holds(&self) -> u32 {
+        self.shared.pending_layouts.load(Ordering::Acquire)
+    }
+
     /// Whether it lives in transient memory (its recorded uses then hold the memory too).
     pub(crate) fn in_transient_memory(&self) -> bool {
         self.shared.allocation.alias_member().is_some()
@@ -325,6 +336,7 @@ impl Image {
                 layout,
                 owned: true,
                 fresh: super::FirstUse::new(false),
+                pending_layouts: AtomicU32::new(0),
             }),
         }
     }
@@ -470,6 +482,7 @@ pub(crate) fn create_owned(
             layout,
             owned: true,
             fresh: super::FirstUse::new(true),
+            pending_layouts: AtomicU32::new(0),
         }),
     })
 }
@@ -663,4 +676,39 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     // view's owner destroys it and holds the image until then.
     let handle = unsafe { ctx.create_image_view(&info, &name) }?;
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, format, image: image.clone() }) })
+}
+
+/// A recording's entry for an image in its layout table (`Tables::layouts`): it writes the
+/// image or changes its layout, and the work is not known to be finished. Counted on the image
+/// while it lives ([`Image::pending_layout_holds`]), so that a download recorded by another
+/// recording meanwhile is refused: its barrier would name a layout that the pending work may
+/// change, and it could read the bytes from before that work (issue 16, helper "sound3").
+pub(crate) struct LayoutHold(Image);
+
+impl LayoutHold {
+    /// Counts one more pending recording of `image`.
+    pub(crate) fn new(image: &Image) -> Self {
+        image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
+        Self(image.clone())
+    }
+}
+
+impl LayoutHold {
+    /// The image held.
+    pub(crate) fn image(&self) -> &Image {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<Image> for LayoutHold {
+    fn borrow(&self) -> &Image {
+        &self.0
+    }
+}
+
+impl Drop for LayoutHold {
+    fn drop(&mut self) {
+        // After the work's layout was applied (`recorder::finish` sets it before dropping).
+        self.0.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+    }
 }

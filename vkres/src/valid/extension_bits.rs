@@ -27,13 +27,13 @@ macro_rules! ext_bits {
     ($ty:ident, $what:literal: $($bit:ident => [$($ext:literal),+]),+ $(,)?) => {
         &[$(ExtBit {
             bit: vk::$ty::$bit,
-            operation: concat!("create a resource with ", $what, " ", stringify!($bit)),
+            operation: concat!($what, " ", stringify!($bit)),
             extensions: &[$($ext),+],
         }),+]
     };
 }
 
-const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags, "buffer usage":
+const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags, "create a resource with buffer usage":
     VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
     TRANSFORM_FEEDBACK_BUFFER_EXT => ["VK_EXT_transform_feedback"],
@@ -52,7 +52,7 @@ const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags
     MICROMAP_STORAGE_EXT => ["VK_EXT_opacity_micromap"],
 );
 
-const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "image usage":
+const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "create a resource with image usage":
     VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_DPB_KHR => ["VK_KHR_video_decode_queue"],
@@ -68,7 +68,7 @@ const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "
     SAMPLE_BLOCK_MATCH_QCOM => ["VK_QCOM_image_processing"],
 );
 
-const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags, "image creation flag":
+const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags, "create a resource with image creation flag":
     CORNER_SAMPLED_NV => ["VK_NV_corner_sampled_image"],
     SAMPLE_LOCATIONS_COMPATIBLE_DEPTH_EXT => ["VK_EXT_sample_locations"],
     SUBSAMPLED_EXT => ["VK_EXT_fragment_density_map"],
@@ -77,6 +77,19 @@ const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags
     TYPE_2D_VIEW_COMPATIBLE_EXT => ["VK_EXT_image_2d_view_of_3d"],
     FRAGMENT_DENSITY_MAP_OFFSET_QCOM => ["VK_QCOM_fragment_density_map_offset"],
     VIDEO_PROFILE_INDEPENDENT_KHR => ["VK_KHR_video_maintenance1"],
+);
+
+const SHADER_STAGE: &[ExtBit<vk::ShaderStageFlags>] = ext_bits!(ShaderStageFlags, "make a descriptor binding seen by stage":
+    TASK_EXT => ["VK_EXT_mesh_shader", "VK_NV_mesh_shader"],
+    MESH_EXT => ["VK_EXT_mesh_shader", "VK_NV_mesh_shader"],
+    RAYGEN_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    ANY_HIT_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    CLOSEST_HIT_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    MISS_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    INTERSECTION_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    CALLABLE_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    SUBPASS_SHADING_HUAWEI => ["VK_HUAWEI_subpass_shading"],
+    CLUSTER_CULLING_HUAWEI => ["VK_HUAWEI_cluster_culling_shader"],
 );
 
 /// The first bit of `flags` in `table` none of whose extensions is enabled.
@@ -104,6 +117,15 @@ pub(crate) fn buffer_usage(caps: &DeviceCapabilities, usage: vk::BufferUsageFlag
 pub(crate) fn image(caps: &DeviceCapabilities, usage: vk::ImageUsageFlags, flags: vk::ImageCreateFlags) -> Result<()> {
     check_raw(caps, IMAGE_USAGE, |b| b.as_raw(), usage.as_raw())?;
     check_raw(caps, IMAGE_CREATE, |b| b.as_raw(), flags.as_raw())
+}
+
+/// The shader stages of a descriptor binding (or push-constant range) that an extension
+/// defines need that extension. `ALL` ("every stage the device supports") is always valid.
+pub(crate) fn shader_stages(caps: &DeviceCapabilities, stages: vk::ShaderStageFlags) -> Result<()> {
+    if stages == vk::ShaderStageFlags::ALL {
+        return Ok(());
+    }
+    check_raw(caps, SHADER_STAGE, |b| b.as_raw(), stages.as_raw())
 }
 
 /// The TLAS instance flag bits that are valid on `caps`' device: the four of

@@ -7,6 +7,7 @@ use super::{OneRound, Recorder, Rounds};
 use crate::allocator::tables::{PendingMips, PendingUploads};
 use crate::error::{Error, Result};
 use crate::format::{self, TexelBlock};
+use crate::resources::image::LayoutHold;
 use crate::resources::{Image, format_aspects};
 use crate::staging::Download;
 
@@ -169,7 +170,12 @@ impl Recorder<'_> {
 
     /// Records that `image` is in `layout` after the work recorded so far.
     pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
-        self.tables.layouts.insert(image.handle(), (image.clone(), layout));
+        match self.tables.layouts.get_mut(&image.handle()) {
+            Some((_, tracked)) => *tracked = layout,
+            None => {
+                self.tables.layouts.insert(image.handle(), (LayoutHold::new(image), layout));
+            }
+        }
     }
 
     /// One image barrier.
@@ -573,6 +579,20 @@ impl Recorder<'_> {
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
+        // Another recording that writes the image or changes its layout and is not known to
+        // be finished: this download could run before it (and read the old bytes) or after it
+        // (with a barrier naming a layout the image is no longer in). Where this recording
+        // wrote or transitioned the image itself, the download reads what it left (ordered by
+        // its own barriers), and the layout was taken by that earlier command.
+        if !self.tables.layouts.contains_key(&image.handle()) {
+            let pending = image.pending_layout_holds();
+            if pending > 0 {
+                return Err(Error::InUseByRecordedWork {
+                    name: format!("{} (written or transitioned by another recording)", d.name),
+                    holds: u64::from(pending),
+                });
+            }
+        }
         let layout = self.current_layout(image);
         if layout == vk::ImageLayout::UNDEFINED {
             return Err(Error::Uninitialized { name: d.name.clone() });
@@ -605,7 +625,9 @@ impl Recorder<'_> {
         // The host reads the readback buffer after the closing barrier.
         self.commands += 1;
         self.hold(image.keep_alive());
-        self.hold(readback.keep_alive());
+        // Written by the copy: its mapping refuses reads until the work has finished (the
+        // `Download` reads it only after its flag).
+        self.hold(readback.keep_alive_written());
         Ok(self.register_download(readback))
     }
 }
