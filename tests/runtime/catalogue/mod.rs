@@ -5,6 +5,7 @@
 //! `docs/VALID_USAGE.md` maps each VUID to its check and to the case that breaks it.
 
 mod accel;
+mod audit8;
 mod batch;
 mod buffers;
 mod defrag;
@@ -85,8 +86,9 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 20] = [
+    let groups: [fn() -> Vec<Case>; 21] = [
         accel::cases,
+        audit8::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,

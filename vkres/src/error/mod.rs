@@ -173,7 +173,9 @@ pub enum Error {
         format: vk::Format,
     },
 
-    /// Mip levels cannot be generated: the format does not support linear blits.
+    /// Mip levels cannot be generated: the format does not support linear blits (a depth or
+    /// stencil format never does: VUID-vkCmdBlitImage-srcImage-00232 allows such blits only with
+    /// nearest filtering).
     #[error("`{name}`: format {format:?} supports no linear blits, so its mips cannot be generated; supply them")]
     MipGenerationUnsupported {
         /// Debug name of the image.

@@ -19,6 +19,11 @@ mod sealed {
         fn hold_read_only(&self, into: &mut Vec<std::sync::Arc<dyn Send + Sync>>) {
             self.hold(into);
         }
+        /// The `VkDevice` the resource belongs to, where it has memory of a context (`None`:
+        /// not told, or a placeholder).
+        fn device(&self) -> Option<ash::vk::Device> {
+            None
+        }
     }
 }
 
@@ -36,6 +41,10 @@ impl<T> sealed::Sealed for Buffer<T> {
 
     fn hold_read_only(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
         into.push(Buffer::keep_alive(self));
+    }
+
+    fn device(&self) -> Option<ash::vk::Device> {
+        Some(self.context().device().handle())
     }
 }
 impl<T> Held for Buffer<T> {}
@@ -69,6 +78,10 @@ impl sealed::Sealed for ImageView {
         into.push(ImageView::keep_alive(self));
     }
 
+    fn device(&self) -> Option<ash::vk::Device> {
+        Some(self.image().context().device().handle())
+    }
+
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         if self.image().in_transient_memory() {
             Arc::new((self.image().keep_alive(), ImageView::keep_alive(self)))
@@ -98,6 +111,10 @@ impl sealed::Sealed for Texture {
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.view.keep_alive()
     }
+
+    fn device(&self) -> Option<ash::vk::Device> {
+        sealed::Sealed::device(&self.view)
+    }
 }
 impl Held for Texture {}
 
@@ -122,6 +139,11 @@ impl sealed::Sealed for Tlas {
     }
 }
 impl Held for Tlas {}
+
+/// The `VkDevice` of `resource`, where it tells (buffers, views, textures).
+pub(crate) fn device_of<R: Held>(resource: &R) -> Option<ash::vk::Device> {
+    sealed::Sealed::device(resource)
+}
 
 impl Recorder<'_> {
     /// Keeps `resource` alive until the recorded work has finished: for resources the

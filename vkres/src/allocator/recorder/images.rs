@@ -515,7 +515,11 @@ impl Recorder<'_> {
         let needed = vk::FormatFeatureFlags::BLIT_SRC
             | vk::FormatFeatureFlags::BLIT_DST
             | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;
-        if !props.optimal_tiling_features.contains(needed) {
+        // A depth or stencil format is blitted with nearest filtering only
+        // (VUID-vkCmdBlitImage-srcImage-00232), whatever its features say: the chain is linear.
+        let depth_stencil =
+            format_aspects(d.format).intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+        if depth_stencil || !props.optimal_tiling_features.contains(needed) {
             return Err(Error::MipGenerationUnsupported { name: d.name.clone(), format: d.format });
         }
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "mip generation")

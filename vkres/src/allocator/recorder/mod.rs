@@ -25,6 +25,7 @@ use ash::vk;
 
 pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
+pub(crate) use held::device_of as held_device;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
 
