@@ -55,6 +55,12 @@ fn multisampled(gpu: &Gpu) -> vkres::Result<vkres::Image> {
     gpu.alloc().create_image(&desc)
 }
 
+/// A context made with `options` (validation and synchronization validation on): only its
+/// creation's result matters.
+fn context(options: vkres::ContextOptions) -> vkres::Result<()> {
+    vkres::Context::new(options.synchronization_validation(true).application_name("vkres catalogue")).map(drop)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case!("allocate_many of usize::MAX ranges (was a capacity-overflow panic)", |gpu| {
@@ -115,6 +121,24 @@ pub fn cases() -> Vec<Case> {
             }
             refused
         } => Error::WrongDevice { ref name } if name.starts_with("Resized.")),
+        case!("device extension VK_KHR_swapchain without VK_KHR_surface on the instance", |_gpu| {
+            context(vkres::ContextOptions::new().device_extensions([c"VK_KHR_swapchain"]))
+        } => Error::MissingFeature { feature: "VK_KHR_surface", operation: "enable device extension VK_KHR_swapchain" }),
+        case!("device extension VK_KHR_swapchain with VK_KHR_surface (accepted), then without", |_gpu| {
+            context(
+                vkres::ContextOptions::new()
+                    .instance_extensions([c"VK_KHR_surface"])
+                    .device_extensions([c"VK_KHR_swapchain"]),
+            )?;
+            context(vkres::ContextOptions::new().device_extensions([c"VK_KHR_swapchain"]))
+        } => Error::MissingFeature { feature: "VK_KHR_surface", .. }),
+        case!("device extension VK_KHR_ray_tracing_pipeline with ray tracing off", |_gpu| {
+            context(vkres::ContextOptions::new().ray_tracing(false).device_extensions([c"VK_KHR_ray_tracing_pipeline"]))
+        } => Error::MissingFeature { feature: "VK_KHR_acceleration_structure", .. } | Error::NoSuitableDevice(_)),
+        case!("instance extension VK_KHR_xcb_surface without VK_KHR_surface", |_gpu| {
+            context(vkres::ContextOptions::new().instance_extensions([c"VK_KHR_xcb_surface"]))
+            // (the extension itself where the loader does not offer it)
+        } => Error::MissingFeature { feature: "VK_KHR_surface" | "VK_KHR_xcb_surface", .. }),
         case!("host write past a per-frame copy's end at offset u64::MAX", |gpu| {
             let bundle =
                 Resized::create(gpu.alloc(), ResizedInputs { target_extent: [4, 4], rows_len: 4, frames_in_flight: 2 })?;

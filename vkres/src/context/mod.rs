@@ -12,6 +12,8 @@ mod assemble;
 mod capabilities;
 mod create;
 mod debug;
+mod extension_deps;
+mod extension_deps_table;
 mod faults;
 mod objects;
 mod options;
