@@ -195,6 +195,57 @@ pub fn cases() -> Vec<Case> {
             }
             refused
         } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("transition while another submitted batch's transition of the image is in flight", |gpu| {
+            let image = image(gpu)?;
+            let mut first = gpu.alloc().batch()?;
+            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = first.submit_with_fence(&fence)?;
+            let mut second = gpu.alloc().batch()?;
+            let refused = second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+            in_flight.wait()?;
+            // Finished: the tracked layout is GENERAL, and the same transition is recorded from it.
+            second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            second.submit_and_wait()?;
+            refused
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("layout is changed")),
+        case!("transition of a new image another batch's upload is recorded into", |gpu| {
+            let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage))?;
+            let mut first = gpu.alloc().batch()?;
+            first.upload_image(&image, &[5; 64], &ImageUpload::default())?;
+            // From UNDEFINED (the tracked layout) it would discard the upload once it ran after it.
+            let refused = gpu.alloc().batch()?.transition_image(&image, vk::ImageLayout::GENERAL);
+            first.submit_and_wait()?;
+            refused
+        } => Error::InUseByRecordedWork { .. }),
+        case!("region upload while another batch's transition of the image is recorded", |gpu| {
+            let image = image(gpu)?;
+            let mut first = gpu.alloc().batch()?;
+            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
+            let region = vkres::ImageRegion::level(0).texels([0; 3], [2, 2, 1]);
+            let refused = gpu.alloc().batch()?.upload_image_region(&image, &region, &[1; 16], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL);
+            first.submit_and_wait()?;
+            refused
+        } => Error::InUseByRecordedWork { .. }),
+        case!("transition while another batch re-uploads the image into the layout it found (accepted; bytes not ready)", |gpu| {
+            let image = image(gpu)?;
+            let mut first = gpu.alloc().batch()?;
+            // SHADER_READ_ONLY_OPTIMAL before and after: the tracked layout stays right.
+            first.upload_image(&image, &[6; 64], &ImageUpload::default())?;
+            let fence = vkres::Fence::new(gpu.ctx(), false)?;
+            let in_flight = first.submit_with_fence(&fence)?;
+            let mut second = gpu.alloc().batch()?;
+            second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            let download = second.download_image(&image)?;
+            let early = download.bytes().map(drop);
+            second.submit_and_wait()?;
+            in_flight.wait()?;
+            if download.bytes()? != [6; 64] {
+                return Err(Error::InvalidDescription { name: "image".into(), reason: "not the re-uploaded bytes".into() });
+            }
+            early
+        } => Error::NotReady { .. }),
         case!("image download after the batch's own upload, while another batch's upload is recorded (accepted; bytes not ready)", |gpu| {
             let image = image(gpu)?;
             let mut first = gpu.alloc().batch()?;

@@ -164,6 +164,25 @@ unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pend
 
 impl Recorder<'_> {
     /// The layout `image` will have when the work recorded so far has run.
+    /// [`current_layout`](Self::current_layout) for a command whose barrier keeps the contents
+    /// (old layout not `UNDEFINED`): where this recording has not used the image yet and
+    /// another recording not known to be finished leaves it in another layout than the one
+    /// tracked, that layout is not known here (the other work may run before this one), so the
+    /// command is [`Error::InUseByRecordedWork`] (issue 16, helper "sound3": the barrier's old
+    /// layout would be wrong, VUID-VkImageMemoryBarrier2-oldLayout-01197).
+    pub(super) fn known_layout(&self, image: &Image) -> Result<vk::ImageLayout> {
+        if let Some((_, layout)) = self.tables.layouts.get(&image.handle()) {
+            return Ok(*layout);
+        }
+        match image.pending_layout_changes() {
+            0 => Ok(image.layout()),
+            changes => Err(Error::InUseByRecordedWork {
+                name: format!("{} (its layout is changed by another recording)", image.desc().name),
+                holds: u64::from(changes),
+            }),
+        }
+    }
+
     pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
@@ -171,9 +190,14 @@ impl Recorder<'_> {
     /// Records that `image` is in `layout` after the work recorded so far.
     pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
         match self.tables.layouts.get_mut(&image.handle()) {
-            Some((_, tracked)) => *tracked = layout,
+            Some((hold, tracked)) => {
+                hold.track(layout);
+                *tracked = layout;
+            }
             None => {
-                self.tables.layouts.insert(image.handle(), (LayoutHold::new(image), layout));
+                // The recording's first command on it found it in its tracked layout.
+                let hold = LayoutHold::new(image, image.layout(), layout);
+                self.tables.layouts.insert(image.handle(), (hold, layout));
             }
         }
     }
@@ -561,7 +585,7 @@ impl Recorder<'_> {
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
         self.own_image(image)?;
         self.flush_image_uploads();
-        let old = self.current_layout(image);
+        let old = self.known_layout(image)?;
         if old == layout {
             return Ok(());
         }
@@ -597,7 +621,7 @@ impl Recorder<'_> {
                 });
             }
         }
-        let layout = self.current_layout(image);
+        let layout = self.known_layout(image)?;
         if layout == vk::ImageLayout::UNDEFINED {
             return Err(Error::Uninitialized { name: d.name.clone() });
         }
