@@ -163,7 +163,6 @@ unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pend
 }
 
 impl Recorder<'_> {
-    /// The layout `image` will have when the work recorded so far has run.
     /// [`current_layout`](Self::current_layout) for a command whose barrier keeps the contents
     /// (old layout not `UNDEFINED`): where this recording has not used the image yet and
     /// another recording not known to be finished leaves it in another layout than the one
@@ -183,6 +182,7 @@ impl Recorder<'_> {
         }
     }
 
+    /// The layout `image` will have when the work recorded so far has run.
     pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
