@@ -144,7 +144,7 @@ pub fn cases() -> Vec<Case> {
                 Resized::create(gpu.alloc(), ResizedInputs { target_extent: [4, 4], rows_len: 4, frames_in_flight: 2 })?;
             bundle.camera.write(1, u64::MAX, &[1u32])
         } => Error::DataTooLarge { .. }),
-        case!("host write into a frame's old copy after resize (held by the resizing recorder)", |gpu| {
+        case!("host write into a frame's old copy after resize (held by the resizing recorder; the new copy accepted)", |gpu| {
             let mut bundle =
                 Resized::create(gpu.alloc(), ResizedInputs { target_extent: [4, 4], rows_len: 4, frames_in_flight: 2 })?;
             let own = OwnCommands::begin(gpu);
@@ -153,8 +153,13 @@ pub fn cases() -> Vec<Case> {
             let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
             let old = bundle.rows.get(0)?.clone();
             bundle.resize(&mut recorder, ResizedSizes { target_extent: [8, 8], rows_len: 8 })?;
-            // The camera is not resized: its copies stay writable.
+            // The camera is not resized: its copies stay writable; so is a new copy, which no
+            // recorded command uses (the resizing recorder only keeps it alive).
             bundle.write_camera(0, &[1, 2, 3, 4])?;
+            bundle.rows.write(0, 0, &[1u32]).map_err(|e| Error::InvalidDescription {
+                name: "Resized.rows".into(),
+                reason: format!("a host write into a new copy right after resize was refused: {e}"),
+            })?;
             old.write(0, &[1u32])
         } => Error::InUseByRecordedWork { ref name, .. } if name == "Resized.rows"),
     ]

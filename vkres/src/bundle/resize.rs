@@ -88,12 +88,12 @@ impl<T: Held> ResizeField for PerFrame<T> {
 }
 
 /// A new buffer for a `buffer(..., resize)` field, of the size `spec` gives (its sizes from
-/// the new inputs), held by `recorder` (so that a later failure of the same `resize` cannot
-/// free it under a command recorded for it).
+/// the new inputs), held by `recorder` until its work has finished, not counted as used by it
+/// (no command recorded uses the new buffer: host writes into it stay allowed).
 pub fn resize_buffer<B: BufferField + ResizeField>(recorder: &mut Recorder<'_>, spec: &BufferSpec) -> Result<B> {
     let size = size_of_spec(spec, size_of::<B::Elem>() as u64, 0)?;
     let buffer = B::from_buffer(create_spec_buffer(recorder.allocator(), spec, size)?);
-    buffer.hold_in(recorder);
+    recorder.hold_unused(buffer.buffer());
     Ok(buffer)
 }
 
@@ -108,9 +108,10 @@ pub fn resize_per_frame_buffers<F: PerFrameBufferField + ResizeField>(
     let mut copies = Vec::new();
     for _ in 0..frames {
         let mut copy: Buffer<F::Elem> = create_spec_buffer(recorder.allocator(), spec, size)?;
-        // Host-written every frame: recorded uses counted (see `per_frame_buffers`).
+        // Host-written every frame: recorded uses counted (see `per_frame_buffers`). Held,
+        // not used, by the resizing recorder: `write_<field>` into it is allowed at once.
         copy.count_recorded_uses();
-        recorder.keep_alive(&copy);
+        recorder.hold_unused(&copy);
         copies.push(copy);
     }
     Ok(F::from_copies(spec.name, copies))

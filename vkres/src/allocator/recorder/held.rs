@@ -161,6 +161,13 @@ impl Recorder<'_> {
         sealed::Sealed::hold(resource, &mut self.tables.keep_alive);
     }
 
+    /// Keeps `buffer` alive until the work has finished without counting it as used by the
+    /// work: no command recorded uses it (a buffer `resize` made, held only so that its frame
+    /// releases it in order), so host writes into it (`write_<field>`) stay allowed.
+    pub(crate) fn hold_unused<T>(&mut self, buffer: &Buffer<T>) {
+        self.tables.keep_alive.push(buffer.alive_handle());
+    }
+
     /// [`keep_alive`](Self::keep_alive) for a resource the caller's commands only read (a
     /// vertex buffer a draw reads): host reads of a mapped buffer held this way are not
     /// refused while the work runs (host writes still are). A range of an arena
