@@ -135,6 +135,9 @@ pub fn cases() -> Vec<Case> {
         case!("device extension VK_KHR_ray_tracing_pipeline with ray tracing off", |_gpu| {
             context(vkres::ContextOptions::new().ray_tracing(false).device_extensions([c"VK_KHR_ray_tracing_pipeline"]))
         } => Error::MissingFeature { feature: "VK_KHR_acceleration_structure", .. } | Error::NoSuitableDevice(_)),
+        case!("a zero wait timeout (every wait would time out at once)", |_gpu| {
+            context(vkres::ContextOptions::new().wait_timeout(std::time::Duration::ZERO))
+        } => Error::InvalidDescription { ref name, .. } if name == "ContextOptions::wait_timeout"),
         case!("instance extension VK_KHR_xcb_surface without VK_KHR_surface", |_gpu| {
             context(vkres::ContextOptions::new().instance_extensions([c"VK_KHR_xcb_surface"]))
             // (the extension itself where the loader does not offer it)

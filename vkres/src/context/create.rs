@@ -41,6 +41,17 @@ impl Drop for InstanceGuard {
 }
 
 pub(super) fn create(options: ContextOptions) -> Result<Context> {
+    // A zero bound makes every wait a poll: `submit_and_wait` and every creation that waits
+    // would time out at once and keep what the work holds (issue 16, helper "sound3"; a
+    // plausible reading of zero as "no timeout").
+    if options.wait_timeout.is_zero() {
+        return Err(Error::InvalidDescription {
+            name: "ContextOptions::wait_timeout".into(),
+            reason: "a zero bound makes every wait vkres makes time out at once; give the longest wait to accept \
+                     (the default is 60 s)"
+                .into(),
+        });
+    }
     // SAFETY: loading libvulkan runs its initialisers; the loader is a well-behaved library.
     let entry = unsafe { ash::Entry::load() }.map_err(|e| Error::LoaderMissing(e.to_string()))?;
     let log = MessageLog::new(options.echo_messages);
