@@ -57,7 +57,10 @@ pub fn interleaved<E>(
     mut way: impl FnMut(usize) -> Result<Option<Duration>, E>,
 ) -> Result<Vec<Vec<Duration>>, E> {
     let mut times = vec![Vec::with_capacity(runs); ways];
-    let mut order: Vec<usize> = (0..ways).collect();
+    // A probe run (`VKRES_BENCH_WAY=N`): only way N of each section runs, for an instruction
+    // count of one way under callgrind (the difference of two runs' counts is per run).
+    let only = only_way();
+    let mut order: Vec<usize> = (0..ways).filter(|&w| only.is_none_or(|o| o == w)).collect();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for run in 0..warmups + runs {
         shuffle(&mut order, &mut seed);
@@ -67,6 +70,11 @@ pub fn interleaved<E>(
         }
     }
     Ok(times)
+}
+
+/// The way that `VKRES_BENCH_WAY` names, where it is set: a probe run of that way alone.
+pub fn only_way() -> Option<usize> {
+    std::env::var("VKRES_BENCH_WAY").ok().and_then(|w| w.trim().parse().ok())
 }
 
 /// Fisher-Yates with xorshift64 (no dependency for a benchmark's run order).

@@ -137,12 +137,14 @@ impl Recorder<'_> {
             let flags = desc.options.flags();
             let records = &self.tables.geometries[first..];
             let sizes = self.build_sizes(BOTTOM, flags, records)?;
-            let blas = accel::create(
+            let storage = accel::storage_name_reusing(&desc.name, &mut self.tables.last_storage_name);
+            let blas = accel::create_in(
                 &**self.alloc.memory_allocator(),
                 BOTTOM,
                 flags,
                 sizes.acceleration_structure_size,
                 &desc.name,
+                storage,
             )?;
             *blas.shape() = records.iter().map(GeometryRecord::count).collect();
             blas.set_update_scratch_size(sizes.update_scratch_size);
