@@ -58,6 +58,10 @@ pub(crate) struct Tables {
     pub(crate) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
     pub(crate) pending_copies: super::recorder::PendingCopies,
+    /// The storage name of the last BLAS built (`{name}/storage`), shared by the next one of
+    /// the same name (`resources/accel.rs`, `storage_name_reusing`); dropped with the
+    /// rest when the tables are emptied.
+    pub(crate) last_storage_name: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Tables {
@@ -94,6 +98,7 @@ impl Tables {
         self.in_group.clear();
         self.built_here.clear();
         self.pending_copies.clear();
+        self.last_storage_name = None;
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),

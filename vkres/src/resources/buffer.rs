@@ -584,7 +584,7 @@ fn create_named<T>(
         });
     }
     crate::valid::known::buffer_usage(name, desc.usage)?;
-    crate::valid::extension_bits::buffer_usage(ctx.capabilities(), desc.usage)?;
+    crate::valid::extension_bits::buffer_usage(ctx, desc.usage)?;
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
         return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });

@@ -373,7 +373,7 @@ pub(crate) fn create_owned(
     }
     // Bits no Vulkan defines, and sparse images, before any query sees them.
     crate::valid::known::image(name, desc.usage, desc.flags)?;
-    crate::valid::extension_bits::image(ctx.capabilities(), desc.usage, desc.flags)?;
+    crate::valid::extension_bits::image(ctx, desc.usage, desc.flags)?;
     if desc.format == vk::Format::UNDEFINED {
         return Err(Error::ValidUsage {
             name: name.clone(),
