@@ -69,3 +69,23 @@ fn a_raw_field_name_expands_to_valid_text() {
     assert!(out.contains("let __vkres_field_type"), "{out}");
     assert!(out.contains("& self . r#type"), "{out}");
 }
+
+/// A `Drop` (and the `Release` a bundle nesting this one calls) only where declaration order is
+/// not already a reverse dependency order: a sampler declared before its texture needs one.
+#[test]
+fn drop_only_where_declaration_order_does_not_release() {
+    let drop_of = |fields: &str| {
+        let out = super::derive(format!("struct S {{ {fields} }}").parse().expect("tokens")).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        (out.contains("Drop for S"), out.contains("Release for S"))
+    };
+    let texture = "#[gpu(texture(format = R8_UNORM, extent = [1, 1], sampler = s))] t: Texture,";
+    let sampler = "#[gpu(sampler)] s: Sampler,";
+    assert_eq!(drop_of(&format!("{texture}{sampler}")), (false, false));
+    assert_eq!(drop_of(&format!("{sampler}{texture}")), (true, true));
+    let buffers = "#[gpu(buffer(usage = STORAGE, len = 1))] a: Buffer<u32>, #[gpu(buffer(usage = STORAGE, len = 1))] b: Buffer<u32>,";
+    assert_eq!(drop_of(buffers), (false, false));
+    // A collection releases its elements last to first, which its own drop does not.
+    assert_eq!(drop_of("#[gpu(buffers(usage = STORAGE, data = input))] a: Vec<Buffer<u32>>,"), (true, true));
+    assert_eq!(drop_of("#[gpu(bundle)] inner: Inner,"), (true, true));
+}
