@@ -277,7 +277,28 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
         let local = local(f);
         quote!(#name: #local)
     });
-    let inits = quote!(::core::result::Result::Ok(Self { #(#inits),* }));
+    let drop_needed = !declaration_order_releases(cont, graph);
+    let inits = if drop_needed {
+        quote!(::core::result::Result::Ok(Self { #(#inits),* }))
+    } else {
+        // Without the generated `Drop`, nothing else reads a field that the user keeps only
+        // to hold its resource (a BLAS under a TLAS): one read of each field that
+        // `write_descriptors` does not read, so that such fields are not reported as never
+        // read (the `Drop` read them all before).
+        let written = |f: &Field<'_>| {
+            f.binding.is_some()
+                && matches!(f.kind, Kind::Buffer(_) | Kind::Texture(_) | Kind::Sampler(_) | Kind::Tlas(_))
+        };
+        let reads = cont.fields.iter().filter(|f| !written(f)).map(|f| {
+            let name = f.ident;
+            quote!(&__vkres_bundle.#name)
+        });
+        quote! {
+            let __vkres_bundle = Self { #(#inits),* };
+            let _ = (#(#reads,)*);
+            ::core::result::Result::Ok(__vkres_bundle)
+        }
+    };
     let inputs = input_fields(cont);
     let (inputs_def, inputs_ty, pass_ty) = if inputs.is_empty() {
         (quote!(), "()".to_string(), None)
@@ -335,7 +356,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
         }}"
     ));
     let impl_head = text(&format!("#[allow(dead_code)] impl {name}"));
-    let drop = if declaration_order_releases(cont, graph) {
+    let drop = if !drop_needed {
         TokenStream::new()
     } else {
         text(&format!(
