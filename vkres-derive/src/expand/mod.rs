@@ -293,9 +293,11 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
             let name = f.ident;
             quote!(&__vkres_bundle.#name)
         });
+        let reads: Vec<TokenStream> = reads.collect();
+        let read = (!reads.is_empty()).then(|| quote!(let _ = (#(#reads,)*);));
         quote! {
             let __vkres_bundle = Self { #(#inits),* };
-            let _ = (#(#reads,)*);
+            #read
             ::core::result::Result::Ok(__vkres_bundle)
         }
     };
