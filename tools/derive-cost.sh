@@ -65,7 +65,8 @@ wall)
   for n in "$@"; do (cd "$dc/$n" && CARGO_TARGET_DIR=$dc/target cargo build --quiet --offline --lib); done
   for _ in $(seq "$runs"); do for n in "$@"; do
     touch "$dc/$n/src/lib.rs"
-    (cd "$dc/$n" && CARGO_TARGET_DIR=$dc/target /usr/bin/time -f "$n %e %U %S" -a -o "$f" cargo build --quiet --offline --lib)
+    TIMEFORMAT="$n %3R %3U %3S"
+    { time (cd "$dc/$n" && CARGO_TARGET_DIR=$dc/target cargo build --quiet --offline --lib 2>/dev/null); } 2>>"$f"
   done; done
   med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
   for n in "$@"; do
