@@ -148,6 +148,44 @@ fn drop_releases_in_reverse_dependency_order() {
     drop(alloc);
 }
 
+/// Declared in a reverse dependency order already (each field before the fields it names):
+/// the derive emits no `Drop` (issue 20 item 5) and Rust's declaration-order drop releases
+/// `top` (a copy of `mid`), then `mid` (a copy of `base`), then `tex` before its sampler, then
+/// `base`.
+#[derive(GpuResources)]
+struct Natural {
+    #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, copy = mid))]
+    top: Buffer<u32>,
+    #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, copy = base))]
+    mid: Buffer<u32>,
+    #[gpu(texture(format = R8G8B8A8_UNORM, extent = [4, 4], sampler = smp))]
+    tex: Texture,
+    #[gpu(sampler)]
+    smp: Sampler,
+    #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, data = [7u32, 8]))]
+    base: Buffer<u32>,
+}
+
+#[test]
+fn declaration_order_release_without_a_generated_drop() {
+    let gpu = Gpu::new();
+    let log = FreeLog::default();
+    let memory = Logging { inner: VmaAllocator::new(gpu.ctx()).expect("vma"), log: log.clone() };
+    let alloc = ResourceAllocator::with_memory_allocator(Arc::new(memory), StagingConfig::default()).expect("alloc");
+
+    let natural = Natural::create(&alloc).expect("natural");
+    assert_eq!(gpu.read_back(&natural.top), bytemuck::cast_slice::<_, u8>(&[7u32, 8]));
+    // Without a generated `Drop` the fields can be moved out: `top` outlives the bundle.
+    let Natural { top, mid, tex, smp, base } = natural;
+    alloc.staging().trim();
+    log.lock().unwrap().clear();
+    drop((mid, tex, smp, base));
+    assert_eq!(*log.lock().unwrap(), ["Natural.mid", "Natural.tex", "Natural.base"].map(String::from));
+    drop(top);
+    assert_eq!(log.lock().unwrap().last().map(String::as_str), Some("Natural.top"));
+    drop(alloc);
+}
+
 #[derive(GpuResources)]
 struct Left {
     #[gpu(buffer(usage = STORAGE | TRANSFER_SRC, data = [1u32; 4]))]
