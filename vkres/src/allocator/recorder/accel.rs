@@ -282,7 +282,9 @@ impl Recorder<'_> {
             set.referenced.clear();
             // The BLAS of the previous instance and its address: instances that place the same
             // BLAS one after another (the common case) skip the checks and the set.
-            let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
+            let mut last: Option<&AccelerationStructure> = None;
+            let mut last_ref: *const Blas = std::ptr::null();
+            let mut last_address: vk::DeviceAddress = 0;
             let mut written = 0u32;
             let mut instances = instances.into_iter();
             // Records are built in a cache-resident block and copied a block at a time: the
@@ -302,20 +304,25 @@ impl Recorder<'_> {
                     if bad != 0 {
                         return Err(placement_error(name, index, flags, allowed_flags));
                     }
-                    // The placement first, the BLAS address after: the transform goes straight
-                    // into the block, not kept aside across the call for a new BLAS.
-                    slot.transform = transform;
-                    slot.custom_index_and_mask = custom_index | (u32::from(mask) << 24);
-                    slot.sbt_offset_and_flags = sbt_offset | (flags.as_raw() << 24);
-                    let blas = &blas.0;
-                    slot.blas_address = match last {
-                        Some((previous, address)) if previous.same(blas) => address,
-                        _ => {
-                            let address =
-                                rec.refit_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?;
-                            last = Some((blas, address));
-                            address
-                        }
+                    // The same `&Blas` as the instance before (one compare), else the same
+                    // structure through another handle, else a new BLAS (out of line).
+                    let blas_address = if std::ptr::eq(blas, last_ref) {
+                        last_address
+                    } else {
+                        let blas_ref = blas;
+                        let blas = &blas.0;
+                        let address = match last {
+                            Some(previous) if previous.same(blas) => last_address,
+                            _ => rec.refit_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
+                        };
+                        (last, last_ref, last_address) = (Some(blas), blas_ref, address);
+                        address
+                    };
+                    *slot = InstanceRecord {
+                        transform,
+                        custom_index_and_mask: custom_index | (u32::from(mask) << 24),
+                        sbt_offset_and_flags: sbt_offset | (flags.as_raw() << 24),
+                        blas_address,
                     };
                     filled += 1;
                 }
