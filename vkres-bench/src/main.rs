@@ -567,6 +567,9 @@ fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Res
             &rows
         )
     );
+    if let Some([v, a]) = m.instance_memory {
+        println!("instance buffers' memory: vkres {v:?}, ash {a:?}\n");
+    }
     if let Some(p) = Summary::of_ms(&m.paired_ratios) {
         println!(
             "vkres / ash per round (a run of each way, one after the other): median {:.3}, lowest {:.3}, highest {:.3}\n",

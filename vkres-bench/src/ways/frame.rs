@@ -45,6 +45,10 @@ pub struct FrameLoop {
     pub allocations_per_frame: [f64; 2],
     /// Whether the TLAS refit was part of the loop.
     pub refit: bool,
+    /// The memory property flags of each way's mapped instance buffer: vkres's as a buffer of
+    /// the request its refit sets make (`PreferDevice` + `HostAccessSequentialWrite`, build
+    /// input), ash's of its slot 0 (ReBAR on the H100: `DEVICE_LOCAL | HOST_VISIBLE`).
+    pub instance_memory: Option<[vk::MemoryPropertyFlags; 2]>,
 }
 
 /// The caller's frame resources: a command pool per slot (reset each frame), its command buffer.
@@ -501,6 +505,24 @@ pub fn measure(
         raw,
     };
 
+    // Where each way's instance records go (the same VMA request both ways; printed so that a
+    // device where they differ shows it).
+    let instance_memory = match &ash_way.tlas {
+        Some(tlas) => {
+            let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
+                | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
+            let probe = alloc.create_buffer(
+                &BufferDesc::new(u64::from(instances) * 64, usage)
+                    .location(MemoryLocation::PreferDevice)
+                    .mapping(MappingType::HostAccessSequentialWrite),
+            )?;
+            let ash_type = ash_way.raw.vma.get_allocation_info(&tlas.instances[0].0.allocation).memory_type;
+            let types = &ctx.capabilities().memory_properties.memory_types;
+            let ash_flags = types.get(ash_type as usize).map(|t| t.property_flags).unwrap_or_default();
+            Some([probe.memory().properties(), ash_flags])
+        }
+        None => None,
+    };
     let mut extra = [0u64; 2];
     let mut allocations = [0u64; 2];
     let mut counted_frames = [0u64; 2];
@@ -549,5 +571,6 @@ pub fn measure(
         extra_submissions: extra,
         allocations_per_frame: [per_frame(0), per_frame(1)],
         refit,
+        instance_memory,
     })
 }
