@@ -6,7 +6,8 @@
 //! and hand-written in ash + vk-mem, ways interleaved run by run.
 //!
 //! Timed: the CPU time of a frame from the moment its slot's fence was waited for (not timed:
-//! that is the device's time) to the return of its submission. Counted: submissions beyond the
+//! that is the device's time) to the return of its submission, and within it the instance
+//! records' share; a run's figure is the median of its frames. Counted: submissions beyond the
 //! caller's one per frame, and heap allocations per frame (the binary's counting allocator).
 
 use std::time::{Duration, Instant};
