@@ -49,7 +49,9 @@ usage: vkres-bench [--quick] [--runs N] [--warmups N] [--json PATH] [--plot PATH
                      of every process (met or missed in each) and write JSON whose figures are
                      the medians over the processes, with each target's figure per process
                      (ratios_per_process) and its highest (ratio_spread)
-environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways)";
+environment: VKRES_DEVICE=<index or name> picks the device (vkres and ash ways);
+             VKRES_BENCH_WAY=N runs only way N of each section (a probe: count its
+             instructions under callgrind, the difference of two --runs counts)";
 
 impl Args {
     /// Parses `args` (without the program name).

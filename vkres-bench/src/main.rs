@@ -313,6 +313,8 @@ fn gathered_uploads(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> 
         ),
     ];
     println!("{}", timing_table("way", &["vs its hand-written way"], &rows));
+    print!("{}", stats::paired_line("separate buffers: vkres / ash", &times[0], &times[1]));
+    print!("{}", stats::paired_line("arena ranges: vkres / ash", &times[2], &times[3]));
     Ok(())
 }
 
@@ -332,6 +334,7 @@ fn bundle(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> BenchResul
         Row::new("ash + vk-mem (hand-written: one staging buffer, one submit)", a, vec!["1.00x".into()]),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
+    print!("{}", stats::paired_line("vkres / ash", &vkres, &ash));
     println!("queue submissions for one `create`: {submits}\n");
     Ok(())
 }
@@ -371,6 +374,12 @@ fn small_buffers(args: &Args, ctx: &Arc<Context>, wgpu: Option<&WgpuWay>, r: &mu
         ),
     ];
     println!("{}", timing_table("way", &["vs ash time"], &rows));
+    print!("{}", stats::paired_line("vkres / ash", &m.times[0], &m.times[1]));
+    // The same hand-written way twice (an A/A control): how far this machine alone moves a
+    // ratio in one process.
+    let control = ratio(ms(8), ms(1));
+    println!("ash / the same ash way in another slot (A/A control): {control}");
+    print!("{}", stats::paired_line("ash / ash (A/A control)", &m.times[8], &m.times[1]));
     println!("`VkDeviceMemory` objects behind vkres's {count} buffers: {}\n", num(m.blocks.map(|b| b as f64)));
     Ok(())
 }
@@ -452,6 +461,9 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
         rows.iter().zip(&s).zip(notes).map(|(((name, _), s), note)| Row::new(name.clone(), *s, vec![note])).collect();
     println!("## Acceleration-structure builds (allocation, recording, submission, wait)\n");
     println!("{}", timing_table("work", &["vs hand-written time"], &table));
+    print!("{}", stats::paired_line("TLAS: vkres / ash", &rows[2].1, &rows[3].1));
+    print!("{}", stats::paired_line("small BLASes: vkres / ash", &rows[5].1, &rows[6].1));
+    println!();
     Ok(())
 }
 

@@ -57,7 +57,10 @@ pub fn interleaved<E>(
     mut way: impl FnMut(usize) -> Result<Option<Duration>, E>,
 ) -> Result<Vec<Vec<Duration>>, E> {
     let mut times = vec![Vec::with_capacity(runs); ways];
-    let mut order: Vec<usize> = (0..ways).collect();
+    // A probe run (`VKRES_BENCH_WAY=N`): only way N of each section runs, for an instruction
+    // count of one way under callgrind (the difference of two runs' counts is per run).
+    let only = only_way();
+    let mut order: Vec<usize> = (0..ways).filter(|&w| only.is_none_or(|o| o == w)).collect();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for run in 0..warmups + runs {
         shuffle(&mut order, &mut seed);
@@ -67,6 +70,35 @@ pub fn interleaved<E>(
         }
     }
     Ok(times)
+}
+
+/// The ratio of two ways run by run: `a[i] / b[i]` for each counted run `i` (both ran in the
+/// same interleaved round, a few milliseconds apart, so a slow stretch of the machine slows
+/// both), and its median, lowest and highest. `None` unless both have the same number of runs.
+/// Where the ratio of the two medians moves between processes and this one does not, the
+/// spread was the machine's, not the ways'.
+pub fn paired(a: &[Duration], b: &[Duration]) -> Option<Summary> {
+    if a.is_empty() || a.len() != b.len() {
+        return None;
+    }
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x.as_secs_f64() / y.as_secs_f64().max(1e-12)).collect();
+    Summary::of_ms(&ratios)
+}
+
+/// A line saying [`paired`]'s figures of `label`, or nothing where it has none.
+pub fn paired_line(label: &str, a: &[Duration], b: &[Duration]) -> String {
+    match paired(a, b) {
+        Some(p) => format!(
+            "{label}, run by run (same round): median {:.3}, lowest {:.3}, highest {:.3}\n",
+            p.median_ms, p.min_ms, p.max_ms
+        ),
+        None => String::new(),
+    }
+}
+
+/// The way that `VKRES_BENCH_WAY` names, where it is set: a probe run of that way alone.
+pub fn only_way() -> Option<usize> {
+    std::env::var("VKRES_BENCH_WAY").ok().and_then(|w| w.trim().parse().ok())
 }
 
 /// Fisher-Yates with xorshift64 (no dependency for a benchmark's run order).
@@ -94,6 +126,20 @@ mod tests {
         assert_eq!(median(&[]), None);
         assert_eq!(Summary::of_ms(&[7.0, 5.0, 6.0]).map(|s| (s.min_ms, s.max_ms)), Some((5.0, 7.0)));
         assert!((Summary::of(&ms(&[1000])).unwrap().gbps(2_000_000_000) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn paired_ratios_are_taken_run_by_run() {
+        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        // The machine doubles both ways' times in the second run: each run still says 1.1.
+        let p = paired(&ms(&[11, 22, 11]), &ms(&[10, 20, 10])).unwrap();
+        assert!((p.median_ms - 1.1).abs() < 1e-9 && (p.min_ms - 1.1).abs() < 1e-9 && (p.max_ms - 1.1).abs() < 1e-9);
+        // A run where only one way was slowed shows up as that run's ratio alone.
+        let p = paired(&ms(&[10, 30, 10]), &ms(&[10, 10, 10])).unwrap();
+        assert_eq!((p.median_ms, p.max_ms), (1.0, 3.0));
+        assert!(paired(&ms(&[1, 2]), &ms(&[1])).is_none());
+        assert!(paired(&[], &[]).is_none());
+        assert!(paired_line("x", &ms(&[2]), &ms(&[1])).starts_with("x, run by run (same round): median 2.000"));
     }
 
     #[test]

@@ -52,3 +52,44 @@ fn a_named_buffer_and_its_leak_entry_share_one_name() {
     drop(clone);
     assert_eq!(memory.live_allocation_names(), Vec::<String>::new());
 }
+
+/// BLASes of one batch named alike share their storage name (one string, not one each): each
+/// still reads its own name, and the leak table lists one entry per structure, gone with it.
+#[test]
+fn blases_named_alike_share_a_storage_name() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let memory = alloc.memory_allocator().clone();
+    let vertices: Buffer<[f32; 3]> = alloc
+        .create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(3, INPUT).location(MemoryLocation::PreferDevice))
+        .expect("vertices");
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload(&vertices, 0, &[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).expect("upload");
+    // Runs of one name, a name that is a prefix of the previous one and the reverse, no name.
+    let names = ["mesh", "mesh", "mesh", "mes", "mesh", "meshes", "", "", "mesh"];
+    let blases: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let desc = BlasDesc::new(*name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT));
+            batch.build_blas(&desc).expect("build")
+        })
+        .collect();
+    batch.submit_and_wait().expect("submit");
+    for (blas, name) in blases.iter().zip(names) {
+        assert_eq!(blas.name(), name);
+        assert_eq!(blas.buffer().name(), format!("{name}/storage"));
+        assert_eq!(blas.buffer().memory().info().name, format!("{name}/storage"));
+    }
+    // One string for a run of one name (the same bytes in memory), another after a change.
+    let at = |i: usize| blases[i].buffer().name().as_ptr();
+    assert!(at(0) == at(1) && at(1) == at(2), "a run of one name shares one string");
+    assert!(at(2) != at(4) && at(6) == at(7), "a new run, a new string");
+    let live = memory.live_allocation_names();
+    for name in ["mesh", "mes", "meshes", ""] {
+        let storage = format!("{name}/storage");
+        let expected = names.iter().filter(|n| **n == name).count();
+        assert_eq!(live.iter().filter(|n| **n == storage).count(), expected, "`{storage}` in the leak table");
+    }
+    drop(blases);
+    assert!(!memory.live_allocation_names().iter().any(|n| n.ends_with("/storage")), "a storage name left");
+}

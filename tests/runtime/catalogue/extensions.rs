@@ -20,6 +20,17 @@ fn image(usage: vk::ImageUsageFlags, flags: vk::ImageCreateFlags) -> ImageDesc {
     desc
 }
 
+/// A binding of `kind` seen by `stages`, checked for the test context's device.
+fn binding(gpu: &crate::support::Gpu, kind: vkres::DescriptorKind, stages: vk::ShaderStageFlags) -> vkres::Result<()> {
+    vkres::DescriptorBinding::single(0, kind, stages, "staged").checked_layout_binding(gpu.ctx()).map(drop)
+}
+
+/// `binding` on a context opened without ray tracing (`ContextOptions::ray_tracing(false)`).
+fn binding_without_ray_tracing(kind: vkres::DescriptorKind, stages: vk::ShaderStageFlags) -> vkres::Result<()> {
+    let gpu = crate::support::Gpu::with(vkres::ContextOptions::new().ray_tracing(false));
+    binding(&gpu, kind, stages)
+}
+
 /// `operation` names the bit.
 fn names(operation: &str, bit: &str) -> bool {
     operation.ends_with(bit)
@@ -67,6 +78,34 @@ pub fn cases() -> Vec<Case> {
             => Error::MissingFeature { feature: "VK_EXT_multisampled_render_to_single_sampled", .. }),
         case!("image flag VIDEO_PROFILE_INDEPENDENT_KHR", |gpu| gpu.alloc().create_image(&image(U::empty(), C::VIDEO_PROFILE_INDEPENDENT_KHR))
             => Error::MissingFeature { feature: "VK_KHR_video_maintenance1", .. }),
+        case!("descriptor binding seen by stage MESH_EXT", |gpu| binding(gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::MESH_EXT)
+            => Error::MissingFeature { feature: "VK_EXT_mesh_shader", operation } if names(operation, "MESH_EXT")),
+        case!("descriptor binding seen by stages TASK_EXT | FRAGMENT", |gpu| binding(
+            gpu, vkres::DescriptorKind::UniformBuffer, vk::ShaderStageFlags::TASK_EXT | vk::ShaderStageFlags::FRAGMENT)
+            => Error::MissingFeature { feature: "VK_EXT_mesh_shader", operation } if names(operation, "TASK_EXT")),
+        case!("descriptor binding seen by stage CLUSTER_CULLING_HUAWEI", |gpu| binding(
+            gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::CLUSTER_CULLING_HUAWEI)
+            => Error::MissingFeature { feature: "VK_HUAWEI_cluster_culling_shader", .. }),
+        case!("descriptor binding seen by stage SUBPASS_SHADING_HUAWEI", |gpu| binding(
+            gpu, vkres::DescriptorKind::SampledImage, vk::ShaderStageFlags::SUBPASS_SHADING_HUAWEI)
+            => Error::MissingFeature { feature: "VK_HUAWEI_subpass_shading", .. }),
+        case!("descriptor binding seen by stage bit 30 (no Vulkan defines it)", |gpu| binding(
+            gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::from_raw(1 << 30))
+            => Error::ValidUsage { vuid: "VUID-VkDescriptorSetLayoutBinding-descriptorCount-00283", .. }),
+        case!("descriptor binding seen by stage RAYGEN_KHR without ray tracing", |_gpu| binding_without_ray_tracing(
+            vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::RAYGEN_KHR | vk::ShaderStageFlags::COMPUTE)
+            => Error::MissingFeature { feature: "VK_KHR_ray_tracing_pipeline", operation } if names(operation, "RAYGEN_KHR")),
+        case!("descriptor binding seen by stage CLOSEST_HIT_KHR without ray tracing", |_gpu| binding_without_ray_tracing(
+            vkres::DescriptorKind::UniformBuffer, vk::ShaderStageFlags::CLOSEST_HIT_KHR)
+            => Error::MissingFeature { feature: "VK_KHR_ray_tracing_pipeline", .. }),
+        case!("acceleration-structure binding without ray tracing", |_gpu| binding_without_ray_tracing(
+            vkres::DescriptorKind::AccelerationStructure, vk::ShaderStageFlags::COMPUTE)
+            => Error::MissingFeature { feature: "VK_KHR_acceleration_structure", .. }),
+        case!("descriptor binding seen by ALL and ALL_GRAPHICS | COMPUTE (accepted), then MESH_EXT", |gpu| {
+            binding(gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::ALL)?;
+            binding(gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::ALL_GRAPHICS | vk::ShaderStageFlags::COMPUTE)?;
+            binding(gpu, vkres::DescriptorKind::StorageBuffer, vk::ShaderStageFlags::MESH_EXT)
+        } => Error::MissingFeature { feature: "VK_EXT_mesh_shader", .. }),
     ]
 }
 
@@ -80,7 +119,13 @@ fn extension_bit_cases() {
 fn the_test_context_enables_none_of_the_refused_extensions() {
     let gpu = crate::support::Gpu::new();
     let caps = gpu.ctx().capabilities();
-    for ext in [c"VK_EXT_transform_feedback", c"VK_EXT_fragment_density_map", c"VK_NV_corner_sampled_image"] {
+    for ext in [
+        c"VK_EXT_transform_feedback",
+        c"VK_EXT_fragment_density_map",
+        c"VK_NV_corner_sampled_image",
+        c"VK_EXT_mesh_shader",
+        c"VK_NV_mesh_shader",
+    ] {
         assert!(!caps.has_extension(ext), "{ext:?} is enabled on the test context");
     }
     if caps.enabled.acceleration_structure {

@@ -5,6 +5,7 @@
 //! `docs/VALID_USAGE.md` maps each VUID to its check and to the case that breaks it.
 
 mod accel;
+mod audit8;
 mod batch;
 mod buffers;
 mod defrag;
@@ -18,6 +19,7 @@ mod mappings;
 mod memory;
 mod memory_control;
 mod parameters;
+mod pending_reads;
 mod recorder;
 mod samplers;
 mod shaders;
@@ -84,8 +86,9 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 17] = [
+    let groups: [fn() -> Vec<Case>; 21] = [
         accel::cases,
+        audit8::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,
@@ -95,7 +98,10 @@ fn the_catalogue_holds_at_least_150_cases() {
         frames::cases,
         images::cases,
         manager::cases,
+        mappings::cases,
         memory_control::cases,
+        parameters::cases,
+        pending_reads::cases,
         recorder::cases,
         samplers::cases,
         shaders::cases,

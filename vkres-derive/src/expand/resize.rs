@@ -21,6 +21,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> (TokenStream, TokenStream)
     let vis = cont.vis;
     let sizes_ident = format_ident!("{}Sizes", ident);
     let mut fields = Vec::new();
+    let mut checks = Vec::new();
     let mut creates = Vec::new();
     let mut swaps = Vec::new();
     for (i, field) in cont.fields.iter().enumerate() {
@@ -76,6 +77,8 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> (TokenStream, TokenStream)
             }
             _ => continue,
         };
+        // Nothing is made through a recorder of another device (issue 16, helper "sound3").
+        checks.push(quote!(::vkres::__private::resize_on_device(recorder, &self.#f, #name)?;));
         creates.push(quote_spanned!(ty.span()=> let #local = #value?;));
         swaps.push(quote!(::vkres::__private::replace_field(recorder, &mut self.#f, #local);));
     }
@@ -101,6 +104,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> (TokenStream, TokenStream)
         #[allow(dead_code)]
         pub fn resize(&mut self, recorder: &mut ::vkres::Recorder<'_>, sizes: #sizes_ident) -> ::vkres::Result<()> {
             let __vkres_inputs = sizes;
+            #(#checks)*
             #(#creates)*
             #(#swaps)*
             ::core::result::Result::Ok(())

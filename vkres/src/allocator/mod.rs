@@ -24,6 +24,7 @@ pub use batch::{Batch, QueueSync};
 pub use import::IMPORT_THRESHOLD;
 pub use in_flight::InFlight;
 pub use lane::LANE_THRESHOLD;
+pub(crate) use recorder::held_device;
 pub use recorder::{Held, ImageRegion, ImageUpload, MipSource, Recorder};
 pub(crate) use textures::record_image;
 

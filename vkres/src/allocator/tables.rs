@@ -9,8 +9,9 @@ use ash::vk;
 
 use super::recorder::{GeometryRecord, PendingBuild};
 use crate::handle_map::{HandleMap, HandleSet};
+use crate::resources::AccelerationStructure;
+use crate::resources::image::LayoutHold;
 use crate::resources::suballoc::RangeUse;
-use crate::resources::{AccelerationStructure, Image};
 
 /// The tables a recorder fills as it records, which grow with the resources it records on. The
 /// work's [`InFlight`](super::InFlight) (or the batch that waited for it) gives them back,
@@ -30,8 +31,9 @@ pub(crate) struct Tables {
     /// an upload into a buffer touched before only as a source still takes the write hold.
     pub(crate) write_held: HandleSet<vk::Buffer>,
     /// The layout each image recorded on will have once the work ran; applied to the images
-    /// only when the work has finished (discarded work changes no layout).
-    pub(crate) layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
+    /// only when the work has finished (discarded work changes no layout). Each entry counts
+    /// on its image until dropped (`LayoutHold`): downloads recorded elsewhere wait for it.
+    pub(crate) layouts: HandleMap<vk::Image, (LayoutHold, vk::ImageLayout)>,
     /// Released after the work finished.
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
     /// The ranges the recorder's transfers use (`upload_sub`, `download_sub`), released after
@@ -56,6 +58,10 @@ pub(crate) struct Tables {
     pub(crate) built_here: HandleSet<vk::AccelerationStructureKHR>,
     /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
     pub(crate) pending_copies: super::recorder::PendingCopies,
+    /// The storage name of the last BLAS built (`{name}/storage`), shared by the next one of
+    /// the same name (`resources/accel.rs`, `storage_name_reusing`); dropped with the
+    /// rest when the tables are emptied.
+    pub(crate) last_storage_name: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Tables {
@@ -92,6 +98,7 @@ impl Tables {
         self.in_group.clear();
         self.built_here.clear();
         self.pending_copies.clear();
+        self.last_storage_name = None;
         let capacities = [
             self.written.capacity(),
             self.read.capacity(),

@@ -91,13 +91,38 @@ impl DescriptorBinding {
         Self { binding, kind, stages, field, count, flags }
     }
 
-    /// The layout binding (`count` descriptors).
+    /// The layout binding (`count` descriptors), unchecked: the stages and the kind are
+    /// handed on as they are. [`checked_layout_binding`](Self::checked_layout_binding) checks
+    /// them against a context's device first.
     pub fn layout_binding(&self) -> vk::DescriptorSetLayoutBinding<'static> {
         vk::DescriptorSetLayoutBinding::default()
             .binding(self.binding)
             .descriptor_type(self.kind.descriptor_type())
             .descriptor_count(self.count)
             .stage_flags(self.stages)
+    }
+
+    /// [`layout_binding`](Self::layout_binding), checked for `ctx`'s device first (issue 16):
+    /// stage bits no Vulkan version or extension defines are [`Error::ValidUsage`](crate::Error::ValidUsage)
+    /// (VUID-VkDescriptorSetLayoutBinding-descriptorCount-00283); a stage of an extension
+    /// the device did not enable (ray-tracing stages without `VK_KHR_ray_tracing_pipeline`,
+    /// task and mesh without `VK_EXT_mesh_shader`, ...) and an acceleration-structure binding
+    /// without `VK_KHR_acceleration_structure` (VUID-VkDescriptorSetLayoutBinding-descriptorType-parameter)
+    /// are [`Error::MissingFeature`](crate::Error::MissingFeature). `ALL` is always accepted.
+    pub fn checked_layout_binding(
+        &self,
+        ctx: &crate::Context,
+    ) -> crate::Result<vk::DescriptorSetLayoutBinding<'static>> {
+        crate::valid::known::shader_stages(self.field, self.stages)?;
+        let caps = ctx.capabilities();
+        crate::valid::extension_bits::shader_stages(caps, self.stages)?;
+        if self.kind == DescriptorKind::AccelerationStructure && !caps.enabled.acceleration_structure {
+            return Err(crate::Error::MissingFeature {
+                feature: "VK_KHR_acceleration_structure",
+                operation: "make a descriptor binding of acceleration structures",
+            });
+        }
+        Ok(self.layout_binding())
     }
 
     /// The flags of the set layout (and of its pool) that `bindings` need:

@@ -33,8 +33,8 @@ pub use crate::bundle::per_frame::{
     per_frame_textures,
 };
 pub use crate::bundle::resize::{
-    ResizeField, copies_of, frame_count_of, replace_field, resize_buffer, resize_image, resize_per_frame_buffers,
-    resize_per_frame_images, resize_per_frame_textures, resize_texture, texture_sampler,
+    ResizeField, copies_of, frame_count_of, replace_field, resize_buffer, resize_image, resize_on_device,
+    resize_per_frame_buffers, resize_per_frame_images, resize_per_frame_textures, resize_texture, texture_sampler,
 };
 pub use crate::bundle::texture_collections::{images, textures};
 

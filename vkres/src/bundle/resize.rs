@@ -5,13 +5,15 @@
 //! submission also orders every earlier submission of the queue, so the frames in flight
 //! that still use the old resources have finished by then.
 
-use crate::allocator::{Held, Recorder};
+use ash::vk;
+
+use crate::allocator::{Held, Recorder, held_device as device_of};
 use crate::bundle::per_frame::{PerFrame, PerFrameBufferField, PerFrameCopies, frames_checked};
 use crate::bundle::private::{
     BufferField, BufferSpec, SampledTextureField, TextureField, TextureSpec, create_spec_buffer, image_desc,
     size_of_spec,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::resources::{Buffer, ImageView, Sampler, Texture, image};
 
 /// Field types the generated `resize` re-creates: each can hand its resources to a recorder,
@@ -24,11 +26,20 @@ pub trait ResizeField: Sized {
     /// Hands this field's resources to `recorder`, which keeps them alive until its work has
     /// finished.
     fn hold_in(&self, recorder: &mut Recorder<'_>);
+
+    /// The `VkDevice` of this field's resources (`None`: not told).
+    fn device(&self) -> Option<vk::Device> {
+        None
+    }
 }
 
 impl<T> ResizeField for Buffer<T> {
     fn hold_in(&self, recorder: &mut Recorder<'_>) {
         recorder.keep_alive(self);
+    }
+
+    fn device(&self) -> Option<vk::Device> {
+        device_of(self)
     }
 }
 
@@ -36,11 +47,31 @@ impl ResizeField for ImageView {
     fn hold_in(&self, recorder: &mut Recorder<'_>) {
         recorder.keep_alive(self);
     }
+
+    fn device(&self) -> Option<vk::Device> {
+        device_of(self)
+    }
+}
+
+/// A `resize` of a bundle through a recorder of another device would make the new resources
+/// there and mix them with the bundle's others (issue 16, helper "sound3"): [`Error::WrongDevice`]
+/// naming the field, before anything is made.
+pub fn resize_on_device<F: ResizeField>(recorder: &Recorder<'_>, field: &F, name: &'static str) -> Result<()> {
+    match field.device() {
+        Some(device) if device != recorder.allocator().context().device().handle() => {
+            Err(Error::WrongDevice { name: format!("{name} (resized through a recorder of another device)") })
+        }
+        _ => Ok(()),
+    }
 }
 
 impl ResizeField for Texture {
     fn hold_in(&self, recorder: &mut Recorder<'_>) {
         recorder.keep_alive(self);
+    }
+
+    fn device(&self) -> Option<vk::Device> {
+        device_of(self)
     }
 }
 
@@ -50,15 +81,19 @@ impl<T: Held> ResizeField for PerFrame<T> {
             recorder.keep_alive(copy);
         }
     }
+
+    fn device(&self) -> Option<vk::Device> {
+        self.into_iter().next().and_then(device_of)
+    }
 }
 
 /// A new buffer for a `buffer(..., resize)` field, of the size `spec` gives (its sizes from
-/// the new inputs), held by `recorder` (so that a later failure of the same `resize` cannot
-/// free it under a command recorded for it).
+/// the new inputs), held by `recorder` until its work has finished, not counted as used by it
+/// (no command recorded uses the new buffer: host writes into it stay allowed).
 pub fn resize_buffer<B: BufferField + ResizeField>(recorder: &mut Recorder<'_>, spec: &BufferSpec) -> Result<B> {
     let size = size_of_spec(spec, size_of::<B::Elem>() as u64, 0)?;
     let buffer = B::from_buffer(create_spec_buffer(recorder.allocator(), spec, size)?);
-    buffer.hold_in(recorder);
+    recorder.hold_unused(buffer.buffer());
     Ok(buffer)
 }
 
@@ -73,9 +108,10 @@ pub fn resize_per_frame_buffers<F: PerFrameBufferField + ResizeField>(
     let mut copies = Vec::new();
     for _ in 0..frames {
         let mut copy: Buffer<F::Elem> = create_spec_buffer(recorder.allocator(), spec, size)?;
-        // Host-written every frame: recorded uses counted (see `per_frame_buffers`).
+        // Host-written every frame: recorded uses counted (see `per_frame_buffers`). Held,
+        // not used, by the resizing recorder: `write_<field>` into it is allowed at once.
         copy.count_recorded_uses();
-        recorder.keep_alive(&copy);
+        recorder.hold_unused(&copy);
         copies.push(copy);
     }
     Ok(F::from_copies(spec.name, copies))

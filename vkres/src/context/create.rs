@@ -41,6 +41,17 @@ impl Drop for InstanceGuard {
 }
 
 pub(super) fn create(options: ContextOptions) -> Result<Context> {
+    // A zero bound makes every wait a poll: `submit_and_wait` and every creation that waits
+    // would time out at once and keep what the work holds (issue 16, helper "sound3"; a
+    // plausible reading of zero as "no timeout").
+    if options.wait_timeout.is_zero() {
+        return Err(Error::InvalidDescription {
+            name: "ContextOptions::wait_timeout".into(),
+            reason: "a zero bound makes every wait vkres makes time out at once; give the longest wait to accept \
+                     (the default is 60 s)"
+                .into(),
+        });
+    }
     // SAFETY: loading libvulkan runs its initialisers; the loader is a well-behaved library.
     let entry = unsafe { ash::Entry::load() }.map_err(|e| Error::LoaderMissing(e.to_string()))?;
     let log = MessageLog::new(options.echo_messages);
@@ -107,6 +118,12 @@ fn create_instance(entry: &ash::Entry, options: &ContextOptions, log: &Arc<Messa
             extension_names.push(name.as_ptr());
         }
     }
+
+    // Each extension's own dependencies are enabled on the instance too
+    // (VUID-vkCreateInstance-ppEnabledExtensionNames-01388).
+    // SAFETY: every pointer in `extension_names` is a NUL-terminated static extension name.
+    let instance_names: Vec<&CStr> = extension_names.iter().map(|&n| unsafe { CStr::from_ptr(n) }).collect();
+    super::extension_deps::check(&instance_names, &instance_names, &[])?;
 
     let app_name = CString::new(options.application_name.replace('\0', " ")).unwrap_or_default();
     let app = vk::ApplicationInfo::default()
@@ -375,6 +392,16 @@ fn create_device(
             ext_names.push(name.as_ptr());
         }
     }
+
+    // Each device extension's dependencies are enabled (VUID-vkCreateDevice-ppEnabledExtensionNames-01387):
+    // the instance's as `create_instance` enabled them, the device's above.
+    let mut instance_names: Vec<&CStr> = options.instance_extensions.clone();
+    if debug_utils {
+        instance_names.push(ash::ext::debug_utils::NAME);
+    }
+    // SAFETY: every pointer in `ext_names` is a NUL-terminated static extension name.
+    let device_names: Vec<&CStr> = ext_names.iter().map(|&n| unsafe { CStr::from_ptr(n) }).collect();
+    super::extension_deps::check(&device_names, &instance_names, &device_names)?;
 
     // The transfer-only family the context opens a queue of, if any.
     let transfer_family = chosen.transfer_family.filter(|_| options.transfer_queue);

@@ -12,6 +12,8 @@ mod assemble;
 mod capabilities;
 mod create;
 mod debug;
+mod extension_deps;
+mod extension_deps_table;
 mod faults;
 mod objects;
 mod options;
@@ -96,6 +98,9 @@ pub struct Context {
     wait_timeout_ns: AtomicU64,
     /// Alias barriers recorded on this device (`memory/transient.rs`: the active member).
     pub(crate) alias_epoch: AtomicU64,
+    /// Flag bits that an extension defines and this device refuses (`valid/extension_bits.rs`),
+    /// computed on first use: each resource's check is then one mask test.
+    refused_extension_bits: std::sync::OnceLock<[u32; 3]>,
 }
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` is asked.
@@ -333,6 +338,13 @@ impl Context {
     /// callers that build a name for it skip building it otherwise.
     pub(crate) fn names_objects(&self) -> bool {
         self.extensions.debug_utils.is_some()
+    }
+
+    /// The cache of `valid/extension_bits.rs`: the refused bits of buffer usage, image usage
+    /// and image creation flags.
+    #[inline]
+    pub(crate) fn refused_extension_bits(&self) -> &std::sync::OnceLock<[u32; 3]> {
+        &self.refused_extension_bits
     }
 
     /// Gives `handle` a debug name where debug utils are on; a no-op otherwise.

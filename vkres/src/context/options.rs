@@ -164,7 +164,9 @@ impl ContextOptions {
     /// [`Error::Timeout`](crate::Error::Timeout) (default 60 s; see
     /// [`Context::set_wait_timeout`](crate::Context::set_wait_timeout)). Every wait vkres makes
     /// has this bound: a hung device or work that is never submitted is an error, not a thread
-    /// blocked forever.
+    /// blocked forever. Zero is refused by [`Context::new`](crate::Context::new)
+    /// ([`Error::InvalidDescription`](crate::Error::InvalidDescription)): every wait would time
+    /// out at once.
     pub fn wait_timeout(mut self, bound: std::time::Duration) -> Self {
         self.wait_timeout = bound;
         self

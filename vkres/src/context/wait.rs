@@ -34,7 +34,9 @@ impl Context {
 
     /// Changes the bound of every later wait (set at creation by
     /// [`ContextOptions::wait_timeout`](crate::ContextOptions::wait_timeout); 60 s for a context
-    /// made with [`Context::from_raw`]).
+    /// made with [`Context::from_raw`]). A zero bound makes every wait a poll: a wait for work
+    /// not finished yet is [`Error::Timeout`](crate::Error::Timeout) at once, and that work
+    /// keeps what it holds.
     pub fn set_wait_timeout(&self, bound: Duration) {
         self.wait_timeout_ns.store(nanos(bound), Ordering::Relaxed);
     }

@@ -173,7 +173,9 @@ pub enum Error {
         format: vk::Format,
     },
 
-    /// Mip levels cannot be generated: the format does not support linear blits.
+    /// Mip levels cannot be generated: the format does not support linear blits (a depth or
+    /// stencil format never does: VUID-vkCmdBlitImage-srcImage-00232 allows such blits only with
+    /// nearest filtering).
     #[error("`{name}`: format {format:?} supports no linear blits, so its mips cannot be generated; supply them")]
     MipGenerationUnsupported {
         /// Debug name of the image.
@@ -413,9 +415,12 @@ pub enum Error {
     /// [`Buffer::write`](crate::Buffer::write) on a buffer whose recorded uses are counted)
     /// while work vkres recorded on that buffer is not known to be finished: a batch or
     /// recorder still recording it, or its [`InFlight`](crate::InFlight) not yet waited for and
-    /// dropped. Written now, the bytes would race that work (or be overwritten by it).
+    /// dropped. Written now, the bytes would race that work (or be overwritten by it). Also a
+    /// host read of a buffer or range such work may write ([`Buffer::read`](crate::Buffer::read),
+    /// [`SubBuffer::read`](crate::SubBuffer::read)), and an image download recorded while
+    /// another recording writes or transitions the image (issue 16, helper "sound3").
     #[error(
-        "`{name}`: {holds} recorded use(s) of the buffer are not known to be finished; a host write now would race them (wait for and drop the work's InFlight, or submit the batch, first)"
+        "`{name}`: {holds} recorded use(s) of the buffer are not known to be finished; a host access (a write, or a read or download of bytes it may write) now would race them (wait for and drop the work's InFlight, or submit the batch, first)"
     )]
     InUseByRecordedWork {
         /// The buffer.

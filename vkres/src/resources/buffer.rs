@@ -416,6 +416,13 @@ impl<T> Buffer<T> {
         hold
     }
 
+    /// A type-erased handle that keeps the buffer alive without counting a recorded use or
+    /// marking it used: for a buffer that no recorded command uses (one a `resize` made), which
+    /// host writes may then still fill.
+    pub(crate) fn alive_handle(&self) -> Arc<dyn Send + Sync> {
+        self.shared.clone()
+    }
+
     /// Whether its recorded uses are counted (a mapped buffer, or a member of transient
     /// memory): only such a buffer tells its write holds apart.
     pub(crate) fn counts_holds(&self) -> bool {
@@ -577,7 +584,7 @@ fn create_named<T>(
         });
     }
     crate::valid::known::buffer_usage(name, desc.usage)?;
-    crate::valid::extension_bits::buffer_usage(ctx.capabilities(), desc.usage)?;
+    crate::valid::extension_bits::buffer_usage(ctx, desc.usage)?;
     let limit = ctx.capabilities().max_buffer_size;
     if desc.size > limit {
         return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });

@@ -1,7 +1,7 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use ash::vk;
 
@@ -165,6 +165,13 @@ pub(crate) struct ImageShared {
     owned: bool,
     /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
     fresh: super::FirstUse,
+    /// Recordings not known to be finished that write the image or change its layout (the
+    /// [`LayoutHold`]s in their layout tables): a download recorded elsewhere meanwhile would
+    /// race them (issue 16, helper "sound3").
+    pending_layouts: AtomicU32,
+    /// Those of them that leave the image in another layout than the one they found (see
+    /// [`LayoutHold`]).
+    pending_changes: AtomicU32,
 }
 
 impl Drop for ImageShared {
@@ -251,6 +258,8 @@ impl Image {
                 layout,
                 owned: false,
                 fresh: super::FirstUse::new(false),
+                pending_layouts: AtomicU32::new(0),
+                pending_changes: AtomicU32::new(0),
             }),
         }
     }
@@ -301,6 +310,18 @@ impl Image {
         }
     }
 
+    /// The recordings not known to be finished that write the image or change its layout
+    /// (see [`LayoutHold`]).
+    pub(crate) fn pending_layout_holds(&self) -> u32 {
+        self.shared.pending_layouts.load(Ordering::Acquire)
+    }
+
+    /// The recordings not known to be finished that leave the image in another layout than
+    /// the one they found it in (see [`LayoutHold`]).
+    pub(crate) fn pending_layout_changes(&self) -> u32 {
+        self.shared.pending_changes.load(Ordering::Acquire)
+    }
+
     /// Whether it lives in transient memory (its recorded uses then hold the memory too).
     pub(crate) fn in_transient_memory(&self) -> bool {
         self.shared.allocation.alias_member().is_some()
@@ -325,6 +346,8 @@ impl Image {
                 layout,
                 owned: true,
                 fresh: super::FirstUse::new(false),
+                pending_layouts: AtomicU32::new(0),
+                pending_changes: AtomicU32::new(0),
             }),
         }
     }
@@ -350,7 +373,7 @@ pub(crate) fn create_owned(
     }
     // Bits no Vulkan defines, and sparse images, before any query sees them.
     crate::valid::known::image(name, desc.usage, desc.flags)?;
-    crate::valid::extension_bits::image(ctx.capabilities(), desc.usage, desc.flags)?;
+    crate::valid::extension_bits::image(ctx, desc.usage, desc.flags)?;
     if desc.format == vk::Format::UNDEFINED {
         return Err(Error::ValidUsage {
             name: name.clone(),
@@ -470,6 +493,8 @@ pub(crate) fn create_owned(
             layout,
             owned: true,
             fresh: super::FirstUse::new(true),
+            pending_layouts: AtomicU32::new(0),
+            pending_changes: AtomicU32::new(0),
         }),
     })
 }
@@ -663,4 +688,66 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     // view's owner destroys it and holds the image until then.
     let handle = unsafe { ctx.create_image_view(&info, &name) }?;
     Ok(ImageView { shared: Arc::new(ImageViewShared { handle, range, view_type, format, image: image.clone() }) })
+}
+
+/// A recording's entry for an image in its layout table (`Tables::layouts`): it writes the
+/// image or changes its layout, and the work is not known to be finished. Counted on the image
+/// while it lives ([`Image::pending_layout_holds`]), so that a download recorded by another
+/// recording meanwhile is refused: it could read the bytes from before that work (issue 16,
+/// helper "sound3"). Where the recording leaves the image in another layout than the one it
+/// found (`start`), it is also counted as changing it ([`Image::pending_layout_changes`]):
+/// another recording's barrier would then name the image's tracked layout as its old layout,
+/// which the image is no longer in once this work ran (VUID-VkImageMemoryBarrier2-oldLayout-01197).
+pub(crate) struct LayoutHold {
+    image: Image,
+    /// The layout the recording found the image in (its first command's old layout).
+    start: vk::ImageLayout,
+    /// Whether it is counted in the image's `changing` (its tracked layout is not `start`).
+    changing: bool,
+}
+
+impl LayoutHold {
+    /// Counts one more pending recording of `image`, which found it in `start` and leaves it
+    /// in `layout` so far.
+    pub(crate) fn new(image: &Image, start: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
+        image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
+        let mut hold = Self { image: image.clone(), start, changing: false };
+        hold.track(layout);
+        hold
+    }
+
+    /// The recording now leaves the image in `layout`.
+    pub(crate) fn track(&mut self, layout: vk::ImageLayout) {
+        let changing = layout != self.start;
+        if changing != self.changing {
+            let counter = &self.image.shared.pending_changes;
+            if changing {
+                counter.fetch_add(1, Ordering::AcqRel);
+            } else {
+                counter.fetch_sub(1, Ordering::AcqRel);
+            }
+            self.changing = changing;
+        }
+    }
+
+    /// The image held.
+    pub(crate) fn image(&self) -> &Image {
+        &self.image
+    }
+}
+
+impl std::borrow::Borrow<Image> for LayoutHold {
+    fn borrow(&self) -> &Image {
+        &self.image
+    }
+}
+
+impl Drop for LayoutHold {
+    fn drop(&mut self) {
+        // After the work's layout was applied (`recorder::finish` sets it before dropping).
+        if self.changing {
+            self.image.shared.pending_changes.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+    }
 }

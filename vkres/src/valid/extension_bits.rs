@@ -12,6 +12,7 @@
 
 use ash::vk;
 
+use crate::Context;
 use crate::context::DeviceCapabilities;
 use crate::error::{Error, Result};
 
@@ -27,13 +28,13 @@ macro_rules! ext_bits {
     ($ty:ident, $what:literal: $($bit:ident => [$($ext:literal),+]),+ $(,)?) => {
         &[$(ExtBit {
             bit: vk::$ty::$bit,
-            operation: concat!("create a resource with ", $what, " ", stringify!($bit)),
+            operation: concat!($what, " ", stringify!($bit)),
             extensions: &[$($ext),+],
         }),+]
     };
 }
 
-const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags, "buffer usage":
+const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags, "create a resource with buffer usage":
     VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
     TRANSFORM_FEEDBACK_BUFFER_EXT => ["VK_EXT_transform_feedback"],
@@ -52,7 +53,7 @@ const BUFFER_USAGE: &[ExtBit<vk::BufferUsageFlags>] = ext_bits!(BufferUsageFlags
     MICROMAP_STORAGE_EXT => ["VK_EXT_opacity_micromap"],
 );
 
-const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "image usage":
+const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "create a resource with image usage":
     VIDEO_DECODE_DST_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_SRC_KHR => ["VK_KHR_video_decode_queue"],
     VIDEO_DECODE_DPB_KHR => ["VK_KHR_video_decode_queue"],
@@ -68,7 +69,7 @@ const IMAGE_USAGE: &[ExtBit<vk::ImageUsageFlags>] = ext_bits!(ImageUsageFlags, "
     SAMPLE_BLOCK_MATCH_QCOM => ["VK_QCOM_image_processing"],
 );
 
-const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags, "image creation flag":
+const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags, "create a resource with image creation flag":
     CORNER_SAMPLED_NV => ["VK_NV_corner_sampled_image"],
     SAMPLE_LOCATIONS_COMPATIBLE_DEPTH_EXT => ["VK_EXT_sample_locations"],
     SUBSAMPLED_EXT => ["VK_EXT_fragment_density_map"],
@@ -79,7 +80,62 @@ const IMAGE_CREATE: &[ExtBit<vk::ImageCreateFlags>] = ext_bits!(ImageCreateFlags
     VIDEO_PROFILE_INDEPENDENT_KHR => ["VK_KHR_video_maintenance1"],
 );
 
-/// The first bit of `flags` in `table` none of whose extensions is enabled.
+const SHADER_STAGE: &[ExtBit<vk::ShaderStageFlags>] = ext_bits!(ShaderStageFlags, "make a descriptor binding seen by stage":
+    TASK_EXT => ["VK_EXT_mesh_shader", "VK_NV_mesh_shader"],
+    MESH_EXT => ["VK_EXT_mesh_shader", "VK_NV_mesh_shader"],
+    RAYGEN_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    ANY_HIT_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    CLOSEST_HIT_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    MISS_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    INTERSECTION_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    CALLABLE_KHR => ["VK_KHR_ray_tracing_pipeline", "VK_NV_ray_tracing"],
+    SUBPASS_SHADING_HUAWEI => ["VK_HUAWEI_subpass_shading"],
+    CLUSTER_CULLING_HUAWEI => ["VK_HUAWEI_cluster_culling_shader"],
+);
+
+/// The bits of `table`, all together (a compile-time constant per table).
+macro_rules! table_bits {
+    ($table:expr) => {{
+        let table = $table;
+        let mut bits = 0u32;
+        let mut i = 0;
+        while i < table.len() {
+            bits |= table[i].bit.as_raw();
+            i += 1;
+        }
+        bits
+    }};
+}
+
+const BUFFER_USAGE_BITS: u32 = table_bits!(BUFFER_USAGE);
+const IMAGE_USAGE_BITS: u32 = table_bits!(IMAGE_USAGE);
+const IMAGE_CREATE_BITS: u32 = table_bits!(IMAGE_CREATE);
+
+/// The bits of each table (buffer usage, image usage, image creation flags) that `caps`'
+/// device refuses: those of the entries none of whose extensions is enabled. Computed once per
+/// context ([`Context::refused_extension_bits`](crate::Context)); a check is then one mask test.
+fn refused_bits(caps: &DeviceCapabilities) -> [u32; 3] {
+    fn refused<F: Copy>(caps: &DeviceCapabilities, table: &[ExtBit<F>], raw: impl Fn(F) -> u32) -> u32 {
+        let enabled = |ext: &&str| caps.device_extensions.iter().any(|e| e.to_bytes() == ext.as_bytes());
+        table.iter().filter(|e| !e.extensions.iter().any(enabled)).fold(0, |bits, e| bits | raw(e.bit))
+    }
+    [
+        refused(caps, BUFFER_USAGE, |b| b.as_raw()),
+        refused(caps, IMAGE_USAGE, |b| b.as_raw()),
+        refused(caps, IMAGE_CREATE, |b| b.as_raw()),
+    ]
+}
+
+/// `ctx`'s refused bits, computed on first use.
+#[inline]
+fn refused_of(ctx: &Context) -> &[u32; 3] {
+    ctx.refused_extension_bits().get_or_init(|| refused_bits(ctx.capabilities()))
+}
+
+/// The first bit of `flags` in `table` none of whose extensions is enabled (the error's
+/// wording; out of line: only a refused bit comes here).
+#[cold]
+#[inline(never)]
 fn check_raw<F: Copy>(
     caps: &DeviceCapabilities,
     table: &[ExtBit<F>],
@@ -95,15 +151,45 @@ fn check_raw<F: Copy>(
     Ok(())
 }
 
-/// A buffer's usage bits that an extension defines need that extension.
-pub(crate) fn buffer_usage(caps: &DeviceCapabilities, usage: vk::BufferUsageFlags) -> Result<()> {
-    check_raw(caps, BUFFER_USAGE, |b| b.as_raw(), usage.as_raw())
+/// A buffer's usage bits that an extension defines need that extension. Inline: a usage
+/// without such bits (nearly every buffer) costs one mask test, one with them a second against
+/// the context's refused bits (issue 20 item 3: the walk of the table and of the device's
+/// extension names was ~130 instructions per buffer).
+#[inline]
+pub(crate) fn buffer_usage(ctx: &Context, usage: vk::BufferUsageFlags) -> Result<()> {
+    let bits = usage.as_raw() & BUFFER_USAGE_BITS;
+    if bits == 0 || bits & refused_of(ctx)[0] == 0 {
+        return Ok(());
+    }
+    check_raw(ctx.capabilities(), BUFFER_USAGE, |b| b.as_raw(), bits)
 }
 
-/// An image's usage and creation-flag bits that an extension defines need that extension.
-pub(crate) fn image(caps: &DeviceCapabilities, usage: vk::ImageUsageFlags, flags: vk::ImageCreateFlags) -> Result<()> {
-    check_raw(caps, IMAGE_USAGE, |b| b.as_raw(), usage.as_raw())?;
-    check_raw(caps, IMAGE_CREATE, |b| b.as_raw(), flags.as_raw())
+/// An image's usage and creation-flag bits that an extension defines need that extension
+/// (as [`buffer_usage`], one mask test each where no such bit is set).
+#[inline]
+pub(crate) fn image(ctx: &Context, usage: vk::ImageUsageFlags, flags: vk::ImageCreateFlags) -> Result<()> {
+    let usage_bits = usage.as_raw() & IMAGE_USAGE_BITS;
+    let create_bits = flags.as_raw() & IMAGE_CREATE_BITS;
+    if usage_bits | create_bits == 0 {
+        return Ok(());
+    }
+    let refused = refused_of(ctx);
+    if usage_bits & refused[1] != 0 {
+        check_raw(ctx.capabilities(), IMAGE_USAGE, |b| b.as_raw(), usage_bits)?;
+    }
+    if create_bits & refused[2] != 0 {
+        check_raw(ctx.capabilities(), IMAGE_CREATE, |b| b.as_raw(), create_bits)?;
+    }
+    Ok(())
+}
+
+/// The shader stages of a descriptor binding (or push-constant range) that an extension
+/// defines need that extension. `ALL` ("every stage the device supports") is always valid.
+pub(crate) fn shader_stages(caps: &DeviceCapabilities, stages: vk::ShaderStageFlags) -> Result<()> {
+    if stages == vk::ShaderStageFlags::ALL {
+        return Ok(());
+    }
+    check_raw(caps, SHADER_STAGE, |b| b.as_raw(), stages.as_raw())
 }
 
 /// The TLAS instance flag bits that are valid on `caps`' device: the four of

@@ -39,6 +39,7 @@ named_mask!(buffer_usage_bits, vk::BufferUsageFlags);
 named_mask!(image_usage_bits, vk::ImageUsageFlags);
 named_mask!(image_create_bits, vk::ImageCreateFlags);
 named_mask!(geometry_bits, vk::GeometryFlagsKHR);
+named_mask!(shader_stage_bits, vk::ShaderStageFlags);
 
 /// [`Error::ValidUsage`] for `bits` of `what` that no Vulkan version or extension defines.
 fn unknown_bits(name: &str, vuid: &'static str, what: &str, bits: u32) -> Result<()> {
@@ -55,6 +56,18 @@ pub(crate) fn buffer_usage(name: &str, usage: vk::BufferUsageFlags) -> Result<()
     match usage.as_raw() & !buffer_usage_bits() {
         0 => Ok(()),
         bits => unknown_bits(name, "VUID-VkBufferCreateInfo-None-09499", "usage", bits),
+    }
+}
+
+/// A descriptor binding's shader stages (VUID-VkDescriptorSetLayoutBinding-descriptorCount-00283:
+/// a valid combination of `VkShaderStageFlagBits`, or `ALL`).
+pub(crate) fn shader_stages(name: &str, stages: vk::ShaderStageFlags) -> Result<()> {
+    if stages == vk::ShaderStageFlags::ALL {
+        return Ok(());
+    }
+    match stages.as_raw() & !shader_stage_bits() {
+        0 => Ok(()),
+        bits => unknown_bits(name, "VUID-VkDescriptorSetLayoutBinding-descriptorCount-00283", "shader stage", bits),
     }
 }
 

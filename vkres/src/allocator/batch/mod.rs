@@ -437,7 +437,9 @@ impl Submitter<'_> {
         };
         let set = rec.stream.hand_over();
         self.pending.push_back(Pending { fence, set });
-        self.submitted_layouts = rec.tables.layouts.clone();
+        self.submitted_layouts.clear();
+        self.submitted_layouts
+            .extend(rec.tables.layouts.iter().map(|(&h, (image, l))| (h, (image.image().clone(), *l))));
         self.state = State::Recording;
         rec.commands = 0;
         if main_submitted {

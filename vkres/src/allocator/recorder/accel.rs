@@ -137,12 +137,14 @@ impl Recorder<'_> {
             let flags = desc.options.flags();
             let records = &self.tables.geometries[first..];
             let sizes = self.build_sizes(BOTTOM, flags, records)?;
-            let blas = accel::create(
+            let storage = accel::storage_name_reusing(&desc.name, &mut self.tables.last_storage_name);
+            let blas = accel::create_in(
                 &**self.alloc.memory_allocator(),
                 BOTTOM,
                 flags,
                 sizes.acceleration_structure_size,
                 &desc.name,
+                storage,
             )?;
             *blas.shape() = records.iter().map(GeometryRecord::count).collect();
             blas.set_update_scratch_size(sizes.update_scratch_size);
@@ -693,18 +695,25 @@ impl Recorder<'_> {
         }
         // Groups: a new one at the first TLAS and where a structure is built a second time.
         ends.clear();
-        let in_group = &mut self.tables.in_group;
-        in_group.clear();
-        for (i, build) in builds.iter().enumerate() {
-            let level_starts = i > 0 && build.dst.ty() != builds[i - 1].dst.ty();
-            if level_starts || !in_group.insert(build.dst.handle()) {
-                ends.push(i);
-                in_group.clear();
-                in_group.insert(build.dst.handle());
+        // A build (not a refit) is of a structure made by the same call that queued it: with no
+        // refit queued, every structure is built once, and only the level change splits
+        // (no set of handles: one hash insert per build saved, issue 20 item 3).
+        if builds.iter().any(|b| b.update) {
+            let in_group = &mut self.tables.in_group;
+            in_group.clear();
+            for (i, build) in builds.iter().enumerate() {
+                let level_starts = i > 0 && build.dst.ty() != builds[i - 1].dst.ty();
+                if level_starts || !in_group.insert(build.dst.handle()) {
+                    ends.push(i);
+                    in_group.clear();
+                    in_group.insert(build.dst.handle());
+                }
             }
+            in_group.clear();
+        } else {
+            ends.extend((1..builds.len()).filter(|&i| builds[i].dst.ty() != builds[i - 1].dst.ty()));
         }
         ends.push(builds.len());
-        in_group.clear();
 
         let align = u64::from(ctx.capabilities().min_acceleration_structure_scratch_offset_alignment.max(1));
         let aligned = |size: u64| size.next_multiple_of(align);

@@ -7,6 +7,7 @@ use super::{OneRound, Recorder, Rounds};
 use crate::allocator::tables::{PendingMips, PendingUploads};
 use crate::error::{Error, Result};
 use crate::format::{self, TexelBlock};
+use crate::resources::image::LayoutHold;
 use crate::resources::{Image, format_aspects};
 use crate::staging::Download;
 
@@ -162,6 +163,25 @@ unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pend
 }
 
 impl Recorder<'_> {
+    /// [`current_layout`](Self::current_layout) for a command whose barrier keeps the contents
+    /// (old layout not `UNDEFINED`): where this recording has not used the image yet and
+    /// another recording not known to be finished leaves it in another layout than the one
+    /// tracked, that layout is not known here (the other work may run before this one), so the
+    /// command is [`Error::InUseByRecordedWork`] (issue 16, helper "sound3": the barrier's old
+    /// layout would be wrong, VUID-VkImageMemoryBarrier2-oldLayout-01197).
+    pub(super) fn known_layout(&self, image: &Image) -> Result<vk::ImageLayout> {
+        if let Some((_, layout)) = self.tables.layouts.get(&image.handle()) {
+            return Ok(*layout);
+        }
+        match image.pending_layout_changes() {
+            0 => Ok(image.layout()),
+            changes => Err(Error::InUseByRecordedWork {
+                name: format!("{} (its layout is changed by another recording)", image.desc().name),
+                holds: u64::from(changes),
+            }),
+        }
+    }
+
     /// The layout `image` will have when the work recorded so far has run.
     pub(super) fn current_layout(&self, image: &Image) -> vk::ImageLayout {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
@@ -169,7 +189,17 @@ impl Recorder<'_> {
 
     /// Records that `image` is in `layout` after the work recorded so far.
     pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
-        self.tables.layouts.insert(image.handle(), (image.clone(), layout));
+        match self.tables.layouts.get_mut(&image.handle()) {
+            Some((hold, tracked)) => {
+                hold.track(layout);
+                *tracked = layout;
+            }
+            None => {
+                // The recording's first command on it found it in its tracked layout.
+                let hold = LayoutHold::new(image, image.layout(), layout);
+                self.tables.layouts.insert(image.handle(), (hold, layout));
+            }
+        }
     }
 
     /// One image barrier.
@@ -509,7 +539,11 @@ impl Recorder<'_> {
         let needed = vk::FormatFeatureFlags::BLIT_SRC
             | vk::FormatFeatureFlags::BLIT_DST
             | vk::FormatFeatureFlags::SAMPLED_IMAGE_FILTER_LINEAR;
-        if !props.optimal_tiling_features.contains(needed) {
+        // A depth or stencil format is blitted with nearest filtering only
+        // (VUID-vkCmdBlitImage-srcImage-00232), whatever its features say: the chain is linear.
+        let depth_stencil =
+            format_aspects(d.format).intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+        if depth_stencil || !props.optimal_tiling_features.contains(needed) {
             return Err(Error::MipGenerationUnsupported { name: d.name.clone(), format: d.format });
         }
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "mip generation")
@@ -551,7 +585,7 @@ impl Recorder<'_> {
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
         self.own_image(image)?;
         self.flush_image_uploads();
-        let old = self.current_layout(image);
+        let old = self.known_layout(image)?;
         if old == layout {
             return Ok(());
         }
@@ -573,7 +607,21 @@ impl Recorder<'_> {
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
-        let layout = self.current_layout(image);
+        // Another recording that writes the image or changes its layout and is not known to
+        // be finished: this download could run before it (and read the old bytes) or after it
+        // (with a barrier naming a layout the image is no longer in). Where this recording
+        // wrote or transitioned the image itself, the download reads what it left (ordered by
+        // its own barriers), and the layout was taken by that earlier command.
+        if !self.tables.layouts.contains_key(&image.handle()) {
+            let pending = image.pending_layout_holds();
+            if pending > 0 {
+                return Err(Error::InUseByRecordedWork {
+                    name: format!("{} (written or transitioned by another recording)", d.name),
+                    holds: u64::from(pending),
+                });
+            }
+        }
+        let layout = self.known_layout(image)?;
         if layout == vk::ImageLayout::UNDEFINED {
             return Err(Error::Uninitialized { name: d.name.clone() });
         }
@@ -605,7 +653,9 @@ impl Recorder<'_> {
         // The host reads the readback buffer after the closing barrier.
         self.commands += 1;
         self.hold(image.keep_alive());
-        self.hold(readback.keep_alive());
+        // Written by the copy: its mapping refuses reads until the work has finished (the
+        // `Download` reads it only after its flag).
+        self.hold(readback.keep_alive_written());
         Ok(self.register_download(readback))
     }
 }

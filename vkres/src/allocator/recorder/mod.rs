@@ -25,6 +25,7 @@ use ash::vk;
 
 pub(crate) use accel::{GeometryRecord, PendingBuild};
 pub use held::Held;
+pub(crate) use held::device_of as held_device;
 pub use images::{ImageUpload, MipSource};
 pub use regions::ImageRegion;
 
@@ -343,11 +344,13 @@ impl<'a> Recorder<'a> {
 /// What finished work leaves behind: images in their new layouts, downloads readable,
 /// acceleration structures built.
 pub(super) fn finish(
-    layouts: impl IntoIterator<Item = (Image, vk::ImageLayout)>,
+    layouts: impl IntoIterator<Item = (impl std::borrow::Borrow<Image>, vk::ImageLayout)>,
     completions: impl IntoIterator<Item = Completion>,
 ) {
     for (image, layout) in layouts {
-        image.set_layout(layout);
+        // Set before a `LayoutHold` drops: a download recorded once the hold is gone starts
+        // from this layout.
+        image.borrow().set_layout(layout);
     }
     for done in completions {
         match done {

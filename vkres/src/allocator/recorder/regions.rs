@@ -132,6 +132,9 @@ impl Recorder<'_> {
         // Offsets in staging must be multiples of the texel block size and of 4: their lcm.
         let bytes = u64::from(block.bytes);
         let align = bytes * 4 / [4, 1, 2, 1][(bytes % 4) as usize];
+        // The old layout must be known (no other recording changes it meanwhile), checked
+        // before anything is staged.
+        self.known_layout(image)?;
         // Staged first: if that submits a batch's round, the commands below go to the next.
         let (staging, staging_offset) = self.stage(rounds, data, align)?;
         self.flush_image_uploads();

@@ -56,8 +56,11 @@ impl Recorder<'_> {
     /// returned [`Download`] once the work has finished.
     pub fn download_sub<T>(&mut self, src: &SubBuffer<T>) -> Result<Download> {
         let readback = self.readback_buffer(src.size(), src.name())?;
-        self.tables.ranges.push(src.hold());
+        // Held before the copy is recorded (a host write into the range waits for the claim),
+        // given back at once where the copy is refused: a failed call holds nothing.
+        let hold = src.hold();
         self.copy_buffer(src.arena_buffer(), src.offset(), &readback, 0, src.size())?;
+        self.tables.ranges.push(hold);
         Ok(self.register_download(readback))
     }
 }

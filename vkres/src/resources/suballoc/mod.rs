@@ -166,6 +166,19 @@ impl BufferArena {
     /// runs out, the ranges taken are returned and the call is [`Error::ArenaExhausted`].
     pub fn allocate_many<T>(&self, count: usize, count_each: u64) -> Result<Vec<SubBuffer<T>>> {
         let size = self.elements_size::<T>(count_each)?;
+        // Bounded by the arena before anything is reserved: `count` ranges that cannot fit
+        // would otherwise ask for a vector of `count` handles first (a capacity overflow, or
+        // an allocation failure that aborts).
+        let alignment = self.check(size, self.shared.alignment)?;
+        // Size and alignment are at most the arena's size (checked, below 2^63): no overflow.
+        let stride = size.next_multiple_of(alignment);
+        let total = stride.checked_mul(count as u64).ok_or_else(|| Error::Overflow {
+            name: self.name().into(),
+            what: format!("{count} ranges of {stride} bytes"),
+        })?;
+        if total > self.size() {
+            return Err(self.exhausted(total, alignment));
+        }
         let mut out = Vec::with_capacity(count);
         self.allocate_into(count, size, self.shared.alignment, &mut out)?;
         Ok(out.into_iter().map(SubBuffer::cast_any).collect())

@@ -230,8 +230,8 @@ impl<T> SubBuffer<T> {
         }
     }
 
-    /// Takes the range (its allocation) for a host write, held until the guard drops: no use
-    /// is recorded meanwhile. [`Error::InUseByRecordedWork`] while work vkres recorded on this
+    /// Takes the range (its allocation) for a host write or read, held until the guard drops:
+    /// no use is recorded meanwhile. [`Error::InUseByRecordedWork`] while work vkres recorded on this
     /// range (its allocation: a group's ranges share one) is not known to be finished.
     pub(crate) fn begin_host_write(&self) -> Result<Writing<'_>> {
         let word = match &self.shared {
@@ -271,9 +271,18 @@ impl<T: Pod> SubBuffer<T> {
 
     /// Reads `out.len()` elements from element `offset` of the range through the arena's
     /// mapping.
+    ///
+    /// Refused with [`Error::InUseByRecordedWork`] while work vkres recorded on this range is
+    /// not known to be finished, as [`write`](Self::write) is: the range's recorded uses are
+    /// not told apart as reads and writes (a `keep_alive` of the caller's commands may write
+    /// it, a shader store vkres cannot see), so every pending use counts as one that may
+    /// write, and a read now could return the bytes from before it (issue 16).
     pub fn read(&self, offset: u64, out: &mut [T]) -> Result<()> {
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         let at = self.checked_byte_range(offset, out.len() as u64)?;
+        // Checked and read in one step, as a write: a use another thread records meanwhile
+        // waits for the copy to end (its work then runs after the read).
+        let _reading = self.begin_host_write()?;
         self.map()?.read_bytes(at, out)
     }
 
