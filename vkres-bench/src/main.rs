@@ -532,20 +532,27 @@ fn scene(args: &Args, ctx: &Arc<Context>, r: &mut Results) -> BenchResult<()> {
 
 /// The frame loop: vkres's recorder against the same loop hand-written in ash.
 fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results) -> BenchResult<()> {
-    let (instances, frames) = if args.quick { (1000, 24) } else { (10_000, 120) };
-    let m = ways::frame::measure(ctx, alloc, instances, frames, args.warmups, args.runs)?;
+    // Short runs, three times as many as `--runs`, ways interleaved run by run: a slow stretch
+    // of a shared machine then falls on both ways' runs rather than on one way's.
+    let (instances, frames) = if args.quick { (1000, 24) } else { (10_000, 40) };
+    let runs = args.runs * 3;
+    let m = ways::frame::measure(ctx, alloc, instances, frames, args.warmups, runs)?;
     let s = m.cpu.each_ref().map(|t| Summary::of(t));
     let us = |i: usize| s[i].map(|s| s.median_ms * 1000.0);
+    let records_us = |i: usize| Summary::of(&m.records[i]).map(|s| s.median_ms * 1000.0);
     r.frame_cpu_us = Three { vkres: us(0), ash: us(1), wgpu: None };
     r.frame_extra_submissions = m.extra_submissions.map(Some);
     r.frame_allocations = m.allocations_per_frame.map(Some);
     let names = ["vkres: Recorder into the caller's command buffer", "ash + vk-mem, hand-written"];
+    let one = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
     let rows: Vec<Row> = (0..2)
         .map(|i| {
             Row::new(
                 names[i].to_string(),
                 s[i],
                 vec![
+                    one(us(i)),
+                    one(records_us(i)),
                     ratio(us(i), us(1)),
                     m.extra_submissions[i].to_string(),
                     format!("{:.1}", m.allocations_per_frame[i]),
@@ -554,15 +561,33 @@ fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Res
         })
         .collect();
     println!(
-        "## Frame loop: uniforms every frame, {}a 64x64 texture every {}th frame, 3 frames in flight (CPU per frame)\n",
+        "## Frame loop: uniforms every frame, {}a 64x64 texture every {}th frame, 3 frames in flight (CPU per frame; {} runs of {} frames per way, interleaved, each run's median frame)\n",
         if m.refit {
             format!("a {instances}-instance TLAS refit every frame, ")
         } else {
             "no TLAS (no VK_KHR_acceleration_structure), ".into()
         },
         ways::frame::TEXTURE_EVERY,
+        runs,
+        frames,
     );
-    println!("{}", timing_table("way", &["vs ash", "extra submissions", "allocations/frame"], &rows));
+    println!(
+        "{}",
+        timing_table(
+            "way",
+            &["median µs", "of it: instance records µs", "vs ash", "extra submissions", "allocations/frame"],
+            &rows
+        )
+    );
+    if let Some([v, a]) = m.instance_memory {
+        println!("instance buffers' memory: vkres {v:?}, ash {a:?}\n");
+    }
+    if let Some(p) = Summary::of_ms(&m.paired_ratios) {
+        println!(
+            "vkres / ash per round (a run of each way, one after the other): median {:.3}, lowest {:.3}, highest {:.3}\n",
+            p.median_ms, p.min_ms, p.max_ms
+        );
+    }
     Ok(())
 }
 

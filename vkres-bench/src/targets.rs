@@ -46,7 +46,7 @@ pub struct Target {
 /// Every target with its figure in `r`.
 pub fn targets(r: &Results) -> Vec<Target> {
     let count = |v: Option<u64>| v.map(|v| v as f64);
-    let rows: [(&str, &str, Option<f64>, Goal); 19] = [
+    let rows: [(&str, &str, Option<f64>, Goal); 22] = [
         (
             "upload_256mib_vkres_over_ash",
             "upload_256mib_gbps: vkres / ash",
@@ -135,6 +135,25 @@ pub fn targets(r: &Results) -> Vec<Target> {
             "upload_1gib_gbps.vkres / pinned_copy_gbps (issue 20: >= 90% of the limit)",
             div(r.upload_1gib_gbps.vkres, r.pinned_copy_gbps),
             Goal::AtLeast(0.9),
+        ),
+        // Issue 18 item 8: the frame loop (`ways/frame.rs`).
+        (
+            "frame_cpu_vkres_over_ash",
+            "frame_cpu_us: vkres / ash (issue 18)",
+            div(r.frame_cpu_us.vkres, r.frame_cpu_us.ash),
+            Goal::AtMost(1.05),
+        ),
+        (
+            "frame_extra_submissions_vkres",
+            "frame_extra_submissions.vkres",
+            count(r.frame_extra_submissions[0]),
+            Goal::Exactly(0.0),
+        ),
+        (
+            "frame_allocations_per_frame_vkres",
+            "frame_allocations_per_frame.vkres",
+            r.frame_allocations[0],
+            Goal::Exactly(0.0),
         ),
     ];
     rows.into_iter().map(|(id, name, value, goal)| Target { id, name, value, goal }).collect()

@@ -7,6 +7,7 @@ mod collections;
 mod derived;
 mod names;
 pub mod reference;
+mod refit_blocks;
 pub mod scene;
 
 use vkres::{

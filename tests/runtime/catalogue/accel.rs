@@ -50,6 +50,18 @@ fn built_tlas(gpu: &Gpu, flags: fn(TlasDesc) -> TlasDesc) -> vkres::Result<(Blas
     Ok((blas, tlas))
 }
 
+/// A built BLAS and a TLAS of `count` instances of it, built with `allow_update`: refits of
+/// more than one block of records (64).
+fn built_big_tlas(gpu: &Gpu, count: usize) -> vkres::Result<(Blas, Tlas)> {
+    let blas = built(gpu, |d| d)?;
+    let mut batch = gpu.alloc().batch()?;
+    let tlas = batch.build_tlas(
+        &TlasDesc::new("refitted").instances((0..count).map(|_| TlasInstance::new(&blas))).allow_update(),
+    )?;
+    batch.submit_and_wait()?;
+    Ok((blas, tlas))
+}
+
 /// A refit of `tlas` with `instances`, recorded into a batch (dropped unsubmitted).
 fn refit<'b>(gpu: &Gpu, tlas: &Tlas, instances: impl IntoIterator<Item = TlasInstanceRef<'b>>) -> vkres::Result<()> {
     gpu.alloc().batch()?.refit_tlas(tlas, instances)
@@ -296,6 +308,20 @@ pub fn cases() -> Vec<Case> {
             let unbuilt = build(gpu, &BlasDesc::new("unbuilt").triangles(triangle(gpu)))?;
             refit(gpu, &tlas, [TlasInstanceRef::new(&blas), TlasInstanceRef::new(&unbuilt)])
         } => Error::NotReady { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit of 130 instances with an endless iterator", |gpu| {
+            let (blas, tlas) = built_big_tlas(gpu, 130)?;
+            refit(gpu, &tlas, std::iter::repeat(TlasInstanceRef::new(&blas)))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit of 130 instances with 129", |gpu| {
+            let (blas, tlas) = built_big_tlas(gpu, 130)?;
+            refit(gpu, &tlas, std::iter::repeat_n(TlasInstanceRef::new(&blas), 129))
+        } => Error::InvalidDescription { .. } | Error::MissingFeature { .. }),
+        case!("TLAS refit of 130 instances, instance 100's SBT offset of 25 bits", |gpu| {
+            let (blas, tlas) = built_big_tlas(gpu, 130)?;
+            let bad = |i: usize| if i == 100 { 1 << 24 } else { 0 };
+            refit(gpu, &tlas, (0..130).map(|i| TlasInstanceRef::new(&blas).sbt_offset(bad(i))))
+        } => e @ (Error::InvalidDescription { .. } | Error::MissingFeature { .. })
+            if matches!(e, Error::MissingFeature { .. }) || e.to_string().contains("instance 100")),
         case!("compaction of a BLAS built without allow_compaction", |gpu| {
             let blas = built(gpu, |d| d)?;
             gpu.alloc().compact(&[blas]).map(drop)

@@ -6,7 +6,8 @@
 //! and hand-written in ash + vk-mem, ways interleaved run by run.
 //!
 //! Timed: the CPU time of a frame from the moment its slot's fence was waited for (not timed:
-//! that is the device's time) to the return of its submission. Counted: submissions beyond the
+//! that is the device's time) to the return of its submission, and within it the instance
+//! records' share; a run's figure is the median of its frames. Counted: submissions beyond the
 //! caller's one per frame, and heap allocations per frame (the binary's counting allocator).
 
 use std::time::{Duration, Instant};
@@ -31,14 +32,24 @@ const UNIFORM_BYTES: u64 = 256;
 
 /// What the section measured, vkres then ash.
 pub struct FrameLoop {
-    /// Per run: the mean CPU time of its frames.
+    /// Per run: the median CPU time of its counted frames.
     pub cpu: [Vec<Duration>; 2],
+    /// Per run: the median time of its frames' TLAS instance records (turning the transforms
+    /// into records and writing them into the frame's mapped instance buffer; zero without a
+    /// refit), the part of `cpu` that grows with the instance count.
+    pub records: [Vec<Duration>; 2],
+    /// Per round (one run of each way, one right after the other): vkres's run / ash's run.
+    pub paired_ratios: Vec<f64>,
     /// Submissions beyond the caller's one per frame, over every counted frame.
     pub extra_submissions: [u64; 2],
     /// Heap allocations per counted frame.
     pub allocations_per_frame: [f64; 2],
     /// Whether the TLAS refit was part of the loop.
     pub refit: bool,
+    /// The memory property flags of each way's mapped instance buffer: vkres's as a buffer of
+    /// the request its refit sets make (`PreferDevice` + `HostAccessSequentialWrite`, build
+    /// input), ash's of its slot 0 (ReBAR on the H100: `DEVICE_LOCAL | HOST_VISIBLE`).
+    pub instance_memory: Option<[vk::MemoryPropertyFlags; 2]>,
 }
 
 /// The caller's frame resources: a command pool per slot (reset each frame), its command buffer.
@@ -116,7 +127,9 @@ struct VkresWay<'a> {
 }
 
 impl VkresWay<'_> {
-    fn frame(&mut self, f: usize, texels: &[u8], uniform: &[u8], instances: u32) -> BenchResult<Duration> {
+    // Not inlined: a profile (callgrind) names each way's frame.
+    #[inline(never)]
+    fn frame(&mut self, f: usize, texels: &[u8], uniform: &[u8], instances: u32) -> BenchResult<[Duration; 2]> {
         // Not timed: the device's time (as the hand-written way's fence wait).
         let slot = self.ring.wait_and_get()?;
         let i = slot.index;
@@ -135,15 +148,18 @@ impl VkresWay<'_> {
             let upload = ImageUpload { final_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL, ..Default::default() };
             rec.upload_image(&self.texture, texels, &upload)?;
         }
+        let mut records = Duration::ZERO;
         if let Some((blas, tlas)) = &self.accel {
             transforms(instances, f, &mut self.transforms);
+            let r = Instant::now();
             // Written straight into the TLAS's own mapped instance buffer of this frame.
             rec.refit_tlas(tlas, self.transforms.iter().map(|t| TlasInstanceRef::new(blas).transform(*t)))?;
+            records = r.elapsed();
         }
         let work = rec.finish(slot.fence)?;
         self.slots.submit(i, slot.fence.handle())?;
         *slot.user_data = Some(work);
-        Ok(t.elapsed())
+        Ok([t.elapsed(), records])
     }
 }
 
@@ -196,7 +212,9 @@ fn image_barrier(
 }
 
 impl AshWay<'_> {
-    fn frame(&mut self, f: usize, texels: &[u8], uniform: &[u8], instances: u32) -> BenchResult<Duration> {
+    // Not inlined: a profile (callgrind) names each way's frame.
+    #[inline(never)]
+    fn frame(&mut self, f: usize, texels: &[u8], uniform: &[u8], instances: u32) -> BenchResult<[Duration; 2]> {
         let i = f % IN_FLIGHT;
         let device = self.raw.ctx.device();
         // SAFETY: a live fence of this device; reset after its submission finished.
@@ -236,12 +254,15 @@ impl AshWay<'_> {
                 vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
             );
         }
+        let mut records = Duration::ZERO;
         if let Some(tlas) = &self.tlas {
             transforms(instances, f, &mut self.transforms);
+            let r = Instant::now();
             self.records.clear();
             self.records.extend(self.transforms.iter().map(|t| instance(t, tlas.blas)));
             let (buffer, address) = &tlas.instances[i];
             self.raw.write(buffer, 0, instance_bytes(&self.records))?;
+            records = r.elapsed();
             let geometry = instances_geometry(*address);
             let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
                 .ty(vk::AccelerationStructureTypeKHR::TOP_LEVEL)
@@ -257,7 +278,7 @@ impl AshWay<'_> {
         }
         barrier(device, cmd);
         self.slots.submit(i, self.fences[i])?;
-        Ok(t.elapsed())
+        Ok([t.elapsed(), records])
     }
 }
 
@@ -375,8 +396,20 @@ fn raw_tlas(raw: &Raw<'_>, blas: vk::DeviceAddress, instances: u32) -> BenchResu
     Ok(RawTlas { fns, storage, handle, scratch, scratch_address, instances: slots, blas })
 }
 
-/// Runs both ways: `frames` frames per run (the first `IN_FLIGHT` of each run not counted, they
-/// find their slots empty), `warmups` + `runs` runs interleaved.
+/// The median of `times` (sorted in place), `None` for none.
+fn median(times: &mut [Duration]) -> Option<Duration> {
+    times.sort_unstable();
+    let n = times.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(times[n / 2]),
+        _ => Some((times[n / 2 - 1] + times[n / 2]) / 2),
+    }
+}
+
+/// Runs both ways: `frames` frames per run (the first `IN_FLIGHT` of each run not counted: the
+/// device may still run the other way's last frames), `warmups` + `runs` runs interleaved;
+/// each run's figure is the median of its counted frames.
 pub fn measure(
     ctx: &Context,
     alloc: &ResourceAllocator,
@@ -473,37 +506,72 @@ pub fn measure(
         raw,
     };
 
+    // Where each way's instance records go (the same VMA request both ways; printed so that a
+    // device where they differ shows it).
+    let instance_memory = match &ash_way.tlas {
+        Some(tlas) => {
+            let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
+                | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS;
+            let probe = alloc.create_buffer(
+                &BufferDesc::new(u64::from(instances) * 64, usage)
+                    .location(MemoryLocation::PreferDevice)
+                    .mapping(MappingType::HostAccessSequentialWrite),
+            )?;
+            let ash_type = ash_way.raw.vma.get_allocation_info(&tlas.instances[0].0.allocation).memory_type;
+            let types = &ctx.capabilities().memory_properties.memory_types;
+            let ash_flags = types.get(ash_type as usize).map(|t| t.property_flags).unwrap_or_default();
+            Some([probe.memory().properties(), ash_flags])
+        }
+        None => None,
+    };
     let mut extra = [0u64; 2];
     let mut allocations = [0u64; 2];
     let mut counted_frames = [0u64; 2];
+    let mut records: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
     let mut run = 0usize;
+    // Each frame's times, kept for the run's medians: a frame the machine preempted (other
+    // processes, lavapipe's own device threads) moves a median less than a mean.
+    let mut times = Vec::with_capacity(frames);
+    let mut record_times = Vec::with_capacity(frames);
     let cpu = crate::stats::interleaved(warmups, runs, 2, |way| -> BenchResult<Option<Duration>> {
         run += 1;
         let counted = run > 2 * warmups;
-        let mut total = Duration::ZERO;
+        times.clear();
+        record_times.clear();
         let submissions = ctx.submission_count();
         let mut allocated = 0;
         for f in 0..frames {
             let before = counting::allocations();
-            let t = match way {
+            let [t, r] = match way {
                 0 => vkres_way.frame(f, &texels, &uniform, instances)?,
                 _ => ash_way.frame(f, &texels, &uniform, instances)?,
             };
             if f >= IN_FLIGHT {
-                total += t;
                 allocated += counting::allocations() - before;
+                times.push(t);
+                record_times.push(r);
             }
         }
         if counted {
             extra[way] += (ctx.submission_count() - submissions).saturating_sub(frames as u64);
             allocations[way] += allocated;
             counted_frames[way] += (frames - IN_FLIGHT) as u64;
+            records[way].extend(median(&mut record_times));
         }
-        Ok(Some(total / (frames - IN_FLIGHT).max(1) as u32))
+        Ok(median(&mut times))
     })?;
     drop(vkres_way);
     drop(ash_way);
     let cpu = <[Vec<Duration>; 2]>::try_from(cpu).map_err(|_| "two ways")?;
+    let paired_ratios = cpu[0].iter().zip(&cpu[1]).map(|(v, a)| v.as_secs_f64() / a.as_secs_f64().max(1e-12)).collect();
     let per_frame = |w: usize| allocations[w] as f64 / counted_frames[w].max(1) as f64;
-    Ok(FrameLoop { cpu, extra_submissions: extra, allocations_per_frame: [per_frame(0), per_frame(1)], refit })
+    Ok(FrameLoop {
+        cpu,
+        records,
+        paired_ratios,
+        extra_submissions: extra,
+        allocations_per_frame: [per_frame(0), per_frame(1)],
+        refit,
+        instance_memory,
+    })
 }

@@ -19,6 +19,11 @@ struct FenceShared {
     lent: AtomicBool,
     /// Counts resets: work submitted with generation g has finished once the generation moved on.
     generation: AtomicU64,
+    /// Known unsignalled without asking the driver: created unsignalled or reset by vkres, and
+    /// since then neither armed for a submission nor its handle lent. Spares
+    /// [`arm_for_submission`](Fence::arm_for_submission) a `vkGetFenceStatus` in the frame loop
+    /// (`RingFences::wait_and_get` resets the fence, the recorder's `finish` arms it).
+    known_unsignalled: AtomicBool,
 }
 
 impl Drop for FenceShared {
@@ -56,6 +61,7 @@ impl Fence {
             submitted: AtomicBool::new(false),
             lent: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            known_unsignalled: AtomicBool::new(!signalled),
         };
         Ok(Self { shared: Arc::new(shared) })
     }
@@ -69,6 +75,7 @@ impl Fence {
     /// a handle kept from an earlier iteration is not seen.
     pub fn handle(&self) -> vk::Fence {
         self.shared.lent.store(true, Ordering::Release);
+        self.shared.known_unsignalled.store(false, Ordering::Release);
         self.shared.handle
     }
 
@@ -118,12 +125,14 @@ impl Fence {
         self.shared.submitted.store(false, Ordering::Release);
         self.shared.lent.store(false, Ordering::Release);
         self.shared.generation.fetch_add(1, Ordering::AcqRel);
+        self.shared.known_unsignalled.store(true, Ordering::Release);
         Ok(())
     }
 
     /// Marks it as signalled by a submission about to be made, and returns its generation;
     /// `None` if a submission already signals it.
     pub(crate) fn arm(&self) -> Option<u64> {
+        self.shared.known_unsignalled.store(false, Ordering::Release);
         let was = self.shared.submitted.swap(true, Ordering::AcqRel);
         (!was).then(|| self.shared.generation.load(Ordering::Acquire))
     }
@@ -136,7 +145,9 @@ impl Fence {
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub(crate) fn arm_for_submission(&self) -> Result<u64> {
         let busy = || Error::Batch(BatchError::FenceBusy);
-        if self.is_signalled() {
+        // Reset by vkres and not handed out since: unsignalled, no status query needed.
+        let known_unsignalled = self.shared.known_unsignalled.load(Ordering::Acquire);
+        if !known_unsignalled && self.is_signalled() {
             // Signalled: whatever submission signals it has finished (vkres's own or the
             // caller's), so the reset below breaks no pending work (VUID-vkResetFences-pFences-01123).
             self.wait_and_reset()?;

@@ -284,57 +284,64 @@ impl Recorder<'_> {
             set.referenced.clear();
             // The BLAS of the previous instance and its address: instances that place the same
             // BLAS one after another (the common case) skip the checks and the set.
-            let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
+            let mut last: Option<&AccelerationStructure> = None;
+            let mut last_ref: *const Blas = std::ptr::null();
+            let mut last_address: vk::DeviceAddress = 0;
             let mut written = 0u32;
+            let mut instances = instances.into_iter();
+            // Records are built in a cache-resident block and copied a block at a time: the
+            // mapping may be write-combined memory, which takes whole, sequential blocks best
+            // and must never be read back. The loop per instance is kept small (the checks of
+            // a new BLAS and the errors are out of line): it is the refit's whole host cost.
             let mut block = [InstanceRecord::zeroed(); BLOCK];
-            for instance in instances {
-                if written == count {
+            loop {
+                let mut filled = 0usize;
+                // `zip` asks for an instance only while the block has room.
+                for (slot, instance) in block.iter_mut().zip(instances.by_ref()) {
+                    let InstanceOf { blas, transform, custom_index, mask, sbt_offset, flags } = instance;
+                    let index = written as usize + filled;
+                    // One test for the three checks of a placement; which one failed is found
+                    // out of line.
+                    let bad = (flags.as_raw() & !allowed_flags) | ((custom_index | sbt_offset) >> 24);
+                    if bad != 0 {
+                        return Err(placement_error(name, index, flags, allowed_flags));
+                    }
+                    // The same `&Blas` as the instance before (one compare), else the same
+                    // structure through another handle, else a new BLAS (out of line).
+                    let blas_address = if std::ptr::eq(blas, last_ref) {
+                        last_address
+                    } else {
+                        let blas_ref = blas;
+                        let blas = &blas.0;
+                        let address = match last {
+                            Some(previous) if previous.same(blas) => last_address,
+                            _ => rec.refit_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
+                        };
+                        (last, last_ref, last_address) = (Some(blas), blas_ref, address);
+                        address
+                    };
+                    *slot = InstanceRecord {
+                        transform,
+                        custom_index_and_mask: custom_index | (u32::from(mask) << 24),
+                        sbt_offset_and_flags: sbt_offset | (flags.as_raw() << 24),
+                        blas_address,
+                    };
+                    filled += 1;
+                }
+                if u64::from(written) + filled as u64 > u64::from(count) {
                     return Err(geometry::invalid(name, format!("an update must keep {count} instances, not more")));
                 }
-                let blas = &instance.blas.0;
-                if instance.flags.as_raw() & !allowed_flags != 0 {
-                    return Err(extension_bits::instance_flags_error(name, written as usize, instance.flags));
-                }
-                if instance.custom_index >= 1 << 24 || instance.sbt_offset >= 1 << 24 {
-                    return Err(geometry::invalid(
-                        name,
-                        format!("instance {written}: custom index and SBT offset have 24 bits"),
-                    ));
-                }
-                let blas_address = match last {
-                    Some((previous, address)) if previous.same(blas) => address,
-                    _ => {
-                        if !Arc::ptr_eq(blas.buffer().context(), &ctx) {
-                            return Err(Error::WrongDevice {
-                                name: format!("{name}: instance {written} ({})", blas.name()),
-                            });
-                        }
-                        if set.seen.insert(blas.handle()) {
-                            rec.check_built(blas)?;
-                            set.referenced.push(blas.clone());
-                        }
-                        let address = blas.device_address();
-                        last = Some((blas, address));
-                        address
-                    }
-                };
-                let record = InstanceRecord::new(&instance, blas_address);
-                // Gathered in cache and copied a block at a time: the mapping may be
-                // write-combined memory, which takes whole blocks best.
-                let at = written as usize % BLOCK;
-                block[at] = record;
-                written += 1;
-                if at == BLOCK - 1 {
-                    // SAFETY: the mapping (alive until the end of this closure) holds
-                    // `capacity` (at least `count`) records; this block's `BLOCK` records end at
-                    // `written <= count`; no recorded work holds the set (its `Arc` is unique),
-                    // so no command reads the buffer now.
-                    unsafe { copy_block(&block, records, written as usize - BLOCK) };
+                // SAFETY: the mapping (alive until the end of this closure) holds `capacity`
+                // (at least `count`) records; this block's `filled` records end at
+                // `written + filled <= count` (checked above); no recorded work holds the set
+                // (its `Arc` is unique), so no command reads the buffer now.
+                unsafe { copy_block(&block[..filled], records, written as usize) };
+                // At most `count` (a `u32`), checked above.
+                written += filled as u32;
+                if filled < BLOCK {
+                    break;
                 }
             }
-            let rest = written as usize % BLOCK;
-            // SAFETY: as above, the last `rest` records, ending at `written <= count`.
-            unsafe { copy_block(&block[..rest], records, written as usize - rest) };
             if written != count {
                 return Err(geometry::invalid(name, format!("an update must keep {count} instances, not {written}")));
             }
@@ -358,6 +365,31 @@ impl Recorder<'_> {
         self.tables.geometries.push(GeometryRecord::Instances { data, count });
         self.push_build(tlas.0.clone(), true, first, Scratch::Own(scratch_address));
         Ok(())
+    }
+
+    /// The address of `blas`, placed by instance `index` of a refit of the TLAS `name`, after
+    /// its checks (of this device, built), recorded once per refit in `seen` and `referenced`
+    /// (the BLASes the TLAS must hold). Out of line: called only where an instance places another BLAS than
+    /// the one before it.
+    #[cold]
+    #[inline(never)]
+    fn refit_blas(
+        &self,
+        seen: &mut HandleSet<vk::AccelerationStructureKHR>,
+        referenced: &mut Vec<AccelerationStructure>,
+        ctx: &Arc<crate::context::Context>,
+        name: &str,
+        index: usize,
+        blas: &AccelerationStructure,
+    ) -> Result<vk::DeviceAddress> {
+        if !Arc::ptr_eq(blas.buffer().context(), ctx) {
+            return Err(Error::WrongDevice { name: format!("{name}: instance {index} ({})", blas.name()) });
+        }
+        if seen.insert(blas.handle()) {
+            self.check_built(blas)?;
+            referenced.push(blas.clone());
+        }
+        Ok(blas.device_address())
     }
 
     /// Runs `fill` on a free refit set of `target` (see [`RefitSet`]) with at least `scratch`
@@ -840,6 +872,18 @@ impl Recorder<'_> {
                 range_refs.as_ptr(),
             )
         };
+    }
+}
+
+/// The error of instance `index` of the TLAS `name`, whose flags, custom index or SBT offset
+/// do not fit (`allowed_flags`: [`extension_bits::instance_flags_allowed`]).
+#[cold]
+#[inline(never)]
+fn placement_error(name: &str, index: usize, flags: vk::GeometryInstanceFlagsKHR, allowed_flags: u32) -> Error {
+    if flags.as_raw() & !allowed_flags != 0 {
+        extension_bits::instance_flags_error(name, index, flags)
+    } else {
+        geometry::invalid(name, format!("instance {index}: custom index and SBT offset have 24 bits"))
     }
 }
 

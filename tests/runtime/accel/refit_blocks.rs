@@ -1,0 +1,109 @@
+//! A refit of more instances than one block of records (`Recorder::refit_tlas` gathers 64
+//! records before each copy into the mapped instance buffer): every record of every block, the
+//! last partial one too, reaches the device. 200 instances (three full blocks and 8), placing
+//! two BLASes in runs that cross the block boundaries, are refitted through a recorder into a
+//! caller's command buffer with new places and custom indices; one ray per instance, aimed at
+//! its new place (which its old one misses), must hit that instance with its new index.
+
+use vkres::{Aabb, BlasDesc, BufferDesc, TlasDesc, TlasInstance, TlasInstanceRef, TriangleGeometry, vk};
+
+use super::scene::{INPUT, Ray, trace};
+use crate::support::Gpu;
+
+const COUNT: usize = 200;
+
+/// Instance `i`'s place on a grid; `moved` shifts it by 1.5 in x (off its old triangle).
+fn place(i: usize, moved: bool) -> [f32; 3] {
+    let shift = if moved { 1.5 } else { 0.0 };
+    [(i % 20) as f32 * 3.0 + shift, (i / 20) as f32 * 3.0, 0.0]
+}
+
+/// Which of the two BLASes instance `i` places: runs of 50, crossing the blocks of 64.
+fn which(i: usize) -> usize {
+    (i / 50) % 2
+}
+
+#[test]
+fn refit_across_blocks_writes_every_record() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let desc =
+        |name: &str| BlasDesc::new(name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT));
+    let mut batch = alloc.batch().unwrap();
+    let blases = [batch.build_blas(&desc("a")).unwrap(), batch.build_blas(&desc("b")).unwrap()];
+    batch.submit_and_wait().unwrap();
+    let tlas_desc =
+        TlasDesc::new("200 instances")
+            .instances((0..COUNT).map(|i| {
+                TlasInstance::new(&blases[which(i)]).transform(vkres::Transform3x4::translation(place(i, false)))
+            }))
+            .allow_update();
+    let mut batch = alloc.batch().unwrap();
+    let tlas = batch.build_tlas(&tlas_desc).unwrap();
+    batch.submit_and_wait().unwrap();
+
+    // The refit, recorded into the test's own command buffer and submitted by it.
+    let ctx = gpu.ctx();
+    let device = ctx.device();
+    let pool_info = vk::CommandPoolCreateInfo::default().queue_family_index(ctx.queue_family_index());
+    // SAFETY: a pool of the context's family, destroyed below after the device is idle.
+    let pool = unsafe { device.create_command_pool(&pool_info, None) }.unwrap();
+    let allocate = vk::CommandBufferAllocateInfo::default().command_pool(pool).command_buffer_count(1);
+    // SAFETY: the pool is live.
+    let cmd = unsafe { device.allocate_command_buffers(&allocate) }.unwrap()[0];
+    let begin = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+    // SAFETY: a new command buffer, not pending.
+    unsafe { device.begin_command_buffer(cmd, &begin) }.unwrap();
+    let fence = vkres::Fence::new(ctx, false).unwrap();
+    // SAFETY: `cmd` is recording, of the context's family, and submitted once below with `fence`.
+    let mut rec = unsafe { alloc.recorder(cmd) };
+    rec.refit_tlas(
+        &tlas,
+        (0..COUNT).map(|i| {
+            TlasInstanceRef::new(&blases[which(i)])
+                .transform(vkres::Transform3x4::translation(place(i, true)))
+                .custom_index(1000 + i as u32)
+        }),
+    )
+    .unwrap();
+    let work = rec.finish(&fence).unwrap();
+    // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled.
+    unsafe {
+        device.end_command_buffer(cmd).unwrap();
+        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
+        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence.handle()).unwrap();
+    }
+    drop(work);
+    let held = tlas.blases();
+    assert_eq!(held.len(), 2, "each BLAS held once");
+
+    if gpu.has_ray_query() {
+        let rays: Vec<Ray> = (0..COUNT)
+            .map(|i| {
+                let [x, y, _] = place(i, true);
+                Ray { origin: [x + 0.25, y + 0.25, 5.0], t_min: 0.0, direction: [0.0, 0.0, -1.0], t_max: 100.0 }
+            })
+            .collect();
+        let boxes = alloc
+            .create_buffer_with_data(
+                &BufferDesc::elements::<Aabb>(1, vk::BufferUsageFlags::STORAGE_BUFFER).name("no boxes"),
+                &[Aabb { min: [0.0; 3], max: [0.0; 3] }],
+            )
+            .unwrap();
+        let hits = trace(&gpu, &tlas, &boxes, &rays);
+        for (i, hit) in hits.iter().enumerate() {
+            assert_eq!(
+                (hit.kind, hit.instance_index, hit.custom_index),
+                (1, i as u32, 1000 + i as u32),
+                "ray {i} (instance {i}, BLAS {}): {hit:?}",
+                which(i)
+            );
+        }
+    }
+    ctx.wait_idle().unwrap();
+    // SAFETY: the device is idle; the pool's buffer is not pending.
+    unsafe { device.destroy_command_pool(pool, None) };
+}
