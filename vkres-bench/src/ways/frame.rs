@@ -185,7 +185,6 @@ struct AshWay<'a> {
     staging: Vec<RawBuffer>,
     image: Image,
     tlas: Option<RawTlas>,
-    records: Vec<vk::AccelerationStructureInstanceKHR>,
     transforms: Vec<Transform3x4>,
 }
 
@@ -258,10 +257,27 @@ impl AshWay<'_> {
         if let Some(tlas) = &self.tlas {
             transforms(instances, f, &mut self.transforms);
             let r = Instant::now();
-            self.records.clear();
-            self.records.extend(self.transforms.iter().map(|t| instance(t, tlas.blas)));
             let (buffer, address) = &tlas.instances[i];
-            self.raw.write(buffer, 0, instance_bytes(&self.records))?;
+            // Written straight into the frame's mapped instance buffer, in order, one pass (as a
+            // careful renderer does; no copy through a `Vec`).
+            let count = self.transforms.len();
+            let bytes = (count * size_of::<vk::AccelerationStructureInstanceKHR>()) as u64;
+            assert!(
+                !buffer.mapped.is_null()
+                    && bytes <= buffer.size
+                    && buffer.mapped.align_offset(align_of::<vk::AccelerationStructureInstanceKHR>()) == 0,
+                "instance records outside the mapping or misaligned"
+            );
+            // SAFETY: the mapping holds `buffer.size` bytes and is aligned for the records
+            // (checked above), and the device does not read it now (this slot's last frame was
+            // waited for above).
+            let out = unsafe {
+                std::slice::from_raw_parts_mut(buffer.mapped.cast::<vk::AccelerationStructureInstanceKHR>(), count)
+            };
+            for (slot, t) in out.iter_mut().zip(&self.transforms) {
+                *slot = instance(t, tlas.blas);
+            }
+            self.raw.vma.flush_allocation(&buffer.allocation, 0, bytes)?;
             records = r.elapsed();
             let geometry = instances_geometry(*address);
             let info = vk::AccelerationStructureBuildGeometryInfoKHR::default()
@@ -501,7 +517,6 @@ pub fn measure(
         staging,
         image: alloc.create_image(&image_desc("ash texture"))?,
         tlas: raw_tlas,
-        records: Vec::with_capacity(instances as usize),
         transforms: Vec::with_capacity(instances as usize),
         raw,
     };
