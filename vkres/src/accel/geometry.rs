@@ -35,6 +35,7 @@ impl Transform3x4 {
     pub const IDENTITY: Self = Self([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]);
 
     /// A translation by `t`.
+    #[inline]
     pub fn translation(t: [f32; 3]) -> Self {
         Self([[1.0, 0.0, 0.0, t[0]], [0.0, 1.0, 0.0, t[1]], [0.0, 0.0, 1.0, t[2]]])
     }

@@ -33,6 +33,7 @@ pub type TlasInstance = InstanceOf<Blas>;
 
 impl TlasInstance {
     /// `blas` untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
+    #[inline]
     pub fn new(blas: &Blas) -> Self {
         InstanceOf::placing(blas.clone())
     }
@@ -45,6 +46,7 @@ pub type TlasInstanceRef<'b> = InstanceOf<&'b Blas>;
 
 impl<'b> TlasInstanceRef<'b> {
     /// `blas` untransformed, custom index 0, mask `0xFF`, SBT offset 0, no flags.
+    #[inline]
     pub fn new(blas: &'b Blas) -> Self {
         InstanceOf::placing(blas)
     }
