@@ -204,3 +204,23 @@ pub fn image_data_size(block: TexelBlock, extent: vk::Extent3D, levels: u32, lay
     (0..levels)
         .fold(0u64, |sum, l| sum.saturating_add(level_layer_size(block, extent, l).saturating_mul(u64::from(layers))))
 }
+
+/// Whether `format` needs a sampler Y'CbCr conversion for a sampled colour view (the spec's
+/// "formats requiring sampler Y'CbCr conversion": every multi-planar format and the packed
+/// `_422` ones), with the texel-granularity of its chroma: `(width, height)` divisors that an
+/// image's extent must be a multiple of (2 for `_422` in width, 2 for `_420` in both).
+pub(crate) fn ycbcr(format: vk::Format) -> Option<(u32, u32)> {
+    // The names the spec gives these formats carry their layout ("_420", "_422", "PLANE");
+    // `ash` prints them (an unknown value prints a number, none of these).
+    let name = format!("{format:?}");
+    let (w, h) = if name.contains("_420") {
+        (2, 2)
+    } else if name.contains("_422") {
+        (2, 1)
+    } else if name.contains("PLANE") {
+        (1, 1)
+    } else {
+        return None;
+    };
+    Some((w, h))
+}

@@ -18,6 +18,17 @@ pub(crate) fn check(
 ) -> Result<()> {
     let bad = |vuid: &'static str, detail: String| Err(Error::ValidUsage { name: name(), vuid, detail });
     let r = view.subresource_range;
+    // VUID-VkImageViewCreateInfo-format-06415: a sampled view of a format that needs a
+    // sampler Y'CbCr conversion chains one; vkres makes none (issue 16, helper "sound4").
+    if image.usage.contains(vk::ImageUsageFlags::SAMPLED) && format::ycbcr(view.format).is_some() {
+        return bad(
+            "VUID-VkImageViewCreateInfo-format-06415",
+            format!(
+                "a view of {:?} on a SAMPLED image needs a sampler Y'CbCr conversion, which vkres does not make",
+                view.format
+            ),
+        );
+    }
     // VUID-VkImageViewCreateInfo-subresourceRange-01478, -image-01482: the first mip and
     // layer inside the image.
     if r.base_mip_level >= image.mip_levels {

@@ -1,0 +1,97 @@
+//! Session 8's second hostile-user audit (issue 16, helper "sound4"): image creation flags and
+//! formats the first audits did not try (disjoint, protected and split-instance images,
+//! block-texel and 2D-array compatibility, Y'CbCr formats), compressed odd extents, buffer
+//! and arena edges, each refused with a typed error before Vulkan (or VMA) sees it.
+
+use vkres::{BufferDesc, Error, ImageDesc, ImageUpload, ImageViewDesc, MappingType, SamplerDesc, vk};
+
+use super::{Case, case};
+
+const SAMPLED: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
+    vk::ImageUsageFlags::SAMPLED.as_raw()
+        | vk::ImageUsageFlags::TRANSFER_DST.as_raw()
+        | vk::ImageUsageFlags::TRANSFER_SRC.as_raw(),
+);
+const NV12: vk::Format = vk::Format::G8_B8R8_2PLANE_420_UNORM;
+const STORAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::STORAGE_BUFFER.as_raw()
+        | vk::BufferUsageFlags::TRANSFER_DST.as_raw()
+        | vk::BufferUsageFlags::TRANSFER_SRC.as_raw(),
+);
+
+fn flagged(flags: vk::ImageCreateFlags) -> ImageDesc {
+    let mut d = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED).name("flagged");
+    d.flags = flags;
+    d
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case!("a 4:2:0 image of odd width (was VUID-VkImageCreateInfo-format-04712 in the driver)", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 7, 8, SAMPLED).name("nv12"))
+            => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-format-04712", .. }),
+        case!("a 4:2:0 image of odd height (was VUID-VkImageCreateInfo-format-04713)", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 8, 7, SAMPLED).name("nv12"))
+            => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-format-04713", .. }),
+        case!("nv12 view", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 8, 8, SAMPLED).name("nv12"))?;
+            gpu.alloc().create_image_view(&i, &ImageViewDesc::default())
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-format-06415", .. }),
+        case!("nv12 upload", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 8, 8, SAMPLED).name("nv12"))?;
+            gpu.alloc().batch()?.upload_image(&i, &[0; 96], &ImageUpload::default())
+        } => Error::FormatNotTransferable { .. }),
+        case!("nv12 download", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 8, 8, SAMPLED).name("nv12"))?;
+            gpu.alloc().batch()?.download_image(&i).map(drop)
+        } => Error::FormatNotTransferable { .. }),
+        case!("nv12 texture", |gpu| gpu.alloc().create_texture(&ImageDesc::new_2d(NV12, 8, 8, SAMPLED).name("nv12"), &SamplerDesc::linear()) => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-format-06415", .. }),
+        case!("protected", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::PROTECTED)) => Error::MissingFeature { feature: "protectedMemory", .. }),
+        case!("disjoint", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::DISJOINT)) => Error::ValidUsage { vuid: "VUID-vkBindImageMemory-image-01608", .. }),
+        case!("split instance", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::SPLIT_INSTANCE_BIND_REGIONS)) => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-physicalDeviceCount-01421", .. }),
+        case!("block texel view compatible, uncompressed", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE | vk::ImageCreateFlags::MUTABLE_FORMAT)) => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-flags-01572", .. }),
+        case!("2d array compatible on 2d", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::TYPE_2D_ARRAY_COMPATIBLE)) => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-flags-00950", .. }),
+        case!("BC1 5x5 3 mips upload", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::BC1_RGBA_UNORM_BLOCK, 5, 5, SAMPLED).mip_levels(3).name("bc1"))?;
+            gpu.alloc().batch()?.upload_image(&i, &[0; 8], &ImageUpload::default())
+        } => Error::ImageDataSize { expected: 48, given: 8, .. }),
+        case!("BC1 generate mips", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::BC1_RGBA_UNORM_BLOCK, 8, 8, SAMPLED).mip_levels(3).name("bc1"))?;
+            gpu.alloc().batch()?.upload_image(&i, &[0; 32], &ImageUpload::generate_mips())
+        } => Error::MipGenerationUnsupported { .. }),
+        case!("BC1 view as R32G32_UINT without block texel flag", |gpu| {
+            let mut d = ImageDesc::new_2d(vk::Format::BC1_RGBA_UNORM_BLOCK, 8, 8, SAMPLED).name("bc1");
+            d.flags = vk::ImageCreateFlags::MUTABLE_FORMAT;
+            let i = gpu.alloc().create_image(&d)?;
+            gpu.alloc().create_image_view(&i, &ImageViewDesc { format: Some(vk::Format::R32G32_UINT), ..ImageViewDesc::default() })
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-image-01761", .. }),
+        case!("upload zero bytes past the end", |gpu| {
+            let a = gpu.alloc().create_buffer(&BufferDesc::new(16, STORAGE))?;
+            gpu.alloc().batch()?.upload_bytes(&a, 17, &[])
+        } => Error::DataTooLarge { offset: 17, given: 0, capacity: 16, .. }),
+        case!("map write zero bytes past end", |gpu| {
+            let a = gpu.alloc().create_buffer(&BufferDesc::new(16, STORAGE).mapping(MappingType::HostAccessRandom))?;
+            a.map()?.write_bytes(17, &[])
+        } => Error::DataTooLarge { offset: 17, given: 0, capacity: 16, .. }),
+        case!("arena allocate_aligned 3 alignment", |gpu| {
+            let arena = gpu.alloc().create_buffer_arena(&BufferDesc::new(256, STORAGE))?;
+            arena.allocate_aligned(4, 3).map(drop)
+        } => Error::InvalidAlignment { alignment: 3, .. }),
+        case!("arena allocate_aligned huge alignment", |gpu| {
+            let arena = gpu.alloc().create_buffer_arena(&BufferDesc::new(256, STORAGE))?;
+            arena.allocate_aligned(4, 1 << 63).map(drop)
+        } => Error::InvalidAlignment { .. }),
+        case!("transition to PREINITIALIZED", |gpu| {
+            let i = gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::empty()))?;
+            gpu.alloc().batch()?.transition_image(&i, vk::ImageLayout::PREINITIALIZED)
+        } => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-newLayout-01198", .. }),
+        case!("view of a 3D image as 2D array without flag", |gpu| {
+            let i = gpu.alloc().create_image(&ImageDesc::new_3d(vk::Format::R8G8B8A8_UNORM, vk::Extent3D { width: 4, height: 4, depth: 4 }, SAMPLED))?;
+            gpu.alloc().create_image_view(&i, &ImageViewDesc { view_type: Some(vk::ImageViewType::TYPE_2D_ARRAY), ..ImageViewDesc::default() })
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-subResourceRange-01021", .. }),
+        case!("sampler -inf max_lod", |gpu| gpu.alloc().create_sampler(&SamplerDesc { min_lod: f32::NEG_INFINITY, max_lod: f32::NEG_INFINITY, ..SamplerDesc::linear() }) => Error::ValidUsage { vuid: "VUID-VkSamplerCreateInfo-maxLod-01973", .. }),
+    ]
+}
+
+#[test]
+fn audit8b_cases() {
+    super::run("audit8b", cases);
+}
