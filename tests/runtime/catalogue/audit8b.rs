@@ -3,7 +3,7 @@
 //! block-texel and 2D-array compatibility, Y'CbCr formats), compressed odd extents, buffer
 //! and arena edges, each refused with a typed error before Vulkan (or VMA) sees it.
 
-use vkres::{BufferDesc, Error, ImageDesc, ImageUpload, ImageViewDesc, MappingType, SamplerDesc, vk};
+use vkres::{BufferDesc, Error, ImageDesc, ImageUpload, ImageViewDesc, ManagerError, MappingType, SamplerDesc, vk};
 
 use super::{Case, case};
 
@@ -88,6 +88,43 @@ pub fn cases() -> Vec<Case> {
             gpu.alloc().create_image_view(&i, &ImageViewDesc { view_type: Some(vk::ImageViewType::TYPE_2D_ARRAY), ..ImageViewDesc::default() })
         } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-subResourceRange-01021", .. }),
         case!("sampler -inf max_lod", |gpu| gpu.alloc().create_sampler(&SamplerDesc { min_lod: f32::NEG_INFINITY, max_lod: f32::NEG_INFINITY, ..SamplerDesc::linear() }) => Error::ValidUsage { vuid: "VUID-VkSamplerCreateInfo-maxLod-01973", .. }),
+        case!("no sample count (was VUID-VkImageCreateInfo-samples-parameter in the driver)", |gpu| {
+            let mut desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED).name("no samples");
+            desc.samples = vk::SampleCountFlags::empty();
+            gpu.alloc().create_image(&desc)
+        } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-samples-parameter", ref name, .. } if name == "no samples"),
+        case!("two sample counts at once", |gpu| {
+            let mut desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED);
+            desc.samples = vk::SampleCountFlags::TYPE_1 | vk::SampleCountFlags::TYPE_4;
+            gpu.alloc().create_image(&desc)
+        } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-samples-parameter", .. }),
+        case!("a manager of u32::MAX slots (was a 32 GiB allocation that aborted)", |gpu| {
+            let config = vkres::manager::ManagerConfig { capacity: u32::MAX, bindless: false, ..Default::default() };
+            vkres::ResourceManager::with_config(gpu.alloc(), config).map(drop)
+        } => ManagerError::Vkres(Error::LimitExceeded { requested: 4294967295, limit: 16777216, .. })),
+        case!("more live samplers than maxSamplerAllocationCount (was VUID-vkCreateSampler-maxSamplerAllocationCount-04110)", |gpu| {
+            let limit = gpu.ctx().capabilities().limits.max_sampler_allocation_count;
+            let mut held = Vec::new();
+            for i in 0..=limit {
+                let desc = SamplerDesc { min_lod: i as f32 / 1024.0, max_lod: 1000.0, ..SamplerDesc::linear() };
+                held.push(gpu.alloc().create_sampler(&desc)?);
+            }
+            Ok(held)
+        } => Error::LimitExceeded { what: "samplers alive at once (maxSamplerAllocationCount)", .. }),
+        case!("a view type no Vulkan defines", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED))?;
+            gpu.alloc().create_image_view(&image, &ImageViewDesc { view_type: Some(vk::ImageViewType::from_raw(99)), ..Default::default() })
+        } => Error::ValidUsage { .. }),
+        case!("a PLANE_0 view of a colour image", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED))?;
+            gpu.alloc().create_image_view(&image, &ImageViewDesc { aspect: Some(vk::ImageAspectFlags::PLANE_0), ..Default::default() })
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-subresourceRange-09594", .. }),
+        case!("an UNDEFINED view format", |gpu| {
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED))?;
+            gpu.alloc().create_image_view(&image, &ImageViewDesc { format: Some(vk::Format::UNDEFINED), ..Default::default() })
+        } => Error::ValidUsage { .. }),
+        case!("an image format no Vulkan defines", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::from_raw(123_456_789), 8, 8, SAMPLED))
+            => Error::UnsupportedFormat { .. }),
     ]
 }
 

@@ -98,6 +98,9 @@ pub struct Context {
     wait_timeout_ns: AtomicU64,
     /// Alias barriers recorded on this device (`memory/transient.rs`: the active member).
     pub(crate) alias_epoch: AtomicU64,
+    /// `VkSampler`s of this device that vkres's sampler pools hold (`resources/sampler.rs`):
+    /// bounded by `maxSamplerAllocationCount` (issue 16, helper "sound4").
+    pub(crate) pooled_samplers: AtomicU64,
 }
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` is asked.

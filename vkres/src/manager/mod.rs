@@ -150,12 +150,17 @@ impl Entry {
     }
 }
 
+/// The largest [`ManagerConfig::capacity`].
+const MAX_CAPACITY: u32 = 1 << 24;
+
 /// How big a [`ResourceManager`] is, whether it keeps bindless arrays, and its staging.
 ///
 /// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagerConfig {
-    /// Most resources alive at once; also the length of each bindless array.
+    /// Most resources alive at once; also the length of each bindless array. At most
+    /// 2^24 (the manager keeps 8 bytes per slot from the start; bindless arrays are bounded
+    /// lower by the device's descriptor limits): more is [`Error::LimitExceeded`](crate::Error::LimitExceeded).
     pub capacity: u32,
     /// Keep bindless descriptor arrays where the device has descriptor indexing.
     pub bindless: bool,
@@ -219,6 +224,17 @@ impl ResourceManager {
     pub fn with_config(alloc: &ResourceAllocator, config: ManagerConfig) -> Result<Self> {
         if config.capacity == 0 {
             return Err(crate::Error::ZeroSize { name: "resource manager".into(), kind: "resource table" }.into());
+        }
+        // The use counters below are one per slot, made at once: u32::MAX slots asked for
+        // 32 GiB and aborted the process (issue 16, helper "sound4").
+        if config.capacity > MAX_CAPACITY {
+            return Err(crate::Error::LimitExceeded {
+                name: "resource manager".into(),
+                what: "capacity (resources alive at once)",
+                requested: u64::from(config.capacity),
+                limit: u64::from(MAX_CAPACITY),
+            }
+            .into());
         }
         let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();

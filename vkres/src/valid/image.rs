@@ -49,6 +49,15 @@ pub(crate) fn check(name: &str, info: &vk::ImageCreateInfo<'_>, features: vk::Fo
             );
         }
     }
+    // VUID-VkImageCreateInfo-samples-parameter: one VkSampleCountFlagBits (no bit at all
+    // passed the format query's `sample_counts.contains`, issue 16, helper "sound4").
+    let samples = info.samples.as_raw();
+    if !samples.is_power_of_two() || samples > vk::SampleCountFlags::TYPE_64.as_raw() {
+        return bad(
+            "VUID-VkImageCreateInfo-samples-parameter",
+            format!("samples is one sample count bit (TYPE_1 to TYPE_64), not {:?}", info.samples),
+        );
+    }
     check_flags(info, &bad)?;
     // VUID-VkImageCreateInfo-format-04712, -04713: a chroma-subsampled format's extent is a
     // whole number of chroma texels (`_422`: an even width; `_420`: an even width and height).
