@@ -1,11 +1,16 @@
 //! Session 8's second hostile-user audit (issue 16, helper "sound4"): image creation flags and
 //! formats the first audits did not try (disjoint, protected and split-instance images,
 //! block-texel and 2D-array compatibility, Y'CbCr formats), compressed odd extents, buffer
-//! and arena edges, each refused with a typed error before Vulkan (or VMA) sees it.
+//! and arena edges, live-sampler and manager-size limits, BLAS updates that change what the
+//! build read, each refused with a typed error before Vulkan (or VMA) sees it.
 
-use vkres::{BufferDesc, Error, ImageDesc, ImageUpload, ImageViewDesc, ManagerError, MappingType, SamplerDesc, vk};
+use vkres::{
+    Aabb, AabbGeometry, BlasDesc, Buffer, BufferDesc, Error, ImageDesc, ImageUpload, ImageViewDesc, ManagerError,
+    MappingType, SamplerDesc, Transform3x4, TriangleGeometry, vk,
+};
 
 use super::{Case, case};
+use crate::support::Gpu;
 
 const SAMPLED: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
     vk::ImageUsageFlags::SAMPLED.as_raw()
@@ -23,6 +28,37 @@ fn flagged(flags: vk::ImageCreateFlags) -> ImageDesc {
     let mut d = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 8, 8, SAMPLED).name("flagged");
     d.flags = flags;
     d
+}
+
+const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+    vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR.as_raw()
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw()
+        | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
+);
+const XYZ: vk::Format = vk::Format::R32G32B32_SFLOAT;
+const QUAD: [[f32; 3]; 4] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]];
+
+/// Four vertices usable by builds (a device without acceleration structures refuses them with
+/// `MissingFeature`, as each case below accepts).
+fn quad(gpu: &Gpu) -> vkres::Result<Buffer<[f32; 3]>> {
+    gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(4, BUILD_INPUT).name("quad"), &QUAD)
+}
+
+/// One triangle: the first three vertices of `vertices`.
+fn triangle(vertices: &Buffer<[f32; 3]>) -> TriangleGeometry {
+    TriangleGeometry::new(vertices, XYZ).vertex_range(0, 3)
+}
+
+/// A BLAS of one triangle built with `allow_update`, then updated (and submitted) with
+/// `geometry`'s description: each case changes what the update must keep.
+fn update_blas(gpu: &Gpu, geometry: impl FnOnce(&Buffer<[f32; 3]>) -> vkres::Result<BlasDesc>) -> vkres::Result<()> {
+    let vertices = quad(gpu)?;
+    let mut batch = gpu.alloc().batch()?;
+    let blas = batch.build_blas(&BlasDesc::new("updated").triangles(triangle(&vertices)).allow_update())?;
+    batch.submit_and_wait()?;
+    let mut batch = gpu.alloc().batch()?;
+    batch.update_blas(&blas, &geometry(&vertices)?.allow_update())?;
+    batch.submit_and_wait()
 }
 
 pub fn cases() -> Vec<Case> {
@@ -125,6 +161,28 @@ pub fn cases() -> Vec<Case> {
         } => Error::ValidUsage { .. }),
         case!("an image format no Vulkan defines", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::from_raw(123_456_789), 8, 8, SAMPLED))
             => Error::UnsupportedFormat { .. }),
+        case!("BLAS update reading indices its build did not (was VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03765)", |gpu| update_blas(gpu, |v| {
+            let indices = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<u32>(3, BUILD_INPUT), &[0u32, 1, 2])?;
+            Ok(BlasDesc::new("u").triangles(triangle(v).indices(&indices)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03765", .. } | Error::MissingFeature { .. }),
+        case!("BLAS update of another vertex format (was -03763)", |gpu| update_blas(gpu, |v| {
+            Ok(BlasDesc::new("u").triangles(TriangleGeometry::new(v, vk::Format::R32G32_SFLOAT).stride(12).vertex_range(0, 3)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03763", .. } | Error::MissingFeature { .. }),
+        case!("BLAS update reading one vertex more (was -03764, maxVertex)", |gpu| update_blas(gpu, |v| {
+            let indices = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<u32>(3, BUILD_INPUT), &[0u32, 1, 3])?;
+            Ok(BlasDesc::new("u").triangles(TriangleGeometry::new(v, XYZ).indices(&indices)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03764", .. } | Error::MissingFeature { .. }),
+        case!("BLAS update with other geometry flags (was -03762)", |gpu| update_blas(gpu, |v| {
+            Ok(BlasDesc::new("u").triangles(triangle(v).flags(vk::GeometryFlagsKHR::NO_DUPLICATE_ANY_HIT_INVOCATION)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03762", .. } | Error::MissingFeature { .. }),
+        case!("BLAS update adding a transform (was -03766)", |gpu| update_blas(gpu, |v| {
+            let transforms = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Transform3x4>(1, BUILD_INPUT), &[Transform3x4::IDENTITY])?;
+            Ok(BlasDesc::new("u").triangles(triangle(v).transform(&transforms, 0)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03766", .. } | Error::MissingFeature { .. }),
+        case!("BLAS update of boxes where triangles were built (was -03761)", |gpu| update_blas(gpu, |_| {
+            let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(1, BUILD_INPUT), &[Aabb { min: [0.0; 3], max: [1.0; 3] }])?;
+            Ok(BlasDesc::new("u").aabbs(AabbGeometry::new(&boxes)))
+        }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761", .. } | Error::MissingFeature { .. }),
     ]
 }
 

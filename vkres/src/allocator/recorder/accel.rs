@@ -14,7 +14,7 @@ use crate::accel::{Blas, BlasDesc, Geometry, InstanceOf, InstanceRecord, Tlas, T
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
-use crate::resources::accel::RefitSet;
+use crate::resources::accel::{GeometryKey, RefitSet};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 use crate::valid::extension_bits;
 
@@ -109,6 +109,36 @@ impl GeometryRecord {
         }
     }
 
+    /// What an update must keep of this geometry besides its count.
+    fn key(&self) -> GeometryKey {
+        let mut key = GeometryKey {
+            ty: vk::GeometryTypeKHR::INSTANCES,
+            flags: vk::GeometryFlagsKHR::empty(),
+            format: vk::Format::UNDEFINED,
+            max_vertex: 0,
+            index_type: vk::IndexType::NONE_KHR,
+            transform: false,
+        };
+        match *self {
+            GeometryRecord::Triangles { format, max_vertex, index_type, transform, flags, .. } => {
+                key = GeometryKey {
+                    ty: vk::GeometryTypeKHR::TRIANGLES,
+                    flags,
+                    format,
+                    max_vertex,
+                    index_type,
+                    transform: transform != 0,
+                };
+            }
+            GeometryRecord::Aabbs { flags, .. } => {
+                key.ty = vk::GeometryTypeKHR::AABBS;
+                key.flags = flags;
+            }
+            GeometryRecord::Instances { .. } => {}
+        }
+        key
+    }
+
     fn count(&self) -> u32 {
         match *self {
             GeometryRecord::Triangles { count, .. }
@@ -144,7 +174,7 @@ impl Recorder<'_> {
                 sizes.acceleration_structure_size,
                 &desc.name,
             )?;
-            *blas.shape() = records.iter().map(GeometryRecord::count).collect();
+            *blas.shape() = records.iter().map(|r| (r.count(), r.key())).collect();
             blas.set_update_scratch_size(sizes.update_scratch_size);
             Ok((blas, sizes.build_scratch_size))
         });
@@ -175,12 +205,18 @@ impl Recorder<'_> {
         let planned = self.blas_records(desc).and_then(|()| {
             let records = &self.tables.geometries[first..];
             let shape = blas.shape();
-            if shape.len() != records.len() || shape.iter().zip(records).any(|(&n, r)| n != r.count()) {
+            if shape.len() != records.len() || shape.iter().zip(records).any(|(&(n, _), r)| n != r.count()) {
                 let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
                 return Err(geometry::invalid(
                     blas.name(),
-                    format!("an update must keep the primitive counts {:?}, not {counts:?}", *shape),
+                    format!(
+                        "an update must keep the primitive counts {:?}, not {counts:?}",
+                        shape.iter().map(|e| e.0).collect::<Vec<_>>()
+                    ),
                 ));
+            }
+            for (i, (&(_, built), record)) in shape.iter().zip(records).enumerate() {
+                update_keeps(blas.name(), i, &built, &record.key())?;
             }
             drop(shape);
             let scratch = match blas.update_scratch_size() {
@@ -218,7 +254,8 @@ impl Recorder<'_> {
         let sizes = self.build_sizes(TOP, flags, &[record])?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
-        *tlas.shape() = smallvec::smallvec![desc.instances.len() as u32];
+        let record_key = record.key();
+        *tlas.shape() = smallvec::smallvec![(desc.instances.len() as u32, record_key)];
         *tlas.references() = referenced;
         tlas.set_update_scratch_size(sizes.update_scratch_size);
         let first = self.tables.geometries.len();
@@ -263,7 +300,7 @@ impl Recorder<'_> {
         ctx.acceleration_structure_fns("update a TLAS")?;
         self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
-        let count = tlas.shape().first().copied().unwrap_or(0);
+        let count = tlas.shape().first().map_or(0, |e| e.0);
         let scratch = match tlas.update_scratch_size() {
             0 => {
                 let record = GeometryRecord::Instances { data: 0, count };
@@ -874,4 +911,67 @@ impl Recorder<'_> {
             self.tables.built_here.insert(structure.handle());
         }
     }
+}
+
+/// VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761 to -03766: an update keeps each
+/// geometry's type, flags, vertex format, highest vertex, index type and whether it reads a
+/// transform, as the last build of the structure `name` had them (geometry `i`).
+fn update_keeps(name: &str, i: usize, built: &GeometryKey, now: &GeometryKey) -> Result<()> {
+    let differs = |vuid: &'static str, what: &str, was: String, is: String| {
+        Err(Error::ValidUsage {
+            name: name.into(),
+            vuid,
+            detail: format!("geometry {i}: an update must keep the {what} of the last build ({was}), not {is}"),
+        })
+    };
+    if built.ty != now.ty {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761",
+            "geometry type",
+            format!("{:?}", built.ty),
+            format!("{:?}", now.ty),
+        );
+    }
+    if built.flags != now.flags {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03762",
+            "geometry flags",
+            format!("{:?}", built.flags),
+            format!("{:?}", now.flags),
+        );
+    }
+    if built.format != now.format {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03763",
+            "vertex format",
+            format!("{:?}", built.format),
+            format!("{:?}", now.format),
+        );
+    }
+    if built.max_vertex != now.max_vertex {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03764",
+            "highest vertex (maxVertex)",
+            built.max_vertex.to_string(),
+            now.max_vertex.to_string(),
+        );
+    }
+    if built.index_type != now.index_type {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03765",
+            "index type",
+            format!("{:?}", built.index_type),
+            format!("{:?}", now.index_type),
+        );
+    }
+    if built.transform != now.transform {
+        let says = |t: bool| if t { "a transform" } else { "no transform" }.to_string();
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03766",
+            "transform's presence",
+            says(built.transform),
+            says(now.transform),
+        );
+    }
+    Ok(())
 }
