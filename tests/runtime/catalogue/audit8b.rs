@@ -190,3 +190,19 @@ pub fn cases() -> Vec<Case> {
 fn audit8b_cases() {
     super::run("audit8b", cases);
 }
+
+/// `Download::read` of a zero-sized element type divided by the element size inside bytemuck
+/// (a panic): now one element per byte, as `Buffer::len` counts them.
+#[test]
+fn a_download_read_as_zero_sized_elements_does_not_panic() {
+    let gpu = Gpu::new();
+    let buffer = gpu.device_buffer(16, "zst download");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_bytes(&buffer, 0, &[7; 16]).expect("upload");
+    let download = batch.download_buffer(&buffer).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(download.read::<()>().expect("read as ()").len(), 16);
+    assert_eq!(download.read::<[u8; 0]>().expect("read as [u8; 0]").len(), 16);
+    assert_eq!(download.read::<u32>().expect("read as u32"), vec![0x0707_0707; 4]);
+    assert!(gpu.log().take().is_empty());
+}
