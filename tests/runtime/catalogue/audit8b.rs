@@ -183,6 +183,18 @@ pub fn cases() -> Vec<Case> {
             let boxes = gpu.alloc().create_buffer_with_data(&BufferDesc::elements::<Aabb>(1, BUILD_INPUT), &[Aabb { min: [0.0; 3], max: [1.0; 3] }])?;
             Ok(BlasDesc::new("u").aabbs(AabbGeometry::new(&boxes)))
         }) => Error::ValidUsage { vuid: "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761", .. } | Error::MissingFeature { .. }),
+        case!("BLAS of more triangles than maxPrimitiveCount (was VUID-VkAccelerationStructureBuildGeometryInfoKHR-type-03795)", |gpu| {
+            // Geometries of 2^20 triangles each over one index buffer, as many as pass the limit.
+            const EACH: u64 = 1 << 20;
+            let limit = gpu.ctx().capabilities().max_acceleration_structure_primitive_count;
+            let vertices = quad(gpu)?;
+            let indices = gpu.alloc().create_typed_buffer::<u16>(&BufferDesc::elements::<u16>(3 * EACH, BUILD_INPUT).name("zeros"))?;
+            let mut desc = BlasDesc::new("too many triangles");
+            for _ in 0..=limit / EACH {
+                desc = desc.triangles(TriangleGeometry::new(&vertices, XYZ).indices(&indices));
+            }
+            gpu.alloc().batch()?.build_blas(&desc).map(drop)
+        } => Error::LimitExceeded { what: "BLAS primitives over all geometries (maxPrimitiveCount)", .. } | Error::MissingFeature { .. }),
     ]
 }
 

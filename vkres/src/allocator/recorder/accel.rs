@@ -166,7 +166,7 @@ impl Recorder<'_> {
         let made = self.blas_records(desc).and_then(|()| {
             let flags = desc.options.flags();
             let records = &self.tables.geometries[first..];
-            let sizes = self.build_sizes(BOTTOM, flags, records)?;
+            let sizes = self.build_sizes(&desc.name, BOTTOM, flags, records)?;
             let blas = accel::create(
                 &**self.alloc.memory_allocator(),
                 BOTTOM,
@@ -220,7 +220,7 @@ impl Recorder<'_> {
             }
             drop(shape);
             let scratch = match blas.update_scratch_size() {
-                0 => self.build_sizes(BOTTOM, blas.build_flags(), records)?.update_scratch_size,
+                0 => self.build_sizes(blas.name(), BOTTOM, blas.build_flags(), records)?.update_scratch_size,
                 known => known,
             };
             self.refit_set(&blas.0, scratch, 0, |_, set| Ok(set.scratch_address))
@@ -251,7 +251,7 @@ impl Recorder<'_> {
         self.alloc.context().acceleration_structure_fns("build a TLAS")?;
         let flags = desc.options.flags();
         let (record, referenced) = self.tlas_records(rounds, desc)?;
-        let sizes = self.build_sizes(TOP, flags, &[record])?;
+        let sizes = self.build_sizes(&desc.name, TOP, flags, &[record])?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
         let record_key = record.key();
@@ -304,7 +304,7 @@ impl Recorder<'_> {
         let scratch = match tlas.update_scratch_size() {
             0 => {
                 let record = GeometryRecord::Instances { data: 0, count };
-                self.build_sizes(TOP, tlas.build_flags(), &[record])?.update_scratch_size
+                self.build_sizes(tlas.name(), TOP, tlas.build_flags(), &[record])?.update_scratch_size
             }
             known => known,
         };
@@ -655,10 +655,12 @@ impl Recorder<'_> {
 
     fn build_sizes(
         &self,
+        name: &str,
         ty: vk::AccelerationStructureTypeKHR,
         flags: vk::BuildAccelerationStructureFlagsKHR,
         records: &[GeometryRecord],
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
+        self.check_build_limits(name, ty, records)?;
         // A BLAS of one geometry (a TLAS always has one) asks without allocating.
         // SAFETY (both calls): the records come from checked descriptions (`blas_records`,
         // `tlas_records`: one geometry type per structure, triangles and boxes for a BLAS and
@@ -673,6 +675,35 @@ impl Recorder<'_> {
         let geometries: Vec<_> = records.iter().map(GeometryRecord::vk).collect();
         let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
         unsafe { self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts) }
+    }
+
+    /// The device's acceleration-structure limits on one build (issue 16, helper "sound4"):
+    /// VUID-VkAccelerationStructureBuildGeometryInfoKHR-type-03793 (geometries of a BLAS),
+    /// -03794 and -03795 (boxes or triangles over all of them), and `maxInstanceCount` for a
+    /// TLAS. Every build, update and size query of a structure goes through here.
+    fn check_build_limits(
+        &self,
+        name: &str,
+        ty: vk::AccelerationStructureTypeKHR,
+        records: &[GeometryRecord],
+    ) -> Result<()> {
+        let caps = self.alloc.context().capabilities();
+        let total: u64 = records.iter().map(|r| u64::from(r.count())).sum();
+        let (what, requested, limit) = if ty == TOP {
+            ("TLAS instances (maxInstanceCount)", total, caps.max_acceleration_structure_instance_count)
+        } else if records.len() as u64 > caps.max_acceleration_structure_geometry_count {
+            ("BLAS geometries (maxGeometryCount)", records.len() as u64, caps.max_acceleration_structure_geometry_count)
+        } else {
+            (
+                "BLAS primitives over all geometries (maxPrimitiveCount)",
+                total,
+                caps.max_acceleration_structure_primitive_count,
+            )
+        };
+        match requested <= limit {
+            true => Ok(()),
+            false => Err(Error::LimitExceeded { name: name.into(), what, requested, limit }),
+        }
     }
 
     /// Queues a build of `dst` from the geometries the tables hold from `first` on.
