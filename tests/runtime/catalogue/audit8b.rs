@@ -61,6 +61,15 @@ fn update_blas(gpu: &Gpu, geometry: impl FnOnce(&Buffer<[f32; 3]>) -> vkres::Res
     batch.submit_and_wait()
 }
 
+/// A manager with bindless arrays, or `MissingFeature` on a device without descriptor indexing
+/// (each case below accepts that instead).
+fn bindless_manager(gpu: &Gpu) -> Result<vkres::ResourceManager, ManagerError> {
+    if !gpu.ctx().capabilities().enabled.descriptor_indexing {
+        return Err(Error::MissingFeature { feature: "descriptorIndexing", operation: "keep bindless arrays" }.into());
+    }
+    vkres::ResourceManager::new(gpu.alloc())
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case!("a 4:2:0 image of odd width (was VUID-VkImageCreateInfo-format-04712 in the driver)", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 7, 8, SAMPLED).name("nv12"))
@@ -195,6 +204,17 @@ pub fn cases() -> Vec<Case> {
             }
             gpu.alloc().batch()?.build_blas(&desc).map(drop)
         } => Error::LimitExceeded { what: "BLAS primitives over all geometries (maxPrimitiveCount)", .. } | Error::MissingFeature { .. }),
+        case!("manager storage buffer past maxStorageBufferRange (was VUID-VkWriteDescriptorSet-descriptorType-00333)", |gpu| {
+            let manager = bindless_manager(gpu)?;
+            let size = u64::from(gpu.ctx().capabilities().limits.max_storage_buffer_range) + 16;
+            manager.create_buffer(size, vk::BufferUsageFlags::STORAGE_BUFFER, vkres::BufferType::Storage)
+        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
+        case!("registered storage buffer past maxStorageBufferRange", |gpu| {
+            let manager = bindless_manager(gpu)?;
+            let size = u64::from(gpu.ctx().capabilities().limits.max_storage_buffer_range) + 16;
+            let buffer = gpu.alloc().create_buffer(&BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("big"))?;
+            manager.register_buffer(&buffer)
+        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
     ]
 }
 

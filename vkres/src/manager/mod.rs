@@ -321,8 +321,20 @@ impl ResourceManager {
 
     /// Stores `entry`, writing its bindless descriptors under the same lock.
     fn insert(&self, entry: Entry) -> Result<ResourceHandle> {
-        let mut table = self.write();
         let bindless = self.bindless.as_ref();
+        // The bindless storage-buffer array takes the whole buffer (`WHOLE_SIZE`): at most
+        // maxStorageBufferRange bytes (VUID-VkWriteDescriptorSet-descriptorType-00333; a
+        // larger buffer reached the driver, issue 16, helper "sound4").
+        if let (Some(_), Entry::Buffer(b, _)) = (bindless, &entry)
+            && b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER)
+        {
+            let limits = &self.context().capabilities().limits;
+            let ty = vk::DescriptorType::STORAGE_BUFFER;
+            if let Some(violation) = crate::valid::descriptor::buffer(b.name(), ty, b.usage(), b.size(), limits) {
+                return Err(violation.into_error().into());
+            }
+        }
+        let mut table = self.write();
         // The handle's index is the descriptor index: written before the handle is returned.
         table
             .insert_with(|handle| {
