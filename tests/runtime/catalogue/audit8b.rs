@@ -70,6 +70,19 @@ fn bindless_manager(gpu: &Gpu) -> Result<vkres::ResourceManager, ManagerError> {
     vkres::ResourceManager::new(gpu.alloc())
 }
 
+/// A compute shader of the repository (`OpCapability Shader` and `ShaderNonUniform`).
+const SHADER: &[u8] = include_bytes!("../../../shaders/bindless_sum.spv");
+
+/// [`SHADER`] with `OpCapability capability` added after its first capability: a module that
+/// parses and whose IDs check, declaring what the device may not allow.
+fn with_capability(capability: u32) -> Vec<u8> {
+    let mut out = SHADER[..28].to_vec();
+    out.extend_from_slice(&0x0002_0011u32.to_le_bytes());
+    out.extend_from_slice(&capability.to_le_bytes());
+    out.extend_from_slice(&SHADER[28..]);
+    out
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case!("a 4:2:0 image of odd width (was VUID-VkImageCreateInfo-format-04712 in the driver)", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 7, 8, SAMPLED).name("nv12"))
@@ -215,6 +228,32 @@ pub fn cases() -> Vec<Case> {
             let buffer = gpu.alloc().create_buffer(&BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("big"))?;
             manager.register_buffer(&buffer)
         } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
+        case!("a shader declaring Kernel (was VUID-VkShaderModuleCreateInfo-pCode-08739 in the driver)", |gpu| {
+            gpu.alloc().create_shader_module(&with_capability(6), "kernel")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", ref name, .. } if name == "kernel"),
+        case!("a shader declaring Addresses", |gpu| gpu.alloc().create_shader_module(&with_capability(4), "addresses")
+            => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. }),
+        case!("a shader declaring Geometry without geometryShader (was -08740)", |gpu| {
+            gpu.alloc().create_shader_module(&with_capability(2), "geometry")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08740", .. }),
+        case!("a shader declaring Float64 without shaderFloat64", |gpu| gpu.alloc().create_shader_module(&with_capability(10), "f64")
+            => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08740", .. }),
+        case!("a shader declaring SampledCubeArray without imageCubeArray", |gpu| {
+            gpu.alloc().create_shader_module(&with_capability(45), "cube array")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08740", .. }),
+        case!("a shader declaring SparseResidency", |gpu| gpu.alloc().create_shader_module(&with_capability(41), "sparse")
+            => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08740", .. }),
+        case!("a shader declaring Kernel through ShaderModule::from_words", |gpu| {
+            let bytes = with_capability(6);
+            let words: Vec<u32> = bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+            vkres::ShaderModule::from_words(gpu.ctx(), &words, "kernel words")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. }),
+        case!("a shader declaring Kernel through the manager", |gpu| {
+            let manager = vkres::ResourceManager::new(gpu.alloc())?;
+            let code = with_capability(6);
+            let desc = vkres::manager::ShaderDescriptor { code: &code, stage: vkres::manager::ShaderStage::Compute, entry_point: "main".into() };
+            manager.create_shader(&desc)
+        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. })),
     ]
 }
 
