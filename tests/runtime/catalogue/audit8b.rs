@@ -83,6 +83,25 @@ fn with_capability(capability: u32) -> Vec<u8> {
     out
 }
 
+/// [`SHADER`] with its SPIR-V version word replaced by `version`.
+fn with_version(version: u32) -> Vec<u8> {
+    let mut out = SHADER.to_vec();
+    out[4..8].copy_from_slice(&version.to_le_bytes());
+    out
+}
+
+/// [`SHADER`] with `OpExtension "name"` added after its capabilities.
+fn with_extension(name: &str) -> Vec<u8> {
+    let mut literal = name.as_bytes().to_vec();
+    literal.resize(literal.len() / 4 * 4 + 4, 0); // NUL-terminated, whole words
+    let count = 1 + literal.len() as u32 / 4;
+    let mut out = SHADER[..36].to_vec();
+    out.extend_from_slice(&((count << 16) | 10).to_le_bytes());
+    out.extend_from_slice(&literal);
+    out.extend_from_slice(&SHADER[36..]);
+    out
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case!("a 4:2:0 image of odd width (was VUID-VkImageCreateInfo-format-04712 in the driver)", |gpu| gpu.alloc().create_image(&ImageDesc::new_2d(NV12, 7, 8, SAMPLED).name("nv12"))
@@ -254,7 +273,31 @@ pub fn cases() -> Vec<Case> {
             let desc = vkres::manager::ShaderDescriptor { code: &code, stage: vkres::manager::ShaderStage::Compute, entry_point: "main".into() };
             manager.create_shader(&desc)
         } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. })),
+        case!("a shader of SPIR-V 1.7 (was VUID-VkShaderModuleCreateInfo-pCode-08737, an invalid header)", |gpu| {
+            gpu.alloc().create_shader_module(&with_version(0x0001_0700), "1.7")
+        } => Error::InvalidSpirv { .. }),
+        case!("a shader whose version word is garbage", |gpu| gpu.alloc().create_shader_module(&with_version(0xdead_beef), "v")
+            => Error::InvalidSpirv { .. }),
+        case!("a shader declaring SPV_NV_mesh_shader without VK_NV_mesh_shader (was -08742)", |gpu| {
+            gpu.alloc().create_shader_module(&with_extension("SPV_NV_mesh_shader"), "mesh")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08742", .. }),
+        case!("a shader declaring an extension no Vulkan knows (was -08741)", |gpu| {
+            gpu.alloc().create_shader_module(&with_extension("SPV_BOGUS_thing"), "bogus")
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08742", .. }),
     ]
+}
+
+/// The same shader of SPIR-V 1.6, or declaring an extension core Vulkan satisfies, is accepted
+/// (the checks above refuse only what they must).
+#[test]
+fn a_shader_of_spirv_1_6_or_a_core_extension_is_accepted() {
+    let gpu = Gpu::new();
+    gpu.alloc().create_shader_module(&with_version(0x0001_0600), "1.6").expect("SPIR-V 1.6");
+    gpu.alloc().create_shader_module(&with_extension("SPV_KHR_non_semantic_info"), "core").expect("core extension");
+    gpu.alloc()
+        .create_shader_module(&with_capability(11), "int64")
+        .expect("Int64 (shaderInt64 enabled where supported)");
+    assert!(gpu.log().take().is_empty());
 }
 
 #[test]

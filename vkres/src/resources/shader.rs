@@ -107,7 +107,31 @@ fn check_words(words: &[u32], name: &str) -> Result<()> {
 /// The module's capabilities against what Vulkan allows and `ctx`'s device enabled
 /// (`valid/spirv_capabilities.rs`): [`Error::ValidUsage`] naming the capability.
 fn check_capabilities(ctx: &Context, words: &[u32], name: &str) -> Result<()> {
-    crate::valid::spirv_capabilities::check(name, words, &ctx.capabilities().enabled, ctx.features_chosen)
+    let caps = ctx.capabilities();
+    // The features `Context::new` enables where supported, asked only when a module declares
+    // one of their capabilities.
+    let supported = |feature: &str| {
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
+        let mut features = vk::PhysicalDeviceFeatures2::default().push_next(&mut v12);
+        // SAFETY: the context's physical device of its instance; the chained struct is core 1.2.
+        unsafe { ctx.instance().get_physical_device_features2(ctx.physical_device(), &mut features) };
+        let on = match feature {
+            "shaderInt64" => features.features.shader_int64,
+            "shaderStorageImageWriteWithoutFormat" => features.features.shader_storage_image_write_without_format,
+            "shaderInt8" => v12.shader_int8,
+            "storageBuffer8BitAccess" => v12.storage_buffer8_bit_access,
+            _ => vk::FALSE,
+        };
+        on == vk::TRUE
+    };
+    crate::valid::spirv_capabilities::check(
+        name,
+        words,
+        &caps.enabled,
+        &caps.device_extensions,
+        ctx.features_chosen,
+        &supported,
+    )
 }
 
 /// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
