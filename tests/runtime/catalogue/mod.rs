@@ -21,6 +21,7 @@ mod memory;
 mod memory_control;
 mod parameters;
 mod pending_reads;
+mod probe;
 mod recorder;
 mod samplers;
 mod shaders;
