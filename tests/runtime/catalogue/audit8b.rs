@@ -284,6 +284,11 @@ pub fn cases() -> Vec<Case> {
         case!("a shader declaring an extension no Vulkan knows (was -08741)", |gpu| {
             gpu.alloc().create_shader_module(&with_extension("SPV_BOGUS_thing"), "bogus")
         } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08742", .. }),
+        case!("a view of a transfer-only image (was VUID-VkImageViewCreateInfo-image-04441)", |gpu| {
+            let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC;
+            let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("transfer only"))?;
+            gpu.alloc().create_image_view(&image, &ImageViewDesc::default())
+        } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-image-04441", ref name, .. } if name == "transfer only/view"),
     ]
 }
 

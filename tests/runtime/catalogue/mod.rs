@@ -21,7 +21,6 @@ mod memory;
 mod memory_control;
 mod parameters;
 mod pending_reads;
-mod probe;
 mod recorder;
 mod samplers;
 mod shaders;
