@@ -39,9 +39,30 @@ pub(crate) fn check_module(words: &[u32]) -> Result<(), String> {
         return Err(format!("its SPIR-V version word {version:#010x} is not 1.0 to 1.6"));
     }
     let bound = words.get(BOUND_WORD).copied().unwrap_or(0);
+    check_capabilities(&module)?;
     check_ids(&module, bound)?;
     check_blocks(&module)?;
     check_entry_points(&module)
+}
+
+/// Capabilities the Vulkan environment does not list at all (OpenCL kernels' and OpenGL's):
+/// VUID-VkShaderModuleCreateInfo-pCode-08739 on every device, so refused here (the derive's
+/// compile-time check too). Those that need a feature are the run-time check's
+/// (`valid/spirv_capabilities.rs`).
+const NOT_IN_VULKAN: &[u32] = &[4, 5, 6, 7, 8, 13, 14, 15, 17, 18, 19, 20, 21, 38, 58, 59, 60];
+
+/// No capability of [`NOT_IN_VULKAN`].
+fn check_capabilities(module: &Module) -> Result<(), String> {
+    for inst in &module.capabilities {
+        if let Some(rspirv::dr::Operand::Capability(capability)) = inst.operands.first()
+            && NOT_IN_VULKAN.contains(&(*capability as u32))
+        {
+            return Err(format!(
+                "OpCapability {capability:?} is not one Vulkan allows (VUID-VkShaderModuleCreateInfo-pCode-08739)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every result ID is below the bound and defined once; every ID referenced is defined; every

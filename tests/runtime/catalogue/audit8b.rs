@@ -249,9 +249,9 @@ pub fn cases() -> Vec<Case> {
         } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
         case!("a shader declaring Kernel (was VUID-VkShaderModuleCreateInfo-pCode-08739 in the driver)", |gpu| {
             gpu.alloc().create_shader_module(&with_capability(6), "kernel")
-        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", ref name, .. } if name == "kernel"),
+        } => Error::InvalidSpirv { ref name, .. } if name == "kernel"),
         case!("a shader declaring Addresses", |gpu| gpu.alloc().create_shader_module(&with_capability(4), "addresses")
-            => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. }),
+            => Error::InvalidSpirv { .. }),
         case!("a shader declaring Geometry without geometryShader (was -08740)", |gpu| {
             gpu.alloc().create_shader_module(&with_capability(2), "geometry")
         } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08740", .. }),
@@ -266,13 +266,13 @@ pub fn cases() -> Vec<Case> {
             let bytes = with_capability(6);
             let words: Vec<u32> = bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
             vkres::ShaderModule::from_words(gpu.ctx(), &words, "kernel words")
-        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. }),
+        } => Error::InvalidSpirv { .. }),
         case!("a shader declaring Kernel through the manager", |gpu| {
             let manager = vkres::ResourceManager::new(gpu.alloc())?;
             let code = with_capability(6);
             let desc = vkres::manager::ShaderDescriptor { code: &code, stage: vkres::manager::ShaderStage::Compute, entry_point: "main".into() };
             manager.create_shader(&desc)
-        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08739", .. })),
+        } => ManagerError::Vkres(Error::InvalidSpirv { .. })),
         case!("a shader of SPIR-V 1.7 (was VUID-VkShaderModuleCreateInfo-pCode-08737, an invalid header)", |gpu| {
             gpu.alloc().create_shader_module(&with_version(0x0001_0700), "1.7")
         } => Error::InvalidSpirv { .. }),

@@ -5,7 +5,8 @@
 //! driver compiles code for a feature that is off.
 //!
 //! - VUID-VkShaderModuleCreateInfo-pCode-08739: a capability the Vulkan environment does not
-//!   list at all (OpenCL's and OpenGL's): refused on every device.
+//!   list at all (OpenCL's and OpenGL's) is refused by `spirv_module` already, on every device
+//!   and in the derive at compile time.
 //! - VUID-VkShaderModuleCreateInfo-pCode-08740: a capability whose feature is off. Ray queries
 //!   and ray-tracing pipelines are known through [`EnabledFeatures`]; the features of the
 //!   table below are ones `Context::new` never enables, so they are refused where vkres chose
@@ -23,27 +24,6 @@ use crate::error::{Error, Result};
 /// (`OpMemoryModel`, which follows capabilities, extensions and imports).
 const OP_CAPABILITY: u32 = 17;
 const OP_MEMORY_MODEL: u32 = 14;
-
-/// Capabilities the Vulkan environment does not list (OpenCL kernels and OpenGL only).
-const NOT_IN_VULKAN: &[(u32, &str)] = &[
-    (4, "Addresses"),
-    (5, "Linkage"),
-    (6, "Kernel"),
-    (7, "Vector16"),
-    (8, "Float16Buffer"),
-    (13, "ImageBasic"),
-    (14, "ImageReadWrite"),
-    (15, "ImageMipmap"),
-    (17, "Pipes"),
-    (18, "Groups"),
-    (19, "DeviceEnqueue"),
-    (20, "LiteralSampler"),
-    (21, "AtomicStorage"),
-    (38, "GenericPointer"),
-    (58, "SubgroupDispatch"),
-    (59, "NamedBarrier"),
-    (60, "PipeStorage"),
-];
 
 /// Capabilities whose feature `Context::new` never enables, with that feature.
 const FEATURE_OFF: &[(u32, &str, &str)] = &[
@@ -163,12 +143,6 @@ pub(crate) fn check(
             continue;
         }
         let Some(&capability) = operands.first() else { continue };
-        if let Some((_, cap)) = NOT_IN_VULKAN.iter().find(|(c, _)| *c == capability) {
-            return bad(
-                "VUID-VkShaderModuleCreateInfo-pCode-08739",
-                format!("OpCapability {cap} ({capability}) is not one Vulkan allows"),
-            );
-        }
         let needs = |cap: &str, feature: &str| {
             bad(
                 "VUID-VkShaderModuleCreateInfo-pCode-08740",
