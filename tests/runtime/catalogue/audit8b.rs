@@ -289,6 +289,13 @@ pub fn cases() -> Vec<Case> {
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("transfer only"))?;
             gpu.alloc().create_image_view(&image, &ImageViewDesc::default())
         } => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-image-04441", ref name, .. } if name == "transfer only/view"),
+        case!("a transient attachment that is also a transfer destination (was VUID-VkImageCreateInfo-usage-00963)", |gpu| {
+            let usage = vk::ImageUsageFlags::TRANSIENT_ATTACHMENT | vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST;
+            gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("transient"))
+        } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-usage-00963", ref name, .. } if name == "transient"),
+        case!("a transient attachment that is no attachment (was -00966)", |gpu| {
+            gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::TRANSIENT_ATTACHMENT))
+        } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-usage-00966", .. }),
     ]
 }
 

@@ -113,8 +113,28 @@ pub(crate) fn check(name: &str, info: &vk::ImageCreateInfo<'_>, features: vk::Fo
     Ok(())
 }
 
-/// The creation flags that tie to the image's type or format (issue 16, helper "sound4").
+/// The usage and creation flags that tie to each other, the image's type or format (issue 16,
+/// helper "sound4").
 fn check_flags(info: &vk::ImageCreateInfo<'_>, bad: &dyn Fn(&'static str, String) -> Result<()>) -> Result<()> {
+    use vk::ImageUsageFlags as U;
+    if info.usage.contains(U::TRANSIENT_ATTACHMENT) {
+        let attachments = U::COLOR_ATTACHMENT | U::DEPTH_STENCIL_ATTACHMENT | U::INPUT_ATTACHMENT;
+        // VUID-VkImageCreateInfo-usage-00963: a transient attachment is only an attachment.
+        let other = info.usage & !(attachments | U::TRANSIENT_ATTACHMENT);
+        if !other.is_empty() {
+            return bad(
+                "VUID-VkImageCreateInfo-usage-00963",
+                format!("a TRANSIENT_ATTACHMENT image is only an attachment; it also has {other:?}"),
+            );
+        }
+        // VUID-VkImageCreateInfo-usage-00966: ... and is one.
+        if !info.usage.intersects(attachments) {
+            return bad(
+                "VUID-VkImageCreateInfo-usage-00966",
+                "a TRANSIENT_ATTACHMENT image needs a colour, depth-stencil or input attachment usage".into(),
+            );
+        }
+    }
     let flags = info.flags;
     // VUID-VkImageCreateInfo-flags-00950: 2D_ARRAY_COMPATIBLE is for 3D images.
     if flags.contains(vk::ImageCreateFlags::TYPE_2D_ARRAY_COMPATIBLE) && info.image_type != vk::ImageType::TYPE_3D {
