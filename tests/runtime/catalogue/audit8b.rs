@@ -296,6 +296,12 @@ pub fn cases() -> Vec<Case> {
         case!("a transient attachment that is no attachment (was -00966)", |gpu| {
             gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, vk::ImageUsageFlags::TRANSIENT_ATTACHMENT))
         } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-usage-00966", .. }),
+        case!("a multisampled storage image (was VUID-VkImageCreateInfo-usage-00968)", |gpu| {
+            let usage = vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::COLOR_ATTACHMENT;
+            let mut desc = ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("msaa storage");
+            desc.samples = vk::SampleCountFlags::TYPE_4;
+            gpu.alloc().create_image(&desc)
+        } => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-usage-00968", ref name, .. } if name == "msaa storage"),
     ]
 }
 
