@@ -61,15 +61,17 @@ fn acceleration_structure_storage_is_created_and_dropped() {
         .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
         .geometry(vk::AccelerationStructureGeometryDataKHR { triangles })
         .flags(vk::GeometryFlagsKHR::OPAQUE);
-    let sizes = gpu
-        .alloc()
-        .acceleration_structure_build_sizes(
+    // SAFETY: one triangle geometry of a BLAS, its union member (with its `s_type`) set by
+    // `default()`, no `p_next`, a known format and flags.
+    let sizes = unsafe {
+        gpu.alloc().acceleration_structure_build_sizes(
             vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
             vk::BuildAccelerationStructureFlagsKHR::PREFER_FAST_TRACE,
             &[geometry],
             &[1],
         )
-        .expect("build sizes");
+    }
+    .expect("build sizes");
     assert!(sizes.acceleration_structure_size > 0 && sizes.build_scratch_size > 0);
     let blas = gpu
         .alloc()
@@ -83,12 +85,15 @@ fn acceleration_structure_storage_is_created_and_dropped() {
     assert_ne!(blas.device_address(), 0);
     assert_eq!(blas.buffer().size(), sizes.acceleration_structure_size);
     assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 1);
-    let err = gpu.alloc().acceleration_structure_build_sizes(
-        vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
-        vk::BuildAccelerationStructureFlagsKHR::empty(),
-        &[geometry],
-        &[1, 2],
-    );
+    // SAFETY: the same geometry; the count mismatch is refused before Vulkan is called.
+    let err = unsafe {
+        gpu.alloc().acceleration_structure_build_sizes(
+            vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+            vk::BuildAccelerationStructureFlagsKHR::empty(),
+            &[geometry],
+            &[1, 2],
+        )
+    };
     assert!(matches!(
         err,
         Err(Error::ValidUsage { vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619", .. })

@@ -18,6 +18,10 @@ use rspirv::spirv::Op;
 
 /// Index of the header word holding the ID bound.
 const BOUND_WORD: usize = 3;
+/// Index of the header word holding the version (`0 | major | minor | 0`, high byte first).
+const VERSION_WORD: usize = 1;
+/// The newest SPIR-V a Vulkan 1.3 device reads: 1.6.
+const NEWEST_VERSION: u32 = 0x0001_0600;
 
 /// Checks that `words` (header checked: at least 5 words, magic first) is a valid module;
 /// the error says what is wrong.
@@ -27,10 +31,38 @@ pub(crate) fn check_module(words: &[u32]) -> Result<(), String> {
     let parsed = std::panic::catch_unwind(|| rspirv::dr::load_words(words))
         .map_err(|_| "the SPIR-V parser failed on it".to_string())?;
     let module = parsed.map_err(|e| format!("it does not parse: {e}"))?;
+    // VUID-VkShaderModuleCreateInfo-pCode-08737 (the header's version is one the SPIR-V
+    // specification defines and a Vulkan 1.3 device reads: 1.0 to 1.6; issue 16, helper
+    // "sound4": 1.7 and garbage versions reached the driver).
+    let version = words.get(VERSION_WORD).copied().unwrap_or(0);
+    if version & 0xff00_00ff != 0 || !(0x0001_0000..=NEWEST_VERSION).contains(&version) {
+        return Err(format!("its SPIR-V version word {version:#010x} is not 1.0 to 1.6"));
+    }
     let bound = words.get(BOUND_WORD).copied().unwrap_or(0);
+    check_capabilities(&module)?;
     check_ids(&module, bound)?;
     check_blocks(&module)?;
     check_entry_points(&module)
+}
+
+/// Capabilities the Vulkan environment does not list at all (OpenCL kernels' and OpenGL's):
+/// VUID-VkShaderModuleCreateInfo-pCode-08739 on every device, so refused here (the derive's
+/// compile-time check too). Those that need a feature are the run-time check's
+/// (`valid/spirv_capabilities.rs`).
+const NOT_IN_VULKAN: &[u32] = &[4, 5, 6, 7, 8, 13, 14, 15, 17, 18, 19, 20, 21, 38, 58, 59, 60];
+
+/// No capability of [`NOT_IN_VULKAN`].
+fn check_capabilities(module: &Module) -> Result<(), String> {
+    for inst in &module.capabilities {
+        if let Some(rspirv::dr::Operand::Capability(capability)) = inst.operands.first()
+            && NOT_IN_VULKAN.contains(&(*capability as u32))
+        {
+            return Err(format!(
+                "OpCapability {capability:?} is not one Vulkan allows (VUID-VkShaderModuleCreateInfo-pCode-08739)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every result ID is below the bound and defined once; every ID referenced is defined; every

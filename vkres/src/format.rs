@@ -204,3 +204,48 @@ pub fn image_data_size(block: TexelBlock, extent: vk::Extent3D, levels: u32, lay
     (0..levels)
         .fold(0u64, |sum, l| sum.saturating_add(level_layer_size(block, extent, l).saturating_mul(u64::from(layers))))
 }
+
+/// Whether `format` needs a sampler Y'CbCr conversion for a sampled colour view (the spec's
+/// "formats requiring sampler Y'CbCr conversion": every multi-planar format and the packed
+/// `_422` ones), with the texel-granularity of its chroma: `(width, height)` divisors that an
+/// image's extent must be a multiple of (2 for `_422` in width, 2 for `_420` in both).
+pub(crate) fn ycbcr(format: vk::Format) -> Option<(u32, u32)> {
+    // All of them are of VK_KHR_sampler_ycbcr_conversion (1000156xxx, core 1.1) or
+    // VK_EXT_ycbcr_2plane_444_formats (1000330xxx, core 1.3): every other format answers
+    // without the name (image and view creation ask for each).
+    let raw = format.as_raw();
+    if !(1_000_156_000..=1_000_156_999).contains(&raw) && !(1_000_330_000..=1_000_330_999).contains(&raw) {
+        return None;
+    }
+    // The names the spec gives these formats carry their layout ("_420", "_422", "PLANE");
+    // `ash` prints them (an unknown value prints a number, none of these).
+    let name = format!("{format:?}");
+    let (w, h) = if name.contains("_420") {
+        (2, 2)
+    } else if name.contains("_422") {
+        (2, 1)
+    } else if name.contains("PLANE") {
+        (1, 1)
+    } else {
+        return None;
+    };
+    Some((w, h))
+}
+
+#[cfg(test)]
+mod ycbcr_tests {
+    use ash::vk;
+
+    use super::ycbcr;
+
+    #[test]
+    fn the_formats_that_need_a_ycbcr_conversion_are_found_by_name() {
+        assert_eq!(ycbcr(vk::Format::G8_B8R8_2PLANE_420_UNORM), Some((2, 2)));
+        assert_eq!(ycbcr(vk::Format::G8B8G8R8_422_UNORM), Some((2, 1)));
+        assert_eq!(ycbcr(vk::Format::G8_B8_R8_3PLANE_444_UNORM), Some((1, 1)));
+        assert_eq!(ycbcr(vk::Format::G8_B8R8_2PLANE_444_UNORM), Some((1, 1)));
+        assert_eq!(ycbcr(vk::Format::R10X6_UNORM_PACK16), None, "single-plane, no conversion");
+        assert_eq!(ycbcr(vk::Format::R8G8B8A8_UNORM), None);
+        assert_eq!(ycbcr(vk::Format::BC1_RGBA_UNORM_BLOCK), None);
+    }
+}

@@ -166,12 +166,16 @@ pub fn cases() -> Vec<Case> {
                 .geometry_type(vk::GeometryTypeKHR::TRIANGLES)
                 .geometry(data);
             drop(vertices);
-            gpu.alloc().acceleration_structure_build_sizes(
-                vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
-                vk::BuildAccelerationStructureFlagsKHR::empty(),
-                &[geometry],
-                &[1, 2],
-            )
+            // SAFETY: one triangle geometry of a BLAS (its union member set with its
+            // `s_type`, no `p_next`); the count mismatch is refused before Vulkan is called.
+            unsafe {
+                gpu.alloc().acceleration_structure_build_sizes(
+                    vk::AccelerationStructureTypeKHR::BOTTOM_LEVEL,
+                    vk::BuildAccelerationStructureFlagsKHR::empty(),
+                    &[geometry],
+                    &[1, 2],
+                )
+            }
         } => Error::ValidUsage { vuid: "VUID-vkGetAccelerationStructureBuildSizesKHR-pBuildInfo-03619", .. }
             | Error::MissingFeature { .. }),
         case!("BLAS without geometry", |gpu| build(gpu, &BlasDesc::new("empty"))

@@ -234,8 +234,23 @@ impl ResourceAllocator {
     }
 
     /// Storage and scratch sizes for building an acceleration structure of `ty` from
-    /// `geometries`, with `max_primitive_counts[i]` primitives in geometry `i`.
-    pub fn acceleration_structure_build_sizes(
+    /// `geometries`, with `max_primitive_counts[i]` primitives in geometry `i`. Fewer or more
+    /// counts than geometries is [`Error::ValidUsage`]; the rest is the caller's (below).
+    /// [`Batch::build_blas`] and [`Batch::build_tlas`] size what they build themselves, from
+    /// checked descriptions.
+    ///
+    /// # Safety
+    /// `geometries` are raw Vulkan structures that vkres does not read (their `geometry` is a
+    /// union whose valid member only `geometry_type` tells, and each may chain `p_next`
+    /// pointers, which Vulkan follows): they must be valid for
+    /// `vkGetAccelerationStructureBuildSizesKHR` with `ty` and `flags` (VUIDs of
+    /// `VkAccelerationStructureBuildGeometryInfoKHR` and `VkAccelerationStructureGeometryKHR`:
+    /// a `geometry_type` Vulkan defines and that `ty` allows, one geometry type throughout,
+    /// the matching union member initialised with its `s_type`, `p_next` chains null or
+    /// valid, formats and flags valid, counts within the device's limits). Safe code that
+    /// passed a geometry type no Vulkan defines, or triangles for a TLAS, reached the driver
+    /// (issue 16, helper "sound4").
+    pub unsafe fn acceleration_structure_build_sizes(
         &self,
         ty: vk::AccelerationStructureTypeKHR,
         flags: vk::BuildAccelerationStructureFlagsKHR,
@@ -252,8 +267,9 @@ impl ResourceAllocator {
         }
         let info = vk::AccelerationStructureBuildGeometryInfoKHR::default().ty(ty).flags(flags).geometries(geometries);
         let mut sizes = vk::AccelerationStructureBuildSizesInfoKHR::default();
-        // SAFETY: the extension is enabled; one primitive count per geometry, checked above.
-        // Device addresses in the geometries are not read by a size query.
+        // SAFETY: the extension is enabled; one primitive count per geometry, checked above;
+        // the geometries, type and flags are valid (the caller's contract). Device addresses in
+        // the geometries are not read by a size query.
         unsafe {
             fns.get_acceleration_structure_build_sizes(
                 vk::AccelerationStructureBuildTypeKHR::DEVICE,

@@ -110,6 +110,8 @@ pub(super) unsafe fn assemble(raw: RawDevice, ownership: Ownership, messenger: O
         wait_timeout_ns: AtomicU64::new(super::wait::nanos(super::wait::DEFAULT_WAIT_TIMEOUT)),
         alias_epoch: AtomicU64::new(0),
         refused_extension_bits: Default::default(),
+        pooled_samplers: AtomicU64::new(0),
+        features_chosen: false,
     })
 }
 

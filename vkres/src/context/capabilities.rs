@@ -76,6 +76,13 @@ pub struct DeviceCapabilities {
     pub min_imported_host_pointer_alignment: u64,
     /// `minAccelerationStructureScratchOffsetAlignment` (0 without acceleration structures).
     pub min_acceleration_structure_scratch_offset_alignment: u32,
+    /// `maxGeometryCount`: most geometries in one BLAS (0 without acceleration structures).
+    pub max_acceleration_structure_geometry_count: u64,
+    /// `maxInstanceCount`: most instances in one TLAS (0 without acceleration structures).
+    pub max_acceleration_structure_instance_count: u64,
+    /// `maxPrimitiveCount`: most triangles or boxes over all geometries of one BLAS (0
+    /// without acceleration structures).
+    pub max_acceleration_structure_primitive_count: u64,
     /// The device's core limits.
     pub limits: vk::PhysicalDeviceLimits,
     /// `maxBufferSize` (Vulkan 1.3): the largest buffer the device can create.
@@ -159,6 +166,9 @@ pub(super) fn query(
         } else {
             0
         },
+        max_acceleration_structure_geometry_count: accel_limit(enabled, accel_props.max_geometry_count),
+        max_acceleration_structure_instance_count: accel_limit(enabled, accel_props.max_instance_count),
+        max_acceleration_structure_primitive_count: accel_limit(enabled, accel_props.max_primitive_count),
         limits: props.limits,
         // 0 where the driver did not fill it in: no known limit.
         max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
@@ -167,6 +177,11 @@ pub(super) fn query(
         transfer_queue_family_index,
         device_extensions: enabled_extensions(enabled, extra_extensions),
     }
+}
+
+/// An acceleration-structure limit where the device has them (queried), else 0.
+fn accel_limit(enabled: EnabledFeatures, limit: u64) -> u64 {
+    if enabled.acceleration_structure { limit } else { 0 }
 }
 
 /// The extensions `enabled` names, then `extra` (without repeats).

@@ -77,7 +77,8 @@ pub(super) fn create(options: ContextOptions) -> Result<Context> {
     // SAFETY: the device was just made from this physical device of this instance, with the
     // queues named above, Vulkan 1.3, the required features and everything `enabled` says;
     // the messenger is the instance's. The context owns them all.
-    let ctx = unsafe { assemble(raw, Ownership::Owned, messenger) }?;
+    let mut ctx = unsafe { assemble(raw, Ownership::Owned, messenger) }?;
+    ctx.features_chosen = true;
     ctx.set_wait_timeout(options.wait_timeout);
     Ok(ctx)
 }

@@ -101,6 +101,14 @@ pub struct Context {
     /// Flag bits that an extension defines and this device refuses (`valid/extension_bits.rs`),
     /// computed on first use: each resource's check is then one mask test.
     refused_extension_bits: std::sync::OnceLock<[u32; 3]>,
+    /// `VkSampler`s of this device that vkres's sampler pools hold (`resources/sampler.rs`):
+    /// bounded by `maxSamplerAllocationCount` (issue 16, helper "sound4").
+    pub(crate) pooled_samplers: AtomicU64,
+    /// Whether vkres chose the device's features ([`Context::new`]): then every feature it
+    /// did not enable is known to be off (shader capabilities that need one are refused,
+    /// `valid/spirv_capabilities.rs`). `false` for [`Context::from_raw`], whose creator may
+    /// have enabled more than [`EnabledFeatures`] names.
+    pub(crate) features_chosen: bool,
 }
 
 /// What `vkGetPhysicalDeviceImageFormatProperties` is asked.

@@ -150,12 +150,17 @@ impl Entry {
     }
 }
 
+/// The largest [`ManagerConfig::capacity`].
+const MAX_CAPACITY: u32 = 1 << 24;
+
 /// How big a [`ResourceManager`] is, whether it keeps bindless arrays, and its staging.
 ///
 /// `Send + Sync`: plain data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManagerConfig {
-    /// Most resources alive at once; also the length of each bindless array.
+    /// Most resources alive at once; also the length of each bindless array. At most
+    /// 2^24 (the manager keeps 8 bytes per slot from the start; bindless arrays are bounded
+    /// lower by the device's descriptor limits): more is [`Error::LimitExceeded`](crate::Error::LimitExceeded).
     pub capacity: u32,
     /// Keep bindless descriptor arrays where the device has descriptor indexing.
     pub bindless: bool,
@@ -219,6 +224,17 @@ impl ResourceManager {
     pub fn with_config(alloc: &ResourceAllocator, config: ManagerConfig) -> Result<Self> {
         if config.capacity == 0 {
             return Err(crate::Error::ZeroSize { name: "resource manager".into(), kind: "resource table" }.into());
+        }
+        // The use counters below are one per slot, made at once: u32::MAX slots asked for
+        // 32 GiB and aborted the process (issue 16, helper "sound4").
+        if config.capacity > MAX_CAPACITY {
+            return Err(crate::Error::LimitExceeded {
+                name: "resource manager".into(),
+                what: "capacity (resources alive at once)",
+                requested: u64::from(config.capacity),
+                limit: u64::from(MAX_CAPACITY),
+            }
+            .into());
         }
         let alloc = &alloc.with_staging(config.staging)?;
         let ctx = alloc.context();
@@ -305,8 +321,20 @@ impl ResourceManager {
 
     /// Stores `entry`, writing its bindless descriptors under the same lock.
     fn insert(&self, entry: Entry) -> Result<ResourceHandle> {
-        let mut table = self.write();
         let bindless = self.bindless.as_ref();
+        // The bindless storage-buffer array takes the whole buffer (`WHOLE_SIZE`): at most
+        // maxStorageBufferRange bytes (VUID-VkWriteDescriptorSet-descriptorType-00333; a
+        // larger buffer reached the driver, issue 16, helper "sound4").
+        if let (Some(_), Entry::Buffer(b, _)) = (bindless, &entry)
+            && b.usage().contains(vk::BufferUsageFlags::STORAGE_BUFFER)
+        {
+            let limits = &self.context().capabilities().limits;
+            let ty = vk::DescriptorType::STORAGE_BUFFER;
+            if let Some(violation) = crate::valid::descriptor::buffer(b.name(), ty, b.usage(), b.size(), limits) {
+                return Err(violation.into_error().into());
+            }
+        }
+        let mut table = self.write();
         // The handle's index is the descriptor index: written before the handle is returned.
         table
             .insert_with(|handle| {

@@ -912,6 +912,21 @@ impl VmaMemory {
     }
 
     /// Whether flushes and invalidations are no-ops (VMA skips them on coherent memory too).
+    /// A flush or invalidate of `offset..offset + size` (`WHOLE_SIZE`: to the end) lies in the
+    /// allocation: VMA asserts it (an abort in debug builds) and Vulkan's range rules follow
+    /// from it (VUID-VkMappedMemoryRange-offset-00687, -size-01390; issue 16, helper "sound4":
+    /// `MemoryAllocation::flush` is a safe method). Asked on non-coherent memory only, where VMA
+    /// is called.
+    fn check_sync_range(&self, offset: vk::DeviceSize, size: vk::DeviceSize) -> Result<()> {
+        let total = self.shared.vma.get_allocation_info(&self.allocation).size;
+        sync_range_fits(offset, size, total).then_some(()).ok_or_else(|| Error::DataTooLarge {
+            name: self.name(),
+            offset,
+            given: size,
+            capacity: total,
+        })
+    }
+
     fn coherent(&self) -> bool {
         self.facts().properties.contains(vk::MemoryPropertyFlags::HOST_COHERENT)
     }
@@ -989,6 +1004,7 @@ impl MemoryAllocation for VmaMemory {
         if self.coherent() {
             return Ok(());
         }
+        self.check_sync_range(offset, size)?;
         self.shared.vma.flush_allocation(&self.allocation, offset, size).op("vmaFlushAllocation")
     }
 
@@ -996,6 +1012,7 @@ impl MemoryAllocation for VmaMemory {
         if self.coherent() {
             return Ok(());
         }
+        self.check_sync_range(offset, size)?;
         self.shared.vma.invalidate_allocation(&self.allocation, offset, size).op("vmaInvalidateAllocation")
     }
 
@@ -1049,5 +1066,28 @@ impl Drop for VmaMemory {
         // SAFETY: this type is the sole owner of the allocation; the resource using it was
         // destroyed by its owner before dropping this (see `MemoryAllocator`'s contract).
         unsafe { self.shared.defrag.free_or_defer(&self.shared.vma, self.allocation, &mut self.pool) }
+    }
+}
+
+/// Whether `offset..offset + size` (`WHOLE_SIZE`: to the end) lies in `total` bytes.
+fn sync_range_fits(offset: vk::DeviceSize, size: vk::DeviceSize, total: vk::DeviceSize) -> bool {
+    match size {
+        vk::WHOLE_SIZE => offset <= total,
+        size => offset.checked_add(size).is_some_and(|end| end <= total),
+    }
+}
+
+#[cfg(test)]
+mod sync_range_tests {
+    use ash::vk;
+
+    use super::sync_range_fits;
+
+    #[test]
+    fn a_flush_range_past_the_allocation_does_not_fit() {
+        assert!(sync_range_fits(0, 64, 64) && sync_range_fits(64, 0, 64) && sync_range_fits(16, vk::WHOLE_SIZE, 64));
+        assert!(!sync_range_fits(65, vk::WHOLE_SIZE, 64));
+        assert!(!sync_range_fits(60, 8, 64));
+        assert!(!sync_range_fits(u64::MAX, 16, 64), "an end past u64 does not wrap into range");
     }
 }

@@ -201,9 +201,24 @@ impl AccelerationStructure {
     }
 }
 
-/// The primitive counts of a BLAS's geometries or a TLAS's instance count: inline up to two
-/// (no allocation per structure for the usual one or two geometries).
-pub(crate) type Shape = smallvec::SmallVec<[u32; 2]>;
+/// The primitive counts of a BLAS's geometries or a TLAS's instance count, each with what
+/// else an update must keep of that geometry: inline up to two (no allocation per structure
+/// for the usual one or two geometries).
+pub(crate) type Shape = smallvec::SmallVec<[(u32, GeometryKey); 2]>;
+
+/// What an update must keep of each geometry of the last build besides its primitive count
+/// (VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761 to -03766, issue 16, helper
+/// "sound4"): its type and flags; for triangles the vertex format, the highest vertex, the
+/// index type and whether a transform is read. Zero values where a kind has no such field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GeometryKey {
+    pub ty: vk::GeometryTypeKHR,
+    pub flags: vk::GeometryFlagsKHR,
+    pub format: vk::Format,
+    pub max_vertex: u32,
+    pub index_type: vk::IndexType,
+    pub transform: bool,
+}
 
 /// What the storage buffer's name adds to the structure's.
 const STORAGE_SUFFIX: &str = "/storage";

@@ -405,6 +405,22 @@ pub(crate) fn create_owned(
     let tiling = vk::ImageTiling::OPTIMAL;
     let info = desc.create_info();
     crate::valid::image::check(name, &info, ctx.format_properties(desc.format).optimal_tiling_features)?;
+    // VUID-VkImageCreateInfo-usage-00968: a multisampled storage image needs
+    // shaderStorageImageMultisample, which `Context::new` never enables (a `from_raw` creator
+    // may have: not refused there). Issue 16, helper "sound4".
+    if ctx.features_chosen
+        && desc.samples != vk::SampleCountFlags::TYPE_1
+        && desc.usage.contains(vk::ImageUsageFlags::STORAGE)
+    {
+        return Err(Error::ValidUsage {
+            name: name.clone(),
+            vuid: "VUID-VkImageCreateInfo-usage-00968",
+            detail: format!(
+                "a {:?}-sample STORAGE image needs shaderStorageImageMultisample, which the device does not have enabled",
+                desc.samples
+            ),
+        });
+    }
     let props = ctx.image_format_properties(desc.format, desc.ty, tiling, desc.usage, desc.flags);
     let props = match props {
         Ok(p) => p,

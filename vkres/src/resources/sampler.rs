@@ -155,8 +155,12 @@ impl Drop for SamplerShared {
             map.remove(&self.desc);
         }
         drop(map);
+        if self.handle == vk::Sampler::null() {
+            return; // a placeholder (`release`): no sampler, none counted
+        }
         // SAFETY: the last handle is gone, and batches hold handles until their work finished.
         unsafe { self.pool.ctx.device().destroy_sampler(self.handle, None) };
+        self.pool.ctx.pooled_samplers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -282,6 +286,19 @@ impl SamplerPool {
             .border_color(d.border_color)
             .unnormalized_coordinates(d.unnormalized_coordinates);
         crate::valid::sampler::check(&info, caps)?;
+        // VUID-vkCreateSampler-maxSamplerAllocationCount-04110: fewer live samplers on the
+        // device than the limit when one is created. The pools of one context share its
+        // count (samplers the caller makes through `Context::create_sampler` are the caller's).
+        let limit = u64::from(caps.limits.max_sampler_allocation_count);
+        let live = &ctx.pooled_samplers;
+        if let Err(live) = live.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1)) {
+            return Err(crate::Error::LimitExceeded {
+                name: format!("sampler ({live} live on the device)"),
+                what: "samplers alive at once (maxSamplerAllocationCount)",
+                requested: live + 1,
+                limit,
+            });
+        }
         // Finite values past the device's limits are clamped to them (see `SamplerDesc`).
         let bias_limit = caps.limits.max_sampler_lod_bias;
         info.mip_lod_bias = info.mip_lod_bias.clamp(-bias_limit, bias_limit);
@@ -293,7 +310,9 @@ impl SamplerPool {
         };
         // SAFETY: `valid::sampler` checked the description; values are clamped to the limits;
         // the pool destroys its samplers when its last user drops.
-        let handle = unsafe { ctx.create_sampler(&info, &name) }?;
+        let handle = unsafe { ctx.create_sampler(&info, &name) }.inspect_err(|_| {
+            live.fetch_sub(1, Ordering::Relaxed);
+        })?;
         self.shared.created.fetch_add(1, Ordering::Relaxed);
         Ok(handle)
     }

@@ -104,6 +104,36 @@ fn check_words(words: &[u32], name: &str) -> Result<()> {
     crate::valid::spirv::check_module(words).map_err(|reason| invalid(SpirvProblem::Invalid(reason)))
 }
 
+/// The module's capabilities against what Vulkan allows and `ctx`'s device enabled
+/// (`valid/spirv_capabilities.rs`): [`Error::ValidUsage`] naming the capability.
+fn check_capabilities(ctx: &Context, words: &[u32], name: &str) -> Result<()> {
+    let caps = ctx.capabilities();
+    // The features `Context::new` enables where supported, asked only when a module declares
+    // one of their capabilities.
+    let supported = |feature: &str| {
+        let mut v12 = vk::PhysicalDeviceVulkan12Features::default();
+        let mut features = vk::PhysicalDeviceFeatures2::default().push_next(&mut v12);
+        // SAFETY: the context's physical device of its instance; the chained struct is core 1.2.
+        unsafe { ctx.instance().get_physical_device_features2(ctx.physical_device(), &mut features) };
+        let on = match feature {
+            "shaderInt64" => features.features.shader_int64,
+            "shaderStorageImageWriteWithoutFormat" => features.features.shader_storage_image_write_without_format,
+            "shaderInt8" => v12.shader_int8,
+            "storageBuffer8BitAccess" => v12.storage_buffer8_bit_access,
+            _ => vk::FALSE,
+        };
+        on == vk::TRUE
+    };
+    crate::valid::spirv_capabilities::check(
+        name,
+        words,
+        &caps.enabled,
+        &caps.device_extensions,
+        ctx.features_chosen,
+        &supported,
+    )
+}
+
 /// Checks that `code` is SPIR-V (see [`spirv_words`]) and creates the module.
 pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<ShaderModule> {
     ShaderModule::from_spirv(ctx, &spirv_words(code, name)?, name)
@@ -112,7 +142,9 @@ pub(crate) fn create(ctx: &Arc<Context>, code: &[u8], name: &str) -> Result<Shad
 impl ShaderModule {
     /// Creates a module on `ctx`'s device from words [`spirv_words`] validated, named `name`.
     pub fn from_spirv(ctx: &Arc<Context>, words: &SpirvWords, name: &str) -> Result<Self> {
-        // SAFETY: `SpirvWords` are made only by `spirv_words`, which validated the module.
+        check_capabilities(ctx, words.words(), name)?;
+        // SAFETY: `SpirvWords` are made only by `spirv_words`, which validated the module; its
+        // capabilities were checked against the device just above.
         unsafe { Self::from_words_unchecked(ctx, words.words(), name) }
     }
 
@@ -121,7 +153,8 @@ impl ShaderModule {
     /// not a valid module.
     pub fn from_words(ctx: &Arc<Context>, words: &[u32], name: &str) -> Result<Self> {
         check_words(words, name)?;
-        // SAFETY: validated just above.
+        check_capabilities(ctx, words, name)?;
+        // SAFETY: validated just above, capabilities against the device too.
         unsafe { Self::from_words_unchecked(ctx, words, name) }
     }
 

@@ -52,7 +52,8 @@ impl Download {
         Ok(out)
     }
 
-    /// The data as elements of `T`; its size must be a multiple of `T`'s.
+    /// The data as elements of `T`; its size must be a multiple of `T`'s (a zero-sized `T`:
+    /// one per byte, as [`Buffer::len`](crate::Buffer::len) counts them).
     pub fn read<T: Pod>(&self) -> Result<Vec<T>> {
         let bytes = self.bytes()?;
         if bytes.len() % size_of::<T>().max(1) != 0 {
@@ -61,6 +62,11 @@ impl Download {
                 bytes: bytes.len() as u64,
                 element: size_of::<T>() as u64,
             });
+        }
+        // A zero-sized `T` counts one element per byte, as `Buffer::len` does (bytemuck's
+        // collect divides by the size: a panic, issue 16, helper "sound4").
+        if size_of::<T>() == 0 {
+            return Ok(vec![T::zeroed(); bytes.len()]);
         }
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }

@@ -49,6 +49,34 @@ pub(crate) fn check(name: &str, info: &vk::ImageCreateInfo<'_>, features: vk::Fo
             );
         }
     }
+    // VUID-VkImageCreateInfo-samples-parameter: one VkSampleCountFlagBits (no bit at all
+    // passed the format query's `sample_counts.contains`, issue 16, helper "sound4").
+    let samples = info.samples.as_raw();
+    if !samples.is_power_of_two() || samples > vk::SampleCountFlags::TYPE_64.as_raw() {
+        return bad(
+            "VUID-VkImageCreateInfo-samples-parameter",
+            format!("samples is one sample count bit (TYPE_1 to TYPE_64), not {:?}", info.samples),
+        );
+    }
+    check_flags(info, &bad)?;
+    // VUID-VkImageCreateInfo-format-04712, -04713: a chroma-subsampled format's extent is a
+    // whole number of chroma texels (`_422`: an even width; `_420`: an even width and height).
+    if let Some((w, h)) = crate::format::ycbcr(info.format)
+        && (e.width % w != 0 || e.height % h != 0)
+    {
+        let vuid = if e.width % w != 0 {
+            "VUID-VkImageCreateInfo-format-04712"
+        } else {
+            "VUID-VkImageCreateInfo-format-04713"
+        };
+        return bad(
+            vuid,
+            format!(
+                "{:?} needs a width a multiple of {w} and a height of {h}, not {}x{}",
+                info.format, e.width, e.height
+            ),
+        );
+    }
     if info.samples != vk::SampleCountFlags::TYPE_1 {
         // VUID-VkImageCreateInfo-samples-02257: multisampled images are 2D, not cube-compatible,
         // with one mip level and optimal tiling.
@@ -80,6 +108,55 @@ pub(crate) fn check(name: &str, info: &vk::ImageCreateInfo<'_>, features: vk::Fo
                 tiling: info.tiling,
                 usage: info.usage,
             });
+        }
+    }
+    Ok(())
+}
+
+/// The usage and creation flags that tie to each other, the image's type or format (issue 16,
+/// helper "sound4").
+fn check_flags(info: &vk::ImageCreateInfo<'_>, bad: &dyn Fn(&'static str, String) -> Result<()>) -> Result<()> {
+    use vk::ImageUsageFlags as U;
+    if info.usage.contains(U::TRANSIENT_ATTACHMENT) {
+        let attachments = U::COLOR_ATTACHMENT | U::DEPTH_STENCIL_ATTACHMENT | U::INPUT_ATTACHMENT;
+        // VUID-VkImageCreateInfo-usage-00963: a transient attachment is only an attachment.
+        let other = info.usage & !(attachments | U::TRANSIENT_ATTACHMENT);
+        if !other.is_empty() {
+            return bad(
+                "VUID-VkImageCreateInfo-usage-00963",
+                format!("a TRANSIENT_ATTACHMENT image is only an attachment; it also has {other:?}"),
+            );
+        }
+        // VUID-VkImageCreateInfo-usage-00966: ... and is one.
+        if !info.usage.intersects(attachments) {
+            return bad(
+                "VUID-VkImageCreateInfo-usage-00966",
+                "a TRANSIENT_ATTACHMENT image needs a colour, depth-stencil or input attachment usage".into(),
+            );
+        }
+    }
+    let flags = info.flags;
+    // VUID-VkImageCreateInfo-flags-00950: 2D_ARRAY_COMPATIBLE is for 3D images.
+    if flags.contains(vk::ImageCreateFlags::TYPE_2D_ARRAY_COMPATIBLE) && info.image_type != vk::ImageType::TYPE_3D {
+        return bad(
+            "VUID-VkImageCreateInfo-flags-00950",
+            format!("TYPE_2D_ARRAY_COMPATIBLE is for 3D images, not {:?}", info.image_type),
+        );
+    }
+    if flags.contains(vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE) {
+        // VUID-VkImageCreateInfo-flags-01572: of a compressed format.
+        if !crate::format::texel_block(info.format).is_some_and(|b| b.is_compressed()) {
+            return bad(
+                "VUID-VkImageCreateInfo-flags-01572",
+                format!("BLOCK_TEXEL_VIEW_COMPATIBLE needs a compressed format, not {:?}", info.format),
+            );
+        }
+        // VUID-VkImageCreateInfo-flags-01573: with MUTABLE_FORMAT.
+        if !flags.contains(vk::ImageCreateFlags::MUTABLE_FORMAT) {
+            return bad(
+                "VUID-VkImageCreateInfo-flags-01573",
+                "BLOCK_TEXEL_VIEW_COMPATIBLE needs MUTABLE_FORMAT as well".into(),
+            );
         }
     }
     Ok(())

@@ -88,6 +88,36 @@ pub(crate) fn image(name: &str, usage: vk::ImageUsageFlags, flags: vk::ImageCrea
     if flags.intersects(sparse) {
         return Err(Error::MissingFeature { feature: "sparseBinding", operation: "create a sparse image" });
     }
+    image_binding_flags(name, flags)
+}
+
+/// Creation flags that need a feature vkres never enables or a memory binding it never makes
+/// (issue 16, helper "sound4"): refused before `vmaCreateImage`, which aborts the process on
+/// `DISJOINT` (an assertion) and binds one ordinary allocation to any image.
+fn image_binding_flags(name: &str, flags: vk::ImageCreateFlags) -> Result<()> {
+    let bad =
+        |vuid: &'static str, detail: &str| Err(Error::ValidUsage { name: name.into(), vuid, detail: detail.into() });
+    // VUID-vkBindImageMemory-image-01608: a DISJOINT image binds each plane's memory on its
+    // own (vkBindImageMemory2 with plane infos); vkres binds an image's memory whole.
+    if flags.contains(vk::ImageCreateFlags::DISJOINT) {
+        return bad(
+            "VUID-vkBindImageMemory-image-01608",
+            "DISJOINT images bind memory per plane; vkres binds an image's memory whole",
+        );
+    }
+    // VUID-VkImageCreateInfo-flags-01890: PROTECTED needs the protectedMemory feature, which
+    // vkres does not enable (nor allocate protected memory for).
+    if flags.contains(vk::ImageCreateFlags::PROTECTED) {
+        return Err(Error::MissingFeature { feature: "protectedMemory", operation: "create a protected image" });
+    }
+    // VUID-VkImageCreateInfo-physicalDeviceCount-01421: SPLIT_INSTANCE_BIND_REGIONS needs a
+    // device group of more than one device; vkres's devices are made of one.
+    if flags.contains(vk::ImageCreateFlags::SPLIT_INSTANCE_BIND_REGIONS) {
+        return bad(
+            "VUID-VkImageCreateInfo-physicalDeviceCount-01421",
+            "SPLIT_INSTANCE_BIND_REGIONS needs a device group of more than one physical device",
+        );
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub(crate) mod known;
 pub(crate) mod layout;
 pub(crate) mod sampler;
 pub(crate) mod spirv;
+pub(crate) mod spirv_capabilities;
 mod spirv_module;
 pub(crate) mod view;
 

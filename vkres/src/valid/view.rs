@@ -6,6 +6,24 @@ use ash::vk;
 use crate::error::{Error, Result};
 use crate::format;
 
+/// The image usages a view can serve (the valid-usage list of VUID-VkImageViewCreateInfo-image-04441).
+const VIEW_USAGES: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
+    vk::ImageUsageFlags::SAMPLED.as_raw()
+        | vk::ImageUsageFlags::STORAGE.as_raw()
+        | vk::ImageUsageFlags::COLOR_ATTACHMENT.as_raw()
+        | vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT.as_raw()
+        | vk::ImageUsageFlags::INPUT_ATTACHMENT.as_raw()
+        | vk::ImageUsageFlags::TRANSIENT_ATTACHMENT.as_raw()
+        | vk::ImageUsageFlags::FRAGMENT_SHADING_RATE_ATTACHMENT_KHR.as_raw()
+        | vk::ImageUsageFlags::FRAGMENT_DENSITY_MAP_EXT.as_raw()
+        | vk::ImageUsageFlags::VIDEO_DECODE_DST_KHR.as_raw()
+        | vk::ImageUsageFlags::VIDEO_DECODE_DPB_KHR.as_raw()
+        | vk::ImageUsageFlags::VIDEO_ENCODE_SRC_KHR.as_raw()
+        | vk::ImageUsageFlags::VIDEO_ENCODE_DPB_KHR.as_raw()
+        | vk::ImageUsageFlags::SAMPLE_WEIGHT_QCOM.as_raw()
+        | vk::ImageUsageFlags::SAMPLE_BLOCK_MATCH_QCOM.as_raw(),
+);
+
 /// Checks the view (named by `name`, called only for an error) of the image created with
 /// `image`: `view` with its range resolved (no `VK_REMAINING_*`), `features` the view format's
 /// optimal-tiling features, `image_cube_array` whether that feature is enabled.
@@ -18,6 +36,25 @@ pub(crate) fn check(
 ) -> Result<()> {
     let bad = |vuid: &'static str, detail: String| Err(Error::ValidUsage { name: name(), vuid, detail });
     let r = view.subresource_range;
+    // VUID-VkImageViewCreateInfo-image-04441: the image has a usage a view serves (a
+    // transfer-only image reached the driver, issue 16, helper "sound4").
+    if !image.usage.intersects(VIEW_USAGES) {
+        return bad(
+            "VUID-VkImageViewCreateInfo-image-04441",
+            format!("an image of usage {:?} has none a view serves (sampled, storage, attachments)", image.usage),
+        );
+    }
+    // VUID-VkImageViewCreateInfo-format-06415: a sampled view of a format that needs a
+    // sampler Y'CbCr conversion chains one; vkres makes none (issue 16, helper "sound4").
+    if image.usage.contains(vk::ImageUsageFlags::SAMPLED) && format::ycbcr(view.format).is_some() {
+        return bad(
+            "VUID-VkImageViewCreateInfo-format-06415",
+            format!(
+                "a view of {:?} on a SAMPLED image needs a sampler Y'CbCr conversion, which vkres does not make",
+                view.format
+            ),
+        );
+    }
     // VUID-VkImageViewCreateInfo-subresourceRange-01478, -image-01482: the first mip and
     // layer inside the image.
     if r.base_mip_level >= image.mip_levels {

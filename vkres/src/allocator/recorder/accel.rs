@@ -14,7 +14,7 @@ use crate::accel::{Blas, BlasDesc, Geometry, InstanceOf, InstanceRecord, Tlas, T
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
-use crate::resources::accel::RefitSet;
+use crate::resources::accel::{GeometryKey, RefitSet};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 use crate::valid::extension_bits;
 
@@ -109,6 +109,36 @@ impl GeometryRecord {
         }
     }
 
+    /// What an update must keep of this geometry besides its count.
+    fn key(&self) -> GeometryKey {
+        let mut key = GeometryKey {
+            ty: vk::GeometryTypeKHR::INSTANCES,
+            flags: vk::GeometryFlagsKHR::empty(),
+            format: vk::Format::UNDEFINED,
+            max_vertex: 0,
+            index_type: vk::IndexType::NONE_KHR,
+            transform: false,
+        };
+        match *self {
+            GeometryRecord::Triangles { format, max_vertex, index_type, transform, flags, .. } => {
+                key = GeometryKey {
+                    ty: vk::GeometryTypeKHR::TRIANGLES,
+                    flags,
+                    format,
+                    max_vertex,
+                    index_type,
+                    transform: transform != 0,
+                };
+            }
+            GeometryRecord::Aabbs { flags, .. } => {
+                key.ty = vk::GeometryTypeKHR::AABBS;
+                key.flags = flags;
+            }
+            GeometryRecord::Instances { .. } => {}
+        }
+        key
+    }
+
     fn count(&self) -> u32 {
         match *self {
             GeometryRecord::Triangles { count, .. }
@@ -136,7 +166,7 @@ impl Recorder<'_> {
         let made = self.blas_records(desc).and_then(|()| {
             let flags = desc.options.flags();
             let records = &self.tables.geometries[first..];
-            let sizes = self.build_sizes(BOTTOM, flags, records)?;
+            let sizes = self.build_sizes(&desc.name, BOTTOM, flags, records)?;
             let storage = accel::storage_name_reusing(&desc.name, &mut self.tables.last_storage_name);
             let blas = accel::create_in(
                 &**self.alloc.memory_allocator(),
@@ -146,7 +176,7 @@ impl Recorder<'_> {
                 &desc.name,
                 storage,
             )?;
-            *blas.shape() = records.iter().map(GeometryRecord::count).collect();
+            *blas.shape() = records.iter().map(|r| (r.count(), r.key())).collect();
             blas.set_update_scratch_size(sizes.update_scratch_size);
             Ok((blas, sizes.build_scratch_size))
         });
@@ -177,16 +207,22 @@ impl Recorder<'_> {
         let planned = self.blas_records(desc).and_then(|()| {
             let records = &self.tables.geometries[first..];
             let shape = blas.shape();
-            if shape.len() != records.len() || shape.iter().zip(records).any(|(&n, r)| n != r.count()) {
+            if shape.len() != records.len() || shape.iter().zip(records).any(|(&(n, _), r)| n != r.count()) {
                 let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
                 return Err(geometry::invalid(
                     blas.name(),
-                    format!("an update must keep the primitive counts {:?}, not {counts:?}", *shape),
+                    format!(
+                        "an update must keep the primitive counts {:?}, not {counts:?}",
+                        shape.iter().map(|e| e.0).collect::<Vec<_>>()
+                    ),
                 ));
+            }
+            for (i, (&(_, built), record)) in shape.iter().zip(records).enumerate() {
+                update_keeps(blas.name(), i, &built, &record.key())?;
             }
             drop(shape);
             let scratch = match blas.update_scratch_size() {
-                0 => self.build_sizes(BOTTOM, blas.build_flags(), records)?.update_scratch_size,
+                0 => self.build_sizes(blas.name(), BOTTOM, blas.build_flags(), records)?.update_scratch_size,
                 known => known,
             };
             self.refit_set(&blas.0, scratch, 0, |_, set| Ok(set.scratch_address))
@@ -217,10 +253,11 @@ impl Recorder<'_> {
         self.alloc.context().acceleration_structure_fns("build a TLAS")?;
         let flags = desc.options.flags();
         let (record, referenced) = self.tlas_records(rounds, desc)?;
-        let sizes = self.build_sizes(TOP, flags, &[record])?;
+        let sizes = self.build_sizes(&desc.name, TOP, flags, &[record])?;
         let tlas =
             accel::create(&**self.alloc.memory_allocator(), TOP, flags, sizes.acceleration_structure_size, &desc.name)?;
-        *tlas.shape() = smallvec::smallvec![desc.instances.len() as u32];
+        let record_key = record.key();
+        *tlas.shape() = smallvec::smallvec![(desc.instances.len() as u32, record_key)];
         *tlas.references() = referenced;
         tlas.set_update_scratch_size(sizes.update_scratch_size);
         let first = self.tables.geometries.len();
@@ -265,11 +302,11 @@ impl Recorder<'_> {
         ctx.acceleration_structure_fns("update a TLAS")?;
         self.own_buffer(tlas.0.buffer())?;
         self.check_updatable(tlas, "TLAS")?;
-        let count = tlas.shape().first().copied().unwrap_or(0);
+        let count = tlas.shape().first().map_or(0, |e| e.0);
         let scratch = match tlas.update_scratch_size() {
             0 => {
                 let record = GeometryRecord::Instances { data: 0, count };
-                self.build_sizes(TOP, tlas.build_flags(), &[record])?.update_scratch_size
+                self.build_sizes(tlas.name(), TOP, tlas.build_flags(), &[record])?.update_scratch_size
             }
             known => known,
         };
@@ -652,17 +689,55 @@ impl Recorder<'_> {
 
     fn build_sizes(
         &self,
+        name: &str,
         ty: vk::AccelerationStructureTypeKHR,
         flags: vk::BuildAccelerationStructureFlagsKHR,
         records: &[GeometryRecord],
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
+        self.check_build_limits(name, ty, records)?;
         // A BLAS of one geometry (a TLAS always has one) asks without allocating.
+        // SAFETY (both calls): the records come from checked descriptions (`blas_records`,
+        // `tlas_records`: one geometry type per structure, triangles and boxes for a BLAS and
+        // instances for a TLAS, known formats and flags); `GeometryRecord::vk` sets the union
+        // member of its type with its `s_type` and no `p_next`; `flags` are a `BuildPreference`'s
+        // and the update and compaction bits.
         if let [record] = records {
-            return self.alloc.acceleration_structure_build_sizes(ty, flags, &[record.vk()], &[record.count()]);
+            return unsafe {
+                self.alloc.acceleration_structure_build_sizes(ty, flags, &[record.vk()], &[record.count()])
+            };
         }
         let geometries: Vec<_> = records.iter().map(GeometryRecord::vk).collect();
         let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
-        self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts)
+        unsafe { self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts) }
+    }
+
+    /// The device's acceleration-structure limits on one build (issue 16, helper "sound4"):
+    /// VUID-VkAccelerationStructureBuildGeometryInfoKHR-type-03793 (geometries of a BLAS),
+    /// -03794 and -03795 (boxes or triangles over all of them), and `maxInstanceCount` for a
+    /// TLAS. Every build, update and size query of a structure goes through here.
+    fn check_build_limits(
+        &self,
+        name: &str,
+        ty: vk::AccelerationStructureTypeKHR,
+        records: &[GeometryRecord],
+    ) -> Result<()> {
+        let caps = self.alloc.context().capabilities();
+        let total: u64 = records.iter().map(|r| u64::from(r.count())).sum();
+        let (what, requested, limit) = if ty == TOP {
+            ("TLAS instances (maxInstanceCount)", total, caps.max_acceleration_structure_instance_count)
+        } else if records.len() as u64 > caps.max_acceleration_structure_geometry_count {
+            ("BLAS geometries (maxGeometryCount)", records.len() as u64, caps.max_acceleration_structure_geometry_count)
+        } else {
+            (
+                "BLAS primitives over all geometries (maxPrimitiveCount)",
+                total,
+                caps.max_acceleration_structure_primitive_count,
+            )
+        };
+        match requested <= limit {
+            true => Ok(()),
+            false => Err(Error::LimitExceeded { name: name.into(), what, requested, limit }),
+        }
     }
 
     /// Queues a build of `dst` from the geometries the tables hold from `first` on.
@@ -927,4 +1002,67 @@ impl Recorder<'_> {
             self.tables.built_here.insert(structure.handle());
         }
     }
+}
+
+/// VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761 to -03766: an update keeps each
+/// geometry's type, flags, vertex format, highest vertex, index type and whether it reads a
+/// transform, as the last build of the structure `name` had them (geometry `i`).
+fn update_keeps(name: &str, i: usize, built: &GeometryKey, now: &GeometryKey) -> Result<()> {
+    let differs = |vuid: &'static str, what: &str, was: String, is: String| {
+        Err(Error::ValidUsage {
+            name: name.into(),
+            vuid,
+            detail: format!("geometry {i}: an update must keep the {what} of the last build ({was}), not {is}"),
+        })
+    };
+    if built.ty != now.ty {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761",
+            "geometry type",
+            format!("{:?}", built.ty),
+            format!("{:?}", now.ty),
+        );
+    }
+    if built.flags != now.flags {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03762",
+            "geometry flags",
+            format!("{:?}", built.flags),
+            format!("{:?}", now.flags),
+        );
+    }
+    if built.format != now.format {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03763",
+            "vertex format",
+            format!("{:?}", built.format),
+            format!("{:?}", now.format),
+        );
+    }
+    if built.max_vertex != now.max_vertex {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03764",
+            "highest vertex (maxVertex)",
+            built.max_vertex.to_string(),
+            now.max_vertex.to_string(),
+        );
+    }
+    if built.index_type != now.index_type {
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03765",
+            "index type",
+            format!("{:?}", built.index_type),
+            format!("{:?}", now.index_type),
+        );
+    }
+    if built.transform != now.transform {
+        let says = |t: bool| if t { "a transform" } else { "no transform" }.to_string();
+        return differs(
+            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03766",
+            "transform's presence",
+            says(built.transform),
+            says(now.transform),
+        );
+    }
+    Ok(())
 }
