@@ -334,7 +334,7 @@ impl<'a> Batch<'a> {
         if rec.commands > 0 || rec.lane.busy() || !sync.is_empty() || matches!(signal, HandOff::Timeline(..)) {
             let (raw_fence, armed_signal) = match signal {
                 HandOff::Fence(fence) => {
-                    let generation = fence.arm_for_submission()?;
+                    let generation = fence.arm_for_submission(true)?;
                     (fence.raw(), Signal::Fence(fence.clone(), generation))
                 }
                 HandOff::Timeline(semaphore, value) => {

@@ -186,7 +186,7 @@ impl<'a> Recorder<'a> {
     /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
         self.own_fence(fence)?;
-        let generation = fence.arm_for_submission()?;
+        let generation = fence.arm_for_submission(false)?;
         if let Err(e) = self.close() {
             fence.disarm();
             return Err(e);
