@@ -179,36 +179,36 @@ pub fn cases() -> Vec<Case> {
         case!("image download while another batch's transition of the image is recorded", |gpu| {
             download_while_pending(gpu, |batch, image| batch.transition_image(image, vk::ImageLayout::GENERAL))
         } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("image download while a submitted upload into the image is in flight (accepted once waited)", |gpu| {
+        case!("image download while a submitted upload is in flight, then its bytes before it ran", |gpu| {
+            // Handed off: the download is accepted and reads the upload (submitted after it).
             let image = image(gpu)?;
             let mut first = gpu.alloc().batch()?;
             first.upload_image(&image, &[3; 64], &ImageUpload::default())?;
             let fence = vkres::Fence::new(gpu.ctx(), false)?;
             let in_flight = first.submit_with_fence(&fence)?;
             let mut second = gpu.alloc().batch()?;
-            let refused = second.download_image(&image).map(drop);
-            in_flight.wait()?;
             let download = second.download_image(&image)?;
+            let early = download.bytes().map(drop);
             second.submit_and_wait()?;
+            in_flight.wait()?;
             if download.bytes()? != [3; 64] {
                 return Err(Error::InvalidDescription { name: "image".into(), reason: "old bytes".into() });
             }
-            refused
-        } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("transition while another submitted batch's transition of the image is in flight", |gpu| {
+            early
+        } => Error::NotReady { .. }),
+        case!("hand-off of a recording whose image another recording handed off since transitioned", |gpu| {
             let image = image(gpu)?;
+            // The first batch leaves the image as it found it (SHADER_READ_ONLY), so the second
+            // may transition it; handed off first, the second's GENERAL is what the first's
+            // barrier (old layout SHADER_READ_ONLY) would meet.
             let mut first = gpu.alloc().batch()?;
-            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
-            let fence = vkres::Fence::new(gpu.ctx(), false)?;
-            let in_flight = first.submit_with_fence(&fence)?;
+            first.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            first.transition_image(&image, vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?;
             let mut second = gpu.alloc().batch()?;
-            let refused = second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
-            in_flight.wait()?;
-            // Finished: the tracked layout is GENERAL, and the same transition is recorded from it.
-            second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            second.transition_image(&image, vk::ImageLayout::GENERAL)?;
             second.submit_and_wait()?;
-            refused
-        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("layout is changed")),
+            first.submit_and_wait()
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
         case!("transition of a new image another batch's upload is recorded into", |gpu| {
             let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage))?;
