@@ -106,8 +106,39 @@ pub fn cases() -> Vec<Case> {
         case!("SubBuffer::read of a slab slot an unsubmitted upload writes", |gpu| {
             read_while_pending(gpu, true, |batch, range| batch.upload_sub(range, 0, &[1, 2, 3, 4]))
         } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("SubBuffer::read of a range an unsubmitted download reads (uses not told apart)", |gpu| {
-            read_while_pending(gpu, false, |batch, range| batch.download_sub(range).map(drop))
+        case!("SubBuffer::write into a range an unsubmitted download reads (its read accepted)", |gpu| {
+            let (range, _other, _warm) = ranges(gpu, false)?;
+            range.write(0, &[1, 2, 3, 4])?;
+            let mut batch = gpu.alloc().batch()?;
+            let download = batch.download_sub(&range)?;
+            // A use that only reads: the host read is accepted, the write refused.
+            let read = range.read_vec()?;
+            let refused = range.write(0, &[9; 4]);
+            batch.submit_and_wait()?;
+            if read != [1, 2, 3, 4] || download.read::<u32>()? != [1, 2, 3, 4] {
+                return Err(Error::InvalidDescription { name: "range".into(), reason: format!("read {read:?}") });
+            }
+            refused
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("SubBuffer::read of a slab slot an unsubmitted download reads and an upload writes", |gpu| {
+            read_while_pending(gpu, true, |batch, range| {
+                batch.download_sub(range)?;
+                batch.upload_sub(range, 0, &[1, 2, 3, 4])
+            })
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("SubBuffer::write into a slab slot a recorder keeps alive read-only (read accepted)", |gpu| {
+            let (range, _other, _warm) = ranges(gpu, true)?;
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; no command is
+            // recorded and it is never submitted.
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            // SAFETY: no command is recorded at all.
+            unsafe { recorder.keep_alive_read_only(&range) };
+            range.read_vec().map_err(|e| Error::InvalidDescription {
+                name: "range".into(),
+                reason: format!("a read of a range held read-only was refused: {e}"),
+            })?;
+            range.write(0, &[1])
         } => Error::InUseByRecordedWork { holds: 1, .. }),
         case!("SubBuffer::read of a range a recorder keeps alive", |gpu| {
             let (range, _other, _warm) = ranges(gpu, false)?;
