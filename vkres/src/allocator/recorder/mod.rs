@@ -14,6 +14,7 @@ mod buffers;
 mod gathered;
 mod held;
 mod images;
+mod refit;
 mod regions;
 mod same_device;
 mod sub_buffers;
