@@ -20,7 +20,7 @@ impl Recorder<'_> {
     /// Records a refit of `tlas` with `instances` (exactly as many as its build had; new
     /// transforms, masks, custom indices or BLASes), written straight into the TLAS's own
     /// persistent instance buffer as they come: the per-frame refit of an animated scene. The
-    /// TLAS must have been built with [`TlasDesc::allow_update`]; it keeps the BLASes of its
+    /// TLAS must have been built with [`TlasDesc::allow_update`](crate::accel::TlasDesc::allow_update); it keeps the BLASes of its
     /// earlier build alive too.
     ///
     /// The instance buffer (host-visible, mapped) and the update scratch are made at the first
