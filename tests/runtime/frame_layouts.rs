@@ -90,3 +90,29 @@ fn a_transition_after_another_batchs_submitted_transition_starts_from_its_layout
     assert_eq!(image.layout(), vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
     assert_eq!(download.bytes().expect("finished"), [3; 64]);
 }
+
+#[test]
+fn a_recorder_frame_uses_an_image_the_previous_recorder_frame_in_flight_uploaded() {
+    let gpu = Gpu::new();
+    let image = texture(&gpu, "recorded frames");
+    let (own0, own1) = (crate::recorder::OwnCommands::begin(&gpu), crate::recorder::OwnCommands::begin(&gpu));
+    let (fence0, fence1) =
+        (vkres::Fence::new(gpu.ctx(), false).expect("fence"), vkres::Fence::new(gpu.ctx(), false).expect("fence"));
+    // SAFETY: `own0.cmd` is recording, of the context's family; submitted once with `fence0`.
+    let mut first = unsafe { gpu.alloc().recorder(own0.cmd) };
+    first.upload_image(&image, &[5; 64], &ImageUpload::default()).expect("upload");
+    let in_flight0 = first.finish(&fence0).expect("finish");
+    own0.submit(&fence0);
+    // Frame 0 is in flight (its InFlight held): frame 1 transitions and downloads the image.
+    // SAFETY: as above, with `fence1`.
+    let mut second = unsafe { gpu.alloc().recorder(own1.cmd) };
+    second.transition_image(&image, vk::ImageLayout::GENERAL).expect("transition");
+    let download = second.download_image(&image).expect("download");
+    second.transition_image(&image, SRO).expect("transition back");
+    let in_flight1 = second.finish(&fence1).expect("finish");
+    own1.submit(&fence1);
+    in_flight1.wait().expect("wait");
+    in_flight0.wait().expect("wait");
+    assert_eq!(download.bytes().expect("finished"), [5; 64]);
+    assert_eq!(image.layout(), SRO);
+}
