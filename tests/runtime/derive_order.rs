@@ -183,6 +183,12 @@ fn declaration_order_release_without_a_generated_drop() {
     assert_eq!(*log.lock().unwrap(), ["Natural.mid", "Natural.tex", "Natural.base"].map(String::from));
     drop(top);
     assert_eq!(log.lock().unwrap().last().map(String::as_str), Some("Natural.top"));
+    // Dropped whole, Rust's declaration order releases each field before what it names.
+    let whole = Natural::create(&alloc).expect("natural");
+    alloc.staging().trim();
+    log.lock().unwrap().clear();
+    drop(whole);
+    assert_eq!(*log.lock().unwrap(), ["Natural.top", "Natural.mid", "Natural.tex", "Natural.base"].map(String::from));
     drop(alloc);
 }
 

@@ -23,6 +23,7 @@ mod derive_sizes;
 mod derive_sub_blases;
 mod direct_writes;
 mod faults;
+mod frame_layouts;
 mod frames;
 mod gltf;
 mod host_reads;

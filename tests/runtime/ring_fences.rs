@@ -92,3 +92,23 @@ fn a_slot_nothing_was_submitted_with_is_handed_out_without_waiting() {
         assert!(!slot.fence.is_signalled());
     }
 }
+
+#[test]
+fn a_batch_takes_a_lent_fence_once_the_callers_submission_signalled_it() {
+    let gpu = Gpu::new();
+    let fence = vkres::Fence::new(gpu.ctx(), false).expect("fence");
+    // The caller's own submission with the handle, held pending: a batch is refused meanwhile.
+    let held = crate::support::HeldSubmission::with_handle(&gpu, &fence).expect("held");
+    let target = gpu.device_buffer(16, "lent fence target");
+    let upload = |value: u8| {
+        let mut batch = gpu.alloc().batch().expect("batch");
+        batch.upload_bytes(&target, 0, &[value; 16]).expect("upload");
+        batch.submit_with_fence(&fence)
+    };
+    let busy = upload(1).expect_err("the caller's submission still signals the fence");
+    assert!(matches!(busy, vkres::Error::Batch(vkres::BatchError::FenceBusy)), "{busy:?}");
+    held.open().expect("open");
+    // Signalled now: the batch resets it and submits with it.
+    upload(2).expect("a signalled lent fence").wait().expect("wait");
+    assert!(fence.is_signalled());
+}

@@ -441,3 +441,24 @@ fn interleaved_slab_uploads_are_gathered_and_land_in_order() {
         assert_eq!(download.bytes().expect("bytes"), model[i], "range {i} at {}", ranges[i].offset());
     }
 }
+
+#[test]
+fn allocate_many_counts_no_padding_after_the_last_range() {
+    let gpu = Gpu::new();
+    let a = arena(&gpu, 4096, MappingType::None).alignment();
+    // Ranges of a + 8 bytes at stride 2a: 16 of them end at 15 * 2a + a + 8 = 31a + 8 bytes,
+    // though 16 strides (32a) do not fit (the reviewer's case: a = 64 below 1000 bytes asks
+    // for 16 x 40 bytes with stride 64, which end at 1000).
+    let each = a + 8;
+    let need = 15 * 2 * a + each;
+    let arena = arena(&gpu, need, MappingType::None);
+    assert!(arena.size() < 16 * 2 * a, "the arena is smaller than 16 strides: {} bytes", arena.size());
+    let ranges = arena.allocate_many::<u8>(16, each).expect("16 ranges fit");
+    assert_eq!(ranges.len(), 16);
+    let end = ranges.iter().map(|r| r.offset() + r.size()).max().expect("ranges");
+    assert!(end <= arena.size(), "ranges end at {end}, inside {}", arena.size());
+    drop(ranges);
+    let err = arena.allocate_many::<u8>(17, each).expect_err("17 do not fit");
+    assert!(matches!(err, Error::ArenaExhausted { .. }), "{err}");
+    assert!(arena.allocate_many::<u8>(0, each).expect("none").is_empty());
+}

@@ -226,14 +226,21 @@ pub struct HeldSubmission<'a> {
 impl<'a> HeldSubmission<'a> {
     /// Submits an empty batch that waits on the gate and signals `fence`.
     pub fn new(gpu: &'a Gpu, fence: &vkres::Fence) -> vkres::Result<Self> {
-        let gate = timeline_semaphore(gpu);
         fence.prepare_for_own_submission()?;
+        Self::with_handle(gpu, fence)
+    }
+
+    /// As [`new`](Self::new), but the fence is only lent ([`vkres::Fence::handle`]), not
+    /// readied with `prepare_for_own_submission`: it must be unsignalled.
+    pub fn with_handle(gpu: &'a Gpu, fence: &vkres::Fence) -> vkres::Result<Self> {
+        let gate = timeline_semaphore(gpu);
         let waits = [vk::SemaphoreSubmitInfo::default()
             .semaphore(gate)
             .value(1)
             .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
         let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits);
-        // SAFETY: an empty submission; the fence was readied for it above.
+        // SAFETY: an empty submission; the fence is unsignalled (readied by `new`, or so by the
+        // caller of `with_handle`).
         unsafe { gpu.ctx().submit(&[submit], fence.handle()) }?;
         Ok(Self { gpu, gate, fence: fence.clone() })
     }

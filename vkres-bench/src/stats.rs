@@ -45,6 +45,18 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Summary::of_ms(values).map(|s| s.median_ms)
 }
 
+/// The median of `times` (the mean of the middle two for an even count; sorts them), or
+/// `None` when there are none: [`median`] for durations, without a round trip through `f64`.
+pub fn median_duration(times: &mut [Duration]) -> Option<Duration> {
+    times.sort_unstable();
+    let n = times.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(times[n / 2]),
+        _ => Some((times[n / 2 - 1] + times[n / 2]) / 2),
+    }
+}
+
 /// Runs `way(0..ways)` `warmups + runs` times, interleaved, and returns each way's counted
 /// times. Each run takes the ways in a new order (a fixed-seed shuffle), so that a way does not
 /// always follow the same one: a build run always right after 1000 one-by-one submissions,
@@ -124,6 +136,9 @@ mod tests {
         assert!(Summary::of(&[]).is_none());
         assert_eq!(median(&[2.0, 9.0, 1.0, 4.0]), Some(3.0));
         assert_eq!(median(&[]), None);
+        assert_eq!(median_duration(&mut ms(&[7, 1, 3, 5])), Some(Duration::from_millis(4)));
+        assert_eq!(median_duration(&mut ms(&[7, 1, 3])), Some(Duration::from_millis(3)));
+        assert_eq!(median_duration(&mut []), None);
         assert_eq!(Summary::of_ms(&[7.0, 5.0, 6.0]).map(|s| (s.min_ms, s.max_ms)), Some((5.0, 7.0)));
         assert!((Summary::of(&ms(&[1000])).unwrap().gbps(2_000_000_000) - 2.0).abs() < 1e-9);
     }

@@ -85,6 +85,26 @@ pub fn cases() -> Vec<Case> {
             held.open()?;
             result
         } => Error::Batch(vkres::BatchError::FenceBusy)),
+        case!("a fence whose lent handle signals the caller's pending submission", |gpu| {
+            // The caller took `handle()` and submitted its own work with it (no
+            // `prepare_for_own_submission`): vkres must not submit with it too (VUID-vkQueueSubmit2-fence-04895).
+            let fence = Fence::new(gpu.ctx(), false)?;
+            let held = crate::support::HeldSubmission::with_handle(gpu, &fence)?;
+            let target = buffer(gpu, 16, DST);
+            let mut second = gpu.alloc().batch()?;
+            second.upload_bytes(&target, 0, &[2; 16])?;
+            let result = second.submit_with_fence(&fence).map(drop);
+            held.open()?;
+            result
+        } => Error::Batch(vkres::BatchError::FenceBusy)),
+        case!("a fence whose handle was lent and not yet submitted with", |gpu| {
+            let fence = Fence::new(gpu.ctx(), false)?;
+            let _ = fence.handle();
+            let target = buffer(gpu, 16, DST);
+            let mut batch = gpu.alloc().batch()?;
+            batch.upload_bytes(&target, 0, &[2; 16])?;
+            batch.submit_with_fence(&fence).map(drop)
+        } => Error::Batch(vkres::BatchError::FenceBusy)),
         case!("image upload without TRANSFER_DST", |gpu| gpu.alloc().batch()?.upload_image(
             &image(gpu, RGBA, vk::ImageUsageFlags::SAMPLED), &[0; 64], &ImageUpload::default())
             => Error::MissingUsage { operation: "an upload", .. }),

@@ -106,8 +106,39 @@ pub fn cases() -> Vec<Case> {
         case!("SubBuffer::read of a slab slot an unsubmitted upload writes", |gpu| {
             read_while_pending(gpu, true, |batch, range| batch.upload_sub(range, 0, &[1, 2, 3, 4]))
         } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("SubBuffer::read of a range an unsubmitted download reads (uses not told apart)", |gpu| {
-            read_while_pending(gpu, false, |batch, range| batch.download_sub(range).map(drop))
+        case!("SubBuffer::write into a range an unsubmitted download reads (its read accepted)", |gpu| {
+            let (range, _other, _warm) = ranges(gpu, false)?;
+            range.write(0, &[1, 2, 3, 4])?;
+            let mut batch = gpu.alloc().batch()?;
+            let download = batch.download_sub(&range)?;
+            // A use that only reads: the host read is accepted, the write refused.
+            let read = range.read_vec()?;
+            let refused = range.write(0, &[9; 4]);
+            batch.submit_and_wait()?;
+            if read != [1, 2, 3, 4] || download.read::<u32>()? != [1, 2, 3, 4] {
+                return Err(Error::InvalidDescription { name: "range".into(), reason: format!("read {read:?}") });
+            }
+            refused
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("SubBuffer::read of a slab slot an unsubmitted download reads and an upload writes", |gpu| {
+            read_while_pending(gpu, true, |batch, range| {
+                batch.download_sub(range)?;
+                batch.upload_sub(range, 0, &[1, 2, 3, 4])
+            })
+        } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("SubBuffer::write into a slab slot a recorder keeps alive read-only (read accepted)", |gpu| {
+            let (range, _other, _warm) = ranges(gpu, true)?;
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; no command is
+            // recorded and it is never submitted.
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            // SAFETY: no command is recorded at all.
+            unsafe { recorder.keep_alive_read_only(&range) };
+            range.read_vec().map_err(|e| Error::InvalidDescription {
+                name: "range".into(),
+                reason: format!("a read of a range held read-only was refused: {e}"),
+            })?;
+            range.write(0, &[1])
         } => Error::InUseByRecordedWork { holds: 1, .. }),
         case!("SubBuffer::read of a range a recorder keeps alive", |gpu| {
             let (range, _other, _warm) = ranges(gpu, false)?;
@@ -179,36 +210,36 @@ pub fn cases() -> Vec<Case> {
         case!("image download while another batch's transition of the image is recorded", |gpu| {
             download_while_pending(gpu, |batch, image| batch.transition_image(image, vk::ImageLayout::GENERAL))
         } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("image download while a submitted upload into the image is in flight (accepted once waited)", |gpu| {
+        case!("image download while a submitted upload is in flight, then its bytes before it ran", |gpu| {
+            // Handed off: the download is accepted and reads the upload (submitted after it).
             let image = image(gpu)?;
             let mut first = gpu.alloc().batch()?;
             first.upload_image(&image, &[3; 64], &ImageUpload::default())?;
             let fence = vkres::Fence::new(gpu.ctx(), false)?;
             let in_flight = first.submit_with_fence(&fence)?;
             let mut second = gpu.alloc().batch()?;
-            let refused = second.download_image(&image).map(drop);
-            in_flight.wait()?;
             let download = second.download_image(&image)?;
+            let early = download.bytes().map(drop);
             second.submit_and_wait()?;
+            in_flight.wait()?;
             if download.bytes()? != [3; 64] {
                 return Err(Error::InvalidDescription { name: "image".into(), reason: "old bytes".into() });
             }
-            refused
-        } => Error::InUseByRecordedWork { holds: 1, .. }),
-        case!("transition while another submitted batch's transition of the image is in flight", |gpu| {
+            early
+        } => Error::NotReady { .. }),
+        case!("hand-off of a recording whose image another recording handed off since transitioned", |gpu| {
             let image = image(gpu)?;
+            // The first batch leaves the image as it found it (SHADER_READ_ONLY), so the second
+            // may transition it; handed off first, the second's GENERAL is what the first's
+            // barrier (old layout SHADER_READ_ONLY) would meet.
             let mut first = gpu.alloc().batch()?;
-            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
-            let fence = vkres::Fence::new(gpu.ctx(), false)?;
-            let in_flight = first.submit_with_fence(&fence)?;
+            first.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            first.transition_image(&image, vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?;
             let mut second = gpu.alloc().batch()?;
-            let refused = second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
-            in_flight.wait()?;
-            // Finished: the tracked layout is GENERAL, and the same transition is recorded from it.
-            second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            second.transition_image(&image, vk::ImageLayout::GENERAL)?;
             second.submit_and_wait()?;
-            refused
-        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("layout is changed")),
+            first.submit_and_wait()
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
         case!("transition of a new image another batch's upload is recorded into", |gpu| {
             let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage))?;

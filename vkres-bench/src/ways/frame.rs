@@ -412,17 +412,6 @@ fn raw_tlas(raw: &Raw<'_>, blas: vk::DeviceAddress, instances: u32) -> BenchResu
     Ok(RawTlas { fns, storage, handle, scratch, scratch_address, instances: slots, blas })
 }
 
-/// The median of `times` (sorted in place), `None` for none.
-fn median(times: &mut [Duration]) -> Option<Duration> {
-    times.sort_unstable();
-    let n = times.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(times[n / 2]),
-        _ => Some((times[n / 2 - 1] + times[n / 2]) / 2),
-    }
-}
-
 /// Runs both ways: `frames` frames per run (the first `IN_FLIGHT` of each run not counted: the
 /// device may still run the other way's last frames), `warmups` + `runs` runs interleaved;
 /// each run's figure is the median of its counted frames.
@@ -571,9 +560,9 @@ pub fn measure(
             extra[way] += (ctx.submission_count() - submissions).saturating_sub(frames as u64);
             allocations[way] += allocated;
             counted_frames[way] += (frames - IN_FLIGHT) as u64;
-            records[way].extend(median(&mut record_times));
+            records[way].extend(crate::stats::median_duration(&mut record_times));
         }
-        Ok(median(&mut times))
+        Ok(crate::stats::median_duration(&mut times))
     })?;
     drop(vkres_way);
     drop(ash_way);

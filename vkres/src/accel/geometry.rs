@@ -357,10 +357,25 @@ impl InstanceRecord {
     /// The record of `instance` placing the BLAS at `blas_address` (mask and flags in the top
     /// 8 bits of their words; the 24-bit fields are checked by the callers).
     pub(crate) fn new<B>(instance: &super::InstanceOf<B>, blas_address: u64) -> Self {
+        let i = instance;
+        Self::from_parts(i.transform, i.custom_index, i.mask, i.sbt_offset, i.flags, blas_address)
+    }
+
+    /// The record of an instance given by its fields (the refit's loop, which has them moved
+    /// out of the instance already).
+    #[inline]
+    pub(crate) fn from_parts(
+        transform: Transform3x4,
+        custom_index: u32,
+        mask: u8,
+        sbt_offset: u32,
+        flags: vk::GeometryInstanceFlagsKHR,
+        blas_address: u64,
+    ) -> Self {
         InstanceRecord {
-            transform: instance.transform,
-            custom_index_and_mask: instance.custom_index | (u32::from(instance.mask) << 24),
-            sbt_offset_and_flags: instance.sbt_offset | (instance.flags.as_raw() << 24),
+            transform,
+            custom_index_and_mask: custom_index | (u32::from(mask) << 24),
+            sbt_offset_and_flags: sbt_offset | (flags.as_raw() << 24),
             blas_address,
         }
     }

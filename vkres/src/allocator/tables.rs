@@ -31,8 +31,10 @@ pub(crate) struct Tables {
     /// an upload into a buffer touched before only as a source still takes the write hold.
     pub(crate) write_held: HandleSet<vk::Buffer>,
     /// The layout each image recorded on will have once the work ran; applied to the images
-    /// only when the work has finished (discarded work changes no layout). Each entry counts
-    /// on its image until dropped (`LayoutHold`): downloads recorded elsewhere wait for it.
+    /// when the recording is handed off (submitted, or finished for the caller's submission;
+    /// discarded work changes no layout). Each entry counts on its image until then
+    /// (`LayoutHold`): downloads and layout-keeping commands of other recordings are refused
+    /// meanwhile, not waited for.
     pub(crate) layouts: HandleMap<vk::Image, (LayoutHold, vk::ImageLayout)>,
     /// Released after the work finished.
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,

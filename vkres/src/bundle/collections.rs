@@ -56,7 +56,10 @@ pub fn binding_array_supported(batch: &Batch<'_>) -> Result<()> {
     Err(Error::MissingFeature { feature: "descriptor indexing (Vulkan 1.2)", operation: "a binding array" })
 }
 
-/// Releases the elements last to first (the reverse of their creation).
+/// Releases the elements last to first (the reverse of their creation). A collection of
+/// bundles without [`Release`] (bundles released by declaration order, no `Drop`) is not
+/// released here: Rust drops it, elements first to last. Either order is a reverse dependency
+/// order: no element names another.
 impl<T: Release> Release for Vec<T> {
     fn __vkres_release(&mut self) {
         for item in self.iter_mut().rev() {

@@ -59,7 +59,11 @@ pub struct BufferSpec<'a> {
 
 /// Releases a field's resources in place (drops its references, leaving placeholders), so
 /// that a derived bundle's `Drop` releases its fields in reverse dependency order whatever
-/// their declaration order. Implemented by every field type and by derived bundles.
+/// their declaration order. Implemented by every field type and by the derived bundles that
+/// get a `Drop`; a bundle whose declaration order already is a reverse dependency order gets
+/// neither (`declaration_order_releases` in the derive): where it is nested, the outer
+/// release falls back to [`ReleaseFallback`]'s no-op and Rust drops it with the outer's
+/// fields.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `GpuResources` bundle",
     label = "a `bundle` field's type must itself `#[derive(GpuResources)]`"

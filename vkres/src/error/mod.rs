@@ -420,10 +420,10 @@ pub enum Error {
     /// [`SubBuffer::read`](crate::SubBuffer::read)), and an image download recorded while
     /// another recording writes or transitions the image (issue 16, helper "sound3").
     #[error(
-        "`{name}`: {holds} recorded use(s) of the buffer are not known to be finished; a host access (a write, or a read or download of bytes it may write) now would race them (wait for and drop the work's InFlight, or submit the batch, first)"
+        "`{name}`: {holds} use(s) by pending recorded work conflict with this call (refused, not waited for): a host access now would race that work, a command now could run before or after it (finish and submit the other recording, and where host access is refused wait for and drop its InFlight, first)"
     )]
     InUseByRecordedWork {
-        /// The buffer.
+        /// The buffer, range or image, and what holds it.
         name: String,
         /// How many recordings (batches, recorders, in-flight work) still hold it (at least 1).
         holds: u64,

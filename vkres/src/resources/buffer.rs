@@ -304,7 +304,12 @@ impl<T> Buffer<T> {
     /// work vkres recorded on this buffer: while a batch or recorder that uses it is still
     /// recording, or its [`InFlight`](crate::InFlight) is not waited for and dropped, the
     /// write is [`Error::InUseByRecordedWork`] (it would race that work on the device, or a
-    /// copy recorded before it would overwrite it, against program order). A staging chunk's
+    /// copy recorded before it would overwrite it, against program order). Each
+    /// [`read_bytes`](MappedMemory::read_bytes) is refused the same way while such work may
+    /// write the buffer (an upload or copy into it, a recorder's
+    /// [`keep_alive`](crate::Recorder::keep_alive); not a
+    /// [`keep_alive_read_only`](crate::Recorder::keep_alive_read_only) or a download). A
+    /// refusal, not a wait: wait for and drop the work's `InFlight` first. A staging chunk's
     /// mapping ([`StagingSpace::buffer`](crate::StagingSpace)) is written only through
     /// [`StagingSpace::write`](crate::StagingSpace::write): [`Error::MappingReserved`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
@@ -502,6 +507,13 @@ impl<T: Pod> Buffer<T> {
     }
 
     /// Reads `out.len()` elements from element `offset` through a mapping.
+    ///
+    /// Refused with [`Error::InUseByRecordedWork`] (not waited for) while work vkres recorded
+    /// that may write the buffer (an upload or copy into it, a recorder's
+    /// [`keep_alive`](crate::Recorder::keep_alive)) is still recording or its
+    /// [`InFlight`](crate::InFlight) not yet waited for and dropped: the bytes could be from
+    /// before that work. Work that only reads it (a download,
+    /// [`keep_alive_read_only`](crate::Recorder::keep_alive_read_only)) does not stop it.
     pub fn read(&self, offset: u64, out: &mut [T]) -> Result<()> {
         let offset = offset.saturating_mul(std::mem::size_of::<T>() as u64);
         self.map()?.read_bytes(offset, bytemuck::cast_slice_mut(out))

@@ -158,16 +158,17 @@ pub(crate) struct ImageShared {
     /// Freed after `handle` is destroyed; holds the context.
     allocation: ResourceMemory,
     desc: ImageDesc,
-    /// The layout of every subresource after the last finished batch that used the image (a
-    /// `vk::ImageLayout`'s raw value).
+    /// The layout of every subresource after the work handed off last that used the image (a
+    /// `vk::ImageLayout`'s raw value; see [`Image::layout`]).
     layout: AtomicI32,
     /// `false` for an image vkres did not create ([`Image::from_raw_borrowed`]): not destroyed.
     owned: bool,
     /// Whether no recorder has held it yet (a batch's transfer lane may then upload it).
     fresh: super::FirstUse,
-    /// Recordings not known to be finished that write the image or change its layout (the
-    /// [`LayoutHold`]s in their layout tables): a download recorded elsewhere meanwhile would
-    /// race them (issue 16, helper "sound3").
+    /// Recordings not yet handed off (submitted, or finished for the caller's submission) that
+    /// write the image or change its layout (the [`LayoutHold`]s in their layout tables): a
+    /// download recorded elsewhere meanwhile could be submitted before or after them (issue 16,
+    /// helper "sound3"; session 8, helper "mend8": handed-off work no longer counts).
     pending_layouts: AtomicU32,
     /// Those of them that leave the image in another layout than the one they found (see
     /// [`LayoutHold`]).
@@ -217,8 +218,10 @@ impl Image {
         self.shared.allocation.get()
     }
 
-    /// The layout of every subresource, as left by the last finished [`Batch`](crate::Batch)
-    /// that used the image (`UNDEFINED` for a new image).
+    /// The layout of every subresource, as left by the work handed off last that used the image
+    /// (`UNDEFINED` for a new image): a submitted [`Batch`](crate::Batch) or a finished
+    /// [`Recorder`](crate::Recorder), finished running or not. Work recorded later starts from
+    /// it: recordings are taken to be submitted in the order they were handed off, on one queue.
     pub fn layout(&self) -> vk::ImageLayout {
         vk::ImageLayout::from_raw(self.shared.layout.load(Ordering::Acquire))
     }
@@ -310,14 +313,14 @@ impl Image {
         }
     }
 
-    /// The recordings not known to be finished that write the image or change its layout
-    /// (see [`LayoutHold`]).
+    /// The recordings not yet handed off that write the image or change its layout (see
+    /// [`LayoutHold`]).
     pub(crate) fn pending_layout_holds(&self) -> u32 {
         self.shared.pending_layouts.load(Ordering::Acquire)
     }
 
-    /// The recordings not known to be finished that leave the image in another layout than
-    /// the one they found it in (see [`LayoutHold`]).
+    /// The recordings not yet handed off that leave the image in another layout than the one
+    /// they found it in (see [`LayoutHold`]).
     pub(crate) fn pending_layout_changes(&self) -> u32 {
         self.shared.pending_changes.load(Ordering::Acquire)
     }
@@ -707,13 +710,20 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
 }
 
 /// A recording's entry for an image in its layout table (`Tables::layouts`): it writes the
-/// image or changes its layout, and the work is not known to be finished. Counted on the image
+/// image or changes its layout, and the recording is not handed off yet. Counted on the image
 /// while it lives ([`Image::pending_layout_holds`]), so that a download recorded by another
-/// recording meanwhile is refused: it could read the bytes from before that work (issue 16,
+/// recording meanwhile is refused: the two could be submitted in either order (issue 16,
 /// helper "sound3"). Where the recording leaves the image in another layout than the one it
 /// found (`start`), it is also counted as changing it ([`Image::pending_layout_changes`]):
 /// another recording's barrier would then name the image's tracked layout as its old layout,
 /// which the image is no longer in once this work ran (VUID-VkImageMemoryBarrier2-oldLayout-01197).
+///
+/// At hand-off the image's tracked layout becomes the one the recording leaves it in and the
+/// hold is dropped (`Recorder::hand_off_layouts`): later recordings start from that layout,
+/// submitted after it (the recording-order assumption, as for transient memory), so work in
+/// flight blocks nothing. A recording whose first command found the image in a layout that
+/// another recording handed off since has changed is refused at its own hand-off
+/// ([`check_start`](Self::check_start)).
 pub(crate) struct LayoutHold {
     image: Image,
     /// The layout the recording found the image in (its first command's old layout).
@@ -746,6 +756,26 @@ impl LayoutHold {
         }
     }
 
+    /// Whether the image is still in the layout this recording's first command found it in
+    /// (or that command discarded the contents, old layout `UNDEFINED`): else another recording
+    /// handed off after this one started changed it, and this one's first barrier names a
+    /// layout the image is no longer in when it runs (VUID-VkImageMemoryBarrier2-oldLayout-01197):
+    /// [`Error::InUseByRecordedWork`].
+    pub(crate) fn check_start(&self) -> Result<()> {
+        let now = self.image.layout();
+        if self.start == vk::ImageLayout::UNDEFINED || self.start == now {
+            return Ok(());
+        }
+        Err(Error::InUseByRecordedWork {
+            name: format!(
+                "{} (another recording handed off before this one changed its layout from {:?} to {now:?})",
+                self.image.desc().name,
+                self.start
+            ),
+            holds: 1,
+        })
+    }
+
     /// The image held.
     pub(crate) fn image(&self) -> &Image {
         &self.image
@@ -760,7 +790,8 @@ impl std::borrow::Borrow<Image> for LayoutHold {
 
 impl Drop for LayoutHold {
     fn drop(&mut self) {
-        // After the work's layout was applied (`recorder::finish` sets it before dropping).
+        // After the work's layout was applied (`recorder::finish` sets it before dropping, at
+        // hand-off).
         if self.changing {
             self.image.shared.pending_changes.fetch_sub(1, Ordering::AcqRel);
         }

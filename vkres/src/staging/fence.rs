@@ -1,29 +1,38 @@
 //! [`Fence`]: a shared, RAII `VkFence`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ash::vk;
 
 use crate::Context;
 use crate::error::{BatchError, Error, Result, VkContext};
 
+/// [`FenceShared::state`] bit: a vkres submission signals it since its last reset (else
+/// waiting would never end).
+const SUBMITTED: u64 = 1;
+/// [`FenceShared::state`] bit: its handle was given out since its last reset: the caller's own
+/// submission (`vkQueueSubmit(..., fence)`, Merian's frame loop) may signal it, so a reset waits
+/// first (VUID-vkResetFences-pFences-01123) and vkres's own submission refuses it while unsignalled.
+const LENT: u64 = 2;
+/// [`FenceShared::state`] bit: known unsignalled without asking the driver: created unsignalled
+/// or reset by vkres, and since then neither armed for a submission nor its handle lent. Spares
+/// [`arm_for_submission`](Fence::arm_for_submission) a `vkGetFenceStatus` in the frame loop
+/// (`RingFences::wait_and_get` resets the fence, the recorder's `finish` arms it).
+const KNOWN_UNSIGNALLED: u64 = 4;
+/// [`FenceShared::state`]: the bits above count [`handle`](Fence::handle) calls, so that a reset
+/// can tell a handle lent while it ran from the one it waited for (no ABA on [`LENT`]).
+const LEND_ONE: u64 = 8;
+
 struct FenceShared {
     handle: vk::Fence,
     ctx: Arc<Context>,
-    /// Whether a submission signals it since its last reset (else waiting would never end).
-    submitted: AtomicBool,
-    /// Whether its handle was given out since its last reset: the caller's own submission
-    /// (`vkQueueSubmit(..., fence)`, Merian's frame loop) may signal it, so a reset waits first
-    /// (VUID-vkResetFences-pFences-01123).
-    lent: AtomicBool,
+    /// [`SUBMITTED`], [`LENT`] and [`KNOWN_UNSIGNALLED`] and the lend count, in one word: a
+    /// reset publishes "known unsignalled" only if nothing armed or lent the fence since it
+    /// read the word (a compare-exchange), so a concurrent [`Fence::handle`] always wins.
+    state: AtomicU64,
     /// Counts resets: work submitted with generation g has finished once the generation moved on.
     generation: AtomicU64,
-    /// Known unsignalled without asking the driver: created unsignalled or reset by vkres, and
-    /// since then neither armed for a submission nor its handle lent. Spares
-    /// [`arm_for_submission`](Fence::arm_for_submission) a `vkGetFenceStatus` in the frame loop
-    /// (`RingFences::wait_and_get` resets the fence, the recorder's `finish` arms it).
-    known_unsignalled: AtomicBool,
 }
 
 impl Drop for FenceShared {
@@ -58,10 +67,8 @@ impl Fence {
         let shared = FenceShared {
             handle,
             ctx: ctx.clone(),
-            submitted: AtomicBool::new(false),
-            lent: AtomicBool::new(false),
+            state: AtomicU64::new(if signalled { 0 } else { KNOWN_UNSIGNALLED }),
             generation: AtomicU64::new(0),
-            known_unsignalled: AtomicBool::new(!signalled),
         };
         Ok(Self { shared: Arc::new(shared) })
     }
@@ -72,10 +79,19 @@ impl Fence {
     /// slot whose fence handle was taken waits for the fence to signal before it resets it and
     /// hands the slot out again, so a submission made with the handle must follow (or the next
     /// wait for the slot does not end). Take the handle in each iteration that submits with it:
-    /// a handle kept from an earlier iteration is not seen.
+    /// submitting with a handle taken before the fence's last reset (a
+    /// [`RingFences::wait_and_get`](crate::RingFences::wait_and_get), or a vkres submission that
+    /// found it signalled) is not allowed, since that reset did not wait for it.
+    ///
+    /// Until the fence has signalled, vkres's own submission with it
+    /// ([`Batch::submit_with_fence`](crate::Batch::submit_with_fence)) is [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): the caller's submission may
+    /// still signal it (VUID-vkQueueSubmit2-fence-04895).
     pub fn handle(&self) -> vk::Fence {
-        self.shared.lent.store(true, Ordering::Release);
-        self.shared.known_unsignalled.store(false, Ordering::Release);
+        // One read-modify-write: lent, no longer known unsignalled, and a new lend count (a
+        // reset running now sees the word changed and leaves "known unsignalled" unset).
+        let lend = |s: u64| Some((s.wrapping_add(LEND_ONE) | LENT) & !KNOWN_UNSIGNALLED);
+        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, lend);
         self.shared.handle
     }
 
@@ -100,7 +116,7 @@ impl Fence {
     pub fn wait(&self) -> Result<()> {
         let handle = self.shared.handle;
         let generation = self.shared.generation.load(Ordering::Relaxed);
-        let submitted = self.shared.submitted.load(Ordering::Relaxed);
+        let submitted = self.shared.state.load(Ordering::Relaxed) & SUBMITTED != 0;
         // SAFETY: the fence is live.
         unsafe {
             self.shared.ctx.wait_fences(&[handle], || {
@@ -113,28 +129,28 @@ impl Fence {
     /// Waits for the submission that signals it, if any (vkres's own, or the caller's with the
     /// [`handle`](Self::handle) taken since the last reset), then unsignals it for the next one.
     pub(crate) fn wait_and_reset(&self) -> Result<()> {
-        let submitted = self.shared.submitted.load(Ordering::Acquire);
-        let lent = self.shared.lent.load(Ordering::Acquire);
-        if submitted || lent {
+        let before = self.shared.state.load(Ordering::Acquire);
+        if before & (SUBMITTED | LENT) != 0 {
             self.wait()?;
         }
         // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
         // vkres's own and any the caller made with the handle were waited for above; without
         // either, the handle never left vkres since the last reset, so nothing was submitted.
         unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
-        self.shared.submitted.store(false, Ordering::Release);
-        self.shared.lent.store(false, Ordering::Release);
         self.shared.generation.fetch_add(1, Ordering::AcqRel);
-        self.shared.known_unsignalled.store(true, Ordering::Release);
+        // Clears what was waited for; "known unsignalled" only if the word did not change since
+        // it was read: a `handle()` or `arm()` meanwhile keeps its bits, and the next
+        // submission asks the driver (a handle lent meanwhile is waited for by the next reset).
+        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| Some(settle(before, now)));
         Ok(())
     }
 
     /// Marks it as signalled by a submission about to be made, and returns its generation;
     /// `None` if a submission already signals it.
     pub(crate) fn arm(&self) -> Option<u64> {
-        self.shared.known_unsignalled.store(false, Ordering::Release);
-        let was = self.shared.submitted.swap(true, Ordering::AcqRel);
-        (!was).then(|| self.shared.generation.load(Ordering::Acquire))
+        let mark = |s: u64| (s & SUBMITTED == 0).then_some((s | SUBMITTED) & !KNOWN_UNSIGNALLED);
+        let armed = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, mark).is_ok();
+        armed.then(|| self.shared.generation.load(Ordering::Acquire))
     }
 
     /// Readies it for a submission about to be made and arms it ([`arm`](Self::arm)): a
@@ -143,15 +159,20 @@ impl Fence {
     /// (VUID-vkQueueSubmit2-fence-04894), and work of its earlier generation then counts as
     /// finished; one a pending submission still signals is [`Error::Batch`]
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
-    pub(crate) fn arm_for_submission(&self) -> Result<u64> {
+    ///
+    /// `own`: vkres makes the submission itself (a batch), so an unsignalled fence whose handle
+    /// was lent is busy too: the caller's submission may still signal it
+    /// (VUID-vkQueueSubmit2-fence-04895). Not so for the recorder, whose command buffer the
+    /// caller submits with that handle.
+    pub(crate) fn arm_for_submission(&self, own: bool) -> Result<u64> {
         let busy = || Error::Batch(BatchError::FenceBusy);
         // Reset by vkres and not handed out since: unsignalled, no status query needed.
-        let known_unsignalled = self.shared.known_unsignalled.load(Ordering::Acquire);
-        if !known_unsignalled && self.is_signalled() {
+        let state = self.shared.state.load(Ordering::Acquire);
+        if state & KNOWN_UNSIGNALLED == 0 && self.is_signalled() {
             // Signalled: whatever submission signals it has finished (vkres's own or the
             // caller's), so the reset below breaks no pending work (VUID-vkResetFences-pFences-01123).
             self.wait_and_reset()?;
-        } else if self.shared.submitted.load(Ordering::Acquire) {
+        } else if state & SUBMITTED != 0 || (own && state & LENT != 0) {
             return Err(busy());
         }
         self.arm().ok_or_else(busy)
@@ -165,12 +186,12 @@ impl Fence {
     /// submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
     /// One that a pending vkres submission already signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     pub fn prepare_for_own_submission(&self) -> Result<()> {
-        self.arm_for_submission().map(|_| ())
+        self.arm_for_submission(false).map(|_| ())
     }
 
     /// Undoes [`arm`](Self::arm) when the submission failed.
     pub(crate) fn disarm(&self) {
-        self.shared.submitted.store(false, Ordering::Release);
+        self.shared.state.fetch_and(!SUBMITTED, Ordering::AcqRel);
     }
 
     /// Whether work submitted in `generation` has finished: the fence signalled, or was
@@ -182,5 +203,57 @@ impl Fence {
     /// Waits for work submitted in `generation`.
     pub(crate) fn wait_for(&self, generation: u64) -> Result<()> {
         if self.shared.generation.load(Ordering::Acquire) == generation { self.wait() } else { Ok(()) }
+    }
+}
+
+/// The state word after a reset that read `before` (and waited for what it named) finds `now`:
+/// clears what was waited for; "known unsignalled" only if the word did not change meanwhile,
+/// so a [`Fence::handle`] or [`Fence::arm`] that ran during the reset keeps its bits and the
+/// next submission asks the driver (a handle lent meanwhile is waited for by the next reset).
+fn settle(before: u64, now: u64) -> u64 {
+    let mut next = now & !(before & SUBMITTED);
+    if now == before {
+        next = (next & !LENT) | KNOWN_UNSIGNALLED;
+    } else if (now ^ before) & !(LEND_ONE - 1) == 0 {
+        // Same lend count: no handle lent meanwhile, the one waited for is done.
+        next &= !LENT;
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `Fence::handle` does to the word.
+    fn lend(s: u64) -> u64 {
+        (s.wrapping_add(LEND_ONE) | LENT) & !KNOWN_UNSIGNALLED
+    }
+
+    #[test]
+    fn quiet_reset_is_known_unsignalled() {
+        for before in [0, SUBMITTED, LENT, SUBMITTED | LENT, lend(lend(0))] {
+            let after = settle(before, before);
+            assert_eq!(after & (SUBMITTED | LENT | KNOWN_UNSIGNALLED), KNOWN_UNSIGNALLED, "{before:#b}");
+        }
+    }
+
+    #[test]
+    fn handle_during_reset_wins() {
+        // Lent before the reset read the word, and again while it ran (the same bits, a new count).
+        let before = lend(0);
+        let after = settle(before, lend(before));
+        assert_eq!(after & LENT, LENT);
+        assert_eq!(after & KNOWN_UNSIGNALLED, 0);
+        // Not lent before: the reset must not mark it known unsignalled either.
+        let after = settle(KNOWN_UNSIGNALLED, lend(KNOWN_UNSIGNALLED));
+        assert_eq!(after & (LENT | KNOWN_UNSIGNALLED), LENT);
+    }
+
+    #[test]
+    fn arm_during_reset_keeps_submitted() {
+        // Nothing pending before; a submission armed while the reset ran.
+        let after = settle(LENT, (LENT | SUBMITTED) & !KNOWN_UNSIGNALLED);
+        assert_eq!(after & (SUBMITTED | LENT | KNOWN_UNSIGNALLED), SUBMITTED);
     }
 }

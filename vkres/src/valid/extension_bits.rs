@@ -110,6 +110,7 @@ macro_rules! table_bits {
 const BUFFER_USAGE_BITS: u32 = table_bits!(BUFFER_USAGE);
 const IMAGE_USAGE_BITS: u32 = table_bits!(IMAGE_USAGE);
 const IMAGE_CREATE_BITS: u32 = table_bits!(IMAGE_CREATE);
+const SHADER_STAGE_BITS: u32 = table_bits!(SHADER_STAGE);
 
 /// The bits of each table (buffer usage, image usage, image creation flags) that `caps`'
 /// device refuses: those of the entries none of whose extensions is enabled. Computed once per
@@ -133,7 +134,8 @@ fn refused_of(ctx: &Context) -> &[u32; 3] {
 }
 
 /// The first bit of `flags` in `table` none of whose extensions is enabled (the error's
-/// wording; out of line: only a refused bit comes here).
+/// wording; out of line: only flags with a bit of `table` come here, and for buffer and image
+/// flags only a refused one).
 #[cold]
 #[inline(never)]
 fn check_raw<F: Copy>(
@@ -186,10 +188,12 @@ pub(crate) fn image(ctx: &Context, usage: vk::ImageUsageFlags, flags: vk::ImageC
 /// The shader stages of a descriptor binding (or push-constant range) that an extension
 /// defines need that extension. `ALL` ("every stage the device supports") is always valid.
 pub(crate) fn shader_stages(caps: &DeviceCapabilities, stages: vk::ShaderStageFlags) -> Result<()> {
-    if stages == vk::ShaderStageFlags::ALL {
+    // One mask test for the usual stages (vertex, fragment, compute: no extension's bit).
+    let bits = stages.as_raw() & SHADER_STAGE_BITS;
+    if bits == 0 || stages == vk::ShaderStageFlags::ALL {
         return Ok(());
     }
-    check_raw(caps, SHADER_STAGE, |b| b.as_raw(), stages.as_raw())
+    check_raw(caps, SHADER_STAGE, |b| b.as_raw(), bits)
 }
 
 /// The TLAS instance flag bits that are valid on `caps`' device: the four of

@@ -286,6 +286,7 @@ impl<'a> Batch<'a> {
             return Ok(());
         }
         if rec.commands > 0 || rec.lane.busy() {
+            rec.check_layout_starts()?;
             let fence = sub.fence;
             sub.close_and_submit(rec, fence, true, QueueSync::default())?;
             sub.wait_fence(fence)?;
@@ -332,9 +333,10 @@ impl<'a> Batch<'a> {
         // A submission that waits on or signals the caller's semaphores goes out even empty:
         // the caller's queue depends on it.
         if rec.commands > 0 || rec.lane.busy() || !sync.is_empty() || matches!(signal, HandOff::Timeline(..)) {
+            rec.check_layout_starts()?;
             let (raw_fence, armed_signal) = match signal {
                 HandOff::Fence(fence) => {
-                    let generation = fence.arm_for_submission()?;
+                    let generation = fence.arm_for_submission(true)?;
                     (fence.raw(), Signal::Fence(fence.clone(), generation))
                 }
                 HandOff::Timeline(semaphore, value) => {
@@ -348,6 +350,8 @@ impl<'a> Batch<'a> {
                 return Err(e);
             }
             armed = Some(armed_signal);
+            // Submitted: later recordings start from the layouts this one leaves.
+            rec.hand_off_layouts();
         }
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {

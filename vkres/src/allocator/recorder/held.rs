@@ -54,6 +54,11 @@ impl<T> sealed::Sealed for SubBuffer<T> {
     fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         SubBuffer::keep_alive(self)
     }
+
+    /// Counted as a use that only reads the range: its host reads stay allowed.
+    fn hold_read_only(&self, into: &mut Vec<Arc<dyn Send + Sync>>) {
+        into.push(SubBuffer::keep_alive_read_only(self));
+    }
 }
 impl<T> Held for SubBuffer<T> {}
 
@@ -169,10 +174,9 @@ impl Recorder<'_> {
     }
 
     /// [`keep_alive`](Self::keep_alive) for a resource the caller's commands only read (a
-    /// vertex buffer a draw reads): host reads of a mapped buffer held this way are not
-    /// refused while the work runs (host writes still are). A range of an arena
-    /// ([`SubBuffer`]) counts its uses without telling reads from writes: its host reads stay
-    /// refused. Every other resource is held as by `keep_alive`.
+    /// vertex buffer a draw reads): host reads of a mapped buffer or of a range of an arena
+    /// ([`SubBuffer`]) held this way are not refused while the work runs (host writes still
+    /// are). Every other resource is held as by `keep_alive`.
     ///
     /// # Safety
     /// No command that the caller records with this hold (until its work has finished)

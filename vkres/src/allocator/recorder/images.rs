@@ -165,10 +165,11 @@ unsafe fn record_pending_mips(device: &ash::Device, cmd: vk::CommandBuffer, pend
 impl Recorder<'_> {
     /// [`current_layout`](Self::current_layout) for a command whose barrier keeps the contents
     /// (old layout not `UNDEFINED`): where this recording has not used the image yet and
-    /// another recording not known to be finished leaves it in another layout than the one
-    /// tracked, that layout is not known here (the other work may run before this one), so the
-    /// command is [`Error::InUseByRecordedWork`] (issue 16, helper "sound3": the barrier's old
-    /// layout would be wrong, VUID-VkImageMemoryBarrier2-oldLayout-01197).
+    /// another recording not yet handed off leaves it in another layout than the one tracked,
+    /// that layout is not known here (either may be submitted first), so the command is
+    /// [`Error::InUseByRecordedWork`] (issue 16, helper "sound3": the barrier's old layout would
+    /// be wrong, VUID-VkImageMemoryBarrier2-oldLayout-01197). Handed-off work, in flight or
+    /// not, is no obstacle: the tracked layout is the one it leaves (session 8, "mend8").
     pub(super) fn known_layout(&self, image: &Image) -> Result<vk::ImageLayout> {
         if let Some((_, layout)) = self.tables.layouts.get(&image.handle()) {
             return Ok(*layout);
@@ -200,6 +201,20 @@ impl Recorder<'_> {
                 self.tables.layouts.insert(image.handle(), (hold, layout));
             }
         }
+    }
+
+    /// Before the recording is handed off: every image it found in a layout must still be in
+    /// it ([`LayoutHold::check_start`]), else [`Error::InUseByRecordedWork`] and nothing may be
+    /// submitted.
+    pub(in crate::allocator) fn check_layout_starts(&self) -> Result<()> {
+        self.tables.layouts.values().try_for_each(|(hold, _)| hold.check_start())
+    }
+
+    /// At hand-off (submitted, or finished for the caller's submission): each image's tracked
+    /// layout becomes the one this recording leaves it in, and its holds go (later recordings
+    /// start from that layout, submitted after this one).
+    pub(in crate::allocator) fn hand_off_layouts(&mut self) {
+        super::finish(self.tables.layouts.drain().map(|(_, v)| v), std::iter::empty());
     }
 
     /// One image barrier.
@@ -582,6 +597,13 @@ impl Recorder<'_> {
 
     /// Records a transition of every subresource of `image` to `layout`, keeping its contents,
     /// after everything recorded before (a no-op where it is in `layout` already).
+    ///
+    /// Refused with [`Error::InUseByRecordedWork`] where this recording has not used `image` yet
+    /// and another recording not yet handed off (a batch not submitted, a recorder not
+    /// finished) changes its layout: either could be submitted first. Work handed off
+    /// (in flight or not) is no obstacle: this recording starts from the layout it leaves,
+    /// submitted after it. At hand-off, a recording whose first command found the image in a
+    /// layout that another recording handed off since has changed is refused the same way.
     pub fn transition_image(&mut self, image: &Image, layout: vk::ImageLayout) -> Result<()> {
         self.own_image(image)?;
         self.flush_image_uploads();
@@ -601,15 +623,23 @@ impl Recorder<'_> {
     /// Records a copy of every mip level and layer of `image` into host memory, readable
     /// through the returned [`Download`] once the work has finished; the image keeps its
     /// layout. `image` needs `TRANSFER_SRC` usage and contents (a layout other than undefined).
+    ///
+    /// Refused with [`Error::InUseByRecordedWork`] where this recording has not used `image` yet
+    /// and another recording not yet handed off (a batch not submitted, a recorder not
+    /// finished) changes its layout or writes it: either could be submitted first. Work handed off
+    /// (in flight or not) is no obstacle: this recording starts from the layout it leaves,
+    /// submitted after it. At hand-off, a recording whose first command found the image in a
+    /// layout that another recording handed off since has changed is refused the same way.
     pub fn download_image(&mut self, image: &Image) -> Result<Download> {
         self.own_image(image)?;
         self.flush_image_uploads();
         let d = image.desc();
         let block = Self::transferable(image)?;
         Self::require_usage(image, vk::ImageUsageFlags::TRANSFER_SRC, "a download")?;
-        // Another recording that writes the image or changes its layout and is not known to
-        // be finished: this download could run before it (and read the old bytes) or after it
-        // (with a barrier naming a layout the image is no longer in). Where this recording
+        // Another recording that writes the image or changes its layout and is not handed off
+        // yet: this download could be submitted before it (and read the old bytes) or after it
+        // (with a barrier naming a layout the image is no longer in). Handed-off work runs
+        // before this download (submitted earlier on the queue; the barrier's source is ANY). Where this recording
         // wrote or transitioned the image itself, the download reads what it left (ordered by
         // its own barriers), and the layout was taken by that earlier command.
         if !self.tables.layouts.contains_key(&image.handle()) {

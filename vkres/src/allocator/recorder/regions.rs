@@ -55,6 +55,13 @@ impl Recorder<'_> {
     /// A region outside the image (level, layers, box; compressed formats: a box not on block
     /// edges) is [`Error::InvalidDescription`] naming the numbers; data of another size is
     /// [`Error::ImageDataSize`]; all checked before anything is recorded.
+    ///
+    /// Refused with [`Error::InUseByRecordedWork`] where this recording has not used `image` yet
+    /// and another recording not yet handed off (a batch not submitted, a recorder not
+    /// finished) changes its layout: either could be submitted first. Work handed off (in
+    /// flight or not) is no obstacle: this recording starts from the layout it leaves,
+    /// submitted after it. At hand-off, a recording whose first command found the image in a
+    /// layout that another recording handed off since has changed is refused the same way.
     pub fn upload_image_region(
         &mut self,
         image: &Image,

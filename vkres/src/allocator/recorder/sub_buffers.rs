@@ -58,7 +58,7 @@ impl Recorder<'_> {
         let readback = self.readback_buffer(src.size(), src.name())?;
         // Held before the copy is recorded (a host write into the range waits for the claim),
         // given back at once where the copy is refused: a failed call holds nothing.
-        let hold = src.hold();
+        let hold = src.hold_read();
         self.copy_buffer(src.arena_buffer(), src.offset(), &readback, 0, src.size())?;
         self.tables.ranges.push(hold);
         Ok(self.register_download(readback))

@@ -172,10 +172,15 @@ impl BufferArena {
         let alignment = self.check(size, self.shared.alignment)?;
         // Size and alignment are at most the arena's size (checked, below 2^63): no overflow.
         let stride = size.next_multiple_of(alignment);
-        let total = stride.checked_mul(count as u64).ok_or_else(|| Error::Overflow {
-            name: self.name().into(),
-            what: format!("{count} ranges of {stride} bytes"),
-        })?;
+        // The last range needs its size, not its stride: no padding after it.
+        let overflow =
+            || Error::Overflow { name: self.name().into(), what: format!("{count} ranges of {stride} bytes") };
+        let total = match (count as u64).checked_sub(1) {
+            None => 0,
+            Some(before_last) => {
+                stride.checked_mul(before_last).and_then(|b| b.checked_add(size)).ok_or_else(overflow)?
+            }
+        };
         if total > self.size() {
             return Err(self.exhausted(total, alignment));
         }

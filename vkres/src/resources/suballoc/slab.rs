@@ -157,18 +157,19 @@ impl SlotRef {
 /// work has finished) that also counts one recorded use of it, so that a host write into the
 /// slot is refused while the work may still use it (issue 16, item 9). One atomic add when
 /// taken, one subtract when dropped (after the work's fence was seen signalled).
-pub(crate) struct SlotHold(SlotRef);
+pub(crate) struct SlotHold(SlotRef, usize);
 
 impl SlotHold {
-    pub(super) fn new(slot: &SlotRef) -> Self {
-        super::use_word::claim(slot.use_word());
-        Self(slot.clone())
+    /// `one`: `use_word::WRITE` or `use_word::READ` (a use that only reads the slot).
+    pub(super) fn new(slot: &SlotRef, one: usize) -> Self {
+        super::use_word::claim(slot.use_word(), one);
+        Self(slot.clone(), one)
     }
 }
 
 impl Drop for SlotHold {
     fn drop(&mut self) {
-        super::use_word::release(self.0.use_word());
+        super::use_word::release(self.0.use_word(), self.1);
     }
 }
 

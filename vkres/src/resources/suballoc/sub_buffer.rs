@@ -35,18 +35,19 @@ impl SubShared {
 
 /// What recorded work holds of an exact-sized range (or group): the allocation, kept from
 /// going back to the arena, and one recorded use of it counted until the work has finished.
-struct RangeHold(Arc<SubShared>);
+struct RangeHold(Arc<SubShared>, usize);
 
 impl RangeHold {
-    fn new(shared: &Arc<SubShared>) -> Self {
-        use_word::claim(&shared.busy);
-        Self(shared.clone())
+    /// `one`: [`use_word::WRITE`] or [`use_word::READ`] (a use that only reads the range).
+    fn new(shared: &Arc<SubShared>, one: usize) -> Self {
+        use_word::claim(&shared.busy, one);
+        Self(shared.clone(), one)
     }
 }
 
 impl Drop for RangeHold {
     fn drop(&mut self) {
-        use_word::release(&self.0.busy);
+        use_word::release(&self.0.busy, self.1);
     }
 }
 
@@ -204,10 +205,20 @@ impl<T> SubBuffer<T> {
     /// The hold also counts a recorded use of the range, until the work has finished (see
     /// [`write`](SubBuffer::write)).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
+        self.keep_alive_as(use_word::WRITE)
+    }
+
+    /// [`keep_alive`](Self::keep_alive) for commands that only read the range: its use is
+    /// counted as a read, which does not stop host reads ([`read`](SubBuffer::read)).
+    pub(crate) fn keep_alive_read_only(&self) -> Arc<dyn Send + Sync> {
+        self.keep_alive_as(use_word::READ)
+    }
+
+    fn keep_alive_as(&self, one: usize) -> Arc<dyn Send + Sync> {
         self.shared.arena().buffer.mark_recorded();
         match &self.shared {
-            Owner::Range(shared) => Arc::new(RangeHold::new(shared)),
-            Owner::Slot(slot) => Arc::new(SlotHold::new(slot)),
+            Owner::Range(shared) => Arc::new(RangeHold::new(shared, one)),
+            Owner::Slot(slot) => Arc::new(SlotHold::new(slot, one)),
         }
     }
 
@@ -215,10 +226,20 @@ impl<T> SubBuffer<T> {
     /// hold ranges by (`Tables::ranges`), one recorded use of the range counted until the work
     /// has finished, as `keep_alive`'s. Marks the arena's buffer used by a batch.
     pub(crate) fn hold(&self) -> RangeUse {
+        self.hold_as(use_word::WRITE)
+    }
+
+    /// [`hold`](Self::hold) for a command that only reads the range (a download): counted as
+    /// a read, which does not stop host reads.
+    pub(crate) fn hold_read(&self) -> RangeUse {
+        self.hold_as(use_word::READ)
+    }
+
+    fn hold_as(&self, one: usize) -> RangeUse {
         self.shared.arena().buffer.mark_recorded();
         RangeUse(match &self.shared {
-            Owner::Range(shared) => Use::Range(RangeHold::new(shared)),
-            Owner::Slot(slot) => Use::Slot(SlotHold::new(slot)),
+            Owner::Range(shared) => Use::Range(RangeHold::new(shared, one)),
+            Owner::Slot(slot) => Use::Slot(SlotHold::new(slot, one)),
         })
     }
 
@@ -241,6 +262,19 @@ impl<T> SubBuffer<T> {
         use_word::begin_write(word).map_err(|busy| Error::InUseByRecordedWork {
             name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
             holds: busy as u64,
+        })
+    }
+
+    /// [`begin_host_write`](Self::begin_host_write) for a host read: refused only while a
+    /// recorded use that may write the range is pending (uses that only read it are no obstacle).
+    fn begin_host_read(&self) -> Result<Writing<'_>> {
+        let word = match &self.shared {
+            Owner::Range(shared) => &shared.busy,
+            Owner::Slot(slot) => slot.use_word(),
+        };
+        use_word::begin_read(word).map_err(|writes| Error::InUseByRecordedWork {
+            name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
+            holds: writes as u64,
         })
     }
 
@@ -272,17 +306,19 @@ impl<T: Pod> SubBuffer<T> {
     /// Reads `out.len()` elements from element `offset` of the range through the arena's
     /// mapping.
     ///
-    /// Refused with [`Error::InUseByRecordedWork`] while work vkres recorded on this range is
-    /// not known to be finished, as [`write`](Self::write) is: the range's recorded uses are
-    /// not told apart as reads and writes (a `keep_alive` of the caller's commands may write
-    /// it, a shader store vkres cannot see), so every pending use counts as one that may
-    /// write, and a read now could return the bytes from before it (issue 16).
+    /// Refused with [`Error::InUseByRecordedWork`] (`holds`: the uses that may write) while
+    /// work vkres recorded on this range that may write it is not known to be finished (the
+    /// recording is open, or its [`InFlight`](crate::InFlight) not yet waited for and
+    /// dropped): an `upload_sub`, a copy into it, a `keep_alive` (the caller's commands may
+    /// write it, a shader store vkres cannot see); a read now could return the bytes from
+    /// before that work (issue 16). Uses that only read the range (`download_sub`,
+    /// `keep_alive_read_only`) do not stop it.
     pub fn read(&self, offset: u64, out: &mut [T]) -> Result<()> {
         let out: &mut [u8] = bytemuck::cast_slice_mut(out);
         let at = self.checked_byte_range(offset, out.len() as u64)?;
         // Checked and read in one step, as a write: a use another thread records meanwhile
         // waits for the copy to end (its work then runs after the read).
-        let _reading = self.begin_host_write()?;
+        let _reading = self.begin_host_read()?;
         self.map()?.read_bytes(at, out)
     }
 

@@ -1,5 +1,8 @@
 //! The state word of a range (or a slab's slot): the count of recorded uses not known to be
-//! finished, and a `WRITING` bit while a host write through the arena's mapping copies into it.
+//! finished, and a `WRITING` bit while a host write (or read) through the arena's mapping
+//! copies into (or out of) it. Uses that only read the range (`download_sub`,
+//! `keep_alive_read_only`) are counted apart, in the upper half ([`READ`]): a host read is
+//! refused only while a use that may write is counted (session 8, helper "mend8").
 //!
 //! A host write takes the word from 0 to `WRITING` with one compare-and-swap (refused while a
 //! use is counted); a recording's use-claim adds 1 and, if it finds `WRITING`, waits for that
@@ -11,13 +14,23 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The bit a host write holds (the uses are counted below it).
+/// The bit a host write (or read) holds (the uses are counted below it).
 const WRITING: usize = 1 << (usize::BITS - 1);
 
-/// Counts one recorded use; waits while a host write copies into the range.
-pub(super) fn claim(word: &AtomicUsize) {
+/// One recorded use that may write the range (the lower half of the word).
+pub(super) const WRITE: usize = 1;
+
+/// One recorded use that only reads the range (the upper half, below [`WRITING`]).
+pub(super) const READ: usize = 1 << (usize::BITS / 2);
+
+/// The uses that may write.
+const WRITES: usize = READ - 1;
+
+/// Counts one recorded use (`one`: [`WRITE`] or [`READ`]); waits while a host write copies
+/// into the range.
+pub(super) fn claim(word: &AtomicUsize, one: usize) {
     // Acquire: a write that ended before is seen by the work recorded after this.
-    let mut v = word.fetch_add(1, Ordering::Acquire);
+    let mut v = word.fetch_add(one, Ordering::Acquire);
     let mut spins = 0u32;
     while v & WRITING != 0 {
         if spins < 64 {
@@ -30,15 +43,20 @@ pub(super) fn claim(word: &AtomicUsize) {
     }
 }
 
-/// Ends one recorded use (after its work was seen finished).
-pub(super) fn release(word: &AtomicUsize) {
+/// Ends one recorded use (after its work was seen finished), `one` as it was claimed.
+pub(super) fn release(word: &AtomicUsize, one: usize) {
     // Release: a host write that takes the word (Acquire) sees the work done.
-    word.fetch_sub(1, Ordering::Release);
+    word.fetch_sub(one, Ordering::Release);
+}
+
+/// The recorded uses counted, reads and writes.
+fn count(v: usize) -> usize {
+    (v & WRITES) + ((v & !WRITING) >> (usize::BITS / 2))
 }
 
 /// The recorded uses counted (without the `WRITING` bit).
 pub(super) fn uses(word: &AtomicUsize) -> usize {
-    word.load(Ordering::Acquire) & !WRITING
+    count(word.load(Ordering::Acquire))
 }
 
 /// A host write's hold of the word: no use is claimed (recorded) until it is dropped.
@@ -52,7 +70,7 @@ pub(super) fn begin_write(word: &AtomicUsize) -> Result<Writing<'_>, usize> {
     loop {
         match word.compare_exchange_weak(0, WRITING, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => return Ok(Writing(word)),
-            Err(v) if v & !WRITING != 0 => return Err(v & !WRITING),
+            Err(v) if v & !WRITING != 0 => return Err(count(v)),
             Err(_) => {
                 if spins < 64 {
                     std::hint::spin_loop();
@@ -62,6 +80,35 @@ pub(super) fn begin_write(word: &AtomicUsize) -> Result<Writing<'_>, usize> {
                 spins = spins.saturating_add(1);
             }
         }
+    }
+}
+
+/// Takes the word for a host read, or gives back the number of recorded uses that may write
+/// counted (uses that only read are no obstacle). Held as a write is, so that a use recorded
+/// meanwhile by another thread waits for the copy to end (its work then runs after the read).
+pub(super) fn begin_read(word: &AtomicUsize) -> Result<Writing<'_>, usize> {
+    let mut spins = 0u32;
+    let mut v = word.load(Ordering::Relaxed);
+    loop {
+        if v & WRITES != 0 {
+            return Err(v & WRITES);
+        }
+        if v & WRITING == 0 {
+            match word.compare_exchange_weak(v, v | WRITING, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return Ok(Writing(word)),
+                Err(now) => {
+                    v = now;
+                    continue;
+                }
+            }
+        }
+        if spins < 64 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+        spins = spins.saturating_add(1);
+        v = word.load(Ordering::Relaxed);
     }
 }
 
@@ -81,13 +128,13 @@ mod tests {
     #[test]
     fn a_write_is_refused_while_a_use_is_counted_and_a_claim_waits_for_a_write() {
         let word = AtomicUsize::new(0);
-        claim(&word);
+        claim(&word, WRITE);
         assert_eq!(begin_write(&word).err(), Some(1));
-        release(&word);
+        release(&word, WRITE);
         let writing = begin_write(&word).expect("no use");
         assert_eq!(uses(&word), 0);
         std::thread::scope(|s| {
-            let claimer = s.spawn(|| claim(&word));
+            let claimer = s.spawn(|| claim(&word, WRITE));
             std::thread::sleep(std::time::Duration::from_millis(20));
             assert!(!claimer.is_finished(), "the claim waits while the write holds the word");
             drop(writing);
@@ -95,5 +142,25 @@ mod tests {
         });
         assert_eq!(uses(&word), 1);
         assert!(begin_write(&word).is_err());
+    }
+
+    #[test]
+    fn a_read_is_refused_only_by_uses_that_may_write() {
+        let word = AtomicUsize::new(0);
+        claim(&word, READ);
+        claim(&word, READ);
+        assert_eq!(uses(&word), 2);
+        assert_eq!(begin_write(&word).err(), Some(2), "a write is refused by reads too");
+        drop(begin_read(&word).expect("reads only"));
+        claim(&word, WRITE);
+        assert_eq!(uses(&word), 3);
+        assert_eq!(begin_read(&word).err(), Some(1), "one use may write");
+        release(&word, WRITE);
+        let reading = begin_read(&word).expect("reads only again");
+        assert_eq!(uses(&word), 2);
+        drop(reading);
+        release(&word, READ);
+        release(&word, READ);
+        assert_eq!(word.load(Ordering::Relaxed), 0);
     }
 }
