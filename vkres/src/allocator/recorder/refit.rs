@@ -1,12 +1,11 @@
-//! [`Recorder::refit_tlas`]: the per-frame refit of a TLAS, its records written in blocks
+//! [`Recorder::refit_tlas`]: the per-frame refit of a TLAS, its records written one by one
 //! straight into the TLAS's own mapped instance buffer (the frame loop's hot path: the loop
-//! per instance is kept small, its checks' errors and a new BLAS's checks out of line), and
+//! per instance has no call, its checks' errors and a new BLAS's checks out of it), and
 //! what a build's instance loop (`accel.rs::tlas_records`) shares with it.
 
 use std::sync::Arc;
 
 use ash::vk;
-use bytemuck::Zeroable;
 
 use super::Recorder;
 use super::accel::{GeometryRecord, Scratch, TOP};
@@ -34,11 +33,10 @@ impl Recorder<'_> {
     /// for a BLAS not built yet; [`Error::WrongDevice`] for one of another device. Nothing is
     /// recorded then.
     ///
-    /// Instances are taken from the iterator in blocks of 64, so with too many instances up to
-    /// 63 past the build's count are pulled from it (never written) before the refit is
-    /// refused; such an extra instance's own checks run first, so the error may then be its
-    /// [`Error::NotReady`], [`Error::WrongDevice`] or placement error rather than the count's
-    /// [`Error::InvalidDescription`].
+    /// With too many instances, one past the build's count is pulled from the iterator (never
+    /// written) before the refit is refused. An instance's record is written into the mapping
+    /// before its checks; a refused refit records nothing and holds nothing, and the next refit
+    /// of that frame's set writes every record again.
     pub fn refit_tlas<'b>(
         &mut self,
         tlas: &Tlas,
@@ -71,56 +69,58 @@ impl Recorder<'_> {
             let mut last: Option<&AccelerationStructure> = None;
             let mut last_ref: *const Blas = std::ptr::null();
             let mut last_address: vk::DeviceAddress = 0;
-            let mut written = 0u32;
             let mut instances = instances.into_iter();
-            // Records are built in a cache-resident block and copied a block at a time: the
-            // mapping may be write-combined memory, which takes whole, sequential blocks best
-            // and must never be read back. The loop per instance is kept small (the checks of
-            // a new BLAS and the errors are out of line): it is the refit's whole host cost.
-            let mut block = [InstanceRecord::zeroed(); BLOCK];
-            loop {
-                let mut filled = 0usize;
-                // `zip` asks for an instance only while the block has room.
-                for (slot, instance) in block.iter_mut().zip(instances.by_ref()) {
-                    let InstanceOf { blas, transform, custom_index, mask, sbt_offset, flags } = instance;
-                    let index = written as usize + filled;
-                    // One test for the three checks of a placement; which one failed is found
-                    // out of line.
-                    let bad = (flags.as_raw() & !allowed_flags) | ((custom_index | sbt_offset) >> 24);
-                    if bad != 0 {
-                        return Err(placement_error(name, index, flags, allowed_flags));
-                    }
-                    // The same `&Blas` as the instance before (one compare), else the same
-                    // structure through another handle, else a new BLAS (out of line).
-                    let blas_address = if std::ptr::eq(blas, last_ref) {
-                        last_address
-                    } else {
-                        let blas_ref = blas;
-                        let blas = &blas.0;
-                        let address = match last {
-                            Some(previous) if previous.same(blas) => last_address,
-                            _ => rec.instance_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
-                        };
-                        (last, last_ref, last_address) = (Some(blas), blas_ref, address);
-                        address
-                    };
-                    *slot = InstanceRecord::from_parts(transform, custom_index, mask, sbt_offset, flags, blas_address);
-                    filled += 1;
-                }
-                if u64::from(written) + filled as u64 > u64::from(count) {
-                    return Err(geometry::invalid(name, format!("an update must keep {count} instances, not more")));
-                }
-                // SAFETY: the mapping (alive until the end of this closure) holds `capacity`
-                // (at least `count`) records; this block's `filled` records end at
-                // `written + filled <= count` (checked above); no recorded work holds the set
-                // (its `Arc` is unique), so no command reads the buffer now.
-                unsafe { copy_block(&block[..filled], records, written as usize) };
-                // At most `count` (a `u32`), checked above.
-                written += filled as u32;
-                if filled < BLOCK {
-                    break;
-                }
+            if !records.is_aligned() {
+                return Err(geometry::invalid(name, "the instance buffer's mapping is not aligned for its records"));
             }
+            // SAFETY: the mapping (alive until the end of this closure) holds `capacity` (at
+            // least `count`) records and `records` is aligned for them (checked above); no
+            // recorded work holds the set (its `Arc` is unique), so no command reads the buffer
+            // now, and nothing else refers to this memory while the slice lives.
+            let out = unsafe { std::slice::from_raw_parts_mut(records, count as usize) };
+            // Records written so far.
+            let mut written = 0usize;
+            // Each record is written whole and in order, straight into the mapping (it may be
+            // write-combined memory, which takes whole sequential writes best and must never be
+            // read back). The record is written with the address of the instance before's BLAS;
+            // an instance placing another BLAS, or breaking a placement rule, leaves the loop
+            // with what the checks need (nothing is kept aside per instance: the loop has no
+            // call, so its values stay in registers) and its address is written after them.
+            loop {
+                let mut odd = None;
+                for instance in instances.by_ref() {
+                    let InstanceOf { blas, transform, custom_index, mask, sbt_offset, flags } = instance;
+                    let Some(slot) = out.get_mut(written) else {
+                        return Err(too_many(name, count));
+                    };
+                    *slot = InstanceRecord::from_parts(transform, custom_index, mask, sbt_offset, flags, last_address);
+                    written += 1;
+                    let bad = (flags.as_raw() & !allowed_flags) | ((custom_index | sbt_offset) >> 24);
+                    if bad != 0 || !std::ptr::eq(blas, last_ref) {
+                        odd = Some((blas, flags, bad));
+                        break;
+                    }
+                }
+                let Some((blas, flags, bad)) = odd else { break };
+                let index = written - 1;
+                // One test for the three checks of a placement; which one failed is found out
+                // of line.
+                if bad != 0 {
+                    return Err(placement_error(name, index, flags, allowed_flags));
+                }
+                // Another `&Blas` than the instance before: the same structure through another
+                // handle, or a new BLAS (checked out of line).
+                let blas_ref = blas;
+                let blas = &blas.0;
+                last_address = match last {
+                    Some(previous) if previous.same(blas) => last_address,
+                    _ => rec.instance_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
+                };
+                (last, last_ref) = (Some(blas), blas_ref);
+                out[index].blas_address = last_address;
+            }
+            // At most `count` (a `u32`).
+            let written = written as u32;
             if written != count {
                 return Err(geometry::invalid(name, format!("an update must keep {count} instances, not {written}")));
             }
@@ -189,17 +189,9 @@ pub(super) fn placement_error(
     }
 }
 
-/// Instance records gathered before each copy into a refit's mapped instance buffer.
-const BLOCK: usize = 64;
-
-/// Copies `block` into `records` from record `at`.
-///
-/// # Safety
-/// `records` must be valid for writes of `at + block.len()` records (any alignment), and not
-/// read by the device meanwhile.
-unsafe fn copy_block(block: &[InstanceRecord], records: *mut InstanceRecord, at: usize) {
-    // SAFETY: by the caller's contract; `block` is host memory of its own, not overlapping.
-    unsafe {
-        std::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), records.add(at).cast::<u8>(), size_of_val(block))
-    };
+/// The error of a refit given more instances than the TLAS was built with (out of line).
+#[cold]
+#[inline(never)]
+fn too_many(name: &str, count: u32) -> Error {
+    geometry::invalid(name, format!("an update must keep {count} instances, not more"))
 }
