@@ -429,7 +429,12 @@ impl Submitter<'_> {
 
     /// Submits what was recorded so far with a fence of its own, without waiting, and goes on
     /// recording into a new command buffer with a new staging set.
+    ///
+    /// Refused as the final hand-off is where an image the recording found in a layout has
+    /// been changed since by another recording handed off ([`Recorder::check_layout_starts`]):
+    /// this round's barriers would name a layout the image is no longer in.
     fn submit_partial(&mut self, rec: &mut Recorder<'_>) -> Result<()> {
+        rec.check_layout_starts()?;
         let fence = self.alloc.recycler.fence()?;
         let main_submitted = match self.close_and_submit(rec, fence, false, QueueSync::default()) {
             Ok(main) => main,
