@@ -726,18 +726,26 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
 /// ([`check_start`](Self::check_start)).
 pub(crate) struct LayoutHold {
     image: Image,
-    /// The layout the recording found the image in (its first command's old layout).
+    /// The layout the recording found the image in (its first command's old layout; for a
+    /// first command that discarded the contents, the image's tracked layout then).
     start: vk::ImageLayout,
+    /// Whether the first command discarded the contents (its barrier's old layout
+    /// `UNDEFINED`): any layout the image is in when it runs is fine
+    /// ([`check_start`](Self::check_start)).
+    discarded: bool,
     /// Whether it is counted in the image's `changing` (its tracked layout is not `start`).
     changing: bool,
 }
 
 impl LayoutHold {
-    /// Counts one more pending recording of `image`, which found it in `start` and leaves it
-    /// in `layout` so far.
-    pub(crate) fn new(image: &Image, start: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
+    /// Counts one more pending recording of `image`, whose first command's barrier named `old`
+    /// as the image's old layout (`UNDEFINED`: it discarded the contents, found in the image's
+    /// tracked layout) and which leaves it in `layout` so far.
+    pub(crate) fn new(image: &Image, old: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
         image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
-        let mut hold = Self { image: image.clone(), start, changing: false };
+        let discarded = old == vk::ImageLayout::UNDEFINED;
+        let start = if discarded { image.layout() } else { old };
+        let mut hold = Self { image: image.clone(), start, discarded, changing: false };
         hold.track(layout);
         hold
     }
@@ -763,7 +771,7 @@ impl LayoutHold {
     /// [`Error::InUseByRecordedWork`].
     pub(crate) fn check_start(&self) -> Result<()> {
         let now = self.image.layout();
-        if self.start == vk::ImageLayout::UNDEFINED || self.start == now {
+        if self.discarded || self.start == now {
             return Ok(());
         }
         Err(Error::InUseByRecordedWork {
