@@ -349,9 +349,9 @@ impl<'a> Batch<'a> {
                 }
                 return Err(e);
             }
+            // Submitted, and later recordings start from the layouts this one leaves
+            // (`close_and_submit_main` applied them under the queue's lock).
             armed = Some(armed_signal);
-            // Submitted: later recordings start from the layouts this one leaves.
-            rec.hand_off_layouts();
         }
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
@@ -536,7 +536,7 @@ impl Submitter<'_> {
                 vk::SemaphoreSubmitInfo::default().semaphore(s).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
             }));
         }
-        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire);
+        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire, last);
         if let (Ok(()), Some(round)) = (&submitted, &round) {
             // What the round handed over is acquired by a submission now on the main queue.
             rec.lane.release_handed(round);
@@ -552,7 +552,8 @@ impl Submitter<'_> {
 
     /// The main half of [`close_and_submit`](Self::close_and_submit): the recorder's closing
     /// barrier, then one submission of `acquire` (if any) and the main command buffer, waiting
-    /// on `waits`.
+    /// on `waits`; the last round (`last`) hands the recording's layouts off
+    /// ([`Recorder::hand_off_layouts`]) under the same lock of the queue.
     fn close_and_submit_main(
         &mut self,
         rec: &mut Recorder<'_>,
@@ -560,6 +561,7 @@ impl Submitter<'_> {
         waits: &[vk::SemaphoreSubmitInfo<'_>],
         signals: &[vk::SemaphoreSubmitInfo<'_>],
         acquire: Option<vk::CommandBuffer>,
+        last: bool,
     ) -> Result<()> {
         rec.close()?;
         let ctx = self.alloc.context();
@@ -574,12 +576,21 @@ impl Submitter<'_> {
             .wait_semaphore_infos(waits)
             .command_buffer_infos(&cmd_infos)
             .signal_semaphore_infos(signals);
+        // Under the queue's lock, one step (no other hand-off between): the layouts the
+        // recording found are still the images' (else its barriers name wrong old layouts),
+        // the submission, and at the last round the layouts it leaves become the tracked ones.
+        let guard = ctx.lock_queue();
+        rec.check_layout_starts()?;
         // SAFETY: the command buffers are executable and refer only to resources this batch
         // holds; the fence is unsignalled and used by no other submission (or null); each lane
         // semaphore is signalled by a lane submission made just before, waited on by this one
         // only; the caller's semaphores are valid for this submission (the contract of
-        // `submit_with_semaphores` / `submit_with_timeline`).
-        unsafe { ctx.submit(&[submit], fence) }?;
+        // `submit_with_semaphores` / `submit_with_timeline`); `guard` locks the queue.
+        unsafe { ctx.submit_locked(&guard, &[submit], fence) }?;
+        if last {
+            rec.hand_off_layouts();
+        }
+        drop(guard);
         self.state = State::Submitted;
         self.submissions += 1;
         log::debug!(target: "vkres::batch", "batch submitted (round {}, {} commands)", self.submissions, rec.commands);

@@ -221,6 +221,21 @@ impl Recorder<'_> {
         super::finish(self.tables.layouts.drain().map(|(_, v)| v), std::iter::empty());
     }
 
+    /// [`check_layout_starts`](Self::check_layout_starts), then
+    /// [`hand_off_layouts`](Self::hand_off_layouts), under the context's queue lock (as a batch
+    /// does around its submission): no other hand-off comes between the two. Nothing to do
+    /// (no lock) where the recording touched no image's layout.
+    pub(super) fn check_and_hand_off_layouts(&mut self) -> Result<()> {
+        if self.tables.layouts.is_empty() {
+            return Ok(());
+        }
+        let ctx = self.alloc.context().clone();
+        let _guard = ctx.lock_queue();
+        self.check_layout_starts()?;
+        self.hand_off_layouts();
+        Ok(())
+    }
+
     /// One image barrier.
     pub(super) fn image_barrier(
         &mut self,

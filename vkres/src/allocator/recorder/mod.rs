@@ -188,7 +188,7 @@ impl<'a> Recorder<'a> {
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
         self.own_fence(fence)?;
         let generation = fence.arm_for_submission(false)?;
-        if let Err(e) = self.close().and_then(|()| self.check_layout_starts()) {
+        if let Err(e) = self.close().and_then(|()| self.check_and_hand_off_layouts()) {
             fence.disarm();
             return Err(e);
         }
@@ -213,7 +213,7 @@ impl<'a> Recorder<'a> {
     /// returned `InFlight` is gone.
     pub unsafe fn finish_with_timeline(mut self, semaphore: vk::Semaphore, value: u64) -> Result<InFlight> {
         self.close()?;
-        self.check_layout_starts()?;
+        self.check_and_hand_off_layouts()?;
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
         Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set))
@@ -223,7 +223,6 @@ impl<'a> Recorder<'a> {
     /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
     /// once the work has finished; no vector is allocated for it.
     fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
-        self.hand_off_layouts();
         InFlight::new(
             None,
             Some(signal),
