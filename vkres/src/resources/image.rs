@@ -274,9 +274,9 @@ impl Image {
 
     /// Sets the tracked layout of every subresource after the caller's own commands changed
     /// it (a render pass's final layout, a present transition): work recorded by vkres after
-    /// this call starts from `layout`. Work recorded before it and not finished applies its
-    /// own layout when it finishes, so call this after that work has finished, or after
-    /// recording the caller's commands that follow it.
+    /// this call starts from `layout`. Work recorded before it applies its own layout when it
+    /// is handed off (a batch submitted, a recorder finished), so call this after that hand-off,
+    /// once the caller's commands that follow that work are recorded.
     ///
     /// A layout the image cannot be in (a depth layout of a colour format, a layout whose usage
     /// the image lacks: the rules of `valid/layout.rs`) is [`Error::ValidUsage`], and the
