@@ -764,6 +764,15 @@ impl LayoutHold {
         }
     }
 
+    /// A round of the recording was submitted and the image's tracked layout set to `layout`,
+    /// the one that round leaves it in: the rest of the recording starts from there (its next
+    /// round's check and its change count are against `layout`).
+    pub(crate) fn rebase(&mut self, layout: vk::ImageLayout) {
+        self.start = layout;
+        self.discarded = false;
+        self.track(layout);
+    }
+
     /// Whether the image is still in the layout this recording's first command found it in
     /// (or that command discarded the contents, old layout `UNDEFINED`): else another recording
     /// handed off after this one started changed it, and this one's first barrier names a

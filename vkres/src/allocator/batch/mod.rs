@@ -24,7 +24,6 @@ use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
 use crate::error::{BatchError, Error, Result, VkContext};
-use crate::handle_map::HandleMap;
 use crate::resources::{Buffer, Image, SubBuffer};
 use crate::staging::{Download, Fence, SetId};
 
@@ -86,8 +85,6 @@ struct Submitter<'a> {
     alloc: &'a ResourceAllocator,
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
-    /// The image layouts as of the end of the last submission (applied if the batch fails later).
-    submitted_layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     submissions: u32,
     pool: vk::CommandPool,
     fence: vk::Fence,
@@ -115,7 +112,6 @@ impl<'a> Batch<'a> {
         let mut sub = Submitter {
             alloc,
             pending: VecDeque::new(),
-            submitted_layouts: HandleMap::default(),
             submissions: 0,
             pool: vk::CommandPool::null(),
             fence: vk::Fence::null(),
@@ -297,7 +293,10 @@ impl<'a> Batch<'a> {
         // Finished: images in their new layouts, downloads readable, structures built. The
         // staging set is released in `Drop`, which follows at once.
         sub.state = State::Finished;
-        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.tables.completions.drain(..));
+        // The layouts were set at the submissions (the last round's hand-off, or each partial
+        // round's): setting them again here could undo another recording's hand-off since.
+        rec.tables.layouts.clear();
+        recorder::finish(std::iter::empty::<(Image, vk::ImageLayout)>(), rec.tables.completions.drain(..));
         Ok(())
     }
 
@@ -353,6 +352,9 @@ impl<'a> Batch<'a> {
             // (`close_and_submit_main` applied them under the queue's lock).
             armed = Some(armed_signal);
         }
+        // Without a last submission (every command went out in partial rounds), the layouts
+        // were set at those rounds: the holds go, and the `InFlight` sets nothing again.
+        rec.tables.layouts.clear();
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
             rec.stream.manager().release_work_set_on_fence(set, fence);
@@ -446,9 +448,6 @@ impl Submitter<'_> {
         };
         let set = rec.stream.hand_over();
         self.pending.push_back(Pending { fence, set });
-        self.submitted_layouts.clear();
-        self.submitted_layouts
-            .extend(rec.tables.layouts.iter().map(|(&h, (image, l))| (h, (image.image().clone(), *l))));
         self.state = State::Recording;
         rec.commands = 0;
         if main_submitted {
@@ -589,6 +588,8 @@ impl Submitter<'_> {
         unsafe { ctx.submit_locked(&guard, &[submit], fence) }?;
         if last {
             rec.hand_off_layouts();
+        } else {
+            rec.apply_round_layouts();
         }
         drop(guard);
         self.state = State::Submitted;
@@ -655,10 +656,9 @@ impl Drop for Batch<'_> {
             }
             sub.alloc.staging().release_work_set(p.set);
         }
-        // Work that was submitted before a failure did run: its images are in those layouts.
-        if sub.state != State::Finished && sub.state != State::HandedOff {
-            recorder::finish(sub.submitted_layouts.drain().map(|(_, v)| v), std::iter::empty());
-        }
+        // Work that was submitted before a failure did run: its images' layouts were set at
+        // each round's submission (`apply_round_layouts`); the holds of what was not submitted
+        // go with the tables, changing nothing.
         // Nothing of the recorder's set is in use any more (finished, or never submitted),
         // unless an `InFlight` took it over (then it is taken): released when `rec` drops.
         let tables = std::mem::take(&mut rec.tables);

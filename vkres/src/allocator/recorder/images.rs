@@ -236,6 +236,17 @@ impl Recorder<'_> {
         Ok(())
     }
 
+    /// After a batch's partial round was submitted (under the queue's lock): each image's
+    /// tracked layout becomes the one the submitted work leaves it in, at once (another
+    /// recording handed off later is submitted after that round and starts from there), and
+    /// the recording's holds start from it ([`LayoutHold::rebase`]).
+    pub(in crate::allocator) fn apply_round_layouts(&mut self) {
+        for (hold, layout) in self.tables.layouts.values_mut() {
+            hold.image().set_layout(*layout);
+            hold.rebase(*layout);
+        }
+    }
+
     /// One image barrier.
     pub(super) fn image_barrier(
         &mut self,
