@@ -103,3 +103,30 @@ fn texture_is_image_view_and_pooled_sampler() {
     drop((a, b));
     assert_eq!(gpu.alloc().sampler_pool().live(), 0);
 }
+
+/// A whole-image upload discards the contents (old layout UNDEFINED): another recording handed
+/// off first may change the image's layout meanwhile, and the upload still goes out, leaving
+/// the image in its final layout with its bytes (session 8, "mend9").
+#[test]
+fn whole_upload_after_another_recording_changed_the_layout() {
+    let gpu = Gpu::new();
+    let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
+    let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage)).expect("image");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.upload_image(&image, &[7; 64], &vkres::ImageUpload::default()).expect("upload");
+    batch.submit_and_wait().expect("first upload");
+    // Found in SHADER_READ_ONLY and left there: not counted as a change, so the second batch
+    // may transition the image and hand off first.
+    let mut first = gpu.alloc().batch().expect("batch");
+    first.upload_image(&image, &[9; 64], &vkres::ImageUpload::default()).expect("upload");
+    let mut second = gpu.alloc().batch().expect("batch");
+    second.transition_image(&image, vk::ImageLayout::GENERAL).expect("transition");
+    second.submit_and_wait().expect("transition submitted");
+    assert_eq!(image.layout(), vk::ImageLayout::GENERAL);
+    first.submit_and_wait().expect("an upload discarding the contents starts from any layout");
+    assert_eq!(image.layout(), vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL);
+    let mut batch = gpu.alloc().batch().expect("batch");
+    let download = batch.download_image(&image).expect("download");
+    batch.submit_and_wait().expect("download");
+    assert_eq!(download.bytes().expect("bytes"), vec![9; 64]);
+}

@@ -114,3 +114,69 @@ fn a_batch_does_not_wait_for_staging_held_by_its_own_thread() {
     first.submit_and_wait().expect("submit");
     drop(buffer);
 }
+
+/// Two threads hand off work on one image at once: one re-uploads a region keeping the layout
+/// it found, the other flips the layout between GENERAL and SHADER_READ_ONLY. Each batch is
+/// either submitted or refused with [`Error::InUseByRecordedWork`]; the layout check, the
+/// submission and the layouts handed off are one step under the queue's lock (session 8,
+/// "mend9"), so no barrier names a layout the image is not in (validation on: any
+/// VUID-VkImageMemoryBarrier2-oldLayout-01197 fails the test).
+#[test]
+fn two_threads_hand_off_layouts_of_one_image() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_DST;
+    let image = alloc
+        .create_image(&vkres::ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("shared"))
+        .expect("image");
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload_image(&image, &[1; 64], &vkres::ImageUpload::default()).expect("upload");
+    batch.submit_and_wait().expect("first upload");
+    const ROUNDS: usize = 60;
+    let outcome = |r: vkres::Result<()>| match r {
+        Ok(()) => 1,
+        Err(Error::InUseByRecordedWork { .. }) => 0,
+        Err(e) => panic!("neither submitted nor refused as in use: {e}"),
+    };
+    let (uploads, flips) = std::thread::scope(|scope| {
+        let uploader = scope.spawn(|| {
+            (0..ROUNDS)
+                .map(|_| {
+                    outcome((|| {
+                        let mut batch = alloc.batch()?;
+                        let region = vkres::ImageRegion::level(0).texels([0; 3], [2, 2, 1]);
+                        let layout = batch_layout(&image);
+                        batch.upload_image_region(&image, &region, &[2; 16], layout)?;
+                        batch.submit_and_wait()
+                    })())
+                })
+                .sum::<usize>()
+        });
+        let flipper = scope.spawn(|| {
+            (0..ROUNDS)
+                .map(|i| {
+                    outcome((|| {
+                        let mut batch = alloc.batch()?;
+                        let to = if i % 2 == 0 {
+                            vk::ImageLayout::GENERAL
+                        } else {
+                            vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL
+                        };
+                        batch.transition_image(&image, to)?;
+                        batch.submit_and_wait()
+                    })())
+                })
+                .sum::<usize>()
+        });
+        (uploader.join().expect("uploader"), flipper.join().expect("flipper"))
+    });
+    assert!(uploads + flips > 0, "some batch went through");
+}
+
+/// The layout the image is tracked in now (a region upload that keeps it).
+fn batch_layout(image: &vkres::Image) -> vk::ImageLayout {
+    match image.layout() {
+        vk::ImageLayout::GENERAL => vk::ImageLayout::GENERAL,
+        _ => vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+    }
+}

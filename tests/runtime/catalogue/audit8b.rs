@@ -283,7 +283,7 @@ pub fn cases() -> Vec<Case> {
         } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08742", .. }),
         case!("a shader declaring an extension no Vulkan knows (was -08741)", |gpu| {
             gpu.alloc().create_shader_module(&with_extension("SPV_BOGUS_thing"), "bogus")
-        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08742", .. }),
+        } => Error::ValidUsage { vuid: "VUID-VkShaderModuleCreateInfo-pCode-08741", .. }),
         case!("a view of a transfer-only image (was VUID-VkImageViewCreateInfo-image-04441)", |gpu| {
             let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC;
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage).name("transfer only"))?;
@@ -312,6 +312,12 @@ fn a_shader_of_spirv_1_6_or_a_core_extension_is_accepted() {
     let gpu = Gpu::new();
     gpu.alloc().create_shader_module(&with_version(0x0001_0600), "1.6").expect("SPIR-V 1.6");
     gpu.alloc().create_shader_module(&with_extension("SPV_KHR_non_semantic_info"), "core").expect("core extension");
+    // Satisfied by Vulkan 1.3 in the registry (was refused for its device extension).
+    gpu.alloc()
+        .create_shader_module(&with_extension("SPV_KHR_subgroup_uniform_control_flow"), "uniform control flow")
+        .expect("SPV_KHR_subgroup_uniform_control_flow (Vulkan 1.3)");
+    // StorageImageWriteWithoutFormat: enabled by Vulkan 1.3 itself.
+    gpu.alloc().create_shader_module(&with_capability(56), "write without format").expect("Vulkan 1.3");
     gpu.alloc()
         .create_shader_module(&with_capability(11), "int64")
         .expect("Int64 (shaderInt64 enabled where supported)");

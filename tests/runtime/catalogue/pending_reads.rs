@@ -240,6 +240,43 @@ pub fn cases() -> Vec<Case> {
             second.submit_and_wait()?;
             first.submit_and_wait()
         } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
+        case!("partial round of a recording whose image another recording handed off since transitioned", |gpu| {
+            // Chunks of 64 KiB, budget 256 KiB: the batch submits a round once 128 KiB are staged.
+            let alloc = gpu.alloc().with_staging(vkres::StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 })?;
+            let image = image(gpu)?;
+            let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED;
+            let big = alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 256, 256, usage).name("big"))?;
+            // The first batch keeps the layout it found (SHADER_READ_ONLY): no change counted,
+            // so the second may transition the image and hand off first.
+            let mut first = alloc.batch()?;
+            let region = vkres::ImageRegion::level(0).texels([0; 3], [2, 2, 1]);
+            first.upload_image_region(&image, &region, &[1; 16], vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?;
+            let mut second = alloc.batch()?;
+            second.transition_image(&image, vk::ImageLayout::GENERAL)?;
+            second.submit_and_wait()?;
+            // 256 KiB staged in pieces: a partial round, whose barrier would name SHADER_READ_ONLY.
+            first.upload_image(&big, &vec![2; 256 * 256 * 4], &ImageUpload::default())
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
+        case!("hand-off of a recording after another batch's submitted partial round changed the layout", |gpu| {
+            // Chunks of 64 KiB, budget 256 KiB: the batch submits a round once 128 KiB are staged.
+            let alloc = gpu.alloc().with_staging(vkres::StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 })?;
+            let image = image(gpu)?;
+            let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED;
+            let big = alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 256, 256, usage).name("big"))?;
+            // The second batch finds the image in SHADER_READ_ONLY and leaves it there (no
+            // change counted, no staging held).
+            let mut second = alloc.batch()?;
+            second.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL)?;
+            second.transition_image(&image, vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL)?;
+            // The first transitions it to GENERAL and submits that in a partial round (256 KiB
+            // staged in pieces), so the image is GENERAL on the queue before the second goes.
+            let mut first = alloc.batch()?;
+            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
+            first.upload_image(&big, &vec![2; 256 * 256 * 4], &ImageUpload::default())?;
+            let refused = second.submit_and_wait();
+            first.submit_and_wait()?;
+            refused
+        } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
         case!("transition of a new image another batch's upload is recorded into", |gpu| {
             let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage))?;

@@ -314,6 +314,14 @@ impl ResourceAllocator {
     ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
     ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
     ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    /// - `finish` hands the recording's image layouts off: once it returns, vkres tracks each
+    ///   image in the layout this recording leaves it in, and recordings handed off later (other
+    ///   recorders' `finish`, batches' submissions) record barriers from that layout. So submit
+    ///   the command buffers of finished recorders to the context's queue in `finish` order,
+    ///   each before any batch submitted or recorder finished after it that uses the same
+    ///   images. If it is not submitted (never, or the caller's `vkQueueSubmit` failed), the
+    ///   images whose layouts it changes must not be used through vkres again: their tracked
+    ///   layout is one they are not in.
     /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
     ///   (reset or free it): what it recorded refers to resources released at the drop.
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {

@@ -210,10 +210,27 @@ impl Context {
     /// (recorded command buffers, semaphores of this device), and `fence` must be unsignalled
     /// and not in use by another submission.
     pub unsafe fn submit(&self, submits: &[vk::SubmitInfo2<'_>], fence: vk::Fence) -> Result<()> {
+        let guard = self.lock_queue();
+        // SAFETY: the caller vouches for the submit infos and the fence; `guard` locks the queue.
+        unsafe { self.submit_locked(&guard, submits, fence) }
+    }
+
+    /// [`submit`](Self::submit) under a lock of the queue the caller already holds (from
+    /// [`lock_queue`](Self::lock_queue)): a batch checks the layouts its recording found, submits
+    /// and applies the layouts it leaves in one step, so that no other hand-off comes between.
+    ///
+    /// # Safety
+    /// As [`submit`](Self::submit); `guard` must be this context's [`lock_queue`](Self::lock_queue).
+    pub(crate) unsafe fn submit_locked(
+        &self,
+        guard: &std::sync::MutexGuard<'_, ()>,
+        submits: &[vk::SubmitInfo2<'_>],
+        fence: vk::Fence,
+    ) -> Result<()> {
+        let _ = guard;
         self.fault_point("vkQueueSubmit2")?;
-        let _guard = self.lock_queue();
         // SAFETY: the caller vouches for the submit infos and the fence; the queue belongs to
-        // this device and is externally synchronised by the lock held above.
+        // this device and is externally synchronised by the lock the caller holds.
         unsafe { self.device.queue_submit2(self.queue.handle, submits, fence) }.op("vkQueueSubmit2")?;
         self.submissions.fetch_add(1, Ordering::Relaxed);
         Ok(())

@@ -911,7 +911,6 @@ impl VmaMemory {
         props.memory_types.get(memory_type as usize).map(|t| t.property_flags).unwrap_or_default()
     }
 
-    /// Whether flushes and invalidations are no-ops (VMA skips them on coherent memory too).
     /// A flush or invalidate of `offset..offset + size` (`WHOLE_SIZE`: to the end) lies in the
     /// allocation: VMA asserts it (an abort in debug builds) and Vulkan's range rules follow
     /// from it (VUID-VkMappedMemoryRange-offset-00687, -size-01390; issue 16, helper "sound4":
@@ -927,6 +926,7 @@ impl VmaMemory {
         })
     }
 
+    /// Whether flushes and invalidations are no-ops (VMA skips them on coherent memory too).
     fn coherent(&self) -> bool {
         self.facts().properties.contains(vk::MemoryPropertyFlags::HOST_COHERENT)
     }

@@ -274,9 +274,9 @@ impl Image {
 
     /// Sets the tracked layout of every subresource after the caller's own commands changed
     /// it (a render pass's final layout, a present transition): work recorded by vkres after
-    /// this call starts from `layout`. Work recorded before it and not finished applies its
-    /// own layout when it finishes, so call this after that work has finished, or after
-    /// recording the caller's commands that follow it.
+    /// this call starts from `layout`. Work recorded before it applies its own layout when it
+    /// is handed off (a batch submitted, a recorder finished), so call this after that hand-off,
+    /// once the caller's commands that follow that work are recorded.
     ///
     /// A layout the image cannot be in (a depth layout of a colour format, a layout whose usage
     /// the image lacks: the rules of `valid/layout.rs`) is [`Error::ValidUsage`], and the
@@ -726,18 +726,26 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
 /// ([`check_start`](Self::check_start)).
 pub(crate) struct LayoutHold {
     image: Image,
-    /// The layout the recording found the image in (its first command's old layout).
+    /// The layout the recording found the image in (its first command's old layout; for a
+    /// first command that discarded the contents, the image's tracked layout then).
     start: vk::ImageLayout,
+    /// Whether the first command discarded the contents (its barrier's old layout
+    /// `UNDEFINED`): any layout the image is in when it runs is fine
+    /// ([`check_start`](Self::check_start)).
+    discarded: bool,
     /// Whether it is counted in the image's `changing` (its tracked layout is not `start`).
     changing: bool,
 }
 
 impl LayoutHold {
-    /// Counts one more pending recording of `image`, which found it in `start` and leaves it
-    /// in `layout` so far.
-    pub(crate) fn new(image: &Image, start: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
+    /// Counts one more pending recording of `image`, whose first command's barrier named `old`
+    /// as the image's old layout (`UNDEFINED`: it discarded the contents, found in the image's
+    /// tracked layout) and which leaves it in `layout` so far.
+    pub(crate) fn new(image: &Image, old: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
         image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
-        let mut hold = Self { image: image.clone(), start, changing: false };
+        let discarded = old == vk::ImageLayout::UNDEFINED;
+        let start = if discarded { image.layout() } else { old };
+        let mut hold = Self { image: image.clone(), start, discarded, changing: false };
         hold.track(layout);
         hold
     }
@@ -756,6 +764,15 @@ impl LayoutHold {
         }
     }
 
+    /// A round of the recording was submitted and the image's tracked layout set to `layout`,
+    /// the one that round leaves it in: the rest of the recording starts from there (its next
+    /// round's check and its change count are against `layout`).
+    pub(crate) fn rebase(&mut self, layout: vk::ImageLayout) {
+        self.start = layout;
+        self.discarded = false;
+        self.track(layout);
+    }
+
     /// Whether the image is still in the layout this recording's first command found it in
     /// (or that command discarded the contents, old layout `UNDEFINED`): else another recording
     /// handed off after this one started changed it, and this one's first barrier names a
@@ -763,7 +780,7 @@ impl LayoutHold {
     /// [`Error::InUseByRecordedWork`].
     pub(crate) fn check_start(&self) -> Result<()> {
         let now = self.image.layout();
-        if self.start == vk::ImageLayout::UNDEFINED || self.start == now {
+        if self.discarded || self.start == now {
             return Ok(());
         }
         Err(Error::InUseByRecordedWork {

@@ -117,7 +117,6 @@ fn check_capabilities(ctx: &Context, words: &[u32], name: &str) -> Result<()> {
         unsafe { ctx.instance().get_physical_device_features2(ctx.physical_device(), &mut features) };
         let on = match feature {
             "shaderInt64" => features.features.shader_int64,
-            "shaderStorageImageWriteWithoutFormat" => features.features.shader_storage_image_write_without_format,
             "shaderInt8" => v12.shader_int8,
             "storageBuffer8BitAccess" => v12.storage_buffer8_bit_access,
             _ => vk::FALSE,

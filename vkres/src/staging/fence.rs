@@ -20,9 +20,15 @@ const LENT: u64 = 2;
 /// [`arm_for_submission`](Fence::arm_for_submission) a `vkGetFenceStatus` in the frame loop
 /// (`RingFences::wait_and_get` resets the fence, the recorder's `finish` arms it).
 const KNOWN_UNSIGNALLED: u64 = 4;
+/// [`FenceShared::state`] bit: a [`Fence::wait_and_reset`] runs (claimed by a
+/// compare-exchange): another reset, or an arm for a submission, is
+/// [`BatchError::FenceBusy`] meanwhile. Two clones that both found the fence signalled would
+/// otherwise both reset it, the second after the first armed it and submitted with it
+/// (VUID-vkResetFences-pFences-01123, racing that vkQueueSubmit).
+const RESETTING: u64 = 8;
 /// [`FenceShared::state`]: the bits above count [`handle`](Fence::handle) calls, so that a reset
 /// can tell a handle lent while it ran from the one it waited for (no ABA on [`LENT`]).
-const LEND_ONE: u64 = 8;
+const LEND_ONE: u64 = 16;
 
 struct FenceShared {
     handle: vk::Fence,
@@ -90,8 +96,7 @@ impl Fence {
     pub fn handle(&self) -> vk::Fence {
         // One read-modify-write: lent, no longer known unsignalled, and a new lend count (a
         // reset running now sees the word changed and leaves "known unsignalled" unset).
-        let lend = |s: u64| Some((s.wrapping_add(LEND_ONE) | LENT) & !KNOWN_UNSIGNALLED);
-        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, lend);
+        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some(lend(s)));
         self.shared.handle
     }
 
@@ -128,28 +133,41 @@ impl Fence {
 
     /// Waits for the submission that signals it, if any (vkres's own, or the caller's with the
     /// [`handle`](Self::handle) taken since the last reset), then unsignals it for the next one.
+    ///
+    /// One reset at a time: while another clone's runs, [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)), as is an
+    /// [`arm`](Self::arm) meanwhile ([`RESETTING`]).
     pub(crate) fn wait_and_reset(&self) -> Result<()> {
-        let before = self.shared.state.load(Ordering::Acquire);
-        if before & (SUBMITTED | LENT) != 0 {
-            self.wait()?;
-        }
-        // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
-        // vkres's own and any the caller made with the handle were waited for above; without
-        // either, the handle never left vkres since the last reset, so nothing was submitted.
-        unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
-        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+        let before = self
+            .shared
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, claim_reset)
+            .map_err(|_| Error::Batch(BatchError::FenceBusy))?;
+        let reset = (|| {
+            if before & (SUBMITTED | LENT) != 0 {
+                self.wait()?;
+            }
+            // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
+            // vkres's own and any the caller made with the handle were waited for above; without
+            // either, the handle never left vkres since the last reset, so nothing was submitted.
+            // No other reset runs and nothing arms it until `RESETTING` is cleared below.
+            unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
+            self.shared.generation.fetch_add(1, Ordering::AcqRel);
+            Ok(())
+        })();
         // Clears what was waited for; "known unsignalled" only if the word did not change since
-        // it was read: a `handle()` or `arm()` meanwhile keeps its bits, and the next
-        // submission asks the driver (a handle lent meanwhile is waited for by the next reset).
-        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| Some(settle(before, now)));
-        Ok(())
+        // it was read: a `handle()` meanwhile keeps its bits, and the next submission asks the
+        // driver (a handle lent meanwhile is waited for by the next reset). A failed wait or
+        // reset only gives the claim back.
+        let next = |now: u64| Some(if reset.is_ok() { settle(before, now & !RESETTING) } else { now & !RESETTING });
+        let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, next);
+        reset
     }
 
     /// Marks it as signalled by a submission about to be made, and returns its generation;
     /// `None` if a submission already signals it.
     pub(crate) fn arm(&self) -> Option<u64> {
-        let mark = |s: u64| (s & SUBMITTED == 0).then_some((s | SUBMITTED) & !KNOWN_UNSIGNALLED);
-        let armed = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, mark).is_ok();
+        let armed = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, mark_armed).is_ok();
         armed.then(|| self.shared.generation.load(Ordering::Acquire))
     }
 
@@ -168,6 +186,10 @@ impl Fence {
         let busy = || Error::Batch(BatchError::FenceBusy);
         // Reset by vkres and not handed out since: unsignalled, no status query needed.
         let state = self.shared.state.load(Ordering::Acquire);
+        if state & RESETTING != 0 {
+            // Another clone resets it (and may arm it next): not this submission's.
+            return Err(busy());
+        }
         if state & KNOWN_UNSIGNALLED == 0 && self.is_signalled() {
             // Signalled: whatever submission signals it has finished (vkres's own or the
             // caller's), so the reset below breaks no pending work (VUID-vkResetFences-pFences-01123).
@@ -206,6 +228,24 @@ impl Fence {
     }
 }
 
+/// What [`Fence::handle`] does to the word `s`: lent, no longer known unsignalled, a new lend
+/// count.
+fn lend(s: u64) -> u64 {
+    (s.wrapping_add(LEND_ONE) | LENT) & !KNOWN_UNSIGNALLED
+}
+
+/// What [`Fence::arm`] does to the word `s`: submitted, no longer known unsignalled; `None`
+/// where a submission already signals it or a reset runs.
+fn mark_armed(s: u64) -> Option<u64> {
+    (s & (SUBMITTED | RESETTING) == 0).then_some((s | SUBMITTED) & !KNOWN_UNSIGNALLED)
+}
+
+/// [`Fence::wait_and_reset`]'s claim on the word `s`: [`RESETTING`] set, unless another reset
+/// holds it.
+fn claim_reset(s: u64) -> Option<u64> {
+    (s & RESETTING == 0).then_some(s | RESETTING)
+}
+
 /// The state word after a reset that read `before` (and waited for what it named) finds `now`:
 /// clears what was waited for; "known unsignalled" only if the word did not change meanwhile,
 /// so a [`Fence::handle`] or [`Fence::arm`] that ran during the reset keeps its bits and the
@@ -225,11 +265,6 @@ fn settle(before: u64, now: u64) -> u64 {
 mod tests {
     use super::*;
 
-    /// What `Fence::handle` does to the word.
-    fn lend(s: u64) -> u64 {
-        (s.wrapping_add(LEND_ONE) | LENT) & !KNOWN_UNSIGNALLED
-    }
-
     #[test]
     fn quiet_reset_is_known_unsignalled() {
         for before in [0, SUBMITTED, LENT, SUBMITTED | LENT, lend(lend(0))] {
@@ -248,6 +283,21 @@ mod tests {
         // Not lent before: the reset must not mark it known unsignalled either.
         let after = settle(KNOWN_UNSIGNALLED, lend(KNOWN_UNSIGNALLED));
         assert_eq!(after & (LENT | KNOWN_UNSIGNALLED), LENT);
+    }
+
+    #[test]
+    fn one_reset_at_a_time_and_no_arm_during_one() {
+        for s in [0, SUBMITTED, LENT, KNOWN_UNSIGNALLED, lend(lend(SUBMITTED))] {
+            let claimed = claim_reset(s).expect("free");
+            assert_eq!(claimed, s | RESETTING);
+            assert_eq!(claim_reset(claimed), None, "a second reset of {s:#b} while one runs");
+            // `arm` is refused while a reset runs, and allowed after it (unless submitted).
+            assert_eq!(mark_armed(claimed), None, "an arm of {s:#b} while a reset runs");
+            assert_eq!(mark_armed(s).is_some(), s & SUBMITTED == 0);
+            // The claim is not a lend: the lend count and its bits stay apart.
+            assert_eq!(lend(claimed) & RESETTING, RESETTING);
+            assert_eq!(settle(s, claimed & !RESETTING) & RESETTING, 0);
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub(crate) mod layout;
 pub(crate) mod sampler;
 pub(crate) mod spirv;
 pub(crate) mod spirv_capabilities;
+mod spirv_enables_table;
 mod spirv_module;
 pub(crate) mod view;
 

@@ -14,11 +14,15 @@
 //!   them: not refused there). Capabilities of features vkres enables where the device has
 //!   them (`shaderInt64`, `shaderInt8`, ...) and of extensions pass.
 //! - VUID-VkShaderModuleCreateInfo-pCode-08742 (and -08741): an `OpExtension` that Vulkan 1.3
-//!   does not satisfy by version needs its device extension enabled (`VK_` for `SPV_`, or the
-//!   few other names of [`RENAMED_EXTENSIONS`]); a made-up name needs one no device has.
+//!   does not enable by version needs one of the device extensions the registry names for it
+//!   enabled (`SPIRV_EXTENSIONS`, generated from `vk.xml`); a name the registry does not list
+//!   is refused. A capability of the feature tables below also passes where Vulkan 1.3 or an
+//!   enabled device extension enables it (`SPIRV_CAPABILITIES`).
 
 use crate::context::EnabledFeatures;
 use crate::error::{Error, Result};
+
+use super::spirv_enables_table::{SPIRV_CAPABILITIES, SPIRV_EXTENSIONS};
 
 /// `OpCapability`'s opcode, and the opcode that ends the module's capability section for good
 /// (`OpMemoryModel`, which follows capabilities, extensions and imports).
@@ -71,43 +75,36 @@ const OP_EXTENSION: u32 = 10;
 pub(crate) const FEATURE_IF_SUPPORTED: &[(u32, &str, &str)] = &[
     (11, "Int64", "shaderInt64"),
     (39, "Int8", "shaderInt8"),
-    (56, "StorageImageWriteWithoutFormat", "shaderStorageImageWriteWithoutFormat"),
     (4448, "StorageBuffer8BitAccess", "storageBuffer8BitAccess"),
 ];
 
-/// SPIR-V extensions that Vulkan 1.1 to 1.3 satisfy by version (the environment appendix's
-/// `VK_VERSION_1_x` requirements; their features are checked through their capabilities).
-const CORE_EXTENSIONS: &[&str] = &[
-    "SPV_KHR_16bit_storage",
-    "SPV_KHR_8bit_storage",
-    "SPV_KHR_device_group",
-    "SPV_KHR_multiview",
-    "SPV_KHR_shader_draw_parameters",
-    "SPV_KHR_storage_buffer_storage_class",
-    "SPV_KHR_variable_pointers",
-    "SPV_KHR_float_controls",
-    "SPV_KHR_shader_atomic_int64",
-    "SPV_KHR_vulkan_memory_model",
-    "SPV_KHR_physical_storage_buffer",
-    "SPV_EXT_descriptor_indexing",
-    "SPV_EXT_shader_viewport_index_layer",
-    "SPV_KHR_terminate_invocation",
-    "SPV_KHR_non_semantic_info",
-    "SPV_EXT_demote_to_helper_invocation",
-    "SPV_KHR_integer_dot_product",
-];
+/// What enables a SPIR-V extension or capability in Vulkan, any one of them (the registry's
+/// `<spirvextensions>` and `<spirvcapabilities>`, generated into `spirv_enables_table.rs` by
+/// `tools/gen-extension-deps.py --spirv`).
+pub(super) struct Enables {
+    /// The SPIR-V name (`SPV_KHR_...`, or the capability's name).
+    pub(super) name: &'static str,
+    /// The lowest Vulkan 1.x minor version that enables it by itself (`0xFF`: none).
+    pub(super) version: u8,
+    /// Device extensions that enable it by themselves.
+    pub(super) extensions: &'static [&'static str],
+    /// Features (`struct.feature`) that enable it (read by the test that checks the feature
+    /// tables above against the registry).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) features: &'static [&'static str],
+    /// Whether a device property (subgroup operations and the like) may enable it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) property: bool,
+}
 
-/// SPIR-V extensions whose device extension has another name than `VK_` + the rest.
-const RENAMED_EXTENSIONS: &[(&str, &str)] = &[
-    ("SPV_KHR_ray_tracing", "VK_KHR_ray_tracing_pipeline"),
-    ("SPV_KHR_ray_cull_mask", "VK_KHR_ray_tracing_maintenance1"),
-    ("SPV_KHR_shader_ballot", "VK_EXT_shader_subgroup_ballot"),
-    ("SPV_KHR_subgroup_vote", "VK_EXT_shader_subgroup_vote"),
-    ("SPV_EXT_physical_storage_buffer", "VK_EXT_buffer_device_address"),
-    ("SPV_KHR_subgroup_uniform_control_flow", "VK_KHR_shader_subgroup_uniform_control_flow"),
-    ("SPV_KHR_maximal_reconvergence", "VK_KHR_shader_maximal_reconvergence"),
-    ("SPV_KHR_quad_control", "VK_KHR_shader_quad_control"),
-];
+impl Enables {
+    /// Whether Vulkan 1.3 (every vkres device's version) or one of `device_extensions` enables
+    /// it without a feature.
+    fn by_version_or_extension(&self, device_extensions: &[&std::ffi::CStr]) -> bool {
+        self.version <= 3
+            || self.extensions.iter().any(|needed| device_extensions.iter().any(|e| e.to_bytes() == needed.as_bytes()))
+    }
+}
 
 /// Checks the capabilities and extensions of `words` (a module `spirv_module` accepted), named
 /// `name`, for a device with `enabled` features and `device_extensions`; `features_chosen`:
@@ -125,19 +122,21 @@ pub(crate) fn check(
     for (opcode, operands) in first_section(words) {
         if opcode == OP_EXTENSION {
             let extension = literal_string(operands);
-            if CORE_EXTENSIONS.contains(&extension.as_str()) {
-                continue;
-            }
-            // VUID-VkShaderModuleCreateInfo-pCode-08742: the device extension it needs is
-            // enabled (-08741: one Vulkan does not know at all is refused the same way).
-            let needed = match RENAMED_EXTENSIONS.iter().find(|(spv, _)| *spv == extension) {
-                Some((_, vk)) => (*vk).to_string(),
-                None => extension.replacen("SPV_", "VK_", 1),
+            // VUID-VkShaderModuleCreateInfo-pCode-08742: Vulkan 1.3 or an enabled device
+            // extension enables it (-08741: one Vulkan does not list at all is refused).
+            let Some(enables) = SPIRV_EXTENSIONS.iter().find(|e| e.name == extension) else {
+                return bad(
+                    "VUID-VkShaderModuleCreateInfo-pCode-08741",
+                    format!("OpExtension \"{extension}\" is not a SPIR-V extension Vulkan lists"),
+                );
             };
-            if !device_extensions.iter().any(|e| e.to_bytes() == needed.as_bytes()) {
+            if !enables.by_version_or_extension(device_extensions) {
                 return bad(
                     "VUID-VkShaderModuleCreateInfo-pCode-08742",
-                    format!("OpExtension \"{extension}\" needs the device extension {needed}, which is not enabled"),
+                    format!(
+                        "OpExtension \"{extension}\" needs one of the device extensions {:?}, none of which is enabled",
+                        enables.extensions
+                    ),
                 );
             }
             continue;
@@ -154,15 +153,29 @@ pub(crate) fn check(
         match capability {
             4472 if !enabled.ray_query => return needs("RayQueryKHR", "rayQuery"),
             4479 if !enabled.ray_tracing_pipeline => return needs("RayTracingKHR", "rayTracingPipeline"),
-            5302 if !enabled.descriptor_indexing => return needs("RuntimeDescriptorArray", "runtimeDescriptorArray"),
+            // Where vkres did not choose the features, `descriptor_indexing` stands for all
+            // eight of them: the creator may have enabled this one alone.
+            5302 if features_chosen && !enabled.descriptor_indexing => {
+                return needs("RuntimeDescriptorArray", "runtimeDescriptorArray");
+            }
             _ => {}
         }
-        if features_chosen && let Some((_, cap, feature)) = FEATURE_OFF.iter().find(|(c, ..)| *c == capability) {
+        if !features_chosen {
+            continue;
+        }
+        // Vulkan 1.3 or an enabled device extension may enable it without the feature
+        // (`StorageImageWriteWithoutFormat`; `Float16` by VK_AMD_gpu_shader_half_float, ...).
+        let by_extension = |cap: &str| {
+            SPIRV_CAPABILITIES.iter().any(|e| e.name == cap && e.by_version_or_extension(device_extensions))
+        };
+        if let Some((_, cap, feature)) = FEATURE_OFF.iter().find(|(c, ..)| *c == capability)
+            && !by_extension(cap)
+        {
             return needs(cap, feature);
         }
-        if features_chosen
-            && let Some((_, cap, feature)) = FEATURE_IF_SUPPORTED.iter().find(|(c, ..)| *c == capability)
+        if let Some((_, cap, feature)) = FEATURE_IF_SUPPORTED.iter().find(|(c, ..)| *c == capability)
             && !supported(feature)
+            && !by_extension(cap)
         {
             return needs(cap, feature);
         }
@@ -198,7 +211,102 @@ fn literal_string(words: &[u32]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_section, literal_string};
+    use super::super::spirv_enables_table::{SPIRV_CAPABILITIES, SPIRV_EXTENSIONS};
+    use super::{FEATURE_IF_SUPPORTED, FEATURE_OFF, check, first_section, literal_string};
+    use crate::context::EnabledFeatures;
+    use crate::error::Error;
+
+    /// A module header, then `OpExtension name` (or `OpCapability capability`), then
+    /// `OpMemoryModel`.
+    fn module(extension: Option<&str>, capability: Option<u32>) -> Vec<u32> {
+        let mut words = vec![0x0723_0203, 0x0001_0600, 0, 10, 0];
+        if let Some(cap) = capability {
+            words.extend([0x0002_0011, cap]);
+        }
+        if let Some(name) = extension {
+            let mut bytes = name.as_bytes().to_vec();
+            bytes.resize(bytes.len() / 4 * 4 + 4, 0);
+            let literal: Vec<u32> = bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            words.push(((1 + literal.len() as u32) << 16) | 10);
+            words.extend(literal);
+        }
+        words.extend([0x0003_000e, 0, 1]);
+        words
+    }
+
+    /// `check` with vkres's choice of features (none of the optional ones supported), and the
+    /// device extensions `extensions`.
+    fn checked(words: &[u32], extensions: &[&std::ffi::CStr], chosen: bool) -> crate::Result<()> {
+        check("m", words, &EnabledFeatures::default(), extensions, chosen, &|_| false)
+    }
+
+    fn vuid(result: crate::Result<()>) -> &'static str {
+        match result {
+            Err(Error::ValidUsage { vuid, .. }) => vuid,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn spirv_extensions_follow_the_registry() {
+        // Satisfied by Vulkan 1.3 (every vkres device).
+        for name in ["SPV_KHR_subgroup_uniform_control_flow", "SPV_KHR_non_semantic_info", "SPV_KHR_16bit_storage"] {
+            checked(&module(Some(name), None), &[], true).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        // The device extensions whose names are not `VK_` + the rest.
+        let renamed = [
+            ("SPV_EXT_shader_atomic_float_add", c"VK_EXT_shader_atomic_float"),
+            ("SPV_EXT_shader_atomic_float_min_max", c"VK_EXT_shader_atomic_float2"),
+            ("SPV_EXT_shader_image_int64", c"VK_EXT_shader_image_atomic_int64"),
+            ("SPV_KHR_post_depth_coverage", c"VK_EXT_post_depth_coverage"),
+            ("SPV_EXT_fragment_invocation_density", c"VK_EXT_fragment_density_map"),
+            ("SPV_EXT_fragment_fully_covered", c"VK_EXT_conservative_rasterization"),
+            ("SPV_KHR_ray_tracing", c"VK_KHR_ray_tracing_pipeline"),
+        ];
+        for (name, extension) in renamed {
+            let words = module(Some(name), None);
+            checked(&words, &[extension], true).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(vuid(checked(&words, &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08742", "{name}");
+        }
+        assert_eq!(
+            vuid(checked(&module(Some("SPV_KHR_made_up"), None), &[c"VK_KHR_made_up"], true)),
+            "VUID-VkShaderModuleCreateInfo-pCode-08741"
+        );
+    }
+
+    #[test]
+    fn capabilities_enabled_by_version_or_extension_pass() {
+        // StorageImageWriteWithoutFormat: Vulkan 1.3, even where the feature is not supported.
+        checked(&module(None, Some(56)), &[], true).expect("by Vulkan 1.3");
+        // Float16 (feature off where vkres chose): by VK_AMD_gpu_shader_half_float.
+        assert_eq!(vuid(checked(&module(None, Some(9)), &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08740");
+        checked(&module(None, Some(9)), &[c"VK_AMD_gpu_shader_half_float"], true).expect("by the AMD extension");
+        // DrawParameters: by VK_KHR_shader_draw_parameters.
+        assert_eq!(vuid(checked(&module(None, Some(4427)), &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08740");
+        checked(&module(None, Some(4427)), &[c"VK_KHR_shader_draw_parameters"], true).expect("by the extension");
+    }
+
+    #[test]
+    fn runtime_descriptor_arrays_of_a_raw_context_pass() {
+        // `from_raw`: the creator may have enabled runtimeDescriptorArray alone.
+        checked(&module(None, Some(5302)), &[], false).expect("features not chosen by vkres");
+        assert_eq!(vuid(checked(&module(None, Some(5302)), &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08740");
+    }
+
+    #[test]
+    fn the_feature_tables_name_the_registry_s_features() {
+        for (_, cap, feature) in FEATURE_OFF.iter().chain(FEATURE_IF_SUPPORTED) {
+            let enables = SPIRV_CAPABILITIES.iter().find(|e| e.name == *cap).unwrap_or_else(|| panic!("{cap}"));
+            let suffix = format!(".{feature}");
+            assert!(
+                enables.features.iter().any(|f| f.ends_with(&suffix)),
+                "{cap}: {feature} in {:?}",
+                enables.features
+            );
+            assert!(!enables.property, "{cap}");
+        }
+        assert!(SPIRV_EXTENSIONS.windows(2).all(|w| w[0].name < w[1].name), "sorted");
+    }
 
     #[test]
     fn the_first_section_is_read_up_to_the_memory_model() {

@@ -24,7 +24,6 @@ use super::recorder::{self, ImageRegion, ImageUpload, Recorder, Rounds};
 use super::recycle::begin_next;
 use crate::accel::{Blas, BlasDesc, Tlas, TlasDesc};
 use crate::error::{BatchError, Error, Result, VkContext};
-use crate::handle_map::HandleMap;
 use crate::resources::{Buffer, Image, SubBuffer};
 use crate::staging::{Download, Fence, SetId};
 
@@ -86,8 +85,6 @@ struct Submitter<'a> {
     alloc: &'a ResourceAllocator,
     /// Earlier submissions of this batch not yet known to be finished, oldest first.
     pending: VecDeque<Pending>,
-    /// The image layouts as of the end of the last submission (applied if the batch fails later).
-    submitted_layouts: HandleMap<vk::Image, (Image, vk::ImageLayout)>,
     submissions: u32,
     pool: vk::CommandPool,
     fence: vk::Fence,
@@ -115,7 +112,6 @@ impl<'a> Batch<'a> {
         let mut sub = Submitter {
             alloc,
             pending: VecDeque::new(),
-            submitted_layouts: HandleMap::default(),
             submissions: 0,
             pool: vk::CommandPool::null(),
             fence: vk::Fence::null(),
@@ -297,7 +293,10 @@ impl<'a> Batch<'a> {
         // Finished: images in their new layouts, downloads readable, structures built. The
         // staging set is released in `Drop`, which follows at once.
         sub.state = State::Finished;
-        recorder::finish(rec.tables.layouts.drain().map(|(_, v)| v), rec.tables.completions.drain(..));
+        // The layouts were set at the submissions (the last round's hand-off, or each partial
+        // round's): setting them again here could undo another recording's hand-off since.
+        rec.tables.layouts.clear();
+        recorder::finish(std::iter::empty::<(Image, vk::ImageLayout)>(), rec.tables.completions.drain(..));
         Ok(())
     }
 
@@ -349,10 +348,13 @@ impl<'a> Batch<'a> {
                 }
                 return Err(e);
             }
+            // Submitted, and later recordings start from the layouts this one leaves
+            // (`close_and_submit_main` applied them under the queue's lock).
             armed = Some(armed_signal);
-            // Submitted: later recordings start from the layouts this one leaves.
-            rec.hand_off_layouts();
         }
+        // Without a last submission (every command went out in partial rounds), the layouts
+        // were set at those rounds: the holds go, and the `InFlight` sets nothing again.
+        rec.tables.layouts.clear();
         let set = rec.stream.take();
         if let (Some(Signal::Fence(..)), HandOff::Fence(fence)) = (&armed, signal) {
             rec.stream.manager().release_work_set_on_fence(set, fence);
@@ -429,7 +431,12 @@ impl Submitter<'_> {
 
     /// Submits what was recorded so far with a fence of its own, without waiting, and goes on
     /// recording into a new command buffer with a new staging set.
+    ///
+    /// Refused as the final hand-off is where an image the recording found in a layout has
+    /// been changed since by another recording handed off ([`Recorder::check_layout_starts`]):
+    /// this round's barriers would name a layout the image is no longer in.
     fn submit_partial(&mut self, rec: &mut Recorder<'_>) -> Result<()> {
+        rec.check_layout_starts()?;
         let fence = self.alloc.recycler.fence()?;
         let main_submitted = match self.close_and_submit(rec, fence, false, QueueSync::default()) {
             Ok(main) => main,
@@ -441,9 +448,6 @@ impl Submitter<'_> {
         };
         let set = rec.stream.hand_over();
         self.pending.push_back(Pending { fence, set });
-        self.submitted_layouts.clear();
-        self.submitted_layouts
-            .extend(rec.tables.layouts.iter().map(|(&h, (image, l))| (h, (image.image().clone(), *l))));
         self.state = State::Recording;
         rec.commands = 0;
         if main_submitted {
@@ -531,7 +535,7 @@ impl Submitter<'_> {
                 vk::SemaphoreSubmitInfo::default().semaphore(s).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
             }));
         }
-        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire);
+        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire, last);
         if let (Ok(()), Some(round)) = (&submitted, &round) {
             // What the round handed over is acquired by a submission now on the main queue.
             rec.lane.release_handed(round);
@@ -547,7 +551,8 @@ impl Submitter<'_> {
 
     /// The main half of [`close_and_submit`](Self::close_and_submit): the recorder's closing
     /// barrier, then one submission of `acquire` (if any) and the main command buffer, waiting
-    /// on `waits`.
+    /// on `waits`; the last round (`last`) hands the recording's layouts off
+    /// ([`Recorder::hand_off_layouts`]) under the same lock of the queue.
     fn close_and_submit_main(
         &mut self,
         rec: &mut Recorder<'_>,
@@ -555,6 +560,7 @@ impl Submitter<'_> {
         waits: &[vk::SemaphoreSubmitInfo<'_>],
         signals: &[vk::SemaphoreSubmitInfo<'_>],
         acquire: Option<vk::CommandBuffer>,
+        last: bool,
     ) -> Result<()> {
         rec.close()?;
         let ctx = self.alloc.context();
@@ -569,12 +575,23 @@ impl Submitter<'_> {
             .wait_semaphore_infos(waits)
             .command_buffer_infos(&cmd_infos)
             .signal_semaphore_infos(signals);
+        // Under the queue's lock, one step (no other hand-off between): the layouts the
+        // recording found are still the images' (else its barriers name wrong old layouts),
+        // the submission, and at the last round the layouts it leaves become the tracked ones.
+        let guard = ctx.lock_queue();
+        rec.check_layout_starts()?;
         // SAFETY: the command buffers are executable and refer only to resources this batch
         // holds; the fence is unsignalled and used by no other submission (or null); each lane
         // semaphore is signalled by a lane submission made just before, waited on by this one
         // only; the caller's semaphores are valid for this submission (the contract of
-        // `submit_with_semaphores` / `submit_with_timeline`).
-        unsafe { ctx.submit(&[submit], fence) }?;
+        // `submit_with_semaphores` / `submit_with_timeline`); `guard` locks the queue.
+        unsafe { ctx.submit_locked(&guard, &[submit], fence) }?;
+        if last {
+            rec.hand_off_layouts();
+        } else {
+            rec.apply_round_layouts();
+        }
+        drop(guard);
         self.state = State::Submitted;
         self.submissions += 1;
         log::debug!(target: "vkres::batch", "batch submitted (round {}, {} commands)", self.submissions, rec.commands);
@@ -639,10 +656,9 @@ impl Drop for Batch<'_> {
             }
             sub.alloc.staging().release_work_set(p.set);
         }
-        // Work that was submitted before a failure did run: its images are in those layouts.
-        if sub.state != State::Finished && sub.state != State::HandedOff {
-            recorder::finish(sub.submitted_layouts.drain().map(|(_, v)| v), std::iter::empty());
-        }
+        // Work that was submitted before a failure did run: its images' layouts were set at
+        // each round's submission (`apply_round_layouts`); the holds of what was not submitted
+        // go with the tables, changing nothing.
         // Nothing of the recorder's set is in use any more (finished, or never submitted),
         // unless an `InFlight` took it over (then it is taken): released when `rec` drops.
         let tables = std::mem::take(&mut rec.tables);

@@ -534,18 +534,20 @@ impl Recorder<'_> {
     ) -> Result<vk::AccelerationStructureBuildSizesInfoKHR<'static>> {
         self.check_build_limits(name, ty, records)?;
         // A BLAS of one geometry (a TLAS always has one) asks without allocating.
-        // SAFETY (both calls): the records come from checked descriptions (`blas_records`,
-        // `tlas_records`: one geometry type per structure, triangles and boxes for a BLAS and
-        // instances for a TLAS, known formats and flags); `GeometryRecord::vk` sets the union
-        // member of its type with its `s_type` and no `p_next`; `flags` are a `BuildPreference`'s
-        // and the update and compaction bits.
+        // The records come from checked descriptions (`blas_records`, `tlas_records`: one
+        // geometry type per structure, triangles and boxes for a BLAS and instances for a TLAS,
+        // known formats and flags); `GeometryRecord::vk` sets the union member of its type with
+        // its `s_type` and no `p_next`; `flags` are a `BuildPreference`'s and the update and
+        // compaction bits.
         if let [record] = records {
+            // SAFETY: one checked record, as said above, with its count.
             return unsafe {
                 self.alloc.acceleration_structure_build_sizes(ty, flags, &[record.vk()], &[record.count()])
             };
         }
         let geometries: Vec<_> = records.iter().map(GeometryRecord::vk).collect();
         let counts: Vec<u32> = records.iter().map(GeometryRecord::count).collect();
+        // SAFETY: the checked records, as said above, one count each.
         unsafe { self.alloc.acceleration_structure_build_sizes(ty, flags, &geometries, &counts) }
     }
 

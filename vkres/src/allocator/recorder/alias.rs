@@ -61,7 +61,7 @@ impl Recorder<'_> {
         self.tables.read.clear();
         for image in images {
             self.hold(image.keep_alive());
-            self.track_layout(image, vk::ImageLayout::UNDEFINED);
+            self.track_layout(image, vk::ImageLayout::UNDEFINED, vk::ImageLayout::UNDEFINED);
         }
         Ok(())
     }

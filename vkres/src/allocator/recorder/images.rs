@@ -188,16 +188,20 @@ impl Recorder<'_> {
         self.tables.layouts.get(&image.handle()).map_or_else(|| image.layout(), |(_, l)| *l)
     }
 
-    /// Records that `image` is in `layout` after the work recorded so far.
-    pub(super) fn track_layout(&mut self, image: &Image, layout: vk::ImageLayout) {
+    /// Records that `image` is in `layout` after the work recorded so far, by a command whose
+    /// barrier named `old` as its old layout (`UNDEFINED` where it discarded the contents). For
+    /// the recording's first command on it, `old` is the layout it found the image in
+    /// ([`LayoutHold`]): the one the barrier used, not read again (another thread may hand off
+    /// a change in between).
+    pub(super) fn track_layout(&mut self, image: &Image, old: vk::ImageLayout, layout: vk::ImageLayout) {
         match self.tables.layouts.get_mut(&image.handle()) {
             Some((hold, tracked)) => {
                 hold.track(layout);
                 *tracked = layout;
             }
             None => {
-                // The recording's first command on it found it in its tracked layout.
-                let hold = LayoutHold::new(image, image.layout(), layout);
+                // The recording's first command on it found it in `old`.
+                let hold = LayoutHold::new(image, old, layout);
                 self.tables.layouts.insert(image.handle(), (hold, layout));
             }
         }
@@ -215,6 +219,32 @@ impl Recorder<'_> {
     /// start from that layout, submitted after this one).
     pub(in crate::allocator) fn hand_off_layouts(&mut self) {
         super::finish(self.tables.layouts.drain().map(|(_, v)| v), std::iter::empty());
+    }
+
+    /// [`check_layout_starts`](Self::check_layout_starts), then
+    /// [`hand_off_layouts`](Self::hand_off_layouts), under the context's queue lock (as a batch
+    /// does around its submission): no other hand-off comes between the two. Nothing to do
+    /// (no lock) where the recording touched no image's layout.
+    pub(super) fn check_and_hand_off_layouts(&mut self) -> Result<()> {
+        if self.tables.layouts.is_empty() {
+            return Ok(());
+        }
+        let ctx = self.alloc.context().clone();
+        let _guard = ctx.lock_queue();
+        self.check_layout_starts()?;
+        self.hand_off_layouts();
+        Ok(())
+    }
+
+    /// After a batch's partial round was submitted (under the queue's lock): each image's
+    /// tracked layout becomes the one the submitted work leaves it in, at once (another
+    /// recording handed off later is submitted after that round and starts from there), and
+    /// the recording's holds start from it ([`LayoutHold::rebase`]).
+    pub(in crate::allocator) fn apply_round_layouts(&mut self) {
+        for (hold, layout) in self.tables.layouts.values_mut() {
+            hold.image().set_layout(*layout);
+            hold.rebase(*layout);
+        }
     }
 
     /// One image barrier.
@@ -383,7 +413,7 @@ impl Recorder<'_> {
             // Handed over even after a failure part way (in its final layout, contents
             // undefined): the batch's last round leaves nothing on the transfer family.
             if self.lane.complete_image(image.handle()) {
-                self.track_layout(image, upload.final_layout);
+                self.track_layout(image, vk::ImageLayout::UNDEFINED, upload.final_layout);
             }
             return copied;
         }
@@ -416,7 +446,7 @@ impl Recorder<'_> {
             }
             self.commands += 1;
             self.hold(image.keep_alive());
-            self.track_layout(image, upload.final_layout);
+            self.track_layout(image, vk::ImageLayout::UNDEFINED, upload.final_layout);
             return Ok(());
         }
         self.flush_image_uploads();
@@ -432,7 +462,7 @@ impl Recorder<'_> {
         );
         // Tracked now: if staging runs out mid-upload, the batch runs what it has, and the
         // image is in this layout in between.
-        self.track_layout(image, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
+        self.track_layout(image, vk::ImageLayout::UNDEFINED, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
         self.hold(image.keep_alive());
         for (region, bytes) in pieces {
             let part = &data[bytes];
@@ -482,7 +512,7 @@ impl Recorder<'_> {
                 upload.final_layout,
             );
         }
-        self.track_layout(image, upload.final_layout);
+        self.track_layout(image, vk::ImageLayout::UNDEFINED, upload.final_layout);
         Ok(())
     }
 
@@ -614,7 +644,7 @@ impl Recorder<'_> {
         let (d, swapchain) = (image.desc(), self.alloc.context().capabilities().enabled.swapchain);
         crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         self.image_barrier(image, full_range(image), ANY, ANY, old, layout);
-        self.track_layout(image, layout);
+        self.track_layout(image, old, layout);
         self.commands += 1;
         self.hold(image.keep_alive());
         Ok(())

@@ -181,6 +181,13 @@ impl<'a> Recorder<'a> {
     /// uses and the staging it reads until `fence` has signalled; dropping it waits for that
     /// (bounded by [`Context::wait_timeout`](crate::Context::wait_timeout)).
     ///
+    /// Hands the layouts off: the images' tracked layouts become the ones this recording leaves
+    /// them in now, before the caller submits; submit in `finish` order, before work handed
+    /// off later that uses the same images (the `# Safety` of
+    /// [`ResourceAllocator::recorder`](crate::ResourceAllocator::recorder)). Refused with
+    /// [`Error::InUseByRecordedWork`] where an image this recording found in a layout was
+    /// changed since by another recording handed off.
+    ///
     /// `fence` must be the fence of the caller's submission of this command buffer. One that
     /// is signalled (its earlier work finished, or made signalled) is reset first, so that it
     /// is never handed to a submission signalled; one a pending vkres submission already
@@ -188,7 +195,7 @@ impl<'a> Recorder<'a> {
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
         self.own_fence(fence)?;
         let generation = fence.arm_for_submission(false)?;
-        if let Err(e) = self.close().and_then(|()| self.check_layout_starts()) {
+        if let Err(e) = self.close().and_then(|()| self.check_and_hand_off_layouts()) {
             fence.disarm();
             return Err(e);
         }
@@ -207,13 +214,17 @@ impl<'a> Recorder<'a> {
     /// released when the returned [`InFlight`] finds the value reached (polled, waited for or
     /// dropped), not by the staging manager on its own.
     ///
+    /// Hands the layouts off as [`finish`](Self::finish) does: submit in hand-off order.
+    ///
     /// # Safety
     /// `semaphore` must be a timeline semaphore of the allocator's device that the caller's
     /// submission of this command buffer signals to at least `value`, and stay alive until the
-    /// returned `InFlight` is gone.
+    /// returned `InFlight` is gone. The command buffer must be submitted in hand-off order, as
+    /// for [`finish`](Self::finish) (the `# Safety` of
+    /// [`ResourceAllocator::recorder`](crate::ResourceAllocator::recorder)).
     pub unsafe fn finish_with_timeline(mut self, semaphore: vk::Semaphore, value: u64) -> Result<InFlight> {
         self.close()?;
-        self.check_layout_starts()?;
+        self.check_and_hand_off_layouts()?;
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
         Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set))
@@ -223,7 +234,6 @@ impl<'a> Recorder<'a> {
     /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
     /// once the work has finished; no vector is allocated for it.
     fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
-        self.hand_off_layouts();
         InFlight::new(
             None,
             Some(signal),
@@ -344,8 +354,9 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// What finished work leaves behind: images in their new layouts, downloads readable,
-/// acceleration structures built.
+/// What handed-off work leaves behind: images tracked in their new layouts (set at hand-off,
+/// later recordings being submitted after it), and, once it finished, downloads readable and
+/// acceleration structures built (`completions`: empty at a hand-off before the work ran).
 pub(super) fn finish(
     layouts: impl IntoIterator<Item = (impl std::borrow::Borrow<Image>, vk::ImageLayout)>,
     completions: impl IntoIterator<Item = Completion>,

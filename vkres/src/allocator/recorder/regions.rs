@@ -173,7 +173,7 @@ impl Recorder<'_> {
         // TRANSFER_DST usage; both are held until the work has finished.
         unsafe { self.device().cmd_copy_buffer_to_image(self.cmd, staging, image.handle(), dst, &[copy]) };
         self.image_barrier(image, all, TRANSFER_WRITE, ANY, dst, final_layout);
-        self.track_layout(image, final_layout);
+        self.track_layout(image, old, final_layout);
         self.hold(image.keep_alive());
         self.commands += 1;
         Ok(())
