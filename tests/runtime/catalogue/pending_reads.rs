@@ -277,6 +277,22 @@ pub fn cases() -> Vec<Case> {
             first.submit_and_wait()?;
             refused
         } => Error::InUseByRecordedWork { ref name, holds: 1 } if name.contains("handed off before this one")),
+        case!("transition of an image another batch changed in a submitted partial round and has not handed off", |gpu| {
+            // Chunks of 64 KiB, budget 256 KiB: the batch submits a round once 128 KiB are staged.
+            let alloc = gpu.alloc().with_staging(vkres::StagingConfig { budget: 256 << 10, chunk_size: 64 << 10 })?;
+            let image = image(gpu)?;
+            let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED;
+            let big = alloc.create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 256, 256, usage).name("big"))?;
+            // The first batch changes the image's layout and submits that in a partial round:
+            // it still counts as changing the image until it is handed off, so another
+            // recording's change is refused now, not the first batch's next round later.
+            let mut first = alloc.batch()?;
+            first.transition_image(&image, vk::ImageLayout::GENERAL)?;
+            first.upload_image(&big, &vec![2; 256 * 256 * 4], &ImageUpload::default())?;
+            let refused = alloc.batch()?.transition_image(&image, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+            first.submit_and_wait()?;
+            refused
+        } => Error::InUseByRecordedWork { .. }),
         case!("transition of a new image another batch's upload is recorded into", |gpu| {
             let usage = vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST;
             let image = gpu.alloc().create_image(&ImageDesc::new_2d(vk::Format::R8G8B8A8_UNORM, 4, 4, usage))?;

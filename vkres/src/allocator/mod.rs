@@ -321,7 +321,10 @@ impl ResourceAllocator {
     ///   each before any batch submitted or recorder finished after it that uses the same
     ///   images. If it is not submitted (never, or the caller's `vkQueueSubmit` failed), the
     ///   images whose layouts it changes must not be used through vkres again: their tracked
-    ///   layout is one they are not in.
+    ///   layout is one they are not in. `finish` takes the context's queue lock
+    ///   ([`Context::lock_queue`]) where the recording changed a layout: to order `finish` and
+    ///   your submission across threads, use a lock of your own, not that one (it is not
+    ///   reentrant: holding it across `finish` deadlocks).
     /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
     ///   (reset or free it): what it recorded refers to resources released at the drop.
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {

@@ -733,8 +733,11 @@ pub(crate) struct LayoutHold {
     /// `UNDEFINED`): any layout the image is in when it runs is fine
     /// ([`check_start`](Self::check_start)).
     discarded: bool,
-    /// Whether it is counted in the image's `changing` (its tracked layout is not `start`).
+    /// Whether it is counted in the image's `pending_changes` (its tracked layout is not
+    /// `start`, or was not before a [`rebase`](Self::rebase)).
     changing: bool,
+    /// Counted before a [`rebase`](Self::rebase): stays counted until the hold is dropped.
+    sticky: bool,
 }
 
 impl LayoutHold {
@@ -745,14 +748,14 @@ impl LayoutHold {
         image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
         let discarded = old == vk::ImageLayout::UNDEFINED;
         let start = if discarded { image.layout() } else { old };
-        let mut hold = Self { image: image.clone(), start, discarded, changing: false };
+        let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false };
         hold.track(layout);
         hold
     }
 
     /// The recording now leaves the image in `layout`.
     pub(crate) fn track(&mut self, layout: vk::ImageLayout) {
-        let changing = layout != self.start;
+        let changing = layout != self.start || self.sticky;
         if changing != self.changing {
             let counter = &self.image.shared.pending_changes;
             if changing {
@@ -766,11 +769,14 @@ impl LayoutHold {
 
     /// A round of the recording was submitted and the image's tracked layout set to `layout`,
     /// the one that round leaves it in: the rest of the recording starts from there (its next
-    /// round's check and its change count are against `layout`).
+    /// round's check is against `layout`). A hold counted as changing stays counted until the
+    /// recording is handed off: another recording is still refused when it records a change of
+    /// this image, not later when this batch's next round would find the layout moved (its
+    /// earlier rounds already ran).
     pub(crate) fn rebase(&mut self, layout: vk::ImageLayout) {
         self.start = layout;
         self.discarded = false;
-        self.track(layout);
+        self.sticky = self.changing;
     }
 
     /// Whether the image is still in the layout this recording's first command found it in

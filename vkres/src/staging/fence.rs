@@ -248,8 +248,10 @@ fn claim_reset(s: u64) -> Option<u64> {
 
 /// The state word after a reset that read `before` (and waited for what it named) finds `now`:
 /// clears what was waited for; "known unsignalled" only if the word did not change meanwhile,
-/// so a [`Fence::handle`] or [`Fence::arm`] that ran during the reset keeps its bits and the
-/// next submission asks the driver (a handle lent meanwhile is waited for by the next reset).
+/// so a [`Fence::handle`] that ran during the reset keeps its bits and the next submission asks
+/// the driver (a handle lent meanwhile is waited for by the next reset). An arm cannot run
+/// during a reset (the reset holds `RESETTING`, and an arm then is `FenceBusy`); `settle` would
+/// keep its bits all the same.
 fn settle(before: u64, now: u64) -> u64 {
     let mut next = now & !(before & SUBMITTED);
     if now == before {
@@ -301,8 +303,10 @@ mod tests {
     }
 
     #[test]
-    fn arm_during_reset_keeps_submitted() {
-        // Nothing pending before; a submission armed while the reset ran.
+    fn settle_keeps_bits_set_during_the_reset() {
+        // Nothing pending before; `SUBMITTED` set while the reset ran (not possible through an
+        // arm any more, which `RESETTING` refuses: the rule itself keeps every bit it did not
+        // wait for).
         let after = settle(LENT, (LENT | SUBMITTED) & !KNOWN_UNSIGNALLED);
         assert_eq!(after & (SUBMITTED | LENT | KNOWN_UNSIGNALLED), SUBMITTED);
     }

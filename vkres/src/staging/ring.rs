@@ -66,8 +66,10 @@ impl<const N: usize, T> RingFences<N, T> {
     /// with its [`handle`](Fence::handle)), resets the fence and hands out the slot.
     pub fn wait_and_get(&mut self) -> Result<RingSlot<'_, T>> {
         let index = self.next;
-        self.next = (index + 1) % self.fences.len();
+        // The slot is handed out only once its fence is reset: after an error (a timeout, a
+        // reset on another clone) the next call tries the same slot again.
         self.fences[index].wait_and_reset()?;
+        self.next = (index + 1) % self.fences.len();
         Ok(RingSlot { index, fence: &self.fences[index], user_data: &mut self.data[index] })
     }
 

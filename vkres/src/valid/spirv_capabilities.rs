@@ -106,6 +106,13 @@ impl Enables {
     }
 }
 
+/// Whether `extension` (`SPV_X_name`, not in the registry table) names a device extension
+/// `VK_X_name` that is enabled.
+fn newer_extension_enabled(extension: &str, device_extensions: &[&std::ffi::CStr]) -> bool {
+    let Some(rest) = extension.strip_prefix("SPV_") else { return false };
+    device_extensions.iter().any(|e| e.to_bytes().strip_prefix(b"VK_") == Some(rest.as_bytes()))
+}
+
 /// Checks the capabilities and extensions of `words` (a module `spirv_module` accepted), named
 /// `name`, for a device with `enabled` features and `device_extensions`; `features_chosen`:
 /// vkres chose the features (every feature of [`FEATURE_OFF`] is off, each of
@@ -125,9 +132,17 @@ pub(crate) fn check(
             // VUID-VkShaderModuleCreateInfo-pCode-08742: Vulkan 1.3 or an enabled device
             // extension enables it (-08741: one Vulkan does not list at all is refused).
             let Some(enables) = SPIRV_EXTENSIONS.iter().find(|e| e.name == extension) else {
+                // Newer than the registry the table was made from (Vulkan-Headers 1.3.281):
+                // accepted where the device extension of the same name (`SPV_` -> `VK_`) is
+                // enabled, as the registry names nearly every one since.
+                if newer_extension_enabled(&extension, device_extensions) {
+                    continue;
+                }
                 return bad(
                     "VUID-VkShaderModuleCreateInfo-pCode-08741",
-                    format!("OpExtension \"{extension}\" is not a SPIR-V extension Vulkan lists"),
+                    format!(
+                        "OpExtension \"{extension}\" is not a SPIR-V extension Vulkan lists, nor one whose device extension of the same name is enabled"
+                    ),
                 );
             };
             if !enables.by_version_or_extension(device_extensions) {
@@ -268,10 +283,15 @@ mod tests {
             checked(&words, &[extension], true).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(vuid(checked(&words, &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08742", "{name}");
         }
+        // Not in the registry table: refused, unless the device extension of the same name is
+        // enabled (an extension newer than the table, e.g. SPV_KHR_compute_shader_derivatives).
+        let newer = module(Some("SPV_KHR_compute_shader_derivatives"), None);
+        assert_eq!(vuid(checked(&newer, &[], true)), "VUID-VkShaderModuleCreateInfo-pCode-08741");
         assert_eq!(
-            vuid(checked(&module(Some("SPV_KHR_made_up"), None), &[c"VK_KHR_made_up"], true)),
+            vuid(checked(&newer, &[c"VK_KHR_compute_shader_derivatives_not"], true)),
             "VUID-VkShaderModuleCreateInfo-pCode-08741"
         );
+        checked(&newer, &[c"VK_KHR_compute_shader_derivatives"], true).expect("a newer extension, enabled");
     }
 
     #[test]

@@ -436,7 +436,12 @@ impl Submitter<'_> {
     /// been changed since by another recording handed off ([`Recorder::check_layout_starts`]):
     /// this round's barriers would name a layout the image is no longer in.
     fn submit_partial(&mut self, rec: &mut Recorder<'_>) -> Result<()> {
-        rec.check_layout_starts()?;
+        if let Err(e) = rec.check_layout_starts() {
+            // Part of the command that asked for this round is recorded: the batch takes no
+            // more (as a failed submission).
+            self.state = State::Failed;
+            return Err(e);
+        }
         let fence = self.alloc.recycler.fence()?;
         let main_submitted = match self.close_and_submit(rec, fence, false, QueueSync::default()) {
             Ok(main) => main,

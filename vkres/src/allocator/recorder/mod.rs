@@ -186,7 +186,9 @@ impl<'a> Recorder<'a> {
     /// off later that uses the same images (the `# Safety` of
     /// [`ResourceAllocator::recorder`](crate::ResourceAllocator::recorder)). Refused with
     /// [`Error::InUseByRecordedWork`] where an image this recording found in a layout was
-    /// changed since by another recording handed off.
+    /// changed since by another recording handed off. Takes the context's queue lock for the
+    /// hand-off where the recording changed a layout: do not call it while holding
+    /// [`Context::lock_queue`](crate::Context::lock_queue) (not reentrant).
     ///
     /// `fence` must be the fence of the caller's submission of this command buffer. One that
     /// is signalled (its earlier work finished, or made signalled) is reset first, so that it
