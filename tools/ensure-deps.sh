@@ -42,9 +42,13 @@ have_cxx() { command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1; }
 window_packages=(xvfb xauth libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0)
 have_window() {
     command -v xvfb-run >/dev/null 2>&1 || return 1
-    local lib
+    local lib libs
+    # Read once, then searched: `ldconfig -p | grep -q` under `pipefail` fails at random
+    # (grep exits at the first match and ldconfig dies of SIGPIPE), which reported present
+    # libraries as missing.
+    libs=$(ldconfig -p 2>/dev/null) || return 1
     for lib in libX11.so.6 libXcursor.so.1 libXrandr.so.2 libXi.so.6 libxkbcommon-x11.so.0; do
-        ldconfig -p 2>/dev/null | grep -q "$lib" || return 1
+        grep -qF "$lib" <<<"$libs" || return 1
     done
 }
 
