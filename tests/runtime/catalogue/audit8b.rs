@@ -121,6 +121,10 @@ pub fn cases() -> Vec<Case> {
             gpu.alloc().batch()?.download_image(&i).map(drop)
         } => Error::FormatNotTransferable { .. }),
         case!("nv12 texture", |gpu| gpu.alloc().create_texture(&ImageDesc::new_2d(NV12, 8, 8, SAMPLED).name("nv12"), &SamplerDesc::linear()) => Error::ValidUsage { vuid: "VUID-VkImageViewCreateInfo-format-06415", .. }),
+        case!("a buffer past maxMemoryAllocationSize (was UNASSIGNED-vkAllocateMemory-maxMemoryAllocationSize on the H100)", |gpu| {
+            let size = gpu.ctx().capabilities().max_memory_allocation_size.saturating_add(1);
+            gpu.alloc().create_buffer(&BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("past one allocation"))
+        } => Error::LimitExceeded { .. }),
         case!("protected", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::PROTECTED)) => Error::MissingFeature { feature: "protectedMemory", .. }),
         case!("disjoint", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::DISJOINT)) => Error::ValidUsage { vuid: "VUID-vkBindImageMemory-image-01608", .. }),
         case!("split instance", |gpu| gpu.alloc().create_image(&flagged(vk::ImageCreateFlags::SPLIT_INSTANCE_BIND_REGIONS)) => Error::ValidUsage { vuid: "VUID-VkImageCreateInfo-physicalDeviceCount-01421", .. }),
@@ -240,13 +244,25 @@ pub fn cases() -> Vec<Case> {
             let manager = bindless_manager(gpu)?;
             let size = u64::from(gpu.ctx().capabilities().limits.max_storage_buffer_range) + 16;
             manager.create_buffer(size, vk::BufferUsageFlags::STORAGE_BUFFER, vkres::BufferType::Storage)
-        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
+        } => ManagerError::Vkres(
+            Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. }
+                | Error::MissingFeature { .. }
+                // Where the range limit is past the largest allocation (the H100: 4 GiB - 1
+                // against 4 GiB - 2 MiB), the buffer itself is refused first.
+                | Error::LimitExceeded { what: "buffer size (maxMemoryAllocationSize: one allocation backs a buffer)", .. }
+        )),
         case!("registered storage buffer past maxStorageBufferRange", |gpu| {
             let manager = bindless_manager(gpu)?;
             let size = u64::from(gpu.ctx().capabilities().limits.max_storage_buffer_range) + 16;
             let buffer = gpu.alloc().create_buffer(&BufferDesc::new(size, vk::BufferUsageFlags::STORAGE_BUFFER).name("big"))?;
             manager.register_buffer(&buffer)
-        } => ManagerError::Vkres(Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. } | Error::MissingFeature { .. })),
+        } => ManagerError::Vkres(
+            Error::ValidUsage { vuid: "VUID-VkWriteDescriptorSet-descriptorType-00333", .. }
+                | Error::MissingFeature { .. }
+                // Where the range limit is past the largest allocation (the H100: 4 GiB - 1
+                // against 4 GiB - 2 MiB), the buffer itself is refused first.
+                | Error::LimitExceeded { what: "buffer size (maxMemoryAllocationSize: one allocation backs a buffer)", .. }
+        )),
         case!("a shader declaring Kernel (was VUID-VkShaderModuleCreateInfo-pCode-08739 in the driver)", |gpu| {
             gpu.alloc().create_shader_module(&with_capability(6), "kernel")
         } => Error::InvalidSpirv { ref name, .. } if name == "kernel"),

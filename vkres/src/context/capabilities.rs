@@ -87,6 +87,9 @@ pub struct DeviceCapabilities {
     pub limits: vk::PhysicalDeviceLimits,
     /// `maxBufferSize` (Vulkan 1.3): the largest buffer the device can create.
     pub max_buffer_size: u64,
+    /// `maxMemoryAllocationSize` (Vulkan 1.1): the largest single memory allocation; a buffer
+    /// is bound to one allocation, so none larger can be backed.
+    pub max_memory_allocation_size: u64,
     /// Memory heaps and types.
     pub memory_properties: vk::PhysicalDeviceMemoryProperties,
     /// The queue family of the context's queue.
@@ -137,7 +140,11 @@ pub(super) fn query(
     let mut accel_props = vk::PhysicalDeviceAccelerationStructurePropertiesKHR::default();
     let mut driver = vk::PhysicalDeviceDriverProperties::default();
     let mut maintenance4 = vk::PhysicalDeviceMaintenance4Properties::default();
-    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut driver).push_next(&mut maintenance4);
+    let mut maintenance3 = vk::PhysicalDeviceMaintenance3Properties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default()
+        .push_next(&mut driver)
+        .push_next(&mut maintenance4)
+        .push_next(&mut maintenance3);
     if enabled.acceleration_structure {
         props2 = props2.push_next(&mut accel_props);
     }
@@ -172,6 +179,10 @@ pub(super) fn query(
         limits: props.limits,
         // 0 where the driver did not fill it in: no known limit.
         max_buffer_size: if maintenance4.max_buffer_size == 0 { u64::MAX } else { maintenance4.max_buffer_size },
+        max_memory_allocation_size: match maintenance3.max_memory_allocation_size {
+            0 => u64::MAX,
+            size => size,
+        },
         memory_properties,
         queue_family_index,
         transfer_queue_family_index,

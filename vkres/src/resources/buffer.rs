@@ -601,6 +601,18 @@ fn create_named<T>(
     if desc.size > limit {
         return Err(Error::LimitExceeded { name: name.into(), what: "buffer size", requested: desc.size, limit });
     }
+    // One buffer is bound to one allocation: past `maxMemoryAllocationSize` none can back it
+    // (the driver may fail or accept it; the validation layer reports it, found on the H100:
+    // 4 GiB + 16 bytes against 4 GiB - 2 MiB).
+    let limit = ctx.capabilities().max_memory_allocation_size;
+    if desc.size > limit {
+        return Err(Error::LimitExceeded {
+            name: name.into(),
+            what: "buffer size (maxMemoryAllocationSize: one allocation backs a buffer)",
+            requested: desc.size,
+            limit,
+        });
+    }
     let elem = std::mem::size_of::<T>() as u64;
     if elem > 1 && desc.size % elem != 0 {
         return Err(Error::NotWholeElements { name: name.into(), bytes: desc.size, element: elem });
