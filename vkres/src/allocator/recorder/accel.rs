@@ -821,61 +821,45 @@ impl Recorder<'_> {
 /// geometry's type, flags, vertex format, highest vertex, index type and whether it reads a
 /// transform, as the last build of the structure `name` had them (geometry `i`).
 fn update_keeps(name: &str, i: usize, built: &GeometryKey, now: &GeometryKey) -> Result<()> {
-    let differs = |vuid: &'static str, what: &str, was: String, is: String| {
-        Err(Error::ValidUsage {
-            name: name.into(),
-            vuid,
-            detail: format!("geometry {i}: an update must keep the {what} of the last build ({was}), not {is}"),
-        })
-    };
-    if built.ty != now.ty {
-        return differs(
-            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761",
-            "geometry type",
-            format!("{:?}", built.ty),
-            format!("{:?}", now.ty),
-        );
-    }
-    if built.flags != now.flags {
-        return differs(
-            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03762",
-            "geometry flags",
-            format!("{:?}", built.flags),
-            format!("{:?}", now.flags),
-        );
-    }
-    if built.format != now.format {
-        return differs(
-            "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03763",
-            "vertex format",
-            format!("{:?}", built.format),
-            format!("{:?}", now.format),
-        );
-    }
-    if built.max_vertex != now.max_vertex {
-        return differs(
+    type Shown = fn(&GeometryKey) -> String;
+    // Each kept property: whether it differs, its VUID, its name, how it is shown.
+    let checks: [(bool, &'static str, &str, Shown); 6] = [
+        (built.ty != now.ty, "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03761", "geometry type", |k| {
+            format!("{:?}", k.ty)
+        }),
+        (built.flags != now.flags, "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03762", "geometry flags", |k| {
+            format!("{:?}", k.flags)
+        }),
+        (built.format != now.format, "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03763", "vertex format", |k| {
+            format!("{:?}", k.format)
+        }),
+        (
+            built.max_vertex != now.max_vertex,
             "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03764",
             "highest vertex (maxVertex)",
-            built.max_vertex.to_string(),
-            now.max_vertex.to_string(),
-        );
-    }
-    if built.index_type != now.index_type {
-        return differs(
+            |k| k.max_vertex.to_string(),
+        ),
+        (
+            built.index_type != now.index_type,
             "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03765",
             "index type",
-            format!("{:?}", built.index_type),
-            format!("{:?}", now.index_type),
-        );
-    }
-    if built.transform != now.transform {
-        let says = |t: bool| if t { "a transform" } else { "no transform" }.to_string();
-        return differs(
+            |k| format!("{:?}", k.index_type),
+        ),
+        (
+            built.transform != now.transform,
             "VUID-vkCmdBuildAccelerationStructuresKHR-pInfos-03766",
             "transform's presence",
-            says(built.transform),
-            says(now.transform),
-        );
-    }
-    Ok(())
+            |k| if k.transform { "a transform" } else { "no transform" }.to_string(),
+        ),
+    ];
+    let Some(&(_, vuid, what, shown)) = checks.iter().find(|c| c.0) else { return Ok(()) };
+    Err(Error::ValidUsage {
+        name: name.into(),
+        vuid,
+        detail: format!(
+            "geometry {i}: an update must keep the {what} of the last build ({}), not {}",
+            shown(built),
+            shown(now)
+        ),
+    })
 }
