@@ -64,11 +64,6 @@ impl Recorder<'_> {
             let records = mapping.as_ptr().cast::<InstanceRecord>();
             set.seen.clear();
             set.referenced.clear();
-            // The BLAS of the previous instance and its address: instances that place the same
-            // BLAS one after another (the common case) skip the checks and the set.
-            let mut last: Option<&AccelerationStructure> = None;
-            let mut last_ref: *const Blas = std::ptr::null();
-            let mut last_address: vk::DeviceAddress = 0;
             let mut instances = instances.into_iter();
             if !records.is_aligned() {
                 return Err(geometry::invalid(name, "the instance buffer's mapping is not aligned for its records"));
@@ -78,47 +73,35 @@ impl Recorder<'_> {
             // recorded work holds the set (its `Arc` is unique), so no command reads the buffer
             // now, and nothing else refers to this memory while the slice lives.
             let out = unsafe { std::slice::from_raw_parts_mut(records, count as usize) };
-            // Records written so far.
-            let mut written = 0usize;
-            // Each record is written whole and in order, straight into the mapping (it may be
-            // write-combined memory, which takes whole sequential writes best and must never be
-            // read back). The record is written with the address of the instance before's BLAS;
-            // an instance placing another BLAS, or breaking a placement rule, leaves the loop
-            // with what the checks need (nothing is kept aside per instance: the loop has no
-            // call, so its values stay in registers) and its address is written after them.
-            loop {
-                let mut odd = None;
-                for instance in instances.by_ref() {
-                    let InstanceOf { blas, transform, custom_index, mask, sbt_offset, flags } = instance;
-                    let Some(slot) = out.get_mut(written) else {
-                        return Err(too_many(name, count));
-                    };
-                    *slot = InstanceRecord::from_parts(transform, custom_index, mask, sbt_offset, flags, last_address);
-                    written += 1;
-                    let bad = (flags.as_raw() & !allowed_flags) | ((custom_index | sbt_offset) >> 24);
-                    if bad != 0 || !std::ptr::eq(blas, last_ref) {
-                        odd = Some((blas, flags, bad));
-                        break;
-                    }
-                }
-                let Some((blas, flags, bad)) = odd else { break };
-                let index = written - 1;
-                // One test for the three checks of a placement; which one failed is found out
-                // of line.
-                if bad != 0 {
-                    return Err(placement_error(name, index, flags, allowed_flags));
-                }
-                // Another `&Blas` than the instance before: the same structure through another
-                // handle, or a new BLAS (checked out of line).
-                let blas_ref = blas;
+            // The BLAS of the previous new-BLAS instance and its address: an instance that
+            // places the same structure through another `&Blas` skips the checks and the set.
+            let mut last: Option<&'b AccelerationStructure> = None;
+            let mut last_address: vk::DeviceAddress = 0;
+            let mut new_blas = |index: usize, blas: &'b Blas| -> Result<vk::DeviceAddress> {
                 let blas = &blas.0;
                 last_address = match last {
                     Some(previous) if previous.same(blas) => last_address,
                     _ => rec.instance_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
                 };
-                (last, last_ref) = (Some(blas), blas_ref);
-                out[index].blas_address = last_address;
-            }
+                last = Some(blas);
+                Ok(last_address)
+            };
+            // An iterator that says it has at most `count` instances (its `size_hint`'s upper
+            // bound: a slice's `iter().map(..)`, the usual caller) is zipped with the records by
+            // value, which for the standard library's slice-based iterators is one counted loop
+            // with one test per instance, as a hand-written zip of two slices. Any other is
+            // zipped by reference and asked for one more instance after `count` (never written):
+            // more than `count` is refused. The bound only chooses the loop: a wrong one is the
+            // caller's iterator's bug (`Iterator::size_hint`), never more records written.
+            let written = if instances.size_hint().1.is_some_and(|upper| upper <= out.len()) {
+                write_records(out.iter_mut().zip(instances), allowed_flags, name, &mut new_blas)?
+            } else {
+                let written = write_records(out.iter_mut().zip(instances.by_ref()), allowed_flags, name, &mut new_blas)?;
+                if written == out.len() && instances.next().is_some() {
+                    return Err(too_many(name, count));
+                }
+                written
+            };
             // At most `count` (a `u32`).
             let written = written as u32;
             if written != count {
@@ -194,4 +177,46 @@ pub(super) fn placement_error(
 #[inline(never)]
 fn too_many(name: &str, count: u32) -> Error {
     geometry::invalid(name, format!("an update must keep {count} instances, not more"))
+}
+
+/// Writes each instance's record into its slot, whole and in order, straight into the mapping
+/// (it may be write-combined memory, which takes whole sequential writes best and must never
+/// be read back); returns how many were written. The record is written with the address of
+/// the instance before's BLAS; an instance placing another `&Blas`, or breaking a placement
+/// rule, leaves the loop with its slot and what the checks need (nothing is kept aside per
+/// instance: the loop has no call, so its values stay in registers), is checked out of it
+/// (`new_blas`: the structure's checks and address; the error names the instance's index)
+/// and has its address written after. One test for the three checks of a placement; which
+/// one failed is found out of line ([`placement_error`]).
+#[inline(always)]
+fn write_records<'r, 'b>(
+    mut pairs: impl Iterator<Item = (&'r mut InstanceRecord, InstanceOf<&'b Blas>)>,
+    allowed_flags: u32,
+    name: &str,
+    new_blas: &mut impl FnMut(usize, &'b Blas) -> Result<vk::DeviceAddress>,
+) -> Result<usize> {
+    let mut last_ref: *const Blas = std::ptr::null();
+    let mut last_address: vk::DeviceAddress = 0;
+    let mut written = 0usize;
+    loop {
+        let mut odd = None;
+        for (slot, instance) in pairs.by_ref() {
+            let InstanceOf { blas, transform, custom_index, mask, sbt_offset, flags } = instance;
+            *slot = InstanceRecord::from_parts(transform, custom_index, mask, sbt_offset, flags, last_address);
+            written += 1;
+            let bad = (flags.as_raw() & !allowed_flags) | ((custom_index | sbt_offset) >> 24);
+            if bad != 0 || !std::ptr::eq(blas, last_ref) {
+                odd = Some((slot, blas, flags, bad));
+                break;
+            }
+        }
+        let Some((slot, blas, flags, bad)) = odd else { return Ok(written) };
+        let index = written - 1;
+        if bad != 0 {
+            return Err(placement_error(name, index, flags, allowed_flags));
+        }
+        last_address = new_blas(index, blas)?;
+        last_ref = blas;
+        slot.blas_address = last_address;
+    }
 }
