@@ -288,9 +288,15 @@ impl AshWay<'_> {
                 .dst_acceleration_structure(tlas.handle)
                 .geometries(&geometry)
                 .scratch_data(vk::DeviceOrHostAddressKHR { device_address: tlas.scratch_address });
-            let range = [vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(instances)];
-            // SAFETY: recording; the structure was built with ALLOW_UPDATE from as many instances.
-            unsafe { tlas.fns.cmd_build_acceleration_structures(cmd, &[info], &[&range]) };
+            let range = vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(instances);
+            let ranges = [std::ptr::from_ref(&range)];
+            // Through the function pointer, as vkres records it: ash's wrapper collects the
+            // range pointers into a `Vec`, an allocation per frame a careful loop does not make.
+            // SAFETY: recording; the structure was built with ALLOW_UPDATE from as many
+            // instances; one info with one geometry, its range pointer alive for the call.
+            unsafe {
+                (tlas.fns.fp().cmd_build_acceleration_structures_khr)(cmd, 1, &info, ranges.as_ptr());
+            }
         }
         barrier(device, cmd);
         self.slots.submit(i, self.fences[i])?;

@@ -80,7 +80,7 @@ pub struct InFlight {
     /// The recording's tables (a batch's or a recorder's, one path): what the work holds
     /// (`keep_alive`), the layouts it leaves and its completions, given back to `recycler`,
     /// emptied, once the work has finished. `None` once given back or leaked.
-    tables: Option<Tables>,
+    tables: Option<Box<Tables>>,
     recycler: Recycler,
     completed: bool,
 }
@@ -105,7 +105,7 @@ impl InFlight {
         signal: Option<Signal>,
         staging: StagingMemoryManager,
         set: SetId,
-        tables: Tables,
+        tables: Box<Tables>,
         recycler: Recycler,
     ) -> Self {
         Self { owned, signal, staging, set, staged: true, tables: Some(tables), recycler, completed: false }

@@ -54,7 +54,7 @@ struct Shared {
     /// Unsignalled binary semaphores, no wait pending on them.
     semaphores: Mutex<Vec<vk::Semaphore>>,
     /// Emptied tables of finished work, batches' and recorders' alike (the one cache of them).
-    tables: Mutex<Vec<Tables>>,
+    tables: Mutex<Vec<Box<Tables>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -87,13 +87,13 @@ impl Recycler {
 
     /// Emptied tables of finished work, else new ones: a batch, or a recorder on a caller's
     /// command buffer each frame, records without growing them anew.
-    pub fn take_tables(&self) -> Tables {
+    pub fn take_tables(&self) -> Box<Tables> {
         lock(&self.shared.tables).pop().unwrap_or_default()
     }
 
     /// Keeps finished work's tables (emptied here, after the work finished: what they hold is
     /// released now) for a later batch or recorder.
-    pub fn give_tables(&self, tables: Tables) {
+    pub fn give_tables(&self, tables: Box<Tables>) {
         if let Some(tables) = tables.emptied() {
             let mut kept = lock(&self.shared.tables);
             if kept.len() < Self::KEEP_TABLES {

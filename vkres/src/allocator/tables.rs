@@ -84,7 +84,7 @@ impl Tables {
     const KEEP_CAPACITY: usize = 4096;
 
     /// Empties the tables, dropping what they hold; `None` if one of them grew too large to keep.
-    pub(crate) fn emptied(mut self) -> Option<Self> {
+    pub(crate) fn emptied(mut self: Box<Self>) -> Option<Box<Self>> {
         self.written.clear();
         self.read.clear();
         self.touched.clear();

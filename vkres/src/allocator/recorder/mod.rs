@@ -112,7 +112,7 @@ pub struct Recorder<'a> {
     /// Commands recorded since the last round (transfers, transitions, builds).
     pub(super) commands: usize,
     /// What is tracked while recording (recycled with a batch's pool).
-    pub(super) tables: Tables,
+    pub(super) tables: Box<Tables>,
     /// The staging of the work being recorded.
     pub(super) stream: StagingStream<'a>,
     /// Whether the command buffer writes acceleration structures (the closing barrier then
@@ -143,7 +143,7 @@ impl<'a> Recorder<'a> {
     pub(super) fn with_tables(
         alloc: &'a ResourceAllocator,
         cmd: vk::CommandBuffer,
-        tables: Tables,
+        tables: Box<Tables>,
         lane_on: bool,
     ) -> Self {
         Self {
@@ -233,17 +233,12 @@ impl<'a> Recorder<'a> {
     }
 
     /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
-    /// the layouts it leaves, its completions) and gives them back to the allocator's recycler
-    /// once the work has finished; no vector is allocated for it.
-    fn hand_off(&mut self, signal: Signal, set: crate::staging::SetId) -> InFlight {
-        InFlight::new(
-            None,
-            Some(signal),
-            self.stream.manager().clone(),
-            set,
-            std::mem::take(&mut self.tables),
-            self.alloc.recycler.clone(),
-        )
+    /// the layouts it leaves, its completions; boxed, so that they move as a pointer) and gives
+    /// them back to the allocator's recycler once the work has finished; nothing is allocated
+    /// for it.
+    fn hand_off(self, signal: Signal, set: crate::staging::SetId) -> InFlight {
+        let Self { alloc, tables, stream, .. } = self;
+        InFlight::new(None, Some(signal), stream.manager().clone(), set, tables, alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of
