@@ -223,8 +223,9 @@ impl AshWay<'_> {
         }
         let t = Instant::now();
         let cmd = self.slots.begin(i)?;
-        // Later frames' writes after earlier frames' (the TLAS, the texture, the scratch).
-        barrier(device, cmd);
+        // No barrier here: the previous frame's closing barrier (below) orders its writes (the
+        // TLAS, the texture, the scratch) before everything recorded later, as vkres's closing
+        // barrier does for its frames; a second one here was work vkres does not do.
         self.raw.write(&self.uniforms[i], 0, uniform)?;
         if f % TEXTURE_EVERY == 0 {
             self.raw.write(&self.staging[i], 0, texels)?;
@@ -298,6 +299,8 @@ impl AshWay<'_> {
                 (tlas.fns.fp().cmd_build_acceleration_structures_khr)(cmd, 1, &info, ranges.as_ptr());
             }
         }
+        // Every write of the frame before whatever the device does next (this frame's later
+        // commands, the next frames').
         barrier(device, cmd);
         self.slots.submit(i, self.fences[i])?;
         Ok([t.elapsed(), records])

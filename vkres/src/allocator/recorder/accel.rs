@@ -613,7 +613,8 @@ impl Recorder<'_> {
         // A build (not a refit) is of a structure made by the same call that queued it: with no
         // refit queued, every structure is built once, and only the level change splits
         // (no set of handles: one hash insert per build saved, issue 20 item 3).
-        if builds.iter().any(|b| b.update) {
+        // One build (a frame's refit) is one group.
+        if builds.len() > 1 && builds.iter().any(|b| b.update) {
             let in_group = &mut self.tables.in_group;
             in_group.clear();
             for (i, build) in builds.iter().enumerate() {
