@@ -1,9 +1,12 @@
-//! A refit of more instances than one block of records (`Recorder::refit_tlas` gathers 64
-//! records before each copy into the mapped instance buffer): every record of every block, the
-//! last partial one too, reaches the device. 200 instances (three full blocks and 8), placing
-//! two BLASes in runs that cross the block boundaries, are refitted through a recorder into a
-//! caller's command buffer with new places and custom indices; one ray per instance, aimed at
-//! its new place (which its old one misses), must hit that instance with its new index.
+//! A refit of 200 instances (`Recorder::refit_tlas` writes each record straight into the
+//! mapped instance buffer, leaving its loop where an instance places another BLAS): every
+//! record reaches the device. The instances place two BLASes in runs of 50 and are refitted
+//! through a recorder into a caller's command buffer with new places and custom indices; one
+//! ray per instance, aimed at its new place (which its old one misses), must hit that instance
+//! with its new index. Three callers' iterators, one per path of the loop: one that says it has
+//! at most 200 instances (zipped with the records by value), one with no upper bound (by
+//! reference, one more asked for), and one whose `size_hint` lies (says at most one, yields
+//! 205): never more than the build's 200 records written, the first 200 instances refitted.
 
 use vkres::{Aabb, BlasDesc, BufferDesc, TlasDesc, TlasInstance, TlasInstanceRef, TriangleGeometry, vk};
 
@@ -23,8 +26,55 @@ fn which(i: usize) -> usize {
     (i / 50) % 2
 }
 
+/// The new instance `i`: moved, its custom index `1000 + i`.
+fn moved(blases: &[vkres::Blas; 2], i: usize) -> TlasInstanceRef<'_> {
+    TlasInstanceRef::new(&blases[which(i)])
+        .transform(vkres::Transform3x4::translation(place(i, true)))
+        .custom_index(1000 + i as u32)
+}
+
+/// An iterator whose `size_hint` says at most one instance, over `items` (more): a caller's
+/// buggy iterator, which `Iterator::size_hint` allows to exist in safe code.
+struct LyingHint<I>(I);
+
+impl<I: Iterator> Iterator for LyingHint<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(1))
+    }
+}
+
 #[test]
 fn refit_across_blocks_writes_every_record() {
+    refit_and_trace(|blases| Box::new((0..COUNT).map(move |i| moved(blases, i))));
+}
+
+#[test]
+fn refit_without_upper_bound_writes_every_record() {
+    refit_and_trace(|blases| {
+        let mut i = 0;
+        Box::new(std::iter::from_fn(move || {
+            i += 1;
+            (i <= COUNT).then(|| moved(blases, i - 1))
+        }))
+    });
+}
+
+#[test]
+fn refit_with_lying_size_hint_writes_no_record_past_the_build() {
+    refit_and_trace(|blases| Box::new(LyingHint((0..COUNT + 5).map(move |i| moved(blases, i)))));
+}
+
+/// Builds the 200-instance TLAS, refits it with the instances `instances` gives (the moved
+/// ones, `moved`) and traces one ray per instance at its new place.
+fn refit_and_trace(
+    instances: impl for<'b> FnOnce(&'b [vkres::Blas; 2]) -> Box<dyn Iterator<Item = TlasInstanceRef<'b>> + 'b>,
+) {
     let Some(gpu) = Gpu::with_accel() else { return };
     let alloc = gpu.alloc();
     let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
@@ -60,15 +110,7 @@ fn refit_across_blocks_writes_every_record() {
     let fence = vkres::Fence::new(ctx, false).unwrap();
     // SAFETY: `cmd` is recording, of the context's family, and submitted once below with `fence`.
     let mut rec = unsafe { alloc.recorder(cmd) };
-    rec.refit_tlas(
-        &tlas,
-        (0..COUNT).map(|i| {
-            TlasInstanceRef::new(&blases[which(i)])
-                .transform(vkres::Transform3x4::translation(place(i, true)))
-                .custom_index(1000 + i as u32)
-        }),
-    )
-    .unwrap();
+    rec.refit_tlas(&tlas, instances(&blases)).unwrap();
     let work = rec.finish(&fence).unwrap();
     // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled.
     unsafe {

@@ -33,10 +33,14 @@ impl Recorder<'_> {
     /// for a BLAS not built yet; [`Error::WrongDevice`] for one of another device. Nothing is
     /// recorded then.
     ///
-    /// With too many instances, one past the build's count is pulled from the iterator (never
-    /// written) before the refit is refused. An instance's record is written into the mapping
-    /// before its checks; a refused refit records nothing and holds nothing, and the next refit
-    /// of that frame's set writes every record again.
+    /// An iterator whose [`size_hint`](Iterator::size_hint) says it has at most the build's
+    /// count (an `iter().map(..)` over a slice or range of that many) is taken by value and
+    /// zipped with the records: one counted loop. Any other gives at most the count and is then
+    /// asked for one more (pulled, never written): with too many the refit is refused. An
+    /// iterator whose upper bound lies (a bug `Iterator::size_hint` allows) has its first
+    /// `count` instances refitted, never more records written. An instance's record is written
+    /// into the mapping before its checks; a refused refit records nothing and holds nothing,
+    /// and the next refit of that frame's set writes every record again.
     pub fn refit_tlas<'b>(
         &mut self,
         tlas: &Tlas,
