@@ -70,7 +70,8 @@ impl Signal {
 /// `Send + Sync`: it owns the work's command pool and fence, touched only when it is waited for or
 /// dropped (by value), and shared, thread-safe handles.
 pub struct InFlight {
-    owned: Option<Owned>,
+    /// A batch's (boxed: a recorder's `InFlight`, moved each frame, stays small).
+    owned: Option<Box<Owned>>,
     signal: Option<Signal>,
     staging: StagingMemoryManager,
     set: SetId,
@@ -108,6 +109,7 @@ impl InFlight {
         tables: Box<Tables>,
         recycler: Recycler,
     ) -> Self {
+        let owned = owned.map(Box::new);
         Self { owned, signal, staging, set, staged: true, tables: Some(tables), recycler, completed: false }
     }
 
@@ -156,7 +158,9 @@ impl InFlight {
             return;
         }
         self.completed = true;
-        if let Some(tables) = &mut self.tables {
+        // A frame that changed no layout and completes nothing (its refit's structure was built
+        // before) drains nothing: an empty map's drain would still clear its control bytes.
+        if let Some(tables) = self.tables.as_mut().filter(|t| !t.layouts.is_empty() || !t.completions.is_empty()) {
             recorder::finish(tables.layouts.drain().map(|(_, v)| v), tables.completions.drain(..));
         }
         if self.staged {
