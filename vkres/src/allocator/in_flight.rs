@@ -73,11 +73,11 @@ pub struct InFlight {
     /// A batch's (boxed: a recorder's `InFlight`, moved each frame, stays small).
     owned: Option<Box<Owned>>,
     signal: Option<Signal>,
-    staging: StagingMemoryManager,
+    /// The manager `set` is released to; `None` for a recording that staged nothing (nothing
+    /// to release: no lock of the staging manager when its frame completes, and no reference
+    /// count touched).
+    staging: Option<StagingMemoryManager>,
     set: SetId,
-    /// Whether `set` may hold staging (a recording that staged nothing releases nothing: no
-    /// lock of the staging manager when its frame completes).
-    staged: bool,
     /// The recording's tables (a batch's or a recorder's, one path): what the work holds
     /// (`keep_alive`), the layouts it leaves and its completions, given back to `recycler`,
     /// emptied, once the work has finished. `None` once given back or leaked.
@@ -110,13 +110,19 @@ impl InFlight {
         recycler: Recycler,
     ) -> Self {
         let owned = owned.map(Box::new);
-        Self { owned, signal, staging, set, staged: true, tables: Some(tables), recycler, completed: false }
+        Self { owned, signal, staging: Some(staging), set, tables: Some(tables), recycler, completed: false }
     }
 
-    /// The same, for a recording whose set staged nothing (`staged` false): it is not released.
-    pub(crate) fn staged(mut self, staged: bool) -> Self {
-        self.staged = staged;
-        self
+    /// [`new`](Self::new) for a recorder's work without a command pool of its own; `staging`
+    /// `None` where its set staged nothing (it is not released then).
+    pub(crate) fn recorded(
+        signal: Signal,
+        staging: Option<StagingMemoryManager>,
+        set: SetId,
+        tables: Box<Tables>,
+        recycler: Recycler,
+    ) -> Self {
+        Self { owned: None, signal: Some(signal), staging, set, tables: Some(tables), recycler, completed: false }
     }
 
     /// Whether the work has finished.
@@ -163,8 +169,8 @@ impl InFlight {
         if let Some(tables) = self.tables.as_mut().filter(|t| !t.layouts.is_empty() || !t.completions.is_empty()) {
             recorder::finish(tables.layouts.drain().map(|(_, v)| v), tables.completions.drain(..));
         }
-        if self.staged {
-            self.staging.release_work_set(self.set);
+        if let Some(staging) = &self.staging {
+            staging.release_work_set(self.set);
         }
     }
 

@@ -709,6 +709,24 @@ impl Recorder<'_> {
         aligned: impl Fn(u64) -> u64,
     ) {
         let records = &self.tables.geometries;
+        // One build of one geometry (a frame's refit): no arrays to fill.
+        if let [b] = group
+            && b.count == 1
+            && let Some(record) = records.get(b.first)
+        {
+            let geometry = [record.vk()];
+            let range = vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(record.count());
+            let scratch = match b.scratch {
+                Scratch::Own(address) => address,
+                Scratch::Shared(_) => base,
+            };
+            let info = build_info(b, &geometry, scratch);
+            let range_ref = std::ptr::from_ref(&range);
+            // SAFETY: as below, for one build of one geometry: its range pointer addresses one
+            // range, alive until the call returns.
+            unsafe { (fns.fp().cmd_build_acceleration_structures_khr)(self.cmd, 1, &info, &range_ref) };
+            return;
+        }
         let total: usize = group.iter().map(|b| b.count).sum();
         let mut stack_geometries = [vk::AccelerationStructureGeometryKHR::default(); ON_STACK];
         let mut stack_ranges = [vk::AccelerationStructureBuildRangeInfoKHR::default(); ON_STACK];
@@ -744,11 +762,6 @@ impl Recorder<'_> {
         let mut offset = base;
         let mut at = 0;
         for (i, b) in group.iter().enumerate() {
-            let mode = if b.update {
-                vk::BuildAccelerationStructureModeKHR::UPDATE
-            } else {
-                vk::BuildAccelerationStructureModeKHR::BUILD
-            };
             let scratch = match b.scratch {
                 Scratch::Own(address) => address,
                 Scratch::Shared(size) => {
@@ -757,18 +770,7 @@ impl Recorder<'_> {
                     address
                 }
             };
-            infos[i] = vk::AccelerationStructureBuildGeometryInfoKHR::default()
-                .ty(b.dst.ty())
-                .flags(b.dst.build_flags())
-                .mode(mode)
-                .src_acceleration_structure(if b.update {
-                    b.dst.handle()
-                } else {
-                    vk::AccelerationStructureKHR::null()
-                })
-                .dst_acceleration_structure(b.dst.handle())
-                .geometries(&geometries[at..at + b.count])
-                .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch });
+            infos[i] = build_info(b, &geometries[at..at + b.count], scratch);
             range_refs[i] = ranges[at..at + b.count].as_ptr();
             at += b.count;
         }
@@ -789,6 +791,27 @@ impl Recorder<'_> {
             )
         };
     }
+}
+
+/// The build info of `b` (a build or an update in place) of `geometries`, with `scratch`.
+fn build_info<'g>(
+    b: &PendingBuild,
+    geometries: &'g [vk::AccelerationStructureGeometryKHR<'g>],
+    scratch: vk::DeviceAddress,
+) -> vk::AccelerationStructureBuildGeometryInfoKHR<'g> {
+    let (mode, src) = if b.update {
+        (vk::BuildAccelerationStructureModeKHR::UPDATE, b.dst.handle())
+    } else {
+        (vk::BuildAccelerationStructureModeKHR::BUILD, vk::AccelerationStructureKHR::null())
+    };
+    vk::AccelerationStructureBuildGeometryInfoKHR::default()
+        .ty(b.dst.ty())
+        .flags(b.dst.build_flags())
+        .mode(mode)
+        .src_acceleration_structure(src)
+        .dst_acceleration_structure(b.dst.handle())
+        .geometries(geometries)
+        .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch })
 }
 
 /// Geometries, ranges and builds of one build command held on the stack (more go to the heap).

@@ -208,7 +208,7 @@ impl<'a> Recorder<'a> {
         if staged {
             self.stream.manager().release_work_set_on_fence(set, fence);
         }
-        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set).staged(staged))
+        Ok(self.hand_off(Signal::Fence(fence.clone(), generation), set, staged))
     }
 
     /// [`finish`](Self::finish) for a submission that signals the timeline `semaphore` to
@@ -229,16 +229,18 @@ impl<'a> Recorder<'a> {
         self.check_and_hand_off_layouts()?;
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
-        Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set))
+        Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set, true))
     }
 
     /// The [`InFlight`] of the finished recording: it takes the tables (what the work holds,
     /// the layouts it leaves, its completions; boxed, so that they move as a pointer) and gives
     /// them back to the allocator's recycler once the work has finished; nothing is allocated
     /// for it.
-    fn hand_off(self, signal: Signal, set: crate::staging::SetId) -> InFlight {
+    /// `release`: whether the `InFlight` releases `set` (it may hold staging) once finished.
+    fn hand_off(self, signal: Signal, set: crate::staging::SetId, release: bool) -> InFlight {
         let Self { alloc, tables, stream, .. } = self;
-        InFlight::new(None, Some(signal), stream.manager().clone(), set, tables, alloc.recycler.clone())
+        let staging = release.then(|| stream.manager().clone());
+        InFlight::recorded(signal, staging, set, tables, alloc.recycler.clone())
     }
 
     /// Records the pending image uploads and builds, then the closing barrier: every write of

@@ -46,7 +46,9 @@ impl Recorder<'_> {
         tlas: &Tlas,
         instances: impl IntoIterator<Item = InstanceOf<&'b Blas>>,
     ) -> Result<()> {
-        let ctx = self.alloc.context().clone();
+        // Borrowed from the allocator, not from `self`: no reference count touched per refit.
+        let alloc = self.alloc;
+        let ctx = alloc.context();
         let allowed_flags = extension_bits::instance_flags_allowed(ctx.capabilities());
         ctx.acceleration_structure_fns("update a TLAS")?;
         self.own_buffer(tlas.0.buffer())?;
@@ -85,7 +87,7 @@ impl Recorder<'_> {
                 let blas = &blas.0;
                 last_address = match last {
                     Some(previous) if previous.same(blas) => last_address,
-                    _ => rec.instance_blas(&mut set.seen, &mut set.referenced, &ctx, name, index, blas)?,
+                    _ => rec.instance_blas(&mut set.seen, &mut set.referenced, ctx, name, index, blas)?,
                 };
                 last = Some(blas);
                 Ok(last_address)
