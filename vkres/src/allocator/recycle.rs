@@ -54,6 +54,10 @@ struct Shared {
     /// Unsignalled binary semaphores, no wait pending on them.
     semaphores: Mutex<Vec<vk::Semaphore>>,
     /// Emptied tables of finished work, batches' and recorders' alike (the one cache of them).
+    #[expect(
+        clippy::vec_box,
+        reason = "the boxes are what is recycled: recorders and `InFlight`s move tables as a pointer"
+    )]
     tables: Mutex<Vec<Box<Tables>>>,
 }
 

@@ -102,7 +102,8 @@ impl Recorder<'_> {
             let written = if instances.size_hint().1.is_some_and(|upper| upper <= out.len()) {
                 write_records(out.iter_mut().zip(instances), allowed_flags, name, &mut new_blas)?
             } else {
-                let written = write_records(out.iter_mut().zip(instances.by_ref()), allowed_flags, name, &mut new_blas)?;
+                let written =
+                    write_records(out.iter_mut().zip(instances.by_ref()), allowed_flags, name, &mut new_blas)?;
                 if written == out.len() && instances.next().is_some() {
                     return Err(too_many(name, count));
                 }
