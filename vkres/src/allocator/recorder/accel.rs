@@ -600,6 +600,21 @@ impl Recorder<'_> {
         }
         let ctx = self.alloc.context();
         let fns = ctx.acceleration_structure_fns("build acceleration structures")?;
+        // A frame's refit (one update of one geometry with its own scratch, after no transfer
+        // of this recording): recorded at once, past none of the groups' code below (a few
+        // lines of code touched a frame, not the whole of this function).
+        if let [b] = &self.tables.builds[..]
+            && b.count == 1
+            && let Scratch::Own(scratch) = b.scratch
+            && self.tables.written.is_empty()
+            && let Some(record) = self.tables.geometries.get(b.first)
+        {
+            self.record_one(fns, b, record, scratch);
+            self.tables.builds.clear();
+            self.tables.geometries.clear();
+            self.accel_recorded = true;
+            return Ok(());
+        }
         // Taken out of the tables while recorded (the barriers borrow the recorder), put back
         // emptied: their room is kept.
         let mut builds = std::mem::take(&mut self.tables.builds);
@@ -698,6 +713,25 @@ impl Recorder<'_> {
         Ok(())
     }
 
+    /// Records the one build `b` of the one geometry `record` in one command, with `scratch`.
+    #[inline(never)]
+    fn record_one(
+        &self,
+        fns: &ash::khr::acceleration_structure::Device,
+        b: &PendingBuild,
+        record: &GeometryRecord,
+        scratch: vk::DeviceAddress,
+    ) {
+        let geometry = [record.vk()];
+        let range = vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(record.count());
+        let info = build_info(b, &geometry, scratch);
+        let range_ref = std::ptr::from_ref(&range);
+        // SAFETY: as in `record_group`, for one build of one geometry: the command buffer is
+        // recording, the structure, its inputs and its scratch are held by this work until it
+        // has finished, and the range pointer addresses one range, alive until the call returns.
+        unsafe { (fns.fp().cmd_build_acceleration_structures_khr)(self.cmd, 1, &info, &range_ref) };
+    }
+
     /// Records one group of builds in one command: each build's geometries and ranges one
     /// after another (on the stack for up to [`ON_STACK`] of each), each build its slice of them
     /// and its scratch (its own, or the next range of the shared scratch from `base`).
@@ -714,18 +748,11 @@ impl Recorder<'_> {
             && b.count == 1
             && let Some(record) = records.get(b.first)
         {
-            let geometry = [record.vk()];
-            let range = vk::AccelerationStructureBuildRangeInfoKHR::default().primitive_count(record.count());
             let scratch = match b.scratch {
                 Scratch::Own(address) => address,
                 Scratch::Shared(_) => base,
             };
-            let info = build_info(b, &geometry, scratch);
-            let range_ref = std::ptr::from_ref(&range);
-            // SAFETY: as below, for one build of one geometry: its range pointer addresses one
-            // range, alive until the call returns.
-            unsafe { (fns.fp().cmd_build_acceleration_structures_khr)(self.cmd, 1, &info, &range_ref) };
-            return;
+            return self.record_one(fns, b, record, scratch);
         }
         let total: usize = group.iter().map(|b| b.count).sum();
         let mut stack_geometries = [vk::AccelerationStructureGeometryKHR::default(); ON_STACK];
