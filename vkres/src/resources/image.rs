@@ -314,7 +314,7 @@ impl Image {
     }
 
     /// The recordings not yet handed off that write the image or change its layout (see
-    /// [`LayoutHold`]).
+    /// [`LayoutHold`]; one that only downloads it is not counted).
     pub(crate) fn pending_layout_holds(&self) -> u32 {
         self.shared.pending_layouts.load(Ordering::Acquire)
     }
@@ -724,6 +724,11 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
 /// flight blocks nothing. A recording whose first command found the image in a layout that
 /// another recording handed off since has changed is refused at its own hand-off
 /// ([`check_start`](Self::check_start)).
+///
+/// A recording that only reads the image (a download, whose barriers go back to the layout it
+/// found) holds it as a reader ([`read`](Self::read)): not counted in `pending_layouts` (two
+/// downloads in two recordings do not refuse each other), but checked at hand-off all the same
+/// (session 9, helper "mend10": its barrier names the layout it found as its old layout).
 pub(crate) struct LayoutHold {
     image: Image,
     /// The layout the recording found the image in (its first command's old layout; for a
@@ -738,6 +743,9 @@ pub(crate) struct LayoutHold {
     changing: bool,
     /// Counted before a [`rebase`](Self::rebase): stays counted until the hold is dropped.
     sticky: bool,
+    /// Only read so far ([`read`](Self::read)): not counted in `pending_layouts`; the first
+    /// command that writes the image or changes its layout ([`track`](Self::track)) counts it.
+    reader: bool,
 }
 
 impl LayoutHold {
@@ -748,13 +756,25 @@ impl LayoutHold {
         image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
         let discarded = old == vk::ImageLayout::UNDEFINED;
         let start = if discarded { image.layout() } else { old };
-        let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false };
+        let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false, reader: false };
         hold.track(layout);
         hold
     }
 
-    /// The recording now leaves the image in `layout`.
+    /// A hold of a recording whose first command on `image` reads it in `layout` and leaves it
+    /// there (a download): checked at hand-off ([`check_start`](Self::check_start)), not counted
+    /// as a writer.
+    pub(crate) fn read(image: &Image, layout: vk::ImageLayout) -> Self {
+        Self { image: image.clone(), start: layout, discarded: false, changing: false, sticky: false, reader: true }
+    }
+
+    /// The recording now leaves the image in `layout`, by a command that writes it or changes
+    /// its layout (a reader's hold is counted from here on).
     pub(crate) fn track(&mut self, layout: vk::ImageLayout) {
+        if self.reader {
+            self.image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
+            self.reader = false;
+        }
         let changing = layout != self.start || self.sticky;
         if changing != self.changing {
             let counter = &self.image.shared.pending_changes;
@@ -799,6 +819,11 @@ impl LayoutHold {
         })
     }
 
+    /// Whether the recording only read the image so far ([`read`](Self::read)).
+    pub(crate) fn is_reader(&self) -> bool {
+        self.reader
+    }
+
     /// The image held.
     pub(crate) fn image(&self) -> &Image {
         &self.image
@@ -818,6 +843,8 @@ impl Drop for LayoutHold {
         if self.changing {
             self.image.shared.pending_changes.fetch_sub(1, Ordering::AcqRel);
         }
-        self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+        if !self.reader {
+            self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
