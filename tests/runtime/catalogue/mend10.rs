@@ -4,11 +4,11 @@
 //! `maxMemoryAllocationSize` other than buffers. `docs/VALID_USAGE.md`, "Session 9 review
 //! mends", maps each to its check.
 
-use vkres::{Error, Fence, Image, ImageDesc, ImageUpload, vk};
+use vkres::{BatchError, Error, Fence, Image, ImageDesc, ImageUpload, vk};
 
 use super::{Case, case};
 use crate::recorder::OwnCommands;
-use crate::support::Gpu;
+use crate::support::{Gpu, HeldSubmission};
 
 const USAGE: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
     vk::ImageUsageFlags::SAMPLED.as_raw()
@@ -56,6 +56,27 @@ pub fn cases() -> Vec<Case> {
             own.submit(&fence);
             work.wait()
         } => Error::InUseByRecordedWork { holds: 1, .. }),
+        case!("recorder: finish with a fence whose lent handle signals the caller's pending submission", |gpu| {
+            let fence = Fence::new(gpu.ctx(), false)?;
+            let held = HeldSubmission::with_handle(gpu, &fence)?;
+            let target = gpu.device_buffer(16, "target");
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; never submitted
+            // (the held submission signals the fence, so the `InFlight` of an accepted
+            // `finish`, dropped after it, does not wait).
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            recorder.upload_bytes(&target, 0, &[7; 16])?;
+            let finished = recorder.finish(&fence);
+            held.open()?;
+            finished
+        } => Error::Batch(BatchError::FenceBusy)),
+        case!("prepare_for_own_submission of a fence whose lent handle signals a pending submission", |gpu| {
+            let fence = Fence::new(gpu.ctx(), false)?;
+            let held = HeldSubmission::with_handle(gpu, &fence)?;
+            let prepared = fence.prepare_for_own_submission();
+            held.open()?;
+            prepared
+        } => Error::Batch(BatchError::FenceBusy)),
     ]
 }
 

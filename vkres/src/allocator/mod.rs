@@ -313,7 +313,11 @@ impl ResourceAllocator {
     ///   (locked with [`Context::lock_queue`]), with the fence given to `finish` and no other
     ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
     ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
-    ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    ///   waits until [`Context::wait_timeout`] and leaks what it holds). Take the fence's
+    ///   [`handle`](crate::Fence::handle) for that submission after `finish` returns: a fence
+    ///   whose handle was taken since its last reset and that has not signalled is refused
+    ///   ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)), since an earlier submission
+    ///   of yours with it may still signal it.
     /// - `finish` hands the recording's image layouts off: once it returns, vkres tracks each
     ///   image in the layout this recording leaves it in, and recordings handed off later (other
     ///   recorders' `finish`, batches' submissions) record barriers from that layout. So submit
