@@ -154,12 +154,16 @@ impl Fence {
             if before & (SUBMITTED | LENT) != 0 {
                 self.wait()?;
             }
+            // The generation moves on first: the work of the current one was waited for (or
+            // never submitted), so an `InFlight` of it that reads the generation from now on
+            // does not wait on the fence, which is unsignalled after the reset (session 9,
+            // helper "mend10"). One that read it just before is caught by `wait_for`'s recheck.
+            self.shared.generation.fetch_add(1, Ordering::AcqRel);
             // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
             // vkres's own and any the caller made with the handle were waited for above; without
             // either, the handle never left vkres since the last reset, so nothing was submitted.
             // No other reset runs and nothing arms it until `RESETTING` is cleared below.
             unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
-            self.shared.generation.fetch_add(1, Ordering::AcqRel);
             Ok(())
         })();
         // Clears what was waited for; "known unsignalled" only if the word did not change since
@@ -234,12 +238,24 @@ impl Fence {
     /// Whether work submitted in `generation` has finished: the fence signalled, or was
     /// waited for and reset since.
     pub(crate) fn finished(&self, generation: u64) -> bool {
-        self.shared.generation.load(Ordering::Acquire) != generation || self.is_signalled()
+        let moved = || self.shared.generation.load(Ordering::Acquire) != generation;
+        // Read again after an unsignalled status: a reset may have waited for the work and
+        // unsignalled the fence in between (it moves the generation first).
+        moved() || self.is_signalled() || moved()
     }
 
-    /// Waits for work submitted in `generation`.
+    /// Waits for work submitted in `generation`. A wait that ends in [`Error::Timeout`] while
+    /// the generation moved on meanwhile is `Ok`: a reset waited for that work and unsignalled
+    /// the fence after this read the generation (session 9, helper "mend10").
     pub(crate) fn wait_for(&self, generation: u64) -> Result<()> {
-        if self.shared.generation.load(Ordering::Acquire) == generation { self.wait() } else { Ok(()) }
+        let current = || self.shared.generation.load(Ordering::Acquire);
+        if current() != generation {
+            return Ok(());
+        }
+        match self.wait() {
+            Err(Error::Timeout { .. }) if current() != generation => Ok(()),
+            waited => waited,
+        }
     }
 }
 
