@@ -4,7 +4,8 @@
 //! `maxMemoryAllocationSize` other than buffers. `docs/VALID_USAGE.md`, "Session 9 review
 //! mends", maps each to its check.
 
-use vkres::{BatchError, Error, Fence, Image, ImageDesc, ImageUpload, vk};
+use vkres::memory::MemoryRequest;
+use vkres::{BatchError, Error, Fence, Image, ImageDesc, ImageUpload, MemoryAllocator, TransientMemory, vk};
 
 use super::{Case, case};
 use crate::recorder::OwnCommands;
@@ -33,6 +34,15 @@ fn transition_elsewhere(gpu: &Gpu, image: &Image) -> vkres::Result<()> {
     second.submit_and_wait()
 }
 
+/// `maxMemoryAllocationSize` plus one byte (the device's limit; `u64::MAX` where it gave none).
+fn past_allocation_limit(gpu: &Gpu) -> u64 {
+    gpu.ctx().capabilities().max_memory_allocation_size.saturating_add(1)
+}
+
+/// Memory requirements of `size` bytes, any memory type.
+fn requirements(size: u64) -> vk::MemoryRequirements {
+    vk::MemoryRequirements { size, alignment: 256, memory_type_bits: !0 }
+}
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -77,6 +87,23 @@ pub fn cases() -> Vec<Case> {
             held.open()?;
             prepared
         } => Error::Batch(BatchError::FenceBusy)),
+        case!("bare memory past maxMemoryAllocationSize", |gpu| {
+            vkres::VmaAllocator::new(gpu.ctx())?
+                .allocate_memory(&requirements(past_allocation_limit(gpu)), &MemoryRequest::new("bare"))
+                .map(drop)
+        } => Error::LimitExceeded { ref name, .. } if name == "bare"),
+        case!("transient memory past maxMemoryAllocationSize", |gpu| {
+            let backend = gpu.alloc().memory_allocator().clone();
+            TransientMemory::new(backend, &requirements(past_allocation_limit(gpu)), &MemoryRequest::new("transient"))
+                .map(drop)
+        } => Error::LimitExceeded { ref name, .. } if name == "transient"),
+        // 4 GiB: past the H100's maxMemoryAllocationSize (4 GiB - 2 MiB) within its
+        // maxResourceSize, where it reached vkAllocateMemory; lavapipe's maxResourceSize (or
+        // its maximum extent) refuses it first.
+        case!("image of 16384x16384 R32G32B32A32_SFLOAT (4 GiB, one allocation)", |gpu| {
+            let desc = ImageDesc::new_2d(vk::Format::R32G32B32A32_SFLOAT, 16384, 16384, USAGE).name("huge");
+            gpu.alloc().create_image(&desc).map(drop)
+        } => Error::LimitExceeded { ref name, .. } if name == "huge"),
     ]
 }
 
