@@ -329,8 +329,12 @@ impl ResourceAllocator {
     ///   ([`Context::lock_queue`]) where the recording changed a layout: to order `finish` and
     ///   your submission across threads, use a lock of your own, not that one (it is not
     ///   reentrant: holding it across `finish` deadlocks).
-    /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
-    ///   (reset or free it): what it recorded refers to resources released at the drop.
+    /// - If the recorder is dropped without `finish`, or `finish` (or
+    ///   [`finish_with_timeline`](Recorder::finish_with_timeline)) returns an error, the command
+    ///   buffer must not be submitted (reset or free it): what it recorded refers to resources
+    ///   and staging released with the recorder. A fence that `finish` found signalled and reset
+    ///   before it failed is left unsignalled: do not wait on it for this work (nothing will
+    ///   signal it; the wait would end in [`Error::Timeout`](crate::Error::Timeout)).
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
         self.retired.collect();
         Recorder::with_tables(self, cmd, self.recycler.take_tables(), false)
