@@ -546,7 +546,12 @@ fn allocation_fit(estimate: Option<u64>, limit: u64) -> AllocationFit {
 /// session 8, found on the H100 where `maxResourceSize` is far larger). `estimate`: the bytes
 /// of its levels and layers; near the limit the driver's requirements for `info` decide
 /// (`vkGetDeviceImageMemoryRequirements`, Vulkan 1.3), so ordinary images cost no query.
-fn check_allocation_size(ctx: &Context, name: &str, info: &vk::ImageCreateInfo<'_>, estimate: Option<u64>) -> Result<()> {
+fn check_allocation_size(
+    ctx: &Context,
+    name: &str,
+    info: &vk::ImageCreateInfo<'_>,
+    estimate: Option<u64>,
+) -> Result<()> {
     let limit = ctx.capabilities().max_memory_allocation_size;
     // A disjoint image has one allocation per plane (each queried with its plane's aspect):
     // VMA does not create it; not asked here.

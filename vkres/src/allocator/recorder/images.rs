@@ -212,9 +212,7 @@ impl Recorder<'_> {
     /// [`LayoutHold`], so that the hand-off checks the image is still in `layout` (session 9,
     /// helper "mend10": a download's barrier names it as its old layout).
     pub(super) fn track_read(&mut self, image: &Image, layout: vk::ImageLayout) {
-        if !self.tables.layouts.contains_key(&image.handle()) {
-            self.tables.layouts.insert(image.handle(), (LayoutHold::read(image, layout), layout));
-        }
+        self.tables.layouts.entry(image.handle()).or_insert_with(|| (LayoutHold::read(image, layout), layout));
     }
 
     /// Before the recording is handed off: every image it found in a layout must still be in

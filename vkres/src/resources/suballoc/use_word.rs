@@ -155,11 +155,16 @@ mod tests {
         // carried into `WRITING` and 65536 writes into the reads. Claims are one add each:
         // the word is set to the counts those claims leave.
         let word = Word::new(0);
-        word.store((1 << 31) * READ, Ordering::Relaxed);
-        assert_eq!(word.load(Ordering::Relaxed) & WRITING, 0, "2^31 reads are not a host write");
+        word.store((1 << 15) * READ, Ordering::Relaxed);
+        assert_eq!(word.load(Ordering::Relaxed) & WRITING, 0, "32768 reads are not a host write");
         claim(&word, READ); // returns: no host write holds the word
-        assert_eq!(uses(&word), (1 << 31) + 1);
+        assert_eq!(uses(&word), (1 << 15) + 1);
         drop(begin_read(&word).expect("only reads pending"));
+        // Up to the most reads the word holds (2^31 - 1 pending at once).
+        word.store(((1 << 31) - 2) * READ, Ordering::Relaxed);
+        claim(&word, READ);
+        assert_eq!(word.load(Ordering::Relaxed) & WRITING, 0);
+        assert_eq!(uses(&word), (1 << 31) - 1);
         word.store(u64::from(u16::MAX) + 1, Ordering::Relaxed);
         assert_eq!(begin_read(&word).err(), Some(1 << 16), "65536 writes pending: no host read");
         assert_eq!(uses(&word), 1 << 16);
