@@ -19,6 +19,7 @@ mod manager;
 mod mappings;
 mod memory;
 mod memory_control;
+mod mend10;
 mod parameters;
 mod pending_reads;
 mod recorder;

@@ -313,7 +313,11 @@ impl ResourceAllocator {
     ///   (locked with [`Context::lock_queue`]), with the fence given to `finish` and no other
     ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
     ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
-    ///   waits until [`Context::wait_timeout`] and leaks what it holds).
+    ///   waits until [`Context::wait_timeout`] and leaks what it holds). Take the fence's
+    ///   [`handle`](crate::Fence::handle) for that submission after `finish` returns: a fence
+    ///   whose handle was taken since its last reset and that has not signalled is refused
+    ///   ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)), since an earlier submission
+    ///   of yours with it may still signal it.
     /// - `finish` hands the recording's image layouts off: once it returns, vkres tracks each
     ///   image in the layout this recording leaves it in, and recordings handed off later (other
     ///   recorders' `finish`, batches' submissions) record barriers from that layout. So submit
@@ -325,8 +329,12 @@ impl ResourceAllocator {
     ///   ([`Context::lock_queue`]) where the recording changed a layout: to order `finish` and
     ///   your submission across threads, use a lock of your own, not that one (it is not
     ///   reentrant: holding it across `finish` deadlocks).
-    /// - If the recorder is dropped without `finish`, the command buffer must not be submitted
-    ///   (reset or free it): what it recorded refers to resources released at the drop.
+    /// - If the recorder is dropped without `finish`, or `finish` (or
+    ///   [`finish_with_timeline`](Recorder::finish_with_timeline)) returns an error, the command
+    ///   buffer must not be submitted (reset or free it): what it recorded refers to resources
+    ///   and staging released with the recorder. A fence that `finish` found signalled and reset
+    ///   before it failed is left unsignalled: do not wait on it for this work (nothing will
+    ///   signal it; the wait would end in [`Error::Timeout`](crate::Error::Timeout)).
     pub unsafe fn recorder(&self, cmd: vk::CommandBuffer) -> Recorder<'_> {
         self.retired.collect();
         Recorder::with_tables(self, cmd, self.recycler.take_tables(), false)

@@ -766,6 +766,17 @@ impl MemoryAllocator for VmaAllocator {
         if !request.export.is_empty() {
             return Err(invalid("bare memory is not exported; export a buffer or image".into()));
         }
+        // One `VkDeviceMemory`: past `maxMemoryAllocationSize` vkAllocateMemory may fail or
+        // accept it (the layer reports it; session 9, helper "mend10", as for buffers and images).
+        let limit = self.context().capabilities().max_memory_allocation_size;
+        if requirements.size > limit {
+            return Err(Error::LimitExceeded {
+                name: request.name.to_owned(),
+                what: "memory size (maxMemoryAllocationSize)",
+                requested: requirements.size,
+                limit,
+            });
+        }
         let mut create = self.create_info(request);
         if request.dedicated {
             create.flags |= vk_mem::AllocationCreateFlags::CAN_ALIAS;

@@ -314,7 +314,7 @@ impl Image {
     }
 
     /// The recordings not yet handed off that write the image or change its layout (see
-    /// [`LayoutHold`]).
+    /// [`LayoutHold`]; one that only downloads it is not counted).
     pub(crate) fn pending_layout_holds(&self) -> u32 {
         self.shared.pending_layouts.load(Ordering::Acquire)
     }
@@ -456,8 +456,9 @@ pub(crate) fn create_owned(
         return Err(err);
     }
     // The bytes of every level and layer, as the validation layer estimates them.
-    if let Some(block) = crate::format::texel_block(desc.format) {
-        let bytes = crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers);
+    let estimate = crate::format::texel_block(desc.format)
+        .map(|block| crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers));
+    if let Some(bytes) = estimate {
         if bytes > props.max_resource_size {
             return Err(Error::LimitExceeded {
                 name: name.clone(),
@@ -482,6 +483,7 @@ pub(crate) fn create_owned(
             info.push_next(&mut external)
         }
     };
+    check_allocation_size(ctx, name, &info, estimate)?;
     let request = MemoryRequest {
         name,
         mapping: MappingType::None,
@@ -515,6 +517,66 @@ pub(crate) fn create_owned(
             pending_layouts: AtomicU32::new(0),
             pending_changes: AtomicU32::new(0),
         }),
+    })
+}
+
+/// What [`check_allocation_size`] makes of an image's estimated bytes (`None`: not known for
+/// its format) against `maxMemoryAllocationSize` (`limit`).
+#[derive(Debug, PartialEq, Eq)]
+enum AllocationFit {
+    /// Past the limit already: refused without asking the driver.
+    Over(u64),
+    /// Far below it (at most half): no driver query.
+    Fits,
+    /// Near it, or not estimated: the driver's memory requirements decide.
+    Ask,
+}
+
+/// [`AllocationFit`] of `estimate` against `limit`.
+fn allocation_fit(estimate: Option<u64>, limit: u64) -> AllocationFit {
+    match estimate {
+        Some(bytes) if bytes > limit => AllocationFit::Over(bytes),
+        Some(bytes) if bytes <= limit / 2 => AllocationFit::Fits,
+        _ => AllocationFit::Ask,
+    }
+}
+
+/// One allocation backs an image (VMA binds it to one `VkDeviceMemory`): past the device's
+/// `maxMemoryAllocationSize` none can (session 9, helper "mend10"; the buffer's check since
+/// session 8, found on the H100 where `maxResourceSize` is far larger). `estimate`: the bytes
+/// of its levels and layers; near the limit the driver's requirements for `info` decide
+/// (`vkGetDeviceImageMemoryRequirements`, Vulkan 1.3), so ordinary images cost no query.
+fn check_allocation_size(
+    ctx: &Context,
+    name: &str,
+    info: &vk::ImageCreateInfo<'_>,
+    estimate: Option<u64>,
+) -> Result<()> {
+    let limit = ctx.capabilities().max_memory_allocation_size;
+    // A disjoint image has one allocation per plane (each queried with its plane's aspect):
+    // VMA does not create it; not asked here.
+    if info.flags.contains(vk::ImageCreateFlags::DISJOINT) {
+        return Ok(());
+    }
+    let requested = match allocation_fit(estimate, limit) {
+        AllocationFit::Fits => return Ok(()),
+        AllocationFit::Over(bytes) => bytes,
+        AllocationFit::Ask => {
+            let query = vk::DeviceImageMemoryRequirements::default().create_info(info);
+            let mut requirements = vk::MemoryRequirements2::default();
+            // SAFETY: `info` was checked against the format's properties above; a query only.
+            unsafe { ctx.device().get_device_image_memory_requirements(&query, &mut requirements) };
+            requirements.memory_requirements.size
+        }
+    };
+    if requested <= limit {
+        return Ok(());
+    }
+    Err(Error::LimitExceeded {
+        name: name.into(),
+        what: "image memory (maxMemoryAllocationSize: one allocation backs an image)",
+        requested,
+        limit,
     })
 }
 
@@ -724,6 +786,11 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
 /// flight blocks nothing. A recording whose first command found the image in a layout that
 /// another recording handed off since has changed is refused at its own hand-off
 /// ([`check_start`](Self::check_start)).
+///
+/// A recording that only reads the image (a download, whose barriers go back to the layout it
+/// found) holds it as a reader ([`read`](Self::read)): not counted in `pending_layouts` (two
+/// downloads in two recordings do not refuse each other), but checked at hand-off all the same
+/// (session 9, helper "mend10": its barrier names the layout it found as its old layout).
 pub(crate) struct LayoutHold {
     image: Image,
     /// The layout the recording found the image in (its first command's old layout; for a
@@ -738,6 +805,9 @@ pub(crate) struct LayoutHold {
     changing: bool,
     /// Counted before a [`rebase`](Self::rebase): stays counted until the hold is dropped.
     sticky: bool,
+    /// Only read so far ([`read`](Self::read)): not counted in `pending_layouts`; the first
+    /// command that writes the image or changes its layout ([`track`](Self::track)) counts it.
+    reader: bool,
 }
 
 impl LayoutHold {
@@ -748,13 +818,25 @@ impl LayoutHold {
         image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
         let discarded = old == vk::ImageLayout::UNDEFINED;
         let start = if discarded { image.layout() } else { old };
-        let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false };
+        let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false, reader: false };
         hold.track(layout);
         hold
     }
 
-    /// The recording now leaves the image in `layout`.
+    /// A hold of a recording whose first command on `image` reads it in `layout` and leaves it
+    /// there (a download): checked at hand-off ([`check_start`](Self::check_start)), not counted
+    /// as a writer.
+    pub(crate) fn read(image: &Image, layout: vk::ImageLayout) -> Self {
+        Self { image: image.clone(), start: layout, discarded: false, changing: false, sticky: false, reader: true }
+    }
+
+    /// The recording now leaves the image in `layout`, by a command that writes it or changes
+    /// its layout (a reader's hold is counted from here on).
     pub(crate) fn track(&mut self, layout: vk::ImageLayout) {
+        if self.reader {
+            self.image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
+            self.reader = false;
+        }
         let changing = layout != self.start || self.sticky;
         if changing != self.changing {
             let counter = &self.image.shared.pending_changes;
@@ -799,6 +881,11 @@ impl LayoutHold {
         })
     }
 
+    /// Whether the recording only read the image so far ([`read`](Self::read)).
+    pub(crate) fn is_reader(&self) -> bool {
+        self.reader
+    }
+
     /// The image held.
     pub(crate) fn image(&self) -> &Image {
         &self.image
@@ -818,6 +905,29 @@ impl Drop for LayoutHold {
         if self.changing {
             self.image.shared.pending_changes.fetch_sub(1, Ordering::AcqRel);
         }
-        self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+        if !self.reader {
+            self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AllocationFit, allocation_fit};
+
+    #[test]
+    fn an_image_past_max_memory_allocation_size_is_refused_before_any_query() {
+        // The H100's maxMemoryAllocationSize (4 GiB - 2 MiB) and the review's input: a
+        // 16384x16384 R32G32B32A32_SFLOAT image, 4 GiB, within its maxResourceSize.
+        let limit = (4 << 30) - (2 << 20);
+        let bytes = 16384 * 16384 * 16;
+        assert_eq!(allocation_fit(Some(bytes), limit), AllocationFit::Over(bytes));
+        // Near the limit, or not estimated: the driver's requirements decide (padding).
+        assert_eq!(allocation_fit(Some(limit), limit), AllocationFit::Ask);
+        assert_eq!(allocation_fit(Some(limit / 2 + 1), limit), AllocationFit::Ask);
+        assert_eq!(allocation_fit(None, limit), AllocationFit::Ask);
+        // Ordinary images: no query.
+        assert_eq!(allocation_fit(Some(limit / 2), limit), AllocationFit::Fits);
+        assert_eq!(allocation_fit(Some(64), u64::MAX), AllocationFit::Fits);
     }
 }

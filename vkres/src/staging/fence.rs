@@ -13,7 +13,10 @@ use crate::error::{BatchError, Error, Result, VkContext};
 const SUBMITTED: u64 = 1;
 /// [`FenceShared::state`] bit: its handle was given out since its last reset: the caller's own
 /// submission (`vkQueueSubmit(..., fence)`, Merian's frame loop) may signal it, so a reset waits
-/// first (VUID-vkResetFences-pFences-01123) and vkres's own submission refuses it while unsignalled.
+/// first (VUID-vkResetFences-pFences-01123), and arming it for a submission (vkres's own, a
+/// recorder's `finish` or `prepare_for_own_submission`) refuses it while unsignalled: that
+/// submission may still be pending (session 9, helper "mend10"), and its signal would count as
+/// the new work's.
 const LENT: u64 = 2;
 /// [`FenceShared::state`] bit: known unsignalled without asking the driver: created unsignalled
 /// or reset by vkres, and since then neither armed for a submission nor its handle lent. Spares
@@ -89,10 +92,14 @@ impl Fence {
     /// [`RingFences::wait_and_get`](crate::RingFences::wait_and_get), or a vkres submission that
     /// found it signalled) is not allowed, since that reset did not wait for it.
     ///
-    /// Until the fence has signalled, vkres's own submission with it
-    /// ([`Batch::submit_with_fence`](crate::Batch::submit_with_fence)) is [`Error::Batch`]
-    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): the caller's submission may
-    /// still signal it (VUID-vkQueueSubmit2-fence-04895).
+    /// Until the fence has signalled, arming it for another submission is [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): vkres's own
+    /// ([`Batch::submit_with_fence`](crate::Batch::submit_with_fence)), a recorder's
+    /// [`finish`](crate::Recorder::finish) and
+    /// [`prepare_for_own_submission`](Self::prepare_for_own_submission). The caller's submission
+    /// may still signal it (VUID-vkQueueSubmit2-fence-04895), and that signal would count as the
+    /// new work finishing. So for a recorder's command buffer, take the handle after `finish`
+    /// (and after `prepare_for_own_submission` for other work of your own).
     pub fn handle(&self) -> vk::Fence {
         // One read-modify-write: lent, no longer known unsignalled, and a new lend count (a
         // reset running now sees the word changed and leaves "known unsignalled" unset).
@@ -147,12 +154,16 @@ impl Fence {
             if before & (SUBMITTED | LENT) != 0 {
                 self.wait()?;
             }
+            // The generation moves on first: the work of the current one was waited for (or
+            // never submitted), so an `InFlight` of it that reads the generation from now on
+            // does not wait on the fence, which is unsignalled after the reset (session 9,
+            // helper "mend10"). One that read it just before is caught by `wait_for`'s recheck.
+            self.shared.generation.fetch_add(1, Ordering::AcqRel);
             // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
             // vkres's own and any the caller made with the handle were waited for above; without
             // either, the handle never left vkres since the last reset, so nothing was submitted.
             // No other reset runs and nothing arms it until `RESETTING` is cleared below.
             unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
-            self.shared.generation.fetch_add(1, Ordering::AcqRel);
             Ok(())
         })();
         // Clears what was waited for; "known unsignalled" only if the word did not change since
@@ -165,7 +176,9 @@ impl Fence {
     }
 
     /// Marks it as signalled by a submission about to be made, and returns its generation;
-    /// `None` if a submission already signals it.
+    /// `None` if a submission already signals it, may signal it (its handle lent since the last
+    /// reset), or a reset runs: checked in the compare-exchange that arms it, not on an earlier
+    /// load (a `handle()` between the two would otherwise go unseen).
     pub(crate) fn arm(&self) -> Option<u64> {
         let armed = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, mark_armed).is_ok();
         armed.then(|| self.shared.generation.load(Ordering::Acquire))
@@ -178,11 +191,13 @@ impl Fence {
     /// finished; one a pending submission still signals is [`Error::Batch`]
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
     ///
-    /// `own`: vkres makes the submission itself (a batch), so an unsignalled fence whose handle
-    /// was lent is busy too: the caller's submission may still signal it
-    /// (VUID-vkQueueSubmit2-fence-04895). Not so for the recorder, whose command buffer the
-    /// caller submits with that handle.
-    pub(crate) fn arm_for_submission(&self, own: bool) -> Result<u64> {
+    /// An unsignalled fence whose handle was lent is busy too, for vkres's own submission and
+    /// for the caller's alike (a recorder's `finish`, `prepare_for_own_submission`): the
+    /// caller's submission with that handle may still signal it
+    /// (VUID-vkQueueSubmit2-fence-04895), and its signal would count as this work finishing
+    /// (its staging and holds released while it runs). The caller takes the handle for the
+    /// submission being prepared after this returns.
+    pub(crate) fn arm_for_submission(&self) -> Result<u64> {
         let busy = || Error::Batch(BatchError::FenceBusy);
         // Reset by vkres and not handed out since: unsignalled, no status query needed.
         let state = self.shared.state.load(Ordering::Acquire);
@@ -194,9 +209,10 @@ impl Fence {
             // Signalled: whatever submission signals it has finished (vkres's own or the
             // caller's), so the reset below breaks no pending work (VUID-vkResetFences-pFences-01123).
             self.wait_and_reset()?;
-        } else if state & SUBMITTED != 0 || (own && state & LENT != 0) {
+        } else if state & (SUBMITTED | LENT) != 0 {
             return Err(busy());
         }
+        // `mark_armed` checks the word again: a `handle()` since the load above is refused.
         self.arm().ok_or_else(busy)
     }
 
@@ -206,9 +222,12 @@ impl Fence {
     /// [`InFlight`](crate::InFlight)s of its generation then wait for that submission before
     /// the fence is reset or reused. Submit with [`handle`](Self::handle) right after; if the
     /// submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
-    /// One that a pending vkres submission already signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
+    /// One that a pending submission may still signal is [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): a vkres submission, or the
+    /// caller's own with a [`handle`](Self::handle) taken since the fence's last reset (take
+    /// the handle after this call, not before).
     pub fn prepare_for_own_submission(&self) -> Result<()> {
-        self.arm_for_submission(false).map(|_| ())
+        self.arm_for_submission().map(|_| ())
     }
 
     /// Undoes [`arm`](Self::arm) when the submission failed.
@@ -219,12 +238,24 @@ impl Fence {
     /// Whether work submitted in `generation` has finished: the fence signalled, or was
     /// waited for and reset since.
     pub(crate) fn finished(&self, generation: u64) -> bool {
-        self.shared.generation.load(Ordering::Acquire) != generation || self.is_signalled()
+        let moved = || self.shared.generation.load(Ordering::Acquire) != generation;
+        // Read again after an unsignalled status: a reset may have waited for the work and
+        // unsignalled the fence in between (it moves the generation first).
+        moved() || self.is_signalled() || moved()
     }
 
-    /// Waits for work submitted in `generation`.
+    /// Waits for work submitted in `generation`. A wait that ends in [`Error::Timeout`] while
+    /// the generation moved on meanwhile is `Ok`: a reset waited for that work and unsignalled
+    /// the fence after this read the generation (session 9, helper "mend10").
     pub(crate) fn wait_for(&self, generation: u64) -> Result<()> {
-        if self.shared.generation.load(Ordering::Acquire) == generation { self.wait() } else { Ok(()) }
+        let current = || self.shared.generation.load(Ordering::Acquire);
+        if current() != generation {
+            return Ok(());
+        }
+        match self.wait() {
+            Err(Error::Timeout { .. }) if current() != generation => Ok(()),
+            waited => waited,
+        }
     }
 }
 
@@ -235,9 +266,10 @@ fn lend(s: u64) -> u64 {
 }
 
 /// What [`Fence::arm`] does to the word `s`: submitted, no longer known unsignalled; `None`
-/// where a submission already signals it or a reset runs.
+/// where a submission already signals it, its handle was lent since the last reset (the
+/// caller's submission may signal it), or a reset runs.
 fn mark_armed(s: u64) -> Option<u64> {
-    (s & (SUBMITTED | RESETTING) == 0).then_some((s | SUBMITTED) & !KNOWN_UNSIGNALLED)
+    (s & (SUBMITTED | LENT | RESETTING) == 0).then_some((s | SUBMITTED) & !KNOWN_UNSIGNALLED)
 }
 
 /// [`Fence::wait_and_reset`]'s claim on the word `s`: [`RESETTING`] set, unless another reset
@@ -293,13 +325,32 @@ mod tests {
             let claimed = claim_reset(s).expect("free");
             assert_eq!(claimed, s | RESETTING);
             assert_eq!(claim_reset(claimed), None, "a second reset of {s:#b} while one runs");
-            // `arm` is refused while a reset runs, and allowed after it (unless submitted).
+            // `arm` is refused while a reset runs, and allowed after it (unless submitted or lent).
             assert_eq!(mark_armed(claimed), None, "an arm of {s:#b} while a reset runs");
-            assert_eq!(mark_armed(s).is_some(), s & SUBMITTED == 0);
+            assert_eq!(mark_armed(s).is_some(), s & (SUBMITTED | LENT) == 0);
             // The claim is not a lend: the lend count and its bits stay apart.
             assert_eq!(lend(claimed) & RESETTING, RESETTING);
             assert_eq!(settle(s, claimed & !RESETTING) & RESETTING, 0);
         }
+    }
+
+    #[test]
+    fn a_lent_fence_is_not_armed() {
+        // Session 9, helper "mend10": the handle lent after `arm_for_submission` loaded the
+        // word (or after its reset), before its compare-exchange: the arm itself refuses it, for
+        // vkres's submission and the recorder's alike (the caller's submission with the handle
+        // may be pending, VUID-vkQueueSubmit2-fence-04895).
+        for s in [0, KNOWN_UNSIGNALLED, settle(lend(0), lend(0)), lend(lend(KNOWN_UNSIGNALLED))] {
+            assert!(mark_armed(s).is_some() || s & LENT != 0, "{s:#b}");
+            assert_eq!(mark_armed(lend(s)), None, "an arm of {s:#b} lent");
+        }
+        // A reset that waited for the lent handle's submission clears `LENT`: armed again.
+        let reset = settle(lend(KNOWN_UNSIGNALLED), lend(KNOWN_UNSIGNALLED));
+        assert_eq!(reset & LENT, 0);
+        assert!(mark_armed(reset).is_some());
+        // A handle lent while the reset ran keeps `LENT`: refused.
+        let before = lend(0);
+        assert_eq!(mark_armed(settle(before, lend(before))), None);
     }
 
     #[test]

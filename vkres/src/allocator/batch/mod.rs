@@ -335,7 +335,7 @@ impl<'a> Batch<'a> {
             rec.check_layout_starts()?;
             let (raw_fence, armed_signal) = match signal {
                 HandOff::Fence(fence) => {
-                    let generation = fence.arm_for_submission(true)?;
+                    let generation = fence.arm_for_submission()?;
                     (fence.raw(), Signal::Fence(fence.clone(), generation))
                 }
                 HandOff::Timeline(semaphore, value) => {

@@ -207,6 +207,14 @@ impl Recorder<'_> {
         }
     }
 
+    /// Records that this recording's command reads `image` in `layout` and leaves it there (a
+    /// download): where it is the recording's first command on the image, a reader's
+    /// [`LayoutHold`], so that the hand-off checks the image is still in `layout` (session 9,
+    /// helper "mend10": a download's barrier names it as its old layout).
+    pub(super) fn track_read(&mut self, image: &Image, layout: vk::ImageLayout) {
+        self.tables.layouts.entry(image.handle()).or_insert_with(|| (LayoutHold::read(image, layout), layout));
+    }
+
     /// Before the recording is handed off: every image it found in a layout must still be in
     /// it ([`LayoutHold::check_start`]), else [`Error::InUseByRecordedWork`] and nothing may be
     /// submitted.
@@ -672,7 +680,7 @@ impl Recorder<'_> {
         // before this download (submitted earlier on the queue; the barrier's source is ANY). Where this recording
         // wrote or transitioned the image itself, the download reads what it left (ordered by
         // its own barriers), and the layout was taken by that earlier command.
-        if !self.tables.layouts.contains_key(&image.handle()) {
+        if self.tables.layouts.get(&image.handle()).is_none_or(|(hold, _)| hold.is_reader()) {
             let pending = image.pending_layout_holds();
             if pending > 0 {
                 return Err(Error::InUseByRecordedWork {
@@ -711,6 +719,7 @@ impl Recorder<'_> {
             layout,
         );
         // The host reads the readback buffer after the closing barrier.
+        self.track_read(image, layout);
         self.commands += 1;
         self.hold(image.keep_alive());
         // Written by the copy: its mapping refuses reads until the work has finished (the

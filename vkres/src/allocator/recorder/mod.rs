@@ -192,11 +192,15 @@ impl<'a> Recorder<'a> {
     ///
     /// `fence` must be the fence of the caller's submission of this command buffer. One that
     /// is signalled (its earlier work finished, or made signalled) is reset first, so that it
-    /// is never handed to a submission signalled; one a pending vkres submission already
-    /// signals is [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)).
+    /// is never handed to a submission signalled; one a pending submission may still signal is
+    /// [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): a vkres
+    /// submission, or the caller's own made with a [`Fence::handle`] taken since the fence's
+    /// last reset (its signal would count as this work finishing). Take the handle for this
+    /// command buffer's submission after `finish` returns. On an error, the command buffer
+    /// must not be submitted (the recorder is dropped, with what it holds).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
         self.own_fence(fence)?;
-        let generation = fence.arm_for_submission(false)?;
+        let generation = fence.arm_for_submission()?;
         if let Err(e) = self.close().and_then(|()| self.check_and_hand_off_layouts()) {
             fence.disarm();
             return Err(e);

@@ -66,7 +66,7 @@ pub(crate) struct Slab {
     refs: [AtomicUsize; SLOTS as usize],
     /// Recorded uses of each slot not known to be finished (the [`SlotHold`]s that recorders
     /// hold): a host write into the slot is refused while its count is not 0.
-    busy: [AtomicUsize; SLOTS as usize],
+    busy: [super::use_word::Word; SLOTS as usize],
 }
 
 // SAFETY: the slab's only non-thread-safe field is the arena's address, which is read-only
@@ -143,12 +143,12 @@ impl SlotRef {
 
 impl SlotRef {
     /// The recorded uses of the slot not known to be finished (see [`SlotHold`]).
-    pub(super) fn recorded_uses(&self) -> usize {
+    pub(super) fn recorded_uses(&self) -> u64 {
         super::use_word::uses(self.use_word())
     }
 
     /// The slot's state word (recorded uses and a host write's bit, see `use_word`).
-    pub(super) fn use_word(&self) -> &AtomicUsize {
+    pub(super) fn use_word(&self) -> &super::use_word::Word {
         &self.slab().busy[self.index as usize]
     }
 }
@@ -157,11 +157,11 @@ impl SlotRef {
 /// work has finished) that also counts one recorded use of it, so that a host write into the
 /// slot is refused while the work may still use it (issue 16, item 9). One atomic add when
 /// taken, one subtract when dropped (after the work's fence was seen signalled).
-pub(crate) struct SlotHold(SlotRef, usize);
+pub(crate) struct SlotHold(SlotRef, u64);
 
 impl SlotHold {
     /// `one`: `use_word::WRITE` or `use_word::READ` (a use that only reads the slot).
-    pub(super) fn new(slot: &SlotRef, one: usize) -> Self {
+    pub(super) fn new(slot: &SlotRef, one: u64) -> Self {
         super::use_word::claim(slot.use_word(), one);
         Self(slot.clone(), one)
     }
@@ -372,7 +372,7 @@ impl Classes {
                 Some(index) => index,
                 None => {
                     let refs = std::array::from_fn(|_| AtomicUsize::new(0));
-                    let busy = std::array::from_fn(|_| AtomicUsize::new(0));
+                    let busy = std::array::from_fn(|_| super::use_word::Word::new(0));
                     let index = class.slabs.len();
                     let slab = Slab {
                         arena: Arc::as_ptr(arena),

@@ -3,7 +3,6 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
 use ash::vk;
 use bytemuck::Pod;
@@ -24,22 +23,22 @@ pub(crate) struct SubShared {
     /// Recorded uses of the allocation not known to be finished (the [`RangeHold`]s that
     /// recorders hold), and a host write's bit (`use_word`): a host write into its ranges is
     /// refused while a use is counted, and a use waits for a host write's copy to end.
-    busy: AtomicUsize,
+    busy: use_word::Word,
 }
 
 impl SubShared {
     pub(super) fn new(arena: Arc<ArenaShared>, allocation: VirtualAllocation) -> Self {
-        Self { arena, allocation, busy: AtomicUsize::new(0) }
+        Self { arena, allocation, busy: use_word::Word::new(0) }
     }
 }
 
 /// What recorded work holds of an exact-sized range (or group): the allocation, kept from
 /// going back to the arena, and one recorded use of it counted until the work has finished.
-struct RangeHold(Arc<SubShared>, usize);
+struct RangeHold(Arc<SubShared>, u64);
 
 impl RangeHold {
     /// `one`: [`use_word::WRITE`] or [`use_word::READ`] (a use that only reads the range).
-    fn new(shared: &Arc<SubShared>, one: usize) -> Self {
+    fn new(shared: &Arc<SubShared>, one: u64) -> Self {
         use_word::claim(&shared.busy, one);
         Self(shared.clone(), one)
     }
@@ -214,7 +213,7 @@ impl<T> SubBuffer<T> {
         self.keep_alive_as(use_word::READ)
     }
 
-    fn keep_alive_as(&self, one: usize) -> Arc<dyn Send + Sync> {
+    fn keep_alive_as(&self, one: u64) -> Arc<dyn Send + Sync> {
         self.shared.arena().buffer.mark_recorded();
         match &self.shared {
             Owner::Range(shared) => Arc::new(RangeHold::new(shared, one)),
@@ -235,7 +234,7 @@ impl<T> SubBuffer<T> {
         self.hold_as(use_word::READ)
     }
 
-    fn hold_as(&self, one: usize) -> RangeUse {
+    fn hold_as(&self, one: u64) -> RangeUse {
         self.shared.arena().buffer.mark_recorded();
         RangeUse(match &self.shared {
             Owner::Range(shared) => Use::Range(RangeHold::new(shared, one)),
@@ -244,7 +243,7 @@ impl<T> SubBuffer<T> {
     }
 
     /// The recorded uses of the range (its allocation) not known to be finished.
-    pub(crate) fn recorded_uses(&self) -> usize {
+    pub(crate) fn recorded_uses(&self) -> u64 {
         match &self.shared {
             Owner::Range(shared) => use_word::uses(&shared.busy),
             Owner::Slot(slot) => slot.recorded_uses(),
@@ -261,7 +260,7 @@ impl<T> SubBuffer<T> {
         };
         use_word::begin_write(word).map_err(|busy| Error::InUseByRecordedWork {
             name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
-            holds: busy as u64,
+            holds: busy,
         })
     }
 
@@ -274,7 +273,7 @@ impl<T> SubBuffer<T> {
         };
         use_word::begin_read(word).map_err(|writes| Error::InUseByRecordedWork {
             name: format!("{} [{}..+{}]", self.name(), self.offset, self.size),
-            holds: writes as u64,
+            holds: writes,
         })
     }
 
