@@ -336,22 +336,42 @@ impl Image {
         &self.shared.fresh
     }
 
+    /// Drops this handle's reference to the image (destroying it if it was the last one),
+    /// leaving a placeholder with a null handle and no memory, in place where this was its only
+    /// handle (no allocation), a new one otherwise.
+    fn release(&mut self) {
+        if self.shared.handle == vk::Image::null() {
+            return;
+        }
+        let ctx = self.context().clone();
+        match Arc::get_mut(&mut self.shared) {
+            // The old state dropped here: the image destroyed, then its memory freed.
+            Some(state) => *state = ImageShared::placeholder(&ctx),
+            None => *self = Image::placeholder(&ctx),
+        }
+    }
+
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
+    fn placeholder(ctx: &Arc<Context>) -> Self {
+        Image { shared: Arc::new(ImageShared::placeholder(ctx)) }
+    }
+}
+
+impl ImageShared {
+    /// A released image's state: a null handle, no memory.
     fn placeholder(ctx: &Arc<Context>) -> Self {
         let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
         let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
         let allocation = ResourceMemory::none(ctx);
-        Image {
-            shared: Arc::new(ImageShared {
-                handle: vk::Image::null(),
-                allocation,
-                desc,
-                layout,
-                owned: true,
-                fresh: super::FirstUse::new(false),
-                pending_layouts: AtomicU32::new(0),
-                pending_changes: AtomicU32::new(0),
-            }),
+        ImageShared {
+            handle: vk::Image::null(),
+            allocation,
+            desc,
+            layout,
+            owned: true,
+            fresh: super::FirstUse::new(false),
+            pending_layouts: AtomicU32::new(0),
+            pending_changes: AtomicU32::new(0),
         }
     }
 }
@@ -644,6 +664,19 @@ impl ImageView {
     /// through this before the struct's fields drop. Destroying null handles is a no-op.
     pub(crate) fn release(&mut self) {
         if self.shared.handle == vk::ImageView::null() {
+            return;
+        }
+        // The only handle (the usual case): the view destroyed and its image released in place,
+        // no placeholder allocated (issue 20 item 3: a derived bundle's drop allocated one per
+        // field).
+        if let Some(state) = Arc::get_mut(&mut self.shared) {
+            let handle = std::mem::replace(&mut state.handle, vk::ImageView::null());
+            // SAFETY: no other handle or batch holds the view (`get_mut`: batches hold clones
+            // until their work finished); the image outlives the call.
+            unsafe { state.image.context().device().destroy_image_view(handle, None) };
+            state.range = vk::ImageSubresourceRange::default();
+            state.format = vk::Format::UNDEFINED;
+            state.image.release();
             return;
         }
         let image = Image::placeholder(self.shared.image.context());
