@@ -13,16 +13,18 @@
 //! nothing refers to it, exactly as `malloc` may reuse a freed address.
 
 use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::thread::LocalKey;
 
 /// Spare slots kept per thread and kind: 16384 of a buffer's 128 bytes is 2 MiB, which a
-/// thread keeps only after dropping that many resources (and which `malloc` would mostly keep
-/// too).
+/// thread keeps only after dropping that many resources at once (memory `malloc` would mostly
+/// keep too); past it a slot is freed.
 const CAP: usize = 16384;
 
-/// One thread's spare slots of one kind of state (a `thread_local!` per kind).
-pub(crate) struct Spares<S>(RefCell<Vec<Arc<Option<S>>>>);
+/// One thread's spare slots of one kind of state (a `thread_local!` per kind): pointers from
+/// `Arc::into_raw`, each the only reference to its empty (`None`) slot.
+pub(crate) struct Spares<S>(RefCell<Vec<NonNull<Option<S>>>>);
 
 impl<S> Spares<S> {
     /// No spare slot yet.
@@ -31,21 +33,33 @@ impl<S> Spares<S> {
     }
 }
 
+impl<S> Drop for Spares<S> {
+    fn drop(&mut self) {
+        for slot in self.0.get_mut().drain(..) {
+            // SAFETY: from `Arc::into_raw` in `retire`, and the only reference to that `Arc`.
+            drop(unsafe { Arc::from_raw(slot.as_ptr()) });
+        }
+    }
+}
+
 /// `state` in a slot of its own: a spare one of this thread where there is one (no
-/// allocation), a new `Arc` otherwise.
+/// allocation, no atomic operation), a new `Arc` otherwise.
 #[inline(always)]
 pub(crate) fn fill<S: 'static>(spares: &'static LocalKey<Spares<S>>, state: S) -> Arc<Option<S>> {
     // `try_with`: none during the thread's destruction of its locals.
-    let spare = spares.try_with(|s| s.0.try_borrow_mut().ok().and_then(|mut v| v.pop())).ok().flatten();
-    if let Some(mut slot) = spare {
-        // A spare slot is referred to by nothing else (it was unique when retired, and only
-        // the list held it since): `get_mut` succeeds.
-        if let Some(empty) = Arc::get_mut(&mut slot) {
-            *empty = Some(state);
-            return slot;
+    match spares.try_with(|s| s.0.try_borrow_mut().ok().and_then(|mut v| v.pop())) {
+        Ok(Some(slot)) => {
+            // SAFETY: `slot` came from `Arc::into_raw` of an `Arc` that was the only reference
+            // to its allocation when `retire` stored it (`get_mut` succeeded), and only the
+            // list held it since: writing it cannot race or alias a reader. Its value is `None`
+            // (nothing to drop), replaced whole.
+            unsafe {
+                slot.as_ptr().write(Some(state));
+                Arc::from_raw(slot.as_ptr())
+            }
         }
+        _ => Arc::new(Some(state)),
     }
-    Arc::new(Some(state))
 }
 
 /// Drops a handle's reference: where it was the last one, the state is dropped in place (the
@@ -61,7 +75,11 @@ pub(crate) fn retire<S: 'static>(spares: &'static LocalKey<Spares<S>>, mut slot:
     let _ = spares.try_with(move |s| {
         if let Ok(mut v) = s.0.try_borrow_mut() {
             if v.len() < CAP {
-                v.push(slot);
+                // The only reference (`get_mut` above): `fill` may write it. (An `Arc`'s
+                // pointer is never null.)
+                if let Some(raw) = NonNull::new(Arc::into_raw(slot).cast_mut()) {
+                    v.push(raw);
+                }
             }
         }
     });
