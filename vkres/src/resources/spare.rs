@@ -2,8 +2,9 @@
 //! `Arc`), kept per thread and filled by the next resource of its kind made on that thread,
 //! instead of a `free` and a `malloc` (issue 20 item 3: the one allocation per buffer was ~180
 //! of the ~460 host instructions `create_buffer` spent beyond `vmaCreateBuffer`). Used by
-//! [`Buffer`](crate::Buffer) and [`AccelerationStructure`](crate::AccelerationStructure) (a
-//! small BLAS has both).
+//! [`Buffer`](crate::Buffer), [`AccelerationStructure`](crate::AccelerationStructure),
+//! [`Image`](crate::Image) and [`ImageView`](crate::ImageView) (a small BLAS has a buffer and a
+//! structure, a texture an image and a view).
 //!
 //! A resource's handle holds an `Arc<Option<S>>` whose state is `Some` for as long as any
 //! handle or hold has it: it is `None` only in a spare list, which holds the only reference
