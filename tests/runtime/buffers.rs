@@ -134,3 +134,58 @@ fn dropping_an_unsubmitted_batch_discards_it() {
     assert_eq!(gpu.alloc().memory_allocator().live_allocations(), 0);
     assert_eq!(gpu.ctx().submission_count(), 0);
 }
+
+/// Buffers dropped on a thread leave their shared state's allocation to the next buffers made
+/// there (issue 20 item 3): a buffer whose last reference is recorded work is not reused
+/// while that work holds it (the copy out of it reads its bytes, which the validation layer
+/// and the read-back check), and the buffers made after reuse keep their own name, size,
+/// handle, device address and contents.
+#[test]
+fn buffers_made_after_drops_reuse_no_live_state() {
+    let gpu = Gpu::new();
+    let usage = vk::BufferUsageFlags::STORAGE_BUFFER
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS
+        | vk::BufferUsageFlags::TRANSFER_SRC
+        | vk::BufferUsageFlags::TRANSFER_DST;
+    let mapped =
+        |name: String, size: u64| BufferDesc::new(size, usage).mapping(MappingType::HostAccessRandom).name(name);
+    // Spare slots on this thread.
+    let first: Vec<_> =
+        (0..64u64).map(|i| gpu.alloc().create_buffer(&mapped(format!("first {i}"), 16 + i)).expect("buffer")).collect();
+    drop(first);
+    // A source whose last reference is a batch's copy out of it.
+    let src = gpu.alloc().create_buffer(&mapped("held source".into(), 256)).expect("source");
+    src.write(0, &pattern(256, 7)).expect("write");
+    let dst = gpu.alloc().create_buffer(&mapped("destination".into(), 256)).expect("destination");
+    let mut batch = gpu.alloc().batch().expect("batch");
+    batch.copy_buffer(&src, 0, &dst, 0, 256).expect("copy");
+    drop(src);
+    // Made while the batch holds the source; written before the batch runs.
+    let second: Vec<_> = (0..64u64)
+        .map(|i| {
+            let b = gpu.alloc().create_buffer(&mapped(format!("second {i}"), 32 + i)).expect("buffer");
+            b.write(0, &pattern(32 + i as usize, i as u8)).expect("write");
+            b
+        })
+        .collect();
+    batch.submit_and_wait().expect("submit");
+    assert_eq!(dst.read_vec().expect("read"), pattern(256, 7), "the held source was not reused");
+    drop(dst);
+    let mut handles = std::collections::HashSet::new();
+    let mut addresses = std::collections::HashSet::new();
+    for (i, b) in second.iter().enumerate() {
+        assert_eq!(b.name(), format!("second {i}"));
+        assert_eq!(b.size(), 32 + i as u64);
+        assert_eq!(b.read_vec().expect("read"), pattern(32 + i, i as u8));
+        assert!(handles.insert(vk::Handle::as_raw(b.handle())) && b.handle() != vk::Buffer::null());
+        assert!(addresses.insert(b.device_address().expect("address")));
+    }
+    // A clone outlives the handle it was made from; the state goes with the last one.
+    let kept = second[3].clone();
+    drop(second);
+    assert_eq!(kept.name(), "second 3");
+    assert_eq!(kept.read_vec().expect("read"), pattern(35, 3));
+    assert_eq!(gpu.alloc().leak_report(), ["second 3"]);
+    drop(kept);
+    assert_eq!(gpu.alloc().leak_report(), Vec::<String>::new());
+}

@@ -335,8 +335,9 @@ impl VmaAllocator {
         vk_mem::AllocationCreateInfo { flags: flags | self.shared.flags, usage, ..Default::default() }
     }
 
-    /// `name` is `request.name`, as the caller has it.
-    #[inline]
+    /// `name` is `request.name`, as the caller has it. Inlined into its two callers: out of
+    /// line, moving the result out through the stack cost `create_buffer` 41 instructions.
+    #[inline(always)]
     fn wrap(
         &self,
         allocation: vk_mem::Allocation,

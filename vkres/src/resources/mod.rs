@@ -8,6 +8,7 @@ mod first_use;
 pub(crate) mod image;
 pub(crate) mod sampler;
 pub(crate) mod shader;
+pub(crate) mod spare;
 pub(crate) mod suballoc;
 pub(crate) mod texture;
 
