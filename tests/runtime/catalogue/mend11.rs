@@ -3,10 +3,15 @@
 //! `maxMemoryAllocationSize`, and a custom pool whose blocks would be. `docs/VALID_USAGE.md`,
 //! "Session 9 review mends (2)", maps each to its check.
 
-use vkres::{Error, ImageDesc, vk};
+use vkres::{Error, ImageDesc, MappingType, MemoryLocation, PoolDesc, PoolMemory, vk};
 
 use super::{Case, case};
 use crate::support::Gpu;
+
+/// `maxMemoryAllocationSize` plus one byte (the device's limit; `u64::MAX` where it gave none).
+fn past_allocation_limit(gpu: &Gpu) -> u64 {
+    gpu.ctx().capabilities().max_memory_allocation_size.saturating_add(1)
+}
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -24,6 +29,15 @@ pub fn cases() -> Vec<Case> {
             .name("msaa");
             gpu.alloc().create_image(&desc).map(drop)
         } => Error::LimitExceeded { ref name, requested, limit, .. } if name == "msaa" && requested > limit),
+        case!("custom pool of blocks past maxMemoryAllocationSize", |gpu| {
+            let memory = PoolMemory::Buffers {
+                usage: vk::BufferUsageFlags::STORAGE_BUFFER,
+                mapping: MappingType::None,
+                location: MemoryLocation::PreferDevice,
+            };
+            let desc = PoolDesc::new("big", memory).block_size(past_allocation_limit(gpu)).blocks(1, 0);
+            vkres::VmaAllocator::new(gpu.ctx())?.create_pool(&desc).map(drop)
+        } => Error::LimitExceeded { ref name, what, .. } if name == "big" && what.contains("maxMemoryAllocationSize")),
     ]
 }
 
