@@ -62,7 +62,9 @@ impl PoolDesc {
         Self { name: name.into(), memory, block_size: 0, min_blocks: 0, max_blocks: 0, linear: false }
     }
 
-    /// Sets the block size.
+    /// Sets the block size: at most the heap's size and the device's
+    /// `maxMemoryAllocationSize` (each block is one `VkDeviceMemory`), else pool creation is
+    /// [`Error::LimitExceeded`].
     pub fn block_size(mut self, bytes: u64) -> Self {
         self.block_size = bytes;
         self
