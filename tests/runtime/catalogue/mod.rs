@@ -20,6 +20,7 @@ mod mappings;
 mod memory;
 mod memory_control;
 mod mend10;
+mod mend11;
 mod parameters;
 mod pending_reads;
 mod recorder;

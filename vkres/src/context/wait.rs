@@ -54,6 +54,30 @@ impl Context {
         wait_result(result, "vkWaitForFences", start, what)
     }
 
+    /// [`wait_fences`](Self::wait_fences) in slices of at most [`WAIT_SLICE`], asking
+    /// `keep_waiting` after each slice that times out: `false` ends the wait with `Ok` (what
+    /// was waited for is known done some other way), as it does after the last slice. A wait
+    /// shorter than a slice makes one `vkWaitForFences`, as `wait_fences` does (session 9,
+    /// helper "mend11", review10 #3).
+    ///
+    /// # Safety
+    /// As [`wait_fences`](Self::wait_fences).
+    pub(crate) unsafe fn wait_fences_while(
+        &self,
+        fences: &[vk::Fence],
+        keep_waiting: impl FnMut() -> bool,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        let bound = Duration::from_nanos(self.wait_timeout_ns.load(Ordering::Relaxed));
+        let start = Instant::now();
+        let wait = |slice: Duration| {
+            // SAFETY: by the caller's contract; a bounded wait.
+            unsafe { self.device().wait_for_fences(fences, true, nanos(slice)) }
+        };
+        let result = sliced(bound, WAIT_SLICE, start, wait, keep_waiting);
+        wait_result(result, "vkWaitForFences", start, what)
+    }
+
     /// Waits until the timeline `semaphore` has reached `value`, at most the wait timeout.
     ///
     /// # Safety
@@ -75,6 +99,31 @@ impl Context {
     }
 }
 
+/// The longest single `vkWaitForFences` of [`Context::wait_fences_while`]: how long a wait
+/// whose work another thread found done (and whose fence it reset) may go on before it looks
+/// again. Longer than a frame, so a frame's wait stays one call.
+pub(crate) const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// A wait of at most `bound` from `start`, made of `wait` calls of at most `slice` each, until
+/// one is not `TIMEOUT` (its result), `keep_waiting` says no after one that is (`Ok`), or no
+/// time is left (`TIMEOUT`).
+fn sliced(
+    bound: Duration,
+    slice: Duration,
+    start: Instant,
+    mut wait: impl FnMut(Duration) -> ash::prelude::VkResult<()>,
+    mut keep_waiting: impl FnMut() -> bool,
+) -> ash::prelude::VkResult<()> {
+    loop {
+        let left = bound.saturating_sub(start.elapsed());
+        match wait(left.min(slice)) {
+            Err(vk::Result::TIMEOUT) if !keep_waiting() => return Ok(()),
+            Err(vk::Result::TIMEOUT) if left > slice => continue,
+            done => return done,
+        }
+    }
+}
+
 /// The typed outcome of a bounded wait.
 fn wait_result(
     result: ash::prelude::VkResult<()>,
@@ -87,5 +136,107 @@ fn wait_result(
         Err(vk::Result::TIMEOUT) => Err(Error::Timeout { what: what(), waited: start.elapsed() }),
         Err(vk::Result::ERROR_DEVICE_LOST) => Err(Error::DeviceLost { what: what() }),
         Err(result) => Err(Error::Vulkan { operation, result }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    use ash::vk;
+
+    use super::sliced;
+
+    const SLICE: Duration = Duration::from_millis(100);
+    const LONG: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_wait_that_ends_within_a_slice_is_one_call() {
+        let calls = Cell::new(Vec::new());
+        let wait = |d: Duration| {
+            let mut c = calls.take();
+            c.push(d);
+            calls.set(c);
+            Ok(())
+        };
+        assert_eq!(sliced(LONG, SLICE, Instant::now(), wait, || true), Ok(()));
+        assert_eq!(calls.take(), vec![SLICE]);
+        // A bound under a slice: one call of the bound.
+        let short = Duration::from_millis(5);
+        let mut asked = Vec::new();
+        let timed_out = sliced(
+            short,
+            SLICE,
+            Instant::now(),
+            |d| {
+                asked.push(d);
+                Err(vk::Result::TIMEOUT)
+            },
+            || true,
+        );
+        assert_eq!(timed_out, Err(vk::Result::TIMEOUT));
+        assert_eq!(asked.len(), 1);
+        assert!(asked[0] <= short);
+    }
+
+    #[test]
+    fn a_wait_whose_work_is_found_done_meanwhile_ends_after_that_slice() {
+        // review10 #3: the fence never signals (another thread reset it after waiting for the
+        // work); the generation moves while the second slice runs.
+        let (mut slices, mut asked) = (0, 0);
+        let result = sliced(
+            LONG,
+            SLICE,
+            Instant::now(),
+            |_| {
+                slices += 1;
+                Err(vk::Result::TIMEOUT)
+            },
+            || {
+                asked += 1;
+                asked < 2
+            },
+        );
+        assert_eq!(result, Ok(()));
+        assert_eq!((slices, asked), (2, 2));
+    }
+
+    #[test]
+    fn a_wait_nothing_ends_times_out_at_the_bound_in_slices() {
+        let slice = Duration::from_millis(4);
+        let bound = Duration::from_millis(10);
+        let start = Instant::now();
+        let mut slices = 0;
+        let result = sliced(
+            bound,
+            slice,
+            start,
+            |d| {
+                slices += 1;
+                std::thread::sleep(d);
+                Err(vk::Result::TIMEOUT)
+            },
+            || true,
+        );
+        assert_eq!(result, Err(vk::Result::TIMEOUT));
+        assert!(start.elapsed() >= bound);
+        assert!(slices >= 3, "{slices} slices of 4 ms for 10 ms");
+        // Errors other than a timeout end it at once, and a zero bound is one poll.
+        let lost = sliced(LONG, SLICE, Instant::now(), |_| Err(vk::Result::ERROR_DEVICE_LOST), || true);
+        assert_eq!(lost, Err(vk::Result::ERROR_DEVICE_LOST));
+        let mut polls = 0;
+        let poll = sliced(
+            Duration::ZERO,
+            SLICE,
+            Instant::now(),
+            |d| {
+                polls += 1;
+                assert_eq!(d, Duration::ZERO);
+                Err(vk::Result::TIMEOUT)
+            },
+            || true,
+        );
+        assert_eq!((poll, polls), (Err(vk::Result::TIMEOUT), 1));
     }
 }

@@ -62,7 +62,9 @@ impl PoolDesc {
         Self { name: name.into(), memory, block_size: 0, min_blocks: 0, max_blocks: 0, linear: false }
     }
 
-    /// Sets the block size.
+    /// Sets the block size: at most the heap's size and the device's
+    /// `maxMemoryAllocationSize` (each block is one `VkDeviceMemory`), else pool creation is
+    /// [`Error::LimitExceeded`].
     pub fn block_size(mut self, bytes: u64) -> Self {
         self.block_size = bytes;
         self
@@ -198,9 +200,15 @@ unsafe impl Send for ExportChain {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for ExportChain {}
 
-/// Checks `desc` against the device: a memory type that exists, a block size the heap holds,
-/// at most as many minimum blocks as maximum ones.
-pub(crate) fn check(desc: &PoolDesc, memory_type: u32, props: &vk::PhysicalDeviceMemoryProperties) -> Result<()> {
+/// Checks `desc` against the device: a memory type that exists, a block size the heap holds
+/// and one `VkDeviceMemory` may have (`max_allocation`: `maxMemoryAllocationSize`), at most as
+/// many minimum blocks as maximum ones.
+pub(crate) fn check(
+    desc: &PoolDesc,
+    memory_type: u32,
+    props: &vk::PhysicalDeviceMemoryProperties,
+    max_allocation: u64,
+) -> Result<()> {
     let invalid = |reason: String| Error::InvalidDescription { name: desc.name.clone(), reason };
     if memory_type >= props.memory_type_count {
         return Err(Error::ValidUsage {
@@ -216,6 +224,17 @@ pub(crate) fn check(desc: &PoolDesc, memory_type: u32, props: &vk::PhysicalDevic
             what: "pool block size (the heap's size)",
             requested: desc.block_size,
             limit: heap.size,
+        });
+    }
+    // VMA allocates each block of a custom pool as one `VkDeviceMemory` of `block_size` bytes
+    // and (vk-mem 0.5.0) never checks it against the limit (session 9, helper "mend11",
+    // review10 #2).
+    if desc.block_size > max_allocation {
+        return Err(Error::LimitExceeded {
+            name: desc.name.clone(),
+            what: "pool block size (maxMemoryAllocationSize: one allocation backs a block)",
+            requested: desc.block_size,
+            limit: max_allocation,
         });
     }
     if desc.max_blocks != 0 && desc.min_blocks > desc.max_blocks {
@@ -243,7 +262,8 @@ pub(crate) fn create(
     memory_type: u32,
     export: vk::ExternalMemoryHandleTypeFlags,
 ) -> Result<Arc<PoolShared>> {
-    check(desc, memory_type, &shared.ctx.capabilities().memory_properties)?;
+    let caps = shared.ctx.capabilities();
+    check(desc, memory_type, &caps.memory_properties, caps.max_memory_allocation_size)?;
     let mut flags = vk_mem::AllocatorPoolCreateFlags::empty();
     if desc.linear {
         flags |= vk_mem::AllocatorPoolCreateFlags::LINEAR_ALGORITHM;

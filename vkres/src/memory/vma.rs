@@ -533,7 +533,8 @@ impl VmaAllocator {
 
     /// Creates a custom pool ([`PoolDesc`]): its memory type resolved (for
     /// [`PoolMemory::Buffers`] and [`PoolMemory::Images`], the one VMA would pick), checked to
-    /// exist, its block size against the heap, its block counts against each other.
+    /// exist, its block size against the heap and `maxMemoryAllocationSize` (each block is one
+    /// `VkDeviceMemory`), its block counts against each other.
     pub fn create_pool(&self, desc: &PoolDesc) -> Result<MemoryPool> {
         let memory_type = self.pool_memory_type(desc)?;
         let pool = pool::create(&self.shared, desc, memory_type, vk::ExternalMemoryHandleTypeFlags::empty())?;

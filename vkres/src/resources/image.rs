@@ -520,9 +520,13 @@ pub(crate) fn create_owned(
     if let Some(err) = over {
         return Err(err);
     }
-    // The bytes of every level and layer, as the validation layer estimates them.
-    let estimate = crate::format::texel_block(desc.format)
-        .map(|block| crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers));
+    // The bytes of every level, layer and sample, as the validation layer estimates them (it
+    // counts samples: review10 #1, helper "mend11").
+    let block = crate::format::texel_block(desc.format);
+    let samples = u64::from(desc.samples.as_raw());
+    let estimate = block.map(|block| {
+        crate::format::image_data_size(block, e, desc.mip_levels, desc.array_layers).saturating_mul(samples)
+    });
     if let Some(bytes) = estimate {
         if bytes > props.max_resource_size {
             return Err(Error::LimitExceeded {
@@ -548,7 +552,8 @@ pub(crate) fn create_owned(
             info.push_next(&mut external)
         }
     };
-    check_allocation_size(ctx, name, &info, estimate)?;
+    let bound = block.map(|block| padded_size_bound(block, e, desc.mip_levels, desc.array_layers, samples));
+    check_allocation_size(ctx, name, &info, estimate, bound)?;
     let request = MemoryRequest {
         name,
         mapping: MappingType::None,
@@ -588,37 +593,79 @@ pub(crate) fn create_owned(
     })
 }
 
-/// What [`check_allocation_size`] makes of an image's estimated bytes (`None`: not known for
-/// its format) against `maxMemoryAllocationSize` (`limit`).
+/// Texels (blocks, for a compressed format) each dimension of a level is rounded up to in
+/// [`padded_size_bound`]: the largest tiles known, 64 KiB ones (AMD's and Intel's 64 KiB
+/// swizzles: 256x256 of 1-byte texels in 2D, fewer of larger ones, 64x32x32 in 3D), cover
+/// NVIDIA's block-linear blocks (64 bytes x up to 128 rows x up to 32 slices) and Intel's
+/// Tile-Y (128 bytes x 32 rows) too.
+const TILE_TEXELS: u64 = 256;
+/// Bytes each level of each layer (and so a mip tail) is counted to start on in
+/// [`padded_size_bound`]: a 64 KiB tile.
+const SUBRESOURCE_ALIGN: u64 = 64 << 10;
+
+/// An upper bound on the memory an optimal-tiling image needs, for [`allocation_fit`]: every
+/// level of every layer counted as large as level 0 padded to whole tiles of [`TILE_TEXELS`]
+/// in each dimension it has (depth only for a 3D image deeper than 1), plus
+/// [`SUBRESOURCE_ALIGN`], times `samples`. A level is never larger than level 0 once padded
+/// (each dimension halves or stays 1), so the bound holds with no loop over the levels (a
+/// full mip chain of a square image is counted about `levels * 3 / 4` times too large: such
+/// images near half the limit are asked of the driver). Metadata (compression tags, FMASK,
+/// HTILE, DCC) is not in it: [`allocation_fit`] leaves it the other half of the limit.
+fn padded_size_bound(
+    block: crate::format::TexelBlock,
+    extent: vk::Extent3D,
+    levels: u32,
+    layers: u32,
+    samples: u64,
+) -> u64 {
+    let pad = |texels: u32, per_block: u32| {
+        let blocks = u64::from(texels.max(1).div_ceil(per_block.max(1)));
+        blocks.div_ceil(TILE_TEXELS).saturating_mul(TILE_TEXELS)
+    };
+    let depth = if extent.depth > 1 { pad(extent.depth, 1) } else { 1 };
+    let level = pad(extent.width, block.width)
+        .saturating_mul(pad(extent.height, block.height))
+        .saturating_mul(depth)
+        .saturating_mul(u64::from(block.bytes))
+        .saturating_add(SUBRESOURCE_ALIGN);
+    level.saturating_mul(u64::from(levels)).saturating_mul(u64::from(layers)).saturating_mul(samples)
+}
+
+/// What [`check_allocation_size`] makes of an image's estimated bytes and their padded bound
+/// (`None`: not known for its format) against `maxMemoryAllocationSize` (`limit`).
 #[derive(Debug, PartialEq, Eq)]
 enum AllocationFit {
     /// Past the limit already: refused without asking the driver.
     Over(u64),
-    /// Far below it (at most half): no driver query.
+    /// Far below it (the padded bound at most half): no driver query.
     Fits,
     /// Near it, or not estimated: the driver's memory requirements decide.
     Ask,
 }
 
-/// [`AllocationFit`] of `estimate` against `limit`.
-fn allocation_fit(estimate: Option<u64>, limit: u64) -> AllocationFit {
-    match estimate {
-        Some(bytes) if bytes > limit => AllocationFit::Over(bytes),
-        Some(bytes) if bytes <= limit / 2 => AllocationFit::Fits,
+/// [`AllocationFit`] of `estimate` (the tight bytes of every level, layer and sample: a lower
+/// bound) and `bound` ([`padded_size_bound`]: an upper one, but for metadata) against `limit`.
+fn allocation_fit(estimate: Option<u64>, bound: Option<u64>, limit: u64) -> AllocationFit {
+    match (estimate, bound) {
+        (Some(bytes), _) if bytes > limit => AllocationFit::Over(bytes),
+        (Some(_), Some(bound)) if bound <= limit / 2 => AllocationFit::Fits,
         _ => AllocationFit::Ask,
     }
 }
 
 /// One allocation backs an image (VMA binds it to one `VkDeviceMemory`): past the device's
 /// `maxMemoryAllocationSize` none can (session 9, helper "mend10"; the buffer's check since
-/// session 8, found on the H100 where `maxResourceSize` is far larger). `estimate`: the bytes
-/// of its levels and layers; near the limit the driver's requirements for `info` decide
+/// session 8, found on the H100 where `maxResourceSize` is far larger). `estimate` and `bound`:
+/// see [`allocation_fit`]; near the limit the driver's requirements for `info` decide
 /// (`vkGetDeviceImageMemoryRequirements`, Vulkan 1.3), so ordinary images cost no query.
+/// Samples and tiling padding are in the bound since helper "mend11" (review10 #1: a
+/// 4-sample image of a 1 GiB estimate passed unasked).
 fn check_allocation_size(
     ctx: &Context,
     name: &str,
     info: &vk::ImageCreateInfo<'_>,
     estimate: Option<u64>,
+    bound: Option<u64>,
 ) -> Result<()> {
     let limit = ctx.capabilities().max_memory_allocation_size;
     // A disjoint image has one allocation per plane (each queried with its plane's aspect):
@@ -626,7 +673,7 @@ fn check_allocation_size(
     if info.flags.contains(vk::ImageCreateFlags::DISJOINT) {
         return Ok(());
     }
-    let requested = match allocation_fit(estimate, limit) {
+    let requested = match allocation_fit(estimate, bound, limit) {
         AllocationFit::Fits => return Ok(()),
         AllocationFit::Over(bytes) => bytes,
         AllocationFit::Ask => {
@@ -1012,7 +1059,17 @@ impl Drop for LayoutHold {
 
 #[cfg(test)]
 mod tests {
-    use super::{AllocationFit, allocation_fit};
+    use super::{AllocationFit, allocation_fit, padded_size_bound};
+    use crate::format::texel_block;
+    use ash::vk;
+
+    const RGBA8: vk::Format = vk::Format::R8G8B8A8_UNORM;
+    const RGBA32F: vk::Format = vk::Format::R32G32B32A32_SFLOAT;
+
+    fn bound(format: vk::Format, (w, h, d): (u32, u32, u32), levels: u32, layers: u32, samples: u64) -> Option<u64> {
+        let extent = vk::Extent3D { width: w, height: h, depth: d };
+        texel_block(format).map(|block| padded_size_bound(block, extent, levels, layers, samples))
+    }
 
     #[test]
     fn an_image_past_max_memory_allocation_size_is_refused_before_any_query() {
@@ -1020,13 +1077,45 @@ mod tests {
         // 16384x16384 R32G32B32A32_SFLOAT image, 4 GiB, within its maxResourceSize.
         let limit = (4 << 30) - (2 << 20);
         let bytes = 16384 * 16384 * 16;
-        assert_eq!(allocation_fit(Some(bytes), limit), AllocationFit::Over(bytes));
+        let huge = bound(RGBA32F, (16384, 16384, 1), 1, 1, 1);
+        assert_eq!(allocation_fit(Some(bytes), huge, limit), AllocationFit::Over(bytes));
         // Near the limit, or not estimated: the driver's requirements decide (padding).
-        assert_eq!(allocation_fit(Some(limit), limit), AllocationFit::Ask);
-        assert_eq!(allocation_fit(Some(limit / 2 + 1), limit), AllocationFit::Ask);
-        assert_eq!(allocation_fit(None, limit), AllocationFit::Ask);
+        assert_eq!(allocation_fit(Some(limit), Some(limit), limit), AllocationFit::Ask);
+        assert_eq!(allocation_fit(Some(limit / 4), Some(limit / 2 + 1), limit), AllocationFit::Ask);
+        assert_eq!(allocation_fit(None, None, limit), AllocationFit::Ask);
         // Ordinary images: no query.
-        assert_eq!(allocation_fit(Some(limit / 2), limit), AllocationFit::Fits);
-        assert_eq!(allocation_fit(Some(64), u64::MAX), AllocationFit::Fits);
+        assert_eq!(allocation_fit(Some(limit / 4), Some(limit / 2), limit), AllocationFit::Fits);
+        assert_eq!(allocation_fit(Some(64), Some(64 << 10), u64::MAX), AllocationFit::Fits);
+    }
+
+    #[test]
+    fn samples_and_thin_dimensions_are_asked_of_the_driver() {
+        let limit = (4 << 30) - (2 << 20);
+        // review10 #1: 8 samples of 16384x16384 RGBA8 (1 GiB a sample).
+        let tight = 16384 * 16384 * 4 * 8;
+        let msaa = bound(RGBA8, (16384, 16384, 1), 1, 1, 8);
+        assert_eq!(allocation_fit(Some(tight), msaa, limit), AllocationFit::Over(tight));
+        // 2 samples of 8192x8192 RGBA8 (256 MiB a sample): whole tiles already, so the bound
+        // is 512 MiB and two 64 KiB alignments, under half the limit: no query.
+        let two = bound(RGBA8, (8192, 8192, 1), 1, 1, 2);
+        assert_eq!(two, Some(((8192 * 8192 * 4) + (64 << 10)) * 2));
+        assert_eq!(allocation_fit(Some(8192 * 8192 * 4 * 2), two, limit), AllocationFit::Fits);
+        // A 16384x1x16384 3D image (1 GiB tight) whose rows a tiled layout pads: the bound
+        // pads the one row to a tile (256 GiB), so the driver is asked.
+        let thin = bound(RGBA8, (16384, 1, 16384), 1, 1, 1);
+        assert!(thin.is_some_and(|b| b >= 256 * (16384 * 16384 * 4)));
+        assert_eq!(allocation_fit(Some(16384 * 16384 * 4), thin, limit), AllocationFit::Ask);
+        // Ordinary textures stay unasked: 4096x4096 RGBA8 with its 13 levels (each counted as
+        // level 0: 13 x 64 MiB), 256 layers of 1024x1024.
+        let mips = bound(RGBA8, (4096, 4096, 1), 13, 1, 1);
+        assert_eq!(mips, Some(13 * ((64 << 20) + (64 << 10))));
+        assert_eq!(allocation_fit(Some(1), mips, limit), AllocationFit::Fits);
+        let layers = bound(RGBA8, (1024, 1024, 1), 1, 256, 1);
+        assert_eq!(allocation_fit(Some(1), layers, limit), AllocationFit::Fits);
+    }
+
+    #[test]
+    fn the_padded_bound_saturates() {
+        assert_eq!(bound(RGBA32F, (u32::MAX, u32::MAX, u32::MAX), 32, u32::MAX, 64), Some(u64::MAX));
     }
 }

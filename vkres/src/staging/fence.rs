@@ -244,17 +244,25 @@ impl Fence {
         moved() || self.is_signalled() || moved()
     }
 
-    /// Waits for work submitted in `generation`. A wait that ends in [`Error::Timeout`] while
-    /// the generation moved on meanwhile is `Ok`: a reset waited for that work and unsignalled
-    /// the fence after this read the generation (session 9, helper "mend10").
+    /// Waits for work submitted in `generation`: ends at once, or after the slice it is in
+    /// ([`Context::wait_fences_while`]), once the generation moves on. A reset that waited for
+    /// that work and unsignalled the fence after this read the generation (review9 #4) ends it
+    /// with `Ok`, not with [`Error::Timeout`] (session 9, helper "mend10") and not after the
+    /// whole wait timeout either (review10 #3, helper "mend11"): the generation is read again
+    /// after every slice.
     pub(crate) fn wait_for(&self, generation: u64) -> Result<()> {
         let current = || self.shared.generation.load(Ordering::Acquire);
         if current() != generation {
             return Ok(());
         }
-        match self.wait() {
-            Err(Error::Timeout { .. }) if current() != generation => Ok(()),
-            waited => waited,
+        let handle = self.shared.handle;
+        // SAFETY: the fence is live.
+        unsafe {
+            self.shared.ctx.wait_fences_while(
+                &[handle],
+                || current() == generation,
+                || format!("vkres::Fence {handle:?} (generation {generation}, armed by a vkres submission)"),
+            )
         }
     }
 }
