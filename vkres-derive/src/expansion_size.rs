@@ -90,10 +90,3 @@ fn drop_only_where_declaration_order_does_not_release() {
     assert_eq!(drop_of("#[gpu(buffers(usage = STORAGE, data = input))] a: Vec<Buffer<u32>>,"), (true, true));
     assert_eq!(drop_of("#[gpu(bundle)] inner: Inner,"), (true, true));
 }
-
-#[test]
-#[ignore]
-fn print_the_bench_struct() {
-    let input = "pub struct Resources0 { #[gpu(buffer(usage = VERTEX, data = [1u32, 2, 3]))] vertices: Buffer<u32>, #[gpu(buffer(usage = STORAGE, len = 64), binding = 0, stages = COMPUTE)] results: Buffer<u32>, #[gpu(buffer(usage = UNIFORM, data = input), binding = 1)] params: Buffer<[f32; 4]>, #[gpu(texture(format = R8G8B8A8_UNORM, extent = [2, 2], data = [255u8; 16], sampler = linear), binding = 2, stages = FRAGMENT)] albedo: Texture, #[gpu(sampler(filter = linear, address = repeat))] linear: Sampler, }";
-    println!("{}", super::derive(input.parse().expect("tokens")));
-}

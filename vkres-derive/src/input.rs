@@ -6,7 +6,7 @@
 //! clause, tuple and unit structs, enums, unions — goes through syn's `DeriveInput` as before,
 //! so every error and its span is syn's.
 
-use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Data, DataStruct, DeriveInput, Field, FieldModifiers, Fields, FieldsNamed, Token, Type};
@@ -110,12 +110,6 @@ fn type_tokens(input: ParseStream<'_>) -> syn::Result<(TokenStream, Span)> {
     })
 }
 
-/// Whether `tokens` is a group delimited by `delimiter` (for tests).
-#[cfg(test)]
-fn is_group(tokens: &TokenStream, delimiter: Delimiter) -> bool {
-    matches!(tokens.clone().into_iter().next(), Some(TokenTree::Group(g)) if g.delimiter() == delimiter)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +136,24 @@ mod tests {
                 "< T as Tr < A , B >>:: X"
             ]
         );
-        assert!(is_group(&"[f32; 4]".parse().expect("tokens"), Delimiter::Bracket));
+    }
+
+    /// Values parsed by `attr::expr`: literals and arrays of literals without syn's expression
+    /// parser, everything else through it.
+    #[test]
+    fn simple_values_skip_the_expression_parser() {
+        use syn::Expr;
+        let parse = |src: &str| syn::parse::Parser::parse_str(crate::attr::expr, src).expect("an expression");
+        assert!(matches!(parse("64"), Expr::Lit(_)));
+        for array in ["[1u32, 2, 3]", "[255u8; 16]", "[1.0, 2.0,]"] {
+            let Expr::Verbatim(tokens) = parse(array) else { panic!("{array} verbatim") };
+            assert!(matches!(tokens.into_iter().collect::<Vec<_>>().as_slice(), [TokenTree::Group(_)]), "{array}");
+        }
+        assert!(matches!(parse("[x, 1]"), Expr::Array(_)));
+        assert!(matches!(parse("[]"), Expr::Array(_)));
+        assert!(matches!(parse("-1"), Expr::Unary(_)));
+        assert!(matches!(parse("N"), Expr::Path(_)));
+        assert!(syn::parse::Parser::parse_str(crate::attr::expr, "struct").is_err());
     }
 
     #[test]
