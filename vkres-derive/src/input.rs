@@ -77,6 +77,7 @@ fn named_struct(input: ParseStream<'_>, spans: &mut Vec<Span>) -> syn::Result<Op
 /// The tokens of a field type (valid Rust: rustc parsed the item) up to the comma that ends
 /// it (or at a default value's `=`): commas inside `<...>` belong to the type (`->` is no closing `>`), groups are one tree.
 /// The span is syn's `Spanned::span` of the type: its first token's joined with its last's.
+/// The last token is printed alone, as syn prints a parsed type.
 fn type_tokens(input: ParseStream<'_>) -> syn::Result<(TokenStream, Span)> {
     input.step(|cursor| {
         let mut rest = *cursor;
@@ -102,6 +103,16 @@ fn type_tokens(input: ParseStream<'_>) -> syn::Result<(TokenStream, Span)> {
         let Some(first) = trees.first().map(TokenTree::span) else {
             return Err(cursor.error("expected a type"));
         };
+        // The type's last punctuation (`>`) was joined to the `,` after it; in the expansion
+        // it must stand alone, as syn prints it (`::<Buffer<u32>>` would otherwise lex its
+        // closing `>>` as one token, and rustc would point at part of the type).
+        if let Some(TokenTree::Punct(p)) = trees.last_mut()
+            && p.spacing() == Spacing::Joint
+        {
+            let mut alone = proc_macro2::Punct::new(p.as_char(), Spacing::Alone);
+            alone.set_span(p.span());
+            *p = alone;
+        }
         let span = match trees.len() {
             1 => first,
             n => first.join(trees[n - 1].span()).unwrap_or(first),
@@ -118,6 +129,11 @@ mod tests {
         let (input, spans) = parse(src.parse().expect("tokens")).expect("parses");
         assert!(spans.is_some(), "fast path for {src}");
         let Data::Struct(s) = input.data else { panic!("a struct") };
+        for f in &s.fields {
+            if let Some(TokenTree::Punct(p)) = quote::ToTokens::to_token_stream(&f.ty).into_iter().last() {
+                assert_eq!(p.spacing(), Spacing::Alone, "the last `{}` of a type stands alone", p.as_char());
+            }
+        }
         s.fields.iter().map(|f| quote::ToTokens::to_token_stream(&f.ty).to_string()).collect()
     }
 
