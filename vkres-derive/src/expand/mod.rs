@@ -426,7 +426,6 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
         #sizes_def
         #trait_head {
             #record_sig {
-                let _ = &__vkres_inputs;
                 #(#creates)*
                 #inits
             }
