@@ -10,6 +10,10 @@
 #                                        (valgrind cachegrind; load-independent)
 #   tools/derive-cost.sh wall RUNS NAME... median wall and CPU seconds of the touch rebuild,
 #                                        crates interleaved (note the load: it is printed)
+#   tools/derive-cost.sh macro NAME      the derive's own run in that rebuild (valgrind callgrind
+#                                        from its entry point, the bridge's server side
+#                                        included): total and the heaviest functions, inclusive;
+#                                        the profile stays in target/tmp/macro.NAME.out
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 T=$root/target/tmp
@@ -58,6 +62,24 @@ W
     echo "$n: $(($(awk '/^summary:/ {print $2}' "$T/cg.$n.out") / 1000000)) M instructions"
   done
   ;;
+macro)
+  n=$2
+  cat >"$T/cgm-wrap.sh" <<'W'
+#!/bin/bash
+rustc="$1"; shift
+if [[ " $* " == *" --crate-name $VG_CRATE "* ]]; then
+  exec valgrind --tool=callgrind --toggle-collect=vkres_derive::derive_gpu_resources \
+    --callgrind-out-file="$VG_OUT" -q "$rustc" "$@"
+fi
+exec "$rustc" "$@"
+W
+  chmod +x "$T/cgm-wrap.sh"
+  (cd "$dc/$n" && CARGO_TARGET_DIR=$dc/target cargo build --quiet --offline --lib)
+  touch "$dc/$n/src/lib.rs"
+  (cd "$dc/$n" && VG_CRATE=${n//-/_} VG_OUT=$T/macro.$n.out RUSTC_WRAPPER=$T/cgm-wrap.sh \
+    CARGO_TARGET_DIR=$dc/target cargo build --quiet --offline --lib 2>/dev/null)
+  callgrind_annotate --inclusive=yes "$T/macro.$n.out" 2>/dev/null | grep -E 'PROGRAM TOTALS|vkres_derive::' | head -30
+  ;;
 wall)
   runs=$2; shift 2
   uptime
@@ -75,5 +97,5 @@ wall)
   uptime
   rm -f "$f"
   ;;
-*) sed -n 2,14p "$0"; exit 1 ;;
+*) sed -n 2,18p "$0"; exit 1 ;;
 esac

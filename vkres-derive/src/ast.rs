@@ -86,8 +86,9 @@ impl<'a> Container<'a> {
     }
 
     /// Reads `input`; `None` where it is no struct of named fields. Every problem, the
-    /// struct's and each field's, is reported to `cx`.
-    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+    /// struct's and each field's, is reported to `cx`. `type_spans`: the span of each named
+    /// field's type where the parse computed it (`input.rs`), else computed here.
+    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput, type_spans: Option<&[proc_macro2::Span]>) -> Option<Self> {
         if !input.generics.params.is_empty() {
             cx.error_spanned_by(&input.generics, "`GpuResources` cannot be derived for a generic struct yet");
         }
@@ -116,7 +117,7 @@ impl<'a> Container<'a> {
             }
         };
         let mut fields = Vec::new();
-        for field in &named.named {
+        for (i, field) in named.named.iter().enumerate() {
             let Some(ident) = &field.ident else { continue };
             let has_attr = field.attrs.iter().any(|a| a.path().is_ident(crate::symbol::GPU));
             let parsed = attr::parse_field(cx, field);
@@ -124,7 +125,10 @@ impl<'a> Container<'a> {
                 Some(kind) => fields.push(Field {
                     ident,
                     ty: &field.ty,
-                    ty_span: syn::spanned::Spanned::span(&field.ty),
+                    ty_span: match type_spans.and_then(|spans| spans.get(i)) {
+                        Some(span) => *span,
+                        None => syn::spanned::Spanned::span(&field.ty),
+                    },
                     kind,
                     binding: parsed.binding,
                     stages: parsed.stages,

@@ -25,6 +25,7 @@ mod fallback;
 mod fuzz;
 mod graph;
 mod infer;
+mod input;
 mod raw;
 mod spirv_module;
 mod symbol;
@@ -41,12 +42,12 @@ pub fn derive_gpu_resources(input: TokenStream) -> TokenStream {
 
 /// The whole derive on `proc_macro2` tokens (callable outside a proc-macro context, for tests).
 fn derive(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
-        Ok(input) => input,
+    let (input, type_spans): (DeriveInput, _) = match input::parse(input) {
+        Ok(parsed) => parsed,
         Err(e) => return e.to_compile_error(),
     };
     let cx = ctxt::Ctxt::default();
-    let cont = ast::Container::from_ast(&cx, &input);
+    let cont = ast::Container::from_ast(&cx, &input, type_spans.as_deref());
     let graph = cont.as_ref().and_then(|cont| {
         check::check(&cx, cont);
         graph::build(&cx, cont)

@@ -70,8 +70,8 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
             }
             DATA => set_once(cx, &mut attr.data, &key, parse_source(m.value()?)?),
             COPY => set_once(cx, &mut attr.copy, &key, m.value()?.parse()?),
-            LEN => set_once(cx, &mut attr.len, &key, m.value()?.parse()?),
-            SIZE => set_once(cx, &mut attr.size, &key, m.value()?.parse()?),
+            LEN => set_once(cx, &mut attr.len, &key, super::expr(m.value()?)?),
+            SIZE => set_once(cx, &mut attr.size, &key, super::expr(m.value()?)?),
             MAPPING => set_choice(cx, &m, &key, &mut attr.mapping, &mut attr.complete, MAPPINGS)?,
             LOCATION => set_choice(cx, &m, &key, &mut attr.location, &mut attr.complete, LOCATIONS)?,
             POOL => set_once(cx, &mut attr.pool, &key, parse_source(m.value()?)?),

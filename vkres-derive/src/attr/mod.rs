@@ -156,6 +156,50 @@ pub fn is_input(expr: &Expr) -> bool {
     matches!(expr, Expr::Path(p) if p.qself.is_none() && p.path.is_ident(INPUT))
 }
 
+/// Parses an expression value: the literal (`64`) and the array of literals (`[1u32, 2, 3]`,
+/// `[255u8; 16]`) that schemas mostly give without syn's expression parser (issue 20 item 5:
+/// unoptimized in a user's dev profile, it was a tenth of the macro's run), the array kept as
+/// its tokens (nothing inspects an array: it is passed on as written); anything else through
+/// syn, which reports what is not an expression.
+pub fn expr(input: ParseStream<'_>) -> syn::Result<Expr> {
+    let simple = input.step(|cursor| {
+        let ended = |c: syn::buffer::Cursor<'_>| c.eof() || c.punct().is_some_and(|(p, _)| p.as_char() == ',');
+        if let Some((lit, next)) = cursor.literal()
+            && ended(next)
+        {
+            let lit = syn::Lit::new(lit);
+            return Ok((Some(Expr::Lit(syn::ExprLit { attrs: Vec::new(), lit })), next));
+        }
+        if let Some((mut inner, _, next)) = cursor.group(proc_macro2::Delimiter::Bracket)
+            && ended(next)
+        {
+            let mut literals = 0;
+            while !inner.eof() {
+                if let Some((_, rest)) = inner.literal() {
+                    literals += 1;
+                    inner = rest;
+                } else if let Some((p, rest)) = inner.punct()
+                    && matches!(p.as_char(), ',' | ';')
+                {
+                    inner = rest;
+                } else {
+                    return Ok((None, *cursor));
+                }
+            }
+            if let Some((tree, next)) = cursor.token_tree()
+                && literals > 0
+            {
+                return Ok((Some(Expr::Verbatim(tree.into())), next));
+            }
+        }
+        Ok((None, *cursor))
+    })?;
+    match simple {
+        Some(expr) => Ok(expr),
+        None => input.parse(),
+    }
+}
+
 /// Parses `data = EXPR` or `data = input`.
 pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
     let fork = input.fork();
@@ -166,7 +210,7 @@ pub fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
         input.parse::<Ident>()?;
         return Ok(Source::Input(ident));
     }
-    input.parse().map(Source::Expr)
+    expr(input).map(Source::Expr)
 }
 
 /// Parses the `#[gpu(...)]` attributes of one field; every problem is reported to `cx`.

@@ -94,7 +94,8 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                 let value = m.value()?;
                 let content;
                 let bracket = syn::bracketed!(content in value);
-                let dims: Vec<Expr> = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+                let dims: Vec<Expr> =
+                    Punctuated::<Expr, Token![,]>::parse_terminated_with(&content, super::expr)?.into_iter().collect();
                 if (1..=3).contains(&dims.len()) {
                     set_once(cx, &mut a.extent, &key, dims);
                 } else {
@@ -111,11 +112,11 @@ pub fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>, kind: Ident) -> syn::Result<
                     value.parse::<Ident>()?;
                     Mips::Generate
                 } else {
-                    Mips::Count(value.parse()?)
+                    Mips::Count(super::expr(value)?)
                 };
                 set_once(cx, &mut a.mips, &key, mips);
             }
-            LAYERS => set_once(cx, &mut a.layers, &key, m.value()?.parse()?),
+            LAYERS => set_once(cx, &mut a.layers, &key, super::expr(m.value()?)?),
             VIEW => set_choice(cx, &m, &key, &mut a.view, &mut a.complete, VIEW_TYPES)?,
             USAGE => {
                 let flags = parse_flags(cx, m.value()?, "texture usage flag", IMAGE_USAGES)?;

@@ -61,11 +61,8 @@ pub fn create_per_frame(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role
 /// `let __vkres_index_data_x = &(EXPR);` before the buffer is created, for a buffer whose
 /// `data = EXPR` a BLAS checks as its indices (directly, or through a buffer that copies it):
 /// the expression is evaluated once, and both the upload and the check read the local.
-pub fn bind_data(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)]) -> TokenStream {
-    match bound_data(field, b, users) {
-        Some((local, expr)) => quote_spanned!(expr.span()=> let #local = &(#expr);),
-        None => TokenStream::new(),
-    }
+pub fn bind_data(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)]) -> Option<TokenStream> {
+    bound_data(field, b, users).map(|(local, expr)| quote_spanned!(expr.span()=> let #local = &(#expr);))
 }
 
 /// The local and expression of [`bind_data`], where the buffer has one.
@@ -140,18 +137,20 @@ pub fn spec(field: &Field<'_>, b: &BufferAttr, users: &[(usize, Role)], name: &s
     };
     let usage = proc_macro2::Literal::u32_unsuffixed(usage);
     let memory = proc_macro2::Literal::u8_unsuffixed(memory);
-    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>, key: &str| match e {
-        Some(e) if crate::attr::is_input(&e.value) => {
-            let input = super::size_input(field, key);
-            let method = syn::Ident::new(key, proc_macro2::Span::call_site());
-            quote_spanned!(e.value.span()=> .#method(__vkres_inputs.#input))
-        }
-        Some(e) => {
-            let n = super::number(&e.value, "u64");
-            let method = syn::Ident::new(key, proc_macro2::Span::call_site());
-            quote!(.#method(#n))
-        }
-        None => quote!(),
+    let count = |e: Option<&crate::attr::Keyed<syn::Expr>>, key: &str| {
+        Some(match e {
+            Some(e) if crate::attr::is_input(&e.value) => {
+                let input = super::size_input(field, key);
+                let method = syn::Ident::new(key, proc_macro2::Span::call_site());
+                quote_spanned!(e.value.span()=> .#method(__vkres_inputs.#input))
+            }
+            Some(e) => {
+                let n = super::number(&e.value, "u64");
+                let method = syn::Ident::new(key, proc_macro2::Span::call_site());
+                quote!(.#method(#n))
+            }
+            None => return None,
+        })
     };
     let len = count(b.len.as_ref(), "len");
     let size = count(b.size.as_ref(), "size");

@@ -73,13 +73,38 @@ pub fn typed(expr: &syn::Expr, ty: &str) -> TokenStream {
 
 /// [`typed`], or an unsuffixed integer literal as it is: the parameter it is passed to has
 /// type `ty`, so a literal that does not fit is still rustc's error at the literal, and the
-/// expansion has no block for it.
-pub fn number(expr: &syn::Expr, ty: &str) -> TokenStream {
+/// expansion has no block for it. One token tree (the literal, or the block as a group).
+pub fn number(expr: &syn::Expr, ty: &str) -> Piece {
     match expr {
         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), attrs }) if attrs.is_empty() && n.suffix().is_empty() => {
-            quote!(#n)
+            Piece::Tree(n.token().into())
         }
-        _ => typed(expr, ty),
+        _ => Piece::Stream(typed(expr, ty)),
+    }
+}
+
+/// A piece of the expansion: one token tree, or a stream. Interpolating a tree appends it;
+/// interpolating a stream is a few calls through the compiler's bridge (issue 20 item 5).
+pub enum Piece {
+    /// One token (a literal).
+    Tree(proc_macro2::TokenTree),
+    /// Several.
+    Stream(TokenStream),
+}
+
+impl Piece {
+    /// An unsuffixed integer literal.
+    pub fn int(n: u32) -> Self {
+        Piece::Tree(proc_macro2::Literal::u32_unsuffixed(n).into())
+    }
+}
+
+impl quote::ToTokens for Piece {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Piece::Tree(tree) => tree.to_tokens(tokens),
+            Piece::Stream(stream) => stream.to_tokens(tokens),
+        }
     }
 }
 
@@ -90,16 +115,15 @@ pub fn pool_input(field: &syn::Ident) -> syn::Ident {
 
 /// `.pool(P)` on a spec of a field with `pool = ...` (an expression of type `&MemoryPool`, a
 /// wrong type an error at the expression, or the field's pool input); nothing without one.
-pub fn pool_builder(pool: Option<&Source>, field: &Field<'_>) -> TokenStream {
-    match pool {
-        None => quote!(),
-        Some(Source::Expr(expr)) => quote_spanned!(expr.span()=>
+pub fn pool_builder(pool: Option<&Source>, field: &Field<'_>) -> Option<TokenStream> {
+    Some(match pool? {
+        Source::Expr(expr) => quote_spanned!(expr.span()=>
             .pool({ let __vkres_pool: &::vkres::MemoryPool = #expr; __vkres_pool })),
-        Some(Source::Input(token)) => {
+        Source::Input(token) => {
             let name = pool_input(field.ident);
             quote_spanned!(token.span()=> .pool(__vkres_inputs.#name))
         }
-    }
+    })
 }
 
 /// What a name without a raw value (`raw.rs`; its tests make this unreachable) expands to.
@@ -113,12 +137,16 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
     let sizes = cont.fields.iter().flat_map(size_inputs);
     let data = cont.fields.iter().filter_map(|f| {
         let ty = f.ty;
-        // Spanned at the field's type: a type that is no collection is reported there.
-        let item = quote_spanned!(f.ty_span=> <#ty as ::vkres::__private::CollectionField>::Item);
+        // Spanned at the field's type: a type that is no collection is reported there. Made
+        // only where an input names it (most fields have none).
+        let item = || quote_spanned!(f.ty_span=> <#ty as ::vkres::__private::CollectionField>::Item);
         match &f.kind {
             Kind::Buffer(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(f.ty_span=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>),
+                {
+                    let item = item();
+                    quote_spanned!(f.ty_span=> ::std::vec::Vec<&'a [<#item as ::vkres::__private::BufferField>::Elem]>)
+                },
                 "initial contents of each buffer of the collection (one slice per buffer)",
             )),
             Kind::Blas(b) if b.geometries.is_some() => Some((
@@ -133,7 +161,10 @@ fn input_fields(cont: &Container<'_>) -> Vec<(syn::Ident, TokenStream, &'static 
             )),
             Kind::Bundle(_) if f.collection.is_some() => Some((
                 f.ident.clone(),
-                quote_spanned!(f.ty_span=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>),
+                {
+                    let item = item();
+                    quote_spanned!(f.ty_span=> ::std::vec::Vec<<#item as ::vkres::GpuResources>::Inputs<'a>>)
+                },
                 "inputs of each nested bundle of the collection (one per bundle)",
             )),
             Kind::Tlas(t) if t.instances_input.is_some() && f.collection.is_some() => Some((
@@ -264,6 +295,12 @@ pub fn text(s: &str) -> TokenStream {
     })
 }
 
+/// `None` for an empty stream: interpolating `None` costs nothing, an empty stream a few
+/// calls through the compiler's bridge.
+fn nonempty(tokens: TokenStream) -> Option<TokenStream> {
+    (!tokens.is_empty()).then_some(tokens)
+}
+
 /// The impl for a checked container.
 pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     let ident = cont.ident;
@@ -303,7 +340,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     };
     let inputs = input_fields(cont);
     let (inputs_def, inputs_ty, pass_ty) = if inputs.is_empty() {
-        (quote!(), "()".to_string(), None)
+        (None, "()".to_string(), None)
     } else {
         let inputs_ident = inputs_ident(cont);
         let fields = inputs.iter().map(|(name, ty, what)| {
@@ -322,7 +359,7 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
                 #(#fields,)*
             }
         };
-        (def, format!("{inputs_ident}{params}"), Some(format!("{inputs_ident}{lifetime}")))
+        (Some(def), format!("{inputs_ident}{params}"), Some(format!("{inputs_ident}{lifetime}")))
     };
     let (inputs_arg, pass) = match &pass_ty {
         None => (String::new(), "()"),
@@ -333,9 +370,11 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     let release: String =
         graph.order.iter().rev().map(|&i| format!("(&mut self.{}).__vkres_release();", cont.fields[i].ident)).collect();
     let (bindings, writes) = descriptors::expand(cont);
-    let frame_methods = frames::expand(cont);
+    let writes = nonempty(writes);
+    let frame_methods = nonempty(frames::expand(cont));
     let (sizes_def, resize_method) = resize::expand(cont, graph);
-    let alias_methods = alias::begin_methods(cont);
+    let (sizes_def, resize_method) = (nonempty(sizes_def), nonempty(resize_method));
+    let alias_methods = nonempty(alias::begin_methods(cont));
     let trait_head = text(&format!("#[automatically_derived] impl ::vkres::GpuResources for {name}"));
     let record_sig = text(&format!(
         "type Inputs<'a> = {inputs_ty};
@@ -359,9 +398,9 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
     ));
     let impl_head = text(&format!("#[allow(dead_code)] impl {name}"));
     let drop = if !drop_needed {
-        TokenStream::new()
+        None
     } else {
-        text(&format!(
+        Some(text(&format!(
             "#[automatically_derived]
             impl ::vkres::__private::Release for {name} {{
                 #[inline]
@@ -380,14 +419,13 @@ pub fn expand(cont: &Container<'_>, graph: &Graph) -> TokenStream {
                     ::vkres::__private::Release::__vkres_release(self);
                 }}
             }}"
-        ))
+        )))
     };
     quote! {
         #inputs_def
         #sizes_def
         #trait_head {
             #record_sig {
-                let _ = &__vkres_inputs;
                 #(#creates)*
                 #inits
             }
@@ -448,9 +486,10 @@ fn create_field(cont: &Container<'_>, graph: &Graph, i: usize) -> TokenStream {
     // The data a BLAS checks as indices, evaluated once before the buffer is made.
     let bound = match &field.kind {
         Kind::Buffer(b) => buffer::bind_data(field, b, &graph.users[i]),
-        _ => TokenStream::new(),
+        _ => None,
     };
     // Spanned at the field's type: a type that is not of the kind is reported there, once.
-    let field_let = quote_spanned!(field.ty_span=> let #local = #value?;);
-    quote!(#bound #field_let)
+    // (`Option`s rather than empty streams here and below: interpolating a stream is a few
+    // calls through the compiler's bridge even when it is empty.)
+    quote_spanned!(field.ty_span=> #bound let #local = #value?;)
 }

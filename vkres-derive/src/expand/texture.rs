@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::Piece;
 use crate::ast::Field;
 use crate::attr::{Mips, SamplerRef, TextureAttr, is_input};
 
@@ -104,26 +105,26 @@ pub fn spec(field: &Field<'_>, t: &TextureAttr, name: &str) -> TokenStream {
         None => quote!(::vkres::vk::Format::UNDEFINED),
     };
     let dims = proc_macro2::Literal::u8_unsuffixed(t.extent.as_ref().map_or(2u8, |e| e.value.len() as u8));
-    let extent: Vec<TokenStream> = (0..3)
+    let extent: Vec<Piece> = (0..3)
         .map(|i| match t.extent.as_ref().and_then(|e| e.value.get(i)) {
             Some(e) if is_input(e) => {
                 let extent = input("extent", e.span());
-                quote!(#extent[#i])
+                Piece::Stream(quote!(#extent[#i]))
             }
             Some(e) => super::number(e, "u32"),
-            None => quote!(1),
+            None => Piece::int(1),
         })
         .collect();
     let (mips, generate) = match t.mips.as_ref().map(|m| &m.value) {
-        Some(Mips::Generate) => (quote!(1), quote!(.generate_mips())),
-        Some(Mips::Count(e)) if is_input(e) => (input("mips", e.span()), quote!()),
-        Some(Mips::Count(e)) => (super::number(e, "u32"), quote!()),
-        None => (quote!(1), quote!()),
+        Some(Mips::Generate) => (Piece::int(1), Some(quote!(.generate_mips()))),
+        Some(Mips::Count(e)) if is_input(e) => (Piece::Stream(input("mips", e.span())), None),
+        Some(Mips::Count(e)) => (super::number(e, "u32"), None),
+        None => (Piece::int(1), None),
     };
     let layers = match &t.layers {
-        Some(l) if is_input(&l.value) => input("layers", l.value.span()),
+        Some(l) if is_input(&l.value) => Piece::Stream(input("layers", l.value.span())),
         Some(l) => super::number(&l.value, "u32"),
-        None => quote!(1),
+        None => Piece::int(1),
     };
     let pool = super::pool_builder(t.pool.as_ref().map(|p| &p.value), field);
     quote! {
