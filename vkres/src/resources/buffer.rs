@@ -752,3 +752,15 @@ fn create_named<T>(
     };
     Ok(Buffer::from_state(shared))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The spare-slot cap is in bytes (`spare::CAP_BYTES`): a buffer's state must stay small
+    /// enough that a batch of 10 000 dropped buffers is kept whole (design-notes, "Host
+    /// overhead, session 9").
+    #[test]
+    fn ten_thousand_buffers_fit_the_spare_cap() {
+        let cap = super::spare::cap::<super::BufferShared>();
+        assert!(cap >= 10_000, "{cap} spare buffer slots a thread");
+    }
+}

@@ -14,17 +14,29 @@
 //! `Arc` drops as any other and its allocation is freed. Nothing but the allocation is reused:
 //! identity (a live state's address) is as unique as before, since a slot is reused only once
 //! nothing refers to it, exactly as `malloc` may reuse a freed address.
+//!
+//! A thread's list is freed with the thread's locals. Where a platform does not destroy
+//! them (std's `LocalKey` documentation allows it; Linux does), an exiting thread's empty slots
+//! stay allocated: no Vulkan object, at most [`cap`] slots a kind.
 
 use std::cell::RefCell;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::thread::LocalKey;
 
-/// Spare slots kept per thread and kind: 16384 of a buffer's 128 bytes is 2 MiB, which a
-/// thread keeps only after dropping that many resources at once (memory `malloc` would mostly
-/// keep too); past it a slot is freed. Sized for the bench's 10 000 buffers dropped and made
-/// again: a smaller cap (8192) left 1808 of them to `malloc` each round.
-const CAP: usize = 16384;
+/// The spare slots kept per thread and kind: 2 MiB of them (16384 of a buffer's 128 bytes;
+/// fewer of the larger image, view and structure states), at most 8 MiB a thread over the four
+/// kinds. A thread keeps them after dropping that many resources (memory `malloc` would mostly
+/// keep too) until it exits, past it a slot is freed. A batch of up to 16384 buffers dropped
+/// and made again (the bench's 10 000) allocates none; a cap of 8192 buffers left 1808 of them
+/// to `malloc` each round.
+const CAP_BYTES: usize = 2 << 20;
+
+/// How many spare slots of `S` a thread keeps ([`CAP_BYTES`] of them).
+pub(crate) const fn cap<S>() -> usize {
+    let slot = std::mem::size_of::<Option<S>>();
+    if slot == 0 { 0 } else { CAP_BYTES / slot }
+}
 
 /// One thread's spare slots of one kind of state (a `thread_local!` per kind): pointers from
 /// `Arc::into_raw`, each the only reference to its empty (`None`) slot.
@@ -67,7 +79,7 @@ pub(crate) fn fill<S: 'static>(spares: &'static LocalKey<Spares<S>>, state: S) -
 }
 
 /// Drops a handle's reference: where it was the last one, the state is dropped in place (the
-/// object destroyed) and the empty slot kept for [`fill`] (up to [`CAP`] a thread); otherwise
+/// object destroyed) and the empty slot kept for [`fill`] (up to [`cap`] a thread); otherwise
 /// the reference is dropped as any `Arc`'s.
 #[inline]
 pub(crate) fn retire<S: 'static>(spares: &'static LocalKey<Spares<S>>, mut slot: Arc<Option<S>>) {
@@ -78,7 +90,7 @@ pub(crate) fn retire<S: 'static>(spares: &'static LocalKey<Spares<S>>, mut slot:
     // freed (it holds nothing now).
     let _ = spares.try_with(move |s| {
         if let Ok(mut v) = s.0.try_borrow_mut() {
-            if v.len() < CAP {
+            if v.len() < cap::<S>() {
                 // The only reference (`get_mut` above): `fill` may write it. (An `Arc`'s
                 // pointer is never null.)
                 if let Some(raw) = NonNull::new(Arc::into_raw(slot).cast_mut()) {
