@@ -34,8 +34,10 @@ const CAP_BYTES: usize = 2 << 20;
 
 /// How many spare slots of `S` a thread keeps ([`CAP_BYTES`] of them).
 pub(crate) const fn cap<S>() -> usize {
-    let slot = std::mem::size_of::<Option<S>>();
-    if slot == 0 { 0 } else { CAP_BYTES / slot }
+    match CAP_BYTES.checked_div(std::mem::size_of::<Option<S>>()) {
+        Some(n) => n,
+        None => 0,
+    }
 }
 
 /// One thread's spare slots of one kind of state (a `thread_local!` per kind): pointers from
