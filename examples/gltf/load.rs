@@ -25,6 +25,10 @@ use vkres::bytemuck::{Pod, Zeroable};
 #[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod geometry;
 
+/// The checks of the file's binary layout before the `gltf` crate reads it.
+#[path = "checks.rs"]
+mod checks;
+
 pub use geometry::{Vertex, cross, normalize};
 use geometry::{normalize_or, sub};
 
@@ -198,6 +202,28 @@ pub enum LoadError {
         /// The format `gltf` reports.
         format: String,
     },
+    /// An image's data lies outside its buffer (its buffer view past the buffer).
+    #[error("{path}: image {image}: {what}")]
+    BadImage {
+        /// The file.
+        path: PathBuf,
+        /// Image index in the file.
+        image: usize,
+        /// What is wrong.
+        what: String,
+    },
+    /// A node is a child more than once (of two parents, or twice of one): the hierarchy must
+    /// be a set of strict trees, and a node reached on many paths would be placed once per
+    /// path (exponentially many times in a chain of such "diamonds").
+    #[error("{path}: node {node} is a child {parents} times")]
+    NodeParents {
+        /// The file.
+        path: PathBuf,
+        /// The node.
+        node: usize,
+        /// How often it is listed as a child (at least 2).
+        parents: usize,
+    },
     /// The scene places no triangle.
     #[error("{path}: the scene has no triangles to draw")]
     Empty {
@@ -208,8 +234,22 @@ pub enum LoadError {
 
 /// Loads `path` (`.gltf` or `.glb`).
 pub fn load(path: &Path) -> Result<SceneData, LoadError> {
-    let (document, buffers, images) =
-        gltf::import(path).map_err(|source| LoadError::Gltf { path: path.to_path_buf(), source })?;
+    // `gltf::import` in its steps, to check the image views before `import_images` slices
+    // the buffers with them (it panics on a view past its buffer).
+    let gltf_error = |source| LoadError::Gltf { path: path.to_path_buf(), source };
+    let gltf::Gltf { document, blob } = gltf::Gltf::open(path).map_err(gltf_error)?;
+    let base = path.parent().unwrap_or_else(|| Path::new("./"));
+    let buffers = gltf::import_buffers(&document, Some(base), blob).map_err(gltf_error)?;
+    for image in document.images() {
+        if let gltf::image::Source::View { view, .. } = image.source() {
+            checks::view_bytes(&view, &buffers).map_err(|what| LoadError::BadImage {
+                path: path.into(),
+                image: image.index(),
+                what,
+            })?;
+        }
+    }
+    let images = gltf::import_images(&document, Some(base), &buffers).map_err(gltf_error)?;
     let loader = Loader { path, buffers: &buffers };
     let mut data = SceneData::default();
 
@@ -247,6 +287,9 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
         .default_scene()
         .or_else(|| document.scenes().next())
         .ok_or(LoadError::NoScene { path: path.into() })?;
+    if let Some((node, parents)) = checks::node_with_parents(&document) {
+        return Err(LoadError::NodeParents { path: path.into(), node, parents });
+    }
     let mut path_nodes = Vec::new();
     for root in scene.nodes() {
         loader.place(&root, IDENTITY, &mesh_of, &mut path_nodes, &mut data.instances)?;
@@ -319,6 +362,21 @@ impl Loader<'_> {
         if !matches!(mode, Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan) {
             return Ok(None);
         }
+        // Every accessor read below, checked before the `gltf` crate's readers see it.
+        let material = primitive.material();
+        let uv_set = material.pbr_metallic_roughness().base_color_texture().map_or(0, |t| t.tex_coord());
+        let read = [
+            (gltf::Semantic::Positions, checks::Use::Position),
+            (gltf::Semantic::Normals, checks::Use::Normal),
+            (gltf::Semantic::TexCoords(uv_set), checks::Use::TexCoord(uv_set)),
+        ];
+        let accessors = read
+            .into_iter()
+            .filter_map(|(semantic, use_)| primitive.get(&semantic).map(|a| (a, use_)))
+            .chain(primitive.indices().map(|a| (a, checks::Use::Indices)));
+        for (accessor, use_) in accessors {
+            checks::accessor(&accessor, use_, self.buffers).map_err(|what| self.bad(mesh, primitive, what))?;
+        }
         let reader = primitive.reader(|buffer| self.buffers.get(buffer.index()).map(|d| &d.0[..]));
         let positions: Vec<[f32; 3]> = reader
             .read_positions()
@@ -331,8 +389,6 @@ impl Loader<'_> {
         }
         let where_ = |what: &str| format!("mesh {} primitive {} {what}", mesh.index(), primitive.index());
         self.finite(positions.as_flattened(), || where_("POSITION"))?;
-        let material = primitive.material();
-        let uv_set = material.pbr_metallic_roughness().base_color_texture().map_or(0, |t| t.tex_coord());
         let uvs: Vec<[f32; 2]> = match reader.read_tex_coords(uv_set) {
             Some(uvs) => uvs.into_f32().collect(),
             None => vec![[0.0; 2]; count],

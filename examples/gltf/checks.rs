@@ -1,0 +1,168 @@
+//! What the loader checks in a file before the `gltf` crate reads its binary data: the `gltf`
+//! crate validates the JSON against the schema and the references between objects, but its
+//! readers index, subtract and assert on the rest (`count - 1` of an accessor of 0 elements,
+//! `stride * (count - 1)` past `usize`, a buffer view past its buffer sliced, an element type
+//! it has no case for `unreachable!()`, a stride shorter than the element asserted), and it
+//! reads a sparse accessor's indices as they come (out of order or past the count: other
+//! vertices than the file names). Each check here names the accessor, view or node and the
+//! numbers that do not fit (issue 16, session 9 audit).
+
+use gltf::accessor::{DataType, Dimensions};
+
+/// The most elements the loader reads from one accessor: 2^26 (768 MiB of positions). A sparse
+/// accessor without a buffer view is all zeros but its sparse values, so a file of a few bytes
+/// can ask for any count; past this one it is refused rather than allocated.
+pub const MAX_ELEMENTS: usize = 1 << 26;
+
+/// What the loader reads an accessor as: the attribute's name, and the element types the
+/// `gltf` crate's reader for it accepts.
+#[derive(Clone, Copy, Debug)]
+pub enum Use {
+    /// `POSITION`: three floats.
+    Position,
+    /// `NORMAL`: three floats.
+    Normal,
+    /// `TEXCOORD_n`: two floats, or two normalized `u8` or `u16`.
+    TexCoord(u32),
+    /// The primitive's indices: one `u8`, `u16` or `u32`.
+    Indices,
+}
+
+impl Use {
+    fn name(self) -> String {
+        match self {
+            Use::Position => "POSITION".into(),
+            Use::Normal => "NORMAL".into(),
+            Use::TexCoord(set) => format!("TEXCOORD_{set}"),
+            Use::Indices => "indices".into(),
+        }
+    }
+
+    fn accepts(self, data: DataType, dimensions: Dimensions) -> bool {
+        match self {
+            Use::Position | Use::Normal => (data, dimensions) == (DataType::F32, Dimensions::Vec3),
+            Use::TexCoord(_) => {
+                dimensions == Dimensions::Vec2 && matches!(data, DataType::F32 | DataType::U8 | DataType::U16)
+            }
+            Use::Indices => {
+                dimensions == Dimensions::Scalar && matches!(data, DataType::U8 | DataType::U16 | DataType::U32)
+            }
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Use::Position | Use::Normal => "VEC3 of floats",
+            Use::TexCoord(_) => "VEC2 of floats, u8 or u16",
+            Use::Indices => "SCALAR of u8, u16 or u32",
+        }
+    }
+}
+
+/// The bytes of buffer view `view` inside its buffer's data, checked to fit.
+pub fn view_bytes<'a>(view: &gltf::buffer::View<'_>, buffers: &'a [gltf::buffer::Data]) -> Result<&'a [u8], String> {
+    let data = buffers.get(view.buffer().index()).map_or(&[][..], |d| &d.0[..]);
+    view.offset().checked_add(view.length()).and_then(|end| data.get(view.offset()..end)).ok_or_else(|| {
+        format!(
+            "buffer view {}: bytes {}..+{} lie past its buffer of {} bytes",
+            view.index(),
+            view.offset(),
+            view.length(),
+            data.len()
+        )
+    })
+}
+
+/// `count` elements of `size` bytes, `stride` apart, from `offset` of `view`: the bytes they
+/// span, checked to lie in the view (and the view in its buffer).
+fn span<'a>(
+    what: &str,
+    view: &gltf::buffer::View<'_>,
+    offset: usize,
+    count: usize,
+    size: usize,
+    buffers: &'a [gltf::buffer::Data],
+) -> Result<&'a [u8], String> {
+    let bytes = view_bytes(view, buffers)?;
+    let stride = view.stride().unwrap_or(size);
+    if stride < size {
+        return Err(format!(
+            "{what}: stride {stride} of buffer view {} is shorter than its {size}-byte elements",
+            view.index()
+        ));
+    }
+    let end = stride.checked_mul(count - 1).and_then(|s| s.checked_add(size)).and_then(|s| s.checked_add(offset));
+    end.and_then(|end| bytes.get(offset..end)).ok_or_else(|| {
+        format!(
+            "{what}: {count} elements of {size} bytes, {stride} apart, from byte {offset} lie past its buffer view {} of {} bytes",
+            view.index(),
+            bytes.len()
+        )
+    })
+}
+
+/// Checks accessor `accessor`, read as `use_`: its element type, its count (1 to
+/// [`MAX_ELEMENTS`]), its elements inside its buffer view and the view inside its buffer,
+/// and, for a sparse accessor, the same of its indices and values, and its indices
+/// increasing and below the count. Returns why not.
+pub fn accessor(accessor: &gltf::Accessor<'_>, use_: Use, buffers: &[gltf::buffer::Data]) -> Result<(), String> {
+    let what = format!("accessor {} ({})", accessor.index(), use_.name());
+    let (data, dimensions) = (accessor.data_type(), accessor.dimensions());
+    if !use_.accepts(data, dimensions) {
+        return Err(format!("{what}: {dimensions:?} of {data:?}, not {}", use_.expected()));
+    }
+    let count = accessor.count();
+    if count == 0 || count > MAX_ELEMENTS {
+        return Err(format!("{what}: {count} elements (the loader reads 1 to {MAX_ELEMENTS})"));
+    }
+    let size = accessor.size();
+    if let Some(view) = accessor.view() {
+        span(&what, &view, accessor.offset(), count, size, buffers)?;
+    }
+    let Some(sparse) = accessor.sparse() else {
+        return Ok(());
+    };
+    let sparse_count = sparse.count();
+    if sparse_count == 0 || sparse_count > count {
+        return Err(format!("{what}: sparse count {sparse_count} (1 to the accessor's {count} elements)"));
+    }
+    let values = sparse.values();
+    span(&format!("{what} sparse values"), &values.view(), values.offset(), sparse_count, size, buffers)?;
+    let indices = sparse.indices();
+    let index_size = indices.index_type().size();
+    let bytes =
+        span(&format!("{what} sparse indices"), &indices.view(), indices.offset(), sparse_count, index_size, buffers)?;
+    let stride = indices.view().stride().unwrap_or(index_size);
+    let mut previous: Option<u64> = None;
+    for k in 0..sparse_count {
+        let at = &bytes[k * stride..k * stride + index_size];
+        let index = at.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b));
+        if let Some(previous) = previous
+            && index <= previous
+        {
+            return Err(format!("{what}: sparse indices must increase: {index} after {previous}"));
+        }
+        if index >= count as u64 {
+            return Err(format!("{what}: sparse index {index} past its {count} elements"));
+        }
+        previous = Some(index);
+    }
+    Ok(())
+}
+
+/// The first node of `document` that is a child more than once (of two parents, or listed
+/// twice by one), with how often: the node hierarchy must be a set of strict trees (glTF 2.0,
+/// 3.5.3), and a node reached on many paths is placed once per path (a chain of 64 such
+/// "diamonds" places its last node 2^64 times).
+pub fn node_with_parents(document: &gltf::Document) -> Option<(usize, usize)> {
+    let mut parents = vec![0usize; document.nodes().len()];
+    for node in document.nodes() {
+        for child in node.children() {
+            parents[child.index()] += 1;
+            if parents[child.index()] > 1 {
+                return Some((child.index(), parents[child.index()]));
+            }
+        }
+    }
+    None
+}

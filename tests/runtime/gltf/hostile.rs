@@ -1,0 +1,318 @@
+//! Hostile glTF files written here (issue 16, session 9 audit): accessors that do not fit their
+//! buffer views, wrong element types, zero and huge counts, sparse accessors, image views past
+//! their buffer, a node with two parents, textures past the device's limits. Each is a typed
+//! `LoadError` (or a typed vkres error when the scene is made), never a panic inside the
+//! `gltf` crate (which indexes, subtracts and asserts on these), an abort or a VUID.
+
+use std::path::PathBuf;
+
+use super::load::{LoadError, load};
+
+/// A file of one triangle written to a temporary folder (removed on drop): `bin` is the
+/// buffer (a data URI), `views` and `accessors` the JSON arrays' items; the mesh's primitive
+/// is `primitive`; `extra` more top-level members (each starting with a comma).
+struct File(PathBuf);
+
+impl Drop for File {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl File {
+    fn path(&self) -> PathBuf {
+        self.0.join("scene.gltf")
+    }
+}
+
+/// The three corners of a triangle, then the indices 0, 1, 2 as `u16` (and 2 bytes of padding).
+fn triangle_bin() -> Vec<u8> {
+    let mut bin: Vec<u8> = Vec::new();
+    let corners: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    bin.extend_from_slice(bytemuck::cast_slice(&corners)); // 0..36
+    bin.extend_from_slice(bytemuck::cast_slice(&[0u16, 1, 2, 0])); // 36..44
+    bin
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for k in 0..4 {
+            out.push(if k <= chunk.len() { ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+fn write(name: &str, bin: &[u8], views: &str, accessors: &str, primitive: &str, extra: &str) -> File {
+    write_nodes(name, bin, views, accessors, primitive, r#"[{"mesh": 0}]"#, "[0]", extra)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_nodes(
+    name: &str,
+    bin: &[u8],
+    views: &str,
+    accessors: &str,
+    primitive: &str,
+    nodes: &str,
+    roots: &str,
+    extra: &str,
+) -> File {
+    let json = format!(
+        r#"{{
+  "asset": {{"version": "2.0"}},
+  "scene": 0,
+  "scenes": [{{"nodes": {roots}}}],
+  "nodes": {nodes},
+  "meshes": [{{"primitives": [{primitive}]}}],
+  "buffers": [{{"byteLength": {len}, "uri": "data:application/octet-stream;base64,{data}"}}],
+  "bufferViews": [{views}],
+  "accessors": [{accessors}]{extra}
+}}"#,
+        len = bin.len(),
+        data = base64(bin)
+    );
+    let dir = std::env::temp_dir().join(format!("vkres-gltf-hostile-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    std::fs::write(dir.join("scene.gltf"), json).expect("write");
+    File(dir)
+}
+
+const VIEWS: &str =
+    r#"{"buffer": 0, "byteOffset": 0, "byteLength": 36}, {"buffer": 0, "byteOffset": 36, "byteLength": 6}"#;
+const POSITIONS: &str =
+    r#"{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3", "min": [0,0,0], "max": [1,1,0]}"#;
+const INDICES: &str = r#"{"bufferView": 1, "componentType": 5123, "count": 3, "type": "SCALAR"}"#;
+const INDEXED: &str = r#"{"attributes": {"POSITION": 0}, "indices": 1}"#;
+
+/// Loads `file`: its error, or a panic naming what loaded.
+fn error(file: &File) -> LoadError {
+    // A panic inside the loader (or the `gltf` crate under it) is the failure this file tests
+    // for: caught, so that the test names the file.
+    let path = file.path();
+    match std::panic::catch_unwind(|| load(&path)) {
+        Ok(Ok(data)) => {
+            panic!("{} loaded: {} meshes, {} instances", path.display(), data.meshes.len(), data.instances.len())
+        }
+        Ok(Err(e)) => {
+            println!("{e}");
+            e
+        }
+        Err(_) => panic!("{}: the loader panicked", path.display()),
+    }
+}
+
+fn bad_primitive(e: &LoadError, needle: &str) -> bool {
+    matches!(e, LoadError::BadPrimitive { what, .. } if what.contains(needle))
+}
+
+#[test]
+fn the_triangle_file_itself_loads() {
+    let file = write("good", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, "");
+    let data = load(&file.path()).expect("loads");
+    assert_eq!(data.triangles(), 1);
+}
+
+#[test]
+fn an_accessor_of_zero_elements_is_a_typed_error() {
+    let positions = POSITIONS.replace(r#""count": 3"#, r#""count": 0"#);
+    let file = write("zero", &triangle_bin(), VIEWS, &format!("{positions}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "0 elements"), "{e:?}");
+}
+
+#[test]
+fn an_accessor_past_its_buffer_view_is_a_typed_error() {
+    let positions = POSITIONS.replace(r#""count": 3"#, r#""count": 4"#);
+    let file = write("past", &triangle_bin(), VIEWS, &format!("{positions}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "past its buffer view"), "{e:?}");
+}
+
+#[test]
+fn an_accessor_of_a_huge_count_is_a_typed_error() {
+    for count in ["4294967296", "1537228672809129302", "18446744073709551615"] {
+        let positions = POSITIONS.replace(r#""count": 3"#, &format!(r#""count": {count}"#));
+        let file = write("huge", &triangle_bin(), VIEWS, &format!("{positions}, {INDICES}"), INDEXED, "");
+        let e = error(&file);
+        assert!(bad_primitive(&e, "elements"), "{count}: {e:?}");
+    }
+}
+
+#[test]
+fn a_buffer_view_past_its_buffer_is_a_typed_error() {
+    for views in [
+        r#"{"buffer": 0, "byteOffset": 0, "byteLength": 4000}, {"buffer": 0, "byteOffset": 36, "byteLength": 6}"#,
+        r#"{"buffer": 0, "byteOffset": 18446744073709551615, "byteLength": 36}, {"buffer": 0, "byteOffset": 36, "byteLength": 6}"#,
+    ] {
+        let file = write("view", &triangle_bin(), views, &format!("{POSITIONS}, {INDICES}"), INDEXED, "");
+        let e = error(&file);
+        assert!(bad_primitive(&e, "past its buffer"), "{e:?}");
+    }
+}
+
+#[test]
+fn a_stride_shorter_than_the_element_is_a_typed_error() {
+    let views = VIEWS.replacen(r#""byteLength": 36}"#, r#""byteLength": 36, "byteStride": 4}"#, 1);
+    let file = write("stride", &triangle_bin(), &views, &format!("{POSITIONS}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "stride"), "{e:?}");
+}
+
+#[test]
+fn positions_of_the_wrong_type_are_a_typed_error() {
+    for (ty, component) in [("VEC2", 5126), ("VEC3", 5121), ("SCALAR", 5126), ("VEC4", 5126)] {
+        let positions = POSITIONS
+            .replace(r#""type": "VEC3""#, &format!(r#""type": "{ty}""#))
+            .replace("5126", &component.to_string());
+        let file = write("types", &triangle_bin(), VIEWS, &format!("{positions}, {INDICES}"), INDEXED, "");
+        let e = error(&file);
+        assert!(bad_primitive(&e, "POSITION"), "{ty} of {component}: {e:?}");
+    }
+}
+
+#[test]
+fn indices_and_texture_coordinates_of_the_wrong_type_are_typed_errors() {
+    // Indices as floats, as vectors, as signed bytes.
+    for (ty, component) in [("SCALAR", 5126), ("VEC2", 5123), ("SCALAR", 5120)] {
+        let indices = INDICES
+            .replace(r#""type": "SCALAR""#, &format!(r#""type": "{ty}""#))
+            .replace("5123", &component.to_string());
+        let file = write("indices", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {indices}"), INDEXED, "");
+        let e = error(&file);
+        assert!(bad_primitive(&e, "indices"), "{ty} of {component}: {e:?}");
+    }
+    // Texture coordinates as u32 (the `gltf` crate's reader has no case for them).
+    let uvs = r#"{"bufferView": 0, "componentType": 5125, "count": 3, "type": "VEC2"}"#;
+    let primitive = r#"{"attributes": {"POSITION": 0, "TEXCOORD_0": 2}, "indices": 1}"#;
+    let file = write("uvs", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}, {uvs}"), primitive, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "TEXCOORD_0"), "{e:?}");
+}
+
+#[test]
+fn sparse_accessors_are_read_and_checked() {
+    // Positions of zeros (no buffer view) with two replaced by the sparse values: indices 1, 2
+    // (u16 at 36..40), values at 0..24 (the first two corners).
+    let sparse = |count: u32, indices_view: u32, component: u32| {
+        format!(
+            r#"{{"componentType": 5126, "count": 3, "type": "VEC3", "min": [0,0,0], "max": [1,1,0],
+                "sparse": {{"count": {count}, "indices": {{"bufferView": {indices_view}, "componentType": {component}}},
+                           "values": {{"bufferView": 0}}}}}}"#
+        )
+    };
+    let file = write("sparse", &triangle_bin(), VIEWS, &format!("{}, {INDICES}", sparse(2, 1, 5123)), INDEXED, "");
+    let data = load(&file.path()).expect("a sparse accessor without a buffer view loads");
+    let positions: Vec<[f32; 3]> = data.meshes[0].primitives[0].vertices.iter().map(|v| v.position).collect();
+    // Indices 0, 1 (the index view's first two u16) take the first two corners.
+    assert_eq!(positions, [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]);
+
+    // A sparse accessor without a buffer view is all zeros: a few bytes of file can ask for
+    // 2^40 positions (12 TiB; collecting them aborts the process on the allocation).
+    let huge = sparse(2, 1, 5123).replace(r#""count": 3"#, r#""count": 1099511627776"#);
+    let file = write("sparse-huge", &triangle_bin(), VIEWS, &format!("{huge}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "1099511627776 elements"), "{e:?}");
+    // Zero sparse values; more than the accessor's count.
+    for count in [0, 4] {
+        let file =
+            write("sparse-bad", &triangle_bin(), VIEWS, &format!("{}, {INDICES}", sparse(count, 1, 5123)), INDEXED, "");
+        let e = error(&file);
+        assert!(bad_primitive(&e, "sparse count"), "count {count}: {e:?}");
+    }
+    // Sparse indices of floats: refused by the `gltf` crate's validation.
+    let file =
+        write("sparse-float", &triangle_bin(), VIEWS, &format!("{}, {INDICES}", sparse(2, 1, 5126)), INDEXED, "");
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::Validation(_), .. }), "{e:?}");
+    // Sparse indices that do not increase: the positions' first bytes as u16 (0, 0).
+    let views = format!(
+        r#"{VIEWS}, {{"buffer": 0, "byteOffset": 0, "byteLength": 4}}, {{"buffer": 0, "byteOffset": 38, "byteLength": 4}}"#
+    );
+    let file =
+        write("sparse-order", &triangle_bin(), &views, &format!("{}, {INDICES}", sparse(2, 2, 5123)), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "increase"), "{e:?}");
+    // Sparse indices 1, 2 (the index view's last two) of a two-element accessor: 2 is past it.
+    let two = sparse(2, 3, 5123).replace(r#""count": 3"#, r#""count": 2"#);
+    let file = write("sparse-past", &triangle_bin(), &views, &format!("{two}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "sparse index 2"), "{e:?}");
+    // Sparse values past their view: three values read from the 6-byte index view.
+    let values = sparse(2, 1, 5123).replace(r#""values": {"bufferView": 0}"#, r#""values": {"bufferView": 1}"#);
+    let file = write("sparse-values", &triangle_bin(), VIEWS, &format!("{values}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(bad_primitive(&e, "sparse values"), "{e:?}");
+}
+
+#[test]
+fn an_image_in_a_view_past_its_buffer_is_a_typed_error() {
+    let views = format!(r#"{VIEWS}, {{"buffer": 0, "byteOffset": 40, "byteLength": 100}}"#);
+    let extra = r#", "images": [{"bufferView": 2, "mimeType": "image/png"}]"#;
+    let file = write("image-view", &triangle_bin(), &views, &format!("{POSITIONS}, {INDICES}"), INDEXED, extra);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::BadImage { image: 0, .. }), "{e:?}");
+}
+
+#[test]
+fn a_png_too_large_to_decode_is_a_typed_error() {
+    // A PNG header claiming 65536x65536 RGBA8 (16 GiB of texels) and one empty IDAT.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        png.extend_from_slice(&crc_input);
+        png.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+    };
+    let mut header = Vec::new();
+    header.extend_from_slice(&65536u32.to_be_bytes());
+    header.extend_from_slice(&65536u32.to_be_bytes());
+    header.extend_from_slice(&[8, 6, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &header);
+    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(&mut png, b"IEND", &[]);
+    let extra = format!(r#", "images": [{{"uri": "data:image/png;base64,{}"}}]"#, base64(&png));
+    let file = write("png", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, &extra);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::Image(_), .. }), "{e:?}");
+}
+
+/// CRC-32 of PNG chunks (ISO 3309).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_node_with_two_parents_is_a_typed_error() {
+    // A chain of 64 "diamonds": node 2k has children 2k+1 and 2k+2, node 2k+1 child 2k+2; placed
+    // as a tree, node 128 would be reached 2^64 times (a hang, then memory).
+    let mut nodes = Vec::new();
+    for k in 0..64 {
+        nodes.push(format!(r#"{{"children": [{}, {}]}}"#, 2 * k + 1, 2 * k + 2));
+        nodes.push(format!(r#"{{"children": [{}]}}"#, 2 * k + 2));
+    }
+    nodes.push(r#"{"mesh": 0}"#.to_string());
+    let nodes = format!("[{}]", nodes.join(", "));
+    let file =
+        write_nodes("diamond", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, &nodes, "[0]", "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::NodeParents { node: 2, .. }), "{e:?}");
+    // A child listed twice by one parent.
+    let nodes = r#"[{"children": [1, 1]}, {"mesh": 0}]"#;
+    let file =
+        write_nodes("twice", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, nodes, "[0]", "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::NodeParents { node: 1, .. }), "{e:?}");
+}
