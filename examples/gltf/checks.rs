@@ -166,3 +166,46 @@ pub fn node_with_parents(document: &gltf::Document) -> Option<(usize, usize)> {
     }
     None
 }
+
+/// Checks the URI of an external buffer or image (not a data URI, not the `.glb`'s own
+/// chunk) before the `gltf` crate reads it: a relative path that percent-decodes to invalid
+/// UTF-8 (the crate unwraps the decoding: a panic), and a file that is not a regular file
+/// (`file:///dev/zero`, a FIFO: read to its end, that is forever or until memory runs out).
+/// Returns why not; a URI of another scheme is left to the crate (`UnsupportedScheme`).
+pub fn external_uri(uri: &str, base: &std::path::Path) -> Result<(), String> {
+    let path = if uri.contains(':') {
+        match uri.strip_prefix("file://").or_else(|| uri.strip_prefix("file:")) {
+            Some(path) => std::path::PathBuf::from(path),
+            None => return Ok(()),
+        }
+    } else {
+        base.join(percent_decoded(uri).ok_or_else(|| format!("URI {uri:?} does not decode to UTF-8"))?)
+    };
+    match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => Err(format!("URI {uri:?} names {}, not a regular file", path.display())),
+        // A missing file is the crate's `Io` error, as before.
+        _ => Ok(()),
+    }
+}
+
+/// `uri` with its `%XX` escapes decoded, if the result is UTF-8 (as the `gltf` crate decodes
+/// relative URIs).
+fn percent_decoded(uri: &str) -> Option<String> {
+    let bytes = uri.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}

@@ -212,6 +212,15 @@ pub enum LoadError {
         /// What is wrong.
         what: String,
     },
+    /// An external buffer or image the file names cannot be read: its URI does not decode,
+    /// or names something other than a regular file (a device, a FIFO, a folder).
+    #[error("{path}: {what}")]
+    BadReference {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
     /// A node is a child more than once (of two parents, or twice of one): the hierarchy must
     /// be a set of strict trees, and a node reached on many paths would be placed once per
     /// path (exponentially many times in a chain of such "diamonds").
@@ -239,6 +248,19 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
     let gltf_error = |source| LoadError::Gltf { path: path.to_path_buf(), source };
     let gltf::Gltf { document, blob } = gltf::Gltf::open(path).map_err(gltf_error)?;
     let base = path.parent().unwrap_or_else(|| Path::new("./"));
+    let uris = document
+        .buffers()
+        .filter_map(|b| match b.source() {
+            gltf::buffer::Source::Uri(uri) => Some(uri),
+            gltf::buffer::Source::Bin => None,
+        })
+        .chain(document.images().filter_map(|i| match i.source() {
+            gltf::image::Source::Uri { uri, .. } => Some(uri),
+            gltf::image::Source::View { .. } => None,
+        }));
+    for uri in uris {
+        checks::external_uri(uri, base).map_err(|what| LoadError::BadReference { path: path.into(), what })?;
+    }
     let buffers = gltf::import_buffers(&document, Some(base), blob).map_err(gltf_error)?;
     for image in document.images() {
         if let gltf::image::Source::View { view, .. } = image.source() {

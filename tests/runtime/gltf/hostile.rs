@@ -316,3 +316,52 @@ fn a_node_with_two_parents_is_a_typed_error() {
     let e = error(&file);
     assert!(matches!(e, LoadError::NodeParents { node: 1, .. }), "{e:?}");
 }
+
+#[test]
+fn a_uri_that_does_not_decode_or_names_no_regular_file_is_a_typed_error() {
+    // A buffer named by a URI whose escape is no UTF-8 (the `gltf` crate unwrapped the decoding:
+    // a panic), a device read to its end (forever), a folder.
+    for uri in ["%FF.bin", "file:///dev/zero", "file:/dev/zero", "."] {
+        let json = format!(
+            r#"{{"asset": {{"version": "2.0"}}, "buffers": [{{"byteLength": 4, "uri": "{uri}"}}],
+                "scenes": [{{"nodes": []}}]}}"#
+        );
+        let dir = std::env::temp_dir().join(format!("vkres-gltf-hostile-uri-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary folder");
+        std::fs::write(dir.join("scene.gltf"), json).expect("write");
+        let file = File(dir);
+        let e = error(&file);
+        assert!(matches!(&e, LoadError::BadReference { what, .. } if what.contains("URI")), "{uri}: {e:?}");
+    }
+    // An image the same way.
+    let extra = r#", "images": [{"uri": "%FE%FF.png"}]"#;
+    let file = write("image-uri", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, extra);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::BadReference { .. }), "{e:?}");
+}
+
+#[test]
+fn a_short_bin_a_bad_png_and_a_ktx2_image_are_typed_errors() {
+    // A buffer file shorter than its byteLength.
+    let dir = std::env::temp_dir().join(format!("vkres-gltf-hostile-short-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    std::fs::write(dir.join("scene.bin"), [0u8; 8]).expect("write");
+    let json = r#"{"asset": {"version": "2.0"}, "buffers": [{"byteLength": 44, "uri": "scene.bin"}], "scenes": [{"nodes": []}]}"#;
+    std::fs::write(dir.join("scene.gltf"), json).expect("write");
+    let file = File(dir);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::BufferLength { expected: 44, .. }, .. }), "{e:?}");
+    // A PNG cut after its signature.
+    let extra = r#", "images": [{"uri": "data:image/png;base64,iVBORw0KGgo="}]"#;
+    let file = write("bad-png", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, extra);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::Image(_), .. }), "{e:?}");
+    // A KTX2 image (of 3x5 texels, not a power of two: the header is all it takes) in a view.
+    let mut bin = triangle_bin();
+    bin.extend_from_slice(b"\xABKTX 20\xBB\r\n\x1A\n");
+    let views = format!(r#"{VIEWS}, {{"buffer": 0, "byteOffset": 44, "byteLength": 12}}"#);
+    let extra = r#", "images": [{"bufferView": 2, "mimeType": "image/ktx2"}]"#;
+    let file = write("ktx2", &bin, &views, &format!("{POSITIONS}, {INDICES}"), INDEXED, extra);
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::UnsupportedImageEncoding, .. }), "{e:?}");
+}
