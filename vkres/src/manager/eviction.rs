@@ -140,9 +140,16 @@ impl ResourceManager {
             };
             let evicted = Entry::Evicted(Arc::new(Evicted { kind }));
             let mut table = self.write();
-            // Still the same resource, held by the table and by `c` only: no lookup took a
-            // clone since (lookups clone under the read lock, which this write lock excludes).
-            let same = table.get(c.handle).is_some_and(|e| same_resource(e, &c.entry) && evictable(e, 2));
+            // Still the same resource, held by the table and by `c` only: no lookup holds a
+            // clone now (lookups clone under the read lock, which this write lock excludes);
+            // and none was made since it was chosen (its use tick is unchanged; lookups touch
+            // under the read lock): a lookup that wrote it (`update_buffers`, a host write
+            // through the clone) after the read-back was recorded and dropped its clone before
+            // this lock would otherwise be undone by the read-back's older contents (issue 16,
+            // session 9 audit: `memory::eviction_race`).
+            let unused =
+                self.uses.get(c.handle.index() as usize).map_or(0, |u| u.load(Ordering::Relaxed)) == c.last_use;
+            let same = unused && table.get(c.handle).is_some_and(|e| same_resource(e, &c.entry) && evictable(e, 2));
             if same && let Some(slot) = table.get_mut(c.handle) {
                 freed.push(std::mem::replace(slot, evicted));
                 stats.evicted += 1;
