@@ -75,6 +75,13 @@ impl ResourceManager {
     /// and only those with `TRANSFER_SRC` usage (the manager's own buffers and textures have
     /// it). Materials and shaders stay. When nothing more can be evicted the budget may stay
     /// exceeded: [`EvictionStats::resident_bytes`] says how much is left.
+    ///
+    /// Work vkres does not see is not counted: a command buffer of the caller's that bound the
+    /// [`bindless`](Self::bindless) set holds nothing, so an evicted resource its shaders read
+    /// through the set is destroyed under it. Call this when no such work is pending (after
+    /// the frames' fences, or [`Context::wait_idle`](crate::Context::wait_idle)); and an
+    /// evicted handle's bindless entries are stale (they name the destroyed objects) until its
+    /// next lookup: look a handle up before a shader reads its entries again.
     pub fn evict_to_budget(&self, budget: u64) -> Result<EvictionStats> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut resident = 0;
