@@ -209,3 +209,36 @@ fn percent_decoded(uri: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// Where the placed scene's world-space bounds are not finite, what: finite positions placed
+/// by finite transforms can still overflow (a triangle scaled by 10^30, two instances at
+/// +-3*10^38: each finite, the scene 6*10^38 wide), and the camera framed from the bounds
+/// (`scene::view`) is then computed from infinities: a view of non-finite numbers, silently. Each mesh's box is placed by each
+/// instance's transform (its 8 corners bound the placed vertices).
+pub fn world_bounds_not_finite(data: &super::SceneData) -> Option<String> {
+    let boxes: Vec<([f32; 3], [f32; 3])> = data
+        .meshes
+        .iter()
+        .map(|m| {
+            m.primitives.iter().flat_map(|p| &p.vertices).fold(([f32::MAX; 3], [f32::MIN; 3]), |(lo, hi), v| {
+                ([0, 1, 2].map(|k| lo[k].min(v.position[k])), [0, 1, 2].map(|k| hi[k].max(v.position[k])))
+            })
+        })
+        .collect();
+    let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
+    for (i, instance) in data.instances.iter().enumerate() {
+        let (a, b) = boxes[instance.mesh as usize];
+        let m = &instance.transform.0;
+        for corner in 0..8 {
+            let p = [0, 1, 2].map(|k| if corner >> k & 1 == 1 { b[k] } else { a[k] });
+            let w = [0, 1, 2].map(|r| m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3]);
+            if !w.iter().all(|v| v.is_finite()) {
+                return Some(format!("instance {i} (mesh {}) placed in world space", instance.mesh));
+            }
+            lo = [0, 1, 2].map(|k| lo[k].min(w[k]));
+            hi = [0, 1, 2].map(|k| hi[k].max(w[k]));
+        }
+    }
+    let extent = [0, 1, 2].map(|k| hi[k] - lo[k]);
+    (!extent.iter().all(|e| e.is_finite())).then(|| format!("the scene's world-space extent {extent:?}"))
+}

@@ -324,6 +324,9 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
     if data.instances.is_empty() {
         return Err(LoadError::Empty { path: path.into() });
     }
+    if let Some(what) = checks::world_bounds_not_finite(&data) {
+        return Err(LoadError::NotFinite { path: path.into(), what });
+    }
     Ok(data)
 }
 

@@ -365,3 +365,23 @@ fn a_short_bin_a_bad_png_and_a_ktx2_image_are_typed_errors() {
     let e = error(&file);
     assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::UnsupportedImageEncoding, .. }), "{e:?}");
 }
+
+#[test]
+fn a_scene_too_large_for_f32_is_a_typed_error() {
+    // Each transform and position finite; the placed triangle (scaled by 10^30, its corners at
+    // 10^30 * 10^9) or the scene (two triangles at +-3*10^38) is not.
+    let far = r#"[{"mesh": 0, "translation": [3e38, 0, 0]}, {"mesh": 0, "translation": [-3e38, 0, 0]}]"#;
+    let file =
+        write_nodes("far", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, far, "[0, 1]", "");
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::NotFinite { what, .. } if what.contains("extent")), "{e:?}");
+    let mut bin = triangle_bin();
+    for (i, v) in [0.0f32, 0.0, 0.0, 1e9, 0.0, 0.0, 0.0, 1e9, 0.0].into_iter().enumerate() {
+        bin[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    let huge = r#"[{"mesh": 0, "scale": [1e30, 1e30, 1e30]}]"#;
+    let positions = POSITIONS.replace(r#""max": [1,1,0]"#, r#""max": [1e9,1e9,0]"#);
+    let file = write_nodes("huge", &bin, VIEWS, &format!("{positions}, {INDICES}"), INDEXED, huge, "[0]", "");
+    let e = error(&file);
+    assert!(matches!(&e, LoadError::NotFinite { what, .. } if what.contains("instance 0")), "{e:?}");
+}
