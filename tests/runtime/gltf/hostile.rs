@@ -259,27 +259,29 @@ fn an_image_in_a_view_past_its_buffer_is_a_typed_error() {
 }
 
 #[test]
-fn a_png_too_large_to_decode_is_a_typed_error() {
-    // A PNG header claiming 65536x65536 RGBA8 (16 GiB of texels) and one empty IDAT.
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut crc_input = kind.to_vec();
-        crc_input.extend_from_slice(data);
-        png.extend_from_slice(&crc_input);
-        png.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-    };
-    let mut header = Vec::new();
-    header.extend_from_slice(&65536u32.to_be_bytes());
-    header.extend_from_slice(&65536u32.to_be_bytes());
-    header.extend_from_slice(&[8, 6, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &header);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-    chunk(&mut png, b"IEND", &[]);
-    let extra = format!(r#", "images": [{{"uri": "data:image/png;base64,{}"}}]"#, base64(&png));
-    let file = write("png", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, &extra);
-    let e = error(&file);
-    assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::Image(_), .. }), "{e:?}");
+fn a_png_too_large_to_decode_or_of_no_texels_is_a_typed_error() {
+    // A PNG header claiming 65536x65536 RGBA8 (16 GiB of texels), or 0x0, and one empty IDAT.
+    for (width, height) in [(65536u32, 65536u32), (0, 0)] {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let mut crc_input = kind.to_vec();
+            crc_input.extend_from_slice(data);
+            png.extend_from_slice(&crc_input);
+            png.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+        };
+        let mut header = Vec::new();
+        header.extend_from_slice(&width.to_be_bytes());
+        header.extend_from_slice(&height.to_be_bytes());
+        header.extend_from_slice(&[8, 6, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &header);
+        chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(&mut png, b"IEND", &[]);
+        let extra = format!(r#", "images": [{{"uri": "data:image/png;base64,{}"}}]"#, base64(&png));
+        let file = write("png", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, &extra);
+        let e = error(&file);
+        assert!(matches!(&e, LoadError::Gltf { source: gltf::Error::Image(_), .. }), "{width}x{height}: {e:?}");
+    }
 }
 
 /// CRC-32 of PNG chunks (ISO 3309).
@@ -384,4 +386,38 @@ fn a_scene_too_large_for_f32_is_a_typed_error() {
     let file = write_nodes("huge", &bin, VIEWS, &format!("{positions}, {INDICES}"), INDEXED, huge, "[0]", "");
     let e = error(&file);
     assert!(matches!(&e, LoadError::NotFinite { what, .. } if what.contains("instance 0")), "{e:?}");
+}
+
+/// A PNG of `width` x `height` RGBA8 texels, encoded by the `image` crate.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::new(width, height).write_to(&mut out, image::ImageFormat::Png).expect("encode");
+    out.into_inner()
+}
+
+#[test]
+fn a_texture_past_the_devices_image_limits_is_a_typed_error_when_the_scene_is_made() {
+    use super::scene::{GltfScene, SceneInputs};
+    let Some(gpu) = crate::support::Gpu::with_accel().filter(|g| g.ctx().capabilities().enabled.descriptor_indexing)
+    else {
+        return;
+    };
+    // One texel wider than maxImageDimension2D: a small PNG, decoded fine, no image can hold it.
+    let width = gpu.ctx().capabilities().limits.max_image_dimension2_d + 1;
+    let extra = format!(
+        r#", "images": [{{"uri": "data:image/png;base64,{}"}}], "textures": [{{"source": 0}}],
+            "materials": [{{"pbrMetallicRoughness": {{"baseColorTexture": {{"index": 0}}}}}}]"#,
+        base64(&png(width, 1))
+    );
+    let primitive = r#"{"attributes": {"POSITION": 0}, "indices": 1, "material": 0}"#;
+    let file = write("wide", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), primitive, &extra);
+    let data = load(&file.path()).expect("the file itself is valid");
+    assert_eq!(data.images[0].width, width);
+    let inputs = SceneInputs::new(&data, 8, 8).expect("one texture");
+    let e = GltfScene::create(gpu.alloc(), inputs.inputs()).map(drop).expect_err("too wide");
+    println!("{e}");
+    assert!(
+        matches!(&e, vkres::Error::LimitExceeded { what, requested, .. } if *what == "width" && *requested == u64::from(width)),
+        "{e:?}"
+    );
 }
