@@ -421,3 +421,33 @@ fn a_texture_past_the_devices_image_limits_is_a_typed_error_when_the_scene_is_ma
         "{e:?}"
     );
 }
+
+#[test]
+fn a_glb_whose_lengths_lie_is_a_typed_error() {
+    let json = br#"{"asset":{"version":"2.0"}}  "#; // 28 bytes: padded to 4
+    // (total length, JSON chunk length, BIN chunk length): past the file, past u32, zero.
+    for (total, json_len, bin_len) in
+        [(u32::MAX, 28, 4), (64, u32::MAX, 4), (64, 28, u32::MAX), (64, 0, 0), (12, 28, 4)]
+    {
+        let mut glb = b"glTF".to_vec();
+        glb.extend_from_slice(&2u32.to_le_bytes());
+        glb.extend_from_slice(&total.to_le_bytes());
+        glb.extend_from_slice(&json_len.to_le_bytes());
+        glb.extend_from_slice(b"JSON");
+        glb.extend_from_slice(json);
+        glb.extend_from_slice(&bin_len.to_le_bytes());
+        glb.extend_from_slice(b"BIN\0");
+        glb.extend_from_slice(&[0; 4]);
+        let dir = std::env::temp_dir().join(format!("vkres-gltf-hostile-glb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary folder");
+        let path = dir.join("scene.glb");
+        std::fs::write(&path, &glb).expect("write");
+        let _cleanup = File(dir);
+        let result = std::panic::catch_unwind(|| load(&path));
+        match result {
+            Ok(Err(LoadError::Gltf { .. })) => {}
+            Ok(other) => panic!("({total}, {json_len}, {bin_len}): {:?}", other.map(|_| ())),
+            Err(_) => panic!("({total}, {json_len}, {bin_len}): the loader panicked"),
+        }
+    }
+}
