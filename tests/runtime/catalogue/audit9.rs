@@ -1,7 +1,7 @@
 //! Session 9's hostile-user audit (issue 16, helper "audit9"): the surfaces added since session
 //! 6 tried as a new user would: texture collections of the derive given elements no image can
 //! be (0x0, past the device's dimensions, billions of texels, zero levels or layers, formats
-//! without a blit), arenas asked for absurd groups, each refused with a typed error before
+//! without a blit), arenas asked for absurd groups, staging chunks no buffer can be, each refused with a typed error before
 //! Vulkan (or VMA) sees it.
 
 use vkres::{BufferDesc, Error, GpuResources, MappingType, TextureInput, vk};
@@ -55,8 +55,22 @@ fn arena(gpu: &Gpu) -> vkres::Result<vkres::BufferArena> {
     gpu.alloc().create_buffer_arena(&BufferDesc::new(1 << 16, STORAGE).mapping(MappingType::None).name("arena9"))
 }
 
+/// A 16-byte upload through an allocator whose staging is `budget` bytes in chunks of
+/// `chunk_size` (a chunk past `maxBufferSize` is refused when the first upload makes it).
+fn staged_upload(gpu: &Gpu, budget: u64, chunk_size: u64) -> vkres::Result<()> {
+    let alloc = gpu.alloc().with_staging(vkres::StagingConfig { budget, chunk_size })?;
+    let buffer: vkres::Buffer<u32> = alloc.create_typed_buffer(&BufferDesc::elements::<u32>(4, STORAGE))?;
+    let mut batch = alloc.batch()?;
+    batch.upload(&buffer, 0, &[1u32, 2, 3, 4])?;
+    batch.submit_and_wait()
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        case!("staging chunks of 2^62 bytes, used by an upload", |gpu| staged_upload(gpu, u64::MAX, 1 << 62)
+            => Error::LimitExceeded { .. }),
+        case!("staging chunks of 2^40 bytes, used by an upload", |gpu| staged_upload(gpu, u64::MAX, 1 << 40)
+            => Error::LimitExceeded { .. }),
         case!("texture element of 0x0", |gpu| collections(gpu, Some(TextureInput::new(RGBA, 0, 0, &[])), None, None)
             => Error::ZeroSize { .. }),
         case!("generated-mips element of 0x4", |gpu| collections(gpu, None, Some(TextureInput::new(RGBA, 0, 4, &[])), None)
