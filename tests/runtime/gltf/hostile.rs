@@ -451,3 +451,20 @@ fn a_glb_whose_lengths_lie_is_a_typed_error() {
         }
     }
 }
+
+#[test]
+fn a_deep_node_chain_loads() {
+    // 200 000 nodes, each the only child of the one before: a strict tree, but placing it by
+    // recursion took a stack frame per level (the stack overflowed: an abort).
+    const DEPTH: usize = 200_000;
+    let mut nodes: Vec<String> = (1..DEPTH).map(|k| format!(r#"{{"children": [{k}]}}"#)).collect();
+    nodes.push(r#"{"mesh": 0}"#.to_string());
+    let nodes = format!("[{}]", nodes.join(", "));
+    let file =
+        write_nodes("deep", &triangle_bin(), VIEWS, &format!("{POSITIONS}, {INDICES}"), INDEXED, &nodes, "[0]", "");
+    let start = std::time::Instant::now();
+    let path = file.path();
+    let data = std::panic::catch_unwind(|| load(&path)).expect("no panic").expect("loads");
+    assert_eq!(data.instances.len(), 1, "the last node's mesh");
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}
