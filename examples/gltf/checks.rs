@@ -9,10 +9,36 @@
 
 use gltf::accessor::{DataType, Dimensions};
 
-/// The most elements the loader reads from one accessor: 2^26 (768 MiB of positions). A sparse
-/// accessor without a buffer view is all zeros but its sparse values, so a file of a few bytes
-/// can ask for any count; past this one it is refused rather than allocated.
-pub const MAX_ELEMENTS: usize = 1 << 26;
+/// The most elements the loader reads from one accessor: 2^24 (192 MiB of positions, about
+/// 1 GiB once a primitive's vertices are built). A sparse accessor without a buffer view is
+/// all zeros but its sparse values, so a file of a few bytes can ask for any count; past this
+/// one it is refused rather than allocated.
+pub const MAX_ELEMENTS: usize = 1 << 24;
+
+/// The most elements the loader reads over the whole file: 2^26. Primitives may share an
+/// accessor (each reads it again), so a small file can name one large accessor thousands of
+/// times: counted before anything is read.
+pub const MAX_FILE_ELEMENTS: usize = 1 << 26;
+
+/// The elements the loader would read for the triangle primitives of `document` (positions,
+/// normals, the base colour texture's coordinates, indices; an accessor counted each time a
+/// primitive reads it), saturating.
+pub fn file_elements(document: &gltf::Document) -> usize {
+    use gltf::mesh::Mode;
+    document
+        .meshes()
+        .flat_map(|mesh| mesh.primitives())
+        .filter(|p| matches!(p.mode(), Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan))
+        .map(|p| {
+            let uv_set = p.material().pbr_metallic_roughness().base_color_texture().map_or(0, |t| t.tex_coord());
+            [gltf::Semantic::Positions, gltf::Semantic::Normals, gltf::Semantic::TexCoords(uv_set)]
+                .iter()
+                .filter_map(|s| p.get(s))
+                .chain(p.indices())
+                .fold(0usize, |n, a| n.saturating_add(a.count()))
+        })
+        .fold(0usize, usize::saturating_add)
+}
 
 /// What the loader reads an accessor as: the attribute's name, and the element types the
 /// `gltf` crate's reader for it accepts.

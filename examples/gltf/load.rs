@@ -212,6 +212,17 @@ pub enum LoadError {
         /// What is wrong.
         what: String,
     },
+    /// The file's primitives read more accessor elements than the loader reads
+    /// (`checks::MAX_FILE_ELEMENTS`; primitives sharing an accessor each count it).
+    #[error("{path}: its primitives read {elements} accessor elements; the loader reads at most {limit}")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The elements its triangle primitives read.
+        elements: usize,
+        /// The loader's limit.
+        limit: usize,
+    },
     /// An external buffer or image the file names cannot be read: its URI does not decode,
     /// or names something other than a regular file (a device, a FIFO, a folder).
     #[error("{path}: {what}")]
@@ -274,6 +285,11 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
     let images = gltf::import_images(&document, Some(base), &buffers).map_err(gltf_error)?;
     let loader = Loader { path, buffers: &buffers };
     let mut data = SceneData::default();
+
+    let elements = checks::file_elements(&document);
+    if elements > checks::MAX_FILE_ELEMENTS {
+        return Err(LoadError::TooLarge { path: path.into(), elements, limit: checks::MAX_FILE_ELEMENTS });
+    }
 
     // Materials: the file's, then the default one.
     for material in document.materials() {

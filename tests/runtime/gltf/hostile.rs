@@ -139,7 +139,8 @@ fn an_accessor_of_a_huge_count_is_a_typed_error() {
         let positions = POSITIONS.replace(r#""count": 3"#, &format!(r#""count": {count}"#));
         let file = write("huge", &triangle_bin(), VIEWS, &format!("{positions}, {INDICES}"), INDEXED, "");
         let e = error(&file);
-        assert!(bad_primitive(&e, "elements"), "{count}: {e:?}");
+        // Past the file's limit (checked first); a smaller count past its view: above.
+        assert!(matches!(e, LoadError::TooLarge { .. }), "{count}: {e:?}");
     }
 }
 
@@ -213,10 +214,15 @@ fn sparse_accessors_are_read_and_checked() {
 
     // A sparse accessor without a buffer view is all zeros: a few bytes of file can ask for
     // 2^40 positions (12 TiB; collecting them aborts the process on the allocation).
-    let huge = sparse(2, 1, 5123).replace(r#""count": 3"#, r#""count": 1099511627776"#);
+    // Past the loader's limit of one accessor (2^24 + 1), and of the file (2^40).
+    let huge = sparse(2, 1, 5123).replace(r#""count": 3"#, r#""count": 16777217"#);
     let file = write("sparse-huge", &triangle_bin(), VIEWS, &format!("{huge}, {INDICES}"), INDEXED, "");
     let e = error(&file);
-    assert!(bad_primitive(&e, "1099511627776 elements"), "{e:?}");
+    assert!(bad_primitive(&e, "16777217 elements"), "{e:?}");
+    let huge = sparse(2, 1, 5123).replace(r#""count": 3"#, r#""count": 1099511627776"#);
+    let file = write("sparse-huger", &triangle_bin(), VIEWS, &format!("{huge}, {INDICES}"), INDEXED, "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::TooLarge { .. }), "{e:?}");
     // Zero sparse values; more than the accessor's count.
     for count in [0, 4] {
         let file =
@@ -467,4 +473,16 @@ fn a_deep_node_chain_loads() {
     let data = std::panic::catch_unwind(|| load(&path)).expect("no panic").expect("loads");
     assert_eq!(data.instances.len(), 1, "the last node's mesh");
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}
+
+#[test]
+fn many_primitives_sharing_a_large_accessor_are_a_typed_error() {
+    // One sparse accessor of 2^24 zero positions (a few bytes of file), read by 8 primitives:
+    // 2^27 elements, each primitive's about 1 GiB once built. Refused before anything is read.
+    let big = r#"{"componentType": 5126, "count": 16777216, "type": "VEC3", "min": [0,0,0], "max": [1,1,0],
+        "sparse": {"count": 2, "indices": {"bufferView": 1, "componentType": 5123}, "values": {"bufferView": 0}}}"#;
+    let primitives = vec![r#"{"attributes": {"POSITION": 0}}"#; 8].join(", ");
+    let file = write("shared", &triangle_bin(), VIEWS, &format!("{big}, {INDICES}"), &primitives, "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::TooLarge { elements: 134_217_728, .. }), "{e:?}");
 }
