@@ -481,7 +481,7 @@ fn many_primitives_sharing_a_large_accessor_are_a_typed_error() {
     // 2^27 elements, each primitive's about 1 GiB once built. Refused before anything is read.
     let big = r#"{"componentType": 5126, "count": 16777216, "type": "VEC3", "min": [0,0,0], "max": [1,1,0],
         "sparse": {"count": 2, "indices": {"bufferView": 1, "componentType": 5123}, "values": {"bufferView": 0}}}"#;
-    let primitives = vec![r#"{"attributes": {"POSITION": 0}}"#; 8].join(", ");
+    let primitives = [r#"{"attributes": {"POSITION": 0}}"#; 8].join(", ");
     let file = write("shared", &triangle_bin(), VIEWS, &format!("{big}, {INDICES}"), &primitives, "");
     let e = error(&file);
     assert!(matches!(e, LoadError::TooLarge { elements: 134_217_728, .. }), "{e:?}");
