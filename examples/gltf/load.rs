@@ -25,6 +25,10 @@ use vkres::bytemuck::{Pod, Zeroable};
 #[allow(clippy::duplicate_mod, reason = "the test binary holds both examples, each with its own copy")]
 mod geometry;
 
+/// The checks of the file's binary layout before the `gltf` crate reads it.
+#[path = "checks.rs"]
+mod checks;
+
 pub use geometry::{Vertex, cross, normalize};
 use geometry::{normalize_or, sub};
 
@@ -198,6 +202,48 @@ pub enum LoadError {
         /// The format `gltf` reports.
         format: String,
     },
+    /// An image's data lies outside its buffer (its buffer view past the buffer).
+    #[error("{path}: image {image}: {what}")]
+    BadImage {
+        /// The file.
+        path: PathBuf,
+        /// Image index in the file.
+        image: usize,
+        /// What is wrong.
+        what: String,
+    },
+    /// The file's primitives read more accessor elements than the loader reads
+    /// (`checks::MAX_FILE_ELEMENTS`; primitives sharing an accessor each count it).
+    #[error("{path}: its primitives read {elements} accessor elements; the loader reads at most {limit}")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The elements its triangle primitives read.
+        elements: usize,
+        /// The loader's limit.
+        limit: usize,
+    },
+    /// An external buffer or image the file names cannot be read: its URI does not decode,
+    /// or names something other than a regular file (a device, a FIFO, a folder).
+    #[error("{path}: {what}")]
+    BadReference {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// A node is a child more than once (of two parents, or twice of one): the hierarchy must
+    /// be a set of strict trees, and a node reached on many paths would be placed once per
+    /// path (exponentially many times in a chain of such "diamonds").
+    #[error("{path}: node {node} is a child {parents} times")]
+    NodeParents {
+        /// The file.
+        path: PathBuf,
+        /// The node.
+        node: usize,
+        /// How often it is listed as a child (at least 2).
+        parents: usize,
+    },
     /// The scene places no triangle.
     #[error("{path}: the scene has no triangles to draw")]
     Empty {
@@ -208,10 +254,42 @@ pub enum LoadError {
 
 /// Loads `path` (`.gltf` or `.glb`).
 pub fn load(path: &Path) -> Result<SceneData, LoadError> {
-    let (document, buffers, images) =
-        gltf::import(path).map_err(|source| LoadError::Gltf { path: path.to_path_buf(), source })?;
+    // `gltf::import` in its steps, to check the image views before `import_images` slices
+    // the buffers with them (it panics on a view past its buffer).
+    let gltf_error = |source| LoadError::Gltf { path: path.to_path_buf(), source };
+    let gltf::Gltf { document, blob } = gltf::Gltf::open(path).map_err(gltf_error)?;
+    let base = path.parent().unwrap_or_else(|| Path::new("./"));
+    let uris = document
+        .buffers()
+        .filter_map(|b| match b.source() {
+            gltf::buffer::Source::Uri(uri) => Some(uri),
+            gltf::buffer::Source::Bin => None,
+        })
+        .chain(document.images().filter_map(|i| match i.source() {
+            gltf::image::Source::Uri { uri, .. } => Some(uri),
+            gltf::image::Source::View { .. } => None,
+        }));
+    for uri in uris {
+        checks::external_uri(uri, base).map_err(|what| LoadError::BadReference { path: path.into(), what })?;
+    }
+    let buffers = gltf::import_buffers(&document, Some(base), blob).map_err(gltf_error)?;
+    for image in document.images() {
+        if let gltf::image::Source::View { view, .. } = image.source() {
+            checks::view_bytes(&view, &buffers).map_err(|what| LoadError::BadImage {
+                path: path.into(),
+                image: image.index(),
+                what,
+            })?;
+        }
+    }
+    let images = gltf::import_images(&document, Some(base), &buffers).map_err(gltf_error)?;
     let loader = Loader { path, buffers: &buffers };
     let mut data = SceneData::default();
+
+    let elements = checks::file_elements(&document);
+    if elements > checks::MAX_FILE_ELEMENTS {
+        return Err(LoadError::TooLarge { path: path.into(), elements, limit: checks::MAX_FILE_ELEMENTS });
+    }
 
     // Materials: the file's, then the default one.
     for material in document.materials() {
@@ -247,10 +325,10 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
         .default_scene()
         .or_else(|| document.scenes().next())
         .ok_or(LoadError::NoScene { path: path.into() })?;
-    let mut path_nodes = Vec::new();
-    for root in scene.nodes() {
-        loader.place(&root, IDENTITY, &mesh_of, &mut path_nodes, &mut data.instances)?;
+    if let Some((node, parents)) = checks::node_with_parents(&document) {
+        return Err(LoadError::NodeParents { path: path.into(), node, parents });
     }
+    loader.place(scene.nodes(), document.nodes().len(), &mesh_of, &mut data.instances)?;
 
     // Images: RGBA8.
     for (index, image) in images.into_iter().enumerate() {
@@ -258,6 +336,9 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
     }
     if data.instances.is_empty() {
         return Err(LoadError::Empty { path: path.into() });
+    }
+    if let Some(what) = checks::world_bounds_not_finite(&data) {
+        return Err(LoadError::NotFinite { path: path.into(), what });
     }
     Ok(data)
 }
@@ -319,6 +400,21 @@ impl Loader<'_> {
         if !matches!(mode, Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan) {
             return Ok(None);
         }
+        // Every accessor read below, checked before the `gltf` crate's readers see it.
+        let material = primitive.material();
+        let uv_set = material.pbr_metallic_roughness().base_color_texture().map_or(0, |t| t.tex_coord());
+        let read = [
+            (gltf::Semantic::Positions, checks::Use::Position),
+            (gltf::Semantic::Normals, checks::Use::Normal),
+            (gltf::Semantic::TexCoords(uv_set), checks::Use::TexCoord(uv_set)),
+        ];
+        let accessors = read
+            .into_iter()
+            .filter_map(|(semantic, use_)| primitive.get(&semantic).map(|a| (a, use_)))
+            .chain(primitive.indices().map(|a| (a, checks::Use::Indices)));
+        for (accessor, use_) in accessors {
+            checks::accessor(&accessor, use_, self.buffers).map_err(|what| self.bad(mesh, primitive, what))?;
+        }
         let reader = primitive.reader(|buffer| self.buffers.get(buffer.index()).map(|d| &d.0[..]));
         let positions: Vec<[f32; 3]> = reader
             .read_positions()
@@ -331,8 +427,6 @@ impl Loader<'_> {
         }
         let where_ = |what: &str| format!("mesh {} primitive {} {what}", mesh.index(), primitive.index());
         self.finite(positions.as_flattened(), || where_("POSITION"))?;
-        let material = primitive.material();
-        let uv_set = material.pbr_metallic_roughness().base_color_texture().map_or(0, |t| t.tex_coord());
         let uvs: Vec<[f32; 2]> = match reader.read_tex_coords(uv_set) {
             Some(uvs) => uvs.into_f32().collect(),
             None => vec![[0.0; 2]; count],
@@ -429,30 +523,49 @@ impl Loader<'_> {
         Ok(Some(result))
     }
 
-    /// Places `node` and its children under `parent`.
-    fn place(
+    /// Places `roots` and their descendants, depth first (each node before its children, the
+    /// children in order). Iterative, with the path from the root marked per node (`nodes` of
+    /// the file): a chain of 200 000 nodes, a strict tree, overflowed the stack when each level
+    /// was a call (an abort), and a cycle is found in one look-up.
+    fn place<'d>(
         &self,
-        node: &gltf::Node<'_>,
-        parent: Matrix,
+        roots: impl Iterator<Item = gltf::Node<'d>>,
+        nodes: usize,
         mesh_of: &[Option<u32>],
-        path_nodes: &mut Vec<usize>,
         out: &mut Vec<Instance>,
     ) -> Result<(), LoadError> {
-        if path_nodes.contains(&node.index()) {
-            return Err(LoadError::NodeCycle { path: self.path.into(), node: node.index() });
+        enum Step<'d> {
+            Enter(gltf::Node<'d>, Matrix),
+            Leave(usize),
         }
-        let local = node.transform().matrix();
-        self.finite(local.as_flattened(), || format!("node {} transform", node.index()))?;
-        let world = multiply(&parent, &local);
-        self.finite(world.as_flattened(), || format!("node {} world transform", node.index()))?;
-        if let Some(mesh) = node.mesh().and_then(|m| mesh_of.get(m.index()).copied().flatten()) {
-            out.push(Instance { mesh, transform: to_3x4(&world) });
+        let mut on_path = vec![false; nodes];
+        let mut stack: Vec<Step<'d>> = roots.map(|root| Step::Enter(root, IDENTITY)).collect();
+        stack.reverse();
+        while let Some(step) = stack.pop() {
+            let (node, parent) = match step {
+                Step::Leave(index) => {
+                    on_path[index] = false;
+                    continue;
+                }
+                Step::Enter(node, parent) => (node, parent),
+            };
+            let index = node.index();
+            if on_path[index] {
+                return Err(LoadError::NodeCycle { path: self.path.into(), node: index });
+            }
+            let local = node.transform().matrix();
+            self.finite(local.as_flattened(), || format!("node {index} transform"))?;
+            let world = multiply(&parent, &local);
+            self.finite(world.as_flattened(), || format!("node {index} world transform"))?;
+            if let Some(mesh) = node.mesh().and_then(|m| mesh_of.get(m.index()).copied().flatten()) {
+                out.push(Instance { mesh, transform: to_3x4(&world) });
+            }
+            on_path[index] = true;
+            stack.push(Step::Leave(index));
+            let first_child = stack.len();
+            stack.extend(node.children().map(|child| Step::Enter(child, world)));
+            stack[first_child..].reverse();
         }
-        path_nodes.push(node.index());
-        for child in node.children() {
-            self.place(&child, world, mesh_of, path_nodes, out)?;
-        }
-        path_nodes.pop();
         Ok(())
     }
 

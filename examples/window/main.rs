@@ -21,6 +21,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod extent;
 mod frames;
 mod pose;
 #[allow(dead_code)]
@@ -183,10 +184,14 @@ impl App {
             }
             // The swapchain's images are presented by frames in flight: made again once they are done.
             running.frames.wait_all().map_err(|e| e.to_string())?;
-            running
+            let made = running
                 .chain
                 .recreate(vk::Extent2D { width: size.width, height: size.height })
                 .map_err(|e| e.to_string())?;
+            if !made {
+                running.stale = true;
+                return Ok(true); // the surface has no drawable extent now: try the next frame
+            }
             running.stale = false;
             self.resizes += 1;
             println!(

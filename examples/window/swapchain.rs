@@ -60,13 +60,20 @@ impl Swapchain {
                 operation: "the window example's swapchain",
             });
         }
-        chain.recreate(extent)?;
+        if !chain.recreate(extent)? {
+            return Err(Error::InvalidDescription {
+                name: "the window example's swapchain".into(),
+                reason: "the surface has no drawable extent (a minimized window?)".into(),
+            });
+        }
         Ok(chain)
     }
 
     /// Makes the swapchain again for `extent` (the window's new size), handing the old one to
     /// the new one's creation. The caller has waited for every frame that used the old images.
-    pub fn recreate(&mut self, extent: vk::Extent2D) -> vkres::Result<()> {
+    /// `false` (nothing made, the old swapchain kept) where the surface has no drawable extent
+    /// now (a minimized window): try again later.
+    pub fn recreate(&mut self, extent: vk::Extent2D) -> vkres::Result<bool> {
         let pd = self.ctx.physical_device();
         // SAFETY: queries on the context's physical device and this instance's surface.
         let (caps, formats) = unsafe {
@@ -94,13 +101,8 @@ impl Swapchain {
                 feature: "a B8G8R8A8_UNORM or R8G8B8A8_UNORM surface format",
                 operation: "the window example's swapchain",
             })?;
-        let extent = if caps.current_extent.width != u32::MAX {
-            caps.current_extent
-        } else {
-            vk::Extent2D {
-                width: extent.width.clamp(caps.min_image_extent.width, caps.max_image_extent.width),
-                height: extent.height.clamp(caps.min_image_extent.height, caps.max_image_extent.height),
-            }
+        let Some(extent) = super::extent::swapchain_extent(&caps, extent) else {
+            return Ok(false);
         };
         let mut count = caps.min_image_count + 1;
         if caps.max_image_count > 0 {
@@ -135,7 +137,7 @@ impl Swapchain {
                 .map_err(failed("vkCreateSemaphore"))?;
             self.rendered.push(semaphore);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Destroys the swapchain and its semaphores (not the surface).

@@ -5,6 +5,7 @@
 
 mod faults;
 mod files;
+mod hostile;
 mod picture;
 mod reference;
 

@@ -46,3 +46,4 @@ mod staging;
 mod sub_buffers;
 mod threads;
 mod transfer_queue;
+mod window_extent;

@@ -43,6 +43,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             }
             Kind::Sampler(_) | Kind::Bundle(_) | Kind::Blas(_) | Kind::Tlas(_) => {}
         }
+        crate::check_zero::check(cx, field);
         collection_from_inputs(cx, field);
         binding_fits_kind(cx, field);
         stages_need_binding(cx, field);

@@ -16,6 +16,7 @@ mod check_alias;
 mod check_frames;
 mod check_resize;
 mod check_texture;
+mod check_zero;
 mod ctxt;
 mod expand;
 #[cfg(test)]

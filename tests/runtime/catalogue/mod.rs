@@ -7,6 +7,7 @@
 mod accel;
 mod audit8;
 mod audit8b;
+mod audit9;
 mod batch;
 mod buffers;
 mod defrag;
@@ -89,10 +90,11 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 22] = [
+    let groups: [fn() -> Vec<Case>; 25] = [
         accel::cases,
         audit8::cases,
         audit8b::cases,
+        audit9::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,
@@ -103,6 +105,8 @@ fn the_catalogue_holds_at_least_150_cases() {
         images::cases,
         manager::cases,
         mappings::cases,
+        mend10::cases,
+        mend11::cases,
         memory_control::cases,
         parameters::cases,
         pending_reads::cases,

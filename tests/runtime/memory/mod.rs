@@ -3,6 +3,7 @@
 
 mod aliasing;
 mod eviction;
+mod eviction_race;
 mod export;
 mod leaks;
 mod pools;

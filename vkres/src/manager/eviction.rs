@@ -75,6 +75,13 @@ impl ResourceManager {
     /// and only those with `TRANSFER_SRC` usage (the manager's own buffers and textures have
     /// it). Materials and shaders stay. When nothing more can be evicted the budget may stay
     /// exceeded: [`EvictionStats::resident_bytes`] says how much is left.
+    ///
+    /// Work vkres does not see is not counted: a command buffer of the caller's that bound the
+    /// [`bindless`](Self::bindless) set holds nothing, so an evicted resource its shaders read
+    /// through the set is destroyed under it. Call this when no such work is pending (after
+    /// the frames' fences, or [`Context::wait_idle`](crate::Context::wait_idle)); and an
+    /// evicted handle's bindless entries are stale (they name the destroyed objects) until its
+    /// next lookup: look a handle up before a shader reads its entries again.
     pub fn evict_to_budget(&self, budget: u64) -> Result<EvictionStats> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut resident = 0;
@@ -140,9 +147,16 @@ impl ResourceManager {
             };
             let evicted = Entry::Evicted(Arc::new(Evicted { kind }));
             let mut table = self.write();
-            // Still the same resource, held by the table and by `c` only: no lookup took a
-            // clone since (lookups clone under the read lock, which this write lock excludes).
-            let same = table.get(c.handle).is_some_and(|e| same_resource(e, &c.entry) && evictable(e, 2));
+            // Still the same resource, held by the table and by `c` only: no lookup holds a
+            // clone now (lookups clone under the read lock, which this write lock excludes);
+            // and none was made since it was chosen (its use tick is unchanged; lookups touch
+            // under the read lock): a lookup that wrote it (`update_buffers`, a host write
+            // through the clone) after the read-back was recorded and dropped its clone before
+            // this lock would otherwise be undone by the read-back's older contents (issue 16,
+            // session 9 audit: `memory::eviction_race`).
+            let unused =
+                self.uses.get(c.handle.index() as usize).map_or(0, |u| u.load(Ordering::Relaxed)) == c.last_use;
+            let same = unused && table.get(c.handle).is_some_and(|e| same_resource(e, &c.entry) && evictable(e, 2));
             if same && let Some(slot) = table.get_mut(c.handle) {
                 freed.push(std::mem::replace(slot, evicted));
                 stats.evicted += 1;
