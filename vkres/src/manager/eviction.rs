@@ -86,7 +86,15 @@ impl ResourceManager {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut resident = 0;
         {
-            let table = self.read();
+            // The write lock, not the read lock lookups take: the holders check, the clone and
+            // the use-tick read below are then one step with respect to every lookup (a lookup
+            // clones and touches under the read lock). Under the read lock a lookup could clone
+            // and touch between `evictable` and the tick read: the candidate would then carry
+            // the lookup's own tick, and the check before the swap (tick unchanged, holders 2)
+            // would pass after that lookup wrote through its clone and dropped it, undoing its
+            // write with the older read-back (issue 16, session 9 review12 finding 1). The scan
+            // clones and reads counters only, so lookups wait briefly; lookups stay as cheap.
+            let table = self.write();
             for (handle, entry) in table.entries() {
                 let bytes = resident_bytes(entry);
                 resident += bytes;
