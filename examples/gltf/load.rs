@@ -244,6 +244,16 @@ pub enum LoadError {
         /// How often it is listed as a child (at least 2).
         parents: usize,
     },
+    /// A node is reached a second time though every node has at most one parent: a scene
+    /// root that is also a child, or a root listed twice. Scene roots must be unique roots;
+    /// placed again, a chain of n nodes all listed as roots made n(n+1)/2 instances.
+    #[error("{path}: node {node} is placed twice (a scene root that is also a child, or a root listed twice)")]
+    NodePlacedTwice {
+        /// The file.
+        path: PathBuf,
+        /// The node.
+        node: usize,
+    },
     /// The scene places no triangle.
     #[error("{path}: the scene has no triangles to draw")]
     Empty {
@@ -524,9 +534,10 @@ impl Loader<'_> {
     }
 
     /// Places `roots` and their descendants, depth first (each node before its children, the
-    /// children in order). Iterative, with the path from the root marked per node (`nodes` of
-    /// the file): a chain of 200 000 nodes, a strict tree, overflowed the stack when each level
-    /// was a call (an abort), and a cycle is found in one look-up.
+    /// children in order), each node once (a second visit is a typed error). Iterative, with
+    /// the path from the root marked per node (`nodes` of the file): a chain of 200 000 nodes,
+    /// a strict tree, overflowed the stack when each level was a call (an abort), and a cycle
+    /// is found in one look-up.
     fn place<'d>(
         &self,
         roots: impl Iterator<Item = gltf::Node<'d>>,
@@ -539,6 +550,8 @@ impl Loader<'_> {
             Leave(usize),
         }
         let mut on_path = vec![false; nodes];
+        // Each node is placed at most once: placements are bounded by the node count.
+        let mut placed = vec![false; nodes];
         let mut stack: Vec<Step<'d>> = roots.map(|root| Step::Enter(root, IDENTITY)).collect();
         stack.reverse();
         while let Some(step) = stack.pop() {
@@ -552,6 +565,9 @@ impl Loader<'_> {
             let index = node.index();
             if on_path[index] {
                 return Err(LoadError::NodeCycle { path: self.path.into(), node: index });
+            }
+            if std::mem::replace(&mut placed[index], true) {
+                return Err(LoadError::NodePlacedTwice { path: self.path.into(), node: index });
             }
             let local = node.transform().matrix();
             self.finite(local.as_flattened(), || format!("node {index} transform"))?;

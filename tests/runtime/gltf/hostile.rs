@@ -326,6 +326,26 @@ fn a_node_with_two_parents_is_a_typed_error() {
 }
 
 #[test]
+fn a_node_placed_twice_is_a_typed_error() {
+    // A chain of 5 000 nodes, each with one parent, every one also listed as a scene root:
+    // placed from each root, 12.5 million instances (review12 finding 2).
+    let n = 5_000;
+    let nodes: Vec<String> = (0..n)
+        .map(|k| if k + 1 < n { format!(r#"{{"mesh": 0, "children": [{}]}}"#, k + 1) } else { r#"{"mesh": 0}"#.into() })
+        .collect();
+    let roots: Vec<String> = (0..n).map(|k| k.to_string()).collect();
+    let (nodes, roots) = (format!("[{}]", nodes.join(", ")), format!("[{}]", roots.join(", ")));
+    let accessors = format!("{POSITIONS}, {INDICES}");
+    let file = write_nodes("roots-chain", &triangle_bin(), VIEWS, &accessors, INDEXED, &nodes, &roots, "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::NodePlacedTwice { node: 1, .. }), "{e:?}");
+    // A root listed twice.
+    let file = write_nodes("root-twice", &triangle_bin(), VIEWS, &accessors, INDEXED, r#"[{"mesh": 0}]"#, "[0, 0]", "");
+    let e = error(&file);
+    assert!(matches!(e, LoadError::NodePlacedTwice { node: 0, .. }), "{e:?}");
+}
+
+#[test]
 fn a_uri_that_does_not_decode_or_names_no_regular_file_is_a_typed_error() {
     // A buffer named by a URI whose escape is no UTF-8 (the `gltf` crate unwrapped the decoding:
     // a panic), a device read to its end (forever), a folder.
