@@ -197,8 +197,11 @@ pub fn node_with_parents(document: &gltf::Document) -> Option<(usize, usize)> {
 /// chunk) before the `gltf` crate reads it: a relative path that percent-decodes to invalid
 /// UTF-8 (the crate unwraps the decoding: a panic), and a file that is not a regular file
 /// (`file:///dev/zero`, a FIFO: read to its end, that is forever or until memory runs out).
+/// Also a file larger than `max_bytes` (a buffer's `byteLength` + 3 bytes of padding, an
+/// image's [`MAX_IMAGE_FILE`]): the crate reads a regular file whole before it compares its
+/// length (a sparse file of 1 TiB costs nothing on disk and aborts on allocation failure).
 /// Returns why not; a URI of another scheme is left to the crate (`UnsupportedScheme`).
-pub fn external_uri(uri: &str, base: &std::path::Path) -> Result<(), String> {
+pub fn external_uri(uri: &str, base: &std::path::Path, max_bytes: u64) -> Result<(), String> {
     let path = if uri.contains(':') {
         match uri.strip_prefix("file://").or_else(|| uri.strip_prefix("file:")) {
             Some(path) => std::path::PathBuf::from(path),
@@ -209,10 +212,16 @@ pub fn external_uri(uri: &str, base: &std::path::Path) -> Result<(), String> {
     };
     match std::fs::metadata(&path) {
         Ok(meta) if !meta.is_file() => Err(format!("URI {uri:?} names {}, not a regular file", path.display())),
+        Ok(meta) if meta.len() > max_bytes => {
+            Err(format!("URI {uri:?} names a file of {} bytes, more than the {max_bytes} it may hold", meta.len()))
+        }
         // A missing file is the crate's `Io` error, as before.
         _ => Ok(()),
     }
 }
+
+/// The largest external image file read (1 GiB).
+pub const MAX_IMAGE_FILE: u64 = 1 << 30;
 
 /// `uri` with its `%XX` escapes decoded, if the result is UTF-8 (as the `gltf` crate decodes
 /// relative URIs).
@@ -221,7 +230,12 @@ fn percent_decoded(uri: &str) -> Option<String> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        // Two hex digits only: `from_str_radix` alone takes a sign (`%+A` would be `\n`), where
+        // the crate's decoder keeps such an escape as written (the check would stat another path).
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);

@@ -272,15 +272,16 @@ pub fn load(path: &Path) -> Result<SceneData, LoadError> {
     let uris = document
         .buffers()
         .filter_map(|b| match b.source() {
-            gltf::buffer::Source::Uri(uri) => Some(uri),
+            gltf::buffer::Source::Uri(uri) => Some((uri, (b.length() as u64).saturating_add(3))),
             gltf::buffer::Source::Bin => None,
         })
         .chain(document.images().filter_map(|i| match i.source() {
-            gltf::image::Source::Uri { uri, .. } => Some(uri),
+            gltf::image::Source::Uri { uri, .. } => Some((uri, checks::MAX_IMAGE_FILE)),
             gltf::image::Source::View { .. } => None,
         }));
-    for uri in uris {
-        checks::external_uri(uri, base).map_err(|what| LoadError::BadReference { path: path.into(), what })?;
+    for (uri, max_bytes) in uris {
+        checks::external_uri(uri, base, max_bytes)
+            .map_err(|what| LoadError::BadReference { path: path.into(), what })?;
     }
     let buffers = gltf::import_buffers(&document, Some(base), blob).map_err(gltf_error)?;
     for image in document.images() {

@@ -346,6 +346,36 @@ fn a_node_placed_twice_is_a_typed_error() {
 }
 
 #[test]
+fn an_external_file_larger_than_its_buffer_or_a_sign_in_an_escape_is_a_typed_error() {
+    // review12 finding 3. The file is read whole by the crate before its length is compared:
+    // one larger than `byteLength` + 3 is refused before (a sparse file of 1 MiB here; of 1 TiB
+    // it aborted on allocation failure). `%+A` is no escape (the crate keeps it as written): a
+    // folder named `a%+Ab` is checked as itself (`from_str_radix` read `+A` as `\n`, and the
+    // check looked at a missing `a\nb`).
+    let dir = std::env::temp_dir().join(format!("vkres-gltf-hostile-size-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("a%+Ab")).expect("temporary folder");
+    let big = std::fs::File::create(dir.join("big.bin")).expect("create");
+    big.set_len(1 << 20).expect("sparse file");
+    let file = File(dir.clone());
+    for (uri, needle) in [("big.bin", "bytes"), ("a%+Ab", "regular file")] {
+        let json = format!(
+            r#"{{"asset": {{"version": "2.0"}}, "buffers": [{{"byteLength": 44, "uri": "{uri}"}}],
+                "scenes": [{{"nodes": []}}]}}"#
+        );
+        std::fs::write(dir.join("scene.gltf"), json).expect("write");
+        let e = error(&file);
+        assert!(matches!(&e, LoadError::BadReference { what, .. } if what.contains(needle)), "{uri}: {e:?}");
+    }
+    // 47 bytes (44 and the padding) are accepted by the check: the crate reads the file.
+    big.set_len(47).expect("truncate");
+    let json = r#"{"asset": {"version": "2.0"}, "buffers": [{"byteLength": 44, "uri": "big.bin"}],
+                "scenes": [{"nodes": []}]}"#;
+    std::fs::write(dir.join("scene.gltf"), json).expect("write");
+    let e = error(&file);
+    assert!(!matches!(&e, LoadError::BadReference { .. }), "{e:?}");
+}
+
+#[test]
 fn a_uri_that_does_not_decode_or_names_no_regular_file_is_a_typed_error() {
     // A buffer named by a URI whose escape is no UTF-8 (the `gltf` crate unwrapped the decoding:
     // a panic), a device read to its end (forever), a folder.
