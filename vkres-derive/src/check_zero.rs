@@ -44,7 +44,7 @@ fn is_empty_array(expr: &Expr) -> bool {
 }
 
 /// VUID-VkBufferCreateInfo-size-00912: a buffer has at least one byte (`len = 0`, `size = 0`,
-/// `data = []`).
+/// `data = []` without `len` or `size`).
 fn buffer_not_empty(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
     for (key, value) in [("len", &buffer.len), ("size", &buffer.size)] {
         if let Some(keyed) = value
@@ -56,7 +56,11 @@ fn buffer_not_empty(cx: &Ctxt, field: &Field<'_>, buffer: &BufferAttr) {
             );
         }
     }
+    // With `len` or `size` the buffer takes its size from them and an empty `data` uploads
+    // nothing: that compiled and ran before this check, and still does (review12 finding 4).
     if let Some(data) = &buffer.data
+        && buffer.len.is_none()
+        && buffer.size.is_none()
         && let Source::Expr(expr) = &data.value
         && is_empty_array(expr)
     {

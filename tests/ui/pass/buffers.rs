@@ -22,6 +22,11 @@ struct Everything {
     raw: Buffer,
     #[gpu(buffer(usage = INDIRECT | SHADER_DEVICE_ADDRESS, len = 4, location = host, mapping = random))]
     args: Buffer<[u32; 4]>,
+    // An empty `data` with `len` or `size`: sized by them, nothing uploaded.
+    #[gpu(buffer(usage = STORAGE, data = [], len = 4))]
+    empty_len: Buffer<u32>,
+    #[gpu(buffer(usage = STORAGE, data = &[], size = 64))]
+    empty_size: Buffer<u32>,
 }
 
 fn main() {
