@@ -170,6 +170,11 @@ mod tests {
         assert!(matches!(parse("-1"), Expr::Unary(_)));
         assert!(matches!(parse("N"), Expr::Path(_)));
         assert!(syn::parse::Parser::parse_str(crate::attr::expr, "struct").is_err());
+        // Not expressions: syn's error, at the attribute (review12 finding 5).
+        for bad in ["[1 2 3]", "[1, , 2]", "[1; 2; 3]", "[1;]", "[;1]", "[\"a\" \"b\"]", "[1, 2; 3]", "[,]"] {
+            assert!(syn::parse::Parser::parse_str(crate::attr::expr, bad).is_err(), "{bad}");
+        }
+        assert!(matches!(parse("[1]"), Expr::Verbatim(_)));
     }
 
     #[test]

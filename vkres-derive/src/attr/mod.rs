@@ -170,25 +170,36 @@ pub fn expr(input: ParseStream<'_>) -> syn::Result<Expr> {
             let lit = syn::Lit::new(lit);
             return Ok((Some(Expr::Lit(syn::ExprLit { attrs: Vec::new(), lit })), next));
         }
-        if let Some((mut inner, _, next)) = cursor.group(proc_macro2::Delimiter::Bracket)
+        if let Some((inner, _, next)) = cursor.group(proc_macro2::Delimiter::Bracket)
             && ended(next)
         {
-            let mut literals = 0;
-            while !inner.eof() {
-                if let Some((_, rest)) = inner.literal() {
-                    literals += 1;
-                    inner = rest;
-                } else if let Some((p, rest)) = inner.punct()
-                    && matches!(p.as_char(), ',' | ';')
-                {
-                    inner = rest;
-                } else {
-                    return Ok((None, *cursor));
+            // Only `lit (, lit)* ,?` and `lit ; lit`: any other mix of literals, `,` and `;`
+            // (`[1 2]`, `[1, , 2]`, `[1; 2; 3]`, `[1;]`) goes to syn, which reports it at the
+            // attribute (review12 finding 5), not rustc inside the expansion.
+            let plain = match inner.literal() {
+                None => false,
+                Some((_, rest)) => {
+                    let mut inner = rest;
+                    let mut first = true;
+                    loop {
+                        if inner.eof() {
+                            break true;
+                        }
+                        match inner.punct() {
+                            Some((p, rest)) if p.as_char() == ',' => match rest.literal() {
+                                Some((_, rest)) => inner = rest,
+                                None => break rest.eof(),
+                            },
+                            Some((p, rest)) if p.as_char() == ';' && first => {
+                                break rest.literal().is_some_and(|(_, rest)| rest.eof());
+                            }
+                            _ => break false,
+                        }
+                        first = false;
+                    }
                 }
-            }
-            if let Some((tree, next)) = cursor.token_tree()
-                && literals > 0
-            {
+            };
+            if plain && let Some((tree, next)) = cursor.token_tree() {
                 return Ok((Some(Expr::Verbatim(tree.into())), next));
             }
         }
