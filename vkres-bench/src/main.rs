@@ -581,6 +581,9 @@ fn frame_loop(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Res
     );
     if let Some([v, a]) = m.instance_memory {
         println!("instance buffers' memory: vkres {v:?}, ash {a:?}\n");
+        println!(
+            "instance records: vkres's figure is the whole refit_tlas call (checks, refit set, loop, flush, references, build pushed), ash's its loop and flush\n"
+        );
     }
     if let Some(p) = Summary::of_ms(&m.paired_ratios) {
         println!(

@@ -36,7 +36,11 @@ pub struct FrameLoop {
     pub cpu: [Vec<Duration>; 2],
     /// Per run: the median time of its frames' TLAS instance records (turning the transforms
     /// into records and writing them into the frame's mapped instance buffer; zero without a
-    /// refit), the part of `cpu` that grows with the instance count.
+    /// refit), the part of `cpu` that grows with the instance count. Not the same span both
+    /// ways: vkres's is the whole `Recorder::refit_tlas` call (its checks, the refit set's
+    /// look-up and hold, the loop, the flush, the references compared, the build pushed: about
+    /// 1 µs on lavapipe besides the loop, BENCHMARKS "Frame loop, session 9 (records)"), the
+    /// hand-written one its bounds check, its loop and its flush.
     pub records: [Vec<Duration>; 2],
     /// Per round (one run of each way, one right after the other): vkres's run / ash's run.
     pub paired_ratios: Vec<f64>,
