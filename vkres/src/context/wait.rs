@@ -207,13 +207,13 @@ mod tests {
         let slice = Duration::from_millis(4);
         let bound = Duration::from_millis(10);
         let start = Instant::now();
-        let mut slices = 0;
+        let mut asked = Vec::new();
         let result = sliced(
             bound,
             slice,
             start,
             |d| {
-                slices += 1;
+                asked.push(d);
                 std::thread::sleep(d);
                 Err(vk::Result::TIMEOUT)
             },
@@ -221,7 +221,10 @@ mod tests {
         );
         assert_eq!(result, Err(vk::Result::TIMEOUT));
         assert!(start.elapsed() >= bound);
-        assert!(slices >= 3, "{slices} slices of 4 ms for 10 ms");
+        // Sliced: no wait is longer than a slice (the bound is 2.5 of them). How many slices
+        // fit depends on how long each sleep really took (a loaded machine oversleeps), so
+        // their number is not asserted.
+        assert!(!asked.is_empty() && asked.iter().all(|d| *d <= slice), "{asked:?}");
         // Errors other than a timeout end it at once, and a zero bound is one poll.
         let lost = sliced(LONG, SLICE, Instant::now(), |_| Err(vk::Result::ERROR_DEVICE_LOST), || true);
         assert_eq!(lost, Err(vk::Result::ERROR_DEVICE_LOST));
