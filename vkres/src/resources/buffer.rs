@@ -251,12 +251,6 @@ spare_slots! {
 }
 
 impl<T> Buffer<T> {
-    /// A handle to a new slot holding `state`.
-    #[inline(always)]
-    fn from_state(state: BufferShared) -> Self {
-        Self { shared: Shared::new(state), _elem: PhantomData }
-    }
-
     /// Another handle to the same slot.
     #[inline]
     fn with_slot<U>(&self) -> Buffer<U> {
@@ -718,7 +712,7 @@ fn create_named<T>(
         reserved: all_queues,
         holds: counted.then(|| Box::new(Mutex::new(HoldSlots::default()))),
     };
-    Ok(Buffer::from_state(shared))
+    Ok(Buffer { shared: Shared::new(shared), _elem: PhantomData })
 }
 
 #[cfg(test)]

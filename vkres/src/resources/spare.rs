@@ -66,7 +66,7 @@ impl<S: Spare> Shared<S> {
     /// A reference to a new slot holding `state` ([`fill`]).
     #[inline(always)]
     pub(crate) fn new(state: S) -> Self {
-        Self(ManuallyDrop::new(fill(S::spares(), state)))
+        Self(ManuallyDrop::new(fill(state)))
     }
 
     /// The state, where this is its only handle and no hold refers to it.
@@ -108,7 +108,7 @@ impl<S: Spare> Drop for Shared<S> {
     fn drop(&mut self) {
         // SAFETY: `self.0` is not used again: this is its drop.
         let slot = unsafe { ManuallyDrop::take(&mut self.0) };
-        retire(S::spares(), slot);
+        retire(slot);
     }
 }
 
@@ -159,9 +159,9 @@ impl<S> Drop for Spares<S> {
 /// `state` in a slot of its own: a spare one of this thread where there is one (no
 /// allocation, no atomic operation), a new `Arc` otherwise.
 #[inline(always)]
-fn fill<S: 'static>(spares: &'static LocalKey<Spares<S>>, state: S) -> Arc<Option<S>> {
+fn fill<S: Spare>(state: S) -> Arc<Option<S>> {
     // `try_with`: none during the thread's destruction of its locals.
-    match spares.try_with(|s| s.0.try_borrow_mut().ok().and_then(|mut v| v.pop())) {
+    match S::spares().try_with(|s| s.0.try_borrow_mut().ok().and_then(|mut v| v.pop())) {
         Ok(Some(slot)) => {
             // SAFETY: `slot` came from `Arc::into_raw` of an `Arc` that was the only reference
             // to its allocation when `retire` stored it (`get_mut` succeeded), and only the
@@ -180,13 +180,13 @@ fn fill<S: 'static>(spares: &'static LocalKey<Spares<S>>, state: S) -> Arc<Optio
 /// object destroyed) and the empty slot kept for [`fill`] (up to [`cap`] a thread); otherwise
 /// the reference is dropped as any `Arc`'s.
 #[inline]
-fn retire<S: 'static>(spares: &'static LocalKey<Spares<S>>, mut slot: Arc<Option<S>>) {
+fn retire<S: Spare>(mut slot: Arc<Option<S>>) {
     let Some(state) = Arc::get_mut(&mut slot) else { return };
     // Dropped before the list is borrowed: destroying an object may drop other resources.
     *state = None;
     // If the list is borrowed, full or gone (the thread's locals being destroyed), the slot is
     // freed (it holds nothing now).
-    let _ = spares.try_with(move |s| {
+    let _ = S::spares().try_with(move |s| {
         if let Ok(mut v) = s.0.try_borrow_mut() {
             if v.len() < cap::<S>() {
                 // The only reference (`get_mut` above): `fill` may write it. (An `Arc`'s
