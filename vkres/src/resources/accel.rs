@@ -1,14 +1,13 @@
 //! [`AccelerationStructure`] storage: a buffer and the `VkAccelerationStructureKHR` in it.
 //! Building into it is the job of a batch (`crate::accel` and `Batch::build_blas`).
 
-use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ash::vk;
 
 use super::buffer::{self, Buffer, BufferDesc};
-use super::spare::{self, Spares};
+use super::spare::{Shared, spare_slots};
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::MemoryAllocator;
@@ -80,67 +79,42 @@ impl Drop for AccelShared {
 /// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct AccelerationStructure {
-    /// `Some` while this handle lives (see [`spare`]); dropped through [`spare::retire`].
-    shared: ManuallyDrop<Arc<Option<AccelShared>>>,
+    /// The structure's slot (see [`spare`](super::spare)).
+    shared: Shared<AccelShared>,
 }
 
-thread_local! {
-    /// This thread's spare slots of dropped structures ([`spare`]).
-    static SPARE: Spares<AccelShared> = const { Spares::new() };
-}
-
-impl Drop for AccelerationStructure {
-    fn drop(&mut self) {
-        // SAFETY: `shared` is not used again: this is the handle's drop.
-        let slot = unsafe { ManuallyDrop::take(&mut self.shared) };
-        spare::retire(&SPARE, slot);
-    }
-}
-
-/// A handle to an empty slot: never (slots are emptied only when no handle or hold refers
-/// to them, and filled before a handle is made).
-#[cold]
-#[inline(never)]
-fn empty_slot() -> ! {
-    unreachable!("a structure handle refers to an emptied slot")
+spare_slots! {
+    /// This thread's spare slots of dropped structures ([`spare`](super::spare)).
+    SPARE: AccelShared
 }
 
 impl std::fmt::Debug for AccelerationStructure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccelerationStructure")
             .field("name", &self.name())
-            .field("ty", &self.shared().ty)
-            .field("size", &self.shared().buffer.size())
+            .field("ty", &self.shared.ty)
+            .field("size", &self.shared.buffer.size())
             .finish()
     }
 }
 
 impl AccelerationStructure {
-    /// The shared state (always `Some` while a handle refers to it).
-    #[inline(always)]
-    fn shared(&self) -> &AccelShared {
-        match &**self.shared {
-            Some(state) => state,
-            None => empty_slot(),
-        }
-    }
-
     /// The `VkAccelerationStructureKHR`.
     pub fn handle(&self) -> vk::AccelerationStructureKHR {
-        self.shared().handle
+        self.shared.handle
     }
 
     /// Top or bottom level.
     pub fn ty(&self) -> vk::AccelerationStructureTypeKHR {
-        self.shared().ty
+        self.shared.ty
     }
 
     /// Its device address (what TLAS instances refer to).
     pub fn device_address(&self) -> vk::DeviceAddress {
-        *self.shared().address.get_or_init(|| {
-            let ctx = self.shared().buffer.context();
+        *self.shared.address.get_or_init(|| {
+            let ctx = self.shared.buffer.context();
             let info =
-                vk::AccelerationStructureDeviceAddressInfoKHR::default().acceleration_structure(self.shared().handle);
+                vk::AccelerationStructureDeviceAddressInfoKHR::default().acceleration_structure(self.shared.handle);
             // The structure exists, so the extension's functions do.
             ctx.extensions().acceleration_structure.as_ref().map_or(0, |fns| {
                 // SAFETY: a live structure of this device.
@@ -151,71 +125,71 @@ impl AccelerationStructure {
 
     /// The buffer that stores it.
     pub fn buffer(&self) -> &Buffer {
-        &self.shared().buffer
+        &self.shared.buffer
     }
 
     /// Debug name.
     pub fn name(&self) -> &str {
-        let storage = self.shared().buffer.name();
+        let storage = self.shared.buffer.name();
         storage.strip_suffix(STORAGE_SUFFIX).unwrap_or(storage)
     }
 
     /// The build flags it was created for.
     pub fn build_flags(&self) -> vk::BuildAccelerationStructureFlagsKHR {
-        self.shared().flags
+        self.shared.flags
     }
 
     /// Whether a batch that built it has finished (a TLAS may only refer to a built BLAS).
     pub fn is_built(&self) -> bool {
-        self.shared().built.load(Ordering::Acquire)
+        self.shared.built.load(Ordering::Acquire)
     }
 
     /// Marks it built: a batch's build of it has finished.
     pub(crate) fn set_built(&self) {
-        self.shared().built.store(true, Ordering::Release)
+        self.shared.built.store(true, Ordering::Release)
     }
 
     /// The primitive counts (BLAS) or instance count (TLAS) of the last recorded build.
     pub(crate) fn shape(&self) -> MutexGuard<'_, Shape> {
-        self.shared().shape.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.shape.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The structures this one refers to.
     pub(crate) fn references(&self) -> MutexGuard<'_, Vec<AccelerationStructure>> {
-        self.shared().references.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.references.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The update scratch size its build was recorded with (0: not recorded by a vkres build).
     pub(crate) fn update_scratch_size(&self) -> u64 {
-        self.shared().update_scratch.load(Ordering::Relaxed)
+        self.shared.update_scratch.load(Ordering::Relaxed)
     }
 
     /// Records the update scratch size of its build.
     pub(crate) fn set_update_scratch_size(&self, size: u64) {
-        self.shared().update_scratch.store(size, Ordering::Relaxed);
+        self.shared.update_scratch.store(size, Ordering::Relaxed);
     }
 
     /// The persistent refit buffers (see `RefitSet`).
     pub(crate) fn refits(&self) -> MutexGuard<'_, Vec<Arc<RefitSet>>> {
-        self.shared().refits.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.refits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether both handles are the same structure.
     pub fn same(&self, other: &AccelerationStructure) -> bool {
-        Arc::ptr_eq(&*self.shared, &*other.shared)
+        Arc::ptr_eq(self.shared.arc(), other.shared.arc())
     }
 
     /// Drops this handle's reference (destroying the structure if it was the last one),
     /// leaving a placeholder with a null handle: the ordered drop of derived bundles.
     pub(crate) fn release(&mut self) {
-        if self.shared().handle == vk::AccelerationStructureKHR::null() {
+        if self.shared.handle == vk::AccelerationStructureKHR::null() {
             return;
         }
-        let mut buffer = self.shared().buffer.clone();
+        let mut buffer = self.shared.buffer.clone();
         buffer.release();
         let placeholder = AccelShared {
             handle: vk::AccelerationStructureKHR::null(),
-            ty: self.shared().ty,
+            ty: self.shared.ty,
             address: OnceLock::from(0),
             flags: vk::BuildAccelerationStructureFlagsKHR::empty(),
             built: AtomicBool::new(false),
@@ -226,18 +200,16 @@ impl AccelerationStructure {
             buffer,
         };
         // The only handle (the usual case): the state is replaced in its slot, no allocation.
-        match Arc::get_mut(&mut self.shared).and_then(Option::as_mut) {
+        match self.shared.get_mut() {
             Some(state) => *state = placeholder,
-            None => {
-                let old = std::mem::replace(&mut self.shared, ManuallyDrop::new(spare::fill(&SPARE, placeholder)));
-                spare::retire(&SPARE, ManuallyDrop::into_inner(old));
-            }
+            // The placeholder's slot filled first, then this handle's reference retired.
+            None => self.shared = Shared::new(placeholder),
         }
     }
 
     /// Keeps the structure alive (for a batch that builds or reads it).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        Arc::<Option<AccelShared>>::clone(&self.shared)
+        Arc::<Option<AccelShared>>::clone(self.shared.arc())
     }
 }
 
@@ -346,5 +318,5 @@ pub(crate) fn create_in(
         refits: Mutex::new(Vec::new()),
         buffer: storage,
     };
-    Ok(AccelerationStructure { shared: ManuallyDrop::new(spare::fill(&SPARE, shared)) })
+    Ok(AccelerationStructure { shared: Shared::new(shared) })
 }

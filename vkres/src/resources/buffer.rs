@@ -1,14 +1,13 @@
 //! [`Buffer`]: a `VkBuffer` with its memory, typed by its element.
 
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use ash::vk;
 use bytemuck::Pod;
 
-use super::spare::{self, Spares};
+use super::spare::{Shared, spare_slots};
 use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::debug_name::StoredName;
@@ -237,67 +236,30 @@ impl Drop for BufferShared {
 /// cannot free it under the device. `Send + Sync`: its state is immutable, host access goes
 /// through [`map`](Self::map), which the allocation serialises.
 pub struct Buffer<T = u8> {
-    /// `Some` while this handle lives (see [`spare`]): only a spare slot is `None`. Dropped
-    /// through [`spare::retire`] (`Drop`), which keeps the allocation of the last handle's.
-    shared: ManuallyDrop<Arc<Slot>>,
+    /// The buffer's slot (see [`spare`](super::spare)): its drop keeps the allocation of the
+    /// last handle's.
+    shared: Shared<BufferShared>,
     _elem: PhantomData<fn() -> T>,
 }
 
 /// A buffer's shared state in its `Arc`: `None` only in a thread's spare list.
 type Slot = Option<BufferShared>;
 
-thread_local! {
-    /// This thread's spare slots of dropped buffers ([`spare`]).
-    static SPARE: Spares<BufferShared> = const { Spares::new() };
-}
-
-/// The state of a slot that a handle or hold refers to, which is always `Some`.
-#[inline(always)]
-fn state(slot: &Slot) -> &BufferShared {
-    match slot {
-        Some(state) => state,
-        None => empty_slot(),
-    }
-}
-
-/// A handle to an empty slot: never (slots are emptied only when no handle or hold refers
-/// to them, and filled before a handle is made).
-#[cold]
-#[inline(never)]
-fn empty_slot() -> ! {
-    unreachable!("a buffer handle refers to an emptied slot")
+spare_slots! {
+    /// This thread's spare slots of dropped buffers ([`spare`](super::spare)).
+    SPARE: BufferShared
 }
 
 impl<T> Buffer<T> {
-    /// A handle to a new slot holding `state`.
-    #[inline(always)]
-    fn from_state(state: BufferShared) -> Self {
-        Self { shared: ManuallyDrop::new(spare::fill(&SPARE, state)), _elem: PhantomData }
-    }
-
     /// Another handle to the same slot.
     #[inline]
     fn with_slot<U>(&self) -> Buffer<U> {
-        Buffer { shared: ManuallyDrop::new(Arc::clone(&self.shared)), _elem: PhantomData }
-    }
-
-    /// The shared state.
-    #[inline(always)]
-    fn shared(&self) -> &BufferShared {
-        state(&self.shared)
+        Buffer { shared: self.shared.clone(), _elem: PhantomData }
     }
 
     /// The shared state, where this is its only handle and no hold refers to it.
     fn shared_mut(&mut self) -> Option<&mut BufferShared> {
-        Arc::get_mut(&mut self.shared).and_then(Option::as_mut)
-    }
-}
-
-impl<T> Drop for Buffer<T> {
-    fn drop(&mut self) {
-        // SAFETY: `shared` is not used again: this is the handle's drop.
-        let slot = unsafe { ManuallyDrop::take(&mut self.shared) };
-        spare::retire(&SPARE, slot);
+        self.shared.get_mut()
     }
 }
 
@@ -310,10 +272,10 @@ impl<T> Clone for Buffer<T> {
 impl<T> std::fmt::Debug for Buffer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Buffer")
-            .field("name", &&*self.shared().name)
-            .field("handle", &self.shared().handle)
-            .field("size", &self.shared().size)
-            .field("usage", &self.shared().usage)
+            .field("name", &&*self.shared.name)
+            .field("handle", &self.shared.handle)
+            .field("size", &self.shared.size)
+            .field("usage", &self.shared.usage)
             .finish()
     }
 }
@@ -321,17 +283,17 @@ impl<T> std::fmt::Debug for Buffer<T> {
 impl<T> Buffer<T> {
     /// The `VkBuffer`.
     pub fn handle(&self) -> vk::Buffer {
-        self.shared().handle
+        self.shared.handle
     }
 
     /// Size in bytes.
     pub fn size(&self) -> u64 {
-        self.shared().size
+        self.shared.size
     }
 
     /// Number of whole elements of `T` it holds.
     pub fn len(&self) -> u64 {
-        self.shared().size / std::mem::size_of::<T>().max(1) as u64
+        self.shared.size / std::mem::size_of::<T>().max(1) as u64
     }
 
     /// Whether it holds no whole element (a byte buffer never is).
@@ -341,22 +303,22 @@ impl<T> Buffer<T> {
 
     /// Usage flags it was created with.
     pub fn usage(&self) -> vk::BufferUsageFlags {
-        self.shared().usage
+        self.shared.usage
     }
 
     /// Debug name.
     pub fn name(&self) -> &str {
-        &self.shared().name
+        &self.shared.name
     }
 
     /// Its device address, for buffers made with `SHADER_DEVICE_ADDRESS`.
     pub fn device_address(&self) -> Option<vk::DeviceAddress> {
-        self.shared().address.map(std::num::NonZeroU64::get)
+        self.shared.address.map(std::num::NonZeroU64::get)
     }
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        self.shared().allocation.get()
+        self.shared.allocation.get()
     }
 
     /// Maps its memory. Fails with [`Error::NotHostVisible`] unless it was created with a
@@ -375,14 +337,14 @@ impl<T> Buffer<T> {
     /// mapping ([`StagingSpace::buffer`](crate::StagingSpace)) is written only through
     /// [`StagingSpace::write`](crate::StagingSpace::write): [`Error::MappingReserved`].
     pub fn map(&self) -> Result<MappedMemory<'_>> {
-        let shared = self.shared();
+        let shared = &*self.shared;
         MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::Pending)
     }
 
     /// [`map`](Self::map) whose writes take the lock but are not checked against recorded
     /// work: a range of an arena, which counts its own recorded uses (`SubBuffer`).
     pub(crate) fn map_locked(&self) -> Result<MappedMemory<'_>> {
-        let shared = self.shared();
+        let shared = &*self.shared;
         MappedMemory::guarded(shared.allocation.get(), shared.size, &shared.name, shared, WriteCheck::LockOnly)
     }
 
@@ -390,7 +352,7 @@ impl<T> Buffer<T> {
     /// other host thread copies (a staging chunk's space of one set, TLAS instance records),
     /// each ordered against the work that uses them by its caller.
     pub(crate) fn map_unchecked(&self) -> Result<MappedMemory<'_>> {
-        MappedMemory::new(self.shared().allocation.get(), self.shared().size, &self.shared().name)
+        MappedMemory::new(self.shared.allocation.get(), self.shared.size, &self.shared.name)
     }
 
     /// The same buffer, viewed as raw bytes.
@@ -421,7 +383,7 @@ impl<T> Buffer<T> {
     /// How many handles share this buffer (the manager's eviction frees only buffers it alone
     /// holds; recorded work on it counts as one at least).
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&*self.shared)
+        Arc::strong_count(self.shared.arc())
     }
 
     /// Whether no recorded work holds the buffer (a batch or recorder recording it, a submitted
@@ -431,7 +393,7 @@ impl<T> Buffer<T> {
     /// `true` for a buffer made without a host-access mapping (its holds are not counted; it is
     /// never mapped).
     pub(crate) fn unused_by_recorded_work(&self) -> bool {
-        let Some(holds) = &self.shared().holds else { return true };
+        let Some(holds) = &self.shared.holds else { return true };
         let unused = holds.lock().unwrap_or_else(|e| e.into_inner()).any.strong_count() == 0;
         if unused {
             // The last hold was dropped (a release decrement) after its work's fence was seen
@@ -460,7 +422,7 @@ impl<T> Buffer<T> {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        self.shared().allocation.context()
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the buffer alive (batches hold these, for every buffer
@@ -470,15 +432,15 @@ impl<T> Buffer<T> {
     /// [`PendingHold`] carries the memory's hold too, which host writes into any member check.
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
         self.mark_recorded();
-        let Some(holds) = &self.shared().holds else { return Arc::<Slot>::clone(&self.shared) };
+        let Some(holds) = &self.shared.holds else { return Arc::<Slot>::clone(self.shared.arc()) };
         // A mapped buffer or a member of transient memory: the shared hold that counts the
         // recorded uses.
         let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hold) = slot.any.upgrade() {
             return hold;
         }
-        let memory = self.shared().allocation.alias_member().map(|member| member.hold());
-        let hold = Arc::new(PendingHold(Arc::<Slot>::clone(&self.shared), memory));
+        let memory = self.shared.allocation.alias_member().map(|member| member.hold());
+        let hold = Arc::new(PendingHold(Arc::<Slot>::clone(self.shared.arc()), memory));
         slot.any = Arc::downgrade(&hold);
         hold
     }
@@ -487,13 +449,13 @@ impl<T> Buffer<T> {
     /// marking it used: for a buffer that no recorded command uses (one a `resize` made), which
     /// host writes may then still fill.
     pub(crate) fn alive_handle(&self) -> Arc<dyn Send + Sync> {
-        Arc::<Slot>::clone(&self.shared)
+        Arc::<Slot>::clone(self.shared.arc())
     }
 
     /// Whether its recorded uses are counted (a mapped buffer, or a member of transient
     /// memory): only such a buffer tells its write holds apart.
     pub(crate) fn counts_holds(&self) -> bool {
-        self.shared().holds.is_some()
+        self.shared.holds.is_some()
     }
 
     /// [`keep_alive`](Self::keep_alive) for recorded work that writes the buffer (a copy or a
@@ -501,13 +463,13 @@ impl<T> Buffer<T> {
     /// [`Error::InUseByRecordedWork`] (they would return the bytes from before the work).
     pub(crate) fn keep_alive_written(&self) -> Arc<dyn Send + Sync> {
         let any = self.keep_alive();
-        let Some(holds) = &self.shared().holds else { return any };
+        let Some(holds) = &self.shared.holds else { return any };
         let mut slot = holds.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hold) = slot.writes.upgrade() {
             return hold;
         }
         // Holds the `any` hold too: writes refused while the reads are.
-        let hold = Arc::new(PendingHold(Arc::<Slot>::clone(&self.shared), Some(any)));
+        let hold = Arc::new(PendingHold(Arc::<Slot>::clone(self.shared.arc()), Some(any)));
         slot.writes = Arc::downgrade(&hold);
         hold
     }
@@ -515,13 +477,13 @@ impl<T> Buffer<T> {
     /// Marks it as recorded on by a batch (no longer fresh) without holding
     /// it (a `SubBuffer`'s hold keeps its arena's buffer alive).
     pub(crate) fn mark_recorded(&self) {
-        self.shared().fresh.mark_used();
+        self.shared.fresh.mark_used();
     }
 
     /// Its first-use state: whether any recording has used it, and a batch's transfer-lane
     /// claim (one atomic step each: see [`FirstUse`](super::FirstUse)).
     pub(crate) fn first_use(&self) -> &super::FirstUse {
-        &self.shared().fresh
+        &self.shared.fresh
     }
 
     /// Whether uploads write it through its mapping instead of staging: a
@@ -530,7 +492,7 @@ impl<T> Buffer<T> {
         // Only such a buffer tracks its holds (decided at creation): the test costs every other
         // buffer no read of its allocation (a cache miss per upload of many small ones).
         let memory = self.memory();
-        self.shared().holds.is_some()
+        self.shared.holds.is_some()
             && memory.mapping() == MappingType::PreferDirectWrite
             && memory.properties().contains(vk::MemoryPropertyFlags::HOST_VISIBLE)
     }
@@ -541,7 +503,7 @@ impl<T> Buffer<T> {
     /// takes the buffer's own slot where this was its only handle, a spare one otherwise (no
     /// allocation either way, once the thread has a spare).
     pub(crate) fn release(&mut self) {
-        if self.shared().handle == vk::Buffer::null() {
+        if self.shared.handle == vk::Buffer::null() {
             return;
         }
         let placeholder = BufferShared {
@@ -559,8 +521,8 @@ impl<T> Buffer<T> {
         match self.shared_mut() {
             Some(state) => *state = placeholder,
             None => {
-                let shared = std::mem::replace(&mut self.shared, ManuallyDrop::new(spare::fill(&SPARE, placeholder)));
-                spare::retire(&SPARE, ManuallyDrop::into_inner(shared));
+                // The placeholder's slot filled first, then this handle's reference retired.
+                self.shared = Shared::new(placeholder);
             }
         }
     }
@@ -750,7 +712,7 @@ fn create_named<T>(
         reserved: all_queues,
         holds: counted.then(|| Box::new(Mutex::new(HoldSlots::default()))),
     };
-    Ok(Buffer::from_state(shared))
+    Ok(Buffer { shared: Shared::new(shared), _elem: PhantomData })
 }
 
 #[cfg(test)]
@@ -760,7 +722,7 @@ mod tests {
     /// overhead, session 9").
     #[test]
     fn ten_thousand_buffers_fit_the_spare_cap() {
-        let cap = super::spare::cap::<super::BufferShared>();
+        let cap = crate::resources::spare::cap::<super::BufferShared>();
         assert!(cap >= 10_000, "{cap} spare buffer slots a thread");
     }
 }

@@ -1,12 +1,11 @@
 //! [`Image`] and [`ImageView`]: a `VkImage` with its memory, and views of it.
 
-use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use ash::vk;
 
-use super::spare::{self, Spares};
+use super::spare::{Shared, spare_slots};
 use super::{NameRef, ResourceMemory};
 use crate::Context;
 use crate::error::{Error, Result};
@@ -195,69 +194,40 @@ impl Drop for ImageShared {
 /// that changed it has finished.
 #[derive(Clone)]
 pub struct Image {
-    /// `Some` while this handle lives (see [`spare`]); dropped through [`spare::retire`].
-    shared: ManuallyDrop<Arc<Option<ImageShared>>>,
+    /// The image's slot (see [`spare`](super::spare)).
+    shared: Shared<ImageShared>,
 }
 
-thread_local! {
-    /// This thread's spare slots of dropped images and views ([`spare`]).
-    static IMAGE_SPARE: Spares<ImageShared> = const { Spares::new() };
-    static VIEW_SPARE: Spares<ImageViewShared> = const { Spares::new() };
+spare_slots! {
+    /// This thread's spare slots of dropped images ([`spare`](super::spare)).
+    IMAGE_SPARE: ImageShared
 }
 
-impl Drop for Image {
-    fn drop(&mut self) {
-        // SAFETY: `shared` is not used again: this is the handle's drop.
-        let slot = unsafe { ManuallyDrop::take(&mut self.shared) };
-        spare::retire(&IMAGE_SPARE, slot);
-    }
-}
-
-impl Drop for ImageView {
-    fn drop(&mut self) {
-        // SAFETY: `shared` is not used again: this is the handle's drop.
-        let slot = unsafe { ManuallyDrop::take(&mut self.shared) };
-        spare::retire(&VIEW_SPARE, slot);
-    }
-}
-
-/// A handle to an empty slot: never (slots are emptied only when no handle or hold refers
-/// to them, and filled before a handle is made).
-#[cold]
-#[inline(never)]
-fn empty_slot() -> ! {
-    unreachable!("an image or view handle refers to an emptied slot")
+spare_slots! {
+    /// This thread's spare slots of dropped views ([`spare`](super::spare)).
+    VIEW_SPARE: ImageViewShared
 }
 
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Image").field("handle", &self.shared().handle).field("desc", &self.shared().desc).finish()
+        f.debug_struct("Image").field("handle", &self.shared.handle).field("desc", &self.shared.desc).finish()
     }
 }
 
 impl Image {
-    /// The shared state (always `Some` while a handle refers to it).
-    #[inline(always)]
-    fn shared(&self) -> &ImageShared {
-        match &**self.shared {
-            Some(state) => state,
-            None => empty_slot(),
-        }
-    }
-
     /// The `VkImage`.
     pub fn handle(&self) -> vk::Image {
-        self.shared().handle
+        self.shared.handle
     }
 
     /// How it was created (its debug name included).
     pub fn desc(&self) -> &ImageDesc {
-        &self.shared().desc
+        &self.shared.desc
     }
 
     /// Its memory.
     pub fn memory(&self) -> &dyn MemoryAllocation {
-        self.shared().allocation.get()
+        self.shared.allocation.get()
     }
 
     /// The layout of every subresource, as left by the work handed off last that used the image
@@ -265,16 +235,16 @@ impl Image {
     /// [`Recorder`](crate::Recorder), finished running or not. Work recorded later starts from
     /// it: recordings are taken to be submitted in the order they were handed off, on one queue.
     pub fn layout(&self) -> vk::ImageLayout {
-        vk::ImageLayout::from_raw(self.shared().layout.load(Ordering::Acquire))
+        vk::ImageLayout::from_raw(self.shared.layout.load(Ordering::Acquire))
     }
 
     pub(crate) fn set_layout(&self, layout: vk::ImageLayout) {
-        self.shared().layout.store(layout.as_raw(), Ordering::Release);
+        self.shared.layout.store(layout.as_raw(), Ordering::Release);
     }
 
     /// How many handles share this image (views hold one each).
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&*self.shared)
+        Arc::strong_count(self.shared.arc())
     }
 
     /// Wraps an image vkres did not create (a swapchain image, another library's image) as a
@@ -293,28 +263,12 @@ impl Image {
         desc: ImageDesc,
         layout: vk::ImageLayout,
     ) -> Image {
-        let allocation = ResourceMemory::none(ctx);
-        let layout = AtomicI32::new(layout.as_raw());
-        Image {
-            shared: ManuallyDrop::new(spare::fill(
-                &IMAGE_SPARE,
-                ImageShared {
-                    handle,
-                    allocation,
-                    desc,
-                    layout,
-                    owned: false,
-                    fresh: super::FirstUse::new(false),
-                    pending_layouts: AtomicU32::new(0),
-                    pending_changes: AtomicU32::new(0),
-                },
-            )),
-        }
+        Image { shared: Shared::new(ImageShared::new(handle, ResourceMemory::none(ctx), desc, layout, false, false)) }
     }
 
     /// Whether vkres created the image (and destroys it); `false` for [`from_raw_borrowed`](Self::from_raw_borrowed).
     pub fn is_owned(&self) -> bool {
-        self.shared().owned
+        self.shared.owned
     }
 
     /// Sets the tracked layout of every subresource after the caller's own commands changed
@@ -335,7 +289,7 @@ impl Image {
     /// see.
     pub unsafe fn set_tracked_layout(&self, layout: vk::ImageLayout) -> Result<()> {
         if layout != vk::ImageLayout::UNDEFINED {
-            let d = &self.shared().desc;
+            let d = &self.shared.desc;
             let swapchain = self.context().capabilities().enabled.swapchain;
             crate::valid::layout::check(&d.name, d.format, d.usage, layout, swapchain)?;
         }
@@ -344,52 +298,52 @@ impl Image {
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {
-        self.shared().allocation.context()
+        self.shared.allocation.context()
     }
 
     /// A type-erased handle that keeps the image alive (batches hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        self.shared().fresh.mark_used();
+        self.shared.fresh.mark_used();
         // A member of transient memory: also the memory's hold, which host writes into a
         // mapped buffer member check (the image's bytes are theirs).
-        match self.shared().allocation.alias_member() {
-            Some(member) => Arc::new((Arc::<Option<ImageShared>>::clone(&self.shared), member.hold())),
-            None => Arc::<Option<ImageShared>>::clone(&self.shared),
+        match self.shared.allocation.alias_member() {
+            Some(member) => Arc::new((Arc::<Option<ImageShared>>::clone(self.shared.arc()), member.hold())),
+            None => Arc::<Option<ImageShared>>::clone(self.shared.arc()),
         }
     }
 
     /// The recordings not yet handed off that write the image or change its layout (see
     /// [`LayoutHold`]; one that only downloads it is not counted).
     pub(crate) fn pending_layout_holds(&self) -> u32 {
-        self.shared().pending_layouts.load(Ordering::Acquire)
+        self.shared.pending_layouts.load(Ordering::Acquire)
     }
 
     /// The recordings not yet handed off that leave the image in another layout than the one
     /// they found it in (see [`LayoutHold`]).
     pub(crate) fn pending_layout_changes(&self) -> u32 {
-        self.shared().pending_changes.load(Ordering::Acquire)
+        self.shared.pending_changes.load(Ordering::Acquire)
     }
 
     /// Whether it lives in transient memory (its recorded uses then hold the memory too).
     pub(crate) fn in_transient_memory(&self) -> bool {
-        self.shared().allocation.alias_member().is_some()
+        self.shared.allocation.alias_member().is_some()
     }
 
     /// Its first-use state: whether any recording has used it, and a batch's transfer-lane
     /// claim (one atomic step each: see [`FirstUse`](super::FirstUse)).
     pub(crate) fn first_use(&self) -> &super::FirstUse {
-        &self.shared().fresh
+        &self.shared.fresh
     }
 
     /// Drops this handle's reference to the image (destroying it if it was the last one),
     /// leaving a placeholder with a null handle and no memory, in place where this was its only
     /// handle (no allocation), a new one otherwise.
     fn release(&mut self) {
-        if self.shared().handle == vk::Image::null() {
+        if self.shared.handle == vk::Image::null() {
             return;
         }
         let ctx = self.context().clone();
-        match Arc::get_mut(&mut self.shared).and_then(Option::as_mut) {
+        match self.shared.get_mut() {
             // The old state dropped here: the image destroyed, then its memory freed.
             Some(state) => *state = ImageShared::placeholder(&ctx),
             None => *self = Image::placeholder(&ctx),
@@ -398,26 +352,39 @@ impl Image {
 
     /// A placeholder with a null handle and no memory (see [`ImageView::release`]).
     fn placeholder(ctx: &Arc<Context>) -> Self {
-        Image { shared: ManuallyDrop::new(spare::fill(&IMAGE_SPARE, ImageShared::placeholder(ctx))) }
+        Image { shared: Shared::new(ImageShared::placeholder(ctx)) }
     }
 }
 
 impl ImageShared {
-    /// A released image's state: a null handle, no memory.
-    fn placeholder(ctx: &Arc<Context>) -> Self {
-        let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
-        let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
-        let allocation = ResourceMemory::none(ctx);
+    /// An image's state, tracked in `layout`, with no recording holding it yet: `owned` where
+    /// vkres destroys it, `fresh` where no recording has used it (a batch's transfer lane may
+    /// then upload it).
+    #[inline]
+    fn new(
+        handle: vk::Image,
+        allocation: ResourceMemory,
+        desc: ImageDesc,
+        layout: vk::ImageLayout,
+        owned: bool,
+        fresh: bool,
+    ) -> Self {
         ImageShared {
-            handle: vk::Image::null(),
+            handle,
             allocation,
             desc,
-            layout,
-            owned: true,
-            fresh: super::FirstUse::new(false),
+            layout: AtomicI32::new(layout.as_raw()),
+            owned,
+            fresh: super::FirstUse::new(fresh),
             pending_layouts: AtomicU32::new(0),
             pending_changes: AtomicU32::new(0),
         }
+    }
+
+    /// A released image's state: a null handle, no memory.
+    fn placeholder(ctx: &Arc<Context>) -> Self {
+        let desc = ImageDesc::new_2d(vk::Format::UNDEFINED, 0, 0, vk::ImageUsageFlags::empty());
+        ImageShared::new(vk::Image::null(), ResourceMemory::none(ctx), desc, vk::ImageLayout::UNDEFINED, true, false)
     }
 }
 
@@ -575,21 +542,8 @@ pub(crate) fn create_owned(
     }?;
     // SAFETY: `handle` is a live image of this device.
     unsafe { ctx.set_debug_name(handle, name) };
-    let layout = AtomicI32::new(vk::ImageLayout::UNDEFINED.as_raw());
     Ok(Image {
-        shared: ManuallyDrop::new(spare::fill(
-            &IMAGE_SPARE,
-            ImageShared {
-                handle,
-                allocation,
-                desc,
-                layout,
-                owned: true,
-                fresh: super::FirstUse::new(true),
-                pending_layouts: AtomicU32::new(0),
-                pending_changes: AtomicU32::new(0),
-            },
-        )),
+        shared: Shared::new(ImageShared::new(handle, allocation, desc, vk::ImageLayout::UNDEFINED, true, true)),
     })
 }
 
@@ -742,39 +696,30 @@ impl Drop for ImageViewShared {
 /// creation); clones may be used and dropped on any thread.
 #[derive(Clone)]
 pub struct ImageView {
-    /// `Some` while this handle lives (see [`spare`]); dropped through [`spare::retire`].
-    shared: ManuallyDrop<Arc<Option<ImageViewShared>>>,
+    /// The view's slot (see [`spare`](super::spare)).
+    shared: Shared<ImageViewShared>,
 }
 
 impl std::fmt::Debug for ImageView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ImageView")
-            .field("handle", &self.shared().handle)
-            .field("view_type", &self.shared().view_type)
-            .field("range", &self.shared().range)
-            .field("image", &self.shared().image.desc().name)
+            .field("handle", &self.shared.handle)
+            .field("view_type", &self.shared.view_type)
+            .field("range", &self.shared.range)
+            .field("image", &self.shared.image.desc().name)
             .finish()
     }
 }
 
 impl ImageView {
-    /// The shared state (always `Some` while a handle refers to it).
-    #[inline(always)]
-    fn shared(&self) -> &ImageViewShared {
-        match &**self.shared {
-            Some(state) => state,
-            None => empty_slot(),
-        }
-    }
-
     /// The `VkImageView`.
     pub fn handle(&self) -> vk::ImageView {
-        self.shared().handle
+        self.shared.handle
     }
 
     /// Its format.
     pub(crate) fn format(&self) -> vk::Format {
-        self.shared().format
+        self.shared.format
     }
 
     /// Swaps in `image` and `view` for the `VkImage` and this `VkImageView` where this is the
@@ -792,8 +737,8 @@ impl ImageView {
         image: vk::Image,
         view: vk::ImageView,
     ) -> std::result::Result<(vk::Image, vk::ImageView), (vk::Image, vk::ImageView)> {
-        let Some(shared) = Arc::get_mut(&mut self.shared).and_then(Option::as_mut) else { return Err((image, view)) };
-        let Some(img) = Arc::get_mut(&mut shared.image.shared).and_then(Option::as_mut).filter(|i| i.owned) else {
+        let Some(shared) = self.shared.get_mut() else { return Err((image, view)) };
+        let Some(img) = shared.image.shared.get_mut().filter(|i| i.owned) else {
             return Err((image, view));
         };
         // Written by the move's copy on the main queue (as a moved buffer): a later
@@ -805,40 +750,40 @@ impl ImageView {
 
     /// How many handles share this view (textures hold one each).
     pub(crate) fn holders(&self) -> usize {
-        Arc::strong_count(&*self.shared)
+        Arc::strong_count(self.shared.arc())
     }
 
     /// The image it views.
     pub fn image(&self) -> &Image {
-        &self.shared().image
+        &self.shared.image
     }
 
     /// A type-erased handle that keeps the view (and its image) alive (recorders hold these).
     pub(crate) fn keep_alive(&self) -> Arc<dyn Send + Sync> {
-        Arc::<Option<ImageViewShared>>::clone(&self.shared)
+        Arc::<Option<ImageViewShared>>::clone(self.shared.arc())
     }
 
     /// The subresources it covers.
     pub fn subresource_range(&self) -> vk::ImageSubresourceRange {
-        self.shared().range
+        self.shared.range
     }
 
     /// Its view type.
     pub fn view_type(&self) -> vk::ImageViewType {
-        self.shared().view_type
+        self.shared.view_type
     }
 
     /// Drops this handle's reference to the view (and the view's to its image), leaving a
     /// placeholder with null handles: the ordered drop of derived bundles releases fields
     /// through this before the struct's fields drop. Destroying null handles is a no-op.
     pub(crate) fn release(&mut self) {
-        if self.shared().handle == vk::ImageView::null() {
+        if self.shared.handle == vk::ImageView::null() {
             return;
         }
         // The only handle (the usual case): the view destroyed and its image released in place,
         // no placeholder allocated (issue 20 item 3: a derived bundle's drop allocated one per
         // field).
-        if let Some(state) = Arc::get_mut(&mut self.shared).and_then(Option::as_mut) {
+        if let Some(state) = self.shared.get_mut() {
             let handle = std::mem::replace(&mut state.handle, vk::ImageView::null());
             // SAFETY: no other handle or batch holds the view (`get_mut`: batches hold clones
             // until their work finished); the image outlives the call.
@@ -848,16 +793,16 @@ impl ImageView {
             state.image.release();
             return;
         }
-        let image = Image::placeholder(self.shared().image.context());
+        let image = Image::placeholder(self.shared.image.context());
         let placeholder = ImageViewShared {
             handle: vk::ImageView::null(),
             range: vk::ImageSubresourceRange::default(),
-            view_type: self.shared().view_type,
+            view_type: self.shared.view_type,
             format: vk::Format::UNDEFINED,
             image,
         };
-        let old = std::mem::replace(&mut self.shared, ManuallyDrop::new(spare::fill(&VIEW_SPARE, placeholder)));
-        spare::retire(&VIEW_SPARE, ManuallyDrop::into_inner(old));
+        // The placeholder's slot filled first, then this handle's reference retired.
+        self.shared = Shared::new(placeholder);
     }
 }
 
@@ -909,12 +854,7 @@ pub(crate) fn create_view(image: &Image, desc: &ImageViewDesc) -> Result<ImageVi
     // SAFETY: the image is live; `valid::view` checked the range, type, format and aspects; the
     // view's owner destroys it and holds the image until then.
     let handle = unsafe { ctx.create_image_view(&info, &name) }?;
-    Ok(ImageView {
-        shared: ManuallyDrop::new(spare::fill(
-            &VIEW_SPARE,
-            ImageViewShared { handle, range, view_type, format, image: image.clone() },
-        )),
-    })
+    Ok(ImageView { shared: Shared::new(ImageViewShared { handle, range, view_type, format, image: image.clone() }) })
 }
 
 /// A recording's entry for an image in its layout table (`Tables::layouts`): it writes the
@@ -961,7 +901,7 @@ impl LayoutHold {
     /// as the image's old layout (`UNDEFINED`: it discarded the contents, found in the image's
     /// tracked layout) and which leaves it in `layout` so far.
     pub(crate) fn new(image: &Image, old: vk::ImageLayout, layout: vk::ImageLayout) -> Self {
-        image.shared().pending_layouts.fetch_add(1, Ordering::AcqRel);
+        image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
         let discarded = old == vk::ImageLayout::UNDEFINED;
         let start = if discarded { image.layout() } else { old };
         let mut hold = Self { image: image.clone(), start, discarded, changing: false, sticky: false, reader: false };
@@ -980,12 +920,12 @@ impl LayoutHold {
     /// its layout (a reader's hold is counted from here on).
     pub(crate) fn track(&mut self, layout: vk::ImageLayout) {
         if self.reader {
-            self.image.shared().pending_layouts.fetch_add(1, Ordering::AcqRel);
+            self.image.shared.pending_layouts.fetch_add(1, Ordering::AcqRel);
             self.reader = false;
         }
         let changing = layout != self.start || self.sticky;
         if changing != self.changing {
-            let counter = &self.image.shared().pending_changes;
+            let counter = &self.image.shared.pending_changes;
             if changing {
                 counter.fetch_add(1, Ordering::AcqRel);
             } else {
@@ -1049,10 +989,10 @@ impl Drop for LayoutHold {
         // After the work's layout was applied (`recorder::finish` sets it before dropping, at
         // hand-off).
         if self.changing {
-            self.image.shared().pending_changes.fetch_sub(1, Ordering::AcqRel);
+            self.image.shared.pending_changes.fetch_sub(1, Ordering::AcqRel);
         }
         if !self.reader {
-            self.image.shared().pending_layouts.fetch_sub(1, Ordering::AcqRel);
+            self.image.shared.pending_layouts.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
