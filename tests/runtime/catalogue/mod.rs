@@ -8,6 +8,7 @@ mod accel;
 mod audit8;
 mod audit8b;
 mod audit9;
+mod audit10;
 mod batch;
 mod buffers;
 mod defrag;
@@ -90,11 +91,12 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 25] = [
+    let groups: [fn() -> Vec<Case>; 26] = [
         accel::cases,
         audit8::cases,
         audit8b::cases,
         audit9::cases,
+        audit10::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,
