@@ -201,6 +201,31 @@ pub fn cases() -> Vec<Case> {
             let image = image(gpu, vk::Format::D32_SFLOAT_S8_UINT, DEPTH_USAGE);
             transition(gpu, &image, vk::ImageLayout::STENCIL_READ_ONLY_OPTIMAL)
         } => Error::ValidUsage { vuid: "VUID-VkImageMemoryBarrier2-aspectMask-08702", .. }),
+        // Staging sets: the set of a recording's work is vkres's (its staged bytes are read by
+        // the caller's submission), not the caller's to stage into.
+        case!("staging space in a finished recording's set, written before its submission", |gpu| {
+            let (a, b) = (gpu.device_buffer(16, "audit10 a"), gpu.device_buffer(16, "audit10 b"));
+            let fence = Fence::new(gpu.ctx(), false)?;
+            let own = OwnCommands::begin(gpu);
+            // SAFETY: `own.cmd` is recording, of the context's queue family; submitted once,
+            // with `fence`, after `finish`.
+            let mut recorder = unsafe { gpu.alloc().recorder(own.cmd) };
+            recorder.upload_bytes(&a, 0, &[1; 16])?;
+            recorder.upload_bytes(&b, 0, &[2; 16])?;
+            let in_flight = recorder.finish(&fence)?;
+            let staged = gpu.alloc().staging().stage(in_flight.staging_set(), 16, 4);
+            if let Ok(Some(space)) = &staged {
+                space.write(&[0xff; 16])?;
+            }
+            own.submit(&fence);
+            in_flight.wait()?;
+            let (a, b) = (gpu.read_back(&a), gpu.read_back(&b));
+            if a != [1; 16] || b != [2; 16] {
+                let reason = format!("the recording's staged uploads were overwritten: a {a:?}, b {b:?}");
+                return Err(Error::InvalidDescription { name: "staging".into(), reason });
+            }
+            staged.map(drop)
+        } => Error::StagingSetInUse { .. }),
         // Per-frame bundles and resize.
         case!("per-frame write to frame usize::MAX", |gpu| frames(gpu)?.camera.write(usize::MAX, 0, &[1])
             => Error::IndexOutOfRange { .. }),
