@@ -6,8 +6,7 @@
 //! Each refused with a typed error before Vulkan sees it.
 
 use vkres::{
-    Buffer, BufferDesc, Error, Fence, GpuResources, Image, ImageDesc, ImageRegion, ImageUpload, ImageView, PerFrame,
-    vk,
+    Buffer, BufferDesc, Error, Fence, GpuResources, Image, ImageDesc, ImageRegion, ImageUpload, ImageView, PerFrame, vk,
 };
 
 use super::{Case, case};
@@ -22,9 +21,8 @@ const IMAGE_TRANSFER: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
         | vk::ImageUsageFlags::TRANSFER_SRC.as_raw()
         | vk::ImageUsageFlags::SAMPLED.as_raw(),
 );
-const DEPTH_USAGE: vk::ImageUsageFlags = vk::ImageUsageFlags::from_raw(
-    IMAGE_TRANSFER.as_raw() | vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT.as_raw(),
-);
+const DEPTH_USAGE: vk::ImageUsageFlags =
+    vk::ImageUsageFlags::from_raw(IMAGE_TRANSFER.as_raw() | vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT.as_raw());
 
 /// `f` with a recorder on a recording command buffer of `gpu`'s own, never submitted.
 fn with_recorder(gpu: &Gpu, f: impl FnOnce(vkres::Recorder<'_>) -> vkres::Result<()>) -> vkres::Result<()> {

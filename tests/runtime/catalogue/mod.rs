@@ -5,10 +5,10 @@
 //! `docs/VALID_USAGE.md` maps each VUID to its check and to the case that breaks it.
 
 mod accel;
+mod audit10;
 mod audit8;
 mod audit8b;
 mod audit9;
-mod audit10;
 mod batch;
 mod buffers;
 mod defrag;
