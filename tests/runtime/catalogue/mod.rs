@@ -5,6 +5,7 @@
 //! `docs/VALID_USAGE.md` maps each VUID to its check and to the case that breaks it.
 
 mod accel;
+mod audit10;
 mod audit8;
 mod audit8b;
 mod audit9;
@@ -90,11 +91,12 @@ pub fn run(group: &str, cases: fn() -> Vec<Case>) {
 /// How many cases the catalogue holds (at least 150).
 #[test]
 fn the_catalogue_holds_at_least_150_cases() {
-    let groups: [fn() -> Vec<Case>; 25] = [
+    let groups: [fn() -> Vec<Case>; 26] = [
         accel::cases,
         audit8::cases,
         audit8b::cases,
         audit9::cases,
+        audit10::cases,
         batch::cases,
         buffers::cases,
         defrag::cases,

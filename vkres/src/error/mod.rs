@@ -478,7 +478,9 @@ pub enum Error {
     /// or [`release_on_fence`](crate::StagingMemoryManager::release_on_fence) of the staging set
     /// of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set)):
     /// vkres releases it when that work has finished; released sooner, later uploads would
-    /// overwrite bytes the device may still be copying.
+    /// overwrite bytes the device may still be copying. Also
+    /// [`stage`](crate::StagingMemoryManager::stage) into such a set: space there could overlap
+    /// the bytes that work's copies read.
     #[error("staging set {set} belongs to a batch's or recorder's work, which releases it when it has finished")]
     StagingSetInUse {
         /// The set's number.

@@ -464,7 +464,14 @@ impl StagingMemoryManager {
 
     /// `len` bytes of staging space aligned to `align`, in `set`; `None` when the budget is
     /// used up by sets not yet released. A request above the budget is an error.
+    ///
+    /// The set of a batch's or recorder's work ([`InFlight::staging_set`](crate::InFlight::staging_set))
+    /// is [`Error::StagingSetInUse`]: its chunks hold the bytes that work's copies read, carved
+    /// by the recording without telling the manager, so space staged there could overlap them
+    /// (issue 16, helper "audit10": a write into it changed a recorder's upload before the
+    /// caller's submission ran).
     pub fn stage(&self, set: SetId, len: u64, align: u64) -> Result<Option<StagingSpace>> {
+        refuse_work_set(set)?;
         self.stage_locked(set, len, align, |_| {})
     }
 

@@ -68,5 +68,23 @@ pub(crate) fn check(
     if layout == L::COLOR_ATTACHMENT_OPTIMAL && aspects != vk::ImageAspectFlags::COLOR {
         return bad(vuid, format!("{layout:?} is a colour layout; {format:?} is a depth/stencil format"));
     }
+    // A layout of one aspect alone: vkres's barriers cover every aspect of the image, so a
+    // stencil layout on a format with depth, or a depth layout on one with stencil, names an
+    // aspect the layout is not for (issue 16, helper "audit10": a D32_SFLOAT image transitioned
+    // to STENCIL_READ_ONLY_OPTIMAL, a D32_SFLOAT_S8_UINT one to DEPTH_ATTACHMENT_OPTIMAL).
+    let stencil_only = matches!(layout, L::STENCIL_ATTACHMENT_OPTIMAL | L::STENCIL_READ_ONLY_OPTIMAL);
+    if stencil_only && aspects.contains(vk::ImageAspectFlags::DEPTH) {
+        return bad(
+            "VUID-VkImageMemoryBarrier2-aspectMask-08702",
+            format!("{layout:?} is a layout of the stencil aspect alone; {format:?} has a depth aspect"),
+        );
+    }
+    let depth_only = matches!(layout, L::DEPTH_ATTACHMENT_OPTIMAL | L::DEPTH_READ_ONLY_OPTIMAL);
+    if depth_only && aspects.contains(vk::ImageAspectFlags::STENCIL) {
+        return bad(
+            "VUID-VkImageMemoryBarrier2-aspectMask-08703",
+            format!("{layout:?} is a layout of the depth aspect alone; {format:?} has a stencil aspect"),
+        );
+    }
     Ok(())
 }
