@@ -116,3 +116,54 @@ fn a_failed_eviction_or_restore_leaves_every_resource_valid() {
     assert_eq!(words(&gpu.read_back(&manager.buffer(h).expect("restored on the next lookup"))), data);
     manager.destroy_resource(h).expect("destroy");
 }
+
+/// A command buffer of the caller's that reads a manager buffer through its raw handle (as a
+/// shader reads it through the bindless set), submitted to the context's queue before
+/// `evict_to_budget` and still pending when it is called: the eviction's read-back fence covers
+/// every earlier submission of that queue, so the buffer is destroyed only after the caller's
+/// work finished (the layer reports VUID-vkDestroyBuffer-buffer-00922 otherwise), and the
+/// contents come back. The gate keeps the caller's work pending, whatever the device's speed,
+/// until another thread opens it.
+#[test]
+fn a_pending_submission_of_the_callers_is_finished_before_its_buffer_is_evicted() {
+    use crate::support::{HostGate, with_command_buffer};
+    use std::time::Duration;
+
+    let gpu = Gpu::new();
+    let manager = ResourceManager::new(gpu.alloc()).expect("manager");
+    let data: Vec<u32> = (0..16_384).map(|i| i ^ 0x5a5a).collect();
+    let h = manager.create_buffer_with_data(&data, vk::BufferUsageFlags::empty(), BufferType::Storage).expect("buffer");
+    let raw = manager.get_buffer(h).expect("buffer").handle();
+    let target = gpu.device_buffer(65_536, "the caller's copy target");
+    let gate = HostGate::new(&gpu);
+    let fence = vkres::Fence::new(gpu.ctx(), false).expect("fence");
+    fence.prepare_for_own_submission().expect("ready");
+    with_command_buffer(&gpu, |cmd| {
+        let device = gpu.ctx().device();
+        let region = [vk::BufferCopy { src_offset: 0, dst_offset: 0, size: 65_536 }];
+        // SAFETY: both buffers live past the submission (the manager's is evicted only after it,
+        // which is what this test checks; `target` outlives the gate's drop, which waits).
+        unsafe {
+            device.cmd_copy_buffer(cmd, raw, target.handle(), &region);
+            device.end_command_buffer(cmd).expect("end");
+        }
+        let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
+        let waits = [gate.wait_info()];
+        let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
+        // SAFETY: a recorded command buffer of this device; the fence is readied and unsignalled.
+        unsafe { gpu.ctx().submit(&[submit], fence.handle()) }.expect("submit");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                gate.open();
+            });
+            let stats = manager.evict_to_budget(0).expect("evict");
+            assert_eq!(stats.evicted, 1, "the buffer only the table holds");
+        });
+        // The pool (and with it the command buffer) goes after the work finished.
+        fence.wait().expect("the caller's work");
+    });
+    assert_eq!(words(&gpu.read_back(&target)), data, "the caller's copy read the buffer before it was destroyed");
+    assert_eq!(words(&gpu.read_back(&manager.buffer(h).expect("restored"))), data);
+    manager.destroy_resource(h).expect("destroy");
+}

@@ -76,12 +76,17 @@ impl ResourceManager {
     /// it). Materials and shaders stay. When nothing more can be evicted the budget may stay
     /// exceeded: [`EvictionStats::resident_bytes`] says how much is left.
     ///
-    /// Work vkres does not see is not counted: a command buffer of the caller's that bound the
-    /// [`bindless`](Self::bindless) set holds nothing, so an evicted resource its shaders read
-    /// through the set is destroyed under it. Call this when no such work is pending (after
-    /// the frames' fences, or [`Context::wait_idle`](crate::Context::wait_idle)); and an
-    /// evicted handle's bindless entries are stale (they name the destroyed objects) until its
-    /// next lookup: look a handle up before a shader reads its entries again.
+    /// Work of the caller's own: nothing is destroyed before the read-back's fence has
+    /// signalled, and a fence's signal covers every earlier submission of its queue, so a
+    /// command buffer of the caller's that reads a victim (through the
+    /// [`bindless`](Self::bindless) set or a raw handle) and was submitted to the context's
+    /// [queue](crate::Context::queue) before this call has finished before the victim is
+    /// destroyed (this call waits for it). Not covered, and so the caller's to order: work on
+    /// other queues (wait for it first), and command buffers recorded before this call but
+    /// submitted after it. An evicted handle's bindless entries are stale (they name the
+    /// destroyed objects) until its next lookup: look up, after an eviction, every handle whose
+    /// entries a shader will read (a lookup is also the use that keeps it resident), as the
+    /// `unsafe` submission of such a command buffer must ensure that what it reads is alive.
     pub fn evict_to_budget(&self, budget: u64) -> Result<EvictionStats> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut resident = 0;
