@@ -142,8 +142,8 @@ fn the_engine_has_many_meshes_and_nodes() {
     }
 }
 
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 with padding (the glTF files written here embed their buffers as data URIs).
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {

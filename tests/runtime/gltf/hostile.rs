@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use super::files::base64;
 use super::load::{LoadError, load};
 
 /// A file of one triangle written to a temporary folder (removed on drop): `bin` is the
@@ -32,19 +33,6 @@ fn triangle_bin() -> Vec<u8> {
     bin.extend_from_slice(bytemuck::cast_slice(&corners)); // 0..36
     bin.extend_from_slice(bytemuck::cast_slice(&[0u16, 1, 2, 0])); // 36..44
     bin
-}
-
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for k in 0..4 {
-            out.push(if k <= chunk.len() { ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
 }
 
 fn write(name: &str, bin: &[u8], views: &str, accessors: &str, primitive: &str, extra: &str) -> File {
