@@ -62,11 +62,14 @@ fn out_of_device_memory_from_a_huge_allocation() {
     let caps = gpu.ctx().capabilities();
     let props = &caps.memory_properties;
     let largest = props.memory_heaps[..props.memory_heap_count as usize].iter().map(|h| h.size).max().unwrap_or(0);
-    // A buffer larger than every heap, where maxBufferSize allows one (checked by the default
-    // allocator and by the one on the driver's budget). Where it does not (lavapipe: 4 GiB
-    // buffers and resources, heaps of the machine's memory), the heaps are capped at 1 GiB
-    // (VMA's heap size limit, as on a device with that much memory) and the buffer is 2 GiB.
-    let (memories, size) = if caps.max_buffer_size > largest {
+    // A buffer larger than every heap, where maxBufferSize and maxMemoryAllocationSize allow
+    // one (checked by the default allocator and by the one on the driver's budget). Where they
+    // do not (lavapipe: 4 GiB buffers and resources, heaps of the machine's memory; the H100:
+    // 4 GiB allocations, an 80 GiB heap; a larger buffer is `LimitExceeded` before VMA is
+    // asked), the heaps are capped at 1 GiB (VMA's heap size limit, as on a device with that
+    // much memory) and the buffer is 2 GiB.
+    let fits_limits = |size: u64| size <= caps.max_buffer_size && size <= caps.max_memory_allocation_size;
+    let (memories, size) = if fits_limits(largest + (1 << 30)) {
         let default = vkres::VmaAllocator::new(gpu.ctx()).expect("vma");
         let budget = vkres::VmaAllocator::with_memory_budget(gpu.ctx()).expect("vma");
         (vec![default, budget], largest + (1 << 30))
