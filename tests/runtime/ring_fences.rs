@@ -112,3 +112,58 @@ fn a_batch_takes_a_lent_fence_once_the_callers_submission_signalled_it() {
     upload(2).expect("a signalled lent fence").wait().expect("wait");
     assert!(fence.is_signalled());
 }
+
+/// review13 finding 1: `vkResetFences` names its fences as externally synchronised, so no other
+/// command may use a fence while it is reset (the spec's threading rules; the layer's
+/// thread-safety check reports "THREADING ERROR ... simultaneously used"). A `Fence` is
+/// `Clone + Send + Sync`: one thread asks its status (`is_signalled`, also what `InFlight::is_done`,
+/// `InFlight::wait`'s sliced wait and the staging manager's `release_signalled` do) while
+/// another resets it (`prepare_for_own_submission`, a recorder's `finish` or a batch's
+/// `submit_with_fence` that finds it signalled, `RingFences::wait_and_get`). Fails today with
+/// the layer's threading message.
+#[test]
+fn a_status_query_and_a_reset_of_one_fence_on_two_threads_are_not_simultaneous() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let gpu = Gpu::new();
+    let ctx = gpu.ctx();
+    let fence = vkres::Fence::new(ctx, true).expect("fence");
+    let stop = AtomicBool::new(false);
+    let (resets, polls) = std::thread::scope(|s| {
+        let poller = s.spawn(|| {
+            let mut polls = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                std::hint::black_box(fence.is_signalled());
+                polls += 1;
+            }
+            polls
+        });
+        let mut resets = 0u64;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline && resets < 2000 {
+            match fence.prepare_for_own_submission() {
+                Ok(()) => {
+                    resets += 1;
+                    // An empty submission of the caller's that signals the fence.
+                    let _queue = ctx.lock_queue();
+                    // SAFETY: the queue is locked; the fence was readied for this submission.
+                    unsafe { ctx.device().queue_submit(ctx.queue(), &[], fence.handle()) }.expect("submit");
+                }
+                Err(vkres::Error::Batch(vkres::BatchError::FenceBusy)) => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        (resets, poller.join().expect("poller"))
+    });
+    fence.wait().expect("last submission");
+    eprintln!("{resets} resets while {polls} status queries ran on another thread");
+    let messages = gpu.log().take();
+    assert!(
+        messages.is_empty(),
+        "validation reported {} message(s):\n{}",
+        messages.len(),
+        crate::support::list(&messages)
+    );
+}

@@ -154,3 +154,62 @@ fn refit_and_trace(
     // SAFETY: the device is idle; the pool's buffer is not pending.
     unsafe { device.destroy_command_pool(pool, None) };
 }
+
+/// review13 finding 2: `refit_tlas` runs the caller's iterator while it holds the TLAS's
+/// refit-set lock (`Recorder::refit_set` calls its `fill` under `target.refits()`). An
+/// iterator whose own code refits the same TLAS through another batch (safe code: two batches
+/// of one allocator on one thread) locks it again on the same thread: `std::sync::Mutex`
+/// deadlocks (or panics) there. Fails today: the refit never returns.
+#[test]
+fn a_refit_whose_iterator_refits_the_same_tlas_returns() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc().clone();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let blas =
+        batch.build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)));
+    let blas = blas.unwrap();
+    batch.submit_and_wait().unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("re-entered").instances([TlasInstance::new(&blas)]).allow_update());
+    let tlas = tlas.unwrap();
+    batch.submit_and_wait().unwrap();
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = {
+        let (alloc, blas, tlas) = (alloc.clone(), blas.clone(), tlas.clone());
+        std::thread::spawn(move || {
+            let mut outer = alloc.batch().unwrap();
+            let mut inner = alloc.batch().unwrap();
+            let mut inner_ok = None;
+            let outer_ok = outer
+                .refit_tlas(
+                    &tlas,
+                    (0..1).map(|_| {
+                        // The caller's iterator does its own work: a refit of the same TLAS.
+                        inner_ok = Some(inner.refit_tlas(&tlas, [TlasInstanceRef::new(&blas)]).is_ok());
+                        TlasInstanceRef::new(&blas)
+                    }),
+                )
+                .is_ok();
+            drop((outer, inner));
+            let _ = tx.send((outer_ok, inner_ok));
+        })
+    };
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(results) => {
+            worker.join().unwrap();
+            eprintln!("outer refit ok, inner refit ok: {results:?}");
+        }
+        Err(_) => {
+            // The worker stays blocked (it holds a clone of the allocator): leak what the test made.
+            std::mem::forget((vertices, blas, tlas, alloc));
+            std::mem::forget(gpu);
+            panic!(
+                "refit_tlas did not return: its iterator's refit of the same TLAS waits for the lock its caller holds"
+            );
+        }
+    }
+}
