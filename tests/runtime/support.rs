@@ -275,13 +275,13 @@ pub fn timeline_semaphore(gpu: &Gpu) -> vk::Semaphore {
 pub struct HostGate<'a> {
     gpu: &'a Gpu,
     semaphore: vk::Semaphore,
-    opened: std::cell::Cell<bool>,
+    opened: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> HostGate<'a> {
     /// A closed gate.
     pub fn new(gpu: &'a Gpu) -> Self {
-        Self { gpu, semaphore: timeline_semaphore(gpu), opened: std::cell::Cell::new(false) }
+        Self { gpu, semaphore: timeline_semaphore(gpu), opened: std::sync::atomic::AtomicBool::new(false) }
     }
 
     /// The wait a submission adds to stay pending until [`open`](Self::open).
@@ -294,7 +294,7 @@ impl<'a> HostGate<'a> {
 
     /// Signals the gate from the host (once; later calls do nothing): the work behind it may run.
     pub fn open(&self) {
-        if !self.opened.replace(true) {
+        if !self.opened.swap(true, std::sync::atomic::Ordering::Relaxed) {
             let signal = vk::SemaphoreSignalInfo::default().semaphore(self.semaphore).value(1);
             // SAFETY: a live timeline semaphore, signalled once, from the host only.
             unsafe { self.gpu.ctx().device().signal_semaphore(&signal) }.expect("signal");
