@@ -112,11 +112,13 @@ fn refit_and_trace(
     let mut rec = unsafe { alloc.recorder(cmd) };
     rec.refit_tlas(&tlas, instances(&blases)).unwrap();
     let work = rec.finish(&fence).unwrap();
-    // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled.
+    let locked = fence.lock_for_submit().unwrap();
+    // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled
+    // (and locked for the submission).
     unsafe {
         device.end_command_buffer(cmd).unwrap();
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
-        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence.handle()).unwrap();
+        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], locked.handle()).unwrap();
     }
     drop(work);
     let held = tlas.blases();
