@@ -77,12 +77,13 @@ fn thread_id() -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// The caller's exclusive use of a [`Fence`] for its own `vkQueueSubmit*` (or `vkResetFences`)
-/// with the fence's handle, from [`Fence::lock_for_submit`]: while it lives, no thread of
-/// vkres's resets, submits with, waits on or asks the status of the fence. Hold it around the
-/// submission only, and call nothing of vkres's with this fence meanwhile (a reset or an arm
-/// is then [`BatchError::FenceBusy`](crate::BatchError::FenceBusy), a status query says "not
-/// signalled", a wait on it waits until it is dropped, up to its timeout).
+/// The caller's exclusive use of a [`Fence`] for its own `vkQueueSubmit*` with the fence's
+/// handle, from [`Fence::lock_for_submit`]: while it lives, no other thread resets, submits
+/// with, waits on or asks the status of the fence through vkres (they wait for it, or take a
+/// status query as "not signalled"). Hold it around the submission. On the thread that holds
+/// it, a status query or a wait (an [`InFlight`](crate::InFlight) of the fence dropped) runs
+/// as without it; a reset or an arm of the fence is
+/// [`BatchError::FenceBusy`](crate::BatchError::FenceBusy).
 ///
 /// Not `Send`: it is a lock of the thread that took it.
 pub struct FenceSubmitGuard<'a> {
@@ -226,11 +227,16 @@ impl Fence {
     }
 
     /// The lock of one read of the fence (`vkGetFenceStatus`, one `vkWaitForFences` slice);
-    /// `None`, without blocking, while a write holds it or waits for it.
-    fn try_read(&self) -> Option<RwLockReadGuard<'_, ()>> {
+    /// `None`, without blocking, while a write of another thread holds it or waits for it.
+    /// `Some(None)` on the thread that holds the caller's [`FenceSubmitGuard`]: that thread
+    /// already has the fence to itself, and its read comes after its own submission, not
+    /// during it (so an `InFlight` waited for or dropped while the guard lives does not wait
+    /// for a lock it holds).
+    fn try_read(&self) -> Option<Option<RwLockReadGuard<'_, ()>>> {
         match self.shared.sync.try_read() {
-            Ok(read) => Some(read),
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Ok(read) => Some(Some(read)),
+            Err(TryLockError::Poisoned(poisoned)) => Some(Some(poisoned.into_inner())),
+            Err(TryLockError::WouldBlock) if self.guarded_here() => Some(None),
             Err(TryLockError::WouldBlock) => None,
         }
     }

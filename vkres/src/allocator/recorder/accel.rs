@@ -279,6 +279,12 @@ impl Recorder<'_> {
     /// bytes of scratch and room for `capacity` instance records, made (or replaced by a larger
     /// one) when none is; holds the set until the recorded work has finished if `fill`
     /// succeeds.
+    ///
+    /// The set is taken out of the structure's list under its lock and filled without it
+    /// (session 10, helper "mend13", review13 #2): `fill` runs the caller's instance iterator,
+    /// whose own code may refit the same structure (another batch of this thread): that refit
+    /// then finds no free set and makes one, as a second refit of one recording does. It goes
+    /// back into the list after, free again if `fill` failed.
     pub(super) fn refit_set<T>(
         &mut self,
         target: &AccelerationStructure,
@@ -286,41 +292,38 @@ impl Recorder<'_> {
         capacity: u64,
         fill: impl FnOnce(&mut Self, &mut RefitSet) -> Result<T>,
     ) -> Result<T> {
-        let mut sets = target.refits();
-        let free = sets.iter_mut().position(|s| Arc::get_mut(s).is_some());
         let fits = |s: &RefitSet| s.scratch_size >= scratch && s.capacity >= capacity;
-        let index = match free {
-            Some(i) if fits(&sets[i]) => i,
-            free => {
-                let set = Arc::new(self.new_refit_set(target, scratch, capacity)?);
-                match free {
-                    // Too small (more instances than before): replaced, not kept beside.
-                    Some(i) => {
-                        sets[i] = set;
-                        i
-                    }
-                    None => {
-                        sets.push(set);
-                        sets.len() - 1
-                    }
+        let taken = {
+            let mut sets = target.refits();
+            match sets.iter_mut().position(|s| Arc::get_mut(s).is_some()) {
+                // Too small (more instances than before): replaced below, not kept beside.
+                Some(i) if !fits(&sets[i]) => {
+                    drop(sets.swap_remove(i));
+                    None
                 }
+                Some(i) => Some(sets.swap_remove(i)),
+                None => None,
             }
         };
-        let Some(set) = Arc::get_mut(&mut sets[index]) else {
-            // Free was checked under the lock, which every holder of the set takes first.
+        let mut taken = match taken {
+            Some(set) => set,
+            None => Arc::new(self.new_refit_set(target, scratch, capacity)?),
+        };
+        // Taken out of the list while it was unique (free: no recorded work holds it, and
+        // every holder clones it under the lock): still unique.
+        let Some(set) = Arc::get_mut(&mut taken) else {
             return Err(geometry::invalid(target.name(), "a refit set in use"));
         };
-        let value = match fill(self, &mut *set) {
-            Ok(value) => value,
-            Err(e) => {
-                // Nothing recorded: the set stays free, holding no BLAS until its next refit.
-                set.seen.clear();
-                set.referenced.clear();
-                return Err(e);
-            }
-        };
-        self.hold(sets[index].clone());
-        Ok(value)
+        let value = fill(self, &mut *set);
+        if value.is_err() {
+            // Nothing recorded: the set stays free, holding no BLAS until its next refit.
+            set.seen.clear();
+            set.referenced.clear();
+        } else {
+            self.hold(taken.clone());
+        }
+        target.refits().push(taken);
+        value
     }
 
     /// A refit set of `target`: `scratch` bytes of update scratch and, for `capacity` > 0, a
