@@ -215,3 +215,48 @@ fn a_refit_whose_iterator_refits_the_same_tlas_returns() {
         }
     }
 }
+
+/// review13 finding 3: a TLAS's references only grew: every BLAS a refit placed stayed alive
+/// until the TLAS dropped. Refitted each frame with a fresh BLAS (LOD switching, streamed
+/// geometry rebuilt as new `Blas`es), it now holds at most the BLASes of its settled content and
+/// of its refit sets (session 10, helper "mend13"); before, all `FRAMES` + 1 stayed alive.
+#[test]
+fn a_tlas_refitted_with_fresh_blases_frees_those_no_refit_places_any_more() {
+    const FRAMES: usize = 8;
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let memory = alloc.memory_allocator();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let blas = |name: String| {
+        let mut batch = alloc.batch().unwrap();
+        let blas = batch
+            .build_blas(&BlasDesc::new(name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))
+            .unwrap();
+        batch.submit_and_wait().unwrap();
+        blas
+    };
+    let fresh_alive = || memory.live_allocation_names().iter().filter(|n| n.starts_with("fresh ")).count();
+    let first = blas("fresh first".into());
+    let mut batch = alloc.batch().unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("lod").instances([TlasInstance::new(&first)]).allow_update()).unwrap();
+    batch.submit_and_wait().unwrap();
+    drop(first);
+    for frame in 0..FRAMES {
+        let next = blas(format!("fresh {frame}"));
+        let mut batch = alloc.batch().unwrap();
+        batch.refit_tlas(&tlas, [TlasInstanceRef::new(&next)]).unwrap();
+        batch.submit_and_wait().unwrap();
+        // The caller keeps no handle: only the TLAS holds the BLAS.
+        drop(next);
+        // The content of the last refit that ran, and the last refit's own (its set): two at
+        // most, whatever the number of frames.
+        assert!(fresh_alive() <= 2, "frame {frame}: {:?}", memory.live_allocation_names());
+    }
+    let held = tlas.blases();
+    assert!(held.len() == 1 && held[0].name() == format!("fresh {}", FRAMES - 2), "{held:?}");
+    drop(held);
+    drop(tlas);
+    assert_eq!(fresh_alive(), 0, "{:?}", memory.live_allocation_names());
+}

@@ -605,6 +605,8 @@ impl Submitter<'_> {
         // only; the caller's semaphores are valid for this submission (the contract of
         // `submit_with_semaphores` / `submit_with_timeline`); `guard` locks the queue.
         unsafe { ctx.submit_locked(&guard, &[submit], fence) }?;
+        // Submitted: its refits are handed off now, in the queue's order.
+        rec.stamp_refits();
         if last {
             rec.hand_off_layouts();
         } else {

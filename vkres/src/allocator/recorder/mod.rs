@@ -209,6 +209,7 @@ impl<'a> Recorder<'a> {
             fence.disarm();
             return Err(e);
         }
+        self.stamp_refits();
         // A frame that staged nothing (its uniforms written through their mappings, its refits
         // into their own buffers) leaves the staging manager alone: no lock, now or at the end.
         let staged = self.stream.staged() > 0;
@@ -235,6 +236,7 @@ impl<'a> Recorder<'a> {
     pub unsafe fn finish_with_timeline(mut self, semaphore: vk::Semaphore, value: u64) -> Result<InFlight> {
         self.close()?;
         self.check_and_hand_off_layouts()?;
+        self.stamp_refits();
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
         Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set, true))
