@@ -328,7 +328,9 @@ impl ResourceAllocator {
     ///   images or refits the same acceleration structure (a TLAS keeps the BLASes of its
     ///   content by that order: the last refit handed off among those that ran). If it is not submitted (never, or the caller's `vkQueueSubmit` failed), the
     ///   images whose layouts it changes must not be used through vkres again: their tracked
-    ///   layout is one they are not in. `finish` takes the context's queue lock
+    ///   layout is one they are not in; nor may a TLAS it refits be traced or refitted again
+    ///   (it counts as run once its fence signalled: the BLASes of the content before it may
+    ///   be freed). `finish` takes the context's queue lock
     ///   ([`Context::lock_queue`]) where the recording changed a layout: to order `finish` and
     ///   your submission across threads, use a lock of your own, not that one (it is not
     ///   reentrant: holding it across `finish` deadlocks).
