@@ -363,9 +363,12 @@ impl Frames {
             .wait_semaphore_infos(&waits)
             .command_buffer_infos(&cmds)
             .signal_semaphore_infos(&signals);
+        let locked = frame.fence.lock_for_submit()?;
         // SAFETY: the command buffer is executable; the fence was made unsignalled by the
-        // recorder's `finish`; the semaphores are this frame's and this image's.
-        unsafe { self.ctx.submit(&[submit], frame.fence.handle()) }?;
+        // recorder's `finish`, and is locked for the submission (vkres may ask its status from
+        // other threads); the semaphores are this frame's and this image's.
+        unsafe { self.ctx.submit(&[submit], locked.handle()) }?;
+        drop(locked);
         frame.pending = true;
         // The frame keeps nothing: the retire queue releases what its work holds once the
         // fence has signalled (checked whenever the allocator opens a recorder).

@@ -101,8 +101,10 @@ fn upload_after_a_recorders_pending_work_is_ordered_after_it() {
     let waits = [gate.wait_info()];
     let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
     let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
-    // SAFETY: the recorder's command buffer, submitted once with its fence (readied by `finish`).
-    unsafe { ctx.submit(&[submit], fence.handle()) }.expect("submit");
+    let locked = fence.lock_for_submit().expect("lock");
+    // SAFETY: the recorder's command buffer, submitted once with its fence (readied by `finish`,
+    // locked for the submission).
+    unsafe { ctx.submit(&[submit], locked.handle()) }.expect("submit");
 
     let mut later = gpu.alloc().batch().expect("batch");
     later.upload_bytes(&target, 0, &new).expect("upload");

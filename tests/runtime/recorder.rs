@@ -51,9 +51,10 @@ impl<'a> OwnCommands<'a> {
         unsafe { ctx.device().end_command_buffer(self.cmd) }.expect("end");
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(self.cmd)];
         let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds).wait_semaphore_infos(waits);
+        let locked = fence.lock_for_submit().expect("lock");
         // SAFETY: an executable command buffer of the queue's family; the fence is unsignalled
-        // (reset by `finish`) and used by this submission only.
-        unsafe { ctx.submit(&[submit], fence.handle()) }.expect("submit");
+        // (reset by `finish`) and used by this submission only (locked for it).
+        unsafe { ctx.submit(&[submit], locked.handle()) }.expect("submit");
     }
 }
 
@@ -576,8 +577,10 @@ fn a_ring_slot_used_by_the_callers_own_submission_is_waited_for_before_its_reset
         slot.fence.prepare_for_own_submission().expect("prepare");
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(own.cmd)];
         let submit = vk::SubmitInfo2::default().command_buffer_infos(&cmds);
-        // SAFETY: an executable command buffer of the queue's family; the fence was readied above.
-        unsafe { ctx.submit(&[submit], slot.fence.handle()) }.expect("submit");
+        let locked = slot.fence.lock_for_submit().expect("lock");
+        // SAFETY: an executable command buffer of the queue's family; the fence was readied above
+        // (and is locked for the submission).
+        unsafe { ctx.submit(&[submit], locked.handle()) }.expect("submit");
     }
     // The same slot again: waits for the caller's submission, then resets the fence.
     let slot = ring.wait_and_get().expect("slot again");

@@ -239,9 +239,10 @@ impl<'a> HeldSubmission<'a> {
             .value(1)
             .stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)];
         let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits);
+        let locked = fence.lock_for_submit()?;
         // SAFETY: an empty submission; the fence is unsignalled (readied by `new`, or so by the
-        // caller of `with_handle`).
-        unsafe { gpu.ctx().submit(&[submit], fence.handle()) }?;
+        // caller of `with_handle`), and locked for the submission.
+        unsafe { gpu.ctx().submit(&[submit], locked.handle()) }?;
         Ok(Self { gpu, gate, fence: fence.clone() })
     }
 

@@ -112,7 +112,9 @@ pub use resources::{
     AccelerationStructure, Buffer, BufferArena, BufferDesc, Image, ImageDesc, ImageView, ImageViewDesc, SPIRV_MAGIC,
     Sampler, SamplerDesc, SamplerPool, ShaderModule, SubBuffer, Texture, format_aspects, full_mip_count, spirv_words,
 };
-pub use staging::{Download, Fence, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace};
+pub use staging::{
+    Download, Fence, FenceSubmitGuard, RingFences, RingSlot, SetId, StagingConfig, StagingMemoryManager, StagingSpace,
+};
 
 /// `#[derive(GpuResources)]`: see [`GpuResources`] and the attribute reference in the README.
 #[cfg(feature = "derive")]

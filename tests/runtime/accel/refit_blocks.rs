@@ -112,11 +112,13 @@ fn refit_and_trace(
     let mut rec = unsafe { alloc.recorder(cmd) };
     rec.refit_tlas(&tlas, instances(&blases)).unwrap();
     let work = rec.finish(&fence).unwrap();
-    // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled.
+    let locked = fence.lock_for_submit().unwrap();
+    // SAFETY: recording; then an executable buffer of the queue's family, the fence unsignalled
+    // (and locked for the submission).
     unsafe {
         device.end_command_buffer(cmd).unwrap();
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
-        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], fence.handle()).unwrap();
+        ctx.submit(&[vk::SubmitInfo2::default().command_buffer_infos(&cmds)], locked.handle()).unwrap();
     }
     drop(work);
     let held = tlas.blases();
@@ -153,4 +155,108 @@ fn refit_and_trace(
     ctx.wait_idle().unwrap();
     // SAFETY: the device is idle; the pool's buffer is not pending.
     unsafe { device.destroy_command_pool(pool, None) };
+}
+
+/// review13 finding 2: `refit_tlas` runs the caller's iterator while it holds the TLAS's
+/// refit-set lock (`Recorder::refit_set` calls its `fill` under `target.refits()`). An
+/// iterator whose own code refits the same TLAS through another batch (safe code: two batches
+/// of one allocator on one thread) locks it again on the same thread: `std::sync::Mutex`
+/// deadlocks (or panics) there. Fails today: the refit never returns.
+#[test]
+fn a_refit_whose_iterator_refits_the_same_tlas_returns() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc().clone();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let blas =
+        batch.build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)));
+    let blas = blas.unwrap();
+    batch.submit_and_wait().unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("re-entered").instances([TlasInstance::new(&blas)]).allow_update());
+    let tlas = tlas.unwrap();
+    batch.submit_and_wait().unwrap();
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = {
+        let (alloc, blas, tlas) = (alloc.clone(), blas.clone(), tlas.clone());
+        std::thread::spawn(move || {
+            let mut outer = alloc.batch().unwrap();
+            let mut inner = alloc.batch().unwrap();
+            let mut inner_ok = None;
+            let outer_ok = outer
+                .refit_tlas(
+                    &tlas,
+                    (0..1).map(|_| {
+                        // The caller's iterator does its own work: a refit of the same TLAS.
+                        inner_ok = Some(inner.refit_tlas(&tlas, [TlasInstanceRef::new(&blas)]).is_ok());
+                        TlasInstanceRef::new(&blas)
+                    }),
+                )
+                .is_ok();
+            drop((outer, inner));
+            let _ = tx.send((outer_ok, inner_ok));
+        })
+    };
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(results) => {
+            worker.join().unwrap();
+            eprintln!("outer refit ok, inner refit ok: {results:?}");
+        }
+        Err(_) => {
+            // The worker stays blocked (it holds a clone of the allocator): leak what the test made.
+            std::mem::forget((vertices, blas, tlas, alloc));
+            std::mem::forget(gpu);
+            panic!(
+                "refit_tlas did not return: its iterator's refit of the same TLAS waits for the lock its caller holds"
+            );
+        }
+    }
+}
+
+/// review13 finding 3: a TLAS's references only grew: every BLAS a refit placed stayed alive
+/// until the TLAS dropped. Refitted each frame with a fresh BLAS (LOD switching, streamed
+/// geometry rebuilt as new `Blas`es), it now holds at most the BLASes of its settled content and
+/// of its refit sets (session 10, helper "mend13"); before, all `FRAMES` + 1 stayed alive.
+#[test]
+fn a_tlas_refitted_with_fresh_blases_frees_those_no_refit_places_any_more() {
+    const FRAMES: usize = 8;
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let memory = alloc.memory_allocator();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let blas = |name: String| {
+        let mut batch = alloc.batch().unwrap();
+        let blas = batch
+            .build_blas(&BlasDesc::new(name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))
+            .unwrap();
+        batch.submit_and_wait().unwrap();
+        blas
+    };
+    let fresh_alive = || memory.live_allocation_names().iter().filter(|n| n.starts_with("fresh ")).count();
+    let first = blas("fresh first".into());
+    let mut batch = alloc.batch().unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("lod").instances([TlasInstance::new(&first)]).allow_update()).unwrap();
+    batch.submit_and_wait().unwrap();
+    drop(first);
+    for frame in 0..FRAMES {
+        let next = blas(format!("fresh {frame}"));
+        let mut batch = alloc.batch().unwrap();
+        batch.refit_tlas(&tlas, [TlasInstanceRef::new(&next)]).unwrap();
+        batch.submit_and_wait().unwrap();
+        // The caller keeps no handle: only the TLAS holds the BLAS.
+        drop(next);
+        // The content of the last refit that ran, and the last refit's own (its set): two at
+        // most, whatever the number of frames.
+        assert!(fresh_alive() <= 2, "frame {frame}: {:?}", memory.live_allocation_names());
+    }
+    let held = tlas.blases();
+    assert!(held.len() == 1 && held[0].name() == format!("fresh {}", FRAMES - 2), "{held:?}");
+    drop(held);
+    drop(tlas);
+    assert_eq!(fresh_alive(), 0, "{:?}", memory.live_allocation_names());
 }

@@ -150,8 +150,10 @@ fn a_pending_submission_of_the_callers_is_finished_before_its_buffer_is_evicted(
         let cmds = [vk::CommandBufferSubmitInfo::default().command_buffer(cmd)];
         let waits = [gate.wait_info()];
         let submit = vk::SubmitInfo2::default().wait_semaphore_infos(&waits).command_buffer_infos(&cmds);
-        // SAFETY: a recorded command buffer of this device; the fence is readied and unsignalled.
-        unsafe { gpu.ctx().submit(&[submit], fence.handle()) }.expect("submit");
+        let locked = fence.lock_for_submit().expect("lock");
+        // SAFETY: a recorded command buffer of this device; the fence is readied and unsignalled
+        // (and locked for the submission).
+        unsafe { gpu.ctx().submit(&[submit], locked.handle()) }.expect("submit");
         std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(Duration::from_millis(100));

@@ -161,7 +161,10 @@ impl VkresWay<'_> {
             records = r.elapsed();
         }
         let work = rec.finish(slot.fence)?;
-        self.slots.submit(i, slot.fence.handle())?;
+        // The fence locked around the submission: vkres may ask its status from other threads.
+        let locked = slot.fence.lock_for_submit()?;
+        self.slots.submit(i, locked.handle())?;
+        drop(locked);
         *slot.user_data = Some(work);
         Ok([t.elapsed(), records])
     }

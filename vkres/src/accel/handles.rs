@@ -36,7 +36,10 @@ impl Deref for Tlas {
 }
 
 impl Tlas {
-    /// The BLASes its last build referred to, in instance order, each once.
+    /// The BLASes of its settled content, in instance order, each once: its last build's, or
+    /// after refits those of the newest refit found to have run when a later refit was
+    /// recorded. (Refits recorded since hold theirs as well: see
+    /// [`Recorder::refit_tlas`](crate::Recorder::refit_tlas).)
     pub fn blases(&self) -> Vec<Blas> {
         self.0.references().iter().cloned().map(Blas).collect()
     }

@@ -314,7 +314,9 @@ impl ResourceAllocator {
     ///   fence, and nothing it records may be reset or re-recorded before that fence signalled.
     ///   If it is never submitted, the fence must be signalled otherwise (or the `InFlight`
     ///   waits until [`Context::wait_timeout`] and leaks what it holds). Take the fence's
-    ///   [`handle`](crate::Fence::handle) for that submission after `finish` returns: a fence
+    ///   handle for that submission after `finish` returns, from
+    ///   [`Fence::lock_for_submit`](crate::Fence::lock_for_submit), whose guard is held around
+    ///   the `vkQueueSubmit*` (vkres may ask the fence's status from other threads): a fence
     ///   whose handle was taken since its last reset and that has not signalled is refused
     ///   ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)), since an earlier submission
     ///   of yours with it may still signal it.
@@ -323,9 +325,12 @@ impl ResourceAllocator {
     ///   recorders' `finish`, batches' submissions) record barriers from that layout. So submit
     ///   the command buffers of finished recorders to the context's queue in `finish` order,
     ///   each before any batch submitted or recorder finished after it that uses the same
-    ///   images. If it is not submitted (never, or the caller's `vkQueueSubmit` failed), the
+    ///   images or refits the same acceleration structure (a TLAS keeps the BLASes of its
+    ///   content by that order: the last refit handed off among those that ran). If it is not submitted (never, or the caller's `vkQueueSubmit` failed), the
     ///   images whose layouts it changes must not be used through vkres again: their tracked
-    ///   layout is one they are not in. `finish` takes the context's queue lock
+    ///   layout is one they are not in; nor may a TLAS it refits be traced or refitted again
+    ///   (it counts as run once its fence signalled: the BLASes of the content before it may
+    ///   be freed). `finish` takes the context's queue lock
     ///   ([`Context::lock_queue`]) where the recording changed a layout: to order `finish` and
     ///   your submission across threads, use a lock of your own, not that one (it is not
     ///   reentrant: holding it across `finish` deadlocks).

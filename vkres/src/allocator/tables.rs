@@ -38,6 +38,9 @@ pub(crate) struct Tables {
     pub(crate) layouts: HandleMap<vk::Image, (LayoutHold, vk::ImageLayout)>,
     /// Released after the work finished.
     pub(crate) keep_alive: Vec<Arc<dyn Send + Sync>>,
+    /// The refit sets the recording uses (held as `keep_alive` is), stamped when it is handed
+    /// off (`Recorder::stamp_refits`).
+    pub(crate) refit_sets: Vec<Arc<crate::resources::accel::RefitSet>>,
     /// The ranges the recorder's transfers use (`upload_sub`, `download_sub`), released after
     /// the work finished: a handle each without an allocation of its own.
     pub(crate) ranges: Vec<RangeUse>,
@@ -91,6 +94,7 @@ impl Tables {
         self.write_held.clear();
         self.layouts.clear();
         self.keep_alive.clear();
+        self.refit_sets.clear();
         self.ranges.clear();
         self.completions.clear();
         self.pending_uploads.clear();
@@ -108,6 +112,7 @@ impl Tables {
             self.write_held.capacity(),
             self.layouts.capacity(),
             self.keep_alive.capacity(),
+            self.refit_sets.capacity(),
             self.ranges.capacity(),
             self.completions.capacity(),
             self.pending_uploads.capacity(),

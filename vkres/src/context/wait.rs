@@ -54,25 +54,36 @@ impl Context {
         wait_result(result, "vkWaitForFences", start, what)
     }
 
-    /// [`wait_fences`](Self::wait_fences) in slices of at most [`WAIT_SLICE`], asking
-    /// `keep_waiting` after each slice that times out: `false` ends the wait with `Ok` (what
-    /// was waited for is known done some other way), as it does after the last slice. A wait
-    /// shorter than a slice makes one `vkWaitForFences`, as `wait_fences` does (session 9,
-    /// helper "mend11", review10 #3).
+    /// A wait for `fence` in slices of at most [`WAIT_SLICE`], each a `vkWaitForFences` made
+    /// while `hold` gives a guard (the fence's host-synchronisation read lock; `None` while a
+    /// reset or a submission with the fence holds it: a short nap instead, the lock is not
+    /// waited for), asking `keep_waiting` after each slice that times out (or nap): `false`
+    /// ends the wait with `Ok` (what was waited for is known done some other way), as it does
+    /// after the last slice. A wait shorter than a slice makes one `vkWaitForFences`, as
+    /// `wait_fences` does (session 9, helper "mend11", review10 #3; the lock: session 10,
+    /// helper "mend13", review13 #1).
     ///
     /// # Safety
-    /// As [`wait_fences`](Self::wait_fences).
-    pub(crate) unsafe fn wait_fences_while(
+    /// `fence` must be a live fence of this device, used by no reset or submission while a
+    /// guard of `hold` lives.
+    pub(crate) unsafe fn wait_fence_while<G>(
         &self,
-        fences: &[vk::Fence],
+        fence: vk::Fence,
+        hold: impl Fn() -> Option<G>,
         keep_waiting: impl FnMut() -> bool,
         what: impl FnOnce() -> String,
     ) -> Result<()> {
         let bound = Duration::from_nanos(self.wait_timeout_ns.load(Ordering::Relaxed));
         let start = Instant::now();
         let wait = |slice: Duration| {
-            // SAFETY: by the caller's contract; a bounded wait.
-            unsafe { self.device().wait_for_fences(fences, true, nanos(slice)) }
+            let Some(_read) = hold() else {
+                if !slice.is_zero() {
+                    std::thread::sleep(slice.min(BUSY_NAP));
+                }
+                return None;
+            };
+            // SAFETY: by the caller's contract; a bounded wait, under the fence's read lock.
+            Some(unsafe { self.device().wait_for_fences(&[fence], true, nanos(slice)) })
         };
         let result = sliced(bound, WAIT_SLICE, start, wait, keep_waiting);
         wait_result(result, "vkWaitForFences", start, what)
@@ -99,27 +110,36 @@ impl Context {
     }
 }
 
-/// The longest single `vkWaitForFences` of [`Context::wait_fences_while`]: how long a wait
+/// The longest single `vkWaitForFences` of [`Context::wait_fence_while`]: how long a wait
 /// whose work another thread found done (and whose fence it reset) may go on before it looks
-/// again. Longer than a frame, so a frame's wait stays one call.
+/// again, and how long a reset or a submission with the fence waits for a waiter's read lock.
+/// Longer than a frame, so a frame's wait stays one call.
 pub(crate) const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// How long a wait naps when the fence's lock is held by a write (a reset or a submission:
+/// one Vulkan call) before it tries again.
+const BUSY_NAP: Duration = Duration::from_micros(50);
 
 /// A wait of at most `bound` from `start`, made of `wait` calls of at most `slice` each, until
 /// one is not `TIMEOUT` (its result), `keep_waiting` says no after one that is (`Ok`), or no
-/// time is left (`TIMEOUT`).
+/// time is left (`TIMEOUT`). A `wait` that returns `None` waited for nothing (the fence was
+/// busy; it napped instead): the wait goes on while time is left.
 fn sliced(
     bound: Duration,
     slice: Duration,
     start: Instant,
-    mut wait: impl FnMut(Duration) -> ash::prelude::VkResult<()>,
+    mut wait: impl FnMut(Duration) -> Option<ash::prelude::VkResult<()>>,
     mut keep_waiting: impl FnMut() -> bool,
 ) -> ash::prelude::VkResult<()> {
     loop {
         let left = bound.saturating_sub(start.elapsed());
         match wait(left.min(slice)) {
-            Err(vk::Result::TIMEOUT) if !keep_waiting() => return Ok(()),
-            Err(vk::Result::TIMEOUT) if left > slice => continue,
-            done => return done,
+            None if !keep_waiting() => return Ok(()),
+            None if !left.is_zero() => continue,
+            None => return Err(vk::Result::TIMEOUT),
+            Some(Err(vk::Result::TIMEOUT)) if !keep_waiting() => return Ok(()),
+            Some(Err(vk::Result::TIMEOUT)) if left > slice => continue,
+            Some(done) => return done,
         }
     }
 }
@@ -158,7 +178,7 @@ mod tests {
             let mut c = calls.take();
             c.push(d);
             calls.set(c);
-            Ok(())
+            Some(Ok(()))
         };
         assert_eq!(sliced(LONG, SLICE, Instant::now(), wait, || true), Ok(()));
         assert_eq!(calls.take(), vec![SLICE]);
@@ -171,7 +191,7 @@ mod tests {
             Instant::now(),
             |d| {
                 asked.push(d);
-                Err(vk::Result::TIMEOUT)
+                Some(Err(vk::Result::TIMEOUT))
             },
             || true,
         );
@@ -191,7 +211,7 @@ mod tests {
             Instant::now(),
             |_| {
                 slices += 1;
-                Err(vk::Result::TIMEOUT)
+                Some(Err(vk::Result::TIMEOUT))
             },
             || {
                 asked += 1;
@@ -215,7 +235,7 @@ mod tests {
             |d| {
                 asked.push(d);
                 std::thread::sleep(d);
-                Err(vk::Result::TIMEOUT)
+                Some(Err(vk::Result::TIMEOUT))
             },
             || true,
         );
@@ -226,7 +246,7 @@ mod tests {
         // their number is not asserted.
         assert!(!asked.is_empty() && asked.iter().all(|d| *d <= slice), "{asked:?}");
         // Errors other than a timeout end it at once, and a zero bound is one poll.
-        let lost = sliced(LONG, SLICE, Instant::now(), |_| Err(vk::Result::ERROR_DEVICE_LOST), || true);
+        let lost = sliced(LONG, SLICE, Instant::now(), |_| Some(Err(vk::Result::ERROR_DEVICE_LOST)), || true);
         assert_eq!(lost, Err(vk::Result::ERROR_DEVICE_LOST));
         let mut polls = 0;
         let poll = sliced(
@@ -236,10 +256,58 @@ mod tests {
             |d| {
                 polls += 1;
                 assert_eq!(d, Duration::ZERO);
-                Err(vk::Result::TIMEOUT)
+                Some(Err(vk::Result::TIMEOUT))
             },
             || true,
         );
         assert_eq!((poll, polls), (Err(vk::Result::TIMEOUT), 1));
+    }
+
+    #[test]
+    fn a_busy_fence_is_waited_for_until_its_lock_is_free_or_the_bound() {
+        // Session 10, helper "mend13" (review13 #1): a slice that found the fence's lock held by
+        // a reset or a submission (`None`) waited for nothing: the wait goes on, within the
+        // bound, and ends early once `keep_waiting` says the work is done.
+        let mut tries = 0;
+        let result = sliced(
+            LONG,
+            SLICE,
+            Instant::now(),
+            |_| {
+                tries += 1;
+                if tries < 3 { None } else { Some(Ok(())) }
+            },
+            || true,
+        );
+        assert_eq!((result, tries), (Ok(()), 3));
+        // A short bound under a busy lock: not ended by the first nap (the bound is less than a
+        // slice), but once the bound has passed.
+        let bound = Duration::from_millis(5);
+        let start = Instant::now();
+        let result = sliced(
+            bound,
+            SLICE,
+            start,
+            |d| {
+                std::thread::sleep(d.min(Duration::from_micros(50)));
+                None
+            },
+            || true,
+        );
+        assert_eq!(result, Err(vk::Result::TIMEOUT));
+        assert!(start.elapsed() >= bound);
+        // The generation moved while the lock was held (the reset): `Ok` at once.
+        let mut naps = 0;
+        let result = sliced(
+            LONG,
+            SLICE,
+            Instant::now(),
+            |_| {
+                naps += 1;
+                None
+            },
+            || false,
+        );
+        assert_eq!((result, naps), (Ok(()), 1));
     }
 }

@@ -27,10 +27,43 @@ pub(crate) struct RefitSet {
     /// A TLAS's instance records (host-visible, mapped), room for `capacity` of them.
     pub(crate) instances: Option<Buffer>,
     pub(crate) capacity: u64,
-    /// The BLASes one refit's instances refer to, each once, in first-seen order (kept
-    /// between refits so that a refit allocates nothing).
+    /// The BLASes the last refit made with the set places, each once, in first-seen order:
+    /// held by the set until that refit is known to be superseded or abandoned (see
+    /// [`RefitSets`]); the vectors are kept between refits so that a refit allocates nothing.
     pub(crate) seen: HandleSet<vk::AccelerationStructureKHR>,
     pub(crate) referenced: Vec<AccelerationStructure>,
+    /// When the work of the set's last refit was handed off ([`next_hand_off`]: submitted by a
+    /// batch, or finished by a recorder for the caller's submission, which is made in that
+    /// order); 0 while not handed off (a recording open, or dropped unsubmitted).
+    pub(crate) handed: AtomicU64,
+}
+
+/// The hand-off stamps of [`RefitSet::handed`]: increasing, never 0.
+pub(crate) fn next_hand_off() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A structure's refit sets, and what its BLAS references are settled to (session 10, helper
+/// "mend13", review13 #3: they no longer only grow).
+///
+/// What a TLAS must keep alive is every BLAS its content may point to, now or once recorded
+/// work has run: the content of the last update (build or refit) that ran, and that of each
+/// recorded refit that may still run. The structure's `references` hold the first (the
+/// build's BLASes, stamp 0, or a refit's that ran: `settled` is its stamp); each refit set
+/// holds its own refit's `referenced`. At each refit, every free set (no recording or
+/// `InFlight` holds it) is settled: one handed off has run (its work was waited for, or it
+/// would not be free; a timed-out wait leaks the hold), so the newest of them, if newer than
+/// `settled`, becomes the structure's references (work is submitted in hand-off order, so the
+/// structure now holds its content, and every earlier submission that read an older content
+/// has finished before it: a fence signals after all earlier submissions of its queue); the
+/// others, older, are superseded; one never handed off never ran. Their lists are dropped. So
+/// a TLAS holds at most its settled content plus one list per refit set.
+#[derive(Default)]
+pub(crate) struct RefitSets {
+    pub(crate) sets: Vec<Arc<RefitSet>>,
+    /// The hand-off stamp of the update whose BLASes the structure's `references` are.
+    pub(crate) settled: u64,
 }
 
 /// The owner of one `VkAccelerationStructureKHR`.
@@ -52,7 +85,7 @@ struct AccelShared {
     /// The update scratch size of its build (0: not known), which every refit needs.
     update_scratch: AtomicU64,
     /// The persistent refit buffers (`RefitSet`), one per refit in flight.
-    refits: Mutex<Vec<Arc<RefitSet>>>,
+    refits: Mutex<RefitSets>,
     /// The storage, named `{name}/storage` (the structure's debug name is read from it: one
     /// string per structure, moved into the buffer, instead of three copies); released after
     /// the acceleration structure is destroyed.
@@ -170,7 +203,7 @@ impl AccelerationStructure {
     }
 
     /// The persistent refit buffers (see `RefitSet`).
-    pub(crate) fn refits(&self) -> MutexGuard<'_, Vec<Arc<RefitSet>>> {
+    pub(crate) fn refits(&self) -> MutexGuard<'_, RefitSets> {
         self.shared.refits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -196,7 +229,7 @@ impl AccelerationStructure {
             shape: Mutex::new(Shape::new()),
             references: Mutex::new(Vec::new()),
             update_scratch: AtomicU64::new(0),
-            refits: Mutex::new(Vec::new()),
+            refits: Mutex::new(RefitSets::default()),
             buffer,
         };
         // The only handle (the usual case): the state is replaced in its slot, no allocation.
@@ -315,7 +348,7 @@ pub(crate) fn create_in(
         shape: Mutex::new(Shape::new()),
         references: Mutex::new(Vec::new()),
         update_scratch: AtomicU64::new(0),
-        refits: Mutex::new(Vec::new()),
+        refits: Mutex::new(RefitSets::default()),
         buffer: storage,
     };
     Ok(AccelerationStructure { shared: Shared::new(shared) })

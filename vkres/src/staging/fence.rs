@@ -1,7 +1,7 @@
 //! [`Fence`]: a shared, RAII `VkFence`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use ash::vk;
 
@@ -42,6 +42,73 @@ struct FenceShared {
     state: AtomicU64,
     /// Counts resets: work submitted with generation g has finished once the generation moved on.
     generation: AtomicU64,
+    /// Host synchronisation of the `VkFence` (session 10, helper "mend13", review13 #1):
+    /// `vkResetFences` and `vkQueueSubmit*` with the fence are writes of an externally
+    /// synchronised parameter, `vkGetFenceStatus` and `vkWaitForFences` reads (which may overlap
+    /// one another). Reads take it shared, without ever blocking on it ([`Fence::is_signalled`]
+    /// reads a held write lock as "not signalled", a wait slice naps and asks again); writes
+    /// (a reset, vkres's own submission with the fence, the caller's under
+    /// [`Fence::lock_for_submit`]) take it exclusively, for the one call. Every read holds it
+    /// for one call of at most a wait slice, so a write waits at most that long.
+    sync: RwLock<()>,
+    /// The [`thread_id`] of the thread holding a [`FenceSubmitGuard`], 0 if none: a write of
+    /// vkres's on that thread (the caller resetting or arming the fence while holding its
+    /// guard) is [`BatchError::FenceBusy`] rather than a deadlock on `sync`.
+    guard_owner: AtomicU64,
+}
+
+thread_local! {
+    /// This thread's [`thread_id`], 0 until first asked.
+    static THREAD_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A number per thread, never 0 (cheaper than `std::thread::current().id()`, which clones an
+/// `Arc`).
+fn thread_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    THREAD_ID
+        .try_with(|id| {
+            if id.get() == 0 {
+                id.set(NEXT.fetch_add(1, Ordering::Relaxed));
+            }
+            id.get()
+        })
+        // During thread teardown: an id no guard holder has.
+        .unwrap_or(u64::MAX)
+}
+
+/// The caller's exclusive use of a [`Fence`] for its own `vkQueueSubmit*` with the fence's
+/// handle, from [`Fence::lock_for_submit`]: while it lives, no other thread resets, submits
+/// with, waits on or asks the status of the fence through vkres (they wait for it, or take a
+/// status query as "not signalled"). Hold it around the submission. On the thread that holds
+/// it, a status query or a wait (an [`InFlight`](crate::InFlight) of the fence dropped) runs
+/// as without it; a reset or an arm of the fence is
+/// [`BatchError::FenceBusy`](crate::BatchError::FenceBusy).
+///
+/// Not `Send`: it is a lock of the thread that took it.
+pub struct FenceSubmitGuard<'a> {
+    fence: &'a Fence,
+    _write: RwLockWriteGuard<'a, ()>,
+}
+
+impl FenceSubmitGuard<'_> {
+    /// The `VkFence` to submit with (lent, as by [`Fence::handle`]).
+    pub fn handle(&self) -> vk::Fence {
+        self.fence.shared.handle
+    }
+}
+
+impl Drop for FenceSubmitGuard<'_> {
+    fn drop(&mut self) {
+        // Before the write lock (a field) is released.
+        self.fence.shared.guard_owner.store(0, Ordering::Release);
+    }
+}
+
+impl std::fmt::Debug for FenceSubmitGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FenceSubmitGuard").field("handle", &self.fence.shared.handle).finish()
+    }
 }
 
 impl Drop for FenceShared {
@@ -54,8 +121,11 @@ impl Drop for FenceShared {
 
 /// A `VkFence`; clones share it, the last one destroys it.
 ///
-/// `Send + Sync`: a shared handle; its submission state and generation are atomics, and `VkFence`
-/// waits and status queries need no external synchronisation.
+/// `Send + Sync`: a shared handle; its submission state and generation are atomics, and every
+/// use of the `VkFence` by vkres is host-synchronised by a lock of the fence's own (a reset or
+/// a submission with it excludes every other use; status queries and waits may overlap each
+/// other). The caller's own submission with the [`handle`](Self::handle) takes the same lock:
+/// [`lock_for_submit`](Self::lock_for_submit).
 #[derive(Clone)]
 pub struct Fence {
     shared: Arc<FenceShared>,
@@ -78,6 +148,8 @@ impl Fence {
             ctx: ctx.clone(),
             state: AtomicU64::new(if signalled { 0 } else { KNOWN_UNSIGNALLED }),
             generation: AtomicU64::new(0),
+            sync: RwLock::new(()),
+            guard_owner: AtomicU64::new(0),
         };
         Ok(Self { shared: Arc::new(shared) })
     }
@@ -100,11 +172,81 @@ impl Fence {
     /// may still signal it (VUID-vkQueueSubmit2-fence-04895), and that signal would count as the
     /// new work finishing. So for a recorder's command buffer, take the handle after `finish`
     /// (and after `prepare_for_own_submission` for other work of your own).
+    ///
+    /// Host synchronisation: vkres may ask the fence's status or wait on it from any thread at
+    /// any moment (an [`InFlight`](crate::InFlight) of its work, the staging manager releasing a
+    /// set on it), and `vkQueueSubmit*` names the fence externally synchronised. So make the
+    /// caller's own `vkQueueSubmit*` with the handle while holding
+    /// [`lock_for_submit`](Self::lock_for_submit)'s guard (which gives the handle too), and
+    /// wait on the fence or ask its status through [`wait`](Self::wait) /
+    /// [`is_signalled`](Self::is_signalled), not with the handle: vkres may reset it meanwhile.
     pub fn handle(&self) -> vk::Fence {
         // One read-modify-write: lent, no longer known unsignalled, and a new lend count (a
         // reset running now sees the word changed and leaves "known unsignalled" unset).
         let _ = self.shared.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some(lend(s)));
         self.shared.handle
+    }
+
+    /// Locks the fence for the caller's own `vkQueueSubmit*` with its handle, and lends the
+    /// handle (as [`handle`](Self::handle) does, with the same rules: after
+    /// [`prepare_for_own_submission`](Self::prepare_for_own_submission) or a recorder's
+    /// [`finish`](crate::Recorder::finish), once per submission). While the guard lives, no
+    /// thread of vkres's uses the fence (session 10, helper "mend13", review13 #1: the
+    /// staging manager and [`InFlight`](crate::InFlight)s may ask its status from other
+    /// threads at any moment, and a status query during the submission is invalid usage).
+    ///
+    /// ```no_run
+    /// # fn demo(ctx: &vkres::Context, fence: &vkres::Fence, submit: vkres::vk::SubmitInfo2<'_>) -> vkres::Result<()> {
+    /// fence.prepare_for_own_submission()?;
+    /// let locked = fence.lock_for_submit()?;
+    /// // SAFETY: the submission's command buffers are valid; the fence is readied and locked.
+    /// unsafe { ctx.submit(&[submit], locked.handle()) }?;
+    /// drop(locked);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Waits while vkres uses the fence (one call, a wait slice at most). [`Error::Batch`]
+    /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)) on a thread that already
+    /// holds a guard of this fence.
+    pub fn lock_for_submit(&self) -> Result<FenceSubmitGuard<'_>> {
+        if self.guarded_here() {
+            return Err(Error::Batch(BatchError::FenceBusy));
+        }
+        // Lent before the lock is taken: whenever a guard holds (or waits for) the lock, the
+        // word says `LENT`, so an arm refuses the fence and a reset waits for its signal.
+        let _ = self.handle();
+        let write = self.shared.sync.write().unwrap_or_else(PoisonError::into_inner);
+        self.shared.guard_owner.store(thread_id(), Ordering::Release);
+        Ok(FenceSubmitGuard { fence: self, _write: write })
+    }
+
+    /// Whether this thread holds a [`FenceSubmitGuard`] of the fence: vkres's own writes
+    /// (a reset, an arm) are then [`BatchError::FenceBusy`], not a deadlock.
+    fn guarded_here(&self) -> bool {
+        self.shared.guard_owner.load(Ordering::Acquire) == thread_id()
+    }
+
+    /// The lock of one read of the fence (`vkGetFenceStatus`, one `vkWaitForFences` slice);
+    /// `None`, without blocking, while a write of another thread holds it or waits for it.
+    /// `Some(None)` on the thread that holds the caller's [`FenceSubmitGuard`]: that thread
+    /// already has the fence to itself, and its read comes after its own submission, not
+    /// during it (so an `InFlight` waited for or dropped while the guard lives does not wait
+    /// for a lock it holds).
+    fn try_read(&self) -> Option<Option<RwLockReadGuard<'_, ()>>> {
+        match self.shared.sync.try_read() {
+            Ok(read) => Some(Some(read)),
+            Err(TryLockError::Poisoned(poisoned)) => Some(Some(poisoned.into_inner())),
+            Err(TryLockError::WouldBlock) if self.guarded_here() => Some(None),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// The lock of vkres's own submission with the fence ([`raw`](Self::raw)), held around that
+    /// `vkQueueSubmit*` (taken before the queue's lock). The fence was armed just before
+    /// ([`arm_for_submission`](Self::arm_for_submission), which refuses a thread holding the
+    /// caller's guard), so this waits only for reads (one call each).
+    pub(crate) fn lock_write(&self) -> RwLockWriteGuard<'_, ()> {
+        self.shared.sync.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The context it was made with (`valid/device.rs`).
@@ -118,8 +260,13 @@ impl Fence {
     }
 
     /// Whether it has signalled (a device error counts as not signalled; `wait` reports it).
+    ///
+    /// `false` while a reset of the fence or a submission with it runs on another thread (or
+    /// under a [`FenceSubmitGuard`]): the fence is being unsignalled, or readied for new work,
+    /// so "not signalled" is what it is about to be; the query does not wait for the lock.
     pub fn is_signalled(&self) -> bool {
-        // SAFETY: the fence is live.
+        let Some(_read) = self.try_read() else { return false };
+        // SAFETY: the fence is live; `_read` keeps resets and submissions with it off.
         unsafe { self.shared.ctx.device().get_fence_status(self.shared.handle) }.unwrap_or(false)
     }
 
@@ -129,13 +276,21 @@ impl Fence {
         let handle = self.shared.handle;
         let generation = self.shared.generation.load(Ordering::Relaxed);
         let submitted = self.shared.state.load(Ordering::Relaxed) & SUBMITTED != 0;
-        // SAFETY: the fence is live.
-        unsafe {
-            self.shared.ctx.wait_fences(&[handle], || {
+        self.wait_while(
+            || true,
+            || {
                 let by = if submitted { "armed by a vkres submission" } else { "no vkres submission armed it" };
                 format!("vkres::Fence {handle:?} (generation {generation}, {by})")
-            })
-        }
+            },
+        )
+    }
+
+    /// A wait for the fence in slices of at most 100 ms (`context/wait.rs`, `WAIT_SLICE`),
+    /// each under a read lock (so a reset or a submission waits at most one slice), ended
+    /// early with `Ok` once `keep_waiting` says no ([`Context::wait_fence_while`]).
+    fn wait_while(&self, keep_waiting: impl FnMut() -> bool, what: impl FnOnce() -> String) -> Result<()> {
+        // SAFETY: the fence is live; every `vkWaitForFences` runs under `try_read`'s lock.
+        unsafe { self.shared.ctx.wait_fence_while(self.shared.handle, || self.try_read(), keep_waiting, what) }
     }
 
     /// Waits for the submission that signals it, if any (vkres's own, or the caller's with the
@@ -145,6 +300,10 @@ impl Fence {
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)), as is an
     /// [`arm`](Self::arm) meanwhile ([`RESETTING`]).
     pub(crate) fn wait_and_reset(&self) -> Result<()> {
+        if self.guarded_here() {
+            // The caller holds this fence's guard on this thread: the reset's lock would never come.
+            return Err(Error::Batch(BatchError::FenceBusy));
+        }
         let before = self
             .shared
             .state
@@ -154,6 +313,9 @@ impl Fence {
             if before & (SUBMITTED | LENT) != 0 {
                 self.wait()?;
             }
+            // Host synchronisation (review13 #1): no status query, wait slice or submission
+            // with the fence runs on another thread during `vkResetFences`.
+            let _write = self.lock_write();
             // The generation moves on first: the work of the current one was waited for (or
             // never submitted), so an `InFlight` of it that reads the generation from now on
             // does not wait on the fence, which is unsignalled after the reset (session 9,
@@ -162,7 +324,8 @@ impl Fence {
             // SAFETY: no pending submission signals the fence (VUID-vkResetFences-pFences-01123):
             // vkres's own and any the caller made with the handle were waited for above; without
             // either, the handle never left vkres since the last reset, so nothing was submitted.
-            // No other reset runs and nothing arms it until `RESETTING` is cleared below.
+            // No other reset runs and nothing arms it until `RESETTING` is cleared below;
+            // `_write` excludes every other use of the fence meanwhile.
             unsafe { self.shared.ctx.device().reset_fences(&[self.shared.handle]) }.op("vkResetFences")?;
             Ok(())
         })();
@@ -199,6 +362,10 @@ impl Fence {
     /// submission being prepared after this returns.
     pub(crate) fn arm_for_submission(&self) -> Result<u64> {
         let busy = || Error::Batch(BatchError::FenceBusy);
+        if self.guarded_here() {
+            // The caller holds this fence's guard on this thread (it submits with it now).
+            return Err(busy());
+        }
         // Reset by vkres and not handed out since: unsignalled, no status query needed.
         let state = self.shared.state.load(Ordering::Acquire);
         if state & RESETTING != 0 {
@@ -220,8 +387,9 @@ impl Fence {
     /// signal it: a signalled fence is reset first (never handed to Vulkan signalled), and
     /// [`RingFences::wait_and_get`](crate::RingFences::wait_and_get) and the
     /// [`InFlight`](crate::InFlight)s of its generation then wait for that submission before
-    /// the fence is reset or reused. Submit with [`handle`](Self::handle) right after; if the
-    /// submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
+    /// the fence is reset or reused. Submit with the handle of
+    /// [`lock_for_submit`](Self::lock_for_submit) right after (its guard held around the
+    /// submission); if the submission is not made, the next wait ends with [`Error::Timeout`](crate::Error::Timeout).
     /// One that a pending submission may still signal is [`Error::Batch`]
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): a vkres submission, or the
     /// caller's own with a [`handle`](Self::handle) taken since the fence's last reset (take
@@ -245,7 +413,7 @@ impl Fence {
     }
 
     /// Waits for work submitted in `generation`: ends at once, or after the slice it is in
-    /// ([`Context::wait_fences_while`]), once the generation moves on. A reset that waited for
+    /// ([`Context::wait_fence_while`]), once the generation moves on. A reset that waited for
     /// that work and unsignalled the fence after this read the generation (review9 #4) ends it
     /// with `Ok`, not with [`Error::Timeout`] (session 9, helper "mend10") and not after the
     /// whole wait timeout either (review10 #3, helper "mend11"): the generation is read again
@@ -256,14 +424,10 @@ impl Fence {
             return Ok(());
         }
         let handle = self.shared.handle;
-        // SAFETY: the fence is live.
-        unsafe {
-            self.shared.ctx.wait_fences_while(
-                &[handle],
-                || current() == generation,
-                || format!("vkres::Fence {handle:?} (generation {generation}, armed by a vkres submission)"),
-            )
-        }
+        self.wait_while(
+            || current() == generation,
+            || format!("vkres::Fence {handle:?} (generation {generation}, armed by a vkres submission)"),
+        )
     }
 }
 

@@ -7,7 +7,7 @@ mod manager;
 mod ring;
 
 pub use download::Download;
-pub use fence::Fence;
+pub use fence::{Fence, FenceSubmitGuard};
 pub(crate) use manager::Cursor;
 pub use manager::{SetId, StagingConfig, StagingMemoryManager, StagingSpace};
 pub use ring::{RingFences, RingSlot};

@@ -13,9 +13,10 @@ use crate::error::Result;
 ///
 /// Submit this iteration's work with the fence either through vkres
 /// ([`Batch::submit_with_fence`](crate::Batch::submit_with_fence)) or with your own
-/// `vkQueueSubmit(..., slot.fence.handle())`: taking the [`handle`](Fence::handle) tells the
-/// ring that a submission of yours signals it, and the ring waits for it before it resets the
-/// fence (VUID-vkResetFences-pFences-01123).
+/// `vkQueueSubmit(..., locked.handle())` with `locked` = [`slot.fence.lock_for_submit()`](Fence::lock_for_submit)
+/// held around the submission (vkres may ask the fence's status from other threads): taking
+/// the handle tells the ring that a submission of yours signals it, and the ring waits for it
+/// before it resets the fence (VUID-vkResetFences-pFences-01123).
 ///
 /// `Send`/`Sync` when `T` is: a borrow of the slot's fence and value.
 #[derive(Debug)]

@@ -284,7 +284,7 @@ impl<'a> Batch<'a> {
         if rec.commands > 0 || rec.lane.busy() {
             rec.check_layout_starts()?;
             let fence = sub.fence;
-            sub.close_and_submit(rec, fence, true, QueueSync::default())?;
+            sub.close_and_submit(rec, fence, None, true, QueueSync::default())?;
             sub.wait_fence(fence)?;
         }
         while !sub.pending.is_empty() {
@@ -342,7 +342,11 @@ impl<'a> Batch<'a> {
                     (vk::Fence::null(), Signal::Timeline { ctx: sub.alloc.context().clone(), semaphore, value })
                 }
             };
-            if let Err(e) = sub.close_and_submit(rec, raw_fence, true, sync) {
+            let lock = match signal {
+                HandOff::Fence(fence) => Some(fence),
+                HandOff::Timeline(..) => None,
+            };
+            if let Err(e) = sub.close_and_submit(rec, raw_fence, lock, true, sync) {
                 if let HandOff::Fence(fence) = signal {
                     fence.disarm();
                 }
@@ -443,7 +447,7 @@ impl Submitter<'_> {
             return Err(e);
         }
         let fence = self.alloc.recycler.fence()?;
-        let main_submitted = match self.close_and_submit(rec, fence, false, QueueSync::default()) {
+        let main_submitted = match self.close_and_submit(rec, fence, None, false, QueueSync::default()) {
             Ok(main) => main,
             Err(e) => {
                 // SAFETY: the submission failed, so nothing signals the fence.
@@ -489,15 +493,18 @@ impl Submitter<'_> {
     /// the batch's last round. Lane copies go to the transfer queue (see `lane.rs`): alone,
     /// with `fence`, when the round has nothing else and is not the last (then the main command
     /// buffer goes on recording and this returns `false`); else before the main submission,
-    /// which waits for them, acquires what they hand over and signals `fence`.
+    /// which waits for them, acquires what they hand over and signals `fence`. `lock`: the
+    /// caller's [`Fence`] whose `raw()` `fence` is (the last round of `submit_with_fence`),
+    /// write-locked around the submission for host synchronisation (review13 #1).
     fn close_and_submit(
         &mut self,
         rec: &mut Recorder<'_>,
         fence: vk::Fence,
+        lock: Option<&Fence>,
         last: bool,
         sync: QueueSync<'_>,
     ) -> Result<bool> {
-        let submitted = self.try_close_and_submit(rec, fence, last, sync);
+        let submitted = self.try_close_and_submit(rec, fence, lock, last, sync);
         if submitted.is_err() {
             self.state = State::Failed;
         }
@@ -509,6 +516,7 @@ impl Submitter<'_> {
         &mut self,
         rec: &mut Recorder<'_>,
         fence: vk::Fence,
+        lock: Option<&Fence>,
         last: bool,
         sync: QueueSync<'_>,
     ) -> Result<bool> {
@@ -525,6 +533,7 @@ impl Submitter<'_> {
         let mut acquire = None;
         if let Some(round) = &round {
             if !last && !main_work {
+                // A partial round's own fence (`lock` is only given for the last round).
                 rec.lane.submit(ctx, recycler, round, Some(fence))?;
                 self.submissions += 1;
                 return Ok(false);
@@ -540,7 +549,7 @@ impl Submitter<'_> {
                 vk::SemaphoreSubmitInfo::default().semaphore(s).stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
             }));
         }
-        let submitted = self.close_and_submit_main(rec, fence, &waits, sync.signals, acquire, last);
+        let submitted = self.close_and_submit_main(rec, (fence, lock), &waits, sync.signals, acquire, last);
         if let (Ok(()), Some(round)) = (&submitted, &round) {
             // What the round handed over is acquired by a submission now on the main queue.
             rec.lane.release_handed(round);
@@ -557,11 +566,12 @@ impl Submitter<'_> {
     /// The main half of [`close_and_submit`](Self::close_and_submit): the recorder's closing
     /// barrier, then one submission of `acquire` (if any) and the main command buffer, waiting
     /// on `waits`; the last round (`last`) hands the recording's layouts off
-    /// ([`Recorder::hand_off_layouts`]) under the same lock of the queue.
+    /// ([`Recorder::hand_off_layouts`]) under the same lock of the queue. `fence` with the
+    /// [`Fence`] whose handle it is, if any (locked around the submission).
     fn close_and_submit_main(
         &mut self,
         rec: &mut Recorder<'_>,
-        fence: vk::Fence,
+        (fence, lock): (vk::Fence, Option<&Fence>),
         waits: &[vk::SemaphoreSubmitInfo<'_>],
         signals: &[vk::SemaphoreSubmitInfo<'_>],
         acquire: Option<vk::CommandBuffer>,
@@ -580,6 +590,10 @@ impl Submitter<'_> {
             .wait_semaphore_infos(waits)
             .command_buffer_infos(&cmd_infos)
             .signal_semaphore_infos(signals);
+        // The caller's fence is written by the submission (externally synchronised): no status
+        // query or wait of another thread meanwhile (review13 #1). Taken before the queue's
+        // lock, as the caller's `Fence::lock_for_submit` is before its `Context::submit`.
+        let _fence_lock = lock.map(Fence::lock_write);
         // Under the queue's lock, one step (no other hand-off between): the layouts the
         // recording found are still the images' (else its barriers name wrong old layouts),
         // the submission, and at the last round the layouts it leaves become the tracked ones.
@@ -591,6 +605,8 @@ impl Submitter<'_> {
         // only; the caller's semaphores are valid for this submission (the contract of
         // `submit_with_semaphores` / `submit_with_timeline`); `guard` locks the queue.
         unsafe { ctx.submit_locked(&guard, &[submit], fence) }?;
+        // Submitted: its refits are handed off now, in the queue's order.
+        rec.stamp_refits();
         if last {
             rec.hand_off_layouts();
         } else {

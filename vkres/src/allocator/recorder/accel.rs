@@ -3,6 +3,7 @@
 //! TLASes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ash::vk;
 
@@ -13,7 +14,7 @@ use crate::accel::{Blas, BlasDesc, Geometry, InstanceRecord, Tlas, TlasDesc, geo
 use crate::error::{Error, Result};
 use crate::handle_map::HandleSet;
 use crate::memory::{MappingType, MemoryLocation};
-use crate::resources::accel::{GeometryKey, RefitSet};
+use crate::resources::accel::{GeometryKey, RefitSet, RefitSets};
 use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 use crate::valid::extension_bits;
 
@@ -267,7 +268,8 @@ impl Recorder<'_> {
 
     /// Records a refit of `tlas` with `desc`'s instances (as many as before; new transforms,
     /// masks, custom indices or BLASes). The TLAS must have been built with
-    /// [`TlasDesc::allow_update`]. It keeps the BLASes of its earlier build alive too.
+    /// [`TlasDesc::allow_update`]. It keeps the BLASes of its earlier content alive as
+    /// [`refit_tlas`](Self::refit_tlas) says.
     ///
     /// As [`refit_tlas`](Self::refit_tlas), which takes the instances without a description
     /// (and so without a handle clone per instance).
@@ -279,6 +281,12 @@ impl Recorder<'_> {
     /// bytes of scratch and room for `capacity` instance records, made (or replaced by a larger
     /// one) when none is; holds the set until the recorded work has finished if `fill`
     /// succeeds.
+    ///
+    /// The set is taken out of the structure's list under its lock and filled without it
+    /// (session 10, helper "mend13", review13 #2): `fill` runs the caller's instance iterator,
+    /// whose own code may refit the same structure (another batch of this thread): that refit
+    /// then finds no free set and makes one, as a second refit of one recording does. It goes
+    /// back into the list after, free again if `fill` failed.
     pub(super) fn refit_set<T>(
         &mut self,
         target: &AccelerationStructure,
@@ -286,41 +294,54 @@ impl Recorder<'_> {
         capacity: u64,
         fill: impl FnOnce(&mut Self, &mut RefitSet) -> Result<T>,
     ) -> Result<T> {
-        let mut sets = target.refits();
-        let free = sets.iter_mut().position(|s| Arc::get_mut(s).is_some());
         let fits = |s: &RefitSet| s.scratch_size >= scratch && s.capacity >= capacity;
-        let index = match free {
-            Some(i) if fits(&sets[i]) => i,
-            free => {
-                let set = Arc::new(self.new_refit_set(target, scratch, capacity)?);
-                match free {
-                    // Too small (more instances than before): replaced, not kept beside.
-                    Some(i) => {
-                        sets[i] = set;
-                        i
-                    }
-                    None => {
-                        sets.push(set);
-                        sets.len() - 1
-                    }
+        let taken = {
+            let mut refits = target.refits();
+            settle(target, &mut refits);
+            let sets = &mut refits.sets;
+            match sets.iter_mut().position(|s| Arc::get_mut(s).is_some()) {
+                // Too small (more instances than before): replaced below, not kept beside.
+                Some(i) if !fits(&sets[i]) => {
+                    drop(sets.swap_remove(i));
+                    None
                 }
+                Some(i) => Some(sets.swap_remove(i)),
+                None => None,
             }
         };
-        let Some(set) = Arc::get_mut(&mut sets[index]) else {
-            // Free was checked under the lock, which every holder of the set takes first.
+        let mut taken = match taken {
+            Some(set) => set,
+            None => Arc::new(self.new_refit_set(target, scratch, capacity)?),
+        };
+        // Taken out of the list while it was unique (free: no recorded work holds it, and
+        // every holder clones it under the lock): still unique.
+        let Some(set) = Arc::get_mut(&mut taken) else {
             return Err(geometry::invalid(target.name(), "a refit set in use"));
         };
-        let value = match fill(self, &mut *set) {
-            Ok(value) => value,
-            Err(e) => {
-                // Nothing recorded: the set stays free, holding no BLAS until its next refit.
-                set.seen.clear();
-                set.referenced.clear();
-                return Err(e);
+        let value = fill(self, &mut *set);
+        if value.is_err() {
+            // Nothing recorded: the set stays free, holding no BLAS until its next refit.
+            set.seen.clear();
+            set.referenced.clear();
+        } else {
+            // Held until the work has finished, and stamped when it is handed off
+            // (`Recorder::stamp_refits`).
+            self.tables.refit_sets.push(taken.clone());
+        }
+        target.refits().sets.push(taken);
+        value
+    }
+
+    /// Stamps the refit sets of this recording with the hand-off order (see [`RefitSets`]):
+    /// called where its work is handed off (a batch's successful submission of a round, under
+    /// the queue's lock; a recorder's `finish`, after which the caller submits in that order).
+    /// Sets stamped by an earlier round keep their stamp.
+    pub(in crate::allocator) fn stamp_refits(&mut self) {
+        for set in &self.tables.refit_sets {
+            if set.handed.load(Ordering::Relaxed) == 0 {
+                set.handed.store(crate::resources::accel::next_hand_off(), Ordering::Relaxed);
             }
-        };
-        self.hold(sets[index].clone());
-        Ok(value)
+        }
     }
 
     /// A refit set of `target`: `scratch` bytes of update scratch and, for `capacity` > 0, a
@@ -356,6 +377,7 @@ impl Recorder<'_> {
             capacity,
             seen: HandleSet::default(),
             referenced: Vec::new(),
+            handed: AtomicU64::new(0),
         })
     }
 
@@ -913,4 +935,33 @@ fn update_keeps(name: &str, i: usize, built: &GeometryKey, now: &GeometryKey) ->
             shown(now)
         ),
     })
+}
+
+/// Settles the BLAS references of `target` against its free refit sets (see [`RefitSets`]):
+/// the newest one handed off, if newer than what the references hold, becomes them; every
+/// free set's list is dropped and its stamp cleared. Swaps vectors: allocates nothing.
+fn settle(target: &AccelerationStructure, refits: &mut RefitSets) {
+    let mut newest: Option<usize> = None;
+    let mut newest_stamp = refits.settled;
+    for (i, set) in refits.sets.iter_mut().enumerate() {
+        if let Some(set) = Arc::get_mut(set) {
+            let stamp = *set.handed.get_mut();
+            if stamp > newest_stamp {
+                (newest, newest_stamp) = (Some(i), stamp);
+            }
+        }
+    }
+    if let Some(i) = newest
+        && let Some(set) = Arc::get_mut(&mut refits.sets[i])
+    {
+        std::mem::swap(&mut *target.references(), &mut set.referenced);
+        refits.settled = newest_stamp;
+    }
+    for set in &mut refits.sets {
+        if let Some(set) = Arc::get_mut(set) {
+            *set.handed.get_mut() = 0;
+            set.seen.clear();
+            set.referenced.clear();
+        }
+    }
 }

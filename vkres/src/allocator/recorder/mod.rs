@@ -84,7 +84,8 @@ impl Rounds for OneRound {
 /// let mut recorder = unsafe { alloc.recorder(cmd) };
 /// recorder.upload(buffer, 0, &[1, 2, 3])?;
 /// let in_flight = recorder.finish(fence)?;
-/// // ... the caller's own commands, vkEndCommandBuffer, vkQueueSubmit2 with fence.handle() ...
+/// // ... the caller's own commands, vkEndCommandBuffer, then vkQueueSubmit2 with the handle of
+/// // `fence.lock_for_submit()?`, the guard held around the submission ...
 /// in_flight.wait()?; // or keep it with the frame, as with a RingFences slot
 /// # Ok(()) }
 /// ```
@@ -196,7 +197,10 @@ impl<'a> Recorder<'a> {
     /// [`Error::Batch`] ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)): a vkres
     /// submission, or the caller's own made with a [`Fence::handle`] taken since the fence's
     /// last reset (its signal would count as this work finishing). Take the handle for this
-    /// command buffer's submission after `finish` returns. On an error, the command buffer
+    /// command buffer's submission after `finish` returns, from
+    /// [`Fence::lock_for_submit`], and hold its guard around the `vkQueueSubmit*`: the
+    /// returned `InFlight` and the staging manager may ask the fence's status from other
+    /// threads meanwhile (host synchronisation, review13 #1). On an error, the command buffer
     /// must not be submitted (the recorder is dropped, with what it holds).
     pub fn finish(mut self, fence: &Fence) -> Result<InFlight> {
         self.own_fence(fence)?;
@@ -205,6 +209,7 @@ impl<'a> Recorder<'a> {
             fence.disarm();
             return Err(e);
         }
+        self.stamp_refits();
         // A frame that staged nothing (its uniforms written through their mappings, its refits
         // into their own buffers) leaves the staging manager alone: no lock, now or at the end.
         let staged = self.stream.staged() > 0;
@@ -231,6 +236,7 @@ impl<'a> Recorder<'a> {
     pub unsafe fn finish_with_timeline(mut self, semaphore: vk::Semaphore, value: u64) -> Result<InFlight> {
         self.close()?;
         self.check_and_hand_off_layouts()?;
+        self.stamp_refits();
         let set = self.stream.take();
         let ctx = self.alloc.context().clone();
         Ok(self.hand_off(Signal::Timeline { ctx, semaphore, value }, set, true))

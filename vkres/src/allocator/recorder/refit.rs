@@ -19,8 +19,11 @@ impl Recorder<'_> {
     /// Records a refit of `tlas` with `instances` (exactly as many as its build had; new
     /// transforms, masks, custom indices or BLASes), written straight into the TLAS's own
     /// persistent instance buffer as they come: the per-frame refit of an animated scene. The
-    /// TLAS must have been built with [`TlasDesc::allow_update`](crate::accel::TlasDesc::allow_update); it keeps the BLASes of its
-    /// earlier build alive too.
+    /// TLAS must have been built with [`TlasDesc::allow_update`](crate::accel::TlasDesc::allow_update).
+    /// The TLAS keeps alive the BLASes its content may point to: those of its last update
+    /// (build or refit) known to have run, and those of each refit recorded since (until a
+    /// later one that ran supersedes them); a BLAS no refit places any more is freed once a
+    /// later refit has run (session 10, helper "mend13", review13 #3).
     ///
     /// The instance buffer (host-visible, mapped) and the update scratch are made at the first
     /// refit and reused by every later refit whose earlier use has finished; a TLAS keeps one
@@ -117,17 +120,9 @@ impl Recorder<'_> {
             // Made visible to the device by the caller's submission.
             buffer.memory().flush(0, u64::from(count) * size_of::<InstanceRecord>() as u64)?;
             // Until the update has run, the structure may still point at the old BLASes: the
-            // TLAS keeps both. The usual refit places the BLASes of the build in the same
-            // order, which the references start with: nothing to add then.
-            let mut references = tlas.references();
-            let same = set.referenced.len() <= references.len()
-                && set.referenced.iter().zip(references.iter()).all(|(a, b)| a.same(b));
-            if !same {
-                // All of this device (checked above), so a handle names a structure.
-                let mut held: HandleSet<vk::AccelerationStructureKHR> = references.iter().map(|r| r.handle()).collect();
-                references.extend(set.referenced.drain(..).filter(|blas| held.insert(blas.handle())));
-            }
-            set.referenced.clear();
+            // TLAS keeps those (its references, or another set's list), and the set keeps the
+            // BLASes this refit places (`set.referenced`) until a later refit settles them
+            // (`accel.rs::settle`, review13 #3: the references no longer only grow).
             Ok((buffer.device_address().unwrap_or_default(), set.scratch_address))
         })?;
         let first = self.tables.geometries.len();
