@@ -221,3 +221,27 @@ fn hostile_memory_requirements_are_typed_errors() {
     drop(memory);
     assert_eq!(vma.live_allocations(), 0);
 }
+
+/// A copy refused for its destination claims nothing: the source does not become its transient
+/// memory's active member, so another member's use right after needs no alias barrier
+/// (issue 16, session 10 audit10 O1: the source used to be claimed before the destination was
+/// checked, and the valid upload below was `AliasNotActive`).
+#[test]
+fn a_refused_copy_leaves_the_active_member_as_it_was() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
+    let [first, second] =
+        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let no_dst = alloc.create_buffer(&BufferDesc::new(BYTES, vk::BufferUsageFlags::STORAGE_BUFFER)).expect("buffer");
+    let mut batch = alloc.batch().expect("batch");
+    let err = batch.copy_buffer(&first, 0, &no_dst, 0, BYTES).expect_err("no TRANSFER_DST");
+    assert!(matches!(err, Error::MissingUsage { .. }), "{err:?}");
+    assert_eq!(memory.active_member(), None, "the refused copy claimed nothing");
+    batch.upload(&second, 0, &noise(BYTES as usize, 7)).expect("a valid use of another member");
+    let download = batch.download_buffer(&second).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == noise(BYTES as usize, 7));
+    assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
+}

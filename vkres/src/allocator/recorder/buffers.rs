@@ -9,6 +9,7 @@ use crate::error::{Error, Result, check_range};
 use crate::memory::{MappingType, MemoryLocation};
 use crate::resources::{Buffer, BufferDesc};
 use crate::staging::Download;
+use crate::valid::device::same_device;
 
 impl Recorder<'_> {
     /// Records an upload of `data` into `dst` at element `offset`, through staging memory (or
@@ -154,11 +155,15 @@ impl Recorder<'_> {
         dst_offset: u64,
         size: u64,
     ) -> Result<()> {
-        for (buffer, offset, usage) in [
+        let sides = [
             (src.as_bytes(), src_offset, vk::BufferUsageFlags::TRANSFER_SRC),
             (dst.as_bytes(), dst_offset, vk::BufferUsageFlags::TRANSFER_DST),
-        ] {
-            self.own_buffer(&buffer)?;
+        ];
+        // Every argument is checked before either buffer is claimed (as its transient memory's
+        // active member, or off the transfer lane): a refused copy claims nothing that would
+        // refuse a later valid use (issue 16, session 10 audit10 O1).
+        for &(ref buffer, offset, usage) in &sides {
+            same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
             check_range(buffer.name(), offset, size, buffer.size())?;
             if !buffer.usage().contains(usage) {
                 return Err(Error::MissingUsage {
@@ -173,6 +178,9 @@ impl Recorder<'_> {
         if src.handle() == dst.handle() && src_offset < dst_offset + size && dst_offset < src_offset + size && size > 0
         {
             return Err(Error::OverlappingCopy { name: src.name().into(), src_offset, dst_offset, size });
+        }
+        for (buffer, ..) in &sides {
+            self.own_buffer(buffer)?;
         }
         if size == 0 {
             return Ok(());
