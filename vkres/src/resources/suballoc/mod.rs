@@ -161,12 +161,14 @@ impl BufferArena {
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
         // Zero or a power of two (anything else is refused by `check`, on the slow path): the
         // alignment the request would be checked to, and the key of its slabs.
-        if alignment & alignment.wrapping_sub(1) == 0
-            && let Some(range) = self.take_slot(size, alignment.max(self.shared.alignment))
-        {
-            return Ok(range);
+        let slot = match alignment & alignment.wrapping_sub(1) {
+            0 => self.take_slot(size, alignment.max(self.shared.alignment)),
+            _ => None,
+        };
+        match slot {
+            Some(range) => Ok(range),
+            None => self.allocate_slow(size, alignment),
         }
-        self.allocate_slow(size, alignment)
     }
 
     /// The fast path of a single range: a slot of the current slab of `size` bytes at
@@ -182,6 +184,7 @@ impl BufferArena {
     fn take_slot(&self, size: u64, alignment: u64) -> Option<SubBuffer> {
         // SAFETY: `self` is a handle of the arena.
         let (slot, offset) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) }?;
+        debug_assert_eq!(self.check(size, alignment).ok(), Some(alignment), "a slab's request passed check");
         Some(SubBuffer::new(Owner::Slot(slot), offset, size))
     }
 
