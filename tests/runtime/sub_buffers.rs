@@ -322,6 +322,38 @@ fn many_equal_ranges_come_from_slabs_and_go_back_whole() {
 }
 
 #[test]
+fn hostile_requests_are_refused_once_their_size_has_slabs() {
+    // Session 10, helper "perf10": a single range's fast path takes a slab slot before any
+    // check (a size and alignment have slabs only once requests of them passed it). An
+    // alignment that is no power of two must not reach it: 48 has the trailing zeros of 16,
+    // and 3 or 24 raised to the arena's alignment are that alignment, so either would find the
+    // slab of 256-byte ranges at the arena's alignment and be handed a slot.
+    let gpu = Gpu::new();
+    let arena = arena(&gpu, 1 << 20, MappingType::None);
+    let align = arena.alignment();
+    let ranges: Vec<_> = (0..100).map(|_| arena.allocate_bytes(256).expect("range")).collect();
+    assert_eq!(arena.live_ranges(), 100);
+    for alignment in [3, 24, 48, align * 3, align + align / 2, 1 << 21, 1 << 63, u64::MAX] {
+        let err = arena.allocate_aligned(256, alignment).expect_err("bad alignment");
+        assert!(matches!(err, Error::InvalidAlignment { alignment: a, .. } if a == alignment), "{alignment}: {err}");
+    }
+    let err = arena.allocate_bytes(0).expect_err("zero");
+    assert!(matches!(err, Error::ZeroSize { .. }), "{err}");
+    let err = arena.allocate_aligned(0, align).expect_err("zero");
+    assert!(matches!(err, Error::ZeroSize { .. }), "{err}");
+    assert_eq!(arena.live_ranges(), 100, "nothing handed out");
+    // The valid spellings of the slab's request take its slots: alignments 0, 1 and the arena's.
+    let more: Vec<_> = [0, 1, align, 256.min(align)]
+        .into_iter()
+        .map(|a| arena.allocate_aligned(256, a).expect("aligned range"))
+        .chain([arena.allocate::<[u8; 256]>(1).expect("one element").as_bytes()])
+        .collect();
+    assert!(more.iter().all(|r| r.offset() % align == 0 && r.size() == 256));
+    disjoint(&ranges.iter().chain(&more).collect::<Vec<_>>(), &arena);
+    assert_eq!(arena.live_ranges(), 105);
+}
+
+#[test]
 fn a_slab_slot_is_not_reused_before_the_work_using_it_finished() {
     // 64-byte ranges in a 64 KiB arena: slabs of 4 KiB; the arena is filled to the last slot.
     let gpu = Gpu::new();

@@ -84,6 +84,24 @@ pub fn interleaved<E>(
     Ok(times)
 }
 
+/// Lets the C heap sort the chunks the last way freed, outside any timed region (session 10,
+/// helper "perf10"): glibc's `malloc` puts freed chunks on an unsorted list and sorts them into
+/// its bins at the next request it cannot serve from a cache, at most 10 000 a call. A way that
+/// freed tens of thousands of objects after its clock stopped (10 000 buffers: the driver's,
+/// VMA's and the way's own) left that sorting to the first `malloc` of whichever way ran next,
+/// inside its clock: 0.1-0.4 ms measured on lavapipe (`perf record`), in the `malloc` of VMA's
+/// first memory block (`VmaBlockVector::AllocatePage`) on the fresh allocator of the way that
+/// follows one of them, the hand-written ways' and vkres's alike: noise of a tenth on a 2 ms
+/// way, of twice its time on a 0.06 ms one. Each way's time is its own work again: a few
+/// requests too large for the caches (64 KiB, under the `mmap` threshold) sort everything, and
+/// are freed. It moves neither the hand-written way's median (2.0-2.4 ms with and without it,
+/// six processes each) nor the ratio of its A/A control.
+pub fn settle_heap() {
+    for _ in 0..16 {
+        drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 16)));
+    }
+}
+
 /// The ratio of two ways run by run: `a[i] / b[i]` for each counted run `i` (both ran in the
 /// same interleaved round, a few milliseconds apart, so a slow stretch of the machine slows
 /// both), and its median, lowest and highest. `None` unless both have the same number of runs.

@@ -137,25 +137,62 @@ impl BufferArena {
     ///
     /// Zero elements is [`Error::ZeroSize`], a byte count past `u64` [`Error::Overflow`], no
     /// free range of that size [`Error::ArenaExhausted`].
+    #[inline]
     pub fn allocate<T>(&self, count: u64) -> Result<SubBuffer<T>> {
         let size = self.elements_size::<T>(count)?;
-        self.allocate_aligned(size, self.shared.alignment).map(SubBuffer::cast_any)
+        self.allocate_bytes(size).map(SubBuffer::cast_any)
     }
 
     /// A range of `size` bytes at the arena's alignment.
+    #[inline]
     pub fn allocate_bytes(&self, size: u64) -> Result<SubBuffer> {
-        self.allocate_aligned(size, self.shared.alignment)
+        let alignment = self.shared.alignment;
+        // The arena's alignment is a power of two: a slot of a slab, if the size has one.
+        match self.take_slot(size, alignment) {
+            Some(range) => Ok(range),
+            None => self.allocate_slow(size, alignment),
+        }
     }
 
     /// A range of `size` bytes starting at a multiple of `alignment` (raised to the arena's
     /// alignment where smaller; 0 asks for the arena's). An alignment that is not a power of
     /// two, or larger than the arena, is [`Error::InvalidAlignment`].
+    #[inline]
     pub fn allocate_aligned(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
-        let alignment = self.check(size, alignment)?;
-        // SAFETY: `self` is a handle of the arena.
-        if let Some((slot, offset)) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) } {
-            return Ok(SubBuffer::new(Owner::Slot(slot), offset, size));
+        // Zero or a power of two (anything else is refused by `check`, on the slow path): the
+        // alignment the request would be checked to, and the key of its slabs.
+        let slot = match alignment & alignment.wrapping_sub(1) {
+            0 => self.take_slot(size, alignment.max(self.shared.alignment)),
+            _ => None,
+        };
+        match slot {
+            Some(range) => Ok(range),
+            None => self.allocate_slow(size, alignment),
         }
+    }
+
+    /// The fast path of a single range: a slot of the current slab of `size` bytes at
+    /// `alignment` (a power of two), taken without the lock, or `None`.
+    ///
+    /// Not checked, and it need not be: a size and alignment have slabs only once requests of
+    /// them passed [`check`](Self::check) (`Classes::take` is called after it, and the arena's
+    /// size never changes), so a request that finds a slot would pass it; one that would not
+    /// (a zero size, a size or alignment past the arena) finds no slab of its key (a key is
+    /// one size and one power-of-two alignment) and goes to [`allocate_slow`](Self::allocate_slow),
+    /// which refuses it.
+    #[inline]
+    fn take_slot(&self, size: u64, alignment: u64) -> Option<SubBuffer> {
+        // SAFETY: `self` is a handle of the arena.
+        let (slot, offset) = unsafe { slab::take_fast(&self.shared.hot, size, alignment) }?;
+        debug_assert_eq!(self.check(size, alignment).ok(), Some(alignment), "a slab's request passed check");
+        Some(SubBuffer::new(Owner::Slot(slot), offset, size))
+    }
+
+    /// A single range once the fast path found no slot: checked, then taken under the lock
+    /// (a new slab, a slot of another slab, or an exact-sized range).
+    #[inline(never)]
+    fn allocate_slow(&self, size: u64, alignment: u64) -> Result<SubBuffer> {
+        let alignment = self.check(size, alignment)?;
         let mut taken = None;
         self.take(1, size, alignment, |range| taken = Some(range));
         taken.ok_or_else(|| self.exhausted(size, alignment))

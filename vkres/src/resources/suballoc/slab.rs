@@ -81,6 +81,7 @@ impl Slab {
     ///
     /// # Safety
     /// The caller holds a handle of the slab's arena (so the slab and the arena are alive).
+    #[inline]
     unsafe fn claim(&self) -> Option<(SlotRef, u64)> {
         let mut bits = self.free.load(Ordering::Relaxed);
         loop {
@@ -253,6 +254,7 @@ fn key(size: u64, alignment: u64) -> Option<u64> {
 ///
 /// # Safety
 /// The caller holds a handle of `arena`.
+#[inline]
 pub(super) unsafe fn take_fast(hot: &[HotClass; MAX_CLASSES], size: u64, alignment: u64) -> Option<(SlotRef, u64)> {
     let key = key(size, alignment)?;
     for class in hot {
