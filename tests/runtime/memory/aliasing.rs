@@ -245,3 +245,28 @@ fn a_refused_copy_leaves_the_active_member_as_it_was() {
     assert!(download.bytes().expect("bytes") == noise(BYTES as usize, 7));
     assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
 }
+
+/// review14: a copy refused for its *destination's claim* claims nothing either. Both sides are
+/// now checked before either is claimed (f3a8a9d), but the claims themselves run one after the
+/// other: `own_buffer(src)` makes `first` its memory's active member, then `own_buffer(dst)`
+/// refuses `second` (another member of the same memory, no alias barrier between) with
+/// `AliasNotActive`; the copy records nothing, yet `first` stays active and the valid use of
+/// `second` right after is refused. Fails today (the upload is `AliasNotActive`).
+#[test]
+fn a_copy_refused_by_its_destinations_claim_leaves_the_active_member_as_it_was() {
+    let gpu = Gpu::new();
+    let alloc = gpu.alloc();
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
+    let [first, second] =
+        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let mut batch = alloc.batch().expect("batch");
+    let err = batch.copy_buffer(&first, 0, &second, 0, BYTES).expect_err("two members without a barrier");
+    assert!(matches!(err, Error::AliasNotActive { .. }), "{err:?}");
+    assert_eq!(memory.active_member(), None, "the refused copy claimed nothing");
+    batch.upload(&second, 0, &noise(BYTES as usize, 7)).expect("a valid use of another member");
+    let download = batch.download_buffer(&second).expect("download");
+    batch.submit_and_wait().expect("submit");
+    assert!(download.bytes().expect("bytes") == noise(BYTES as usize, 7));
+    assert!(gpu.log().is_empty(), "{}", crate::support::list(&gpu.log().take()));
+}
