@@ -342,6 +342,40 @@ impl AliasMember<'_> {
     /// Makes it its memory's active member for recorded work, unless another member is active
     /// in the current alias epoch ([`Error::AliasNotActive`] naming `resource`, nothing changed).
     pub(crate) fn claim(&self, resource: &str) -> Result<()> {
+        self.claim_or_check(resource, true)
+    }
+
+    /// For one command that uses two resources (a copy): claims both, or neither. Each is
+    /// checked first (another member active in this epoch, or two members of one memory, is
+    /// [`Error::AliasNotActive`] naming the one that cannot be claimed) and only then claimed,
+    /// so that a refused command leaves the memories' active members as they were. (Between
+    /// the check and the claim another thread may claim a member: the claim is then refused as
+    /// a lone `claim` is, after the first side was claimed.)
+    pub(crate) fn claim_both(
+        first: Option<(AliasMember<'_>, &str)>,
+        second: Option<(AliasMember<'_>, &str)>,
+    ) -> Result<()> {
+        for (member, resource) in first.iter().chain(&second) {
+            member.claim_or_check(resource, false)?;
+        }
+        if let (Some((a, _)), Some((b, resource))) = (&first, &second)
+            && Arc::ptr_eq(&a.aliased.inner, &b.aliased.inner)
+            && a.aliased.id != b.aliased.id
+        {
+            return Err(Error::AliasNotActive {
+                name: (*resource).to_owned(),
+                memory: a.aliased.inner.name.clone(),
+                active: a.aliased.name.clone(),
+            });
+        }
+        for (member, resource) in first.iter().chain(&second) {
+            member.claim(resource)?;
+        }
+        Ok(())
+    }
+
+    /// [`claim`](Self::claim) where `write`, else only its check (nothing changed).
+    fn claim_or_check(&self, resource: &str, write: bool) -> Result<()> {
         let inner = &self.aliased.inner;
         let epoch = inner.backend.context().alias_epoch.load(Ordering::SeqCst);
         let mut active = inner.active.lock().unwrap_or_else(|e| e.into_inner());
@@ -357,7 +391,9 @@ impl AliasMember<'_> {
                 active: a.name.clone(),
             });
         }
-        *active = Some(Active { id: self.aliased.id, name: self.aliased.name.clone(), epoch });
+        if write {
+            *active = Some(Active { id: self.aliased.id, name: self.aliased.name.clone(), epoch });
+        }
         Ok(())
     }
 }

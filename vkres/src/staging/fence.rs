@@ -73,7 +73,8 @@ fn thread_id() -> u64 {
             }
             id.get()
         })
-        // During thread teardown: an id no guard holder has.
+        // Not reached (a const-initialised `Cell` has no destructor, so `try_with` does not
+        // fail during teardown); an id no guard holder has, should it be.
         .unwrap_or(u64::MAX)
 }
 
@@ -85,10 +86,15 @@ fn thread_id() -> u64 {
 /// as without it; a reset or an arm of the fence is
 /// [`BatchError::FenceBusy`](crate::BatchError::FenceBusy).
 ///
-/// Not `Send`: it is a lock of the thread that took it.
+/// Submit on the thread that took it: vkres's own status queries and waits on that thread run
+/// without the lock, so a submission made with [`handle`](Self::handle) from another thread
+/// could overlap them. Neither `Send` nor `Sync` (a `&FenceSubmitGuard` cannot reach another
+/// thread either): it is a lock of the thread that took it.
 pub struct FenceSubmitGuard<'a> {
     fence: &'a Fence,
     _write: RwLockWriteGuard<'a, ()>,
+    /// Not `Sync` (the write guard alone is `Sync`; review14 #2).
+    _not_sync: std::marker::PhantomData<std::cell::Cell<()>>,
 }
 
 impl FenceSubmitGuard<'_> {
@@ -205,7 +211,10 @@ impl Fence {
     /// # Ok(()) }
     /// ```
     ///
-    /// Waits while vkres uses the fence (one call, a wait slice at most). [`Error::Batch`]
+    /// Waits while vkres uses the fence (one call of vkres's, a wait slice at most), or while
+    /// another thread holds a guard of it (as long as that thread keeps it: a guard kept or
+    /// forgotten there blocks this call, and vkres's resets of the fence, that long).
+    /// [`Error::Batch`]
     /// ([`BatchError::FenceBusy`](crate::BatchError::FenceBusy)) on a thread that already
     /// holds a guard of this fence.
     pub fn lock_for_submit(&self) -> Result<FenceSubmitGuard<'_>> {
@@ -217,7 +226,7 @@ impl Fence {
         let _ = self.handle();
         let write = self.shared.sync.write().unwrap_or_else(PoisonError::into_inner);
         self.shared.guard_owner.store(thread_id(), Ordering::Release);
-        Ok(FenceSubmitGuard { fence: self, _write: write })
+        Ok(FenceSubmitGuard { fence: self, _write: write, _not_sync: std::marker::PhantomData })
     }
 
     /// Whether this thread holds a [`FenceSubmitGuard`] of the fence: vkres's own writes

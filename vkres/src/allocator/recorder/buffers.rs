@@ -179,9 +179,7 @@ impl Recorder<'_> {
         {
             return Err(Error::OverlappingCopy { name: src.name().into(), src_offset, dst_offset, size });
         }
-        for (buffer, ..) in &sides {
-            self.own_buffer(buffer)?;
-        }
+        self.own_buffers(src, dst)?;
         if size == 0 {
             return Ok(());
         }

@@ -8,6 +8,7 @@
 
 use super::Recorder;
 use crate::error::{Error, Result};
+use crate::memory::AliasMember;
 use crate::resources::{Buffer, FirstUse, Image};
 use crate::staging::Fence;
 use crate::valid::device::same_device;
@@ -17,6 +18,19 @@ impl Recorder<'_> {
     /// member (or becomes it: see `recorder/alias.rs`).
     pub(super) fn own_buffer<T>(&self, buffer: &Buffer<T>) -> Result<()> {
         self.own_buffer_as(buffer, true)
+    }
+
+    /// [`own_buffer`](Self::own_buffer) for both sides of a copy whose devices the caller
+    /// checked (`same_device`): both, or (where either is refused) neither is claimed as its
+    /// transient memory's active member.
+    pub(super) fn own_buffers<T, U>(&self, src: &Buffer<T>, dst: &Buffer<U>) -> Result<()> {
+        // Marking a first use (off the transfer lane) refuses nothing later: both first.
+        self.off_other_lanes(src, true)?;
+        self.off_other_lanes(dst, true)?;
+        AliasMember::claim_both(
+            src.memory().alias_member().map(|m| (m, src.name())),
+            dst.memory().alias_member().map(|m| (m, dst.name())),
+        )
     }
 
     /// [`own_buffer`](Self::own_buffer) for an upload, which may claim `buffer` for the
