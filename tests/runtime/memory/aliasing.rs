@@ -102,6 +102,14 @@ fn two_buffers(gpu: &Gpu) -> [(Vec<u8>, Vec<u8>); 2] {
     [0, 1].map(|i| (readbacks[i].read_vec().expect("read"), data[i].clone()))
 }
 
+/// A transient memory "two buffers" with two buffer members, "first" and "second".
+fn two_members(alloc: &ResourceAllocator) -> (TransientMemory, [vkres::Buffer; 2]) {
+    let desc = |name: &str| buffer_desc().name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
+    let members = [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    (memory, members)
+}
+
 #[test]
 fn two_aliased_buffers_in_one_batch_need_the_alias_barrier() {
     let gpu = Gpu::new();
@@ -113,10 +121,7 @@ fn two_aliased_buffers_in_one_batch_need_the_alias_barrier() {
     // Without it, the second buffer's upload would write memory the first one's copy reads,
     // with no dependency between: the recorder refuses it (issue 16), recording nothing.
     let alloc = gpu.alloc();
-    let desc = |name: &str| buffer_desc().name(name);
-    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
-    let [first, second] =
-        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let (memory, [first, second]) = two_members(alloc);
     let mut batch = alloc.batch().expect("batch");
     batch.upload(&first, 0, &noise(BYTES as usize, 5)).expect("first");
     let download = batch.download_buffer(&first).expect("download first");
@@ -230,10 +235,7 @@ fn hostile_memory_requirements_are_typed_errors() {
 fn a_refused_copy_leaves_the_active_member_as_it_was() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc();
-    let desc = |name: &str| buffer_desc().name(name);
-    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
-    let [first, second] =
-        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let (memory, [first, second]) = two_members(alloc);
     let no_dst = alloc.create_buffer(&BufferDesc::new(BYTES, vk::BufferUsageFlags::STORAGE_BUFFER)).expect("buffer");
     let mut batch = alloc.batch().expect("batch");
     let err = batch.copy_buffer(&first, 0, &no_dst, 0, BYTES).expect_err("no TRANSFER_DST");
@@ -256,10 +258,7 @@ fn a_refused_copy_leaves_the_active_member_as_it_was() {
 fn a_copy_refused_by_its_destinations_claim_leaves_the_active_member_as_it_was() {
     let gpu = Gpu::new();
     let alloc = gpu.alloc();
-    let desc = |name: &str| buffer_desc().name(name);
-    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two buffers").expect("memory");
-    let [first, second] =
-        [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    let (memory, [first, second]) = two_members(alloc);
     let mut batch = alloc.batch().expect("batch");
     let err = batch.copy_buffer(&first, 0, &second, 0, BYTES).expect_err("two members without a barrier");
     assert!(matches!(err, Error::AliasNotActive { .. }), "{err:?}");
