@@ -126,6 +126,9 @@ pub struct Recorder<'a> {
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
     pub(super) lane_on: bool,
+    /// Whether the context has no transfer queue: then no batch's lane claims a resource, and
+    /// no use of one is refused as on a transfer queue (`same_device.rs`).
+    pub(super) no_lanes: bool,
 }
 
 impl std::fmt::Debug for Recorder<'_> {
@@ -157,6 +160,7 @@ impl<'a> Recorder<'a> {
             vertex_format_ok: vk::Format::UNDEFINED,
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
+            no_lanes: alloc.context().transfer_queue_family_index().is_none(),
         }
     }
 
@@ -326,6 +330,7 @@ impl<'a> Recorder<'a> {
     }
 
     /// Holds `resource` until the work has finished.
+    #[inline]
     pub(super) fn hold(&mut self, resource: Arc<dyn Send + Sync>) {
         self.tables.keep_alive.push(resource);
     }
