@@ -26,9 +26,12 @@ enum Span {
 }
 
 impl Span {
-    /// Whether `start..end` overlaps no pending region of `dst`; `copies` are the pending
-    /// copies, from which the regions of `dst` are listed when one falls inside the hull.
-    fn disjoint(
+    /// Adds `start..end` if it overlaps no pending region of `dst` (whether it did); `copies`
+    /// are the pending copies, from which the regions of `dst` are listed when one falls inside
+    /// the hull. One search of the runs for both the test and the insertion (session 11,
+    /// helper "xfer11": the test and the insertion were two searches and two look-ups of the
+    /// span per region).
+    fn try_add(
         &mut self,
         start: u64,
         end: u64,
@@ -37,6 +40,7 @@ impl Span {
     ) -> bool {
         if let Span::Hull(lo, hi) = *self {
             if start >= hi || end <= lo {
+                *self = Span::Hull(lo.min(start), hi.max(end));
                 return true;
             }
             let mut regions: Vec<(u64, u64)> = copies
@@ -55,36 +59,27 @@ impl Span {
             }
             *self = Span::Runs(runs);
         }
-        match self {
-            Span::Hull(..) => false,
-            // The run starting last before `end` is the only one that can reach past `start`
-            // (the runs are disjoint and sorted, so every earlier one ends before it starts).
-            Span::Runs(runs) => {
-                let before_end = runs.partition_point(|&(s, _)| s < end);
-                before_end == 0 || runs[before_end - 1].1 <= start
-            }
+        let Span::Runs(runs) = self else { return false };
+        // The run starting last before `end` is the only one that can reach past `start` (the
+        // runs are disjoint and sorted, so every earlier one ends before it starts).
+        let at = runs.partition_point(|&(s, _)| s < end);
+        if at > 0 && runs[at - 1].1 > start {
+            return false;
         }
-    }
-
-    /// Adds `start..end`, disjoint from the pending regions.
-    fn add(&mut self, start: u64, end: u64) {
-        match self {
-            Span::Hull(lo, hi) => *self = Span::Hull((*lo).min(start), (*hi).max(end)),
-            Span::Runs(runs) => {
-                let at = runs.partition_point(|&(s, _)| s < start);
-                let joins_prev = at > 0 && runs[at - 1].1 == start;
-                let joins_next = runs.get(at).is_some_and(|&(s, _)| s == end);
-                match (joins_prev, joins_next) {
-                    (true, true) => {
-                        runs[at - 1].1 = runs[at].1;
-                        runs.remove(at);
-                    }
-                    (true, false) => runs[at - 1].1 = end,
-                    (false, true) => runs[at].0 = start,
-                    (false, false) => runs.insert(at, (start, end)),
-                }
+        // Disjoint: every run before `at` ends by `start` (so starts before it), every run
+        // from `at` on starts at `end` or later; `at` is where `start..end` goes.
+        let joins_prev = at > 0 && runs[at - 1].1 == start;
+        let joins_next = runs.get(at).is_some_and(|&(s, _)| s == end);
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                runs[at - 1].1 = runs[at].1;
+                runs.remove(at);
             }
+            (true, false) => runs[at - 1].1 = end,
+            (false, true) => runs[at].0 = start,
+            (false, false) => runs.insert(at, (start, end)),
         }
+        true
     }
 }
 
@@ -157,27 +152,20 @@ impl Recorder<'_> {
         }
         let pending = &mut self.tables.pending_copies;
         pending.index_fresh();
-        let disjoint =
-            pending.spans.get_mut(&dst).map(|span| span.disjoint(region.dst_offset, end, dst, &pending.copies));
-        match disjoint {
-            Some(true) => {}
-            Some(false) => {
-                self.flush_buffer_uploads();
+        let added = pending.spans.get_mut(&dst).map(|span| span.try_add(region.dst_offset, end, dst, &pending.copies));
+        match added {
+            // Pending copies of dst, and the last one taken is of another destination.
+            Some(true) => pending.scattered |= pending.copies.last().is_some_and(|&(_, d, _)| d != dst),
+            overlap_or_none => {
+                if overlap_or_none.is_some() {
+                    // It overlaps a pending region: those are recorded first.
+                    self.flush_buffer_uploads();
+                }
                 self.order_staged(staging, dst, false);
+                self.tables.pending_copies.spans.insert(dst, Span::Hull(region.dst_offset, end));
             }
-            None => self.order_staged(staging, dst, false),
         }
         let pending = &mut self.tables.pending_copies;
-        match pending.spans.get_mut(&dst) {
-            Some(span) => {
-                span.add(region.dst_offset, end);
-                // Pending copies of dst, and the last one taken is of another destination.
-                pending.scattered |= pending.copies.last().is_some_and(|&(_, d, _)| d != dst);
-            }
-            None => {
-                pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
-            }
-        }
         pending.copies.push((staging, dst, region));
         pending.indexed = pending.copies.len();
     }
@@ -251,7 +239,7 @@ impl Recorder<'_> {
             // of one destination do not overlap (`gather_copy`), nor can source and destination
             // (a staging chunk is never a destination).
             unsafe { alloc.context().device().cmd_copy_buffer(self.cmd, staging, dst, regions) };
-            self.tables.written.insert(dst);
+            self.tables.written.note(dst);
             if staging != last_staging {
                 self.tables.read.insert(staging);
                 last_staging = staging;
