@@ -286,8 +286,21 @@ impl<'a> Recorder<'a> {
     /// space's offset in it. When staging is used up, `rounds` frees some (see [`Rounds`]);
     /// else a recorder that holds staging itself fails, and one that holds none waits for
     /// another thread's work to release some.
+    #[inline]
     pub(super) fn stage<R: Rounds>(&mut self, rounds: &mut R, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
         rounds.before_staging(self, data.len() as u64)?;
+        // The rest of the chunk the manager gave last, without its lock (nor a fence query):
+        // inline, so that the staged space comes back in registers (session 11, helper
+        // "xfer11": read back from memory right after the copy's stores, it waited for them).
+        if let Some(staged) = self.stream.stage_in_chunk(data, align)? {
+            return Ok(staged);
+        }
+        self.stage_slow(rounds, data, align)
+    }
+
+    /// [`stage`](Self::stage) where the chunk the manager gave last has no room.
+    #[inline(never)]
+    fn stage_slow<R: Rounds>(&mut self, rounds: &mut R, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
         let budget = self.alloc.staging().config().budget;
         loop {
             // The rest of the chunk the manager gave last, without its lock (nor a fence query).
