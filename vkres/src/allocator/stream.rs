@@ -43,6 +43,7 @@ impl<'a> StagingStream<'a> {
 
     /// Copies `data` into staging space aligned to `align` in the rest of the chunk the
     /// manager gave last, without its lock; `None` if it has no room.
+    #[inline]
     pub(crate) fn stage_in_chunk(&mut self, data: &[u8], align: u64) -> Result<Option<(vk::Buffer, u64)>> {
         let offset = match self.cursor.as_mut() {
             Some(cursor) if !self.taken => cursor.carve(data.len() as u64, align),
@@ -72,12 +73,13 @@ impl<'a> StagingStream<'a> {
     }
 
     /// Counts `data` as staged and writes it at `offset` of the cursor's chunk.
+    #[inline]
     fn write(&mut self, data: &[u8], offset: u64) -> Result<(vk::Buffer, u64)> {
         self.staged += data.len() as u64;
-        let Some(cursor) = self.cursor.as_ref() else {
+        let Some(cursor) = self.cursor.as_mut() else {
             return Err(crate::Error::StagingExhausted { budget: self.staging.config().budget });
         };
-        cursor.buffer().map_unchecked()?.write_bytes(offset, data)?;
+        cursor.write(offset, data)?;
         Ok((cursor.buffer().handle(), offset))
     }
 

@@ -21,7 +21,7 @@ use crate::resources::suballoc::RangeUse;
 pub(crate) struct Tables {
     /// Buffers written and read by transfers since the last barrier: a transfer that reads
     /// or writes what an earlier one wrote, or writes what an earlier one read, needs one.
-    pub(crate) written: HandleSet<vk::Buffer>,
+    pub(crate) written: WrittenSet,
     pub(crate) read: HandleSet<vk::Buffer>,
     /// Every buffer a recorded command reads or writes, kept until the recorded work has
     /// finished (never cleared by a barrier): a host write into one of them would race that
@@ -124,6 +124,53 @@ impl Tables {
             self.pending_copies.capacity(),
         ];
         capacities.iter().all(|&c| c <= Self::KEEP_CAPACITY).then_some(self)
+    }
+}
+
+/// The buffers transfers wrote since the last barrier: a set, and the destinations of the
+/// gathered copies a flush recorded, listed unhashed (`note`) and hashed into the set only when
+/// the set is first asked (session 11, helper "xfer11"). 1000 uploads into 1000 buffers then
+/// submitted (the usual batch: nothing asks after the last flush) hash none of them: one
+/// insertion less per destination.
+#[derive(Debug, Default)]
+pub(crate) struct WrittenSet {
+    set: HandleSet<vk::Buffer>,
+    unhashed: Vec<vk::Buffer>,
+}
+
+impl WrittenSet {
+    /// Adds `buffer`.
+    pub(crate) fn insert(&mut self, buffer: vk::Buffer) {
+        self.set.insert(buffer);
+    }
+
+    /// Adds `buffer`, unhashed until the set is asked.
+    pub(crate) fn note(&mut self, buffer: vk::Buffer) {
+        self.unhashed.push(buffer);
+    }
+
+    /// Whether `buffer` was added since the last `clear`.
+    pub(crate) fn contains(&mut self, buffer: &vk::Buffer) -> bool {
+        if !self.unhashed.is_empty() {
+            self.set.extend(self.unhashed.drain(..));
+        }
+        self.set.contains(buffer)
+    }
+
+    /// Whether nothing was added since the last `clear`.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.unhashed.is_empty()
+    }
+
+    /// Forgets every buffer, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.set.clear();
+        self.unhashed.clear();
+    }
+
+    /// The room of the larger part.
+    pub(crate) fn capacity(&self) -> usize {
+        self.set.capacity().max(self.unhashed.capacity())
     }
 }
 

@@ -38,7 +38,7 @@
 //! The traits are the seam where another backend, or a wrapper that injects failures
 //! ([`FailingAllocator`]) or counts allocations, plugs into a [`ResourceAllocator`](crate::ResourceAllocator).
 
-mod copy;
+pub(crate) mod copy;
 mod defrag;
 pub(crate) mod export;
 mod failing;

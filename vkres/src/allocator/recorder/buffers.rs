@@ -90,8 +90,24 @@ impl Recorder<'_> {
         // A buffer a command recorded here uses is held already (by these tables, until all of
         // the work has finished): another upload into it (a range of an arena, the next piece
         // of a mesh) holds nothing more.
-        let touched = self.tables.touched.contains(&dst.handle());
-        if self.write_directly(dst, offset, data, direct, touched)? {
+        //
+        //
+        // Where neither the direct path nor any transfer lane can take it (not a direct-write
+        // buffer, on a context without a transfer queue: the common staged upload), it is
+        // marked touched here, in the same table operation as the test (one look-up less per
+        // upload, session 11, helper "xfer11"); `marked` then. Nothing after the mark refuses
+        // the upload before it is held (no lane of the context can have claimed dst: the unmark
+        // below only guards that), so no later upload finds it touched without a hold; marked
+        // and held but not recorded, where staging then fails, it only costs later uploads
+        // into it the direct path and perhaps a barrier.
+        let direct_writable = dst.direct_writable();
+        let (touched, marked) = if direct_writable || !self.no_lanes {
+            (self.tables.touched.contains(&dst.handle()), false)
+        } else {
+            let new = self.tables.touched.insert(dst.handle());
+            (!new, new)
+        };
+        if direct_writable && self.write_directly(dst, offset, data, direct, touched)? {
             return Ok(());
         }
         // Large whole-buffer uploads are copied on the transfer queue where a batch has one
@@ -100,7 +116,12 @@ impl Recorder<'_> {
         let on_lane = self.lane_on && self.lane.takes(self.alloc.context(), dst, offset, len);
         if !on_lane {
             // Its first use, unless another batch's lane claimed it meanwhile.
-            self.off_other_lanes(dst, true)?;
+            if let Err(e) = self.off_other_lanes(dst, true) {
+                if marked {
+                    self.tables.touched.remove(&dst.handle());
+                }
+                return Err(e);
+            }
         }
         if !touched {
             // Writes it: host reads of it wait for the work (`keep_alive_written`).
@@ -133,7 +154,11 @@ impl Recorder<'_> {
                 continue;
             }
             // Recorded with the other staged uploads into dst at the next flush: one command
-            // for all of them (`gathered.rs`); later pieces write other bytes of dst.
+            // for all of them (`gathered.rs`); later pieces write other bytes of dst. A fresh
+            // one is marked touched first (as `gather_copy` asks), unless marked above.
+            if fresh && !marked {
+                self.tables.touched.insert(dst.handle());
+            }
             self.gather_copy(staging, dst.handle(), region, fresh);
             self.commands += 1;
             fresh = false;

@@ -26,9 +26,12 @@ enum Span {
 }
 
 impl Span {
-    /// Whether `start..end` overlaps no pending region of `dst`; `copies` are the pending
-    /// copies, from which the regions of `dst` are listed when one falls inside the hull.
-    fn disjoint(
+    /// Adds `start..end` if it overlaps no pending region of `dst` (whether it did); `copies`
+    /// are the pending copies, from which the regions of `dst` are listed when one falls inside
+    /// the hull. One search of the runs for both the test and the insertion (session 11,
+    /// helper "xfer11": the test and the insertion were two searches and two look-ups of the
+    /// span per region).
+    fn try_add(
         &mut self,
         start: u64,
         end: u64,
@@ -37,6 +40,7 @@ impl Span {
     ) -> bool {
         if let Span::Hull(lo, hi) = *self {
             if start >= hi || end <= lo {
+                *self = Span::Hull(lo.min(start), hi.max(end));
                 return true;
             }
             let mut regions: Vec<(u64, u64)> = copies
@@ -55,36 +59,27 @@ impl Span {
             }
             *self = Span::Runs(runs);
         }
-        match self {
-            Span::Hull(..) => false,
-            // The run starting last before `end` is the only one that can reach past `start`
-            // (the runs are disjoint and sorted, so every earlier one ends before it starts).
-            Span::Runs(runs) => {
-                let before_end = runs.partition_point(|&(s, _)| s < end);
-                before_end == 0 || runs[before_end - 1].1 <= start
-            }
+        let Span::Runs(runs) = self else { return false };
+        // The run starting last before `end` is the only one that can reach past `start` (the
+        // runs are disjoint and sorted, so every earlier one ends before it starts).
+        let at = runs.partition_point(|&(s, _)| s < end);
+        if at > 0 && runs[at - 1].1 > start {
+            return false;
         }
-    }
-
-    /// Adds `start..end`, disjoint from the pending regions.
-    fn add(&mut self, start: u64, end: u64) {
-        match self {
-            Span::Hull(lo, hi) => *self = Span::Hull((*lo).min(start), (*hi).max(end)),
-            Span::Runs(runs) => {
-                let at = runs.partition_point(|&(s, _)| s < start);
-                let joins_prev = at > 0 && runs[at - 1].1 == start;
-                let joins_next = runs.get(at).is_some_and(|&(s, _)| s == end);
-                match (joins_prev, joins_next) {
-                    (true, true) => {
-                        runs[at - 1].1 = runs[at].1;
-                        runs.remove(at);
-                    }
-                    (true, false) => runs[at - 1].1 = end,
-                    (false, true) => runs[at].0 = start,
-                    (false, false) => runs.insert(at, (start, end)),
-                }
+        // Disjoint: every run before `at` ends by `start` (so starts before it), every run
+        // from `at` on starts at `end` or later; `at` is where `start..end` goes.
+        let joins_prev = at > 0 && runs[at - 1].1 == start;
+        let joins_next = runs.get(at).is_some_and(|&(s, _)| s == end);
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                runs[at - 1].1 = runs[at].1;
+                runs.remove(at);
             }
+            (true, false) => runs[at - 1].1 = end,
+            (false, true) => runs[at].0 = start,
+            (false, false) => runs.insert(at, (start, end)),
         }
+        true
     }
 }
 
@@ -103,6 +98,13 @@ pub(crate) struct PendingCopies {
     /// destination taken again after another one): the flush then sorts them by destination.
     /// Uploads taken one destination after another (the usual case) need no sort.
     scattered: bool,
+    /// How many of `copies`, from the first, have their destination's span in `spans`. The
+    /// rest were taken `fresh` (each the only pending region of its destination, which no
+    /// region taken since writes): their spans are made only when a destination that is not
+    /// fresh is taken, which may be one of theirs (`index_fresh`). 1000 uploads into 1000
+    /// buffers then make no span at all: one hash-map insertion less per upload (session 11,
+    /// helper "xfer11").
+    indexed: usize,
 }
 
 impl PendingCopies {
@@ -112,6 +114,17 @@ impl PendingCopies {
         self.spans.clear();
         self.regions.clear();
         self.scattered = false;
+        self.indexed = 0;
+    }
+
+    /// Makes the spans of the copies taken `fresh` since the last one indexed: each is its
+    /// destination's only pending region.
+    fn index_fresh(&mut self) {
+        for &(_, dst, region) in &self.copies[self.indexed..] {
+            let previous = self.spans.insert(dst, Span::Hull(region.dst_offset, region.dst_offset + region.size));
+            debug_assert!(previous.is_none(), "a fresh destination had a pending region");
+        }
+        self.indexed = self.copies.len();
     }
 
     /// The room of the largest list.
@@ -126,40 +139,35 @@ impl Recorder<'_> {
     /// one of `dst` flushes those first; the first region of a destination is ordered after
     /// the work recorded before it, as an immediate copy would be. `fresh`: no command recorded
     /// here uses `dst` (the caller found it in no table), so nothing orders it and it has no
-    /// pending region (two table operations instead of about ten: issue 20, item 1).
+    /// pending region (two table operations instead of about ten: issue 20, item 1); the
+    /// caller marked it touched already (`Tables::touched`), in the look-up that found it fresh.
     pub(super) fn gather_copy(&mut self, staging: vk::Buffer, dst: vk::Buffer, region: vk::BufferCopy, fresh: bool) {
         // Inside dst (checked by the caller): no overflow.
         let end = region.dst_offset + region.size;
         if fresh {
             self.order_staged(staging, dst, true);
-            let pending = &mut self.tables.pending_copies;
-            pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
-            pending.copies.push((staging, dst, region));
+            // Its span is made when a destination that is not fresh is taken (`indexed`).
+            self.tables.pending_copies.copies.push((staging, dst, region));
             return;
         }
         let pending = &mut self.tables.pending_copies;
-        let disjoint =
-            pending.spans.get_mut(&dst).map(|span| span.disjoint(region.dst_offset, end, dst, &pending.copies));
-        match disjoint {
-            Some(true) => {}
-            Some(false) => {
-                self.flush_buffer_uploads();
+        pending.index_fresh();
+        let added = pending.spans.get_mut(&dst).map(|span| span.try_add(region.dst_offset, end, dst, &pending.copies));
+        match added {
+            // Pending copies of dst, and the last one taken is of another destination.
+            Some(true) => pending.scattered |= pending.copies.last().is_some_and(|&(_, d, _)| d != dst),
+            overlap_or_none => {
+                if overlap_or_none.is_some() {
+                    // It overlaps a pending region: those are recorded first.
+                    self.flush_buffer_uploads();
+                }
                 self.order_staged(staging, dst, false);
+                self.tables.pending_copies.spans.insert(dst, Span::Hull(region.dst_offset, end));
             }
-            None => self.order_staged(staging, dst, false),
         }
         let pending = &mut self.tables.pending_copies;
-        match pending.spans.get_mut(&dst) {
-            Some(span) => {
-                span.add(region.dst_offset, end);
-                // Pending copies of dst, and the last one taken is of another destination.
-                pending.scattered |= pending.copies.last().is_some_and(|&(_, d, _)| d != dst);
-            }
-            None => {
-                pending.spans.insert(dst, Span::Hull(region.dst_offset, end));
-            }
-        }
         pending.copies.push((staging, dst, region));
+        pending.indexed = pending.copies.len();
     }
 
     /// [`order_transfer`](Recorder::order_transfer) for a gathered copy from a staging chunk,
@@ -167,14 +175,18 @@ impl Recorder<'_> {
     /// read `dst`. The copy counts as a transfer that writes `dst` and reads `staging` only
     /// once recorded (`flush_buffer_uploads`), as every command that could race it flushes the
     /// pending copies first. `fresh`: no command recorded here uses `dst` (nor can a transfer
-    /// since the last barrier have, then).
+    /// since the last barrier have, then), which the caller marked touched already.
     fn order_staged(&mut self, staging: vk::Buffer, dst: vk::Buffer, fresh: bool) {
         if self.lane_on {
             self.lane.touch(staging);
             self.lane.touch(dst);
         }
-        let known = !self.tables.touched.insert(dst);
-        debug_assert!(!(fresh && known), "a fresh destination was touched");
+        let known = if fresh {
+            debug_assert!(self.tables.touched.contains(&dst), "a fresh destination was not marked touched");
+            false
+        } else {
+            !self.tables.touched.insert(dst)
+        };
         if known && (self.tables.written.contains(&dst) || self.tables.read.contains(&dst)) {
             self.barrier(
                 vk::MemoryBarrier2::default()
@@ -209,17 +221,25 @@ impl Recorder<'_> {
         let mut last_staging = vk::Buffer::null();
         while let Some(&(staging, dst, _)) = rest.first() {
             let run = rest.iter().take_while(|(s, d, _)| (*s, *d) == (staging, dst)).count();
-            pending.regions.clear();
-            pending.regions.extend(rest[..run].iter().map(|(_, _, region)| *region));
-            debug_assert!(disjoint(&pending.regions), "overlapping regions gathered into one copy");
+            // One region (an upload per destination: the usual case) is passed as it is.
+            let one;
+            let regions: &[vk::BufferCopy] = if run == 1 {
+                one = [rest[0].2];
+                &one
+            } else {
+                pending.regions.clear();
+                pending.regions.extend(rest[..run].iter().map(|(_, _, region)| *region));
+                &pending.regions
+            };
+            debug_assert!(disjoint(regions), "overlapping regions gathered into one copy");
             // SAFETY: the command buffer is recording; `staging` holds each region's bytes
             // (staged for it, held by the staging set until the work has finished) and has
             // TRANSFER_SRC usage; `dst` is live, held until the work has finished, has
             // TRANSFER_DST usage and holds each region (checked as each was taken); the regions
             // of one destination do not overlap (`gather_copy`), nor can source and destination
             // (a staging chunk is never a destination).
-            unsafe { alloc.context().device().cmd_copy_buffer(self.cmd, staging, dst, &pending.regions) };
-            self.tables.written.insert(dst);
+            unsafe { alloc.context().device().cmd_copy_buffer(self.cmd, staging, dst, regions) };
+            self.tables.written.note(dst);
             if staging != last_staging {
                 self.tables.read.insert(staging);
                 last_staging = staging;
@@ -230,6 +250,7 @@ impl Recorder<'_> {
         pending.copies.clear();
         pending.spans.clear();
         pending.scattered = false;
+        pending.indexed = 0;
     }
 }
 

@@ -126,6 +126,9 @@ pub struct Recorder<'a> {
     pub(super) lane: Lane,
     /// Whether uploads may go to the lane (a batch that submits the lane's rounds).
     pub(super) lane_on: bool,
+    /// Whether the context has no transfer queue: then no batch's lane claims a resource, and
+    /// no use of one is refused as on a transfer queue (`same_device.rs`).
+    pub(super) no_lanes: bool,
 }
 
 impl std::fmt::Debug for Recorder<'_> {
@@ -157,6 +160,7 @@ impl<'a> Recorder<'a> {
             vertex_format_ok: vk::Format::UNDEFINED,
             lane: Lane::default(),
             lane_on: lane_on && alloc.context().transfer_queue_family_index().is_some(),
+            no_lanes: alloc.context().transfer_queue_family_index().is_none(),
         }
     }
 
@@ -282,8 +286,21 @@ impl<'a> Recorder<'a> {
     /// space's offset in it. When staging is used up, `rounds` frees some (see [`Rounds`]);
     /// else a recorder that holds staging itself fails, and one that holds none waits for
     /// another thread's work to release some.
+    #[inline]
     pub(super) fn stage<R: Rounds>(&mut self, rounds: &mut R, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
         rounds.before_staging(self, data.len() as u64)?;
+        // The rest of the chunk the manager gave last, without its lock (nor a fence query):
+        // inline, so that the staged space comes back in registers (session 11, helper
+        // "xfer11": read back from memory right after the copy's stores, it waited for them).
+        if let Some(staged) = self.stream.stage_in_chunk(data, align)? {
+            return Ok(staged);
+        }
+        self.stage_slow(rounds, data, align)
+    }
+
+    /// [`stage`](Self::stage) where the chunk the manager gave last has no room.
+    #[inline(never)]
+    fn stage_slow<R: Rounds>(&mut self, rounds: &mut R, data: &[u8], align: u64) -> Result<(vk::Buffer, u64)> {
         let budget = self.alloc.staging().config().budget;
         loop {
             // The rest of the chunk the manager gave last, without its lock (nor a fence query).
@@ -326,6 +343,7 @@ impl<'a> Recorder<'a> {
     }
 
     /// Holds `resource` until the work has finished.
+    #[inline]
     pub(super) fn hold(&mut self, resource: Arc<dyn Send + Sync>) {
         self.tables.keep_alive.push(resource);
     }

@@ -36,6 +36,7 @@ impl Recorder<'_> {
     /// [`own_buffer`](Self::own_buffer) for an upload, which may claim `buffer` for the
     /// transfer lane (`Lane::takes`): its first use is not marked here, but by
     /// [`off_other_lanes`](Self::off_other_lanes) where the lane does not take it.
+    #[inline]
     pub(super) fn own_buffer_before_upload<T>(&self, buffer: &Buffer<T>) -> Result<()> {
         self.own_buffer_as(buffer, false)
     }
@@ -76,6 +77,7 @@ impl Recorder<'_> {
     /// submitted yet: work recorded here could be submitted before it, unordered with the
     /// copy). With `first_use`, marks it used in the same atomic step (a claim cannot slip in
     /// between the test and this recording's hold).
+    #[inline]
     pub(super) fn off_other_lanes<T>(&self, buffer: &Buffer<T>, first_use: bool) -> Result<()> {
         off_lanes(
             buffer.first_use(),
@@ -104,6 +106,7 @@ impl Recorder<'_> {
 /// The lane test of a buffer or image: the atomic first-use state decides alone unless a lane
 /// claimed the resource (the common "used before" case costs one atomic operation); then only
 /// this recorder's own lane's claim (`claimed_here`) lets it through.
+#[inline]
 fn off_lanes(
     state: &FirstUse,
     first_use: bool,
