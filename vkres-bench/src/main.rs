@@ -311,6 +311,11 @@ fn gathered_uploads(args: &Args, alloc: &ResourceAllocator, r: &mut Results) -> 
             s[3],
             vec!["1.00x".into()],
         ),
+        Row::new(
+            "ash + vk-mem into 1000 buffers, one memcpy of all sources (back to back in the bench: a control)",
+            s[4],
+            vec![ratio(ms(4), ms(1))],
+        ),
     ];
     println!("{}", timing_table("way", &["vs its hand-written way"], &rows));
     print!("{}", stats::paired_line("separate buffers: vkres / ash", &times[0], &times[1]));
