@@ -178,6 +178,8 @@ impl Recorder<'_> {
             )?;
             *blas.shape() = records.iter().map(|r| (r.count(), r.key())).collect();
             blas.set_update_scratch_size(sizes.update_scratch_size);
+            // Last: a build refused by any check claims no transient memory.
+            self.use_geometry(desc)?;
             Ok((blas, sizes.build_scratch_size))
         });
         match made {
@@ -225,7 +227,12 @@ impl Recorder<'_> {
                 0 => self.build_sizes(blas.name(), BOTTOM, blas.build_flags(), records)?.update_scratch_size,
                 known => known,
             };
-            self.refit_set(&blas.0, scratch, 0, |_, set| Ok(set.scratch_address))
+            // The geometry is claimed last, inside: a refit refused by any check (or by its
+            // refit set's allocation) claims no transient memory.
+            self.refit_set(&blas.0, scratch, 0, |me, set| {
+                me.use_geometry(desc)?;
+                Ok(set.scratch_address)
+            })
         });
         match planned {
             Ok(address) => {
@@ -398,7 +405,9 @@ impl Recorder<'_> {
     }
 
     /// Checks `desc` and turns its geometries into records, pushed onto the tables'
-    /// geometries (the caller truncates them on an error); holds their buffers.
+    /// geometries (the caller truncates them on an error). Neither claims nor holds their
+    /// buffers: the caller does that with [`use_geometry`](Self::use_geometry) once every
+    /// check of the build has passed.
     fn blas_records(&mut self, desc: &BlasDesc) -> Result<()> {
         let name = desc.name.as_str();
         let first = desc.geometries.first().ok_or_else(|| geometry::invalid(name, "a BLAS needs a geometry"))?;
@@ -413,17 +422,16 @@ impl Recorder<'_> {
                     for buffer in
                         [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
                     {
-                        self.own_buffer(buffer)?;
+                        self.own_unclaimed(buffer)?;
                     }
                     self.check_vertex_format(name, t.vertex_format)?;
                     let (index_type, indices) = match &t.indices {
-                        Some((buffer, ty)) => (*ty, self.read_address(buffer)),
+                        Some((buffer, ty)) => (*ty, read_address(buffer)),
                         None => (vk::IndexType::NONE_KHR, 0),
                     };
-                    let transform =
-                        t.transform.as_ref().map_or(0, |(buffer, offset)| self.read_address(buffer) + offset);
+                    let transform = t.transform.as_ref().map_or(0, |(buffer, offset)| read_address(buffer) + offset);
                     GeometryRecord::Triangles {
-                        vertices: self.read_address(&t.vertices) + t.vertex_offset,
+                        vertices: read_address(&t.vertices) + t.vertex_offset,
                         format: t.vertex_format,
                         stride: t.vertex_stride,
                         max_vertex: (t.vertex_count - 1) as u32,
@@ -436,9 +444,9 @@ impl Recorder<'_> {
                 }
                 Geometry::Aabbs(a) => {
                     a.check(name)?;
-                    self.own_buffer(&a.boxes)?;
+                    self.own_unclaimed(&a.boxes)?;
                     GeometryRecord::Aabbs {
-                        data: self.read_address(&a.boxes) + a.offset,
+                        data: read_address(&a.boxes) + a.offset,
                         stride: a.stride,
                         count: a.count as u32,
                         flags: a.flags,
@@ -520,7 +528,10 @@ impl Recorder<'_> {
             // The BLASes stay alive through the TLAS's references, which the batch holds.
             self.upload_in(rounds, &buffer, 0, &staged)?;
         }
-        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count32 };
+        let buffer = buffer.as_bytes();
+        self.hold(buffer.keep_alive());
+        self.tables.touched.insert(buffer.handle());
+        let record = GeometryRecord::Instances { data: read_address(&buffer), count: count32 };
         Ok((record, referenced))
     }
 
@@ -538,13 +549,33 @@ impl Recorder<'_> {
         }
     }
 
-    /// The device address of a buffer a build reads; the batch holds the buffer until it finished.
-    fn read_address(&mut self, buffer: &Buffer) -> vk::DeviceAddress {
-        self.hold(buffer.keep_alive());
-        // A direct host write into it would race the build that reads it.
-        self.tables.touched.insert(buffer.handle());
-        // `check` verified SHADER_DEVICE_ADDRESS usage, so the address exists.
-        buffer.device_address().unwrap_or_default()
+    /// `buffer`, read by a build, is of this recorder's device and off other batches'
+    /// transfer lanes; its transient memory's claim is left to [`use_geometry`](Self::use_geometry).
+    fn own_unclaimed(&self, buffer: &Buffer) -> Result<()> {
+        crate::valid::device::same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
+        // Marking its first use refuses nothing later.
+        self.off_other_lanes(buffer, true)
+    }
+
+    /// The last step of a BLAS build or update that every check passed: claims the buffers
+    /// `desc`'s geometries read as their transient memories' active members (all or none:
+    /// `AliasMember::claim_all`), then holds them until the work has finished and marks them
+    /// touched (a direct host write into one would race the build that reads it). Issue 16:
+    /// a refused build claims nothing (the claims were made geometry by geometry, before the
+    /// later checks, and a refused build left a member active).
+    fn use_geometry(&mut self, desc: &BlasDesc) -> Result<()> {
+        let buffers = || desc.geometries.iter().flat_map(geometry_buffers);
+        let members: smallvec::SmallVec<[(crate::memory::AliasMember<'_>, &str); 4]> =
+            buffers().filter_map(|b| b.memory().alias_member().map(|m| (m, b.name()))).collect();
+        if !members.is_empty() {
+            crate::memory::AliasMember::claim_all(&members)?;
+        }
+        drop(members);
+        for buffer in buffers() {
+            self.hold(buffer.keep_alive());
+            self.tables.touched.insert(buffer.handle());
+        }
+        Ok(())
     }
 
     pub(super) fn build_sizes(
@@ -861,6 +892,24 @@ fn build_info<'g>(
         .dst_acceleration_structure(b.dst.handle())
         .geometries(geometries)
         .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch })
+}
+
+/// The device address of a buffer a build reads (`check` verified its SHADER_DEVICE_ADDRESS
+/// usage, so it exists).
+fn read_address(buffer: &Buffer) -> vk::DeviceAddress {
+    buffer.device_address().unwrap_or_default()
+}
+
+/// The buffers geometry `g` reads.
+fn geometry_buffers(g: &Geometry) -> impl Iterator<Item = &Buffer> {
+    match g {
+        Geometry::Triangles(t) => {
+            [Some(&t.vertices), t.indices.as_ref().map(|(b, _)| b), t.transform.as_ref().map(|(b, _)| b)]
+        }
+        Geometry::Aabbs(a) => [Some(&a.boxes), None, None],
+    }
+    .into_iter()
+    .flatten()
 }
 
 /// Geometries, ranges and builds of one build command held on the stack (more go to the heap).
