@@ -507,33 +507,21 @@ impl Recorder<'_> {
         let mut staged = Vec::with_capacity(if in_place.is_some() { 0 } else { count });
         let mut referenced: Vec<AccelerationStructure> = Vec::new();
         let mut seen: HandleSet<vk::AccelerationStructureKHR> = HandleSet::default();
-        // The BLAS of the previous instance and its address: instances that place the same
-        // BLAS one after another (the common case) skip the checks and the set.
-        let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
-        for (i, instance) in desc.instances.iter().enumerate() {
-            let blas = &instance.blas.0;
-            // The refit's checks (`refit.rs`): one test for a placement's three, then a new
-            // BLAS's (of this device, built; each listed once) out of line.
-            let bad =
-                (instance.flags.as_raw() & !allowed_flags) | ((instance.custom_index | instance.sbt_offset) >> 24);
-            if bad != 0 {
-                return Err(super::refit::placement_error(name, i, instance.flags, allowed_flags));
+        // One loop for each destination, each with its write inlined (one loop that chose per
+        // instance kept the record on the stack for either: ~40 instructions per instance,
+        // issue 20 item 3).
+        match in_place {
+            // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
+            // records and is aligned for them (checked); `i < count` (`instance_records` calls
+            // `emit` once per instance of `desc`, which has `count`). The buffer is new: no
+            // command reads it yet, and nothing else writes it.
+            Some(records) => {
+                self.instance_records(desc, allowed_flags, &mut seen, &mut referenced, |i, record| unsafe {
+                    records.add(i).write(record)
+                })?
             }
-            let blas_address = match last {
-                Some((previous, address)) if previous.same(blas) => address,
-                _ => {
-                    let address = self.instance_blas(&mut seen, &mut referenced, ctx, name, i, blas)?;
-                    last = Some((blas, address));
-                    address
-                }
-            };
-            let record = InstanceRecord::new(instance, blas_address);
-            match in_place {
-                // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
-                // records and is aligned for them (checked); `i < count`. The buffer is new: no
-                // command reads it yet, and nothing else writes it.
-                Some(records) => unsafe { records.add(i).write(record) },
-                None => staged.push(record),
+            None => {
+                self.instance_records(desc, allowed_flags, &mut seen, &mut referenced, |_, record| staged.push(record))?
             }
         }
         if in_place.is_some() {
@@ -549,6 +537,43 @@ impl Recorder<'_> {
         self.hold_input(&buffer);
         let record = GeometryRecord::Instances { data: read_address(&buffer), count: count32 };
         Ok((record, referenced))
+    }
+
+    /// Checks each instance of `desc` and hands its record, with its index, to `emit`; the
+    /// BLASes referred to go into `referenced`, each once (`seen`).
+    #[inline(always)]
+    fn instance_records(
+        &self,
+        desc: &TlasDesc,
+        allowed_flags: u32,
+        seen: &mut HandleSet<vk::AccelerationStructureKHR>,
+        referenced: &mut Vec<AccelerationStructure>,
+        mut emit: impl FnMut(usize, InstanceRecord),
+    ) -> Result<()> {
+        let (name, ctx) = (desc.name.as_str(), self.alloc.context());
+        // The BLAS of the previous instance and its address: instances that place the same
+        // BLAS one after another (the common case) skip the checks and the set.
+        let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
+        for (i, instance) in desc.instances.iter().enumerate() {
+            let blas = &instance.blas.0;
+            // The refit's checks (`refit.rs`): one test for a placement's three, then a new
+            // BLAS's (of this device, built; each listed once) out of line.
+            let bad =
+                (instance.flags.as_raw() & !allowed_flags) | ((instance.custom_index | instance.sbt_offset) >> 24);
+            if bad != 0 {
+                return Err(super::refit::placement_error(name, i, instance.flags, allowed_flags));
+            }
+            let blas_address = match last {
+                Some((previous, address)) if previous.same(blas) => address,
+                _ => {
+                    let address = self.instance_blas(seen, referenced, ctx, name, i, blas)?;
+                    last = Some((blas, address));
+                    address
+                }
+            };
+            emit(i, InstanceRecord::new(instance, blas_address));
+        }
+        Ok(())
     }
 
     /// The device builds from `format` vertices (asked once per allocator).
