@@ -4,7 +4,7 @@
 use ash::vk;
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{Error, Result};
 use crate::resources::Buffer;
 
 /// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes). With the `mint` feature
@@ -390,14 +390,20 @@ fn overflow(name: &str, what: String) -> Error {
     Error::Overflow { name: name.into(), what }
 }
 
-/// `len` bytes from `offset` lie inside `buffer`.
+/// `len` bytes from `offset` lie inside `buffer` (the test inlined into each check, the error
+/// out of line: issue 20 item 3).
+#[inline]
 fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
-    check_range(buffer.name(), offset, len, buffer.size()).map_err(|e| match e {
-        Error::DataTooLarge { name: buffer_name, offset, given, capacity } => {
-            Error::DataTooLarge { name: format!("{name}: {buffer_name}"), offset, given, capacity }
-        }
-        other => other,
-    })
+    if offset.checked_add(len).is_none_or(|end| end > buffer.size()) {
+        return Err(does_not_fit(name, buffer, offset, len));
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn does_not_fit(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Error {
+    Error::DataTooLarge { name: format!("{name}: {}", buffer.name()), offset, given: len, capacity: buffer.size() }
 }
 
 /// The usage a buffer read by a build needs.
@@ -406,16 +412,23 @@ pub(crate) const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw(),
 );
 
+#[inline]
 fn build_input(name: &str, buffer: &Buffer) -> Result<()> {
     // VUID-vkCmdBuildAccelerationStructuresKHR-geometry-03673 and its siblings: build inputs
     // have ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR usage (and a device address).
     if !buffer.usage().contains(BUILD_INPUT) {
-        return Err(Error::MissingUsage {
-            name: format!("{name}: {}", buffer.name()),
-            operation: "an acceleration-structure build input",
-            needed: BUILD_INPUT.into(),
-            usage: buffer.usage().into(),
-        });
+        return Err(not_build_input(name, buffer));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn not_build_input(name: &str, buffer: &Buffer) -> Error {
+    Error::MissingUsage {
+        name: format!("{name}: {}", buffer.name()),
+        operation: "an acceleration-structure build input",
+        needed: BUILD_INPUT.into(),
+        usage: buffer.usage().into(),
+    }
 }

@@ -174,6 +174,10 @@ impl Recorder<'_> {
             let records = &self.tables.geometries[first..];
             let sizes = self.build_sizes(&desc.name, BOTTOM, flags, records)?;
             let storage = accel::storage_name_reusing(&desc.name, &mut self.tables.last_storage_name);
+            let shape = match records {
+                [record] => smallvec::smallvec![(record.count(), record.key())],
+                _ => records.iter().map(|r| (r.count(), r.key())).collect(),
+            };
             let blas = accel::create_in(
                 &**self.alloc.memory_allocator(),
                 BOTTOM,
@@ -181,16 +185,9 @@ impl Recorder<'_> {
                 sizes.acceleration_structure_size,
                 &desc.name,
                 storage,
+                shape,
+                sizes.update_scratch_size,
             )?;
-            {
-                // A new structure's shape is empty: one geometry is pushed, not collected.
-                let mut shape = blas.shape();
-                match records {
-                    [record] => shape.push((record.count(), record.key())),
-                    _ => *shape = records.iter().map(|r| (r.count(), r.key())).collect(),
-                }
-            }
-            blas.set_update_scratch_size(sizes.update_scratch_size);
             // Last: a build refused by any check claims no transient memory.
             self.use_geometry(desc, transient)?;
             Ok((blas, sizes.build_scratch_size))
@@ -593,6 +590,7 @@ impl Recorder<'_> {
     /// `buffer`, read by a build, is of this recorder's device and off other batches'
     /// transfer lanes; its transient memory's claim is left to [`use_geometry`](Self::use_geometry).
     /// Returns whether it is in transient memory.
+    #[inline]
     fn own_unclaimed(&self, buffer: &Buffer) -> Result<bool> {
         crate::valid::device::same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
         // Marking its first use refuses nothing later.
@@ -637,6 +635,7 @@ impl Recorder<'_> {
 
     /// Holds `buffer`, read by a build, until the work has finished, and marks it touched (a
     /// direct host write into it would race the build).
+    #[inline]
     fn hold_input(&mut self, buffer: &Buffer) {
         self.hold(buffer.keep_alive());
         self.tables.touched.insert(buffer.handle());
