@@ -207,14 +207,16 @@ impl TriangleGeometry {
                 vuid: "VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797",
                 detail: format!("{:?} is not a vertex format builds read", self.vertex_format),
             })?;
-        if stride < vertex_size || stride % smallest_component != 0 {
+        // The component sizes are 1, 2 or 4 bytes: a mask, not a division (issue 20 item 3).
+        let misaligned = |bytes: u64| bytes & (smallest_component - 1) != 0;
+        if stride < vertex_size || misaligned(stride) {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
         let span = (self.vertex_count - 1).checked_mul(stride).and_then(|b| b.checked_add(vertex_size));
         let span = span.ok_or_else(|| overflow(name, format!("{} vertices of stride {stride}", self.vertex_count)))?;
         fits(name, &self.vertices, self.vertex_offset, span)?;
         u32::try_from(self.vertex_count - 1).map_err(|_| overflow(name, "more than 2^32 vertices".to_string()))?;
-        if self.vertex_offset % smallest_component != 0 {
+        if misaligned(self.vertex_offset) {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
         build_input(name, &self.vertices)?;
@@ -430,5 +432,21 @@ fn not_build_input(name: &str, buffer: &Buffer) -> Error {
         operation: "an acceleration-structure build input",
         needed: BUILD_INPUT.into(),
         usage: buffer.usage().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `TriangleGeometry::check` tests a vertex stride's and offset's alignment with a mask:
+    /// every component size of the table must be a power of two, at most the vertex size.
+    #[test]
+    fn component_sizes_are_powers_of_two() {
+        for raw in 0..200 {
+            if let Some((size, component)) = vertex_format_size(vk::Format::from_raw(raw)) {
+                assert!(component.is_power_of_two() && component <= size, "format {raw}: {size} / {component}");
+            }
+        }
     }
 }

@@ -432,10 +432,11 @@ impl Recorder<'_> {
             let record = match g {
                 Geometry::Triangles(t) => {
                     t.check(name)?;
-                    let indices = t.indices.as_ref().map(|(buffer, _)| buffer);
-                    for buffer in
-                        [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
-                    {
+                    transient |= self.own_unclaimed(&t.vertices)?;
+                    if let Some((buffer, _)) = &t.indices {
+                        transient |= self.own_unclaimed(buffer)?;
+                    }
+                    if let Some((buffer, _)) = &t.transform {
                         transient |= self.own_unclaimed(buffer)?;
                     }
                     self.check_vertex_format(name, t.vertex_format)?;
@@ -590,7 +591,7 @@ impl Recorder<'_> {
     /// `buffer`, read by a build, is of this recorder's device and off other batches'
     /// transfer lanes; its transient memory's claim is left to [`use_geometry`](Self::use_geometry).
     /// Returns whether it is in transient memory.
-    #[inline]
+    #[inline(always)]
     fn own_unclaimed(&self, buffer: &Buffer) -> Result<bool> {
         crate::valid::device::same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
         // Marking its first use refuses nothing later.
