@@ -64,6 +64,10 @@ pub struct Results {
     pub samplers_for_1000_identical: Option<u64>,
     pub blas_1m_tri_ms: Three,
     pub tlas_10k_ms: Three,
+    /// 1000 small BLASes (16 triangles each) built in one batch, ready for use, in
+    /// milliseconds: vkres (one `build_blas` each, one batch) and hand-written (one build
+    /// command for all of them).
+    pub blas_small_1000_ms: Three,
     /// The frame loop's CPU time per frame, in microseconds (`ways/frame.rs`).
     pub frame_cpu_us: Three,
     /// Submissions per frame beyond the caller's one, vkres then ash.
@@ -121,6 +125,7 @@ impl Results {
             "samplers_for_1000_identical": self.samplers_for_1000_identical,
             "blas_1m_tri_ms": without_wgpu(&self.blas_1m_tri_ms),
             "tlas_10k_ms": without_wgpu(&self.tlas_10k_ms),
+            "blas_small_1000_ms": without_wgpu(&self.blas_small_1000_ms),
             "frame_cpu_us": without_wgpu(&self.frame_cpu_us),
             "frame_extra_submissions": { "vkres": self.frame_extra_submissions[0], "ash": self.frame_extra_submissions[1] },
             "frame_allocations_per_frame": { "vkres": self.frame_allocations[0], "ash": self.frame_allocations[1] },
@@ -170,7 +175,7 @@ mod tests {
         assert!(v["upload_256mib_gbps"]["wgpu"].is_null());
         assert!(v["upload_256mib_gbps"].as_object().unwrap().contains_key("wgpu"));
         assert!(!v["upload_1gib_gbps"].as_object().unwrap().contains_key("wgpu"));
-        for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms"] {
+        for key in ["bundle_create_ms", "blas_1m_tri_ms", "tlas_10k_ms", "blas_small_1000_ms"] {
             assert_eq!(v[key].as_object().unwrap().len(), 2, "{key}");
         }
         assert_eq!(v["small_buffers_10k_ms"].as_object().unwrap().len(), 5);

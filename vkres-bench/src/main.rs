@@ -452,6 +452,7 @@ fn accel(args: &Args, ctx: &Context, alloc: &ResourceAllocator, r: &mut Results)
     let ms = |i: usize| s[i].map(|s| s.median_ms);
     r.blas_1m_tri_ms = Three { vkres: ms(0), ash: ms(1), wgpu: None };
     r.tlas_10k_ms = Three { vkres: ms(2), ash: ms(3), wgpu: None };
+    r.blas_small_1000_ms = Three { vkres: ms(5), ash: ms(6), wgpu: None };
     let notes = [
         ratio(ms(0), ms(1)),
         "1.00x".into(),

@@ -118,7 +118,11 @@ mod tests {
                 "bundle_create_ms": { "vkres": bundle, "ash": ash },
                 "upload_bytes": [256, 1024],
                 "upload_sweep_gbps": { "bytes": [256], "vkres": [ratio * 10.0] },
-                "ratios": { "bundle_create_vkres_over_ash": ratio, "tlas_10k_vkres_over_ash": null },
+                "ratios": {
+                    "bundle_create_vkres_over_ash": ratio,
+                    "tlas_10k_vkres_over_ash": null,
+                    "blas_small_1000_vkres_over_ash": ratio * 1.01,
+                },
             })
         };
         let docs = [doc(1.0, 1.0, 1.0), doc(3.0, 2.0, 1.5), doc(2.0, 2.0, 1.0)];
@@ -134,5 +138,7 @@ mod tests {
         assert_eq!(merged["ratios_per_process"]["bundle_create_vkres_over_ash"], json!([1.0, 1.5, 1.0]));
         assert_eq!(merged["ratios"]["bundle_create_vkres_over_ash"], 1.0);
         assert_eq!(merged["processes"], 3);
+        assert_eq!(merged["ratio_spread"]["blas_small_1000_vkres_over_ash"], 1.5 * 1.01);
+        assert_eq!(merged["ratios_per_process"]["blas_small_1000_vkres_over_ash"], json!([1.01, 1.5 * 1.01, 1.01]));
     }
 }

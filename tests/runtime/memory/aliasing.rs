@@ -275,3 +275,83 @@ fn a_copy_refused_by_its_destinations_claim_leaves_the_active_member_as_it_was()
     assert!(matches!(err, Error::AliasNotActive { .. }), "{err:?}");
     uses_another_member_after_a_refused_copy(&gpu, &memory, batch, &second);
 }
+
+/// Two members of one transient memory that builds read (and uploads write, downloads read).
+fn two_build_inputs(alloc: &ResourceAllocator) -> (TransientMemory, [vkres::Buffer; 2]) {
+    let usage = vk::BufferUsageFlags::ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR
+        | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS
+        | vk::BufferUsageFlags::TRANSFER_DST
+        | vk::BufferUsageFlags::TRANSFER_SRC;
+    let desc = |name: &str| BufferDesc::new(BYTES, usage).name(name);
+    let memory = alloc.create_transient_memory(&[&desc("first"), &desc("second")], &[], "two inputs").expect("memory");
+    let members = [desc("first"), desc("second")].map(|d| alloc.create_aliased_buffer(&memory, &d).expect("buffer"));
+    (memory, members)
+}
+
+/// One triangle of `R32G32B32_SFLOAT` vertices at the start of `vertices`.
+fn one_triangle(vertices: &vkres::Buffer) -> vkres::TriangleGeometry {
+    vkres::TriangleGeometry::new(vertices, vk::Format::R32G32B32_SFLOAT).stride(12).vertex_range(0, 3)
+}
+
+/// Issue 16 (session 11): a BLAS build refused by a check after its first geometry's claims
+/// claims nothing. The geometry buffers used to be claimed geometry by geometry as they were
+/// checked: `first` (the first geometry's vertices) became its memory's active member, then the
+/// second geometry was refused (its vertices lack build-input usage), the build recorded
+/// nothing, yet `first` stayed active and the valid use of `second` right after was refused
+/// (`AliasNotActive`).
+#[test]
+fn a_refused_blas_build_leaves_the_active_member_as_it_was() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let (memory, [first, second]) = two_build_inputs(alloc);
+    let unusable = alloc
+        .create_buffer(&BufferDesc::new(BYTES, vk::BufferUsageFlags::STORAGE_BUFFER).name("no build input"))
+        .expect("buffer");
+    let desc = vkres::BlasDesc::new("refused").triangles(one_triangle(&first)).triangles(one_triangle(&unusable));
+    let mut batch = alloc.batch().expect("batch");
+    let err = batch.build_blas(&desc).expect_err("the second geometry cannot be read by a build");
+    assert!(matches!(err, Error::MissingUsage { .. }), "{err:?}");
+    uses_another_member_after_a_refused_copy(&gpu, &memory, batch, &second);
+}
+
+/// The same for a build refused by its own claims: vertices in one member and indices in
+/// another of the same memory (no alias barrier can order two reads of one command) is
+/// `AliasNotActive`, and neither member is claimed.
+#[test]
+fn a_blas_build_refused_by_its_claims_leaves_the_active_member_as_it_was() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let (memory, [first, second]) = two_build_inputs(alloc);
+    let desc = vkres::BlasDesc::new("two members").triangles(one_triangle(&first).indices(&second.cast::<u32>()));
+    let mut batch = alloc.batch().expect("batch");
+    let err = batch.build_blas(&desc).expect_err("two members of one memory");
+    assert!(
+        matches!(&err, Error::AliasNotActive { name, memory, active }
+            if name == "second" && memory == "two inputs" && active == "first"),
+        "{err:?}"
+    );
+    uses_another_member_after_a_refused_copy(&gpu, &memory, batch, &second);
+}
+
+/// The same for a BLAS update refused after its geometry was checked (here: another primitive
+/// count than the build's), in a batch where the built geometry's member was left by an alias
+/// barrier: the update claims nothing.
+#[test]
+fn a_refused_blas_update_leaves_the_active_member_as_it_was() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc();
+    let (memory, [first, second]) = two_build_inputs(alloc);
+    let mut batch = alloc.batch().expect("batch");
+    batch.upload(&first, 0, &[0u8; 36]).expect("vertices");
+    let blas = batch.build_blas(&vkres::BlasDesc::new("updatable").triangles(one_triangle(&first)).allow_update());
+    let blas = blas.expect("build");
+    batch.submit_and_wait().expect("submit");
+    let mut batch = alloc.batch().expect("batch");
+    batch.alias_barrier(&[]).expect("alias barrier");
+    let two_triangles = one_triangle(&first).vertex_range(0, 6);
+    let err = batch
+        .update_blas(&blas, &vkres::BlasDesc::new("updatable").triangles(two_triangles).allow_update())
+        .expect_err("another primitive count");
+    assert!(matches!(err, Error::InvalidDescription { .. }), "{err:?}");
+    uses_another_member_after_a_refused_copy(&gpu, &memory, batch, &second);
+}

@@ -4,7 +4,7 @@
 use ash::vk;
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{Error, Result};
 use crate::resources::Buffer;
 
 /// An axis-aligned box, laid out as `VkAabbPositionsKHR` (24 bytes). With the `mint` feature
@@ -207,14 +207,16 @@ impl TriangleGeometry {
                 vuid: "VUID-VkAccelerationStructureGeometryTrianglesDataKHR-vertexFormat-03797",
                 detail: format!("{:?} is not a vertex format builds read", self.vertex_format),
             })?;
-        if stride < vertex_size || stride % smallest_component != 0 {
+        // The component sizes are 1, 2 or 4 bytes: a mask, not a division (issue 20 item 3).
+        let misaligned = |bytes: u64| bytes & (smallest_component - 1) != 0;
+        if stride < vertex_size || misaligned(stride) {
             return Err(invalid(name, format!("vertex stride {stride} does not fit {:?}", self.vertex_format)));
         }
         let span = (self.vertex_count - 1).checked_mul(stride).and_then(|b| b.checked_add(vertex_size));
         let span = span.ok_or_else(|| overflow(name, format!("{} vertices of stride {stride}", self.vertex_count)))?;
         fits(name, &self.vertices, self.vertex_offset, span)?;
         u32::try_from(self.vertex_count - 1).map_err(|_| overflow(name, "more than 2^32 vertices".to_string()))?;
-        if self.vertex_offset % smallest_component != 0 {
+        if misaligned(self.vertex_offset) {
             return Err(invalid(name, format!("vertex offset {} is not component-aligned", self.vertex_offset)));
         }
         build_input(name, &self.vertices)?;
@@ -390,14 +392,20 @@ fn overflow(name: &str, what: String) -> Error {
     Error::Overflow { name: name.into(), what }
 }
 
-/// `len` bytes from `offset` lie inside `buffer`.
+/// `len` bytes from `offset` lie inside `buffer` (the test inlined into each check, the error
+/// out of line: issue 20 item 3).
+#[inline]
 fn fits(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Result<()> {
-    check_range(buffer.name(), offset, len, buffer.size()).map_err(|e| match e {
-        Error::DataTooLarge { name: buffer_name, offset, given, capacity } => {
-            Error::DataTooLarge { name: format!("{name}: {buffer_name}"), offset, given, capacity }
-        }
-        other => other,
-    })
+    if offset.checked_add(len).is_none_or(|end| end > buffer.size()) {
+        return Err(does_not_fit(name, buffer, offset, len));
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn does_not_fit(name: &str, buffer: &Buffer, offset: u64, len: u64) -> Error {
+    Error::DataTooLarge { name: format!("{name}: {}", buffer.name()), offset, given: len, capacity: buffer.size() }
 }
 
 /// The usage a buffer read by a build needs.
@@ -406,16 +414,39 @@ pub(crate) const BUILD_INPUT: vk::BufferUsageFlags = vk::BufferUsageFlags::from_
         | vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS.as_raw(),
 );
 
+#[inline]
 fn build_input(name: &str, buffer: &Buffer) -> Result<()> {
     // VUID-vkCmdBuildAccelerationStructuresKHR-geometry-03673 and its siblings: build inputs
     // have ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_KHR usage (and a device address).
     if !buffer.usage().contains(BUILD_INPUT) {
-        return Err(Error::MissingUsage {
-            name: format!("{name}: {}", buffer.name()),
-            operation: "an acceleration-structure build input",
-            needed: BUILD_INPUT.into(),
-            usage: buffer.usage().into(),
-        });
+        return Err(not_build_input(name, buffer));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn not_build_input(name: &str, buffer: &Buffer) -> Error {
+    Error::MissingUsage {
+        name: format!("{name}: {}", buffer.name()),
+        operation: "an acceleration-structure build input",
+        needed: BUILD_INPUT.into(),
+        usage: buffer.usage().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `TriangleGeometry::check` tests a vertex stride's and offset's alignment with a mask:
+    /// every component size of the table must be a power of two, at most the vertex size.
+    #[test]
+    fn component_sizes_are_powers_of_two() {
+        for raw in 0..200 {
+            if let Some((size, component)) = vertex_format_size(vk::Format::from_raw(raw)) {
+                assert!(component.is_power_of_two() && component <= size, "format {raw}: {size} / {component}");
+            }
+        }
+    }
 }

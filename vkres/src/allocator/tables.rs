@@ -61,6 +61,9 @@ pub(crate) struct Tables {
     /// Structures the recorder builds: a TLAS it builds may refer to them. Here rather than
     /// in the recorder so that 1000 BLASes of one batch do not grow a new set each time.
     pub(crate) built_here: HandleSet<vk::AccelerationStructureKHR>,
+    /// How many of `completions` `built_here` has seen (`Recorder::sync_built_here`): the set
+    /// is filled from them when a TLAS or refit asks, not per build.
+    pub(crate) built_synced: usize,
     /// Staged buffer copies recorded together at the next flush (`recorder/gathered.rs`).
     pub(crate) pending_copies: super::recorder::PendingCopies,
     /// The storage name of the last BLAS built (`{name}/storage`), shared by the next one of
@@ -103,6 +106,7 @@ impl Tables {
         self.group_ends.clear();
         self.in_group.clear();
         self.built_here.clear();
+        self.built_synced = 0;
         self.pending_copies.clear();
         self.last_storage_name = None;
         let capacities = [

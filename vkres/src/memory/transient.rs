@@ -345,30 +345,39 @@ impl AliasMember<'_> {
         self.claim_or_check(resource, true)
     }
 
-    /// For one command that uses two resources (a copy): claims both, or neither. Each is
-    /// checked first (another member active in this epoch, or two members of one memory, is
-    /// [`Error::AliasNotActive`] naming the one that cannot be claimed) and only then claimed,
-    /// so that a refused command leaves the memories' active members as they were. (Between
-    /// the check and the claim another thread may claim a member: the claim is then refused as
-    /// a lone `claim` is, after the first side was claimed.)
+    /// For one command that uses two resources (a copy): claims both, or neither, as
+    /// [`claim_all`](Self::claim_all) does.
     pub(crate) fn claim_both(
         first: Option<(AliasMember<'_>, &str)>,
         second: Option<(AliasMember<'_>, &str)>,
     ) -> Result<()> {
-        for (member, resource) in first.iter().chain(&second) {
+        let both: smallvec::SmallVec<[(AliasMember<'_>, &str); 2]> = first.into_iter().chain(second).collect();
+        Self::claim_all(&both)
+    }
+
+    /// For one command that uses several resources (a copy's two sides, a BLAS build's
+    /// geometry buffers): claims every one, or none. Each is checked first (another member
+    /// active in this epoch, or two members of one memory, is [`Error::AliasNotActive`]
+    /// naming the one that cannot be claimed) and only then claimed, so that a refused
+    /// command leaves the memories' active members as they were. (Between the check and the
+    /// claim another thread may claim a member: the claim is then refused as a lone `claim`
+    /// is, after the earlier ones were claimed.) The same member listed twice is one claim.
+    pub(crate) fn claim_all(members: &[(AliasMember<'_>, &str)]) -> Result<()> {
+        for (i, (member, resource)) in members.iter().enumerate() {
             member.claim_or_check(resource, false)?;
+            let inner = &member.aliased.inner;
+            if let Some((other, _)) = members[..i]
+                .iter()
+                .find(|(other, _)| Arc::ptr_eq(&other.aliased.inner, inner) && other.aliased.id != member.aliased.id)
+            {
+                return Err(Error::AliasNotActive {
+                    name: (*resource).to_owned(),
+                    memory: inner.name.clone(),
+                    active: other.aliased.name.clone(),
+                });
+            }
         }
-        if let (Some((a, _)), Some((b, resource))) = (&first, &second)
-            && Arc::ptr_eq(&a.aliased.inner, &b.aliased.inner)
-            && a.aliased.id != b.aliased.id
-        {
-            return Err(Error::AliasNotActive {
-                name: (*resource).to_owned(),
-                memory: a.aliased.inner.name.clone(),
-                active: a.aliased.name.clone(),
-            });
-        }
-        for (member, resource) in first.iter().chain(&second) {
+        for (member, resource) in members {
             member.claim(resource)?;
         }
         Ok(())

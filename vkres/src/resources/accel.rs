@@ -311,11 +311,13 @@ pub(crate) fn create(
     size: u64,
     name: &str,
 ) -> Result<AccelerationStructure> {
-    create_in(memory, ty, flags, size, name, storage_name(name))
+    create_in(memory, ty, flags, size, name, storage_name(name), Shape::new(), 0)
 }
 
 /// [`create`], its storage named `storage` (`{name}/storage`, perhaps shared with other
-/// structures of the same name: [`storage_name_reusing`]).
+/// structures of the same name: [`storage_name_reusing`]), with the `shape` and update scratch
+/// size of the build that creates it (set here, not under its lock after: issue 20 item 3).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn create_in(
     memory: &dyn MemoryAllocator,
     ty: vk::AccelerationStructureTypeKHR,
@@ -323,6 +325,8 @@ pub(crate) fn create_in(
     size: u64,
     name: &str,
     storage: Arc<str>,
+    shape: Shape,
+    update_scratch: u64,
 ) -> Result<AccelerationStructure> {
     let ctx = memory.context();
     ctx.acceleration_structure_fns("create an acceleration structure")?;
@@ -345,9 +349,9 @@ pub(crate) fn create_in(
         address: OnceLock::new(),
         flags,
         built: AtomicBool::new(false),
-        shape: Mutex::new(Shape::new()),
+        shape: Mutex::new(shape),
         references: Mutex::new(Vec::new()),
-        update_scratch: AtomicU64::new(0),
+        update_scratch: AtomicU64::new(update_scratch),
         refits: Mutex::new(RefitSets::default()),
         buffer: storage,
     };

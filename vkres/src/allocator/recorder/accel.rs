@@ -19,8 +19,14 @@ use crate::resources::{AccelerationStructure, Buffer, BufferDesc, accel};
 use crate::valid::extension_bits;
 
 /// A build or update recorded, waiting for the end of the recording (or of the batch's round).
+///
+/// The structure's handle, level and flags are copied here, not its shared state: the tables
+/// hold the structure until the work has finished (a build's `Completion::Built`, a refit's
+/// hold), and recording the builds reads none of 1000 structures' states again.
 pub(crate) struct PendingBuild {
-    dst: AccelerationStructure,
+    handle: vk::AccelerationStructureKHR,
+    ty: vk::AccelerationStructureTypeKHR,
+    flags: vk::BuildAccelerationStructureFlagsKHR,
     update: bool,
     /// Its geometries: `tables.geometries[first..first + count]`.
     first: usize,
@@ -163,11 +169,15 @@ impl Recorder<'_> {
     pub fn build_blas(&mut self, desc: &BlasDesc) -> Result<Blas> {
         self.alloc.context().acceleration_structure_fns("build a BLAS")?;
         let first = self.tables.geometries.len();
-        let made = self.blas_records(desc).and_then(|()| {
+        let made = self.blas_records(desc).and_then(|transient| {
             let flags = desc.options.flags();
             let records = &self.tables.geometries[first..];
             let sizes = self.build_sizes(&desc.name, BOTTOM, flags, records)?;
             let storage = accel::storage_name_reusing(&desc.name, &mut self.tables.last_storage_name);
+            let shape = match records {
+                [record] => smallvec::smallvec![(record.count(), record.key())],
+                _ => records.iter().map(|r| (r.count(), r.key())).collect(),
+            };
             let blas = accel::create_in(
                 &**self.alloc.memory_allocator(),
                 BOTTOM,
@@ -175,14 +185,16 @@ impl Recorder<'_> {
                 sizes.acceleration_structure_size,
                 &desc.name,
                 storage,
+                shape,
+                sizes.update_scratch_size,
             )?;
-            *blas.shape() = records.iter().map(|r| (r.count(), r.key())).collect();
-            blas.set_update_scratch_size(sizes.update_scratch_size);
+            // Last: a build refused by any check claims no transient memory.
+            self.use_geometry(desc, transient)?;
             Ok((blas, sizes.build_scratch_size))
         });
         match made {
             Ok((blas, scratch)) => {
-                self.push_build(blas.clone(), false, first, Scratch::Shared(scratch));
+                self.push_build(&blas, false, first, Scratch::Shared(scratch));
                 Ok(Blas(blas))
             }
             Err(e) => {
@@ -202,9 +214,10 @@ impl Recorder<'_> {
     pub fn update_blas(&mut self, blas: &Blas, desc: &BlasDesc) -> Result<()> {
         self.alloc.context().acceleration_structure_fns("update a BLAS")?;
         self.own_buffer(blas.0.buffer())?;
+        self.sync_built_here();
         self.check_updatable(blas, "BLAS")?;
         let first = self.tables.geometries.len();
-        let planned = self.blas_records(desc).and_then(|()| {
+        let planned = self.blas_records(desc).and_then(|transient| {
             let records = &self.tables.geometries[first..];
             let shape = blas.shape();
             if shape.len() != records.len() || shape.iter().zip(records).any(|(&(n, _), r)| n != r.count()) {
@@ -225,11 +238,16 @@ impl Recorder<'_> {
                 0 => self.build_sizes(blas.name(), BOTTOM, blas.build_flags(), records)?.update_scratch_size,
                 known => known,
             };
-            self.refit_set(&blas.0, scratch, 0, |_, set| Ok(set.scratch_address))
+            // The geometry is claimed last, inside: a refit refused by any check (or by its
+            // refit set's allocation) claims no transient memory.
+            self.refit_set(&blas.0, scratch, 0, |me, set| {
+                me.use_geometry(desc, transient)?;
+                Ok(set.scratch_address)
+            })
         });
         match planned {
             Ok(address) => {
-                self.push_build(blas.0.clone(), true, first, Scratch::Own(address));
+                self.push_build(&blas.0, true, first, Scratch::Own(address));
                 Ok(())
             }
             Err(e) => {
@@ -251,6 +269,7 @@ impl Recorder<'_> {
     /// [`build_tlas`](Self::build_tlas) with `rounds` deciding what happens when staging runs out.
     pub(in crate::allocator) fn build_tlas_in<R: Rounds>(&mut self, rounds: &mut R, desc: &TlasDesc) -> Result<Tlas> {
         self.alloc.context().acceleration_structure_fns("build a TLAS")?;
+        self.sync_built_here();
         let flags = desc.options.flags();
         let (record, referenced) = self.tlas_records(rounds, desc)?;
         let sizes = self.build_sizes(&desc.name, TOP, flags, &[record])?;
@@ -262,7 +281,7 @@ impl Recorder<'_> {
         tlas.set_update_scratch_size(sizes.update_scratch_size);
         let first = self.tables.geometries.len();
         self.tables.geometries.push(record);
-        self.push_build(tlas.clone(), false, first, Scratch::Shared(sizes.build_scratch_size));
+        self.push_build(&tlas, false, first, Scratch::Shared(sizes.build_scratch_size));
         Ok(Tlas(tlas))
     }
 
@@ -388,7 +407,8 @@ impl Recorder<'_> {
         self.check_built(target)
     }
 
-    /// `target` was built by a finished batch or is built by this one.
+    /// `target` was built by a finished batch or is built by this one (known to the caller's
+    /// last [`sync_built_here`](Self::sync_built_here)).
     pub(super) fn check_built(&self, target: &AccelerationStructure) -> Result<()> {
         if target.is_built() || self.tables.built_here.contains(&target.handle()) {
             Ok(())
@@ -398,8 +418,11 @@ impl Recorder<'_> {
     }
 
     /// Checks `desc` and turns its geometries into records, pushed onto the tables'
-    /// geometries (the caller truncates them on an error); holds their buffers.
-    fn blas_records(&mut self, desc: &BlasDesc) -> Result<()> {
+    /// geometries (the caller truncates them on an error). Neither claims nor holds their
+    /// buffers: the caller does that with [`use_geometry`](Self::use_geometry) once every
+    /// check of the build has passed. Returns whether any of them is in transient memory.
+    fn blas_records(&mut self, desc: &BlasDesc) -> Result<bool> {
+        let mut transient = false;
         let name = desc.name.as_str();
         let first = desc.geometries.first().ok_or_else(|| geometry::invalid(name, "a BLAS needs a geometry"))?;
         for g in &desc.geometries {
@@ -409,21 +432,21 @@ impl Recorder<'_> {
             let record = match g {
                 Geometry::Triangles(t) => {
                     t.check(name)?;
-                    let indices = t.indices.as_ref().map(|(buffer, _)| buffer);
-                    for buffer in
-                        [Some(&t.vertices), indices, t.transform.as_ref().map(|(b, _)| b)].into_iter().flatten()
-                    {
-                        self.own_buffer(buffer)?;
+                    transient |= self.own_unclaimed(&t.vertices)?;
+                    if let Some((buffer, _)) = &t.indices {
+                        transient |= self.own_unclaimed(buffer)?;
+                    }
+                    if let Some((buffer, _)) = &t.transform {
+                        transient |= self.own_unclaimed(buffer)?;
                     }
                     self.check_vertex_format(name, t.vertex_format)?;
                     let (index_type, indices) = match &t.indices {
-                        Some((buffer, ty)) => (*ty, self.read_address(buffer)),
+                        Some((buffer, ty)) => (*ty, read_address(buffer)),
                         None => (vk::IndexType::NONE_KHR, 0),
                     };
-                    let transform =
-                        t.transform.as_ref().map_or(0, |(buffer, offset)| self.read_address(buffer) + offset);
+                    let transform = t.transform.as_ref().map_or(0, |(buffer, offset)| read_address(buffer) + offset);
                     GeometryRecord::Triangles {
-                        vertices: self.read_address(&t.vertices) + t.vertex_offset,
+                        vertices: read_address(&t.vertices) + t.vertex_offset,
                         format: t.vertex_format,
                         stride: t.vertex_stride,
                         max_vertex: (t.vertex_count - 1) as u32,
@@ -436,9 +459,9 @@ impl Recorder<'_> {
                 }
                 Geometry::Aabbs(a) => {
                     a.check(name)?;
-                    self.own_buffer(&a.boxes)?;
+                    transient |= self.own_unclaimed(&a.boxes)?;
                     GeometryRecord::Aabbs {
-                        data: self.read_address(&a.boxes) + a.offset,
+                        data: read_address(&a.boxes) + a.offset,
                         stride: a.stride,
                         count: a.count as u32,
                         flags: a.flags,
@@ -447,7 +470,7 @@ impl Recorder<'_> {
             };
             self.tables.geometries.push(record);
         }
-        Ok(())
+        Ok(transient)
     }
 
     /// Checks `desc`'s instances, writes them into a new instance buffer (a build's) and
@@ -482,6 +505,50 @@ impl Recorder<'_> {
         let mut staged = Vec::with_capacity(if in_place.is_some() { 0 } else { count });
         let mut referenced: Vec<AccelerationStructure> = Vec::new();
         let mut seen: HandleSet<vk::AccelerationStructureKHR> = HandleSet::default();
+        // One loop for each destination, each with its write inlined (one loop that chose per
+        // instance kept the record on the stack for either: ~40 instructions per instance,
+        // issue 20 item 3).
+        match in_place {
+            // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
+            // records and is aligned for them (checked); `i < count` (`instance_records` calls
+            // `emit` once per instance of `desc`, which has `count`). The buffer is new: no
+            // command reads it yet, and nothing else writes it.
+            Some(records) => {
+                self.instance_records(desc, allowed_flags, &mut seen, &mut referenced, |i, record| unsafe {
+                    records.add(i).write(record)
+                })?
+            }
+            None => {
+                self.instance_records(desc, allowed_flags, &mut seen, &mut referenced, |_, record| staged.push(record))?
+            }
+        }
+        if in_place.is_some() {
+            // Made visible to the device by the batch's submission.
+            buffer.memory().flush(0, buffer.size())?;
+        }
+        drop(mapping);
+        if in_place.is_none() {
+            // The BLASes stay alive through the TLAS's references, which the batch holds.
+            self.upload_in(rounds, &buffer, 0, &staged)?;
+        }
+        let buffer = buffer.as_bytes();
+        self.hold_input(&buffer);
+        let record = GeometryRecord::Instances { data: read_address(&buffer), count: count32 };
+        Ok((record, referenced))
+    }
+
+    /// Checks each instance of `desc` and hands its record, with its index, to `emit`; the
+    /// BLASes referred to go into `referenced`, each once (`seen`).
+    #[inline(always)]
+    fn instance_records(
+        &self,
+        desc: &TlasDesc,
+        allowed_flags: u32,
+        seen: &mut HandleSet<vk::AccelerationStructureKHR>,
+        referenced: &mut Vec<AccelerationStructure>,
+        mut emit: impl FnMut(usize, InstanceRecord),
+    ) -> Result<()> {
+        let (name, ctx) = (desc.name.as_str(), self.alloc.context());
         // The BLAS of the previous instance and its address: instances that place the same
         // BLAS one after another (the common case) skip the checks and the set.
         let mut last: Option<(&AccelerationStructure, vk::DeviceAddress)> = None;
@@ -497,31 +564,14 @@ impl Recorder<'_> {
             let blas_address = match last {
                 Some((previous, address)) if previous.same(blas) => address,
                 _ => {
-                    let address = self.instance_blas(&mut seen, &mut referenced, ctx, name, i, blas)?;
+                    let address = self.instance_blas(seen, referenced, ctx, name, i, blas)?;
                     last = Some((blas, address));
                     address
                 }
             };
-            let record = InstanceRecord::new(instance, blas_address);
-            match in_place {
-                // SAFETY: the mapping (alive until after the loop) holds the buffer's `count`
-                // records and is aligned for them (checked); `i < count`. The buffer is new: no
-                // command reads it yet, and nothing else writes it.
-                Some(records) => unsafe { records.add(i).write(record) },
-                None => staged.push(record),
-            }
+            emit(i, InstanceRecord::new(instance, blas_address));
         }
-        if in_place.is_some() {
-            // Made visible to the device by the batch's submission.
-            buffer.memory().flush(0, buffer.size())?;
-        }
-        drop(mapping);
-        if in_place.is_none() {
-            // The BLASes stay alive through the TLAS's references, which the batch holds.
-            self.upload_in(rounds, &buffer, 0, &staged)?;
-        }
-        let record = GeometryRecord::Instances { data: self.read_address(&buffer.as_bytes()), count: count32 };
-        Ok((record, referenced))
+        Ok(())
     }
 
     /// The device builds from `format` vertices (asked once per allocator).
@@ -538,13 +588,58 @@ impl Recorder<'_> {
         }
     }
 
-    /// The device address of a buffer a build reads; the batch holds the buffer until it finished.
-    fn read_address(&mut self, buffer: &Buffer) -> vk::DeviceAddress {
+    /// `buffer`, read by a build, is of this recorder's device and off other batches'
+    /// transfer lanes; its transient memory's claim is left to [`use_geometry`](Self::use_geometry).
+    /// Returns whether it is in transient memory.
+    #[inline(always)]
+    fn own_unclaimed(&self, buffer: &Buffer) -> Result<bool> {
+        crate::valid::device::same_device(self.alloc.context(), buffer.context(), || buffer.name().to_owned())?;
+        // Marking its first use refuses nothing later.
+        self.off_other_lanes(buffer, true)?;
+        Ok(buffer.memory().alias_member().is_some())
+    }
+
+    /// The last step of a BLAS build or update that every check passed: claims the buffers
+    /// `desc`'s geometries read as their transient memories' active members (all or none:
+    /// `AliasMember::claim_all`), then holds them until the work has finished and marks them
+    /// touched (a direct host write into one would race the build that reads it). Issue 16:
+    /// a refused build claims nothing (the claims were made geometry by geometry, before the
+    /// later checks, and a refused build left a member active).
+    /// `transient`: whether any of them is in transient memory (from `blas_records`: the
+    /// others claim nothing, and are not asked again).
+    fn use_geometry(&mut self, desc: &BlasDesc, transient: bool) -> Result<()> {
+        if transient {
+            let members: smallvec::SmallVec<[(crate::memory::AliasMember<'_>, &str); 4]> = desc
+                .geometries
+                .iter()
+                .flat_map(geometry_buffers)
+                .filter_map(|b| b.memory().alias_member().map(|m| (m, b.name())))
+                .collect();
+            crate::memory::AliasMember::claim_all(&members)?;
+        }
+        for g in &desc.geometries {
+            match g {
+                Geometry::Triangles(t) => {
+                    self.hold_input(&t.vertices);
+                    if let Some((buffer, _)) = &t.indices {
+                        self.hold_input(buffer);
+                    }
+                    if let Some((buffer, _)) = &t.transform {
+                        self.hold_input(buffer);
+                    }
+                }
+                Geometry::Aabbs(a) => self.hold_input(&a.boxes),
+            }
+        }
+        Ok(())
+    }
+
+    /// Holds `buffer`, read by a build, until the work has finished, and marks it touched (a
+    /// direct host write into it would race the build).
+    #[inline]
+    fn hold_input(&mut self, buffer: &Buffer) {
         self.hold(buffer.keep_alive());
-        // A direct host write into it would race the build that reads it.
         self.tables.touched.insert(buffer.handle());
-        // `check` verified SHADER_DEVICE_ADDRESS usage, so the address exists.
-        buffer.device_address().unwrap_or_default()
     }
 
     pub(super) fn build_sizes(
@@ -603,12 +698,13 @@ impl Recorder<'_> {
     }
 
     /// Queues a build of `dst` from the geometries the tables hold from `first` on.
-    pub(super) fn push_build(&mut self, dst: AccelerationStructure, update: bool, first: usize, scratch: Scratch) {
+    pub(super) fn push_build(&mut self, dst: &AccelerationStructure, update: bool, first: usize, scratch: Scratch) {
         // A refit's structure is built already (by finished work, or earlier in this one, which
         // then marks it built): it is only held.
-        self.hold_structure(&dst, !update);
+        self.hold_structure(dst, !update);
         let count = self.tables.geometries.len() - first;
-        self.tables.builds.push(PendingBuild { dst, update, first, count, scratch });
+        let (handle, ty, flags) = (dst.handle(), dst.ty(), dst.build_flags());
+        self.tables.builds.push(PendingBuild { handle, ty, flags, update, first, count, scratch });
         self.commands += 1;
     }
 
@@ -642,8 +738,8 @@ impl Recorder<'_> {
         let mut builds = std::mem::take(&mut self.tables.builds);
         let mut ends = std::mem::take(&mut self.tables.group_ends);
         // BLASes first (a stable sort keeps the order of each level; most recordings are in order).
-        if !builds.is_sorted_by_key(|b| b.dst.ty() != BOTTOM) {
-            builds.sort_by_key(|b| b.dst.ty() != BOTTOM);
+        if !builds.is_sorted_by_key(|b| b.ty != BOTTOM) {
+            builds.sort_by_key(|b| b.ty != BOTTOM);
         }
         // Groups: a new one at the first TLAS and where a structure is built a second time.
         ends.clear();
@@ -655,16 +751,16 @@ impl Recorder<'_> {
             let in_group = &mut self.tables.in_group;
             in_group.clear();
             for (i, build) in builds.iter().enumerate() {
-                let level_starts = i > 0 && build.dst.ty() != builds[i - 1].dst.ty();
-                if level_starts || !in_group.insert(build.dst.handle()) {
+                let level_starts = i > 0 && build.ty != builds[i - 1].ty;
+                if level_starts || !in_group.insert(build.handle) {
                     ends.push(i);
                     in_group.clear();
-                    in_group.insert(build.dst.handle());
+                    in_group.insert(build.handle);
                 }
             }
             in_group.clear();
         } else {
-            ends.extend((1..builds.len()).filter(|&i| builds[i].dst.ty() != builds[i - 1].dst.ty()));
+            ends.extend((1..builds.len()).filter(|&i| builds[i].ty != builds[i - 1].ty));
         }
         ends.push(builds.len());
 
@@ -849,18 +945,36 @@ fn build_info<'g>(
     scratch: vk::DeviceAddress,
 ) -> vk::AccelerationStructureBuildGeometryInfoKHR<'g> {
     let (mode, src) = if b.update {
-        (vk::BuildAccelerationStructureModeKHR::UPDATE, b.dst.handle())
+        (vk::BuildAccelerationStructureModeKHR::UPDATE, b.handle)
     } else {
         (vk::BuildAccelerationStructureModeKHR::BUILD, vk::AccelerationStructureKHR::null())
     };
     vk::AccelerationStructureBuildGeometryInfoKHR::default()
-        .ty(b.dst.ty())
-        .flags(b.dst.build_flags())
+        .ty(b.ty)
+        .flags(b.flags)
         .mode(mode)
         .src_acceleration_structure(src)
-        .dst_acceleration_structure(b.dst.handle())
+        .dst_acceleration_structure(b.handle)
         .geometries(geometries)
         .scratch_data(vk::DeviceOrHostAddressKHR { device_address: scratch })
+}
+
+/// The device address of a buffer a build reads (`check` verified its SHADER_DEVICE_ADDRESS
+/// usage, so it exists).
+fn read_address(buffer: &Buffer) -> vk::DeviceAddress {
+    buffer.device_address().unwrap_or_default()
+}
+
+/// The buffers geometry `g` reads.
+fn geometry_buffers(g: &Geometry) -> impl Iterator<Item = &Buffer> {
+    match g {
+        Geometry::Triangles(t) => {
+            [Some(&t.vertices), t.indices.as_ref().map(|(b, _)| b), t.transform.as_ref().map(|(b, _)| b)]
+        }
+        Geometry::Aabbs(a) => [Some(&a.boxes), None, None],
+    }
+    .into_iter()
+    .flatten()
 }
 
 /// Geometries, ranges and builds of one build command held on the stack (more go to the heap).
@@ -881,12 +995,37 @@ impl Recorder<'_> {
     }
 
     /// Holds `structure` until the batch finished; marks it built then if `builds` it.
+    ///
+    /// A build's completion is its hold: the tables keep their completions until the work has
+    /// finished (drained then, or forgotten with the rest where a wait timed out), as they keep
+    /// `keep_alive`: one reference count and one entry per structure, not two. Structures
+    /// built here are found by [`sync_built_here`](Self::sync_built_here) from the completions
+    /// when a TLAS or refit asks, not inserted into a set per build (1000 BLASes of a batch
+    /// that builds no TLAS insert nothing).
     pub(in crate::allocator) fn hold_structure(&mut self, structure: &AccelerationStructure, builds: bool) {
-        self.hold(structure.keep_alive());
         if builds {
             self.tables.completions.push(Completion::Built(structure.clone()));
-            self.tables.built_here.insert(structure.handle());
+        } else {
+            self.hold(structure.keep_alive());
         }
+    }
+
+    /// Brings `tables.built_here` up to date with the structures this recording builds (its
+    /// `Completion::Built`s since the last call): called where a structure built here may be
+    /// asked for ([`check_built`](Self::check_built): a TLAS build, a refit), before its checks.
+    pub(super) fn sync_built_here(&mut self) {
+        let tables = &mut *self.tables;
+        if tables.built_synced > tables.completions.len() {
+            // Drained: that work finished, its structures are marked built.
+            tables.built_here.clear();
+            tables.built_synced = 0;
+        }
+        for done in &tables.completions[tables.built_synced..] {
+            if let Completion::Built(structure) = done {
+                tables.built_here.insert(structure.handle());
+            }
+        }
+        tables.built_synced = tables.completions.len();
     }
 }
 

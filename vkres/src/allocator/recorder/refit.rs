@@ -55,6 +55,7 @@ impl Recorder<'_> {
         let allowed_flags = extension_bits::instance_flags_allowed(ctx.capabilities());
         ctx.acceleration_structure_fns("update a TLAS")?;
         self.own_buffer(tlas.0.buffer())?;
+        self.sync_built_here();
         self.check_updatable(tlas, "TLAS")?;
         let count = tlas.shape().first().map_or(0, |e| e.0);
         let scratch = match tlas.update_scratch_size() {
@@ -127,7 +128,7 @@ impl Recorder<'_> {
         })?;
         let first = self.tables.geometries.len();
         self.tables.geometries.push(GeometryRecord::Instances { data, count });
-        self.push_build(tlas.0.clone(), true, first, Scratch::Own(scratch_address));
+        self.push_build(&tlas.0, true, first, Scratch::Own(scratch_address));
         Ok(())
     }
 
