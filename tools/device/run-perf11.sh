@@ -15,6 +15,7 @@ for part in "${@:-rounds}"; do
 case "$part" in
 rounds)
     for i in 1 2; do for b in base refill; do echo "== rounds-$b"; .devbin/rounds-$b 100; done; done
+    for kib in 2048 16384; do echo "== rounds-t1, $kib KiB evicted before each buffer"; EVICT_KIB=$kib COUNT=1000 .devbin/rounds-t1 40; done
     for w in vkres ash ash-like-bare; do
         for r in 20 120; do
             echo "== perf stat $w $r rounds"
@@ -28,9 +29,10 @@ rounds)
         P report -i /tmp/perf-$w.data --stdio --no-children --sort dso,sym 2>/dev/null | grep -v "^#" | grep -v "^$" | head -30
     done ;;
 bench)
-    # Builds of one commit: base, spare-slot cap 0 (every state a new `malloc`), the next slot
-    # prefetched for writing, empty slots made 8 KiB at a time (`refill`); alternately.
-    for i in 1 2 3; do for b in base nospare refill pf; do
+    # Builds: base (fda6680), t1 (one dynamic call fewer), and base with: spare-slot cap 0
+    # (every state a new `malloc`), empty slots made 8 KiB at a time (`refill`), the next slot
+    # prefetched for writing (`pf`); alternately.
+    for i in 1 2 3; do for b in base t1 nospare refill pf; do
         echo "== bench-$b"
         timeout 100 .devbin/bench-$b --no-derive-build --only small,bundle 2>&1 \
             | grep -E "create_buffer|vmaCreateBuffer. |configured as vkres|run by run|A/A control\)|GpuResources|one staging buffer" | head -14

@@ -17,7 +17,14 @@
 //! cargo build -p vkres-bench --release --example create_rounds
 //! target/release/examples/create_rounds 30            # every way, 30 rounds
 //! target/release/examples/create_rounds 30 vkres      # one way alone (for perf stat)
+//! EVICT_KIB=2048 COUNT=1000 target/release/examples/create_rounds 30
 //! ```
+//!
+//! `EVICT_KIB=N`: before each buffer, N KiB of another allocation are read (a byte a cache
+//! line), pushing what the previous buffer's creation touched out of the caches (a driver whose
+//! calls touch much more memory than lavapipe's would); each creation is then timed alone and
+//! the times summed, so the eviction is not in the figures. What a way loses against another
+//! under it is the cache lines of its own that it reads and writes per buffer.
 
 use std::time::{Duration, Instant};
 
@@ -27,7 +34,6 @@ use vkres::{Buffer, BufferDesc, Context, ContextOptions, MemoryLocation, Resourc
 use vkres_bench::BenchResult;
 use vkres_bench::raw::Raw;
 
-const COUNT: usize = 10_000;
 const SIZE: u64 = 4096;
 const WAYS: [&str; 5] = ["vkres", "vkres-fresh", "ash", "ash-like", "ash-like-bare"];
 
@@ -40,6 +46,9 @@ fn main() -> BenchResult<()> {
         return Err(format!("no way named {only:?}: {WAYS:?}").into());
     }
     let usage = vk::BufferUsageFlags::STORAGE_BUFFER | vk::BufferUsageFlags::TRANSFER_DST;
+    let env = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let count = env("COUNT", 10_000);
+    let evict = vec![1u8; env("EVICT_KIB", 0) << 10];
     let ctx = Context::new(ContextOptions::new().debug_utils(false))?;
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); WAYS.len()];
     let mut order = ways.clone();
@@ -53,7 +62,7 @@ fn main() -> BenchResult<()> {
             order.swap(i, (seed % (i as u64 + 1)) as usize);
         }
         for &way in &order {
-            let t = run(&ctx, way, usage)?;
+            let t = run(&ctx, way, usage, count, &evict)?;
             if round > 0 {
                 times[way].push(t);
             }
@@ -66,7 +75,7 @@ fn main() -> BenchResult<()> {
         v[v.len() / 2].as_secs_f64() * 1e3
     };
     for &w in &ways {
-        println!("{:>14}: median {:.3} ms ({:.1} ns a buffer)", WAYS[w], median(&times[w]), median(&times[w]) * 1e6 / COUNT as f64);
+        println!("{:>14}: median {:.3} ms ({:.1} ns a buffer)", WAYS[w], median(&times[w]), median(&times[w]) * 1e6 / count as f64);
     }
     if ways.len() == WAYS.len() {
         for (a, b) in [(0, 2), (0, 3), (0, 4), (1, 4), (3, 2), (4, 3)] {
@@ -86,17 +95,65 @@ fn main() -> BenchResult<()> {
     Ok(())
 }
 
-fn run(ctx: &std::sync::Arc<Context>, way: usize, usage: vk::BufferUsageFlags) -> BenchResult<Duration> {
+/// Reads a byte of each cache line of `evict`, then starts a clock; the clock's reading is
+/// added to `total` by [`Clock::stop`]. Without an eviction buffer, one clock spans the loop.
+struct Clock<'a> {
+    evict: &'a [u8],
+    total: Duration,
+    start: Instant,
+}
+
+impl<'a> Clock<'a> {
+    fn new(evict: &'a [u8]) -> Self {
+        Clock { evict, total: Duration::ZERO, start: Instant::now() }
+    }
+
+    #[inline(always)]
+    fn start(&mut self) {
+        if !self.evict.is_empty() {
+            let mut sum = 0u8;
+            for i in (0..self.evict.len()).step_by(64) {
+                sum = sum.wrapping_add(self.evict[i]);
+            }
+            std::hint::black_box(sum);
+            self.start = Instant::now();
+        }
+    }
+
+    #[inline(always)]
+    fn stop(&mut self) {
+        if !self.evict.is_empty() {
+            self.total += self.start.elapsed();
+        }
+    }
+
+    fn total(self) -> Duration {
+        match self.evict.is_empty() {
+            true => self.start.elapsed(),
+            false => self.total,
+        }
+    }
+}
+
+fn run(
+    ctx: &std::sync::Arc<Context>,
+    way: usize,
+    usage: vk::BufferUsageFlags,
+    count: usize,
+    evict: &[u8],
+) -> BenchResult<Duration> {
     match way {
         0 | 1 => {
             let alloc = ResourceAllocator::new(ctx)?;
             let desc = BufferDesc::new(SIZE, usage).location(MemoryLocation::PreferDevice);
-            let t = Instant::now();
-            let mut buffers: Vec<Buffer> = Vec::with_capacity(COUNT);
-            for _ in 0..COUNT {
+            let mut clock = Clock::new(evict);
+            let mut buffers: Vec<Buffer> = Vec::with_capacity(count);
+            for _ in 0..count {
+                clock.start();
                 buffers.push(alloc.create_buffer(&desc)?);
+                clock.stop();
             }
-            let elapsed = t.elapsed();
+            let elapsed = clock.total();
             match way {
                 0 => drop(buffers),
                 // Dropped on a thread of their own: their slots go to its spare list, freed
@@ -113,15 +170,18 @@ fn run(ctx: &std::sync::Arc<Context>, way: usize, usage: vk::BufferUsageFlags) -
             let create =
                 vk_mem::AllocationCreateInfo { usage: vk_mem::MemoryUsage::AutoPreferDevice, ..Default::default() };
             let info = vk::BufferCreateInfo::default().size(SIZE).usage(usage);
-            let t = Instant::now();
-            let made: Vec<_> = match way {
-                4 => (0..COUNT)
+            let mut clock = Clock::new(evict);
+            let mut made: Vec<BenchResult<(vk::Buffer, vk_mem::Allocation)>> = Vec::with_capacity(count);
+            for _ in 0..count {
+                clock.start();
+                made.push(match way {
                     // SAFETY: a valid create info; destroyed below.
-                    .map(|_| unsafe { raw.vma.create_buffer(&info, &create) }.map_err(Into::into))
-                    .collect::<Vec<BenchResult<_>>>(),
-                _ => (0..COUNT).map(|_| raw.buffer(SIZE, usage, &create).map(|b| (b.buffer, b.allocation))).collect(),
-            };
-            let elapsed = t.elapsed();
+                    4 => unsafe { raw.vma.create_buffer(&info, &create) }.map_err(Into::into),
+                    _ => raw.buffer(SIZE, usage, &create).map(|b| (b.buffer, b.allocation)),
+                });
+                clock.stop();
+            }
+            let elapsed = clock.total();
             for m in made {
                 let (buffer, mut allocation) = m?;
                 // SAFETY: made above, not in use, destroyed once.
