@@ -75,7 +75,12 @@ fn main() -> BenchResult<()> {
         v[v.len() / 2].as_secs_f64() * 1e3
     };
     for &w in &ways {
-        println!("{:>14}: median {:.3} ms ({:.1} ns a buffer)", WAYS[w], median(&times[w]), median(&times[w]) * 1e6 / count as f64);
+        println!(
+            "{:>14}: median {:.3} ms ({:.1} ns a buffer)",
+            WAYS[w],
+            median(&times[w]),
+            median(&times[w]) * 1e6 / count as f64
+        );
     }
     if ways.len() == WAYS.len() {
         for (a, b) in [(0, 2), (0, 3), (0, 4), (1, 4), (3, 2), (4, 3)] {
