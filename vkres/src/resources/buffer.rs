@@ -605,7 +605,12 @@ fn create_named<T>(
     name_ref: NameRef<'_>,
     all_queues: bool,
 ) -> Result<Buffer<T>> {
-    let ctx = memory.context();
+    // VMA (the usual backend) answers its context without a second dynamic call.
+    let vma = memory.as_vma();
+    let ctx = match vma {
+        Some(vma) => vma.context(),
+        None => memory.context(),
+    };
     // A borrowed name (the description's) is copied once, into a string that the buffer and
     // the leak table share (they copied it once each); a static one (the derive's) not at all,
     // nor an empty one.
@@ -681,7 +686,7 @@ fn create_named<T>(
     // SAFETY: size and usage are non-zero; the only usage needing a feature, device address,
     // is always enabled on a vkres context.
     let (handle, allocation) = unsafe {
-        match memory.as_vma() {
+        match vma {
             Some(vma) => vma.create_buffer_inline(&info, &request, name_ref).map(|(h, m)| (h, ResourceMemory::Vma(m))),
             None => memory.create_buffer(&info, &request).map(|(h, m)| (h, ResourceMemory::Boxed(m, ctx.clone()))),
         }
