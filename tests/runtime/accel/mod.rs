@@ -198,3 +198,46 @@ fn builders_reject_bad_geometry_and_references() {
     let err = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap_err();
     assert!(matches!(err, Error::WrongDevice { .. }), "{err}");
 }
+
+/// review15 (session 11 review of accel11: `built_here` filled lazily from the completions):
+/// a TLAS and refits in one batch find the BLASes it built, across downloads (completions of
+/// another kind) and partial rounds (a small staging budget: the BLAS builds go out in an
+/// earlier submission than the TLAS); a BLAS that another batch still records is not built.
+#[test]
+fn structures_built_here_are_found_across_rounds_and_other_completions() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    let alloc = gpu.alloc().with_staging(vkres::StagingConfig { budget: 64 << 10, chunk_size: 16 << 10 }).unwrap();
+    let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("tri"), &tri).unwrap();
+    let desc = |name: &str| {
+        BlasDesc::new(name).triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)).allow_update()
+    };
+    let big = gpu.device_buffer(48 << 10, "big");
+    let mut elsewhere = alloc.batch().unwrap();
+    let other = elsewhere.build_blas(&desc("other")).unwrap();
+    let mut batch = alloc.batch().unwrap();
+    let err = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&other))).unwrap_err();
+    assert!(matches!(err, Error::NotReady { .. }), "{err}");
+    let a = batch.build_blas(&desc("a")).unwrap();
+    batch.upload_bytes(&big, 0, &[7u8; 16]).unwrap();
+    let early = batch.download_buffer(&big).unwrap();
+    let submissions = gpu.ctx().submission_count();
+    batch.upload_bytes(&big, 0, &crate::support::noise(40 << 10, 1)).unwrap();
+    batch.upload_bytes(&big, 0, &crate::support::noise(40 << 10, 2)).unwrap();
+    let b = batch.build_blas(&desc("b")).unwrap();
+    batch.upload_bytes(&big, 0, &crate::support::noise(40 << 10, 3)).unwrap();
+    assert!(gpu.ctx().submission_count() > submissions, "the small budget made the batch submit a round");
+    let tlas_desc = TlasDesc::new("t").instances([&a, &b, &a].map(TlasInstance::new)).allow_update();
+    let tlas = batch.build_tlas(&tlas_desc).unwrap();
+    batch.update_blas(&a, &desc("a")).unwrap();
+    batch.update_blas(&b, &desc("b")).unwrap();
+    batch.update_tlas(&tlas, &tlas_desc).unwrap();
+    let err = batch.build_tlas(&TlasDesc::new("t2").instances([&a, &other].map(TlasInstance::new))).unwrap_err();
+    assert!(matches!(err, Error::NotReady { .. }), "{err}");
+    drop((a, b));
+    batch.submit_and_wait().unwrap();
+    assert!(tlas.is_built() && !other.is_built());
+    assert_eq!(&early.bytes().unwrap()[..16], &[7u8; 16]);
+    drop(elsewhere);
+}
