@@ -241,3 +241,40 @@ fn structures_built_here_are_found_across_rounds_and_other_completions() {
     assert_eq!(&early.bytes().unwrap()[..16], &[7u8; 16]);
     drop(elsewhere);
 }
+
+/// review15 (pre-existing, not session 11's): a BLAS build is recorded at the end of its
+/// round, after every transfer of the round, so an upload into its vertex buffer recorded
+/// *after* `build_blas` lands before the build reads it: the BLAS is built from the later
+/// vertices, against program order (issue 16: a silently wrong result). Here the triangle
+/// uploaded before the build covers every ray; the one uploaded after it is behind the camera.
+/// Fails today (every ray misses).
+#[test]
+fn an_upload_after_a_blas_build_does_not_change_what_the_build_reads() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let seen = [[-100.0f32, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
+    let behind = [[-100.0f32, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+    let vertices: vkres::Buffer<[f32; 3]> =
+        alloc.create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("moved triangle")).unwrap();
+    let boxes = alloc
+        .create_buffer_with_data(
+            &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
+            &[vkres::Aabb { min: [0.0; 3], max: [1.0; 3] }],
+        )
+        .unwrap();
+    let mut batch = alloc.batch().unwrap();
+    batch.upload(&vertices, 0, &seen).unwrap();
+    let blas = batch
+        .build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))
+        .unwrap();
+    // In program order, after the build: the build must not see it.
+    batch.upload(&vertices, 0, &behind).unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap();
+    batch.submit_and_wait().unwrap();
+    let hits = scene::trace(&gpu, &tlas, &boxes, &scene::SceneData::rays());
+    let hit = hits.iter().filter(|h| h.kind == 1).count();
+    assert_eq!(hit, hits.len(), "the BLAS was built from the vertices uploaded after build_blas");
+}
