@@ -242,14 +242,37 @@ fn structures_built_here_are_found_across_rounds_and_other_completions() {
     drop(elsewhere);
 }
 
-/// review15 (pre-existing, not session 11's): a BLAS build is recorded at the end of its
+/// review15 (pre-existing, not session 11's): a BLAS build is queued until the end of its
 /// round, after every transfer of the round, so an upload into its vertex buffer recorded
-/// *after* `build_blas` lands before the build reads it: the BLAS is built from the later
+/// *after* `build_blas` landed before the build read it: the BLAS was built from the later
 /// vertices, against program order (issue 16: a silently wrong result). Here the triangle
-/// uploaded before the build covers every ray; the one uploaded after it is behind the camera.
-/// Fails today (every ray misses).
+/// uploaded before the build covers every ray; the one written after it is behind the camera.
+/// Failed before the fix (every ray missed).
 #[test]
 fn an_upload_after_a_blas_build_does_not_change_what_the_build_reads() {
+    built_before_a_later_write(|batch, vertices, behind| batch.upload(vertices, 0, behind).unwrap());
+}
+
+/// The same through `copy_buffer` (a buffer-to-buffer copy into the vertex buffer).
+#[test]
+fn a_copy_after_a_blas_build_does_not_change_what_the_build_reads() {
+    built_before_a_later_write(|batch, vertices, behind| {
+        let src = batch
+            .allocator()
+            .create_buffer_with_data(
+                &BufferDesc::elements::<[f32; 3]>(3, vk::BufferUsageFlags::TRANSFER_SRC).name("behind"),
+                behind,
+            )
+            .unwrap();
+        batch.copy_buffer(&src, 0, vertices, 0, vertices.size()).unwrap();
+    });
+}
+
+/// Uploads a triangle that covers every ray, queues a BLAS build of it, then `write`s one
+/// behind the camera into the same buffer and builds a TLAS (recorded after the early build:
+/// its barrier is checked by synchronization validation): every ray must hit, and the buffer
+/// must hold the later triangle afterwards.
+fn built_before_a_later_write(write: impl Fn(&mut vkres::Batch<'_>, &vkres::Buffer<[f32; 3]>, &[[f32; 3]])) {
     let Some(gpu) = Gpu::with_accel() else { return };
     if !gpu.has_ray_query() {
         return;
@@ -257,8 +280,9 @@ fn an_upload_after_a_blas_build_does_not_change_what_the_build_reads() {
     let alloc = gpu.alloc();
     let seen = [[-100.0f32, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
     let behind = [[-100.0f32, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+    let usage = INPUT | vk::BufferUsageFlags::TRANSFER_SRC;
     let vertices: vkres::Buffer<[f32; 3]> =
-        alloc.create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("moved triangle")).unwrap();
+        alloc.create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(3, usage).name("moved triangle")).unwrap();
     let boxes = alloc
         .create_buffer_with_data(
             &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
@@ -271,10 +295,12 @@ fn an_upload_after_a_blas_build_does_not_change_what_the_build_reads() {
         .build_blas(&BlasDesc::new("b").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)))
         .unwrap();
     // In program order, after the build: the build must not see it.
-    batch.upload(&vertices, 0, &behind).unwrap();
+    write(&mut batch, &vertices, &behind);
     let tlas = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap();
+    let after = batch.download_buffer(&vertices).unwrap();
     batch.submit_and_wait().unwrap();
     let hits = scene::trace(&gpu, &tlas, &boxes, &scene::SceneData::rays());
     let hit = hits.iter().filter(|h| h.kind == 1).count();
-    assert_eq!(hit, hits.len(), "the BLAS was built from the vertices uploaded after build_blas");
+    assert_eq!(hit, hits.len(), "the BLAS was built from the vertices written after build_blas");
+    assert_eq!(after.bytes().unwrap(), bytemuck::cast_slice::<[f32; 3], u8>(&behind), "the later write was lost");
 }

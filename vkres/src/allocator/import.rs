@@ -131,7 +131,7 @@ impl ResourceAllocator {
                 batch.upload_bytes(&dst, offset, &bytes[..head as usize])?;
                 // SAFETY: the import is live until after the batch (see above), TRANSFER_SRC,
                 // `middle` bytes long; dst's range was checked above.
-                unsafe { batch.rec.copy_from_raw(import.buffer, 0, &dst, offset + head, middle) };
+                unsafe { batch.rec.copy_from_raw(import.buffer, 0, &dst, offset + head, middle)? };
                 batch.upload_bytes(&dst, offset + tail, &bytes[tail as usize..])?;
             }
             None => batch.upload_bytes(&dst, offset, bytes)?,

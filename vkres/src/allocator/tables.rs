@@ -58,6 +58,10 @@ pub(crate) struct Tables {
     pub(crate) group_ends: Vec<usize>,
     /// The structures of the group of builds being formed (`recorder/accel.rs`).
     pub(crate) in_group: HandleSet<vk::AccelerationStructureKHR>,
+    /// The buffers the queued builds (`builds`, recorded at the round's end) read: a transfer
+    /// that writes one records those builds first (`Recorder::builds_before_write`), so that
+    /// each build reads what was uploaded before it, not after (issue 16, session 11 review15).
+    pub(crate) build_inputs: HandleSet<vk::Buffer>,
     /// Structures the recorder builds: a TLAS it builds may refer to them. Here rather than
     /// in the recorder so that 1000 BLASes of one batch do not grow a new set each time.
     pub(crate) built_here: HandleSet<vk::AccelerationStructureKHR>,
@@ -105,6 +109,7 @@ impl Tables {
         self.geometries.clear();
         self.group_ends.clear();
         self.in_group.clear();
+        self.build_inputs.clear();
         self.built_here.clear();
         self.built_synced = 0;
         self.pending_copies.clear();
@@ -124,6 +129,7 @@ impl Tables {
             self.geometries.capacity(),
             self.group_ends.capacity(),
             self.in_group.capacity(),
+            self.build_inputs.capacity(),
             self.built_here.capacity(),
             self.pending_copies.capacity(),
         ];

@@ -635,11 +635,53 @@ impl Recorder<'_> {
     }
 
     /// Holds `buffer`, read by a build, until the work has finished, and marks it touched (a
-    /// direct host write into it would race the build).
+    /// direct host write into it would race the build), read by a queued build (a transfer
+    /// that writes it records the build first: [`builds_before_write`](Self::builds_before_write)),
+    /// and used by the main queue (a later upload into it is not copied on the transfer lane,
+    /// whose copies land before the main queue's work).
     #[inline]
     fn hold_input(&mut self, buffer: &Buffer) {
         self.hold(buffer.keep_alive());
         self.tables.touched.insert(buffer.handle());
+        self.tables.build_inputs.insert(buffer.handle());
+        if self.lane_on {
+            self.lane.touch(buffer.handle());
+        }
+    }
+
+    /// Before a transfer that writes `dst`: where a queued build reads `dst`, records the
+    /// staged copies taken so far and the queued builds, then a barrier that orders the builds
+    /// (their reads, and the structures they write) before the transfers and builds recorded
+    /// after it. Builds are queued until the round's end (one build command for many); without
+    /// this, an upload into a vertex buffer taken after `build_blas` landed before the build,
+    /// which then read the later data (issue 16: a wrong result from safe code, found by
+    /// session 11's review15).
+    #[inline]
+    pub(super) fn builds_before_write(&mut self, dst: vk::Buffer) -> Result<()> {
+        if self.tables.build_inputs.is_empty() || !self.tables.build_inputs.contains(&dst) {
+            return Ok(());
+        }
+        self.record_builds_now()
+    }
+
+    #[inline(never)]
+    fn record_builds_now(&mut self) -> Result<()> {
+        self.flush_buffer_uploads();
+        self.record_builds()?;
+        self.barrier(
+            vk::MemoryBarrier2::default()
+                .src_stage_mask(vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR)
+                .src_access_mask(vk::AccessFlags2::ACCELERATION_STRUCTURE_WRITE_KHR)
+                .dst_stage_mask(
+                    vk::PipelineStageFlags2::ALL_TRANSFER | vk::PipelineStageFlags2::ACCELERATION_STRUCTURE_BUILD_KHR,
+                )
+                .dst_access_mask(
+                    vk::AccessFlags2::TRANSFER_WRITE
+                        | vk::AccessFlags2::ACCELERATION_STRUCTURE_READ_KHR
+                        | vk::AccessFlags2::ACCELERATION_STRUCTURE_WRITE_KHR,
+                ),
+        );
+        Ok(())
     }
 
     pub(super) fn build_sizes(
@@ -730,6 +772,7 @@ impl Recorder<'_> {
             self.record_one(fns, b, record, scratch);
             self.tables.builds.clear();
             self.tables.geometries.clear();
+            self.tables.build_inputs.clear();
             self.accel_recorded = true;
             return Ok(());
         }
@@ -783,7 +826,16 @@ impl Recorder<'_> {
             )
             .location(MemoryLocation::PreferDevice)
             .name("vkres batch/scratch");
-            let scratch = self.alloc.create_buffer(&scratch_desc)?;
+            // Refused (out of memory), the builds stay queued, as they were: a later round's
+            // end records them, or the batch fails there.
+            let scratch = match self.alloc.create_buffer(&scratch_desc) {
+                Ok(scratch) => scratch,
+                Err(e) => {
+                    self.tables.builds = builds;
+                    self.tables.group_ends = ends;
+                    return Err(e);
+                }
+            };
             self.hold(scratch.keep_alive());
             scratch.device_address().unwrap_or_default().next_multiple_of(align)
         } else {
@@ -827,6 +879,8 @@ impl Recorder<'_> {
         self.tables.builds = builds;
         self.tables.group_ends = ends;
         self.tables.geometries.clear();
+        // Recorded: no transfer after this waits for these builds' reads.
+        self.tables.build_inputs.clear();
         self.accel_recorded = true;
         Ok(())
     }

@@ -133,6 +133,8 @@ impl Recorder<'_> {
             // Touched before only as a source (a copy's): held as written now.
             self.hold(dst.keep_alive_written());
         }
+        // A queued build that reads dst reads what was uploaded before this, not this.
+        self.builds_before_write(dst.handle())?;
         // Pieces of at most one chunk, so that an upload larger than the budget streams.
         let piece = self.alloc.staging().config().chunk_size as usize;
         // No command recorded here uses dst before its first piece.
@@ -213,8 +215,7 @@ impl Recorder<'_> {
         self.tables.touched.insert(src.handle());
         // SAFETY: `src` is live, held until the work has finished, TRANSFER_SRC, and
         // holds the range (checked above).
-        unsafe { self.copy_from_raw(src.handle(), src_offset, &dst.as_bytes(), dst_offset, size) };
-        Ok(())
+        unsafe { self.copy_from_raw(src.handle(), src_offset, &dst.as_bytes(), dst_offset, size) }
     }
 
     /// Records a copy of all of `src` into host-visible memory, readable through the returned
@@ -292,7 +293,9 @@ impl Recorder<'_> {
         dst: &Buffer,
         dst_offset: u64,
         size: u64,
-    ) {
+    ) -> Result<()> {
+        // A queued build that reads dst reads what was there before this copy.
+        self.builds_before_write(dst.handle())?;
         // The staged uploads taken before it are recorded before it.
         self.flush_buffer_uploads();
         self.order_transfer(src, dst.handle());
@@ -305,6 +308,7 @@ impl Recorder<'_> {
         if dst.counts_holds() {
             self.tables.write_held.insert(dst.handle());
         }
+        Ok(())
     }
 }
 
