@@ -95,9 +95,11 @@ impl Recorder<'_> {
         // Where neither the direct path nor any transfer lane can take it (not a direct-write
         // buffer, on a context without a transfer queue: the common staged upload), it is
         // marked touched here, in the same table operation as the test (one look-up less per
-        // upload, session 11, helper "xfer11"); `marked` then. Nothing after the mark refuses
-        // the upload before it is held (no lane of the context can have claimed dst: the unmark
-        // below only guards that), so no later upload finds it touched without a hold; marked
+        // upload, session 11, helper "xfer11"); `marked` then. The one refusal between the mark
+        // and the hold is another batch's lane owning dst (a context over the same `VkDevice`
+        // with a transfer queue: `same_device` accepts its buffers): the unmark below then
+        // restores the table exactly (the mark was new, and nothing read it since), so no later
+        // upload finds it touched without a hold; marked
         // and held but not recorded, where staging then fails, it only costs later uploads
         // into it the direct path and perhaps a barrier.
         let direct_writable = dst.direct_writable();
