@@ -3,7 +3,7 @@
 # tools/device/README.md). Carry .gl, .gl2 and .devbin; `.devbin/` as for run-session10.sh plus
 # `create_rounds` (a vkres-bench example) and `perf.tar.xz` (perf and its libraries, from this
 # Debian machine: `perf` plus the libraries `ldd` lists that the device lacks).
-#   bash tools/device/run-session11.sh          # suite, procs, rounds: about 450 s
+#   bash tools/device/run-session11.sh          # suite and procs: about 380 s
 #   bash tools/device/run-session11.sh PART...  # suite | procs | full | rounds
 set -o pipefail
 . tools/device/setup.sh > /dev/null 2>&1
@@ -11,7 +11,7 @@ export VKRES_GLTF_MODELS=$PWD/.devbin/models/glTF2 VKRES_TEST_SERIAL_DEVICES=1
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 since() { echo "$1 in $(( $(date +%s) - $2 )) s"; }
-for part in "${@:-suite procs rounds}"; do for part in $part; do
+for part in "${@:-suite procs}"; do for part in $part; do
 start=$(date +%s)
 case "$part" in
 suite)
@@ -21,7 +21,7 @@ suite)
     timeout 40 .devbin/cuda_import 256 2>&1 | tail -2
     timeout 40 .devbin/gltf "$VKRES_GLTF_MODELS/2CylinderEngine-glTF-Binary/2CylinderEngine.glb" --out "$OUT" 2>&1 | tail -3 ;;
 procs)
-    timeout 300 .devbin/vkres-bench --no-derive-build --processes 9 --only small,bundle,gather,accel,frame,scene \
+    timeout 260 .devbin/vkres-bench --no-derive-build --processes 9 --only small,bundle,gather,accel,scene \
         --json "$OUT/procs-h100.json" > "$OUT/procs.log" 2>&1; since "procs rc=$?" $start
     grep -E "^\| [a-z_0-9]+: |^\| [a-z_0-9.]+ \(|per process" "$OUT/procs.log" | head -40 ;;
 full)
