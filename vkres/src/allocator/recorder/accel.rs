@@ -159,7 +159,12 @@ pub(super) const TOP: vk::AccelerationStructureTypeKHR = vk::AccelerationStructu
 
 impl Recorder<'_> {
     /// Creates a BLAS for `desc` and records its build, which runs at the end of the recording
-    /// (of the batch's round), after its transfers (so vertex data uploaded before is read). The
+    /// (of the batch's round), after its transfers (so vertex data uploaded before is read). An
+    /// upload or copy vkres records into one of its geometry buffers after this call records
+    /// the queued builds first: the build reads the data of before the write, in program order.
+    /// Commands the caller records itself into a [`Recorder`]'s command buffer are recorded at
+    /// once, so one recorded after this call that writes a geometry buffer runs before the
+    /// build: record such a write in a later recording. The
     /// BLAS can be used in a TLAS of the same recording at once, and of others once this work
     /// has finished.
     ///
