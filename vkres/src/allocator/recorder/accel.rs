@@ -211,7 +211,8 @@ impl Recorder<'_> {
 
     /// Records a refit of `blas` from `desc`'s geometry (the same geometries with the same
     /// primitive counts, new vertex data or transforms). The BLAS must have been built with
-    /// [`BlasDesc::allow_update`].
+    /// [`BlasDesc::allow_update`]. Queued as a build is ([`build_blas`](Self::build_blas)): a
+    /// later upload or copy vkres records into one of its geometry buffers records it first.
     ///
     /// The refit's scratch is the BLAS's own, made at its first refit and reused by every later
     /// one whose earlier use has finished (one per refit in flight): a refit per frame
