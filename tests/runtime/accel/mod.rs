@@ -304,3 +304,40 @@ fn built_before_a_later_write(write: impl Fn(&mut vkres::Batch<'_>, &vkres::Buff
     assert_eq!(hit, hits.len(), "the BLAS was built from the vertices written after build_blas");
     assert_eq!(after.bytes().unwrap(), bytemuck::cast_slice::<[f32; 3], u8>(&behind), "the later write was lost");
 }
+
+/// The same for a refit (`update_blas`, queued as a build is): a BLAS built from the triangle
+/// behind the camera is refitted to the one that covers every ray, then the one behind is
+/// uploaded again after the refit; every ray must hit.
+#[test]
+fn an_upload_after_a_blas_update_does_not_change_what_the_update_reads() {
+    let Some(gpu) = Gpu::with_accel() else { return };
+    if !gpu.has_ray_query() {
+        return;
+    }
+    let alloc = gpu.alloc();
+    let seen = [[-100.0f32, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
+    let behind = [[-100.0f32, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+    let vertices =
+        alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("refitted"), &behind).unwrap();
+    let boxes = alloc
+        .create_buffer_with_data(
+            &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
+            &[vkres::Aabb { min: [0.0; 3], max: [1.0; 3] }],
+        )
+        .unwrap();
+    let desc =
+        BlasDesc::new("r").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)).allow_update();
+    let mut batch = alloc.batch().unwrap();
+    let blas = batch.build_blas(&desc).unwrap();
+    batch.submit_and_wait().unwrap();
+    let mut batch = alloc.batch().unwrap();
+    batch.upload(&vertices, 0, &seen).unwrap();
+    batch.update_blas(&blas, &desc).unwrap();
+    // In program order, after the refit: the refit must not see it.
+    batch.upload(&vertices, 0, &behind).unwrap();
+    let tlas = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap();
+    batch.submit_and_wait().unwrap();
+    let hits = scene::trace(&gpu, &tlas, &boxes, &scene::SceneData::rays());
+    let hit = hits.iter().filter(|h| h.kind == 1).count();
+    assert_eq!(hit, hits.len(), "the BLAS was refitted to the vertices written after update_blas");
+}
