@@ -278,17 +278,10 @@ fn built_before_a_later_write(write: impl Fn(&mut vkres::Batch<'_>, &vkres::Buff
         return;
     }
     let alloc = gpu.alloc();
-    let seen = [[-100.0f32, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
-    let behind = [[-100.0f32, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+    let (seen, behind) = (SEEN, BEHIND);
     let usage = INPUT | vk::BufferUsageFlags::TRANSFER_SRC;
     let vertices: vkres::Buffer<[f32; 3]> =
         alloc.create_typed_buffer(&BufferDesc::elements::<[f32; 3]>(3, usage).name("moved triangle")).unwrap();
-    let boxes = alloc
-        .create_buffer_with_data(
-            &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
-            &[vkres::Aabb { min: [0.0; 3], max: [1.0; 3] }],
-        )
-        .unwrap();
     let mut batch = alloc.batch().unwrap();
     batch.upload(&vertices, 0, &seen).unwrap();
     let blas = batch
@@ -299,9 +292,7 @@ fn built_before_a_later_write(write: impl Fn(&mut vkres::Batch<'_>, &vkres::Buff
     let tlas = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap();
     let after = batch.download_buffer(&vertices).unwrap();
     batch.submit_and_wait().unwrap();
-    let hits = scene::trace(&gpu, &tlas, &boxes, &scene::SceneData::rays());
-    let hit = hits.iter().filter(|h| h.kind == 1).count();
-    assert_eq!(hit, hits.len(), "the BLAS was built from the vertices written after build_blas");
+    every_ray_hits(&gpu, &tlas, "the BLAS was built from the vertices written after build_blas");
     assert_eq!(after.bytes().unwrap(), bytemuck::cast_slice::<[f32; 3], u8>(&behind), "the later write was lost");
 }
 
@@ -315,16 +306,9 @@ fn an_upload_after_a_blas_update_does_not_change_what_the_update_reads() {
         return;
     }
     let alloc = gpu.alloc();
-    let seen = [[-100.0f32, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
-    let behind = [[-100.0f32, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+    let (seen, behind) = (SEEN, BEHIND);
     let vertices =
         alloc.create_buffer_with_data(&BufferDesc::elements::<[f32; 3]>(3, INPUT).name("refitted"), &behind).unwrap();
-    let boxes = alloc
-        .create_buffer_with_data(
-            &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
-            &[vkres::Aabb { min: [0.0; 3], max: [1.0; 3] }],
-        )
-        .unwrap();
     let desc =
         BlasDesc::new("r").triangles(TriangleGeometry::new(&vertices, vk::Format::R32G32B32_SFLOAT)).allow_update();
     let mut batch = alloc.batch().unwrap();
@@ -337,7 +321,24 @@ fn an_upload_after_a_blas_update_does_not_change_what_the_update_reads() {
     batch.upload(&vertices, 0, &behind).unwrap();
     let tlas = batch.build_tlas(&TlasDesc::new("t").instance(TlasInstance::new(&blas))).unwrap();
     batch.submit_and_wait().unwrap();
-    let hits = scene::trace(&gpu, &tlas, &boxes, &scene::SceneData::rays());
+    every_ray_hits(&gpu, &tlas, "the BLAS was refitted to the vertices written after update_blas");
+}
+
+/// A triangle that covers every ray of `scene::SceneData::rays`, and the same behind the camera.
+const SEEN: [[f32; 3]; 3] = [[-100.0, -100.0, 0.0], [100.0, -100.0, 0.0], [0.0, 100.0, 0.0]];
+const BEHIND: [[f32; 3]; 3] = [[-100.0, -100.0, 50.0], [100.0, -100.0, 50.0], [0.0, 100.0, 50.0]];
+
+/// Traces the ray grid against `tlas` (its boxes unused) and asserts that every ray hit its
+/// triangle (`why` otherwise).
+fn every_ray_hits(gpu: &Gpu, tlas: &vkres::Tlas, why: &str) {
+    let boxes = gpu
+        .alloc()
+        .create_buffer_with_data(
+            &BufferDesc::elements::<vkres::Aabb>(1, INPUT).name("unused boxes"),
+            &[vkres::Aabb { min: [0.0; 3], max: [1.0; 3] }],
+        )
+        .unwrap();
+    let hits = scene::trace(gpu, tlas, &boxes, &scene::SceneData::rays());
     let hit = hits.iter().filter(|h| h.kind == 1).count();
-    assert_eq!(hit, hits.len(), "the BLAS was refitted to the vertices written after update_blas");
+    assert_eq!(hit, hits.len(), "{why}");
 }
